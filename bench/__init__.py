@@ -1,0 +1,1 @@
+"""Benchmarks: speed and accuracy figures on real data, written to bench/results.md."""

@@ -1,0 +1,1 @@
+"""Act: put insight where work happens (rules, alerts, cases, agent assist)."""

@@ -1,0 +1,100 @@
+"""`empathica demo`, `empathica run` and `empathica status`: the main job and what the store holds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from empathica.cli.options import db_option, out_option
+from empathica.settings import Settings
+from empathica.store import Store
+from empathica.store.status import store_status
+
+
+@click.command()
+@db_option
+@out_option
+@click.option("--customers", default=2000, show_default=True, type=click.IntRange(min=10), help="Number of simulated customers.")
+@click.option("--seed", default=7, show_default=True, type=int, help="Seed of the simulation; the same seed gives the same world.")
+@click.option("--data", "data_dir", default="demo-data", show_default=True, type=click.Path(file_okay=False), help="Folder for the generated files.")
+def demo(db: str, out: str, customers: int, seed: int, data_dir: str) -> None:
+    """Generate the demo world, ingest it, run every analysis and write the report."""
+    from empathica.demo import generate_world
+    from empathica.listen import ingest_files
+
+    console = Console(stderr=True)
+    settings = Settings.load(db_path=db)
+    console.print(f"Generating the demo world: {customers:,} customers, seed {seed} → {data_dir}/")
+    world = generate_world(data_dir, customers=customers, seed=seed, console=console)
+    with Store.open(db, settings=settings) as store:
+        results = ingest_files(store, [path for path, _ in world.files], kinds=[kind for _, kind in world.files], console=console)
+        _print_ingestion(results)
+        _run_and_report(store, settings, out, console)
+    click.echo(f"Planted truths: {world.truths_path}")
+
+
+@click.command()
+@db_option
+@out_option
+def run(db: str, out: str) -> None:
+    """Run every analysis on data already ingested into DB and write the report."""
+    console = Console(stderr=True)
+    settings = Settings.load(db_path=db)
+    if not Path(db).exists():
+        raise click.ClickException(f"{db} does not exist; ingest files first with `empathica listen FILE --db {db}`.")
+    with Store.open(db, settings=settings) as store:
+        _run_and_report(store, settings, out, console)
+
+
+@click.command()
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+def status(db: str, as_json: bool) -> None:
+    """Row counts per table, quarantined rows by reason, and date ranges."""
+    with Store.open(db, read_only=True) as store:
+        info = store_status(store)
+    if as_json:
+        click.echo(json.dumps(info, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"Store: {info['location']}")
+    for row in info["tables"]:
+        span = f"  {row['from']} – {row['to']}" if row["from"] else ""
+        click.echo(f"  {row['table']:<18} {row['rows']:>12,}{span}")
+    if info["quarantine"]:
+        click.echo("Quarantined:")
+        for row in info["quarantine"]:
+            click.echo(f"  {row['table']:<18} {row['rows']:>8,}  {row['reason']}")
+    else:
+        click.echo("Quarantined: none")
+
+
+def _print_ingestion(results) -> None:
+    for r in results:
+        note = " (identical file already ingested)" if r.skipped_identical else ""
+        click.echo(
+            f"  {Path(r.source_file).name:<28} → {r.table:<16} read {r.rows_read:>9,}  stored {r.rows_stored:>9,}  "
+            f"already {r.rows_already_stored:>7,}  quarantined {r.rows_quarantined:>6,}{note}"
+        )
+
+
+def _run_and_report(store: Store, settings: Settings, out: str, console: Console) -> None:
+    from empathica.flywheel import run_flywheel
+    from empathica.report import write_report
+
+    sections = run_flywheel(store, settings=settings, console=console)
+    path = write_report(out, sections, title=settings.report_title, meta={"store": store.location})
+    click.echo("")
+    for section in sections:
+        if section.skipped:
+            click.echo(f"{section.title}: not run — {section.skipped}")
+            continue
+        click.echo(f"{section.title}:")
+        for line in section.summary:
+            click.echo(f"  • {line}")
+    click.echo(f"\nReport: {path}")
+
+
+COMMANDS = [demo, run, status]

@@ -1,0 +1,59 @@
+"""Every error Empathica raises on purpose, rooted in one class.
+
+The tree::
+
+    EmpathicaError                 anything Empathica reports to a user (the CLI prints it, no traceback)
+    ├── SettingsError              a setting has an unknown name or a value of the wrong kind
+    ├── SchemaError                a table or column name that the data model does not know
+    ├── StoreError                 the database cannot be opened or used
+    │   └── StoreLockedError       another process holds the DuckDB file for writing
+    ├── InputError                 a file a user gave us cannot be read as asked
+    │   ├── MappingError           a mapping file (TOML) is malformed or names unknown fields
+    │   └── NothingReadError       not a single row of the input could be read
+    └── AnalysisError              an analysis cannot produce a sound result from the data it was given
+        └── NotEnoughDataError     too few rows, or no variation, for the model asked for
+
+Each message names the file, row or field at fault and says what would fix it.
+"""
+
+from __future__ import annotations
+
+
+class EmpathicaError(Exception):
+    """Root of every error Empathica raises on purpose."""
+
+
+class SettingsError(EmpathicaError):
+    """A setting has an unknown name or an invalid value."""
+
+
+class SchemaError(EmpathicaError):
+    """A table or column that the data model does not know."""
+
+
+class StoreError(EmpathicaError):
+    """The database cannot be opened or used."""
+
+
+class StoreLockedError(StoreError):
+    """Another process holds the database file open for writing."""
+
+
+class InputError(EmpathicaError):
+    """A file a user gave us cannot be read as asked."""
+
+
+class MappingError(InputError):
+    """A mapping file is malformed or names unknown fields."""
+
+
+class NothingReadError(InputError):
+    """Not a single row of the input could be read."""
+
+
+class AnalysisError(EmpathicaError):
+    """An analysis cannot produce a sound result from the data it was given."""
+
+
+class NotEnoughDataError(AnalysisError):
+    """Too few rows, or no variation, for the model asked for."""

@@ -1,0 +1,128 @@
+"""The single registration point for analysis steps, and the runner that executes them."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+from graphlib import CycleError, TopologicalSorter
+from typing import Callable
+
+from rich.console import Console
+
+from empathica.errors import AnalysisError, EmpathicaError
+from empathica.report import Section
+from empathica.settings import Settings
+from empathica.store import Store
+
+
+@dataclass
+class RunContext:
+    """What a step gets: the store, the settings, a console, and the sections of earlier steps."""
+
+    store: Store
+    settings: Settings
+    console: Console
+    sections: dict[str, Section] = field(default_factory=dict)
+
+    @property
+    def progress(self) -> bool:
+        return self.settings.progress and self.console.is_terminal
+
+
+@dataclass(frozen=True)
+class Step:
+    """An analysis step: computes results into the store and returns its report section."""
+
+    name: str
+    title: str
+    run: Callable[[RunContext], Section]
+    after: tuple[str, ...] = ()
+    order: int = 100
+
+
+_STEPS: dict[str, Step] = {}
+
+
+def step(name: str, *, title: str, after: tuple[str, ...] = (), order: int = 100):
+    """Register ``run(ctx) -> Section`` as the analysis step ``name``.
+
+    ``after`` names steps whose results this one reads; ``order`` places the section in the report
+    among steps that do not depend on each other (lower first).
+    """
+
+    def register(run: Callable[[RunContext], Section]) -> Callable[[RunContext], Section]:
+        if name in _STEPS and _STEPS[name].run.__qualname__ != run.__qualname__:
+            raise EmpathicaError(f"two analysis steps are both called {name!r}")
+        _STEPS[name] = Step(name=name, title=title, run=run, after=tuple(after), order=order)
+        return run
+
+    return register
+
+
+def _discover() -> None:
+    package = importlib.import_module("empathica.flywheel.steps")
+    for module in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"{package.__name__}.{module.name}")
+
+
+def registered_steps() -> list[Step]:
+    """Every registered step, dependencies first, then by ``order``."""
+    _discover()
+    sorter = TopologicalSorter()
+    for s in sorted(_STEPS.values(), key=lambda s: (s.order, s.name)):
+        unknown = [d for d in s.after if d not in _STEPS]
+        if unknown:
+            raise EmpathicaError(f"step {s.name} runs after unknown step(s) {unknown}")
+        sorter.add(s.name, *s.after)
+    try:
+        sorter.prepare()
+    except CycleError as exc:
+        raise EmpathicaError(f"analysis steps depend on each other in a cycle: {exc.args[1]}") from None
+    ordered: list[Step] = []
+    while sorter.is_active():
+        ready = sorted(sorter.get_ready(), key=lambda n: (_STEPS[n].order, n))
+        for name in ready:
+            ordered.append(_STEPS[name])
+            sorter.done(name)
+    return ordered
+
+
+def run_flywheel(
+    store: Store,
+    *,
+    settings: Settings | None = None,
+    console: Console | None = None,
+    only: list[str] | None = None,
+) -> list[Section]:
+    """Run every registered step (or those in ``only``) and return their report sections in order.
+
+    A step that finds its data unfit raises :class:`AnalysisError`; its section then says why it was
+    skipped and the other steps still run. Any other exception is a bug and propagates.
+    """
+    settings = settings or store.settings
+    console = console or Console(stderr=True)
+    ctx = RunContext(store=store, settings=settings, console=console)
+    sections: list[Section] = []
+    for s in registered_steps():
+        if only is not None and s.name not in only:
+            continue
+        if any(dep in ctx.sections and ctx.sections[dep].skipped for dep in s.after):
+            section = Section(key=s.name, title=s.title, skipped="it needs results of a step that could not run.")
+        else:
+            with console.status(f"[bold]{s.title}[/bold] …", spinner="dots") if ctx.progress else _Null():
+                try:
+                    section = s.run(ctx)
+                except AnalysisError as exc:
+                    section = Section(key=s.name, title=s.title, skipped=str(exc))
+        ctx.sections[s.name] = section
+        sections.append(section)
+    return sections
+
+
+class _Null:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None

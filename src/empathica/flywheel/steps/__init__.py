@@ -1,0 +1,1 @@
+"""One module per analysis step; each registers itself with ``empathica.flywheel.step``."""

@@ -1,0 +1,1 @@
+"""Learn: measure whether actions worked and how we compare with competitors."""

@@ -1,0 +1,94 @@
+"""Every setting Empathica reads, declared once: name, default, help text.
+
+Settings come, in rising priority, from the defaults below, a TOML file (``empathica.toml`` in the
+working directory or the path in ``EMPATHICA_CONFIG``), environment variables ``EMPATHICA_<NAME>``
+and keyword arguments. ``docs/settings.md`` documents each one; a test fails when one is missing there.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from empathica.errors import SettingsError
+
+
+def _setting(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """The settings in force for one run."""
+
+    backend: str = _setting(
+        "duckdb",
+        "Ibis backend that holds the store: 'duckdb' (embedded file, the default), 'pyspark' or 'postgres'.",
+    )
+    db_path: str = _setting("empathica.duckdb", "Path of the embedded DuckDB file (duckdb backend only).")
+    backend_url: str = _setting(
+        "",
+        "Connection URL for a non-embedded backend, e.g. 'postgres://user:pw@host/db' (empty: not used).",
+    )
+    redact_pii: bool = _setting(
+        True,
+        "Redact phone numbers, e-mail addresses, card and IBAN numbers and Chinese ID numbers in free text before storage.",
+    )
+    seed: int = _setting(7, "Seed for every random choice an analysis makes (bootstrap, splits), so runs repeat.")
+    batch_rows: int = _setting(200_000, "Rows per batch when reading large files, bounding memory.")
+    progress: bool = _setting(True, "Show progress bars on a terminal.")
+    report_title: str = _setting("Empathica CX report", "Title printed at the top of the HTML report.")
+    currency: str = _setting("EUR", "Currency in which revenue figures are reported.")
+
+    @classmethod
+    def load(cls, config_file: str | Path | None = None, **overrides: Any) -> "Settings":
+        """Settings from defaults, an optional TOML file, the environment, then ``overrides``."""
+        values: dict[str, Any] = {}
+        path = Path(config_file or os.environ.get("EMPATHICA_CONFIG", "empathica.toml"))
+        if path.is_file():
+            try:
+                values.update(tomllib.loads(path.read_text(encoding="utf-8")))
+            except tomllib.TOMLDecodeError as exc:
+                raise SettingsError(f"{path}: not valid TOML ({exc}); fix the file or remove it.") from exc
+        known = {f.name: f for f in fields(cls)}
+        for name in known:
+            env = os.environ.get(f"EMPATHICA_{name.upper()}")
+            if env is not None:
+                values[name] = env
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise SettingsError(
+                f"unknown setting(s) {', '.join(unknown)}; known settings: {', '.join(sorted(known))}."
+            )
+        return cls(**{k: _coerce(k, v, known[k].default) for k, v in values.items()})
+
+    def with_(self, **changes: Any) -> "Settings":
+        """A copy with some settings changed."""
+        return replace(self, **changes)
+
+
+def describe() -> list[tuple[str, Any, str]]:
+    """(name, default, help) for every setting, in declaration order."""
+    return [(f.name, f.default, f.metadata["help"]) for f in fields(Settings)]
+
+
+def _coerce(name: str, value: Any, default: Any) -> Any:
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in {"1", "true", "yes", "on"}:
+            return True
+        if text in {"0", "false", "no", "off"}:
+            return False
+        raise SettingsError(f"setting {name}: {value!r} is not true/false.")
+    if isinstance(default, int):
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise SettingsError(f"setting {name}: {value!r} is not a whole number.") from None
+    return str(value)

@@ -1,0 +1,215 @@
+"""``Store``: owns the Ibis connection to the backend that holds every table.
+
+Analytics receive Ibis table expressions from here and never open connections themselves, so the
+same code runs on the embedded DuckDB file, on Spark or on Postgres by configuration alone.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import ibis
+import pandas as pd
+
+from empathica.errors import StoreError, StoreLockedError
+from empathica.schema import TABLES, table as schema_table
+from empathica.settings import Settings
+
+if TYPE_CHECKING:
+    from ibis.expr.types import Table as IbisTable
+
+#: Rows that failed validation: where they came from and why.
+QUARANTINE = "quarantine"
+#: One row per file ingested: its content hash (for idempotency) and the row accounting.
+INGESTIONS = "ingestions"
+#: Catalogue of analysis results: name, rows, producing step, time.
+RESULTS = "results"
+#: Prefix of the tables analyses write.
+RESULT_PREFIX = "result_"
+
+_BOOKKEEPING = {
+    QUARANTINE: ibis.schema({
+        "source_file": "string",
+        "line": "int64",
+        "table_name": "string",
+        "field": "string",
+        "reason": "string",
+        "value": "string",
+        "raw": "string",
+        "ingested_at": "timestamp('UTC')",
+    }),
+    INGESTIONS: ibis.schema({
+        "ingestion_id": "string",
+        "source_file": "string",
+        "sha256": "string",
+        "table_name": "string",
+        "rows_read": "int64",
+        "rows_stored": "int64",
+        "rows_already_stored": "int64",
+        "rows_quarantined": "int64",
+        "ingested_at": "timestamp('UTC')",
+    }),
+    RESULTS: ibis.schema({
+        "name": "string",
+        "step": "string",
+        "rows": "int64",
+        "description": "string",
+        "written_at": "timestamp('UTC')",
+    }),
+}
+
+
+class Store:
+    """A connection to the store holding the canonical tables, quarantine and analysis results.
+
+    >>> with Store.open(":memory:") as store:
+    ...     store.count("customers")
+    0
+    """
+
+    def __init__(self, con: ibis.BaseBackend, *, settings: Settings, location: str) -> None:
+        self.con = con
+        self.settings = settings
+        self.location = location
+
+    # -- opening -------------------------------------------------------------------------------
+    @classmethod
+    def open(
+        cls,
+        db_path: str | Path | None = None,
+        *,
+        settings: Settings | None = None,
+        read_only: bool = False,
+    ) -> "Store":
+        """Open (creating when needed) the store named by ``db_path`` or by the settings."""
+        settings = settings or Settings.load()
+        if settings.backend == "duckdb":
+            path = str(db_path if db_path is not None else settings.db_path)
+            con = cls._connect_duckdb(path, read_only=read_only)
+            location = path
+        elif settings.backend == "pyspark":
+            from pyspark.sql import SparkSession
+
+            session = SparkSession.builder.master("local[*]").appName("empathica").getOrCreate()
+            con = ibis.pyspark.connect(session)
+            location = "pyspark://local"
+        else:
+            if not settings.backend_url:
+                raise StoreError(
+                    f"backend {settings.backend!r} needs a connection URL: set EMPATHICA_BACKEND_URL "
+                    "(for example postgres://user:password@host/db)."
+                )
+            try:
+                con = ibis.connect(settings.backend_url)
+            except Exception as exc:  # the backend's own error type varies
+                raise StoreError(f"cannot connect to {settings.backend_url}: {exc}") from exc
+            location = settings.backend_url
+        store = cls(con, settings=settings, location=location)
+        if not read_only:
+            store.ensure_schema()
+        return store
+
+    @staticmethod
+    def _connect_duckdb(path: str, *, read_only: bool) -> ibis.BaseBackend:
+        if path != ":memory:":
+            parent = Path(path).expanduser().resolve().parent
+            if not parent.exists():
+                raise StoreError(f"cannot create database {path}: folder {parent} does not exist.")
+            if read_only and not Path(path).exists():
+                raise StoreError(f"database {path} does not exist; create it with `empathica listen` or `empathica demo`.")
+        try:
+            con = ibis.duckdb.connect(path, read_only=read_only)
+        except Exception as exc:
+            text = str(exc)
+            if "lock" in text.lower():
+                raise StoreLockedError(
+                    f"database {path} is in use by another Empathica process (DuckDB allows one writer per file). "
+                    "Wait for that process to finish, or work on a copy of the file."
+                ) from None
+            raise StoreError(f"cannot open database {path}: {text}") from None
+        con.raw_sql("SET TimeZone = 'UTC'")
+        return con
+
+    def close(self) -> None:
+        disconnect = getattr(self.con, "disconnect", None)
+        if disconnect is not None:
+            disconnect()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema --------------------------------------------------------------------------------
+    def ensure_schema(self) -> None:
+        """Create every canonical and bookkeeping table that does not exist yet."""
+        existing = set(self.con.list_tables())
+        for t in TABLES.values():
+            if t.name not in existing:
+                self.con.create_table(t.name, schema=t.ibis_schema())
+        for name, schema in _BOOKKEEPING.items():
+            if name not in existing:
+                self.con.create_table(name, schema=schema)
+
+    # -- reading -------------------------------------------------------------------------------
+    def table(self, name: str) -> "IbisTable":
+        """The Ibis expression for a canonical, bookkeeping or result table."""
+        if name in _BOOKKEEPING or name.startswith(RESULT_PREFIX):
+            return self.con.table(name)
+        return self.con.table(schema_table(name).name)
+
+    def has_table(self, name: str) -> bool:
+        return name in self.con.list_tables()
+
+    def count(self, name: str) -> int:
+        return int(self.table(name).count().execute())
+
+    def to_pandas(self, name: str) -> pd.DataFrame:
+        return self.table(name).to_pandas()
+
+    def counts(self) -> dict[str, int]:
+        """Row count of every canonical table."""
+        return {name: self.count(name) for name in TABLES}
+
+    # -- writing -------------------------------------------------------------------------------
+    def insert(self, name: str, rows: "pd.DataFrame | IbisTable") -> None:
+        """Append rows (a DataFrame or an Ibis expression) to an existing table."""
+        self.con.insert(name, rows)
+
+    def create_or_replace(self, name: str, rows: "pd.DataFrame | IbisTable") -> None:
+        self.con.create_table(name, rows, overwrite=True)
+
+    def write_result(self, name: str, rows: pd.DataFrame, *, step: str, description: str = "") -> str:
+        """Store an analysis result as table ``result_<name>`` and record it in the results catalogue."""
+        table_name = RESULT_PREFIX + name
+        frame = rows.copy()
+        for col in frame.columns:  # JSON-encode nested values so every backend can hold them
+            if frame[col].dtype == object and frame[col].map(lambda v: isinstance(v, (list, dict, tuple))).any():
+                frame[col] = frame[col].map(lambda v: json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, (list, dict, tuple)) else v)
+        self.con.create_table(table_name, frame, overwrite=True)
+        catalogue = self.con.table(RESULTS)
+        keep = catalogue.filter(catalogue.name != name).to_pandas()
+        entry = pd.DataFrame([{
+            "name": name, "step": step, "rows": len(frame), "description": description,
+            "written_at": datetime.now(UTC),
+        }])
+        self.con.create_table(RESULTS, pd.concat([keep, entry], ignore_index=True), schema=_BOOKKEEPING[RESULTS], overwrite=True)
+        return table_name
+
+    def read_result(self, name: str) -> pd.DataFrame:
+        """A stored analysis result as a DataFrame."""
+        table_name = RESULT_PREFIX + name
+        if table_name not in self.con.list_tables():
+            raise StoreError(f"no result {name!r} in {self.location}; run `empathica run --db {self.location}` first.")
+        return self.con.table(table_name).to_pandas()
+
+    def has_result(self, name: str) -> bool:
+        return RESULT_PREFIX + name in self.con.list_tables()
+
+    def raw_sql(self, sql: str) -> Any:
+        """Backend SQL, for the few fast paths Ibis does not express (bulk file reads)."""
+        return self.con.raw_sql(sql)
