@@ -1,0 +1,42 @@
+"""The demo world's planted truths, declared in one place.
+
+The simulator plants these effects in the data; ``generate_world`` writes them next to the files as
+``ground_truth.json`` so tests (and a sceptical reader) can check that the analyses recover them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class PlantedTruths:
+    """What the analyses must find in the demo world."""
+
+    #: The pathway (source touchpoint, target touchpoint) with heavy friction: a payment failure in the
+    #: web checkout forces a call to the call centre (channel switch web → phone), with long waits,
+    #: negative comments and many journeys that end there without a purchase.
+    friction_pathway: tuple[str, str] = ("web_checkout", "call_centre")
+    #: The goal touchpoint of a purchase journey.
+    goal_touchpoint: str = "order_confirmed"
+    #: The touchpoint whose experience (its CSAT) drives NPS most.
+    nps_driver_touchpoint: str = "delivery"
+    #: The team whose low engagement lowers the satisfaction of the customers it serves.
+    low_engagement_team: str = "team_returns"
+    #: The agents planted as the most empathic; their customers churn less.
+    empathic_agents: tuple[str, ...] = ("agent_03", "agent_07", "agent_12")
+    #: The agents planted as the least empathic (transactional replies, jargon).
+    unempathic_agents: tuple[str, ...] = ("agent_05", "agent_10")
+    #: Pain points planted as the most frequent complaints, most frequent first (aspect catalogue ids).
+    top_pain_points: tuple[str, ...] = ("delivery_delay", "refund")
+    #: True BG/NBD parameters of the purchase process and Gamma-Gamma parameters of spend.
+    bgnbd: dict = field(default_factory=lambda: {"r": 0.9, "alpha": 40.0, "a": 0.8, "b": 2.5})
+    gamma_gamma: dict = field(default_factory=lambda: {"p": 6.0, "q": 4.0, "gamma": 60.0})
+    #: Competitor rated better than us on delivery and worse on price in reviews.
+    competitor_better_on_delivery: str = "Voltera"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+TRUTHS = PlantedTruths()

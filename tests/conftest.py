@@ -1,0 +1,34 @@
+"""Shared test fixtures."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The real evaluation data sets beside the repository (../shared/data)."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real data not found at {SHARED_DATA}")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def store(tmp_path):
+    """A fresh store in a temporary DuckDB file."""
+    from empathica.settings import Settings
+    from empathica.store import Store
+
+    settings = Settings.load(config_file=tmp_path / "none.toml", progress=False)
+    with Store.open(tmp_path / "test.duckdb", settings=settings) as s:
+        yield s

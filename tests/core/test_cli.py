@@ -1,0 +1,43 @@
+import json
+
+from click.testing import CliRunner
+
+from empathica.cli import main
+
+
+def test_help_lists_the_commands():
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    for command in ("demo", "run", "status"):
+        assert command in result.output
+
+
+def test_status_on_an_empty_store_prints_json(tmp_path):
+    from empathica.store import Store
+
+    db = tmp_path / "s.duckdb"
+    Store.open(db).close()
+    result = CliRunner().invoke(main, ["status", "--db", str(db), "--json"])
+    assert result.exit_code == 0, result.output
+    info = json.loads(result.output)
+    assert {row["table"]: row["rows"] for row in info["tables"]}["events"] == 0
+    assert info["quarantine"] == []
+
+
+def test_errors_are_one_clear_line_not_a_traceback(tmp_path):
+    result = CliRunner().invoke(main, ["status", "--db", str(tmp_path / "missing.duckdb")])
+    assert result.exit_code == 2
+    assert "error: database" in result.output and "does not exist" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_run_on_an_empty_store_writes_a_report(tmp_path):
+    from empathica.store import Store
+
+    db = tmp_path / "s.duckdb"
+    Store.open(db).close()
+    out = tmp_path / "report"
+    result = CliRunner().invoke(main, ["run", "--db", str(db), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert "Data overview" in html

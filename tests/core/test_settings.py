@@ -1,0 +1,38 @@
+import pytest
+
+from empathica.errors import SettingsError
+from empathica.settings import Settings, describe
+from tests.conftest import REPO
+
+
+def test_defaults_then_file_then_environment_then_overrides(tmp_path, monkeypatch):
+    config = tmp_path / "e.toml"
+    config.write_text('currency = "CNY"\nseed = 3\nredact_pii = false\n', encoding="utf-8")
+    assert Settings.load(config_file=tmp_path / "missing.toml").currency == "EUR"
+    s = Settings.load(config_file=config)
+    assert (s.currency, s.seed, s.redact_pii) == ("CNY", 3, False)
+    monkeypatch.setenv("EMPATHICA_SEED", "11")
+    monkeypatch.setenv("EMPATHICA_REDACT_PII", "yes")
+    s = Settings.load(config_file=config)
+    assert (s.seed, s.redact_pii) == (11, True)
+    assert Settings.load(config_file=config, seed=5).seed == 5
+
+
+def test_bad_values_and_unknown_names_are_reported(tmp_path, monkeypatch):
+    with pytest.raises(SettingsError, match="unknown setting.*colour"):
+        Settings.load(config_file=tmp_path / "x.toml", colour="red")
+    monkeypatch.setenv("EMPATHICA_SEED", "many")
+    with pytest.raises(SettingsError, match="seed: 'many' is not a whole number"):
+        Settings.load(config_file=tmp_path / "x.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("seed = = 3", encoding="utf-8")
+    monkeypatch.delenv("EMPATHICA_SEED")
+    with pytest.raises(SettingsError, match="bad.toml: not valid TOML"):
+        Settings.load(config_file=bad)
+
+
+def test_every_setting_is_documented():
+    doc = (REPO / "docs" / "settings.md").read_text(encoding="utf-8")
+    for name, _default, help_text in describe():
+        assert help_text
+        assert f"`{name}`" in doc, f"docs/settings.md does not document {name}"

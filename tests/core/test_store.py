@@ -1,0 +1,67 @@
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from empathica.errors import StoreError, StoreLockedError
+from empathica.schema import TABLES
+from empathica.settings import Settings
+from empathica.store import Store
+
+
+def test_open_creates_every_canonical_table_empty(store):
+    assert store.counts() == {name: 0 for name in TABLES}
+    for name in ("quarantine", "ingestions", "results"):
+        assert store.count(name) == 0
+
+
+def test_results_round_trip_and_are_catalogued(store):
+    frame = pd.DataFrame({"pathway": ["a→b", "b→c"], "score": [0.5, 1.5], "tags": [["x"], ["y", "z"]]})
+    store.write_result("friction", frame, step="journeys", description="friction per pathway")
+    back = store.read_result("friction")
+    assert list(back["score"]) == [0.5, 1.5]
+    assert back["tags"].tolist() == ['["x"]', '["y", "z"]']
+    store.write_result("friction", frame.head(1), step="journeys")
+    catalogue = store.to_pandas("results")
+    assert catalogue.loc[catalogue.name == "friction", "rows"].tolist() == [1]
+    with pytest.raises(StoreError, match="no result 'missing'"):
+        store.read_result("missing")
+
+
+def test_data_survives_reopening(tmp_path):
+    path = tmp_path / "s.duckdb"
+    settings = Settings.load(config_file=tmp_path / "none.toml")
+    with Store.open(path, settings=settings) as s:
+        s.insert("teams", pd.DataFrame({"team_id": ["t1"], "name": ["A"], "function": ["x"], "region": ["eu"]}))
+    with Store.open(path, settings=settings, read_only=True) as s:
+        assert s.count("teams") == 1
+
+
+def test_a_second_writer_gets_a_clear_message(tmp_path):
+    path = tmp_path / "locked.duckdb"
+    settings = Settings.load(config_file=tmp_path / "none.toml")
+    with Store.open(path, settings=settings):
+        code = (
+            "from empathica.store import Store\n"
+            "from empathica.errors import StoreLockedError\n"
+            "try:\n"
+            f"    Store.open({str(path)!r})\n"
+            "except StoreLockedError as e:\n"
+            "    print('LOCKED:', e)\n"
+        )
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert "LOCKED:" in out.stdout, out.stderr
+    assert "in use by another Empathica process" in out.stdout
+
+
+def test_missing_folder_and_missing_read_only_file_are_explained(tmp_path):
+    with pytest.raises(StoreError, match="does not exist"):
+        Store.open(tmp_path / "no" / "such" / "x.duckdb")
+    with pytest.raises(StoreError, match="create it with `empathica listen`"):
+        Store.open(tmp_path / "absent.duckdb", read_only=True)
+
+
+def test_other_backends_need_a_url():
+    with pytest.raises(StoreError, match="EMPATHICA_BACKEND_URL"):
+        Store.open(settings=Settings.load(backend="postgres"))
