@@ -1,0 +1,223 @@
+"""The "drivers" step: what drives NPS, from a per-customer driver table built with Ibis.
+
+Drivers per customer (each only when its source holds data):
+- ``csat_<touchpoint>``: mean CSAT the customer gave each touchpoint (feedback pivoted by touchpoint);
+- ``friction_exposure``, ``friction_met``: traversals of the top friction pathways and the mean friction
+  met (result ``journey_customer_friction`` of the journeys step);
+- ``empathy_received``: mean empathy of the agent replies the customer received (result
+  ``empathy_customer`` of the empathy step);
+- ``team_engagement``: mean engagement of the teams whose agents served the customer (turns →
+  employees → employee_surveys);
+- ``pain_<aspect>``: mentions of the most frequent pain points (result ``text_scores`` when it holds
+  ``customer_id`` and ``aspect``/``aspect_*`` columns).
+The outcome is the customer's mean NPS. Teams are also compared directly: engagement against the NPS
+of the customers each team served.
+"""
+
+from __future__ import annotations
+
+import ibis
+import pandas as pd
+
+from empathica.errors import NotEnoughDataError
+from empathica.flywheel.registry import RunContext, step
+from empathica.report import Metric, Paragraph, Section, TableBlock, figure_from_matplotlib
+from empathica.understand.drivers import DriverAnalysis, plot_driver_matrix, plot_importance
+
+#: Touchpoints rated by fewer customers than this are not used as drivers.
+MIN_RATERS = 30
+#: Pain points used as drivers (the most mentioned first).
+TOP_PAIN_POINTS = 5
+
+
+def customer_driver_table(store) -> tuple[pd.DataFrame, dict[str, str]]:
+    """One row per customer with an NPS answer: ``customer_id``, ``nps`` and the driver columns;
+    with a dictionary saying where each driver comes from."""
+    feedback = store.table("feedback")
+    rated = feedback.filter(feedback.customer_id.notnull())
+    answered = rated.filter(rated.nps.notnull())
+    nps = answered.group_by("customer_id").aggregate(
+        nps=answered.nps.cast("float64").mean(), nps_answers=answered.count()
+    )
+    if int(nps.count().execute()) == 0:
+        raise NotEnoughDataError("no feedback row has both a customer_id and an NPS answer; the drivers of NPS need them.")
+    sources: dict[str, str] = {}
+    table = nps
+
+    csat = rated.filter(rated.csat.notnull() & rated.touchpoint_id.notnull())
+    per_tp = csat.group_by(["customer_id", "touchpoint_id"]).aggregate(csat=csat.csat.cast("float64").mean())
+    raters = per_tp.group_by("touchpoint_id").aggregate(n=per_tp.count())
+    usable = raters.filter(raters.n >= MIN_RATERS).order_by("touchpoint_id").touchpoint_id.to_pandas().tolist()
+    if usable:
+        wide = per_tp.filter(per_tp.touchpoint_id.isin(usable)).mutate(
+            touchpoint_id=ibis.literal("csat_") + per_tp.touchpoint_id
+        ).pivot_wider(names_from="touchpoint_id", values_from="csat")
+        table = table.left_join(wide, "customer_id").drop("customer_id_right")
+        sources.update({f"csat_{tp}": f"feedback: mean CSAT at {tp}" for tp in usable})
+
+    if store.has_result("journey_customer_friction"):
+        friction = store.table("result_journey_customer_friction")
+        cols = {"top_pathway_traversals": "friction_exposure", "mean_friction": "friction_met"}
+        present = {k: v for k, v in cols.items() if k in friction.columns}
+        if "customer_id" in friction.columns and present:
+            f = friction.select(customer_id=friction.customer_id.cast("string"),
+                                **{v: friction[k].cast("float64") for k, v in present.items()})
+            table = table.left_join(f, "customer_id").drop("customer_id_right")
+            # a customer who never traversed a scored pathway met no friction: 0, not missing
+            table = table.mutate(**{v: table[v].fill_null(0.0) for v in present.values()})
+            sources.update({v: f"journeys: {k} (result journey_customer_friction)" for k, v in present.items()})
+
+    if store.has_result("empathy_customer"):
+        emp = store.table("result_empathy_customer")
+        numeric = [c for c, t in emp.schema().items() if t.is_numeric() and c != "customer_id"]
+        prefer = [c for c in numeric if "empathy" in c and "n_" not in c] or numeric
+        if "customer_id" in emp.columns and prefer:
+            e = emp.select(customer_id=emp.customer_id.cast("string"), empathy_received=emp[prefer[0]].cast("float64"))
+            table = table.left_join(e, "customer_id").drop("customer_id_right")
+            sources["empathy_received"] = f"empathy: {prefer[0]} (result empathy_customer)"
+
+    served = _customer_teams(store)
+    if served is not None:
+        surveys = store.table("employee_surveys")
+        answered = surveys.filter(surveys.engagement.notnull())
+        engagement = answered.group_by("team_id").aggregate(engagement=answered.engagement.mean())
+        joined = served.inner_join(engagement, "team_id")
+        per_customer = joined.group_by("customer_id").aggregate(team_engagement=joined.engagement.mean())
+        if int(per_customer.count().execute()) >= MIN_RATERS:
+            table = table.left_join(per_customer, "customer_id").drop("customer_id_right")
+            sources["team_engagement"] = "employee_surveys: mean engagement of the teams that served the customer"
+
+    if store.has_result("text_scores"):
+        pains = _pain_points(store.table("result_text_scores"))
+        if pains is not None:
+            names = [c for c in pains.columns if c != "customer_id"]
+            table = table.left_join(pains, "customer_id").drop("customer_id_right")
+            table = table.mutate(**{c: table[c].fill_null(0.0) for c in names})
+            sources.update({c: f"text: mentions of {c[5:]} (result text_scores)" for c in names})
+
+    frame = table.order_by("customer_id").to_pandas()
+    return frame, sources
+
+
+def _customer_teams(store):
+    """Distinct (customer_id, team_id) pairs: the teams whose agents spoke with the customer."""
+    if not all(store.count(name) for name in ("turns", "conversations", "employees", "employee_surveys")):
+        return None
+    turns, conv, emp = store.table("turns"), store.table("conversations"), store.table("employees")
+    agent_turns = turns.filter(turns.agent_id.notnull()).select("conversation_id", "agent_id").distinct()
+    linked = agent_turns.inner_join(conv.select("conversation_id", "customer_id"), "conversation_id")
+    linked = linked.inner_join(emp.select(agent_id=emp.employee_id, team_id=emp.team_id), "agent_id")
+    return linked.filter(linked.customer_id.notnull() & linked.team_id.notnull()).select("customer_id", "team_id").distinct()
+
+
+def _pain_points(scores):
+    """Per-customer mention counts of the most frequent aspects, from a long or wide text_scores."""
+    if "customer_id" not in scores.columns:
+        return None
+    if "aspect" in scores.columns:
+        long = scores.filter(scores.aspect.notnull() & scores.customer_id.notnull())
+        top = long.group_by("aspect").aggregate(n=long.count()).order_by(ibis.desc("n")).limit(TOP_PAIN_POINTS)
+        names = [str(a) for a in top.aspect.to_pandas()]
+        if not names:
+            return None
+        return long.group_by(long.customer_id.cast("string").name("customer_id")).aggregate(**{
+            f"pain_{a}": (long.aspect == a).cast("float64").sum() for a in names
+        })
+    wide = [c for c in scores.columns if c.startswith("aspect_") and scores[c].type().is_numeric()]
+    if not wide:
+        return None
+    totals = scores.aggregate(**{c: scores[c].cast("float64").abs().sum() for c in wide}).to_pandas().iloc[0]
+    names = totals.sort_values(ascending=False).index[:TOP_PAIN_POINTS].tolist()
+    return scores.group_by(scores.customer_id.cast("string").name("customer_id")).aggregate(**{
+        f"pain_{c[len('aspect_'):]}": (scores[c].cast("float64") != 0).cast("float64").sum() for c in names
+    })
+
+
+def team_comparison(store, customers: pd.DataFrame) -> pd.DataFrame | None:
+    """Per team: engagement, customers served and their mean NPS against everyone else's."""
+    served = _customer_teams(store)
+    if served is None:
+        return None
+    surveys = store.table("employee_surveys")
+    answered = surveys.filter(surveys.engagement.notnull())
+    engagement = answered.group_by("team_id").aggregate(
+        engagement=answered.engagement.mean(), survey_answers=answered.count())
+    nps = ibis.memtable(customers[["customer_id", "nps"]])
+    joined = served.inner_join(nps, "customer_id")
+    per_team = joined.group_by("team_id").aggregate(customers_served=joined.count(), nps_served=joined.nps.mean())
+    frame = per_team.inner_join(engagement, "team_id").order_by("engagement").to_pandas()
+    if frame.empty:
+        return None
+    overall = float(customers["nps"].mean())
+    frame["nps_gap"] = frame["nps_served"] - overall
+    return frame[["team_id", "engagement", "survey_answers", "customers_served", "nps_served", "nps_gap"]]
+
+
+@step("drivers", title="Drivers of satisfaction", after=(), order=40)
+def drivers(ctx: RunContext) -> Section:
+    store = ctx.store
+    customers, sources = customer_driver_table(store)
+    driver_cols = [c for c in customers.columns if c not in ("customer_id", "nps", "nps_answers")]
+    if not driver_cols:
+        raise NotEnoughDataError(
+            f"no driver could be built: no touchpoint has CSAT answers from {MIN_RATERS}+ customers, and no friction, "
+            "empathy, engagement or pain-point result is in the store."
+        )
+    analysis = DriverAnalysis(method="relative_weights", n_bootstrap=200, random_state=0).fit(
+        customers[driver_cols], customers["nps"], outcome="NPS")
+    matrix = analysis.matrix()
+    importance = analysis.importance_.assign(source=lambda f: f["driver"].map(sources))
+    store.write_result("drivers_customer", customers, step="drivers", description="Per-customer NPS and driver values.")
+    store.write_result("drivers_importance", importance, step="drivers",
+                       description="Relative weights of each driver of NPS with 95% bootstrap intervals.")
+    store.write_result("drivers_matrix", matrix, step="drivers", description="Driver matrix: importance against performance.")
+    teams = team_comparison(store, customers)
+    if teams is not None:
+        store.write_result("drivers_teams", teams, step="drivers", description="Team engagement against the NPS of customers served.")
+
+    top = importance.iloc[0]
+    section = Section(key="drivers", title="Drivers of satisfaction")
+    section.summary.append(
+        f"{top['driver']} is the strongest driver of NPS: {top['share']:.0%} of the explained variance "
+        f"(95% interval {top['share_low']:.0%}–{top['share_high']:.0%}); the drivers explain R² = {analysis.r2_:.2f}."
+    )
+    first = matrix[matrix["quadrant"].str.startswith("act first")]
+    if len(first):
+        section.summary.append(f"Act first on: {', '.join(first['driver'].head(3))} (important, under-performing).")
+    else:
+        lead = matrix.iloc[0]
+        section.summary.append(
+            f"Where to act first: {lead['driver']} (largest importance × room to improve; performance {lead['performance']:.0f}/100)."
+        )
+    if teams is not None and len(teams):
+        low = teams.iloc[0]
+        section.summary.append(
+            f"Lowest-engagement team {low['team_id']} (engagement {low['engagement']:.2f}); the customers it served "
+            f"give NPS {low['nps_gap']:+.2f} against the average."
+        )
+    section.add(
+        Metric("customers with NPS and drivers", f"{len(customers):,}", "result drivers_customer"),
+        Metric("R² of the driver model", f"{analysis.r2_:.2f}", f"95% interval {analysis.r2_interval_[0]:.2f}–{analysis.r2_interval_[1]:.2f}"),
+        Paragraph(
+            "Importance is Johnson's relative weight: each driver's share of the NPS variance the drivers explain "
+            "together, sound when drivers correlate (regression coefficients are not). Intervals come from 200 "
+            "bootstrap resamples of customers."
+        ),
+        figure_from_matplotlib(plot_importance(analysis), "Share of explained NPS variance per driver, with 95% intervals."),
+        figure_from_matplotlib(plot_driver_matrix(matrix, outcome="NPS"),
+                               "Driver matrix: importance against current performance; act first top-left."),
+        TableBlock(importance[["driver", "share", "share_low", "share_high", "correlation", "std_coefficient", "rows", "source"]]
+                   .round(3), "Drivers of NPS (relative weights).", source="result drivers_importance"),
+        TableBlock(matrix[["act_order", "driver", "share", "performance", "quadrant"]].round(3),
+                   "Where to act first.", source="result drivers_matrix"),
+    )
+    if teams is not None:
+        section.add(TableBlock(teams.round(3), "Teams: engagement against the NPS of the customers they served.",
+                               source="result drivers_teams"))
+    if analysis.dropped_:
+        section.add(Paragraph("Not used: " + "; ".join(f"{k} ({v})" for k, v in analysis.dropped_.items()) + "."))
+    served = _customer_teams(store)
+    section.data = {"analysis": analysis, "customers": customers, "sources": sources,
+                    "top_driver": str(top["driver"]), "teams": teams,
+                    "customer_teams": served.to_pandas() if served is not None else None}
+    return section

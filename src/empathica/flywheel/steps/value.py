@@ -1,0 +1,262 @@
+"""The "value" step: CLV per customer, churn propensity, revenue at risk and ROI scenarios.
+
+- CLV: BG/NBD × Gamma-Gamma on the transactions table (weeks, 52-week horizon, 10 % annual discount),
+  checked by a fit without the last 26 weeks against the purchases made in them.
+- Churn: target ``customers.churned_at`` within 90 days; learnt at end − 180 days, validated at
+  end − 90 days (a later period), refit and scored at the end of the data.
+- Revenue at risk = P(churn) × CLV, in total and for detractors (last NPS ≤ 6).
+- ROI scenarios from the drivers step: the driver change → NPS change (driver model) → churn change
+  (NPS→churn logistic link) → retained CLV, with bootstrap intervals.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from empathica.errors import AnalysisError, NotEnoughDataError
+from empathica.flywheel.registry import RunContext, step
+from empathica.learn.impact import OutcomeChurnLink, Scenario, plot_scenarios, revenue_at_risk, scenario_value
+from empathica.report import Metric, Paragraph, Section, TableBlock, figure_from_matplotlib
+from empathica.understand.churn import fit_time_validated_churn, plot_reliability
+from empathica.understand.clv import fit_clv, plot_holdout
+
+HORIZON_WEEKS = 52.0
+HOLDOUT_WEEKS = 26
+CHURN_HORIZON_DAYS = 90.0
+
+
+def _segments(store, clv: pd.DataFrame) -> pd.DataFrame:
+    customers = store.table("customers").select("customer_id", "segment").to_pandas()
+    merged = clv.merge(customers, on="customer_id", how="left")
+    merged["segment"] = merged["segment"].fillna("(missing)")
+    return merged
+
+
+# Not ``after=("drivers",)``: CLV and churn need no survey, so this step must still run when the drivers
+# step could not; order 50 places it after drivers (40), whose results it uses when they exist.
+@step("value", title="Value: lifetime value, churn risk and ROI", order=50)
+def value(ctx: RunContext) -> Section:
+    store = ctx.store
+    if store.count("transactions") == 0:
+        raise NotEnoughDataError("the transactions table is empty; CLV needs purchases (customer_id, timestamp, amount).")
+    section = Section(key="value", title="Value: lifetime value, churn risk and ROI")
+
+    # -- CLV --------------------------------------------------------------------------------------
+    transactions = store.table("transactions")
+    first, last = (pd.Timestamp(v) for v in transactions.aggregate(
+        first=transactions.timestamp.min(), last=transactions.timestamp.max()).execute().iloc[0])
+    holdout_start = last - pd.Timedelta(weeks=HOLDOUT_WEEKS)
+    if holdout_start - first < pd.Timedelta(weeks=2 * HOLDOUT_WEEKS):
+        holdout_start = None  # too short a history to hold part of it back
+    try:
+        result = fit_clv(transactions, transaction_id="transaction_id", horizon=HORIZON_WEEKS, holdout_start=holdout_start)
+    except NotEnoughDataError:
+        if holdout_start is None:
+            raise
+        result = fit_clv(transactions, transaction_id="transaction_id", horizon=HORIZON_WEEKS)
+    clv = _segments(store, result.customers)
+    params = pd.DataFrame([{k: v for k, v in result.params.items() if isinstance(v, (int, float))}])
+    store.write_result("value_clv", clv, step="value", description="Per-customer p_alive, expected purchases and spend, CLV (52 weeks).")
+    store.write_result("value_clv_params", params, step="value", description="BG/NBD and Gamma-Gamma parameters (weeks).")
+    by_segment = clv.groupby("segment").agg(customers=("clv", "size"), clv_mean=("clv", "mean"), clv_total=("clv", "sum"),
+                                            p_alive_mean=("p_alive", "mean")).reset_index().sort_values("clv_total", ascending=False)
+    store.write_result("value_clv_segments", by_segment, step="value", description="CLV per segment.")
+    total_clv = float(clv["clv"].sum())
+    section.summary.append(
+        f"Customer lifetime value over the next {HORIZON_WEEKS:g} weeks: {total_clv:,.0f} in total across {len(clv):,} customers "
+        f"(median {clv['clv'].median():,.2f})."
+    )
+    section.add(
+        Metric("total CLV, next 52 weeks", f"{total_clv:,.0f}", "result value_clv (discounted at 10 %/year)"),
+        Paragraph(
+            f"BG/NBD (weeks): r = {result.params['r']:.3f}, α = {result.params['alpha']:.2f}, a = {result.params['a']:.3f}, "
+            f"b = {result.params['b']:.3f}; Gamma-Gamma: p = {result.params['p']:.2f}, q = {result.params['q']:.2f}, "
+            f"γ = {result.params['gamma']:.2f}. {result.rfm.returns_excluded:,} refund or zero-value rows were left out of purchases."
+        ),
+        figure_from_matplotlib(_plot_clv(clv, by_segment), "CLV distribution and CLV per segment."),
+        TableBlock(by_segment.round(2), "CLV per segment.", source="result value_clv_segments"),
+    )
+    if result.holdout_by_bin is not None:
+        h = result.holdout_totals
+        store.write_result("value_clv_holdout", result.holdout_by_bin, step="value",
+                           description=f"Holdout check: purchases in the last {HOLDOUT_WEEKS} weeks, actual vs predicted.")
+        section.summary.append(
+            f"Holdout check (last {HOLDOUT_WEEKS} weeks held back): {h['actual_total']:,.0f} purchases actual, "
+            f"{h['predicted_total']:,.0f} predicted ({h['relative_error_total']:+.0%})."
+        )
+        section.add(
+            figure_from_matplotlib(plot_holdout(result.holdout_by_bin),
+                                   f"BG/NBD fitted without the last {HOLDOUT_WEEKS} weeks, against what customers bought in them."),
+            TableBlock(result.holdout_by_bin.round(3), "Holdout purchases per customer by calibration frequency.",
+                       source="result value_clv_holdout"),
+        )
+
+    # -- churn ------------------------------------------------------------------------------------
+    drivers_section = ctx.sections.get("drivers")
+    extra = None
+    if drivers_section is not None and not drivers_section.skipped and "customers" in drivers_section.data:
+        table = drivers_section.data["customers"]
+        extra = table[[c for c in table.columns if c.startswith(("friction_", "empathy_", "team_"))] + ["customer_id"]]
+    risk = clv[["customer_id", "clv", "segment"]].copy()
+    churn = None
+    try:
+        end = store.table("transactions").timestamp.max().execute()
+        churn = fit_time_validated_churn(
+            store.table("customers"), store.table("transactions"), store.table("feedback"),
+            store.table("conversations") if store.count("conversations") else None,
+            end=end, horizon_days=CHURN_HORIZON_DAYS, extra=extra if extra is not None and extra.shape[1] > 1 else None,
+            cv=3,
+        )
+    except NotEnoughDataError as exc:
+        section.add(Paragraph(f"Churn propensity not computed: {exc}"))
+    if churn is not None:
+        ev = churn.evaluation
+        store.write_result("value_churn_scores", churn.scores, step="value", description="P(churn within 90 days) and reasons per active customer.")
+        store.write_result("value_churn_reliability", ev.reliability, step="value", description="Reliability curve on the later (validation) period.")
+        section.summary.append(
+            f"Churn within {CHURN_HORIZON_DAYS:g} days, validated on a later period: ROC AUC {ev.auc:.2f}, Brier {ev.brier:.3f} "
+            f"(base rate {ev.base_rate:.1%})."
+        )
+        risk = risk.merge(churn.scores, on="customer_id", how="left")
+        risk["p_churn"] = risk["p_churn"].fillna(0.0)
+        section.add(
+            Metric("churn model ROC AUC (later period)", f"{ev.auc:.3f}",
+                   f"trained at {churn.train_at.date()}, validated at {churn.validate_at.date()}"),
+            Metric("Brier score", f"{ev.brier:.3f}", "result value_churn_reliability"),
+            figure_from_matplotlib(plot_reliability(ev), "Reliability of churn probabilities on the validation period."),
+        )
+    else:
+        risk["p_churn"] = 1.0 - clv["p_alive"].to_numpy()  # documented fallback: BG/NBD's P(inactive)
+        risk["reasons"] = ""
+        section.add(Paragraph("Fallback: churn probability taken as 1 − P(alive) from BG/NBD."))
+
+    # -- revenue at risk --------------------------------------------------------------------------
+    nps_last = _last_nps(store)
+    risk = risk.merge(nps_last, on="customer_id", how="left")
+    risk["revenue_at_risk"] = revenue_at_risk(risk["p_churn"], risk["clv"])
+    risk["detractor"] = risk["nps_last"] <= 6
+    risk = risk.sort_values("revenue_at_risk", ascending=False, ignore_index=True)
+    store.write_result("value_revenue_at_risk", risk, step="value", description="P(churn) × CLV per customer.")
+    at_risk = float(risk["revenue_at_risk"].sum())
+    detractor_risk = float(risk.loc[risk["detractor"].fillna(False), "revenue_at_risk"].sum())
+    section.summary.append(
+        f"Revenue at risk (P(churn) × CLV): {at_risk:,.0f}, of which {detractor_risk:,.0f} "
+        f"({detractor_risk / at_risk if at_risk else 0:.0%}) sits with detractors."
+    )
+    section.add(
+        Metric("revenue at risk", f"{at_risk:,.0f}", "result value_revenue_at_risk"),
+        Metric("… with detractors", f"{detractor_risk:,.0f}", "last NPS ≤ 6"),
+        figure_from_matplotlib(_plot_risk(risk), "Revenue at risk by segment, detractors highlighted."),
+        TableBlock(risk.head(15)[["customer_id", "segment", "clv", "p_churn", "revenue_at_risk", "nps_last", "reasons"]].round(3),
+                   "Customers with the most revenue at risk, and why.", source="result value_revenue_at_risk"),
+    )
+
+    # -- ROI scenarios ----------------------------------------------------------------------------
+    if drivers_section is not None and not drivers_section.skipped and "analysis" in drivers_section.data:
+        try:
+            values = _scenarios(store, drivers_section.data, risk)
+        except (NotEnoughDataError, AnalysisError) as exc:
+            section.add(Paragraph(f"ROI scenarios not computed: {exc}"))
+            values = []
+        if values:
+            frame = pd.DataFrame([v.as_row() for v in values])
+            store.write_result("value_roi_scenarios", frame, step="value", description="ROI scenarios with 95% intervals.")
+            best = max(values, key=lambda v: v.revenue)
+            section.summary.append(
+                f"Best scenario: {best.name} — NPS {best.outcome_change:+.2f} for {best.customers_affected:,} customers, "
+                f"worth {best.revenue:,.0f} (95% interval {best.revenue_low:,.0f} to {best.revenue_high:,.0f})."
+            )
+            section.add(
+                Paragraph("Each scenario moves a driver for the customers it reaches; the driver model turns that into an NPS "
+                          "change, a logistic link of churn on NPS into fewer churners, and CLV into revenue retained."),
+                figure_from_matplotlib(plot_scenarios(values), "ROI scenarios: revenue retained with 95% intervals."),
+                TableBlock(frame.round(3), "ROI scenarios.", source="result value_roi_scenarios"),
+            )
+    section.data = {"clv": clv, "risk": risk, "params": result.params}
+    return section
+
+
+def _last_nps(store) -> pd.DataFrame:
+    fb = store.table("feedback")
+    fb = fb.filter(fb.nps.notnull() & fb.customer_id.notnull())
+    last = fb.group_by("customer_id").aggregate(nps_last=fb.nps.cast("float64").argmax(fb.timestamp))
+    frame = last.to_pandas()
+    return frame if len(frame) else pd.DataFrame({"customer_id": pd.Series(dtype=str), "nps_last": pd.Series(dtype=float)})
+
+
+def _scenarios(store, drivers_data: dict, risk: pd.DataFrame) -> list:
+    analysis = drivers_data["analysis"]
+    customers = drivers_data["customers"]
+    teams = drivers_data.get("teams")
+    table = customers.merge(risk[["customer_id", "clv"]], on="customer_id", how="inner")
+    churned = store.table("customers").select("customer_id", "churned_at").to_pandas()
+    linked = customers.merge(churned, on="customer_id", how="inner")
+    link = OutcomeChurnLink(n_bootstrap=analysis.n_bootstrap, random_state=0).fit(
+        linked["nps"], linked["churned_at"].notna().astype(int))
+    used = analysis.importance_["driver"].tolist()
+    scenarios: list[Scenario] = []
+    if "friction_exposure" in used:
+        exposed = table["friction_exposure"].fillna(0) > 0
+        if exposed.any():
+            cut = -0.2 * float(table.loc[exposed, "friction_exposure"].mean())
+            scenarios.append(Scenario("cut friction on the top pathways by 20 %", {"friction_exposure": cut},
+                                      exposed.to_numpy(), note=f"friction_exposure {cut:+.2f} for exposed customers"))
+    if "empathy_received" in used:
+        served = table["empathy_received"].notna()
+        pairs = drivers_data.get("customer_teams")
+        name, note = "lift empathy received by 0.1", "customers who received agent replies"
+        if teams is not None and len(teams) and pairs is not None:
+            low = str(teams.iloc[0]["team_id"])  # lowest engagement first
+            served = served & table["customer_id"].isin(pairs.loc[pairs["team_id"] == low, "customer_id"])
+            name, note = f"lift empathy in {low} by 0.1", f"customers served by {low}, the lowest-engagement team"
+        if served.any():
+            scenarios.append(Scenario(name, {"empathy_received": 0.1}, served.to_numpy(), note=note))
+    csat = [d for d in used if d.startswith("csat_")]
+    if csat:
+        top = csat[0]
+        rated = table[top].notna()
+        scenarios.append(Scenario(f"raise {top[5:]} CSAT by 0.5 point", {top: 0.5}, rated.to_numpy(),
+                                  note=f"customers who rated {top[5:]}"))
+    return [scenario_value(s, analysis, link, outcome=table["nps"].to_numpy(), clv=table["clv"].to_numpy()) for s in scenarios[:3]]
+
+
+def _plot_clv(clv: pd.DataFrame, by_segment: pd.DataFrame):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9.0, 3.6))
+    values = clv["clv"].clip(lower=0)
+    cap = float(values.quantile(0.99)) or 1.0
+    left.hist(values.clip(upper=cap), bins=40, color="#4c72b0")
+    left.set_xlabel("CLV, next 52 weeks (top 1 % capped)")
+    left.set_ylabel("customers")
+    right.bar(by_segment["segment"].astype(str), by_segment["clv_mean"], color="#55a868")
+    right.set_ylabel("mean CLV")
+    right.set_title("CLV per segment", fontsize=10)
+    right.tick_params(axis="x", rotation=30)
+    fig.tight_layout()
+    return fig
+
+
+def _plot_risk(risk: pd.DataFrame):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    grouped = risk.assign(group=np.where(risk["detractor"].fillna(False), "detractors", "others")).pivot_table(
+        index="segment", columns="group", values="revenue_at_risk", aggfunc="sum", fill_value=0.0)
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    bottom = np.zeros(len(grouped))
+    for col, colour in (("detractors", "#c44e52"), ("others", "#8172b2")):
+        if col in grouped:
+            ax.bar(grouped.index.astype(str), grouped[col], bottom=bottom, label=col, color=colour)
+            bottom = bottom + grouped[col].to_numpy()
+    ax.set_ylabel("revenue at risk (P(churn) × CLV)")
+    ax.legend()
+    ax.tick_params(axis="x", rotation=30)
+    fig.tight_layout()
+    return fig
