@@ -1,0 +1,135 @@
+"""Support conversations: every chat and call in the journeys, who handled it, and what was said.
+
+The topic follows the journey's context (a call after a failed web payment is about the payment, a
+chat after a late delivery about the delay, a contact after the returns portal about the refund).
+Refunds go to the returns desk; everything else to the customer's usual contact agent (CRM routing
+stickiness) or, now and then, to another agent of the same language. Every chat has a transcript;
+calls are transcribed for a sample (``CALL_TRANSCRIPTION_RATE``), as speech analytics usually are.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from empathica.demo.catalogue import AGENT_EMPATHY, CONTACT_AGENTS, LANGUAGES, S
+from empathica.demo.journeys import Journeys
+from empathica.demo.population import STICKY_ROUTING, Customers
+from empathica.demo.texts import TOPICS, compose_conversations
+
+CALL_TRANSCRIPTION_RATE = 0.25
+_CHAT = (S["chat_pre"], S["chat_post"])
+_CALL = (S["call_pay"], S["call_pay_again"], S["call_post"])
+_REPEAT = (S["call_pay_again"], S["call_post"], S["chat_post"])
+
+
+def _flag_before(events: pd.DataFrame, states: tuple[int, ...]) -> np.ndarray:
+    """Whether one of ``states`` occurred earlier in the same journey (events sorted by journey, step)."""
+    hit = events["state"].isin(states).astype(np.int64)
+    return (hit.groupby(events["journey"]).cumsum() - hit).to_numpy() > 0
+
+
+def assign_conversations(rng: np.random.Generator, customers: Customers, journeys: Journeys) -> pd.DataFrame:
+    """One row per conversation event: topic, agent, empathy, outcome, channel and transcription."""
+    ev = journeys.events
+    returned = _flag_before(ev, (S["returns_portal"],))
+    late = _flag_before(ev, (S["delivery_late"],))
+    is_conv = ev["state"].isin(_CHAT + _CALL).to_numpy()
+    conv = ev[is_conv].copy()
+    conv["event_row"] = np.flatnonzero(is_conv)
+    returned, late = returned[is_conv], late[is_conv]
+    n = len(conv)
+    cust = journeys.customer[conv["journey"].to_numpy()]
+    conv["customer"] = cust
+    state = conv["state"].to_numpy()
+
+    u = rng.random(n)
+    topic = np.full(n, "product_quality", dtype=object)
+    pre = state == S["chat_pre"]
+    topic[pre] = np.where(u[pre] < 0.85, "product_question", "app_usability")
+    post = np.isin(state, (S["chat_post"], S["call_post"]))
+    other = np.where(u < 0.35, "product_quality", np.where(u < 0.5, "app_usability", "product_question"))
+    topic[post] = np.where(returned[post], "refund", np.where(late[post], "delivery_delay", other[post]))
+    topic[np.isin(state, (S["call_pay"], S["call_pay_again"]))] = "payment_failure"
+    conv["topic"] = topic
+
+    language = customers.language[cust]
+    agent = customers.agent[cust].copy()
+    reroute = rng.random(n) >= STICKY_ROUTING
+    for li, lang in enumerate(LANGUAGES):
+        mask = reroute & (language == li)
+        agent[mask] = rng.choice(CONTACT_AGENTS[lang], size=int(mask.sum()))
+    refund = topic == "refund"
+    agent[refund] = customers.returns_agent[cust[refund]]
+    empathy = AGENT_EMPATHY[agent]
+    conv["agent"] = agent
+    conv["empathy"] = empathy
+
+    repeat_next = np.isin(conv["next_state"].to_numpy(), _REPEAT)
+    p_resolved = np.clip(0.30 + 0.6 * empathy - 0.15 * (topic == "payment_failure"), 0.05, 0.95)
+    resolved = ~repeat_next & (rng.random(n) < p_resolved)
+    other_outcome = np.array(["unresolved", "escalated", "transferred"])[rng.choice(3, size=n, p=(0.5, 0.3, 0.2))]
+    conv["resolved"] = resolved
+    conv["outcome"] = np.where(resolved, "resolved", np.where(repeat_next, "unresolved", other_outcome))
+    is_call = np.isin(state, _CALL)
+    conv["channel"] = np.where(is_call, "phone", "chat")
+    conv["touchpoint_id"] = np.where(is_call, "call_centre", "chat")
+    conv["transcribed"] = ~is_call | (rng.random(n) < CALL_TRANSCRIPTION_RATE)
+    conv["long"] = rng.random(n) < 0.5
+    assert set(topic) <= set(TOPICS)
+    return conv.reset_index(drop=True)
+
+
+def conversation_tables(
+    rng: np.random.Generator,
+    customers: Customers,
+    conv: pd.DataFrame,
+    conversation_ids: np.ndarray,
+    customer_ids: np.ndarray,
+    agent_ids: np.ndarray,
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray]:
+    """The ``conversations`` and ``turns`` rows (timestamps as seconds after WORLD_START).
+
+    Also returns, per turn, the topic the turn is a labelled mention of (the customer's opening turn
+    states the issue; other turns: None) and the turn's language.
+    """
+    conversations = pd.DataFrame({
+        "conversation_id": conversation_ids,
+        "customer_id": customer_ids,
+        "channel": conv["channel"].to_numpy(),
+        "started_at": conv["time"].to_numpy(),
+        "touchpoint_id": conv["touchpoint_id"].to_numpy(),
+        "outcome": conv["outcome"].to_numpy(),
+        "attributes": [
+            f'{{"agent_id": "{a}", "transcribed": {"true" if t else "false"}}}'
+            for a, t in zip(agent_ids, conv["transcribed"].to_numpy())
+        ],
+    })
+    tr = conv[conv["transcribed"].to_numpy()]
+    keep = conv["transcribed"].to_numpy()
+    language = np.array(LANGUAGES)[customers.language[tr["customer"].to_numpy()]]
+    dialogues = compose_conversations(
+        rng, language, tr["topic"].to_numpy(), tr["empathy"].to_numpy(), tr["resolved"].to_numpy(), tr["long"].to_numpy()
+    )
+    lengths = np.array([len(d) for d in dialogues], dtype=np.int64)
+    conv_of_turn = np.repeat(np.arange(len(tr)), lengths)
+    turn_index = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    speakers = [s for d in dialogues for s, _ in d]
+    texts = [t for d in dialogues for _, t in d]
+    is_phone = tr["channel"].to_numpy()[conv_of_turn] == "phone"
+    gaps = np.exp(np.log(np.where(is_phone, 25.0, 70.0)) + 0.6 * rng.standard_normal(len(texts)))
+    gaps[turn_index == 0] = 0.0
+    cumulative = np.cumsum(gaps)
+    elapsed = cumulative - np.repeat(cumulative[np.cumsum(lengths) - lengths], lengths)
+    conv_ids = conversation_ids[keep][conv_of_turn]
+    turns = pd.DataFrame({
+        "turn_id": [f"{c}-t{i:02d}" for c, i in zip(conv_ids, turn_index)],
+        "conversation_id": conv_ids,
+        "turn_index": turn_index,
+        "speaker": speakers,
+        "agent_id": np.where(np.array(speakers) == "agent", agent_ids[keep][conv_of_turn], None),
+        "text": texts,
+        "timestamp": tr["time"].to_numpy()[conv_of_turn] + elapsed,
+    })
+    opening_topic = np.where(turn_index == 0, tr["topic"].to_numpy()[conv_of_turn], None)
+    return conversations, turns, opening_topic, language[conv_of_turn]

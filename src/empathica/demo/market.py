@@ -1,0 +1,78 @@
+"""Public reviews of Lumen and its competitors, and customers' answers to values questions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from empathica.demo.catalogue import COMPETITORS, LANGUAGE_SHARES, LANGUAGES, OWN_BRAND, WORLD_WEEKS
+from empathica.demo.journeys import WEEK
+from empathica.demo.population import Customers
+from empathica.demo.texts import BANKS, compose_comments, compose_values_answers
+
+#: Reviews per customer of the chunk, by brand.
+REVIEWS_PER_CUSTOMER = {OWN_BRAND: 0.25, "Voltera": 0.12, "Nordhaus": 0.12}
+REVIEW_ASPECTS = {"delivery_delay": 0.30, "price": 0.18, "product_quality": 0.16, "refund": 0.18, "staff_attitude": 0.10, "app_usability": 0.08}
+#: Probability that a review of a brand about an aspect is positive: Voltera is planted better on
+#: delivery and worse on price than Lumen.
+POSITIVE_SHARE = {
+    OWN_BRAND: {"delivery_delay": 0.30, "price": 0.65, "product_quality": 0.65, "refund": 0.25, "staff_attitude": 0.55, "app_usability": 0.55},
+    "Voltera": {"delivery_delay": 0.80, "price": 0.15, "product_quality": 0.60, "refund": 0.55, "staff_attitude": 0.60, "app_usability": 0.55},
+    "Nordhaus": {"delivery_delay": 0.45, "price": 0.45, "product_quality": 0.50, "refund": 0.45, "staff_attitude": 0.45, "app_usability": 0.40},
+}
+SOURCES = {"zh": ("JD.com", "Dianping", "App Store"), "de": ("Trusted Shops", "Google", "App Store"), "en": ("Trustpilot", "Google", "App Store")}
+VALUES_THEMES = {"reliability": 0.30, "service": 0.25, "price": 0.20, "convenience": 0.15, "sustainability": 0.10}
+VALUES_RESPONSE_RATE = 0.25
+
+
+def review_rows(rng: np.random.Generator, n_customers: int) -> pd.DataFrame:
+    """Reviews (brand, is_own, rating, text, language, source, time, aspect, polarity) for a chunk."""
+    frames = []
+    aspects = np.array(list(REVIEW_ASPECTS), dtype=object)
+    for brand, per in REVIEWS_PER_CUSTOMER.items():
+        n = rng.poisson(per * n_customers)
+        aspect = aspects[rng.choice(len(aspects), size=n, p=list(REVIEW_ASPECTS.values()))]
+        share = np.array([POSITIVE_SHARE[brand][a] for a in aspect])
+        positive = rng.random(n) < share
+        rating = np.where(positive, rng.choice([4.0, 5.0], size=n, p=(0.4, 0.6)), rng.choice([1.0, 2.0], size=n, p=(0.55, 0.45)))
+        rating = np.where(rng.random(n) < 0.1, 3.0, rating)
+        language = np.array(LANGUAGES)[rng.choice(len(LANGUAGES), size=n, p=LANGUAGE_SHARES)]
+        polarity = np.where(positive, "positive", "negative").astype(object)
+        frames.append(pd.DataFrame({
+            "brand": brand,
+            "is_own": brand == OWN_BRAND,
+            "rating": rating,
+            "text": compose_comments(rng, language, aspect, polarity, brand=np.full(n, brand, dtype=object)),
+            "language": language,
+            "source": [SOURCES[lang][k] for lang, k in zip(language, rng.integers(0, 3, n))],
+            "time": rng.random(n) * WORLD_WEEKS * WEEK,
+            "aspect": aspect,
+            "polarity": polarity,
+        }))
+    assert set(COMPETITORS) <= set(REVIEWS_PER_CUSTOMER)
+    return pd.concat(frames, ignore_index=True)
+
+
+def values_rows(rng: np.random.Generator, customers: Customers, first_seen: np.ndarray, last_seen: np.ndarray) -> pd.DataFrame:
+    """Answers of a sample of customers to one to three values questions (customer, question, answer, time)."""
+    n = len(customers)
+    who = np.flatnonzero((rng.random(n) < VALUES_RESPONSE_RATE) & np.isfinite(first_seen))
+    themes = np.array(list(VALUES_THEMES), dtype=object)
+    theme = themes[rng.choice(len(themes), size=len(who), p=list(VALUES_THEMES.values()))]
+    # customers whose couriers keep failing them ask above all for reliability
+    theme = np.where(customers.courier_bad[who].astype(bool) & (rng.random(len(who)) < 0.4), "reliability", theme)
+    k = rng.integers(1, 4, size=len(who))
+    cust = np.repeat(who, k)
+    question_no = np.arange(k.sum()) - np.repeat(np.cumsum(k) - k, k)
+    theme = np.repeat(theme, k)
+    language = np.array(LANGUAGES)[customers.language[cust]]
+    question = [BANKS[lang].VALUES_QUESTIONS[q] for lang, q in zip(language, question_no)]
+    lo, hi = first_seen[cust], last_seen[cust]
+    return pd.DataFrame({
+        "customer": cust,
+        "question_no": question_no,
+        "question": question,
+        "answer": compose_values_answers(rng, language, theme),
+        "time": lo + rng.random(len(cust)) * (hi - lo),
+        "theme": theme,
+    })

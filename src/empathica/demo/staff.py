@@ -1,0 +1,92 @@
+"""The organisation: teams, employees, the touchpoint catalogue and the employee surveys.
+
+These do not grow with the number of customers. Engagement is drawn around each team's planted mean
+(``catalogue.TEAM_ENGAGEMENT``; team_returns lowest) with a lasting per-employee offset and noise per
+survey wave; eNPS follows engagement.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from empathica.demo.catalogue import (
+    AGENTS,
+    LANGUAGES,
+    STAFF_PER_TEAM,
+    TEAM_ENGAGEMENT,
+    TEAMS,
+    TOUCHPOINTS,
+    WORLD_WEEKS,
+)
+from empathica.demo.journeys import WEEK
+from empathica.demo.texts import compose_staff_comments
+
+ENGAGEMENT_ITEMS = ("pride", "recommend_workplace", "manager_support", "growth", "workload", "recognition")
+SURVEY_WAVES = 8  # quarterly
+SURVEY_RESPONSE_RATE = 0.85
+_NAMES = {
+    "en": ["Emma Clarke", "Oliver Hughes", "Sophie Turner", "Jack Wilson", "Amelia Wright", "Harry Evans", "Grace Hall", "Leo Baker", "Mia Patel", "Noah Reed"],
+    "de": ["Lena Fischer", "Jonas Weber", "Hannah Schulz", "Lukas Becker", "Marie Hoffmann", "Felix Wagner", "Laura Koch", "Paul Richter", "Anna Klein", "Tim Wolf"],
+    "zh": ["王芳", "李伟", "张静", "刘洋", "陈晨", "杨帆", "赵磊", "黄丽", "周杰", "吴敏"],
+}
+
+
+def teams_table() -> pd.DataFrame:
+    return pd.DataFrame(TEAMS, columns=["team_id", "name", "function", "region"])
+
+
+def touchpoints_table() -> pd.DataFrame:
+    return pd.DataFrame(TOUCHPOINTS, columns=["touchpoint_id", "name", "channel", "owner_team_id", "journey_stage", "is_goal"])
+
+
+def employees_table(rng: np.random.Generator) -> pd.DataFrame:
+    """Agents (agent_01..agent_16) and the other staff of every team, with hire dates before the window."""
+    rows = []
+    for agent_id, team_id, language, _ in AGENTS:
+        rows.append((agent_id, team_id, "agent", language))
+    k = 1
+    for team_id, _, _, _ in TEAMS:
+        for j in range(STAFF_PER_TEAM[team_id]):
+            role = "team lead" if j == 0 else ("store staff" if team_id == "team_stores" else "specialist")
+            rows.append((f"emp_{k:03d}", team_id, role, LANGUAGES[rng.integers(0, len(LANGUAGES))]))
+            k += 1
+    frame = pd.DataFrame(rows, columns=["employee_id", "team_id", "role", "language"])
+    name_pick = rng.integers(0, 10, size=len(frame))
+    frame["name"] = [_NAMES[lang][i] for lang, i in zip(frame["language"], name_pick)]
+    days_before = rng.integers(30, 3000, size=len(frame))
+    frame["hired_at"] = -days_before * 86400.0  # seconds after WORLD_START
+    return frame[["employee_id", "team_id", "name", "role", "hired_at", "language"]]
+
+
+def employee_survey_rows(rng: np.random.Generator, employees: pd.DataFrame) -> pd.DataFrame:
+    """One row per employee and wave answered: items (JSON), engagement mean, eNPS and a comment."""
+    n = len(employees)
+    team_mean = employees["team_id"].map(TEAM_ENGAGEMENT).to_numpy()
+    person = rng.normal(0.0, 0.35, n)
+    rows = []
+    for wave in range(SURVEY_WAVES):
+        answered = np.flatnonzero(rng.random(n) < SURVEY_RESPONSE_RATE)
+        level = team_mean[answered] + person[answered] + rng.normal(0.0, 0.25, len(answered))
+        items = np.clip(np.round(level[:, None] + rng.normal(0.0, 0.55, (len(answered), len(ENGAGEMENT_ITEMS)))), 1, 5).astype(int)
+        engagement = items.mean(axis=1)
+        enps = np.clip(np.round(2.4 * (engagement - 1.0) + 0.5 + rng.normal(0.0, 1.1, len(answered))), 0, 10).astype(int)
+        wave_start = (wave * WORLD_WEEKS / SURVEY_WAVES + 2.0) * WEEK
+        when = wave_start + rng.random(len(answered)) * 2 * WEEK
+        commented = rng.random(len(answered)) < 0.35
+        comments = np.full(len(answered), None, dtype=object)
+        ci = np.flatnonzero(commented)
+        comments[ci] = compose_staff_comments(rng, employees["language"].to_numpy()[answered][ci], engagement[ci] >= 3.3)
+        rows.append(pd.DataFrame({
+            "response_id": [f"es_{wave + 1}_{e}" for e in employees["employee_id"].to_numpy()[answered]],
+            "employee_id": employees["employee_id"].to_numpy()[answered],
+            "team_id": employees["team_id"].to_numpy()[answered],
+            "timestamp": when,
+            "engagement": np.round(engagement, 3),
+            "enps": enps,
+            "items": [json.dumps(dict(zip(ENGAGEMENT_ITEMS, map(int, r)))) for r in items],
+            "comment": comments,
+        }))
+    return pd.concat(rows, ignore_index=True)
