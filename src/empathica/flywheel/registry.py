@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from dataclasses import dataclass, field
-from graphlib import CycleError, TopologicalSorter
 from typing import Callable
 
 from rich.console import Console
@@ -67,24 +66,23 @@ def _discover() -> None:
 
 
 def registered_steps() -> list[Step]:
-    """Every registered step, dependencies first, then by ``order``."""
+    """Every registered step: each after the steps it reads, otherwise by ``order`` (lowest first)."""
     _discover()
-    sorter = TopologicalSorter()
-    for s in sorted(_STEPS.values(), key=lambda s: (s.order, s.name)):
+    for s in _STEPS.values():
         unknown = [d for d in s.after if d not in _STEPS]
         if unknown:
             raise EmpathicaError(f"step {s.name} runs after unknown step(s) {unknown}")
-        sorter.add(s.name, *s.after)
-    try:
-        sorter.prepare()
-    except CycleError as exc:
-        raise EmpathicaError(f"analysis steps depend on each other in a cycle: {exc.args[1]}") from None
+    pending = sorted(_STEPS.values(), key=lambda s: (s.order, s.name))
     ordered: list[Step] = []
-    while sorter.is_active():
-        ready = sorted(sorter.get_ready(), key=lambda n: (_STEPS[n].order, n))
-        for name in ready:
-            ordered.append(_STEPS[name])
-            sorter.done(name)
+    done: set[str] = set()
+    while pending:
+        ready = next((s for s in pending if all(d in done for d in s.after)), None)
+        if ready is None:
+            names = ", ".join(s.name for s in pending)
+            raise EmpathicaError(f"analysis steps depend on each other in a cycle: {names}")
+        ordered.append(ready)
+        done.add(ready.name)
+        pending.remove(ready)
     return ordered
 
 
