@@ -42,6 +42,14 @@ class Settings:
     progress: bool = _setting(True, "Show progress bars on a terminal.")
     report_title: str = _setting("Empathica CX report", "Title printed at the top of the HTML report.")
     currency: str = _setting("EUR", "Currency in which revenue figures are reported.")
+    text_model_dir: str = _setting(
+        "",
+        "Folder of text heads retrained by `empathica text train` (empty: the shipped models); heads missing there come from the shipped ones.",
+    )
+    text_aspects_file: str = _setting(
+        "",
+        "TOML file of extra aspect (pain point) patterns per language, extending the shipped catalogue (empty: none).",
+    )
 
     @classmethod
     def load(cls, config_file: str | Path | None = None, **overrides: Any) -> "Settings":

@@ -14,6 +14,7 @@ from empathica.store.status import store_status
 def overview(ctx: RunContext) -> Section:
     status = store_status(ctx.store)
     tables = pd.DataFrame(status["tables"])
+    tables[["from", "to"]] = tables[["from", "to"]].astype(object).where(tables[["from", "to"]].notna(), "—")
     section = Section(key="overview", title="Data overview")
     total = int(tables["rows"].sum()) if len(tables) else 0
     quarantined = sum(r["rows"] for r in status["quarantine"])

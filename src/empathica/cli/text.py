@@ -1,0 +1,113 @@
+"""`empathica text score|topics|train`: text analytics on any CSV, JSON Lines or Parquet file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from empathica.errors import InputError
+from empathica.settings import Settings
+
+
+@click.group()
+def text() -> None:
+    """Language, sentiment, emotion, aspects and topics of free text (en, de, zh)."""
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                    console=console, disable=not console.is_terminal)
+
+
+def _analyzer(model_dir: str | None):
+    from empathica.understand.text import TextAnalyzer
+
+    settings = Settings.load()
+    return TextAnalyzer(model_dir=model_dir or settings.text_model_dir or None,
+                        aspects_file=settings.text_aspects_file or None).load(), settings
+
+
+@text.command()
+@click.argument("input_file", type=click.Path(dir_okay=False))
+@click.option("--text-column", required=True, help="Column holding the text to score.")
+@click.option("--id-column", default=None, help="Column identifying each row (kept first in the output).")
+@click.option("--out", "output", required=True, type=click.Path(dir_okay=False), help="Output file; same format as the input.")
+@click.option("--model", "model_dir", default=None, type=click.Path(file_okay=False), help="Folder of retrained heads (`empathica text train --out`).")
+def score(input_file: str, text_column: str, id_column: str | None, output: str, model_dir: str | None) -> None:
+    """Score every row's text: lang, sentiment, sentiment_score, confidence, emotion, emotion_confidence, aspects."""
+    from empathica.understand.text.files import file_format, read_table, redactor, write_table
+
+    if file_format(input_file) != file_format(output):
+        raise InputError(f"--out {output}: use the input's format ({file_format(input_file)}), e.g. {Path(output).stem}{Path(input_file).suffix}.")
+    console = Console(stderr=True)
+    analyzer, settings = _analyzer(model_dir)
+    frame = read_table(input_file, text_column=text_column, id_column=id_column)
+    texts = frame[text_column].tolist()
+    redact = redactor() if settings.redact_pii else None
+    if settings.redact_pii and redact is None:
+        console.print("[yellow]note:[/yellow] PII redaction is not available in this installation; texts are written unredacted.")
+    with _progress(console) as progress:
+        scores = analyzer.analyze(texts, progress=progress)
+    out = frame[[id_column]].copy() if id_column else frame.copy()
+    if id_column:
+        out[text_column] = texts
+    if redact is not None:
+        out[text_column] = [redact(t) if isinstance(t, str) else t for t in out[text_column]]
+    for col in scores.columns:
+        out[col] = scores[col].to_numpy()
+    write_table(out, output)
+    counts = scores["sentiment"].value_counts().to_dict()
+    click.echo(f"Scored {len(out):,} rows → {output}  (" + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items())) + ")")
+
+
+@text.command()
+@click.argument("input_file", type=click.Path(dir_okay=False))
+@click.option("--text-column", required=True, help="Column holding the text.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for topics.csv and assignments.csv.")
+@click.option("--k", default=None, type=click.IntRange(min=2), help="Number of topics (default: chosen by silhouette, 3–10).")
+def topics(input_file: str, text_column: str, out_dir: str, k: int | None) -> None:
+    """Find topics (clusters of similar comments), each with its top keywords and example quotes."""
+    from empathica.understand.text import discover_topics
+    from empathica.understand.text.files import read_table
+
+    frame = read_table(input_file, text_column=text_column)
+    found = discover_topics(frame[text_column].tolist(), k=k)
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    table = found.topics.copy()
+    table["quotes"] = table["quotes"].map(lambda q: " | ".join(q))
+    table.to_csv(folder / "topics.csv", index=False)
+    found.assignments.to_csv(folder / "assignments.csv", index=False)
+    click.echo(f"{found.k} topics (silhouette {found.silhouette:.3f}) → {folder}/topics.csv, assignments.csv")
+    for row in table.itertuples():
+        click.echo(f"  {row.topic:>2}  {row.size:>6,}  {row.keywords}")
+
+
+@text.command()
+@click.argument("labelled_file", type=click.Path(dir_okay=False))
+@click.option("--text-column", required=True, help="Column holding the text.")
+@click.option("--label-column", required=True, help="Column holding the label (sentiment: negative/neutral/positive).")
+@click.option("--task", type=click.Choice(["sentiment", "emotion"]), default="sentiment", show_default=True)
+@click.option("--lang", type=click.Choice(["en", "de", "zh"]), default=None, help="Language of every text (default: detected per text).")
+@click.option("--out", "out_dir", default="text-model", show_default=True, type=click.Path(file_okay=False), help="Folder for the retrained heads.")
+def train(labelled_file: str, text_column: str, label_column: str, task: str, lang: str | None, out_dir: str) -> None:
+    """Retrain the sentiment or emotion head on your labelled texts; print its held-out evaluation."""
+    from empathica.understand.text.files import read_table
+    from empathica.understand.text.retrain import retrain
+
+    frame = read_table(labelled_file, text_column=text_column, id_column=label_column)
+    results = retrain(frame[text_column].tolist(), frame[label_column].tolist(), task=task, lang=lang,
+                      out=Path(out_dir), source=labelled_file, label_column=label_column)
+    for r in results:
+        click.echo(f"{task}_{r['lang']}: trained on {r['train_rows']:,} rows, held out {r['test_rows']:,}: "
+                   f"accuracy {r['accuracy']:.3f}, macro-F1 {r['macro_f1']:.3f}, ECE {r['ece']:.3f}")
+        click.echo("  confusion (rows true, columns predicted; " + ", ".join(r["classes"]) + "):")
+        for label, row in zip(r["classes"], r["confusion"]):
+            click.echo(f"    {label:<12} " + " ".join(f"{v:>6}" for v in row))
+    click.echo(f"Saved → {out_dir}/  (use it with `empathica text score ... --model {out_dir}` or the setting text_model_dir)")
+
+
+COMMANDS = [text]

@@ -1,0 +1,160 @@
+"""The "empathy" step: every agent turn scored, gaps found, agents and teams set against outcomes."""
+
+from __future__ import annotations
+
+import ibis
+import pandas as pd
+
+from empathica.errors import NotEnoughDataError, NothingReadError
+from empathica.flywheel.registry import RunContext, step
+from empathica.report import Metric, Paragraph, Section, TableBlock, figure_from_matplotlib
+
+TEXT_SCORES = "text_scores"
+
+
+def _turns_frame(store) -> pd.DataFrame:
+    turns = store.table("turns")
+    conv = store.table("conversations").select("conversation_id", "customer_id", "outcome", "started_at")
+    joined = turns.left_join(conv, turns.conversation_id == conv.conversation_id).select(
+        turns.turn_id, turns.conversation_id, turns.turn_index, turns.speaker, turns.agent_id, turns.text,
+        timestamp=ibis.coalesce(turns.timestamp, conv.started_at))
+    if store.has_result(TEXT_SCORES):
+        scores = store.table("result_" + TEXT_SCORES)
+        scores = scores.filter(scores.source_table == "turns").select(sid=scores.source_id, sentiment_score=scores.sentiment_score)
+        joined = joined.left_join(scores, joined.turn_id == scores.sid).drop("sid")
+    return joined.to_pandas()
+
+
+def _customer_outcomes(store) -> pd.DataFrame:
+    """Per customer: mean empathy received, replies, retained (not churned), mean CSAT and NPS (Ibis)."""
+    turns = store.table("result_empathy_turns").select("conversation_id", "empathy")
+    conv = store.table("conversations").select("conversation_id", "customer_id")
+    joined = turns.join(conv, "conversation_id")
+    received = joined.group_by("customer_id").aggregate(
+        empathy_received=joined.empathy.mean(), replies=joined.empathy.count())
+    cust = store.table("customers")
+    customers = cust.select(cid=cust.customer_id, retained=cust.churned_at.isnull().cast("int64"))
+    fb = store.table("feedback")
+    sat = fb.group_by("customer_id").aggregate(csat=fb.csat.mean(), nps=fb.nps.mean()).rename(sid="customer_id")
+    out = received.left_join(customers, received.customer_id == customers.cid).select(
+        received.customer_id, received.empathy_received, received.replies, customers.retained)
+    out = out.left_join(sat, out.customer_id == sat.sid).select(out.customer_id, out.empathy_received, out.replies,
+                                                                out.retained, sat.csat, sat.nps)
+    return out.to_pandas()
+
+
+@step("empathy", title="Empathy in conversations", after=("text",), order=20)
+def empathy(ctx: RunContext) -> Section:
+    from empathica.understand.empathy import analyze_conversations, validate_transcript
+    from empathica.understand.empathy.outcomes import Relationship, coaching_pairs, monthly_scorecard, relationship
+
+    store = ctx.store
+    if store.count("turns") == 0:
+        raise NotEnoughDataError("the store holds no conversation turns; ingest transcripts (table `turns`) with `empathica listen`.")
+    frame = _turns_frame(store)
+    employees = store.to_pandas("employees")
+    known = set(employees["employee_id"]) if len(employees) else None
+    try:
+        clean, quarantine = validate_transcript(frame, source="table turns", known_agents=known)
+    except NothingReadError as exc:
+        raise NotEnoughDataError(str(exc)) from None
+    conversations = store.to_pandas("conversations")
+    analysis = analyze_conversations(clean, conversations=conversations, quarantine=quarantine)
+    turns = analysis.turns
+    store.write_result("empathy_turns", turns, step="empathy",
+                       description="Each agent turn: mechanism levels, confidence, evidence, jargon, empathy, gap flag.")
+    store.write_result("empathy_conversations", analysis.conversations, step="empathy",
+                       description="Each conversation: customer sentiment path, distress moments, agent empathy, outcome.")
+    store.write_result("empathy_gaps", analysis.gaps, step="empathy",
+                       description="Distressed customer turns answered by a purely transactional reply.")
+    if len(quarantine):
+        store.write_result("empathy_quarantine", quarantine, step="empathy", description="Turns not scored, with the reason.")
+
+    team_of = employees.set_index("employee_id")["team_id"] if len(employees) else None
+    card = monthly_scorecard(turns, team_of=team_of)
+    customers = _customer_outcomes(store)
+    store.write_result("empathy_customer", customers, step="empathy",
+                       description="Per customer: mean empathy received, replies, retained, mean CSAT and NPS.")
+    rels = [r for r in (relationship(customers["empathy_received"].to_numpy(float), customers[o].to_numpy(float), outcome=o)
+                        for o in ("retained", "csat", "nps")) if r is not None]
+    rel_frame = pd.DataFrame([r.as_row() for r in rels], columns=list(Relationship.__dataclass_fields__))
+    store.write_result("empathy_outcomes", rel_frame, step="empathy",
+                       description="Customer-level correlation and slope (per +0.1 empathy) with 95 % bootstrap CIs.")
+
+    conv_customer = analysis.conversations[["conversation_id", "agent_id"]].merge(
+        conversations[["conversation_id", "customer_id"]], on="conversation_id", how="left")
+    agent_outcomes = conv_customer.merge(customers[["customer_id", "retained", "csat"]], on="customer_id", how="left") \
+        .groupby("agent_id")[["retained", "csat"]].mean().rename(columns={"retained": "customer_retention", "csat": "customer_csat"})
+    agents = analysis.agents.merge(agent_outcomes.reset_index(), on="agent_id", how="left")
+    if team_of is not None:
+        agents.insert(1, "team_id", agents["agent_id"].map(team_of))
+        card_team = monthly_scorecard(turns.assign(agent_id=turns["agent_id"].map(team_of)))
+        card_team = card_team.rename(columns={"agent_id": "team_id"})
+        store.write_result("empathy_teams", card_team, step="empathy", description="Per team and month: empathy scorecard.")
+    agents = agents.round(4)
+    store.write_result("empathy_agents", agents, step="empathy",
+                       description="Per agent: empathy scorecard, gaps, jargon, their customers' retention and CSAT.")
+    store.write_result("empathy_scorecard", card, step="empathy", description="Per agent and month: empathy scorecard.")
+    pairs = coaching_pairs(turns)
+    if len(pairs):
+        store.write_result("empathy_coaching", pairs, step="empathy",
+                           description="Least empathic replies to distressed customers beside the best in similar situations.")
+
+    section = Section(key="empathy", title="Empathy in conversations",
+                      data={"agents": agents, "relationships": rel_frame})
+    n_distress = int(turns["responds_to_distress"].sum())
+    top = ", ".join(agents["agent_id"].head(3))
+    section.summary.append(f"{len(turns):,} agent replies scored; mean empathy {turns['empathy'].mean():.2f}; "
+                           f"most empathic agents: {top}.")
+    section.summary.append(f"{len(analysis.gaps):,} empathy gaps in {n_distress:,} replies to distressed customers.")
+    for r in rels:
+        if r.outcome == "retained":
+            section.summary.append(
+                f"Empathy and retention (customer level): r = {r.correlation:+.2f} [{r.correlation_low:+.2f}, {r.correlation_high:+.2f}], "
+                f"{r.slope_per_0_1 * 100:+.1f} points of retention per +0.1 empathy.")
+    section.add(
+        Metric("agent replies scored", f"{len(turns):,}", "table `result_empathy_turns`"),
+        Metric("empathy gaps", f"{len(analysis.gaps):,}", "table `result_empathy_gaps`"),
+        Metric("turns not scored", f"{len(quarantine):,}", "table `result_empathy_quarantine`"),
+        Paragraph("Each agent reply is scored on the three empathy mechanisms of EPITOME (Sharma et al. 2020): "
+                  "emotional reactions, interpretations (showing understanding) and explorations (asking about the "
+                  "person), each 0 none / 1 weak / 2 strong. The empathy score (0–1) is the mean expected level / 2, "
+                  "reduced 15 % per unexplained jargon term (at most three). A gap is a distressed customer turn "
+                  "answered with all three mechanisms at 0."),
+    )
+    section.add(_scorecard_figure(agents, card))
+    cols = ["agent_id", "rank", "empathy", "emotional_reactions", "interpretations", "explorations", "jargon_rate",
+            "gap_rate", "customer_retention", "customer_csat", "agent_turns"]
+    section.add(TableBlock(agents[[c for c in ["team_id", *cols] if c in agents]], "Agent empathy scorecard.",
+                           source="result_empathy_agents"))
+    if len(rel_frame):
+        section.add(TableBlock(rel_frame, "Empathy received vs customers' retention, CSAT and NPS (customer level; "
+                               "95 % bootstrap intervals over customers).", source="result_empathy_outcomes"))
+    if len(pairs):
+        section.add(TableBlock(pairs[["customer_said", "reply", "agent_id", "empathy", "similar_customer_said",
+                                      "better_reply", "better_agent_id", "better_empathy"]],
+                               "Coaching: least empathic replies to distressed customers, beside the best reply in a similar situation.",
+                               source="result_empathy_coaching", max_rows=10))
+    return section
+
+
+def _scorecard_figure(agents: pd.DataFrame, card: pd.DataFrame):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+    a = agents.sort_values("empathy")
+    ax1.barh(a["agent_id"], a["empathy"], color="#4C72B0")
+    ax1.set_xlabel("mean empathy (0–1)")
+    ax1.set_title("Empathy per agent")
+    for agent_id in list(agents["agent_id"].head(3)) + list(agents["agent_id"].tail(2)):
+        s = card[card["agent_id"] == agent_id].sort_values("month")
+        ax2.plot(pd.to_datetime(s["month"] + "-01"), s["empathy"], marker="o", markersize=3, label=agent_id)
+    ax2.set_title("Monthly empathy: top 3 and bottom 2 agents")
+    ax2.set_ylabel("mean empathy of the month's replies")
+    ax2.tick_params(axis="x", rotation=45, labelsize=7)
+    ax2.legend(fontsize=7)
+    fig.tight_layout()
+    return figure_from_matplotlib(fig, "Empathy scorecard per agent and over time (result_empathy_scorecard).")

@@ -1,0 +1,263 @@
+"""Empathy in conversations: transcripts validated, agent turns scored in context, gaps found,
+and per-conversation and per-agent tables built.
+
+A transcript has one row per turn: conversation id, turn order, speaker role, agent id, text. Rows that
+cannot be used are quarantined with the reason (never dropped silently): a missing conversation id,
+an unknown speaker role, a turn order that is not a whole number, non-text content, an agent turn
+without an agent id, an agent not in the known list, and every turn of a conversation with a single
+turn, without a customer turn or without an agent turn.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from empathica.errors import InputError, NothingReadError
+from empathica.understand.empathy.cues import guess_language
+from empathica.understand.empathy.distress import DISTRESS_THRESHOLD, customer_distress
+from empathica.understand.empathy.model import MECHANISMS, EmpathyModel
+
+#: Accepted names of each transcript column (first match wins, case-insensitive).
+COLUMN_ALIASES = {
+    "conversation_id": ("conversation_id", "conversation", "conv_id", "dialogue_id", "chat_id", "ticket_id"),
+    "turn_index": ("turn_index", "turn", "turn_order", "order", "seq", "position", "index"),
+    "speaker": ("speaker", "role", "speaker_role", "author_role", "from"),
+    "agent_id": ("agent_id", "agent", "employee_id"),
+    "text": ("text", "message", "utterance", "body", "content"),
+}
+_ROLES = {
+    "customer": "customer", "client": "customer", "user": "customer", "caller": "customer", "kunde": "customer",
+    "kundin": "customer", "客户": "customer", "顾客": "customer", "用户": "customer",
+    "agent": "agent", "staff": "agent", "support": "agent", "advisor": "agent", "employee": "agent", "rep": "agent",
+    "mitarbeiter": "agent", "客服": "agent", "坐席": "agent",
+    "bot": "bot", "system": "system",
+}
+_HAS_WORD = re.compile(r"[A-Za-zÄÖÜäöüß\u3400-\u9fff]")
+QUARANTINE_COLUMNS = ["source_file", "line", "conversation_id", "field", "reason", "value", "raw"]
+#: A reply is transactional when all three mechanisms are at level 0.
+GAP_RULE = "distressed customer turn (distress ≥ 0.5) answered by a reply with every mechanism at level 0"
+
+
+@dataclass
+class ConversationAnalysis:
+    """The outputs of :func:`analyze_conversations`."""
+
+    turns: pd.DataFrame          # one row per agent turn: scores, the customer turn it answers, gap flag
+    conversations: pd.DataFrame  # one row per conversation
+    agents: pd.DataFrame         # one row per agent
+    gaps: pd.DataFrame           # the agent turns that are empathy gaps
+    quarantine: pd.DataFrame     # rows that could not be used, with the reason
+
+
+def read_transcript(path: str | Path) -> pd.DataFrame:
+    """Read a CSV, JSON Lines or Parquet transcript and map its columns onto the canonical names."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file.")
+    try:
+        if path.suffix in (".jsonl", ".ndjson"):
+            frame = pd.read_json(path, lines=True, dtype=False)
+        elif path.suffix == ".parquet":
+            frame = pd.read_parquet(path)
+        else:
+            bad_lines: list[list[str]] = []
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], engine="python",
+                                on_bad_lines=lambda fields: bad_lines.append(fields) or None)
+    except Exception as exc:  # noqa: BLE001 - any parser error becomes one clear message
+        raise InputError(f"{path}: cannot be read as a transcript ({exc}); give a CSV, JSON Lines or Parquet file.") from None
+    mapped = map_columns(frame, source=str(path))
+    if path.suffix not in (".jsonl", ".ndjson", ".parquet") and bad_lines:
+        # rows with the wrong number of fields: kept as rows whose text is unusable, so they are quarantined
+        extra = pd.DataFrame({"conversation_id": [f[0] if f else "" for f in bad_lines], "turn_index": None,
+                              "speaker": None, "agent_id": None, "text": None, "line": -1,
+                              "malformed": [",".join(f) for f in bad_lines]})
+        mapped = pd.concat([mapped, extra], ignore_index=True)
+    return mapped
+
+
+def map_columns(frame: pd.DataFrame, *, source: str = "input") -> pd.DataFrame:
+    lower = {c.lower().strip(): c for c in frame.columns}
+    out = pd.DataFrame(index=frame.index)
+    for name, aliases in COLUMN_ALIASES.items():
+        found = next((lower[a] for a in aliases if a in lower), None)
+        if found is None and name != "agent_id":
+            raise InputError(
+                f"{source}: no {name} column (looked for {', '.join(aliases)}); the columns are "
+                f"{', '.join(map(str, frame.columns))}. Rename a column or add it."
+            )
+        out[name] = frame[found] if found is not None else None
+    out["line"] = np.arange(len(frame)) + 2  # header is line 1 in a CSV
+    return out
+
+
+def validate_transcript(frame: pd.DataFrame, *, source: str = "input",
+                        known_agents: set[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split mapped transcript rows into usable turns and quarantined rows (with reasons)."""
+    df = frame.copy()
+    if "line" not in df:
+        df["line"] = np.arange(len(df)) + 2
+    problems: list[dict] = []
+    original = df.copy()  # the values as given, for the quarantine's value and raw columns
+
+    def flag(mask: pd.Series, field: str, reason: str) -> None:
+        for i in df.index[mask]:
+            row = original.loc[i]
+            problems.append({"source_file": source, "line": int(row["line"]), "conversation_id": _s(row["conversation_id"]),
+                             "field": field, "reason": reason, "value": _s(row.get(field)),
+                             "raw": json.dumps({k: _s(row.get(k)) for k in COLUMN_ALIASES}, ensure_ascii=False)})
+
+    malformed = df["malformed"].notna() if "malformed" in df else pd.Series(False, index=df.index)
+    for _, row in df[malformed].iterrows():
+        problems.append({"source_file": source, "line": -1, "conversation_id": _s(row["conversation_id"]),
+                         "field": "(row)", "reason": "malformed row (wrong number of fields)", "value": "",
+                         "raw": row["malformed"]})
+    df["conversation_id"] = df["conversation_id"].map(_s)
+    bad = malformed | (df["conversation_id"] == "")
+    flag(bad & ~malformed, "conversation_id", "missing conversation id")
+    ok = ~bad
+    role = df["speaker"].map(lambda v: _ROLES.get(_s(v).lower()))
+    bad = ok & role.isna()
+    flag(bad & (df["speaker"].map(_s) == ""), "speaker", "missing speaker role")
+    flag(bad & (df["speaker"].map(_s) != ""), "speaker", "unknown speaker role (use customer, agent, bot or system)")
+    ok &= ~bad
+    df["speaker"] = role
+    order = pd.to_numeric(df["turn_index"], errors="coerce")
+    bad = ok & (order.isna() | (order % 1 != 0) | (order < 0))
+    flag(bad, "turn_index", "turn order is not a whole number ≥ 0")
+    ok &= ~bad
+    df["turn_index"] = order
+    text = df["text"]
+    bad = ok & ~text.map(lambda v: isinstance(v, str) and bool(_HAS_WORD.search(v)))
+    flag(bad, "text", "non-text content (empty, a number or binary data)")
+    ok &= ~bad
+    df["agent_id"] = df["agent_id"].map(_s)
+    bad = ok & (df["speaker"] == "agent") & (df["agent_id"] == "")
+    flag(bad, "agent_id", "agent turn without agent_id")
+    ok &= ~bad
+    if known_agents is not None:
+        bad = ok & (df["speaker"] == "agent") & ~df["agent_id"].isin(known_agents)
+        flag(bad, "agent_id", "unknown agent (not in employees)")
+        ok &= ~bad
+    dup = ok & df.duplicated(["conversation_id", "turn_index"], keep="first")
+    flag(dup, "turn_index", "duplicate turn order in the conversation")
+    ok &= ~dup
+    # conversation-level checks on the rows that are left
+    kept = df[ok]
+    per = kept.groupby("conversation_id")["speaker"].agg(n="size", customers=lambda s: (s == "customer").sum(),
+                                                         agents=lambda s: (s == "agent").sum())
+    for reason, ids in (
+        ("single-turn conversation", per.index[per["n"] == 1]),
+        ("conversation has only agent turns (no customer turn)", per.index[(per["n"] > 1) & (per["customers"] == 0)]),
+        ("conversation has no agent turn", per.index[(per["n"] > 1) & (per["customers"] > 0) & (per["agents"] == 0)]),
+    ):
+        bad = ok & df["conversation_id"].isin(set(ids))
+        flag(bad, "conversation_id", reason)
+        ok &= ~bad
+    clean = df[ok].copy()
+    clean["turn_index"] = clean["turn_index"].astype(int)
+    clean = clean.sort_values(["conversation_id", "turn_index"]).reset_index(drop=True)
+    quarantine = pd.DataFrame(problems, columns=QUARANTINE_COLUMNS).sort_values("line").reset_index(drop=True)
+    if clean.empty:
+        reasons = quarantine["reason"].value_counts().to_dict() if len(quarantine) else {"no rows": 0}
+        raise NothingReadError(f"{source}: no usable conversation turn; quarantined rows by reason: {reasons}.")
+    return clean, quarantine
+
+
+def _s(v: object) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return ""
+    return str(v).strip()
+
+
+def analyze_conversations(turns: pd.DataFrame, *, model: EmpathyModel | None = None,
+                          conversations: pd.DataFrame | None = None,
+                          quarantine: pd.DataFrame | None = None,
+                          use_text_analyzer: bool = True) -> ConversationAnalysis:
+    """Score every agent turn against the customer turn before it; build conversation and agent tables.
+
+    ``turns``: validated rows with conversation_id, turn_index, speaker, agent_id, text (and optionally
+    timestamp). ``conversations``: optional conversation_id, customer_id, outcome, started_at.
+    """
+    model = model or EmpathyModel.default()
+    t = turns.sort_values(["conversation_id", "turn_index"]).reset_index(drop=True).copy()
+    t["language"] = [guess_language(x) for x in t["text"]]
+    is_customer = (t["speaker"] == "customer").to_numpy()
+    given = t.loc[is_customer, "sentiment_score"].to_numpy(dtype=float) if "sentiment_score" in t else None
+    dist = customer_distress(t.loc[is_customer, "text"].tolist(), t.loc[is_customer, "language"].tolist(),
+                             use_text_analyzer=use_text_analyzer, sentiment=given)
+    for col in ("sentiment_score", "distress"):
+        t[col] = np.nan
+        t.loc[is_customer, col] = dist[col].to_numpy()
+    # the customer turn each turn answers: the latest customer turn before it in the same conversation
+    cust_pos = pd.Series(np.where(is_customer, t.index, np.nan), index=t.index)
+    last_customer = cust_pos.groupby(t["conversation_id"]).transform(lambda s: s.ffill().shift(1))
+    agent = t[t["speaker"] == "agent"].copy()
+    ctx = last_customer.loc[agent.index]
+    agent["context"] = [t.at[int(i), "text"] if not np.isnan(i) else "" for i in ctx]
+    agent["context_distress"] = [t.at[int(i), "distress"] if not np.isnan(i) else np.nan for i in ctx]
+    scores = model.score(agent["text"].tolist(), languages=agent["language"].tolist())
+    scores.index = agent.index
+    agent = pd.concat([agent, scores.drop(columns=["language"])], axis=1)
+    distressed = agent["context_distress"] >= DISTRESS_THRESHOLD
+    transactional = (agent[list(MECHANISMS)] == 0).all(axis=1)
+    agent["responds_to_distress"] = distressed
+    agent["empathy_gap"] = distressed & transactional
+    keep = [c for c in ("conversation_id", "turn_index", "agent_id", "language", "timestamp", "text", "context",
+                        "context_distress") if c in agent] + list(scores.columns.drop("language")) + ["responds_to_distress", "empathy_gap"]
+    agent_turns = agent[keep].reset_index(drop=True)
+
+    conv = _conversation_table(t, agent_turns, conversations)
+    agents = _agent_table(agent_turns, conv)
+    gaps = agent_turns[agent_turns["empathy_gap"]].reset_index(drop=True)
+    q = quarantine if quarantine is not None else pd.DataFrame(columns=QUARANTINE_COLUMNS)
+    return ConversationAnalysis(turns=agent_turns, conversations=conv, agents=agents, gaps=gaps, quarantine=q)
+
+
+def _conversation_table(t: pd.DataFrame, agent_turns: pd.DataFrame, conversations: pd.DataFrame | None) -> pd.DataFrame:
+    cust = t[t["speaker"] == "customer"]
+    # the sentiment path uses the analyzer's sentiment when there is one, else −distress as a proxy
+    feeling = cust["sentiment_score"].where(cust["sentiment_score"].notna(), -cust["distress"])
+    g = cust.assign(feeling=feeling).groupby("conversation_id")
+    path = g["feeling"].agg(customer_sentiment_first="first", customer_sentiment_last="last",
+                            customer_sentiment_path=lambda s: [round(float(v), 3) for v in s])
+    path["distress_moments"] = g["distress"].apply(lambda s: int((s >= DISTRESS_THRESHOLD).sum()))
+    path["max_distress"] = g["distress"].max().round(4)
+    a = agent_turns.groupby("conversation_id")
+    emp = a.agg(agent_id=("agent_id", lambda s: s.mode().iloc[0]), agent_turns=("empathy", "size"),
+                agent_empathy=("empathy", "mean"), empathy_gaps=("empathy_gap", "sum"),
+                jargon_terms=("jargon", lambda s: int(sum(len(j) for j in s))))
+    out = t.groupby("conversation_id").agg(turns=("turn_index", "size"), language=("language", lambda s: s.mode().iloc[0]))
+    out = out.join(path).join(emp).reset_index()
+    out["customer_sentiment_change"] = (out["customer_sentiment_last"] - out["customer_sentiment_first"]).round(4)
+    out["agent_empathy"] = out["agent_empathy"].round(4)
+    out["empathy_gaps"] = out["empathy_gaps"].fillna(0).astype(int)
+    if conversations is not None and len(conversations):
+        cols = [c for c in ("conversation_id", "customer_id", "outcome", "started_at", "channel") if c in conversations]
+        out = out.merge(conversations[cols], on="conversation_id", how="left")
+    elif "outcome" not in out:
+        out["outcome"] = None
+    return out
+
+
+def _agent_table(agent_turns: pd.DataFrame, conv: pd.DataFrame) -> pd.DataFrame:
+    g = agent_turns.groupby("agent_id")
+    out = g.agg(agent_turns=("empathy", "size"), conversations=("conversation_id", "nunique"),
+                empathy=("empathy", "mean"), emotional_reactions=("emotional_reactions", "mean"),
+                interpretations=("interpretations", "mean"), explorations=("explorations", "mean"),
+                jargon_rate=("jargon", lambda s: float(np.mean([len(j) > 0 for j in s]))),
+                replies_to_distress=("responds_to_distress", "sum"), empathy_gaps=("empathy_gap", "sum"))
+    distressed = agent_turns[agent_turns["responds_to_distress"]].groupby("agent_id")["empathy"].mean()
+    out["empathy_under_distress"] = distressed
+    out["gap_rate"] = out["empathy_gaps"] / out["replies_to_distress"].where(out["replies_to_distress"] > 0)
+    if "outcome" in conv and conv["outcome"].notna().any():
+        resolved = conv.assign(resolved=conv["outcome"].eq("resolved")).groupby("agent_id")["resolved"].mean()
+        out["resolved_rate"] = resolved
+    out = out.reset_index().sort_values("empathy", ascending=False).reset_index(drop=True)
+    out.insert(1, "rank", np.arange(1, len(out) + 1))
+    return out.round(4)

@@ -1,0 +1,95 @@
+"""The evaluation corpora for empathy (EPITOME, EmpatheticPersonas) and EPITOME's fixed held-out split.
+
+The files live in ``../shared/data/empathy`` beside the repository; they are read, never shipped.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+from empathica.errors import InputError
+
+EPITOME_FILES = {
+    "emotional_reactions": "emotional-reactions-reddit.csv",
+    "interpretations": "interpretations-reddit.csv",
+    "explorations": "explorations-reddit.csv",
+}
+#: Seed of the held-out split; changing it changes every published figure.
+SPLIT_SEED = 20200
+TEST_SHARE = 0.2
+
+
+def data_dir() -> Path:
+    """``../shared/data/empathy`` relative to the repository root."""
+    return Path(__file__).resolve().parents[4] / ".." / "shared" / "data" / "empathy"
+
+
+def _require(path: Path) -> Path:
+    if not path.exists():
+        raise InputError(f"{path} is missing; the empathy corpora are expected in {path.parent}.")
+    return path
+
+
+def load_epitome(root: Path | None = None) -> pd.DataFrame:
+    """One row per (seeker post, response) pair with level and rationales of every mechanism, and ``is_test``."""
+    root = root or data_dir()
+    frames = {m: pd.read_csv(_require(root / f)) for m, f in EPITOME_FILES.items()}
+    base = frames["emotional_reactions"][["sp_id", "rp_id", "seeker_post", "response_post"]].copy()
+    for mech, frame in frames.items():
+        if not (frame["sp_id"].values == base["sp_id"].values).all() or not (frame["rp_id"].values == base["rp_id"].values).all():
+            raise InputError(f"{EPITOME_FILES[mech]} is not row-aligned with {EPITOME_FILES['emotional_reactions']}.")
+        base[mech] = frame["level"].astype(int).values
+        base[f"{mech}_rationales"] = frame["rationales"].values
+    base["pair_id"] = base["sp_id"] + "_" + base["rp_id"]
+    base["is_test"] = epitome_test_mask(base)
+    return base
+
+
+def epitome_test_mask(frame: pd.DataFrame) -> np.ndarray:
+    """The fixed held-out 20 %: split by pair id (a pair never spans train and test), stratified on the
+    joint (ER, IP, EX) label with combinations rarer than 10 pooled, seeded."""
+    joint = (frame["emotional_reactions"].astype(str) + frame["interpretations"].astype(str)
+             + frame["explorations"].astype(str))
+    pairs = pd.DataFrame({"pair_id": frame["pair_id"], "joint": joint}).drop_duplicates("pair_id")
+    counts = pairs["joint"].value_counts()
+    strata = pairs["joint"].where(pairs["joint"].map(counts) >= 10, "rare")
+    _, test = train_test_split(pairs["pair_id"], test_size=TEST_SHARE, random_state=SPLIT_SEED, stratify=strata)
+    return frame["pair_id"].isin(set(test)).to_numpy()
+
+
+def load_personas(root: Path | None = None) -> pd.DataFrame:
+    """EmpatheticPersonas: the same responses in English and Chinese with the 0/1/2 empathy score."""
+    root = root or data_dir()
+    en = pd.read_csv(_require(root / "empathetic_personas_en.csv"))
+    zh = pd.read_csv(_require(root / "empathetic_personas_zh.csv"))
+    if len(en) != len(zh) or not (en["empathy_score"].values == zh["empathy_score"].values).all():
+        raise InputError("empathetic_personas_en.csv and _zh.csv are not row-aligned.")
+    return pd.DataFrame({"en": en["response"].astype(str), "zh": zh["response"].astype(str),
+                         "score": en["empathy_score"].astype(int)})
+
+
+_TOKEN = re.compile(r"\S+")
+
+
+def evidence_token_f1(text: str, predicted: list[str], rationales: object) -> tuple[int, int, int]:
+    """(true positive, predicted, gold) whitespace-token counts of predicted evidence vs the rationale spans."""
+    from empathica.understand.empathy.model import rationale_mask
+
+    gold = rationale_mask(text, rationales)
+    pred = np.zeros(len(text), dtype=bool)
+    for span in predicted:
+        at = text.find(span)
+        if at >= 0:
+            pred[at:at + len(span)] = True
+    tp = n_pred = n_gold = 0
+    for m in _TOKEN.finditer(text):
+        g, p = gold[m.start():m.end()].any(), pred[m.start():m.end()].any()
+        tp += int(g and p)
+        n_pred += int(p)
+        n_gold += int(g)
+    return tp, n_pred, n_gold

@@ -1,0 +1,167 @@
+"""Language-aware text handling for empathy: language guess, sentence spans, empathic-cue lexicons.
+
+The cue lexicons map phrases of English, German and Chinese onto the same concepts (an emotional
+reaction, showing understanding, asking about the person, a transactional formula, a stress cue), so a
+model trained on English features of these concepts applies to German and Chinese text unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+LANGUAGES = ("en", "de", "zh")
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_GERMAN = re.compile(
+    r"[äöüß]|\b(ich|nicht|und|der|die|das|ist|sie|ihnen|bitte|mein|meine|wir|haben|wurde|leider|danke|noch|auf|mit|für|"
+    r"bei|ein|eine|wird|werden|sind|auch|oder|im|vom|zum|zur|sehr|gerne|ihr|ihre|dass|es|uns|nach|kein|keine|"
+    r"angeben|lt|agb|gem|wie|was|geht|mir|dir|schon|wieder|heute|morgen)\b",
+    re.I,
+)
+_SENTENCE = re.compile(r"[^.!?。！？；;\n]+[.!?。！？；;\n]*")
+_WORD = re.compile(r"\w+(?:'\w+)?")
+
+
+def guess_language(text: str) -> str:
+    """'zh', 'de' or 'en' from the script and common function words (fast; good enough for routing)."""
+    if not text:
+        return "en"
+    cjk = len(_CJK.findall(text))
+    if cjk >= 2 and cjk >= 0.15 * len(text.replace(" ", "")):
+        return "zh"
+    words = max(1, len(_WORD.findall(text)))
+    return "de" if len(_GERMAN.findall(text)) / words >= 0.12 else "en"
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) character spans of the sentences of ``text`` (Western and CJK punctuation)."""
+    spans = []
+    for m in _SENTENCE.finditer(text):
+        chunk = m.group()
+        if chunk.strip():
+            lead = len(chunk) - len(chunk.lstrip())
+            spans.append((m.start() + lead, m.end() - (len(chunk) - len(chunk.rstrip()))))
+    return spans or ([(0, len(text))] if text.strip() else [])
+
+
+def word_length(text: str, language: str) -> float:
+    """Length in English-word equivalents: Chinese characters count 1/1.6 word (typical zh:en ratio)."""
+    if language == "zh":
+        return len(_CJK.findall(text)) / 1.6 + len(re.findall(r"[A-Za-z0-9]+", text))
+    return float(len(_WORD.findall(text)))
+
+
+def _rx(*patterns: str) -> re.Pattern:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.I)
+
+
+#: Concept → language → pattern. Every concept exists in every language.
+CUES: dict[str, dict[str, re.Pattern]] = {
+    # an emotional reaction: warmth, compassion, concern, sympathy
+    "reaction": {
+        "en": _rx(r"\bsorry\b", r"\bsad to hear", r"\bhugs?\b", r"\b(awful|terrible|horrible|heartbreaking|dreadful)\b",
+                  r"\bi feel for you", r"\bsending (you )?(love|hugs|strength)", r"\bthat sucks", r"\boh (no|dear)\b",
+                  r"\bglad\b", r"\bhappy for you", r"\bcongrat", r"\bhope (you|things|it|that|the rest)\b",
+                  r"\btake care\b", r"\bstay strong", r"\bhang in there", r"\b(must|sounds?) (be )?(really |so |very )?(hard|frustrating|stressful|awful|difficult|annoying|scary|painful|upsetting|rough|tough)",
+                  r"\bcan (only )?imagine", r"\bi'?m here for you", r"<3|:\(|❤"),
+        "de": _rx(r"tut mir (so |wirklich |sehr |echt )?leid", r"\bleider\b", r"bedau(er|re)", r"\b(schrecklich|furchtbar|ärgerlich|schlimm)\b",
+                  r"\boh (nein|je)\b|\boje\b", r"muss (ja |wirklich |sehr )?(schwer|frustrierend|ärgerlich|stressig|belastend)",
+                  r"klingt (wirklich |sehr )?(stressig|frustrierend|schlimm|ärgerlich|anstrengend)", r"kann mir (gut )?vorstellen",
+                  r"freut mich", r"glückwunsch", r"gute besserung", r"alles gute", r"\bhoffe\b", r"pass auf dich auf",
+                  r"entschuldig"),
+        "zh": _rx(r"抱歉", r"对不起", r"遗憾", r"难过", r"心疼", r"糟糕", r"太糟", r"辛苦", r"一定(很|非常|特别)",
+                  r"(很|真|非常)(着急|烦|沮丧|焦虑|闹心|恼火)", r"恭喜", r"希望(您|你)", r"保重", r"加油", r"不好意思",
+                  r"带来(的)?(不便|麻烦)", r"道歉", r"可以想象", r"祝(您|你)"),
+    },
+    # showing understanding: reflecting the person's situation, shared experience
+    "understanding": {
+        "en": _rx(r"\bi (can |could |totally |completely |fully |really )?(understand|relate|get (it|that|why|you))\b",
+                  r"\bi know (how|what|that feeling)", r"\bi hear you", r"\b(it )?sounds like\b", r"\b(it )?seems( like)?\b",
+                  r"\bbeen there\b", r"\bsame (here|thing|for me)\b", r"\bme too\b", r"\bi'?ve (had|been|gone) (through|there|the same)",
+                  r"\bif i'?ve got (this|that) right", r"\bso you('| ha)ve\b", r"\bmakes (total |complete )?sense", r"\bi feel you\b",
+                  r"\bi (also|too) (feel|have|had|was)"),
+        "de": _rx(r"\b(ich )?verstehe\b", r"nachvollziehen", r"klingt (so|als|nach)", r"\bscheint\b", r"\bsie haben also\b",
+                  r"\bdu hast also\b", r"wenn ich (sie|dich) richtig verstehe", r"kenne ich", r"ging mir (auch|genauso)",
+                  r"\bich weiß,? wie", r"verständlich", r"\balso (sie|du)\b"),
+        "zh": _rx(r"理解", r"明白", r"我懂", r"听起来", r"看起来", r"似乎", r"也就是说", r"所以(您|你)", r"如果我没(理解|听)错",
+                  r"我也(曾|有过|经历|遇到)", r"感同身受", r"我知道(您|你)", r"换作是我"),
+    },
+    # exploring: asking about the person's feelings, situation, needs
+    "exploring": {
+        "en": _rx(r"\bhow are you( (feeling|holding up|doing))?", r"\bwhat happened\b", r"\bcan you tell me", r"\btell me (more|about)",
+                  r"\bwhat (would|do|did|does|made|makes|is|are|kind)\b[^.!?]*\?", r"\bhow (has|did|does|do|can|would|long)\b[^.!?]*\?",
+                  r"\b(do|did|have|are|is|would|could|can) (you|there|this|it)\b[^.!?]*\?", r"\bwould it help\b",
+                  r"\banything else (worrying|bothering)"),
+        "de": _rx(r"wie geht es (ihnen|dir)", r"was ist passiert", r"(können|könnten|kannst) (sie|du) mir (mehr|etwas)",
+                  r"erzählen sie", r"\b(was|wie|wann|wozu|brauchen|haben|sind|möchten|gibt|hat|ist|würde)\b[^.!?]*\?"),
+        "zh": _rx(r"怎么样", r"还好吗", r"发生了什么", r"能(告诉|说说|多说|讲讲)", r"是否", r"是不是", r"有没有", r"请问",
+                  r"[吗呢][？?]", r"什么[^。！]*[？?]", r"需要[^。！]*[？?]"),
+    },
+    # transactional formulas: reference numbers, procedures, policies
+    "transactional": {
+        "en": _rx(r"\border (no|number|status|id)\b", r"\bticket\b", r"\bref(erence)?\b", r"\bpolicy\b", r"\bas per\b",
+                  r"\bplease provide\b", r"\bpls\b", r"\bprocessing time", r"\bcase (ref|number)", r"\bterms and conditions",
+                  r"\bstatus:", r"\bno further action"),
+        "de": _rx(r"bestell(nummer|nr)", r"\bticket\b", r"\breferenz", r"\bgem(äß|\.)", r"\blt\.", r"\bagb\b", r"bearbeitung",
+                  r"bitte [^.]*angeben", r"\bstatus:", r"handlungsbedarf", r"vorgangsnummer"),
+        "zh": _rx(r"订单号", r"工单", r"单号", r"流程", r"按(照)?规定", r"时效", r"请提供", r"以页面为准", r"详见", r"状态[:：]"),
+    },
+}
+
+#: Stress cues in a customer's turn: urgency, repeated failure, anger, worry, threats to leave.
+STRESS: dict[str, re.Pattern] = {
+    "en": _rx(r"\b(urgent|urgently|asap|immediately|emergency)\b", r"\b(still|again|third|fourth|another) (time|waiting|nothing|not)",
+              r"\b(furious|angry|livid|fed up|sick of|ridiculous|unacceptable|disgusting|outrageous|useless|joke)\b",
+              r"\b(worried|anxious|stressed|panic|desperate|scared|upset|frustrat\w*|devastated|in tears)\b",
+              r"\b(cancel|leave|switch|never (again|buy|order)|complain\w*|lawyer|refund now)\b", r"!!+", r"\bno one\b|\bnobody\b",
+              r"\bwaste of\b", r"\bhours?\b[^.]*\bwait"),
+    "de": _rx(r"\b(dringend|sofort|notfall)\b", r"\b(schon wieder|immer noch|zum (dritten|x-ten) mal|wieder nichts)\b",
+              r"\b(wütend|sauer|verärgert|unverschämt|lächerlich|inakzeptabel|frech|unmöglich|nutzlos)\b",
+              r"\b(besorgt|verzweifelt|gestresst|enttäuscht|frustriert|genervt|ärgerlich)\b", r"\b(kündig\w*|storn\w*|nie wieder|beschwer\w*|anwalt)\b",
+              r"!!+", r"\bniemand\b", r"\bstunden\b"),
+    "zh": _rx(r"急", r"马上", r"立刻", r"又", r"还是没", r"第[三四五]次", r"气死", r"生气", r"愤怒", r"离谱", r"太差", r"无语", r"垃圾",
+              r"担心", r"焦虑", r"崩溃", r"失望", r"投诉", r"退货", r"再也不", r"！！+", r"没人", r"等了"),
+}
+
+_YOU = {"en": re.compile(r"\b(you|your|yours|yourself|you're|you've|you'll|you'd)\b", re.I),
+        "de": re.compile(r"\b(sie|ihnen|ihr|ihre|ihren|du|dich|dir|dein|deine|euch)\b"),
+        "zh": re.compile(r"[你您]")}
+_ME = {"en": re.compile(r"\b(i|me|my|mine|myself|i'm|i've|i'd|i'll)\b", re.I),
+       "de": re.compile(r"\b(ich|mich|mir|mein|meine|meinen)\b", re.I),
+       "zh": re.compile(r"我(?!们)")}
+_QUESTION = re.compile(r"[?？]")
+
+#: Names of the language-independent cue features, in column order.
+CUE_FEATURES = ("log_length", "short", "questions", "you_rate", "me_rate", "reaction", "understanding", "exploring",
+                "transactional", "reaction_any", "understanding_any", "exploring_any", "short_understanding")
+
+
+def cue_counts(text: str, language: str) -> dict[str, int]:
+    """How many phrases of each cue concept ``text`` holds."""
+    return {concept: len(pats[language].findall(text)) for concept, pats in CUES.items()}
+
+
+def cue_matrix(texts: Sequence[str], languages: Sequence[str]) -> np.ndarray:
+    """The language-independent cue features of each text (rows) in ``CUE_FEATURES`` order."""
+    out = np.zeros((len(texts), len(CUE_FEATURES)))
+    for i, (text, lang) in enumerate(zip(texts, languages)):
+        lang = lang if lang in LANGUAGES else "en"
+        n = word_length(text, lang)
+        norm = np.log1p(n + 1)
+        c = cue_counts(text, lang)
+        out[i] = (
+            np.log1p(n), n < 12, len(_QUESTION.findall(text)),
+            len(_YOU[lang].findall(text)) / norm, len(_ME[lang].findall(text)) / norm,
+            c["reaction"], c["understanding"], c["exploring"], c["transactional"],
+            c["reaction"] > 0, c["understanding"] > 0, c["exploring"] > 0, (c["understanding"] > 0) and n < 20,
+        )
+    return out
+
+
+def stress_score(text: str, language: str) -> float:
+    """Stress cues in a customer's turn, squashed into [0, 1]: 1 − exp(−0.7·hits)."""
+    hits = len(STRESS.get(language, STRESS["en"]).findall(text))
+    return float(1.0 - np.exp(-0.7 * hits))

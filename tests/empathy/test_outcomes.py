@@ -1,0 +1,37 @@
+import numpy as np
+import pandas as pd
+
+from empathica.understand.empathy import coaching_pairs, monthly_scorecard, relationship
+
+
+def test_relationship_recovers_sign_and_ci():
+    rng = np.random.default_rng(1)
+    x = rng.uniform(0, 1, 800)
+    y = (rng.uniform(0, 1, 800) < 0.4 + 0.4 * x).astype(float)
+    r = relationship(x, y, outcome="retained")
+    assert r.correlation > 0 and r.correlation_low > 0 and r.correlation_high < 1
+    assert r.slope_low < 0.04 < r.slope_high  # true slope per +0.1 is 0.04
+    none = relationship(x, rng.uniform(0, 1, 800), outcome="noise")
+    assert none.correlation_low < 0 < none.correlation_high
+    assert relationship(x[:5], y[:5], outcome="too few") is None
+
+
+def test_scorecard_and_coaching_pairs():
+    turns = pd.DataFrame({
+        "agent_id": ["a", "a", "b", "b", "c"],
+        "timestamp": pd.to_datetime(["2025-01-03", "2025-02-03", "2025-01-05", "2025-01-09", "2025-02-01"], utc=True),
+        "empathy": [0.1, 0.2, 0.7, 0.8, 0.5], "emotional_reactions": [0, 0, 2, 2, 1], "interpretations": [0, 0, 1, 1, 1],
+        "explorations": [0, 0, 1, 2, 0], "empathy_gap": [True, True, False, False, False],
+        "jargon": [["SLA"], [], [], [], []],
+        "context": ["my parcel is late again!!", "refund still missing, furious", "parcel late again, so angry!!",
+                    "still no refund, I'm furious", "app crashes again, furious"],
+        "context_distress": [0.8, 0.9, 0.7, 0.8, 0.6], "language": ["en"] * 5,
+        "text": ["Pls provide OID.", "Ticket raised.", "I'm so sorry! How are you?", "That's awful, I understand.", "Sorry."],
+    })
+    card = monthly_scorecard(turns)
+    assert set(card["month"]) == {"2025-01", "2025-02"}
+    assert card.loc[(card.agent_id == "b"), "replies"].item() == 2
+    pairs = coaching_pairs(turns, k=2)
+    assert len(pairs) == 2 and set(pairs["agent_id"]) == {"a"}
+    row = pairs.set_index("reply").loc["Pls provide OID."]
+    assert row["better_reply"] == "I'm so sorry! How are you?"  # the most similar situation: a late parcel

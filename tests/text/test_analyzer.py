@@ -1,0 +1,135 @@
+"""The analyzer's contract, its held-out accuracy and calibration, and its handling of bad input."""
+
+import numpy as np
+import pytest
+
+from empathica.understand.text import COLUMNS, EMOTIONS, SENTIMENTS, TextAnalyzer, detect_language
+from empathica.understand.text import corpora
+from empathica.understand.text.calibration import expected_calibration_error
+from empathica.understand.text.normalize import MAX_CHARS
+
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+needs_data = pytest.mark.skipif(not (DATA / "zh" / "ChnSentiCorp_htl_all.csv").is_file(), reason="../shared/data not present")
+
+BAD = [
+    "",
+    "   \n\t ",
+    None,
+    float("nan"),
+    "😀😀😀",
+    "😡😡",
+    "!!!???",
+    "x" * 100_000,
+    "Der Zug war pünktlich, but the refund never came 退款还没到",
+    "Die Lieferung war schÃ¶n schnell, danke!",  # UTF-8 read as cp1252
+    "å¿«é€’å¤ªæ…¢äº†",  # 快递太慢了, mis-decoded
+    "\ufffd\ufffd\ufffd\ufffd",
+    12345,
+]
+
+
+def test_contract_columns_and_types(analyzer):
+    out = analyzer.analyze(["The refund never arrived.", "Die Lieferung kam pünktlich, super!", "快递太慢了"])
+    assert list(out.columns) == COLUMNS
+    assert out["lang"].tolist() == ["en", "de", "zh"]
+    assert set(out["sentiment"]) <= set(SENTIMENTS)
+    assert set(out["emotion"]) <= set(EMOTIONS)
+    assert out["sentiment_score"].between(-1, 1).all()
+    assert out["confidence"].between(0, 1).all() and out["emotion_confidence"].between(0, 1).all()
+    assert all(isinstance(a, list) for a in out["aspects"])
+
+
+@pytest.mark.parametrize("text,lang,sentiment,aspects", [
+    ("I returned the laptop three weeks ago and I'm still waiting for my refund. Ridiculous.", "en", "negative", {"refund"}),
+    ("Die Lieferung kam zwei Wochen zu spät und niemand hat sich gemeldet. Unverschämt!", "de", "negative", {"delivery_delay"}),
+    ("快递太慢了，等了十天才到，退款也一直没到账，太失望了", "zh", "negative", {"delivery_delay", "refund"}),
+    ("Thank you so much, the staff were so friendly and helpful!", "en", "positive", {"staff_attitude"}),
+    ("房间很干净，服务态度非常好，下次还会再来", "zh", "positive", {"cleanliness", "staff_attitude"}),
+])
+def test_known_texts(analyzer, text, lang, sentiment, aspects):
+    row = analyzer.analyze([text]).iloc[0]
+    assert row["lang"] == lang
+    assert row["sentiment"] == sentiment
+    assert aspects <= set(row["aspects"])
+
+
+def test_emotions_follow_cues(analyzer):
+    out = analyzer.analyze([
+        "I am furious, this is unacceptable and a scam!",
+        "Vielen Dank für die schnelle Hilfe!",
+        "I'm really worried my order got lost, it had my medication in it.",
+    ])
+    assert out["emotion"].tolist() == ["anger", "gratitude", "anxiety"]
+
+
+def test_bad_input_never_breaks_a_batch(analyzer):
+    out = analyzer.analyze(BAD)
+    assert len(out) == len(BAD)
+    by_text = dict(zip(range(len(BAD)), out.to_dict("records")))
+    for i in (0, 1, 2, 3, 6, 11):  # nothing to judge: undetermined, neutral, no confidence
+        assert by_text[i]["lang"] == "und" and by_text[i]["sentiment"] == "neutral" and by_text[i]["confidence"] == 0
+    assert by_text[0]["note"] == "empty" and by_text[11]["note"] == "undecodable"
+    assert by_text[4]["lang"] == "und" and by_text[4]["sentiment"] == "positive" and by_text[4]["confidence"] <= 0.5
+    assert by_text[5]["sentiment"] == "negative" and by_text[5]["emotion"] == "anger"
+    assert by_text[7]["note"] == f"truncated to {MAX_CHARS} characters"
+    assert by_text[8]["lang"] in {"en", "de", "zh"} and "refund" in by_text[8]["aspects"]
+    assert by_text[9]["note"] == "mojibake repaired" and by_text[9]["lang"] == "de"
+    assert by_text[10]["lang"] == "zh" and "delivery_delay" in by_text[10]["aspects"]
+    assert by_text[12]["lang"] == "und"
+
+
+def test_empty_batch(analyzer):
+    assert list(analyzer.analyze([]).columns) == COLUMNS
+
+
+def test_detect_language_undetermined_cases():
+    assert detect_language(["", "👍", "ok", "12:30", "Привет, как дела?", "こんにちは、元気ですか"]) == ["und"] * 6
+    assert detect_language(["Wo bleibt meine Rückerstattung?", "Where is my refund?", "我的退款呢？"]) == ["de", "en", "zh"]
+
+
+@needs_data
+@pytest.mark.parametrize("loader,minimum", [(corpora.chnsenticorp, 0.99), (corpora.germeval, 0.99), (corpora.airline, 0.99)])
+def test_language_identification_on_held_out(loader, minimum):
+    corpus = loader()
+    texts, _ = corpus.part("test")
+    found = detect_language(texts)
+    assert np.mean([f == corpus.lang for f in found]) >= minimum
+
+
+@needs_data
+@pytest.mark.parametrize("loader,head,accuracy,macro_f1", [
+    (corpora.chnsenticorp, "zh", 0.90, 0.88),   # target macro-F1 >= 0.88
+    (corpora.airline, "en", 0.82, 0.75),        # targets: accuracy >= 0.82, macro-F1 >= 0.75
+    (corpora.germeval, "de", 0.74, 0.50),       # target 0.78 not reached (measured 0.752): see docs/text.md
+])
+def test_held_out_sentiment_and_calibration(analyzer, loader, head, accuracy, macro_f1):
+    from sklearn.metrics import accuracy_score, f1_score
+
+    corpus = loader()
+    texts, labels = corpus.part("test")
+    model = analyzer.sentiment_heads_[head]
+    proba = model.predict_proba(texts)
+    predicted = model.classes_[proba.argmax(axis=1)]
+    assert accuracy_score(labels, predicted) >= accuracy
+    assert f1_score(labels, predicted, average="macro") >= macro_f1
+    assert expected_calibration_error(proba.max(axis=1), predicted == np.asarray(labels)) <= 0.05
+
+
+def test_user_aspect_file_extends_catalogue(tmp_path):
+    extra = tmp_path / "aspects.toml"
+    extra.write_text('[parking]\nlabel = "Parking"\nen = ["parking"]\nde = ["parkplatz"]\nzh = ["停车"]\n'
+                     '[refund]\nen = ["store credit"]\n', encoding="utf-8")
+    analyzer = TextAnalyzer(aspects_file=extra).load()
+    out = analyzer.analyze(["No parking anywhere near the store.", "They only offered store credit.", "停车太难了"])
+    assert "parking" in out.loc[0, "aspects"] and "refund" in out.loc[1, "aspects"] and "parking" in out.loc[2, "aspects"]
+
+
+def test_bad_aspect_file_names_the_problem(tmp_path):
+    from empathica.errors import InputError
+
+    extra = tmp_path / "aspects.toml"
+    extra.write_text('[parking]\nen = ["(unclosed"]\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"\[parking\] en"):
+        TextAnalyzer(aspects_file=extra).load()
