@@ -1,0 +1,53 @@
+"""`empathica listen`: ingest users' files into the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from empathica.cli.options import db_option
+from empathica.settings import Settings
+from empathica.store import Store
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@db_option
+@click.option("--kind", default=None, help="Table the files hold (e.g. events, feedback, turns, or an alias); detected from the columns when left out.")
+@click.option("--mapping", "mapping", default=None, type=click.Path(dir_okay=False), help="TOML file mapping your column names and value codes onto the schema (see docs/listen.md).")
+def listen(paths: tuple[str, ...], db: str, kind: str | None, mapping: str | None) -> None:
+    """Read CSV, JSON Lines, Parquet and XES files into DB, quarantining rows that fail validation.
+
+    Prints a line per file (rows read / stored / already stored / quarantined) and a total; exits
+    non-zero only when nothing at all could be read.
+    """
+    from empathica.listen import ingest_files, load_mapping
+
+    parsed = load_mapping(mapping) if mapping else None  # a bad mapping fails before the store is opened
+    console = Console(stderr=True)
+    with Store.open(db, settings=Settings.load(db_path=db)) as store:
+        results = ingest_files(store, list(paths), kind=kind, mapping=parsed, console=console)
+    totals = [0, 0, 0, 0]
+    for r in results:
+        name = Path(r.source_file).name
+        if r.error:
+            click.echo(f"  {name:<28} not read: {r.error}")
+            continue
+        note = " (identical file already ingested)" if r.skipped_identical else ""
+        click.echo(
+            f"  {name:<28} → {r.table:<16} read {r.rows_read:>10,}  stored {r.rows_stored:>10,}  "
+            f"already stored {r.rows_already_stored:>9,}  quarantined {r.rows_quarantined:>8,}{note}"
+        )
+        for i, n in enumerate((r.rows_read, r.rows_stored, r.rows_already_stored, r.rows_quarantined)):
+            totals[i] += n
+    click.echo(
+        f"  {'total':<28}   {'':<16} read {totals[0]:>10,}  stored {totals[1]:>10,}  "
+        f"already stored {totals[2]:>9,}  quarantined {totals[3]:>8,}"
+    )
+    if totals[3]:
+        click.echo(f"Quarantined rows are in the quarantine table; see `empathica status --db {db}`.")
+
+
+COMMANDS = [listen]

@@ -1,0 +1,264 @@
+"""``ingest_files``: read users' files into the canonical tables, quarantining every row that fails a check."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from empathica.errors import EmpathicaError, InputError, NothingReadError, StoreError
+from empathica.listen.kinds import detect_kind, resolve_columns
+from empathica.listen.mapping import Mapping, load_mapping
+from empathica.listen.readers import SourceFile, inspect_file, iter_batches
+from empathica.listen.redaction import redact_array
+from empathica.listen.validation import BATCH, FAILED, SEEN, BatchPlan, ident, source_kind
+from empathica.schema import SIGNAL_TABLES, table as schema_table
+from empathica.store.database import INGESTIONS, QUARANTINE, Store
+
+__all__ = ["IngestResult", "ingest_files"]
+
+
+@dataclass
+class IngestResult:
+    """What happened to one file. Invariant: rows_read == rows_stored + rows_already_stored + rows_quarantined."""
+
+    source_file: str
+    table: str
+    rows_read: int = 0
+    rows_stored: int = 0
+    rows_already_stored: int = 0
+    rows_quarantined: int = 0
+    skipped_identical: bool = False
+    notes: list[str] = field(default_factory=list)  # checks that were skipped, and why
+    error: str | None = None  # why the file could not be read at all
+
+
+@dataclass
+class _Planned:
+    index: int
+    path: Path
+    source: SourceFile
+    table: str
+
+
+def ingest_files(
+    store: Store,
+    paths: Sequence[str | Path],
+    *,
+    kind: str | None = None,
+    kinds: Sequence[str | None] | None = None,
+    mapping: str | Path | Mapping | None = None,
+    console: Console | None = None,
+) -> list[IngestResult]:
+    """Ingest ``paths`` into the store and return one :class:`IngestResult` per file, in the order given.
+
+    ``kinds`` names the table of each path, ``kind`` one table for all; otherwise each file's table is
+    detected from its columns. Files are ingested referenced tables first (teams, employees,
+    customers, touchpoints before events ...), so references between files of one call resolve. A
+    file that cannot be read gets a result with ``error`` set; when no file yields a single row,
+    NothingReadError (or the one file's own error) is raised.
+    """
+    if store.settings.backend != "duckdb":
+        raise StoreError(f"listen reads files with DuckDB; the store {store.location} uses {store.settings.backend}. "
+                         "Ingest into a DuckDB file first.")
+    paths = [Path(p) for p in paths]
+    if kinds is not None and len(kinds) != len(paths):
+        raise InputError(f"kinds names {len(kinds)} tables for {len(paths)} files; give one per file.")
+    per_file = list(kinds) if kinds is not None else [kind] * len(paths)
+    if isinstance(mapping, (str, Path)):
+        mapping = load_mapping(mapping)
+    mapping = mapping or Mapping()
+    duck = store.con.con
+    _register_functions(duck)
+    results: list[IngestResult | None] = [None] * len(paths)
+    errors: list[EmpathicaError] = []
+    planned: list[_Planned] = []
+    for i, (path, k) in enumerate(zip(paths, per_file)):
+        try:
+            source = inspect_file(path, duck=duck)
+            name = schema_table(k).name if k else detect_kind(source.columns, path=path, mappings=mapping.tables)
+            planned.append(_Planned(i, path, source, name))
+        except EmpathicaError as exc:
+            errors.append(exc)
+            results[i] = IngestResult(str(path), str(k or "?"), error=str(exc))
+    planned.sort(key=lambda p: (SIGNAL_TABLES.index(p.table), p.index))
+    said: set[str] = set()
+    console = console or Console(stderr=True)
+    show = store.settings.progress and console.is_terminal
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        console=console, transient=True, disable=not show)
+    with progress if show else nullcontext():
+        for p in planned:
+            try:
+                result = _ingest_one(store, p, mapping, progress)
+            except EmpathicaError as exc:
+                errors.append(exc)
+                result = IngestResult(str(p.path), p.table, error=str(exc))
+            finally:
+                p.source.close()
+            for note in result.notes:
+                if note not in said:
+                    said.add(note)
+                    console.print(f"[yellow]note:[/yellow] {note}")
+            results[p.index] = result
+    done = [r for r in results if r is not None]
+    if not any(r.rows_read or r.skipped_identical for r in done):
+        if len(errors) == 1 and len(paths) == 1:
+            raise errors[0]
+        problems = "; ".join(r.error or f"{r.source_file}: no data rows" for r in done)
+        raise NothingReadError(f"nothing could be read from {len(paths)} file(s): {problems}")
+    return done
+
+
+def _register_functions(duck) -> None:
+    try:
+        duck.create_function("empathica_redact", redact_array, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("VARCHAR"),
+                             type="arrow", null_handling="special", side_effects=False)
+    except duckdb.Error as exc:  # already registered on this connection
+        if "already" not in str(exc).lower():
+            raise
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 22):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _ingest_one(store: Store, p: _Planned, mapping: Mapping, progress: Progress) -> IngestResult:
+    duck = store.con.con
+    t = schema_table(p.table)
+    sha = file_sha256(p.path)
+    result = IngestResult(str(p.path), t.name)
+    previous = duck.execute(
+        f"SELECT rows_read FROM {INGESTIONS} WHERE sha256 = ? AND table_name = ? ORDER BY ingested_at DESC LIMIT 1",
+        [sha, t.name],
+    ).fetchall()
+    if previous:
+        result.skipped_identical = True
+        result.rows_read = result.rows_already_stored = int(previous[0][0])
+        return result
+
+    tm = mapping.for_table(t.name)
+    colmap = resolve_columns(t, p.source.columns, tm)
+    references = []
+    for col in t.columns:
+        if not col.references or (col.name not in colmap and col.name not in tm.constants):
+            continue
+        ref_table = col.references.split(".")[0]
+        if duck.execute(f"SELECT count(*) FROM {ident(ref_table)}").fetchone()[0]:
+            references.append(col.name)
+        else:
+            result.notes.append(f"{ref_table} is empty in the store, so {t.name}.{col.name} was not checked against it "
+                                f"(ingest {ref_table} first to check it).")
+    start_rowid = duck.execute(f"SELECT coalesce(max(rowid), -1) FROM {ident(t.name)}").fetchone()[0]
+    stamp = datetime.now(UTC)
+    rejects: list[tuple[int, str, str]] = []
+    reader = duck.cursor()
+    task = progress.add_task(f"{p.path.name} → {t.name}", total=p.source.estimated_rows)
+    plan: BatchPlan | None = None
+    # One transaction per batch keeps memory bounded (DuckDB holds a transaction's appended rows in
+    # memory until it commits). A file is still all-or-nothing: on failure the rows it added (rowid
+    # beyond the table's last row at the start) and its quarantine rows are deleted again, and the
+    # `ingestions` row that makes a re-run skip the file is only written at the very end.
+    try:
+        duck.execute(f"CREATE OR REPLACE TEMP TABLE {SEEN} AS SELECT hash({ident(t.key)}) AS h FROM {ident(t.name)}")
+        for batch in iter_batches(p.source, reader, batch_rows=store.settings.batch_rows, rejects=rejects):
+            if plan is None:
+                plan = _plan(t, p.source, batch, tm, colmap, references, store.settings.redact_pii)
+            duck.register(BATCH, batch)
+            duck.execute("BEGIN TRANSACTION")
+            duck.execute(plan.failed_sql(start_rowid=start_rowid))
+            bad, already = duck.execute(
+                f"SELECT count(*) FILTER (_first IS NOT NULL), count(*) FILTER (_first IS NULL) FROM {FAILED}"
+            ).fetchone()
+            good = duck.execute(plan.insert_sql(any_failed=bool(bad or already))).fetchone()[0]
+            duck.execute(plan.seen_sql(any_failed=bool(bad or already)))
+            if bad:
+                duck.execute(plan.quarantine_sql(source_file=str(p.path)), [stamp.isoformat()])
+            duck.execute("COMMIT")
+            duck.unregister(BATCH)
+            result.rows_read += batch.num_rows
+            result.rows_stored += good
+            result.rows_already_stored += already
+            result.rows_quarantined += bad
+            progress.advance(task, batch.num_rows)
+        duck.execute("BEGIN TRANSACTION")
+        if rejects:
+            _quarantine_rejects(duck, p, t.name, rejects, stamp)
+            result.rows_read += len(rejects)
+            result.rows_quarantined += len(rejects)
+        duck.execute(
+            f"INSERT INTO {INGESTIONS} VALUES (?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TIMESTAMPTZ))",
+            [uuid.uuid4().hex, str(p.path), sha, t.name, result.rows_read, result.rows_stored,
+             result.rows_already_stored, result.rows_quarantined, stamp.isoformat()],
+        )
+        duck.execute("COMMIT")
+    except BaseException as exc:
+        _undo(duck, t.name, start_rowid, str(p.path), stamp)
+        if isinstance(exc, duckdb.Error):  # a value no check foresaw: name the file, not a traceback
+            raise InputError(f"{p.path}: could not be ingested into {t.name} ({str(exc).splitlines()[0]}); "
+                             "nothing of this file was stored.") from None
+        raise
+    finally:
+        for name in (FAILED, SEEN):
+            duck.execute(f"DROP TABLE IF EXISTS {name}")
+        reader.close()
+        progress.remove_task(task)
+    return result
+
+
+def _undo(duck, table: str, start_rowid: int, source_file: str, stamp: datetime) -> None:
+    """Remove what a failed ingestion of one file added, so that the file is all-or-nothing."""
+    try:
+        duck.execute("ROLLBACK")
+    except duckdb.Error:
+        pass  # no transaction was open
+    duck.execute(f"DELETE FROM {ident(table)} WHERE rowid > ?", [start_rowid])
+    duck.execute(f"DELETE FROM {QUARANTINE} WHERE source_file = ? AND ingested_at = CAST(? AS TIMESTAMPTZ)",
+                 [source_file, stamp.isoformat()])
+
+
+def _plan(t, source: SourceFile, batch, tm, colmap, references, redact: bool) -> BatchPlan:
+    kinds = {name: source_kind(batch.schema.field(name).type) for name in batch.schema.names}
+    helper = {"_line", "_error", "_raw"}
+    used = set(colmap.values())
+    extra = [c for c in batch.schema.names if c not in helper and c not in used] if "attributes" in t.column_names else []
+    return BatchPlan(
+        table=t, columns=colmap, kinds=kinds, mapping=tm, extra_columns=extra, redact=redact,
+        check_references=references, raw_column="_raw" if "_raw" in kinds else None,
+        trim=source.format != "parquet", touchpoint_channels="touchpoint_id" in references,
+    )
+
+
+def _quarantine_rejects(duck, p: _Planned, table: str, rejects: list[tuple[int, str, str]], stamp: datetime) -> None:
+    """Quarantine CSV rows DuckDB could not split, and shift the row numbers of the other quarantined rows.
+
+    Rows DuckDB rejects are left out of the stream, so the rows after them were numbered too low: a
+    streamed row numbered ``p`` is really row ``p + #{j : r_j - j < p}`` where ``r_1 < r_2 < ...`` are
+    the rejected rows (numbered from their physical line, exact when no quoted field spans lines).
+    """
+    rows = sorted(r for r, _, _ in rejects)
+    shifts = [r - j for j, r in enumerate(rows, start=1)]
+    duck.execute("CREATE OR REPLACE TEMP TABLE _listen_shifts (s BIGINT)")
+    duck.executemany("INSERT INTO _listen_shifts VALUES (?)", [[s] for s in shifts])
+    duck.execute(
+        f"UPDATE {QUARANTINE} q SET line = q.line + (SELECT count(*) FROM _listen_shifts WHERE s < q.line) "
+        "WHERE q.source_file = ? AND q.ingested_at = CAST(? AS TIMESTAMPTZ)",
+        [str(p.path), stamp.isoformat()],
+    )
+    duck.executemany(
+        f"INSERT INTO {QUARANTINE} VALUES (?, ?, ?, NULL, 'malformed CSV row', ?, ?, CAST(? AS TIMESTAMPTZ))",
+        [[str(p.path), r, table, kind, raw, stamp.isoformat()] for r, raw, kind in rejects],
+    )
+    duck.execute("DROP TABLE _listen_shifts")

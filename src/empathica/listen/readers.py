@@ -1,0 +1,322 @@
+"""Readers: recognise a file's format, encoding and delimiter, and stream it as Arrow batches.
+
+Every reader yields ``pyarrow.Table`` batches with the source columns (under their own names) plus
+``_line``, the row's number in the source file, and ``_error``, a reason when the row could not even
+be parsed (a malformed JSON line). CSV and JSON Lines are read by DuckDB's native readers; Parquet by
+pyarrow row group by row group; XES event logs by a streaming XML parser (see ``xes.py``).
+
+Row numbers: CSV row 1 is the first data row after the header (a record whose quoted field spans
+several lines counts once); JSON Lines row N is line N of the file; Parquet row 1 is the first row;
+XES row N is the N-th ``<event>`` of the log.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from empathica.errors import InputError
+
+__all__ = ["SourceFile", "detect_encoding", "inspect_file", "iter_batches", "sniff_delimiter"]
+
+_SAMPLE_BYTES = 1 << 20
+_DELIMITERS = (",", ";", "\t", "|")
+_FORMATS = {
+    ".csv": "csv", ".tsv": "csv", ".txt": "csv", ".tab": "csv",
+    ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
+    ".parquet": "parquet", ".pq": "parquet",
+    ".xes": "xes",
+}
+
+
+@dataclass
+class SourceFile:
+    """What Listen found out about a file before reading it."""
+
+    path: Path
+    format: str  # csv, jsonl, parquet, xes
+    columns: list[str]
+    encoding: str | None = None  # utf-8, gb18030, latin-1 (text formats)
+    delimiter: str | None = None  # CSV only
+    estimated_rows: int | None = None
+    compressed: bool = False
+    _cleanup: list[Path] = field(default_factory=list, repr=False)
+
+    def close(self) -> None:
+        """Remove temporary files (a transcoded copy)."""
+        for p in self._cleanup:
+            p.unlink(missing_ok=True)
+        self._cleanup.clear()
+
+
+def _format_of(path: Path) -> tuple[str, bool]:
+    suffixes = [s.lower() for s in path.suffixes]
+    compressed = bool(suffixes) and suffixes[-1] == ".gz"
+    if compressed:
+        suffixes = suffixes[:-1]
+    ext = suffixes[-1] if suffixes else ""
+    if ext not in _FORMATS:
+        raise InputError(
+            f"{path}: unknown file type {''.join(path.suffixes) or '(no extension)'}; "
+            "Listen reads .csv/.tsv/.txt, .jsonl/.ndjson, .parquet and .xes (optionally .gz)."
+        )
+    return _FORMATS[ext], compressed
+
+
+def _open_binary(path: Path, compressed: bool):
+    return gzip.open(path, "rb") if compressed else open(path, "rb")
+
+
+def detect_encoding(path: Path, *, compressed: bool = False) -> str:
+    """``utf-8`` when the whole file decodes strictly as UTF-8, ``gb18030`` when it decodes as plausible
+    Chinese text, else ``latin-1`` (which decodes any byte)."""
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    sample = b""
+    try:
+        with _open_binary(path, compressed) as fh:
+            while chunk := fh.read(_SAMPLE_BYTES * 8):
+                if not sample:
+                    sample = chunk[:_SAMPLE_BYTES]
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    except (OSError, EOFError) as exc:
+        raise InputError(f"{path}: cannot be read ({exc}).") from None
+    return "gb18030" if _plausible_chinese(sample) else "latin-1"
+
+
+def _plausible_chinese(sample: bytes) -> bool:
+    """True when the non-ASCII bytes decode as GB18030 into mostly common (GB2312) Chinese characters.
+
+    Latin-1 text also decodes as GB18030 (an accented letter plus the next ASCII letter forms a rare
+    two-byte character), but then the characters are rare ones outside GB2312, which real Chinese text
+    seldom uses.
+    """
+    text = sample.decode("gb18030", errors="ignore")
+    wide = [ch for ch in text if ord(ch) > 127]
+    if not wide:
+        return False
+    common = 0
+    for ch in wide:
+        try:
+            ch.encode("gb2312")
+            common += 1
+        except UnicodeEncodeError:
+            pass
+    return common / len(wide) >= 0.9
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter among , ; tab | that splits the first lines into the same number (> 1) of fields."""
+    lines = text.splitlines()[:50]
+    if len(lines) > 1 and not text.endswith(("\n", "\r")):
+        lines = lines[:-1]  # the sample may end mid-line
+    best, best_score = ",", (0, 0)
+    for delim in _DELIMITERS:
+        try:
+            rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delim))
+        except csv.Error:
+            continue
+        if not rows or len(rows[0]) < 2:
+            continue
+        width = len(rows[0])
+        consistent = sum(len(r) == width for r in rows)
+        score = (consistent, width)
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _transcode_to_utf8(path: Path, encoding: str, compressed: bool) -> Path:
+    """Copy a file into a temporary UTF-8 file, chunk by chunk (for encodings DuckDB cannot read)."""
+    fd, tmp = tempfile.mkstemp(prefix="empathica-", suffix=".csv")
+    decoder = codecs.getincrementaldecoder(encoding)("replace")
+    with _open_binary(path, compressed) as src, os.fdopen(fd, "wb") as dst:
+        while chunk := src.read(_SAMPLE_BYTES * 8):
+            dst.write(decoder.decode(chunk).encode("utf-8"))
+        dst.write(decoder.decode(b"", final=True).encode("utf-8"))
+    return Path(tmp)
+
+
+def inspect_file(path: str | Path, *, duck=None) -> SourceFile:
+    """Recognise format, encoding, delimiter and columns of ``path`` without loading it.
+
+    ``duck`` is a DuckDB connection, needed for JSON Lines (whose keys are collected over the whole
+    file); an in-memory one is used when not given.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file.")
+    fmt, compressed = _format_of(path)
+    size = path.stat().st_size
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            meta = pq.ParquetFile(path)
+        except Exception as exc:  # pyarrow raises several types for a damaged file
+            raise InputError(f"{path}: not a readable Parquet file ({exc}).") from None
+        return SourceFile(path, fmt, list(meta.schema_arrow.names), estimated_rows=meta.metadata.num_rows)
+    if fmt == "xes":
+        from empathica.listen.xes import XES_COLUMNS
+
+        return SourceFile(path, fmt, list(XES_COLUMNS), compressed=compressed, estimated_rows=None)
+    encoding = detect_encoding(path, compressed=compressed)
+    with _open_binary(path, compressed) as fh:
+        raw = fh.read(_SAMPLE_BYTES)
+    text = raw.decode(encoding, errors="replace").lstrip("\ufeff")
+    if not text.strip():
+        raise InputError(f"{path}: the file is empty; nothing to read.")
+    lines = text.count("\n") or 1
+    estimate = int(size / max(len(raw), 1) * lines) if not compressed else None
+    source = SourceFile(path, fmt, [], encoding=encoding, compressed=compressed, estimated_rows=estimate)
+    if fmt == "jsonl":
+        if duck is None:
+            import duckdb
+
+            duck = duckdb.connect()
+        source.columns = _jsonl_keys(source, duck)
+        return source
+    source.delimiter = "\t" if path.suffix.lower() in (".tsv", ".tab") else sniff_delimiter(text)
+    header = next(csv.reader(io.StringIO(text.splitlines()[0]), delimiter=source.delimiter))
+    source.columns = [h.strip() for h in header]
+    if encoding == "gb18030":  # DuckDB reads UTF-8 and Latin-1 natively; other encodings are transcoded
+        source._cleanup.append(_transcode_to_utf8(path, encoding, compressed))
+    return source
+
+
+def _sql_str(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _readable_path(source: SourceFile) -> tuple[str, str]:
+    if source._cleanup:
+        return str(source._cleanup[0]), "utf-8"
+    return str(source.path), "latin-1" if source.encoding == "latin-1" else "utf-8"
+
+
+def _with_line(batch: pa.RecordBatch | pa.Table, start: int) -> pa.Table:
+    tbl = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
+    lines = pa.array(range(start, start + tbl.num_rows), type=pa.int64())
+    return tbl.append_column("_line", lines)
+
+
+def iter_batches(source: SourceFile, duck, *, batch_rows: int, rejects: list | None = None) -> Iterator[pa.Table]:
+    """Stream ``source`` as Arrow tables of at most ``batch_rows`` rows (plus ``_line`` and ``_error``).
+
+    ``duck`` is a DuckDB connection used only for reading (a cursor of the store's connection).
+    CSV rows DuckDB cannot split into the header's number of fields are appended to ``rejects`` as
+    ``(row, raw line, reason)`` once the file has been read.
+    """
+    if source.format == "parquet":
+        yield from _parquet_batches(source, batch_rows)
+    elif source.format == "xes":
+        from empathica.listen.xes import xes_batches
+
+        yield from xes_batches(source.path, batch_rows=batch_rows, compressed=source.compressed)
+    elif source.format == "jsonl":
+        yield from _jsonl_batches(source, duck, batch_rows)
+    else:
+        yield from _csv_batches(source, duck, batch_rows, rejects)
+
+
+def _null_errors(tbl: pa.Table) -> pa.Table:
+    return tbl.append_column("_error", pa.nulls(tbl.num_rows, type=pa.string()))
+
+
+def _parquet_batches(source: SourceFile, batch_rows: int) -> Iterator[pa.Table]:
+    import pyarrow.parquet as pq
+
+    start = 1
+    for batch in pq.ParquetFile(source.path).iter_batches(batch_size=batch_rows):
+        yield _null_errors(_with_line(batch, start))
+        start += batch.num_rows
+
+
+def _csv_batches(source: SourceFile, duck, batch_rows: int, rejects: list | None) -> Iterator[pa.Table]:
+    path, encoding = _readable_path(source)
+    columns = "{" + ", ".join(f"{_sql_str(c)}: 'VARCHAR'" for c in source.columns) + "}"
+    sql = (
+        f"SELECT * FROM read_csv({_sql_str(path)}, delim={_sql_str(source.delimiter or ',')}, quote='\"', "
+        f"escape='\"', header=true, columns={columns}, auto_detect=false, encoding={_sql_str(encoding)}, "
+        "store_rejects=true, rejects_table='_listen_reject_errors', rejects_scan='_listen_reject_scans')"
+    )
+    try:
+        reader = duck.execute(sql).to_arrow_reader(batch_rows)
+        start = 1
+        for batch in reader:
+            yield _null_errors(_with_line(batch, start))
+            start += batch.num_rows
+        if rejects is not None:
+            rows = duck.execute(
+                "SELECT line, csv_line, error_type FROM _listen_reject_errors ORDER BY line"
+            ).fetchall()
+            rejects.extend((int(line) - 1, raw, str(kind).lower()) for line, raw, kind in rows)
+    except InputError:
+        raise
+    except Exception as exc:  # duckdb.Error subclasses
+        raise InputError(f"{source.path}: cannot be read as CSV ({str(exc).splitlines()[0]}).") from None
+
+
+_IS_OBJECT = "(coalesce(json_valid(_raw), false) AND starts_with(ltrim(_raw), '{'))"
+
+
+def _jsonl_lines(source: SourceFile) -> str:
+    path, encoding = _readable_path(source)
+    return (
+        f"read_csv({_sql_str(path)}, columns={{'_raw': 'VARCHAR'}}, delim='\\0', quote='', escape='', "
+        f"header=false, auto_detect=false, encoding={_sql_str(encoding)})"
+    )
+
+
+def _jsonl_keys(source: SourceFile, duck) -> list[str]:
+    try:
+        keys = [k for (k,) in duck.execute(
+            f"SELECT DISTINCT unnest(json_keys(_raw)) AS k FROM {_jsonl_lines(source)} WHERE {_IS_OBJECT} ORDER BY k"
+        ).fetchall()]
+    except Exception as exc:  # duckdb.Error subclasses
+        raise InputError(f"{source.path}: cannot be read as JSON Lines ({str(exc).splitlines()[0]}).") from None
+    if not keys:
+        raise InputError(f"{source.path}: no line holds a JSON object; JSON Lines files have one object per line.")
+    return keys
+
+
+def _jsonl_batches(source: SourceFile, duck, batch_rows: int) -> Iterator[pa.Table]:
+    lines = _jsonl_lines(source)
+    is_object = _IS_OBJECT
+    keys = source.columns
+    picks = ", ".join(
+        f"CASE WHEN {is_object} THEN json_extract_string(_raw, {_sql_str('$.' + _json_path_key(k))}) END AS {_ident(k)}"
+        for k in keys
+    )
+    sql = (f"SELECT {picks}, _raw, CASE WHEN NOT {is_object} THEN 'not a JSON object' END AS _error "
+           f"FROM {lines}")
+    reader = duck.execute(sql).to_arrow_reader(batch_rows)
+    start = 1
+    for batch in reader:
+        tbl = _with_line(batch, start)
+        start += batch.num_rows
+        keep = pc.invert(pc.or_kleene(pc.is_null(tbl["_raw"]), pc.equal(pc.utf8_trim_whitespace(tbl["_raw"]), "")))
+        tbl = tbl.filter(pc.fill_null(keep, False))
+        if tbl.num_rows:
+            yield tbl
+
+
+def _json_path_key(key: str) -> str:
+    return '"' + key.replace('"', '\\"') + '"'
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'

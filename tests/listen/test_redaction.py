@@ -1,0 +1,62 @@
+"""PII redaction: what it finds, and the ordinary numbers it must leave alone."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+
+from empathica.listen.redaction import redact, redact_array, redact_many
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("mail jane.doe+cx@example.co.uk now", "mail [EMAIL] now"),
+        ("Call +49 171 2345678", "Call [PHONE]"),
+        ("Tel. 030 12345678", "Tel. [PHONE]"),
+        ("Ruf an: 0171-2345678!", "Ruf an: [PHONE]!"),
+        ("(555) 123-4567", "[PHONE]"),
+        ("+86 138 1234 5678", "[PHONE]"),
+        ("我的手机号是13812345678，谢谢", "我的手机号是[PHONE]，谢谢"),
+        ("身份证11010519491231002X", "身份证[ID]"),
+        ("Karte 4111 1111 1111 1111 bitte", "Karte [CARD] bitte"),
+        ("card 5500-0000-0000-0004", "card [CARD]"),
+        ("IBAN DE89 3704 0044 0532 0130 00 danke", "IBAN [IBAN] danke"),
+        ("GB82WEST12345698765432", "[IBAN]"),
+    ],
+)
+def test_finds_personal_data(text, expected):
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Order 4711 cost 1,299.00 EUR",
+        "total 1.299,00 € on 20.03.2024",
+        "on 2024-03-15 at 14:30, amount 12345.67",
+        "Bestellnummer 123456789",
+        "order 1234567890123 ok",          # 13 digits, Luhn-invalid
+        "4111 1111 1111 1112",             # card-shaped, fails Luhn
+        "价格 399 元, 订单号 20240315001",
+        "PLZ 10115 Berlin",
+        "IBAN DE89370400440532013001 wrong",  # fails mod 97
+        "110105194912310021",              # ID-shaped, wrong check digit
+        "timestamp 1700000000",
+        "version 1.2.3.4567890",
+        "ratio 3/4, 10-12 days, 2023-2024",
+        "",
+    ],
+)
+def test_leaves_ordinary_numbers_alone(text):
+    assert redact(text) == text
+
+
+def test_none_and_vectorised_variants_agree():
+    texts = ["call 0171 2345678", None, "nothing here", "x@y.com"]
+    assert redact(None) is None
+    assert redact_many(texts) == [redact(t) for t in texts]
+    out = redact_array(pa.array(texts))
+    assert out.to_pylist() == ["call [PHONE]", None, "nothing here", "[EMAIL]"]
+    clean = pa.array(["a", "b"])
+    assert redact_array(clean).to_pylist() == ["a", "b"]
