@@ -39,6 +39,10 @@ class Settings:
     )
     seed: int = _setting(7, "Seed for every random choice an analysis makes (bootstrap, splits), so runs repeat.")
     batch_rows: int = _setting(200_000, "Rows per batch when reading large files, bounding memory.")
+    ingest_memory_limit: str = _setting(
+        "512MB",
+        "DuckDB's memory limit while Listen ingests files (e.g. '2GB'); beyond it DuckDB spills to disk.",
+    )
     progress: bool = _setting(True, "Show progress bars on a terminal.")
     report_title: str = _setting("Empathica CX report", "Title printed at the top of the HTML report.")
     currency: str = _setting("EUR", "Currency in which revenue figures are reported.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Sequence
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,13 +17,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from empathica.errors import EmpathicaError, InputError, NothingReadError, StoreError
 from empathica.listen.kinds import detect_kind, resolve_columns
 from empathica.listen.mapping import Mapping, load_mapping
-from empathica.listen.readers import SourceFile, inspect_file, iter_batches
+from empathica.listen.readers import ParquetSlice, SourceFile, inspect_file, iter_batches, parquet_slices
 from empathica.listen.redaction import redact_array
 from empathica.listen.validation import BATCH, FAILED, SEEN, BatchPlan, ident, source_kind
 from empathica.schema import SIGNAL_TABLES, table as schema_table
 from empathica.store.database import INGESTIONS, QUARANTINE, Store
 
 __all__ = ["IngestResult", "ingest_files"]
+
+#: Parquet is read by DuckDB in slices of this many times the ``batch_rows`` setting: its rows come
+#: typed and compact, so a bigger batch costs little memory and saves per-batch statements.
+PARQUET_BATCH_FACTOR = 5
 
 
 @dataclass
@@ -95,7 +99,16 @@ def ingest_files(
     show = store.settings.progress and console.is_terminal
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         console=console, transient=True, disable=not show)
-    with progress if show else nullcontext():
+    # The limit caps DuckDB's buffer pool and hash tables, which spill to disk beyond it; without it
+    # DuckDB may use 80 % of the machine's memory. The connection's own limit is restored afterwards.
+    limit = store.settings.ingest_memory_limit
+    previous_limit = duck.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    try:
+        duck.execute(f"SET memory_limit = '{limit.replace(chr(39), '')}'")
+    except duckdb.Error as exc:
+        raise InputError(f"setting ingest_memory_limit={limit!r} is not a memory size DuckDB understands "
+                         f"({str(exc).splitlines()[0]}); use e.g. 2GB or 512MB.") from None
+    with progress if show else nullcontext(), _restore_memory_limit(duck, previous_limit):
         for p in planned:
             try:
                 result = _ingest_one(store, p, mapping, progress)
@@ -116,6 +129,14 @@ def ingest_files(
         problems = "; ".join(r.error or f"{r.source_file}: no data rows" for r in done)
         raise NothingReadError(f"nothing could be read from {len(paths)} file(s): {problems}")
     return done
+
+
+@contextmanager
+def _restore_memory_limit(duck, previous: str):
+    try:
+        yield
+    finally:
+        duck.execute(f"SET memory_limit = '{previous}'")
 
 
 def _register_functions(duck) -> None:
@@ -171,23 +192,41 @@ def _ingest_one(store: Store, p: _Planned, mapping: Mapping, progress: Progress)
     # memory until it commits). A file is still all-or-nothing: on failure the rows it added (rowid
     # beyond the table's last row at the start) and its quarantine rows are deleted again, and the
     # `ingestions` row that makes a re-run skip the file is only written at the very end.
+    slices = parquet_slices(p.source, store.settings.batch_rows * PARQUET_BATCH_FACTOR) if p.source.format == "parquet" else None
+    batches = slices if slices is not None else iter_batches(p.source, reader, batch_rows=store.settings.batch_rows,
+                                                             rejects=rejects)
+    unique_keys = False  # True when the whole file was checked up front: its keys are unique and new
     try:
-        duck.execute(f"CREATE OR REPLACE TEMP TABLE {SEEN} AS SELECT hash({ident(t.key)}) AS h FROM {ident(t.name)}")
-        for batch in iter_batches(p.source, reader, batch_rows=store.settings.batch_rows, rejects=rejects):
+        for batch in batches:
             if plan is None:
                 plan = _plan(t, p.source, batch, tm, colmap, references, store.settings.redact_pii)
-            duck.register(BATCH, batch)
+                if isinstance(batch, ParquetSlice):
+                    # A Parquet file can be scanned again cheaply: check once for repeated or stored keys,
+                    # and when there are none skip the per-batch duplicate and stored-key lookups.
+                    duck.execute(f"CREATE OR REPLACE TEMP VIEW {BATCH} AS {batch.sql(whole_file=True)}")
+                    repeats, overlap = duck.execute(plan.precheck_sql(stored_rows=start_rowid >= 0)).fetchone()
+                    unique_keys = not repeats and not overlap
+                if not unique_keys:
+                    duck.execute(f"CREATE OR REPLACE TEMP TABLE {SEEN} AS SELECT hash({ident(t.key)}) AS h FROM {ident(t.name)}")
+            if isinstance(batch, ParquetSlice):
+                duck.execute(f"CREATE OR REPLACE TEMP VIEW {BATCH} AS {batch.sql()}")
+            else:
+                duck.register(BATCH, batch)
             duck.execute("BEGIN TRANSACTION")
-            duck.execute(plan.failed_sql(start_rowid=start_rowid))
+            duck.execute(plan.failed_sql(start_rowid=start_rowid, unique_keys=unique_keys))
             bad, already = duck.execute(
                 f"SELECT count(*) FILTER (_first IS NOT NULL), count(*) FILTER (_first IS NULL) FROM {FAILED}"
             ).fetchone()
             good = duck.execute(plan.insert_sql(any_failed=bool(bad or already))).fetchone()[0]
-            duck.execute(plan.seen_sql(any_failed=bool(bad or already)))
+            if not unique_keys:
+                duck.execute(plan.seen_sql(any_failed=bool(bad or already)))
             if bad:
                 duck.execute(plan.quarantine_sql(source_file=str(p.path)), [stamp.isoformat()])
             duck.execute("COMMIT")
-            duck.unregister(BATCH)
+            if isinstance(batch, ParquetSlice):
+                duck.execute(f"DROP VIEW {BATCH}")
+            else:
+                duck.unregister(BATCH)
             result.rows_read += batch.num_rows
             result.rows_stored += good
             result.rows_already_stored += already
@@ -213,6 +252,8 @@ def _ingest_one(store: Store, p: _Planned, mapping: Mapping, progress: Progress)
     finally:
         for name in (FAILED, SEEN):
             duck.execute(f"DROP TABLE IF EXISTS {name}")
+        if slices is not None:
+            duck.execute(f"DROP VIEW IF EXISTS {BATCH}")
         reader.close()
         progress.remove_task(task)
     return result

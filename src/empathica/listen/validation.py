@@ -193,7 +193,10 @@ class BatchPlan:
             typed = self._attributes(typed)
         if t.name == "events" and col.name == "channel" and typed == "NULL" and self.touchpoint_channels:
             tp, _ = self._typed("touchpoint_id")  # an event's channel defaults to its touchpoint's
-            typed = f"(SELECT _tp.channel FROM touchpoints _tp WHERE _tp.touchpoint_id = {tp} LIMIT 1)"
+            # The touchpoints' columns are renamed so that the batch's own `touchpoint_id` in {tp} is not
+            # captured by the subquery (it would compare the touchpoints table with itself).
+            typed = (f"(SELECT _tp._channel FROM (SELECT touchpoint_id AS _tp_id, channel AS _channel FROM touchpoints) _tp "
+                     f"WHERE _tp._tp_id = {tp} LIMIT 1)")
         if col.text and self.redact and typed != "NULL":
             typed = f"empathica_redact({typed})"
         return typed
@@ -236,7 +239,27 @@ class BatchPlan:
         checks.append(("_stored_rowid > {start_rowid}", f"duplicate {key} in file", key, key_value))
         return checks
 
-    def failed_sql(self, *, start_rowid: int) -> str:
+    def key_sql(self) -> str:
+        """Expression over ``_listen_batch`` of the row's converted (or derived) key."""
+        t = self.table
+        return self._derived_key() if self.derived_key else self._typed(t.key)[0]
+
+    def precheck_sql(self, *, stored_rows: bool) -> str:
+        """One row ``(repeats, overlap)`` over ``_listen_batch`` holding a whole file.
+
+        ``repeats`` > 0 when two rows may share a key (64-bit hashes are compared, so a collision
+        only ever says "maybe"); ``overlap`` > 0 when a key of the file is already stored. When both
+        are 0 no row can be a duplicate, and the batches skip the duplicate and stored-key lookups.
+        """
+        t = self.table
+        k = ident(t.key)
+        overlap = (f"(SELECT count(*) FROM {ident(t.name)} s SEMI JOIN keys ON keys.k = s.{k})"
+                   if stored_rows else "0")
+        return (f"WITH keys AS (SELECT {self.key_sql()} AS k FROM {BATCH}) "
+                f"SELECT (SELECT count(*) FROM (SELECT hash(k) FROM keys WHERE k IS NOT NULL GROUP BY 1 HAVING count(*) > 1)), "
+                f"{overlap}")
+
+    def failed_sql(self, *, start_rowid: int, unique_keys: bool = False) -> str:
         """SQL creating ``_listen_failed``: the batch's rows that fail a check or whose key is stored already.
 
         Columns: ``_line``, ``_first`` (index into :meth:`checks` of the first failure; -1 for a row
@@ -270,13 +293,17 @@ class BatchPlan:
             f"WHERE {k} IN (SELECT c.{k} FROM conv c SEMI JOIN {SEEN} ON hash(c.{k}) = {SEEN}.h) GROUP BY ALL) s "
             f"ON s._skey = conv.{k}"
         )
-        stored_col = "s._stored_rowid"
+        if unique_keys:  # the file's keys are known to be unique and not stored yet (precheck_sql)
+            joined = ("joined AS (SELECT conv.*, CAST(NULL AS BIGINT) AS _dup_first, "
+                      "CAST(NULL AS BIGINT) AS _stored_rowid FROM conv), ")
+        else:
+            joined = (f"dups AS (SELECT {k} AS _dkey, min(_line) AS _dup_first FROM conv GROUP BY 1 HAVING count(*) > 1), "
+                      f"joined AS (SELECT conv.*, d._dup_first, s._stored_rowid FROM conv "
+                      f"LEFT JOIN dups d ON d._dkey = conv.{k} {stored}), ")
         return (
             f"CREATE OR REPLACE TEMP TABLE {FAILED} AS "
             f"WITH conv AS (SELECT {', '.join(conv)} FROM {BATCH}), "
-            f"dups AS (SELECT {k} AS _dkey, min(_line) AS _dup_first FROM conv GROUP BY 1 HAVING count(*) > 1), "
-            f"joined AS (SELECT conv.*, d._dup_first, {stored_col} FROM conv "
-            f"LEFT JOIN dups d ON d._dkey = conv.{k} {stored}), "
+            f"{joined}"
             f"flagged AS (SELECT _line, _error, _stored_rowid, {flags} FROM joined) "
             f"SELECT _line, _stored_rowid, CASE WHEN _error IS NOT NULL THEN -1 {first} END AS _first, "
             f"CASE WHEN _error IS NOT NULL THEN [_error] ELSE list_filter([{failures}], x -> x IS NOT NULL) END AS _failures "
