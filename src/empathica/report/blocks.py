@@ -1,0 +1,77 @@
+"""The building blocks of a report section: paragraphs, metrics, tables and figures."""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+import pandas as pd
+
+
+@dataclass
+class Paragraph:
+    """A paragraph of text (plain text, escaped when rendered)."""
+
+    text: str
+
+
+@dataclass
+class Metric:
+    """A headline number with its label and where it comes from."""
+
+    label: str
+    value: str
+    note: str = ""
+
+
+@dataclass
+class TableBlock:
+    """A table of figures; ``source`` says which stored result it shows, so every number is traceable."""
+
+    frame: pd.DataFrame
+    caption: str
+    source: str = ""
+    max_rows: int = 25
+
+
+@dataclass
+class Figure:
+    """A picture (PNG bytes) with a caption."""
+
+    png: bytes
+    caption: str
+
+    @property
+    def data_uri(self) -> str:
+        return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
+
+
+Block = Union[Paragraph, Metric, TableBlock, Figure]
+
+
+@dataclass
+class Section:
+    """One section of the report, produced by one analysis step."""
+
+    key: str
+    title: str
+    summary: list[str] = field(default_factory=list)  # one-line findings, also printed by the CLI
+    blocks: list[Block] = field(default_factory=list)
+    skipped: str = ""  # why the analysis could not run on this data, when it could not
+    data: dict[str, Any] = field(default_factory=dict)  # results later steps may use (not rendered)
+
+    def add(self, *blocks: Block) -> "Section":
+        self.blocks.extend(blocks)
+        return self
+
+
+def figure_from_matplotlib(fig: Any, caption: str, *, dpi: int = 110) -> Figure:
+    """Render a Matplotlib figure to a PNG ``Figure`` block and close it."""
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    return Figure(png=buffer.getvalue(), caption=caption)
