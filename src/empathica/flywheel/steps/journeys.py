@@ -1,0 +1,163 @@
+"""The "journeys" step: journey map, pathway friction, goal funnel and promoters vs detractors.
+
+Reads ``events`` (the case is ``journey_id``, else the customer), the touchpoint catalogue (for the
+goal and the channel of events without one), ``feedback`` (CSAT per touchpoint; NPS for the
+promoter/detractor cohorts), the text step's ``text_scores`` when present (sentiment of feedback
+comments) and ``transactions`` (revenue touched by each pathway).
+"""
+
+from __future__ import annotations
+
+import ibis
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pandas as pd  # noqa: E402
+
+from empathica.errors import NotEnoughDataError  # noqa: E402
+from empathica.flywheel.registry import RunContext, step  # noqa: E402
+from empathica.report import Metric, Paragraph, Section, TableBlock, figure_from_matplotlib  # noqa: E402
+from empathica.understand.journeys import (  # noqa: E402
+    DFG_COLUMNS,
+    JourneyAnalyzer,
+    compare_cohorts,
+    journey_events,
+    journey_map_figure,
+)
+
+#: NPS answers at or above this make a promoter, at or below DETRACTOR a detractor.
+PROMOTER, DETRACTOR = 9, 6
+FRICTION_SHOWN = ["rank", "source", "target", "friction_score", "transitions", "customers", "revenue", "evidence"]
+
+
+def store_events(store) -> ibis.Table:
+    """The store's events as a journey event table, channel filled from the touchpoint catalogue."""
+    events = store.table("events")
+    catalogue = store.table("touchpoints").select(touchpoint_id="touchpoint_id", catalogue_channel="channel")
+    joined = events.left_join(catalogue, "touchpoint_id").drop("touchpoint_id_right")
+    joined = joined.mutate(
+        case=ibis.coalesce(joined.journey_id, joined.customer_id),
+        channel=ibis.coalesce(joined.channel, joined.catalogue_channel),
+    )
+    return journey_events(joined, case="case", activity="touchpoint_id", timestamp="timestamp", event_id="event_id",
+                          customer="customer_id", channel="channel", source="table events")
+
+
+def store_feedback(store) -> ibis.Table:
+    """Feedback per response: customer, touchpoint, CSAT and (when the text step ran) sentiment."""
+    fb = store.table("feedback")
+    fb = fb.filter(fb.customer_id.notnull() & fb.touchpoint_id.notnull())
+    sentiment = None
+    if store.has_result("text_scores"):
+        scores = store.table("result_text_scores")
+        if {"source_id", "sentiment_score"} <= set(scores.columns):
+            if "source_table" in scores.columns:
+                scores = scores.filter(scores.source_table == "feedback")
+            sentiment = scores.group_by(response_id=scores.source_id.cast("string")).aggregate(
+                sentiment=scores.sentiment_score.cast("float64").mean()
+            )
+    if sentiment is not None:
+        fb = fb.left_join(sentiment, "response_id").drop("response_id_right")
+    else:
+        fb = fb.mutate(sentiment=ibis.null("float64"))
+    return fb.select(customer="customer_id", touchpoint="touchpoint_id", satisfaction=fb.csat.cast("float64"),
+                     sentiment=fb.sentiment.cast("float64"))
+
+
+def _goal(store) -> str | None:
+    tps = store.table("touchpoints")
+    goals = tps.filter(tps.is_goal.fill_null(False)).order_by("touchpoint_id").touchpoint_id.to_pandas().tolist()
+    return goals[0] if goals else None
+
+
+@step("journeys", title="Journeys and pathway friction", order=30)
+def journeys(ctx: RunContext) -> Section:
+    store = ctx.store
+    if store.count("events") == 0:
+        raise NotEnoughDataError("the events table is empty; ingest journey events (customer, touchpoint, time) first.")
+    transactions = store.table("transactions")
+    revenue = transactions.select(customer="customer_id", revenue="amount")
+    feedback = store_feedback(store)
+    analyzer = JourneyAnalyzer(goal=_goal(store), min_transitions=20).fit(store_events(store), feedback=feedback, revenue=revenue)
+    s = analyzer.summary_
+
+    dfg = analyzer.dfg_
+    friction = analyzer.friction_
+    customer_friction = analyzer.customer_friction()
+    compare, cohort_note = _promoters_vs_detractors(store, analyzer)
+    step_name = "journeys"
+    store.write_result("journey_dfg", dfg, step=step_name, description="Directly-follows graph of touchpoints with friction evidence.")
+    store.write_result("journey_touchpoints", analyzer.touchpoints_, step=step_name, description="Volume, starts, ends, drop-off, repeats, CSAT and sentiment per touchpoint.")
+    store.write_result("journey_variants", analyzer.variants_, step=step_name, description="Distinct journey paths with counts and shares.")
+    store.write_result("journey_friction", friction, step=step_name, description="Pathway friction score per transition with its evidence.")
+    store.write_result("journey_funnel", analyzer.funnel_, step=step_name, description=f"Funnel towards the goal {analyzer.goal_}.")
+    store.write_result("journey_channel_switches", analyzer.channel_switches_, step=step_name, description="Transitions that change channel.")
+    store.write_result("journey_customer_friction", customer_friction, step=step_name,
+                       description="Per customer: traversals of the top friction pathways and the friction met.")
+    if compare is not None:
+        store.write_result("journey_compare", compare, step=step_name, description="Promoters vs detractors: pathways that differ.")
+
+    section = Section(key="journeys", title="Journeys and pathway friction")
+    top = friction.iloc[0] if len(friction) else None
+    section.summary.append(
+        f"{s['journeys']:,} journeys of {s['customers']:,} customers over {s['touchpoints']} touchpoints and {s['pathways']} pathways; "
+        f"{s['goal_rate']:.0%} reach {s['goal']}."
+    )
+    if top is not None:
+        section.summary.append(f"Highest-friction pathway: {top['source']} → {top['target']} (score {top['friction_score']:.2f}; {top['evidence']}).")
+    if compare is not None:
+        n_sig = int((compare["significant_share"] | compare["significant_duration"]).sum())
+        section.summary.append(f"Promoters vs detractors: {n_sig} pathway(s) differ significantly (Benjamini–Hochberg q < 0.05).")
+    section.add(
+        Metric("journeys", f"{s['journeys']:,}", "result journey_variants"),
+        Metric(f"reach {s['goal']}", f"{s['goal_rate']:.0%}", "result journey_funnel"),
+        Metric("journeys with a repeat visit", f"{s['journeys_with_repeat_share']:.0%}", "result journey_touchpoints"),
+        Metric("channel switches", f"{s['channel_switches']:,}", "result journey_channel_switches"),
+        figure_from_matplotlib(journey_map_figure(analyzer.touchpoints_, dfg, friction),
+                               "Journey map: touchpoints placed by where they typically occur; arrow width is traversals, colour is pathway friction."),
+        Paragraph(
+            "Pathway friction combines five standardized pieces of evidence per transition, equally weighted: drop-off (share "
+            "of traversals after which the journey never reaches the goal), delay (log median wait, compared with the typical "
+            "pathway), repeat contacts (the target was already visited), channel switching and negative sentiment after the "
+            "transition. 0 is a typical pathway of this data, 1 is one standard deviation worse."
+        ),
+        TableBlock(friction[[c for c in FRICTION_SHOWN if c in friction.columns]].head(10),
+                   "Top friction pathways with their evidence, customers and revenue touched.", source="result journey_friction"),
+        TableBlock(analyzer.funnel_, f"Funnel towards {analyzer.goal_}: journeys reaching each step in order.", source="result journey_funnel"),
+        TableBlock(analyzer.touchpoints_[["touchpoint", "events", "journeys", "starts", "ends", "dropoff_rate", "repeat_events"]
+                                         + [c for c in ("satisfaction", "sentiment") if c in analyzer.touchpoints_.columns]],
+                   "Touchpoints: volume, starts, ends, drop-off (journeys ending there without the goal), repeats, CSAT and sentiment.",
+                   source="result journey_touchpoints"),
+        TableBlock(analyzer.variants_.head(10), "Most frequent journey variants.", source="result journey_variants", max_rows=10),
+    )
+    if compare is not None:
+        shown = compare[["source", "target", "share_a", "share_b", "q_share", "median_seconds_a", "median_seconds_b", "q_duration"]].head(10)
+        section.add(TableBlock(shown.rename(columns={"share_a": "share_promoters", "share_b": "share_detractors",
+                                                     "median_seconds_a": "median_s_promoters", "median_seconds_b": "median_s_detractors"}),
+                               "Promoters vs detractors: share of journeys containing each pathway and its duration (q: BH-corrected).",
+                               source="result journey_compare"))
+    else:
+        section.add(Paragraph(cohort_note))
+    section.data = {
+        "goal": analyzer.goal_,
+        "top_friction_pathways": [list(p) for p in analyzer.top_friction_pathways_],
+        "top_friction": friction.head(analyzer.top_pathways)[["source", "target", "friction_score", "transitions", "customers"]].to_dict("records"),
+        "customer_friction_result": "journey_customer_friction",
+        "dfg_columns": DFG_COLUMNS,
+        "summary": s,
+    }
+    return section
+
+
+def _promoters_vs_detractors(store, analyzer: JourneyAnalyzer) -> tuple[pd.DataFrame | None, str]:
+    fb = store.table("feedback")
+    fb = fb.filter(fb.customer_id.notnull() & fb.nps.notnull())
+    nps = fb.group_by("customer_id").aggregate(nps=fb.nps.cast("float64").mean())
+    labelled = nps.mutate(cohort=ibis.cases((nps.nps >= PROMOTER, "promoter"), (nps.nps <= DETRACTOR, "detractor"), else_=ibis.null("string")))
+    cases = analyzer.steps_.select("case", "customer").distinct()
+    cohorts = cases.inner_join(labelled.filter(labelled.cohort.notnull()), cases.customer == labelled.customer_id).select("case", "cohort")
+    try:
+        return compare_cohorts(analyzer.steps_, cohorts, cohort_a="promoter", cohort_b="detractor"), ""
+    except NotEnoughDataError as exc:
+        return None, f"Promoters vs detractors not compared: {exc}"

@@ -1,0 +1,54 @@
+"""Journeys: touchpoints, the pathways between them and the friction on each pathway.
+
+Everything is an Ibis expression over an event table with the columns of :func:`journey_events`
+(``case, activity, timestamp, event_id, customer, channel``), so the same analysis runs on the
+store's DuckDB, on a file read into a temporary DuckDB, or on Spark.
+
+- :class:`JourneyAnalyzer` — directly-follows graph, touchpoints, variants, channel switches,
+  pathway friction, goal funnel, per-customer friction exposure.
+- :func:`compare_cohorts` — pathways whose frequency or duration differs between two cohorts.
+- :func:`read_event_file` — a CSV, Parquet or XES file as a journey event table, with quarantine.
+"""
+
+from empathica.understand.journeys._analyzer import DFG_COLUMNS, JourneyAnalyzer
+from empathica.understand.journeys._compare import benjamini_hochberg, compare_cohorts
+from empathica.understand.journeys._discovery import (
+    PATH_SEPARATOR,
+    channel_switches,
+    directly_follows,
+    first_visits,
+    journey_steps,
+    journey_table,
+    pathway_graph,
+    touchpoint_summary,
+    variant_summary,
+)
+from empathica.understand.journeys._events import journey_events
+from empathica.understand.journeys._files import EventFile, read_event_file
+from empathica.understand.journeys._friction import COMPONENTS, pathway_friction
+from empathica.understand.journeys._funnel import goal_funnel, typical_path_to_goal
+from empathica.understand.journeys._map import journey_map_figure
+
+__all__ = [
+    "COMPONENTS",
+    "DFG_COLUMNS",
+    "EventFile",
+    "PATH_SEPARATOR",
+    "JourneyAnalyzer",
+    "benjamini_hochberg",
+    "channel_switches",
+    "compare_cohorts",
+    "directly_follows",
+    "first_visits",
+    "goal_funnel",
+    "journey_events",
+    "journey_map_figure",
+    "journey_steps",
+    "journey_table",
+    "pathway_friction",
+    "pathway_graph",
+    "read_event_file",
+    "touchpoint_summary",
+    "typical_path_to_goal",
+    "variant_summary",
+]

@@ -1,0 +1,105 @@
+"""Path comparison between two cohorts: which pathways differ in frequency or duration.
+
+Frequency: for each pathway, the share of each cohort's journeys that contain it, compared with a
+chi-square test on the 2×2 table (journeys with / without the pathway × cohort), or Fisher's exact
+test when an expected count is below 5. Duration: the traversal times of the two cohorts compared
+with a two-sided Mann–Whitney U test (when each cohort has at least 2 traversals). All p-values of
+both families are corrected together with Benjamini–Hochberg; ``significant_*`` uses the q-value.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from empathica.errors import NotEnoughDataError
+from empathica.understand.journeys._discovery import transitions
+
+if TYPE_CHECKING:
+    from ibis.expr.types import Table
+
+
+def compare_cohorts(
+    steps: "Table",
+    cohorts: "Table",
+    *,
+    cohort_a: str,
+    cohort_b: str,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Pathways whose frequency or duration differs between two cohorts of journeys.
+
+    ``steps`` comes from :func:`journey_steps`; ``cohorts`` maps ``case`` to ``cohort`` (journeys
+    in neither cohort are left out). One row per pathway seen in either cohort, most significant first.
+    """
+    labels = cohorts.select("case", cohort=cohorts.cohort.cast("string")).filter(
+        cohorts.cohort.cast("string").isin([cohort_a, cohort_b])
+    ).distinct(on="case", keep="first")
+    sizes = labels.group_by("cohort").aggregate(n=labels.count()).to_pandas().set_index("cohort")["n"]
+    n_a, n_b = int(sizes.get(cohort_a, 0)), int(sizes.get(cohort_b, 0))
+    if n_a == 0 or n_b == 0:
+        raise NotEnoughDataError(
+            f"cannot compare cohorts {cohort_a!r} ({n_a} journeys) and {cohort_b!r} ({n_b} journeys): "
+            "each needs at least one journey."
+        )
+    t = transitions(steps).inner_join(labels, "case")
+    counts = (
+        t.group_by(source=t.activity, target=t.target, cohort=t.cohort)
+        .aggregate(journeys=t.case.nunique(), median_seconds=t.seconds.quantile(0.5))
+        .to_pandas()
+    )
+    durations = t.select(source=t.activity, target=t.target, cohort=t.cohort, seconds=t.seconds).to_pandas()
+    grouped = {key: g["seconds"].to_numpy() for key, g in durations.groupby(["source", "target", "cohort"], sort=False)}
+    wide = counts.pivot_table(index=["source", "target"], columns="cohort", values=["journeys", "median_seconds"])
+    rows = []
+    for (source, target), row in wide.iterrows():
+        k_a = int(np.nan_to_num(row.get(("journeys", cohort_a), 0)))
+        k_b = int(np.nan_to_num(row.get(("journeys", cohort_b), 0)))
+        d_a = grouped.get((source, target, cohort_a), np.array([]))
+        d_b = grouped.get((source, target, cohort_b), np.array([]))
+        rows.append({
+            "source": source, "target": target,
+            "journeys_a": k_a, "journeys_b": k_b,
+            "share_a": k_a / n_a, "share_b": k_b / n_b,
+            "share_difference": k_a / n_a - k_b / n_b,
+            "p_share": _share_test(k_a, n_a, k_b, n_b),
+            "median_seconds_a": float(np.median(d_a)) if len(d_a) else np.nan,
+            "median_seconds_b": float(np.median(d_b)) if len(d_b) else np.nan,
+            "p_duration": stats.mannwhitneyu(d_a, d_b, alternative="two-sided").pvalue if len(d_a) >= 2 and len(d_b) >= 2 else np.nan,
+        })
+    out = pd.DataFrame(rows, columns=[
+        "source", "target", "journeys_a", "journeys_b", "share_a", "share_b", "share_difference", "p_share",
+        "median_seconds_a", "median_seconds_b", "p_duration",
+    ])
+    q = benjamini_hochberg(np.concatenate([out["p_share"].to_numpy(float), out["p_duration"].to_numpy(float)]))
+    out["q_share"], out["q_duration"] = q[: len(out)], q[len(out):]
+    out["significant_share"] = out["q_share"] < alpha
+    out["significant_duration"] = out["q_duration"] < alpha
+    out.insert(2, "cohort_a", cohort_a)
+    out.insert(3, "cohort_b", cohort_b)
+    out["n_journeys_a"], out["n_journeys_b"] = n_a, n_b
+    best = out[["q_share", "q_duration"]].min(axis=1, skipna=True).fillna(1.0)
+    return out.assign(_best=best).sort_values(["_best", "source", "target"]).drop(columns="_best").reset_index(drop=True)
+
+
+def _share_test(k_a: int, n_a: int, k_b: int, n_b: int) -> float:
+    table = np.array([[k_a, n_a - k_a], [k_b, n_b - k_b]])
+    if (table.sum(axis=0) == 0).any():
+        return 1.0
+    expected = table.sum(axis=1, keepdims=True) * table.sum(axis=0, keepdims=True) / table.sum()
+    if (expected < 5).any():
+        return float(stats.fisher_exact(table).pvalue)
+    return float(stats.chi2_contingency(table, correction=False).pvalue)
+
+
+def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
+    """Benjamini–Hochberg q-values; NaN p-values (tests not run) stay NaN and do not count."""
+    p = np.asarray(p, dtype=float)
+    q = np.full_like(p, np.nan)
+    known = ~np.isnan(p)
+    if known.any():
+        q[known] = stats.false_discovery_control(p[known], method="bh")
+    return q

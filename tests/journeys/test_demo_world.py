@@ -1,0 +1,66 @@
+"""The flywheel step on the demo world: the planted friction pathway comes out on top."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from empathica.demo import TRUTHS, generate_world
+from empathica.flywheel import run_flywheel
+from empathica.listen import ingest_files
+from empathica.report import Figure, TableBlock
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory):
+    from empathica.settings import Settings
+    from empathica.store import Store
+
+    tmp = tmp_path_factory.mktemp("journeys_demo")
+    world = generate_world(tmp / "world", customers=300, seed=7)
+    settings = Settings.load(config_file=tmp / "none.toml", progress=False)
+    with Store.open(tmp / "demo.duckdb", settings=settings) as store:
+        ingest_files(store, [p for p, _ in world.files], kinds=[k for _, k in world.files])
+        yield store
+
+
+def test_planted_friction_pathway_is_on_top(demo_store):
+    (section,) = run_flywheel(demo_store, only=["journeys"])
+    assert not section.skipped, section.skipped
+    friction = demo_store.read_result("journey_friction")
+    top = friction.iloc[0]
+    assert (top["source"], top["target"]) == TRUTHS.friction_pathway
+    assert top["channel_switch_rate"] == 1.0 and top["revenue"] > 0
+    assert section.data["top_friction_pathways"][0] == list(TRUTHS.friction_pathway)
+    assert section.data["goal"] == TRUTHS.goal_touchpoint
+    # every number shown is stored, every table names its source, the map is drawn
+    for name in ["journey_dfg", "journey_touchpoints", "journey_variants", "journey_funnel", "journey_compare",
+                 "journey_customer_friction", "journey_channel_switches"]:
+        assert demo_store.has_result(name), name
+    assert any(isinstance(b, Figure) for b in section.blocks)
+    assert all(b.source for b in section.blocks if isinstance(b, TableBlock))
+    exposure = demo_store.read_result("journey_customer_friction")
+    assert {"customer_id", "top_pathway_traversals", "max_friction", "mean_friction"} <= set(exposure.columns)
+    funnel = demo_store.read_result("journey_funnel")
+    assert funnel["touchpoint"].iloc[-1] == TRUTHS.goal_touchpoint
+    assert funnel["journeys"].is_monotonic_decreasing
+    # every stored event is in the graph: transitions = events − journeys
+    dfg = demo_store.read_result("journey_dfg")
+    events = demo_store.table("events").to_pandas()
+    cases = events["journey_id"].fillna(events["customer_id"])
+    assert int(dfg["transitions"].sum()) == len(events) - cases.nunique()
+
+
+def test_text_scores_feed_sentiment_when_present(demo_store):
+    feedback = demo_store.table("feedback").select("response_id", "csat").to_pandas()
+    scores = pd.DataFrame({
+        "source_table": "feedback", "source_id": feedback["response_id"],
+        "sentiment_score": feedback["csat"].fillna(3).astype(float).sub(3).div(2),
+    })
+    demo_store.write_result("text_scores", scores, step="test")
+    try:
+        run_flywheel(demo_store, only=["journeys"])
+        touchpoints = demo_store.read_result("journey_touchpoints").set_index("touchpoint")
+        assert touchpoints.loc["call_centre", "sentiment"] < touchpoints.loc["store_checkout", "sentiment"]
+    finally:
+        demo_store.con.drop_table("result_text_scores")

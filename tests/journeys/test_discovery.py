@@ -1,0 +1,166 @@
+"""Discovery, touchpoints, variants, friction and funnel against independent pandas computations."""
+
+from __future__ import annotations
+
+import ibis
+import numpy as np
+import pandas as pd
+import pytest
+
+from empathica.understand.journeys import PATH_SEPARATOR, JourneyAnalyzer, journey_events, pathway_friction
+from tests.journeys.conftest import reference_dfg, reference_transitions
+
+GOAL = "order_confirmed"
+
+
+@pytest.fixture(scope="module")
+def fitted(events_frame):
+    con = ibis.duckdb.connect()
+    table = con.create_table("events_fixture", events_frame)
+    events = journey_events(table, case="case", activity="activity", timestamp="timestamp", event_id="event_id",
+                            customer="customer", channel="channel")
+    analyzer = JourneyAnalyzer(goal=GOAL, min_transitions=5).fit(events)
+    yield analyzer
+    con.disconnect()
+
+
+def test_directly_follows_graph_equals_pandas(fitted, events_frame):
+    ours = fitted.dfg_
+    ref = reference_dfg(events_frame, GOAL)
+    assert len(ours) == len(ref)
+    for col in ["source", "target", "transitions", "customers"]:
+        assert ours[col].tolist() == ref[col].tolist(), col
+    for col in ["median_seconds", "p90_seconds", "dropoff_rate", "repeat_rate", "channel_switch_rate"]:
+        np.testing.assert_allclose(ours[col].to_numpy(float), ref[col].to_numpy(float), rtol=1e-9, err_msg=col)
+
+
+def test_ties_are_broken_by_event_id(events_frame):
+    tied = pd.DataFrame({
+        "case": ["a", "a", "a"], "activity": ["x", "y", "z"],
+        "timestamp": pd.to_datetime(["2024-01-01 10:00"] * 3, utc=True), "event_id": ["3", "1", "2"],
+    })
+    events = journey_events(ibis.memtable(tied), case="case", activity="activity", timestamp="timestamp", event_id="event_id")
+    dfg = JourneyAnalyzer(goal="x", cache=False).fit(events).dfg_
+    # order by event id: y(1) → z(2) → x(3)
+    assert sorted(zip(dfg.source, dfg.target)) == [("y", "z"), ("z", "x")]
+    assert dfg.median_seconds.tolist() == [0.0, 0.0]
+
+
+def test_touchpoints_equal_pandas(fitted, events_frame):
+    ref = reference_transitions(events_frame, GOAL)
+    last = ref.groupby("case").tail(1)
+    first = ref.groupby("case").head(1)
+    reached = ref.groupby("case")["activity"].apply(lambda s: (s == GOAL).any())
+    tp = fitted.touchpoints_.set_index("touchpoint")
+    n_journeys = ref["case"].nunique()
+    for touchpoint, group in ref.groupby("activity"):
+        row = tp.loc[touchpoint]
+        assert row["events"] == len(group)
+        assert row["journeys"] == group["case"].nunique()
+        assert row["starts"] == (first["activity"] == touchpoint).sum()
+        ends = last[last["activity"] == touchpoint]
+        assert row["ends"] == len(ends)
+        dropoffs = int((~ends["case"].map(reached)).sum())
+        assert row["dropoffs"] == dropoffs
+        assert row["dropoff_rate"] == pytest.approx(dropoffs / group["case"].nunique())
+        assert row["repeat_events"] == (group["visit"] > 0).sum()
+        assert row["start_share"] == pytest.approx((first["activity"] == touchpoint).sum() / n_journeys)
+
+
+def test_variants_equal_pandas(fitted, events_frame):
+    ref = reference_transitions(events_frame, GOAL)
+    paths = ref.groupby("case", sort=False)["activity"].agg(PATH_SEPARATOR.join)
+    counts = paths.value_counts()
+    ours = fitted.variants_.set_index("variant")
+    assert len(ours) == len(counts)
+    for variant, n in counts.items():
+        assert ours.loc[variant, "journeys"] == n
+        assert ours.loc[variant, "share"] == pytest.approx(n / len(paths))
+    assert fitted.variants_["journeys"].is_monotonic_decreasing
+    assert fitted.summary_["single_event_journeys"] == int((ref.groupby("case").size() == 1).sum())
+
+
+def test_channel_switches_equal_pandas(fitted, events_frame):
+    ref = reference_transitions(events_frame, GOAL)
+    t = ref[ref["target"].notna() & (ref["channel"] != ref["target_channel"])]
+    expected = t.groupby(["channel", "target_channel"]).size()
+    ours = fitted.channel_switches_.set_index(["source_channel", "target_channel"])["transitions"]
+    assert ours.sort_index().to_dict() == expected.sort_index().to_dict()
+
+
+def test_friction_is_the_documented_mean_of_zscores():
+    dfg = pd.DataFrame({
+        "source": ["a", "b", "c"], "target": ["b", "c", "d"], "transitions": [50, 40, 30], "customers": [50, 40, 30],
+        "journeys": [50, 40, 30], "median_seconds": [60.0, 3600.0, 600.0], "p90_seconds": [1.0, 1.0, 1.0],
+        "dropoff_rate": [0.1, 0.6, 0.2], "repeat_rate": [0.0, 0.5, 0.1], "channel_switch_rate": [0.0, 1.0, 0.0],
+        "sentiment_after": [0.5, -0.6, 0.1], "self_loop": [False] * 3,
+    })
+    out = pathway_friction(dfg, min_transitions=1).set_index("source")
+
+    def z(x):
+        x = np.asarray(x, float)
+        return (x - x.mean()) / x.std()
+
+    parts = [z(dfg.dropoff_rate), z(np.log1p(dfg.median_seconds)), z(dfg.repeat_rate), z(dfg.channel_switch_rate), z(-dfg.sentiment_after)]
+    expected = np.mean(parts, axis=0)
+    np.testing.assert_allclose(out.loc[["a", "b", "c"], "friction_score"], expected, atol=1e-6)
+    assert out.loc["b", "rank"] == 1
+    assert "switch channel" in out.loc["b", "evidence"] and "sentiment after -0.60" in out.loc["b", "evidence"]
+
+
+def test_friction_skips_thin_pathways_and_unknown_components():
+    dfg = pd.DataFrame({
+        "source": ["a", "b", "c"], "target": ["b", "c", "d"], "transitions": [50, 40, 2], "customers": [1, 1, 1],
+        "journeys": [1, 1, 1], "median_seconds": [60.0, 3600.0, 1.0], "p90_seconds": [1.0] * 3,
+        "dropoff_rate": [0.1, 0.6, 1.0], "repeat_rate": [0.0, 0.5, 1.0], "channel_switch_rate": [np.nan] * 3,
+        "self_loop": [False] * 3,
+    })
+    out = pathway_friction(dfg, min_transitions=10)
+    assert out["source"].tolist() == ["b", "a"]  # c has 2 traversals: not scored
+    assert (out["z_channel_switch"] == 0).all() and (out["z_negative_sentiment"] == 0).all()
+    # three measured components (dropoff, delay, repeat) each ±1 → score ±1
+    assert out["friction_score"].tolist() == pytest.approx([1.0, -1.0])
+
+
+def test_goal_funnel_counts_ordered_reach(fitted, events_frame):
+    ref = reference_transitions(events_frame, GOAL)
+    funnel = fitted.funnel_steps_
+    assert funnel[-1] == GOAL
+    for k in range(1, len(funnel) + 1):
+        n = 0
+        for _, group in ref.groupby("case"):
+            seq, i = group["activity"].tolist(), 0
+            for a in seq:
+                if i < k and a == funnel[i]:
+                    i += 1
+            n += i >= k
+        assert fitted.funnel_.loc[k - 1, "journeys"] == n
+
+
+def test_customer_friction_counts_top_pathway_traversals(fitted, events_frame):
+    per = fitted.customer_friction()
+    ref = reference_transitions(events_frame, GOAL)
+    ref = ref[ref["target"].notna()]
+    top = set(fitted.top_friction_pathways_)
+    is_top = [(s, t) in top for s, t in zip(ref["activity"], ref["target"])]
+    expected = ref[is_top].groupby("customer").size()
+    got = per.set_index("customer_id")["top_pathway_traversals"]
+    assert got[got > 0].sort_index().to_dict() == expected.sort_index().to_dict()
+
+
+def test_default_goal_is_the_most_frequent_end(events_frame):
+    events = journey_events(ibis.memtable(events_frame), case="case", activity="activity", timestamp="timestamp", event_id="event_id")
+    analyzer = JourneyAnalyzer(cache=False).fit(events)
+    ref = reference_transitions(events_frame, GOAL)
+    ends = ref.groupby("case").tail(1)["activity"].value_counts()
+    assert analyzer.goal_ == sorted(ends[ends == ends.max()].index)[0]
+
+
+def test_pathway_graph_is_the_dfg_csv_part_of_the_full_graph(fitted, events_frame):
+    from empathica.understand.journeys import DFG_COLUMNS, pathway_graph
+
+    events = journey_events(ibis.memtable(events_frame), case="case", activity="activity", timestamp="timestamp",
+                            event_id="event_id", customer="customer", channel="channel")
+    bare = pathway_graph(events).to_pandas().sort_values(["source", "target"]).reset_index(drop=True)
+    full = fitted.dfg_[DFG_COLUMNS].sort_values(["source", "target"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(bare[DFG_COLUMNS], full, check_dtype=False)
