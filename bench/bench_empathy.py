@@ -21,19 +21,7 @@ from bench.results_file import write_section  # noqa: E402
 from empathica.understand.empathy.corpora import load_epitome, load_personas  # noqa: E402
 from empathica.understand.empathy.cues import word_length  # noqa: E402
 from empathica.understand.empathy.model import EmpathyModel  # noqa: E402
-from empathica.understand.empathy.training import _markdown, evaluate_epitome  # noqa: E402
-
-
-def _cuts(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Two thresholds on ``x`` mapping it to 0/1/2 with the best macro-F1 on (x, y)."""
-    qs = np.unique(np.quantile(x, np.linspace(0.02, 0.98, 49)))
-    best, cuts = -1.0, np.array([qs[0], qs[-1]])
-    for i, a in enumerate(qs):
-        for b in qs[i:]:
-            s = f1_score(y, np.digitize(x, [a, b]), average="macro")
-            if s > best:
-                best, cuts = s, np.array([a, b])
-    return cuts
+from empathica.understand.empathy.training import _markdown, evaluate_epitome, level_cuts  # noqa: E402
 
 
 def _summary(y, pred_en, pred_zh, x_en, x_zh) -> dict[str, float]:
@@ -51,7 +39,7 @@ def personas_eval(x_en: np.ndarray, x_zh: np.ndarray, y: np.ndarray, *, seed: in
     four folds, then applied to the held-out fold in both languages."""
     pred_en, pred_zh = np.zeros(len(y), int), np.zeros(len(y), int)
     for tr, te in StratifiedKFold(5, shuffle=True, random_state=seed).split(x_en, y):
-        cuts = _cuts(x_en[tr], y[tr])
+        cuts = level_cuts(x_en[tr], y[tr], grid=49, tail=0.02)
         pred_en[te], pred_zh[te] = np.digitize(x_en[te], cuts), np.digitize(x_zh[te], cuts)
     return _summary(y, pred_en, pred_zh, x_en, x_zh)
 

@@ -45,7 +45,7 @@ def evaluate_epitome(model: EmpathyModel, frame: pd.DataFrame, *, cue_only: bool
     for mech in MECHANISMS:
         y = test[mech].to_numpy()
         majority = np.bincount(train_rows[mech]).argmax()
-        cuts = _length_cuts(train_rows["response_post"].str.split().str.len().to_numpy(), train_rows[mech].to_numpy())
+        cuts = level_cuts(train_rows["response_post"].str.split().str.len().to_numpy(), train_rows[mech].to_numpy())
         tp = n_pred = n_gold = 0
         for text, pred, rat, level in zip(test["response_post"], scored[f"{mech}_evidence"], test[f"{mech}_rationales"], y):
             if level > 0:
@@ -65,13 +65,17 @@ def evaluate_epitome(model: EmpathyModel, frame: pd.DataFrame, *, cue_only: bool
     return pd.DataFrame(rows)
 
 
-def _length_cuts(length: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Two length thresholds (level 0 | 1 | 2) chosen for macro-F1 on the training rows."""
-    qs = np.unique(np.quantile(length, np.linspace(0.05, 0.95, 19)))
+def level_cuts(x: np.ndarray, y: np.ndarray, *, grid: int = 19, tail: float = 0.05) -> np.ndarray:
+    """Two thresholds on ``x`` (level 0 | 1 | 2) chosen for macro-F1 on the training rows ``(x, y)``.
+
+    The trivial baselines (response length → level) use it; candidates are ``grid`` quantiles of ``x``
+    between ``tail`` and ``1 - tail``.
+    """
+    qs = np.unique(np.quantile(x, np.linspace(tail, 1 - tail, grid)))
     best, cuts = -1.0, np.array([qs[0], qs[-1]])
     for i, a in enumerate(qs):
         for b in qs[i:]:
-            score = f1_score(y, np.digitize(length, [a, b]), average="macro")
+            score = f1_score(y, np.digitize(x, [a, b]), average="macro")
             if score > best:
                 best, cuts = score, np.array([a, b])
     return cuts

@@ -14,7 +14,7 @@ import pandas as pd
 from empathica.errors import InputError, NotEnoughDataError
 from empathica.understand.text.catalogue import load_aspects, load_emotion_lexicon
 from empathica.understand.text.heads import NgramHead
-from empathica.understand.text.language import LANGUAGES, UNDETERMINED, _detector, script_language
+from empathica.understand.text.language import LANGUAGES, UNDETERMINED, languages_of_cleaned
 from empathica.understand.text.normalize import clean
 
 SHIPPED_MODELS = Path(__file__).resolve().parent / "models"
@@ -97,17 +97,7 @@ class TextAnalyzer:
     # -- scoring -----------------------------------------------------------------------------------
     def languages(self, texts: Sequence[object]) -> list[str]:
         cleaned = [clean(t).text for t in texts]
-        return self._languages(cleaned)
-
-    @staticmethod
-    def _languages(cleaned: list[str]) -> list[str]:
-        result = [script_language(t) for t in cleaned]
-        pending = [i for i, r in enumerate(result) if r is None]
-        if pending:
-            found = _detector().detect_languages_in_parallel_of([cleaned[i] for i in pending])
-            for i, language in zip(pending, found):
-                result[i] = language.iso_code_639_1.name.lower() if language is not None else UNDETERMINED
-        return [r or UNDETERMINED for r in result]
+        return languages_of_cleaned(cleaned)
 
     def analyze(self, texts: Sequence[object], *, progress=None) -> pd.DataFrame:
         """One row per text: lang, sentiment, sentiment_score, confidence, emotion, emotion_confidence,
@@ -131,7 +121,7 @@ class TextAnalyzer:
     def _analyze_batch(self, texts: list[object]) -> pd.DataFrame:
         cleaned = [clean(t) for t in texts]
         plain = [c.text for c in cleaned]
-        langs = self._languages(plain)
+        langs = languages_of_cleaned(plain)
         n = len(plain)
         sentiment = np.array(["neutral"] * n, dtype=object)
         score = np.zeros(n)

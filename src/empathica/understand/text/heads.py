@@ -14,7 +14,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from empathica.errors import NotEnoughDataError
-from empathica.understand.text.calibration import TemperatureScaler, log_odds
+from empathica.understand.text.calibration import TemperatureScaler, log_odds, softmax
 from empathica.understand.text.features import ngram_features
 
 
@@ -75,6 +75,151 @@ class NgramHead:
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Calibrated probabilities, one column per class in ``classes_``."""
         return self.scaler_.transform(self.log_proba(texts))
+
+    def predict(self, texts: Sequence[str]) -> np.ndarray:
+        return self.classes_[self.predict_proba(texts).argmax(axis=1)]
+
+
+class CascadeHead:
+    """A stack of n-gram experts; the texts it is unsure of also get an e5-embedding expert.
+
+    Experts, each trained on the training rows: the :class:`NgramHead` logistic regression, a
+    multinomial naive Bayes on its character n-grams and a complement naive Bayes on its words (cheap,
+    differently biased views of the same features), and a logistic regression on e5 embeddings. A
+    multinomial logistic regression (the *meta* model, ``meta_C``) combines their log-probabilities; it
+    and the temperatures are fitted on 5-fold out-of-fold expert scores, so no expert is judged on rows
+    it was trained on. Two meta models: one over the n-gram experts, used for every text, and one over
+    all four, used where the first's calibrated confidence is below ``below`` (only those texts are
+    embedded, which keeps e5's cost to a fraction of the texts).
+    """
+
+    def __init__(
+        self,
+        *,
+        lang: str = "de",
+        C: float = 4.0,
+        embed_C: float = 8.0,
+        meta_C: float = 0.1,
+        below: float = 0.6,
+        mnb_alpha: float = 0.05,
+        cnb_alpha: float = 0.3,
+        folds: int = 5,
+        seed: int = 7,
+    ) -> None:
+        self.lang = lang
+        self.C = C
+        self.embed_C = embed_C
+        self.meta_C = meta_C
+        self.below = below
+        self.mnb_alpha = mnb_alpha
+        self.cnb_alpha = cnb_alpha
+        self.folds = folds
+        self.seed = seed
+
+    def _experts(self, X) -> np.ndarray:
+        """Log-probabilities of the three n-gram experts, side by side."""
+        chars, words = X[:, : self.n_chars_], X[:, self.n_chars_:]
+        parts = [log_odds(self.ngram_.model_.predict_proba(X)), self.mnb_.predict_log_proba(chars),
+                 self.cnb_.predict_log_proba(words)]
+        return np.maximum(np.hstack(parts), -30.0)
+
+    def fit(self, texts: Sequence[str], labels: Sequence[str], *, embeddings: np.ndarray | None = None,
+            extra_embeddings: np.ndarray | None = None, extra_labels: Sequence[str] | None = None) -> "CascadeHead":
+        """``embeddings``: precomputed e5 rows of ``texts`` (training caches them), else computed.
+
+        ``extra_embeddings``/``extra_labels``: more labelled e5 rows (other languages or domains; e5 is
+        multilingual) that the e5 expert trains on in every fold; the n-gram experts and the meta models
+        see only ``texts``.
+        """
+        from sklearn.naive_bayes import ComplementNB, MultinomialNB
+
+        from empathica.understand.text.embeddings import shared_embedder
+
+        texts = list(texts)
+        self.ngram_ = NgramHead(lang=self.lang, C=self.C, folds=self.folds, seed=self.seed).fit(texts, labels)
+        y = np.searchsorted(self.ngram_.classes_, np.asarray([str(v) for v in labels]))
+        X = self.ngram_.features_.transform(texts)
+        self.n_chars_ = len(self.ngram_.features_.transformer_list[0][1].vocabulary_)
+        E = shared_embedder().embed(texts) if embeddings is None else np.asarray(embeddings, dtype=np.float32)
+        cv = StratifiedKFold(self.folds, shuffle=True, random_state=self.seed)
+        self.mnb_ = MultinomialNB(alpha=self.mnb_alpha)
+        self.cnb_ = ComplementNB(alpha=self.cnb_alpha)
+        oof = [self.ngram_.oof_log_proba_,
+               cross_val_predict(self.mnb_, X[:, : self.n_chars_], y, cv=cv, method="predict_log_proba"),
+               cross_val_predict(self.cnb_, X[:, self.n_chars_:], y, cv=cv, method="predict_log_proba"),
+               self._embed_oof(E, y, cv, extra_embeddings, extra_labels)]
+        Z_ngram = np.maximum(np.hstack(oof[:3]), -30.0)
+        Z_full = np.maximum(np.hstack(oof), -30.0)
+        # out-of-fold meta scores (other folds) for the temperatures and the training-time CV figures
+        meta_cv = StratifiedKFold(self.folds, shuffle=True, random_state=self.seed + 4)
+        oof_ngram = cross_val_predict(self._meta_model(), Z_ngram, y, cv=meta_cv, method="predict_log_proba")
+        oof_full = cross_val_predict(self._meta_model(), Z_full, y, cv=meta_cv, method="predict_log_proba")
+        self.ngram_scaler_ = TemperatureScaler().fit(oof_ngram, y)
+        p_ngram = self.ngram_scaler_.transform(oof_ngram)
+        unsure = p_ngram.max(axis=1) < self.below
+        rows = unsure if unsure.sum() >= 20 else np.ones_like(unsure)  # too few unsure rows: fit on all
+        self.scaler_ = TemperatureScaler().fit(oof_full[rows], y[rows])
+        proba = p_ngram.copy()
+        proba[unsure] = self.scaler_.transform(oof_full[unsure])
+        self.unsure_share_ = float(unsure.mean())
+        self.cv_accuracy_ = {"ngram_lr": float(np.mean(oof[0].argmax(axis=1) == y)),
+                             "ngram_stack": float(np.mean(p_ngram.argmax(axis=1) == y)),
+                             "cascade": float(np.mean(proba.argmax(axis=1) == y))}
+        self.mnb_.fit(X[:, : self.n_chars_], y)
+        self.cnb_.fit(X[:, self.n_chars_:], y)
+        E_all, y_all = self._with_extra(E, y, extra_embeddings, extra_labels)
+        self.extra_rows_ = len(y_all) - len(y)
+        self.embed_model_ = self._embed_model().fit(E_all, y_all)
+        self.embed_model_.coef_ = self.embed_model_.coef_.astype(np.float32)
+        self.meta_ngram_ = self._meta_model().fit(Z_ngram, y)
+        self.meta_full_ = self._meta_model().fit(Z_full, y)
+        for nb in (self.mnb_, self.cnb_):  # float32 halves the shipped size; counts are not needed to predict
+            nb.feature_log_prob_ = nb.feature_log_prob_.astype(np.float32)
+            nb.feature_count_ = None
+        return self
+
+    def _embed_model(self) -> LogisticRegression:
+        return LogisticRegression(C=self.embed_C, max_iter=3000)
+
+    def _with_extra(self, E, y, extra_embeddings, extra_labels):
+        if extra_embeddings is None or extra_labels is None or not len(extra_labels):
+            return E, y
+        extra_y = np.searchsorted(self.ngram_.classes_, np.asarray([str(v) for v in extra_labels]))
+        return np.vstack([E, np.asarray(extra_embeddings, dtype=np.float32)]), np.concatenate([y, extra_y])
+
+    def _embed_oof(self, E, y, cv, extra_embeddings, extra_labels) -> np.ndarray:
+        """Out-of-fold e5 log-probabilities of the rows of ``E``; extra rows train in every fold."""
+        oof = np.zeros((len(y), len(self.ngram_.classes_)))
+        for train, test in cv.split(E, y):
+            model = self._embed_model().fit(*self._with_extra(E[train], y[train], extra_embeddings, extra_labels))
+            oof[test] = model.predict_log_proba(E[test])
+        return oof
+
+    def _meta_model(self) -> LogisticRegression:
+        return LogisticRegression(C=self.meta_C, max_iter=3000)
+
+    @property
+    def classes_(self) -> np.ndarray:
+        return self.ngram_.classes_
+
+    @property
+    def features_(self):
+        return self.ngram_.features_
+
+    def predict_proba(self, texts: Sequence[str], *, embed: bool = True) -> np.ndarray:
+        """Calibrated probabilities; ``embed=False`` gives the n-gram stack's alone (no e5 call)."""
+        from empathica.understand.text.embeddings import shared_embedder
+
+        texts = list(texts)
+        Z = self._experts(self.ngram_.features_.transform(texts))
+        proba = self.ngram_scaler_.transform(log_odds(self.meta_ngram_.predict_proba(Z)))
+        unsure = np.flatnonzero(proba.max(axis=1) < self.below) if embed else np.array([], dtype=int)
+        if len(unsure):
+            vectors = shared_embedder().embed([texts[i] for i in unsure])
+            loge = np.maximum(log_odds(self.embed_model_.predict_proba(vectors)), -30.0)
+            full = np.hstack([Z[unsure], loge])
+            proba[unsure] = self.scaler_.transform(log_odds(self.meta_full_.predict_proba(full)))
+        return proba
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
         return self.classes_[self.predict_proba(texts).argmax(axis=1)]

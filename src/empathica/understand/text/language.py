@@ -57,7 +57,11 @@ def detect_language(texts: Sequence[object]) -> list[str]:
     >>> detect_language(["Die Lieferung kam zu spät.", "快递太慢了", "The refund never arrived", "👍", ""])
     ['de', 'zh', 'en', 'und', 'und']
     """
-    cleaned = [clean(t).text for t in texts]
+    return languages_of_cleaned([clean(t).text for t in texts])
+
+
+def languages_of_cleaned(cleaned: Sequence[str]) -> list[str]:
+    """The language of each already cleaned text: the script decides where it can, lingua the rest."""
     result: list[str | None] = [script_language(t) for t in cleaned]
     pending = [i for i, r in enumerate(result) if r is None]
     if pending:
