@@ -31,3 +31,10 @@ def test_long_tables_say_they_are_cut():
     html = render_report([Section(key="s", title="S", blocks=[TableBlock(frame, "many", source="t", max_rows=10)])], title="T")
     assert "first 10 of 40 rows" in html
     assert "<td>39</td>" not in html
+
+
+def test_missing_values_show_as_blank_cells_not_nan():
+    frame = pd.DataFrame({"touchpoint": ["web", "app"], "satisfaction": [3.5, float("nan")]})
+    html = render_report([Section(key="s", title="S", blocks=[TableBlock(frame, "t")])], title="T")
+    assert "NaN" not in html and "nan" not in html.lower().replace("nanum", "")
+    assert "3.500" in html

@@ -38,7 +38,7 @@ def _format_cell(value: Any) -> str:
 
 def _table_html(block: TableBlock) -> str:
     frame = block.frame.head(block.max_rows)
-    return frame.to_html(index=False, border=0, classes="data", formatters={c: _format_cell for c in frame.columns}, escape=True)
+    return frame.to_html(index=False, border=0, classes="data", na_rep="", formatters={c: _format_cell for c in frame.columns}, escape=True)
 
 
 def render_report(sections: Iterable[Section], *, title: str, meta: dict[str, Any] | None = None) -> str:
