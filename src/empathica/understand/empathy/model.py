@@ -27,6 +27,7 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import StandardScaler
 
+from empathica.understand.distinct import score_distinct
 from empathica.understand.empathy.cues import CUES, cue_matrix, guess_language, sentence_spans
 from empathica.understand.empathy.jargon import find_jargon
 
@@ -263,6 +264,12 @@ class EmpathyModel:
         """
         texts = ["" if not isinstance(t, str) else t for t in responses]
         langs = list(languages) if languages is not None else [guess_language(t) for t in texts]
+        return score_distinct(
+            [f"{lang}\x00{text}" for text, lang in zip(texts, langs)],
+            lambda positions: self._score_all([texts[i] for i in positions], [langs[i] for i in positions], cue_only),
+        )
+
+    def _score_all(self, texts: list[str], langs: list[str], cue_only: bool) -> pd.DataFrame:
         result = self.predict_proba(texts, languages=langs, cue_only=cue_only)
         frame = pd.DataFrame({"language": langs})
         expected = np.zeros(len(texts))

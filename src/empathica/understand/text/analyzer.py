@@ -14,6 +14,7 @@ import pandas as pd
 from empathica.errors import InputError, NotEnoughDataError
 from empathica.understand.text.catalogue import load_aspects, load_emotion_lexicon
 from empathica.understand.text.heads import NgramHead
+from empathica.understand.distinct import score_distinct
 from empathica.understand.text.language import LANGUAGES, UNDETERMINED, languages_of_cleaned
 from empathica.understand.text.normalize import clean
 
@@ -108,6 +109,10 @@ class TextAnalyzer:
         if not hasattr(self, "sentiment_heads_"):
             self.load()
         texts = list(texts)
+        keys = [t if isinstance(t, str) else repr(t) for t in texts]
+        return score_distinct(keys, lambda positions: self._analyze_all([texts[i] for i in positions], progress))
+
+    def _analyze_all(self, texts: list[object], progress) -> pd.DataFrame:
         task = progress.add_task("Scoring texts", total=len(texts)) if progress is not None else None
         frames = []
         for start in range(0, len(texts), self.batch_size):
