@@ -164,3 +164,56 @@ def test_pathway_graph_is_the_dfg_csv_part_of_the_full_graph(fitted, events_fram
     bare = pathway_graph(events).to_pandas().sort_values(["source", "target"]).reset_index(drop=True)
     full = fitted.dfg_[DFG_COLUMNS].sort_values(["source", "target"]).reset_index(drop=True)
     pd.testing.assert_frame_equal(bare[DFG_COLUMNS], full, check_dtype=False)
+
+
+def test_repeat_rate_from_first_arrivals_equals_the_per_step_flag(fitted, events_frame):
+    """The analyzer counts repeats from first visits (no join per step); the public step table's
+    ``target_repeat`` flag (a join) must give the same rate, and the same flag as pandas per step."""
+    from empathica.understand.journeys import directly_follows, journey_steps
+
+    events = journey_events(ibis.memtable(events_frame), case="case", activity="activity", timestamp="timestamp",
+                            event_id="event_id", customer="customer", channel="channel")
+    steps = journey_steps(events, goal=GOAL)
+    by_flag = directly_follows(steps).to_pandas().sort_values(["source", "target"]).reset_index(drop=True)
+    ours = fitted.dfg_.sort_values(["source", "target"]).reset_index(drop=True)
+    np.testing.assert_allclose(by_flag["repeat_rate"].to_numpy(float), ours["repeat_rate"].to_numpy(float), rtol=1e-12)
+    flags = steps.filter(steps.target.notnull()).select("case", "position", "target_repeat").to_pandas()
+    ref = reference_transitions(events_frame, GOAL)
+    ref = ref[ref["target"].notna()]
+    merged = flags.merge(ref[["case", "position", "target_visit"]], on=["case", "position"])
+    assert len(merged) == len(flags) == len(ref)
+    assert merged["target_repeat"].tolist() == (merged["target_visit"] > 0).tolist()
+    assert merged["target_repeat"].any() and not merged["target_repeat"].all()
+
+
+def test_variant_keys_separate_reordered_paths():
+    """Two journeys with the same touchpoints in a different order (and the same multiset of
+    positions per touchpoint sum) are different variants; equal paths share one."""
+    from empathica.understand.journeys import JourneyAnalyzer
+
+    paths = {"1": "ABBA", "2": "BAAB", "3": "ABBA", "4": "AB", "5": "BA"}
+    rows = [(case, tp, i) for case, path in paths.items() for i, tp in enumerate(path)]
+    frame = pd.DataFrame(rows, columns=["case", "activity", "i"])
+    frame["timestamp"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(frame["i"], unit="min")
+    events = journey_events(ibis.memtable(frame), case="case", activity="activity", timestamp="timestamp")
+    variants = JourneyAnalyzer(goal="A", min_transitions=1, cache=False).fit(events).variants_
+    got = dict(zip(variants["variant"], variants["journeys"]))
+    sep = PATH_SEPARATOR
+    assert got == {sep.join("ABBA"): 2, sep.join("BAAB"): 1, sep.join("AB"): 1, sep.join("BA"): 1}
+
+
+def test_pathway_graph_statistics_equal_pandas(events_frame):
+    """``statistics=True`` adds pm4py's performance measures; each equals pandas on the same traversals."""
+    from empathica.understand.journeys import pathway_graph
+
+    events = journey_events(ibis.memtable(events_frame), case="case", activity="activity", timestamp="timestamp",
+                            event_id="event_id", customer="customer", channel="channel")
+    ours = pathway_graph(events, customers=False, statistics=True).to_pandas().sort_values(["source", "target"])
+    assert "customers" not in ours.columns
+    ref = reference_transitions(events_frame, GOAL)
+    ref = ref[ref["target"].notna()].groupby(["activity", "target"])["seconds"].agg(["count", "mean", "min", "max", "sum", "std"])
+    ref = ref.sort_index()
+    assert ours["transitions"].tolist() == ref["count"].tolist()
+    for ours_col, ref_col in [("mean_seconds", "mean"), ("min_seconds", "min"), ("max_seconds", "max"),
+                              ("sum_seconds", "sum"), ("stdev_seconds", "std")]:
+        np.testing.assert_allclose(ours[ours_col].to_numpy(float), ref[ref_col].to_numpy(float), rtol=1e-9, err_msg=ours_col)

@@ -53,7 +53,7 @@ def test_discovery_runs_unchanged_on_spark(spark, events_frame):
         results[name] = {
             "dfg": dfg,
             "touchpoints": touchpoint_summary(steps, journeys).to_pandas(),
-            "variants": variant_summary(journeys).to_pandas(),
+            "variants": variant_summary(journeys, steps).to_pandas(),
             "channels": channel_switches(steps).to_pandas(),
             "funnel": goal_funnel(steps, ["web_home", "web_checkout", "order_confirmed"]),
             "friction": pathway_friction(dfg, min_transitions=3),

@@ -15,9 +15,12 @@ from empathica.understand.journeys._discovery import (
     first_visits,
     journey_steps,
     journey_table,
+    ordered_steps,
+    source_timing,
     touchpoint_summary,
     transitions,
     variant_summary,
+    with_target_repeat,
 )
 from empathica.understand.journeys._friction import pathway_friction
 from empathica.understand.journeys._funnel import goal_funnel, typical_path_to_goal
@@ -85,26 +88,33 @@ class JourneyAnalyzer:
         satisfaction and sentiment per touchpoint and the sentiment after each pathway.
         ``revenue`` (optional): ``customer, revenue`` rows, summed per customer, for revenue touched.
         """
-        self.goal_ = self.goal if self.goal is not None else _most_frequent_end(journey_steps(events, goal=None))
+        self.goal_ = self.goal if self.goal is not None else _most_frequent_end(ordered_steps(events, goal=None))
         if self.goal_ is None:
             raise NotEnoughDataError("no journeys to analyse: the event table is empty.")
-        steps = journey_steps(events, goal=self.goal_)
+        # the ordered steps (one sort) and each journey's first visits are computed once; the
+        # repeat flag is joined on only where it is used (the graph) and in ``steps_``
+        plain = ordered_steps(events, goal=self.goal_)
         if self.cache:
-            steps = _materialize(steps)
-        journeys = journey_table(steps)
-        first = first_visits(steps)
+            plain = _materialize(plain)
+        first = first_visits(plain)
         if self.cache:
-            journeys, first = _materialize(journeys), _materialize(first)
+            first = _materialize(first)
+        steps = with_target_repeat(plain, first)
+        journeys = journey_table(plain)
+        timing = source_timing(plain)  # the exact per-touchpoint medians, computed once for both summaries
+        if self.cache:
+            journeys, timing = _materialize(journeys), _materialize(timing)
         self.steps_, self.journeys_ = steps, journeys
+        self._plain_steps = plain  # steps_ without the repeat flag's join, for the summaries below
 
-        dfg = directly_follows(steps)
+        dfg = directly_follows(plain, timing=timing, first=first)
         if feedback is not None:
-            dfg = _with_sentiment_after(dfg, steps, feedback)
+            dfg = _with_sentiment_after(dfg, plain, feedback)
         if revenue is not None:
-            dfg = _with_revenue(dfg, steps, revenue)
+            dfg = _with_revenue(dfg, plain, revenue)
         self.dfg_ = _sorted(dfg.to_pandas(), ["transitions", "source", "target"], [False, True, True])
 
-        touchpoints = touchpoint_summary(steps, journeys, first=first)
+        touchpoints = touchpoint_summary(plain, journeys, first=first, timing=timing)
         if feedback is not None:
             per_touchpoint = feedback.group_by("touchpoint").aggregate(
                 feedback_responses=feedback.count(),
@@ -117,13 +127,13 @@ class JourneyAnalyzer:
             known = ", ".join(self.touchpoints_["touchpoint"].head(20))
             raise AnalysisError(f"the goal touchpoint {self.goal_!r} never occurs in the events; touchpoints seen: {known}.")
 
-        variants = variant_summary(journeys).to_pandas()
+        variants = variant_summary(journeys, plain).to_pandas()
         variants = _sorted(variants, ["journeys", "variant"], [False, True])
         self.variants_ = variants[["variant", "journeys", "share", "events", "median_duration_seconds", "reaches_goal"]]
-        self.channel_switches_ = _sorted(channel_switches(steps).to_pandas(), ["transitions", "source_channel", "target_channel"], [False, True, True])
+        self.channel_switches_ = _sorted(channel_switches(plain).to_pandas(), ["transitions", "source_channel", "target_channel"], [False, True, True])
         self.friction_ = pathway_friction(self.dfg_, min_transitions=self.min_transitions, weights=self.friction_weights)
-        self.funnel_steps_ = self.funnel or typical_path_to_goal(journeys, self.goal_)
-        self.funnel_ = goal_funnel(steps, self.funnel_steps_)
+        self.funnel_steps_ = self.funnel or typical_path_to_goal(self.variants_, self.goal_)
+        self.funnel_ = goal_funnel(plain, self.funnel_steps_)
 
         counts = journeys.aggregate(
             journeys=journeys.count(),
@@ -167,7 +177,7 @@ class JourneyAnalyzer:
         scores = ibis.memtable(self.friction_[["source", "target", "friction_score"]].assign(
             is_top=self.friction_["rank"] <= self.top_pathways
         ))
-        t = transitions(self.steps_)
+        t = transitions(getattr(self, "_plain_steps", self.steps_))
         t = t.select("customer", source=t.activity, target=t.target)
         joined = t.inner_join(scores, ["source", "target"])
         out = joined.group_by(customer_id=joined.customer).aggregate(

@@ -11,18 +11,20 @@ if TYPE_CHECKING:
     from ibis.expr.types import Table
 
 
-def typical_path_to_goal(journeys: "Table", goal: str) -> list[str]:
-    """The distinct touchpoints, in order, of the most frequent path among journeys reaching ``goal``."""
+def typical_path_to_goal(variants: pd.DataFrame, goal: str) -> list[str]:
+    """The distinct touchpoints, in order, of the most frequent path among journeys reaching ``goal``.
+
+    ``variants`` is the frame of :func:`variant_summary` (``variant, journeys, reaches_goal``); ties
+    in frequency go to the alphabetically first path.
+    """
     from empathica.understand.journeys._discovery import PATH_SEPARATOR
 
-    reached = journeys.filter(journeys.reached_goal)
-    top = (
-        reached.group_by("path").aggregate(n=reached.count()).order_by([ibis.desc("n"), "path"]).limit(1).to_pandas()
-    )
-    if top.empty:
+    reached = variants[variants["reaches_goal"].astype(bool)]
+    if reached.empty:
         return [goal]
+    top = reached.sort_values(["journeys", "variant"], ascending=[False, True], kind="mergesort")
     steps: list[str] = []
-    for touchpoint in top["path"].iloc[0].split(PATH_SEPARATOR):
+    for touchpoint in top["variant"].iloc[0].split(PATH_SEPARATOR):
         if touchpoint not in steps:
             steps.append(touchpoint)
         if touchpoint == goal:
@@ -36,19 +38,20 @@ def goal_funnel(steps: "Table", funnel: list[str]) -> pd.DataFrame:
     Columns: ``step`` (1-based), ``touchpoint``, ``journeys``, ``conversion_from_start`` (share of
     journeys that reached step 1) and ``conversion_from_previous``.
     """
+    # one small table per step: the journeys that reached it and where (the first hit after the
+    # previous step). Each is computed once (a temporary table on DuckDB, cached elsewhere), so the
+    # query of step i does not re-derive steps 1..i-1 (that nesting cost 20 s at 10M events).
+    counts: dict[str, int] = {}
     reached = None
     for i, touchpoint in enumerate(funnel):
-        hits = steps.filter(steps.activity == touchpoint)
-        if reached is None:
-            reached = hits.group_by("case").aggregate(p0=hits.position.min())
-            continue
-        joined = hits.inner_join(reached, "case")
-        joined = joined.filter(joined.position > joined[f"p{i - 1}"])
-        nxt = joined.group_by("case").aggregate(**{f"p{i}": joined.position.min()})
-        reached = reached.left_join(nxt, "case").drop("case_right")
+        hits = steps.filter(steps.activity == touchpoint).select("case", "position")
+        if reached is not None:
+            joined = hits.inner_join(reached, "case")
+            hits = joined.filter(joined.position > joined.reached_at).select("case", "position")
+        reached = _computed(hits.group_by("case").aggregate(reached_at=hits.position.min()))
+        counts[f"n{i}"] = int(reached.count().to_pandas())
     if reached is None:
         return pd.DataFrame(columns=["step", "touchpoint", "journeys", "conversion_from_start", "conversion_from_previous"])
-    counts = reached.aggregate(**{f"n{i}": reached[f"p{i}"].count() for i in range(len(funnel))}).to_pandas().iloc[0]
     rows, first, previous = [], None, None
     for i, touchpoint in enumerate(funnel):
         n = int(counts[f"n{i}"])
@@ -60,3 +63,13 @@ def goal_funnel(steps: "Table", funnel: list[str]) -> pd.DataFrame:
         })
         previous = n
     return pd.DataFrame(rows)
+
+
+def _computed(expr: "Table") -> "Table":
+    """``expr`` computed once: a temporary table on DuckDB, ``cache()`` on other backends."""
+    import uuid
+
+    backend = expr._find_backend(use_default=True)
+    if backend.name == "duckdb":
+        return backend.create_table(f"_funnel_{uuid.uuid4().hex[:12]}", expr, temp=True)
+    return expr.cache()
