@@ -12,7 +12,7 @@ from empathica.demo.texts import BANKS, compose_comments, compose_values_answers
 
 #: Reviews per customer of the chunk, by brand.
 REVIEWS_PER_CUSTOMER = {OWN_BRAND: 0.25, "Voltera": 0.12, "Nordhaus": 0.12}
-REVIEW_ASPECTS = {"delivery_delay": 0.30, "price": 0.18, "product_quality": 0.16, "refund": 0.18, "staff_attitude": 0.10, "app_usability": 0.08}
+REVIEW_ASPECTS = {"delivery_delay": 0.30, "price": 0.16, "product_quality": 0.10, "refund": 0.26, "staff_attitude": 0.10, "app_usability": 0.08}
 #: Probability that a review of a brand about an aspect is positive: Voltera is planted better on
 #: delivery and worse on price than Lumen.
 POSITIVE_SHARE = {
