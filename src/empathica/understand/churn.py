@@ -452,6 +452,35 @@ class TimeValidatedChurn:
     scores: pd.DataFrame  # customer_id, p_churn, reasons: customers active at the end, scored now
 
 
+def next_nps_labels(feedback, *, at, horizon_days: float) -> pd.DataFrame:
+    """Per customer who answered an NPS survey in (at, at + horizon]: whether the first such answer was
+    a detractor's (0–6). Ties in time are broken by the response id."""
+    import ibis
+
+    at = _utc(at)
+    end = at + pd.Timedelta(days=horizon_days)
+    fb = feedback.filter(
+        (feedback.timestamp > ibis.literal(at.to_pydatetime()))
+        & (feedback.timestamp <= ibis.literal(end.to_pydatetime()))
+        & feedback.nps.notnull() & feedback.customer_id.notnull()
+    )
+    ranked = fb.mutate(k=ibis.row_number().over(group_by=fb.customer_id, order_by=[fb.timestamp, fb.response_id]))
+    first = ranked.filter(ranked.k == 0).select("customer_id", detractor=(ranked.nps <= 6).cast("int64"))
+    return first.order_by("customer_id").to_pandas()
+
+
+def _utc(when) -> pd.Timestamp:
+    when = pd.Timestamp(when)
+    return when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
+
+
+#: What a time-validated propensity model predicts: the label column and how it is described.
+PROPENSITY_TARGETS = {
+    "churn": ("churned", "churners", "customers.churned_at must be filled for lost customers."),
+    "detractor": ("detractor", "detractors", "feedback.nps must hold answers in both windows."),
+}
+
+
 def fit_time_validated_churn(
     customers,
     transactions,
@@ -463,12 +492,21 @@ def fit_time_validated_churn(
     extra: pd.DataFrame | None = None,
     cv: int = 5,
     random_state: int = 0,
+    target: str = "churn",
 ) -> TimeValidatedChurn:
-    """Learn churn within ``horizon_days`` from features at ``end − 2·horizon``, validate on features at
-    ``end − horizon`` (a later period, never seen in training), then refit on that later window and
-    score every customer active at ``end``. ``extra``: static per-customer features (customer_id + columns)."""
-    end = pd.Timestamp(end)
-    end = end.tz_localize("UTC") if end.tzinfo is None else end.tz_convert("UTC")
+    """Learn the ``target`` within ``horizon_days`` from features at ``end − 2·horizon``, validate on
+    features at ``end − horizon`` (a later period, never seen in training), then refit on that later
+    window and score every customer active at ``end``. ``extra``: static per-customer features
+    (customer_id + columns).
+
+    ``target``: "churn" (``customers.churned_at`` within the horizon) or "detractor" (the customer's next
+    NPS answer within the horizon is 0–6; learnt from customers who answered, scored for every active
+    customer). The scores frame holds ``p_churn`` or ``p_detractor``.
+    """
+    if target not in PROPENSITY_TARGETS:
+        raise AnalysisError(f"unknown propensity target {target!r}; use one of {', '.join(PROPENSITY_TARGETS)}.")
+    label, plural, fix = PROPENSITY_TARGETS[target]
+    end = _utc(end)
     train_at = end - pd.Timedelta(days=2 * horizon_days)
     validate_at = end - pd.Timedelta(days=horizon_days)
 
@@ -478,19 +516,26 @@ def fit_time_validated_churn(
             frame = frame.merge(extra, on="customer_id", how="left")
         return frame
 
-    train, valid = features(train_at), features(validate_at)
+    def labelled(at) -> pd.DataFrame:
+        frame = features(at)
+        if target == "detractor":
+            frame = frame.drop(columns=["churned"]).merge(next_nps_labels(feedback, at=at, horizon_days=horizon_days),
+                                                          on="customer_id", how="inner")
+        return frame
+
+    train, valid = labelled(train_at), labelled(validate_at)
     for name, frame in (("training", train), ("validation", valid)):
-        if len(frame) < MIN_ROWS or frame["churned"].sum() < MIN_MINORITY:
+        if len(frame) < MIN_ROWS or frame[label].sum() < MIN_MINORITY:
             raise NotEnoughDataError(
-                f"the {name} window holds {len(frame)} active customers and {int(frame['churned'].sum())} churners within "
-                f"{horizon_days:g} days; a time-validated churn model needs at least {MIN_ROWS} and {MIN_MINORITY}. "
-                "customers.churned_at must be filled for lost customers."
+                f"the {name} window holds {len(frame)} labelled customers and {int(frame[label].sum())} {plural} within "
+                f"{horizon_days:g} days; a time-validated {target} model needs at least {MIN_ROWS} and {MIN_MINORITY}. "
+                + fix
             )
 
     def xy(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
-        X = frame.drop(columns=["customer_id", "churned"])
+        X = frame.drop(columns=["customer_id", label])
         X = X.loc[:, [c for c in X.columns if X[c].notna().any()]]
-        return X, frame["churned"].to_numpy(dtype=int)
+        return X, frame[label].to_numpy(dtype=int)
 
     X_train, y_train = xy(train)
     X_valid, y_valid = xy(valid)
@@ -500,7 +545,7 @@ def fit_time_validated_churn(
     final = ChurnModel(cv=cv, random_state=random_state).fit(X_valid[cols], y_valid)
     now = features(end)
     X_now = now.reindex(columns=cols)
-    scores = pd.DataFrame({"customer_id": now["customer_id"], "p_churn": final.predict_proba(X_now)})
+    scores = pd.DataFrame({"customer_id": now["customer_id"], f"p_{target}": final.predict_proba(X_now)})
     scores["reasons"] = final.reasons(X_now).to_numpy()
     return TimeValidatedChurn(model=final, evaluation=evaluation, train_at=train_at, validate_at=validate_at,
                               horizon_days=horizon_days, train_rows=len(train), scores=scores)

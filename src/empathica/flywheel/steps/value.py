@@ -4,7 +4,10 @@
   checked by a fit without the last 26 weeks against the purchases made in them.
 - Churn: target ``customers.churned_at`` within 90 days; learnt at end − 180 days, validated at
   end − 90 days (a later period), refit and scored at the end of the data.
-- Revenue at risk = P(churn) × CLV, in total and for detractors (last NPS ≤ 6).
+- Detractor propensity: P(the customer's next NPS answer within 180 days is 0–6), learnt from customers
+  who answered, validated on a later period like churn, scored for every active customer.
+- Revenue at risk = P(churn) × CLV, in total and for detractors (last NPS ≤ 6); revenue held by likely
+  detractors = P(detractor) × CLV.
 - ROI scenarios from the drivers step: the driver change → NPS change (driver model) → churn change
   (NPS→churn logistic link) → retained CLV, with bootstrap intervals.
 """
@@ -24,6 +27,7 @@ from empathica.understand.clv import fit_clv, plot_holdout
 HORIZON_WEEKS = 52.0
 HOLDOUT_WEEKS = 26
 CHURN_HORIZON_DAYS = 90.0
+DETRACTOR_HORIZON_DAYS = 180.0
 
 
 def _segments(store, clv: pd.DataFrame) -> pd.DataFrame:
@@ -131,10 +135,46 @@ def value(ctx: RunContext) -> Section:
         risk["reasons"] = ""
         section.add(Paragraph("Fallback: churn probability taken as 1 − P(alive) from BG/NBD."))
 
+    # -- detractor propensity ---------------------------------------------------------------------
+    detractor = None
+    try:
+        detractor = fit_time_validated_churn(
+            store.table("customers"), store.table("transactions"), store.table("feedback"),
+            store.table("conversations") if store.count("conversations") else None,
+            end=end, horizon_days=DETRACTOR_HORIZON_DAYS, extra=extra if extra is not None and extra.shape[1] > 1 else None,
+            cv=3, target="detractor",
+        )
+    except (NotEnoughDataError, AnalysisError) as exc:
+        section.add(Paragraph(f"Detractor propensity not computed: {exc}"))
+    if detractor is not None:
+        dev = detractor.evaluation
+        store.write_result("value_detractor_scores", detractor.scores, step="value",
+                           description=f"P(next NPS answer within {DETRACTOR_HORIZON_DAYS:g} days is 0–6) and reasons per active customer.")
+        store.write_result("value_detractor_reliability", dev.reliability, step="value",
+                           description="Reliability curve of detractor probabilities on the later (validation) period.")
+        section.summary.append(
+            f"Detractor propensity (next NPS answer 0–6 within {DETRACTOR_HORIZON_DAYS:g} days), validated on a later period: "
+            f"ROC AUC {dev.auc:.2f}, Brier {dev.brier:.3f} (base rate {dev.base_rate:.1%})."
+        )
+        scores = detractor.scores.rename(columns={"reasons": "detractor_reasons"})
+        risk = risk.merge(scores, on="customer_id", how="left")
+        section.add(
+            Metric("detractor model ROC AUC (later period)", f"{dev.auc:.3f}",
+                   f"trained at {detractor.train_at.date()}, validated at {detractor.validate_at.date()}"),
+            Metric("detractor Brier score", f"{dev.brier:.3f}", "result value_detractor_reliability"),
+            figure_from_matplotlib(plot_reliability(dev, title="Reliability of detractor probabilities"),
+                                   "Reliability of detractor probabilities on the validation period."),
+        )
+
     # -- revenue at risk --------------------------------------------------------------------------
     nps_last = _last_nps(store)
     risk = risk.merge(nps_last, on="customer_id", how="left")
     risk["revenue_at_risk"] = revenue_at_risk(risk["p_churn"], risk["clv"])
+    if "p_detractor" in risk:
+        risk["revenue_with_likely_detractors"] = revenue_at_risk(risk["p_detractor"].fillna(0.0), risk["clv"])
+        section.summary.append(
+            f"Revenue held by likely detractors (P(detractor) × CLV): {risk['revenue_with_likely_detractors'].sum():,.0f}."
+        )
     risk["detractor"] = risk["nps_last"] <= 6
     risk = risk.sort_values("revenue_at_risk", ascending=False, ignore_index=True)
     store.write_result("value_revenue_at_risk", risk, step="value", description="P(churn) × CLV per customer.")
