@@ -8,6 +8,8 @@ Drivers per customer (each only when its source holds data):
   ``empathy_customer`` of the empathy step);
 - ``team_engagement``: mean engagement of the teams whose agents served the customer (turns →
   employees → employee_surveys);
+- ``wait_first_reply_minutes``: mean minutes the customer waited for the first agent reply in a
+  conversation (turn timestamps);
 - ``pain_<aspect>``: mentions of the most frequent pain points (result ``text_scores`` when it holds
   ``customer_id`` and ``aspect``/``aspect_*`` columns).
 The outcome is the customer's mean NPS. Teams are also compared directly: engagement against the NPS
@@ -87,6 +89,11 @@ def customer_driver_table(store) -> tuple[pd.DataFrame, dict[str, str]]:
             table = table.left_join(per_customer, "customer_id").drop("customer_id_right")
             sources["team_engagement"] = "employee_surveys: mean engagement of the teams that served the customer"
 
+    waits = _first_reply_waits(store)
+    if waits is not None:
+        table = table.left_join(waits, "customer_id").drop("customer_id_right")
+        sources["wait_first_reply_minutes"] = "turns: mean minutes from the customer's first turn to the first agent reply"
+
     if store.has_result("text_scores"):
         pains = _pain_points(store.table("result_text_scores"))
         if pains is not None:
@@ -97,6 +104,28 @@ def customer_driver_table(store) -> tuple[pd.DataFrame, dict[str, str]]:
 
     frame = table.order_by("customer_id").to_pandas()
     return frame, sources
+
+
+def _first_reply_waits(store):
+    """Per customer: mean minutes waited for the first agent reply in their conversations (None when
+    fewer than ``MIN_RATERS`` customers have a timed reply)."""
+    if not (store.count("turns") and store.count("conversations")):
+        return None
+    turns = store.table("turns").filter(lambda t: t.timestamp.notnull())
+    firsts = turns.group_by("conversation_id").aggregate(
+        first_customer=turns.timestamp.min(where=turns.speaker == "customer"),
+        first_agent=turns.timestamp.min(where=turns.speaker == "agent"),
+    )
+    timed = firsts.filter(firsts.first_agent >= firsts.first_customer).mutate(
+        wait_minutes=firsts.first_agent.delta(firsts.first_customer, unit="second").cast("float64") / 60.0
+    )
+    conv = store.table("conversations")
+    linked = timed.inner_join(conv.select("conversation_id", "customer_id"), "conversation_id")
+    linked = linked.filter(linked.customer_id.notnull())
+    per_customer = linked.group_by("customer_id").aggregate(wait_first_reply_minutes=linked.wait_minutes.mean())
+    if int(per_customer.count().execute()) < MIN_RATERS:
+        return None
+    return per_customer
 
 
 def _customer_teams(store):
