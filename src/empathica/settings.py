@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -77,10 +77,6 @@ class Settings:
                 f"unknown setting(s) {', '.join(unknown)}; known settings: {', '.join(sorted(known))}."
             )
         return cls(**{k: _coerce(k, v, known[k].default) for k, v in values.items()})
-
-    def with_(self, **changes: Any) -> "Settings":
-        """A copy with some settings changed."""
-        return replace(self, **changes)
 
 
 def describe() -> list[tuple[str, Any, str]]:

@@ -160,31 +160,26 @@ def compose_conversations(
 
 def compose_values_answers(rng: np.random.Generator, language: np.ndarray, theme: np.ndarray) -> list[str]:
     """Free-text answers to a values question: one or two sentences about ``theme``."""
-    n = len(language)
-    u = rng.random((n, 3))
-    texts = []
-    for i in range(n):
-        bank = BANKS[language[i]]
-        options = bank.VALUES_ANSWERS[theme[i]]
-        parts = [_pick(options, u[i, 0])]
-        if u[i, 1] < 0.35:
-            other = _pick(options, u[i, 2])
-            if other != parts[0]:
-                parts.append(other)
-        texts.append(bank.JOINER.join(parts))
-    return texts
+    return _one_or_two_sentences(rng, language, lambda bank, i: bank.VALUES_ANSWERS[theme[i]], second=0.35)
 
 
 def compose_staff_comments(rng: np.random.Generator, language: np.ndarray, positive: np.ndarray) -> list[str]:
     """Employees' survey comments, positive or negative, one or two sentences."""
+    return _one_or_two_sentences(
+        rng, language, lambda bank, i: bank.STAFF_COMMENTS["positive" if positive[i] else "negative"], second=0.4
+    )
+
+
+def _one_or_two_sentences(rng: np.random.Generator, language: np.ndarray, options_of, *, second: float) -> list[str]:
+    """One sentence from ``options_of(bank, i)`` per row, and with probability ``second`` a different second one."""
     n = len(language)
     u = rng.random((n, 3))
     texts = []
     for i in range(n):
         bank = BANKS[language[i]]
-        options = bank.STAFF_COMMENTS["positive" if positive[i] else "negative"]
+        options = options_of(bank, i)
         parts = [_pick(options, u[i, 0])]
-        if u[i, 1] < 0.4:
+        if u[i, 1] < second:
             other = _pick(options, u[i, 2])
             if other != parts[0]:
                 parts.append(other)

@@ -180,9 +180,6 @@ class Store:
         """Append rows (a DataFrame or an Ibis expression) to an existing table."""
         self.con.insert(name, rows)
 
-    def create_or_replace(self, name: str, rows: "pd.DataFrame | IbisTable") -> None:
-        self.con.create_table(name, rows, overwrite=True)
-
     def write_result(self, name: str, rows: pd.DataFrame, *, step: str, description: str = "") -> str:
         """Store an analysis result as table ``result_<name>`` and record it in the results catalogue."""
         table_name = RESULT_PREFIX + name
