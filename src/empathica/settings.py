@@ -54,6 +54,10 @@ class Settings:
         "",
         "TOML file of extra aspect (pain point) patterns per language, extending the shipped catalogue (empty: none).",
     )
+    text_embed_budget: int = _setting(
+        5000,
+        "Most texts per run the German sentiment cascade sends to the e5 embedding model (~30 texts/s); the least sure go first, the rest keep the n-gram verdict.",
+    )
 
     @classmethod
     def load(cls, config_file: str | Path | None = None, **overrides: Any) -> "Settings":

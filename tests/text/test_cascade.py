@@ -15,23 +15,24 @@ needs_data = pytest.mark.skipif(not (DATA / "de" / "germeval2017_dev.tsv").is_fi
 
 
 class FakeEmbedder(E5Embedder):
-    """Deterministic 'embeddings' that carry the polarity word of a synthetic text; counts the calls."""
+    """Deterministic 'embeddings' that carry the label of a synthetic text (an oracle the n-grams lack,
+    as e5 knows words the German training rows never showed); counts the calls."""
 
     def __init__(self):
         super().__init__()
         self.embedded: list[str] = []
+        self.labels: dict[str, str] = {}
 
     def embed(self, texts):
         self.embedded += list(texts)
         rows = np.zeros((len(texts), 384), dtype=np.float32)
         for i, text in enumerate(texts):
-            rows[i, 0] = "gut" in text
-            rows[i, 1] = "schlecht" in text
-            rows[i, 2 + (hash(text) % 300)] = 0.1
+            rows[i, ["negative", "neutral", "positive"].index(self.labels[text])] = 1.0
+            rows[i, 3 + (hash(text) % 300)] = 0.1
         return rows
 
 
-def _synthetic(n=240, seed=3):
+def _synthetic(n=240, seed=3, embedder=None):
     rng = np.random.default_rng(seed)
     nouns = ["Zug", "Bahn", "Service", "Lieferung", "App", "Preis", "Personal", "Ticket"]
     texts, labels = [], []
@@ -39,16 +40,18 @@ def _synthetic(n=240, seed=3):
         label = ["negative", "neutral", "positive"][i % 3]
         word = {"negative": "schlecht", "neutral": "heute", "positive": "gut"}[label]
         filler = " ".join(rng.choice(nouns, size=4))
-        # a third of the texts hide their polarity word from the n-grams (only the 'embedding' sees it)
-        texts.append(f"{filler} {word} {i}" if i % 9 else f"{filler} {i}")
+        # every seventh text hides its polarity word from the n-grams (only the 'embedding' knows it)
+        texts.append(f"{filler} {word} {i}" if i % 7 else f"{filler} {i}")
         labels.append(label)
+    if embedder is not None:
+        embedder.labels.update(zip(texts, labels))
     return texts, labels
 
 
 def test_cascade_embeds_only_unsure_texts(monkeypatch):
     fake = FakeEmbedder()
     monkeypatch.setattr("empathica.understand.text.embeddings.shared_embedder", lambda: fake)
-    texts, labels = _synthetic()
+    texts, labels = _synthetic(embedder=fake)
     embeddings = fake.embed(texts)
     fake.embedded.clear()
     head = CascadeHead(lang="de", below=0.6).fit(texts, labels, embeddings=embeddings)
@@ -56,17 +59,45 @@ def test_cascade_embeds_only_unsure_texts(monkeypatch):
     assert list(head.classes_) == ["negative", "neutral", "positive"]
     assert 0 <= head.unsure_share_ <= 1 and set(head.cv_accuracy_) == {"ngram_lr", "ngram_stack", "cascade"}
 
-    test, truth = _synthetic(90, seed=5)
+    test, truth = _synthetic(90, seed=5, embedder=fake)
     stack = head.predict_proba(test, embed=False)
     assert fake.embedded == []  # embed=False never calls e5
     proba = head.predict_proba(test)
     unsure = [t for t, p in zip(test, stack) if p.max() < head.below]
-    assert sorted(fake.embedded) == sorted(unsure)  # exactly the unsure texts went to the embedder
+    assert unsure and sorted(fake.embedded) == sorted(unsure)  # exactly the unsure texts went to the embedder
     assert np.allclose(proba.sum(axis=1), 1) and (proba >= 0).all()
     sure = stack.max(axis=1) >= head.below
     assert np.allclose(proba[sure], stack[sure])  # sure texts keep the stack's probabilities
     accuracy = np.mean(head.classes_[proba.argmax(axis=1)] == np.asarray(truth))
     assert accuracy >= np.mean(head.classes_[stack.argmax(axis=1)] == np.asarray(truth))
+
+    # a budget sends only the least sure texts to e5; the others keep the stack's verdict
+    assert len(unsure) > 3
+    fake.embedded.clear()
+    capped, used = head.predict_proba_within(test, 3)
+    least_sure = sorted(np.argsort(stack.max(axis=1), kind="stable")[:3])
+    assert used == 3 and sorted(fake.embedded) == sorted(test[i] for i in least_sure)
+    assert np.allclose(capped[least_sure], proba[least_sure])
+    rest = np.setdiff1d(np.arange(len(test)), least_sure)
+    assert np.allclose(capped[rest], stack[rest])
+
+
+def test_analyzer_embed_budget_spans_batches(monkeypatch):
+    """The budget is per ``analyze`` call, across batches: never more than it texts go to e5."""
+    from empathica.understand.text import TextAnalyzer
+
+    fake = FakeEmbedder()
+    monkeypatch.setattr("empathica.understand.text.embeddings.shared_embedder", lambda: fake)
+    texts, labels = _synthetic(embedder=fake)
+    head = CascadeHead(lang="de", below=0.6).fit(texts, labels, embeddings=fake.embed(texts))
+    analyzer = TextAnalyzer(batch_size=30, embed_budget=5).load()
+    analyzer.sentiment_heads_["de"] = head
+    monkeypatch.setattr("empathica.understand.text.analyzer.languages_of_cleaned", lambda plain: ["de"] * len(plain))
+    test, _ = _synthetic(90, seed=5, embedder=fake)
+    assert (head.predict_proba(test, embed=False).max(axis=1) < head.below).sum() > 5
+    fake.embedded.clear()
+    scores = analyzer.analyze(test)
+    assert len(scores) == len(test) and len(fake.embedded) == 5
 
 
 def test_embedder_cache_never_embeds_a_text_twice(monkeypatch):

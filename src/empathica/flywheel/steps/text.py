@@ -58,7 +58,8 @@ def score_store(ctx: RunContext) -> tuple[pd.DataFrame, int]:
                                  "values answers, employee comments); ingest some with `empathica listen`.")
     if not todo.empty:
         analyzer = TextAnalyzer(model_dir=ctx.settings.text_model_dir or None,
-                                aspects_file=ctx.settings.text_aspects_file or None).load()
+                                aspects_file=ctx.settings.text_aspects_file or None,
+                                embed_budget=ctx.settings.text_embed_budget).load()
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                       console=ctx.console, disable=not ctx.progress) as progress:
             scores = analyzer.analyze(todo["text"].tolist(), progress=progress)

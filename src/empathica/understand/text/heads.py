@@ -208,18 +208,27 @@ class CascadeHead:
 
     def predict_proba(self, texts: Sequence[str], *, embed: bool = True) -> np.ndarray:
         """Calibrated probabilities; ``embed=False`` gives the n-gram stack's alone (no e5 call)."""
+        return self.predict_proba_within(texts, None if embed else 0)[0]
+
+    def predict_proba_within(self, texts: Sequence[str], budget: int | None) -> tuple[np.ndarray, int]:
+        """Calibrated probabilities with at most ``budget`` texts sent to e5 (``None``: no cap), and how
+        many were. The least sure texts are embedded first; the others keep the n-gram stack's calibrated
+        probabilities, which is what bounds the cost of a run over millions of texts."""
         from empathica.understand.text.embeddings import shared_embedder
 
         texts = list(texts)
         Z = self._experts(self.ngram_.features_.transform(texts))
         proba = self.ngram_scaler_.transform(log_odds(self.meta_ngram_.predict_proba(Z)))
-        unsure = np.flatnonzero(proba.max(axis=1) < self.below) if embed else np.array([], dtype=int)
+        sureness = proba.max(axis=1)
+        unsure = np.flatnonzero(sureness < self.below)
+        if budget is not None and len(unsure) > budget:
+            unsure = np.sort(unsure[np.argsort(sureness[unsure], kind="stable")[: max(budget, 0)]])
         if len(unsure):
             vectors = shared_embedder().embed([texts[i] for i in unsure])
             loge = np.maximum(log_odds(self.embed_model_.predict_proba(vectors)), -30.0)
             full = np.hstack([Z[unsure], loge])
             proba[unsure] = self.scaler_.transform(log_odds(self.meta_full_.predict_proba(full)))
-        return proba
+        return proba, len(unsure)
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
         return self.classes_[self.predict_proba(texts).argmax(axis=1)]
