@@ -74,3 +74,25 @@ def test_cycles_and_unknown_dependencies_are_refused(isolated_registry):
     isolated_registry.pop("t_b")
     with pytest.raises(EmpathicaError, match="unknown step"):
         registered_steps()
+
+
+def test_each_step_reports_its_time_on_the_console(store, isolated_registry):
+    from rich.console import Console
+
+    from empathica.settings import Settings
+
+    @step("t_timed", title="Timed", order=1)
+    def timed(ctx):
+        return Section(key="t_timed", title="Timed", summary=["ok"])
+
+    @step("t_refuses", title="Refuses", order=2)
+    def refuses(ctx):
+        raise NotEnoughDataError("nothing to do")
+
+    console = Console(record=True, width=200)
+    run_flywheel(store, settings=Settings(progress=True), console=console, only=["t_timed", "t_refuses"])
+    text = console.export_text()
+    assert "Timed: done in " in text and "Refuses: skipped in " in text
+    quiet = Console(record=True, width=200)
+    run_flywheel(store, settings=Settings(progress=False), console=quiet, only=["t_timed"])
+    assert "done in" not in quiet.export_text()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import time
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -108,11 +109,15 @@ def run_flywheel(
         if any(dep in ctx.sections and ctx.sections[dep].skipped for dep in s.after):
             section = Section(key=s.name, title=s.title, skipped="it needs results of a step that could not run.")
         else:
+            started = time.perf_counter()
             with console.status(f"[bold]{s.title}[/bold] …", spinner="dots") if ctx.progress else _Null():
                 try:
                     section = s.run(ctx)
                 except AnalysisError as exc:
                     section = Section(key=s.name, title=s.title, skipped=str(exc))
+            if settings.progress:  # also when not a terminal: a log of a long run shows where time went
+                outcome = "skipped" if section.skipped else "done"
+                console.print(f"  {s.title}: {outcome} in {time.perf_counter() - started:,.1f} s")
         ctx.sections[s.name] = section
         sections.append(section)
     return sections
