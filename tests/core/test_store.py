@@ -65,3 +65,8 @@ def test_missing_folder_and_missing_read_only_file_are_explained(tmp_path):
 def test_other_backends_need_a_url():
     with pytest.raises(StoreError, match="EMPATHICA_BACKEND_URL"):
         Store.open(settings=Settings.load(backend="postgres"))
+
+
+def test_duckdb_progress_bar_is_off_so_command_output_stays_clean(tmp_path):
+    with Store.open(str(tmp_path / "db.duckdb")) as store:  # DuckDB's bar would print to stdout
+        assert store.raw_sql("SELECT current_setting('enable_progress_bar')").fetchone()[0] is False

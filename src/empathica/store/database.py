@@ -131,6 +131,9 @@ class Store:
                 ) from None
             raise StoreError(f"cannot open database {path}: {text}") from None
         con.raw_sql("SET TimeZone = 'UTC'")
+        # DuckDB's own progress bar writes to stdout, into a command's output and logs; Empathica shows
+        # its progress on stderr instead.
+        con.raw_sql("SET enable_progress_bar = false")
         return con
 
     def close(self) -> None:
