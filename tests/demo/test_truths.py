@@ -215,3 +215,25 @@ def test_churn_is_tied_to_friction_and_detractor_nps(tables):
     nps = tables["feedback"].dropna(subset=["nps"]).set_index("customer_id")["nps"]
     nps = nps[nps.index.isin(repeat)]
     assert churned.loc[nps.index][nps <= 6].mean() > churned.loc[nps.index][nps >= 9].mean() + 0.05
+
+
+def test_customers_leave_after_a_contact_handled_without_empathy(world, tables):
+    """truths.contact_leaving: the agent who handled a customer's last contact tells whether they stay."""
+    import json
+
+    conv = tables["conversations"].copy()
+    conv["agent_id"] = conv["attributes"].map(lambda a: (json.loads(a) if isinstance(a, str) else a)["agent_id"])
+    last = conv.sort_values(["started_at", "conversation_id"]).groupby("customer_id")["agent_id"].last()
+    emp, unemp = set(TRUTHS.empathic_agents), set(TRUTHS.unempathic_agents)
+    group = last.map(lambda a: "empathic" if a in emp else "unempathic" if a in unemp else "other")
+    churned = tables["customers"].set_index("customer_id")["churned_at"].notna()
+    rate = churned.loc[last.index].groupby(group).mean()
+    assert rate["unempathic"] > rate["empathic"] + 0.15
+    # a sizeable share of customers left right after a contact, and every churn is recorded after the
+    # customer's last contact
+    realised = world.truths["realised"]
+    assert 0.03 * realised["rows"]["customers"] < realised["left_after_contact"] < 0.2 * realised["rows"]["customers"]
+    lost = tables["customers"].dropna(subset=["churned_at"]).set_index("customer_id")["churned_at"]
+    last_contact = pd.to_datetime(conv.groupby("customer_id")["started_at"].max(), utc=True, format="ISO8601")
+    both = last_contact.index.intersection(lost.index)
+    assert (lost.loc[both] > last_contact.loc[both]).all()

@@ -64,3 +64,27 @@ def test_discovery_runs_unchanged_on_spark(spark, events_frame):
             "compare": ["source", "target"]}
     for what, key in keys.items():
         _assert_same(results["duckdb"][what], results["spark"][what], key)
+
+
+def test_analyzer_runs_unchanged_on_spark(spark, events_frame):
+    """``JourneyAnalyzer.fit`` (one ordered step table, bit masks, ``bit_or``) gives the same tables on both."""
+    from empathica.understand.journeys import JourneyAnalyzer
+
+    frame = events_frame.head(300).copy()
+    spark.createDataFrame(frame).createOrReplaceTempView("journey_events_analyzer")
+    tables = {"duckdb": ibis.duckdb.connect().create_table("journey_events_analyzer", frame),
+              "spark": ibis.pyspark.connect(spark).table("journey_events_analyzer")}
+    fitted = {}
+    for name, table in tables.items():
+        events = journey_events(table, case="case", activity="activity", timestamp="timestamp", event_id="event_id",
+                                customer="customer", channel="channel")
+        fitted[name] = JourneyAnalyzer(goal="order_confirmed", min_transitions=3).fit(events)
+    duck, spk = fitted["duckdb"], fitted["spark"]
+    _assert_same(duck.dfg_, spk.dfg_, ["source", "target"])
+    _assert_same(duck.touchpoints_, spk.touchpoints_, ["touchpoint"])
+    _assert_same(duck.variants_, spk.variants_, ["variant"])
+    _assert_same(duck.channel_switches_, spk.channel_switches_, ["source_channel", "target_channel"])
+    _assert_same(duck.funnel_, spk.funnel_, ["step"])
+    assert duck.summary_ == spk.summary_
+    columns = ["case", "position", "activity", "target", "seconds", "first_visit", "target_repeat", "dropped"]
+    _assert_same(duck.steps_.select(*columns).to_pandas(), spk.steps_.select(*columns).to_pandas(), ["case", "position"])

@@ -5,19 +5,28 @@ chat after a late delivery about the delay, a contact after the returns portal a
 Refunds go to the returns desk; everything else to the customer's usual contact agent (CRM routing
 stickiness) or, now and then, to another agent of the same language. Every chat has a transcript;
 calls are transcribed for a sample (``CALL_TRANSCRIPTION_RATE``), as speech analytics usually are.
+
+A complaint handled without empathy can lose the customer on the spot (``leave_after_contacts``):
+the truth ``contact_leaving`` in ``truths.py``.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
 from empathica.demo.catalogue import AGENT_EMPATHY, CONTACT_AGENTS, LANGUAGES, S
-from empathica.demo.journeys import Journeys
+from empathica.demo.journeys import WEEK, Journeys
 from empathica.demo.population import STICKY_ROUTING, Customers
 from empathica.demo.texts import TOPICS, compose_conversations
+from empathica.demo.truths import PlantedTruths
 
 CALL_TRANSCRIPTION_RATE = 0.25
+#: Concentration of the Beta distribution of the empathy shown in one contact around the agent's level
+#: (mean = the agent's level; sd 0.2 for an agent at 0.5).
+CONTACT_EMPATHY_CONCENTRATION = 5.0
 _CHAT = (S["chat_pre"], S["chat_post"])
 _CALL = (S["call_pay"], S["call_pay_again"], S["call_post"])
 _REPEAT = (S["call_pay_again"], S["call_post"], S["chat_post"])
@@ -61,7 +70,10 @@ def assign_conversations(rng: np.random.Generator, customers: Customers, journey
         agent[mask] = rng.choice(CONTACT_AGENTS[lang], size=int(mask.sum()))
     refund = topic == "refund"
     agent[refund] = customers.returns_agent[cust[refund]]
-    empathy = AGENT_EMPATHY[agent]
+    # agents have better and worse days: the empathy shown in one contact varies around the agent's level
+    level = AGENT_EMPATHY[agent]
+    k = CONTACT_EMPATHY_CONCENTRATION
+    empathy = rng.beta(k * level, k * (1.0 - level))
     conv["agent"] = agent
     conv["empathy"] = empathy
 
@@ -78,6 +90,42 @@ def assign_conversations(rng: np.random.Generator, customers: Customers, journey
     conv["long"] = rng.random(n) < 0.5
     assert set(topic) <= set(TOPICS)
     return conv.reset_index(drop=True)
+
+
+def leave_after_contacts(
+    rng: np.random.Generator, customers: Customers, journeys: Journeys, conv: pd.DataFrame, truths: PlantedTruths
+) -> tuple[Customers, Journeys, pd.DataFrame, np.ndarray]:
+    """Customers who leave right after a complaint contact handled without empathy.
+
+    Each complaint contact (every topic but a product question) makes its customer leave with
+    probability ``max · (1 − empathy)^exponent`` (``truths.contact_leaving``). A customer who leaves
+    finishes the journeys already under way and starts none after the contact: their later journeys,
+    purchases and conversations are removed, and they become inactive (so the CRM records them as
+    churned, see ``commerce.churn_times``). Returns the customers, journeys and conversations after
+    leaving, and per customer whether they left after a contact.
+    """
+    h = truths.contact_leaving
+    complaint = conv["topic"].to_numpy() != "product_question"
+    p_leave = np.where(complaint, h["max"] * (1.0 - conv["empathy"].to_numpy()) ** h["exponent"], 0.0)
+    leaves = rng.random(len(conv)) < p_leave
+    n = len(customers)
+    leave_time = np.full(n, np.inf)
+    np.minimum.at(leave_time, conv["customer"].to_numpy()[leaves], conv["time"].to_numpy()[leaves])
+    left = np.isfinite(leave_time)
+
+    ev = journeys.events
+    journey = ev["journey"].to_numpy()
+    start = np.full(len(journeys.customer), np.inf)
+    np.minimum.at(start, journey, ev["time"].to_numpy())
+    keep_journey = start <= leave_time[journeys.customer]
+    keep = keep_journey[journey]
+    new_row = np.cumsum(keep) - 1
+    conv = conv[keep[conv["event_row"].to_numpy()]].copy()
+    conv["event_row"] = new_row[conv["event_row"].to_numpy()]
+    journeys = replace(journeys, events=ev[keep].reset_index(drop=True))
+    death_week = np.where(left, np.fmin(customers.death_week, leave_time / WEEK), customers.death_week)
+    customers = replace(customers, dead=customers.dead | left, death_week=death_week)
+    return customers, journeys, conv.reset_index(drop=True), left
 
 
 def conversation_tables(

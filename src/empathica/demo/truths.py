@@ -27,6 +27,12 @@ class PlantedTruths:
     empathic_agents: tuple[str, ...] = ("agent_03", "agent_07", "agent_12")
     #: The agents planted as the least empathic (transactional replies, jargon).
     unempathic_agents: tuple[str, ...] = ("agent_05", "agent_10")
+    #: Leaving right after a complaint contact: a customer who contacts Lumen with a complaint (any topic
+    #: but a product question) leaves after that contact with probability ``max · (1 − e)^exponent``,
+    #: e the empathy shown in that contact (it varies around the handling agent's level; e = 0.08 → 0.34,
+    #: 0.5 → 0.10, 0.92 → 0.003). They finish the journeys under way and start no other; the CRM records
+    #: them as churned. So the empathy a customer received is positively related to retention (sign +).
+    contact_leaving: dict = field(default_factory=lambda: {"max": 0.4, "exponent": 2.0})
     #: Pain points planted as the most frequent complaints, most frequent first (aspect catalogue ids).
     top_pain_points: tuple[str, ...] = ("delivery_delay", "refund")
     #: True BG/NBD parameters of the purchase process and Gamma-Gamma parameters of spend.

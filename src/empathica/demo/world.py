@@ -31,7 +31,7 @@ from empathica.demo.catalogue import (
     WORLD_START,
 )
 from empathica.demo.commerce import churn_times, purchase_rows
-from empathica.demo.conversations import assign_conversations, conversation_tables
+from empathica.demo.conversations import assign_conversations, conversation_tables, leave_after_contacts
 from empathica.demo.journeys import simulate_journeys
 from empathica.demo.market import review_rows, values_rows
 from empathica.demo.population import RISK_WEIGHTS, draw_customers
@@ -96,6 +96,7 @@ class _Realised:
         self.served: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # group -> [customers, churned]
         self.customers = 0
         self.churned = 0
+        self.left_after_contact = 0
         self.nps = []  # counts of 0..10
         self.rows: dict[str, int] = defaultdict(int)
 
@@ -131,6 +132,7 @@ class _Realised:
             "friction_pathway": next((r for r in table if [r["from"], r["to"]] == pathway), None),
             "negative_pain_point_mentions": dict(sorted(self.pain_points.items(), key=lambda kv: -kv[1])),
             "churn_rate": round(self.churned / max(self.customers, 1), 4),
+            "left_after_contact": self.left_after_contact,
             "churn_by_agents_served": {
                 g: {"customers": c, "churn_rate": round(k / c, 4) if c else None} for g, (c, k) in self.served.items()
             },
@@ -190,6 +192,7 @@ def _simulate_chunk(seed: int, start: int, n: int, truths: PlantedTruths, realis
     customers = draw_customers(rng, start, n, truths)
     journeys = simulate_journeys(rng, customers)
     conv = assign_conversations(rng, customers, journeys)
+    customers, journeys, conv, left = leave_after_contacts(rng, customers, journeys, conv, truths)
     touch, nps, _ = feedback_tables(rng, customers, journeys, conv)
     money = purchase_rows(rng, customers, journeys, truths)
     churned = churn_times(rng, customers, journeys)
@@ -315,6 +318,7 @@ def _simulate_chunk(seed: int, start: int, n: int, truths: PlantedTruths, realis
     # -- realised figures
     realised.customers += n
     realised.churned += int(np.isfinite(churned).sum())
+    realised.left_after_contact += int(left.sum())
     realised.add_transitions(ev, tp, journeys.converted)
     own_reviews = labels["table_name"].ne("reviews") | labels["brand"].eq("Lumen")
     neg = labels[own_reviews & labels["polarity"].eq("negative")]
@@ -435,6 +439,7 @@ def generate_world(out_dir: str | Path, *, customers: int = 2000, seed: int = 7,
             "Transactions are booked in EUR; refunds (negative amounts) are not part of the Gamma-Gamma spend process.",
             "The order→delivery wait (days) is shipping time, not friction; the friction pathway's delay is hours against minutes for other checkout steps.",
             "BG/NBD time unit is weeks; dropout probabilities keep their Beta(a, b) marginal but are assigned by a churn risk score.",
+            "Besides the BG/NBD dropout, customers leave right after a complaint contact with probability contact_leaving.max · (1 − empathy shown)^exponent; realised.left_after_contact counts them.",
         ],
         "realised": summary,
     })

@@ -29,6 +29,8 @@ INGESTIONS = "ingestions"
 RESULTS = "results"
 #: Prefix of the tables analyses write.
 RESULT_PREFIX = "result_"
+#: Prefix of working tables a step creates and drops again.
+SCRATCH_PREFIX = "scratch_"
 
 _BOOKKEEPING = {
     QUARANTINE: ibis.schema({
@@ -183,22 +185,44 @@ class Store:
         """Append rows (a DataFrame or an Ibis expression) to an existing table."""
         self.con.insert(name, rows)
 
-    def write_result(self, name: str, rows: pd.DataFrame, *, step: str, description: str = "") -> str:
-        """Store an analysis result as table ``result_<name>`` and record it in the results catalogue."""
+    def write_result(self, name: str, rows: "pd.DataFrame | IbisTable", *, step: str, description: str = "") -> str:
+        """Store an analysis result as table ``result_<name>`` and record it in the results catalogue.
+
+        ``rows``: a DataFrame, or an Ibis expression over this store (computed inside the backend, so a
+        result of millions of rows never passes through Python).
+        """
         table_name = RESULT_PREFIX + name
-        frame = rows.copy()
-        for col in frame.columns:  # JSON-encode nested values so every backend can hold them
-            if frame[col].dtype == object and frame[col].map(lambda v: isinstance(v, (list, dict, tuple))).any():
-                frame[col] = frame[col].map(lambda v: json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, (list, dict, tuple)) else v)
-        self.con.create_table(table_name, frame, overwrite=True)
+        if isinstance(rows, pd.DataFrame):
+            rows = _json_encoded(rows)
+        self.con.create_table(table_name, rows, overwrite=True)
+        self._catalogue(name, step=step, description=description)
+        return table_name
+
+    def append_result(self, name: str, rows: "pd.DataFrame | IbisTable", *, step: str, description: str = "") -> str:
+        """Add rows to result ``name`` (created when missing); same columns as the stored result."""
+        if not self.has_result(name):
+            return self.write_result(name, rows, step=step, description=description)
+        table_name = RESULT_PREFIX + name
+        self.con.insert(table_name, _json_encoded(rows) if isinstance(rows, pd.DataFrame) else rows)
+        self._catalogue(name, step=step, description=description)
+        return table_name
+
+    def _catalogue(self, name: str, *, step: str, description: str) -> None:
         catalogue = self.con.table(RESULTS)
         keep = catalogue.filter(catalogue.name != name).to_pandas()
         entry = pd.DataFrame([{
-            "name": name, "step": step, "rows": len(frame), "description": description,
+            "name": name, "step": step, "rows": self.count(RESULT_PREFIX + name), "description": description,
             "written_at": datetime.now(UTC),
         }])
         self.con.create_table(RESULTS, pd.concat([keep, entry], ignore_index=True), schema=_BOOKKEEPING[RESULTS], overwrite=True)
-        return table_name
+
+    def scratch_table(self, name: str, rows: pd.DataFrame) -> "IbisTable":
+        """A working table ``scratch_<name>`` (replaced on every call; dropped by :meth:`drop_scratch`), for
+        joining a Python-side result back to store tables inside the backend."""
+        return self.con.create_table(SCRATCH_PREFIX + name, _json_encoded(rows), overwrite=True)
+
+    def drop_scratch(self, name: str) -> None:
+        self.con.drop_table(SCRATCH_PREFIX + name, force=True)
 
     def read_result(self, name: str) -> pd.DataFrame:
         """A stored analysis result as a DataFrame."""
@@ -213,3 +237,12 @@ class Store:
     def raw_sql(self, sql: str) -> Any:
         """Backend SQL, for the few fast paths Ibis does not express (bulk file reads)."""
         return self.con.raw_sql(sql)
+
+
+def _json_encoded(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with nested values (lists, dicts) as JSON text, so every backend can hold them."""
+    frame = frame.copy()
+    for col in frame.columns:
+        if frame[col].dtype == object and frame[col].map(lambda v: isinstance(v, (list, dict, tuple))).any():
+            frame[col] = frame[col].map(lambda v: json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, (list, dict, tuple)) else v)
+    return frame

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ibis
 import pandas as pd
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from empathica.errors import NotEnoughDataError, NothingReadError
 from empathica.flywheel.registry import RunContext, step
@@ -12,8 +13,19 @@ from empathica.report import Metric, Paragraph, Section, TableBlock, figure_from
 TEXT_SCORES = "text_scores"
 
 
-def _turns_frame(store) -> pd.DataFrame:
+#: Turns analysed at once: conversations are split into this many-turn buckets so memory stays bounded.
+TURNS_PER_BUCKET = 400_000
+
+
+def _bucket_of(conversation_id, buckets: int):
+    """Which of ``buckets`` buckets a conversation falls in (a stable hash of its id)."""
+    return (conversation_id.cast("string").hash() % buckets + buckets) % buckets
+
+
+def _turns_frame(store, bucket: int = 0, buckets: int = 1) -> pd.DataFrame:
     turns = store.table("turns")
+    if buckets > 1:
+        turns = turns.filter(_bucket_of(turns.conversation_id, buckets) == bucket)
     conv = store.table("conversations").select("conversation_id", "customer_id", "outcome", "started_at")
     joined = turns.left_join(conv, turns.conversation_id == conv.conversation_id).select(
         turns.turn_id, turns.conversation_id, turns.turn_index, turns.speaker, turns.agent_id, turns.text,
@@ -23,6 +35,64 @@ def _turns_frame(store) -> pd.DataFrame:
         scores = scores.filter(scores.source_table == "turns").select(sid=scores.source_id, sentiment_score=scores.sentiment_score)
         joined = joined.left_join(scores, joined.turn_id == scores.sid).drop("sid")
     return joined.to_pandas()
+
+
+def _conversations_frame(store, bucket: int = 0, buckets: int = 1) -> pd.DataFrame:
+    conv = store.table("conversations")
+    if buckets > 1:
+        conv = conv.filter(_bucket_of(conv.conversation_id, buckets) == bucket)
+    return conv.to_pandas()
+
+
+#: Columns of a scored agent turn that only the stored table and coaching need (long texts).
+_TEXT_COLUMNS = ("text", "context", "emotional_reactions_evidence", "interpretations_evidence", "explorations_evidence")
+
+
+def _analyze_in_buckets(ctx: RunContext, known: set | None):
+    """Analyse the conversations bucket by bucket, storing each bucket's turns, conversations, gaps and
+    quarantine as it goes. Returns the scored agent turns without their long texts (all), those that
+    answer distress with their texts (for coaching), the conversation table, and counts."""
+    from empathica.understand.empathy import analyze_conversations, validate_transcript
+
+    store = ctx.store
+    buckets = max(1, -(-store.count("turns") // TURNS_PER_BUCKET))
+    slim, coach, conversations, quarantined, gaps, errors = [], [], [], 0, 0, []
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=ctx.console, disable=not ctx.progress or buckets == 1) as progress:
+        task = progress.add_task("Scoring conversations (buckets)", total=buckets)
+        for bucket in range(buckets):
+            frame = _turns_frame(store, bucket, buckets)
+            try:
+                clean, quarantine = validate_transcript(frame, source="table turns", known_agents=known)
+            except NothingReadError as exc:
+                errors.append(str(exc))
+                progress.advance(task)
+                continue
+            analysis = analyze_conversations(clean, conversations=_conversations_frame(store, bucket, buckets),
+                                             quarantine=quarantine)
+            save = store.append_result if slim else store.write_result  # the first bucket stored replaces a past run's
+            save("empathy_turns", analysis.turns, step="empathy",
+                 description="Each agent turn: mechanism levels, confidence, evidence, jargon, empathy, gap flag.")
+            save("empathy_conversations", analysis.conversations, step="empathy",
+                 description="Each conversation: customer sentiment path, distress moments, agent empathy, outcome.")
+            save("empathy_gaps", analysis.gaps, step="empathy",
+                 description="Distressed customer turns answered by a purely transactional reply.")
+            if len(quarantine):
+                (store.append_result if quarantined else store.write_result)(
+                    "empathy_quarantine", quarantine, step="empathy", description="Turns not scored, with the reason.")
+            quarantined += len(quarantine)
+            gaps += len(analysis.gaps)
+            turns = analysis.turns
+            slim.append(turns.drop(columns=[c for c in _TEXT_COLUMNS if c in turns]))
+            coach.append(turns[turns["responds_to_distress"]])
+            conversations.append(analysis.conversations[["conversation_id", "agent_id", "outcome"]]
+                                 if "outcome" in analysis.conversations else analysis.conversations[["conversation_id", "agent_id"]])
+            del frame, clean, analysis, turns
+            progress.advance(task)
+    if not slim:
+        raise NotEnoughDataError(errors[0] if errors else "no conversation turns could be analysed.")
+    return (pd.concat(slim, ignore_index=True), pd.concat(coach, ignore_index=True),
+            pd.concat(conversations, ignore_index=True), quarantined, gaps)
 
 
 def _customer_outcomes(store) -> pd.DataFrame:
@@ -45,30 +115,15 @@ def _customer_outcomes(store) -> pd.DataFrame:
 
 @step("empathy", title="Empathy in conversations", after=("text",), order=20)
 def empathy(ctx: RunContext) -> Section:
-    from empathica.understand.empathy import analyze_conversations, validate_transcript
+    from empathica.understand.empathy import agent_table
     from empathica.understand.empathy.outcomes import Relationship, coaching_pairs, monthly_scorecard, relationship
 
     store = ctx.store
     if store.count("turns") == 0:
         raise NotEnoughDataError("the store holds no conversation turns; ingest transcripts (table `turns`) with `empathica listen`.")
-    frame = _turns_frame(store)
     employees = store.to_pandas("employees")
     known = set(employees["employee_id"]) if len(employees) else None
-    try:
-        clean, quarantine = validate_transcript(frame, source="table turns", known_agents=known)
-    except NothingReadError as exc:
-        raise NotEnoughDataError(str(exc)) from None
-    conversations = store.to_pandas("conversations")
-    analysis = analyze_conversations(clean, conversations=conversations, quarantine=quarantine)
-    turns = analysis.turns
-    store.write_result("empathy_turns", turns, step="empathy",
-                       description="Each agent turn: mechanism levels, confidence, evidence, jargon, empathy, gap flag.")
-    store.write_result("empathy_conversations", analysis.conversations, step="empathy",
-                       description="Each conversation: customer sentiment path, distress moments, agent empathy, outcome.")
-    store.write_result("empathy_gaps", analysis.gaps, step="empathy",
-                       description="Distressed customer turns answered by a purely transactional reply.")
-    if len(quarantine):
-        store.write_result("empathy_quarantine", quarantine, step="empathy", description="Turns not scored, with the reason.")
+    turns, coach, conv_agents, quarantined, gaps = _analyze_in_buckets(ctx, known)
 
     team_of = employees.set_index("employee_id")["team_id"] if len(employees) else None
     card = monthly_scorecard(turns, team_of=team_of)
@@ -81,11 +136,11 @@ def empathy(ctx: RunContext) -> Section:
     store.write_result("empathy_outcomes", rel_frame, step="empathy",
                        description="Customer-level correlation and slope (per +0.1 empathy) with 95 % bootstrap CIs.")
 
-    conv_customer = analysis.conversations[["conversation_id", "agent_id"]].merge(
-        conversations[["conversation_id", "customer_id"]], on="conversation_id", how="left")
+    conv_customer = conv_agents[["conversation_id", "agent_id"]].merge(
+        store.table("conversations").select("conversation_id", "customer_id").to_pandas(), on="conversation_id", how="left")
     agent_outcomes = conv_customer.merge(customers[["customer_id", "retained", "csat"]], on="customer_id", how="left") \
         .groupby("agent_id")[["retained", "csat"]].mean().rename(columns={"retained": "customer_retention", "csat": "customer_csat"})
-    agents = analysis.agents.merge(agent_outcomes.reset_index(), on="agent_id", how="left")
+    agents = agent_table(turns, conv_agents).merge(agent_outcomes.reset_index(), on="agent_id", how="left")
     if team_of is not None:
         agents.insert(1, "team_id", agents["agent_id"].map(team_of))
         card_team = monthly_scorecard(turns.assign(agent_id=turns["agent_id"].map(team_of)))
@@ -95,7 +150,7 @@ def empathy(ctx: RunContext) -> Section:
     store.write_result("empathy_agents", agents, step="empathy",
                        description="Per agent: empathy scorecard, gaps, jargon, their customers' retention and CSAT.")
     store.write_result("empathy_scorecard", card, step="empathy", description="Per agent and month: empathy scorecard.")
-    pairs = coaching_pairs(turns)
+    pairs = coaching_pairs(coach)
     if len(pairs):
         store.write_result("empathy_coaching", pairs, step="empathy",
                            description="Least empathic replies to distressed customers beside the best in similar situations.")
@@ -106,7 +161,7 @@ def empathy(ctx: RunContext) -> Section:
     top = ", ".join(agents["agent_id"].head(3))
     section.summary.append(f"{len(turns):,} agent replies scored; mean empathy {turns['empathy'].mean():.2f}; "
                            f"most empathic agents: {top}.")
-    section.summary.append(f"{len(analysis.gaps):,} empathy gaps in {n_distress:,} replies to distressed customers.")
+    section.summary.append(f"{gaps:,} empathy gaps in {n_distress:,} replies to distressed customers.")
     for r in rels:
         if r.outcome == "retained":
             section.summary.append(
@@ -114,8 +169,8 @@ def empathy(ctx: RunContext) -> Section:
                 f"{r.slope_per_0_1 * 100:+.1f} points of retention per +0.1 empathy.")
     section.add(
         Metric("agent replies scored", f"{len(turns):,}", "table `result_empathy_turns`"),
-        Metric("empathy gaps", f"{len(analysis.gaps):,}", "table `result_empathy_gaps`"),
-        Metric("turns not scored", f"{len(quarantine):,}", "table `result_empathy_quarantine`"),
+        Metric("empathy gaps", f"{gaps:,}", "table `result_empathy_gaps`"),
+        Metric("turns not scored", f"{quarantined:,}", "table `result_empathy_quarantine`"),
         Paragraph("Each agent reply is scored on the three empathy mechanisms of EPITOME (Sharma et al. 2020): "
                   "emotional reactions, interpretations (showing understanding) and explorations (asking about the "
                   "person), each 0 none / 1 weak / 2 strong. The empathy score (0–1) is the mean expected level / 2, "

@@ -32,10 +32,10 @@ SCORE_COLUMNS = ["source_table", "source_id", "lang", "sentiment", "sentiment_sc
 TOPIC_SAMPLE = 3000
 
 
-def unscored_texts(store) -> pd.DataFrame:
-    """(source_table, source_id, text) of every non-empty text not yet in ``text_scores``."""
+def unscored_texts(store) -> ibis.Table:
+    """(source_table, source_id, text) of every non-empty text not yet in ``text_scores`` (Ibis)."""
     scored = store.table("result_" + SCORES) if store.has_result(SCORES) else None
-    frames = []
+    parts = []
     for table, (key, column) in TEXT_SOURCES.items():
         t = store.table(table)
         expr = t.filter(t[column].notnull() & (t[column].strip() != "")).select(
@@ -43,37 +43,46 @@ def unscored_texts(store) -> pd.DataFrame:
         if scored is not None:
             done = scored.filter(scored.source_table == table).select(done_id=scored.source_id)
             expr = expr.anti_join(done, expr.source_id == done.done_id)
-        frames.append(expr.to_pandas())
-    return pd.concat(frames, ignore_index=True)
+        parts.append(expr)
+    return ibis.union(*parts)
 
 
-def score_store(ctx: RunContext) -> tuple[pd.DataFrame, int]:
-    """Score the texts not scored before, append them to ``text_scores``; return (all scores, newly scored)."""
+def score_store(ctx: RunContext) -> tuple[ibis.Table, int]:
+    """Score the texts not scored before and append them to ``text_scores``; return (all scores, newly scored).
+
+    Each distinct text is scored once in Python (in batches, with a progress bar); the scores reach
+    their rows by a join inside the store, so millions of rows never pass through Python.
+    """
     from empathica.understand.text import TextAnalyzer
 
-    todo = unscored_texts(ctx.store)
-    previous = ctx.store.read_result(SCORES) if ctx.store.has_result(SCORES) else pd.DataFrame(columns=SCORE_COLUMNS)
-    if todo.empty and previous.empty:
+    store = ctx.store
+    todo = unscored_texts(store)
+    newly = int(todo.count().execute())
+    if not newly and not store.has_result(SCORES):
         raise NotEnoughDataError("the store holds no free text (feedback comments, reviews, conversation turns, "
                                  "values answers, employee comments); ingest some with `empathica listen`.")
-    if not todo.empty:
+    if newly:
+        distinct = todo.select("text").distinct().order_by("text").to_pandas()["text"].tolist()
         analyzer = TextAnalyzer(model_dir=ctx.settings.text_model_dir or None,
                                 aspects_file=ctx.settings.text_aspects_file or None,
                                 embed_budget=ctx.settings.text_embed_budget).load()
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                       console=ctx.console, disable=not ctx.progress) as progress:
-            scores = analyzer.analyze(todo["text"].tolist(), progress=progress)
-        scores.insert(0, "source_id", todo["source_id"].to_numpy())
-        scores.insert(0, "source_table", todo["source_table"].to_numpy())
+            scores = analyzer.analyze(distinct, progress=progress)
         scores["aspects"] = scores["aspects"].map(lambda a: json.dumps(list(a), ensure_ascii=False))
-        scores["scored_at"] = datetime.now(UTC)
-        combined = pd.concat([previous[SCORE_COLUMNS], scores[SCORE_COLUMNS]], ignore_index=True) if len(previous) else scores[SCORE_COLUMNS]
-        ctx.store.write_result(SCORES, combined, step="text",
-                               description="One row per scored text: language, sentiment, emotion, aspects (JSON list).")
-    return ctx.store.read_result(SCORES), len(todo)
+        scores.insert(0, "scored_text", distinct)
+        lookup = store.scratch_table("text_scores", scores)
+        del scores, distinct
+        rows = todo.inner_join(lookup, todo.text == lookup.scored_text).select(
+            todo.source_table, todo.source_id, *[lookup[c] for c in SCORE_COLUMNS[2:-1]],
+            scored_at=ibis.literal(datetime.now(UTC)))
+        store.append_result(SCORES, rows, step="text",
+                            description="One row per scored text: language, sentiment, emotion, aspects (JSON list).")
+        store.drop_scratch("text_scores")
+    return store.table("result_" + SCORES), newly
 
 
-def _context(store) -> pd.DataFrame:
+def _context(store) -> ibis.Table:
     """Where and when each text was written: source_table, source_id, touchpoint, channel, month, speaker,
     and unit (the item a mention counts once for: the conversation of a turn, else the row itself)."""
     tp = store.table("touchpoints").select("touchpoint_id", tp_channel="channel")
@@ -102,28 +111,43 @@ def _context(store) -> pd.DataFrame:
                    touchpoint=ibis.literal("employee survey"), channel=ibis.literal("internal"), at=es.timestamp,
                    speaker=ibis.literal("employee"), unit=ibis.literal("employee_surveys:") + es.response_id.cast("string"))
     ctx = ibis.union(fb, rv, tu, va, es)
-    frame = ctx.to_pandas()
-    frame["month"] = pd.to_datetime(frame["at"], utc=True).dt.strftime("%Y-%m").fillna("(unknown)")
-    return frame.drop(columns=["at"])
+    return ctx.mutate(month=ctx.at.strftime("%Y-%m").fill_null("(unknown)")).drop("at")
 
 
-def _breakdowns(scored: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def scored_texts(store, scores: ibis.Table) -> ibis.Table:
+    """Every scored text with its context (touchpoint, channel, month, speaker, unit) and its text."""
+    context = _context(store).rename(c_table="source_table", c_id="source_id")
+    texts = all_texts(store).rename(t_table="source_table", t_id="source_id")
+    joined = scores.left_join(context, (scores.source_table == context.c_table) & (scores.source_id == context.c_id))
+    joined = joined.select(*scores.columns, *[context[c] for c in ("touchpoint", "channel", "month", "speaker", "unit")])
+    joined = joined.left_join(texts, (joined.source_table == texts.t_table) & (joined.source_id == texts.t_id))
+    return joined.select(*[joined[c] for c in joined.columns if c not in ("t_table", "t_id", "text")],
+                         text=texts.text.fill_null(""))
+
+
+DIMENSIONS = ("touchpoint", "channel", "lang", "month")
+
+
+def _breakdowns(scored: ibis.Table) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Sentiment and emotion shares by touchpoint, channel, language and month (customer texts)."""
     rows, emotions = [], []
-    for dimension in ("touchpoint", "channel", "lang", "month"):
-        grouped = scored.groupby(dimension)
-        table = grouped.agg(texts=("sentiment", "size"), mean_score=("sentiment_score", "mean"),
-                            negative_share=("sentiment", lambda s: (s == "negative").mean()),
-                            positive_share=("sentiment", lambda s: (s == "positive").mean())).reset_index()
-        rows.append(table.rename(columns={dimension: "value"}).assign(dimension=dimension))
-        shares = scored.groupby(dimension)["emotion"].value_counts(normalize=True).rename("share").reset_index()
-        emotions.append(shares.rename(columns={dimension: "value"}).assign(dimension=dimension))
+    for dimension in DIMENSIONS:
+        value = scored[dimension].cast("string").fill_null("(unknown)")
+        table = scored.group_by(value=value).aggregate(
+            texts=scored.count(), mean_score=scored.sentiment_score.mean(),
+            negative_share=(scored.sentiment == "negative").cast("float64").mean(),
+            positive_share=(scored.sentiment == "positive").cast("float64").mean())
+        rows.append(table.mutate(dimension=ibis.literal(dimension)).order_by("value").to_pandas())
+        counts = scored.group_by(value=value, emotion=scored.emotion).aggregate(n=scored.count())
+        shares = counts.mutate(share=counts.n / counts.n.sum().over(group_by=counts.value))
+        emotions.append(shares.mutate(dimension=ibis.literal(dimension))
+                        .order_by(["value", ibis.desc("share"), "emotion"]).to_pandas())
     by = pd.concat(rows, ignore_index=True)[["dimension", "value", "texts", "mean_score", "negative_share", "positive_share"]]
     emo = pd.concat(emotions, ignore_index=True)[["dimension", "value", "emotion", "share"]]
     return by.round(4), emo.round(4)
 
 
-def pain_points(scored: pd.DataFrame, *, quotes: int = 3) -> pd.DataFrame:
+def pain_points(scored: ibis.Table, *, quotes: int = 3) -> pd.DataFrame:
     """Aspects of customer texts that lean negative, most mentioned first, with the most negative quotes.
 
     A text leans negative when its sentiment score (P(positive) − P(negative)) is below zero: a
@@ -131,25 +155,32 @@ def pain_points(scored: pd.DataFrame, *, quotes: int = 3) -> pd.DataFrame:
     where a language's model was trained on another domain. A mention counts once per unit (a whole
     conversation, a survey answer, a review), so a long conversation does not outweigh many customers.
     """
-    negative = scored[scored["sentiment_score"] < 0].copy()
-    negative["aspect"] = negative["aspects"].map(lambda a: json.loads(a) if isinstance(a, str) else list(a))
-    exploded = negative.explode("aspect").dropna(subset=["aspect"])
-    all_mentions = scored.assign(aspect=scored["aspects"].map(lambda a: json.loads(a) if isinstance(a, str) else list(a))).explode("aspect")
-    rows = []
-    exploded = exploded.drop_duplicates(["unit", "aspect"])
-    all_mentions = all_mentions.drop_duplicates(["unit", "aspect"])
-    for aspect, group in exploded.groupby("aspect"):
-        best = group.sort_values("sentiment_score").drop_duplicates("text").head(quotes)
-        rows.append({
-            "aspect": aspect, "negative_mentions": len(group),
-            "share_of_negative_units": round(len(group) / max(negative["unit"].nunique(), 1), 4),
-            "all_mentions": int((all_mentions["aspect"] == aspect).sum()),
-            "languages": ", ".join(sorted(group["lang"].unique())),
-            "quotes": [t[:240] for t in best["text"]],
-        })
-    if not rows:
-        return pd.DataFrame(columns=["aspect", "negative_mentions", "share_of_negative_units", "all_mentions", "languages", "quotes"])
-    return pd.DataFrame(rows).sort_values("negative_mentions", ascending=False).reset_index(drop=True)
+    columns = ["aspect", "negative_mentions", "share_of_negative_units", "all_mentions", "languages", "quotes"]
+    mentions = scored.mutate(aspect=scored.aspects.cast("json").unwrap_as("array<json>").unnest().unwrap_as("string"))
+    mentions = mentions.filter(mentions.aspect.notnull())
+    negative = mentions.filter(mentions.sentiment_score < 0)
+    per_unit = negative.group_by(["aspect", "unit"]).aggregate(langs=negative.lang.collect(distinct=True))
+    counted = per_unit.group_by("aspect").aggregate(negative_mentions=per_unit.count())
+    everywhere = mentions.select("aspect", "unit").distinct()
+    everywhere = everywhere.group_by("aspect").aggregate(all_mentions=everywhere.count())
+    langs = negative.select("aspect", "lang").distinct()
+    langs = langs.group_by("aspect").aggregate(languages=langs.lang.collect(order_by=langs.lang))
+    worst = negative.group_by(["aspect", "text"]).aggregate(score=negative.sentiment_score.min())
+    worst = worst.mutate(rank=ibis.row_number().over(group_by=worst.aspect, order_by=[worst.score, worst.text]))
+    worst = worst.filter(worst.rank < quotes).order_by(["aspect", "rank"]).to_pandas()
+    table = counted.left_join(everywhere, "aspect").select(counted.aspect, counted.negative_mentions, everywhere.all_mentions)
+    table = table.left_join(langs, table.aspect == langs.aspect).select(table.aspect, table.negative_mentions,
+                                                                         table.all_mentions, langs.languages)
+    frame = table.order_by([ibis.desc("negative_mentions"), "aspect"]).to_pandas()
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    negative_units = int(scored.filter(scored.sentiment_score < 0).select("unit").distinct().count().execute())
+    frame["share_of_negative_units"] = (frame["negative_mentions"] / max(negative_units, 1)).round(4)
+    frame["languages"] = frame["languages"].map(lambda v: ", ".join(v))
+    frame["all_mentions"] = frame["all_mentions"].fillna(0).astype("int64")
+    by_aspect = worst.groupby("aspect")["text"].apply(lambda t: [q[:240] for q in t])
+    frame["quotes"] = frame["aspect"].map(by_aspect).map(lambda q: q if isinstance(q, list) else [])
+    return frame[columns].reset_index(drop=True)
 
 
 def _figure_breakdowns(by: pd.DataFrame):
@@ -187,29 +218,29 @@ def _figure_emotions(emo: pd.DataFrame):
 @step("text", title="What customers say: sentiment, emotion and pain points", order=10)
 def text(ctx: RunContext) -> Section:
     scores, newly = score_store(ctx)
-    context = _context(ctx.store)
-    texts = all_texts(ctx.store)
-    scored = scores.merge(context, on=["source_table", "source_id"], how="left").merge(texts, on=["source_table", "source_id"], how="left")
-    scored["text"] = scored["text"].fillna("")
-    customer = scored[(scored["speaker"] == "customer") & (scored["source_table"] != "employee_surveys")]
-    if customer.empty:
+    total = int(scores.count().execute())
+    scored = scored_texts(ctx.store, scores)
+    customer = scored.filter((scored.speaker == "customer") & (scored.source_table != "employee_surveys"))
+    if not int(customer.count().execute()):
         customer = scored
     by, emo = _breakdowns(customer)
-    pains = pain_points(customer[customer["source_table"] != "values_answers"])  # values answers say what matters, not what went wrong
+    pains = pain_points(customer.filter(customer.source_table != "values_answers"))  # values answers say what matters, not what went wrong
     ctx.store.write_result("text_sentiment_by", by, step="text", description="Customer-text sentiment by touchpoint, channel, language, month.")
     ctx.store.write_result("text_emotion_by", emo, step="text", description="Customer-text emotion shares by touchpoint, channel, language, month.")
     ctx.store.write_result("text_pain_points", pains, step="text", description="Aspects of customer texts leaning negative (score < 0), with quotes.")
     section = Section(key="text", title="What customers say: sentiment, emotion and pain points")
-    negative_share = float((customer["sentiment"] == "negative").mean())
-    langs = customer["lang"].value_counts()
-    section.summary.append(f"{len(scores):,} texts scored ({newly:,} new this run); {negative_share:.0%} of customer texts are negative.")
+    overall = customer.aggregate(texts=customer.count(),
+                                 negative=(customer.sentiment == "negative").cast("float64").mean()).to_pandas().iloc[0]
+    negative_share = float(overall["negative"])
+    langs = customer.group_by("lang").aggregate(n=customer.count()).order_by([ibis.desc("n"), "lang"]).to_pandas()
+    section.summary.append(f"{total:,} texts scored ({newly:,} new this run); {negative_share:.0%} of customer texts are negative.")
     if len(pains):
         top = pains.head(3)
         section.summary.append("Top pain points: " + ", ".join(f"{r.aspect} ({r.negative_mentions:,})" for r in top.itertuples()) + ".")
     section.add(
-        Metric("texts scored", f"{len(scores):,}", f"{newly:,} new this run; result_{SCORES}"),
+        Metric("texts scored", f"{total:,}", f"{newly:,} new this run; result_{SCORES}"),
         Metric("negative customer texts", f"{negative_share:.0%}", "sentiment = negative"),
-        Metric("languages", ", ".join(f"{k} {v:,}" for k, v in langs.items()), "detected per text"),
+        Metric("languages", ", ".join(f"{r.lang} {r.n:,}" for r in langs.itertuples()), "detected per text"),
         Paragraph("Sentiment comes from calibrated n-gram models per language (a confidence of 0.8 is right about 8 times "
                   "in 10 on held-out data); emotion from a model trained on Chinese Weibo posts (zh) and from cue "
                   "lexicons (en, de); aspects from the documented pattern catalogue. See docs/text.md."),
@@ -233,24 +264,29 @@ def text(ctx: RunContext) -> Section:
     return section
 
 
-def all_texts(store) -> pd.DataFrame:
+def all_texts(store) -> ibis.Table:
     """(source_table, source_id, text) of every text in the store (for quotes)."""
-    frames = []
-    for table, (key, column) in TEXT_SOURCES.items():
-        t = store.table(table)
-        frames.append(t.select(source_table=ibis.literal(table), source_id=t[key].cast("string"), text=t[column]).to_pandas())
-    return pd.concat(frames, ignore_index=True)
+    return ibis.union(*[store.table(table).select(source_table=ibis.literal(table),
+                                                  source_id=store.table(table)[key].cast("string"),
+                                                  text=store.table(table)[column])
+                        for table, (key, column) in TEXT_SOURCES.items()])
 
 
-def _topics(ctx: RunContext, customer: pd.DataFrame) -> pd.DataFrame | None:
-    """Topics of the negative customer texts, found per language (vocabularies do not overlap across them)."""
+def _topics(ctx: RunContext, customer: ibis.Table) -> pd.DataFrame | None:
+    """Topics of the negative customer texts, found per language (vocabularies do not overlap across them).
+
+    At most ``TOPIC_SAMPLE`` texts per language: a seeded pseudo-random sample (rows ordered by a hash of
+    their id and the seed), so runs repeat.
+    """
     from empathica.understand.text import discover_topics
 
-    negative = customer[(customer["sentiment"] == "negative") & (customer["text"].str.len() > 0)]
+    negative = customer.filter((customer.sentiment == "negative") & (customer.text.length() > 0)
+                               & customer.lang.isin(["en", "de", "zh"]))
+    key = (negative.source_table + ":" + negative.source_id + f":{ctx.settings.seed}").hash()
+    ranked = negative.mutate(pick=ibis.row_number().over(group_by=negative.lang, order_by=[key, negative.source_id]))
+    sample = ranked.filter(ranked.pick < TOPIC_SAMPLE).select("lang", "source_id", "text").order_by(["lang", "source_id"]).to_pandas()
     frames = []
-    for lang, group in negative[negative["lang"].isin(["en", "de", "zh"])].groupby("lang"):
-        if len(group) > TOPIC_SAMPLE:
-            group = group.sample(TOPIC_SAMPLE, random_state=ctx.settings.seed)
+    for lang, group in sample.groupby("lang"):
         try:
             found = discover_topics(group["text"].tolist(), k_range=(2, 8), seed=ctx.settings.seed)
         except NotEnoughDataError:

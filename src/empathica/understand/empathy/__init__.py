@@ -13,6 +13,7 @@ import pandas as pd
 
 from empathica.understand.empathy.conversations import (
     ConversationAnalysis,
+    agent_table,
     analyze_conversations,
     read_transcript,
     validate_transcript,
@@ -43,6 +44,7 @@ __all__ = [
     "ConversationAnalysis",
     "EmpathyModel",
     "Relationship",
+    "agent_table",
     "analyze_conversations",
     "coaching_pairs",
     "customer_distress",

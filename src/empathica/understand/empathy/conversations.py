@@ -213,7 +213,7 @@ def analyze_conversations(turns: pd.DataFrame, *, model: EmpathyModel | None = N
     agent_turns = agent[keep].reset_index(drop=True)
 
     conv = _conversation_table(t, agent_turns, conversations)
-    agents = _agent_table(agent_turns, conv)
+    agents = agent_table(agent_turns, conv)
     gaps = agent_turns[agent_turns["empathy_gap"]].reset_index(drop=True)
     q = quarantine if quarantine is not None else pd.DataFrame(columns=QUARANTINE_COLUMNS)
     return ConversationAnalysis(turns=agent_turns, conversations=conv, agents=agents, gaps=gaps, quarantine=q)
@@ -245,7 +245,11 @@ def _conversation_table(t: pd.DataFrame, agent_turns: pd.DataFrame, conversation
     return out
 
 
-def _agent_table(agent_turns: pd.DataFrame, conv: pd.DataFrame) -> pd.DataFrame:
+def agent_table(agent_turns: pd.DataFrame, conv: pd.DataFrame) -> pd.DataFrame:
+    """Per agent: replies, conversations, mean empathy and mechanisms, jargon and gap rates, rank.
+
+    ``agent_turns``: scored agent turns (no text needed); ``conv``: the conversation table (agent_id, outcome).
+    """
     g = agent_turns.groupby("agent_id")
     out = g.agg(agent_turns=("empathy", "size"), conversations=("conversation_id", "nunique"),
                 empathy=("empathy", "mean"), emotional_reactions=("emotional_reactions", "mean"),

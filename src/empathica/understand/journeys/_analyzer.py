@@ -6,21 +6,27 @@ import uuid
 from typing import TYPE_CHECKING
 
 import ibis
+import numpy as np
 import pandas as pd
 
 from empathica.errors import AnalysisError, NotEnoughDataError
-from empathica.understand.journeys._discovery import (
-    channel_switches,
-    directly_follows,
-    first_visits,
-    journey_steps,
-    journey_table,
-    ordered_steps,
-    source_timing,
-    touchpoint_summary,
-    transitions,
-    variant_summary,
-    with_target_repeat,
+from empathica.understand.journeys._discovery import transitions, variant_summary
+from empathica.understand.journeys._fused import (
+    channel_pair_aggregate,
+    count_channel_pairs,
+    count_pathways,
+    count_touchpoints,
+    customer_masks_table,
+    distinct_channel_pairs,
+    distinct_pathway_customers,
+    graph_aggregate,
+    indexed_steps,
+    journey_masks_table,
+    most_frequent_end,
+    named,
+    step_index,
+    touchpoint_aggregate,
+    with_goal,
 )
 from empathica.understand.journeys._friction import pathway_friction
 from empathica.understand.journeys._funnel import goal_funnel, typical_path_to_goal
@@ -29,6 +35,9 @@ if TYPE_CHECKING:
     from ibis.expr.types import Table
 
 DFG_COLUMNS = ["source", "target", "transitions", "customers", "median_seconds", "p90_seconds"]
+TOUCHPOINT_COLUMNS = ["touchpoint", "events", "median_seconds_to_next", "mean_relative_position", "journeys",
+                      "repeat_events", "journeys_with_repeat", "customers", "starts", "ends", "dropoffs",
+                      "start_share", "end_share", "dropoff_rate"]
 
 
 class JourneyAnalyzer:
@@ -48,9 +57,13 @@ class JourneyAnalyzer:
     funnel:
         The funnel's touchpoints in order; None takes the typical path of journeys reaching the goal.
     cache:
-        Materialize the per-event steps once (a temporary table) so every summary reads them.
+        Materialize the per-event steps and the per-journey table once (temporary tables) so
+        every summary reads them.
 
-    Fitted attributes: ``goal_``, ``steps_`` and ``journeys_`` (Ibis expressions), ``dfg_``,
+    The plan (one sort, bit masks for repeats and distinct counts) is described in :mod:`._fused`.
+    Fitted attributes: ``goal_``, ``steps_`` (one row per event: ``case, customer, activity,
+    target, position, n_events, seconds, first_visit, target_repeat, reached_goal, dropped`` …)
+    and ``journeys_`` (one row per journey) as Ibis expressions, ``dfg_``,
     ``touchpoints_``, ``variants_``, ``channel_switches_``, ``friction_``, ``funnel_`` (DataFrames)
     and ``summary_`` (a dict of headline counts).
 
@@ -88,73 +101,126 @@ class JourneyAnalyzer:
         satisfaction and sentiment per touchpoint and the sentiment after each pathway.
         ``revenue`` (optional): ``customer, revenue`` rows, summed per customer, for revenue touched.
         """
-        self.goal_ = self.goal if self.goal is not None else _most_frequent_end(ordered_steps(events, goal=None))
-        if self.goal_ is None:
+        # one sort of the events into the step table (materialized once); every summary below is
+        # one grouped aggregate over it or over the per-journey table (see ``_fused``)
+        index = step_index(events)
+        if not index.activities:
             raise NotEnoughDataError("no journeys to analyse: the event table is empty.")
-        # the ordered steps (one sort) and each journey's first visits are computed once; the
-        # repeat flag is joined on only where it is used (the graph) and in ``steps_``
-        plain = ordered_steps(events, goal=self.goal_)
+        base = indexed_steps(events, index, goal=self.goal)  # without a goal, one is chosen below
         if self.cache:
-            plain = _materialize(plain)
-        first = first_visits(plain)
-        if self.cache:
-            first = _materialize(first)
-        steps = with_target_repeat(plain, first)
-        journeys = journey_table(plain)
-        timing = source_timing(plain)  # the exact per-touchpoint medians, computed once for both summaries
-        if self.cache:
-            journeys, timing = _materialize(journeys), _materialize(timing)
-        self.steps_, self.journeys_ = steps, journeys
-        self._plain_steps = plain  # steps_ without the repeat flag's join, for the summaries below
+            base = _materialize(base)
+        self.goal_ = self.goal if self.goal is not None else most_frequent_end(base, index)
+        steps = with_goal(base, index, self.goal_)  # touchpoints as numbers: the summaries below
+        self.steps_ = self._plain_steps = named(steps, index)  # with the names, for everything else
 
-        dfg = directly_follows(plain, timing=timing, first=first)
+        touch = touchpoint_aggregate(steps, index)
+        if not (touch["touchpoint"] == self.goal_).any():
+            known = ", ".join(_sorted(touch, ["events", "touchpoint"], [False, True])["touchpoint"].head(20))
+            raise AnalysisError(f"the goal touchpoint {self.goal_!r} never occurs in the events; touchpoints seen: {known}.")
+        graph = graph_aggregate(steps, index)
+        switches = channel_pair_aggregate(steps, index)
+        # journeys grouped by (journey, customer): one row per journey unless a journey has several
+        # customers, then the customer masks come from those rows and the journeys are regrouped
+        numbers = [(index.activity_index(a), index.activity_index(b)) for a, b in zip(graph["source"], graph["target"])]
+        known = all(a is not None and b is not None for a, b in numbers)
+        pathway_words = index.pathway_words(len(numbers)) if known and numbers else None
+        pairs = journey_masks_table(steps, index, numbers if pathway_words else [])
+        if self.cache:
+            pairs = _materialize(pairs)
+        n = int(touch["starts"].sum())
+        journeys = pairs
+        if int(pairs.count().to_pandas()) != n:
+            journeys = journey_masks_table(steps, index, [], by_customer=False)
+            if self.cache:
+                journeys = _materialize(journeys)
+        self.journeys_ = journeys
+
+        # per journey: headline counts, journeys repeating each touchpoint, journeys per channel pair
+        channel_pairs = list(zip(switches["source_channel"], switches["target_channel"]))
+        repeated = [journeys[f"repeated{w}"].fill_null(0) for w in range(index.touchpoint_words)]
+        any_repeat = repeated[0]
+        for word in repeated[1:]:
+            any_repeat = any_repeat | word
+        per_journey = journeys.aggregate(
+            journeys=journeys.count(),
+            events=journeys.n_events.sum(),
+            single_event=(journeys.n_events == 1).cast("int64").sum(),
+            reached_goal=journeys.reached_goal.cast("int64").sum(),
+            with_repeat=(any_repeat != 0).cast("int64").sum(),
+            **count_touchpoints(journeys, "repeated", index),
+            **(count_channel_pairs(journeys, index, channel_pairs) if index.channel_words else {}),
+        ).to_pandas().iloc[0]
+        # per customer (the OR of their journeys' masks): distinct customers of everything
+        customers = customer_masks_table(pairs, index)
+        per_customer = customers.aggregate(
+            customers=customers.count(),
+            **count_touchpoints(customers, "visited", index),
+            **(count_pathways(customers, len(numbers)) if pathway_words else {}),
+            **(count_channel_pairs(customers, index, channel_pairs) if index.channel_words else {}),
+        ).to_pandas().iloc[0]
+
+        dfg = graph
+        if pathway_words:
+            dfg["customers"] = np.array([per_customer[f"pathway|{k}"] for k in range(len(numbers))], dtype="int64")
+        else:
+            dfg = dfg.merge(distinct_pathway_customers(steps, index), on=["source", "target"], how="left")
+        dfg["self_loop"] = dfg["source"] == dfg["target"]
+        dfg["source_typical_seconds"] = dfg["source"].map(touch.set_index("touchpoint")["median_seconds_to_next"])
+        dfg = dfg[DFG_COLUMNS + ["dropoff_rate", "repeat_rate", "channel_switch_rate", "self_loop", "source_typical_seconds"]]
         if feedback is not None:
-            dfg = _with_sentiment_after(dfg, plain, feedback)
+            dfg = dfg.merge(_sentiment_after(self.steps_, feedback).to_pandas(), on=["source", "target"], how="left")
         if revenue is not None:
-            dfg = _with_revenue(dfg, plain, revenue)
-        self.dfg_ = _sorted(dfg.to_pandas(), ["transitions", "source", "target"], [False, True, True])
+            dfg = dfg.merge(_revenue_touched(self.steps_, revenue).to_pandas(), on=["source", "target"], how="left")
+            dfg["revenue"] = dfg["revenue"].fillna(0.0)
+        self.dfg_ = _sorted(dfg, ["transitions", "source", "target"], [False, True, True])
 
-        touchpoints = touchpoint_summary(plain, journeys, first=first, timing=timing)
+        tp = touch
+        tp["repeat_events"] = tp["events"] - tp["journeys"]
+        # (.get: events without a touchpoint form their own row, outside the masks)
+        tp["journeys_with_repeat"] = np.array([per_journey.get(f"repeated|{a}", 0) for a in tp["touchpoint"]], dtype="int64")
+        tp["customers"] = np.array([per_customer.get(f"visited|{a}", 0) for a in tp["touchpoint"]], dtype="int64")
+        tp["start_share"] = tp["starts"] / n
+        tp["end_share"] = tp["ends"] / n
+        tp["dropoff_rate"] = tp["dropoffs"] / tp["journeys"]
+        tp = tp[TOUCHPOINT_COLUMNS]
         if feedback is not None:
             per_touchpoint = feedback.group_by("touchpoint").aggregate(
                 feedback_responses=feedback.count(),
                 satisfaction=feedback.satisfaction.cast("float64").mean(),
                 sentiment=feedback.sentiment.cast("float64").mean(),
             )
-            touchpoints = touchpoints.left_join(per_touchpoint, "touchpoint").drop("touchpoint_right")
-        self.touchpoints_ = _sorted(touchpoints.to_pandas(), ["events", "touchpoint"], [False, True])
-        if not (self.touchpoints_["touchpoint"] == self.goal_).any():
-            known = ", ".join(self.touchpoints_["touchpoint"].head(20))
-            raise AnalysisError(f"the goal touchpoint {self.goal_!r} never occurs in the events; touchpoints seen: {known}.")
+            tp = tp.merge(per_touchpoint.to_pandas(), on="touchpoint", how="left")
+        self.touchpoints_ = _sorted(tp, ["events", "touchpoint"], [False, True])
 
-        variants = variant_summary(journeys, plain).to_pandas()
+        variants = variant_summary(journeys, steps, label=lambda rows: named(rows, index)).to_pandas()
         variants = _sorted(variants, ["journeys", "variant"], [False, True])
         self.variants_ = variants[["variant", "journeys", "share", "events", "median_duration_seconds", "reaches_goal"]]
-        self.channel_switches_ = _sorted(channel_switches(plain).to_pandas(), ["transitions", "source_channel", "target_channel"], [False, True, True])
+        if index.channel_words:
+            switches["customers"] = np.array([per_customer[f"chpair|{a}|{b}"] for a, b in channel_pairs], dtype="int64")
+            switches["journeys"] = np.array([per_journey[f"chpair|{a}|{b}"] for a, b in channel_pairs], dtype="int64")
+        elif len(switches):
+            switches = switches.merge(distinct_channel_pairs(steps, index), on=["source_channel", "target_channel"], how="left")
+        else:
+            switches = switches.assign(customers=pd.Series(dtype="int64"), journeys=pd.Series(dtype="int64"))
+        self.channel_switches_ = _sorted(switches, ["transitions", "source_channel", "target_channel"], [False, True, True])
         self.friction_ = pathway_friction(self.dfg_, min_transitions=self.min_transitions, weights=self.friction_weights)
         self.funnel_steps_ = self.funnel or typical_path_to_goal(self.variants_, self.goal_)
-        self.funnel_ = goal_funnel(plain, self.funnel_steps_)
+        # the funnel on touchpoint numbers (-1: a funnel touchpoint the events never meet)
+        numbers = [index.activity_index(t) for t in self.funnel_steps_]
+        funnel = goal_funnel(steps.mutate(activity=steps.idx), [-1 if k is None else k for k in numbers])
+        self.funnel_ = funnel.assign(touchpoint=pd.Series(self.funnel_steps_, index=funnel.index, dtype="str"))
 
-        counts = journeys.aggregate(
-            journeys=journeys.count(),
-            customers=journeys.customer.nunique(),
-            events=journeys.n_events.sum(),
-            single_event=(journeys.n_events == 1).cast("int64").sum(),
-            reached_goal=journeys.reached_goal.cast("int64").sum(),
-        ).to_pandas().iloc[0]
-        with_repeat = int(first.filter(first.visits > 1).case.nunique().to_pandas() or 0)
-        n = int(counts["journeys"])
         self.summary_ = {
             "goal": self.goal_,
             "journeys": n,
-            "customers": int(counts["customers"]),
-            "events": int(counts["events"] or 0),
+            "customers": int(per_customer["customers"]),
+            "events": int(per_journey["events"] or 0),
             "touchpoints": len(self.touchpoints_),
             "pathways": len(self.dfg_),
             "variants": len(self.variants_),
-            "single_event_journeys": int(counts["single_event"] or 0),
-            "goal_rate": int(counts["reached_goal"] or 0) / n if n else 0.0,
-            "journeys_with_repeat_share": with_repeat / n if n else 0.0,
+            "single_event_journeys": int(per_journey["single_event"] or 0),
+            "goal_rate": int(per_journey["reached_goal"] or 0) / n if n else 0.0,
+            "journeys_with_repeat_share": int(per_journey["with_repeat"] or 0) / n if n else 0.0,
             "channel_switches": int(self.channel_switches_["transitions"].sum()) if len(self.channel_switches_) else 0,
         }
         return self
@@ -197,14 +263,8 @@ def _materialize(expr: "Table") -> "Table":
     return expr.cache()
 
 
-def _most_frequent_end(steps: "Table") -> str | None:
-    ends = steps.filter(steps.target.isnull())
-    top = ends.group_by("activity").aggregate(n=ends.count()).order_by([ibis.desc("n"), "activity"]).limit(1).to_pandas()
-    return None if top.empty else str(top["activity"].iloc[0])
-
-
-def _with_sentiment_after(dfg: "Table", steps: "Table", feedback: "Table") -> "Table":
-    """Mean sentiment of the feedback each traversing customer gave about the pathway's target.
+def _sentiment_after(steps: "Table", feedback: "Table") -> "Table":
+    """``source, target, sentiment_after``: mean sentiment of the feedback each traversing customer gave about the pathway's target.
 
     A response without a sentiment score counts with its satisfaction rescaled, (CSAT − 3) / 2.
     """
@@ -213,19 +273,16 @@ def _with_sentiment_after(dfg: "Table", steps: "Table", feedback: "Table") -> "T
     per = rated.group_by(["customer", "touchpoint"]).aggregate(sentiment=rated.experience.mean())
     t = transitions(steps)
     linked = t.inner_join(per, [t.customer == per.customer, t.target == per.touchpoint])
-    after = linked.group_by(source=linked.activity, target=linked.target).aggregate(sentiment_after=linked.sentiment.mean())
-    return dfg.left_join(after, ["source", "target"]).drop("source_right", "target_right")
+    return linked.group_by(source=linked.activity, target=linked.target).aggregate(sentiment_after=linked.sentiment.mean())
 
 
-def _with_revenue(dfg: "Table", steps: "Table", revenue: "Table") -> "Table":
-    """Total revenue of the distinct customers who traversed each pathway."""
+def _revenue_touched(steps: "Table", revenue: "Table") -> "Table":
+    """``source, target, revenue``: total revenue of the distinct customers who traversed each pathway."""
     per_customer = revenue.group_by("customer").aggregate(revenue=revenue.revenue.cast("float64").sum())
     t = transitions(steps)
     pairs = t.select("customer", source=t.activity, target=t.target).distinct()
     linked = pairs.inner_join(per_customer, "customer")
-    touched = linked.group_by(["source", "target"]).aggregate(revenue=linked.revenue.sum())
-    out = dfg.left_join(touched, ["source", "target"]).drop("source_right", "target_right")
-    return out.mutate(revenue=out.revenue.fill_null(0.0))
+    return linked.group_by(["source", "target"]).aggregate(revenue=linked.revenue.sum())
 
 
 def _sorted(frame: pd.DataFrame, by: list[str], ascending: list[bool]) -> pd.DataFrame:

@@ -98,10 +98,10 @@ def pathway_graph(events: "Table", *, customers: bool = True, statistics: bool =
                      sum_seconds=seconds.sum(), stdev_seconds=seconds.std(how="sample"))
     graph = t.group_by(source=t.activity, target=t.target).aggregate(
         transitions=t.count(),
-        median_seconds=seconds.quantile(0.5),
-        p90_seconds=seconds.quantile(0.9),
+        _quantiles=seconds.quantile([0.5, 0.9]),  # both from one collected state (one sort per pathway)
         **extra,
     )
+    graph = graph.mutate(median_seconds=graph._quantiles[0], p90_seconds=graph._quantiles[1])
     columns = ["source", "target", "transitions", "median_seconds", "p90_seconds", *extra]
     if customers:
         counted = distinct_count(t, {"source": t.activity, "target": t.target}, "customer", "customers")
@@ -235,12 +235,14 @@ def journey_paths(steps: "Table") -> "Table":
     return steps.group_by(case=steps.case).aggregate(path=path)
 
 
-def variant_summary(journeys: "Table", steps: "Table") -> "Table":
+def variant_summary(journeys: "Table", steps: "Table", *, label=None) -> "Table":
     """Distinct paths with their journeys, share, length, median duration and whether they reach the goal.
 
     Journeys are grouped by their path keys (see :func:`journey_table`); the path of each variant
     is then spelled out from one representative journey (the smallest case id), so no list of
     touchpoints is ever built per journey: this is what lets 100M events complete in bounded memory.
+    ``label`` (optional) turns the representatives' steps into steps with an ``activity`` column
+    (the analyzer's steps carry touchpoint numbers and name only these few rows).
     """
     total = journeys.count().as_scalar()
     keys = ["n_events", "path_key0", "path_key1"]
@@ -250,7 +252,8 @@ def variant_summary(journeys: "Table", steps: "Table") -> "Table":
         reaches_goal=journeys.reached_goal.any(),
         case=journeys.case.min(),
     )
-    paths = journey_paths(steps.semi_join(groups.select("case"), "case"))
+    representatives = steps.semi_join(groups.select("case"), "case")
+    paths = journey_paths(representatives if label is None else label(representatives))
     out = groups.inner_join(paths, "case")
     return out.select(
         variant=out.path,

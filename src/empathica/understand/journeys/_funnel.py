@@ -41,10 +41,12 @@ def goal_funnel(steps: "Table", funnel: list[str]) -> pd.DataFrame:
     # one small table per step: the journeys that reached it and where (the first hit after the
     # previous step). Each is computed once (a temporary table on DuckDB, cached elsewhere), so the
     # query of step i does not re-derive steps 1..i-1 (that nesting cost 20 s at 10M events).
+    # the events at funnel touchpoints, narrowed once, so no step scans every event again
+    met = _computed(steps.filter(steps.activity.isin(list(dict.fromkeys(funnel)))).select("case", "activity", "position")) if funnel else None
     counts: dict[str, int] = {}
     reached = None
     for i, touchpoint in enumerate(funnel):
-        hits = steps.filter(steps.activity == touchpoint).select("case", "position")
+        hits = met.filter(met.activity == touchpoint).select("case", "position")
         if reached is not None:
             joined = hits.inner_join(reached, "case")
             hits = joined.filter(joined.position > joined.reached_at).select("case", "position")
