@@ -43,6 +43,10 @@ class Settings:
         "512MB",
         "DuckDB's memory limit while Listen ingests files (e.g. '2GB'); beyond it DuckDB spills to disk.",
     )
+    memory_limit: str = _setting(
+        "",
+        "DuckDB's memory limit for analyses (e.g. '8GB'); beyond it DuckDB spills to disk. Empty: half the machine's memory, leaving the rest to the analyses' Python side.",
+    )
     progress: bool = _setting(True, "Show progress bars on a terminal.")
     report_title: str = _setting("Empathica CX report", "Title printed at the top of the HTML report.")
     currency: str = _setting("EUR", "Currency in which revenue figures are reported.")

@@ -70,3 +70,16 @@ def test_other_backends_need_a_url():
 def test_duckdb_progress_bar_is_off_so_command_output_stays_clean(tmp_path):
     with Store.open(str(tmp_path / "db.duckdb")) as store:  # DuckDB's bar would print to stdout
         assert store.raw_sql("SELECT current_setting('enable_progress_bar')").fetchone()[0] is False
+
+
+def test_duckdb_memory_limit_defaults_to_half_the_machine_and_follows_the_setting(tmp_path):
+    from empathica.store.database import _physical_memory_mb
+
+    with Store.open(str(tmp_path / "a.duckdb")) as store:
+        limit = store.raw_sql("SELECT current_setting('memory_limit')").fetchone()[0]
+    gib = float(limit.split()[0]) * (1024 if limit.endswith("TiB") else 1 if limit.endswith("GiB") else 1 / 1024)
+    assert abs(gib * 1.073741824 * 1000 - _physical_memory_mb() / 2) < 0.02 * _physical_memory_mb()
+    with Store.open(str(tmp_path / "b.duckdb"), settings=Settings(memory_limit="300MB")) as store:
+        assert store.raw_sql("SELECT current_setting('memory_limit')").fetchone()[0] == "286.1 MiB"
+    with pytest.raises(StoreError, match="memory_limit"):
+        Store.open(str(tmp_path / "c.duckdb"), settings=Settings(memory_limit="lots"))

@@ -35,3 +35,21 @@ def test_scorecard_and_coaching_pairs():
     assert len(pairs) == 2 and set(pairs["agent_id"]) == {"a"}
     row = pairs.set_index("reply").loc["Pls provide OID."]
     assert row["better_reply"] == "I'm so sorry! How are you?"  # the most similar situation: a late parcel
+
+
+def test_relationship_bootstrap_in_blocks_gives_the_same_kind_of_interval(monkeypatch):
+    """Large inputs are resampled in blocks (bounded memory): the interval is a bootstrap interval all the
+    same — it covers the point estimate and matches the interval drawn in larger blocks to Monte Carlo error."""
+    from empathica.understand.empathy import outcomes
+
+    rng = np.random.default_rng(3)
+    x = rng.uniform(0, 1, 3000)
+    y = (rng.uniform(0, 1, 3000) < 0.3 + 0.4 * x).astype(float)
+    whole = relationship(x, y, outcome="retained")
+    monkeypatch.setattr(outcomes, "BOOTSTRAP_ROWS_PER_BLOCK", 3000 * 7)  # blocks of 7 resamples
+    blocked = relationship(x, y, outcome="retained")
+    assert blocked.correlation == whole.correlation
+    assert blocked.correlation_low < blocked.correlation < blocked.correlation_high
+    assert abs(blocked.correlation_low - whole.correlation_low) < 0.01
+    assert abs(blocked.correlation_high - whole.correlation_high) < 0.01
+    assert abs(blocked.slope_low - whole.slope_low) < 0.002

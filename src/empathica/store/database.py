@@ -7,6 +7,7 @@ same code runs on the embedded DuckDB file, on Spark or on Postgres by configura
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -90,7 +91,7 @@ class Store:
         settings = settings or Settings.load()
         if settings.backend == "duckdb":
             path = str(db_path if db_path is not None else settings.db_path)
-            con = cls._connect_duckdb(path, read_only=read_only)
+            con = cls._connect_duckdb(path, read_only=read_only, memory_limit=settings.memory_limit)
             location = path
         elif settings.backend == "pyspark":
             from pyspark.sql import SparkSession
@@ -115,7 +116,7 @@ class Store:
         return store
 
     @staticmethod
-    def _connect_duckdb(path: str, *, read_only: bool) -> ibis.BaseBackend:
+    def _connect_duckdb(path: str, *, read_only: bool, memory_limit: str = "") -> ibis.BaseBackend:
         if path != ":memory:":
             parent = Path(path).expanduser().resolve().parent
             if not parent.exists():
@@ -136,6 +137,14 @@ class Store:
         # DuckDB's own progress bar writes to stdout, into a command's output and logs; Empathica shows
         # its progress on stderr instead.
         con.raw_sql("SET enable_progress_bar = false")
+        # DuckDB would take 80 % of the machine for itself; the analyses' pandas frames need room too.
+        limit = memory_limit or f"{_physical_memory_mb() // 2}MB"
+        try:
+            con.raw_sql(f"SET memory_limit = '{limit.replace(chr(39), '')}'")
+        except Exception as exc:
+            con.disconnect()
+            raise StoreError(f"setting memory_limit={memory_limit!r} is not a memory size DuckDB understands "
+                             f"({str(exc).splitlines()[0]}); use e.g. 8GB or 512MB.") from None
         return con
 
     def close(self) -> None:
@@ -246,3 +255,11 @@ def _json_encoded(frame: pd.DataFrame) -> pd.DataFrame:
         if frame[col].dtype == object and frame[col].map(lambda v: isinstance(v, (list, dict, tuple))).any():
             frame[col] = frame[col].map(lambda v: json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, (list, dict, tuple)) else v)
     return frame
+
+
+def _physical_memory_mb() -> int:
+    """The machine's memory in MB (8 GB when the platform does not say)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 1_000_000
+    except (ValueError, OSError, AttributeError):
+        return 8000

@@ -19,6 +19,10 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from empathica.understand.empathy.distress import DISTRESS_THRESHOLD
 
 
+#: Bootstrap rows drawn at once (resamples × customers): bounds the memory of :func:`relationship`.
+BOOTSTRAP_ROWS_PER_BLOCK = 2_000_000
+
+
 @dataclass(frozen=True)
 class Relationship:
     """How an outcome moves with empathy received, with 95 % bootstrap intervals."""
@@ -43,10 +47,16 @@ def relationship(x: np.ndarray, y: np.ndarray, *, outcome: str, n_boot: int = 10
     if len(x) < 10 or x.std() == 0 or y.std() == 0:
         return None
     rng = np.random.default_rng(seed)
-    idx = rng.integers(0, len(x), size=(n_boot, len(x)))
-    xb, yb = x[idx], y[idx]
-    xc, yc = xb - xb.mean(1, keepdims=True), yb - yb.mean(1, keepdims=True)
-    sxx, syy, sxy = (xc * xc).sum(1), (yc * yc).sum(1), (xc * yc).sum(1)
+    n = len(x)
+    # resamples in blocks of at most ~2M drawn rows, so a million customers need megabytes, not gigabytes
+    block = max(1, min(n_boot, BOOTSTRAP_ROWS_PER_BLOCK // n))
+    sxx, syy, sxy = (np.empty(n_boot) for _ in range(3))
+    for start in range(0, n_boot, block):
+        idx = rng.integers(0, n, size=(min(block, n_boot - start), n))
+        xb, yb = x[idx], y[idx]
+        xc, yc = xb - xb.mean(1, keepdims=True), yb - yb.mean(1, keepdims=True)
+        part = slice(start, start + len(idx))
+        sxx[part], syy[part], sxy[part] = (xc * xc).sum(1), (yc * yc).sum(1), (xc * yc).sum(1)
     valid = (sxx > 0) & (syy > 0)
     r_b = sxy[valid] / np.sqrt(sxx[valid] * syy[valid])
     s_b = 0.1 * sxy[valid] / sxx[valid]
