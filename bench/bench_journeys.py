@@ -223,7 +223,8 @@ def main(argv: list[str]) -> None:
                 f"{v['pm4py_performance_s']:.2f} s (counts; mean, median, min, max, sum, stdev of durations) = "
                 f"**{pm_total:.2f} s** ({v['pm4py_cpu_s']:.2f} s CPU); Empathica `pathway_graph(customers=False, statistics=True)` "
                 f"(the same measures plus p90; Ibis → DuckDB, 2 threads) **{v['ours_s']:.2f} s** from the frame "
-                f"({v['ours_cpu_s']:.2f} s CPU) → **{v['speedup']:.1f}× faster** wall-clock (target ≥ 10×), "
+                f"({v['ours_cpu_s']:.2f} s CPU) → **{v['speedup']:.1f}× faster** wall-clock "
+                f"{'(target ≥ 10× on 1M events)' if v['events'] == 1_000_000 else '(the target is set on 1M events)'}, "
                 f"{v['speedup_cpu']:.1f}× less CPU time; best of {REPEATS} runs each; {v['ours_query_s']:.2f} s ({v['speedup_query']:.1f}×) when the frame is already a DuckDB "
                 f"table. The full `dfg.csv` graph (also distinct customers per pathway, which pm4py does not compute): "
                 f"{v['ours_full_s']:.2f} s ({v['speedup_full']:.1f}×). Same result: {v['ours_pathways']} / {v['pm4py_pathways']} "
@@ -233,7 +234,9 @@ def main(argv: list[str]) -> None:
             )
         else:
             line = f"- {v['events']:,}-event DFG: Empathica {v['ours_s']:.2f} s; {v['pm4py']}."
-        write_section("journeys: vs pm4py", line)
+        # the yardstick is the 1M-event frame; other sizes get their own section beside it
+        size = "" if v["events"] == 1_000_000 else f" at {v['events']:,} events"
+        write_section(f"journeys: vs pm4py{size}", line)
         print(line)
     con.disconnect()
     if big:  # the scale run's inputs and store are scratch: remove them
