@@ -29,6 +29,19 @@ def test_results_round_trip_and_are_catalogued(store):
         store.read_result("missing")
 
 
+def test_results_with_columns_that_hold_no_value_are_stored(store):
+    """A tiny data set can leave a column of Python objects all null, or give no rows at all (the demo world at
+    10 customers did); the result is still stored, the empty column as text, and later rows can be appended."""
+    frame = pd.DataFrame({"turn_id": ["t1", "t2"], "evidence": [None, None], "score": [0.1, 0.2]})
+    store.write_result("turns", frame, step="empathy")
+    assert store.read_result("turns")["evidence"].isna().all()
+    store.append_result("turns", pd.DataFrame({"turn_id": ["t3"], "evidence": ['["sorry"]'], "score": [0.3]}), step="empathy")
+    assert store.read_result("turns")["evidence"].tolist()[-1] == '["sorry"]'
+    empty = pd.DataFrame({"turn_id": pd.Series([], dtype=object), "evidence": pd.Series([], dtype=object)})
+    store.write_result("nothing", empty, step="empathy")
+    assert len(store.read_result("nothing")) == 0
+
+
 def test_data_survives_reopening(tmp_path):
     path = tmp_path / "s.duckdb"
     settings = Settings.load(config_file=tmp_path / "none.toml")

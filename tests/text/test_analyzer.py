@@ -133,3 +133,33 @@ def test_bad_aspect_file_names_the_problem(tmp_path):
     extra.write_text('[parking]\nen = ["(unclosed"]\n', encoding="utf-8")
     with pytest.raises(InputError, match=r"\[parking\] en"):
         TextAnalyzer(aspects_file=extra).load()
+
+
+@needs_data
+def test_chinese_emotion_agrees_with_a_sure_polarity(analyzer):
+    """The zh emotion head (trained on CLUE social-media posts) leans to "joy" on complaints; where the
+    sentiment is sure, the emotion is chosen among those of its polarity (held-out hotel reviews)."""
+    texts, _ = corpora.chnsenticorp().part("test")
+    result = analyzer.analyze(texts)
+    sure = result["confidence"] >= 0.8
+    negative = sure & (result["sentiment"] == "negative")
+    positive = sure & (result["sentiment"] == "positive")
+    assert negative.sum() > 100 and positive.sum() > 300
+    assert not result.loc[negative, "emotion"].isin(["joy", "gratitude", "neutral"]).any()
+    assert not result.loc[positive, "emotion"].isin(["anger", "frustration", "anxiety", "sadness"]).any()
+    assert result["emotion_confidence"].between(0, 1).all()
+    one = analyzer.analyze(["快递太慢了，客服态度也很差，非常失望"]).iloc[0]
+    assert one["sentiment"] == "negative" and one["emotion"] not in ("joy", "gratitude")
+
+
+@pytest.mark.parametrize("text,present,absent", [
+    ("退款还没到账，客服也不回复", {"refund", "communication"}, {"delivery_delay"}),
+    ("快递还没到，已经一个星期了", {"delivery_delay"}, set()),
+    ("I waited 3 days for a reply from support about my bill", {"communication"}, {"delivery_delay"}),
+    ("I waited two weeks and the package never came", {"delivery_delay"}, set()),
+])
+def test_aspects_do_not_mistake_one_pain_point_for_another(analyzer, text, present, absent):
+    """Precision cases: a refund not yet credited (退款还没到账) is not a late parcel, and waiting for a
+    reply is communication, not delivery."""
+    found = set(analyzer.analyze([text]).iloc[0]["aspects"])
+    assert present <= found and not (absent & found)

@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 from rich.console import Console
 
@@ -52,6 +53,15 @@ def test_step_scores_every_text_once_and_finds_planted_pain_points(demo_store):
     assert not section.skipped and any(type(b).__name__ == "Figure" for b in section.blocks)
     by = demo_store.read_result("text_sentiment_by")
     assert set(by["dimension"]) == {"touchpoint", "channel", "lang", "month"}
+    emo = demo_store.read_result("text_emotion_by")
+    assert set(emo["dimension"]) == {"touchpoint", "channel", "lang", "month"}
+    shares = emo.groupby(["dimension", "value"])["share"].sum()
+    assert np.allclose(shares, 1.0, atol=1e-3)  # each value's texts split over the emotions
+    shown = [b for b in section.blocks if type(b).__name__ == "TableBlock" and b.source == "result_text_emotion_by"]
+    assert len(shown) == 1
+    table = shown[0].frame
+    assert set(table["dimension"]) == {"touchpoint", "channel", "lang", "month"}
+    assert set(table["dominant"]) <= {"anger", "frustration", "anxiety", "sadness", "joy", "gratitude", "neutral"}
 
     # incremental: a second run scores nothing new and keeps the same rows
     again = _run(demo_store)

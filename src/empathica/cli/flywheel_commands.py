@@ -26,6 +26,8 @@ def demo(db: str, out: str, customers: int, seed: int, data_dir: str) -> None:
     from empathica.listen import ingest_files
 
     console = Console(stderr=True)
+    if db != ":memory:":  # the demo sets everything up, its database's folder too (before the world is generated)
+        Path(db).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
     settings = Settings.load(db_path=db)
     console.print(f"Generating the demo world: {customers:,} customers, seed {seed} → {data_dir}/")
     world = generate_world(data_dir, customers=customers, seed=seed, console=console)

@@ -249,9 +249,14 @@ class Store:
 
 
 def _json_encoded(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with nested values (lists, dicts) as JSON text, so every backend can hold them."""
+    """``frame`` with nested values (lists, dicts) as JSON text, so every backend can hold them; a column of
+    Python objects that holds no value at all (no rows, or every row null, as in a tiny data set) is stored as text,
+    since a backend cannot create a column of type NULL."""
     frame = frame.copy()
     for col in frame.columns:
+        if frame[col].dtype == object and frame[col].isna().all():
+            frame[col] = frame[col].astype("string")
+            continue
         if frame[col].dtype == object and frame[col].map(lambda v: isinstance(v, (list, dict, tuple))).any():
             frame[col] = frame[col].map(lambda v: json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, (list, dict, tuple)) else v)
     return frame

@@ -205,14 +205,51 @@ def _figure_breakdowns(by: pd.DataFrame):
     return figure_from_matplotlib(fig, "Sentiment of customer texts by touchpoint, channel, language and month (stored as result_text_sentiment_by).")
 
 
+#: Emotion colours, negative ones warm, the same in every panel.
+_EMOTION_COLOURS = {"anger": "#c0392b", "frustration": "#e67e22", "anxiety": "#f1c40f", "sadness": "#8e44ad",
+                    "neutral": "#bdc3c7", "joy": "#27ae60", "gratitude": "#16a085"}
+
+
 def _figure_emotions(emo: pd.DataFrame):
-    part = emo[emo["dimension"] == "lang"].pivot_table(index="value", columns="emotion", values="share", fill_value=0)
-    fig, ax = plt.subplots(figsize=(8, 3.2))
-    part.plot(kind="barh", stacked=True, ax=ax, colormap="tab10")
-    ax.set_xlabel("share of texts")
-    ax.set_ylabel("language")
-    ax.legend(fontsize=7, ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.25))
-    return figure_from_matplotlib(fig, "Emotions of customer texts by language (stored as result_text_emotion_by).")
+    fig, axes = plt.subplots(2, 2, figsize=(11, 7.5))
+    for ax, dimension in zip(axes.ravel(), ("touchpoint", "channel", "lang", "month")):
+        part = emo[emo["dimension"] == dimension].pivot_table(index="value", columns="emotion", values="share", fill_value=0)
+        part = part[[e for e in _EMOTION_COLOURS if e in part.columns] + [e for e in part.columns if e not in _EMOTION_COLOURS]]
+        if dimension == "month":
+            part = part.sort_index()
+            ax.stackplot(part.index.astype(str), part.T.to_numpy(), labels=part.columns,
+                         colors=[_EMOTION_COLOURS.get(e, "#7f8c8d") for e in part.columns])
+            ax.tick_params(axis="x", rotation=60, labelsize=7)
+            ax.set_ylim(0, 1)
+        else:
+            part = part.loc[part.index[:12]] if len(part) > 12 else part
+            part.plot(kind="barh", stacked=True, ax=ax, legend=False, width=0.8,
+                      color=[_EMOTION_COLOURS.get(e, "#7f8c8d") for e in part.columns])
+            ax.tick_params(axis="y", labelsize=7)
+            ax.set_xlim(0, 1)
+            ax.set_ylabel("")
+        ax.set_title(f"by {dimension}", fontsize=10)
+    from matplotlib.patches import Patch
+
+    present = [e for e in _EMOTION_COLOURS if e in set(emo["emotion"])]
+    fig.legend([Patch(color=_EMOTION_COLOURS[e]) for e in present], present, fontsize=8, ncol=7, loc="lower center")
+    fig.suptitle("Emotions of customer texts (share of texts)")
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    return figure_from_matplotlib(fig, "Emotions of customer texts by touchpoint, channel, language and month (stored as result_text_emotion_by).")
+
+
+def emotion_table(emo: pd.DataFrame) -> pd.DataFrame:
+    """One row per dimension value, one column per emotion (share of that value's customer texts), and the
+    dominant emotion: the table form of ``result_text_emotion_by``."""
+    if emo.empty:
+        return pd.DataFrame(columns=["dimension", "value", "dominant"])
+    table = emo.pivot_table(index=["dimension", "value"], columns="emotion", values="share", fill_value=0.0)
+    table = table[[e for e in _EMOTION_COLOURS if e in table.columns] + [e for e in table.columns if e not in _EMOTION_COLOURS]]
+    table["dominant"] = table.idxmax(axis=1)
+    order = {"touchpoint": 0, "channel": 1, "lang": 2, "month": 3}
+    table = table.reset_index()
+    table = table.sort_values(["dimension", "value"], key=lambda c: c.map(order) if c.name == "dimension" else c.astype(str))
+    return table.round(3).reset_index(drop=True)
 
 
 @step("text", title="What customers say: sentiment, emotion and pain points", order=10)
@@ -253,6 +290,8 @@ def text(ctx: RunContext) -> Section:
         section.add(TableBlock(shown, "Top pain points: aspects of customer texts leaning negative (sentiment score < 0), most mentioned first, with quotes.",
                                source="result_text_pain_points"))
     section.add(TableBlock(by[by["dimension"] != "month"], "Sentiment by touchpoint, channel and language.", source="result_text_sentiment_by"))
+    section.add(TableBlock(emotion_table(emo), "Emotion by touchpoint, channel, language and month: share of customer texts "
+                           "per emotion, and the dominant one.", source="result_text_emotion_by", max_rows=80))
     topics_table = _topics(ctx, customer)
     if topics_table is not None:
         shown = topics_table.copy()

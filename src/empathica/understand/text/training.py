@@ -133,7 +133,9 @@ def train_default(out: Path = MODELS_DIR, *, seed: int = 7, only: Sequence[str] 
             **({"cascade": {"below": head.below, "embed_C": head.embed_C, "meta_C": head.meta_C,
                             "train_share_sent_to_e5": head.unsure_share_, "train_cv_accuracy": head.cv_accuracy_,
                             "ngram_stack_temperature": head.ngram_scaler_.temperature_}} if isinstance(head, CascadeHead) else {}),
-            "training_data": [{"name": s.name, "domain": s.domain, "licence": s.licence} for s in sources],
+            "training_data": [{"name": s.name, "domain": s.domain, "licence": s.licence} for s in sources]
+            + ([{"name": f"{english.name} (1,500 rows of its training part, e5 expert only)", "domain": english.domain,
+                 "licence": english.licence}] if isinstance(head, CascadeHead) else []),
             "held_out": scores,
         }
         save_head(head, out / f"{name}.joblib")
