@@ -163,3 +163,15 @@ def test_aspects_do_not_mistake_one_pain_point_for_another(analyzer, text, prese
     reply is communication, not delivery."""
     found = set(analyzer.analyze([text]).iloc[0]["aspects"])
     assert present <= found and not (absent & found)
+
+
+def test_mixed_language_texts_follow_the_documented_rule():
+    """Chinese once its characters are ≥ 30 % of the letters (a Latin word counts ~4 letters), else lingua
+    chooses between en and de on the whole text (docs/text.md, "Language")."""
+    texts = [
+        "The hotel near 西湖 was clean and the staff were very friendly",  # 2 characters among ~11 words: en
+        "Die Lieferung nach 上海 kam zwei Wochen zu spät und niemand hat sich gemeldet",  # de
+        "快递太慢了，等了十天才到，customer service never answered",  # mostly Chinese: zh
+        "Der Zug war pünktlich, but the refund never came 退款还没到",  # 5 characters vs ~10 words: zh
+    ]
+    assert detect_language(texts) == ["en", "de", "zh", "zh"]
