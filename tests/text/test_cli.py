@@ -116,3 +116,43 @@ def test_train_names_a_bad_label(tmp_path):
     result = CliRunner().invoke(main, ["text", "train", str(src), "--text-column", "text", "--label-column", "label", "--out", str(tmp_path / "m")])
     assert result.exit_code == 2
     assert "row 3" in result.output and "'meh'" in result.output
+
+
+PII = {
+    "phone": "+49 171 2345678",
+    "email": "jane.doe@example.com",
+    "card": "4111 1111 1111 1111",  # passes the Luhn check
+    "iban": "DE89 3704 0044 0532 0130 00",  # valid mod-97 check digits
+    "cn_id": "11010519491231002X",  # valid ISO 7064 check character and birth date
+    "cn_mobile": "13812345678",
+}
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_score_redacts_every_kind_of_personal_data(tmp_path, suffix):
+    comments = [
+        f"Call me on {PII['phone']} about the late parcel",
+        f"Mail me at {PII['email']}, where is my refund?",
+        f"You charged my card {PII['card']} twice",
+        f"Bitte überweisen Sie auf {PII['iban']} zurück",
+        f"我的身份证号是{PII['cn_id']}，快递太慢了",
+        f"电话 {PII['cn_mobile']}，退款一直没到账",
+        f"All at once: {PII['phone']} / {PII['email']} / {PII['card']} / {PII['iban']} / {PII['cn_id']}",
+    ]
+    frame = pd.DataFrame({"id": [f"r{i}" for i in range(len(comments))], "comment": comments})
+    src, out = tmp_path / f"in{suffix}", tmp_path / f"out{suffix}"
+    if suffix == ".csv":
+        frame.to_csv(src, index=False)
+    else:
+        frame.to_json(src, orient="records", lines=True, force_ascii=False)
+    result = CliRunner().invoke(main, ["text", "score", str(src), "--text-column", "comment", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    written = out.read_text(encoding="utf-8")
+    for kind, value in PII.items():
+        assert value not in written, kind
+        assert value.replace(" ", "") not in written.replace(" ", ""), kind
+    for placeholder in ("[PHONE]", "[EMAIL]", "[CARD]", "[IBAN]", "[ID]"):
+        assert placeholder in written
+    got = pd.read_csv(out) if suffix == ".csv" else pd.read_json(out, lines=True)
+    assert len(got) == len(comments) and got["id"].tolist() == frame["id"].tolist()
+    assert "快递太慢了" in got.loc[4, "comment"] and "late parcel" in got.loc[0, "comment"]  # the rest of the text stays

@@ -37,14 +37,18 @@ def _analyzer(model_dir: str | None):
 @click.option("--out", "output", required=True, type=click.Path(dir_okay=False), help="Output file; same format as the input.")
 @click.option("--model", "model_dir", default=None, type=click.Path(file_okay=False), help="Folder of retrained heads (`empathica text train --out`).")
 def score(input_file: str, text_column: str, id_column: str | None, output: str, model_dir: str | None) -> None:
-    """Score every row's text: lang, sentiment, sentiment_score, confidence, emotion, emotion_confidence, aspects."""
+    """Score every row's text: lang, sentiment, sentiment_score, confidence, emotion, emotion_confidence, aspects.
+
+    One output row per input row; CSV and JSON Lines are read in their detected encoding (UTF-8, GB18030
+    or Latin-1) and written in UTF-8.
+    """
     from empathica.understand.text.files import file_format, read_table, redactor, write_table
 
     if file_format(input_file) != file_format(output):
         raise InputError(f"--out {output}: use the input's format ({file_format(input_file)}), e.g. {Path(output).stem}{Path(input_file).suffix}.")
     console = Console(stderr=True)
-    analyzer, settings = _analyzer(model_dir)
     frame = read_table(input_file, text_column=text_column, id_column=id_column)
+    analyzer, settings = _analyzer(model_dir)
     texts = frame[text_column].tolist()
     redact = redactor() if settings.redact_pii else None
     if settings.redact_pii and redact is None:
@@ -61,13 +65,16 @@ def score(input_file: str, text_column: str, id_column: str | None, output: str,
     write_table(out, output)
     counts = scores["sentiment"].value_counts().to_dict()
     click.echo(f"Scored {len(out):,} rows → {output}  (" + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items())) + ")")
+    encoding = frame.attrs.get("encoding")
+    if encoding not in (None, "utf-8"):
+        click.echo(f"note: {input_file} was read as {encoding}; {output} is written in UTF-8.")
 
 
 @text.command()
 @click.argument("input_file", type=click.Path(dir_okay=False))
 @click.option("--text-column", required=True, help="Column holding the text.")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for topics.csv and assignments.csv.")
-@click.option("--k", default=None, type=click.IntRange(min=2), help="Number of topics (default: chosen by silhouette, 3–10).")
+@click.option("--k", default=None, type=click.IntRange(min=2), help="Number of topics (default: chosen by silhouette, 2–10).")
 def topics(input_file: str, text_column: str, out_dir: str, k: int | None) -> None:
     """Find topics (clusters of similar comments), each with its top keywords and example quotes."""
     from empathica.understand.text import discover_topics
@@ -89,16 +96,17 @@ def topics(input_file: str, text_column: str, out_dir: str, k: int | None) -> No
 @text.command()
 @click.argument("labelled_file", type=click.Path(dir_okay=False))
 @click.option("--text-column", required=True, help="Column holding the text.")
-@click.option("--label-column", required=True, help="Column holding the label (sentiment: negative/neutral/positive).")
+@click.option("--label-column", required=True, help="Column holding the label (sentiment: negative/neutral/positive, -1/0/1 or 0/1; "
+              "emotion: anger, frustration, anxiety, sadness, joy, gratitude, neutral).")
 @click.option("--task", type=click.Choice(["sentiment", "emotion"]), default="sentiment", show_default=True)
 @click.option("--lang", type=click.Choice(["en", "de", "zh"]), default=None, help="Language of every text (default: detected per text).")
 @click.option("--out", "out_dir", default="text-model", show_default=True, type=click.Path(file_okay=False), help="Folder for the retrained heads.")
 def train(labelled_file: str, text_column: str, label_column: str, task: str, lang: str | None, out_dir: str) -> None:
     """Retrain the sentiment or emotion head on your labelled texts; print its held-out evaluation."""
     from empathica.understand.text.files import read_table
-    from empathica.understand.text.retrain import retrain
+    from empathica.understand.text.retrain import retrain, zero_means
 
-    frame = read_table(labelled_file, text_column=text_column, id_column=label_column)
+    frame = read_table(labelled_file, text_column=text_column, label_column=label_column)
     results = retrain(frame[text_column].tolist(), frame[label_column].tolist(), task=task, lang=lang,
                       out=Path(out_dir), source=labelled_file, label_column=label_column)
     for r in results:
@@ -107,6 +115,9 @@ def train(labelled_file: str, text_column: str, label_column: str, task: str, la
         click.echo("  confusion (rows true, columns predicted; " + ", ".join(r["classes"]) + "):")
         for label, row in zip(r["classes"], r["confusion"]):
             click.echo(f"    {label:<12} " + " ".join(f"{v:>6}" for v in row))
+    zero = zero_means(frame[label_column].tolist()) if task == "sentiment" else None
+    if zero:
+        click.echo(f"note: label 0 read as {zero} (the labels are {'-1/0/1' if zero == 'neutral' else '0/1'}).")
     click.echo(f"Saved → {out_dir}/  (use it with `empathica text score ... --model {out_dir}` or the setting text_model_dir)")
 
 

@@ -1,8 +1,15 @@
-"""Score or cluster the texts of a CSV, JSON Lines or Parquet file, writing the same format back."""
+"""Score or cluster the texts of a CSV, JSON Lines or Parquet file, writing the same format back.
+
+Text files are read in the encoding Listen detects (UTF-8, GB18030 or Latin-1) and always written
+as UTF-8; a CSV file's delimiter (, ; tab |) is sniffed as Listen does, and the output keeps commas. Every input row gives one output row: a blank line of a CSV file is a row with empty
+fields; a CSV row with more fields than the header is an error naming its line.
+"""
 
 from __future__ import annotations
 
+import csv
 import json
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -19,33 +26,121 @@ def file_format(path: str | Path) -> str:
     return FORMATS[suffix]
 
 
-def read_table(path: str | Path, *, text_column: str, id_column: str | None = None) -> pd.DataFrame:
-    """The rows of ``path``; checks that the named columns exist."""
+def _encoding(path: Path) -> str:
+    from empathica.listen.readers import detect_encoding
+
+    found = detect_encoding(path)
+    return "utf-8-sig" if found == "utf-8" else found  # a UTF-8 byte-order mark is not part of the header
+
+
+def _delimiter(path: Path, encoding: str) -> str:
+    """The CSV delimiter (, ; tab |), sniffed from the file's first lines as Listen does."""
+    from empathica.listen.readers import sniff_delimiter
+
+    with open(path, encoding=encoding, errors="replace", newline="") as fh:
+        return sniff_delimiter(fh.read(65536))
+
+
+def _first_long_row(path: Path, encoding: str, delimiter: str = ",") -> tuple[int, int, int] | None:
+    """(line, fields, header fields) of the first CSV record with a non-empty field past the header's."""
+    with open(path, encoding=encoding, newline="") as fh:
+        reader = csv.reader(fh, delimiter=delimiter)
+        header = next(reader, [])
+        start = reader.line_num + 1
+        for record in reader:
+            if len(record) > len(header) and any(v.strip() for v in record[len(header):]):
+                return start, len(record), len(header)
+            start = reader.line_num + 1
+    return None
+
+
+def _ragged_error(path: Path, encoding: str, delimiter: str = ",") -> InputError | None:
+    found = _first_long_row(path, encoding, delimiter)
+    if found is None:
+        return None
+    line, fields, expected = found
+    return InputError(
+        f"{path}: line {line} has {fields} fields, the header has {expected}; "
+        "quote fields that contain the delimiter (\"like, this\") or remove the extra field."
+    )
+
+
+def _read_csv(path: Path, encoding: str) -> pd.DataFrame:
+    delimiter = _delimiter(path, encoding)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", pd.errors.ParserWarning)
+        try:
+            frame = pd.read_csv(path, sep=delimiter, dtype=str, keep_default_na=False, encoding=encoding,
+                                index_col=False, skip_blank_lines=False)
+        except pd.errors.ParserError as exc:
+            raise (_ragged_error(path, encoding, delimiter) or InputError(
+                f"{path}: cannot be read as csv ({str(exc).strip()}); check the file's format.")) from None
+    if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+        # pandas drops fields past the header's (index_col=False) and only warns: refuse instead.
+        error = _ragged_error(path, encoding, delimiter)
+        if error is not None:
+            raise error
+    return frame
+
+
+_JSON_KINDS = {list: "a JSON array", str: "a JSON string", int: "a number", float: "a number", bool: "true/false",
+               type(None): "null"}
+
+
+def _read_jsonl(path: Path, encoding: str) -> pd.DataFrame:
+    records = []
+    with open(path, encoding=encoding) as fh:
+        for number, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(
+                    f"{path}: line {number} is not valid JSON ({exc.msg} at column {exc.colno}); "
+                    "write one JSON object per line."
+                ) from None
+            if not isinstance(value, dict):
+                raise InputError(
+                    f"{path}: line {number} is {_JSON_KINDS.get(type(value), 'a JSON value')}, not a JSON object; "
+                    "write one JSON object per line, e.g. {\"id\": 1, \"comment\": \"...\"}."
+                )
+            records.append(value)
+    return pd.DataFrame.from_records(records)
+
+
+def read_table(path: str | Path, *, text_column: str, id_column: str | None = None,
+               label_column: str | None = None) -> pd.DataFrame:
+    """The rows of ``path`` (one per input row); checks that the named columns exist.
+
+    ``frame.attrs["encoding"]`` names the encoding a text file was read in (``None`` for Parquet).
+    """
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: file not found.")
     kind = file_format(path)
+    encoding = None
     try:
-        if kind == "csv":
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding_errors="replace")
-        elif kind == "jsonl":
-            frame = pd.read_json(path, lines=True, dtype=False)
-        else:
+        if kind == "parquet":
             frame = pd.read_parquet(path)
+        else:
+            encoding = _encoding(path)
+            frame = _read_csv(path, encoding) if kind == "csv" else _read_jsonl(path, encoding)
     except (ValueError, pd.errors.ParserError, OSError) as exc:
         raise InputError(f"{path}: cannot be read as {kind} ({exc}); check the file's format.") from None
     if frame.empty:
         raise NothingReadError(f"{path}: no rows to score.")
-    for column, option in ((text_column, "--text-column"), (id_column, "--id-column")):
+    for column, option in ((text_column, "--text-column"), (id_column, "--id-column"), (label_column, "--label-column")):
         if column is not None and column not in frame.columns:
             raise InputError(
                 f"{path}: no column {column!r} (named by {option}); its columns are {', '.join(map(str, frame.columns))}."
             )
+    frame.attrs["encoding"] = None if encoding is None else encoding.removesuffix("-sig")
     return frame
 
 
 def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``frame`` in the format named by the suffix of ``path`` (lists as JSON in CSV)."""
+    """Write ``frame`` in the format named by the suffix of ``path`` (lists as JSON in CSV); text in UTF-8."""
     path = Path(path)
     kind = file_format(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -54,9 +149,10 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
         for col in out.columns:
             if out[col].map(lambda v: isinstance(v, (list, dict))).any():
                 out[col] = out[col].map(lambda v: json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v)
-        out.to_csv(path, index=False)
+        out.to_csv(path, index=False, encoding="utf-8")
     elif kind == "jsonl":
-        frame.to_json(path, orient="records", lines=True, force_ascii=False)
+        with open(path, "w", encoding="utf-8") as fh:
+            frame.to_json(fh, orient="records", lines=True, force_ascii=False)
     else:
         frame.to_parquet(path, index=False)
     return path

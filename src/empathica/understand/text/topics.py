@@ -1,9 +1,9 @@
 """Topics: clusters of similar comments across a corpus, labelled by their top keywords and quotes.
 
 Method: TF-IDF over words (jieba-segmented for Chinese, stop words removed) → LSA (truncated SVD,
-L2-normalised) → k-means for every k in ``k_range``; the k with the best silhouette wins. A topic's
-keywords are the terms whose mean TF-IDF in the cluster most exceeds their corpus mean; its quotes
-are the comments nearest the cluster centre.
+L2-normalised) → k-means for every k in ``k_range`` (2–10, and at most one topic per 5 texts); the k
+with the best silhouette wins. A topic's keywords are the terms whose mean TF-IDF in the cluster most
+exceeds their corpus mean; its quotes are the comments nearest the cluster centre.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize as l2_normalize
 
-from empathica.errors import NotEnoughDataError
+from empathica.errors import InputError, NotEnoughDataError
 from empathica.understand.text.features import chinese_words
 from empathica.understand.text.language import script_language
 from empathica.understand.text.normalize import clean
@@ -49,6 +49,10 @@ def topic_tokens(text: str) -> list[str]:
     return [w for w in words if w.lower() not in _STOP and (len(w) > 1 or not w.isascii())]
 
 
+#: The automatic choice of k considers at most one topic per this many texts.
+MIN_TEXTS_PER_TOPIC = 5
+
+
 @dataclass
 class Topics:
     """Discovered topics: one row per topic, and each text's topic (-1: too little content to place)."""
@@ -63,7 +67,7 @@ def discover_topics(
     texts: Sequence[object],
     *,
     k: int | None = None,
-    k_range: tuple[int, int] = (3, 10),
+    k_range: tuple[int, int] = (2, 10),
     n_keywords: int = 8,
     n_quotes: int = 3,
     seed: int = 7,
@@ -88,7 +92,16 @@ def discover_topics(
     Z = l2_normalize(TruncatedSVD(dims, random_state=seed).fit_transform(X))
     low, high = k_range
     distinct = len(np.unique(np.round(Z, 6), axis=0))
-    candidates = [k] if k else list(range(max(2, low), min(high, distinct - 1) + 1))
+    # k-means needs k distinct points, the silhouette at most n - 1 clusters
+    largest = min(distinct, X.shape[0] - 1)
+    if k is not None and not 2 <= k <= largest:
+        raise InputError(
+            f"k = {k} topics is not possible with {len(plain)} texts: the largest k possible is {largest} "
+            f"({X.shape[0]} texts share words with others, {distinct} of them distinct); "
+            f"choose k from 2 to {largest}, or leave k out to have it chosen."
+        )
+    # automatic k: at most one topic per 5 texts (silhouette on a few sparse texts favours tiny clusters)
+    candidates = [k] if k else list(range(max(2, low), min(high, largest, max(2, X.shape[0] // MIN_TEXTS_PER_TOPIC)) + 1))
     best = None
     for kk in candidates:
         labels = KMeans(kk, n_init=4, random_state=seed).fit_predict(Z)
