@@ -31,11 +31,17 @@ TOUCHPOINTS = 20
 REPEATS = 3
 
 _PM4PY_SCRIPT = """
-import sys, time, json
+import sys, time, json, resource
 import pandas as pd
 import pm4py
 frame = pd.read_parquet(sys.argv[1])
+def peak_mb():  # VmHWM: this process's own peak RSS (ru_maxrss would include the parent's size at fork)
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 frame["time:timestamp"] = pd.to_datetime(frame["time:timestamp"], utc=True)
+loaded_mb = peak_mb()
 keys = dict(case_id_key="case:concept:name", activity_key="concept:name", timestamp_key="time:timestamp")
 best = None
 for _ in range(int(sys.argv[2])):  # the best of n runs, as for Empathica
@@ -50,7 +56,30 @@ for _ in range(int(sys.argv[2])):  # the best of n runs, as for Empathica
 means = {f"{a}|{b}": v["mean"] for (a, b), v in perf.items()}
 medians = {f"{a}|{b}": v["median"] for (a, b), v in perf.items()}
 print(json.dumps({**best, "pathways": len(dfg), "transitions": int(sum(dfg.values())),
-                  "version": pm4py.__version__, "means": means, "medians": medians}))
+                  "version": pm4py.__version__, "means": means, "medians": medians,
+                  "loaded_rss_mb": loaded_mb, "peak_rss_mb": peak_mb()}))
+"""
+
+#: Our side of the memory comparison, in a fresh process like pm4py's: read the same Parquet file
+#: into pandas, then run the like-for-like graph ``repeats`` times; peak RSS (VmHWM) after loading and at the end.
+_OURS_MEMORY_SCRIPT = """
+import sys, json, resource
+import ibis
+import pandas as pd
+from empathica.understand.journeys import journey_events, pathway_graph
+def peak_mb():  # VmHWM: this process's own peak RSS (ru_maxrss would include the parent's size at fork)
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+frame = pd.read_parquet(sys.argv[1])
+loaded_mb = peak_mb()
+con = ibis.duckdb.connect(threads=2, preserve_insertion_order=False)
+for _ in range(int(sys.argv[2])):
+    events = journey_events(ibis.memtable(frame), case="case:concept:name", activity="concept:name",
+                            timestamp="time:timestamp", event_id="event_id")
+    con.to_pandas(pathway_graph(events, customers=False, statistics=True))
+print(json.dumps({"loaded_rss_mb": loaded_mb, "peak_rss_mb": peak_mb()}))
 """
 
 
@@ -146,6 +175,13 @@ def versus_pm4py(con, n_events: int) -> dict:
     best = min(range(REPEATS), key=times["ours"].__getitem__)
     result = {"events": n_events, "ours_s": times["ours"][best], "ours_cpu_s": cpu[best], "ours_query_s": min(times["ours_query"]),
               "ours_full_s": min(times["ours_full"]), "ours_pathways": len(dfg), "ours_transitions": int(dfg["transitions"].sum())}
+    # peak memory: our graph in a fresh process doing what pm4py's process does (read the file, run)
+    root = Path(__file__).resolve().parents[1]
+    mem = subprocess.run([sys.executable, "-c", _OURS_MEMORY_SCRIPT, str(parquet), str(REPEATS)], capture_output=True,
+                         text=True, check=False, cwd=root)
+    if mem.returncode == 0:
+        ours_mem = json.loads(mem.stdout.strip().splitlines()[-1])
+        result.update(ours_peak_rss_mb=ours_mem["peak_rss_mb"], ours_loaded_rss_mb=ours_mem["loaded_rss_mb"])
     if not PM4PY_PYTHON.exists():
         result["pm4py"] = "pm4py not measured (no scratch venv at bench/.scratch/pm4py-venv)"
         return result
@@ -160,6 +196,7 @@ def versus_pm4py(con, n_events: int) -> dict:
     result.update(pm4py_dfg_s=pm["dfg_s"], pm4py_performance_s=pm["performance_s"], pm4py_cpu_s=pm["cpu_s"],
                   pm4py_pathways=pm["pathways"],
                   pm4py_transitions=pm["transitions"], pm4py_version=pm["version"],
+                  pm4py_peak_rss_mb=pm["peak_rss_mb"], pm4py_loaded_rss_mb=pm["loaded_rss_mb"],
                   max_mean_difference_s=max(abs(ours_mean[k] - v) for k, v in pm["means"].items()),
                   max_median_difference_s=max(abs(ours_median[k] - v) for k, v in pm["medians"].items()))
     pm_total = pm["dfg_s"] + pm["performance_s"]
@@ -168,6 +205,19 @@ def versus_pm4py(con, n_events: int) -> dict:
     result["speedup_query"] = pm_total / result["ours_query_s"]
     result["speedup_full"] = pm_total / result["ours_full_s"]
     return result
+
+
+def _memory_sentence(v: dict) -> str:
+    """Peak RSS of both sides, each measured in its own fresh process (VmHWM, not ru_maxrss: a child inherits its parent's ru_maxrss at fork)."""
+    if "ours_peak_rss_mb" not in v or "pm4py_peak_rss_mb" not in v:
+        return "Peak memory not measured. "
+    return (
+        f"Peak RSS (VmHWM of a fresh process per side that reads the Parquet file into pandas and runs the graph "
+        f"{REPEATS} times): pm4py **{v['pm4py_peak_rss_mb']:,.0f} MB** ({v['pm4py_loaded_rss_mb']:,.0f} MB after loading "
+        f"the frame, so +{v['pm4py_peak_rss_mb'] - v['pm4py_loaded_rss_mb']:,.0f} MB for the graph), Empathica "
+        f"**{v['ours_peak_rss_mb']:,.0f} MB** ({v['ours_loaded_rss_mb']:,.0f} MB after loading, "
+        f"+{v['ours_peak_rss_mb'] - v['ours_loaded_rss_mb']:,.0f} MB). "
+    )
 
 
 def _pm4py_events(table):
@@ -230,7 +280,7 @@ def main(argv: list[str]) -> None:
                 f"{v['ours_full_s']:.2f} s ({v['speedup_full']:.1f}×). Same result: {v['ours_pathways']} / {v['pm4py_pathways']} "
                 f"pathways, {v['ours_transitions']:,} / {v['pm4py_transitions']:,} transitions, largest difference of a "
                 f"pathway's mean duration {v['max_mean_difference_s']:.2g} s and of its median {v['max_median_difference_s']:.2g} s. "
-                f"`uptime` load average {os.getloadavg()[0]:.1f}."
+                f"{_memory_sentence(v)}`uptime` load average {os.getloadavg()[0]:.1f}."
             )
         else:
             line = f"- {v['events']:,}-event DFG: Empathica {v['ours_s']:.2f} s; {v['pm4py']}."

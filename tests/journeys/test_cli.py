@@ -118,3 +118,92 @@ def test_latin1_semicolon_file_is_read(tmp_path):
     result, out = _discover(tmp_path, path)
     assert result.exit_code == 0, result.output
     assert pd.read_csv(out / "dfg.csv")["transitions"].tolist() == [1]
+
+
+@pytest.mark.parametrize("touchpoint", ["[/web]", "[web] home", "[bold]x"])
+def test_notes_print_touchpoints_and_paths_verbatim(tmp_path, touchpoint):
+    folder = tmp_path / "d[" / "x]" / ("long-folder-name-" * 6)
+    folder.mkdir(parents=True)
+    path = folder / "ev.csv"
+    path.write_text(f"ticket,step,at\n1,{touchpoint},2024-01-01 10:00\n1,{touchpoint},2024-01-01 10:05\n2,{touchpoint},bad\n")
+    result, out = _discover(tmp_path, path)
+    assert result.exit_code == 0, result.output
+    # verbatim and on one line (not wrapped at 80 columns)
+    assert f"note: {path}: the log has a single touchpoint ({touchpoint!r})" in result.output
+    assert f"note: {path}: 1 row(s) unparseable timestamp (dropped): line(s) 4" in result.output
+
+
+def test_conflicting_and_missing_cohort_labels_are_left_out_and_noted(tmp_path):
+    rows = ["ticket,step,at,segment", "0,web,2024-01-01 10:00,A", "0,buy,2024-01-01 10:20,B",  # two labels
+            "1,web,2024-01-02 10:00,", "1,buy,2024-01-02 10:20,"]  # none
+    for c in range(2, 8):
+        rows += [f"{c},web,2024-01-0{c} 10:00,{'A' if c % 2 else 'B'}", f"{c},buy,2024-01-0{c} 10:30,{'A' if c % 2 else 'B'}"]
+    path = tmp_path / "cohort.csv"
+    path.write_text("\n".join(rows) + "\n")
+    result, out = _discover(tmp_path, path, "--cohort", "segment", "--goal", "buy")
+    assert result.exit_code == 0, result.output
+    assert "1 journey(s) carry more than one 'segment' value; they are left out" in result.output
+    assert "1 journey(s) have no 'segment' value" in result.output
+    compare = pd.read_csv(out / "compare.csv")
+    assert compare[["n_journeys_a", "n_journeys_b"]].iloc[0].tolist() == [3, 3]
+
+
+def test_goal_line_shows_counts_and_one_decimal(tmp_path):
+    rows = ["ticket,step,at"]
+    for c in range(1000):
+        rows += [f"{c},web,2024-01-01 10:00", f"{c},{'buy' if c else 'call'},2024-01-01 10:05"]
+    path = tmp_path / "log.csv"
+    path.write_text("\n".join(rows) + "\n")
+    result, _ = _discover(tmp_path, path, "--goal", "buy")
+    assert result.exit_code == 0, result.output
+    assert "goal 'buy' reached by 999 of 1,000 journeys (99.9 %)" in result.output
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--cohort", "segment", "--cohorts", "A,A"], "--cohorts names 'A' twice"),
+    (["--cohorts", "A,B"], "give that column with --cohort"),
+    (["--cohort", "segment", "--cohorts", "A,Q"], "cohort value(s) ['Q'] do not occur"),
+    (["--goal", "byu"], "the goal touchpoint 'byu' never occurs"),
+])
+def test_wrong_values_are_errors_before_any_file_is_written(tmp_path, extra, message):
+    path = tmp_path / "log.csv"
+    path.write_text(BAD_LOG)
+    result, out = _discover(tmp_path, path, *extra)
+    assert result.exit_code == 2
+    assert message in result.output and "Traceback" not in result.output
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_parquet_dates_are_midnight_utc(tmp_path):
+    frame = pd.DataFrame({"ticket": ["1", "1", "2", "2"], "step": ["web", "buy", "web", "buy"],
+                          "at": [pd.Timestamp(d).date() for d in ["2024-01-01", "2024-01-03", "2024-01-02", "2024-01-02"]]})
+    path = tmp_path / "dates.parquet"
+    frame.to_parquet(path)
+    result, out = _discover(tmp_path, path, "--goal", "buy")
+    assert result.exit_code == 0, result.output
+    dfg = pd.read_csv(out / "dfg.csv")
+    assert dfg[["source", "target", "transitions", "median_seconds"]].values.tolist() == [["web", "buy", 2, 86400.0]]
+
+
+def test_revenue_and_score_columns_feed_revenue_touched_and_satisfaction(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text("ticket,step,at,cust,amount,csat\n"
+                    "1,web,2024-01-01 10:00,u1,,\n1,call,2024-01-01 10:05,u1,,1\n1,buy,2024-01-01 10:10,u1,30,5\n"
+                    "2,web,2024-01-01 11:00,u2,,\n2,call,2024-01-01 11:05,u2,,2\n2,buy,2024-01-01 11:10,u2,12.5,x\n"
+                    "3,web,2024-01-01 12:00,u1,,9\n3,buy,2024-01-01 12:10,u1,8,4\n")
+    result, out = _discover(tmp_path, path, "--goal", "buy", "--customer", "cust", "--revenue", "amount", "--score", "csat",
+                            "--min-transitions", "1")
+    assert result.exit_code == 0, result.output
+    friction = pd.read_csv(out / "friction.csv").set_index(["source", "target"])
+    # revenue touched: the customers who traversed the pathway, their amounts summed (u1: 30 + 8, u2: 12.5)
+    assert friction.loc[("web", "call"), "revenue"] == 50.5
+    assert friction.loc[("web", "buy"), "revenue"] == 38.0
+    # sentiment after = mean of (CSAT − 3) / 2 per customer about the target: call ← u1 (1), u2 (2)
+    assert friction.loc[("web", "call"), "sentiment_after"] == pytest.approx(((1 - 3) / 2 + (2 - 3) / 2) / 2)
+    touchpoints = pd.read_csv(out / "touchpoints.csv").set_index("touchpoint")
+    assert touchpoints.loc["buy", "satisfaction"] == pytest.approx(4.5)
+    assert touchpoints.loc["buy", "feedback_responses"] == 2
+    q = pd.read_csv(out / "quarantine.csv")
+    assert {(int(r.line), r.field, r.reason, r.action) for r in q.itertuples()} == {
+        (7, "csat", "not a number", "kept, value ignored"), (8, "csat", "score outside 1–5", "kept, value ignored"),
+    }

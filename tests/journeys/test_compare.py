@@ -85,3 +85,20 @@ def test_empty_cohort_is_a_clear_error():
     frame["cohort"] = "A"
     with pytest.raises(NotEnoughDataError, match="'B' \\(0 journeys\\)"):
         _compare(frame)
+
+
+def test_journeys_with_conflicting_labels_are_left_out_whatever_the_row_order():
+    ev = pd.DataFrame({
+        "case": ["1", "1", "2", "2", "3", "3"], "activity": ["w", "b", "w", "c", "w", "b"],
+        "timestamp": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 10:05", "2024-01-01 11:00", "2024-01-01 12:00",
+                                     "2024-01-02 10:00", "2024-01-02 10:01"]),
+    })
+    steps = journey_steps(journey_events(ibis.memtable(ev), case="case", activity="activity", timestamp="timestamp"), goal="b")
+    results = []
+    for order in (["A", "B"], ["B", "A"]):
+        # journey 1 is labelled both A and B; journey 4 has no events; journey 2 is labelled B twice
+        cohorts = pd.DataFrame({"case": ["1", "1", "2", "2", "3", "4"], "cohort": order + ["B", "B", "A", None]})
+        out = compare_cohorts(steps, ibis.memtable(cohorts), cohort_a="A", cohort_b="B")
+        results.append(out[["source", "target", "journeys_a", "journeys_b", "n_journeys_a", "n_journeys_b"]].values.tolist())
+    assert results[0] == results[1]
+    assert sorted(results[0]) == [["w", "b", 1, 0, 1, 1], ["w", "c", 0, 1, 1, 1]]

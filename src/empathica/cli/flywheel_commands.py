@@ -29,7 +29,7 @@ def demo(db: str, out: str, customers: int, seed: int, data_dir: str) -> None:
     if db != ":memory:":  # the demo sets everything up, its database's folder too (before the world is generated)
         Path(db).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
     settings = Settings.load(db_path=db)
-    console.print(f"Generating the demo world: {customers:,} customers, seed {seed} → {data_dir}/")
+    console.print(f"Generating the demo world: {customers:,} customers, seed {seed} → {data_dir}/", markup=False)
     world = generate_world(data_dir, customers=customers, seed=seed, console=console)
     with Store.open(db, settings=settings) as store:
         results = ingest_files(store, [path for path, _ in world.files], kinds=[kind for _, kind in world.files], console=console)

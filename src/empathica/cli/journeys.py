@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.progress import Progress
+from rich.text import Text
 
 from empathica.errors import InputError
 
@@ -20,83 +21,130 @@ def journeys() -> None:
 @click.argument("events", type=click.Path(dir_okay=False))
 @click.option("--case", required=True, help="Column that identifies a journey (case, ticket, session ...).")
 @click.option("--activity", required=True, help="Column naming the touchpoint (activity) of each event.")
-@click.option("--time", "time_column", required=True, help="Column with the event's time (ISO 8601).")
+@click.option("--time", "time_column", required=True,
+              help="Column with the event's time (ISO 8601; without a UTC offset, UTC is assumed; a date is its midnight UTC).")
 @click.option("--cohort", default=None, help="Column labelling each journey's cohort; writes compare.csv.")
 @click.option("--cohorts", "cohort_pair", default=None, metavar="A,B",
               help="The two cohort values to compare (default: the two most frequent).")
 @click.option("--goal", default=None, help="Touchpoint that completes a journey (default: the most frequent end).")
 @click.option("--customer", default=None, help="Column with the customer id (default: the case).")
 @click.option("--channel", default=None, help="Column with the event's channel (web, phone ...), for channel switches.")
+@click.option("--revenue", "revenue_column", default=None,
+              help="Column with an amount on event rows (summed per customer): revenue touched per pathway.")
+@click.option("--score", "score_column", default=None,
+              help="Column with a 1–5 satisfaction score on event rows, about that row's touchpoint: satisfaction per "
+                   "touchpoint, sentiment after each pathway.")
 @click.option("--min-transitions", default=10, show_default=True, type=click.IntRange(min=1),
               help="Pathways with fewer traversals are not scored for friction.")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Folder for the CSV files.")
 def discover(events: str, case: str, activity: str, time_column: str, cohort: str | None, cohort_pair: str | None,
-             goal: str | None, customer: str | None, channel: str | None, min_transitions: int, out: str) -> None:
+             goal: str | None, customer: str | None, channel: str | None, revenue_column: str | None,
+             score_column: str | None, min_transitions: int, out: str) -> None:
     """Map the journeys in EVENTS (CSV, Parquet or XES) and rank pathway friction.
 
     Writes dfg.csv (source, target, transitions, customers, median_seconds, p90_seconds),
     touchpoints.csv, variants.csv, friction.csv, funnel.csv, channels.csv, quarantine.csv and,
-    with --cohort, compare.csv into OUT.
+    with --cohort, compare.csv into OUT. Nothing is written when an option is wrong (a goal or
+    cohort value the file does not have).
     """
     from empathica.store import Store
-    from empathica.understand.journeys import DFG_COLUMNS, JourneyAnalyzer, compare_cohorts, read_event_file
+    from empathica.understand.journeys import DFG_COLUMNS, JourneyAnalyzer, compare_cohorts, journey_cohorts, read_event_file
 
+    chosen = _parse_pair(cohort_pair, cohort)
     console = Console(stderr=True)
     out_dir = Path(out)
-    out_dir.mkdir(parents=True, exist_ok=True)
     stages = 4 if cohort else 3
     with Store.open(":memory:") as store, Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
         task = bar.add_task("reading events", total=stages)
         loaded = read_event_file(store, events, case=case, activity=activity, time=time_column, cohort=cohort,
-                                 customer=customer, channel=channel)
-        loaded.quarantine.to_csv(out_dir / "quarantine.csv", index=False)
+                                 customer=customer, channel=channel, revenue=revenue_column, score=score_column)
         for note in loaded.notes:
-            console.print(f"[yellow]note:[/yellow] {note}")
+            _note(console, note)
+        labels = None
+        if cohort:  # the cohort values are checked before anything is computed or written
+            labels = journey_cohorts(loaded.cohorts).to_pandas()
+            a, b = _cohort_pair(labels, cohort, chosen, events)
         bar.update(task, advance=1, description="discovering journeys")
-        analyzer = JourneyAnalyzer(goal=goal, min_transitions=min_transitions).fit(loaded.events)
-        bar.update(task, advance=1, description="writing results")
-        analyzer.dfg_[DFG_COLUMNS].to_csv(out_dir / "dfg.csv", index=False)
-        analyzer.touchpoints_.to_csv(out_dir / "touchpoints.csv", index=False)
-        analyzer.variants_.to_csv(out_dir / "variants.csv", index=False)
-        analyzer.friction_.to_csv(out_dir / "friction.csv", index=False)
-        analyzer.funnel_.to_csv(out_dir / "funnel.csv", index=False)
-        analyzer.channel_switches_.to_csv(out_dir / "channels.csv", index=False)
+        analyzer = JourneyAnalyzer(goal=goal, min_transitions=min_transitions).fit(
+            loaded.events, feedback=loaded.feedback, revenue=loaded.revenue)
         bar.update(task, advance=1)
-        written = ["dfg.csv", "touchpoints.csv", "variants.csv", "friction.csv", "funnel.csv", "channels.csv", "quarantine.csv"]
+        compare = None
         if cohort:
             bar.update(task, description="comparing cohorts")
-            a, b = _cohort_pair(loaded.cohorts, cohort, cohort_pair, events)
             compare = compare_cohorts(analyzer.steps_, loaded.cohorts, cohort_a=a, cohort_b=b)
-            compare.to_csv(out_dir / "compare.csv", index=False)
-            written.append("compare.csv")
             bar.update(task, advance=1)
+        # everything is computed: only now is anything written
+        bar.update(task, description="writing results")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        outputs = {
+            "dfg.csv": analyzer.dfg_[DFG_COLUMNS], "touchpoints.csv": analyzer.touchpoints_, "variants.csv": analyzer.variants_,
+            "friction.csv": analyzer.friction_, "funnel.csv": analyzer.funnel_, "channels.csv": analyzer.channel_switches_,
+            "quarantine.csv": loaded.quarantine,
+        }
+        if compare is not None:
+            outputs["compare.csv"] = compare
+        for name, frame in outputs.items():
+            frame.to_csv(out_dir / name, index=False)
+        bar.update(task, advance=1)
     s = analyzer.summary_
+    reached, n = s["journeys_reaching_goal"], s["journeys"]
     click.echo(
-        f"{loaded.rows_used:,} of {loaded.rows_read:,} events used; {s['journeys']:,} journeys, {s['touchpoints']} touchpoints, "
-        f"{s['pathways']} pathways, {s['variants']:,} variants; goal {s['goal']!r} reached by {s['goal_rate']:.0%}."
+        f"{loaded.rows_used:,} of {loaded.rows_read:,} events used; {n:,} journeys, {s['touchpoints']} touchpoints, "
+        f"{s['pathways']} pathways, {s['variants']:,} variants; goal {s['goal']!r} reached by {reached:,} of {n:,} journeys "
+        f"({100 * s['goal_rate']:.1f} %)."
     )
     if len(analyzer.friction_):
         top = analyzer.friction_.iloc[0]
         click.echo(f"Highest friction: {top['source']} → {top['target']} (score {top['friction_score']:.2f}): {top['evidence']}")
-    if cohort:
+    if compare is not None:
+        conflicting = int((labels["labels"] > 1).sum())
+        unlabelled = n - len(labels)
+        if conflicting:
+            _note(console, f"{events}: {conflicting:,} journey(s) carry more than one {cohort!r} value; they are left out of "
+                           "the comparison (see the column's values per case).")
+        if unlabelled:
+            _note(console, f"{events}: {unlabelled:,} journey(s) have no {cohort!r} value; they are left out of the comparison.")
         significant = int((compare["significant_share"] | compare["significant_duration"]).sum())
-        click.echo(f"Cohorts {a!r} vs {b!r}: {significant} pathway(s) differ significantly (BH q < 0.05).")
-    click.echo(f"Wrote {', '.join(written)} to {out_dir}/")
+        sizes = f" ({int(compare['n_journeys_a'].iloc[0]):,} vs {int(compare['n_journeys_b'].iloc[0]):,} journeys)" if len(compare) else ""
+        click.echo(f"Cohorts {a!r} vs {b!r}{sizes}: {significant} pathway(s) differ significantly (BH q < 0.05).")
+    click.echo(f"Wrote {', '.join(outputs)} to {out_dir}/")
 
 
-def _cohort_pair(cohorts, column: str, pair: str | None, path: str) -> tuple[str, str]:
-    sizes = cohorts.group_by("cohort").aggregate(n=cohorts.count()).to_pandas().sort_values(["n", "cohort"], ascending=[False, True])
+def _parse_pair(pair: str | None, cohort: str | None) -> tuple[str, str] | None:
+    """The two values of --cohorts, checked before the file is read."""
+    if pair is None:
+        return None
+    if cohort is None:
+        raise InputError("--cohorts names two values of the cohort column; give that column with --cohort COL.")
+    chosen = [v.strip() for v in pair.split(",")]
+    if len(chosen) != 2 or not all(chosen):
+        raise InputError(f"--cohorts takes two values separated by a comma, e.g. --cohorts promoter,detractor (got {pair!r}).")
+    if chosen[0] == chosen[1]:
+        raise InputError(f"--cohorts names {chosen[0]!r} twice; give two different cohort values, e.g. --cohorts promoter,detractor.")
+    return chosen[0], chosen[1]
+
+
+def _note(console: Console, text: str) -> None:
+    """A note on the terminal: user-derived text (file names, touchpoints) is printed as is, never as
+    Rich markup, and long notes are not wrapped (a path or a list of lines stays copyable)."""
+    console.print(Text.assemble(("note:", "yellow"), " ", text), soft_wrap=True)
+
+
+def _cohort_pair(labels, column: str, chosen: tuple[str, str] | None, path: str) -> tuple[str, str]:
+    """The cohorts to compare: ``chosen`` when the file has both, else the two most frequent values
+    (counted over journeys with a single label, the ones the comparison uses)."""
+    single = labels[labels["labels"] == 1]
+    sizes = single.groupby("cohort").size().rename("n").reset_index().sort_values(["n", "cohort"], ascending=[False, True])
     values = [str(v) for v in sizes["cohort"]]
-    if pair:
-        chosen = [v.strip() for v in pair.split(",")]
-        if len(chosen) != 2:
-            raise InputError(f"--cohorts takes two values separated by a comma, e.g. --cohorts promoter,detractor (got {pair!r}).")
+    if chosen:
         missing = [v for v in chosen if v not in values]
         if missing:
-            raise InputError(f"{path}: cohort value(s) {missing} do not occur in column {column!r}; its values are {', '.join(values[:20])}.")
-        return chosen[0], chosen[1]
+            raise InputError(f"{path}: cohort value(s) {missing} do not occur in column {column!r} (on journeys with one label); "
+                             f"its values are {', '.join(values[:20])}. Fix --cohorts.")
+        return chosen
     if len(values) < 2:
-        raise InputError(f"{path}: column {column!r} has {len(values)} distinct cohort value(s); comparing needs two.")
+        raise InputError(f"{path}: column {column!r} has {len(values)} distinct cohort value(s) on journeys with one label; "
+                         "comparing needs two.")
     return values[0], values[1]
 
 

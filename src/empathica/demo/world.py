@@ -447,7 +447,7 @@ def generate_world(out_dir: str | Path, *, customers: int = 2000, seed: int = 7,
     truth_path.write_text(json.dumps(truth, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     files = [(out / name, kind) for name, kind in FILES]
     if console is not None:
-        console.print(f"  wrote {len(files)} files to {out}/ ({customers:,} customers, {len(planted)} planted bad rows)")
+        console.print(f"  wrote {len(files)} files to {out}/ ({customers:,} customers, {len(planted)} planted bad rows)", markup=False)
     return DemoWorld(files=files, truths_path=truth_path, truths=truth)
 
 

@@ -117,7 +117,7 @@ def run_flywheel(
                     section = Section(key=s.name, title=s.title, skipped=str(exc))
             if settings.progress:  # also when not a terminal: a log of a long run shows where time went
                 outcome = "skipped" if section.skipped else "done"
-                console.print(f"  {s.title}: {outcome} in {time.perf_counter() - started:,.1f} s")
+                console.print(f"  {s.title}: {outcome} in {time.perf_counter() - started:,.1f} s", markup=False)
         ctx.sections[s.name] = section
         sections.append(section)
     return sections

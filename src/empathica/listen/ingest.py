@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from empathica.errors import EmpathicaError, InputError, NothingReadError, StoreError
@@ -120,7 +121,7 @@ def ingest_files(
             for note in result.notes:
                 if note not in said:
                     said.add(note)
-                    console.print(f"[yellow]note:[/yellow] {note}")
+                    console.print(f"[yellow]note:[/yellow] {escape(note)}")
             results[p.index] = result
     done = [r for r in results if r is not None]
     if not any(r.rows_read or r.skipped_identical for r in done):
@@ -186,7 +187,7 @@ def _ingest_one(store: Store, p: _Planned, mapping: Mapping, progress: Progress)
     stamp = datetime.now(UTC)
     rejects: list[tuple[int, str, str]] = []
     reader = duck.cursor()
-    task = progress.add_task(f"{p.path.name} → {t.name}", total=p.source.estimated_rows)
+    task = progress.add_task(escape(f"{p.path.name} → {t.name}"), total=p.source.estimated_rows)
     plan: BatchPlan | None = None
     # One transaction per batch keeps memory bounded (DuckDB holds a transaction's appended rows in
     # memory until it commits). A file is still all-or-nothing: on failure the rows it added (rowid

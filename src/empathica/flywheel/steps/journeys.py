@@ -102,7 +102,7 @@ def journeys(ctx: RunContext) -> Section:
     top = friction.iloc[0] if len(friction) else None
     section.summary.append(
         f"{s['journeys']:,} journeys of {s['customers']:,} customers over {s['touchpoints']} touchpoints and {s['pathways']} pathways; "
-        f"{s['goal_rate']:.0%} reach {s['goal']}."
+        f"{s['journeys_reaching_goal']:,} of {s['journeys']:,} journeys ({100 * s['goal_rate']:.1f} %) reach {s['goal']}."
     )
     if top is not None:
         section.summary.append(f"Highest-friction pathway: {top['source']} → {top['target']} (score {top['friction_score']:.2f}; {top['evidence']}).")
@@ -111,16 +111,17 @@ def journeys(ctx: RunContext) -> Section:
         section.summary.append(f"Promoters vs detractors: {n_sig} pathway(s) differ significantly (Benjamini–Hochberg q < 0.05).")
     section.add(
         Metric("journeys", f"{s['journeys']:,}", "result journey_variants"),
-        Metric(f"reach {s['goal']}", f"{s['goal_rate']:.0%}", "result journey_funnel"),
+        Metric(f"reach {s['goal']}", f"{100 * s['goal_rate']:.1f} %", "result journey_funnel"),
         Metric("journeys with a repeat visit", f"{s['journeys_with_repeat_share']:.0%}", "result journey_touchpoints"),
         Metric("channel switches", f"{s['channel_switches']:,}", "result journey_channel_switches"),
         figure_from_matplotlib(journey_map_figure(analyzer.touchpoints_, dfg, friction),
                                "Journey map: touchpoints placed by where they typically occur; arrow width is traversals, colour is pathway friction."),
         Paragraph(
             "Pathway friction combines five standardized pieces of evidence per transition, equally weighted: drop-off (share "
-            "of traversals after which the journey never reaches the goal), delay (log median wait, compared with the typical "
-            "pathway), repeat contacts (the target was already visited), channel switching and negative sentiment after the "
-            "transition. 0 is a typical pathway of this data, 1 is one standard deviation worse."
+            "of the pathway's traversals made in journeys that never reach the goal at all), delay (log of the pathway's median "
+            "wait over the typical wait for the next step from the same source touchpoint), repeat contacts (the target was "
+            "already visited in the journey), channel switching and negative sentiment after the transition (the traversing "
+            "customers' feedback on the target). 0 is a typical pathway of this data, 1 is one standard deviation worse."
         ),
         TableBlock(friction[[c for c in FRICTION_SHOWN if c in friction.columns]].head(10),
                    "Top friction pathways with their evidence, customers and revenue touched.", source="result journey_friction"),

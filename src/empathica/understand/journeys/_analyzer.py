@@ -219,6 +219,7 @@ class JourneyAnalyzer:
             "pathways": len(self.dfg_),
             "variants": len(self.variants_),
             "single_event_journeys": int(per_journey["single_event"] or 0),
+            "journeys_reaching_goal": int(per_journey["reached_goal"] or 0),
             "goal_rate": int(per_journey["reached_goal"] or 0) / n if n else 0.0,
             "journeys_with_repeat_share": int(per_journey["with_repeat"] or 0) / n if n else 0.0,
             "channel_switches": int(self.channel_switches_["transitions"].sum()) if len(self.channel_switches_) else 0,

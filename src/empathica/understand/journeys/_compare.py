@@ -33,11 +33,12 @@ def compare_cohorts(
     """Pathways whose frequency or duration differs between two cohorts of journeys.
 
     ``steps`` comes from :func:`journey_steps`; ``cohorts`` maps ``case`` to ``cohort`` (journeys
-    in neither cohort are left out). One row per pathway seen in either cohort, most significant first.
+    in neither cohort are left out). A journey given two different labels (two rows, or a file
+    whose rows disagree) is left out too, whatever the row order: see :func:`journey_cohorts`.
+    One row per pathway seen in either cohort, most significant first.
     """
-    labels = cohorts.select("case", cohort=cohorts.cohort.cast("string")).filter(
-        cohorts.cohort.cast("string").isin([cohort_a, cohort_b])
-    ).distinct(on="case", keep="first")
+    labels = journey_cohorts(cohorts)
+    labels = labels.filter((labels.labels == 1) & labels.cohort.isin([cohort_a, cohort_b])).select("case", "cohort")
     sizes = labels.group_by("cohort").aggregate(n=labels.count()).to_pandas().set_index("cohort")["n"]
     n_a, n_b = int(sizes.get(cohort_a, 0)), int(sizes.get(cohort_b, 0))
     if n_a == 0 or n_b == 0:
@@ -83,6 +84,18 @@ def compare_cohorts(
     out["n_journeys_a"], out["n_journeys_b"] = n_a, n_b
     best = out[["q_share", "q_duration"]].min(axis=1, skipna=True).fillna(1.0)
     return out.assign(_best=best).sort_values(["_best", "source", "target"]).drop(columns="_best").reset_index(drop=True)
+
+
+def journey_cohorts(cohorts: "Table") -> "Table":
+    """``case, cohort, labels``: each journey's cohort and how many different labels it was given.
+
+    ``cohorts`` maps ``case`` to ``cohort``, one or more rows per journey; null labels are ignored.
+    A journey with ``labels > 1`` has conflicting labels: :func:`compare_cohorts` leaves it out
+    (``cohort`` is then the smallest label, shown only so the conflict can be inspected).
+    """
+    rows = cohorts.select(case=cohorts.case.cast("string"), cohort=cohorts.cohort.cast("string"))
+    rows = rows.filter(rows.cohort.notnull()).distinct()
+    return rows.group_by("case").aggregate(cohort=rows.cohort.min(), labels=rows.cohort.count())
 
 
 def _share_test(k_a: int, n_a: int, k_b: int, n_b: int) -> float:

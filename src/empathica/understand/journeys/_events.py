@@ -30,8 +30,8 @@ def journey_events(
 
     The result has the columns ``case, activity, timestamp, event_id, customer, channel``:
     ``event_id`` breaks ties between events of one journey at the same time (the timestamp itself
-    when no column is named, so ties then fall back to the activity name), ``customer`` defaults to
-    the case and ``channel`` is null when not known.
+    when no column is named, so ties then fall back to the activity name), ``customer`` is the
+    case where it is not known (no column, or a null or blank value) and ``channel`` is null when not known.
 
     >>> import ibis, pandas as pd
     >>> t = ibis.memtable(pd.DataFrame({"ticket": ["1"], "step": ["open"], "at": [pd.Timestamp("2024-01-01")]}))
@@ -53,6 +53,8 @@ def journey_events(
         activity=table[activity].cast("string"),
         timestamp=table[timestamp],
         event_id=tie,
-        customer=table[customer].cast("string") if customer else table[case].cast("string"),
+        # a missing or blank customer is unknown, not one shared customer: the journey stands for itself
+        customer=(ibis.coalesce(table[customer].cast("string").strip().nullif(""), table[case].cast("string"))
+                  if customer else table[case].cast("string")),
         channel=table[channel].cast("string") if channel else ibis.null("string"),
     )

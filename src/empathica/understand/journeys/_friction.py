@@ -95,9 +95,12 @@ def pathway_friction(
 
 def _zscore(values: pd.Series) -> np.ndarray:
     known = values.dropna()
-    if len(known) < 2 or float(known.std(ddof=0)) == 0.0:
+    # a constant component does not vary: its mean is off by rounding (0.2 three times averages to
+    # 0.20000000000000004), so its sd is ~1e-17 rather than 0 and would turn into z = ±1 for every pathway
+    sd, mean = float(known.std(ddof=0)) if len(known) else 0.0, float(known.mean()) if len(known) else 0.0
+    if len(known) < 2 or sd <= 1e-12 * max(1.0, abs(mean)):
         return np.zeros(len(values))
-    z = (values - known.mean()) / known.std(ddof=0)
+    z = (values - mean) / sd
     return z.fillna(0.0).to_numpy()
 
 

@@ -1,0 +1,104 @@
+"""`read_event_file`: quarantine lines, trimmed values, missing customers, cohort labels."""
+
+from __future__ import annotations
+
+import gzip
+
+import pandas as pd
+import pytest
+
+from empathica.store import Store
+from empathica.understand.journeys import read_event_file
+
+
+def _read(path, **roles):
+    with Store.open(":memory:") as store:
+        loaded = read_event_file(store, path, case="ticket", activity="step", time="at", **roles)
+        events = loaded.events.to_pandas()
+        cohorts = loaded.cohorts.to_pandas() if loaded.cohorts is not None else None
+        return loaded, events, cohorts
+
+
+def _bad_lines(loaded) -> dict[int, str]:
+    q = loaded.quarantine
+    return dict(zip(q["line"].astype(int), q["reason"]))
+
+
+def test_quarantine_lines_are_physical_lines_after_blank_lines(tmp_path):
+    path = tmp_path / "blank.csv"
+    path.write_text("ticket,step,at\n1,web,2024-01-01 10:00\n\n1,call,2024-01-01 11:00\n\n2,web,bad\n2,buy,2024-01-01 12:00\n\n")
+    loaded, events, _ = _read(path)
+    assert path.read_text().splitlines()[6 - 1] == "2,web,bad"
+    assert _bad_lines(loaded) == {6: "unparseable timestamp", 7: "single-event journey"}
+    # the file line is also the tie-breaker of events at the same time
+    assert sorted(events["event_id"].astype(int)) == [2, 4, 7]
+
+
+@pytest.mark.parametrize("scan_bytes", [3, 1 << 22])  # tiny pieces: records and quotes cut across pieces
+def test_quarantine_lines_count_line_breaks_inside_quoted_fields(tmp_path, monkeypatch, scan_bytes):
+    monkeypatch.setattr("empathica.understand.journeys._files._SCAN_BYTES", scan_bytes)
+    text = ('ticket,step,at,note\n1,web,2024-01-01 10:00,"multi\nline ""quoted""\nnote"\n'
+            '1,call,2024-01-01 11:00,x\n,web,2024-01-01 12:00,"a, b"\n2,buy,,x\n')
+    path = tmp_path / "multi.csv"
+    path.write_text(text)
+    loaded, _, _ = _read(path)
+    lines = text.splitlines()
+    assert lines[6 - 1].startswith(",web") and lines[7 - 1].startswith("2,buy")
+    assert _bad_lines(loaded) == {6: "missing case", 7: "missing time"}
+
+
+def test_gzipped_csv_lines_are_physical_lines(tmp_path):
+    path = tmp_path / "log.csv.gz"
+    with gzip.open(path, "wt") as fh:
+        fh.write("ticket,step,at\n\n1,web,2024-01-01 10:00\n1,buy,nope\n")
+    loaded, _, _ = _read(path)
+    assert _bad_lines(loaded) == {4: "unparseable timestamp", 3: "single-event journey"}
+
+
+def test_spaces_around_values_are_trimmed(tmp_path):
+    path = tmp_path / "ws.csv"
+    path.write_text("ticket,step,at,cust,chan\n1,web,2024-01-01 10:00,u1,web\n 1 , buy ,2024-01-01 10:05, u1 , web \n"
+                    "1,buy,2024-01-01 10:05,u1,web\n2 ,web ,2024-01-01 11:00,u2,web\n2,buy,2024-01-01 11:30 , u2,web\n")
+    loaded, events, _ = _read(path, customer="cust", channel="chan")
+    assert sorted(events["case"].unique()) == ["1", "2"]
+    assert sorted(events["activity"].unique()) == ["buy", "web"]
+    assert sorted(events["customer"].unique()) == ["u1", "u2"]
+    assert events["channel"].unique().tolist() == ["web"]
+    # " 1 , buy " and "1,buy" at the same time are the same event
+    assert _bad_lines(loaded) == {4: "duplicate event"}
+    assert len(events) == 4
+
+
+def test_journeys_without_a_customer_count_as_their_own_customer(tmp_path):
+    path = tmp_path / "nullcust.csv"
+    path.write_text("ticket,step,at,cust\n1,web,2024-01-01 10:00,\n1,buy,2024-01-01 10:05,\n2,web,2024-01-01 10:00,  \n"
+                    "2,buy,2024-01-01 10:05,\n3,web,2024-01-01 10:00,u9\n3,buy,2024-01-01 10:05,u9\n")
+    loaded, events, _ = _read(path, customer="cust")
+    assert dict(zip(events["case"], events["customer"])) == {"1": "1", "2": "2", "3": "u9"}
+    assert any("2 journey(s) have events without a 'cust' value" in note for note in loaded.notes)
+    from empathica.understand.journeys import JourneyAnalyzer
+
+    with Store.open(":memory:") as store:
+        loaded = read_event_file(store, path, case="ticket", activity="step", time="at", customer="cust")
+        fitted = JourneyAnalyzer(goal="buy", cache=False).fit(loaded.events)
+        assert fitted.summary_["customers"] == 3
+        assert fitted.dfg_.set_index(["source", "target"]).loc[("web", "buy"), "customers"] == 3
+
+
+def test_cohort_labels_keep_every_distinct_label_of_a_journey(tmp_path):
+    path = tmp_path / "cohort.csv"
+    path.write_text("ticket,step,at,seg\n0,web,2024-01-01 10:00,A\n0,buy,2024-01-01 10:20, B\n1,web,2024-01-02 10:00,\n"
+                    "1,buy,2024-01-02 10:20,A \n2,web,2024-01-03 10:00,B\n2,buy,2024-01-03 10:20,B\n")
+    _, _, cohorts = _read(path, cohort="seg")
+    assert sorted(map(tuple, cohorts[["case", "cohort"]].values.tolist())) == [("0", "A"), ("0", "B"), ("1", "A"), ("2", "B")]
+
+
+def test_a_row_without_an_activity_is_quarantined(tmp_path):
+    path = tmp_path / "noact.csv"
+    path.write_text("ticket,step,at\n1,web,2024-01-01 10:00\n1,  ,2024-01-01 10:02\n1,,2024-01-01 10:03\n1,buy,2024-01-01 10:05\n")
+    loaded, events, _ = _read(path)
+    q = loaded.quarantine
+    assert q[["line", "field", "reason", "action"]].values.tolist() == [
+        [3, "step", "missing activity", "dropped"], [4, "step", "missing activity", "dropped"],
+    ]
+    assert sorted(events["activity"]) == ["buy", "web"] and loaded.rows_used == 2 and loaded.rows_read == 4
