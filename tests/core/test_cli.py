@@ -41,3 +41,15 @@ def test_run_on_an_empty_store_writes_a_report(tmp_path):
     assert result.exit_code == 0, result.output
     html = (out / "index.html").read_text(encoding="utf-8")
     assert "Data overview" in html
+
+
+def test_demo_at_the_smallest_size_into_a_new_folder(tmp_path):
+    """`empathica demo` sets everything up: its database folder too, and a world of 10 customers (too small
+    for some analyses, which then say why) still gives a report; it once crashed on a result column with no
+    value at all."""
+    base = tmp_path / "new" / "place"
+    result = CliRunner().invoke(main, ["demo", "--customers", "10", "--db", str(base / "demo.duckdb"),
+                                       "--out", str(base / "report"), "--data", str(base / "data")])
+    assert result.exit_code == 0, result.output
+    assert (base / "report" / "index.html").is_file()
+    assert "Traceback" not in result.output
