@@ -21,7 +21,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 demo: install
-	$(BIN)/empathica demo --db demo.duckdb --out report
+	$(BIN)/empathica demo --db demo.duckdb --out report --replace
 
 test: install-dev
 	$(BIN)/python -m pytest -q

@@ -53,3 +53,30 @@ def test_demo_at_the_smallest_size_into_a_new_folder(tmp_path):
     assert result.exit_code == 0, result.output
     assert (base / "report" / "index.html").is_file()
     assert "Traceback" not in result.output
+
+
+def test_demo_refuses_a_database_that_already_holds_rows_and_replace_starts_afresh(tmp_path):
+    """A second world must not be mixed into a database with rows (issue 2, item 5); --replace deletes the
+    database and its .wal first."""
+    from pathlib import Path
+
+    import duckdb
+
+    listen_dir = Path(__file__).resolve().parents[1] / "fixtures" / "listen"
+    db = tmp_path / "used.duckdb"
+    assert CliRunner().invoke(main, ["listen", str(listen_dir / "customers.csv"), "--db", str(db)]).exit_code == 0
+    args = ["demo", "--customers", "10", "--db", str(db), "--out", str(tmp_path / "report"), "--data", str(tmp_path / "data")]
+    refused = CliRunner().invoke(main, args)
+    assert refused.exit_code == 2
+    said = " ".join(refused.output.split())
+    assert "already holds 3 rows" in said and "use another --db, or --replace to start it afresh" in said
+    assert "Traceback" not in refused.output and not (tmp_path / "data").exists()  # refused before generating
+
+    wal = tmp_path / "used.duckdb.wal"
+    wal.write_bytes(b"stale")
+    replaced = CliRunner().invoke(main, [*args, "--replace"])
+    assert replaced.exit_code == 0, replaced.output
+    assert not wal.exists() or wal.read_bytes() != b"stale"
+    with duckdb.connect(str(db), read_only=True) as con:
+        ids = [r[0] for r in con.execute("SELECT customer_id FROM customers").fetchall()]
+    assert len(ids) == 10 and not {"c1", "c2", "c3"} & set(ids)  # only the demo world's customers

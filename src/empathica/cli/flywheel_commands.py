@@ -20,13 +20,18 @@ from empathica.store.status import store_status
 @click.option("--customers", default=2000, show_default=True, type=click.IntRange(min=10), help="Number of simulated customers.")
 @click.option("--seed", default=7, show_default=True, type=int, help="Seed of the simulation; the same seed gives the same world.")
 @click.option("--data", "data_dir", default="demo-data", show_default=True, type=click.Path(file_okay=False), help="Folder for the generated files.")
-def demo(db: str, out: str, customers: int, seed: int, data_dir: str) -> None:
-    """Generate the demo world, ingest it, run every analysis and write the report."""
+@click.option("--replace", is_flag=True, help="Delete DB (and its .wal) first, when it already holds data.")
+def demo(db: str, out: str, customers: int, seed: int, data_dir: str, replace: bool) -> None:
+    """Generate the demo world, ingest it, run every analysis and write the report.
+
+    DB must be new or empty (a second world would mix with the first); --replace starts it afresh.
+    """
     from empathica.demo import generate_world
     from empathica.listen import ingest_files
 
     console = Console(stderr=True)
     if db != ":memory:":  # the demo sets everything up, its database's folder too (before the world is generated)
+        _fresh_demo_database(Path(db).expanduser(), replace=replace)
         Path(db).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
     settings = Settings.load(db_path=db)
     console.print(f"Generating the demo world: {customers:,} customers, seed {seed} → {data_dir}/", markup=False)
@@ -36,6 +41,26 @@ def demo(db: str, out: str, customers: int, seed: int, data_dir: str) -> None:
         _print_ingestion(results)
         _run_and_report(store, settings, out, console)
     click.echo(f"Planted truths: {world.truths_path}")
+
+
+def _fresh_demo_database(path: Path, *, replace: bool) -> None:
+    """Delete ``path`` and its write-ahead log (``replace``), or refuse it when it already holds rows."""
+    wal = path.with_name(path.name + ".wal")
+    if replace:
+        path.unlink(missing_ok=True)
+        wal.unlink(missing_ok=True)
+        return
+    if not path.exists():
+        return
+    from empathica.errors import StoreError
+    from empathica.schema import TABLES
+    from empathica.store import QUARANTINE
+
+    with Store.open(path, read_only=True) as store:
+        held = sum(store.count(name) for name in [*TABLES, QUARANTINE] if store.has_table(name))
+    if held:
+        raise StoreError(f"{path} already holds {held:,} rows (the demo would mix its world into them); "
+                         "use another --db, or --replace to start it afresh.")
 
 
 @click.command()

@@ -17,18 +17,21 @@ from empathica.store import Store
 @db_option
 @click.option("--kind", default=None, help="Table the files hold (e.g. events, feedback, turns, or an alias); detected from the columns when left out.")
 @click.option("--mapping", "mapping", default=None, type=click.Path(dir_okay=False), help="TOML file mapping your column names and value codes onto the schema (see docs/listen.md).")
-def listen(paths: tuple[str, ...], db: str, kind: str | None, mapping: str | None) -> None:
+@click.option("--force", is_flag=True, help="Read files again even when the same content was already ingested with the same mapping "
+              "(e.g. after loading missing customers); rows already stored are not stored twice.")
+def listen(paths: tuple[str, ...], db: str, kind: str | None, mapping: str | None, force: bool) -> None:
     """Read CSV, JSON Lines, Parquet and XES files into DB, quarantining rows that fail validation.
 
     Prints a line per file (rows read / stored / already stored / quarantined) and a total; exits
-    non-zero only when nothing at all could be read.
+    non-zero only when nothing at all could be read. A file already ingested with the same content
+    and mapping is skipped (its earlier counts are shown) unless --force is given.
     """
     from empathica.listen import ingest_files, load_mapping
 
     parsed = load_mapping(mapping) if mapping else None  # a bad mapping fails before the store is opened
     console = Console(stderr=True)
     with Store.open(db, settings=Settings.load(db_path=db)) as store:
-        results = ingest_files(store, list(paths), kind=kind, mapping=parsed, console=console)
+        results = ingest_files(store, list(paths), kind=kind, mapping=parsed, console=console, force=force)
     totals = [0, 0, 0, 0]
     for r in results:
         name = Path(r.source_file).name

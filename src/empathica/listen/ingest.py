@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from collections.abc import Sequence
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,9 +16,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from empathica.errors import EmpathicaError, InputError, NothingReadError, StoreError
+from empathica.errors import EmpathicaError, InputError, MappingError, NothingReadError, StoreError
 from empathica.listen.kinds import detect_kind, resolve_columns
-from empathica.listen.mapping import Mapping, load_mapping
+from empathica.listen.mapping import Mapping, TableMapping, load_mapping
 from empathica.listen.readers import ParquetSlice, SourceFile, inspect_file, iter_batches, parquet_slices
 from empathica.listen.redaction import redact_array
 from empathica.listen.validation import BATCH, FAILED, SEEN, BatchPlan, ident, source_kind
@@ -29,6 +30,8 @@ __all__ = ["IngestResult", "ingest_files"]
 #: Parquet is read by DuckDB in slices of this many times the ``batch_rows`` setting: its rows come
 #: typed and compact, so a bigger batch costs little memory and saves per-batch statements.
 PARQUET_BATCH_FACTOR = 5
+#: A malformed CSV row's quarantine ``value`` holds its source line cut to this many characters.
+MALFORMED_VALUE_CHARS = 500
 
 
 @dataclass
@@ -62,6 +65,7 @@ def ingest_files(
     kinds: Sequence[str | None] | None = None,
     mapping: str | Path | Mapping | None = None,
     console: Console | None = None,
+    force: bool = False,
 ) -> list[IngestResult]:
     """Ingest ``paths`` into the store and return one :class:`IngestResult` per file, in the order given.
 
@@ -70,6 +74,11 @@ def ingest_files(
     customers, touchpoints before events ...), so references between files of one call resolve. A
     file that cannot be read gets a result with ``error`` set; when no file yields a single row,
     NothingReadError (or the one file's own error) is raised.
+
+    A file already ingested into the same table with the same content and the same mapping is
+    skipped (``skipped_identical``, with the earlier reading's counts); ``force=True`` reads it again
+    (rows already stored are still not stored twice). Reading a file again replaces its earlier
+    quarantine rows for that table.
     """
     if store.settings.backend != "duckdb":
         raise StoreError(f"listen reads files with DuckDB; the store {store.location} uses {store.settings.backend}. "
@@ -83,6 +92,8 @@ def ingest_files(
     mapping = mapping or Mapping()
     duck = store.con.con
     _register_functions(duck)
+    # Stores made before the column existed gain it here (NULL: read without a mapping).
+    duck.execute(f"ALTER TABLE {INGESTIONS} ADD COLUMN IF NOT EXISTS mapping_sha256 VARCHAR")
     results: list[IngestResult | None] = [None] * len(paths)
     errors: list[EmpathicaError] = []
     planned: list[_Planned] = []
@@ -112,7 +123,7 @@ def ingest_files(
     with progress if show else nullcontext(), _restore_memory_limit(duck, previous_limit):
         for p in planned:
             try:
-                result = _ingest_one(store, p, mapping, progress)
+                result = _ingest_one(store, p, mapping, progress, force=force)
             except EmpathicaError as exc:
                 errors.append(exc)
                 result = IngestResult(str(p.path), p.table, error=str(exc))
@@ -157,21 +168,40 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _ingest_one(store: Store, p: _Planned, mapping: Mapping, progress: Progress) -> IngestResult:
+def mapping_sha256(tm: TableMapping) -> str | None:
+    """Digest of what a table's mapping says (columns, values, constants, formats); None when it says nothing."""
+    if tm == TableMapping():
+        return None
+    return hashlib.sha256(json.dumps(asdict(tm), sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def _ingest_one(store: Store, p: _Planned, mapping: Mapping, progress: Progress, *, force: bool = False) -> IngestResult:
     duck = store.con.con
     t = schema_table(p.table)
     sha = file_sha256(p.path)
     result = IngestResult(str(p.path), t.name)
+    tm = mapping.for_table(t.name)
+    mapping_digest = mapping_sha256(tm)
+    # The same content read into the same table with the same mapping gives the same rows: skip it.
+    # A changed mapping (e.g. a fixed column name) reads the file again.
     previous = duck.execute(
-        f"SELECT rows_read FROM {INGESTIONS} WHERE sha256 = ? AND table_name = ? ORDER BY ingested_at DESC LIMIT 1",
-        [sha, t.name],
+        f"SELECT rows_read, rows_stored, rows_already_stored, rows_quarantined FROM {INGESTIONS} "
+        "WHERE sha256 = ? AND table_name = ? AND mapping_sha256 IS NOT DISTINCT FROM ? ORDER BY ingested_at DESC LIMIT 1",
+        [sha, t.name, mapping_digest],
     ).fetchall()
-    if previous:
+    if previous and not force:
+        read, stored, already, quarantined = (int(v) for v in previous[0])
         result.skipped_identical = True
-        result.rows_read = result.rows_already_stored = int(previous[0][0])
+        result.rows_read = read
+        result.rows_already_stored = stored + already  # in the store since the earlier reading
+        result.rows_quarantined = quarantined  # still in the quarantine from the earlier reading
+        result.notes.append(
+            f"{p.path} → {t.name}: identical file already ingested (stored {stored:,}, quarantined {quarantined:,}); "
+            "use --force to read it again, e.g. after loading missing customers."
+        )
         return result
 
-    tm = mapping.for_table(t.name)
+    _check_mapping(p, tm, t.name, mapping.source, result)
     colmap = resolve_columns(t, p.source.columns, tm)
     references = []
     for col in t.columns:
@@ -238,10 +268,15 @@ def _ingest_one(store: Store, p: _Planned, mapping: Mapping, progress: Progress)
             _quarantine_rejects(duck, p, t.name, rejects, stamp)
             result.rows_read += len(rejects)
             result.rows_quarantined += len(rejects)
+        # This reading's quarantine rows replace those of earlier readings of the file into the table.
+        duck.execute(f"DELETE FROM {QUARANTINE} WHERE source_file = ? AND table_name = ? "
+                     "AND ingested_at <> CAST(? AS TIMESTAMPTZ)", [str(p.path), t.name, stamp.isoformat()])
         duck.execute(
-            f"INSERT INTO {INGESTIONS} VALUES (?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TIMESTAMPTZ))",
+            f"INSERT INTO {INGESTIONS} (ingestion_id, source_file, sha256, table_name, rows_read, rows_stored, "
+            "rows_already_stored, rows_quarantined, ingested_at, mapping_sha256) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TIMESTAMPTZ), ?)",
             [uuid.uuid4().hex, str(p.path), sha, t.name, result.rows_read, result.rows_stored,
-             result.rows_already_stored, result.rows_quarantined, stamp.isoformat()],
+             result.rows_already_stored, result.rows_quarantined, stamp.isoformat(), mapping_digest],
         )
         duck.execute("COMMIT")
     except BaseException as exc:
@@ -258,6 +293,25 @@ def _ingest_one(store: Store, p: _Planned, mapping: Mapping, progress: Progress)
         reader.close()
         progress.remove_task(task)
     return result
+
+
+def _check_mapping(p: _Planned, tm: TableMapping, table: str, source: str, result: IngestResult) -> None:
+    """MappingError when two of the file's columns are mapped onto one column; a note for each mapped
+    column the file lacks (a typo in the mapping, or the column of another export)."""
+    targets: dict[str, str] = {}
+    for src, target in tm.columns.items():
+        if src not in p.source.columns:
+            continue
+        if target in targets:
+            raise MappingError(f"{p.path}: mapping file {source} maps both columns {targets[target]!r} and {src!r} "
+                               f"onto {table}.{target}; map only one of them (remove the other's entry).")
+        targets[target] = src
+    missing = [src for src in tm.columns if src not in p.source.columns]
+    if missing:
+        result.notes.append(
+            f"{p.path}: the mapping names column(s) {', '.join(repr(c) for c in missing)} that the file lacks "
+            f"(its columns are {', '.join(p.source.columns)}); those entries were not used."
+        )
 
 
 def _undo(duck, table: str, start_rowid: int, source_file: str, stamp: datetime) -> None:
@@ -299,8 +353,11 @@ def _quarantine_rejects(duck, p: _Planned, table: str, rejects: list[tuple[int, 
         "WHERE q.source_file = ? AND q.ingested_at = CAST(? AS TIMESTAMPTZ)",
         [str(p.path), stamp.isoformat()],
     )
+    # value: the source line as text (cut to MALFORMED_VALUE_CHARS); raw: the whole line and DuckDB's error kind, as JSON.
     duck.executemany(
         f"INSERT INTO {QUARANTINE} VALUES (?, ?, ?, NULL, 'malformed CSV row', ?, ?, CAST(? AS TIMESTAMPTZ))",
-        [[str(p.path), r, table, kind, raw, stamp.isoformat()] for r, raw, kind in rejects],
+        [[str(p.path), r, table, (raw or "")[:MALFORMED_VALUE_CHARS],
+          json.dumps({"_raw_line": raw, "_error": kind}, ensure_ascii=False), stamp.isoformat()]
+         for r, raw, kind in rejects],
     )
     duck.execute("DROP TABLE _listen_shifts")

@@ -19,6 +19,7 @@ import csv
 import gzip
 import io
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -49,7 +50,7 @@ class SourceFile:
     path: Path
     format: str  # csv, jsonl, parquet, xes
     columns: list[str]
-    encoding: str | None = None  # utf-8, gb18030, latin-1 (text formats)
+    encoding: str | None = None  # utf-8, gb18030, cp1252, latin-1 (text formats)
     delimiter: str | None = None  # CSV only
     estimated_rows: int | None = None
     compressed: bool = False
@@ -80,24 +81,95 @@ def _open_binary(path: Path, compressed: bool):
     return gzip.open(path, "rb") if compressed else open(path, "rb")
 
 
+#: Bytes 0x80–0x9F that Windows-1252 maps to characters (€ „ “ ” – …); 0x81 0x8D 0x8F 0x90 0x9D it leaves undefined.
+_CP1252_C1 = frozenset(range(0x80, 0xA0)) - {0x81, 0x8D, 0x8F, 0x90, 0x9D}
+_NOT_C1 = bytes(b for b in range(256) if not 0x80 <= b <= 0x9F)
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+_EVIDENCE_BYTES = 256 << 10  # lines holding non-ASCII bytes kept to judge GB18030 against Latin-1
+_EVIDENCE_LINE = 4096  # at most this much of one such line
+
+
 def detect_encoding(path: Path, *, compressed: bool = False) -> str:
-    """``utf-8`` when the whole file decodes strictly as UTF-8, ``gb18030`` when it decodes as plausible
-    Chinese text, else ``latin-1`` (which decodes any byte)."""
+    """``utf-8`` when the whole file decodes strictly as UTF-8; otherwise judged on the lines that hold
+    non-ASCII bytes, wherever in the file they are: ``gb18030`` when they decode as plausible Chinese
+    text, ``cp1252`` when bytes 0x80–0x9F occur and all are Windows-1252 characters (€ „ “ …), else
+    ``latin-1`` (which decodes any byte).
+
+    The file is streamed in chunks (bounded memory): the strict UTF-8 check runs over all of it, and
+    up to 256 KiB of the lines holding non-ASCII bytes are kept as evidence. A file that is plain
+    ASCII for its first megabytes and Chinese further down is therefore still recognised. Once the
+    file is known not to be UTF-8 and the evidence is full, reading stops.
+    """
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
-    sample = b""
+    is_utf8 = True
+    evidence: list[bytes] = []
+    kept = 0
+    c1: set[int] = set()
+    carry = b""  # the last, unfinished line of the previous chunk
     try:
         with _open_binary(path, compressed) as fh:
-            while chunk := fh.read(_SAMPLE_BYTES * 8):
-                if not sample:
-                    sample = chunk[:_SAMPLE_BYTES]
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
+            while True:
+                chunk = fh.read(_SAMPLE_BYTES * 8)
+                if is_utf8:
+                    try:
+                        decoder.decode(chunk, final=not chunk)
+                    except UnicodeDecodeError:
+                        is_utf8 = False
+                ascii_chunk = chunk.isascii()  # fast; most chunks of most exports
+                if not ascii_chunk:
+                    c1.update(chunk.translate(None, _NOT_C1))
+                if kept < _EVIDENCE_BYTES and not (ascii_chunk and carry.isascii()):
+                    data = carry + chunk
+                    cut = len(data) if not chunk else data.rfind(b"\n") + 1
+                    if cut == 0 and len(data) < _SAMPLE_BYTES * 16:
+                        carry = data  # no line end yet: wait for it (bounded)
+                        continue
+                    cut = cut or len(data)
+                    kept += _collect_non_ascii_lines(data[:cut], evidence, _EVIDENCE_BYTES - kept)
+                    carry = data[cut:]
+                elif kept < _EVIDENCE_BYTES:
+                    end = chunk.rfind(b"\n")
+                    carry = chunk[end + 1:] if end >= 0 else (carry + chunk)[-_SAMPLE_BYTES * 16:]
+                if not chunk or (not is_utf8 and kept >= _EVIDENCE_BYTES):
+                    break
     except (OSError, EOFError) as exc:
         raise InputError(f"{path}: cannot be read ({exc}).") from None
-    return "gb18030" if _plausible_chinese(sample) else "latin-1"
+    if is_utf8:
+        return "utf-8"
+    sample = b"\n".join(evidence)
+    if _plausible_chinese(sample):
+        return "gb18030"
+    if c1 and c1 <= _CP1252_C1:
+        return "cp1252"
+    return "latin-1"
+
+
+def _collect_non_ascii_lines(data: bytes, out: list[bytes], budget: int) -> int:
+    """Append to ``out`` the lines of ``data`` that hold a non-ASCII byte (each cut to 4 KiB, around
+    its first such byte), up to ``budget`` bytes; return how many bytes were kept."""
+    kept, pos = 0, 0
+    while kept < budget and (at := _first_non_ascii(data, pos)) >= 0:
+        start = data.rfind(b"\n", 0, at) + 1
+        end = data.find(b"\n", at)
+        end = len(data) if end < 0 else end
+        start = max(start, at - _EVIDENCE_LINE // 2)
+        line = data[start:min(end, start + _EVIDENCE_LINE)]
+        out.append(line)
+        kept += len(line) + 1
+        pos = end + 1
+    return kept
+
+
+def _first_non_ascii(data: bytes, pos: int) -> int:
+    """Position of the first byte >= 0x80 at or after ``pos``, or -1 (``isascii`` on 64 KiB blocks first:
+    much faster than a regular expression over long ASCII stretches)."""
+    block = 1 << 16
+    while pos < len(data):
+        end = min(pos + block, len(data))
+        if not data[pos:end].isascii():
+            return _NON_ASCII.search(data, pos, end).start()
+        pos = end
+    return -1
 
 
 def _plausible_chinese(sample: bytes) -> bool:
@@ -143,7 +215,8 @@ def sniff_delimiter(text: str) -> str:
 
 
 def _transcode_to_utf8(path: Path, encoding: str, compressed: bool) -> Path:
-    """Copy a file into a temporary UTF-8 file, chunk by chunk (for encodings DuckDB cannot read)."""
+    """Copy a file into a temporary UTF-8 file, chunk by chunk (every text file that is not UTF-8 is read
+    from such a copy; a byte ``encoding`` leaves undefined becomes U+FFFD)."""
     fd, tmp = tempfile.mkstemp(prefix="empathica-", suffix=".csv")
     decoder = codecs.getincrementaldecoder(encoding)("replace")
     with _open_binary(path, compressed) as src, os.fdopen(fd, "wb") as dst:
@@ -185,19 +258,38 @@ def inspect_file(path: str | Path, *, duck=None) -> SourceFile:
     lines = text.count("\n") or 1
     estimate = int(size / max(len(raw), 1) * lines) if not compressed else None
     source = SourceFile(path, fmt, [], encoding=encoding, compressed=compressed, estimated_rows=estimate)
+    if encoding != "utf-8":
+        # DuckDB's own Latin-1 reader refuses bytes 0x80–0x9F (Windows-1252's € „ “), and it has no
+        # GB18030 reader: every file that is not UTF-8 is transcoded into a temporary UTF-8 copy.
+        source._cleanup.append(_transcode_to_utf8(path, encoding, compressed))
     if fmt == "jsonl":
         if duck is None:
             import duckdb
 
             duck = duckdb.connect()
-        source.columns = _jsonl_keys(source, duck)
+        try:
+            source.columns = _jsonl_keys(source, duck)
+        except BaseException:
+            source.close()
+            raise
         return source
     source.delimiter = "\t" if path.suffix.lower() in (".tsv", ".tab") else sniff_delimiter(text)
     header = next(csv.reader(io.StringIO(text.splitlines()[0]), delimiter=source.delimiter))
     source.columns = [h.strip() for h in header]
-    if encoding == "gb18030":  # DuckDB reads UTF-8 and Latin-1 natively; other encodings are transcoded
-        source._cleanup.append(_transcode_to_utf8(path, encoding, compressed))
+    _check_unique_header(source)
     return source
+
+
+def _check_unique_header(source: SourceFile) -> None:
+    """Refuse a header that names a column twice (DuckDB compares column names ignoring case)."""
+    seen: dict[str, str] = {}
+    for name in source.columns:
+        first = seen.get(name.lower())
+        seen.setdefault(name.lower(), name)
+        if first is not None:
+            source.close()
+            twice = f"column {name!r} twice" if first == name else f"columns {first!r} and {name!r} (the same name but for case)"
+            raise InputError(f"{source.path}: the header names {twice}; rename one.")
 
 
 def _sql_str(text: str) -> str:
@@ -207,7 +299,7 @@ def _sql_str(text: str) -> str:
 def _readable_path(source: SourceFile) -> tuple[str, str]:
     if source._cleanup:
         return str(source._cleanup[0]), "utf-8"
-    return str(source.path), "latin-1" if source.encoding == "latin-1" else "utf-8"
+    return str(source.path), "utf-8"
 
 
 def _with_line(batch: pa.RecordBatch | pa.Table, start: int) -> pa.Table:

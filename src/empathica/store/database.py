@@ -54,6 +54,7 @@ _BOOKKEEPING = {
         "rows_already_stored": "int64",
         "rows_quarantined": "int64",
         "ingested_at": "timestamp('UTC')",
+        "mapping_sha256": "string",  # digest of the mapping the file was read with; NULL: no mapping
     }),
     RESULTS: ibis.schema({
         "name": "string",
