@@ -88,3 +88,37 @@ def test_cli_churn_fit(tmp_path, telco):
     scores = pd.read_csv(out / "scores.csv")
     assert len(scores) == 800 and scores["p_churn"].is_monotonic_decreasing
     assert (out / "reliability.png").exists()
+
+
+# -- review follow-ups: rows without a target, counts over the whole file, empty inputs ---------------
+def test_cli_scores_rows_without_a_target_and_learns_only_from_the_others(tmp_path, telco):
+    from empathica.cli import main
+
+    frame = telco.sample(800, random_state=0).reset_index(drop=True)
+    frame.loc[::10, "Churn"] = ""  # 80 current customers: no outcome yet
+    path = tmp_path / "telco.csv"
+    frame.to_csv(path, index=False)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["churn", "fit", str(path), "--target", "Churn", "--id", "customerID", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    scores = pd.read_csv(out / "scores.csv")
+    assert len(scores) == 800 and set(scores["customerID"]) == set(frame["customerID"])
+    current = set(frame.loc[frame["Churn"] == "", "customerID"])
+    assert set(scores.loc[scores["actual"].isna(), "customerID"]) == current
+    assert scores["p_churn"].between(0, 1).all()
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["labelled_rows"] == 720 and metrics["unlabelled_rows_scored"] == 80
+    assert "80 rows without a 'Churn' value are scored" in result.output
+
+
+def test_rare_class_is_counted_over_the_whole_file_and_no_input_columns_are_named(telco):
+    frame = telco.sample(400, random_state=0).reset_index(drop=True).assign(Churn="No")
+    frame.loc[:11, "Churn"] = "Yes"  # 12 churners: 9 would be left to train on after a 25% hold-out
+    with pytest.raises(NotEnoughDataError, match=r"only 12 of the 400 labelled rows of t\.csv belong to the rarer class \(Churn = Yes\)"):
+        fit_churn_table(frame, target="Churn", id_column="customerID", source="t.csv")
+    bare = frame[["customerID", "Churn"]]
+    with pytest.raises(NotEnoughDataError, match="no input column to learn churn from besides 'Churn' and the id column 'customerID'") as exc:
+        fit_churn_table(bare, target="Churn", id_column="customerID", source="t.csv")
+    assert "{}" not in str(exc.value)
+    with pytest.raises(NotEnoughDataError, match="customerID: .* looks like an identifier"):
+        fit_churn_table(bare, target="Churn", source="t.csv")

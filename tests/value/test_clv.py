@@ -200,3 +200,48 @@ def test_large_populations_are_fitted_on_a_seeded_subsample():
     a = BetaGeoModel(max_fit_customers=300, random_state=1).fit(summary["frequency"], summary["recency"], summary["T"])
     b = BetaGeoModel(max_fit_customers=300, random_state=1).fit(summary["frequency"], summary["recency"], summary["T"])
     assert a.n_fit_customers_ == 300 and a.n_customers_ == 600 and a.params_ == b.params_
+
+
+# -- review follow-ups: fits whose maximum lies at infinity are refused, never printed -----------------
+def _regular_buyers(seed: int = 1) -> pd.DataFrame:
+    """Sixty customers buying at uniform random days over one year, nobody dropping out: the BG/NBD
+    likelihood is highest at r, alpha → ∞ (no rate heterogeneity) — the audit's tx.csv."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for c in range(60):
+        days = np.sort(rng.integers(0, 365, rng.integers(1, 8)))
+        rows += [(f"{c:05d}", f"T{c}_{i}", pd.Timestamp("2024-01-01") + pd.Timedelta(days=int(d)), round(float(rng.gamma(2, 20)), 2))
+                 for i, d in enumerate(days)]
+    return pd.DataFrame(rows, columns=["cust", "tx", "date", "amount"])
+
+
+def test_a_fit_that_runs_to_a_bound_is_refused_with_what_the_data_lacks():
+    frame = _regular_buyers()
+    with pytest.raises(NotEnoughDataError, match=r"cannot be fitted by BG/NBD: .*ran to (its|their) bound.*too regular"):
+        fit_clv(ibis.memtable(frame), customer="cust", timestamp="date", amount="amount")
+    summary, _ = rfm_summary(ibis.memtable(frame), customer="cust", timestamp="date", amount="amount")
+    # identical mean spend for everyone: Gamma-Gamma's q, gamma → ∞
+    with pytest.raises(NotEnoughDataError, match=r"cannot be fitted by Gamma-Gamma: .*(q|gamma)"):
+        GammaGammaModel().fit(summary["frequency"], np.where(summary["frequency"] > 0, 40.0, np.nan))
+
+
+def test_the_polish_stays_inside_the_search_bounds():
+    from empathica.understand.clv import _LOG_BOUNDS, _fit_log_params
+
+    # a likelihood that keeps falling towards +infinity in the first parameter
+    params, _ = _fit_log_params(lambda v: -float(v[0]) + float(v[1]) ** 2, [np.zeros(2)], random_state=0, n_starts=1)
+    assert np.log(params[0]) <= _LOG_BOUNDS[1] + 1e-9
+
+
+def test_cli_clv_fit_prints_an_error_not_a_nonsense_figure(tmp_path):
+    from empathica.cli import main
+
+    path = tmp_path / "tx.csv"
+    frame = _regular_buyers()
+    frame["date"] = frame["date"].dt.date.astype(str)
+    frame.to_csv(path, index=False)
+    result = CliRunner().invoke(main, ["clv", "fit", str(path), "--customer", "cust", "--date", "date", "--value", "amount",
+                                       "--out", str(tmp_path / "o")])
+    assert result.exit_code != 0
+    assert "cannot be fitted by BG/NBD" in result.output
+    assert "Total CLV" not in result.output and "nan" not in result.output.lower() and "Traceback" not in result.output

@@ -116,7 +116,7 @@ def test_cli_drivers(tmp_path):
     path = tmp_path / "survey.csv"
     frame.to_csv(path, index=False)
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["drivers", str(path), "--outcome", "nps", "--bootstrap", "30", "--out", str(out)])
+    result = CliRunner().invoke(main, ["drivers", str(path), "--outcome", "nps", "--bootstrap", "50", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "1. delivery" in result.output
     table = pd.read_csv(out / "drivers.csv")
@@ -141,3 +141,66 @@ def test_pairwise_option_refuses_inconsistent_sparse_drivers():
     assert 0 < mean_filled.r2_ < 1
     with pytest.raises(AnalysisError, match="inconsistent"):
         DriverAnalysis(n_bootstrap=0, missing="pairwise").fit(X, y)
+
+
+# -- review follow-ups: the CLI's default driver set ---------------------------------------------------
+def _survey(n: int = 400, seed: int = 2) -> pd.DataFrame:
+    """The audit's drv.csv: delivery and packaging correlate, wait and price matter too."""
+    rng = np.random.default_rng(seed)
+    z = rng.normal(size=n)
+    frame = pd.DataFrame({"customer_id": np.arange(1000, 1000 + n), "delivery": z + 0.3 * rng.normal(size=n),
+                          "packaging": z + 0.3 * rng.normal(size=n), "price": rng.normal(size=n),
+                          "wait": rng.normal(size=n), "const": 5.0})
+    frame["nps"] = 2 * frame["delivery"] + 0.5 * frame["price"] - 0.8 * frame["wait"] + rng.normal(size=n)
+    return frame
+
+
+def _drivers_cli(tmp_path, frame: pd.DataFrame, *args: str):
+    from empathica.cli import main
+
+    path = tmp_path / "survey.csv"
+    frame.to_csv(path, index=False)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["drivers", str(path), "--outcome", "nps", "--bootstrap", "50", *args, "--out", str(out)])
+    return result, out
+
+
+def test_cli_a_blank_cell_leaves_a_numeric_driver_numeric(tmp_path):
+    whole, _ = _drivers_cli(tmp_path, _survey())
+    frame = _survey().astype(object)
+    frame.loc[7, "wait"] = ""
+    result, out = _drivers_cli(tmp_path, frame)
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "drivers.csv")
+    assert "wait" in set(table["driver"])
+    assert table.set_index("driver").loc["wait", "rows"] == 399  # the blank is a missing value
+    r2 = json.loads((out / "summary.json").read_text())["r2"]
+    assert r2 == pytest.approx(0.849, abs=0.01)
+
+
+def test_cli_identifier_columns_are_not_drivers(tmp_path):
+    frame = _survey().assign(order_number=lambda f: np.arange(len(f)) * 7 + 3)
+    result, out = _drivers_cli(tmp_path, frame)
+    assert result.exit_code == 0, result.output
+    drivers = set(pd.read_csv(out / "drivers.csv")["driver"])
+    assert drivers == {"delivery", "packaging", "price", "wait"}
+    assert "not used: customer_id — an identifier" in result.output
+    assert "not used: order_number — an identifier" in result.output
+
+
+def test_cli_a_named_text_driver_and_too_few_resamples_get_clear_messages(tmp_path):
+    frame = _survey().assign(segment=lambda f: np.where(f.index % 2, "a", "b"))
+    result, _ = _drivers_cli(tmp_path, frame, "--drivers", "delivery,segment")
+    assert result.exit_code != 0 and "driver 'segment'" in result.output and "not numeric" in result.output
+    assert "only 0 rows" not in result.output and "Traceback" not in result.output
+    result, _ = _drivers_cli(tmp_path, frame)  # by default it is left out, with the reason
+    assert result.exit_code == 0 and "not used: segment — not numeric" in result.output
+    from empathica.cli import main
+
+    path = tmp_path / "survey.csv"
+    few = CliRunner().invoke(main, ["drivers", str(path), "--outcome", "nps", "--bootstrap", "10", "--out", str(tmp_path / "o")])
+    assert few.exit_code == 2 and "at least 50" in few.output
+    none = CliRunner().invoke(main, ["drivers", str(path), "--outcome", "nps", "--bootstrap", "0", "--out", str(tmp_path / "o")])
+    assert none.exit_code == 0, none.output
+    assert "nan" not in none.output.lower() and "no intervals" in none.output
+    assert json.loads((tmp_path / "o" / "summary.json").read_text())["r2_interval"] is None

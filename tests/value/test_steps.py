@@ -110,3 +110,57 @@ def test_demo_world_delivery_ranks_first_and_purchase_process_is_recovered(tmp_p
         assert params["r"] == pytest.approx(true["r"], rel=0.5)
         if store.has_result("drivers_teams"):
             assert store.read_result("drivers_teams")["team_id"].iloc[0] == TRUTHS.low_engagement_team
+
+
+# -- review follow-ups on a small demo world with the text step run first ------------------------------
+@pytest.fixture(scope="module")
+def demo_ran(tmp_path_factory):
+    demo = pytest.importorskip("empathica.demo")
+    from empathica.listen import ingest_files
+    from empathica.settings import Settings
+    from empathica.store import Store
+
+    folder = tmp_path_factory.mktemp("demo_value")
+    world = demo.generate_world(folder / "world", customers=300, seed=7)
+    settings = Settings.load(config_file=folder / "none.toml", progress=False)
+    with Store.open(folder / "demo.duckdb", settings=settings) as store:
+        ingest_files(store, [p for p, _ in world.files], kinds=[k for _, k in world.files])
+        sections = {s.key: s for s in run_flywheel(store, only=["text", "drivers", "value"])}
+        yield store, sections
+
+
+def test_pain_points_reach_the_drivers_step_linked_to_their_customers(demo_ran):
+    from empathica.demo.truths import TRUTHS
+
+    store, sections = demo_ran
+    assert not sections["drivers"].skipped, sections["drivers"].skipped
+    customers = store.read_result("drivers_customer")
+    pains = [c for c in customers.columns if c.startswith("pain_")]
+    assert f"pain_{TRUTHS.top_pain_points[0]}" in pains and len(pains) == 5
+    assert (customers[pains] >= 0).all().all() and customers[pains].notna().all().all()
+    assert (customers[pains].sum(axis=1) > 0).mean() > 0.1  # many customers complained about something
+    importance = store.read_result("drivers_importance")
+    assert set(pains) <= set(importance["driver"])
+    assert importance.set_index("driver").loc[pains, "source"].str.startswith("text:").all()
+    # the planted NPS driver still leads: NPS comments, which explain the score itself, are not drivers
+    assert importance["driver"].iloc[0] == f"csat_{TRUTHS.nps_driver_touchpoint}"
+
+
+def test_customers_already_lost_have_no_live_value_and_are_certain_churners(demo_ran):
+    store, sections = demo_ran
+    assert not sections["value"].skipped, sections["value"].skipped
+    churned = set(store.table("customers").filter(lambda c: c.churned_at.notnull()).customer_id.to_pandas())
+    clv = store.read_result("value_clv")
+    lost = clv["customer_id"].isin(churned)
+    assert lost.sum() > 10  # the demo world has churners who bought before they left
+    assert (clv.loc[lost, "status"] == "already lost").all() and (clv.loc[~lost, "status"] == "active").all()
+    assert (clv.loc[lost, ["clv", "p_alive", "expected_purchases"]] == 0).all().all()
+    assert (clv.loc[~lost, "clv"] > 0).all()
+    segments = store.read_result("value_clv_segments")
+    assert segments["clv_total"].sum() == pytest.approx(clv["clv"].sum())
+    assert segments["already_lost"].sum() == lost.sum() and segments["customers"].sum() == (~lost).sum()
+    risk = store.read_result("value_revenue_at_risk").set_index("customer_id")
+    assert (risk.loc[list(set(clv.loc[lost, "customer_id"])), "p_churn"] == 1.0).all()
+    assert (risk.loc[list(set(clv.loc[lost, "customer_id"])), "revenue_at_risk"] == 0.0).all()
+    assert risk["p_churn"].notna().all()
+    assert any("already lost" in line for line in sections["value"].summary)

@@ -8,6 +8,7 @@ without a header row gets the column names col1, col2, …
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import click
@@ -147,11 +148,14 @@ def clv_fit(transactions, customer, date_col, value_col, id_col, holdout_start, 
     })
     if id_col:
         data["transaction_id"] = frame[id_col].astype(str)
-    result = fit_clv(
-        ibis.memtable(data), transaction_id="transaction_id" if id_col else None, holdout_start=holdout_start,
-        time_unit_days=7.0 if time_unit == "weeks" else 1.0, horizon=horizon, annual_discount_rate=discount,
-        zero_amount_is_purchase=zero_is_purchase,
-    )
+    try:
+        result = fit_clv(
+            ibis.memtable(data), transaction_id="transaction_id" if id_col else None, holdout_start=holdout_start,
+            time_unit_days=7.0 if time_unit == "weeks" else 1.0, horizon=horizon, annual_discount_rate=discount,
+            zero_amount_is_purchase=zero_is_purchase,
+        )
+    except AnalysisError as exc:  # name the file the figures would have come from
+        raise type(exc)(f"{transactions}: {exc}") from None
     folder = _out_dir(out)
     params = dict(result.params)
     if result.holdout_totals is not None:
@@ -172,12 +176,42 @@ def clv_fit(transactions, customer, date_col, value_col, id_col, holdout_start, 
 
 
 # -- drivers ---------------------------------------------------------------------------------------
+#: Fewest bootstrap resamples that give a 95% interval worth printing.
+MIN_BOOTSTRAP = 50
+
+
+def _as_numbers(series: pd.Series) -> tuple[pd.Series | None, str]:
+    """The column as numbers, a blank cell being a missing value; None and why when it is text."""
+    if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+        return series.astype(float), ""
+    text = series.astype("string").str.strip()
+    blank = text.isna() | text.eq("")
+    converted = pd.to_numeric(text.mask(blank), errors="coerce")
+    bad = converted.isna() & ~blank
+    if blank.all():
+        return None, "every cell is blank"
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0]) + 1
+        return None, f"{int(bad.sum())} values are not numbers, e.g. {text[bad].iloc[0]!r} in data row {row}"
+    return converted.astype(float), ""
+
+
+def _looks_like_identifier(name: str, values: pd.Series) -> bool:
+    """A column that identifies rows (customer_id, id, CustomerID, or all-different whole numbers)."""
+    lowered = str(name).strip().lower()
+    if lowered in {"id", "key", "index", "row"} or re.search(r"[_\s.\-]id$", lowered) or re.search(r"[a-z0-9](ID|Id)$", str(name).strip()):
+        return True
+    present = values.dropna()
+    return len(present) >= 20 and bool((present == present.round()).all()) and present.nunique() == len(present)
+
+
 @click.command()
 @click.argument("table")
 @click.option("--outcome", required=True, help="Column with the outcome (NPS, CSAT, churn 0/1, spend).")
 @click.option("--drivers", "driver_list", default=None, help="Comma-separated driver columns (default: every other numeric column).")
 @click.option("--method", type=click.Choice(["relative_weights", "shapley"]), default="relative_weights", show_default=True)
-@click.option("--bootstrap", default=200, show_default=True, type=click.IntRange(min=0), help="Bootstrap resamples for the intervals.")
+@click.option("--bootstrap", default=200, show_default=True, type=click.IntRange(min=0),
+              help=f"Bootstrap resamples for the intervals: 0 (no intervals) or at least {MIN_BOOTSTRAP}.")
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--db", default=None, help=_DB_HELP)
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder for drivers.csv, matrix.csv and the pictures.")
@@ -186,13 +220,34 @@ def drivers(table, outcome, driver_list, method, bootstrap, seed, db, out) -> No
     matrix (importance against performance) that says where to act first."""
     from empathica.understand.drivers import DriverAnalysis, plot_driver_matrix, plot_importance
 
+    if 0 < bootstrap < MIN_BOOTSTRAP:
+        raise click.BadParameter(f"{bootstrap} resamples give no trustworthy 95% interval; use at least {MIN_BOOTSTRAP}, "
+                                 "or 0 for no intervals.", param_hint="--bootstrap")
     frame = read_table(table, db=db)
     _require(frame, [outcome], source=table, options=["--outcome"])
+    not_used: dict[str, str] = {}
     if driver_list:
         names = [d.strip() for d in driver_list.split(",") if d.strip()]
         _require(frame, names, source=table, options=["--drivers"] * len(names))
+        for name in names:
+            values, why = _as_numbers(frame[name])
+            if values is None:
+                raise InputError(f"driver {name!r} of {table} is not numeric: {why}. Drivers must be numbers "
+                                 "(recode a category as 0/1 columns), or leave it out of --drivers.")
+            frame[name] = values
     else:
-        names = [c for c in frame.columns if c != outcome and pd.api.types.is_numeric_dtype(frame[c])]
+        names = []
+        for col in frame.columns:
+            if col == outcome:
+                continue
+            values, why = _as_numbers(frame[col])
+            if values is None:
+                not_used[col] = f"not numeric ({why})"
+            elif _looks_like_identifier(col, values):
+                not_used[col] = "an identifier (name or all-different whole numbers), not a driver"
+            else:
+                frame[col] = values
+                names.append(col)
         if not names:
             raise AnalysisError(f"{table} has no numeric column besides {outcome!r} to use as a driver; name them with --drivers.")
     y = pd.to_numeric(frame[outcome], errors="coerce")
@@ -205,13 +260,17 @@ def drivers(table, outcome, driver_list, method, bootstrap, seed, db, out) -> No
     matrix.to_csv(folder / "matrix.csv", index=False)
     _save_figure(plot_importance(analysis), folder / "importance.png")
     _save_figure(plot_driver_matrix(matrix, outcome=outcome), folder / "matrix.png")
+    dropped = {**not_used, **analysis.dropped_}
     summary = {"outcome": outcome, "method": method, "rows": analysis.n_rows_, "r2": analysis.r2_,
-               "r2_interval": list(analysis.r2_interval_), "dropped": analysis.dropped_}
+               "r2_interval": list(analysis.r2_interval_) if bootstrap else None, "dropped": dropped}
     (folder / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
     click.echo(f"Drivers of {outcome} ({analysis.n_rows_:,} rows, R² = {analysis.r2_:.3f}, {method}):")
     for _, row in analysis.importance_.iterrows():
-        click.echo(f"  {int(row['rank']):>2}. {row['driver']:<28} {row['share']:6.1%}  [{row['share_low']:.1%} – {row['share_high']:.1%}]")
-    for name, why in analysis.dropped_.items():
+        interval = f"  [{row['share_low']:.1%} – {row['share_high']:.1%}]" if bootstrap else ""
+        click.echo(f"  {int(row['rank']):>2}. {row['driver']:<28} {row['share']:6.1%}{interval}")
+    if not bootstrap:
+        click.echo("  (no intervals: --bootstrap 0)")
+    for name, why in dropped.items():
         click.echo(f"  not used: {name} — {why}")
     first = matrix[matrix["quadrant"].str.startswith("act first")]
     if len(first):
@@ -254,7 +313,8 @@ def churn_fit(table, target, id_col, positive, calibration, test_size, seed, db,
     _save_figure(plot_reliability(ev), folder / "reliability.png")
     f = result.features
     metrics = {"roc_auc": ev.auc, "brier": ev.brier, "base_rate": ev.base_rate, "held_out_rows": ev.rows,
-               "rows": len(result.scores), "positive_label": f.positive_label, "numeric": f.numeric,
+               "rows": len(result.scores), "labelled_rows": int(result.scores["actual"].notna().sum()),
+               "unlabelled_rows_scored": int(result.scores["actual"].isna().sum()), "positive_label": f.positive_label, "numeric": f.numeric,
                "categorical": f.categorical, "blank_numbers_imputed": f.coerced_numeric, "dropped": f.dropped}
     (folder / "metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
     click.echo(f"Held-out ({ev.rows:,} rows): ROC AUC {ev.auc:.3f}, Brier {ev.brier:.3f} (base rate {ev.base_rate:.1%})")
@@ -262,7 +322,12 @@ def churn_fit(table, target, id_col, positive, calibration, test_size, seed, db,
         if n:
             click.echo(f"  {col}: {n} blank or unreadable numbers imputed with the median")
     for col, why in f.dropped.items():
-        click.echo(f"  not used: {col} — {why}")
+        if col != target:  # rows without a target are reported below: they are scored, not dropped
+            click.echo(f"  not used: {col} — {why}")
+    unlabelled = int(result.scores["actual"].isna().sum())
+    if unlabelled:
+        click.echo(f"  {unlabelled:,} rows without a {target!r} value are scored too (blank 'actual' in scores.csv): "
+                   "the current customers to act on")
     click.echo(f"Wrote {folder}/scores.csv ({len(scores):,} rows, highest risk first), metrics.json, reliability.png")
 
 

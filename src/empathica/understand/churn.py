@@ -50,8 +50,12 @@ def churn_features(
     positive: str | None = None,
     max_categories: int = 50,
     source: str = "the table",
+    keep_unlabelled: bool = False,
 ) -> tuple[pd.DataFrame, np.ndarray, FeatureInfo]:
     """Split a table into model inputs and a 0/1 target, choosing how each column is used.
+
+    Rows without a target value are left out; with ``keep_unlabelled`` they are kept in the inputs
+    (to be scored: they are the current customers) and their target is NaN (y is then float).
 
     Numeric columns stay numeric; text columns that are numbers with a few blanks (Telco's
     TotalCharges) become numeric with the blanks imputed; other text columns are categorical unless
@@ -61,19 +65,23 @@ def churn_features(
         raise AnalysisError(f"{source} has no column {target!r} (--target); its columns are {', '.join(map(str, frame.columns))}.")
     if id_column is not None and id_column not in frame.columns:
         raise AnalysisError(f"{source} has no column {id_column!r} (--id); its columns are {', '.join(map(str, frame.columns))}.")
-    labelled = frame[frame[target].notna() & (frame[target].astype(str).str.strip() != "")]
-    if len(labelled) < len(frame):
-        missing = len(frame) - len(labelled)
-        if len(labelled) == 0:
-            raise NotEnoughDataError(f"column {target!r} of {source} is empty in every row.")
-        frame = labelled
-        dropped_target = missing
-    else:
-        dropped_target = 0
-    y, positive_label = _binary_target(frame[target], target=target, positive=positive, source=source)
+    has_target = (frame[target].notna() & (frame[target].astype(str).str.strip() != "")).to_numpy()
+    labelled = frame[has_target]
+    missing = len(frame) - len(labelled)
+    if len(labelled) == 0:
+        raise NotEnoughDataError(f"column {target!r} of {source} is empty in every row.")
+    y, positive_label = _binary_target(labelled[target], target=target, positive=positive, source=source)
     info = FeatureInfo(positive_label=positive_label)
-    if dropped_target:
-        info.dropped[target] = f"{dropped_target} rows without a target value were left out"
+    if keep_unlabelled:
+        full = np.full(len(frame), np.nan)
+        full[has_target] = y
+        y = full
+        if missing:
+            info.dropped[target] = f"{missing} rows without a target value are scored but not learnt from (current customers)"
+    else:
+        frame = labelled
+        if missing:
+            info.dropped[target] = f"{missing} rows without a target value were left out"
     X = pd.DataFrame(index=frame.index)
     for col in frame.columns:
         if col in (target, id_column):
@@ -108,7 +116,14 @@ def churn_features(
                 X[col] = text.where(present, "(missing)").astype(object)
                 info.categorical.append(col)
     if X.shape[1] == 0:
-        raise NotEnoughDataError(f"{source} has no usable input column besides {target!r}: {info.dropped}.")
+        named = f"{target!r}" + (f" and the id column {id_column!r}" if id_column else "")
+        left_out = {k: v for k, v in info.dropped.items() if k != target}
+        why = ("the other columns cannot be used — " + "; ".join(f"{k}: {v}" for k, v in left_out.items())) if left_out else \
+            "it has no other column"
+        raise NotEnoughDataError(
+            f"{source} has no input column to learn churn from besides {named}: {why}. Add columns that describe "
+            "the customers (tenure, plan, charges, usage, contacts …)."
+        )
     return X, y, info
 
 
@@ -343,20 +358,34 @@ def fit_churn_table(
     source: str = "the table",
 ) -> ChurnFitResult:
     """Generic churn fit on any table: stratified held-out split for the figures, then (``refit``) a
-    refit on all rows for the scores (the held-out figures describe a model trained on fewer rows:
+    refit on all labelled rows for the scores. Every row is scored, also those without a target value
+    (``actual`` NaN: the current customers) (the held-out figures describe a model trained on fewer rows:
     conservative); without ``refit`` the scores come from the model fitted on the training split."""
     from sklearn.model_selection import train_test_split
 
-    X, y, info = churn_features(frame, target=target, id_column=id_column, positive=positive, source=source)
+    X_all, y_all, info = churn_features(frame, target=target, id_column=id_column, positive=positive, source=source,
+                                        keep_unlabelled=True)
+    has_target = ~np.isnan(y_all)
+    X, y = X_all[has_target], y_all[has_target].astype(int)
     if len(X) < MIN_ROWS / (1 - test_size):
         raise NotEnoughDataError(f"{source} has {len(X)} labelled rows; a held-out check needs at least {int(MIN_ROWS / (1 - test_size)) + 1}.")
+    # counted over the whole file, not the training split, so the figure matches what the user sees
+    minority = int(min(y.sum(), len(y) - y.sum()))
+    needed = int(np.ceil(MIN_MINORITY / (1 - test_size)))
+    if minority < needed:
+        rarer = info.positive_label if y.sum() <= len(y) - y.sum() else f"not {info.positive_label}"
+        raise NotEnoughDataError(
+            f"only {minority} of the {len(y):,} labelled rows of {source} belong to the rarer class ({target} = {rarer}); "
+            f"at least {needed} are needed ({MIN_MINORITY} to train a calibrated model after holding out {test_size:.0%})."
+        )
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=test_size, stratify=y, random_state=random_state)
     held_out = ChurnModel(calibration=calibration, random_state=random_state).fit(X_train, y_train)
     evaluation = evaluate_churn(y_test, held_out.predict_proba(X_test))
     model = ChurnModel(calibration=calibration, random_state=random_state).fit(X, y) if refit else held_out
-    ids = frame.loc[X.index, id_column].to_numpy() if id_column else X.index.to_numpy()
-    scores = pd.DataFrame({"id": ids, "p_churn": model.predict_proba(X), "actual": y})
-    scores["reasons"] = model.reasons(X).to_numpy()
+    # every row is scored; rows without a target (actual blank) are the current customers to act on
+    ids = frame.loc[X_all.index, id_column].to_numpy() if id_column else X_all.index.to_numpy()
+    scores = pd.DataFrame({"id": ids, "p_churn": model.predict_proba(X_all), "actual": pd.array(y_all, dtype="Float64").astype("Int64")})
+    scores["reasons"] = model.reasons(X_all).to_numpy()
     scores = scores.sort_values("p_churn", ascending=False, ignore_index=True)
     return ChurnFitResult(scores=scores, evaluation=evaluation, features=info, model=model)
 

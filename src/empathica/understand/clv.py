@@ -29,6 +29,20 @@ MIN_CUSTOMERS = 20
 #: Fewest repeat buyers a Gamma-Gamma fit is attempted on.
 MIN_REPEAT_BUYERS = 10
 _SECONDS_PER_DAY = 86_400
+#: Search bounds of the (scaled) log-parameters; a fit ending within _BOUND_MARGIN of them is refused.
+_LOG_BOUNDS = (-12.0, 12.0)
+_BOUND_MARGIN = 0.5
+_BGNBD_HINTS = {
+    "r": "purchase rates barely differ between customers: purchases are too regular",
+    "alpha": "purchase rates barely differ between customers: purchases are too regular",
+    "a": "no drop-out is visible: customers keep buying to the end, too few have stopped",
+    "b": "no drop-out is visible: customers keep buying to the end, too few have stopped",
+}
+_GAMMA_GAMMA_HINTS = {
+    "p": "spend per purchase does not vary the way Gamma-Gamma assumes",
+    "q": "mean spend barely differs between customers: too few repeat buyers or too uniform amounts",
+    "gamma": "mean spend barely differs between customers: too few repeat buyers or too uniform amounts",
+}
 
 
 # -- RFM summaries ---------------------------------------------------------------------------------
@@ -201,20 +215,34 @@ def _fit_log_params(
     best_x, best_f = None, np.inf
     for x0 in candidates:
         with np.errstate(all="ignore"):
-            result = optimize.minimize(negative_ll, x0, method="L-BFGS-B", bounds=[(-12.0, 12.0)] * len(x0),
+            result = optimize.minimize(negative_ll, x0, method="L-BFGS-B", bounds=[_LOG_BOUNDS] * len(x0),
                                        options={"ftol": 1e-13, "gtol": 1e-9, "maxiter": 2000})
         if np.isfinite(result.fun) and result.fun < best_f:
             best_x, best_f = result.x, float(result.fun)
     if best_x is not None and polish:
-        # polish the best optimum: Nelder-Mead tightens the last digits on a flat likelihood
+        # polish the best optimum: Nelder-Mead tightens the last digits on a flat likelihood; it keeps
+        # to the same bounds, or it would walk along a flat ridge to 1e280 when the MLE is at infinity
         with np.errstate(all="ignore"):
-            polished = optimize.minimize(negative_ll, best_x, method="Nelder-Mead",
+            polished = optimize.minimize(negative_ll, best_x, method="Nelder-Mead", bounds=[_LOG_BOUNDS] * len(best_x),
                                          options={"xatol": 1e-7, "fatol": 1e-9, "maxiter": 1500})
         if np.isfinite(polished.fun) and polished.fun < best_f:
             best_x, best_f = polished.x, float(polished.fun)
     if best_x is None:
         raise AnalysisError("the likelihood could not be evaluated at any starting point; the data may be degenerate.")
     return np.exp(best_x), best_f
+
+
+def _check_inside_bounds(model: str, log_params: dict[str, float], hints: dict[str, str]) -> None:
+    """Refuse a fit whose (scaled) log-parameter ran to the search bound: the likelihood's maximum is
+    at infinity, so the figures it would give (CLV, spend) are meaningless, not merely imprecise."""
+    at_bound = [name for name, value in log_params.items() if abs(value) >= _LOG_BOUNDS[1] - _BOUND_MARGIN]
+    if at_bound:
+        why = "; ".join(dict.fromkeys(hints[name] for name in at_bound))
+        raise NotEnoughDataError(
+            f"the purchase pattern cannot be fitted by {model}: {', '.join(at_bound)} ran to "
+            f"{'its bound' if len(at_bound) == 1 else 'their bounds'} ({why}). No CLV is given rather than a "
+            "meaningless figure; a longer history or more customers with repeat purchases would help."
+        )
 
 
 def _subsample(rng_seed: int | None, n: int, limit: int | None) -> np.ndarray | None:
@@ -289,6 +317,7 @@ class BetaGeoModel:
         starts = [np.log([0.5, 1.0, 0.8, 2.0]), np.log([1.0, 0.1, 1.0, 1.0]), np.log([0.2, 0.5, 0.5, 3.0])]
         params, best = _fit_log_params(nll, starts, random_state=self.random_state, n_starts=self.n_starts,
                                        polish=len(ux) <= 20_000)
+        _check_inside_bounds("BG/NBD", dict(zip(("r", "alpha", "a", "b"), np.log(params))), _BGNBD_HINTS)
         self.r_, alpha, self.a_, self.b_ = (float(v) for v in params)
         self.alpha_ = alpha * scale
         self.log_likelihood_ = -best
@@ -393,6 +422,7 @@ class GammaGammaModel:
         starts = [np.log([1.0, 1.0, 1.0]), np.log([5.0, 3.0, 2.0]), np.log([2.0, 5.0, 0.5])]
         params, best = _fit_log_params(nll, starts, random_state=self.random_state, n_starts=self.n_starts,
                                        polish=len(x) <= 20_000)
+        _check_inside_bounds("Gamma-Gamma", dict(zip(("p", "q", "gamma"), np.log(params))), _GAMMA_GAMMA_HINTS)
         self.p_, self.q_, gamma = (float(v) for v in params)
         self.gamma_ = gamma * scale
         self.log_likelihood_ = -best
@@ -467,6 +497,15 @@ def customer_lifetime_value(
     out["expected_purchases"] = previous
     out["expected_spend"] = spend_per_purchase
     out["clv"] = margin * spend_per_purchase * discounted
+    bad = ~np.isfinite(out[["p_alive", "expected_purchases", "expected_spend", "clv"]].to_numpy(dtype=float)).all(axis=1)
+    if bad.any():
+        first = out["customer_id"].iloc[int(np.flatnonzero(bad)[0])] if "customer_id" in out else int(np.flatnonzero(bad)[0])
+        raise AnalysisError(
+            f"the fitted models give no finite CLV for {int(bad.sum())} of {len(out)} customers (first: {first}); "
+            f"the parameters (r={purchases.r_:.3g}, alpha={purchases.alpha_:.3g}, a={purchases.a_:.3g}, b={purchases.b_:.3g}, "
+            f"p={spend.p_:.3g}, q={spend.q_:.3g}, gamma={spend.gamma_:.3g}) are too extreme for this purchase pattern; "
+            "a longer history or more repeat buyers would help."
+        )
     return out
 
 

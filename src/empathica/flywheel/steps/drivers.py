@@ -10,8 +10,9 @@ Drivers per customer (each only when its source holds data):
   employees → employee_surveys);
 - ``wait_first_reply_minutes``: mean minutes the customer waited for the first agent reply in a
   conversation (turn timestamps);
-- ``pain_<aspect>``: mentions of the most frequent pain points (result ``text_scores`` when it holds
-  ``customer_id`` and ``aspect``/``aspect_*`` columns).
+- ``pain_<aspect>``: the customer's negative survey answers (not those given with the NPS answer
+  itself) and conversations naming each of the most frequent pain points (result ``text_scores``, linked to the customer through feedback and
+  conversations; 0 for a customer who never complained about it).
 The outcome is the customer's mean NPS. Teams are also compared directly: engagement against the NPS
 of the customers each team served.
 """
@@ -95,12 +96,13 @@ def customer_driver_table(store) -> tuple[pd.DataFrame, dict[str, str]]:
         sources["wait_first_reply_minutes"] = "turns: mean minutes from the customer's first turn to the first agent reply"
 
     if store.has_result("text_scores"):
-        pains = _pain_points(store.table("result_text_scores"))
+        pains = _pain_points(store)
         if pains is not None:
             names = [c for c in pains.columns if c != "customer_id"]
             table = table.left_join(pains, "customer_id").drop("customer_id_right")
             table = table.mutate(**{c: table[c].fill_null(0.0) for c in names})
-            sources.update({c: f"text: mentions of {c[5:]} (result text_scores)" for c in names})
+            sources.update({c: f"text: negative survey answers and conversations naming {c[5:]} (result text_scores)"
+                            for c in names})
 
     frame = table.order_by("customer_id").to_pandas()
     return frame, sources
@@ -139,26 +141,52 @@ def _customer_teams(store):
     return linked.filter(linked.customer_id.notnull() & linked.team_id.notnull()).select("customer_id", "team_id").distinct()
 
 
-def _pain_points(scores):
-    """Per-customer mention counts of the most frequent aspects, from a long or wide text_scores."""
-    if "customer_id" not in scores.columns:
+def _pain_points(store):
+    """Per customer: how many of their texts complain about each of the most complained-about aspects.
+
+    ``result_text_scores`` holds one row per scored text (source_table, source_id, sentiment_score,
+    aspects as a JSON list). A text is linked back to its customer through its source row: a survey
+    comment through ``feedback.customer_id`` (comments given with an NPS answer are left out: they explain
+    that very score, the outcome), a customer turn through its conversation's
+    ``customer_id`` (reviews carry no customer; agent turns and values answers are not complaints).
+    A mention is a pain point when the text leans negative (sentiment_score < 0, as in the text step's
+    pain points) and counts once per unit — a survey answer or a whole conversation. The top
+    ``TOP_PAIN_POINTS`` aspects become ``pain_<aspect>``; None when no linked text complains.
+    """
+    scores = store.table("result_text_scores")
+    if not {"source_table", "source_id", "sentiment_score", "aspects"} <= set(scores.columns):
         return None
-    if "aspect" in scores.columns:
-        long = scores.filter(scores.aspect.notnull() & scores.customer_id.notnull())
-        top = long.group_by("aspect").aggregate(n=long.count()).order_by(ibis.desc("n")).limit(TOP_PAIN_POINTS)
-        names = [str(a) for a in top.aspect.to_pandas()]
-        if not names:
-            return None
-        return long.group_by(long.customer_id.cast("string").name("customer_id")).aggregate(**{
-            f"pain_{a}": (long.aspect == a).cast("float64").sum() for a in names
-        })
-    wide = [c for c in scores.columns if c.startswith("aspect_") and scores[c].type().is_numeric()]
-    if not wide:
+    links = []
+    if store.count("feedback"):
+        fb = store.table("feedback")
+        # the comment given with an NPS answer explains that very score: as a driver of NPS it would be
+        # the outcome read twice, so only comments of the other surveys (CSAT, CES) count
+        fb = fb.filter(fb.nps.isnull())
+        links.append(fb.select(l_table=ibis.literal("feedback"), l_id=fb.response_id.cast("string"),
+                               customer_id=fb.customer_id.cast("string"),
+                               unit=ibis.literal("feedback:") + fb.response_id.cast("string")))
+    if store.count("turns") and store.count("conversations"):
+        tu, cv = store.table("turns"), store.table("conversations")
+        tu = tu.filter(tu.speaker == "customer")
+        joined = tu.inner_join(cv.select("conversation_id", "customer_id"), "conversation_id")
+        links.append(joined.select(l_table=ibis.literal("turns"), l_id=joined.turn_id.cast("string"),
+                                   customer_id=joined.customer_id.cast("string"),
+                                   unit=ibis.literal("conversation:") + joined.conversation_id.cast("string")))
+    if not links:
         return None
-    totals = scores.aggregate(**{c: scores[c].cast("float64").abs().sum() for c in wide}).to_pandas().iloc[0]
-    names = totals.sort_values(ascending=False).index[:TOP_PAIN_POINTS].tolist()
-    return scores.group_by(scores.customer_id.cast("string").name("customer_id")).aggregate(**{
-        f"pain_{c[len('aspect_'):]}": (scores[c].cast("float64") != 0).cast("float64").sum() for c in names
+    link = ibis.union(*links) if len(links) > 1 else links[0]
+    negative = scores.filter((scores.sentiment_score < 0) & scores.aspects.notnull())
+    linked = negative.inner_join(link, (negative.source_table == link.l_table) & (negative.source_id == link.l_id))
+    linked = linked.filter(linked.customer_id.notnull())
+    mentions = linked.select(
+        "customer_id", "unit", aspect=linked.aspects.cast("json").unwrap_as("array<json>").unnest().unwrap_as("string"))
+    mentions = mentions.filter(mentions.aspect.notnull() & (mentions.aspect != "")).distinct()
+    top = mentions.group_by("aspect").aggregate(n=mentions.count()).order_by([ibis.desc("n"), "aspect"]).limit(TOP_PAIN_POINTS)
+    names = [str(a) for a in top.aspect.to_pandas()]
+    if not names:
+        return None
+    return mentions.group_by("customer_id").aggregate(**{
+        f"pain_{a}": (mentions.aspect == a).cast("float64").sum() for a in names
     })
 
 

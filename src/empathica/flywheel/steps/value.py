@@ -6,6 +6,8 @@
   end − 90 days (a later period), refit and scored at the end of the data.
 - Detractor propensity: P(the customer's next NPS answer within 180 days is 0–6), learnt from customers
   who answered, validated on a later period like churn, scored for every active customer.
+- Customers with ``churned_at`` set are already lost: CLV 0, P(churn) 1, status "already lost"; live
+  value and revenue at risk count active customers only.
 - Revenue at risk = P(churn) × CLV, in total and for detractors (last NPS ≤ 6); revenue held by likely
   detractors = P(detractor) × CLV.
 - ROI scenarios from the drivers step: the driver change → NPS change (driver model) → churn change
@@ -31,10 +33,16 @@ DETRACTOR_HORIZON_DAYS = 180.0
 
 
 def _segments(store, clv: pd.DataFrame) -> pd.DataFrame:
-    customers = store.table("customers").select("customer_id", "segment").to_pandas()
+    """CLV with each customer's segment and status. A customer whose ``churned_at`` is set is already
+    lost: BG/NBD cannot know it (it infers drop-out from purchases alone), so their CLV, P(alive) and
+    expected purchases are set to 0 and ``status`` says "already lost"; live value counts "active" only."""
+    customers = store.table("customers").select("customer_id", "segment", "churned_at").to_pandas()
     merged = clv.merge(customers, on="customer_id", how="left")
     merged["segment"] = merged["segment"].fillna("(missing)")
-    return merged
+    lost = merged["churned_at"].notna().to_numpy()
+    merged["status"] = np.where(lost, "already lost", "active")
+    merged.loc[lost, ["p_alive", "expected_purchases", "clv"]] = 0.0
+    return merged.drop(columns="churned_at")
 
 
 # Not ``after=("drivers",)``: CLV and churn need no survey, so this step must still run when the drivers
@@ -63,13 +71,19 @@ def value(ctx: RunContext) -> Section:
     params = pd.DataFrame([{k: v for k, v in result.params.items() if isinstance(v, (int, float))}])
     store.write_result("value_clv", clv, step="value", description="Per-customer p_alive, expected purchases and spend, CLV (52 weeks).")
     store.write_result("value_clv_params", params, step="value", description="BG/NBD and Gamma-Gamma parameters (weeks).")
-    by_segment = clv.groupby("segment").agg(customers=("clv", "size"), clv_mean=("clv", "mean"), clv_total=("clv", "sum"),
-                                            p_alive_mean=("p_alive", "mean")).reset_index().sort_values("clv_total", ascending=False)
-    store.write_result("value_clv_segments", by_segment, step="value", description="CLV per segment.")
-    total_clv = float(clv["clv"].sum())
+    live = clv[clv["status"] == "active"]
+    lost = clv["status"] == "already lost"
+    by_segment = live.groupby("segment").agg(customers=("clv", "size"), clv_mean=("clv", "mean"), clv_total=("clv", "sum"),
+                                             p_alive_mean=("p_alive", "mean")).reset_index()
+    by_segment = by_segment.merge(clv[lost].groupby("segment").size().rename("already_lost").reset_index(), on="segment", how="outer")
+    by_segment = by_segment.fillna({"customers": 0, "clv_total": 0.0, "already_lost": 0}).astype(
+        {"customers": "int64", "already_lost": "int64"}).sort_values("clv_total", ascending=False, ignore_index=True)
+    store.write_result("value_clv_segments", by_segment, step="value",
+                       description="CLV per segment (active customers; already_lost: customers with churned_at set).")
+    total_clv = float(live["clv"].sum())
     section.summary.append(
-        f"Customer lifetime value over the next {HORIZON_WEEKS:g} weeks: {total_clv:,.0f} in total across {len(clv):,} customers "
-        f"(median {clv['clv'].median():,.2f})."
+        f"Customer lifetime value over the next {HORIZON_WEEKS:g} weeks: {total_clv:,.0f} in total across {len(live):,} active "
+        f"customers (median {live['clv'].median():,.2f}); {int(lost.sum()):,} customers already lost (churned_at set) count 0."
     )
     section.add(
         Metric("total CLV, next 52 weeks", f"{total_clv:,.0f}", "result value_clv (discounted at 10 %/year)"),
@@ -78,7 +92,7 @@ def value(ctx: RunContext) -> Section:
             f"b = {result.params['b']:.3f}; Gamma-Gamma: p = {result.params['p']:.2f}, q = {result.params['q']:.2f}, "
             f"γ = {result.params['gamma']:.2f}. {result.rfm.returns_excluded:,} refund or zero-value rows were left out of purchases."
         ),
-        figure_from_matplotlib(_plot_clv(clv, by_segment), "CLV distribution and CLV per segment."),
+        figure_from_matplotlib(_plot_clv(live, by_segment), "CLV distribution (active customers) and CLV per segment."),
         TableBlock(by_segment.round(2), "CLV per segment.", source="result value_clv_segments"),
     )
     if result.holdout_by_bin is not None:
@@ -102,7 +116,8 @@ def value(ctx: RunContext) -> Section:
     if drivers_section is not None and not drivers_section.skipped and "customers" in drivers_section.data:
         table = drivers_section.data["customers"]
         extra = table[[c for c in table.columns if c.startswith(("friction_", "empathy_", "team_"))] + ["customer_id"]]
-    risk = clv[["customer_id", "clv", "segment"]].copy()
+    risk = clv[["customer_id", "clv", "segment", "status"]].copy()
+    already_lost = (risk["status"] == "already lost").to_numpy()
     churn = None
     try:
         end = store.table("transactions").timestamp.max().execute()
@@ -123,7 +138,10 @@ def value(ctx: RunContext) -> Section:
             f"(base rate {ev.base_rate:.1%})."
         )
         risk = risk.merge(churn.scores, on="customer_id", how="left")
-        risk["p_churn"] = risk["p_churn"].fillna(0.0)
+        # the model scores customers active at the end; an active customer it could not score gets the
+        # BG/NBD fallback 1 − P(alive), never 0
+        risk["p_churn"] = risk["p_churn"].fillna(pd.Series(1.0 - clv["p_alive"].to_numpy(), index=risk.index))
+        risk["reasons"] = risk["reasons"].fillna("")
         section.add(
             Metric("churn model ROC AUC (later period)", f"{ev.auc:.3f}",
                    f"trained at {churn.train_at.date()}, validated at {churn.validate_at.date()}"),
@@ -134,6 +152,9 @@ def value(ctx: RunContext) -> Section:
         risk["p_churn"] = 1.0 - clv["p_alive"].to_numpy()  # documented fallback: BG/NBD's P(inactive)
         risk["reasons"] = ""
         section.add(Paragraph("Fallback: churn probability taken as 1 − P(alive) from BG/NBD."))
+    # customers already lost have churned for certain, and nothing of their value is at risk any more
+    risk.loc[already_lost, "p_churn"] = 1.0
+    risk.loc[already_lost, "reasons"] = "already lost (churned_at set)"
 
     # -- detractor propensity ---------------------------------------------------------------------
     detractor = None
@@ -273,7 +294,7 @@ def _plot_clv(clv: pd.DataFrame, by_segment: pd.DataFrame):
     left.hist(values.clip(upper=cap), bins=40, color="#4c72b0")
     left.set_xlabel("CLV, next 52 weeks (top 1 % capped)")
     left.set_ylabel("customers")
-    right.bar(by_segment["segment"].astype(str), by_segment["clv_mean"], color="#55a868")
+    right.bar(by_segment["segment"].astype(str), by_segment["clv_mean"].fillna(0.0), color="#55a868")
     right.set_ylabel("mean CLV")
     right.set_title("CLV per segment", fontsize=10)
     right.tick_params(axis="x", rotation=30)
