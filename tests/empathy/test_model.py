@@ -55,3 +55,16 @@ def test_scores_replies_in_three_languages(model):
 def test_context_gives_distress(model):
     frame = score_responses(["Ok."], ["I'm furious, this is the third time my order is late!!"], model=model)
     assert frame.loc[0, "context_distress"] >= 0.5
+
+
+@needs_data
+def test_empathetic_personas_english_and_chinese_ratings_agree(model):
+    from empathica.understand.empathy.corpora import load_personas
+
+    personas = load_personas()
+    n = len(personas)
+    en = model.overall_proba(personas["en"].tolist(), ["en"] * n).argmax(1)
+    zh = model.overall_proba(personas["zh"].tolist(), ["zh"] * n).argmax(1)
+    # the same reply in English and in Chinese gets the same overall rating (0/1/2) at least 80 % of the time
+    assert (en == zh).mean() >= 0.8, (en == zh).mean()
+    assert len(set(zh)) == 3  # and not by rating everything alike

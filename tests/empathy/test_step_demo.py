@@ -92,3 +92,19 @@ def test_bucketed_analysis_equals_the_whole_at_once(tmp_path, monkeypatch):
         b = bucketed[name].sort_values(key).reset_index(drop=True)
         # the same up to the 4th decimal the tables are rounded to (sums in another order)
         pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=0, atol=1.5e-4, obj=name)
+
+
+def test_team_scorecard_has_one_row_per_team_and_month(demo_store):
+    store, _ = demo_store
+    teams = store.read_result("empathy_teams")
+    assert {"team_id", "month", "replies", "empathy", "emotional_reactions", "interpretations", "explorations",
+            "gap_rate", "jargon_rate"} <= set(teams.columns)
+    assert not teams.duplicated(["team_id", "month"]).any()
+    employees = store.table("employees").to_pandas()
+    assert set(teams["team_id"].dropna()) <= set(employees["team_id"]) and teams["team_id"].nunique() > 1
+    for col in ("empathy", "gap_rate", "jargon_rate"):
+        assert teams[col].between(0, 1).all(), col
+    for col in ("emotional_reactions", "interpretations", "explorations"):
+        assert teams[col].between(0, 2).all(), col
+    # the team rows add up to the agent rows: every scored reply is counted once
+    assert teams["replies"].sum() == store.read_result("empathy_scorecard")["replies"].sum() == len(store.read_result("empathy_turns"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -17,34 +16,30 @@ def empathy() -> None:
 
 
 def _read_table(path: Path) -> pd.DataFrame:
-    try:
-        if path.suffix in (".jsonl", ".ndjson"):
-            return pd.read_json(path, lines=True, dtype=False)
-        if path.suffix == ".parquet":
-            return pd.read_parquet(path)
-        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    except Exception as exc:  # noqa: BLE001
-        raise InputError(f"{path}: cannot be read ({exc}); give a CSV, JSON Lines or Parquet file.") from None
+    """A table (encoding, delimiter and format detected); a CSV record with extra fields is an error naming its line."""
+    from empathica.understand.empathy.files import LINE, MALFORMED, read_rows
 
-
-def _flat(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for col in out.columns:
-        if out[col].map(lambda v: isinstance(v, list)).any():
-            out[col] = out[col].map(lambda v: json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v)
-    return out
+    frame = read_rows(path)
+    if MALFORMED in frame and frame[MALFORMED].notna().any():
+        line = int(frame.loc[frame[MALFORMED].notna(), LINE].iloc[0])
+        raise InputError(f"{path}: line {line} has more fields than the header; quote fields that contain the "
+                         "delimiter (\"like, this\") or remove the extra field.")
+    return frame.drop(columns=[c for c in (LINE, MALFORMED) if c in frame])
 
 
 @empathy.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--response-column", required=True, help="Column holding the reply to score.")
 @click.option("--context-column", default=None, help="Column holding the turn the reply answers (optional).")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Output CSV.")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Output file: .csv, .jsonl or .parquet (its folder is created).")
 def score(input_path: Path, response_column: str, context_column: str | None, out: Path) -> None:
     """Score each reply in INPUT: emotional_reactions, interpretations, explorations (0–2, each with
     _confidence and _evidence), jargon and an overall empathy score (0–1)."""
-    from empathica.understand.empathy import score_responses
+    from empathica.understand.empathy import MECHANISMS, score_responses
+    from empathica.understand.empathy.files import write_rows
+    from empathica.understand.text.files import file_format
 
+    file_format(out)  # an unknown output suffix is an error before any scoring
     frame = _read_table(input_path)
     for col in filter(None, (response_column, context_column)):
         if col not in frame.columns:
@@ -55,10 +50,15 @@ def score(input_path: Path, response_column: str, context_column: str | None, ou
         raise InputError(f"{input_path}: column {response_column!r} holds no text in any row.")
     contexts = frame[context_column].tolist() if context_column else None
     scored = score_responses(texts.where(~bad, "").tolist(), contexts)
-    scored.loc[bad.to_numpy(), [c for c in scored.columns if c != "language"]] = None
-    result = pd.concat([frame.reset_index(drop=True), _flat(scored)], axis=1)
+    rows = bad.to_numpy()
+    for col in scored.columns:
+        if col in MECHANISMS:  # levels stay whole numbers; a row without text has none (nullable Int64)
+            scored[col] = scored[col].astype("Int64").mask(rows)
+        elif col != "language":
+            scored[col] = scored[col].astype(object).mask(rows, None)
+    result = pd.concat([frame.reset_index(drop=True), scored], axis=1)
     result["note"] = ["no text in " + response_column if b else "" for b in bad]
-    result.to_csv(out, index=False)
+    write_rows(result, out)
     click.echo(f"{len(result):,} rows scored → {out}" + (f" ({int(bad.sum())} without text, left empty and noted)" if bad.any() else ""))
 
 
@@ -71,6 +71,7 @@ def conversations(input_path: Path, out: Path, agents_file: Path | None) -> None
     """Score a transcript file (conversation id, turn order, speaker role, agent id, text): writes
     turns.csv, conversations.csv, agents.csv, gaps.csv and quarantine.csv into OUT."""
     from empathica.understand.empathy import analyze_conversations, read_transcript, validate_transcript
+    from empathica.understand.empathy.files import write_rows
 
     known = None
     if agents_file is not None:
@@ -82,10 +83,13 @@ def conversations(input_path: Path, out: Path, agents_file: Path | None) -> None
     frame = read_transcript(input_path)
     clean, quarantine = validate_transcript(frame, source=str(input_path), known_agents=known)
     result = analyze_conversations(clean, quarantine=quarantine)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{out}: cannot create the output folder ({exc.strerror or exc}); choose a writable --out.") from None
     for name, table in (("turns", result.turns), ("conversations", result.conversations), ("agents", result.agents),
                         ("gaps", result.gaps), ("quarantine", result.quarantine)):
-        _flat(table).to_csv(out / f"{name}.csv", index=False)
+        write_rows(table, out / f"{name}.csv")
     click.echo(f"{len(result.conversations):,} conversations, {len(result.turns):,} agent replies scored, "
                f"{len(result.gaps):,} empathy gaps → {out}/")
     if len(quarantine):

@@ -173,9 +173,11 @@ def empathy(ctx: RunContext) -> Section:
         Metric("turns not scored", f"{quarantined:,}", "table `result_empathy_quarantine`"),
         Paragraph("Each agent reply is scored on the three empathy mechanisms of EPITOME (Sharma et al. 2020): "
                   "emotional reactions, interpretations (showing understanding) and explorations (asking about the "
-                  "person), each 0 none / 1 weak / 2 strong. The empathy score (0–1) is the mean expected level / 2, "
-                  "reduced 15 % per unexplained jargon term (at most three). A gap is a distressed customer turn "
-                  "answered with all three mechanisms at 0."),
+                  "person), each 0 none / 1 weak / 2 strong; a reply whose every question is transactional (an order "
+                  "number, an email address, a restart) explores nothing. The empathy score (0–1) is the expected "
+                  "overall empathy rating (0/1/2, halved) from a head fitted to human ratings of whole replies "
+                  "(EmpatheticPersonas), reduced 15 % per unexplained jargon term (at most three). A gap is a "
+                  "distressed customer turn answered with all three mechanisms at 0."),
     )
     section.add(_scorecard_figure(agents, card))
     cols = ["agent_id", "rank", "empathy", "emotional_reactions", "interpretations", "explorations", "jargon_rate",

@@ -1,8 +1,9 @@
 """Empathy in conversations: transcripts validated, agent turns scored in context, gaps found,
 and per-conversation and per-agent tables built.
 
-A transcript has one row per turn: conversation id, turn order, speaker role, agent id, text. Rows that
-cannot be used are quarantined with the reason (never dropped silently): a missing conversation id,
+A transcript has one row per turn: conversation id, turn order, speaker role, agent id, text (and
+optionally outcome, customer id, timestamp). Rows that cannot be used are quarantined with the reason
+and the line they came from (never dropped silently): a missing conversation id,
 an unknown speaker role, a turn order that is not a whole number, non-text content, an agent turn
 without an agent id, an agent not in the known list, and every turn of a conversation with a single
 turn, without a customer turn or without an agent turn.
@@ -21,6 +22,7 @@ import pandas as pd
 from empathica.errors import InputError, NothingReadError
 from empathica.understand.empathy.cues import guess_language
 from empathica.understand.empathy.distress import DISTRESS_THRESHOLD, customer_distress
+from empathica.understand.empathy.files import LINE, MALFORMED, read_rows
 from empathica.understand.empathy.model import MECHANISMS, EmpathyModel
 
 #: Accepted names of each transcript column (first match wins, case-insensitive).
@@ -31,6 +33,14 @@ COLUMN_ALIASES = {
     "agent_id": ("agent_id", "agent", "employee_id"),
     "text": ("text", "message", "utterance", "body", "content"),
 }
+#: Optional columns carried through when present (first match wins, case-insensitive): the outcome and
+#: customer of the conversation go into conversations.csv (and give agents.csv its resolved_rate); the
+#: timestamp stays on each turn and the earliest one is the conversation's started_at.
+OPTIONAL_ALIASES = {
+    "outcome": ("outcome", "resolution", "conversation_outcome", "result", "status"),
+    "customer_id": ("customer_id", "client_id", "user_id", "contact_id"),
+    "timestamp": ("timestamp", "time", "sent_at", "created_at", "datetime", "date"),
+}
 _ROLES = {
     "customer": "customer", "client": "customer", "user": "customer", "caller": "customer", "kunde": "customer",
     "kundin": "customer", "客户": "customer", "顾客": "customer", "用户": "customer",
@@ -38,7 +48,9 @@ _ROLES = {
     "mitarbeiter": "agent", "客服": "agent", "坐席": "agent",
     "bot": "bot", "system": "system",
 }
-_HAS_WORD = re.compile(r"[A-Za-zÄÖÜäöüß\u3400-\u9fff]")
+#: A text has a letter of any script (Latin, Cyrillic, Arabic, kana, Han ...): digits and punctuation alone
+#: are not text.
+_HAS_WORD = re.compile(r"[^\W\d_]")
 QUARANTINE_COLUMNS = ["source_file", "line", "conversation_id", "field", "reason", "value", "raw"]
 #: A reply is transactional when all three mechanisms are at level 0.
 GAP_RULE = "distressed customer turn (distress ≥ 0.5) answered by a reply with every mechanism at level 0"
@@ -56,43 +68,36 @@ class ConversationAnalysis:
 
 
 def read_transcript(path: str | Path) -> pd.DataFrame:
-    """Read a CSV, JSON Lines or Parquet transcript and map its columns onto the canonical names."""
+    """Read a CSV, JSON Lines or Parquet transcript and map its columns onto the canonical names.
+
+    Text files are read in the encoding and with the delimiter Listen detects; every row keeps the
+    real ``line`` it came from (see :mod:`empathica.understand.empathy.files`).
+    """
     path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: no such file.")
-    try:
-        if path.suffix in (".jsonl", ".ndjson"):
-            frame = pd.read_json(path, lines=True, dtype=False)
-        elif path.suffix == ".parquet":
-            frame = pd.read_parquet(path)
-        else:
-            bad_lines: list[list[str]] = []
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], engine="python",
-                                on_bad_lines=lambda fields: bad_lines.append(fields) or None)
-    except Exception as exc:  # noqa: BLE001 - any parser error becomes one clear message
-        raise InputError(f"{path}: cannot be read as a transcript ({exc}); give a CSV, JSON Lines or Parquet file.") from None
-    mapped = map_columns(frame, source=str(path))
-    if path.suffix not in (".jsonl", ".ndjson", ".parquet") and bad_lines:
-        # rows with the wrong number of fields: kept as rows whose text is unusable, so they are quarantined
-        extra = pd.DataFrame({"conversation_id": [f[0] if f else "" for f in bad_lines], "turn_index": None,
-                              "speaker": None, "agent_id": None, "text": None, "line": -1,
-                              "malformed": [",".join(f) for f in bad_lines]})
-        mapped = pd.concat([mapped, extra], ignore_index=True)
-    return mapped
+    frame = read_rows(path)
+    return map_columns(frame, source=str(path))
 
 
 def map_columns(frame: pd.DataFrame, *, source: str = "input") -> pd.DataFrame:
-    lower = {c.lower().strip(): c for c in frame.columns}
+    """The canonical transcript columns (and the optional ones present) of ``frame``, plus ``line``."""
+    lower = {str(c).lower().strip(): c for c in frame.columns if c not in (LINE, MALFORMED)}
     out = pd.DataFrame(index=frame.index)
     for name, aliases in COLUMN_ALIASES.items():
         found = next((lower[a] for a in aliases if a in lower), None)
         if found is None and name != "agent_id":
             raise InputError(
                 f"{source}: no {name} column (looked for {', '.join(aliases)}); the columns are "
-                f"{', '.join(map(str, frame.columns))}. Rename a column or add it."
+                f"{', '.join(str(c) for c in frame.columns if c not in (LINE, MALFORMED))}. Rename a column or add it."
             )
         out[name] = frame[found] if found is not None else None
-    out["line"] = np.arange(len(frame)) + 2  # header is line 1 in a CSV
+    for name, aliases in OPTIONAL_ALIASES.items():
+        found = next((lower[a] for a in aliases if a in lower), None)
+        if found is not None:
+            out[name] = frame[found]
+    # the physical line of each row when the reader knows it, else row + 2 (the header is line 1)
+    out["line"] = frame[LINE].to_numpy() if LINE in frame else np.arange(len(frame)) + 2
+    if MALFORMED in frame:
+        out["malformed"] = frame[MALFORMED]
     return out
 
 
@@ -114,7 +119,7 @@ def validate_transcript(frame: pd.DataFrame, *, source: str = "input",
 
     malformed = df["malformed"].notna() if "malformed" in df else pd.Series(False, index=df.index)
     for _, row in df[malformed].iterrows():
-        problems.append({"source_file": source, "line": -1, "conversation_id": _s(row["conversation_id"]),
+        problems.append({"source_file": source, "line": int(row["line"]), "conversation_id": _s(row["conversation_id"]),
                          "field": "(row)", "reason": "malformed row (wrong number of fields)", "value": "",
                          "raw": row["malformed"]})
     df["conversation_id"] = df["conversation_id"].map(_s)
@@ -212,11 +217,30 @@ def analyze_conversations(turns: pd.DataFrame, *, model: EmpathyModel | None = N
                         "context_distress") if c in agent] + list(scores.columns.drop("language")) + ["responds_to_distress", "empathy_gap"]
     agent_turns = agent[keep].reset_index(drop=True)
 
+    if conversations is None:
+        conversations = conversations_from_turns(t)
     conv = _conversation_table(t, agent_turns, conversations)
     agents = agent_table(agent_turns, conv)
     gaps = agent_turns[agent_turns["empathy_gap"]].reset_index(drop=True)
     q = quarantine if quarantine is not None else pd.DataFrame(columns=QUARANTINE_COLUMNS)
     return ConversationAnalysis(turns=agent_turns, conversations=conv, agents=agents, gaps=gaps, quarantine=q)
+
+
+def conversations_from_turns(turns: pd.DataFrame) -> pd.DataFrame | None:
+    """Per conversation, the outcome and customer_id given on its turns (the first non-empty one) and
+    started_at (its earliest timestamp); ``None`` when the turns carry none of these columns."""
+    cols = [c for c in ("outcome", "customer_id", "timestamp") if c in turns]
+    if not cols:
+        return None
+    given = turns[["conversation_id", *cols]].copy()
+    for c in cols:
+        given[c] = given[c].map(lambda v: _s(v) or None)
+    g = given.groupby("conversation_id", sort=False)
+    out = g[[c for c in cols if c != "timestamp"]].first() if len(cols) > ("timestamp" in cols) else pd.DataFrame(
+        index=g.size().index)
+    if "timestamp" in cols:
+        out["started_at"] = g["timestamp"].min()
+    return out.reset_index()
 
 
 def _conversation_table(t: pd.DataFrame, agent_turns: pd.DataFrame, conversations: pd.DataFrame | None) -> pd.DataFrame:

@@ -111,6 +111,54 @@ CUES: dict[str, dict[str, re.Pattern]] = {
     },
 }
 
+#: Transactional / procedural questions, per language: they ask for a reference number, an email or
+#: account detail, a confirmation, or whether a troubleshooting step was done, or offer a product choice
+#: ("Purchase or refinance?"). They are not explorations of the person's feelings or situation: a reply
+#: whose every question is one of these has explorations capped at level 0 (``procedural_only``).
+PROCEDURAL_QUESTION: dict[str, re.Pattern] = {
+    "en": _rx(r"\b(order|account|reference|ref|tracking|case|ticket|confirmation|booking|reservation|invoice|customer|member"
+              r"|policy|serial|phone|membership|transaction|loan|card)\s*(no|number|num|id|#)\b",
+              r"\be-?mail\b", r"\bconfirm\b", r"\bverify\b", r"\b(restart|reboot|reinstall|re-install|log(ged)? out|sign(ed)? out"
+              r"|clear(ed)? (your |the )?(cache|cookies)|update(d)? (the|your) app)\w*", r"\brestarting\b|\brebooting\b",
+              r"\btried (restart|reboot|reinstall|clear|log|sign|updat|turn|switch|unplug|reset)\w*",
+              r"\bcheck(ed)? (your|the) (spam|junk|inbox|promotions)", r"\b(purchase|buy|lease|rent) or (a )?(refinanc|rent|lease|buy)\w*",
+              r"\b(post ?code|zip ?code|date of birth|username|user name|password|shipping address|billing address)\b",
+              r"\bscreenshot\b", r"\bwhich (plan|model|device|browser|version|product|size|colou?r|store|branch|option)\b"),
+    "de": _rx(r"(bestell|kunden|vorgangs|referenz|sendungs|auftrags|rechnungs|ticket|vertrags|telefon|konto|buchungs|mitglieds)"
+              r"[-\s]?(nummer|nr)", r"\be-?mail", r"bestätig", r"\bverifizier", r"neu ?start|neustart|neu installier",
+              r"\b(ab|aus)gemeldet\b|\babmelden\b", r"\b(cache|cookies)\b", r"spam|junk-?ordner|posteingang",
+              r"\b(kauf|kaufen) oder (umschuldung|anschlussfinanzierung|miete|mieten|leasing)", r"\bpostleitzahl\b|\bplz\b",
+              r"\bgeburtsdatum\b|\bbenutzername\b|\bpasswort\b|\b(liefer|rechnungs)adresse\b", r"\bscreenshot\b",
+              r"welche[nrs]? (tarif|modell|gerät|browser|version|produkt|größe|farbe|filiale)"),
+    "zh": _rx(r"订单号|单号|订单编号|工单号|账号|帐号|账户|帐户|手机号|电话号码|会员号|卡号", r"邮箱|电子邮件|邮件地址", r"确认",
+              r"验证", r"重启|重新启动|重新安装|重装|退出登录|重新登录|清除缓存|清理缓存", r"垃圾邮件", r"验证码|密码|用户名",
+              r"(收货|送货|账单)?地址", r"出生日期", r"截图", r"购买还是|买还是|还是(再)?贷款|还是转贷",
+              r"哪(个|款|种)(套餐|型号|设备|版本|产品|尺码|颜色|门店)"),
+}
+#: A question that asks about the person (their feelings, how they are, what happened) is never procedural.
+_PERSONAL_QUESTION: dict[str, re.Pattern] = {
+    "en": _rx(r"\bhow are you\b", r"\bhow (do|did) you feel", r"\bholding up\b", r"\bfeeling\b", r"\bwhat happened\b"),
+    "de": _rx(r"wie geht es", r"wie fühl", r"was ist passiert"),
+    "zh": _rx(r"还好吗", r"感觉", r"发生了什么", r"心情"),
+}
+
+
+def procedural_only(text: str, language: str) -> bool:
+    """True when ``text`` asks at least one question and every question is transactional/procedural
+    (``PROCEDURAL_QUESTION``) and none asks about the person, and no other sentence holds an exploring cue."""
+    lang = language if language in PROCEDURAL_QUESTION else "en"
+    questions = others = 0
+    for a, b in sentence_spans(text):
+        sentence = text[a:b]
+        if _QUESTION.search(sentence):
+            if not PROCEDURAL_QUESTION[lang].search(sentence) or _PERSONAL_QUESTION[lang].search(sentence):
+                return False
+            questions += 1
+        elif CUES["exploring"][lang].search(sentence):
+            others += 1
+    return questions > 0 and others == 0
+
+
 #: Stress cues in a customer's turn: urgency, repeated failure, anger, worry, threats to leave.
 STRESS: dict[str, re.Pattern] = {
     "en": _rx(r"\b(urgent|urgently|asap|immediately|emergency)\b", r"\b(still|again|third|fourth|another) (time|waiting|nothing|not)",

@@ -28,7 +28,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import StandardScaler
 
 from empathica.understand.distinct import score_distinct
-from empathica.understand.empathy.cues import CUES, cue_matrix, guess_language, sentence_spans
+from empathica.understand.empathy.cues import CUES, cue_matrix, guess_language, procedural_only, sentence_spans
 from empathica.understand.empathy.jargon import find_jargon
 
 #: The three mechanisms (Sharma et al. 2020), with the cue concept that evidences each.
@@ -105,6 +105,10 @@ class EmpathyModel:
     >>> model.score(["I'm so sorry. How are you holding up?"])["explorations"].tolist()  # doctest: +SKIP
     [2]
     """
+
+    #: Cap explorations at 0 when every question of a reply is transactional (``cues.procedural_only``);
+    #: a class attribute so that saved models get it too, and so the benchmark can measure without it.
+    procedural_rule: bool = True
 
     def __init__(self, *, C: float = 1.0, sentence_C: float = 2.0, cue_C: float = 1.0, folds: int = 5,
                  max_char_features: int = 60_000, max_word_features: int = 30_000, seed: int = 7) -> None:
@@ -245,6 +249,13 @@ class EmpathyModel:
                 for k, (r, (a, b)) in enumerate(zip(rows, spans)):
                     if p[k] >= 0.5:
                         evidence[en_idx[r]].append(en_texts[r][a:b])
+            if mech == "explorations" and getattr(self, "procedural_rule", True):
+                # rule: a reply whose every question is transactional (order number, email, restart, ...)
+                # explores nothing; its level is capped at 0 (confidence ≥ 0.6), in every language
+                for i in np.flatnonzero(proba[:, 1:].sum(1) > 0.4):
+                    if procedural_only(texts[i], langs[i]):
+                        s = min(proba[i, 1] + proba[i, 2], 0.4)
+                        proba[i] = (1 - s, s / 2, s / 2)
             level = proba.argmax(1)
             for i in range(n):
                 if level[i] == 0:

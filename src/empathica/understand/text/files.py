@@ -26,14 +26,14 @@ def file_format(path: str | Path) -> str:
     return FORMATS[suffix]
 
 
-def _encoding(path: Path) -> str:
+def detected_encoding(path: Path) -> str:
     from empathica.listen.readers import detect_encoding
 
     found = detect_encoding(path)
     return "utf-8-sig" if found == "utf-8" else found  # a UTF-8 byte-order mark is not part of the header
 
 
-def _delimiter(path: Path, encoding: str) -> str:
+def detected_delimiter(path: Path, encoding: str) -> str:
     """The CSV delimiter (, ; tab |), sniffed from the file's first lines as Listen does."""
     from empathica.listen.readers import sniff_delimiter
 
@@ -66,7 +66,7 @@ def _ragged_error(path: Path, encoding: str, delimiter: str = ",") -> InputError
 
 
 def _read_csv(path: Path, encoding: str) -> pd.DataFrame:
-    delimiter = _delimiter(path, encoding)
+    delimiter = detected_delimiter(path, encoding)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", pd.errors.ParserWarning)
         try:
@@ -87,8 +87,10 @@ _JSON_KINDS = {list: "a JSON array", str: "a JSON string", int: "a number", floa
                type(None): "null"}
 
 
-def _read_jsonl(path: Path, encoding: str) -> pd.DataFrame:
-    records = []
+def json_line_records(path: Path, encoding: str) -> tuple[list[dict], list[int]]:
+    """The JSON objects of a JSON Lines file and the line each came from (blank lines skipped); a line that
+    is not a JSON object is an :class:`InputError` naming it."""
+    records, lines = [], []
     with open(path, encoding=encoding) as fh:
         for number, line in enumerate(fh, start=1):
             if not line.strip():
@@ -98,7 +100,7 @@ def _read_jsonl(path: Path, encoding: str) -> pd.DataFrame:
             except json.JSONDecodeError as exc:
                 raise InputError(
                     f"{path}: line {number} is not valid JSON ({exc.msg} at column {exc.colno}); "
-                    "write one JSON object per line."
+                    "write one JSON object per line, or remove the line."
                 ) from None
             if not isinstance(value, dict):
                 raise InputError(
@@ -106,6 +108,12 @@ def _read_jsonl(path: Path, encoding: str) -> pd.DataFrame:
                     "write one JSON object per line, e.g. {\"id\": 1, \"comment\": \"...\"}."
                 )
             records.append(value)
+            lines.append(number)
+    return records, lines
+
+
+def _read_jsonl(path: Path, encoding: str) -> pd.DataFrame:
+    records, _ = json_line_records(path, encoding)
     return pd.DataFrame.from_records(records)
 
 
@@ -124,7 +132,7 @@ def read_table(path: str | Path, *, text_column: str, id_column: str | None = No
         if kind == "parquet":
             frame = pd.read_parquet(path)
         else:
-            encoding = _encoding(path)
+            encoding = detected_encoding(path)
             frame = _read_csv(path, encoding) if kind == "csv" else _read_jsonl(path, encoding)
     except (ValueError, pd.errors.ParserError, OSError) as exc:
         raise InputError(f"{path}: cannot be read as {kind} ({exc}); check the file's format.") from None
