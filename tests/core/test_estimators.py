@@ -27,11 +27,19 @@ rng = np.random.default_rng(0)
 
 
 def _purchases(n=400):
+    """A BG/NBD purchase process (with drop-out: the model refuses data in which nobody stops buying)."""
     lam = rng.gamma(0.9, 1 / 4.0, n)
+    drop = rng.beta(0.8, 2.5, n)
     T = rng.uniform(20, 52, n)
-    x = rng.poisson(lam * T * 0.6)
-    t_x = np.where(x > 0, rng.uniform(0.3, 1.0, n) * T, 0.0)
-    return x.astype(float), t_x, T
+    x, t_x = np.zeros(n), np.zeros(n)
+    for i in range(n):
+        t = rng.exponential(1 / lam[i])
+        while t <= T[i]:
+            x[i], t_x[i] = x[i] + 1, t
+            if rng.random() < drop[i]:
+                break
+            t += rng.exponential(1 / lam[i])
+    return x, t_x, T
 
 
 def _fit_beta_geo(model):
