@@ -31,7 +31,9 @@ def test_drivers_step_finds_the_planted_touchpoint(ran):
     assert not sections["drivers"].skipped
     importance = store.read_result("drivers_importance")
     assert importance["driver"].iloc[0] == "csat_delivery"
-    assert set(importance["driver"]) == {"csat_delivery", "csat_web_checkout", "csat_service"}
+    touchpoints = importance[importance["source"] != "customer attribute"]
+    assert set(touchpoints["driver"]) == {"csat_delivery", "csat_web_checkout", "csat_service"}
+    assert importance["driver"].str.startswith("attr_").any()  # customer attributes are candidates too
     customers = store.read_result("drivers_customer")
     assert customers["csat_service"].isna().mean() > 0.3  # sparse driver kept, not imputed
     assert any(b.__class__.__name__ == "Figure" for b in sections["drivers"].blocks)

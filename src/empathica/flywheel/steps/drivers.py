@@ -12,7 +12,15 @@ Drivers per customer (each only when its source holds data):
   conversation (turn timestamps);
 - ``pain_<aspect>``: the customer's negative survey answers (not those given with the NPS answer
   itself) and conversations naming each of the most frequent pain points (result ``text_scores``, linked to the customer through feedback and
-  conversations; 0 for a customer who never complained about it).
+  conversations; 0 for a customer who never complained about it);
+- ``attr_tenure_months`` and ``attr_<field>=<level>``: customer attributes (customers table): tenure in
+  months at the snapshot (the latest feedback answer), and one 0/1 indicator per level of ``segment``,
+  ``region`` and ``language`` (the most common level is the reference and gets no column; levels held by
+  fewer than 5 % of the customers are pooled into ``other``). Indicators that other attributes already
+  determine (the demo world ties language to region) are kept in ``drivers_customer`` but left out of
+  the model, named in the report. Attributes are who the customer is, not a lever: they share the
+  explained variance (so touchpoints are not credited with a segment's mood) but stay out of the
+  "where to act first" matrix.
 The outcome is the customer's mean NPS. Teams are also compared directly: engagement against the NPS
 of the customers each team served.
 """
@@ -20,6 +28,7 @@ of the customers each team served.
 from __future__ import annotations
 
 import ibis
+import numpy as np
 import pandas as pd
 
 from empathica.errors import NotEnoughDataError
@@ -31,6 +40,14 @@ from empathica.understand.drivers import DriverAnalysis, plot_driver_matrix, plo
 MIN_RATERS = 30
 #: Pain points used as drivers (the most mentioned first).
 TOP_PAIN_POINTS = 5
+#: Customer attributes coded as indicator drivers, in this order (segment falls back to attributes JSON).
+ATTRIBUTE_FIELDS = ("segment", "region", "language")
+#: Attribute levels held by fewer than this share of the customers are pooled into ``other``.
+MIN_LEVEL_SHARE = 0.05
+#: Source of every customer-attribute driver in ``drivers_importance``.
+ATTRIBUTE_SOURCE = "customer attribute"
+#: Days per month for tenure (365.25 / 12).
+DAYS_PER_MONTH = 30.4375
 
 
 def customer_driver_table(store) -> tuple[pd.DataFrame, dict[str, str]]:
@@ -104,8 +121,87 @@ def customer_driver_table(store) -> tuple[pd.DataFrame, dict[str, str]]:
             sources.update({c: f"text: negative survey answers and conversations naming {c[5:]} (result text_scores)"
                             for c in names})
 
+    attrs = customer_attributes(store, nps.select("customer_id"))
+    if attrs is not None:
+        attr_table, attr_names = attrs
+        table = table.left_join(attr_table, "customer_id").drop("customer_id_right")
+        sources.update({c: ATTRIBUTE_SOURCE for c in attr_names})
+
     frame = table.order_by("customer_id").to_pandas()
     return frame, sources
+
+
+def customer_attributes(store, customers) -> tuple[object, list[str]] | None:
+    """Customer-attribute drivers for the customers in ``customers`` (an Ibis table of ``customer_id``).
+
+    Returns an Ibis table (``customer_id``, ``attr_tenure_months``, ``attr_<field>=<level>`` …) and the
+    driver names, or None when the customers table is empty. Tenure runs from ``first_seen`` (or, when
+    that is empty, the customer's first feedback answer) to the snapshot, the latest feedback answer in
+    the store, in months of 30.44 days, never below 0. Each of ``ATTRIBUTE_FIELDS`` is coded over these
+    customers: a missing value is the level ``(missing)``, levels below ``MIN_LEVEL_SHARE`` are pooled
+    into ``other``, the most common level (ties: alphabetical) is the reference, and every other level
+    becomes a 0/1 column ``attr_<field>=<level>``. A field with one level left gives no column.
+    """
+    if not store.count("customers"):
+        return None
+    feedback = store.table("feedback")
+    snapshot = feedback.timestamp.max()
+    firsts = feedback.filter(feedback.customer_id.notnull()).group_by("customer_id").aggregate(
+        first_answer=feedback.timestamp.min())
+    c = store.table("customers")
+    segment = c.segment
+    if "attributes" in c.columns:  # a segment given only inside the attributes JSON
+        segment = ibis.coalesce(c.segment, c.attributes.cast("json")["segment"].unwrap_as("string"))
+    info = c.select(customer_id=c.customer_id.cast("string"), first_seen=c.first_seen,
+                    segment=segment, region=c.region, language=c.language)
+    base = customers.left_join(info, "customer_id").drop("customer_id_right")
+    base = base.left_join(firsts, "customer_id").drop("customer_id_right")
+    start = ibis.coalesce(base.first_seen, base.first_answer)
+    months = (snapshot.epoch_seconds() - start.epoch_seconds()).cast("float64") / (86_400.0 * DAYS_PER_MONTH)
+    base = base.mutate(
+        attr_tenure_months=ibis.greatest(months, 0.0),
+        **{f: base[f].cast("string").strip().nullif("").fill_null("(missing)") for f in ATTRIBUTE_FIELDS},
+    )
+    total = int(base.count().execute())
+    columns = {"attr_tenure_months": base.attr_tenure_months}
+    names = ["attr_tenure_months"] if int(base.attr_tenure_months.count().execute()) else []
+    for f in ATTRIBUTE_FIELDS:
+        counts = base.group_by(f).aggregate(n=base.count()).to_pandas()
+        rare = counts.loc[counts["n"] < MIN_LEVEL_SHARE * total, f].tolist()
+        coded = base[f].isin(rare).ifelse("other", base[f]) if rare else base[f]
+        pooled = (counts.assign(level=counts[f].where(~counts[f].isin(rare), "other"))
+                  .groupby("level", as_index=False)["n"].sum()
+                  .sort_values(["n", "level"], ascending=[False, True]))
+        for level in pooled["level"].iloc[1:]:  # the first is the reference
+            name = f"attr_{f}={level}"
+            columns[name] = (coded == level).cast("float64")
+            names.append(name)
+    if not names:
+        return None
+    return base.select("customer_id", **{n: columns[n] for n in names}), names
+
+
+def redundant_attributes(frame: pd.DataFrame, names: list[str]) -> dict[str, str]:
+    """Attribute drivers that earlier drivers in ``names`` already determine (centred, exact up to
+    rounding): e.g. ``attr_language=zh`` when every ``zh`` customer is in region ``CN``. Keeping them
+    makes the correlation matrix singular; each is named with the reason it is left out."""
+    dropped: dict[str, str] = {}
+    kept: list[str] = []
+    for name in names:
+        values = frame[name].astype("float64")
+        x = (values.fillna(values.mean()) - values.mean()).to_numpy()
+        if not np.any(x):
+            continue  # constant: DriverAnalysis drops and names it
+        if kept:
+            basis = frame[kept].astype("float64")
+            basis = (basis.fillna(basis.mean()) - basis.mean()).to_numpy()
+            coef, *_ = np.linalg.lstsq(basis, x, rcond=None)
+            if np.linalg.norm(x - basis @ coef) <= 1e-8 * np.linalg.norm(x):
+                parts = [kept[i] for i in np.flatnonzero(np.abs(coef) > 1e-6)]
+                dropped[name] = f"determined by {', '.join(parts)}: it adds nothing they do not say"
+                continue
+        kept.append(name)
+    return dropped
 
 
 def _first_reply_waits(store):
@@ -220,9 +316,16 @@ def drivers(ctx: RunContext) -> Section:
             f"no driver could be built: no touchpoint has CSAT answers from {MIN_RATERS}+ customers, and no friction, "
             "empathy, engagement or pain-point result is in the store."
         )
+    attr_cols = [c for c in driver_cols if sources.get(c) == ATTRIBUTE_SOURCE]
+    redundant = redundant_attributes(customers, attr_cols)
+    model_cols = [c for c in driver_cols if c not in redundant]
     analysis = DriverAnalysis(method="relative_weights", n_bootstrap=200, random_state=0).fit(
-        customers[driver_cols], customers["nps"], outcome="NPS")
+        customers[model_cols], customers["nps"], outcome="NPS")
+    analysis.dropped_.update(redundant)
+    # customer attributes explain NPS but are not levers: they stay out of "where to act first"
     matrix = analysis.matrix()
+    matrix = matrix[~matrix["driver"].map(sources).eq(ATTRIBUTE_SOURCE)].reset_index(drop=True)
+    matrix["act_order"] = np.arange(1, len(matrix) + 1)
     importance = analysis.importance_.assign(source=lambda f: f["driver"].map(sources))
     store.write_result("drivers_customer", customers, step="drivers", description="Per-customer NPS and driver values.")
     store.write_result("drivers_importance", importance, step="drivers",
@@ -234,6 +337,7 @@ def drivers(ctx: RunContext) -> Section:
 
     top = importance.iloc[0]
     section = Section(key="drivers", title="Drivers of satisfaction")
+    attr_used = importance[importance["source"] == ATTRIBUTE_SOURCE]
     section.summary.append(
         f"{top['driver']} is the strongest driver of NPS: {top['share']:.0%} of the explained variance "
         f"(95% interval {top['share_low']:.0%}–{top['share_high']:.0%}); the drivers explain R² = {analysis.r2_:.2f}."
@@ -241,10 +345,16 @@ def drivers(ctx: RunContext) -> Section:
     first = matrix[matrix["quadrant"].str.startswith("act first")]
     if len(first):
         section.summary.append(f"Act first on: {', '.join(first['driver'].head(3))} (important, under-performing).")
-    else:
+    elif len(matrix):
         lead = matrix.iloc[0]
         section.summary.append(
             f"Where to act first: {lead['driver']} (largest importance × room to improve; performance {lead['performance']:.0f}/100)."
+        )
+    if len(attr_used):
+        lead_attr = attr_used.iloc[0]
+        section.summary.append(
+            f"Customer attributes together take {attr_used['share'].sum():.0%} of the explained variance; the largest is "
+            f"{lead_attr['driver']} ({lead_attr['share']:.0%}). They describe who is satisfied, not what to change."
         )
     if teams is not None and len(teams):
         low = teams.iloc[0]
@@ -268,6 +378,13 @@ def drivers(ctx: RunContext) -> Section:
         TableBlock(matrix[["act_order", "driver", "share", "performance", "quadrant"]].round(3),
                    "Where to act first.", source="result drivers_matrix"),
     )
+    if attr_cols:
+        section.add(Paragraph(
+            "Customer attributes (source \"customer attribute\"): attr_tenure_months is the months from first_seen to the "
+            "latest feedback answer; attr_<field>=<level> is 1 for customers at that level of segment, region or language, "
+            f"against the most common level (no column); levels held by under {MIN_LEVEL_SHARE:.0%} of customers are pooled "
+            "into 'other'. Each level is listed in the table above; attributes are left out of the driver matrix."
+        ))
     if teams is not None:
         section.add(TableBlock(teams.round(3), "Teams: engagement against the NPS of the customers they served.",
                                source="result drivers_teams"))
