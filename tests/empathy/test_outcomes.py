@@ -53,3 +53,29 @@ def test_relationship_bootstrap_in_blocks_gives_the_same_kind_of_interval(monkey
     assert abs(blocked.correlation_low - whole.correlation_low) < 0.01
     assert abs(blocked.correlation_high - whole.correlation_high) < 0.01
     assert abs(blocked.slope_low - whole.slope_low) < 0.002
+
+
+def test_relationship_by_group_recovers_each_groups_slope():
+    """Two teams with planted within-team slopes (+5 and 0 retention points per +0.1 empathy) and a team
+    too small to estimate: each slope is recovered inside its interval, the small team gets a note."""
+    from empathica.understand.empathy import relationship_by_group
+
+    rng = np.random.default_rng(4)
+    frames = []
+    for team, n, slope in (("steep", 1500, 0.5), ("flat", 1500, 0.0), ("tiny", 12, 0.5)):
+        x = rng.uniform(0, 1, n)
+        retained = (rng.uniform(0, 1, n) < 0.25 + slope * x).astype(float)
+        csat = 3 + 2 * x + rng.normal(0, 0.5, n) if team != "flat" else np.full(n, np.nan)
+        frames.append(pd.DataFrame({"team_id": team, "empathy_received": x, "retained": retained, "csat": csat}))
+    out = relationship_by_group(pd.concat(frames, ignore_index=True), by="team_id", n_boot=400).set_index("team_id")
+    assert list(out.index) == ["flat", "steep", "tiny"] and out["customers"].tolist() == [1500, 1500, 12]
+    steep, flat, tiny = out.loc["steep"], out.loc["flat"], out.loc["tiny"]
+    assert steep["retention_points_low"] < 5.0 < steep["retention_points_high"]  # true: +5 points per +0.1
+    assert steep["retention_r_low"] > 0 and abs(steep["retention_points_per_0_1"] - 5.0) < 1.5
+    assert flat["retention_points_low"] < 0 < flat["retention_points_high"]  # no relationship: spans 0
+    assert steep["csat_per_0_1_low"] < 0.2 < steep["csat_per_0_1_high"]  # CSAT +2 per 1.0 = +0.2 per +0.1
+    assert np.isnan(flat["csat_r"]) and flat["csat_customers"] == 0 and flat["note"] == ""
+    assert np.isnan(tiny["retention_r"]) and np.isnan(tiny["retention_points_per_0_1"])
+    assert "fewer than 30" in tiny["note"]
+    for _, row in out.dropna(subset=["retention_r"]).iterrows():
+        assert row["retention_r_low"] <= row["retention_r"] <= row["retention_r_high"]

@@ -108,3 +108,44 @@ def test_team_scorecard_has_one_row_per_team_and_month(demo_store):
         assert teams[col].between(0, 2).all(), col
     # the team rows add up to the agent rows: every scored reply is counted once
     assert teams["replies"].sum() == store.read_result("empathy_scorecard")["replies"].sum() == len(store.read_result("empathy_turns"))
+
+
+def test_relationship_by_team_and_agent(demo_store):
+    """Per team (and agent with >= 30 customers): within-group empathy vs retention with intervals that
+    hold the point estimate; the largest team's sign agrees with the customer-level relationship."""
+    store, section = demo_store
+    teams = store.read_result("empathy_relationship_by_team")
+    employees = store.table("employees").to_pandas()
+    served = store.read_result("empathy_agents")["team_id"].dropna().unique()
+    assert teams["team_id"].is_unique and set(teams["team_id"]) == set(served)
+    customers = store.read_result("empathy_customer")  # the customers with a scored conversation
+    assert teams["customers"].max() <= len(customers)
+    assert set(teams["team_id"]) <= set(employees["team_id"])
+    # a customer counts once in each team that served them: the teams' customers sum to the distinct
+    # (customer, team) pairs — more than the customers when some were served by several teams
+    served_by = (store.read_result("empathy_turns")[["conversation_id", "agent_id"]]
+                 .merge(store.table("conversations").select("conversation_id", "customer_id").to_pandas(), on="conversation_id")
+                 .assign(team_id=lambda f: f["agent_id"].map(employees.set_index("employee_id")["team_id"]))
+                 .dropna(subset=["customer_id", "team_id"]).drop_duplicates(["customer_id", "team_id"]))
+    assert teams["customers"].sum() == len(served_by)
+    assert served_by["customer_id"].nunique() <= len(customers)
+    rated = teams.dropna(subset=["retention_r"])
+    assert len(rated) >= 1
+    for _, row in rated.iterrows():
+        assert row["retention_r_low"] <= row["retention_r"] <= row["retention_r_high"]
+        assert row["retention_points_low"] <= row["retention_points_per_0_1"] <= row["retention_points_high"]
+        assert row["customers"] >= 30
+    largest = teams.loc[teams["customers"].idxmax()]
+    pooled = store.read_result("empathy_outcomes").set_index("outcome").loc["retained", "correlation"]
+    assert largest["retention_r"] * pooled > 0 and largest["retention_points_per_0_1"] > 0
+
+    agents = store.read_result("empathy_relationship_by_agent")
+    assert agents["agent_id"].is_unique and set(agents["agent_id"]) == set(store.read_result("empathy_agents")["agent_id"])
+    few = agents["customers"] < 30
+    assert agents.loc[few, "retention_r"].isna().all() and agents.loc[few, "note"].str.contains("fewer than 30").all()
+    ok = agents.dropna(subset=["retention_r"])
+    assert len(ok) and (ok["retention_r_low"] <= ok["retention_r"]).all() and (ok["retention_r"] <= ok["retention_r_high"]).all()
+    # each customer counts once per agent who served them: the agents' customers add up to at least the customers
+    assert agents["customers"].sum() >= len(customers.dropna(subset=["empathy_received"]))
+    captions = [getattr(b, "caption", "") for b in section.blocks]
+    assert any("within each team" in c for c in captions) and any("within agents" in c for c in captions)

@@ -22,7 +22,13 @@ from empathica.understand.empathy.cues import guess_language
 from empathica.understand.empathy.distress import customer_distress
 from empathica.understand.empathy.jargon import find_jargon
 from empathica.understand.empathy.model import MECHANISMS, EmpathyModel
-from empathica.understand.empathy.outcomes import Relationship, coaching_pairs, monthly_scorecard, relationship
+from empathica.understand.empathy.outcomes import (
+    Relationship,
+    coaching_pairs,
+    monthly_scorecard,
+    relationship,
+    relationship_by_group,
+)
 
 
 def score_responses(responses: Sequence[str], contexts: Sequence[str] | None = None, *,
@@ -53,6 +59,7 @@ __all__ = [
     "monthly_scorecard",
     "read_transcript",
     "relationship",
+    "relationship_by_group",
     "score_responses",
     "validate_transcript",
 ]
