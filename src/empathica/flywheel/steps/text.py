@@ -248,6 +248,7 @@ def emotion_table(emo: pd.DataFrame) -> pd.DataFrame:
     table["dominant"] = table.idxmax(axis=1)
     order = {"touchpoint": 0, "channel": 1, "lang": 2, "month": 3}
     table = table.reset_index()
+    table.columns.name = None  # the pivot's "emotion" axis label is not a column
     table = table.sort_values(["dimension", "value"], key=lambda c: c.map(order) if c.name == "dimension" else c.astype(str))
     return table.round(3).reset_index(drop=True)
 
