@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from empathica.flywheel import run_flywheel
-from empathica.flywheel.steps.drivers import ATTRIBUTE_SOURCE, customer_attributes, redundant_attributes
+from empathica.flywheel.steps.drivers import ATTRIBUTE_SOURCE, customer_attributes
+from empathica.understand.drivers import redundant_drivers
 from tests.value.world import fill_store
 
 
@@ -117,5 +118,5 @@ def test_attributes_of_a_store_without_customers_or_with_one_level(store):
 
     assert customer_attributes(store, ibis.memtable({"customer_id": ["a"]})) is None
     frame = pd.DataFrame({"a": [1.0, 0, 1, 0], "b": [0.0, 1, 0, 1], "c": [1.0, 1, 0, 0]})
-    dropped = redundant_attributes(frame, ["a", "b", "c"])
+    dropped = redundant_drivers(frame, ["a", "b", "c"])
     assert list(dropped) == ["b"] and "a" in dropped["b"]

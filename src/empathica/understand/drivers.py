@@ -44,6 +44,29 @@ MIN_PAIRS = 20
 _MAX_SHAPLEY_DRIVERS = 15
 
 
+def redundant_drivers(frame: pd.DataFrame, names: list[str]) -> dict[str, str]:
+    """Drivers that earlier drivers in ``names`` already determine exactly (centred, missing values at the
+    mean, up to rounding): e.g. ``attr_language=zh`` when every ``zh`` customer is in region ``CN``. Keeping
+    them makes the correlation matrix singular; each is named with the reason it is left out."""
+    dropped: dict[str, str] = {}
+    kept: list[str] = []
+    for name in names:
+        values = frame[name].astype("float64")
+        x = (values.fillna(values.mean()) - values.mean()).to_numpy()
+        if not np.any(x):
+            continue  # constant: fit drops and names it
+        if kept:
+            basis = frame[kept].astype("float64")
+            basis = (basis.fillna(basis.mean()) - basis.mean()).to_numpy()
+            coef, *_ = np.linalg.lstsq(basis, x, rcond=None)
+            if np.linalg.norm(x - basis @ coef) <= 1e-8 * np.linalg.norm(x):
+                parts = [kept[i] for i in np.flatnonzero(np.abs(coef) > 1e-6)]
+                dropped[name] = f"determined by {', '.join(parts)}: it adds nothing they do not say"
+                continue
+        kept.append(name)
+    return dropped
+
+
 def relative_weights(corr_xx: np.ndarray, corr_xy: np.ndarray) -> np.ndarray:
     """Johnson's relative weights from the driver correlation matrix and driver-outcome correlations."""
     evals, evecs = np.linalg.eigh(corr_xx)
@@ -136,6 +159,9 @@ class DriverAnalysis:
                 self.dropped_[col] = "the outcome does not vary where this driver is present"
             else:
                 keep.append(col)
+        redundant = redundant_drivers(X[keep], keep)  # e.g. a language that follows region exactly
+        self.dropped_.update(redundant)
+        keep = [c for c in keep if c not in redundant]
         if not keep:
             reasons = "; ".join(f"{k}: {v}" for k, v in self.dropped_.items())
             raise NotEnoughDataError(f"no driver can be used for {outcome!r} — {reasons}.")

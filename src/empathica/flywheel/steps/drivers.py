@@ -181,29 +181,6 @@ def customer_attributes(store, customers) -> tuple[object, list[str]] | None:
     return base.select("customer_id", **{n: columns[n] for n in names}), names
 
 
-def redundant_attributes(frame: pd.DataFrame, names: list[str]) -> dict[str, str]:
-    """Attribute drivers that earlier drivers in ``names`` already determine (centred, exact up to
-    rounding): e.g. ``attr_language=zh`` when every ``zh`` customer is in region ``CN``. Keeping them
-    makes the correlation matrix singular; each is named with the reason it is left out."""
-    dropped: dict[str, str] = {}
-    kept: list[str] = []
-    for name in names:
-        values = frame[name].astype("float64")
-        x = (values.fillna(values.mean()) - values.mean()).to_numpy()
-        if not np.any(x):
-            continue  # constant: DriverAnalysis drops and names it
-        if kept:
-            basis = frame[kept].astype("float64")
-            basis = (basis.fillna(basis.mean()) - basis.mean()).to_numpy()
-            coef, *_ = np.linalg.lstsq(basis, x, rcond=None)
-            if np.linalg.norm(x - basis @ coef) <= 1e-8 * np.linalg.norm(x):
-                parts = [kept[i] for i in np.flatnonzero(np.abs(coef) > 1e-6)]
-                dropped[name] = f"determined by {', '.join(parts)}: it adds nothing they do not say"
-                continue
-        kept.append(name)
-    return dropped
-
-
 def _first_reply_waits(store):
     """Per customer: mean minutes waited for the first agent reply in their conversations (None when
     fewer than ``MIN_RATERS`` customers have a timed reply)."""
@@ -316,12 +293,8 @@ def drivers(ctx: RunContext) -> Section:
             f"no driver could be built: no touchpoint has CSAT answers from {MIN_RATERS}+ customers, and no friction, "
             "empathy, engagement or pain-point result is in the store."
         )
-    attr_cols = [c for c in driver_cols if sources.get(c) == ATTRIBUTE_SOURCE]
-    redundant = redundant_attributes(customers, attr_cols)
-    model_cols = [c for c in driver_cols if c not in redundant]
     analysis = DriverAnalysis(method="relative_weights", n_bootstrap=200, random_state=0).fit(
-        customers[model_cols], customers["nps"], outcome="NPS")
-    analysis.dropped_.update(redundant)
+        customers[driver_cols], customers["nps"], outcome="NPS")
     # customer attributes explain NPS but are not levers: they stay out of "where to act first"
     matrix = analysis.matrix()
     matrix = matrix[~matrix["driver"].map(sources).eq(ATTRIBUTE_SOURCE)].reset_index(drop=True)
@@ -378,7 +351,7 @@ def drivers(ctx: RunContext) -> Section:
         TableBlock(matrix[["act_order", "driver", "share", "performance", "quadrant"]].round(3),
                    "Where to act first.", source="result drivers_matrix"),
     )
-    if attr_cols:
+    if any(sources.get(c) == ATTRIBUTE_SOURCE for c in driver_cols):
         section.add(Paragraph(
             "Customer attributes (source \"customer attribute\"): attr_tenure_months is the months from first_seen to the "
             "latest feedback answer; attr_<field>=<level> is 1 for customers at that level of segment, region or language, "
