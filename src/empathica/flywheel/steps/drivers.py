@@ -33,6 +33,7 @@ import pandas as pd
 
 from empathica.errors import NotEnoughDataError
 from empathica.flywheel.registry import RunContext, step
+from empathica.flywheel.steps.text import aspect_of_each_mention, text_context  # how texts link to units and aspects
 from empathica.report import Metric, Paragraph, Section, TableBlock, figure_from_matplotlib
 from empathica.understand.drivers import DriverAnalysis, plot_driver_matrix, plot_importance
 
@@ -229,30 +230,19 @@ def _pain_points(store):
     scores = store.table("result_text_scores")
     if not {"source_table", "source_id", "sentiment_score", "aspects"} <= set(scores.columns):
         return None
-    links = []
-    if store.count("feedback"):
-        fb = store.table("feedback")
-        # the comment given with an NPS answer explains that very score: as a driver of NPS it would be
-        # the outcome read twice, so only comments of the other surveys (CSAT, CES) count
-        fb = fb.filter(fb.nps.isnull())
-        links.append(fb.select(l_table=ibis.literal("feedback"), l_id=fb.response_id.cast("string"),
-                               customer_id=fb.customer_id.cast("string"),
-                               unit=ibis.literal("feedback:") + fb.response_id.cast("string")))
-    if store.count("turns") and store.count("conversations"):
-        tu, cv = store.table("turns"), store.table("conversations")
-        tu = tu.filter(tu.speaker == "customer")
-        joined = tu.inner_join(cv.select("conversation_id", "customer_id"), "conversation_id")
-        links.append(joined.select(l_table=ibis.literal("turns"), l_id=joined.turn_id.cast("string"),
-                                   customer_id=joined.customer_id.cast("string"),
-                                   unit=ibis.literal("conversation:") + joined.conversation_id.cast("string")))
-    if not links:
-        return None
-    link = ibis.union(*links) if len(links) > 1 else links[0]
+    context = text_context(store)
+    link = context.filter((context.speaker == "customer") & context.source_table.isin(("feedback", "turns"))
+                          & context.customer_id.notnull())
+    # the comment given with an NPS answer explains that very score: as a driver of NPS it would be the
+    # outcome read twice, so only comments of the other surveys (CSAT, CES) count
+    fb = store.table("feedback")
+    nps_answers = fb.filter(fb.nps.notnull()).select(nps_id=fb.response_id.cast("string"))
+    link = link.anti_join(nps_answers, (link.source_table == "feedback") & (link.source_id == nps_answers.nps_id))
+    link = link.select(l_table=link.source_table, l_id=link.source_id, customer_id=link.customer_id, unit=link.unit)
     negative = scores.filter((scores.sentiment_score < 0) & scores.aspects.notnull())
     linked = negative.inner_join(link, (negative.source_table == link.l_table) & (negative.source_id == link.l_id))
-    linked = linked.filter(linked.customer_id.notnull())
     mentions = linked.select(
-        "customer_id", "unit", aspect=linked.aspects.cast("json").unwrap_as("array<json>").unnest().unwrap_as("string"))
+        "customer_id", "unit", aspect=aspect_of_each_mention(linked.aspects))
     mentions = mentions.filter(mentions.aspect.notnull() & (mentions.aspect != "")).distinct()
     top = mentions.group_by("aspect").aggregate(n=mentions.count()).order_by([ibis.desc("n"), "aspect"]).limit(TOP_PAIN_POINTS)
     names = [str(a) for a in top.aspect.to_pandas()]

@@ -82,41 +82,45 @@ def score_store(ctx: RunContext) -> tuple[ibis.Table, int]:
     return store.table("result_" + SCORES), newly
 
 
-def _context(store) -> ibis.Table:
-    """Where and when each text was written: source_table, source_id, touchpoint, channel, month, speaker,
-    and unit (the item a mention counts once for: the conversation of a turn, else the row itself)."""
+def text_context(store) -> ibis.Table:
+    """Where, when and by whom each text was written: source_table, source_id, touchpoint, channel, month,
+    speaker, customer_id (null for reviews and employees) and unit (the item a mention counts once for: the
+    conversation of a turn, else the row itself)."""
     tp = store.table("touchpoints").select("touchpoint_id", tp_channel="channel")
     fb = store.table("feedback")
     fb = fb.left_join(tp, fb.touchpoint_id == tp.touchpoint_id).select(
         source_table=ibis.literal("feedback"), source_id=fb.response_id.cast("string"),
         touchpoint=fb.touchpoint_id.fill_null("(unknown)"), channel=tp.tp_channel.fill_null("survey"),
-        at=fb.timestamp, speaker=ibis.literal("customer"), unit=ibis.literal("feedback:") + fb.response_id.cast("string"))
+        at=fb.timestamp, speaker=ibis.literal("customer"), customer_id=fb.customer_id.cast("string"),
+        unit=ibis.literal("feedback:") + fb.response_id.cast("string"))
     rv = store.table("reviews")
     rv = rv.select(source_table=ibis.literal("reviews"), source_id=rv.review_id.cast("string"),
                    touchpoint=ibis.literal("public reviews"), channel=rv.source.fill_null("reviews"), at=rv.timestamp,
                    speaker=ibis.ifelse(rv.is_own.fill_null(True), "customer", "competitor customer"),
-                   unit=ibis.literal("reviews:") + rv.review_id.cast("string"))
+                   customer_id=ibis.null("string"), unit=ibis.literal("reviews:") + rv.review_id.cast("string"))
     tu, cv = store.table("turns"), store.table("conversations")
     tu = tu.left_join(cv, tu.conversation_id == cv.conversation_id).select(
         source_table=ibis.literal("turns"), source_id=tu.turn_id.cast("string"),
         touchpoint=cv.touchpoint_id.fill_null("conversations"), channel=cv.channel.fill_null("(unknown)"),
-        at=tu.timestamp.fill_null(cv.started_at), speaker=tu.speaker,
+        at=tu.timestamp.fill_null(cv.started_at), speaker=tu.speaker, customer_id=cv.customer_id.cast("string"),
         unit=ibis.literal("conversation:") + tu.conversation_id.cast("string"))
     va = store.table("values_answers")
     va = va.select(source_table=ibis.literal("values_answers"), source_id=va.answer_id.cast("string"),
                    touchpoint=ibis.literal("values survey"), channel=ibis.literal("survey"), at=va.timestamp,
-                   speaker=ibis.literal("customer"), unit=ibis.literal("values_answers:") + va.answer_id.cast("string"))
+                   speaker=ibis.literal("customer"), customer_id=va.customer_id.cast("string"),
+                   unit=ibis.literal("values_answers:") + va.answer_id.cast("string"))
     es = store.table("employee_surveys")
     es = es.select(source_table=ibis.literal("employee_surveys"), source_id=es.response_id.cast("string"),
                    touchpoint=ibis.literal("employee survey"), channel=ibis.literal("internal"), at=es.timestamp,
-                   speaker=ibis.literal("employee"), unit=ibis.literal("employee_surveys:") + es.response_id.cast("string"))
+                   speaker=ibis.literal("employee"), customer_id=ibis.null("string"),
+                   unit=ibis.literal("employee_surveys:") + es.response_id.cast("string"))
     ctx = ibis.union(fb, rv, tu, va, es)
     return ctx.mutate(month=ctx.at.strftime("%Y-%m").fill_null("(unknown)")).drop("at")
 
 
 def scored_texts(store, scores: ibis.Table) -> ibis.Table:
     """Every scored text with its context (touchpoint, channel, month, speaker, unit) and its text."""
-    context = _context(store).rename(c_table="source_table", c_id="source_id")
+    context = text_context(store).rename(c_table="source_table", c_id="source_id")
     texts = all_texts(store).rename(t_table="source_table", t_id="source_id")
     joined = scores.left_join(context, (scores.source_table == context.c_table) & (scores.source_id == context.c_id))
     joined = joined.select(*scores.columns, *[context[c] for c in ("touchpoint", "channel", "month", "speaker", "unit")])
@@ -147,6 +151,11 @@ def _breakdowns(scored: ibis.Table) -> tuple[pd.DataFrame, pd.DataFrame]:
     return by.round(4), emo.round(4)
 
 
+def aspect_of_each_mention(aspects: ibis.Value) -> ibis.Value:
+    """One row per aspect named in the stored ``aspects`` column (a JSON list of aspect ids), unnested."""
+    return aspects.cast("json").unwrap_as("array<json>").unnest().unwrap_as("string")
+
+
 def pain_points(scored: ibis.Table, *, quotes: int = 3) -> pd.DataFrame:
     """Aspects of customer texts that lean negative, most mentioned first, with the most negative quotes.
 
@@ -156,7 +165,7 @@ def pain_points(scored: ibis.Table, *, quotes: int = 3) -> pd.DataFrame:
     conversation, a survey answer, a review), so a long conversation does not outweigh many customers.
     """
     columns = ["aspect", "negative_mentions", "share_of_negative_units", "all_mentions", "languages", "quotes"]
-    mentions = scored.mutate(aspect=scored.aspects.cast("json").unwrap_as("array<json>").unnest().unwrap_as("string"))
+    mentions = scored.mutate(aspect=aspect_of_each_mention(scored.aspects))
     mentions = mentions.filter(mentions.aspect.notnull())
     negative = mentions.filter(mentions.sentiment_score < 0)
     per_unit = negative.group_by(["aspect", "unit"]).aggregate(langs=negative.lang.collect(distinct=True))

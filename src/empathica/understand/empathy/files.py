@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from empathica.errors import InputError
-from empathica.understand.text.files import detected_delimiter, detected_encoding, json_line_records, write_table
+from empathica.understand.text.files import csv_records, detected_delimiter, detected_encoding, json_line_records, write_table
 
 #: Names of the columns ``read_rows`` adds (chosen not to clash with a file's own columns).
 LINE, MALFORMED = "_source_line", "_malformed_record"
@@ -47,24 +47,20 @@ def read_rows(path: str | Path) -> pd.DataFrame:
 def _read_csv(path: Path, encoding: str) -> pd.DataFrame:
     delimiter = detected_delimiter(path, encoding)
     records, lines, malformed = [], [], []
-    with open(path, encoding=encoding, newline="") as fh:
-        reader = csv.reader(fh, delimiter=delimiter)
-        header = next(reader, None)
-        if header is None:
-            return pd.DataFrame({LINE: pd.Series(dtype="int64")})
-        header = [h.strip() for h in header]
-        width = len(header)
-        start = reader.line_num + 1
-        for record in reader:
-            if not record:
-                start = reader.line_num + 1  # a blank line is no record
-                continue
-            bad = len(record) > width and any(v.strip() for v in record[width:])
-            malformed.append(delimiter.join(record) if bad else None)
-            record = (record + [""] * width)[:width]
-            records.append([v if v != "" else None for v in record])
-            lines.append(start)
-            start = reader.line_num + 1
+    rows = csv_records(path, encoding, delimiter)
+    first = next(rows, None)
+    if first is None:
+        return pd.DataFrame({LINE: pd.Series(dtype="int64")})
+    header = [h.strip() for h in first[1]]
+    width = len(header)
+    for start, record in rows:
+        if not record:
+            continue  # a blank line is no record
+        bad = len(record) > width and any(v.strip() for v in record[width:])
+        malformed.append(delimiter.join(record) if bad else None)
+        record = (record + [""] * width)[:width]
+        records.append([v if v != "" else None for v in record])
+        lines.append(start)
     frame = pd.DataFrame(records, columns=header, dtype=object)
     frame[LINE] = np.asarray(lines, dtype="int64")
     if any(m is not None for m in malformed):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -41,16 +42,24 @@ def detected_delimiter(path: Path, encoding: str) -> str:
         return sniff_delimiter(fh.read(65536))
 
 
-def _first_long_row(path: Path, encoding: str, delimiter: str = ",") -> tuple[int, int, int] | None:
-    """(line, fields, header fields) of the first CSV record with a non-empty field past the header's."""
+def csv_records(path: Path, encoding: str, delimiter: str = ",") -> Iterator[tuple[int, list[str]]]:
+    """Every record of a CSV file (the header first) with the physical line it starts on: a quoted field
+    that spans lines moves the later records down; a blank line is an empty record."""
     with open(path, encoding=encoding, newline="") as fh:
         reader = csv.reader(fh, delimiter=delimiter)
-        header = next(reader, [])
-        start = reader.line_num + 1
+        start = 1
         for record in reader:
-            if len(record) > len(header) and any(v.strip() for v in record[len(header):]):
-                return start, len(record), len(header)
+            yield start, record
             start = reader.line_num + 1
+
+
+def _first_long_row(path: Path, encoding: str, delimiter: str = ",") -> tuple[int, int, int] | None:
+    """(line, fields, header fields) of the first CSV record with a non-empty field past the header's."""
+    records = csv_records(path, encoding, delimiter)
+    _, header = next(records, (1, []))
+    for line, record in records:
+        if len(record) > len(header) and any(v.strip() for v in record[len(header):]):
+            return line, len(record), len(header)
     return None
 
 
