@@ -102,3 +102,12 @@ def test_a_row_without_an_activity_is_quarantined(tmp_path):
         [3, "step", "missing activity", "dropped"], [4, "step", "missing activity", "dropped"],
     ]
     assert sorted(events["activity"]) == ["buy", "web"] and loaded.rows_used == 2 and loaded.rows_read == 4
+
+
+def test_utf16_export_is_read_with_its_own_line_numbers(tmp_path):
+    path = tmp_path / "unicode_text.txt"  # Excel's "Unicode Text": UTF-16 with a byte-order mark, tab-separated
+    text = "ticket\tstep\tat\n1\tWebseite\t2024-01-01 10:00\n1\tKundendienst\t2024-01-01 11:00\n2\tFiliale\tkaputt\n2\tKasse\t2024-01-01 12:00\n"
+    path.write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
+    loaded, events, _ = _read(path)
+    assert sorted(events["activity"]) == ["Kasse", "Kundendienst", "Webseite"]  # a lone event is noted, and kept
+    assert _bad_lines(loaded) == {4: "unparseable timestamp", 5: "single-event journey"}

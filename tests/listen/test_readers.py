@@ -130,3 +130,38 @@ def test_unknown_extension_and_damaged_gzip(store, tmp_path):
     broken.write_bytes(gzip.compress(b"<log><trace><event>")[:-4])
     with pytest.raises(InputError, match="XES"):
         ingest_files(store, [broken], kind="events")
+
+
+TRADITIONAL = [["c1", "zh", "臺北", "忠誠客戶"], ["c2", "zh", "香港", "企業客戶"], ["c3", "zh", "高雄", "新客戶"]]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "prefix", "data", "detected"),
+    [
+        ("utf-16-le", b"\xff\xfe", DATA, "utf-16"),  # Excel's "Unicode Text" export: UTF-16 with its mark
+        ("utf-16-be", b"\xfe\xff", DATA, "utf-16"),
+        ("utf-16-le", b"", DATA, "utf-16-le"),  # no mark: zero bytes in every other position
+        ("cp950", b"", TRADITIONAL, "cp950"),  # Big5, from Taiwan or Hong Kong
+    ],
+)
+def test_utf16_and_big5_files_are_detected_and_stored_as_text(store, tmp_path, encoding, prefix, data, detected):
+    path = tmp_path / "customers.csv"
+    text = "\n".join("\t".join(r) for r in [HEADER, *data]) + "\n"
+    path.write_bytes(prefix + text.encode(encoding))
+    assert detect_encoding(path) == detected
+    source = inspect_file(path)
+    assert (source.delimiter, source.columns) == ("\t", HEADER)
+    source.close()
+    [r] = ingest_files(store, [path])
+    assert (r.rows_read, r.rows_stored) == (3, 3)
+    assert rows(store, "SELECT customer_id, region, segment FROM customers ORDER BY customer_id") == [
+        (d[0], d[2], d[3]) for d in data
+    ]
+
+
+def test_simplified_chinese_is_not_mistaken_for_big5_nor_german_for_either(tmp_path):
+    gbk, latin = tmp_path / "gbk.csv", tmp_path / "latin.csv"
+    gbk.write_bytes("id,comment\n1,快递太慢了，等了一个星期，退款一直没到账\n2,客服态度很差，电话打不通\n".encode("gbk"))
+    latin.write_bytes("id;comment\n1;Àrger über die Verspätung\n2;Größe passt nicht, Rückgabe läuft\n".encode("latin-1"))
+    assert detect_encoding(gbk) == "gb18030"
+    assert detect_encoding(latin) == "latin-1"

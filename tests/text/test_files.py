@@ -107,3 +107,15 @@ def test_semicolon_and_tab_separated_files_are_read_by_their_delimiter(tmp_path)
         frame = read_table(path, text_column="comment", id_column="id")
         assert frame["comment"].tolist() == ["Die Lieferung kam zu spät, leider", "Great service, thanks"]
         assert frame["id"].tolist() == ["1", "2"]
+
+
+@pytest.mark.parametrize(("encoding", "prefix"), [("cp950", b""), ("utf-16-le", b"\xff\xfe")])
+def test_big5_and_utf16_csv_are_read_as_chinese(tmp_path, encoding, prefix):
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    comments = ["快遞太慢了，等了一個星期", "退款一直沒有到帳，客服電話打不通"]
+    src.write_bytes(prefix + ("comment\n" + "\n".join(comments) + "\n").encode(encoding))
+    result = _score(src, out)
+    assert result.exit_code == 0, result.output
+    got = pd.read_csv(out, encoding="utf-8")
+    assert got["comment"].tolist() == comments
+    assert got["lang"].tolist() == ["zh", "zh"]

@@ -8,7 +8,7 @@ field and reason. Re-ingesting a file adds nothing. See docs/listen.md.
 from empathica.listen.ingest import IngestResult, file_sha256, ingest_files
 from empathica.listen.kinds import COLUMN_ALIASES, detect_kind, normalise, resolve_columns
 from empathica.listen.mapping import Mapping, TableMapping, load_mapping, parse_mapping
-from empathica.listen.readers import SourceFile, detect_encoding, inspect_file, iter_batches, sniff_delimiter
+from empathica.listen.readers import SourceFile, detect_encoding, inspect_file, iter_batches, sniff_delimiter, transcode_to_utf8
 from empathica.listen.redaction import redact, redact_array, redact_many
 
 __all__ = [
@@ -31,4 +31,5 @@ __all__ = [
     "redact_many",
     "resolve_columns",
     "sniff_delimiter",
+    "transcode_to_utf8",
 ]

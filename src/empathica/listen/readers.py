@@ -30,7 +30,8 @@ import pyarrow.compute as pc
 
 from empathica.errors import InputError
 
-__all__ = ["ParquetSlice", "SourceFile", "detect_encoding", "inspect_file", "iter_batches", "parquet_slices", "sniff_delimiter"]
+__all__ = ["ParquetSlice", "SourceFile", "detect_encoding", "inspect_file", "iter_batches", "parquet_slices", "sniff_delimiter",
+           "transcode_to_utf8"]
 
 _SAMPLE_BYTES = 1 << 20
 _SCAN_CHUNK_ROWS = 32_768
@@ -50,7 +51,7 @@ class SourceFile:
     path: Path
     format: str  # csv, jsonl, parquet, xes
     columns: list[str]
-    encoding: str | None = None  # utf-8, gb18030, cp1252, latin-1 (text formats)
+    encoding: str | None = None  # utf-8, utf-16, gb18030, cp950 (Big5), cp1252, latin-1 (text formats)
     delimiter: str | None = None  # CSV only
     estimated_rows: int | None = None
     compressed: bool = False
@@ -90,9 +91,13 @@ _EVIDENCE_LINE = 4096  # at most this much of one such line
 
 
 def detect_encoding(path: Path, *, compressed: bool = False) -> str:
-    """``utf-8`` when the whole file decodes strictly as UTF-8; otherwise judged on the lines that hold
-    non-ASCII bytes, wherever in the file they are: ``gb18030`` when they decode as plausible Chinese
-    text, ``cp1252`` when bytes 0x80–0x9F occur and all are Windows-1252 characters (€ „ “ …), else
+    """``utf-16`` / ``utf-32`` when the file starts with their byte-order mark (Excel's "Unicode Text"
+    export is UTF-16 with one), ``utf-16-le`` / ``utf-16-be`` when its first bytes are mostly text with a
+    zero byte in every other position (UTF-16 without a mark); ``utf-8`` when the whole file decodes
+    strictly as UTF-8; otherwise judged on the lines that hold non-ASCII bytes, wherever in the file
+    they are: ``gb18030`` when they decode as plausible Simplified Chinese (GBK/GB2312 exports),
+    ``cp950`` when they decode as plausible Traditional Chinese (Big5 exports from Taiwan and Hong
+    Kong), ``cp1252`` when bytes 0x80–0x9F occur and all are Windows-1252 characters (€ „ “ …), else
     ``latin-1`` (which decodes any byte).
 
     The file is streamed in chunks (bounded memory): the strict UTF-8 check runs over all of it, and
@@ -100,6 +105,9 @@ def detect_encoding(path: Path, *, compressed: bool = False) -> str:
     ASCII for its first megabytes and Chinese further down is therefore still recognised. Once the
     file is known not to be UTF-8 and the evidence is full, reading stops.
     """
+    wide = _wide_unicode(path, compressed)
+    if wide:
+        return wide
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
     is_utf8 = True
     evidence: list[bytes] = []
@@ -139,9 +147,38 @@ def detect_encoding(path: Path, *, compressed: bool = False) -> str:
     sample = b"\n".join(evidence)
     if _plausible_chinese(sample):
         return "gb18030"
+    if _plausible_traditional_chinese(sample):
+        return "cp950"
     if c1 and c1 <= _CP1252_C1:
         return "cp1252"
     return "latin-1"
+
+
+#: Byte-order marks, longest first (UTF-32's little-endian mark starts like UTF-16's).
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def _wide_unicode(path: Path, compressed: bool) -> str | None:
+    """The UTF-16/UTF-32 codec of a file, from its byte-order mark or, without one, from zero bytes in
+    every other position of its first 4 KiB (ASCII text in UTF-16); ``None`` for byte-wise encodings."""
+    try:
+        with _open_binary(path, compressed) as fh:
+            head = fh.read(4096)
+    except (OSError, EOFError) as exc:
+        raise InputError(f"{path}: cannot be read ({exc}).") from None
+    for bom, codec in _BOMS:
+        if head.startswith(bom):
+            return codec
+    head = head[: len(head) // 2 * 2]
+    if len(head) < 16:
+        return None
+    even, odd = head[0::2].count(0) / (len(head) / 2), head[1::2].count(0) / (len(head) / 2)
+    if odd >= 0.3 and even <= 0.02:
+        return "utf-16-le"
+    if even >= 0.3 and odd <= 0.02:
+        return "utf-16-be"
+    return None
 
 
 def _collect_non_ascii_lines(data: bytes, out: list[bytes], budget: int) -> int:
@@ -193,6 +230,25 @@ def _plausible_chinese(sample: bytes) -> bool:
     return common / len(wide) >= 0.9
 
 
+def _plausible_traditional_chinese(sample: bytes) -> bool:
+    """True when the non-ASCII bytes decode strictly as Big5 (Microsoft's code page 950) into mostly
+    symbols and frequent characters (Big5 lead bytes 0xA1–0xC6: punctuation and the 5,401 characters of
+    its first level). Checked after :func:`_plausible_chinese`: GBK text also decodes as Big5, but then
+    about a third of its characters land in Big5's rarer second level."""
+    try:
+        text = sample.decode("cp950")
+    except UnicodeDecodeError:
+        return False
+    wide = [ch for ch in text if ord(ch) > 127]
+    if not wide:
+        return False
+    frequent = 0
+    for ch in wide:
+        encoded = ch.encode("cp950")
+        frequent += len(encoded) == 2 and 0xA1 <= encoded[0] <= 0xC6
+    return frequent / len(wide) >= 0.9
+
+
 def sniff_delimiter(text: str) -> str:
     """The delimiter among , ; tab | that splits the first lines into the same number (> 1) of fields."""
     lines = text.splitlines()[:50]
@@ -214,7 +270,7 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
-def _transcode_to_utf8(path: Path, encoding: str, compressed: bool) -> Path:
+def transcode_to_utf8(path: Path, encoding: str, compressed: bool) -> Path:
     """Copy a file into a temporary UTF-8 file, chunk by chunk (every text file that is not UTF-8 is read
     from such a copy; a byte ``encoding`` leaves undefined becomes U+FFFD)."""
     fd, tmp = tempfile.mkstemp(prefix="empathica-", suffix=".csv")
@@ -261,7 +317,7 @@ def inspect_file(path: str | Path, *, duck=None) -> SourceFile:
     if encoding != "utf-8":
         # DuckDB's own Latin-1 reader refuses bytes 0x80–0x9F (Windows-1252's € „ “), and it has no
         # GB18030 reader: every file that is not UTF-8 is transcoded into a temporary UTF-8 copy.
-        source._cleanup.append(_transcode_to_utf8(path, encoding, compressed))
+        source._cleanup.append(transcode_to_utf8(path, encoding, compressed))
     if fmt == "jsonl":
         if duck is None:
             import duckdb

@@ -231,14 +231,23 @@ def _read_raw(store: "Store", path: Path) -> tuple["Table", "int | np.ndarray"]:
         if name.endswith((".xes", ".xes.gz")):
             return con.create_table(f"_journey_file_{next(_counter)}", _read_xes(path), temp=True), 1
         if name.endswith((".csv", ".csv.gz", ".tsv", ".txt")):
-            from empathica.listen import detect_encoding  # Listen knows the encodings users' exports come in
+            from empathica.listen import detect_encoding, transcode_to_utf8  # Listen knows users' exports' encodings
 
             encoding = detect_encoding(path, compressed=name.endswith(".gz"))
+            if encoding.startswith(("utf-16", "utf-32")):
+                # two or four bytes per character: the line scan works on a UTF-8 copy (same lines)
+                copy = transcode_to_utf8(path, encoding, name.endswith(".gz"))
+                try:
+                    lines = record_lines(copy)
+                    frame = pd.read_csv(copy, sep=None, engine="python", encoding="utf-8", dtype=str, keep_default_na=False)
+                finally:
+                    copy.unlink(missing_ok=True)
+                return con.create_table(f"_journey_file_{next(_counter)}", frame.replace("", None), temp=True), lines
             lines = record_lines(path, compressed=name.endswith(".gz"))
             if encoding in ("utf-8", "latin-1"):
                 options = {} if encoding == "utf-8" else {"encoding": encoding}
                 return con.read_csv(path, table_name=f"_journey_file_{next(_counter)}", all_varchar=True, header=True, **options), lines
-            # encodings DuckDB's reader lacks (gb18030): decode in Python
+            # encodings DuckDB's reader lacks (gb18030, Big5, Windows-1252): decode in Python
             frame = pd.read_csv(path, sep=None, engine="python", encoding=encoding, dtype=str, keep_default_na=False)
             return con.create_table(f"_journey_file_{next(_counter)}", frame.replace("", None), temp=True), lines
     except InputError:

@@ -1,6 +1,6 @@
 """Score or cluster the texts of a CSV, JSON Lines or Parquet file, writing the same format back.
 
-Text files are read in the encoding Listen detects (UTF-8, GB18030 or Latin-1) and always written
+Text files are read in the encoding Listen detects (UTF-8, UTF-16, GB18030, Big5, Windows-1252 or Latin-1) and always written
 as UTF-8; a CSV file's delimiter (, ; tab |) is sniffed as Listen does, and the output keeps commas. Every input row gives one output row: a blank line of a CSV file is a row with empty
 fields; a CSV row with more fields than the header is an error naming its line.
 """
