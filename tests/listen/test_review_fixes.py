@@ -199,3 +199,13 @@ def test_detection_sees_non_ascii_lines_beyond_the_first_read_chunk_and_across_i
     assert detect_encoding(path) == "gb18030"
     path.write_bytes(line * (chunk // len(line) + 10) + "Preis 5 € „gut“\n".encode("cp1252"))
     assert detect_encoding(path) == "cp1252"
+
+
+def test_a_row_missing_two_fields_is_quarantined_once_and_later_rows_keep_their_numbers(store, tmp_path):
+    path = tmp_path / "customers.csv"
+    # row 2 lacks two fields (DuckDB reports it once per missing field); rows 3 and 5 name a customer twice
+    path.write_text("customer_id,language,region\nn1,en,UK\nn2\nn1,de,DE\nn4,de,DE\nn4,en,US\n", encoding="utf-8")
+    [r] = ingest_files(store, [path], kind="customers")
+    assert (r.rows_read, r.rows_stored, r.rows_quarantined) == (5, 2, 3)
+    got = rows(store, "SELECT line, reason FROM quarantine ORDER BY line")
+    assert got == [(2, "malformed CSV row"), (3, "duplicate customer_id in file"), (5, "duplicate customer_id in file")]

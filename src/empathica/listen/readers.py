@@ -31,7 +31,7 @@ import pyarrow.compute as pc
 from empathica.errors import InputError
 
 __all__ = ["ParquetSlice", "SourceFile", "detect_encoding", "inspect_file", "iter_batches", "parquet_slices", "sniff_delimiter",
-           "transcode_to_utf8"]
+           "transcode_to_utf8", "csv_relation", "csv_rejects"]
 
 _SAMPLE_BYTES = 1 << 20
 _SCAN_CHUNK_ROWS = 32_768
@@ -450,14 +450,32 @@ def parquet_slices(source: SourceFile, slice_rows: int) -> Iterator[ParquetSlice
     return slices()
 
 
-def _csv_batches(source: SourceFile, duck, batch_rows: int, rejects: list | None) -> Iterator[pa.Table]:
+def csv_relation(source: SourceFile, rejects: str) -> str:
+    """DuckDB's ``read_csv`` of a CSV ``source`` as Listen reads it: the detected delimiter and encoding
+    (a transcoded copy when not UTF-8), ``"`` quoting, every header column as text. Rows it cannot split
+    into the header's number of fields are left out and recorded in the temporary tables
+    ``{rejects}_errors`` / ``{rejects}_scans`` (read them with :func:`csv_rejects`)."""
     path, encoding = _readable_path(source)
     columns = "{" + ", ".join(f"{_sql_str(c)}: 'VARCHAR'" for c in source.columns) + "}"
-    sql = (
-        f"SELECT * FROM read_csv({_sql_str(path)}, delim={_sql_str(source.delimiter or ',')}, quote='\"', "
+    return (
+        f"read_csv({_sql_str(path)}, delim={_sql_str(source.delimiter or ',')}, quote='\"', "
         f"escape='\"', header=true, columns={columns}, auto_detect=false, encoding={_sql_str(encoding)}, "
-        "store_rejects=true, rejects_table='_listen_reject_errors', rejects_scan='_listen_reject_scans')"
+        f"store_rejects=true, rejects_table='{rejects}_errors', rejects_scan='{rejects}_scans')"
     )
+
+
+def csv_rejects(duck, rejects: str) -> list[tuple[int, str, str]]:
+    """``(physical line, the line's text, reason)`` of every row the latest :func:`csv_relation` scan
+    named ``rejects`` left out, one per line (DuckDB reports a row missing two fields twice)."""
+    rows = duck.execute(
+        f"SELECT line, any_value(csv_line), string_agg(DISTINCT lower(error_type::VARCHAR), ', ' ORDER BY lower(error_type::VARCHAR)) "
+        f"FROM {rejects}_errors WHERE scan_id = (SELECT max(scan_id) FROM {rejects}_scans) GROUP BY line ORDER BY line"
+    ).fetchall()
+    return [(int(line), raw, kind) for line, raw, kind in rows]
+
+
+def _csv_batches(source: SourceFile, duck, batch_rows: int, rejects: list | None) -> Iterator[pa.Table]:
+    sql = f"SELECT * FROM {csv_relation(source, '_listen_reject')}"
     try:
         reader = duck.execute(sql).to_arrow_reader(batch_rows)
         start = 1
@@ -465,10 +483,7 @@ def _csv_batches(source: SourceFile, duck, batch_rows: int, rejects: list | None
             yield _null_errors(_with_line(batch, start))
             start += batch.num_rows
         if rejects is not None:
-            rows = duck.execute(
-                "SELECT line, csv_line, error_type FROM _listen_reject_errors ORDER BY line"
-            ).fetchall()
-            rejects.extend((int(line) - 1, raw, str(kind).lower()) for line, raw, kind in rows)
+            rejects.extend((line - 1, raw, kind) for line, raw, kind in csv_rejects(duck, "_listen_reject"))
     except InputError:
         raise
     except Exception as exc:  # duckdb.Error subclasses
