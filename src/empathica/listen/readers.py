@@ -57,6 +57,12 @@ class SourceFile:
     compressed: bool = False
     _cleanup: list[Path] = field(default_factory=list, repr=False)
 
+    @property
+    def readable(self) -> tuple[Path, bool]:
+        """The file DuckDB reads (a temporary UTF-8 copy when the file is in another encoding) and whether
+        it is gzip-compressed."""
+        return (self._cleanup[0], False) if self._cleanup else (self.path, self.compressed)
+
     def close(self) -> None:
         """Remove temporary files (a transcoded copy)."""
         for p in self._cleanup:
@@ -353,9 +359,7 @@ def _sql_str(text: str) -> str:
 
 
 def _readable_path(source: SourceFile) -> tuple[str, str]:
-    if source._cleanup:
-        return str(source._cleanup[0]), "utf-8"
-    return str(source.path), "utf-8"
+    return str(source.readable[0]), "utf-8"
 
 
 def _with_line(batch: pa.RecordBatch | pa.Table, start: int) -> pa.Table:
