@@ -20,7 +20,7 @@ from empathica.errors import EmpathicaError, InputError, MappingError, NothingRe
 from empathica.listen.kinds import detect_kind, resolve_columns
 from empathica.listen.mapping import Mapping, TableMapping, load_mapping
 from empathica.listen.readers import ParquetSlice, SourceFile, inspect_file, iter_batches, parquet_slices
-from empathica.listen.redaction import redact_array
+from empathica.listen.redaction import redact, redact_array, redact_json_array
 from empathica.listen.validation import BATCH, FAILED, SEEN, BatchPlan, ident, source_kind
 from empathica.schema import SIGNAL_TABLES, table as schema_table
 from empathica.store.database import INGESTIONS, QUARANTINE, Store
@@ -152,12 +152,14 @@ def _restore_memory_limit(duck, previous: str):
 
 
 def _register_functions(duck) -> None:
-    try:
-        duck.create_function("empathica_redact", redact_array, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("VARCHAR"),
-                             type="arrow", null_handling="special", side_effects=False)
-    except duckdb.Error as exc:  # already registered on this connection
-        if "already" not in str(exc).lower():
-            raise
+    # empathica_redact: free text; empathica_redact_json: a quarantined row kept as JSON (string values).
+    for name, function in (("empathica_redact", redact_array), ("empathica_redact_json", redact_json_array)):
+        try:
+            duck.create_function(name, function, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("VARCHAR"),
+                                 type="arrow", null_handling="special", side_effects=False)
+        except duckdb.Error as exc:  # already registered on this connection
+            if "already" not in str(exc).lower():
+                raise
 
 
 def file_sha256(path: Path) -> str:
@@ -265,7 +267,7 @@ def _ingest_one(store: Store, p: _Planned, mapping: Mapping, progress: Progress,
             progress.advance(task, batch.num_rows)
         duck.execute("BEGIN TRANSACTION")
         if rejects:
-            _quarantine_rejects(duck, p, t.name, rejects, stamp)
+            _quarantine_rejects(duck, p, t.name, rejects, stamp, redact_pii=store.settings.redact_pii)
             result.rows_read += len(rejects)
             result.rows_quarantined += len(rejects)
         # This reading's quarantine rows replace those of earlier readings of the file into the table.
@@ -337,8 +339,11 @@ def _plan(t, source: SourceFile, batch, tm, colmap, references, redact: bool) ->
     )
 
 
-def _quarantine_rejects(duck, p: _Planned, table: str, rejects: list[tuple[int, str, str]], stamp: datetime) -> None:
+def _quarantine_rejects(duck, p: _Planned, table: str, rejects: list[tuple[int, str, str]], stamp: datetime, *,
+                        redact_pii: bool = True) -> None:
     """Quarantine CSV rows DuckDB could not split, and shift the row numbers of the other quarantined rows.
+
+    With ``redact_pii`` the source lines are redacted (the whole line, before it is cut for ``value``).
 
     Rows DuckDB rejects are left out of the stream, so the rows after them were numbered too low: a
     streamed row numbered ``p`` is really row ``p + #{j : r_j - j < p}`` where ``r_1 < r_2 < ...`` are
@@ -354,6 +359,8 @@ def _quarantine_rejects(duck, p: _Planned, table: str, rejects: list[tuple[int, 
         [str(p.path), stamp.isoformat()],
     )
     # value: the source line as text (cut to MALFORMED_VALUE_CHARS); raw: the whole line and DuckDB's error kind, as JSON.
+    if redact_pii:
+        rejects = [(r, redact(raw), kind) for r, raw, kind in rejects]
     duck.executemany(
         f"INSERT INTO {QUARANTINE} VALUES (?, ?, ?, NULL, 'malformed CSV row', ?, ?, CAST(? AS TIMESTAMPTZ))",
         [[str(p.path), r, table, (raw or "")[:MALFORMED_VALUE_CHARS],

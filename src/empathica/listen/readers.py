@@ -19,7 +19,6 @@ import csv
 import gzip
 import io
 import os
-import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -51,7 +50,7 @@ class SourceFile:
     path: Path
     format: str  # csv, jsonl, parquet, xes
     columns: list[str]
-    encoding: str | None = None  # utf-8, utf-16, gb18030, cp950 (Big5), cp1252, latin-1 (text formats)
+    encoding: str | None = None  # utf-8, utf-16, gb18030, cp950 (Big5), cp1252, latin-1, utf-8+cp1252 ... (text formats)
     delimiter: str | None = None  # CSV only
     estimated_rows: int | None = None
     compressed: bool = False
@@ -91,73 +90,231 @@ def _open_binary(path: Path, compressed: bool):
 #: Bytes 0x80–0x9F that Windows-1252 maps to characters (€ „ “ ” – …); 0x81 0x8D 0x8F 0x90 0x9D it leaves undefined.
 _CP1252_C1 = frozenset(range(0x80, 0xA0)) - {0x81, 0x8D, 0x8F, 0x90, 0x9D}
 _NOT_C1 = bytes(b for b in range(256) if not 0x80 <= b <= 0x9F)
-_NON_ASCII = re.compile(rb"[\x80-\xff]")
 _EVIDENCE_BYTES = 256 << 10  # lines holding non-ASCII bytes kept to judge GB18030 against Latin-1
 _EVIDENCE_LINE = 4096  # at most this much of one such line
+
+
+#: A file that is not strictly UTF-8 is read as UTF-8 line by line when more than this share of its
+#: lines holding non-ASCII bytes are valid UTF-8 (the rest are decoded in the legacy encoding).
+MIXED_UTF8_SHARE = 0.5
 
 
 def detect_encoding(path: Path, *, compressed: bool = False) -> str:
     """``utf-16`` / ``utf-32`` when the file starts with their byte-order mark (Excel's "Unicode Text"
     export is UTF-16 with one), ``utf-16-le`` / ``utf-16-be`` when its first bytes are mostly text with a
     zero byte in every other position (UTF-16 without a mark); ``utf-8`` when the whole file decodes
-    strictly as UTF-8; otherwise judged on the lines that hold non-ASCII bytes, wherever in the file
+    strictly as UTF-8. Otherwise the lines holding non-ASCII bytes are sorted into those that are valid
+    UTF-8 and those that are not, and the legacy encoding is judged on the latter, wherever in the file
     they are: ``gb18030`` when they decode as plausible Simplified Chinese (GBK/GB2312 exports),
     ``cp950`` when they decode as plausible Traditional Chinese (Big5 exports from Taiwan and Hong
     Kong), ``cp1252`` when bytes 0x80–0x9F occur and all are Windows-1252 characters (€ „ “ …), else
-    ``latin-1`` (which decodes any byte).
+    ``latin-1`` (which decodes any byte). When more than half (:data:`MIXED_UTF8_SHARE`) of the
+    non-ASCII lines are valid UTF-8, the file is UTF-8 with a few lines pasted from a legacy source,
+    and the answer is the mixed codec ``utf-8+<legacy>`` (e.g. ``utf-8+cp1252``), registered with
+    Python's codecs: it reads every line as UTF-8 and only the lines that are not valid UTF-8 in the
+    legacy encoding, so ``open()``, pandas and :func:`transcode_to_utf8` all take it by name.
 
-    The file is streamed in chunks (bounded memory): the strict UTF-8 check runs over all of it, and
-    up to 256 KiB of the lines holding non-ASCII bytes are kept as evidence. A file that is plain
-    ASCII for its first megabytes and Chinese further down is therefore still recognised. Once the
-    file is known not to be UTF-8 and the evidence is full, reading stops.
+    The file is streamed in chunks (bounded memory): first the strict UTF-8 check (all of a UTF-8
+    file, nothing more); when it fails, a second pass sorts the non-ASCII lines and keeps up to 256 KiB
+    of the invalid ones as evidence. A file that is plain ASCII for its first megabytes and Chinese
+    further down is therefore still recognised. The second pass stops early once the evidence is full
+    and the invalid lines outnumber the valid ones tenfold (a legacy file, not a mixed one).
     """
     wide = _wide_unicode(path, compressed)
     if wide:
         return wide
+    if _strictly_utf8(path, compressed):
+        return "utf-8"
+    census = _census(path, compressed)
+    sample = b"\n".join(census.evidence)
+    if _plausible_chinese(sample):
+        legacy = "gb18030"
+    elif _plausible_traditional_chinese(sample):
+        legacy = "cp950"
+    elif census.c1 and census.c1 <= _CP1252_C1:
+        legacy = "cp1252"
+    else:
+        legacy = "latin-1"
+    if census.valid > MIXED_UTF8_SHARE * (census.valid + census.invalid):
+        return _MIXED_PREFIX + legacy
+    return legacy
+
+
+def _strictly_utf8(path: Path, compressed: bool) -> bool:
+    """Whether the whole file decodes strictly as UTF-8 (streamed; stops at the first invalid byte)."""
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
-    is_utf8 = True
-    evidence: list[bytes] = []
-    kept = 0
-    c1: set[int] = set()
-    carry = b""  # the last, unfinished line of the previous chunk
     try:
         with _open_binary(path, compressed) as fh:
             while True:
                 chunk = fh.read(_SAMPLE_BYTES * 8)
-                if is_utf8:
-                    try:
-                        decoder.decode(chunk, final=not chunk)
-                    except UnicodeDecodeError:
-                        is_utf8 = False
-                ascii_chunk = chunk.isascii()  # fast; most chunks of most exports
-                if not ascii_chunk:
-                    c1.update(chunk.translate(None, _NOT_C1))
-                if kept < _EVIDENCE_BYTES and not (ascii_chunk and carry.isascii()):
-                    data = carry + chunk
-                    cut = len(data) if not chunk else data.rfind(b"\n") + 1
-                    if cut == 0 and len(data) < _SAMPLE_BYTES * 16:
-                        carry = data  # no line end yet: wait for it (bounded)
-                        continue
-                    cut = cut or len(data)
-                    kept += _collect_non_ascii_lines(data[:cut], evidence, _EVIDENCE_BYTES - kept)
-                    carry = data[cut:]
-                elif kept < _EVIDENCE_BYTES:
-                    end = chunk.rfind(b"\n")
-                    carry = chunk[end + 1:] if end >= 0 else (carry + chunk)[-_SAMPLE_BYTES * 16:]
-                if not chunk or (not is_utf8 and kept >= _EVIDENCE_BYTES):
+                decoder.decode(chunk, final=not chunk)
+                if not chunk:
+                    return True
+    except UnicodeDecodeError:
+        return False
+    except (OSError, EOFError) as exc:
+        raise InputError(f"{path}: cannot be read ({exc}).") from None
+
+
+@dataclass
+class _Census:
+    valid: int = 0  # lines holding non-ASCII bytes that are valid UTF-8
+    invalid: int = 0  # ... that are not
+    evidence: list[bytes] = field(default_factory=list)  # the invalid lines (each cut to 4 KiB), up to 256 KiB
+    kept: int = 0
+    c1: set[int] = field(default_factory=set)  # bytes 0x80–0x9F of the invalid lines
+
+
+def _census(path: Path, compressed: bool) -> _Census:
+    """Sort the lines of a file that is not strictly UTF-8: count the non-ASCII lines that are valid
+    UTF-8 and those that are not, keeping the latter as evidence (bounded). Each chunk is decoded as
+    UTF-8 in one go; only where that fails is the failing line cut out and the rest decoded again."""
+    census = _Census()
+    carry = b""
+    try:
+        with _open_binary(path, compressed) as fh:
+            while True:
+                chunk = fh.read(_SAMPLE_BYTES * 8)
+                data = carry + chunk
+                cut = len(data) if not chunk else data.rfind(b"\n") + 1
+                if chunk and cut == 0 and len(data) < _SAMPLE_BYTES * 16:
+                    carry = data  # no line end yet: wait for it (bounded)
+                    continue
+                cut = cut or len(data)
+                _sort_lines(data[:cut], census)
+                carry = data[cut:]
+                if not chunk:
+                    break
+                if census.kept >= _EVIDENCE_BYTES and census.invalid > 10 * census.valid:
                     break
     except (OSError, EOFError) as exc:
         raise InputError(f"{path}: cannot be read ({exc}).") from None
-    if is_utf8:
-        return "utf-8"
-    sample = b"\n".join(evidence)
-    if _plausible_chinese(sample):
-        return "gb18030"
-    if _plausible_traditional_chinese(sample):
-        return "cp950"
-    if c1 and c1 <= _CP1252_C1:
-        return "cp1252"
-    return "latin-1"
+    return census
+
+
+def _non_ascii_lines(data: bytes) -> int:
+    if data.isascii():
+        return 0
+    return sum(not line.isascii() for line in data.split(b"\n"))
+
+
+def _sort_lines(data: bytes, census: _Census) -> None:
+    view = memoryview(data)
+    pos = 0
+    while pos < len(data):
+        try:
+            codecs.utf_8_decode(view[pos:], "strict", True)
+        except UnicodeDecodeError as exc:
+            at = pos + exc.start
+            start = data.rfind(b"\n", pos, at) + 1
+            end = data.find(b"\n", at)
+            end = len(data) if end < 0 else end
+            census.valid += _non_ascii_lines(data[pos:start])
+            census.invalid += 1
+            line = data[start:end]
+            census.c1.update(line.translate(None, _NOT_C1))
+            if census.kept < _EVIDENCE_BYTES:
+                first = max(start, at - _EVIDENCE_LINE // 2)
+                piece = data[first:min(end, first + _EVIDENCE_LINE)]
+                census.evidence.append(piece)
+                census.kept += len(piece) + 1
+            pos = end + 1
+        else:
+            census.valid += _non_ascii_lines(data[pos:])
+            return
+
+
+# -- the mixed codec: UTF-8, with the lines that are not UTF-8 in a legacy encoding --------------------
+
+_MIXED_PREFIX = "utf-8+"
+#: Legacy encodings the mixed codec falls back to, by the name Python's codec registry hands a search
+#: function (lower case, other characters as "_").
+_MIXED_LEGACY = {"gb18030": "gb18030", "cp950": "cp950", "cp1252": "cp1252", "latin_1": "latin-1"}
+
+
+def _decode_mixed(data: bytes, legacy: str, errors: str) -> str:
+    """``data`` (whole lines) decoded as UTF-8, except each line that is not valid UTF-8, which is decoded
+    in ``legacy`` (with ``errors``)."""
+    try:
+        return codecs.utf_8_decode(data, "strict", True)[0]
+    except UnicodeDecodeError:
+        pass
+    view = memoryview(data)
+    parts: list[str] = []
+    pos = 0
+    while pos < len(data):
+        try:
+            parts.append(codecs.utf_8_decode(view[pos:], "strict", True)[0])
+            break
+        except UnicodeDecodeError as exc:
+            at = pos + exc.start
+            start = data.rfind(b"\n", pos, at) + 1
+            end = data.find(b"\n", at)
+            end = len(data) if end < 0 else end + 1
+            if start > pos:
+                parts.append(codecs.utf_8_decode(view[pos:start], "strict", True)[0])
+            parts.append(data[start:end].decode(legacy, errors))
+            pos = end
+    return "".join(parts)
+
+
+class _MixedDecoder(codecs.IncrementalDecoder):
+    """Incremental decoder of the mixed codec: holds back the last unfinished line of each input."""
+
+    legacy = "latin-1"
+
+    def __init__(self, errors: str = "strict") -> None:
+        super().__init__(errors)
+        self.reset()
+
+    def reset(self) -> None:
+        self._pending: list[bytes] = []  # input since the last line end (a list: no quadratic joins on long lines)
+        self._started = False
+
+    def getstate(self) -> tuple[bytes, int]:
+        return b"".join(self._pending), int(self._started)
+
+    def setstate(self, state: tuple[bytes, int]) -> None:
+        self._pending, self._started = ([state[0]] if state[0] else []), bool(state[1])
+
+    def decode(self, input: bytes, final: bool = False) -> str:  # noqa: A002 (the codecs API's name)
+        input = bytes(input)
+        if not final and b"\n" not in input:
+            if input:
+                self._pending.append(input)
+            return ""
+        data = b"".join(self._pending) + input
+        cut = len(data) if final else data.rfind(b"\n") + 1
+        self._pending = [data[cut:]] if cut < len(data) else []
+        data = data[:cut]
+        if data and not self._started:
+            self._started = True
+            if data.startswith(codecs.BOM_UTF8):  # like utf-8-sig: a byte-order mark is not text
+                data = data[3:]
+        return _decode_mixed(data, self.legacy, self.errors)
+
+
+def _mixed_codec(name: str) -> codecs.CodecInfo | None:
+    """Search function for Python's codec registry: ``utf-8+cp1252`` and the like (see :func:`detect_encoding`)."""
+    if not name.startswith("utf_8_") or name[6:] not in _MIXED_LEGACY:
+        return None
+    legacy = _MIXED_LEGACY[name[6:]]
+
+    def decode(data, errors: str = "strict") -> tuple[str, int]:
+        data = bytes(data)
+        text = _decode_mixed(data[3:] if data.startswith(codecs.BOM_UTF8) else data, legacy, errors)
+        return text, len(data)
+
+    decoder = type("MixedDecoder", (_MixedDecoder,), {"legacy": legacy})
+    utf8 = codecs.lookup("utf-8")
+    return codecs.CodecInfo(
+        name=_MIXED_PREFIX + legacy, encode=utf8.encode, decode=decode,
+        incrementalencoder=utf8.incrementalencoder, incrementaldecoder=decoder,
+        streamreader=None, streamwriter=utf8.streamwriter,
+    )
+
+
+codecs.register(_mixed_codec)
 
 
 #: Byte-order marks, longest first (UTF-32's little-endian mark starts like UTF-16's).
@@ -185,34 +342,6 @@ def _wide_unicode(path: Path, compressed: bool) -> str | None:
     if even >= 0.3 and odd <= 0.02:
         return "utf-16-be"
     return None
-
-
-def _collect_non_ascii_lines(data: bytes, out: list[bytes], budget: int) -> int:
-    """Append to ``out`` the lines of ``data`` that hold a non-ASCII byte (each cut to 4 KiB, around
-    its first such byte), up to ``budget`` bytes; return how many bytes were kept."""
-    kept, pos = 0, 0
-    while kept < budget and (at := _first_non_ascii(data, pos)) >= 0:
-        start = data.rfind(b"\n", 0, at) + 1
-        end = data.find(b"\n", at)
-        end = len(data) if end < 0 else end
-        start = max(start, at - _EVIDENCE_LINE // 2)
-        line = data[start:min(end, start + _EVIDENCE_LINE)]
-        out.append(line)
-        kept += len(line) + 1
-        pos = end + 1
-    return kept
-
-
-def _first_non_ascii(data: bytes, pos: int) -> int:
-    """Position of the first byte >= 0x80 at or after ``pos``, or -1 (``isascii`` on 64 KiB blocks first:
-    much faster than a regular expression over long ASCII stretches)."""
-    block = 1 << 16
-    while pos < len(data):
-        end = min(pos + block, len(data))
-        if not data[pos:end].isascii():
-            return _NON_ASCII.search(data, pos, end).start()
-        pos = end
-    return -1
 
 
 def _plausible_chinese(sample: bytes) -> bool:

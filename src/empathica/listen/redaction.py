@@ -2,7 +2,7 @@
 
 Each match is replaced by a placeholder naming what was there (``[EMAIL]``, ``[PHONE]``, ``[CARD]``,
 ``[IBAN]``, ``[ID]``), so text analytics still see that, say, a customer left a phone number. Numbers
-that carry checksums (cards: Luhn; IBAN: ISO 7064 mod 97; Chinese resident ID: ISO 7064 MOD 11-2 plus
+that carry checksums (cards: Luhn; IBAN, in any letter case: ISO 7064 mod 97; Chinese resident ID: ISO 7064 MOD 11-2 plus
 a plausible birth date) are only redacted when the checksum holds, and phone numbers must look like
 phone numbers (a leading ``+`` or ``0``, a Chinese mobile prefix, or the North-American grouping), so
 order amounts, dates, postcodes and order numbers stay intact.
@@ -13,13 +13,14 @@ order amounts, dates, postcodes and order numbers stay intact.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from datetime import date
 
 import pyarrow as pa
 
-__all__ = ["redact", "redact_array", "redact_many"]
+__all__ = ["redact", "redact_array", "redact_json", "redact_json_array", "redact_many"]
 
 # Digits may not touch other letters or digits (Chinese characters count as word characters for \b,
 # so look-arounds on ASCII letters and digits are used instead).
@@ -27,7 +28,8 @@ _NOT_BEFORE = r"(?<![0-9A-Za-z@._+-])"
 _NOT_AFTER = r"(?![0-9A-Za-z])"
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-_IBAN = re.compile(_NOT_BEFORE + r"([A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?)" + _NOT_AFTER)
+# Any case: people type IBANs in lower case too ("de89 3704 ..."); the checksum is taken on the upper-cased value.
+_IBAN = re.compile(_NOT_BEFORE + r"([A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]{4}){2,7}(?: ?[A-Za-z0-9]{1,3})?)" + _NOT_AFTER)
 _CN_ID = re.compile(_NOT_BEFORE + r"(\d{17}[\dXx])" + _NOT_AFTER)
 _CARD = re.compile(_NOT_BEFORE + r"(\d(?:[ -]?\d){12,18})" + _NOT_AFTER)
 _PHONE = re.compile(
@@ -62,8 +64,10 @@ def _luhn(digits: str) -> bool:
 
 
 def _iban_ok(text: str) -> bool:
-    s = text.replace(" ", "")
-    if not 15 <= len(s) <= 34:
+    s = text.replace(" ", "").upper()
+    # Every country's account number (the part after the check digits) holds at least 6 digits; words
+    # that happen to fit the shape ("ab12 this that more") do not, whatever their checksum.
+    if not 15 <= len(s) <= 34 or sum(ch.isdigit() for ch in s[4:]) < 6:
         return False
     moved = s[4:] + s[:4]
     number = "".join(str(int(ch, 36)) for ch in moved)
@@ -126,3 +130,46 @@ def redact_array(texts: pa.Array | pa.ChunkedArray) -> pa.Array:
     values = texts.to_pylist()
     mask = flagged.to_pylist()
     return pa.array([redact(v) if hit else v for v, hit in zip(values, mask)], type=texts.type)
+
+
+def redact_json(text: str | None) -> str | None:
+    """:func:`redact` applied to every string value (and every whole number) inside a JSON text, which
+    stays valid JSON; text that is not JSON is redacted as plain text.
+
+    Used for what Listen keeps of a quarantined source row (``quarantine.raw``): a whole number that
+    redacts (a phone number written as a number) becomes its placeholder as a JSON string. Keys are kept.
+    The text is returned unchanged when nothing in it is personal data.
+    """
+    if not text or not _MAYBE.search(text):
+        return text
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return redact(text)
+    changed = False
+
+    def walk(value):
+        nonlocal changed
+        if isinstance(value, str):
+            out = redact(value)
+        elif isinstance(value, int) and not isinstance(value, bool):
+            out = redact(str(value))
+            out = value if out == str(value) else out
+        elif isinstance(value, list):
+            return [walk(v) for v in value]
+        elif isinstance(value, dict):
+            return {k: walk(v) for k, v in value.items()}
+        else:
+            return value
+        changed = changed or out != value
+        return out
+
+    data = walk(data)
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")) if changed else text
+
+
+def redact_json_array(texts: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """:func:`redact_json` over an Arrow string array (a DuckDB scalar function, like :func:`redact_array`)."""
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    return pa.array([redact_json(v) for v in texts.to_pylist()], type=texts.type)

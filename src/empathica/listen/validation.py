@@ -331,13 +331,16 @@ class BatchPlan:
         fld = " ".join(f"WHEN {i} THEN {lit(f)}" for i, (_, _, f, _) in enumerate(checks))
         val = " ".join(f"WHEN {i} THEN {v}" for i, (_, _, _, v) in enumerate(checks))
         raw = self.raw_sql()
+        value = f"CASE f._first WHEN -1 THEN NULL {val} END"
+        row = (f"CASE WHEN len(f._failures) > 1 AND f._first >= 0 THEN CAST(json_merge_patch({raw}, "
+               f"json_object('_other_failures', f._failures[2:])) AS VARCHAR) ELSE {raw} END")
+        if self.redact:  # what is kept of a bad row is redacted like stored text (every value: its columns are unsure)
+            value, row = f"empathica_redact({value})", f"empathica_redact_json({row})"
         return (
             f"INSERT INTO quarantine SELECT {lit(source_file)}, f._line, {lit(self.table.name)}, "
             f"CASE f._first WHEN -1 THEN '(row)' {fld} END, "
             f"CASE f._first WHEN -1 THEN f._failures[1] {reason} END, "
-            f"CASE f._first WHEN -1 THEN NULL {val} END, "
-            f"CASE WHEN len(f._failures) > 1 AND f._first >= 0 THEN CAST(json_merge_patch({raw}, "
-            f"json_object('_other_failures', f._failures[2:])) AS VARCHAR) ELSE {raw} END, "
+            f"{value}, {row}, "
             f"CAST(? AS TIMESTAMPTZ) "
             f"FROM {FAILED} f JOIN {BATCH} b ON b._line = f._line WHERE f._first IS NOT NULL"
         )
