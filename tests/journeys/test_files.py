@@ -111,3 +111,63 @@ def test_utf16_export_is_read_with_its_own_line_numbers(tmp_path):
     loaded, events, _ = _read(path)
     assert sorted(events["activity"]) == ["Kasse", "Kundendienst", "Webseite"]  # a lone event is noted, and kept
     assert _bad_lines(loaded) == {4: "unparseable timestamp", 5: "single-event journey"}
+
+
+@pytest.mark.parametrize("quoted", [False, True])  # one line per record, or the record scan's path
+def test_rows_with_too_few_or_too_many_fields_are_quarantined_and_the_rest_is_read(tmp_path, quoted):
+    path = tmp_path / "ragged.csv"
+    note = '"a\nnote"' if quoted else "note"
+    good = [f"{k},web,2024-01-01 10:00,{note}\n{k},buy,2024-01-01 11:00,x" for k in range(1, 30_001)]
+    # a short row early (DuckDB's sniffer used to give up on the delimiter) and a long one past its sample
+    text = "ticket,step,at,note\n" + "\n".join(good[:2]) + "\n9,web\n" + "\n".join(good[2:]) + "\n9,buy,2024-01-01 12:00,x,extra\n"
+    path.write_text(text)
+    loaded, events, _ = _read(path)
+    physical = text.splitlines()
+    bad = {line: reason for line, reason in _bad_lines(loaded).items() if reason != "single-event journey"}
+    assert {physical[line - 1] for line in bad} == {"9,web", "9,buy,2024-01-01 12:00,x,extra"}
+    assert sorted(bad.values()) == ["fewer fields than the header", "more fields than the header"]
+    assert (loaded.rows_read, len(events)) == (60_002, 60_000)
+    # the rows after a rejected one keep their own line numbers (the event id is the file line)
+    last = events[events["case"] == "30000"].sort_values("event_id")
+    assert physical[int(last["event_id"].iloc[0]) - 1].startswith("30000,web")
+
+
+def test_two_different_complaints_at_the_same_time_are_two_events_and_only_full_copies_are_duplicates(tmp_path):
+    path = tmp_path / "complaints.csv"  # dates only, as in the BPI 2016 complaints log
+    path.write_text("ticket,step,at,complaint,topic\n"
+                    "c1,phone,2016-01-05,194,no respect\n"
+                    "c1,phone,2016-01-05,195,long hold\n"  # another complaint the same day: a repeat contact
+                    "c1,phone,2016-01-05,195,long hold \n"  # a copy of the line before (spaces aside)
+                    "c1,web,2016-01-06,196,website down\n")
+    loaded, events, _ = _read(path)
+    assert _bad_lines(loaded) == {4: "duplicate event"}
+    assert events["activity"].tolist().count("phone") == 2
+
+
+def test_iso_8601_times_to_the_minute_with_an_offset_and_in_the_basic_format_are_read(tmp_path):
+    path = tmp_path / "iso.csv"
+    path.write_text("ticket,step,at\n1,web,2024-01-01 12:00+01:00\n1,buy,2024-01-01T11:30Z\n"
+                    "2,web,20240101T120000Z\n2,buy,20240101T1300+0100\n3,web,2024-01-01 10:00\n3,buy,01/02/2024\n")
+    loaded, events, _ = _read(path)
+    assert _bad_lines(loaded) == {7: "unparseable timestamp", 6: "single-event journey"}
+    got = dict(zip(events["event_id"].astype(int), events["timestamp"].dt.strftime("%Y-%m-%d %H:%M")))
+    assert got == {2: "2024-01-01 11:00", 3: "2024-01-01 11:30", 4: "2024-01-01 12:00", 5: "2024-01-01 12:00",
+                   6: "2024-01-01 10:00"}
+
+
+def test_xes_event_and_trace_attributes_are_columns_for_cohort_and_channel(tmp_path):
+    path = tmp_path / "log.xes"
+    trace = """<trace><string key="concept:name" value="{case}"/><string key="segment" value="{segment}"/>
+      <event><string key="concept:name" value="web"/><string key="org:resource" value="online"/>
+        <date key="time:timestamp" value="2024-01-01T10:00:00+00:00"/></event>
+      <event><string key="concept:name" value="call"/><string key="org:resource" value="phone"/>
+        <date key="time:timestamp" value="2024-01-01T11:00:00+00:00"/></event></trace>"""
+    path.write_text('<?xml version="1.0" encoding="UTF-8"?><log xes.version="1.0">'
+                    + trace.format(case="a", segment="gold") + trace.format(case="b", segment="basic") + "</log>")
+    with Store.open(":memory:") as store:
+        loaded = read_event_file(store, path, case="case:concept:name", activity="concept:name", time="time:timestamp",
+                                 cohort="case:segment", channel="org:resource")  # pm4py's name; Listen's: trace:segment
+        events = loaded.events.to_pandas()
+        cohorts = loaded.cohorts.to_pandas()
+    assert sorted(events["channel"]) == ["online", "online", "phone", "phone"]
+    assert dict(zip(cohorts["case"], cohorts["cohort"])) == {"a": "gold", "b": "basic"}

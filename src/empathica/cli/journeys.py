@@ -51,6 +51,7 @@ def discover(events: str, case: str, activity: str, time_column: str, cohort: st
     from empathica.understand.journeys import DFG_COLUMNS, JourneyAnalyzer, compare_cohorts, journey_cohorts, read_event_file
 
     chosen = _parse_pair(cohort_pair, cohort)
+    goal = _parse_goal(goal)
     console = Console(stderr=True)
     out_dir = Path(out)
     stages = 4 if cohort else 3
@@ -108,6 +109,16 @@ def discover(events: str, case: str, activity: str, time_column: str, cohort: st
         sizes = f" ({int(compare['n_journeys_a'].iloc[0]):,} vs {int(compare['n_journeys_b'].iloc[0]):,} journeys)" if len(compare) else ""
         click.echo(f"Cohorts {a!r} vs {b!r}{sizes}: {significant} pathway(s) differ significantly (BH q < 0.05).")
     click.echo(f"Wrote {', '.join(outputs)} to {out_dir}/")
+
+
+def _parse_goal(goal: str | None) -> str | None:
+    """--goal trimmed like the file's touchpoint values (which lose surrounding spaces when read)."""
+    if goal is None:
+        return None
+    if not goal.strip():
+        raise InputError("--goal is blank; give a touchpoint name, e.g. --goal order_confirmed, or leave --goal out "
+                         "to use the most frequent end.")
+    return goal.strip()
 
 
 def _parse_pair(pair: str | None, cohort: str | None) -> tuple[str, str] | None:

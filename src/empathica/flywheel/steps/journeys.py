@@ -23,8 +23,9 @@ from empathica.understand.journeys import (  # noqa: E402
     JourneyAnalyzer,
     compare_cohorts,
     journey_events,
-    journey_map_figure,
 )
+from empathica.understand.journeys._friction import _duration as readable_duration  # noqa: E402  (same units as the evidence)
+from empathica.understand.journeys._map import journey_map  # noqa: E402
 
 #: NPS answers at or above this make a promoter, at or below DETRACTOR a detractor.
 PROMOTER, DETRACTOR = 9, 6
@@ -98,6 +99,7 @@ def journeys(ctx: RunContext) -> Section:
     if compare is not None:
         store.write_result("journey_compare", compare, step=step_name, description="Promoters vs detractors: pathways that differ.")
 
+    journey = journey_map(analyzer.touchpoints_, dfg, friction)
     section = Section(key="journeys", title="Journeys and pathway friction")
     top = friction.iloc[0] if len(friction) else None
     section.summary.append(
@@ -114,8 +116,7 @@ def journeys(ctx: RunContext) -> Section:
         Metric(f"reach {s['goal']}", f"{100 * s['goal_rate']:.1f} %", "result journey_funnel"),
         Metric("journeys with a repeat visit", f"{s['journeys_with_repeat_share']:.0%}", "result journey_touchpoints"),
         Metric("channel switches", f"{s['channel_switches']:,}", "result journey_channel_switches"),
-        figure_from_matplotlib(journey_map_figure(analyzer.touchpoints_, dfg, friction),
-                               "Journey map: touchpoints placed by where they typically occur; arrow width is traversals, colour is pathway friction."),
+        figure_from_matplotlib(journey.figure(), journey.caption),
         Paragraph(
             "Pathway friction combines five standardized pieces of evidence per transition, equally weighted: drop-off (share "
             "of the pathway's traversals made in journeys that never reach the goal at all), delay (log of the pathway's median "
@@ -130,25 +131,39 @@ def journeys(ctx: RunContext) -> Section:
                                          + [c for c in ("satisfaction", "sentiment") if c in analyzer.touchpoints_.columns]],
                    "Touchpoints: volume, starts, ends, drop-off (journeys ending there without the goal), repeats, CSAT and sentiment.",
                    source="result journey_touchpoints"),
-        TableBlock(analyzer.variants_.head(10), "Most frequent journey variants.", source="result journey_variants", max_rows=10),
+        TableBlock(_readable_durations(analyzer.variants_.head(10), {"median_duration_seconds": "median_duration"}),
+                   "Most frequent journey variants (durations: s, min, h, d).", source="result journey_variants", max_rows=10),
     )
     if compare is not None:
         shown = compare[["source", "target", "share_a", "share_b", "q_share", "median_seconds_a", "median_seconds_b", "q_duration"]].head(10)
-        section.add(TableBlock(shown.rename(columns={"share_a": "share_promoters", "share_b": "share_detractors",
-                                                     "median_seconds_a": "median_s_promoters", "median_seconds_b": "median_s_detractors"}),
-                               "Promoters vs detractors: share of journeys containing each pathway and its duration (q: BH-corrected).",
+        shown = _readable_durations(shown.rename(columns={"share_a": "share_promoters", "share_b": "share_detractors"}),
+                                    {"median_seconds_a": "median_promoters", "median_seconds_b": "median_detractors"})
+        section.add(TableBlock(shown,
+                               "Promoters vs detractors: share of journeys containing each pathway and its median duration "
+                               "(s, min, h, d; q: BH-corrected).",
                                source="result journey_compare"))
     else:
         section.add(Paragraph(cohort_note))
     section.data = {
         "goal": analyzer.goal_,
         "top_friction_pathways": [list(p) for p in analyzer.top_friction_pathways_],
+        "map_pathways": [(p.source, p.target, None if pd.isna(p.friction_rank) else int(p.friction_rank), bool(p.self_loop))
+                         for p in journey.pathways.itertuples()],  # what the journey map draws
         "top_friction": friction.head(analyzer.top_pathways)[["source", "target", "friction_score", "transitions", "customers"]].to_dict("records"),
         "customer_friction_result": "journey_customer_friction",
         "dfg_columns": DFG_COLUMNS,
         "summary": s,
     }
     return section
+
+
+def _readable_durations(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    """``frame`` with the seconds ``columns`` shown as durations ("13.9 min", "3.1 h") under new names
+    (the stored result keeps the seconds)."""
+    out = frame.copy()
+    for column in columns:
+        out[column] = [readable_duration(float(v)) if pd.notna(v) else "" for v in out[column]]
+    return out.rename(columns=columns)
 
 
 def _promoters_vs_detractors(store, analyzer: JourneyAnalyzer) -> tuple[pd.DataFrame | None, str]:

@@ -1,7 +1,7 @@
 """Read an event log file (CSV, Parquet or XES) into a journey event table, quarantining bad rows.
 
-Rows without a case, activity or time, with a timestamp that cannot be parsed, or duplicating an
-earlier event (same case, activity and time) are left out and listed in the quarantine with the
+Rows without a case, activity or time, with a timestamp that cannot be parsed, that cannot be split
+into the header's fields, or repeating an earlier row (equal in every column) are left out and listed in the quarantine with the
 line and field at fault. Events out of time order within their journey are kept (the analysis
 orders by time, then by file line) and single-event journeys are kept (they start and end but have
 no transitions); both are listed too, marked ``kept``, so nothing happens silently.
@@ -24,7 +24,7 @@ from empathica.errors import InputError, NothingReadError
 from empathica.understand.journeys._events import journey_events
 
 if TYPE_CHECKING:
-    from ibis.expr.types import Table
+    from ibis.expr.types import StringValue, Table, TimestampValue
 
     from empathica.store import Store
 
@@ -73,7 +73,7 @@ def read_event_file(
     """
     path = Path(path)
     con = store.con
-    raw, lines = _read_raw(store, path)
+    raw, lines, rejected = _read_raw(store, path)
     wanted = {"case": case, "activity": activity, "time": time, "cohort": cohort, "customer": customer, "channel": channel,
               "revenue": revenue, "score": score}
     for role, name in wanted.items():
@@ -88,7 +88,7 @@ def read_event_file(
     elif stamp.type().is_date():  # a day: its midnight, UTC
         parsed = stamp.cast(dt.Timestamp()).cast(dt.Timestamp(timezone="UTC"))
     elif stamp.type().is_string():
-        parsed = stamp.strip().try_cast(dt.Timestamp(timezone="UTC"))
+        parsed = _parsed_iso_time(stamp.strip())
     else:
         raise InputError(f"{path}: column {time!r} holds {stamp.type()}, not times; give --time a column of ISO 8601 timestamps.")
     # spaces around a value are not part of it ("1 ,buy " is journey 1 at buy); a blank value is missing
@@ -104,21 +104,36 @@ def read_event_file(
         )
     )
     keep = [text[c].name(c) if c in text else raw[c] for c in dict.fromkeys([case, activity, time, cohort, customer, channel, revenue, score]) if c is not None]
-    if isinstance(lines, int):  # one line per record: the line is the record's number plus the header
+    # a duplicate is a row equal to an earlier one in every column (values trimmed): two complaints of one
+    # customer through one channel on one day are two events, and count as a repeat contact
+    others = [c for c in raw.columns if c not in text and c != time]
+    if others:
+        keep.append(ibis.literal("\u241f").join([
+            raw[c].cast("string").strip().fill_null("\u2400") if raw[c].type().is_string() else raw[c].cast("string").fill_null("\u2400")
+            for c in others
+        ]).name("_row"))
+    if isinstance(lines, int) and rejected is None:  # one line per record: the line is the record's number plus the header
         rows = raw.select(*keep, _line=ibis.row_number() + lines, _time=parsed, _reason=reason)
         classified = con.create_table(f"_journey_rows_{next(_counter)}", rows, temp=True)
-    else:  # blank lines or quoted line breaks: the pre-pass's starting line of each record
+    else:  # blank lines, quoted line breaks or unreadable records: the record number of each row read
         numbered = con.create_table(f"_journey_rows_{next(_counter)}", raw.select(*keep, _rn=ibis.row_number(), _time=parsed, _reason=reason), temp=True)
-        starts = con.create_table(f"_journey_lines_{next(_counter)}", pa.table({"_rn": np.arange(len(lines), dtype="int64"), "_line": lines}), temp=True)
-        if int(numbered.count().to_pandas()) != len(lines):  # the reader split records differently than the pre-pass
-            raise InputError(
-                f"{path}: the CSV reader found a different number of records than the file has lines outside quotes; "
-                "check for unbalanced quotes (\") in the file."
-            )
-        joined = numbered.inner_join(starts, "_rn")
-        classified = con.create_table(f"_journey_rows_{next(_counter)}", joined.select(*[c.get_name() for c in keep], "_line", "_time", "_reason"), temp=True)
+        read = int(numbered.count().to_pandas())
+        if rejected is not None:
+            numbered = _skip_rejected(con, numbered, rejected.records)
+        if isinstance(lines, int):
+            classified = numbered.mutate(_line=numbered._rn + lines).drop("_rn")
+        else:
+            if read + (0 if rejected is None else len(rejected.records)) != len(lines):  # the reader split records differently than the pre-pass
+                raise InputError(
+                    f"{path}: the CSV reader found a different number of records than the file has lines outside quotes; "
+                    "check for unbalanced quotes (\") in the file."
+                )
+            starts = con.create_table(f"_journey_lines_{next(_counter)}", pa.table({"_rn": np.arange(len(lines), dtype="int64"), "_line": lines}), temp=True)
+            joined = numbered.inner_join(starts, "_rn")
+            classified = con.create_table(f"_journey_rows_{next(_counter)}", joined.select(*[c.get_name() for c in keep], "_line", "_time", "_reason"), temp=True)
     valid = classified.filter(classified._reason.isnull())
-    dup_window = ibis.window(group_by=[valid[case], valid[activity], valid._time], order_by=valid._line)
+    same = [valid[case], valid[activity], valid._time] + ([valid._row] if others else [])
+    dup_window = ibis.window(group_by=same, order_by=valid._line)
     valid = valid.mutate(_dup=ibis.row_number().over(dup_window) > 0)
     order_window = ibis.window(group_by=valid[case], order_by=valid._line)
     valid = valid.mutate(_back=valid._time < valid._time.lag().over(order_window))
@@ -142,7 +157,7 @@ def read_event_file(
             action=ibis.literal("dropped"),
         ),
         valid.filter(valid._dup).select(
-            line=valid._line, field=ibis.literal(f"{case}, {activity}, {time}"), reason=ibis.literal("duplicate event"),
+            line=valid._line, field=ibis.literal("(every column)"), reason=ibis.literal("duplicate event"),
             value=valid[case].cast("string") + " | " + valid[activity].cast("string") + " | " + valid._time.cast("string"),
             action=ibis.literal("dropped"),
         ),
@@ -171,11 +186,17 @@ def read_event_file(
         line=single._line, field=ibis.literal(case), reason=ibis.literal("single-event journey"),
         value=single[case].cast("string"), action=ibis.literal("kept, no transitions"),
     ))
-    quarantine = pd.concat([p.to_pandas() for p in parts], ignore_index=True)
+    frames = [p.to_pandas() for p in parts]
+    if rejected is not None:
+        frames.insert(0, pd.DataFrame({
+            "line": rejected.lines, "field": "(row)", "reason": rejected.reasons,
+            "value": [t[:200] for t in rejected.texts], "action": "dropped",
+        }))
+    quarantine = pd.concat(frames, ignore_index=True)
     quarantine.insert(0, "source_file", str(path))
     quarantine = quarantine.sort_values(["line", "reason"], kind="mergesort").reset_index(drop=True)[QUARANTINE_COLUMNS]
 
-    rows_read = int(classified.count().to_pandas())
+    rows_read = int(classified.count().to_pandas()) + (0 if rejected is None else len(rejected.records))
     rows_used = int(clean.count().to_pandas())
     if rows_used == 0:
         raise NothingReadError(
@@ -218,38 +239,56 @@ def read_event_file(
     return EventFile(str(path), events, rows_read, rows_used, quarantine, notes, cohorts, feedback, spent)
 
 
-def _read_raw(store: "Store", path: Path) -> tuple["Table", "int | np.ndarray"]:
-    """The file as an Ibis table and where its records are: the line number of the first data row
-    when every record is one line, else the starting line of every data record (see :func:`record_lines`)."""
+#: ISO 8601 forms DuckDB's cast does not take, rewritten into ones it does: a time to the minute with a
+#: UTC offset (``2024-01-01 12:00+01:00``, ``…T12:00Z``) and the basic format (``20240101T120000Z``).
+_ISO_REWRITES = (
+    (r"^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2})(Z|[+-]\d{2}(?::?\d{2})?)$", r"\1:00\2"),
+    (r"^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2}(?:[.,]\d+)?)(Z|[+-]\d{2}(?::?\d{2})?)?$", r"\1-\2-\3T\4:\5:\6\7"),
+    (r"^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(Z|[+-]\d{2}(?::?\d{2})?)?$", r"\1-\2-\3T\4:\5:00\6"),
+)
+
+
+def _parsed_iso_time(text: "StringValue") -> "TimestampValue":
+    """A text time as a UTC timestamp (no offset: taken as UTC), null when it is not one. The rewrites of
+    :data:`_ISO_REWRITES` are tried only on the texts the plain cast refuses."""
+    utc = dt.Timestamp(timezone="UTC")
+    tries = [text.try_cast(utc)]
+    for pattern, replacement in _ISO_REWRITES:
+        tries.append(text.re_replace(pattern, replacement).try_cast(utc))
+    return ibis.coalesce(*tries)
+
+
+def _skip_rejected(con, numbered: "Table", records: np.ndarray) -> "Table":
+    """Renumber the rows read (``_rn``, from 0) as records of the file: the records the reader rejected
+    are missing from the stream, so row ``p`` is record ``p + #{j : k_j − j ≤ p}`` for the rejected
+    records ``k_0 < k_1 < …`` (an as-of join on the sorted thresholds ``k_j − j``)."""
+    records = np.sort(records)
+    thresholds = records - np.arange(len(records))
+    skips = pd.DataFrame({"_t": thresholds, "_skipped": np.arange(1, len(records) + 1)}).groupby("_t", as_index=False).max()
+    steps = con.create_table(f"_journey_skips_{next(_counter)}", skips, temp=True)
+    joined = numbered.asof_join(steps, numbered._rn >= steps._t)
+    return con.create_table(
+        f"_journey_rows_{next(_counter)}",
+        joined.mutate(_rn=joined._rn + joined._skipped.fill_null(0)).drop("_t", "_skipped"),
+        temp=True,
+    )
+
+
+def _read_raw(store: "Store", path: Path) -> tuple["Table", "int | np.ndarray", "_Rejected | None"]:
+    """The file as an Ibis table, where its records are (the line number of the first data row when
+    every record is one line, else the starting line of every data record, see :func:`record_lines`)
+    and the CSV records that could not be read (see :func:`_read_csv`)."""
     if not path.exists():
         raise InputError(f"{path}: no such file; give the path of a CSV, Parquet or XES event log.")
     name = path.name.lower()
     con = store.con
     try:
         if name.endswith((".parquet", ".pq")):
-            return con.read_parquet(path, table_name=f"_journey_file_{next(_counter)}"), 1
+            return con.read_parquet(path, table_name=f"_journey_file_{next(_counter)}"), 1, None
         if name.endswith((".xes", ".xes.gz")):
-            return con.create_table(f"_journey_file_{next(_counter)}", _read_xes(path), temp=True), 1
+            return _with_xes_attributes(store, con.create_table(f"_journey_file_{next(_counter)}", _read_xes(path), temp=True)), 1, None
         if name.endswith((".csv", ".csv.gz", ".tsv", ".txt")):
-            from empathica.listen import detect_encoding, transcode_to_utf8  # Listen knows users' exports' encodings
-
-            encoding = detect_encoding(path, compressed=name.endswith(".gz"))
-            if encoding.startswith(("utf-16", "utf-32")):
-                # two or four bytes per character: the line scan works on a UTF-8 copy (same lines)
-                copy = transcode_to_utf8(path, encoding, name.endswith(".gz"))
-                try:
-                    lines = record_lines(copy)
-                    frame = pd.read_csv(copy, sep=None, engine="python", encoding="utf-8", dtype=str, keep_default_na=False)
-                finally:
-                    copy.unlink(missing_ok=True)
-                return con.create_table(f"_journey_file_{next(_counter)}", frame.replace("", None), temp=True), lines
-            lines = record_lines(path, compressed=name.endswith(".gz"))
-            if encoding in ("utf-8", "latin-1"):
-                options = {} if encoding == "utf-8" else {"encoding": encoding}
-                return con.read_csv(path, table_name=f"_journey_file_{next(_counter)}", all_varchar=True, header=True, **options), lines
-            # encodings DuckDB's reader lacks (gb18030, Big5, Windows-1252): decode in Python
-            frame = pd.read_csv(path, sep=None, engine="python", encoding=encoding, dtype=str, keep_default_na=False)
-            return con.create_table(f"_journey_file_{next(_counter)}", frame.replace("", None), temp=True), lines
+            return _read_csv(store, path)
     except InputError:
         raise
     except Exception as exc:  # the reader's own error type varies by format
@@ -257,11 +296,63 @@ def _read_raw(store: "Store", path: Path) -> tuple["Table", "int | np.ndarray"]:
     raise InputError(f"{path}: unknown file type; give a .csv, .parquet or .xes(.gz) event log.")
 
 
-def record_lines(path: Path, *, compressed: bool = False) -> "int | np.ndarray":
-    """The physical line (1-based) on which each data record of a CSV file starts.
+@dataclass
+class _Rejected:
+    """CSV records the reader could not split into the header's fields: their index among the data
+    records, physical line, text and DuckDB's reason."""
 
-    Returns 2 (the first data line; record k is on line k + 2) when every record is exactly one
-    line, which a byte scan for quotes and blank lines shows cheaply. Otherwise one line number per
+    records: np.ndarray
+    lines: np.ndarray
+    texts: list[str]
+    reasons: list[str]
+
+
+#: DuckDB's reject kinds, as a user reads them.
+_REJECT_REASONS = {"missing columns": "fewer fields than the header", "too many columns": "more fields than the header"}
+
+
+def _read_csv(store: "Store", path: Path) -> tuple["Table", "int | np.ndarray", "_Rejected | None"]:
+    """A CSV file read as Listen reads it (its encoding, delimiter and header checks; every column text),
+    with the records DuckDB cannot split into the header's fields set aside rather than failing the file."""
+    from empathica.listen import inspect_file
+    from empathica.listen.readers import csv_rejects, csv_relation
+
+    source = inspect_file(path)
+    try:
+        name = f"_journey_file_{next(_counter)}"
+        duck = store.con.con
+        duck.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {csv_relation(source, '_journey_reject')}")
+        rejects = csv_rejects(duck, "_journey_reject")
+        readable, compressed = source.readable
+        starts, reader_lines = _scan_records(readable, compressed=compressed)
+    finally:
+        source.close()
+    rejected = None
+    if rejects:
+        numbers = np.array([line for line, _, _ in rejects], dtype="int64")
+        if isinstance(starts, int):  # one line per record: the reader's line is the file's
+            records, lines = numbers - starts, numbers
+        else:  # the reader counts a quoted multi-line record as one line, and blank lines as lines
+            records = np.searchsorted(reader_lines, numbers)
+            records = np.minimum(records, len(starts) - 1)
+            lines = starts[records]
+        texts = [(text or "").strip("\r\n") for _, text, _ in rejects]
+        reasons = [", ".join(_REJECT_REASONS.get(k, k) for k in kind.split(", ")) for _, _, kind in rejects]
+        rejected = _Rejected(records.astype("int64"), lines.astype("int64"), texts, reasons)
+    return store.con.table(name), starts, rejected
+
+
+def record_lines(path: Path, *, compressed: bool = False) -> "int | np.ndarray":
+    """The physical line (1-based) on which each data record of a CSV file starts (see :func:`_scan_records`)."""
+    return _scan_records(path, compressed=compressed)[0]
+
+
+def _scan_records(path: Path, *, compressed: bool = False) -> "tuple[int | np.ndarray, np.ndarray | None]":
+    """The physical line (1-based) on which each data record of a CSV file starts, and the line number
+    DuckDB's CSV reader gives the record (it counts a multi-line quoted record as one line).
+
+    Returns ``(2, None)`` (the first data line; record k is on line k + 2) when every record is exactly
+    one line, which a byte scan for quotes and blank lines shows cheaply. Otherwise one line number per
     data record: empty lines are skipped, as CSV readers do, and a line break inside a quoted field
     continues the record (an odd number of ``"`` on a line toggles "inside quotes"; ``""`` escapes
     count twice, so they do not). The byte scan is the same for UTF-8, Latin-1 and GB18030, whose
@@ -279,9 +370,10 @@ def record_lines(path: Path, *, compressed: bool = False) -> "int | np.ndarray":
             simple = b'"' not in chunk and b"\n\n" not in window and b"\n\r\n" not in window
             tail = window[-2:]
     if simple:
-        return 2
+        return 2, None
     starts: list[np.ndarray] = []
-    lines_before, quotes_before, carry = 0, 0, b""
+    readers: list[np.ndarray] = []
+    lines_before, quotes_before, continued_before, carry = 0, 0, 0, b""
     with open_binary() as fh:  # vectorized, a few MB at a time, each piece cut after its last line break
         while True:
             chunk = fh.read(_SCAN_BYTES)
@@ -301,20 +393,26 @@ def record_lines(path: Path, *, compressed: bool = False) -> "int | np.ndarray":
             inside = (quotes_before + quotes[begins]) % 2 == 1
             length = ends - begins
             blank = (length == 0) | ((length == 1) & (work[np.minimum(begins, len(work) - 1)] == 13))
-            starts.append(lines_before + 1 + np.flatnonzero(~inside & ~blank))
+            first = np.flatnonzero(~inside & ~blank)
+            continued = continued_before + np.cumsum(inside) - inside  # continuation lines before each line
+            starts.append(lines_before + 1 + first)
+            readers.append(lines_before + 1 + first - continued[first])
             lines_before += len(ends)
+            continued_before += int(inside.sum())
             quotes_before += int(quotes[-1])
             if not chunk:
                 break
-    numbers = np.concatenate(starts) if starts else np.array([], dtype="int64")
-    return numbers[1:].astype("int64")  # the first record is the header
+    if not starts:
+        return np.array([], dtype="int64"), np.array([], dtype="int64")
+    # the first record is the header
+    return np.concatenate(starts)[1:].astype("int64"), np.concatenate(readers)[1:].astype("int64")
 
 
 def _read_xes(path: Path) -> "pa.Table":
     """An XES log as one row per event, via Listen's streaming reader.
 
-    The columns are Listen's (``journey_id, customer_id, touchpoint_id, timestamp, attributes``)
-    plus the names pm4py users know (``case:concept:name``, ``concept:name``, ``time:timestamp``).
+    The columns are Listen's (``journey_id, customer_id, touchpoint_id, timestamp, attributes``; not its
+    made-up ``event_id``) plus the names pm4py users know (``case:concept:name``, ``concept:name``, ``time:timestamp``).
     """
     import pyarrow as pa
 
@@ -322,10 +420,35 @@ def _read_xes(path: Path) -> "pa.Table":
 
     batches = list(xes_batches(path, batch_rows=200_000))
     table = pa.concat_tables(batches) if batches else pa.table({c: pa.array([], pa.string()) for c in XES_COLUMNS})
-    table = table.select(list(XES_COLUMNS))
+    table = table.select([c for c in XES_COLUMNS if c != "event_id"])  # its event ids are made up (<case>#<n>), not data
     for alias, column in (("case:concept:name", "journey_id"), ("concept:name", "touchpoint_id"), ("time:timestamp", "timestamp")):
         table = table.append_column(alias, table[column])
     return table
+
+
+def _with_xes_attributes(store: "Store", table: "Table") -> "Table":
+    """The XES events with each event or trace attribute (``org:resource``, ``service_level``,
+    ``trace:segment`` …) as a text column of its own, so that --cohort, --customer, --channel, --revenue
+    and --score can name it; a trace attribute is also there under pm4py's name, ``case:segment``. An
+    attribute named like one of the reader's columns stays only in ``attributes``."""
+    duck = store.con.con
+    name = table.get_name()
+    keys = [k for (k,) in duck.execute(
+        f"SELECT DISTINCT unnest(json_keys(attributes)) AS k FROM {name} WHERE attributes IS NOT NULL ORDER BY k"
+    ).fetchall()]
+    taken = {c.lower() for c in table.columns}
+    picks = {k: k for k in keys if k.lower() not in taken}
+    # a trace attribute (Listen: trace:<name>) also under pm4py's name for it, case:<name>
+    picks |= {f"case:{k[6:]}": k for k in keys if k.startswith("trace:") and f"case:{k[6:]}".lower() not in taken | {p.lower() for p in picks}}
+    if not picks:
+        return table
+    unpacked = f"_journey_file_{next(_counter)}"
+    columns = ", ".join(
+        "json_extract_string(attributes, '$.\"{}\"') AS \"{}\"".format(k.replace("'", "''").replace('"', '\\"'), alias.replace('"', '""'))
+        for alias, k in picks.items()
+    )
+    duck.execute(f"CREATE TEMP TABLE {unpacked} AS SELECT *, {columns} FROM {name}")
+    return store.con.table(unpacked)
 
 
 def _notes(path: Path, quarantine: pd.DataFrame) -> list[str]:
