@@ -156,3 +156,41 @@ def test_score_redacts_every_kind_of_personal_data(tmp_path, suffix):
     got = pd.read_csv(out) if suffix == ".csv" else pd.read_json(out, lines=True)
     assert len(got) == len(comments) and got["id"].tolist() == frame["id"].tolist()
     assert "快递太慢了" in got.loc[4, "comment"] and "late parcel" in got.loc[0, "comment"]  # the rest of the text stays
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
+def test_score_of_a_file_without_rows_writes_an_empty_output(tmp_path, suffix):
+    src, out = tmp_path / f"in{suffix}", tmp_path / f"out{suffix}"
+    if suffix == ".csv":
+        src.write_text("id,comment\n", encoding="utf-8")
+    elif suffix == ".jsonl":
+        src.write_text("", encoding="utf-8")
+    else:
+        pd.DataFrame({"id": pd.Series(dtype=str), "comment": pd.Series(dtype=str)}).to_parquet(src)
+    result = CliRunner().invoke(main, ["text", "score", str(src), "--text-column", "comment", "--id-column", "id", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Scored 0 rows" in result.output
+    if suffix == ".jsonl":
+        assert out.read_text(encoding="utf-8").strip() == ""  # JSON Lines has no header: no rows, nothing to write
+        return
+    got = pd.read_csv(out) if suffix == ".csv" else pd.read_parquet(out)
+    assert len(got) == 0
+    assert got.columns.tolist() == ["id", "comment", "lang", "sentiment", "sentiment_score", "confidence", "emotion",
+                                    "emotion_confidence", "aspects", "note"]
+
+
+def test_train_names_a_bad_label_of_a_parquet_file_by_its_row(tmp_path):
+    src = tmp_path / "labelled.parquet"
+    pd.DataFrame({"text": ["bad", "good"], "label": ["meh", "positive"]}).to_parquet(src)
+    result = CliRunner().invoke(main, ["text", "train", str(src), "--text-column", "text", "--label-column", "label", "--out", str(tmp_path / "m")])
+    assert result.exit_code == 2
+    assert "row 1," in result.output and "'meh'" in result.output  # the first row of a Parquet file is row 1
+
+
+def test_train_on_a_single_label_names_the_file_and_the_label(tmp_path):
+    src = tmp_path / "labelled.csv"
+    pd.DataFrame({"text": [f"The delivery number {i} was fine and arrived" for i in range(60)], "label": ["neutral"] * 60}).to_csv(src, index=False)
+    result = CliRunner().invoke(main, ["text", "train", str(src), "--text-column", "text", "--label-column", "label", "--out", str(tmp_path / "m")])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert str(src) in result.output and "'neutral'" in result.output
+    assert "np.str_" not in result.output

@@ -62,6 +62,13 @@ def test_step_scores_every_text_once_and_finds_planted_pain_points(demo_store):
     table = shown[0].frame
     assert set(table["dimension"]) == {"touchpoint", "channel", "lang", "month"}
     assert set(table["dominant"]) <= {"anger", "frustration", "anxiety", "sadness", "joy", "gratitude", "neutral"}
+    # the sentiment table shows every row (it was cut at 25 of 27, hiding en and zh)
+    sentiment = [b for b in section.blocks if type(b).__name__ == "TableBlock" and b.source == "result_text_sentiment_by"]
+    assert len(sentiment) == 1 and sentiment[0].max_rows >= len(sentiment[0].frame)
+    assert set(sentiment[0].frame.loc[sentiment[0].frame["dimension"] == "lang", "value"]) >= {"en", "de", "zh"}
+    # store texts are redacted at ingest (setting redact_pii), so the topics of the report carry no e-mail address
+    topics = demo_store.read_result("text_topics")
+    assert not topics["keywords"].str.contains("@").any() and not topics["quotes"].astype(str).str.contains(r"\w@\w").any()
 
     # incremental: a second run scores nothing new and keeps the same rows
     again = _run(demo_store)

@@ -30,6 +30,21 @@ def _analyzer(model_dir: str | None):
                         aspects_file=settings.text_aspects_file or None).load(), settings
 
 
+def _redacted(texts: list, console: Console, settings: Settings | None = None) -> list:
+    """``texts`` with personal data replaced by Listen's redaction when the setting ``redact_pii`` is on
+    (``score`` and ``topics`` share it, so no output of either carries PII)."""
+    from empathica.understand.text.files import redactor
+
+    settings = settings or Settings.load()
+    if not settings.redact_pii:
+        return list(texts)
+    redact = redactor()
+    if redact is None:
+        console.print("[yellow]note:[/yellow] PII redaction is not available in this installation; texts are written unredacted.")
+        return list(texts)
+    return [redact(t) if isinstance(t, str) else t for t in texts]
+
+
 @text.command()
 @click.argument("input_file", type=click.Path(dir_okay=False))
 @click.option("--text-column", required=True, help="Column holding the text to score.")
@@ -42,7 +57,9 @@ def score(input_file: str, text_column: str, id_column: str | None, output: str,
     One output row per input row; CSV and JSON Lines are read in their detected encoding (UTF-8, GB18030
     or Latin-1) and written in UTF-8.
     """
-    from empathica.understand.text.files import file_format, read_table, redactor, write_table
+    import pandas as pd
+
+    from empathica.understand.text.files import file_format, read_table, write_table
 
     if file_format(input_file) != file_format(output):
         raise InputError(f"--out {output}: use the input's format ({file_format(input_file)}), e.g. {Path(output).stem}{Path(input_file).suffix}.")
@@ -50,21 +67,16 @@ def score(input_file: str, text_column: str, id_column: str | None, output: str,
     frame = read_table(input_file, text_column=text_column, id_column=id_column)
     analyzer, settings = _analyzer(model_dir)
     texts = frame[text_column].tolist()
-    redact = redactor() if settings.redact_pii else None
-    if settings.redact_pii and redact is None:
-        console.print("[yellow]note:[/yellow] PII redaction is not available in this installation; texts are written unredacted.")
     with _progress(console) as progress:
         scores = analyzer.analyze(texts, progress=progress)
     out = frame[[id_column]].copy() if id_column else frame.copy()
-    if id_column:
-        out[text_column] = texts
-    if redact is not None:
-        out[text_column] = [redact(t) if isinstance(t, str) else t for t in out[text_column]]
+    out[text_column] = pd.Series(_redacted(texts, console, settings), index=out.index, dtype=frame[text_column].dtype)
     for col in scores.columns:
         out[col] = scores[col].to_numpy()
     write_table(out, output)
     counts = scores["sentiment"].value_counts().to_dict()
-    click.echo(f"Scored {len(out):,} rows → {output}  (" + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items())) + ")")
+    summary = ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items())) or f"{input_file} has no data rows; the output has the columns only"
+    click.echo(f"Scored {len(out):,} rows → {output}  ({summary})")
     encoding = frame.attrs.get("encoding")
     if encoding not in (None, "utf-8"):
         click.echo(f"note: {input_file} was read as {encoding}; {output} is written in UTF-8.")
@@ -81,7 +93,8 @@ def topics(input_file: str, text_column: str, out_dir: str, k: int | None) -> No
     from empathica.understand.text.files import read_table
 
     frame = read_table(input_file, text_column=text_column)
-    found = discover_topics(frame[text_column].tolist(), k=k)
+    texts = _redacted(frame[text_column].tolist(), Console(stderr=True))
+    found = discover_topics(texts, k=k)  # redacted first: keywords, quotes and assignments never carry PII
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     table = found.topics.copy()
@@ -108,7 +121,7 @@ def train(labelled_file: str, text_column: str, label_column: str, task: str, la
 
     frame = read_table(labelled_file, text_column=text_column, label_column=label_column)
     results = retrain(frame[text_column].tolist(), frame[label_column].tolist(), task=task, lang=lang,
-                      out=Path(out_dir), source=labelled_file, label_column=label_column)
+                      out=Path(out_dir), source=labelled_file, label_column=label_column, rows=frame.attrs.get("rows"))
     for r in results:
         click.echo(f"{task}_{r['lang']}: trained on {r['train_rows']:,} rows, held out {r['test_rows']:,}: "
                    f"accuracy {r['accuracy']:.3f}, macro-F1 {r['macro_f1']:.3f}, ECE {r['ece']:.3f}")

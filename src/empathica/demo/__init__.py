@@ -5,6 +5,6 @@ would be) and ``ground_truth.json`` with what the analyses must recover (see ``t
 """
 
 from empathica.demo.truths import TRUTHS, PlantedTruths
-from empathica.demo.world import DemoWorld, generate_world
+from empathica.demo.world import DemoWorld, generate_world, labelled_texts
 
-__all__ = ["TRUTHS", "DemoWorld", "PlantedTruths", "generate_world"]
+__all__ = ["TRUTHS", "DemoWorld", "PlantedTruths", "generate_world", "labelled_texts"]

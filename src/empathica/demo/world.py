@@ -451,6 +451,22 @@ def generate_world(out_dir: str | Path, *, customers: int = 2000, seed: int = 7,
     return DemoWorld(files=files, truths_path=truth_path, truths=truth)
 
 
+def labelled_texts(data_dir: str | Path) -> pd.DataFrame:
+    """The demo world's planted text labels joined to their texts: one row per labelled field with
+    ``table_name, row_id, field, aspect, polarity, language, brand, text`` (feedback comments, reviews
+    and conversation turns, read from the files ``generate_world`` wrote to ``data_dir``). Evaluation
+    material: the models are never trained on it."""
+    data = Path(data_dir)
+    labels = pd.read_parquet(data / TEXT_LABELS_FILE)
+    texts = pd.concat([
+        pd.read_csv(data / "feedback.csv", usecols=["response_id", "comment"]).set_axis(["row_id", "text"], axis=1).assign(table_name="feedback"),
+        pd.read_csv(data / "reviews.csv", usecols=["review_id", "text"]).set_axis(["row_id", "text"], axis=1).assign(table_name="reviews"),
+        pd.read_json(data / "turns.jsonl", lines=True)[["turn_id", "text"]].set_axis(["row_id", "text"], axis=1).assign(table_name="turns"),
+    ])
+    texts["row_id"] = texts["row_id"].astype(str)
+    return labels.merge(texts, on=["table_name", "row_id"])
+
+
 def _label_schema():
     import pyarrow as pa
 

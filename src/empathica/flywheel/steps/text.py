@@ -299,7 +299,9 @@ def text(ctx: RunContext) -> Section:
         shown["quotes"] = shown["quotes"].map(lambda q: " | ".join(q[:2]))
         section.add(TableBlock(shown, "Top pain points: aspects of customer texts leaning negative (sentiment score < 0), most mentioned first, with quotes.",
                                source="result_text_pain_points"))
-    section.add(TableBlock(by[by["dimension"] != "month"], "Sentiment by touchpoint, channel and language.", source="result_text_sentiment_by"))
+    sentiment_table = by[by["dimension"] != "month"]  # every row shown: the languages come last and were cut at 25
+    section.add(TableBlock(sentiment_table, "Sentiment by touchpoint, channel and language.", source="result_text_sentiment_by",
+                           max_rows=max(25, len(sentiment_table))))
     section.add(TableBlock(emotion_table(emo), "Emotion by touchpoint, channel, language and month: share of customer texts "
                            "per emotion, and the dominant one.", source="result_text_emotion_by", max_rows=80))
     topics_table = _topics(ctx, customer)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -127,7 +128,8 @@ class TextAnalyzer:
             if progress is not None:
                 progress.advance(task, min(self.batch_size, len(texts) - start))
         if not frames:
-            return pd.DataFrame({c: pd.Series(dtype=object if c in ("aspects",) else None) for c in COLUMNS})
+            numeric = ("sentiment_score", "confidence", "emotion_confidence")
+            return pd.DataFrame({c: pd.Series(dtype="float64" if c in numeric else object) for c in COLUMNS})
         return pd.concat(frames, ignore_index=True)
 
     def _analyze_batch(self, texts: list[object], embed_budget: int | None = None) -> tuple[pd.DataFrame, int]:
@@ -190,7 +192,7 @@ class TextAnalyzer:
         Cue-based emotions are rules, not calibrated models: their confidence is a fixed 0.5–0.8 by the
         number of cues, scaled by the sentiment confidence when the emotion is inferred from polarity.
         """
-        cues = self.emotion_lexicon_.count(text, lang) if text else {}
+        cues = emotion_cues(self.emotion_lexicon_, text, lang) if text else {}
         polarity = sentiment[i]
         if lang in self.cue_override and polarity == "neutral" and cues and confidence[i] < self.override_below:
             # The German head knows one domain (rail feedback, 70 % neutral) and calls most out-of-domain
@@ -227,6 +229,57 @@ class TextAnalyzer:
             emotion[i], emotion_conf[i] = "joy", 0.5 * confidence[i]
         else:
             emotion[i], emotion_conf[i] = "neutral", confidence[i] if text else 0.0
+
+
+#: Negators that turn an emotion cue after them around ("nicht zufrieden", "not happy", "不满意").
+NEGATORS = {
+    "en": {"not", "no", "never", "nor", "neither", "hardly", "barely", "without", "nothing", "dont", "didnt", "doesnt",
+           "isnt", "wasnt", "werent", "arent", "cant", "cannot", "couldnt", "wont", "wouldnt", "havent", "hasnt", "aint"},
+    "de": {"nicht", "nichts", "kein", "keine", "keinen", "keinem", "keiner", "keines", "nie", "niemals", "ohne",
+           "weder", "kaum"},
+}
+#: Words before a cue in which a negator negates it ("nicht besonders zufrieden", "gar nicht zufrieden").
+NEGATION_WINDOW = 3
+#: Chinese: a negator among the characters just before a cue ("不满意", "不太满意", "没有很开心").
+_ZH_NEGATION = re.compile(r"(?:不|没)[有太很是够怎么那么]{0,3}$")
+#: A negation does not reach past a clause: punctuation or a contrast ("nicht billig, aber super").
+_CLAUSE_BREAK = re.compile(r"[,.;:!?()\n，。；：！？]|\b(?:but|aber|sondern|doch|jedoch|though|however|trotzdem)\b", re.IGNORECASE)
+_WORDS = re.compile(r"[\w']+")
+
+
+def is_negated(text: str, start: int, lang: str) -> bool:
+    """Whether the cue at ``text[start:]`` is negated: a negator within :data:`NEGATION_WINDOW` words before
+    it in the same clause (en/de; any word ending in "n't" counts), or just before it in Chinese."""
+    before = text[max(0, start - 80):start].replace("’", "'")
+    breaks = list(_CLAUSE_BREAK.finditer(before))
+    if breaks:
+        before = before[breaks[-1].end():]
+    if lang == "zh":
+        return bool(_ZH_NEGATION.search(before))
+    negators = NEGATORS.get(lang, NEGATORS["en"] | NEGATORS["de"])
+    return any(w in negators or w.endswith("n't") for w in (w.lower() for w in _WORDS.findall(before)[-NEGATION_WINDOW:]))
+
+
+def emotion_cues(lexicon, text: str, lang: str) -> dict[str, int]:
+    """Hits per emotion of the cue lexicon in ``text``, negation-aware: a negated joy or gratitude cue
+    ("nicht zufrieden", "not happy") counts as frustration, the opposite polarity; a negated negative cue
+    ("not worried", "kein Stress") counts for nothing, since its absence says nothing about joy. Emoji
+    cues are never negated."""
+    langs = (lang, "emoji") if lang in LANGUAGES else ("en", "de", "zh", "emoji")
+    counts: dict[str, int] = {}
+    for key, by_lang in lexicon.patterns.items():
+        for code in langs:
+            if code not in by_lang:
+                continue
+            for match in by_lang[code].finditer(text):
+                target = key
+                if code != "emoji" and is_negated(text, match.start(), code):
+                    if key not in ("joy", "gratitude"):
+                        continue
+                    target = "frustration" if key == "joy" else None
+                if target:
+                    counts[target] = counts.get(target, 0) + 1
+    return counts
 
 
 #: The emotions a text of each polarity may carry (a neutral text may carry any).

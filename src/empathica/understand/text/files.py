@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from empathica.errors import InputError, NothingReadError
+from empathica.errors import InputError
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
 
@@ -122,15 +122,20 @@ def json_line_records(path: Path, encoding: str) -> tuple[list[dict], list[int]]
 
 
 def _read_jsonl(path: Path, encoding: str) -> pd.DataFrame:
-    records, _ = json_line_records(path, encoding)
-    return pd.DataFrame.from_records(records)
+    records, lines = json_line_records(path, encoding)
+    frame = pd.DataFrame.from_records(records)
+    frame.attrs["rows"] = lines
+    return frame
 
 
 def read_table(path: str | Path, *, text_column: str, id_column: str | None = None,
                label_column: str | None = None) -> pd.DataFrame:
     """The rows of ``path`` (one per input row); checks that the named columns exist.
 
-    ``frame.attrs["encoding"]`` names the encoding a text file was read in (``None`` for Parquet).
+    ``frame.attrs["encoding"]`` names the encoding a text file was read in (``None`` for Parquet);
+    ``frame.attrs["rows"]`` the row number of each row as errors name it (see :func:`row_numbers`).
+    A file without data rows (a CSV file with only its header, an empty JSON Lines file, an empty Parquet
+    table) gives an empty frame with the named columns.
     """
     path = Path(path)
     if not path.is_file():
@@ -145,15 +150,24 @@ def read_table(path: str | Path, *, text_column: str, id_column: str | None = No
             frame = _read_csv(path, encoding) if kind == "csv" else _read_jsonl(path, encoding)
     except (ValueError, pd.errors.ParserError, OSError) as exc:
         raise InputError(f"{path}: cannot be read as {kind} ({exc}); check the file's format.") from None
-    if frame.empty:
-        raise NothingReadError(f"{path}: no rows to score.")
+    rows = frame.attrs.get("rows")
+    if kind == "jsonl" and not len(frame):
+        frame = pd.DataFrame({c: pd.Series(dtype=object) for c in (id_column, text_column, label_column) if c})
     for column, option in ((text_column, "--text-column"), (id_column, "--id-column"), (label_column, "--label-column")):
         if column is not None and column not in frame.columns:
             raise InputError(
                 f"{path}: no column {column!r} (named by {option}); its columns are {', '.join(map(str, frame.columns))}."
             )
     frame.attrs["encoding"] = None if encoding is None else encoding.removesuffix("-sig")
+    frame.attrs["rows"] = rows if rows is not None else row_numbers(kind, len(frame))
     return frame
+
+
+def row_numbers(kind: str, n: int) -> list[int]:
+    """How errors number the ``n`` rows of a file: CSV counts its header as row 1 (the first data row is
+    row 2, as a spreadsheet shows it); Parquet's first row is row 1 (as Listen numbers Parquet rows);
+    JSON Lines rows carry their line number (set by the reader, blank lines skipped)."""
+    return list(range(2, n + 2)) if kind == "csv" else list(range(1, n + 1))
 
 
 def write_table(frame: pd.DataFrame, path: str | Path) -> Path:

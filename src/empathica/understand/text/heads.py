@@ -1,6 +1,7 @@
-"""Calibrated classification heads: logistic regression on character and word n-grams.
+"""Calibrated classification heads: logistic regression on character and word n-grams, the German
+cascade (n-gram experts plus e5 embeddings) and the English lexicon stack (n-grams plus VADER).
 
-Both are scikit-learn shaped: parameters in ``__init__``, ``fit`` returns ``self``, fitted state ends in
+All are scikit-learn shaped: parameters in ``__init__``, ``fit`` returns ``self``, fitted state ends in
 ``_``. Calibration uses out-of-fold scores on the training rows (stratified k-fold), so no held-out
 test row is ever seen while fitting the temperature.
 """
@@ -8,6 +9,7 @@ test row is ever seen while fitting the temperature.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -269,3 +271,80 @@ def cascade_cv_grid(texts: Sequence[str], labels: Sequence[str], embeddings: np.
     return [{"below": below, "embed_C": embed_C, "cv_accuracy": float(np.mean([a for a, _ in v])),
              "cv_accuracy_by_seed": [round(a, 4) for a, _ in v], "share_sent_to_e5": float(np.mean([s for _, s in v]))}
             for (below, embed_C), v in scores.items()]
+
+
+@lru_cache(maxsize=1)
+def _vader():
+    """VADER's analyzer (vaderSentiment, MIT): its lexicon ships inside the wheel, read once, no network."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    return SentimentIntensityAnalyzer()
+
+
+def lexicon_features(texts: Sequence[str]) -> np.ndarray:
+    """VADER's compound, positive, negative and neutral scores of each English text (4 columns).
+
+    A general-purpose sentiment lexicon with rules for negation, intensifiers, "but" and punctuation,
+    written for social-media English of every domain: the part of the English head that does not
+    depend on what the training corpus happened to be about.
+    """
+    analyzer = _vader()
+    rows = [analyzer.polarity_scores(str(t)) for t in texts]
+    return np.array([[r["compound"], r["pos"], r["neg"], r["neu"]] for r in rows], dtype=float).reshape(-1, 4)
+
+
+class LexiconStackHead:
+    """The n-gram head stacked with a general-purpose sentiment lexicon (English).
+
+    Two experts: the :class:`NgramHead` logistic regression (domain-specific: it learns the words of its
+    training corpus) and VADER's scores (:func:`lexicon_features`, domain-general). A multinomial
+    logistic regression (``meta_C``) combines the n-gram head's log-probabilities with the four lexicon
+    scores; it is fitted on the n-gram head's 5-fold out-of-fold scores, so it learns how far to trust
+    the n-grams from rows they were not trained on, and its temperature on out-of-fold meta scores.
+    """
+
+    def __init__(self, *, lang: str = "en", C: float = 4.0, meta_C: float = 1.0, folds: int = 5,
+                 seed: int = 7) -> None:
+        self.lang = lang
+        self.C = C
+        self.meta_C = meta_C
+        self.folds = folds
+        self.seed = seed
+
+    def _meta_model(self) -> LogisticRegression:
+        return LogisticRegression(C=self.meta_C, max_iter=3000)
+
+    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> "LexiconStackHead":
+        texts = list(texts)
+        self.ngram_ = NgramHead(lang=self.lang, C=self.C, folds=self.folds, seed=self.seed).fit(texts, labels)
+        y = np.searchsorted(self.ngram_.classes_, np.asarray([str(v) for v in labels]))
+        Z = np.hstack([np.maximum(self.ngram_.oof_log_proba_, -30.0), lexicon_features(texts)])
+        cv = StratifiedKFold(self.folds, shuffle=True, random_state=self.seed + 4)
+        oof = cross_val_predict(self._meta_model(), Z, y, cv=cv, method="predict_log_proba")
+        self.scaler_ = TemperatureScaler().fit(oof, y)
+        self.meta_ = self._meta_model().fit(Z, y)
+        self.cv_accuracy_ = {"ngram_lr": float(np.mean(self.ngram_.oof_log_proba_.argmax(axis=1) == y)),
+                             "lexicon_stack": float(np.mean(oof.argmax(axis=1) == y))}
+        return self
+
+    @property
+    def classes_(self) -> np.ndarray:
+        return self.ngram_.classes_
+
+    @property
+    def features_(self):
+        return self.ngram_.features_
+
+    @property
+    def model_(self) -> LogisticRegression:
+        """The n-gram expert's logistic regression (as on a plain :class:`NgramHead`)."""
+        return self.ngram_.model_
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Calibrated probabilities, one column per class in ``classes_``."""
+        texts = list(texts)
+        Z = np.hstack([np.maximum(self.ngram_.log_proba(texts), -30.0), lexicon_features(texts)])
+        return self.scaler_.transform(log_odds(self.meta_.predict_proba(Z)))
+
+    def predict(self, texts: Sequence[str]) -> np.ndarray:
+        return self.classes_[self.predict_proba(texts).argmax(axis=1)]

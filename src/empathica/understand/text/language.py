@@ -2,8 +2,11 @@
 
 Chinese is recognised by its script; English and German by ``lingua`` restricted to those two
 languages (its models ship inside the package: no network). A text gets ``'und'`` (undetermined)
-when it has too few letters to judge (empty, emoji, symbols, numbers, one short word) or is written
-in another script.
+when it has too few letters to judge (empty, emoji, symbols, numbers, one short word), is written
+in another script, or is a coin-flip between English and German: lingua less than 0.6 sure and no
+function word of either language ("Support Team"). On short texts lingua's letter statistics are weak,
+so below a confidence of 0.8 function words of one language ("der", "war", "kein"; "the", "was",
+"not") and umlauts decide.
 """
 
 from __future__ import annotations
@@ -51,6 +54,54 @@ def script_language(text: str) -> str | None:
     return None
 
 
+#: lingua's confidence (its two-language probability) from which its choice stands without other evidence.
+SURE = 0.8
+#: Below this confidence, a text without function-word evidence for either language is undetermined.
+COIN_FLIP = 0.6
+#: Function words (and frequent review words) of one language that are not words of the other. Short
+#: German texts share most letters with English, so lingua calls "Der Service war super, danke!" English
+#: at 0.54; one "der", "war" or "danke" settles it. Ambiguous words (die, was, also, an, in, will, hat,
+#: so, man, super, service, team) are in neither list.
+GERMAN_WORDS = frozenset("""
+der das den dem des und ist sind nicht nichts nix kein keine keinen keinem keiner keines ich wir mich mir uns mit
+für auf ein eine einen einem einer noch schon auch aber sehr danke bitte leider gut toll wieder immer habe haben hatte
+wurde wird werden zu zum zur vom beim nur ganz gar mein meine meinen mehr kann können konnte muss seit nach bei von
+oder wenn weil dass geht gibt jetzt heute alles war waren wo warum wie wann viel hier da dann doch mal ja nein
+""".split())
+ENGLISH_WORDS = frozenset("""
+the and is are was were not no thanks thank very please with my we you your it this that of to for on at have has had
+but still again good great bad never why what when how can't don't didn't isn't i i'm just too get got our they their
+be been would could should there from by about any
+""".split())
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+_GERMAN_LETTERS = re.compile(r"[äöüßÄÖÜ]")
+
+
+def word_evidence(text: str) -> int:
+    """German minus English evidence in a Latin-script text: its function words of each language, and
+    one more for German when it has an umlaut or ß."""
+    words = [w.lower() for w in _WORD.findall(text.replace("\u2019", "'"))]
+    german = sum(w in GERMAN_WORDS for w in words) + bool(_GERMAN_LETTERS.search(text))
+    english = sum(w in ENGLISH_WORDS for w in words)
+    return german - english
+
+
+def latin_language(text: str, german_confidence: float) -> str:
+    """English or German for a Latin-script text, given lingua's confidence that it is German.
+
+    lingua decides when it is sure (≥ :data:`SURE`); below, the function-word evidence decides; with
+    none either way, lingua's choice stands down to :data:`COIN_FLIP`, and a closer call is 'und'.
+    """
+    top = max(german_confidence, 1.0 - german_confidence)
+    lingua_choice = "de" if german_confidence >= 0.5 else "en"
+    if top >= SURE:
+        return lingua_choice
+    evidence = word_evidence(text)
+    if evidence:
+        return "de" if evidence > 0 else "en"
+    return lingua_choice if top >= COIN_FLIP else UNDETERMINED
+
+
 def detect_language(texts: Sequence[object]) -> list[str]:
     """The language of each text: 'en', 'de', 'zh' or 'und'.
 
@@ -61,11 +112,14 @@ def detect_language(texts: Sequence[object]) -> list[str]:
 
 
 def languages_of_cleaned(cleaned: Sequence[str]) -> list[str]:
-    """The language of each already cleaned text: the script decides where it can, lingua the rest."""
+    """The language of each already cleaned text: the script decides where it can, lingua the rest
+    (with function words on short, unsure texts; see :func:`latin_language`)."""
     result: list[str | None] = [script_language(t) for t in cleaned]
     pending = [i for i, r in enumerate(result) if r is None]
     if pending:
-        found = _detector().detect_languages_in_parallel_of([cleaned[i] for i in pending])
-        for i, language in zip(pending, found):
-            result[i] = language.iso_code_639_1.name.lower() if language is not None else UNDETERMINED
+        from lingua import Language
+
+        found = _detector().compute_language_confidence_in_parallel([cleaned[i] for i in pending], Language.GERMAN)
+        for i, german in zip(pending, found):
+            result[i] = latin_language(cleaned[i], german)
     return [r or UNDETERMINED for r in result]

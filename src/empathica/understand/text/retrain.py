@@ -60,12 +60,13 @@ def zero_means(labels: Sequence[object]) -> str | None:
 
 
 def normalise_labels(labels: Sequence[object], *, task: str = "sentiment", source: str = "input",
-                     label_column: str = "label") -> list[str]:
+                     label_column: str = "label", rows: Sequence[int] | None = None) -> list[str]:
     """Each label in the head's vocabulary ("" for a missing label, whose row is skipped).
 
     Sentiment: negative/neutral/positive, neg/neu/pos, bad/good, or numbers: with -1/0/1 0 is neutral,
     with 0/1 only 0 is negative. Emotion: the analyzer's seven emotions or an obvious alias, any case.
-    Row numbers in errors count the header as row 1.
+    ``rows``: each label's row number for errors (``read_table``'s ``attrs["rows"]``: a CSV file's header
+    is row 1, a Parquet file's first row is row 1, a JSON Lines row is its line); default as for CSV.
     """
     raw = ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip() for v in labels]
     if task == "sentiment":
@@ -80,7 +81,7 @@ def normalise_labels(labels: Sequence[object], *, task: str = "sentiment", sourc
     else:
         raise InputError(f"{source}: unknown task {task!r}; use sentiment or emotion.")
     mapped = []
-    for row, value in enumerate(raw, start=2):
+    for row, value in zip(rows if rows is not None else range(2, len(raw) + 2), raw):
         if not value:
             mapped.append("")
             continue
@@ -95,10 +96,13 @@ def normalise_labels(labels: Sequence[object], *, task: str = "sentiment", sourc
 
 
 def retrain(texts: Sequence[object], labels: Sequence[object], *, task: str = "sentiment", lang: str | None = None,
-            out: Path, source: str = "input", label_column: str = "label", seed: int = 7) -> list[dict]:
-    """Train one ``task`` head per language with enough rows, save it in ``out``; return held-out scores."""
+            out: Path, source: str = "input", label_column: str = "label", seed: int = 7,
+            rows: Sequence[int] | None = None) -> list[dict]:
+    """Train one ``task`` head per language with enough rows, save it in ``out``; return held-out scores.
+
+    ``rows``: the row number of each text for errors (see :func:`normalise_labels`)."""
     plain = [clean(t).text for t in texts]
-    raw = normalise_labels(labels, task=task, source=source, label_column=label_column)
+    raw = normalise_labels(labels, task=task, source=source, label_column=label_column, rows=rows)
     langs = [lang] * len(plain) if lang else detect_language(plain)
     out.mkdir(parents=True, exist_ok=True)
     results = []
@@ -108,6 +112,12 @@ def retrain(texts: Sequence[object], labels: Sequence[object], *, task: str = "s
         if len(idx) < MIN_ROWS:
             continue
         y = y_all[idx].astype(str)
+        found = sorted(set(y.tolist()))
+        if len(found) < 2:
+            raise NotEnoughDataError(
+                f"{source}: every labelled {code} text in column {label_column} is {found[0]!r}; a {task} head needs "
+                "at least two different labels, so add texts with other labels."
+            )
         train, test = _stratified_split(y, seed)
         head = NgramHead(lang=code, seed=seed, folds=min(5, int(np.unique(y[train], return_counts=True)[1].min())))
         if head.folds < 2:

@@ -3,20 +3,24 @@
 Method: TF-IDF over words (jieba-segmented for Chinese, stop words removed) → LSA (truncated SVD,
 L2-normalised) → k-means for every k in ``k_range`` (2–10, and at most one topic per 5 texts); the k
 with the best silhouette wins. A topic's keywords are the terms whose mean TF-IDF in the cluster most
-exceeds their corpus mean; its quotes are the comments nearest the cluster centre.
+exceeds their corpus mean; its quotes are the distinct comments whose TF-IDF vectors are nearest that
+excess (so they are about what the keywords say). Stop words: ``topic_stopwords.toml``.
 """
 
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize as l2_normalize
 
@@ -25,28 +29,56 @@ from empathica.understand.text.features import chinese_words
 from empathica.understand.text.language import script_language
 from empathica.understand.text.normalize import clean
 
-_STOP = set("""
-a an the and or but if of to in on at for with from by as is are was were be been being am do does did have has had
-i me my we our you your he she it its they them their this that these those there here what which who whom so not no
-very too can could would should will just than then also all any some more most out up down about into over again
-get got still one it's i'm i've i'd don't doesn't didn't can't won't that's there's you're we're really just want
-need needs please hi hello thanks thank
-der die das den dem des ein eine einer eines einem einen und oder aber wenn als wie ist sind war waren bin bist sein
-ich du er sie es wir ihr mich mir dich dir uns euch sich mein meine dein nicht kein keine auch noch schon sehr zu zum
-zur im in am an auf aus bei mit nach von vor für über um bis durch so da dass was wer wo hat habe haben hatte hatten
-wird werden wurde wurden man nur mal doch ja nein dann denn
-的 了 是 我 你 他 她 它 们 在 和 就 都 而 及 与 着 或 一个 没有 我们 你们 他们 这 那 也 很 还 又 吧 啊 呢 吗 被 把 给 让 说 要 会 对 到 有 不 没 个 上 下 这个 那个 就是 但是 因为 所以 如果 然后 并 再 行 好 一下 现在 您好 你好 请问 等等 能 可以 已经 什么 怎么 一直 还是 真的 谢谢 一 再 呀
-""".split())
+STOPWORDS_FILE = Path(__file__).resolve().parent / "topic_stopwords.toml"
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    """Stop words of en, de and zh: scikit-learn's English list adjusted by ``topic_stopwords.toml``,
+    and that file's curated German and Chinese lists."""
+    data = tomllib.loads(STOPWORDS_FILE.read_text(encoding="utf-8"))
+    english = (set(ENGLISH_STOP_WORDS) - set(data["en_keep"])) | set(data["en_extra"])
+    return frozenset(english | set(data["de"]) | set(data["zh"]))
+
+
+#: Spans that are not words of a comment: URLs, @handles, e-mail addresses and redaction placeholders.
+_NOT_WORDS = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\w+|@\w+|\[(?:EMAIL|PHONE|CARD|IBAN|ID)\]", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_][\w'-]+")
 
 
 def topic_tokens(text: str) -> list[str]:
-    """Content words of a text: jieba words for Chinese, lower-cased words otherwise; stop words dropped."""
+    """Content words of a text: jieba words for Chinese, lower-cased words otherwise; stop words, numbers,
+    URLs, @handles and redaction placeholders dropped."""
+    text = _NOT_WORDS.sub(" ", text)
     if script_language(text) == "zh":
         words = chinese_words(text)
     else:
-        words = _WORD.findall(text.lower())
-    return [w for w in words if w.lower() not in _STOP and (len(w) > 1 or not w.isascii())]
+        words = [w.strip("'-") for w in _WORD.findall(text.lower())]  # "'zahlung abgelehnt'" quotes a phrase
+    stop = stop_words()
+    return [w for w in words if w.lower() not in stop and (len(w) > 1 or not w.isascii()) and not _is_number(w)]
+
+
+def _is_number(word: str) -> bool:
+    """A token that is a number: any Unicode digit in it (7, ７, ٧), or numerals only (十, 三)."""
+    return word.isnumeric() or any(ch.isdigit() for ch in word)
+
+
+def _representative(X_members, lift: np.ndarray, texts: list[str], n: int) -> list[int]:
+    """Positions of the ``n`` distinct texts nearest the topic's profile: cosine of each text's TF-IDF
+    vector with the positive part of the topic's lift (what its keywords are the top of), so the quotes
+    are about what the keywords say. Nearest the LSA centre was used before; on a cluster that mixes two
+    themes it could quote the one the keywords do not name."""
+    norm = float(np.linalg.norm(lift)) or 1.0
+    similarity = np.asarray(X_members @ lift).ravel() / norm  # TF-IDF rows are L2-normalised
+    chosen, seen = [], set()
+    for j in np.argsort(-similarity, kind="stable"):
+        if texts[j] in seen:
+            continue
+        seen.add(texts[j])
+        chosen.append(int(j))
+        if len(chosen) == n:
+            break
+    return chosen
 
 
 #: The automatic choice of k considers at most one topic per this many texts.
@@ -122,8 +154,8 @@ def discover_topics(
             continue
         lift = np.asarray(X[members].mean(axis=0)).ravel() - overall
         keywords = [terms[j] for j in np.argsort(-lift)[:n_keywords] if lift[j] > 0]
-        centre = Z[members].mean(axis=0)
-        nearest = members[np.argsort(-(Z[members] @ centre))[:n_quotes]]
+        nearest = _representative(X[members], np.clip(lift, 0, None), [plain[rows[j]] for j in members], n_quotes)
+        nearest = members[nearest]
         topic_rows.append({
             "topic": t, "size": len(members), "share": round(len(members) / len(rows), 4),
             "label": " / ".join(keywords[:3]), "keywords": ", ".join(keywords),
