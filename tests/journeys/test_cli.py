@@ -207,3 +207,53 @@ def test_revenue_and_score_columns_feed_revenue_touched_and_satisfaction(tmp_pat
     assert {(int(r.line), r.field, r.reason, r.action) for r in q.itertuples()} == {
         (7, "csat", "not a number", "kept, value ignored"), (8, "csat", "score outside 1–5", "kept, value ignored"),
     }
+
+
+def _before_after_log(path):
+    """60 journeys before 2024-03-01 and 60 from it on: before, half of them detour web → call → web → buy;
+    after the fix, none does (and web → buy gets faster)."""
+    rows = ["ticket,step,at"]
+    for j in range(120):
+        after = j >= 60
+        day = pd.Timestamp("2024-03-01" if after else "2024-02-01") + pd.Timedelta(days=(j - 60 * after) // 4)
+        steps = ["web", "buy"] if after or j % 2 else ["web", "call", "web", "buy"]
+        for k, step in enumerate(steps):
+            rows.append(f"{j},{step},{(day + pd.Timedelta(minutes=(5 if after else 30) * k)).isoformat()}")
+    path.write_text("\n".join(rows) + "\n")
+
+
+def test_change_at_compares_journeys_before_and_after_a_change(tmp_path):
+    path = tmp_path / "log.csv"
+    _before_after_log(path)
+    result, out = _discover(tmp_path, path, "--change-at", "2024-03-01", "--goal", "buy")
+    assert result.exit_code == 0, result.output
+    compare = pd.read_csv(out / "compare.csv").set_index(["source", "target"])
+    assert set(compare["cohort_a"]) == {"before"} and set(compare["cohort_b"]) == {"after"}
+    assert (compare["n_journeys_a"] == 60).all() and (compare["n_journeys_b"] == 60).all()
+    detour = compare.loc[("web", "call")]
+    assert detour["share_a"] == 0.5 and detour["share_b"] == 0.0 and detour["significant_share"]
+    assert compare.loc[("web", "buy"), "significant_duration"]  # 30 min before, 5 min after
+    assert "Cohorts 'before' vs 'after' (60 vs 60 journeys)" in result.output
+    # journeys 56–59 start at 2024-02-15 00:00 UTC: a journey starting exactly at the moment is "after";
+    # an offset is honoured (00:30+01:00 is 23:30 UTC the day before: the same split)
+    for moment in ("2024-02-15T00:00:00", "2024-02-15T00:30+01:00"):
+        result, out = _discover(tmp_path, path, "--change-at", moment)
+        assert result.exit_code == 0, result.output
+        compare = pd.read_csv(out / "compare.csv")
+        assert (int(compare["n_journeys_a"].iloc[0]), int(compare["n_journeys_b"].iloc[0])) == (56, 64), moment
+    result, out = _discover(tmp_path, path, "--change-at", "2024-02-15T00:30:00")
+    compare = pd.read_csv(out / "compare.csv")
+    assert (int(compare["n_journeys_a"].iloc[0]), int(compare["n_journeys_b"].iloc[0])) == (60, 60)
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--change-at", "next tuesday"], "is not an ISO 8601 date or time"),
+    (["--change-at", "2030-01-01"], "leaves 120 journey(s) starting before it and 0 from it on"),
+    (["--change-at", "2024-03-01", "--cohort", "step"], "--change-at and --cohort both choose"),
+])
+def test_change_at_errors_are_clear_and_write_nothing(tmp_path, extra, message):
+    path = tmp_path / "log.csv"
+    _before_after_log(path)
+    result, out = _discover(tmp_path, path, *extra)
+    assert result.exit_code == 2 and message in result.output, result.output
+    assert "Traceback" not in result.output and not out.exists()

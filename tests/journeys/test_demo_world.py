@@ -35,7 +35,7 @@ def test_planted_friction_pathway_is_on_top(demo_store):
     assert section.data["goal"] == TRUTHS.goal_touchpoint
     # every number shown is stored, every table names its source, the map is drawn
     for name in ["journey_dfg", "journey_touchpoints", "journey_variants", "journey_funnel", "journey_compare",
-                 "journey_customer_friction", "journey_channel_switches"]:
+                 "journey_compare_churn", "journey_customer_friction", "journey_channel_switches"]:
         assert demo_store.has_result(name), name
     assert any(isinstance(b, Figure) for b in section.blocks)
     assert all(b.source for b in section.blocks if isinstance(b, TableBlock))
@@ -54,6 +54,26 @@ def test_planted_friction_pathway_is_on_top(demo_store):
     events = demo_store.table("events").to_pandas()
     cases = events["journey_id"].fillna(events["customer_id"])
     assert int(dfg["transitions"].sum()) == len(events) - cases.nunique()
+
+
+def test_churned_customers_took_the_planted_friction_pathway(demo_store):
+    """Customers with a payment issue both call after a failed web checkout and churn more (demo/population.py):
+    the churned-vs-retained comparison must put that pathway first, over-represented among the churned."""
+    (section,) = run_flywheel(demo_store, only=["journeys"])
+    compare = demo_store.read_result("journey_compare_churn")
+    customers = demo_store.table("customers").to_pandas()
+    events = demo_store.table("events").to_pandas()
+    churned = set(customers.loc[customers["churned_at"].notna(), "customer_id"])
+    journeys = events.assign(case=events["journey_id"].fillna(events["customer_id"])).groupby("case")["customer_id"].first()
+    n_churned = int(journeys.isin(churned).sum())
+    first = compare.iloc[0]
+    assert (first["source"], first["target"]) == TRUTHS.friction_pathway
+    assert first["significant_share"] and first["share_a"] > 2 * first["share_b"]
+    assert first["journeys_a"] + first["journeys_b"] > 0 and first["share_a"] == pytest.approx(first["journeys_a"] / n_churned)
+    line = next(s for s in section.summary if s.startswith("Churned vs retained customers:"))
+    assert "most over-represented among churned: web_checkout → call_centre" in line
+    tables = [b for b in section.blocks if isinstance(b, TableBlock) and b.source == "result journey_compare_churn"]
+    assert tables and {"share_churned", "share_retained", "median_churned"} <= set(tables[0].frame.columns)
 
 
 def test_text_scores_feed_sentiment_when_present(demo_store):

@@ -26,6 +26,9 @@ def journeys() -> None:
 @click.option("--cohort", default=None, help="Column labelling each journey's cohort; writes compare.csv.")
 @click.option("--cohorts", "cohort_pair", default=None, metavar="A,B",
               help="The two cohort values to compare (default: the two most frequent).")
+@click.option("--change-at", "change_at", default=None, metavar="DATE",
+              help="Compare journeys that start before this date or time (ISO 8601; UTC unless an offset is given) "
+                   "with those that start from it on, e.g. the day a fix went live; writes compare.csv. Not with --cohort.")
 @click.option("--goal", default=None, help="Touchpoint that completes a journey (default: the most frequent end).")
 @click.option("--customer", default=None, help="Column with the customer id (default: the case).")
 @click.option("--channel", default=None, help="Column with the event's channel (web, phone ...), for channel switches.")
@@ -38,41 +41,60 @@ def journeys() -> None:
               help="Pathways with fewer traversals are not scored for friction.")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Folder for the CSV files.")
 def discover(events: str, case: str, activity: str, time_column: str, cohort: str | None, cohort_pair: str | None,
-             goal: str | None, customer: str | None, channel: str | None, revenue_column: str | None,
+             change_at: str | None, goal: str | None, customer: str | None, channel: str | None, revenue_column: str | None,
              score_column: str | None, min_transitions: int, out: str) -> None:
     """Map the journeys in EVENTS (CSV, Parquet or XES) and rank pathway friction.
 
     Writes dfg.csv (source, target, transitions, customers, median_seconds, p90_seconds),
     touchpoints.csv, variants.csv, friction.csv, funnel.csv, channels.csv, quarantine.csv and,
-    with --cohort, compare.csv into OUT. Nothing is written when an option is wrong (a goal or
+    with --cohort or --change-at, compare.csv into OUT. Nothing is written when an option is wrong (a goal or
     cohort value the file does not have).
     """
     from empathica.store import Store
-    from empathica.understand.journeys import DFG_COLUMNS, JourneyAnalyzer, compare_cohorts, journey_cohorts, read_event_file
+    from empathica.understand.journeys import (
+        DFG_COLUMNS,
+        JourneyAnalyzer,
+        before_after_cohorts,
+        compare_cohorts,
+        journey_cohorts,
+        read_event_file,
+    )
 
     chosen = _parse_pair(cohort_pair, cohort)
     goal = _parse_goal(goal)
+    change = _parse_change(change_at, cohort)
     console = Console(stderr=True)
     out_dir = Path(out)
-    stages = 4 if cohort else 3
+    comparing = bool(cohort) or change is not None
+    stages = 4 if comparing else 3
     with Store.open(":memory:") as store, Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
         task = bar.add_task("reading events", total=stages)
         loaded = read_event_file(store, events, case=case, activity=activity, time=time_column, cohort=cohort,
                                  customer=customer, channel=channel, revenue=revenue_column, score=score_column)
         for note in loaded.notes:
             _note(console, note)
-        labels = None
+        labels = cohorts = None
         if cohort:  # the cohort values are checked before anything is computed or written
-            labels = journey_cohorts(loaded.cohorts).to_pandas()
+            cohorts = loaded.cohorts
+            labels = journey_cohorts(cohorts).to_pandas()
             a, b = _cohort_pair(labels, cohort, chosen, events)
+        elif change is not None:
+            cohorts = before_after_cohorts(loaded.events, change)
+            labels = journey_cohorts(cohorts).to_pandas()
+            a, b = "before", "after"
+            sizes = labels["cohort"].value_counts()
+            if not (sizes.get("before", 0) and sizes.get("after", 0)):
+                raise InputError(f"{events}: --change-at {change_at} leaves {int(sizes.get('before', 0)):,} journey(s) starting "
+                                 f"before it and {int(sizes.get('after', 0)):,} from it on; comparing needs both. Give a "
+                                 "moment inside the log's time range.")
         bar.update(task, advance=1, description="discovering journeys")
         analyzer = JourneyAnalyzer(goal=goal, min_transitions=min_transitions).fit(
             loaded.events, feedback=loaded.feedback, revenue=loaded.revenue)
         bar.update(task, advance=1)
         compare = None
-        if cohort:
+        if comparing:
             bar.update(task, description="comparing cohorts")
-            compare = compare_cohorts(analyzer.steps_, loaded.cohorts, cohort_a=a, cohort_b=b)
+            compare = compare_cohorts(analyzer.steps_, cohorts, cohort_a=a, cohort_b=b)
             bar.update(task, advance=1)
         # everything is computed: only now is anything written
         bar.update(task, description="writing results")
@@ -103,7 +125,7 @@ def discover(events: str, case: str, activity: str, time_column: str, cohort: st
         if conflicting:
             _note(console, f"{events}: {conflicting:,} journey(s) carry more than one {cohort!r} value; they are left out of "
                            "the comparison (see the column's values per case).")
-        if unlabelled:
+        if unlabelled and cohort:
             _note(console, f"{events}: {unlabelled:,} journey(s) have no {cohort!r} value; they are left out of the comparison.")
         significant = int((compare["significant_share"] | compare["significant_duration"]).sum())
         sizes = f" ({int(compare['n_journeys_a'].iloc[0]):,} vs {int(compare['n_journeys_b'].iloc[0]):,} journeys)" if len(compare) else ""
@@ -119,6 +141,22 @@ def _parse_goal(goal: str | None) -> str | None:
         raise InputError("--goal is blank; give a touchpoint name, e.g. --goal order_confirmed, or leave --goal out "
                          "to use the most frequent end.")
     return goal.strip()
+
+
+def _parse_change(change_at: str | None, cohort: str | None):
+    """--change-at as a timezone-aware moment (UTC when no offset is given), checked before the file is read."""
+    if change_at is None:
+        return None
+    if cohort is not None:
+        raise InputError("--change-at and --cohort both choose the cohorts to compare; give one of them.")
+    from datetime import datetime, timezone
+
+    try:
+        moment = datetime.fromisoformat(change_at.strip())
+    except ValueError:
+        raise InputError(f"--change-at {change_at!r} is not an ISO 8601 date or time; write e.g. --change-at 2024-03-01 "
+                         "or --change-at 2024-03-01T12:00+01:00.") from None
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
 def _parse_pair(pair: str | None, cohort: str | None) -> tuple[str, str] | None:

@@ -1,8 +1,8 @@
-"""The "journeys" step: journey map, pathway friction, goal funnel and promoters vs detractors.
+"""The "journeys" step: journey map, pathway friction, goal funnel, promoters vs detractors and churned vs retained.
 
 Reads ``events`` (the case is ``journey_id``, else the customer), the touchpoint catalogue (for the
 goal and the channel of events without one), ``feedback`` (CSAT per touchpoint; NPS for the
-promoter/detractor cohorts), the text step's ``text_scores`` when present (sentiment of feedback
+promoter/detractor cohorts), ``customers`` (``churned_at`` for the churned/retained cohorts), the text step's ``text_scores`` when present (sentiment of feedback
 comments) and ``transactions`` (revenue touched by each pathway).
 """
 
@@ -86,7 +86,7 @@ def journeys(ctx: RunContext) -> Section:
     dfg = analyzer.dfg_
     friction = analyzer.friction_
     customer_friction = analyzer.customer_friction()
-    compare, cohort_note = _promoters_vs_detractors(store, analyzer)
+    comparisons = _compare_cohorts(store, analyzer)
     step_name = "journeys"
     store.write_result("journey_dfg", dfg, step=step_name, description="Directly-follows graph of touchpoints with friction evidence.")
     store.write_result("journey_touchpoints", analyzer.touchpoints_, step=step_name, description="Volume, starts, ends, drop-off, repeats, CSAT and sentiment per touchpoint.")
@@ -96,8 +96,9 @@ def journeys(ctx: RunContext) -> Section:
     store.write_result("journey_channel_switches", analyzer.channel_switches_, step=step_name, description="Transitions that change channel.")
     store.write_result("journey_customer_friction", customer_friction, step=step_name,
                        description="Per customer: traversals of the top friction pathways and the friction met.")
-    if compare is not None:
-        store.write_result("journey_compare", compare, step=step_name, description="Promoters vs detractors: pathways that differ.")
+    for result, _, title, compare, _ in comparisons:
+        if compare is not None:
+            store.write_result(result, compare, step=step_name, description=f"{title}: pathways that differ.")
 
     journey = journey_map(analyzer.touchpoints_, dfg, friction)
     section = Section(key="journeys", title="Journeys and pathway friction")
@@ -108,9 +109,9 @@ def journeys(ctx: RunContext) -> Section:
     )
     if top is not None:
         section.summary.append(f"Highest-friction pathway: {top['source']} → {top['target']} (score {top['friction_score']:.2f}; {top['evidence']}).")
-    if compare is not None:
-        n_sig = int((compare["significant_share"] | compare["significant_duration"]).sum())
-        section.summary.append(f"Promoters vs detractors: {n_sig} pathway(s) differ significantly (Benjamini–Hochberg q < 0.05).")
+    for _, names, title, compare, _ in comparisons:
+        if compare is not None:
+            section.summary.append(f"{title}: {_differences(compare, *names)}")
     section.add(
         Metric("journeys", f"{s['journeys']:,}", "result journey_variants"),
         Metric(f"reach {s['goal']}", f"{100 * s['goal_rate']:.1f} %", "result journey_funnel"),
@@ -134,16 +135,17 @@ def journeys(ctx: RunContext) -> Section:
         TableBlock(_readable_durations(analyzer.variants_.head(10), {"median_duration_seconds": "median_duration"}),
                    "Most frequent journey variants (durations: s, min, h, d).", source="result journey_variants", max_rows=10),
     )
-    if compare is not None:
+    for result, (a, b), title, compare, note in comparisons:
+        if compare is None:
+            section.add(Paragraph(note))
+            continue
         shown = compare[["source", "target", "share_a", "share_b", "q_share", "median_seconds_a", "median_seconds_b", "q_duration"]].head(10)
-        shown = _readable_durations(shown.rename(columns={"share_a": "share_promoters", "share_b": "share_detractors"}),
-                                    {"median_seconds_a": "median_promoters", "median_seconds_b": "median_detractors"})
+        shown = _readable_durations(shown.rename(columns={"share_a": f"share_{a}", "share_b": f"share_{b}"}),
+                                    {"median_seconds_a": f"median_{a}", "median_seconds_b": f"median_{b}"})
         section.add(TableBlock(shown,
-                               "Promoters vs detractors: share of journeys containing each pathway and its median duration "
+                               f"{title}: share of journeys containing each pathway and its median duration "
                                "(s, min, h, d; q: BH-corrected).",
-                               source="result journey_compare"))
-    else:
-        section.add(Paragraph(cohort_note))
+                               source=f"result {result}"))
     section.data = {
         "goal": analyzer.goal_,
         "top_friction_pathways": [list(p) for p in analyzer.top_friction_pathways_],
@@ -157,6 +159,19 @@ def journeys(ctx: RunContext) -> Section:
     return section
 
 
+def _differences(compare: pd.DataFrame, a: str, b: str) -> str:
+    """One line on a comparison: how many pathways differ, and the one most over-represented in ``a``."""
+    significant = compare[compare["significant_share"] | compare["significant_duration"]]
+    line = f"{len(significant)} pathway(s) differ significantly (Benjamini–Hochberg q < 0.05)"
+    more = significant[significant["significant_share"] & (significant["share_a"] > significant["share_b"])]
+    if len(more):
+        top = more.assign(ratio=more["share_a"] / more["share_b"].where(more["share_b"] > 0)).sort_values(
+            ["ratio", "share_a"], ascending=False, na_position="first").iloc[0]
+        line += (f"; most over-represented among {a}: {top['source']} → {top['target']} "
+                 f"(in {top['share_a']:.0%} of their journeys against {top['share_b']:.0%} of {b})")
+    return line + "."
+
+
 def _readable_durations(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
     """``frame`` with the seconds ``columns`` shown as durations ("13.9 min", "3.1 h") under new names
     (the stored result keeps the seconds)."""
@@ -166,14 +181,37 @@ def _readable_durations(frame: pd.DataFrame, columns: dict[str, str]) -> pd.Data
     return out.rename(columns=columns)
 
 
-def _promoters_vs_detractors(store, analyzer: JourneyAnalyzer) -> tuple[pd.DataFrame | None, str]:
+#: The customer cohorts whose journeys the step compares: result name, the two cohort labels, what they
+#: are called in the report (column names ``share_<name>``, ``median_<name>``), and the title.
+COMPARISONS = (
+    ("journey_compare", "promoter", "detractor", ("promoters", "detractors"), "Promoters vs detractors"),
+    ("journey_compare_churn", "churned", "retained", ("churned", "retained"), "Churned vs retained customers"),
+)
+
+
+def _customer_cohorts(store) -> dict[str, ibis.Table]:
+    """``customer_id, cohort`` per comparison: promoters (mean NPS >= 9) and detractors (<= 6); customers the
+    CRM records as lost (``churned_at`` set) and those still active."""
     fb = store.table("feedback")
     fb = fb.filter(fb.customer_id.notnull() & fb.nps.notnull())
     nps = fb.group_by("customer_id").aggregate(nps=fb.nps.cast("float64").mean())
-    labelled = nps.mutate(cohort=ibis.cases((nps.nps >= PROMOTER, "promoter"), (nps.nps <= DETRACTOR, "detractor"), else_=ibis.null("string")))
+    promoters = nps.select("customer_id", cohort=ibis.cases((nps.nps >= PROMOTER, "promoter"), (nps.nps <= DETRACTOR, "detractor"),
+                                                           else_=ibis.null("string")))
+    customers = store.table("customers")
+    churn = customers.select("customer_id", cohort=ibis.ifelse(customers.churned_at.notnull(), "churned", "retained"))
+    return {"journey_compare": promoters, "journey_compare_churn": churn}
+
+
+def _compare_cohorts(store, analyzer: JourneyAnalyzer) -> list[tuple[str, tuple[str, str], str, pd.DataFrame | None, str]]:
+    """Each of :data:`COMPARISONS` on the fitted journeys: (result, names, title, comparison or None, note)."""
+    labelled = _customer_cohorts(store)
     cases = analyzer.steps_.select("case", "customer").distinct()
-    cohorts = cases.inner_join(labelled.filter(labelled.cohort.notnull()), cases.customer == labelled.customer_id).select("case", "cohort")
-    try:
-        return compare_cohorts(analyzer.steps_, cohorts, cohort_a="promoter", cohort_b="detractor"), ""
-    except NotEnoughDataError as exc:
-        return None, f"Promoters vs detractors not compared: {exc}"
+    out = []
+    for result, a, b, names, title in COMPARISONS:
+        cohort = labelled[result]
+        cohorts = cases.inner_join(cohort.filter(cohort.cohort.notnull()), cases.customer == cohort.customer_id).select("case", "cohort")
+        try:
+            out.append((result, names, title, compare_cohorts(analyzer.steps_, cohorts, cohort_a=a, cohort_b=b), ""))
+        except NotEnoughDataError as exc:
+            out.append((result, names, title, None, f"{title} not compared: {exc}"))
+    return out

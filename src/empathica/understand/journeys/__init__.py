@@ -7,12 +7,13 @@ store's DuckDB, on a file read into a temporary DuckDB, or on Spark.
 - :class:`JourneyAnalyzer` — directly-follows graph, touchpoints, variants, channel switches,
   pathway friction, goal funnel, per-customer friction exposure.
 - :func:`compare_cohorts` — pathways whose frequency or duration differs between two cohorts.
+- :func:`before_after_cohorts` — journeys that start before / after a change, as cohorts.
 - :func:`journey_cohorts` — each journey's cohort label and how many labels it has (conflicts).
 - :func:`read_event_file` — a CSV, Parquet or XES file as a journey event table, with quarantine.
 """
 
 from empathica.understand.journeys._analyzer import DFG_COLUMNS, JourneyAnalyzer
-from empathica.understand.journeys._compare import benjamini_hochberg, compare_cohorts, journey_cohorts
+from empathica.understand.journeys._compare import before_after_cohorts, benjamini_hochberg, compare_cohorts, journey_cohorts
 from empathica.understand.journeys._discovery import (
     PATH_SEPARATOR,
     channel_switches,
@@ -41,6 +42,7 @@ __all__ = [
     "EventFile",
     "PATH_SEPARATOR",
     "JourneyAnalyzer",
+    "before_after_cohorts",
     "benjamini_hochberg",
     "channel_switches",
     "compare_cohorts",

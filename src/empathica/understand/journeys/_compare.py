@@ -98,6 +98,19 @@ def journey_cohorts(cohorts: "Table") -> "Table":
     return rows.group_by("case").aggregate(cohort=rows.cohort.min(), labels=rows.cohort.count())
 
 
+def before_after_cohorts(events: "Table", at) -> "Table":
+    """``case, cohort``: ``"before"`` for journeys whose first event is earlier than ``at`` (a timezone-aware
+    ``datetime``), ``"after"`` for the others; for measuring whether a change made on that date moved the paths.
+
+    A journey is labelled by where it starts, so one that straddles the change counts once, as "before".
+    """
+    import ibis
+
+    starts = events.group_by("case").aggregate(start=events.timestamp.min())
+    moment = ibis.literal(at, type=starts.start.type())
+    return starts.select("case", cohort=ibis.ifelse(starts.start < moment, "before", "after"))
+
+
 def _share_test(k_a: int, n_a: int, k_b: int, n_b: int) -> float:
     table = np.array([[k_a, n_a - k_a], [k_b, n_b - k_b]])
     if (table.sum(axis=0) == 0).any():
