@@ -171,3 +171,39 @@ def test_xes_event_and_trace_attributes_are_columns_for_cohort_and_channel(tmp_p
         cohorts = loaded.cohorts.to_pandas()
     assert sorted(events["channel"]) == ["online", "online", "phone", "phone"]
     assert dict(zip(cohorts["case"], cohorts["cohort"])) == {"a": "gold", "b": "basic"}
+
+
+def test_rows_that_differ_only_in_an_option_column_are_two_events(tmp_path):
+    """Reviewer's finding: the duplicate check left out the columns given to --channel, --revenue, --cohort …,
+    so a contact through another channel at the same moment was dropped as a copy, with its revenue."""
+    path = tmp_path / "channels.csv"
+    path.write_text("ticket,step,at,channel,amount,segment\n"
+                    "1,browse,2024-03-01T10:00:00Z,web,10,A\n"
+                    "1,browse,2024-03-01T10:00:00Z,app,20,A\n"    # another channel: another event
+                    "1,browse,2024-03-01T10:00:00Z, app ,20,A\n"  # a copy of the line before (spaces aside)
+                    "1,buy,2024-03-01T11:00:00Z,web,5,A\n")
+    with Store.open(":memory:") as store:
+        loaded = read_event_file(store, path, case="ticket", activity="step", time="at", channel="channel",
+                                 revenue="amount", cohort="segment")
+        events, revenue = loaded.events.to_pandas(), loaded.revenue.to_pandas()
+    assert _bad_lines(loaded) == {4: "duplicate event"}
+    assert sorted(events["channel"]) == ["app", "web", "web"]
+    assert float(revenue["revenue"].sum()) == 35.0
+
+
+@pytest.mark.parametrize("tail, message", [
+    ([f"{2 + i // 4},x{i % 4},2024-03-0{1 + i % 4}T10:00:00Z" for i in range(40)],
+     "line 3: a quote (\") opened in this row is never closed, so lines 3–43 would read as one value"),
+    ([f"{2 + i // 4},x{i % 4},2024-03-0{1 + i % 4}T10:00:00Z" for i in range(40)] + ['9,5" screen,2024-03-01T10:00:00Z', "9,x,2024-03-02T10:00:00Z"],
+     "line 3: a quoted value runs on to line 44, and the row it makes does not fit the header"),
+])
+def test_an_unbalanced_quote_is_a_clear_error_not_a_swallowed_file(tmp_path, tail, message):
+    """Reviewer's finding: `1,"b,…` made DuckDB read the rest of the file (or up to the next stray quote) as one
+    rejected value; 1 of 2 events was "used" and the thousands after it were neither used nor quarantined."""
+    from empathica.errors import InputError
+
+    path = tmp_path / "quote.csv"
+    path.write_text("\n".join(["ticket,step,at", "1,a,2024-03-01T10:00:00Z", '1,"b,2024-03-01T11:00:00Z', *tail]) + "\n")
+    with pytest.raises(InputError) as error:
+        _read(path)
+    assert str(path) in str(error.value) and message in str(error.value)

@@ -79,3 +79,24 @@ def test_files_mostly_in_a_legacy_encoding_keep_it(tmp_path):
     lines = [f"w{i},Lumen,2024-01-02,Größe passt für Müller – „gut“ {i},4\n".encode("cp1252") for i in range(5)]
     path.write_bytes(HEADER.encode() + b"".join(lines) + "x,Lumen,2024-01-02,Größe,4\n".encode("utf-8"))
     assert detect_encoding(path) == "cp1252"
+
+
+def test_two_adjacent_pasted_rows_are_each_decoded_once(store, tmp_path):
+    """Two legacy lines next to each other (reviewer's finding): the second bad line starts right after the
+    first, so the search for its line start must not run back to the start of the chunk — that decoded
+    every row before it a second time, as mojibake, and judged the encoding on UTF-8 rows too."""
+    second = "p2,Lumen,2024-01-02,Lieferung „pünktlich“ für 9,99 €,5\n".replace("9,99", "9.99")
+    for pasted, legacy, expected in ((PASTED + second, "cp1252", "utf-8+cp1252"),
+                                     ("g1,Lumen,2024-01-02,快递太慢了，质量很差,1\ng2,Lumen,2024-01-02,客服态度很好,5\n",
+                                      "gb18030", "utf-8+gb18030")):
+        path = _mixed_file(tmp_path, pasted=pasted, legacy=legacy)
+        assert detect_encoding(path) == expected
+        text = HEADER + "".join(UTF8_ROWS[:6]) + pasted + "".join(UTF8_ROWS[6:])
+        copy = transcode_to_utf8(path, expected, False)
+        try:
+            assert copy.read_text(encoding="utf-8") == text
+        finally:
+            copy.unlink()
+        store.con.raw_sql("DELETE FROM reviews")
+        [r] = ingest_files(store, [path], kind="reviews", force=True)
+        assert (r.error, r.rows_read, r.rows_stored, r.rows_quarantined) == (None, 14, 14, 0)

@@ -23,6 +23,8 @@ from empathica.listen.redaction import redact, redact_array, redact_many
         ("card 5500-0000-0000-0004", "card [CARD]"),
         ("IBAN DE89 3704 0044 0532 0130 00 danke", "IBAN [IBAN] danke"),
         ("GB82WEST12345698765432", "[IBAN]"),
+        ("de89  3704 0044 0532 0130 00 (two spaces)", "[IBAN] (two spaces)"),
+        ("DE89-3704-0044-0532-0130-00", "[IBAN]"),
     ],
 )
 def test_finds_personal_data(text, expected):

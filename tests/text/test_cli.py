@@ -171,7 +171,7 @@ def test_score_of_a_file_without_rows_writes_an_empty_output(tmp_path, suffix):
     assert result.exit_code == 0, result.output
     assert "Scored 0 rows" in result.output
     if suffix == ".jsonl":
-        assert out.read_text(encoding="utf-8").strip() == ""  # JSON Lines has no header: no rows, nothing to write
+        assert out.read_bytes() == b""  # JSON Lines has no header: no rows, nothing to write
         return
     got = pd.read_csv(out) if suffix == ".csv" else pd.read_parquet(out)
     assert len(got) == 0

@@ -48,3 +48,21 @@ def test_negation_window_and_clause():
     assert not is_negated(text, text.index("super"), "de")  # a comma ends the negation's reach
     text = "Not once in all those long years was it great"
     assert not is_negated(text, text.index("great"), "en")  # further back than the window
+
+
+@pytest.mark.parametrize("text, lang", [("Ich war noch nie so zufrieden", "de"), ("Noch nie so zufrieden gewesen!", "de"),
+                                        ("Ich war noch nie so zufrieden mit einem Kundenservice", "de"),
+                                        ("Nichts als zufrieden", "de"), ("I have never been so happy with a service", "en")])
+def test_never_so_happy_is_praise_not_negation(analyzer, text, lang):
+    """"Never … so <cue>" compares upwards (reviewer's finding: these were read as negated joy, so frustration)."""
+    assert emotion_cues(analyzer.emotion_lexicon_, text, lang) == {"joy": 1}
+    if lang == "de":  # the German override decides from the cues; the English sentence is the head's to judge
+        row = analyzer.analyze([text]).iloc[0]
+        assert row["sentiment"] == "positive" and row["emotion"] == "joy", row.to_dict()
+
+
+def test_not_so_and_never_really_stay_negations(analyzer):
+    lexicon = analyzer.emotion_lexicon_
+    assert emotion_cues(lexicon, "Ich bin nicht so zufrieden", "de") == {"frustration": 1}
+    assert emotion_cues(lexicon, "nie so richtig zufrieden", "de") == {"frustration": 1}
+    assert emotion_cues(lexicon, "I am not so happy", "en") == {"frustration": 1}

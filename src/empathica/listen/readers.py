@@ -206,7 +206,7 @@ def _sort_lines(data: bytes, census: _Census) -> None:
             codecs.utf_8_decode(view[pos:], "strict", True)
         except UnicodeDecodeError as exc:
             at = pos + exc.start
-            start = data.rfind(b"\n", pos, at) + 1
+            start = max(pos, data.rfind(b"\n", pos, at) + 1)  # pos starts a line: the previous one may be bad too
             end = data.find(b"\n", at)
             end = len(data) if end < 0 else end
             census.valid += _non_ascii_lines(data[pos:start])
@@ -248,7 +248,7 @@ def _decode_mixed(data: bytes, legacy: str, errors: str) -> str:
             break
         except UnicodeDecodeError as exc:
             at = pos + exc.start
-            start = data.rfind(b"\n", pos, at) + 1
+            start = max(pos, data.rfind(b"\n", pos, at) + 1)  # pos starts a line: the previous one may be bad too
             end = data.find(b"\n", at)
             end = len(data) if end < 0 else end + 1
             if start > pos:

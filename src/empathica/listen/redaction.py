@@ -29,7 +29,8 @@ _NOT_AFTER = r"(?![0-9A-Za-z])"
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 # Any case: people type IBANs in lower case too ("de89 3704 ..."); the checksum is taken on the upper-cased value.
-_IBAN = re.compile(_NOT_BEFORE + r"([A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]{4}){2,7}(?: ?[A-Za-z0-9]{1,3})?)" + _NOT_AFTER)
+#: Groups of four, written together or apart by one or two spaces or a dash ("DE89 3704 …", "DE89-3704-…").
+_IBAN = re.compile(_NOT_BEFORE + r"([A-Za-z]{2}\d{2}(?:(?: {1,2}|-)?[A-Za-z0-9]{4}){2,7}(?:(?: {1,2}|-)?[A-Za-z0-9]{1,3})?)" + _NOT_AFTER)
 _CN_ID = re.compile(_NOT_BEFORE + r"(\d{17}[\dXx])" + _NOT_AFTER)
 _CARD = re.compile(_NOT_BEFORE + r"(\d(?:[ -]?\d){12,18})" + _NOT_AFTER)
 _PHONE = re.compile(
@@ -64,7 +65,7 @@ def _luhn(digits: str) -> bool:
 
 
 def _iban_ok(text: str) -> bool:
-    s = text.replace(" ", "").upper()
+    s = text.replace(" ", "").replace("-", "").upper()
     # Every country's account number (the part after the check digits) holds at least 6 digits; words
     # that happen to fit the shape ("ab12 this that more") do not, whatever their checksum.
     if not 15 <= len(s) <= 34 or sum(ch.isdigit() for ch in s[4:]) < 6:

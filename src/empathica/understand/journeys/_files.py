@@ -132,7 +132,7 @@ def read_event_file(
             joined = numbered.inner_join(starts, "_rn")
             classified = con.create_table(f"_journey_rows_{next(_counter)}", joined.select(*[c.get_name() for c in keep], "_line", "_time", "_reason"), temp=True)
     valid = classified.filter(classified._reason.isnull())
-    same = [valid[case], valid[activity], valid._time] + ([valid._row] if others else [])
+    same = [valid[c] for c in text] + [valid._time] + ([valid._row] if others else [])  # every column
     dup_window = ibis.window(group_by=same, order_by=valid._line)
     valid = valid.mutate(_dup=ibis.row_number().over(dup_window) > 0)
     order_window = ibis.window(group_by=valid[case], order_by=valid._line)
@@ -324,9 +324,13 @@ def _read_csv(store: "Store", path: Path) -> tuple["Table", "int | np.ndarray", 
         duck.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {csv_relation(source, '_journey_reject')}")
         rejects = csv_rejects(duck, "_journey_reject")
         readable, compressed = source.readable
-        starts, reader_lines = _scan_records(readable, compressed=compressed)
+        starts, reader_lines, unclosed = _scan_records(readable, compressed=compressed)
     finally:
         source.close()
+    if unclosed is not None:  # DuckDB would read the rest of the file as one (rejected) value
+        first, last = unclosed
+        raise InputError(f"{path}: line {first}: a quote (\") opened in this row is never closed, so lines {first}–{last} "
+                         "would read as one value. Close the quote, or write a quote inside a value as \"\".")
     rejected = None
     if rejects:
         numbers = np.array([line for line, _, _ in rejects], dtype="int64")
@@ -336,6 +340,15 @@ def _read_csv(store: "Store", path: Path) -> tuple["Table", "int | np.ndarray", 
             records = np.searchsorted(reader_lines, numbers)
             records = np.minimum(records, len(starts) - 1)
             lines = starts[records]
+        if not isinstance(starts, int):  # a rejected row that runs over several lines: a quote that closes far too late
+            continued = starts - reader_lines  # continuation lines (inside quotes) before each record
+            for record, line in zip(records, lines):
+                inside = int(continued[record + 1] - continued[record]) if record + 1 < len(starts) else 0
+                if inside:
+                    raise InputError(
+                        f"{path}: line {line}: a quoted value runs on to line {line + inside}, and the row it makes does not "
+                        f"fit the header; check line {line} for a quote (\") that should not open a value (write a quote "
+                        "inside a value as \"\").")
         texts = [(text or "").strip("\r\n") for _, text, _ in rejects]
         reasons = [", ".join(_REJECT_REASONS.get(k, k) for k in kind.split(", ")) for _, _, kind in rejects]
         rejected = _Rejected(records.astype("int64"), lines.astype("int64"), texts, reasons)
@@ -347,11 +360,13 @@ def record_lines(path: Path, *, compressed: bool = False) -> "int | np.ndarray":
     return _scan_records(path, compressed=compressed)[0]
 
 
-def _scan_records(path: Path, *, compressed: bool = False) -> "tuple[int | np.ndarray, np.ndarray | None]":
-    """The physical line (1-based) on which each data record of a CSV file starts, and the line number
-    DuckDB's CSV reader gives the record (it counts a multi-line quoted record as one line).
+def _scan_records(path: Path, *, compressed: bool = False) -> "tuple[int | np.ndarray, np.ndarray | None, tuple[int, int] | None]":
+    """The physical line (1-based) on which each data record of a CSV file starts, the line number
+    DuckDB's CSV reader gives the record (it counts a multi-line quoted record as one line), and, when
+    the file ends inside quotes, ``(first, last)``: the line of the record whose quote never closes and
+    the file's last line (else None).
 
-    Returns ``(2, None)`` (the first data line; record k is on line k + 2) when every record is exactly
+    Returns ``(2, None, None)`` (the first data line; record k is on line k + 2) when every record is exactly
     one line, which a byte scan for quotes and blank lines shows cheaply. Otherwise one line number per
     data record: empty lines are skipped, as CSV readers do, and a line break inside a quoted field
     continues the record (an odd number of ``"`` on a line toggles "inside quotes"; ``""`` escapes
@@ -370,7 +385,7 @@ def _scan_records(path: Path, *, compressed: bool = False) -> "tuple[int | np.nd
             simple = b'"' not in chunk and b"\n\n" not in window and b"\n\r\n" not in window
             tail = window[-2:]
     if simple:
-        return 2, None
+        return 2, None, None
     starts: list[np.ndarray] = []
     readers: list[np.ndarray] = []
     lines_before, quotes_before, continued_before, carry = 0, 0, 0, b""
@@ -403,9 +418,11 @@ def _scan_records(path: Path, *, compressed: bool = False) -> "tuple[int | np.nd
             if not chunk:
                 break
     if not starts:
-        return np.array([], dtype="int64"), np.array([], dtype="int64")
+        return np.array([], dtype="int64"), np.array([], dtype="int64"), None
+    record_starts = np.concatenate(starts)
+    unclosed = (int(record_starts[-1]), lines_before) if quotes_before % 2 else None
     # the first record is the header
-    return np.concatenate(starts)[1:].astype("int64"), np.concatenate(readers)[1:].astype("int64")
+    return record_starts[1:].astype("int64"), np.concatenate(readers)[1:].astype("int64"), unclosed
 
 
 def _read_xes(path: Path) -> "pa.Table":

@@ -240,6 +240,11 @@ NEGATORS = {
 }
 #: Words before a cue in which a negator negates it ("nicht besonders zufrieden", "gar nicht zufrieden").
 NEGATION_WINDOW = 3
+#: "Never … so <cue>" and "nothing as/but <cue>" compare upwards: "Ich war noch nie so zufrieden", "I have never
+#: been so happy", "nichts als zufrieden" praise. A cue right after one of these words, with one of the
+#: negators of _NEVER before it, is not negated ("nie so richtig zufrieden" and "not so happy" still are).
+_COMPARISON_WORDS = {"so", "als"}
+_NEVER = {"nie", "niemals", "never", "nichts", "nothing"}
 #: Chinese: a negator among the characters just before a cue ("不满意", "不太满意", "没有很开心").
 _ZH_NEGATION = re.compile(r"(?:不|没)[有太很是够怎么那么]{0,3}$")
 #: A negation does not reach past a clause: punctuation or a contrast ("nicht billig, aber super").
@@ -257,7 +262,10 @@ def is_negated(text: str, start: int, lang: str) -> bool:
     if lang == "zh":
         return bool(_ZH_NEGATION.search(before))
     negators = NEGATORS.get(lang, NEGATORS["en"] | NEGATORS["de"])
-    return any(w in negators or w.endswith("n't") for w in (w.lower() for w in _WORDS.findall(before)[-NEGATION_WINDOW:]))
+    words = [w.lower() for w in _WORDS.findall(before)[-NEGATION_WINDOW:]]
+    if words and words[-1] in _COMPARISON_WORDS and _NEVER & set(words[:-1]):
+        return False  # "noch nie so zufrieden", "never been so happy", "nichts als zufrieden": praise, not negation
+    return any(w in negators or w.endswith("n't") for w in words)
 
 
 def emotion_cues(lexicon, text: str, lang: str) -> dict[str, int]:

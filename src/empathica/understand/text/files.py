@@ -183,7 +183,8 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
         out.to_csv(path, index=False, encoding="utf-8")
     elif kind == "jsonl":
         with open(path, "w", encoding="utf-8") as fh:
-            frame.to_json(fh, orient="records", lines=True, force_ascii=False)
+            if len(frame):  # pandas writes a lone line break for no rows: an empty file is the empty JSON Lines file
+                frame.to_json(fh, orient="records", lines=True, force_ascii=False)
     else:
         frame.to_parquet(path, index=False)
     return path

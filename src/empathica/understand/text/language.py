@@ -5,7 +5,7 @@ languages (its models ship inside the package: no network). A text gets ``'und'`
 when it has too few letters to judge (empty, emoji, symbols, numbers, one short word), is written
 in another script, or is a coin-flip between English and German: lingua less than 0.6 sure and no
 function word of either language ("Support Team"). On short texts lingua's letter statistics are weak,
-so below a confidence of 0.8 function words of one language ("der", "war", "kein"; "the", "was",
+so below a confidence of 0.8 function words of one language ("der", "war", "kein"; "the", "were",
 "not") and umlauts decide.
 """
 
@@ -69,7 +69,7 @@ wurde wird werden zu zum zur vom beim nur ganz gar mein meine meinen mehr kann k
 oder wenn weil dass geht gibt jetzt heute alles war waren wo warum wie wann viel hier da dann doch mal ja nein
 """.split())
 ENGLISH_WORDS = frozenset("""
-the and is are was were not no thanks thank very please with my we you your it this that of to for on at have has had
+the and is are were not no thanks thank very please with my we you your it this that of to for on at have has had
 but still again good great bad never why what when how can't don't didn't isn't i i'm just too get got our they their
 be been would could should there from by about any
 """.split())
