@@ -25,6 +25,8 @@ from empathica.listen.redaction import redact, redact_array, redact_many
         ("GB82WEST12345698765432", "[IBAN]"),
         ("de89  3704 0044 0532 0130 00 (two spaces)", "[IBAN] (two spaces)"),
         ("DE89-3704-0044-0532-0130-00", "[IBAN]"),
+        ("PLEASE HELP 917 703 1472", "PLEASE HELP [PHONE]"),  # a real airline tweet's phone number (topic quotes)
+        ("call (917) 703 1472 now", "call [PHONE] now"),
     ],
 )
 def test_finds_personal_data(text, expected):
@@ -47,6 +49,7 @@ def test_finds_personal_data(text, expected):
         "timestamp 1700000000",
         "version 1.2.3.4567890",
         "ratio 3/4, 10-12 days, 2023-2024",
+        "booking 123 456 7890 ref",        # three-three-four, but no area code starts with 1
         "",
     ],
 )

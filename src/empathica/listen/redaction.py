@@ -41,8 +41,11 @@ _PHONE = re.compile(
         _NOT_BEFORE + r"\(?0\d{2,5}\)?[ /\-]?\d{3,4}(?:[ \-]?\d{2,5}){0,3}" + _NOT_AFTER,
         # Chinese mobile numbers
         _NOT_BEFORE + r"1[3-9]\d(?:[ -]?\d{4}){2}" + _NOT_AFTER,
-        # North America: (555) 123-4567, 555-123-4567, 555.123.4567
-        _NOT_BEFORE + r"(?:\(\d{3}\) ?|\d{3}[-.])\d{3}[-.]\d{4}" + _NOT_AFTER,
+        # North America: (555) 123-4567, (555) 123 4567, 555-123-4567, 555.123.4567
+        _NOT_BEFORE + r"(?:\(\d{3}\) ?|\d{3}[-.])\d{3}[-. ]\d{4}" + _NOT_AFTER,
+        # ... and 917 703 1472 (spaces only): area code and exchange start with 2–9, as every NANP number's do,
+        # so most three-three-four order numbers ("123 456 7890") stay
+        _NOT_BEFORE + r"[2-9]\d{2} [2-9]\d{2} \d{4}" + _NOT_AFTER,
     ])
 )
 # Cheap pre-filter: text without an @ and without 7 digits in a row (ignoring separators) needs no work.
