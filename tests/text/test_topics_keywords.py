@@ -16,6 +16,8 @@ def test_tokens_drop_stop_words_numbers_urls_and_handles():
     chinese = topic_tokens("等了１０天快递才到，后来时点都不对，物流12点后才更新")
     assert "快递" in chinese and "物流" in chinese
     assert not {"点", "才", "后", "时", "１０", "12", "１", "０"} & set(chinese), chinese
+    dated = topic_tokens("补充点评 2008年5月6日：隔音效果差")  # ChnSentiCorp's date lines gave a 年 / 月 / 日 topic
+    assert "隔音" in dated and not {"年", "月", "日", "2008", "5", "6"} & set(dated), dated
 
 
 def test_stop_words_cover_the_three_languages():
