@@ -1,7 +1,11 @@
 """Topic keywords are content words (no stop words of en/de/zh, numbers in any script, URLs or @handles),
 and a topic's quotes are distinct texts about what its keywords say."""
 
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
+import pytest
 
 from empathica.demo import phrases_de
 from empathica.understand.text import discover_topics
@@ -59,3 +63,21 @@ def test_demo_german_topics_have_content_keywords_and_quotes_about_them():
             tokens = topic_tokens(quote)
             terms = set(tokens) | {" ".join(pair) for pair in zip(tokens, tokens[1:])}
             assert terms & set(keywords), (keywords, quote)  # the quote is about the keywords
+
+
+def test_a_catch_all_cluster_is_labelled_mixed_and_themed_ones_are_not():
+    """On real tweets k-means leaves one large cluster of what the themes do not hold (49 % of the airline set,
+    labelled by its most over-represented words, "dm / sent / follow", as if it were a theme). Its members are on
+    average nearer another topic than their own, so its label says so; themed topics keep a cohesion ≥ 0."""
+    path = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "en" / "airline_tweets.csv"
+    if not path.is_file():
+        pytest.skip("../shared/data not present")
+    found = discover_topics(pd.read_csv(path)["text"].tolist()[:6000], seed=7)
+    topics = found.topics
+    assert topics["cohesion"].between(-1, 1).all()
+    mixed = topics[topics["label"].str.startswith("mixed: ")]
+    assert len(mixed) == 1 and mixed.index[0] == 0 and topics["share"].iloc[0] > 0.3  # the largest cluster
+    assert (mixed["cohesion"] < 0).all() and (topics.drop(mixed.index)["cohesion"] >= 0).all()
+    # clear themes (the demo's German complaints, one pain point each) are never a catch-all
+    texts, _ = _german_complaints()
+    assert not discover_topics(texts, k_range=(2, 8), seed=7).topics["label"].str.startswith("mixed: ").any()

@@ -308,7 +308,8 @@ def text(ctx: RunContext) -> Section:
     if topics_table is not None:
         shown = topics_table.copy()
         shown["quotes"] = shown["quotes"].map(lambda q: " | ".join(q[:2]))
-        section.add(TableBlock(shown, "Topics of negative customer texts: clusters of similar comments.", source="result_text_topics"))
+        section.add(TableBlock(shown, "Topics of negative customer texts: clusters of similar comments (cohesion: the members' mean "
+                               "silhouette; a topic below 0 is a catch-all of what the others leave, labelled mixed).", source="result_text_topics"))
     section.data = {"scores": "result_" + SCORES,
                     "pain_points": pains["aspect"].tolist() if len(pains) else [],
                     "negative_share": negative_share}
@@ -345,6 +346,6 @@ def _topics(ctx: RunContext, customer: ibis.Table) -> pd.DataFrame | None:
         frames.append(found.topics.assign(lang=lang))
     if not frames:
         return None
-    topics = pd.concat(frames, ignore_index=True)[["lang", "topic", "size", "share", "label", "keywords", "quotes"]]
+    topics = pd.concat(frames, ignore_index=True)[["lang", "topic", "size", "share", "label", "cohesion", "keywords", "quotes"]]
     ctx.store.write_result("text_topics", topics, step="text", description="Topics of negative customer texts, per language.")
     return topics

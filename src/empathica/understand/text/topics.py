@@ -4,7 +4,8 @@ Method: TF-IDF over words (jieba-segmented for Chinese, stop words removed) → 
 L2-normalised) → k-means for every k in ``k_range`` (2–10, and at most one topic per 5 texts); the k
 with the best silhouette wins. A topic's keywords are the terms whose mean TF-IDF in the cluster most
 exceeds their corpus mean; its quotes are the distinct comments whose TF-IDF vectors are nearest that
-excess (so they are about what the keywords say). Stop words: ``topic_stopwords.toml``.
+excess (so they are about what the keywords say). Stop words: ``topic_stopwords.toml``. A topic's
+``cohesion`` is its members' mean silhouette; below 0 the topic is a catch-all, labelled "mixed: …".
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
-from sklearn.metrics import silhouette_score
+from sklearn.metrics import silhouette_samples, silhouette_score
 from sklearn.preprocessing import normalize as l2_normalize
 
 from empathica.errors import InputError, NotEnoughDataError
@@ -85,11 +86,33 @@ def _representative(X_members, lift: np.ndarray, texts: list[str], n: int) -> li
 MIN_TEXTS_PER_TOPIC = 5
 
 
+#: Label prefix of a topic whose members are, on average, nearer another topic than their own (mean
+#: silhouette < 0): not one theme but what the other topics leave over, often the largest cluster.
+MIXED_PREFIX = "mixed: "
+#: Texts whose silhouette is computed for the cohesion (O(n²) distances), as for the score that chooses k.
+COHESION_SAMPLE = 3000
+
+
+def topic_cohesion(Z: np.ndarray, labels: np.ndarray, k: int, *, seed: int = 7) -> np.ndarray:
+    """Each topic's mean silhouette over its members (on a seeded sample of :data:`COHESION_SAMPLE` texts):
+    near 1 when its texts are much closer to each other than to any other topic, below 0 when they are
+    closer to another topic than to their own. A topic with no sampled member gets its members' mean
+    silhouette over all texts of the topic and a sample of the rest."""
+    rng = np.random.default_rng(seed)
+    idx = np.sort(rng.choice(len(labels), size=min(COHESION_SAMPLE, len(labels)), replace=False))
+    values = silhouette_samples(Z[idx], labels[idx]) if len(set(labels[idx])) > 1 else np.zeros(len(idx))
+    out = np.zeros(k)
+    for t in range(k):
+        members = labels[idx] == t
+        out[t] = float(values[members].mean()) if members.any() else 0.0
+    return out
+
+
 @dataclass
 class Topics:
     """Discovered topics: one row per topic, and each text's topic (-1: too little content to place)."""
 
-    topics: pd.DataFrame  # topic, size, share, keywords, quotes
+    topics: pd.DataFrame  # topic, size, share, label, cohesion, keywords, quotes
     assignments: pd.DataFrame  # row, topic, text
     silhouette: float
     k: int
@@ -145,6 +168,7 @@ def discover_topics(
     if best is None:
         raise NotEnoughDataError("the texts do not separate into two or more topics.")
     sil, kk, labels = best
+    cohesion = topic_cohesion(Z, labels, kk, seed=seed)
     terms = np.asarray(vectorizer.get_feature_names_out())
     overall = np.asarray(X.mean(axis=0)).ravel()
     topic_rows = []
@@ -156,9 +180,11 @@ def discover_topics(
         keywords = [terms[j] for j in np.argsort(-lift)[:n_keywords] if lift[j] > 0]
         nearest = _representative(X[members], np.clip(lift, 0, None), [plain[rows[j]] for j in members], n_quotes)
         nearest = members[nearest]
+        label = " / ".join(keywords[:3])
         topic_rows.append({
             "topic": t, "size": len(members), "share": round(len(members) / len(rows), 4),
-            "label": " / ".join(keywords[:3]), "keywords": ", ".join(keywords),
+            "label": f"{MIXED_PREFIX}{label}" if cohesion[t] < 0 else label, "cohesion": round(float(cohesion[t]), 3),
+            "keywords": ", ".join(keywords),
             "quotes": [plain[rows[j]][:300] for j in nearest],
         })
     topics = pd.DataFrame(topic_rows).sort_values("size", ascending=False).reset_index(drop=True)
