@@ -62,6 +62,10 @@ class Settings:
         5000,
         "Most texts per run the German sentiment cascade sends to the e5 embedding model (~30 texts/s); the least sure go first, the rest keep the n-gram verdict.",
     )
+    text_adapt_priors: bool = _setting(
+        True,
+        "Score a corpus with its own class balance: per language, the sentiment classes' base rates are estimated from the texts themselves (EM on the head's posteriors, from 200 texts of a language) and replace the training data's (docs/text.md, 'Label shift').",
+    )
 
     @classmethod
     def load(cls, config_file: str | Path | None = None, **overrides: Any) -> "Settings":

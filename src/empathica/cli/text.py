@@ -30,6 +30,15 @@ def _analyzer(model_dir: str | None):
                         aspects_file=settings.text_aspects_file or None).load(), settings
 
 
+def _adaptation_lines(adaptation) -> list[str]:
+    """One line per adapted language: the classes' training and estimated corpus shares."""
+    lines = []
+    for lang, group in adaptation.groupby("lang", sort=False):
+        shares = ", ".join(f"{r['class']} {r['training_prior']:.0%} → {r['corpus_prior']:.0%}" for _, r in group.iterrows())
+        lines.append(f"class balance ({lang}, from {int(group['texts'].iloc[0]):,} texts): {shares}")
+    return lines
+
+
 def _redacted(texts: list, console: Console, settings: Settings | None = None) -> list:
     """``texts`` with personal data replaced by Listen's redaction when the setting ``redact_pii`` is on
     (``score`` and ``topics`` share it, so no output of either carries PII)."""
@@ -51,7 +60,11 @@ def _redacted(texts: list, console: Console, settings: Settings | None = None) -
 @click.option("--id-column", default=None, help="Column identifying each row (kept first in the output).")
 @click.option("--out", "output", required=True, type=click.Path(dir_okay=False), help="Output file; same format as the input.")
 @click.option("--model", "model_dir", default=None, type=click.Path(file_okay=False), help="Folder of retrained heads (`empathica text train --out`).")
-def score(input_file: str, text_column: str, id_column: str | None, output: str, model_dir: str | None) -> None:
+@click.option("--adapt/--no-adapt", "adapt", default=None,
+              help="Score the file with its own class balance per language (estimated from its texts; default: setting "
+                   "text_adapt_priors, on). --no-adapt scores every text as the heads' training data would.")
+def score(input_file: str, text_column: str, id_column: str | None, output: str, model_dir: str | None,
+          adapt: bool | None) -> None:
     """Score every row's text: lang, sentiment, sentiment_score, confidence, emotion, emotion_confidence, aspects.
 
     One output row per input row; CSV and JSON Lines are read in their detected encoding (UTF-8, GB18030
@@ -67,6 +80,10 @@ def score(input_file: str, text_column: str, id_column: str | None, output: str,
     frame = read_table(input_file, text_column=text_column, id_column=id_column)
     analyzer, settings = _analyzer(model_dir)
     texts = frame[text_column].tolist()
+    if settings.text_adapt_priors if adapt is None else adapt:
+        analyzer.adapt(texts)
+        for line in _adaptation_lines(analyzer.adaptation_):
+            console.print(line, markup=False, highlight=False)
     with _progress(console) as progress:
         scores = analyzer.analyze(texts, progress=progress)
     out = frame[[id_column]].copy() if id_column else frame.copy()

@@ -30,6 +30,30 @@ SCORE_COLUMNS = ["source_table", "source_id", "lang", "sentiment", "sentiment_sc
                  "emotion_confidence", "aspects", "note", "scored_at"]
 #: Texts clustered into topics (a sample of the negative customer texts, for speed).
 TOPIC_SAMPLE = 3000
+#: Distinct texts per text table from which each language's class balance is estimated (adapt).
+ADAPT_SAMPLE = 5_000
+#: The result with the class balance the texts were scored with.
+PRIORS = "text_priors"
+
+
+def corpus_sample(store, *, per_source: int = ADAPT_SAMPLE, seed: int = 7) -> list[str]:
+    """The customers' own words whose class balance the analyzer adapts to: up to ``per_source`` distinct
+    texts of customers from each of feedback, reviews (own and competitors') and conversations (customer
+    turns), scored before or not. Agent replies, values answers and employee comments are another genre
+    (polite, mostly neutral): they are scored with the customers' balance but do not set it. A seeded
+    pseudo-random draw made in the store (texts ordered by a hash of text and seed)."""
+    context = text_context(store)
+    customers = context.filter(context.speaker.isin(["customer", "competitor customer"])
+                               & context.source_table.isin(["feedback", "reviews", "turns"]))
+    texts = all_texts(store)
+    joined = texts.inner_join(customers, ["source_table", "source_id"])
+    joined = joined.filter(joined.text.notnull() & (joined.text.strip() != ""))
+    out: list[str] = []
+    for table in ("feedback", "reviews", "turns"):
+        distinct = joined.filter(joined.source_table == table).select("text").distinct()
+        drawn = distinct.order_by([(distinct.text + ibis.literal(f"#{seed}")).hash(), distinct.text]).limit(per_source)
+        out += drawn.to_pandas()["text"].tolist()
+    return out
 
 
 def unscored_texts(store) -> ibis.Table:
@@ -66,6 +90,11 @@ def score_store(ctx: RunContext) -> tuple[ibis.Table, int]:
         analyzer = TextAnalyzer(model_dir=ctx.settings.text_model_dir or None,
                                 aspects_file=ctx.settings.text_aspects_file or None,
                                 embed_budget=ctx.settings.text_embed_budget).load()
+        if ctx.settings.text_adapt_priors:  # the store's own class balance, from a sample of all its texts
+            analyzer.adapt(corpus_sample(store, seed=ctx.settings.seed), seed=ctx.settings.seed)
+            store.write_result(PRIORS, analyzer.adaptation_, step="text",
+                               description="Per language and sentiment class: the heads' training share and the share "
+                                           "estimated for this store's texts (EM), used to score them.")
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                       console=ctx.console, disable=not ctx.progress) as progress:
             scores = analyzer.analyze(distinct, progress=progress)
@@ -294,6 +323,13 @@ def text(ctx: RunContext) -> Section:
         _figure_breakdowns(by),
         _figure_emotions(emo),
     )
+    if ctx.store.has_result(PRIORS):
+        priors = ctx.store.read_result(PRIORS)
+        if len(priors):
+            section.add(TableBlock(priors, "Class balance the texts were scored with: each head's training share of a sentiment "
+                                   "class and the share estimated for this store's texts from the texts themselves (EM "
+                                   "on the head's posteriors; a head trained on 70 % neutral rail feedback would otherwise "
+                                   "call unsure customer reviews neutral).", source=f"result_{PRIORS}"))
     if len(pains):
         shown = pains.copy()
         shown["quotes"] = shown["quotes"].map(lambda q: " | ".join(q[:2]))

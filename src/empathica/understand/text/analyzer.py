@@ -18,6 +18,7 @@ from empathica.understand.text.heads import NgramHead
 from empathica.understand.distinct import score_distinct
 from empathica.understand.text.language import LANGUAGES, UNDETERMINED, languages_of_cleaned
 from empathica.understand.text.normalize import clean
+from empathica.understand.text.priors import MIN_TEXTS, estimate_priors, shift_priors
 
 SHIPPED_MODELS = Path(__file__).resolve().parent / "models"
 SENTIMENTS = ("negative", "neutral", "positive")
@@ -82,6 +83,7 @@ class TextAnalyzer:
             raise InputError(f"no sentiment model for {missing} in {self.model_dir or SHIPPED_MODELS}; run `python -m empathica.understand.text.training`.")
         self.aspects_ = load_aspects(self.aspects_file)
         self.emotion_lexicon_ = load_emotion_lexicon()
+        self.target_priors_: dict[str, np.ndarray] = {}  # none until adapt(): the training balance
         return self
 
     def fit(self, texts: Sequence[str], labels: Sequence[str], *, task: str = "sentiment",
@@ -95,9 +97,43 @@ class TextAnalyzer:
         for code, group in frame[frame.lang.isin(LANGUAGES)].groupby("lang"):
             head = NgramHead(lang=code, seed=seed).fit(group.text.tolist(), group.label.astype(str).tolist())
             (self.sentiment_heads_ if task == "sentiment" else self.emotion_heads_)[code] = head
+            self.target_priors_.pop(code, None)  # a corpus balance estimated with the old head does not apply
             trained += 1
         if not trained:
             raise NotEnoughDataError("none of the texts is in English, German or Chinese; nothing to train on.")
+        return self
+
+    # -- the corpus's class balance (label shift, priors.py) ------------------------------------------
+    def adapt(self, texts: Sequence[object], *, max_texts: int = 5000, seed: int = 7) -> "TextAnalyzer":
+        """Estimate, per language, the class priors of the corpus ``texts`` comes from, so that ``analyze``
+        scores it with that corpus's base rates instead of the training data's (GermEval is 70 % neutral,
+        customer feedback is not). Up to ``max_texts`` distinct texts of each language (a seeded sample) are
+        scored once for the estimate (EM on the head's posteriors, :func:`priors.estimate_priors`); a
+        language with fewer than :data:`priors.MIN_TEXTS` texts, or whose head has no recorded training
+        priors, keeps the head's. ``adaptation_`` says what was estimated, per language and class.
+        """
+        if not hasattr(self, "sentiment_heads_"):
+            self.load()
+        distinct = list(dict.fromkeys(clean(t).text for t in texts if isinstance(t, str)))
+        langs = np.asarray(languages_of_cleaned(distinct)) if distinct else np.array([], dtype=object)
+        rng = np.random.default_rng(seed)
+        self.target_priors_, rows = {}, []
+        for lang in LANGUAGES:
+            idx = np.flatnonzero(langs == lang)
+            head = self.sentiment_heads_[lang]
+            train = getattr(head, "class_priors_", None)
+            if len(idx) > max_texts:
+                idx = np.sort(rng.choice(idx, size=max_texts, replace=False))
+            if train is None or len(idx) < MIN_TEXTS:
+                continue
+            batch = [distinct[i] for i in idx]
+            proba = head.predict_proba_within(batch, self.embed_budget)[0] if hasattr(head, "predict_proba_within") \
+                else head.predict_proba(batch)
+            target = estimate_priors(proba, train)
+            self.target_priors_[lang] = target
+            rows += [{"lang": lang, "class": str(c), "training_prior": round(float(a), 4), "corpus_prior": round(float(b), 4),
+                      "texts": len(idx)} for c, a, b in zip(head.classes_, train, target)]
+        self.adaptation_ = pd.DataFrame(rows, columns=["lang", "class", "training_prior", "corpus_prior", "texts"])
         return self
 
     # -- scoring -----------------------------------------------------------------------------------
@@ -158,6 +194,8 @@ class TextAnalyzer:
                 embed_budget = None if embed_budget is None else embed_budget - used
             else:
                 proba = head.predict_proba(batch)
+            if lang in getattr(self, "target_priors_", {}):  # the corpus's base rates (adapt)
+                proba = shift_priors(proba, head.class_priors_, self.target_priors_[lang])
             classes = list(head.classes_)
             p_pos = proba[:, classes.index("positive")] if "positive" in classes else 0.0
             p_neg = proba[:, classes.index("negative")] if "negative" in classes else 0.0

@@ -18,6 +18,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from empathica.errors import NotEnoughDataError
 from empathica.understand.text.calibration import TemperatureScaler, log_odds, softmax
 from empathica.understand.text.features import ngram_features
+from empathica.understand.text.priors import class_priors
 
 
 def _check_labels(labels: Sequence[str], folds: int) -> tuple[np.ndarray, np.ndarray]:
@@ -67,6 +68,7 @@ class NgramHead:
         self.scaler_ = TemperatureScaler().fit(self.oof_log_proba_, y)
         self.model_ = self._model().fit(X, y)
         self.model_.coef_ = self.model_.coef_.astype(np.float32)
+        self.class_priors_ = class_priors(labels, self.classes_)  # base rates, for label-shift adaptation (priors.py)
         return self
 
     def log_proba(self, texts: Sequence[str]) -> np.ndarray:
@@ -151,6 +153,7 @@ class CascadeHead:
         for nb in (self.mnb_, self.cnb_):  # float32 halves the shipped size; counts are not needed to predict
             nb.feature_log_prob_ = nb.feature_log_prob_.astype(np.float32)
             nb.feature_count_ = None
+        self.class_priors_ = class_priors(labels, self.classes_)  # the meta models see only ``texts``
         return self
 
     def _ngram_oof(self, texts: list[str], labels: Sequence[str]):
@@ -325,6 +328,7 @@ class LexiconStackHead:
         self.meta_ = self._meta_model().fit(Z, y)
         self.cv_accuracy_ = {"ngram_lr": float(np.mean(self.ngram_.oof_log_proba_.argmax(axis=1) == y)),
                              "lexicon_stack": float(np.mean(oof.argmax(axis=1) == y))}
+        self.class_priors_ = self.ngram_.class_priors_
         return self
 
     @property

@@ -150,6 +150,7 @@ def train_default(out: Path = MODELS_DIR, *, seed: int = 7, only: Sequence[str] 
             **({"lexicon_stack": {"meta_C": head.meta_C, "train_cv_accuracy": head.cv_accuracy_,
                                   "ngram_temperature": head.ngram_.scaler_.temperature_}}
                if isinstance(head, LexiconStackHead) else {}),
+            "class_priors": {str(c): round(float(p), 4) for c, p in zip(head.classes_, head.class_priors_)},
             "training_data": [{"name": s.name, "domain": s.domain, "licence": s.licence} for s in sources]
             + ([{"name": f"{english.name} (1,500 rows of its training part, e5 expert only)", "domain": english.domain,
                  "licence": english.licence}] if isinstance(head, CascadeHead) else [])
@@ -233,6 +234,12 @@ def write_card(report: dict, path: Path) -> None:
             cascade_notes.append(f"{name}: meta C = {c['meta_C']}; 5-fold CV accuracy on the training rows: "
                                  + ", ".join(f"{k} {v:.3f}" for k, v in c["train_cv_accuracy"].items()) + ".")
     lines += [""] + cascade_notes
+    priors = [f"{name} " + ", ".join(f"{c} {p:.3f}" for c, p in info["class_priors"].items())
+              for name, info in report["heads"].items() if "class_priors" in info]
+    if priors:
+        lines += ["", "Class priors (each head's training label shares; `TextAnalyzer.adapt` re-weights the posteriors "
+                  "from them to a corpus's own, estimated by EM — src/empathica/understand/text/priors.py): "
+                  + "; ".join(priors) + "."]
     lines += ["", "Emotion (zh) labels are CLUE's mapped onto Empathica's: " +
               ", ".join(f"{k} → {v}" for k, v in corpora.CLUE_TO_EMOTION.items()) + ".", ""]
     path.write_text("\n".join(lines), encoding="utf-8")
