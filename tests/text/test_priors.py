@@ -113,3 +113,15 @@ def test_text_score_adapts_by_default_and_says_so(tmp_path):
     assert plain.exit_code == 0 and "class balance" not in plain.output
     adapted, fixed = pd.read_csv(tmp_path / "a.csv"), pd.read_csv(tmp_path / "b.csv")
     assert (adapted["sentiment"] == "neutral").sum() <= (fixed["sentiment"] == "neutral").sum()
+
+
+def test_a_clear_minority_text_is_not_flipped_by_a_skewed_corpus():
+    """Reviewer's finding: 300 templated German texts, half praise and half complaint, were all called positive
+    once EM moved neutral from 70 % to 2 %; the ratio a class is re-weighted by is now capped (MAX_RATIO)."""
+    texts = [f"Lieferung {i} war pünktlich, danke" for i in range(150)] + [f"Paket {i} kam nicht an, sehr ärgerlich" for i in range(150)]
+    adapted = TextAnalyzer().load().adapt(texts).analyze(texts)["sentiment"]
+    fixed = TextAnalyzer().load().analyze(texts)["sentiment"]
+    assert (adapted[150:] == "negative").sum() >= (fixed[150:] == "negative").sum() - 5
+    assert (adapted[:150] != "negative").all()
+    proba = np.array([[0.05, 0.95]])
+    assert shift_priors(proba, np.array([0.5, 0.5]), np.array([0.98, 0.02]), max_ratio=3.0)[0, 1] > 0.7

@@ -92,9 +92,11 @@ def score_store(ctx: RunContext) -> tuple[ibis.Table, int]:
                                 embed_budget=ctx.settings.text_embed_budget).load()
         if ctx.settings.text_adapt_priors:  # the store's own class balance, from a sample of all its texts
             analyzer.adapt(corpus_sample(store, seed=ctx.settings.seed), seed=ctx.settings.seed)
-            store.write_result(PRIORS, analyzer.adaptation_, step="text",
-                               description="Per language and sentiment class: the heads' training share and the share "
-                                           "estimated for this store's texts (EM), used to score them.")
+        adaptation = analyzer.adaptation_ if ctx.settings.text_adapt_priors else \
+            pd.DataFrame(columns=["lang", "class", "training_prior", "corpus_prior", "texts"])
+        store.write_result(PRIORS, adaptation.assign(scored_at=datetime.now(UTC)), step="text",
+                           description="Per language and sentiment class: the heads' training share and the share "
+                                       "estimated for this store's customer texts (EM), used to score this run's new texts.")
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                       console=ctx.console, disable=not ctx.progress) as progress:
             scores = analyzer.analyze(distinct, progress=progress)
@@ -326,7 +328,7 @@ def text(ctx: RunContext) -> Section:
     if ctx.store.has_result(PRIORS):
         priors = ctx.store.read_result(PRIORS)
         if len(priors):
-            section.add(TableBlock(priors, "Class balance the texts were scored with: each head's training share of a sentiment "
+            section.add(TableBlock(priors, "Class balance this run's new texts were scored with: each head's training share of a sentiment "
                                    "class and the share estimated for this store's texts from the texts themselves (EM "
                                    "on the head's posteriors; a head trained on 70 % neutral rail feedback would otherwise "
                                    "call unsure customer reviews neutral).", source=f"result_{PRIORS}"))

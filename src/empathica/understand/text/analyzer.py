@@ -18,7 +18,7 @@ from empathica.understand.text.heads import NgramHead
 from empathica.understand.distinct import score_distinct
 from empathica.understand.text.language import LANGUAGES, UNDETERMINED, languages_of_cleaned
 from empathica.understand.text.normalize import clean
-from empathica.understand.text.priors import MIN_TEXTS, estimate_priors, shift_priors
+from empathica.understand.text.priors import MAX_RATIO, MIN_TEXTS, estimate_priors, shift_priors
 
 SHIPPED_MODELS = Path(__file__).resolve().parent / "models"
 SENTIMENTS = ("negative", "neutral", "positive")
@@ -97,7 +97,10 @@ class TextAnalyzer:
         for code, group in frame[frame.lang.isin(LANGUAGES)].groupby("lang"):
             head = NgramHead(lang=code, seed=seed).fit(group.text.tolist(), group.label.astype(str).tolist())
             (self.sentiment_heads_ if task == "sentiment" else self.emotion_heads_)[code] = head
-            self.target_priors_.pop(code, None)  # a corpus balance estimated with the old head does not apply
+            if task == "sentiment":  # a corpus balance estimated with the old sentiment head does not apply
+                self.target_priors_.pop(code, None)
+                if hasattr(self, "adaptation_"):
+                    self.adaptation_ = self.adaptation_[self.adaptation_["lang"] != code].reset_index(drop=True)
             trained += 1
         if not trained:
             raise NotEnoughDataError("none of the texts is in English, German or Chinese; nothing to train on.")
@@ -127,8 +130,8 @@ class TextAnalyzer:
             if train is None or len(idx) < MIN_TEXTS:
                 continue
             batch = [distinct[i] for i in idx]
-            proba = head.predict_proba_within(batch, self.embed_budget)[0] if hasattr(head, "predict_proba_within") \
-                else head.predict_proba(batch)
+            # n-gram posteriors only (no e5): the estimate needs no embedding and spends none of the run's e5 budget
+            proba = head.predict_proba_within(batch, 0)[0] if hasattr(head, "predict_proba_within") else head.predict_proba(batch)
             target = estimate_priors(proba, train)
             self.target_priors_[lang] = target
             rows += [{"lang": lang, "class": str(c), "training_prior": round(float(a), 4), "corpus_prior": round(float(b), 4),
@@ -195,7 +198,7 @@ class TextAnalyzer:
             else:
                 proba = head.predict_proba(batch)
             if lang in getattr(self, "target_priors_", {}):  # the corpus's base rates (adapt)
-                proba = shift_priors(proba, head.class_priors_, self.target_priors_[lang])
+                proba = shift_priors(proba, head.class_priors_, self.target_priors_[lang], max_ratio=MAX_RATIO)
             classes = list(head.classes_)
             p_pos = proba[:, classes.index("positive")] if "positive" in classes else 0.0
             p_neg = proba[:, classes.index("negative")] if "negative" in classes else 0.0
