@@ -30,12 +30,15 @@ def _analyzer(model_dir: str | None):
                         aspects_file=settings.text_aspects_file or None).load(), settings
 
 
-def _adaptation_lines(adaptation) -> list[str]:
-    """One line per adapted language: the classes' training and estimated corpus shares."""
+def _adaptation_lines(analyzer) -> list[str]:
+    """One line per adapted language: the classes' training and estimated corpus shares, and whether the
+    cue override stands down for it (a corpus as neutral as the training data)."""
     lines = []
-    for lang, group in adaptation.groupby("lang", sort=False):
+    for lang, group in analyzer.adaptation_.groupby("lang", sort=False):
         shares = ", ".join(f"{r['class']} {r['training_prior']:.0%} → {r['corpus_prior']:.0%}" for _, r in group.iterrows())
-        lines.append(f"class balance ({lang}, from {int(group['texts'].iloc[0]):,} texts): {shares}")
+        override = ("; cue override off (the texts are about as neutral as the training data)"
+                    if lang in analyzer.cue_override and not analyzer.overrides(lang) else "")
+        lines.append(f"class balance ({lang}, from {int(group['texts'].iloc[0]):,} texts): {shares}{override}")
     return lines
 
 
@@ -82,7 +85,7 @@ def score(input_file: str, text_column: str, id_column: str | None, output: str,
     texts = frame[text_column].tolist()
     if settings.text_adapt_priors if adapt is None else adapt:
         analyzer.adapt(texts)
-        for line in _adaptation_lines(analyzer.adaptation_):
+        for line in _adaptation_lines(analyzer):
             console.print(line, markup=False, highlight=False)
     with _progress(console) as progress:
         scores = analyzer.analyze(texts, progress=progress)
