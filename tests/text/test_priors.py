@@ -103,13 +103,24 @@ def test_the_german_cue_override_stands_down_for_a_corpus_as_neutral_as_its_trai
     shipped = TextAnalyzer().load()
     assert shipped.overrides("de") and not shipped.overrides("en")
     adapted = TextAnalyzer().load().adapt(texts)
-    assert not adapted.overrides("de")
+    assert not adapted.overrides("de") and not adapted.adaptation_["cue_override"].any()
     without = TextAnalyzer(cue_override=()).load().adapt(texts)
     scored = adapted.analyze(texts)
     assert scored["sentiment"].tolist() == without.analyze(texts)["sentiment"].tolist()
     assert np.mean(scored["sentiment"].to_numpy() == truth) > np.mean(shipped.analyze(texts)["sentiment"].to_numpy() == truth) + 0.02
     polar = [t for t, label in zip(corpus.texts, corpus.labels) if label != "neutral"]
-    assert len(polar) >= MIN_TEXTS and TextAnalyzer().load().adapt(polar).overrides("de")
+    on_polar = TextAnalyzer().load().adapt(polar)
+    assert len(polar) >= MIN_TEXTS and on_polar.overrides("de") and on_polar.adaptation_["cue_override"].all()
+
+
+@needs_data
+def test_text_score_says_when_the_cue_override_stands_down(tmp_path):
+    texts, _ = corpora.germeval().part("test")
+    src = tmp_path / "rail.csv"
+    pd.DataFrame({"comment": texts}).to_csv(src, index=False)
+    result = CliRunner().invoke(main, ["text", "score", str(src), "--text-column", "comment", "--out", str(tmp_path / "o.csv")])
+    assert result.exit_code == 0, result.output
+    assert "cue override off" in result.output
 
 
 def test_too_few_texts_of_a_language_keep_the_training_balance():

@@ -37,7 +37,7 @@ def _adaptation_lines(analyzer) -> list[str]:
     for lang, group in analyzer.adaptation_.groupby("lang", sort=False):
         shares = ", ".join(f"{r['class']} {r['training_prior']:.0%} → {r['corpus_prior']:.0%}" for _, r in group.iterrows())
         override = ("; cue override off (the texts are about as neutral as the training data)"
-                    if lang in analyzer.cue_override and not analyzer.overrides(lang) else "")
+                    if lang in analyzer.cue_override and not group["cue_override"].iloc[0] else "")
         lines.append(f"class balance ({lang}, from {int(group['texts'].iloc[0]):,} texts): {shares}{override}")
     return lines
 

@@ -93,10 +93,11 @@ def score_store(ctx: RunContext) -> tuple[ibis.Table, int]:
         if ctx.settings.text_adapt_priors:  # the store's own class balance, from a sample of all its texts
             analyzer.adapt(corpus_sample(store, seed=ctx.settings.seed), seed=ctx.settings.seed)
         adaptation = analyzer.adaptation_ if ctx.settings.text_adapt_priors else \
-            pd.DataFrame(columns=["lang", "class", "training_prior", "corpus_prior", "texts"])
+            pd.DataFrame(columns=["lang", "class", "training_prior", "corpus_prior", "texts", "cue_override"])
         store.write_result(PRIORS, adaptation.assign(scored_at=datetime.now(UTC)), step="text",
                            description="Per language and sentiment class: the heads' training share and the share "
-                                       "estimated for this store's customer texts (EM), used to score this run's new texts.")
+                                       "estimated for this store's customer texts (EM), used to score this run's new texts; "
+                                       "cue_override: whether emotion cues may still overrule the head's neutral verdicts.")
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                       console=ctx.console, disable=not ctx.progress) as progress:
             scores = analyzer.analyze(distinct, progress=progress)
@@ -331,7 +332,8 @@ def text(ctx: RunContext) -> Section:
             section.add(TableBlock(priors, "Class balance this run's new texts were scored with: each head's training share of a sentiment "
                                    "class and the share estimated for this store's texts from the texts themselves (EM "
                                    "on the head's posteriors; a head trained on 70 % neutral rail feedback would otherwise "
-                                   "call unsure customer reviews neutral).", source=f"result_{PRIORS}"))
+                                   "call unsure customer reviews neutral). cue_override: whether emotion cues may still overrule a "
+                                   "neutral verdict (off for a store as neutral as the training data).", source=f"result_{PRIORS}"))
     if len(pains):
         shown = pains.copy()
         shown["quotes"] = shown["quotes"].map(lambda q: " | ".join(q[:2]))

@@ -284,6 +284,11 @@ def _vader():
     return SentimentIntensityAnalyzer()
 
 
+def vader_valence(word: str) -> float:
+    """VADER's valence of one lower-case word (−4 … 4; 0 when the lexicon does not list it)."""
+    return float(_vader().lexicon.get(word, 0.0))
+
+
 def lexicon_features(texts: Sequence[str]) -> np.ndarray:
     """VADER's compound, positive, negative and neutral scores of each English text (4 columns).
 
