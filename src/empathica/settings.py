@@ -62,10 +62,27 @@ class Settings:
         5000,
         "Most texts per run the German sentiment cascade sends to the e5 embedding model (~30 texts/s); the least sure go first, the rest keep the n-gram verdict.",
     )
+    text_cue_override: str = _setting(
+        "de",
+        "Languages (comma-separated: de, en, zh) in which clear emotion cues overrule the sentiment head's unsure neutral verdicts; the German head learnt neutral from 70 % neutral rail feedback (docs/text.md, 'German cue override'). Empty: none, e.g. for news-like German text.",
+    )
     text_adapt_priors: bool = _setting(
         True,
         "Score a corpus with its own class balance: per language, the sentiment classes' base rates are estimated from the texts themselves (EM on the head's posteriors, from 200 texts of a language) and replace the training data's (docs/text.md, 'Label shift').",
     )
+
+    def __post_init__(self) -> None:
+        self.cue_override_languages  # noqa: B018 - a bad language list is reported when settings load
+
+    @property
+    def cue_override_languages(self) -> tuple[str, ...]:
+        """``text_cue_override`` as a tuple of language codes (checked: de, en, zh)."""
+        langs = tuple(dict.fromkeys(part.strip().lower() for part in self.text_cue_override.split(",") if part.strip()))
+        unknown = [lang for lang in langs if lang not in ("de", "en", "zh")]
+        if unknown:
+            raise SettingsError(f"setting text_cue_override: {', '.join(unknown)} is not one of de, en, zh "
+                                f"(a comma-separated list such as 'de', or empty for none).")
+        return langs
 
     @classmethod
     def load(cls, config_file: str | Path | None = None, **overrides: Any) -> "Settings":

@@ -31,6 +31,14 @@ def test_bad_values_and_unknown_names_are_reported(tmp_path, monkeypatch):
         Settings.load(config_file=bad)
 
 
+def test_cue_override_languages_are_a_checked_list(tmp_path):
+    assert Settings.load(config_file=tmp_path / "x.toml").cue_override_languages == ("de",)
+    assert Settings.load(config_file=tmp_path / "x.toml", text_cue_override=" DE, zh ,de").cue_override_languages == ("de", "zh")
+    assert Settings.load(config_file=tmp_path / "x.toml", text_cue_override="").cue_override_languages == ()
+    with pytest.raises(SettingsError, match="text_cue_override: fr is not one of de, en, zh"):
+        Settings.load(config_file=tmp_path / "x.toml", text_cue_override="de,fr")
+
+
 def test_every_setting_is_documented():
     doc = (REPO / "docs" / "settings.md").read_text(encoding="utf-8")
     for name, _default, help_text in describe():

@@ -93,34 +93,59 @@ def test_adapting_to_the_demo_worlds_customer_texts_lifts_every_language_without
 
 
 @needs_data
-def test_the_german_cue_override_stands_down_for_a_corpus_as_neutral_as_its_training_data():
-    """GermEval's own held-out rows lost 4 points to the cue override (0.769 → 0.729); adapted, the
-    corpus is estimated as neutral as the training data, so the head's verdicts stand. A corpus of
-    complaints and praise keeps the override, and so does an analyzer that was never adapted."""
-    corpus = corpora.germeval()
-    texts, labels = corpus.part("test")
-    truth = np.asarray(labels)
-    shipped = TextAnalyzer().load()
-    assert shipped.overrides("de") and not shipped.overrides("en")
-    adapted = TextAnalyzer().load().adapt(texts)
-    assert not adapted.overrides("de") and not adapted.adaptation_["cue_override"].any()
-    without = TextAnalyzer(cue_override=()).load().adapt(texts)
-    scored = adapted.analyze(texts)
-    assert scored["sentiment"].tolist() == without.analyze(texts)["sentiment"].tolist()
-    assert np.mean(scored["sentiment"].to_numpy() == truth) > np.mean(shipped.analyze(texts)["sentiment"].to_numpy() == truth) + 0.02
-    polar = [t for t, label in zip(corpus.texts, corpus.labels) if label != "neutral"]
-    on_polar = TextAnalyzer().load().adapt(polar)
-    assert len(polar) >= MIN_TEXTS and on_polar.overrides("de") and on_polar.adaptation_["cue_override"].all()
+def test_the_cue_override_is_the_users_choice_because_an_estimated_neutral_share_cannot_decide_it(tmp_path):
+    """A 600-customer demo world's German customer texts (complaints and praise, none neutral) are
+    estimated inside the flywheel as 0.66 neutral, as neutral as GermEval's own held-out rows (0.67-0.74 on
+    300-row subsets): a head out of its domain calls complaints neutral, so the estimate cannot tell the two
+    corpora apart. An automatic gate on it turned the override off here and German accuracy fell from
+    about 0.5 to 0.11; the override now follows the setting text_cue_override alone."""
+    from empathica.demo import generate_world, labelled_texts
+    from rich.console import Console
+
+    from empathica.flywheel import RunContext
+    from empathica.flywheel.steps.text import text as text_step
+    from empathica.listen import ingest_files
+    from empathica.settings import Settings
+    from empathica.store import Store
+
+    world = generate_world(tmp_path / "w", customers=600, seed=7)
+    labelled = labelled_texts(tmp_path / "w")
+    german = labelled[labelled["language"] == "de"]
+    accuracy, recorded = {}, {}
+    for languages in ("de", ""):
+        settings = Settings.load(config_file=tmp_path / "none.toml", progress=False, text_cue_override=languages)
+        with Store.open(tmp_path / f"s{languages}.duckdb", settings=settings) as store:
+            ingest_files(store, [p for p, _ in world.files], kinds=[k for _, k in world.files])
+            text_step(RunContext(store=store, settings=settings, console=Console(quiet=True)))
+            scores = store.read_result("text_scores").astype({"source_id": str})
+            priors = store.read_result("text_priors").query("lang == 'de'").set_index("class")
+        joined = german.merge(scores, left_on=["table_name", "row_id"], right_on=["source_table", "source_id"])
+        assert len(joined) == len(german)
+        accuracy[languages] = float(np.mean(joined["sentiment"] == joined["polarity"]))
+        recorded[languages] = bool(priors["cue_override"].all())
+        if languages:  # the estimate that misled the gate: at least 0.9 x the training share (0.70)
+            assert priors.loc["neutral", "corpus_prior"] >= 0.9 * priors.loc["neutral", "training_prior"]
+    assert accuracy["de"] > 0.4 and accuracy[""] < 0.25, accuracy
+    assert recorded == {"de": True, "": False}
 
 
 @needs_data
-def test_text_score_says_when_the_cue_override_stands_down(tmp_path):
-    texts, _ = corpora.germeval().part("test")
+def test_text_score_without_the_cue_override_reads_rail_feedback_as_the_head_does(tmp_path):
+    """GermEval's held-out rows lose 4 points to the override (0.769 -> 0.729): --no-cue-override gives
+    the head's verdicts, and the class-balance line says whether the override is on."""
+    texts, labels = corpora.germeval().part("test")
     src = tmp_path / "rail.csv"
     pd.DataFrame({"comment": texts}).to_csv(src, index=False)
-    result = CliRunner().invoke(main, ["text", "score", str(src), "--text-column", "comment", "--out", str(tmp_path / "o.csv")])
-    assert result.exit_code == 0, result.output
-    assert "cue override off" in result.output
+    accuracy = {}
+    for flag in ("--cue-override", "--no-cue-override"):
+        out = tmp_path / f"o{flag}.csv"
+        result = CliRunner().invoke(main, ["text", "score", str(src), "--text-column", "comment", "--out", str(out), flag])
+        assert result.exit_code == 0, result.output
+        assert ("cue override on" in result.output) == (flag == "--cue-override")
+        accuracy[flag] = float(np.mean(pd.read_csv(out)["sentiment"].to_numpy() == np.asarray(labels)))
+    head = TextAnalyzer(cue_override=()).load().adapt(texts).analyze(texts)["sentiment"].to_numpy()
+    assert accuracy["--no-cue-override"] == pytest.approx(float(np.mean(head == np.asarray(labels))))
+    assert accuracy["--no-cue-override"] > accuracy["--cue-override"] + 0.02, accuracy
 
 
 def test_too_few_texts_of_a_language_keep_the_training_balance():

@@ -22,22 +22,24 @@ def _progress(console: Console) -> Progress:
                     console=console, disable=not console.is_terminal)
 
 
-def _analyzer(model_dir: str | None):
+def _analyzer(model_dir: str | None, cue_override: bool | None = None):
     from empathica.understand.text import TextAnalyzer
 
     settings = Settings.load()
+    languages = settings.cue_override_languages  # checked even when the option decides (a bad setting is an error)
+    if cue_override is not None:
+        languages = (languages or ("de",)) if cue_override else ()
     return TextAnalyzer(model_dir=model_dir or settings.text_model_dir or None,
-                        aspects_file=settings.text_aspects_file or None).load(), settings
+                        aspects_file=settings.text_aspects_file or None, cue_override=languages).load(), settings
 
 
 def _adaptation_lines(analyzer) -> list[str]:
-    """One line per adapted language: the classes' training and estimated corpus shares, and whether the
-    cue override stands down for it (a corpus as neutral as the training data)."""
+    """One line per adapted language: the classes' training and estimated corpus shares, and whether
+    emotion cues may overrule the head's unsure neutral verdicts in it."""
     lines = []
     for lang, group in analyzer.adaptation_.groupby("lang", sort=False):
         shares = ", ".join(f"{r['class']} {r['training_prior']:.0%} → {r['corpus_prior']:.0%}" for _, r in group.iterrows())
-        override = ("; cue override off (the texts are about as neutral as the training data)"
-                    if lang in analyzer.cue_override and not group["cue_override"].iloc[0] else "")
+        override = "; cue override on" if group["cue_override"].iloc[0] else ""
         lines.append(f"class balance ({lang}, from {int(group['texts'].iloc[0]):,} texts): {shares}{override}")
     return lines
 
@@ -66,8 +68,11 @@ def _redacted(texts: list, console: Console, settings: Settings | None = None) -
 @click.option("--adapt/--no-adapt", "adapt", default=None,
               help="Score the file with its own class balance per language (estimated from its texts; default: setting "
                    "text_adapt_priors, on). --no-adapt scores every text as the heads' training data would.")
+@click.option("--cue-override/--no-cue-override", "cue_override", default=None,
+              help="Let clear emotion cues overrule the German head's unsure neutral verdicts (default: setting "
+                   "text_cue_override, de). --no-cue-override for news-like German text like the head's training data.")
 def score(input_file: str, text_column: str, id_column: str | None, output: str, model_dir: str | None,
-          adapt: bool | None) -> None:
+          adapt: bool | None, cue_override: bool | None) -> None:
     """Score every row's text: lang, sentiment, sentiment_score, confidence, emotion, emotion_confidence, aspects.
 
     One output row per input row; CSV and JSON Lines are read in their detected encoding (UTF-8, GB18030
@@ -81,7 +86,7 @@ def score(input_file: str, text_column: str, id_column: str | None, output: str,
         raise InputError(f"--out {output}: use the input's format ({file_format(input_file)}), e.g. {Path(output).stem}{Path(input_file).suffix}.")
     console = Console(stderr=True)
     frame = read_table(input_file, text_column=text_column, id_column=id_column)
-    analyzer, settings = _analyzer(model_dir)
+    analyzer, settings = _analyzer(model_dir, cue_override)
     texts = frame[text_column].tolist()
     if settings.text_adapt_priors if adapt is None else adapt:
         analyzer.adapt(texts)

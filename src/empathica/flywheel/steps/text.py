@@ -89,7 +89,8 @@ def score_store(ctx: RunContext) -> tuple[ibis.Table, int]:
         distinct = todo.select("text").distinct().order_by("text").to_pandas()["text"].tolist()
         analyzer = TextAnalyzer(model_dir=ctx.settings.text_model_dir or None,
                                 aspects_file=ctx.settings.text_aspects_file or None,
-                                embed_budget=ctx.settings.text_embed_budget).load()
+                                embed_budget=ctx.settings.text_embed_budget,
+                                cue_override=ctx.settings.cue_override_languages).load()
         if ctx.settings.text_adapt_priors:  # the store's own class balance, from a sample of all its texts
             analyzer.adapt(corpus_sample(store, seed=ctx.settings.seed), seed=ctx.settings.seed)
         adaptation = analyzer.adaptation_ if ctx.settings.text_adapt_priors else \
@@ -97,7 +98,7 @@ def score_store(ctx: RunContext) -> tuple[ibis.Table, int]:
         store.write_result(PRIORS, adaptation.assign(scored_at=datetime.now(UTC)), step="text",
                            description="Per language and sentiment class: the heads' training share and the share "
                                        "estimated for this store's customer texts (EM), used to score this run's new texts; "
-                                       "cue_override: whether emotion cues may still overrule the head's neutral verdicts.")
+                                       "cue_override: whether emotion cues may overrule the head's unsure neutral verdicts (setting text_cue_override).")
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                       console=ctx.console, disable=not ctx.progress) as progress:
             scores = analyzer.analyze(distinct, progress=progress)
@@ -332,8 +333,8 @@ def text(ctx: RunContext) -> Section:
             section.add(TableBlock(priors, "Class balance this run's new texts were scored with: each head's training share of a sentiment "
                                    "class and the share estimated for this store's texts from the texts themselves (EM "
                                    "on the head's posteriors; a head trained on 70 % neutral rail feedback would otherwise "
-                                   "call unsure customer reviews neutral). cue_override: whether emotion cues may still overrule a "
-                                   "neutral verdict (off for a store as neutral as the training data).", source=f"result_{PRIORS}"))
+                                   "call unsure customer reviews neutral). cue_override: whether emotion cues may overrule an unsure "
+                                   "neutral verdict (setting text_cue_override).", source=f"result_{PRIORS}"))
     if len(pains):
         shown = pains.copy()
         shown["quotes"] = shown["quotes"].map(lambda q: " | ".join(q[:2]))

@@ -143,19 +143,12 @@ class TextAnalyzer:
         return self
 
     def overrides(self, lang: str) -> bool:
-        """Whether cues may overrule the ``lang`` head's neutral verdicts (``cue_override``). The override
-        corrects a head that learnt neutral from a neutral-heavy source (GermEval rail feedback, 70 %) and
-        calls most complaints in other corpora neutral; a corpus that ``adapt`` estimates to be about as
-        neutral as that source (at least :data:`OVERRIDE_NEUTRAL_SHARE` of its neutral share) gets the
-        head's verdicts: on GermEval's own held-out rows the override cost 4 points."""
-        if lang not in self.cue_override:
-            return False
-        target = getattr(self, "target_priors_", {}).get(lang)
-        head = getattr(self, "sentiment_heads_", {}).get(lang)
-        if target is None or head is None or "neutral" not in list(head.classes_):
-            return True
-        k = list(head.classes_).index("neutral")
-        return bool(target[k] < OVERRIDE_NEUTRAL_SHARE * head.class_priors_[k])
+        """Whether cues may overrule the ``lang`` head's unsure neutral verdicts (``cue_override``). The
+        override corrects a head that learnt neutral from a neutral-heavy source (GermEval rail feedback,
+        70 %) and calls most complaints in other corpora neutral. It is the user's choice, not estimated:
+        a head out of its domain calls a corpus of complaints neutral too, so a corpus's estimated neutral
+        share cannot tell the two apart (docs/text.md, "German cue override")."""
+        return lang in self.cue_override
 
     # -- scoring -----------------------------------------------------------------------------------
     def languages(self, texts: Sequence[object]) -> list[str]:
@@ -299,10 +292,6 @@ class TextAnalyzer:
         else:
             emotion[i], emotion_conf[i] = "neutral", confidence[i] if text else 0.0
 
-
-#: The cue override stands down for a corpus estimated at least this share as neutral as the head's
-#: training data (GermEval held-out: 0.72 against 0.70; the demo world's German customer texts: 0.29).
-OVERRIDE_NEUTRAL_SHARE = 0.9
 
 #: Sentiment of a text that reads as litotes (:func:`~empathica.understand.text.negation.reads_as_litotes`)
 #: where a head called it negative (or, under the German cue override or in the Chinese weak-polarity
