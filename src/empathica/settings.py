@@ -64,7 +64,7 @@ class Settings:
     )
     text_cue_override: str = _setting(
         "de",
-        "Languages (comma-separated: de, en, zh) in which clear emotion cues overrule the sentiment head's unsure neutral verdicts; the German head learnt neutral from 70 % neutral rail feedback (docs/text.md, 'German cue override'). Empty: none, e.g. for news-like German text.",
+        "Languages (comma-separated: de, en, zh) in which clear emotion cues overrule the sentiment head's unsure neutral verdicts; the German head learnt neutral from 70 % neutral rail feedback (docs/text.md, 'German cue override'). Empty: none, e.g. for news-like German text. A change rescores the store's texts on the next run.",
     )
     text_adapt_priors: bool = _setting(
         True,
@@ -128,4 +128,6 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
             return int(value)
         except (TypeError, ValueError):
             raise SettingsError(f"setting {name}: {value!r} is not a whole number.") from None
+    if isinstance(value, list | tuple):  # a TOML list of strings: text_cue_override = ["de", "zh"]
+        return ",".join(str(v) for v in value)
     return str(value)

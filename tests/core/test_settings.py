@@ -35,6 +35,9 @@ def test_cue_override_languages_are_a_checked_list(tmp_path):
     assert Settings.load(config_file=tmp_path / "x.toml").cue_override_languages == ("de",)
     assert Settings.load(config_file=tmp_path / "x.toml", text_cue_override=" DE, zh ,de").cue_override_languages == ("de", "zh")
     assert Settings.load(config_file=tmp_path / "x.toml", text_cue_override="").cue_override_languages == ()
+    listed = tmp_path / "l.toml"
+    listed.write_text('text_cue_override = ["de", "zh"]\n', encoding="utf-8")
+    assert Settings.load(config_file=listed).cue_override_languages == ("de", "zh")
     with pytest.raises(SettingsError, match="text_cue_override: fr is not one of de, en, zh"):
         Settings.load(config_file=tmp_path / "x.toml", text_cue_override="de,fr")
 

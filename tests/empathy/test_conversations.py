@@ -110,3 +110,21 @@ def test_cli_score(tmp_path):
     assert scored.loc[2, "note"] == "no text in a"
     bad = runner.invoke(main, ["empathy", "score", str(path), "--response-column", "nope", "--out", str(out)])
     assert bad.exit_code == 2 and "no column 'nope'" in bad.output
+
+
+def test_cli_score_reads_customer_sentiment_with_the_settings_in_force(tmp_path, monkeypatch):
+    """The distress of a German context turn uses the text analyzer the settings describe: with the German
+    cue override off (text_cue_override = "") the rail-trained head's neutral verdict stands."""
+    path = tmp_path / "replies.csv"
+    pd.DataFrame({"q": ["Ich bin wirklich wütend, das Paket ist schon wieder nicht angekommen",
+                        "Ich bin total enttäuscht vom Kundendienst"],
+                  "a": ["Das tut mir sehr leid.", "Das verstehe ich, ich kümmere mich sofort darum."]}).to_csv(path, index=False)
+    distress = {}
+    for setting in ("de", ""):
+        monkeypatch.setenv("EMPATHICA_TEXT_CUE_OVERRIDE", setting)
+        out = tmp_path / f"scored{setting}.csv"
+        result = CliRunner().invoke(main, ["empathy", "score", str(path), "--context-column", "q", "--response-column", "a",
+                                           "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        distress[setting] = pd.read_csv(out)["context_distress"].to_numpy()
+    assert (distress["de"] > distress[""] + 0.1).all(), distress

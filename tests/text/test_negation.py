@@ -82,6 +82,15 @@ def test_litotes_is_praise(analyzer, text):
     assert row["confidence"] <= 0.5  # a rule, not a calibrated head
 
 
+def test_german_litotes_the_head_calls_neutral_wait_for_the_cue_override():
+    """With the override off (setting text_cue_override = ""), the German head's neutral verdict stands."""
+    from empathica.understand.text import TextAnalyzer
+
+    texts = ["nicht schlecht", "Ich kann nicht klagen", "Es gab nichts auszusetzen", "Nicht zu beanstanden"]
+    assert set(TextAnalyzer(cue_override=()).load().analyze(texts)["sentiment"]) == {"neutral"}
+    assert set(TextAnalyzer().load().analyze(texts)["sentiment"]) == {"positive"}
+
+
 #: A reviewer's counter-examples (sarcasm, "so far", conditions, double negation, "never … so", a complaint
 #: about something else, corrections): none may come out positive.
 NOT_LITOTES = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
@@ -98,10 +99,11 @@ def test_the_cue_override_is_the_users_choice_because_an_estimated_neutral_share
     estimated inside the flywheel as 0.66 neutral, as neutral as GermEval's own held-out rows (0.67-0.74 on
     300-row subsets): a head out of its domain calls complaints neutral, so the estimate cannot tell the two
     corpora apart. An automatic gate on it turned the override off here and German accuracy fell from
-    about 0.5 to 0.11; the override now follows the setting text_cue_override alone."""
-    from empathica.demo import generate_world, labelled_texts
+    about 0.5 to 0.11; the override now follows the setting text_cue_override alone, and changing the
+    setting rescores the store's texts."""
     from rich.console import Console
 
+    from empathica.demo import generate_world, labelled_texts
     from empathica.flywheel import RunContext
     from empathica.flywheel.steps.text import text as text_step
     from empathica.listen import ingest_files
@@ -111,41 +113,57 @@ def test_the_cue_override_is_the_users_choice_because_an_estimated_neutral_share
     world = generate_world(tmp_path / "w", customers=600, seed=7)
     labelled = labelled_texts(tmp_path / "w")
     german = labelled[labelled["language"] == "de"]
-    accuracy, recorded = {}, {}
-    for languages in ("de", ""):
-        settings = Settings.load(config_file=tmp_path / "none.toml", progress=False, text_cue_override=languages)
-        with Store.open(tmp_path / f"s{languages}.duckdb", settings=settings) as store:
-            ingest_files(store, [p for p, _ in world.files], kinds=[k for _, k in world.files])
-            text_step(RunContext(store=store, settings=settings, console=Console(quiet=True)))
+    accuracy, recorded, said = {}, {}, {}
+    with Store.open(tmp_path / "s.duckdb", settings=Settings.load(config_file=tmp_path / "none.toml", progress=False)) as store:
+        ingest_files(store, [p for p, _ in world.files], kinds=[k for _, k in world.files])
+        for languages in ("de", "", ""):
+            settings = Settings.load(config_file=tmp_path / "none.toml", progress=False, text_cue_override=languages)
+            console = Console(file=io.StringIO(), width=200)
+            text_step(RunContext(store=store, settings=settings, console=console))
+            said[languages] = said.get(languages, []) + [console.file.getvalue()]
             scores = store.read_result("text_scores").astype({"source_id": str})
             priors = store.read_result("text_priors").query("lang == 'de'").set_index("class")
-        joined = german.merge(scores, left_on=["table_name", "row_id"], right_on=["source_table", "source_id"])
-        assert len(joined) == len(german)
-        accuracy[languages] = float(np.mean(joined["sentiment"] == joined["polarity"]))
-        recorded[languages] = bool(priors["cue_override"].all())
-        if languages:  # the estimate that misled the gate: at least 0.9 x the training share (0.70)
-            assert priors.loc["neutral", "corpus_prior"] >= 0.9 * priors.loc["neutral", "training_prior"]
+            joined = german.merge(scores, left_on=["table_name", "row_id"], right_on=["source_table", "source_id"])
+            assert len(joined) == len(german) and not scores.duplicated(["source_table", "source_id"]).any()
+            accuracy[languages] = float(np.mean(joined["sentiment"] == joined["polarity"]))
+            recorded[languages] = bool(priors["cue_override"].all())
+            if languages:  # the estimate that misled the gate: at least 0.9 x the training share (0.70)
+                assert priors.loc["neutral", "corpus_prior"] >= 0.9 * priors.loc["neutral", "training_prior"]
+        used = dict(store.read_result("text_scoring")[["setting", "value"]].itertuples(index=False))
     assert accuracy["de"] > 0.4 and accuracy[""] < 0.25, accuracy
-    assert recorded == {"de": True, "": False}
+    assert recorded == {"de": True, "": False} and used["text_cue_override"] == ""
+    assert "rescoring all" in said[""][0] and "text_cue_override: 'de' → ''" in said[""][0]
+    assert "rescoring" not in said[""][1]  # the same setting again: nothing to rescore
 
 
 @needs_data
-def test_text_score_without_the_cue_override_reads_rail_feedback_as_the_head_does(tmp_path):
-    """GermEval's held-out rows lose 4 points to the override (0.769 -> 0.729): --no-cue-override gives
-    the head's verdicts, and the class-balance line says whether the override is on."""
+def test_text_score_without_the_cue_override_reads_rail_feedback_as_the_head_does(tmp_path, monkeypatch):
+    """GermEval's held-out rows lose 4 points to the override (0.769 -> 0.729): --no-cue-override (or the
+    setting text_cue_override = "") gives the head's verdicts, and the class-balance line says whether the
+    override is on; --cue-override turns it on whatever the setting says."""
     texts, labels = corpora.germeval().part("test")
     src = tmp_path / "rail.csv"
     pd.DataFrame({"comment": texts}).to_csv(src, index=False)
-    accuracy = {}
-    for flag in ("--cue-override", "--no-cue-override"):
-        out = tmp_path / f"o{flag}.csv"
-        result = CliRunner().invoke(main, ["text", "score", str(src), "--text-column", "comment", "--out", str(out), flag])
+    accuracy, sentiments = {}, {}
+    for setting, flag in (("de", "--cue-override"), ("de", "--no-cue-override"), ("", None), ("", "--cue-override")):
+        monkeypatch.setenv("EMPATHICA_TEXT_CUE_OVERRIDE", setting)
+        out = tmp_path / f"o{setting}{flag}.csv"
+        result = CliRunner().invoke(main, ["text", "score", str(src), "--text-column", "comment", "--out", str(out),
+                                           *([flag] if flag else [])])
         assert result.exit_code == 0, result.output
-        assert ("cue override on" in result.output) == (flag == "--cue-override")
-        accuracy[flag] = float(np.mean(pd.read_csv(out)["sentiment"].to_numpy() == np.asarray(labels)))
+        on = flag == "--cue-override" or (flag is None and setting == "de")
+        assert ("cue override on" in result.output) == on, (setting, flag)
+        sentiments[setting, flag] = pd.read_csv(out)["sentiment"].tolist()
+        accuracy[setting, flag] = float(np.mean(np.asarray(sentiments[setting, flag]) == np.asarray(labels)))
     head = TextAnalyzer(cue_override=()).load().adapt(texts).analyze(texts)["sentiment"].to_numpy()
-    assert accuracy["--no-cue-override"] == pytest.approx(float(np.mean(head == np.asarray(labels))))
-    assert accuracy["--no-cue-override"] > accuracy["--cue-override"] + 0.02, accuracy
+    assert accuracy["de", "--no-cue-override"] == pytest.approx(float(np.mean(head == np.asarray(labels))))
+    assert accuracy["de", "--no-cue-override"] > accuracy["de", "--cue-override"] + 0.02, accuracy
+    assert sentiments["", None] == sentiments["de", "--no-cue-override"]
+    assert sentiments["", "--cue-override"] == sentiments["de", "--cue-override"]
+    monkeypatch.setenv("EMPATHICA_TEXT_CUE_OVERRIDE", "fr")
+    result = CliRunner().invoke(main, ["text", "score", str(src), "--text-column", "comment", "--out", str(tmp_path / "x.csv")])
+    assert result.exit_code == 2 and "setting text_cue_override: fr is not one of de, en, zh" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "x.csv").exists()
 
 
 def test_too_few_texts_of_a_language_keep_the_training_balance():

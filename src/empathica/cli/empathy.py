@@ -15,6 +15,14 @@ def empathy() -> None:
     """Score the empathy of replies and conversations (EPITOME mechanisms, jargon, gaps)."""
 
 
+def _text_analyzer():
+    """The text analyzer the settings in force describe (sentiment of the customer turns), loaded on first use."""
+    from empathica.settings import Settings
+    from empathica.understand.text import TextAnalyzer
+
+    return TextAnalyzer.from_settings(Settings.load())
+
+
 def _read_table(path: Path) -> pd.DataFrame:
     """A table (encoding, delimiter and format detected); a CSV record with extra fields is an error naming its line."""
     from empathica.understand.empathy.files import LINE, MALFORMED, read_rows
@@ -49,7 +57,7 @@ def score(input_path: Path, response_column: str, context_column: str | None, ou
     if bad.all():
         raise InputError(f"{input_path}: column {response_column!r} holds no text in any row.")
     contexts = frame[context_column].tolist() if context_column else None
-    scored = score_responses(texts.where(~bad, "").tolist(), contexts)
+    scored = score_responses(texts.where(~bad, "").tolist(), contexts, text_analyzer=_text_analyzer())
     rows = bad.to_numpy()
     for col in scored.columns:
         if col in MECHANISMS:  # levels stay whole numbers; a row without text has none (nullable Int64)
@@ -82,7 +90,7 @@ def conversations(input_path: Path, out: Path, agents_file: Path | None) -> None
         known = set(roster[col].astype(str).str.strip())
     frame = read_transcript(input_path)
     clean, quarantine = validate_transcript(frame, source=str(input_path), known_agents=known)
-    result = analyze_conversations(clean, quarantine=quarantine)
+    result = analyze_conversations(clean, quarantine=quarantine, text_analyzer=_text_analyzer())
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -26,11 +26,13 @@ def _analyzer(model_dir: str | None, cue_override: bool | None = None):
     from empathica.understand.text import TextAnalyzer
 
     settings = Settings.load()
-    languages = settings.cue_override_languages  # checked even when the option decides (a bad setting is an error)
-    if cue_override is not None:
-        languages = (languages or ("de",)) if cue_override else ()
-    return TextAnalyzer(model_dir=model_dir or settings.text_model_dir or None,
-                        aspects_file=settings.text_aspects_file or None, cue_override=languages).load(), settings
+    overrides = {"embed_budget": None}  # a file is scored whole: the e5 budget is the flywheel's, per run
+    if model_dir:
+        overrides["model_dir"] = model_dir
+    if cue_override is not None:  # the option decides; German is on with --cue-override whatever the setting lists
+        languages = settings.cue_override_languages
+        overrides["cue_override"] = tuple(dict.fromkeys((*languages, "de"))) if cue_override else ()
+    return TextAnalyzer.from_settings(settings, **overrides).load(), settings
 
 
 def _adaptation_lines(analyzer) -> list[str]:

@@ -53,8 +53,10 @@ def _analyze_in_buckets(ctx: RunContext, known: set | None):
     quarantine as it goes. Returns the scored agent turns without their long texts (all), those that
     answer distress with their texts (for coaching), the conversation table, and counts."""
     from empathica.understand.empathy import analyze_conversations, validate_transcript
+    from empathica.understand.text import TextAnalyzer
 
     store = ctx.store
+    text_analyzer = TextAnalyzer.from_settings(ctx.settings)  # loaded only if a customer turn lacks a text score
     buckets = max(1, -(-store.count("turns") // TURNS_PER_BUCKET))
     slim, coach, conversations, quarantined, gaps, errors = [], [], [], 0, 0, []
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
@@ -69,7 +71,7 @@ def _analyze_in_buckets(ctx: RunContext, known: set | None):
                 progress.advance(task)
                 continue
             analysis = analyze_conversations(clean, conversations=_conversations_frame(store, bucket, buckets),
-                                             quarantine=quarantine)
+                                             quarantine=quarantine, text_analyzer=text_analyzer)
             save = store.append_result if slim else store.write_result  # the first bucket stored replaces a past run's
             save("empathy_turns", analysis.turns, step="empathy",
                  description="Each agent turn: mechanism levels, confidence, evidence, jargon, empathy, gap flag.")

@@ -34,6 +34,25 @@ TOPIC_SAMPLE = 3000
 ADAPT_SAMPLE = 5_000
 #: The result with the class balance the texts were scored with.
 PRIORS = "text_priors"
+#: The result with the settings the stored scores were made with; when they change, every text is rescored.
+SCORING = "text_scoring"
+
+
+def scoring_settings(settings) -> pd.DataFrame:
+    """The settings that decide a text's scores (setting, value): models, aspect catalogue, cue override."""
+    return pd.DataFrame({"setting": ["text_model_dir", "text_aspects_file", "text_cue_override"],
+                         "value": [settings.text_model_dir, settings.text_aspects_file,
+                                   ",".join(settings.cue_override_languages)]})
+
+
+def changed_scoring_settings(store, settings) -> list[str]:
+    """'name: old → new' for each scoring setting that differs from the one the stored scores were made with
+    (empty when nothing changed or nothing was scored yet)."""
+    if not store.has_result(SCORES) or not store.has_result(SCORING):
+        return []
+    before = dict(store.read_result(SCORING)[["setting", "value"]].itertuples(index=False))
+    now = dict(scoring_settings(settings).itertuples(index=False))
+    return [f"{name}: {before.get(name, '')!r} → {value!r}" for name, value in now.items() if before.get(name, "") != value]
 
 
 def corpus_sample(store, *, per_source: int = ADAPT_SAMPLE, seed: int = 7) -> list[str]:
@@ -56,9 +75,10 @@ def corpus_sample(store, *, per_source: int = ADAPT_SAMPLE, seed: int = 7) -> li
     return out
 
 
-def unscored_texts(store) -> ibis.Table:
-    """(source_table, source_id, text) of every non-empty text not yet in ``text_scores`` (Ibis)."""
-    scored = store.table("result_" + SCORES) if store.has_result(SCORES) else None
+def unscored_texts(store, *, everything: bool = False) -> ibis.Table:
+    """(source_table, source_id, text) of every non-empty text not yet in ``text_scores`` (all of them
+    with ``everything``) (Ibis)."""
+    scored = store.table("result_" + SCORES) if store.has_result(SCORES) and not everything else None
     parts = []
     for table, (key, column) in TEXT_SOURCES.items():
         t = store.table(table)
@@ -80,17 +100,18 @@ def score_store(ctx: RunContext) -> tuple[ibis.Table, int]:
     from empathica.understand.text import TextAnalyzer
 
     store = ctx.store
-    todo = unscored_texts(store)
+    changed = changed_scoring_settings(store, ctx.settings)
+    todo = unscored_texts(store, everything=bool(changed))
     newly = int(todo.count().execute())
+    if changed:  # scores made under other settings would no longer match what the settings say
+        ctx.console.print(f"  text: {'; '.join(changed)} since the texts were scored: rescoring all {newly:,} texts",
+                          markup=False, highlight=False)
     if not newly and not store.has_result(SCORES):
         raise NotEnoughDataError("the store holds no free text (feedback comments, reviews, conversation turns, "
                                  "values answers, employee comments); ingest some with `empathica listen`.")
     if newly:
         distinct = todo.select("text").distinct().order_by("text").to_pandas()["text"].tolist()
-        analyzer = TextAnalyzer(model_dir=ctx.settings.text_model_dir or None,
-                                aspects_file=ctx.settings.text_aspects_file or None,
-                                embed_budget=ctx.settings.text_embed_budget,
-                                cue_override=ctx.settings.cue_override_languages).load()
+        analyzer = TextAnalyzer.from_settings(ctx.settings).load()
         if ctx.settings.text_adapt_priors:  # the store's own class balance, from a sample of all its texts
             analyzer.adapt(corpus_sample(store, seed=ctx.settings.seed), seed=ctx.settings.seed)
         adaptation = analyzer.adaptation_ if ctx.settings.text_adapt_priors else \
@@ -109,9 +130,12 @@ def score_store(ctx: RunContext) -> tuple[ibis.Table, int]:
         rows = todo.inner_join(lookup, todo.text == lookup.scored_text).select(
             todo.source_table, todo.source_id, *[lookup[c] for c in SCORE_COLUMNS[2:-1]],
             scored_at=ibis.literal(datetime.now(UTC)))
-        store.append_result(SCORES, rows, step="text",
-                            description="One row per scored text: language, sentiment, emotion, aspects (JSON list).")
+        save = store.write_result if changed else store.append_result
+        save(SCORES, rows, step="text", description="One row per scored text: language, sentiment, emotion, aspects (JSON list).")
         store.drop_scratch("text_scores")
+    if changed or not store.has_result(SCORING):  # a store scored before this record existed: assume today's
+        store.write_result(SCORING, scoring_settings(ctx.settings), step="text",
+                           description="The settings the stored text scores were made with; a change rescores every text.")
     return store.table("result_" + SCORES), newly
 
 

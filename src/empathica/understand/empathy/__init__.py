@@ -32,16 +32,17 @@ from empathica.understand.empathy.outcomes import (
 
 
 def score_responses(responses: Sequence[str], contexts: Sequence[str] | None = None, *,
-                    model: EmpathyModel | None = None) -> pd.DataFrame:
+                    model: EmpathyModel | None = None, text_analyzer=None) -> pd.DataFrame:
     """Score replies (with the customer/seeker turn each answers, when given) on the three mechanisms.
 
-    Returns the model's columns plus, with ``contexts``, ``context_distress`` of each context turn.
+    Returns the model's columns plus, with ``contexts``, ``context_distress`` of each context turn
+    (its sentiment from ``text_analyzer``, default the shipped one).
     """
     model = model or EmpathyModel.default()
     frame = model.score(list(responses))
     if contexts is not None:
         ctx = ["" if not isinstance(c, str) else c for c in contexts]
-        frame["context_distress"] = customer_distress(ctx, [guess_language(c) for c in ctx])["distress"].to_numpy()
+        frame["context_distress"] = customer_distress(ctx, [guess_language(c) for c in ctx], text_analyzer=text_analyzer)["distress"].to_numpy()
     return frame
 
 

@@ -183,11 +183,13 @@ def _s(v: object) -> str:
 def analyze_conversations(turns: pd.DataFrame, *, model: EmpathyModel | None = None,
                           conversations: pd.DataFrame | None = None,
                           quarantine: pd.DataFrame | None = None,
-                          use_text_analyzer: bool = True) -> ConversationAnalysis:
+                          use_text_analyzer: bool = True, text_analyzer=None) -> ConversationAnalysis:
     """Score every agent turn against the customer turn before it; build conversation and agent tables.
 
     ``turns``: validated rows with conversation_id, turn_index, speaker, agent_id, text (and optionally
     timestamp). ``conversations``: optional conversation_id, customer_id, outcome, started_at.
+    ``text_analyzer``: scores the customer turns' sentiment (default: the shipped one; see
+    :func:`~empathica.understand.empathy.distress.customer_distress`).
     """
     model = model or EmpathyModel.default()
     t = turns.sort_values(["conversation_id", "turn_index"]).reset_index(drop=True).copy()
@@ -195,7 +197,7 @@ def analyze_conversations(turns: pd.DataFrame, *, model: EmpathyModel | None = N
     is_customer = (t["speaker"] == "customer").to_numpy()
     given = t.loc[is_customer, "sentiment_score"].to_numpy(dtype=float) if "sentiment_score" in t else None
     dist = customer_distress(t.loc[is_customer, "text"].tolist(), t.loc[is_customer, "language"].tolist(),
-                             use_text_analyzer=use_text_analyzer, sentiment=given)
+                             use_text_analyzer=use_text_analyzer, sentiment=given, text_analyzer=text_analyzer)
     for col in ("sentiment_score", "distress"):
         t[col] = np.nan
         t.loc[is_customer, col] = dist[col].to_numpy()

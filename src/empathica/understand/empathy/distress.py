@@ -31,16 +31,18 @@ def _analyzer():
 
 
 def customer_distress(texts: Sequence[str], languages: Sequence[str], *, use_text_analyzer: bool = True,
-                      sentiment: Sequence[float] | None = None) -> pd.DataFrame:
+                      sentiment: Sequence[float] | None = None, text_analyzer=None) -> pd.DataFrame:
     """Per text: ``sentiment_score`` (−1..1; NaN without the text analyzer), ``stress``, ``distress`` (0..1).
 
     ``sentiment``: scores already computed (e.g. the text step's ``text_scores``); the analyzer is then not run.
+    ``text_analyzer``: the :class:`~empathica.understand.text.TextAnalyzer` that scores sentiment (e.g.
+    ``TextAnalyzer.from_settings(settings)``); default: the shipped one.
     """
     texts = ["" if not isinstance(t, str) else t for t in texts]
     stress = np.array([stress_score(t, lang) for t, lang in zip(texts, languages)])
     given = sentiment is not None and np.isfinite(np.asarray(sentiment, dtype=float)).any()
     sentiment = np.asarray(sentiment, dtype=float) if given else np.full(len(texts), np.nan)
-    analyzer = _analyzer() if use_text_analyzer and texts and not given else None
+    analyzer = (text_analyzer or _analyzer()) if use_text_analyzer and texts and not given else None
     if analyzer is not None:
         try:
             result = analyzer.analyze(list(texts))

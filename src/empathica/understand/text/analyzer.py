@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Sequence
 from functools import lru_cache
@@ -58,8 +57,17 @@ class TextAnalyzer:
     # -- loading and training ----------------------------------------------------------------------
     @classmethod
     def default(cls) -> "TextAnalyzer":
-        """The shared analyzer with the shipped models (loaded once per process)."""
+        """The shared analyzer with the shipped models and default parameters (loaded once per process)."""
         return _default_analyzer()
+
+    @classmethod
+    def from_settings(cls, settings, **overrides) -> "TextAnalyzer":
+        """An analyzer configured by ``settings`` (``text_model_dir``, ``text_aspects_file``,
+        ``text_embed_budget``, ``text_cue_override``), not loaded yet (the first ``analyze`` or ``adapt``
+        loads it); ``overrides`` replace any of those parameters."""
+        params = {"model_dir": settings.text_model_dir or None, "aspects_file": settings.text_aspects_file or None,
+                  "embed_budget": settings.text_embed_budget, "cue_override": settings.cue_override_languages}
+        return cls(**{**params, **overrides})
 
     def _load_head(self, name: str) -> NgramHead | None:
         for folder in (self.model_dir, SHIPPED_MODELS):
@@ -351,7 +359,7 @@ def _emotion_given_polarity(proba: np.ndarray, classes: np.ndarray, polarity: np
 
 @lru_cache(maxsize=1)
 def _default_analyzer() -> TextAnalyzer:
-    return TextAnalyzer(model_dir=os.environ.get("EMPATHICA_TEXT_MODEL_DIR") or None).load()
+    return TextAnalyzer().load()
 
 
 def load_default() -> TextAnalyzer:
