@@ -39,10 +39,11 @@ SCORING = "text_scoring"
 
 
 def scoring_settings(settings) -> pd.DataFrame:
-    """The settings that decide a text's scores (setting, value): models, aspect catalogue, cue override."""
-    return pd.DataFrame({"setting": ["text_model_dir", "text_aspects_file", "text_cue_override"],
+    """The settings that decide a text's scores (setting, value): models, aspect catalogue, cue override,
+    class-balance adaptation."""
+    return pd.DataFrame({"setting": ["text_model_dir", "text_aspects_file", "text_cue_override", "text_adapt_priors"],
                          "value": [settings.text_model_dir, settings.text_aspects_file,
-                                   ",".join(settings.cue_override_languages)]})
+                                   ",".join(settings.cue_override_languages), str(settings.text_adapt_priors)]})
 
 
 def changed_scoring_settings(store, settings) -> list[str]:
