@@ -288,7 +288,7 @@ def label_shift_worlds(worlds=WORLDS, flywheel_world: tuple[int, int] = (2000, 7
     from empathica.settings import Settings
     from empathica.store import Store
 
-    rows = []
+    rows, plain = [], TextAnalyzer.default()
     for customers, seed in worlds:
         with tempfile.TemporaryDirectory() as tmp:
             generate_world(Path(tmp) / "w", customers=customers, seed=seed)
@@ -297,7 +297,7 @@ def label_shift_worlds(worlds=WORLDS, flywheel_world: tuple[int, int] = (2000, 7
         for lang in ("de", "en", "zh"):
             sub = labelled[labelled["language"] == lang]
             texts, truth = sub["text"].tolist(), sub["polarity"].to_numpy()
-            before = np.mean(TextAnalyzer().load().analyze(texts)["sentiment"].to_numpy() == truth)
+            before = np.mean(plain.analyze(texts)["sentiment"].to_numpy() == truth)
             adapted = TextAnalyzer().load().adapt(texts)
             after = np.mean(adapted.analyze(texts)["sentiment"].to_numpy() == truth)
             neutral = adapted.adaptation_.set_index("class")["corpus_prior"].get("neutral", float("nan"))
@@ -312,16 +312,15 @@ def label_shift_worlds(worlds=WORLDS, flywheel_world: tuple[int, int] = (2000, 7
     with tempfile.TemporaryDirectory() as tmp:
         world = generate_world(Path(tmp) / "w", customers=customers, seed=seed)
         labelled = labelled_texts(Path(tmp) / "w")
-        for adapt in (False, True):
-            settings = Settings.load(config_file=Path(tmp) / "none.toml", progress=False, text_adapt_priors=adapt)
-            with Store.open(Path(tmp) / f"s{int(adapt)}.duckdb", settings=settings) as store:
-                ingest_files(store, [p for p, _ in world.files], kinds=[k for _, k in world.files])
-                run_flywheel(store, only=["text"])
+        with Store.open(Path(tmp) / "s.duckdb", settings=Settings.load(config_file=Path(tmp) / "none.toml")) as store:
+            ingest_files(store, [p for p, _ in world.files], kinds=[k for _, k in world.files])
+            for adapt in (False, True):  # the second run rescores every text (a scoring setting changed)
+                settings = Settings.load(config_file=Path(tmp) / "none.toml", progress=False, text_adapt_priors=adapt)
+                run_flywheel(store, settings=settings, only=["text"])
                 scores = store.read_result("text_scores")
-                priors = store.read_result("text_priors")
-            joined = labelled.merge(scores.astype({"source_id": str}), left_on=["table_name", "row_id"],
-                                    right_on=["source_table", "source_id"])
-            fly[adapt] = (joined, priors)
+                joined = labelled.merge(scores.astype({"source_id": str}), left_on=["table_name", "row_id"],
+                                        right_on=["source_table", "source_id"])
+                fly[adapt] = (joined, store.read_result("text_priors"))
     joined_off, _ = fly[False]
     joined_on, priors = fly[True]
     fly_row = {"world (customers, seed)": f"{customers:,}, {seed}: inside the flywheel (adapted on all customer texts, conversations included)"}

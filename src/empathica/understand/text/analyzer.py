@@ -146,7 +146,7 @@ class TextAnalyzer:
             rows += [{"lang": lang, "class": str(c), "training_prior": round(float(a), 4), "corpus_prior": round(float(b), 4),
                       "texts": len(idx)} for c, a, b in zip(head.classes_, train, target)]
         self.adaptation_ = pd.DataFrame(rows, columns=["lang", "class", "training_prior", "corpus_prior", "texts"])
-        # whether cues may still overrule the head's neutral verdicts in that language (overrides)
+        # whether cues may overrule the head's unsure neutral verdicts in that language (recorded with the shares)
         self.adaptation_["cue_override"] = [self.overrides(lang) for lang in self.adaptation_["lang"]]
         return self
 

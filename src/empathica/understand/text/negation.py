@@ -108,6 +108,9 @@ _MENTION_OR_LINK = re.compile(r"@\w+|https?://\S+|www\.\S+")
 LITOTES_MAX_OTHER_WORDS = 5
 LITOTES_MAX_OTHER_CHARS_ZH = 6
 _COUNTED_WORDS = re.compile(rf"[\w{_APOSTROPHES}]+")
+#: A negator beside a litotes makes it a double negation or a complaint of its own ("no problems, never again").
+_OTHER_NEGATORS = frozenset(NEGATORS["en"] | NEGATORS["de"] | {"nobody", "keinerlei", "zero"})
+_NT = re.compile(rf"n[{_APOSTROPHES}]t$")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -157,7 +160,6 @@ def reads_as_litotes(text: str, lang: str) -> bool:
     others = [w.lower() for w in _COUNTED_WORDS.findall(rest) if not w.isdigit()]
     if len(others) > LITOTES_MAX_OTHER_WORDS:
         return False
-    negators = NEGATORS["en"] | NEGATORS["de"] | {"nobody", "keinerlei", "zero"}
-    if any(w in negators or re.search(rf"n[{_APOSTROPHES}]t$", w) for w in others):
+    if any(w in _OTHER_NEGATORS or _NT.search(w) for w in others):
         return False
     return lang != "en" or not any(_negative_word(w) for w in others)
