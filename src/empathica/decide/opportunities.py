@@ -103,28 +103,50 @@ def pathway_levers(store, table: pd.DataFrame, names: Names) -> list[Lever]:
     return levers
 
 
+def pain_touchpoint(aspect: str, names: Names) -> str | None:
+    """The touchpoint a pain point is about, when its name says so (``delivery_delay`` → ``delivery``)."""
+    return next((tp for tp in sorted(names.owners, key=len, reverse=True) if aspect == tp or aspect.startswith(tp + "_")), None)
+
+
 def pain_levers(store, table: pd.DataFrame, names: Names) -> list[Lever]:
+    """Pain points that belong to no touchpoint (those that do are part of the touchpoint's opportunity)."""
     levers = []
     for col in [c for c in table.columns if c.startswith("pain_")]:
         aspect = col[5:]
-        owner_tp = next((tp for tp in sorted(names.owners, key=len, reverse=True) if aspect.startswith(tp) or tp.startswith(aspect)), None)
+        if f"csat_{pain_touchpoint(aspect, names)}" in table:
+            continue
         levers.append(Lever(key=f"pain:{aspect}", kind="pain_point", message_id="decide.opportunity.pain",
                             values={"aspect": aspect.replace("_", " ")}, affected=table[col].to_numpy() > 0,
-                            change=_set(col, 0.0), owner_team_id=names.owners.get(owner_tp) if owner_tp else None,
+                            change=_set(col, 0.0), owner_team_id=None,
                             evidence="text_pain_points", evidence_section="text", evidence_key=aspect))
     return levers
 
 
 def touchpoint_levers(store, table: pd.DataFrame, names: Names) -> list[Lever]:
+    """Per rated touchpoint: its ratings below the median lifted to the median, and the complaints about it
+    (pain points named after it) resolved, for the customers who gave either."""
     levers = []
+    pains = {c: pain_touchpoint(c[5:], names) for c in table.columns if c.startswith("pain_")}
     for col in [c for c in table.columns if c.startswith("csat_")]:
         tp = col[5:]
-        ratings = table[col]
-        par = float(ratings.median())
-        affected = (ratings < par).to_numpy()
-        levers.append(Lever(key=f"touchpoint:{tp}", kind="touchpoint", message_id="decide.opportunity.touchpoint",
-                            values={"touchpoint": names.touchpoint(tp), "par": par}, affected=affected,
-                            change=_set(col, lambda s, par=par: s.clip(lower=par)), owner_team_id=names.owners.get(tp),
+        par = float(table[col].median())
+        own = [p for p, t in pains.items() if t == tp]
+        affected = (table[col] < par).to_numpy()
+        for p in own:
+            affected = affected | (table[p] > 0).to_numpy()
+
+        def change(frame, col=col, par=par, own=tuple(own)):
+            out = frame.copy()
+            out[col] = out[col].clip(lower=par)
+            out[list(own)] = 0.0
+            return out
+
+        values = {"touchpoint": names.touchpoint(tp), "par": par}
+        if own:
+            values["aspects"] = ", ".join(p[5:].replace("_", " ") for p in own)
+        levers.append(Lever(key=f"touchpoint:{tp}", kind="touchpoint",
+                            message_id="decide.opportunity.touchpoint_pain" if own else "decide.opportunity.touchpoint",
+                            values=values, affected=affected, change=change, owner_team_id=names.owners.get(tp),
                             evidence="drivers_importance", evidence_section="drivers", evidence_key=col))
     return levers
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import json
-from io import StringIO
 from typing import Any
 
 import pandas as pd
@@ -57,7 +56,8 @@ def _frame(frame: pd.DataFrame) -> str:
 
 
 def _unframe(text: str) -> pd.DataFrame:
-    return pd.read_json(StringIO(text), orient="split", convert_dates=False)
+    payload = json.loads(text)
+    return pd.DataFrame(payload["data"], columns=payload["columns"])
 
 
 def _block(b: Any) -> dict:
