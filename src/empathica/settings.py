@@ -48,6 +48,10 @@ class Settings:
         "DuckDB's memory limit for analyses (e.g. '8GB'); beyond it DuckDB spills to disk. Empty: half the machine's memory, leaving the rest to the analyses' Python side.",
     )
     progress: bool = _setting(True, "Show progress bars on a terminal.")
+    runs_kept: int = _setting(
+        5,
+        "Published runs whose results are kept in the store's history_<result> tables, for comparing runs (the oldest beyond it are dropped when a run publishes).",
+    )
     report_title: str = _setting("Empathica CX report", "Title printed at the top of the HTML report.")
     currency: str = _setting("EUR", "Currency in which revenue figures are reported.")
     report_language: str = _setting("en", "Language of the HTML report and the CLI's findings: en, de or zh (`empathica run --lang`).")

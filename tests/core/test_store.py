@@ -4,8 +4,9 @@ import sys
 import pandas as pd
 import pytest
 
-from empathica.errors import StoreError, StoreLockedError
+from empathica.errors import SchemaError, StoreError, StoreLockedError
 from empathica.schema import TABLES
+from empathica.schema.results import RESULTS, Result
 from empathica.settings import Settings
 from empathica.store import Store
 
@@ -16,7 +17,16 @@ def test_open_creates_every_canonical_table_empty(store):
         assert store.count(name) == 0
 
 
-def test_results_round_trip_and_are_catalogued(store):
+@pytest.fixture
+def declared(monkeypatch):
+    """Results declared for these tests only, as a step's module declares its own."""
+    for r in (Result("friction", "journeys", "pathway", "friction per pathway", (("pathway", "string"), ("score", "float"), ("tags", "json"))),
+              Result("turns", "empathy", "turn", "turns", (("turn_id", "string"), ("evidence", "json")), open_columns=True),
+              Result("nothing", "empathy", "turn", "nothing", (("turn_id", "string"), ("evidence", "json")))):
+        monkeypatch.setitem(RESULTS, r.name, r)
+
+
+def test_results_round_trip_and_are_catalogued(store, declared):
     frame = pd.DataFrame({"pathway": ["a→b", "b→c"], "score": [0.5, 1.5], "tags": [["x"], ["y", "z"]]})
     store.write_result("friction", frame, step="journeys", description="friction per pathway")
     back = store.read_result("friction")
@@ -25,11 +35,28 @@ def test_results_round_trip_and_are_catalogued(store):
     store.write_result("friction", frame.head(1), step="journeys")
     catalogue = store.to_pandas("results")
     assert catalogue.loc[catalogue.name == "friction", "rows"].tolist() == [1]
-    with pytest.raises(StoreError, match="no result 'missing'"):
+    with pytest.raises(SchemaError, match="no result 'missing' is declared"):
         store.read_result("missing")
 
 
-def test_results_with_columns_that_hold_no_value_are_stored(store):
+def test_results_are_checked_against_their_declaration(store, declared):
+    frame = pd.DataFrame({"pathway": ["a→b"], "score": [0.5], "tags": [["x"]]})
+    with pytest.raises(SchemaError, match="no result 'unknown' is declared"):
+        store.write_result("unknown", frame, step="journeys")
+    with pytest.raises(SchemaError, match="written by step 'journeys', not 'text'"):
+        store.write_result("friction", frame, step="text")
+    with pytest.raises(SchemaError, match="lack declared column.* score"):
+        store.write_result("friction", frame.drop(columns="score"), step="journeys")
+    with pytest.raises(SchemaError, match="undeclared column.* extra"):
+        store.write_result("friction", frame.assign(extra=1), step="journeys")
+    with pytest.raises(SchemaError, match="column score holds string values, declared float"):
+        store.write_result("friction", frame.assign(score="high"), step="journeys")
+    assert not store.has_result("friction")
+    store.write_result("friction", frame, step="journeys")
+    assert store.read_result("friction")["run_id"].isna().all()  # written outside a run
+
+
+def test_results_with_columns_that_hold_no_value_are_stored(store, declared):
     """A tiny data set can leave a column of Python objects all null, or give no rows at all (the demo world at
     10 customers did); the result is still stored, the empty column as text, and later rows can be appended."""
     frame = pd.DataFrame({"turn_id": ["t1", "t2"], "evidence": [None, None], "score": [0.1, 0.2]})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+import dataclasses
 from pathlib import Path
 
 import click
@@ -71,10 +71,11 @@ def _fresh_demo_database(path: Path, *, replace: bool) -> None:
 @click.option("--scenario", "scenarios", multiple=True, metavar="KIND:TARGET:CHANGE",
               help="An ROI scenario of your own, e.g. touchpoint:delivery:+0.5 or agents:agent_05,agent_10:median "
                    "(repeatable; added to the setting `scenarios`; docs/decide.md).")
-@click.option("--only", multiple=True, metavar="STEP", help="Run only this analysis step (repeatable); the report "
-              "keeps the other steps' last stored sections.")
+@click.option("--only", multiple=True, metavar="STEP", help="Run only this analysis step (repeatable).")
 def run(db: str, out: str, lang: str | None, scenarios: tuple[str, ...], only: tuple[str, ...]) -> None:
-    """Run every analysis on data already ingested into DB and write the report."""
+    """Run every analysis on data already ingested into DB and write the report.
+
+    With --only, the report keeps the other steps' last stored sections."""
     from empathica.decide.scenarios import parse_scenarios
 
     console = Console(stderr=True)
@@ -82,7 +83,7 @@ def run(db: str, out: str, lang: str | None, scenarios: tuple[str, ...], only: t
     if scenarios:
         for spec in scenarios:
             parse_scenarios(spec, origin="--scenario")  # a bad one stops here, before any work
-        settings = replace(settings, scenarios="; ".join(filter(None, [settings.scenarios, *scenarios])))
+        settings = dataclasses.replace(settings, scenarios="; ".join(filter(None, [settings.scenarios, *scenarios])))
     if not Path(db).exists():
         raise click.ClickException(f"{db} does not exist; ingest files first with `empathica listen FILE --db {db}`.")
     with Store.open(db, settings=settings) as store:
@@ -138,16 +139,10 @@ def _print_ingestion(results) -> None:
 
 def _run_and_report(store: Store, settings: Settings, out: str, console: Console, *, only: list[str] | None = None) -> None:
     from empathica.flywheel import run_flywheel
-    from empathica.report.archive import load_sections, save_sections
     from empathica.report.html import report_from_store
     from empathica.report.i18n import render
 
-    sections = run_flywheel(store, settings=settings, console=console, only=only)
-    if only:  # the other steps' sections stay as the last run stored them
-        fresh = {s.key for s in sections}
-        kept = [s for s in load_sections(store) if s.key not in fresh]
-        sections = sorted(kept + sections, key=lambda s: _step_position().get(s.key, 1_000))
-    save_sections(store, sections)
+    sections = run_flywheel(store, settings=settings, console=console, only=only)  # stores the report's sections
     path = report_from_store(store, out, title=settings.report_title, lang=settings.report_language, currency=settings.currency)
     click.echo("")
     for section in sections:
@@ -158,12 +153,6 @@ def _run_and_report(store: Store, settings: Settings, out: str, console: Console
         for line in section.summary:
             click.echo(f"  • {render(line, lang=settings.report_language, currency=settings.currency) if not isinstance(line, str) else line}")
     click.echo(f"\nReport: {path}")
-
-
-def _step_position() -> dict[str, int]:
-    from empathica.flywheel.registry import registered_steps
-
-    return {s.name: i for i, s in enumerate(registered_steps())}
 
 
 COMMANDS = [demo, run, report, status]

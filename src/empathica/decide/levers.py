@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from empathica.errors import NotEnoughDataError
+from empathica.schema.results import DRIVERS_CUSTOMER, JOURNEY_FRICTION, RUN_COLUMN, VALUE_CLV
 
 #: Friction pathways (by rank in ``journey_friction``) that become levers of their own.
 TOP_PATHWAYS = 5
@@ -33,9 +34,9 @@ def pathway_column(source: str, target: str) -> str:
 
 def top_pathways(store, n: int = TOP_PATHWAYS) -> pd.DataFrame:
     """The ``n`` highest-friction pathways of ``journey_friction`` (rank order), or an empty frame."""
-    if not store.has_result("journey_friction"):
+    if not store.has_result(JOURNEY_FRICTION):
         return pd.DataFrame(columns=["source", "target", "friction_score", "customers"])
-    friction = store.table("result_journey_friction")
+    friction = store.result(JOURNEY_FRICTION)
     order = "rank" if "rank" in friction.columns else ibis.desc("friction_score")
     return friction.order_by(order).limit(n).to_pandas()
 
@@ -55,13 +56,13 @@ def pathway_customers(store, pathways: pd.DataFrame) -> ibis.Table:
 
 def customer_levers(store) -> pd.DataFrame:
     """One row per customer with an NPS answer: levers, controls, ``churned`` and ``value``."""
-    if not store.has_result("drivers_customer"):
+    if not store.has_result(DRIVERS_CUSTOMER):
         raise NotEnoughDataError("the drivers step has not stored its per-customer drivers (result drivers_customer); "
                                  "run the drivers step first (it needs feedback with NPS).")
-    if not store.has_result("value_clv"):
+    if not store.has_result(VALUE_CLV):
         raise NotEnoughDataError("the value step has not stored customer lifetime values (result value_clv); "
                                  "run the value step first (it needs transactions).")
-    table = store.read_result("drivers_customer")
+    table = store.read_result(DRIVERS_CUSTOMER).drop(columns=[RUN_COLUMN], errors="ignore")
     table = table.drop(columns=[c for c in NOT_LEVERS if c in table.columns and c != "customer_id"])
     pathways = top_pathways(store)
     if len(pathways) and store.count("events"):
@@ -81,7 +82,7 @@ def customer_levers(store) -> pd.DataFrame:
 
 
 def _values(store) -> pd.DataFrame:
-    clv = store.table("result_value_clv")
+    clv = store.result(VALUE_CLV)
     frame = clv.select("customer_id", "clv", "segment", "status").to_pandas()
     active = frame[frame["status"] == "active"]
     by_segment = active.groupby("segment")["clv"].mean()

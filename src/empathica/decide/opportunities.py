@@ -18,6 +18,9 @@ import pandas as pd
 
 from empathica.decide.levers import pathway_column, top_pathways
 from empathica.decide.response import ChurnResponse, Valuation
+from empathica.schema.results import (
+    DRIVERS_IMPORTANCE, DRIVERS_TEAMS, EMPATHY_AGENTS, EMPATHY_TEAMS, JOURNEY_FRICTION, TEXT_PAIN_POINTS,
+)
 
 #: Share of agents (lowest empathy first) grouped as "the least empathic agents".
 LEAST_EMPATHIC_SHARE = 0.2
@@ -99,7 +102,7 @@ def pathway_levers(store, table: pd.DataFrame, names: Names) -> list[Lever]:
         levers.append(Lever(key=f"pathway:{p.source}>{p.target}", kind="pathway", message_id="decide.opportunity.pathway",
                             values={"source": names.touchpoint(p.source), "target": names.touchpoint(p.target)},
                             affected=affected, change=change, owner_team_id=names.owners.get(str(p.source)),
-                            evidence="journey_friction", evidence_section="journeys", evidence_key=f"{p.source} → {p.target}"))
+                            evidence=JOURNEY_FRICTION.name, evidence_section="journeys", evidence_key=f"{p.source} → {p.target}"))
     return levers
 
 
@@ -118,7 +121,7 @@ def pain_levers(store, table: pd.DataFrame, names: Names) -> list[Lever]:
         levers.append(Lever(key=f"pain:{aspect}", kind="pain_point", message_id="decide.opportunity.pain",
                             values={"aspect": aspect.replace("_", " ")}, affected=table[col].to_numpy() > 0,
                             change=_set(col, 0.0), owner_team_id=None,
-                            evidence="text_pain_points", evidence_section="text", evidence_key=aspect))
+                            evidence=TEXT_PAIN_POINTS.name, evidence_section="text", evidence_key=aspect))
     return levers
 
 
@@ -147,7 +150,7 @@ def touchpoint_levers(store, table: pd.DataFrame, names: Names) -> list[Lever]:
         levers.append(Lever(key=f"touchpoint:{tp}", kind="touchpoint",
                             message_id="decide.opportunity.touchpoint_pain" if own else "decide.opportunity.touchpoint",
                             values=values, affected=affected, change=change, owner_team_id=names.owners.get(tp),
-                            evidence="drivers_importance", evidence_section="drivers", evidence_key=col))
+                            evidence=DRIVERS_IMPORTANCE.name, evidence_section="drivers", evidence_key=col))
     return levers
 
 
@@ -166,9 +169,9 @@ def customer_agents(store) -> pd.DataFrame:
 
 
 def empathy_levers(store, table: pd.DataFrame, names: Names, served: pd.DataFrame) -> list[Lever]:
-    if "empathy_received" not in table or not store.has_result("empathy_agents") or served.empty:
+    if "empathy_received" not in table or not store.has_result(EMPATHY_AGENTS) or served.empty:
         return []
-    agents = store.read_result("empathy_agents").dropna(subset=["empathy"]).sort_values("empathy")
+    agents = store.read_result(EMPATHY_AGENTS).dropna(subset=["empathy"]).sort_values("empathy")
     median = float(agents["empathy"].median())
     k = max(1, int(round(LEAST_EMPATHIC_SHARE * len(agents))))
     least = agents.head(k)
@@ -182,7 +185,7 @@ def empathy_levers(store, table: pd.DataFrame, names: Names, served: pd.DataFram
                             values={"agents": ", ".join(names.person(a) for a in ids), "n_agents": len(ids), "median": median},
                             affected=affected, change=_set("empathy_received", lambda s: s.clip(lower=median)),
                             owner_team_id=teams.mode().iloc[0] if len(teams) else None,
-                            evidence="empathy_agents", evidence_section="empathy", evidence_key=", ".join(ids),
+                            evidence=EMPATHY_AGENTS.name, evidence_section="empathy", evidence_key=", ".join(ids),
                             extra={"agent_ids": ids}))
     if "team_id" in agents:
         per_team = agents.groupby("team_id")["empathy"].mean()
@@ -192,14 +195,14 @@ def empathy_levers(store, table: pd.DataFrame, names: Names, served: pd.DataFram
             levers.append(Lever(key=f"team_empathy:{team}", kind="team_empathy", message_id="decide.opportunity.team_empathy",
                                 values={"team": names.team(team)}, affected=affected,
                                 change=_set("empathy_received", lambda s, lift=lift: s + lift), owner_team_id=str(team),
-                                evidence="empathy_teams", evidence_section="empathy", evidence_key=str(team)))
+                                evidence=EMPATHY_TEAMS.name, evidence_section="empathy", evidence_key=str(team)))
     return levers
 
 
 def engagement_levers(store, table: pd.DataFrame, names: Names, served: pd.DataFrame) -> list[Lever]:
-    if "team_engagement" not in table or not store.has_result("drivers_teams") or served.empty:
+    if "team_engagement" not in table or not store.has_result(DRIVERS_TEAMS) or served.empty:
         return []
-    teams = store.read_result("drivers_teams")
+    teams = store.read_result(DRIVERS_TEAMS)
     median = float(teams["engagement"].median())
     levers = []
     for row in teams[teams["engagement"] < median].itertuples():
@@ -209,7 +212,7 @@ def engagement_levers(store, table: pd.DataFrame, names: Names, served: pd.DataF
                             message_id="decide.opportunity.team_engagement",
                             values={"team": names.team(row.team_id), "engagement": float(row.engagement), "median": median},
                             affected=affected, change=_set("team_engagement", lambda s, lift=lift: s + lift),
-                            owner_team_id=str(row.team_id), evidence="drivers_teams", evidence_section="drivers",
+                            owner_team_id=str(row.team_id), evidence=DRIVERS_TEAMS.name, evidence_section="drivers",
                             evidence_key=str(row.team_id)))
     return levers
 

@@ -25,6 +25,7 @@ from empathica.decide.levers import pathway_column
 from empathica.decide.opportunities import Lever, Names, customer_agents, value_lever, values_json
 from empathica.decide.response import ChurnResponse
 from empathica.errors import SettingsError
+from empathica.schema.results import DECIDE_SCENARIOS
 
 KINDS = ("pathway", "touchpoint", "team", "agents", "driver")
 _CHANGE = re.compile(r"^(median|[+-]\d+(\.\d+)?%?)$")
@@ -74,7 +75,7 @@ def spec_lever(spec: ScenarioSpec, table: pd.DataFrame, names: Names, served: pd
 
     return Lever(key=f"user:{spec.text}", kind=spec.kind, message_id="decide.scenario.user",
                  values={"scenario": spec.text}, affected=affected & table[column].notna().to_numpy(), change=change,
-                 owner_team_id=None, evidence="decide_scenarios", evidence_section="decide")
+                 owner_team_id=None, evidence=DECIDE_SCENARIOS.name, evidence_section="decide")
 
 
 def _column_and_customers(spec: ScenarioSpec, table: pd.DataFrame, served: pd.DataFrame) -> tuple[str, np.ndarray]:

@@ -12,6 +12,8 @@ from rich.console import Console
 
 from empathica.errors import AnalysisError, EmpathicaError
 from empathica.report import Section
+from empathica.report.archive import save_sections
+from empathica.schema.results import results_of
 from empathica.settings import Settings
 from empathica.store import Store
 
@@ -39,22 +41,30 @@ class Step:
     run: Callable[[RunContext], Section]
     after: tuple[str, ...] = ()
     order: int = 100
+    reads: tuple[str, ...] = ()  # canonical tables and declared results it reads
+
+    @property
+    def writes(self) -> tuple[str, ...]:
+        """The declared results this step writes (``schema/results.py`` names the writer of each)."""
+        return tuple(r.name for r in results_of(self.name))
 
 
 _STEPS: dict[str, Step] = {}
 
 
-def step(name: str, *, title: str, after: tuple[str, ...] = (), order: int = 100):
+def step(name: str, *, title: str, after: tuple[str, ...] = (), order: int = 100, reads: tuple = ()):
     """Register ``run(ctx) -> Section`` as the analysis step ``name``.
 
     ``after`` names steps whose results this one reads; ``order`` places the section in the report
-    among steps that do not depend on each other (lower first).
+    among steps that do not depend on each other (lower first); ``reads`` lists the canonical tables and
+    declared results (:mod:`empathica.schema.results`) it reads. What it writes is declared with each result.
     """
 
     def register(run: Callable[[RunContext], Section]) -> Callable[[RunContext], Section]:
         if name in _STEPS and _STEPS[name].run.__qualname__ != run.__qualname__:
             raise EmpathicaError(f"two analysis steps are both called {name!r}")
-        _STEPS[name] = Step(name=name, title=title, run=run, after=tuple(after), order=order)
+        _STEPS[name] = Step(name=name, title=title, run=run, after=tuple(after), order=order,
+                            reads=tuple(str(r) for r in reads))
         return run
 
     return register
@@ -93,19 +103,35 @@ def run_flywheel(
     settings: Settings | None = None,
     console: Console | None = None,
     only: list[str] | None = None,
+    on_step: Callable[[str, int, int], None] | None = None,
 ) -> list[Section]:
-    """Run every registered step (or those in ``only``) and return their report sections in order.
+    """Run every registered step (or those in ``only``) as one run and return their report sections in order.
 
-    A step that finds its data unfit raises :class:`AnalysisError`; its section then says why it was
-    skipped and the other steps still run. Any other exception is a bug and propagates.
+    The run is recorded in the store's ``runs`` table and publishes its results atomically: when a step
+    fails with a bug or the process is interrupted, nothing it wrote becomes visible. A step that finds its
+    data unfit raises :class:`AnalysisError`; its section then says why it was skipped and the other steps
+    still run. Any other exception is a bug and propagates. ``on_step(name, done, total)`` reports progress.
     """
-    settings = settings or store.settings
-    console = console or Console(stderr=True)
+    steps = [s for s in registered_steps() if only is None or s.name in only]
+    store.runs.begin(steps=[s.name for s in steps])
+    try:
+        sections = _run_steps(store, steps, settings=settings or store.settings,
+                              console=console or Console(stderr=True), on_step=on_step)
+        save_sections(store, sections, order=[s.name for s in registered_steps()])  # the report is a function of the store
+    except BaseException as exc:  # a bug, Ctrl-C, a server shutting down: nothing of this run is published
+        store.runs.fail(f"{type(exc).__name__}: {exc}")
+        raise
+    store.runs.publish()
+    return sections
+
+
+def _run_steps(store: Store, steps: list[Step], *, settings: Settings, console: Console,
+               on_step: Callable[[str, int, int], None] | None) -> list[Section]:
     ctx = RunContext(store=store, settings=settings, console=console)
     sections: list[Section] = []
-    for s in registered_steps():
-        if only is not None and s.name not in only:
-            continue
+    for done, s in enumerate(steps):
+        if on_step is not None:
+            on_step(s.name, done, len(steps))
         if any(dep in ctx.sections and ctx.sections[dep].skipped for dep in s.after):
             section = Section(key=s.name, title=s.title, skipped="it needs results of a step that could not run.")
         else:
@@ -120,6 +146,8 @@ def run_flywheel(
                 console.print(f"  {s.title}: {outcome} in {time.perf_counter() - started:,.1f} s", markup=False)
         ctx.sections[s.name] = section
         sections.append(section)
+    if on_step is not None:
+        on_step("", len(steps), len(steps))
     return sections
 
 

@@ -16,27 +16,33 @@ import pandas as pd
 
 from empathica.report.blocks import Figure, FindingsTable, Metric, Paragraph, Section, TableBlock
 from empathica.report.i18n import Finding
+from empathica.schema.results import REPORT_SECTIONS
 
-SECTIONS = "report_sections"
 
 
-def save_sections(store, sections: list[Section]) -> None:
-    """Store ``sections`` as result ``report_sections`` (replacing the last run's)."""
+def save_sections(store, sections: list[Section], *, order: list[str] | None = None) -> list[Section]:
+    """Store ``sections`` as result ``report_sections``, keeping the stored sections of steps not in this run
+    (``order``: the step names in report order); returns the report's sections."""
+    fresh = {s.key for s in sections}
+    sections = [s for s in load_sections(store) if s.key not in fresh] + list(sections)
+    position = {name: i for i, name in enumerate(order or [])}
+    sections.sort(key=lambda s: position.get(s.key, len(position)))
     rows = [{
         "position": i, "key": s.key, "title": s.title, "skipped": s.skipped,
         "summary": json.dumps([_line(line) for line in s.summary], ensure_ascii=False),
         "blocks": json.dumps([_block(b) for b in s.blocks], ensure_ascii=False),
         "appendix": json.dumps([_block(b) for b in s.appendix], ensure_ascii=False),
     } for i, s in enumerate(sections)]
-    store.write_result(SECTIONS, pd.DataFrame(rows), step="report",
+    store.write_result(REPORT_SECTIONS, pd.DataFrame(rows), step="report",
                        description="Each analysis step's report section: findings, tables and figures.")
+    return sections
 
 
 def load_sections(store) -> list[Section]:
     """The sections stored by the last run (empty when no run stored any)."""
-    if not store.has_result(SECTIONS):
+    if not store.has_result(REPORT_SECTIONS):
         return []
-    frame = store.read_result(SECTIONS).sort_values("position")
+    frame = store.read_result(REPORT_SECTIONS).sort_values("position")
     return [Section(key=r.key, title=r.title, skipped=r.skipped or "",
                     summary=[_unline(x) for x in json.loads(r.summary)],
                     blocks=[_unblock(b) for b in json.loads(r.blocks)],

@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from empathica.report.i18n import Finding
+from empathica.schema.results import DECIDE_MODEL, DECIDE_OPPORTUNITIES
 
-OPPORTUNITIES = "decide_opportunities"
-MODEL = "decide_model"
 #: Opportunities the summary names (those with money shown, best first).
 TOP = 5
 #: Timestamped canonical tables whose latest row says how fresh the data is.
@@ -37,15 +36,15 @@ class ExecutiveSummary:
 def executive_summary(store) -> ExecutiveSummary:
     """The summary of the store's last run (empty items and a note when nothing was ranked)."""
     summary = ExecutiveSummary()
-    if not store.has_result(OPPORTUNITIES):
+    if not store.has_result(DECIDE_OPPORTUNITIES):
         summary.notes.append(Finding("summary.not_ranked"))
         summary.notes.extend(_freshness(store))
         return summary
-    ranking = store.read_result(OPPORTUNITIES)
-    model = store.read_result(MODEL).iloc[0] if store.has_result(MODEL) else None
+    ranking = store.read_result(DECIDE_OPPORTUNITIES)
+    model = store.read_result(DECIDE_MODEL).iloc[0] if store.has_result(DECIDE_MODEL) else None
     if model is not None and not bool(model["usable"]):
         summary.notes.append(Finding("decide.gate.model", {"auc": float(model["roc_auc"]), "min_auc": float(model["min_auc"])},
-                                     source=MODEL, row={"roc_auc": float(model["roc_auc"])}))
+                                     source=DECIDE_MODEL.name, row={"roc_auc": float(model["roc_auc"])}))
     shown = ranking[ranking["money_shown"].astype(bool)].head(TOP) if len(ranking) else ranking
     for row in shown.itertuples():
         summary.items.append(SummaryItem(opportunity_finding(row), anchor=f"{row.evidence_section}"))
@@ -63,7 +62,7 @@ def opportunity_finding(row) -> Finding:
         "revenue": float(row.revenue), "revenue_low": float(row.revenue_low), "revenue_high": float(row.revenue_high),
         "customers": int(row.customers), "owner": row.owner if isinstance(row.owner, str) else {"id": "owner.none"},
         "confidence": {"id": f"grade.{row.confidence}"},
-    }, source=OPPORTUNITIES, row={"rank": int(row.rank)})
+    }, source=DECIDE_OPPORTUNITIES.name, row={"rank": int(row.rank)})
 
 
 def _freshness(store) -> list[Finding]:

@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any
 import ibis
 import pandas as pd
 
-from empathica.errors import StoreError, StoreLockedError
+from empathica.errors import SchemaError, StoreError, StoreLockedError
 from empathica.schema import TABLES, table as schema_table
+from empathica.schema.results import RESULT_PREFIX, RUN_COLUMN, Result, check_rows, result as declared_result
+from empathica.store.runs import HISTORY_PREFIX, RUNS, RUNS_SCHEMA, RunLedger
 from empathica.settings import Settings
 
 if TYPE_CHECKING:
@@ -28,8 +30,6 @@ QUARANTINE = "quarantine"
 INGESTIONS = "ingestions"
 #: Catalogue of analysis results: name, rows, producing step, time.
 RESULTS = "results"
-#: Prefix of the tables analyses write.
-RESULT_PREFIX = "result_"
 #: Prefix of working tables a step creates and drops again.
 SCRATCH_PREFIX = "scratch_"
 
@@ -62,7 +62,9 @@ _BOOKKEEPING = {
         "rows": "int64",
         "description": "string",
         "written_at": "timestamp('UTC')",
+        "run_id": "string",
     }),
+    RUNS: RUNS_SCHEMA,
 }
 
 
@@ -78,6 +80,9 @@ class Store:
         self.con = con
         self.settings = settings
         self.location = location
+        #: The run whose results are being written (None outside a run); see :meth:`runs`.
+        self.run_id: str | None = None
+        self.runs = RunLedger(self)
 
     # -- opening -------------------------------------------------------------------------------
     @classmethod
@@ -169,13 +174,24 @@ class Store:
         for name, schema in _BOOKKEEPING.items():
             if name not in existing:
                 self.con.create_table(name, schema=schema)
+            elif RUN_COLUMN in schema and RUN_COLUMN not in self.con.table(name).columns:  # a store from before runs
+                self.raw_sql(f'ALTER TABLE "{name}" ADD COLUMN {RUN_COLUMN} VARCHAR')
 
     # -- reading -------------------------------------------------------------------------------
-    def table(self, name: str) -> "IbisTable":
-        """The Ibis expression for a canonical, bookkeeping or result table."""
-        if name in _BOOKKEEPING or name.startswith(RESULT_PREFIX):
+    def table(self, name: "str | Result") -> "IbisTable":
+        """The Ibis expression for a canonical, bookkeeping or result table (a declared :class:`Result` too)."""
+        if isinstance(name, Result):
+            return self.result(name)
+        if name in _BOOKKEEPING or name.startswith(RESULT_PREFIX) or name.startswith(HISTORY_PREFIX):
             return self.con.table(name)
         return self.con.table(schema_table(name).name)
+
+    def result(self, name: "str | Result") -> "IbisTable":
+        """The published rows of the declared result ``name``, as an Ibis expression."""
+        declared = declared_result(name)
+        if not self.has_result(declared):
+            raise StoreError(f"no result {declared.name!r} in {self.location}; run `empathica run --db {self.location}` first.")
+        return self.con.table(declared.table_name)
 
     def has_table(self, name: str) -> bool:
         return name in self.con.list_tables()
@@ -195,34 +211,49 @@ class Store:
         """Append rows (a DataFrame or an Ibis expression) to an existing table."""
         self.con.insert(name, rows)
 
-    def write_result(self, name: str, rows: "pd.DataFrame | IbisTable", *, step: str, description: str = "") -> str:
-        """Store an analysis result as table ``result_<name>`` and record it in the results catalogue.
+    def write_result(self, name: "str | Result", rows: "pd.DataFrame | IbisTable", *, step: str, description: str = "") -> str:
+        """Store the rows of the declared result ``name`` as table ``result_<name>``, replacing its rows, and
+        record it in the results catalogue.
 
         ``rows``: a DataFrame, or an Ibis expression over this store (computed inside the backend, so a
-        result of millions of rows never passes through Python).
+        result of millions of rows never passes through Python). The rows must match the declaration
+        (:mod:`empathica.schema.results`) and ``step`` must be the step it names; each row gets the run id.
         """
-        table_name = RESULT_PREFIX + name
+        declared = check_rows(declared_result(name), rows, step=step)
+        rows = self._with_run(declared, rows)
+        self.con.create_table(declared.table_name, rows, overwrite=True)
+        self._catalogue(declared, step=step, description=description)
+        return declared.table_name
+
+    def append_result(self, name: "str | Result", rows: "pd.DataFrame | IbisTable", *, step: str, description: str = "") -> str:
+        """Add rows to the declared result ``name`` (created when missing); same columns as the stored result."""
+        declared = declared_result(name)
+        if not self.has_result(declared):
+            return self.write_result(declared, rows, step=step, description=description)
+        check_rows(declared, rows, step=step)
+        rows = self._with_run(declared, rows)
+        stored = self.con.table(declared.table_name).columns
         if isinstance(rows, pd.DataFrame):
-            rows = _json_encoded(rows)
-        self.con.create_table(table_name, rows, overwrite=True)
-        self._catalogue(name, step=step, description=description)
-        return table_name
+            rows = rows.reindex(columns=list(stored))
+        else:
+            rows = rows.select(*stored)
+        self.con.insert(declared.table_name, rows)
+        self._catalogue(declared, step=step, description=description)
+        return declared.table_name
 
-    def append_result(self, name: str, rows: "pd.DataFrame | IbisTable", *, step: str, description: str = "") -> str:
-        """Add rows to result ``name`` (created when missing); same columns as the stored result."""
-        if not self.has_result(name):
-            return self.write_result(name, rows, step=step, description=description)
-        table_name = RESULT_PREFIX + name
-        self.con.insert(table_name, _json_encoded(rows) if isinstance(rows, pd.DataFrame) else rows)
-        self._catalogue(name, step=step, description=description)
-        return table_name
+    def _with_run(self, declared: Result, rows: "pd.DataFrame | IbisTable") -> "pd.DataFrame | IbisTable":
+        """``rows`` with the current run in column ``run_id`` (nested values as JSON text)."""
+        self.runs.note_written(declared)
+        if isinstance(rows, pd.DataFrame):
+            return _json_encoded(rows.assign(**{RUN_COLUMN: pd.Series([self.run_id] * len(rows), index=rows.index, dtype="string")}))
+        return rows.mutate(**{RUN_COLUMN: ibis.literal(self.run_id, type="string")})
 
-    def _catalogue(self, name: str, *, step: str, description: str) -> None:
+    def _catalogue(self, declared: Result, *, step: str, description: str) -> None:
         catalogue = self.con.table(RESULTS)
-        keep = catalogue.filter(catalogue.name != name).to_pandas()
+        keep = catalogue.filter(catalogue.name != declared.name).to_pandas()
         entry = pd.DataFrame([{
-            "name": name, "step": step, "rows": self.count(RESULT_PREFIX + name), "description": description,
-            "written_at": datetime.now(UTC),
+            "name": declared.name, "step": step, "rows": self.count(declared.table_name),
+            "description": description or declared.doc, "written_at": datetime.now(UTC), "run_id": self.run_id,
         }])
         self.con.create_table(RESULTS, pd.concat([keep, entry], ignore_index=True), schema=_BOOKKEEPING[RESULTS], overwrite=True)
 
@@ -234,19 +265,17 @@ class Store:
     def drop_scratch(self, name: str) -> None:
         self.con.drop_table(SCRATCH_PREFIX + name, force=True)
 
-    def read_result(self, name: str) -> pd.DataFrame:
+    def read_result(self, name: "str | Result") -> pd.DataFrame:
         """A stored analysis result as a DataFrame."""
-        table_name = RESULT_PREFIX + name
-        if table_name not in self.con.list_tables():
-            raise StoreError(f"no result {name!r} in {self.location}; run `empathica run --db {self.location}` first.")
-        return self.con.table(table_name).to_pandas()
+        return self.result(name).to_pandas()
 
-    def has_result(self, name: str) -> bool:
-        return RESULT_PREFIX + name in self.con.list_tables()
+    def has_result(self, name: "str | Result") -> bool:
+        return declared_result(name).table_name in self.con.list_tables()
 
-    def raw_sql(self, sql: str) -> Any:
-        """Backend SQL, for the few fast paths Ibis does not express (bulk file reads)."""
-        return self.con.raw_sql(sql)
+    def raw_sql(self, sql: str, **kwargs: Any) -> Any:
+        """Backend SQL, for the few fast paths Ibis does not express (bulk file reads, the runs ledger);
+        ``parameters=[...]`` binds ``?`` placeholders."""
+        return self.con.raw_sql(sql, **kwargs)
 
 
 def _json_encoded(frame: pd.DataFrame) -> pd.DataFrame:

@@ -18,10 +18,11 @@ from empathica.decide.response import MIN_AUC, ChurnResponse
 from empathica.decide.scenarios import builtin_levers, parse_scenarios, spec_lever, value_scenarios
 from empathica.flywheel.registry import RunContext, step
 from empathica.report import Finding, FindingsTable, Section
+from empathica.schema.results import (
+    DECIDE_MODEL, DECIDE_OPPORTUNITIES, DECIDE_SCENARIOS, DRIVERS_CUSTOMER, DRIVERS_TEAMS, EMPATHY_AGENTS, JOURNEY_FRICTION,
+    VALUE_CLV,
+)
 
-OPPORTUNITIES = "decide_opportunities"
-SCENARIOS = "decide_scenarios"
-MODEL = "decide_model"
 #: Opportunities the executive summary names.
 SUMMARY_TOP = 5
 RANKING_COLUMNS = {"rank": "int", "message_id": "finding", "customers": "int", "revenue": "money", "revenue_low": "interval",
@@ -30,7 +31,9 @@ SCENARIO_COLUMNS = {"message_id": "finding", "customers": "int", "revenue": "mon
                     "churn_change": "pct"}
 
 
-@step("decide", title="What to fix first", order=60)
+@step("decide", title="What to fix first", order=60,
+      reads=(DRIVERS_CUSTOMER, VALUE_CLV, JOURNEY_FRICTION, EMPATHY_AGENTS, DRIVERS_TEAMS, "customers", "events",
+             "turns", "conversations", "employees", "teams", "touchpoints"))
 def decide(ctx: RunContext) -> Section:
     store, settings = ctx.store, ctx.settings
     specs = parse_scenarios(settings.scenarios)  # a bad user scenario stops the step before any work
@@ -38,13 +41,13 @@ def decide(ctx: RunContext) -> Section:
     columns = lever_columns(table)
     model = ChurnResponse(n_bootstrap=100, random_state=settings.seed).fit(table[columns], table["churned"])
     names = Names.from_store(store)
-    previous = store.read_result(OPPORTUNITIES) if store.has_result(OPPORTUNITIES) else None
+    previous = store.read_result(DECIDE_OPPORTUNITIES) if store.has_result(DECIDE_OPPORTUNITIES) else None  # the last run's
     ranking = rank_opportunities(store, model, table, names, currency=settings.currency, previous=previous)
-    store.write_result(MODEL, pd.DataFrame([{
+    store.write_result(DECIDE_MODEL, pd.DataFrame([{
         "customers": len(table), "churn_rate": model.churn_rate_, "roc_auc": model.auc_, "min_auc": MIN_AUC,
         "usable": model.usable, "levers": json.dumps(columns), "bootstrap_fits": len(model.draws_)}]),
         step="decide", description="The churn model that values opportunities and scenarios: cross-validated ROC AUC.")
-    store.write_result(OPPORTUNITIES, ranking, step="decide",
+    store.write_result(DECIDE_OPPORTUNITIES, ranking, step="decide",
                        description="Opportunities ranked by revenue at stake (95% interval), owner, evidence, confidence.")
     served = customer_agents(store) if store.count("turns") and store.count("conversations") else pd.DataFrame(
         columns=["customer_id", "agent_id", "team_id"])
@@ -53,7 +56,7 @@ def decide(ctx: RunContext) -> Section:
     scenarios = value_scenarios(model, table, levers, currency=settings.currency)
     if len(scenarios):
         scenarios.insert(0, "scenario", range(1, len(scenarios) + 1))
-        store.write_result(SCENARIOS, scenarios, step="decide", description="ROI scenarios: revenue kept with 95% intervals.")
+        store.write_result(DECIDE_SCENARIOS, scenarios, step="decide", description="ROI scenarios: revenue kept with 95% intervals.")
     return decide_section(ranking, scenarios, model_auc=model.auc_, usable=model.usable)
 
 
@@ -61,7 +64,7 @@ def decide_section(ranking: pd.DataFrame, scenarios: pd.DataFrame, *, model_auc:
     """The section: headlines from the first rows of the stored ranking and scenarios, and those tables."""
     section = Section(key="decide", title="What to fix first")
     if not usable:
-        section.summary.append(Finding("decide.gate.model", {"auc": model_auc, "min_auc": MIN_AUC}, source=MODEL,
+        section.summary.append(Finding("decide.gate.model", {"auc": model_auc, "min_auc": MIN_AUC}, source=DECIDE_MODEL.name,
                                        row={"roc_auc": model_auc}))
     shown = ranking[ranking["money_shown"]] if len(ranking) else ranking
     if usable and len(shown):
@@ -69,8 +72,8 @@ def decide_section(ranking: pd.DataFrame, scenarios: pd.DataFrame, *, model_auc:
         section.summary.append(Finding("decide.headline.top", {"what": {"id": top["message_id"], "values": json.loads(top["values"])},
                                                                "revenue": top["revenue"], "revenue_low": top["revenue_low"],
                                                                "revenue_high": top["revenue_high"], "owner": top["owner"]},
-                                       source=OPPORTUNITIES, row={"rank": int(top["rank"])}))
-    section.add(FindingsTable(ranking, RANKING_COLUMNS, "caption.opportunities", source=OPPORTUNITIES))
+                                       source=DECIDE_OPPORTUNITIES.name, row={"rank": int(top["rank"])}))
+    section.add(FindingsTable(ranking, RANKING_COLUMNS, "caption.opportunities", source=DECIDE_OPPORTUNITIES.name))
     if len(scenarios):
-        section.add(FindingsTable(scenarios, SCENARIO_COLUMNS, "caption.scenarios", source=SCENARIOS))
+        section.add(FindingsTable(scenarios, SCENARIO_COLUMNS, "caption.scenarios", source=DECIDE_SCENARIOS.name))
     return section

@@ -33,6 +33,7 @@ import pandas as pd
 
 from empathica.errors import NotEnoughDataError
 from empathica.flywheel.registry import RunContext, step
+from empathica.schema.results import DRIVERS_CUSTOMER, DRIVERS_IMPORTANCE, DRIVERS_MATRIX, DRIVERS_TEAMS, EMPATHY_CUSTOMER, JOURNEY_CUSTOMER_FRICTION, TEXT_SCORES
 from empathica.flywheel.steps.text import aspect_of_each_mention, text_context  # how texts link to units and aspects
 from empathica.report import Metric, Paragraph, Section, TableBlock, figure_from_matplotlib
 from empathica.understand.drivers import DriverAnalysis, plot_driver_matrix, plot_importance
@@ -76,8 +77,8 @@ def customer_driver_table(store) -> tuple[pd.DataFrame, dict[str, str]]:
         table = table.left_join(wide, "customer_id").drop("customer_id_right")
         sources.update({f"csat_{tp}": f"feedback: mean CSAT at {tp}" for tp in usable})
 
-    if store.has_result("journey_customer_friction"):
-        friction = store.table("result_journey_customer_friction")
+    if store.has_result(JOURNEY_CUSTOMER_FRICTION):
+        friction = store.result(JOURNEY_CUSTOMER_FRICTION)
         cols = {"top_pathway_traversals": "friction_exposure", "mean_friction": "friction_met"}
         present = {k: v for k, v in cols.items() if k in friction.columns}
         if "customer_id" in friction.columns and present:
@@ -88,8 +89,8 @@ def customer_driver_table(store) -> tuple[pd.DataFrame, dict[str, str]]:
             table = table.mutate(**{v: table[v].fill_null(0.0) for v in present.values()})
             sources.update({v: f"journeys: {k} (result journey_customer_friction)" for k, v in present.items()})
 
-    if store.has_result("empathy_customer"):
-        emp = store.table("result_empathy_customer")
+    if store.has_result(EMPATHY_CUSTOMER):
+        emp = store.result(EMPATHY_CUSTOMER)
         numeric = [c for c, t in emp.schema().items() if t.is_numeric() and c != "customer_id"]
         prefer = [c for c in numeric if "empathy" in c and "n_" not in c] or numeric
         if "customer_id" in emp.columns and prefer:
@@ -113,7 +114,7 @@ def customer_driver_table(store) -> tuple[pd.DataFrame, dict[str, str]]:
         table = table.left_join(waits, "customer_id").drop("customer_id_right")
         sources["wait_first_reply_minutes"] = "turns: mean minutes from the customer's first turn to the first agent reply"
 
-    if store.has_result("text_scores"):
+    if store.has_result(TEXT_SCORES):
         pains = _pain_points(store)
         if pains is not None:
             names = [c for c in pains.columns if c != "customer_id"]
@@ -218,7 +219,7 @@ def _customer_teams(store):
 def _pain_points(store):
     """Per customer: how many of their texts complain about each of the most complained-about aspects.
 
-    ``result_text_scores`` holds one row per scored text (source_table, source_id, sentiment_score,
+    ``result_text_scores`` (:data:`TEXT_SCORES`) holds one row per scored text (source_table, source_id, sentiment_score,
     aspects as a JSON list). A text is linked back to its customer through its source row: a survey
     comment through ``feedback.customer_id`` (comments given with an NPS answer are left out: they explain
     that very score, the outcome), a customer turn through its conversation's
@@ -227,7 +228,7 @@ def _pain_points(store):
     pain points) and counts once per unit — a survey answer or a whole conversation. The top
     ``TOP_PAIN_POINTS`` aspects become ``pain_<aspect>``; None when no linked text complains.
     """
-    scores = store.table("result_text_scores")
+    scores = store.result(TEXT_SCORES)
     if not {"source_table", "source_id", "sentiment_score", "aspects"} <= set(scores.columns):
         return None
     context = text_context(store)
@@ -273,7 +274,9 @@ def team_comparison(store, customers: pd.DataFrame) -> pd.DataFrame | None:
     return frame[["team_id", "engagement", "survey_answers", "customers_served", "nps_served", "nps_gap"]]
 
 
-@step("drivers", title="Drivers of satisfaction", after=(), order=40)
+@step("drivers", title="Drivers of satisfaction", after=(), order=40,
+      reads=("customers", "feedback", "conversations", "turns", "employees", "employee_surveys",
+             TEXT_SCORES, EMPATHY_CUSTOMER, JOURNEY_CUSTOMER_FRICTION))
 def drivers(ctx: RunContext) -> Section:
     store = ctx.store
     customers, sources = customer_driver_table(store)
@@ -290,13 +293,13 @@ def drivers(ctx: RunContext) -> Section:
     matrix = matrix[~matrix["driver"].map(sources).eq(ATTRIBUTE_SOURCE)].reset_index(drop=True)
     matrix["act_order"] = np.arange(1, len(matrix) + 1)
     importance = analysis.importance_.assign(source=lambda f: f["driver"].map(sources))
-    store.write_result("drivers_customer", customers, step="drivers", description="Per-customer NPS and driver values.")
-    store.write_result("drivers_importance", importance, step="drivers",
+    store.write_result(DRIVERS_CUSTOMER, customers, step="drivers", description="Per-customer NPS and driver values.")
+    store.write_result(DRIVERS_IMPORTANCE, importance, step="drivers",
                        description="Relative weights of each driver of NPS with 95% bootstrap intervals.")
-    store.write_result("drivers_matrix", matrix, step="drivers", description="Driver matrix: importance against performance.")
+    store.write_result(DRIVERS_MATRIX, matrix, step="drivers", description="Driver matrix: importance against performance.")
     teams = team_comparison(store, customers)
     if teams is not None:
-        store.write_result("drivers_teams", teams, step="drivers", description="Team engagement against the NPS of customers served.")
+        store.write_result(DRIVERS_TEAMS, teams, step="drivers", description="Team engagement against the NPS of customers served.")
 
     top = importance.iloc[0]
     section = Section(key="drivers", title="Drivers of satisfaction")
@@ -337,9 +340,9 @@ def drivers(ctx: RunContext) -> Section:
         figure_from_matplotlib(plot_driver_matrix(matrix, outcome="NPS"),
                                "Driver matrix: importance against current performance; act first top-left."),
         TableBlock(importance[["driver", "share", "share_low", "share_high", "correlation", "std_coefficient", "rows", "source"]]
-                   .round(3), "Drivers of NPS (relative weights).", source="result drivers_importance"),
+                   .round(3), "Drivers of NPS (relative weights).", source=DRIVERS_IMPORTANCE.table_name),
         TableBlock(matrix[["act_order", "driver", "share", "performance", "quadrant"]].round(3),
-                   "Where to act first.", source="result drivers_matrix"),
+                   "Where to act first.", source=DRIVERS_MATRIX.table_name),
     )
     if any(sources.get(c) == ATTRIBUTE_SOURCE for c in driver_cols):
         section.add(Paragraph(
@@ -350,7 +353,7 @@ def drivers(ctx: RunContext) -> Section:
         ))
     if teams is not None:
         section.add(TableBlock(teams.round(3), "Teams: engagement against the NPS of the customers they served.",
-                               source="result drivers_teams"))
+                               source=DRIVERS_TEAMS.table_name))
     if analysis.dropped_:
         section.add(Paragraph("Not used: " + "; ".join(f"{k} ({v})" for k, v in analysis.dropped_.items()) + "."))
     served = _customer_teams(store)

@@ -8,9 +8,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from empathica.errors import NotEnoughDataError, NothingReadError
 from empathica.flywheel.registry import RunContext, step
+from empathica.schema.results import (
+    EMPATHY_AGENTS, EMPATHY_COACHING, EMPATHY_CONVERSATIONS, EMPATHY_CUSTOMER, EMPATHY_GAPS, EMPATHY_OUTCOMES,
+    EMPATHY_QUARANTINE, EMPATHY_RELATIONSHIP_BY_AGENT, EMPATHY_RELATIONSHIP_BY_TEAM, EMPATHY_SCORECARD, EMPATHY_TEAMS,
+    EMPATHY_TURNS, TEXT_SCORES,
+)
 from empathica.report import Metric, Paragraph, Section, TableBlock, figure_from_matplotlib
 
-TEXT_SCORES = "text_scores"
 
 
 #: Turns analysed at once: conversations are split into this many-turn buckets so memory stays bounded.
@@ -31,7 +35,7 @@ def _turns_frame(store, bucket: int = 0, buckets: int = 1) -> pd.DataFrame:
         turns.turn_id, turns.conversation_id, turns.turn_index, turns.speaker, turns.agent_id, turns.text,
         timestamp=ibis.coalesce(turns.timestamp, conv.started_at))
     if store.has_result(TEXT_SCORES):
-        scores = store.table("result_" + TEXT_SCORES)
+        scores = store.result(TEXT_SCORES)
         scores = scores.filter(scores.source_table == "turns").select(sid=scores.source_id, sentiment_score=scores.sentiment_score)
         joined = joined.left_join(scores, joined.turn_id == scores.sid).drop("sid")
     return joined.to_pandas()
@@ -73,15 +77,15 @@ def _analyze_in_buckets(ctx: RunContext, known: set | None):
             analysis = analyze_conversations(clean, conversations=_conversations_frame(store, bucket, buckets),
                                              quarantine=quarantine, text_analyzer=text_analyzer)
             save = store.append_result if slim else store.write_result  # the first bucket stored replaces a past run's
-            save("empathy_turns", analysis.turns, step="empathy",
+            save(EMPATHY_TURNS, analysis.turns, step="empathy",
                  description="Each agent turn: mechanism levels, confidence, evidence, jargon, empathy, gap flag.")
-            save("empathy_conversations", analysis.conversations, step="empathy",
+            save(EMPATHY_CONVERSATIONS, analysis.conversations, step="empathy",
                  description="Each conversation: customer sentiment path, distress moments, agent empathy, outcome.")
-            save("empathy_gaps", analysis.gaps, step="empathy",
+            save(EMPATHY_GAPS, analysis.gaps, step="empathy",
                  description="Distressed customer turns answered by a purely transactional reply.")
             if len(quarantine):
                 (store.append_result if quarantined else store.write_result)(
-                    "empathy_quarantine", quarantine, step="empathy", description="Turns not scored, with the reason.")
+                    EMPATHY_QUARANTINE, quarantine, step="empathy", description="Turns not scored, with the reason.")
             quarantined += len(quarantine)
             gaps += len(analysis.gaps)
             turns = analysis.turns
@@ -99,7 +103,7 @@ def _analyze_in_buckets(ctx: RunContext, known: set | None):
 
 def _customer_outcomes(store) -> pd.DataFrame:
     """Per customer: mean empathy received, replies, retained (not churned), mean CSAT and NPS (Ibis)."""
-    turns = store.table("result_empathy_turns").select("conversation_id", "empathy")
+    turns = store.result(EMPATHY_TURNS).select("conversation_id", "empathy")
     conv = store.table("conversations").select("conversation_id", "customer_id")
     joined = turns.join(conv, "conversation_id")
     received = joined.group_by("customer_id").aggregate(
@@ -119,7 +123,7 @@ def _group_pairs(store, by: str) -> pd.DataFrame:
     """One row per customer and team (``by="team_id"``) or agent: the mean empathy of that group's
     replies to the customer, beside the customer's retained and CSAT (Ibis; keys come back as categories,
     so a million customers cost tens of megabytes)."""
-    turns = store.table("result_empathy_turns").select("conversation_id", "agent_id", "empathy")
+    turns = store.result(EMPATHY_TURNS).select("conversation_id", "agent_id", "empathy")
     conv = store.table("conversations").select("conversation_id", "customer_id")
     joined = turns.join(conv, "conversation_id")
     joined = joined.filter(joined.customer_id.notnull())
@@ -128,12 +132,13 @@ def _group_pairs(store, by: str) -> pd.DataFrame:
         joined = joined.join(emp, joined.agent_id == emp.eid)
         joined = joined.filter(joined.team_id.notnull())
     received = joined.group_by(["customer_id", by]).aggregate(empathy_received=joined.empathy.mean())
-    cust = store.table("result_empathy_customer").select(cid="customer_id", retained="retained", csat="csat")
+    cust = store.result(EMPATHY_CUSTOMER).select(cid="customer_id", retained="retained", csat="csat")
     out = received.left_join(cust, received.customer_id == cust.cid).select(by, "empathy_received", "retained", "csat")
     return out.to_pyarrow().to_pandas(strings_to_categorical=True)
 
 
-@step("empathy", title="Empathy in conversations", after=("text",), order=20)
+@step("empathy", title="Empathy in conversations", after=("text",), order=20,
+      reads=("turns", "conversations", "customers", "employees", "feedback", TEXT_SCORES))
 def empathy(ctx: RunContext) -> Section:
     from empathica.understand.empathy import agent_table
     from empathica.understand.empathy.outcomes import (
@@ -154,12 +159,12 @@ def empathy(ctx: RunContext) -> Section:
     team_of = employees.set_index("employee_id")["team_id"] if len(employees) else None
     card = monthly_scorecard(turns, team_of=team_of)
     customers = _customer_outcomes(store)
-    store.write_result("empathy_customer", customers, step="empathy",
+    store.write_result(EMPATHY_CUSTOMER, customers, step="empathy",
                        description="Per customer: mean empathy received, replies, retained, mean CSAT and NPS.")
     rels = [r for r in (relationship(customers["empathy_received"].to_numpy(float), customers[o].to_numpy(float), outcome=o)
                         for o in ("retained", "csat", "nps")) if r is not None]
     rel_frame = pd.DataFrame([r.as_row() for r in rels], columns=list(Relationship.__dataclass_fields__))
-    store.write_result("empathy_outcomes", rel_frame, step="empathy",
+    store.write_result(EMPATHY_OUTCOMES, rel_frame, step="empathy",
                        description="Customer-level correlation and slope (per +0.1 empathy) with 95 % bootstrap CIs.")
 
     conv_customer = conv_agents[["conversation_id", "agent_id"]].merge(
@@ -171,25 +176,25 @@ def empathy(ctx: RunContext) -> Section:
         agents.insert(1, "team_id", agents["agent_id"].map(team_of))
         card_team = monthly_scorecard(turns.assign(agent_id=turns["agent_id"].map(team_of)))
         card_team = card_team.rename(columns={"agent_id": "team_id"})
-        store.write_result("empathy_teams", card_team, step="empathy", description="Per team and month: empathy scorecard.")
+        store.write_result(EMPATHY_TEAMS, card_team, step="empathy", description="Per team and month: empathy scorecard.")
     agents = agents.round(4)
-    store.write_result("empathy_agents", agents, step="empathy",
+    store.write_result(EMPATHY_AGENTS, agents, step="empathy",
                        description="Per agent: empathy scorecard, gaps, jargon, their customers' retention and CSAT.")
     by_team = relationship_by_group(_group_pairs(store, "team_id"), by="team_id") if team_of is not None else None
     if by_team is not None:
-        store.write_result("empathy_relationship_by_team", by_team, step="empathy",
+        store.write_result(EMPATHY_RELATIONSHIP_BY_TEAM, by_team, step="empathy",
                            description="Per team: empathy its agents showed each customer vs the customer's retention "
                                        "and CSAT (r, slope per +0.1 empathy, 95 % bootstrap intervals over customers).")
     by_agent = relationship_by_group(_group_pairs(store, "agent_id"), by="agent_id")
     if team_of is not None:
         by_agent.insert(1, "team_id", by_agent["agent_id"].astype(str).map(team_of))
-    store.write_result("empathy_relationship_by_agent", by_agent, step="empathy",
+    store.write_result(EMPATHY_RELATIONSHIP_BY_AGENT, by_agent, step="empathy",
                        description="Per agent: empathy shown to each customer vs the customer's retention and CSAT "
                                    "(r, slope per +0.1 empathy, 95 % bootstrap intervals; null below 30 customers).")
-    store.write_result("empathy_scorecard", card, step="empathy", description="Per agent and month: empathy scorecard.")
+    store.write_result(EMPATHY_SCORECARD, card, step="empathy", description="Per agent and month: empathy scorecard.")
     pairs = coaching_pairs(coach)
     if len(pairs):
-        store.write_result("empathy_coaching", pairs, step="empathy",
+        store.write_result(EMPATHY_COACHING, pairs, step="empathy",
                            description="Least empathic replies to distressed customers beside the best in similar situations.")
 
     section = Section(key="empathy", title="Empathy in conversations",
@@ -214,9 +219,9 @@ def empathy(ctx: RunContext) -> Section:
                 f"opposite; slopes {rated['retention_points_per_0_1'].min():+.1f} to "
                 f"{rated['retention_points_per_0_1'].max():+.1f} points per +0.1 empathy.")
     section.add(
-        Metric("agent replies scored", f"{len(turns):,}", "table `result_empathy_turns`"),
-        Metric("empathy gaps", f"{gaps:,}", "table `result_empathy_gaps`"),
-        Metric("turns not scored", f"{quarantined:,}", "table `result_empathy_quarantine`"),
+        Metric("agent replies scored", f"{len(turns):,}", f"table `{EMPATHY_TURNS.table_name}`"),
+        Metric("empathy gaps", f"{gaps:,}", f"table `{EMPATHY_GAPS.table_name}`"),
+        Metric("turns not scored", f"{quarantined:,}", f"table `{EMPATHY_QUARANTINE.table_name}`"),
         Paragraph("Each agent reply is scored on the three empathy mechanisms of EPITOME (Sharma et al. 2020): "
                   "emotional reactions, interpretations (showing understanding) and explorations (asking about the "
                   "person), each 0 none / 1 weak / 2 strong; a reply whose every question is transactional (an order "
@@ -229,16 +234,16 @@ def empathy(ctx: RunContext) -> Section:
     cols = ["agent_id", "rank", "empathy", "emotional_reactions", "interpretations", "explorations", "jargon_rate",
             "gap_rate", "customer_retention", "customer_csat", "agent_turns"]
     section.add(TableBlock(agents[[c for c in ["team_id", *cols] if c in agents]], "Agent empathy scorecard.",
-                           source="result_empathy_agents"))
+                           source=EMPATHY_AGENTS.table_name))
     if len(rel_frame):
         section.add(TableBlock(rel_frame, "Empathy received vs customers' retention, CSAT and NPS (customer level; "
-                               "95 % bootstrap intervals over customers).", source="result_empathy_outcomes"))
+                               "95 % bootstrap intervals over customers).", source=EMPATHY_OUTCOMES.table_name))
     _add_group_relationships(section, by_team, by_agent)
     if len(pairs):
         section.add(TableBlock(pairs[["customer_said", "reply", "agent_id", "empathy", "similar_customer_said",
                                       "better_reply", "better_agent_id", "better_empathy"]],
                                "Coaching: least empathic replies to distressed customers, beside the best reply in a similar situation.",
-                               source="result_empathy_coaching", max_rows=10))
+                               source=EMPATHY_COACHING.table_name, max_rows=10))
     return section
 
 
@@ -270,7 +275,7 @@ def _add_group_relationships(section: Section, by_team: pd.DataFrame | None, by_
     if by_team is not None and len(by_team):
         section.add(TableBlock(_readable(by_team.sort_values("customers", ascending=False), ["team_id"]),
                                "Empathy vs retention and CSAT within each team (customers of the team; 95 % bootstrap "
-                               "intervals over customers).", source="result_empathy_relationship_by_team"))
+                               "intervals over customers).", source=EMPATHY_RELATIONSHIP_BY_TEAM.table_name))
     rated = by_agent.dropna(subset=["retention_points_per_0_1"]).sort_values("retention_points_per_0_1", ascending=False)
     if len(rated):
         shown = rated if len(rated) <= 10 else pd.concat([rated.head(5), rated.tail(5)])
@@ -279,7 +284,7 @@ def _add_group_relationships(section: Section, by_team: pd.DataFrame | None, by_
                                "Empathy vs retention within agents, strongest first: "
                                + (f"all {len(rated)}" if len(rated) <= 10 else f"the 5 strongest and 5 weakest of {len(rated)}")
                                + " agents with at least 30 customers (every agent, with notes, in the stored result).",
-                               source="result_empathy_relationship_by_agent"))
+                               source=EMPATHY_RELATIONSHIP_BY_AGENT.table_name))
 
 
 def _scorecard_figure(agents: pd.DataFrame, card: pd.DataFrame):
@@ -301,4 +306,4 @@ def _scorecard_figure(agents: pd.DataFrame, card: pd.DataFrame):
     ax2.tick_params(axis="x", rotation=45, labelsize=7)
     ax2.legend(fontsize=7)
     fig.tight_layout()
-    return figure_from_matplotlib(fig, "Empathy scorecard per agent and over time (result_empathy_scorecard).")
+    return figure_from_matplotlib(fig, f"Empathy scorecard per agent and over time ({EMPATHY_SCORECARD.table_name}).")

@@ -17,6 +17,10 @@ import pandas as pd  # noqa: E402
 
 from empathica.errors import NotEnoughDataError  # noqa: E402
 from empathica.flywheel.registry import RunContext, step  # noqa: E402
+from empathica.schema.results import (
+    JOURNEY_CHANNEL_SWITCHES, JOURNEY_COMPARE, JOURNEY_COMPARE_CHURN, JOURNEY_CUSTOMER_FRICTION, JOURNEY_DFG, JOURNEY_FRICTION,
+    JOURNEY_FUNNEL, JOURNEY_TOUCHPOINTS, JOURNEY_VARIANTS, TEXT_SCORES,
+)
 from empathica.report import Metric, Paragraph, Section, TableBlock, figure_from_matplotlib  # noqa: E402
 from empathica.understand.journeys import (  # noqa: E402
     DFG_COLUMNS,
@@ -50,8 +54,8 @@ def store_feedback(store) -> ibis.Table:
     fb = store.table("feedback")
     fb = fb.filter(fb.customer_id.notnull() & fb.touchpoint_id.notnull())
     sentiment = None
-    if store.has_result("text_scores"):
-        scores = store.table("result_text_scores")
+    if store.has_result(TEXT_SCORES):
+        scores = store.result(TEXT_SCORES)
         if {"source_id", "sentiment_score"} <= set(scores.columns):
             if "source_table" in scores.columns:
                 scores = scores.filter(scores.source_table == "feedback")
@@ -72,7 +76,8 @@ def _goal(store) -> str | None:
     return goals[0] if goals else None
 
 
-@step("journeys", title="Journeys and pathway friction", order=30)
+@step("journeys", title="Journeys and pathway friction", order=30,
+      reads=("events", "customers", "feedback", "touchpoints", "transactions", TEXT_SCORES))
 def journeys(ctx: RunContext) -> Section:
     store = ctx.store
     if store.count("events") == 0:
@@ -88,13 +93,13 @@ def journeys(ctx: RunContext) -> Section:
     customer_friction = analyzer.customer_friction()
     comparisons = _compare_cohorts(store, analyzer)
     step_name = "journeys"
-    store.write_result("journey_dfg", dfg, step=step_name, description="Directly-follows graph of touchpoints with friction evidence.")
-    store.write_result("journey_touchpoints", analyzer.touchpoints_, step=step_name, description="Volume, starts, ends, drop-off, repeats, CSAT and sentiment per touchpoint.")
-    store.write_result("journey_variants", analyzer.variants_, step=step_name, description="Distinct journey paths with counts and shares.")
-    store.write_result("journey_friction", friction, step=step_name, description="Pathway friction score per transition with its evidence.")
-    store.write_result("journey_funnel", analyzer.funnel_, step=step_name, description=f"Funnel towards the goal {analyzer.goal_}.")
-    store.write_result("journey_channel_switches", analyzer.channel_switches_, step=step_name, description="Transitions that change channel.")
-    store.write_result("journey_customer_friction", customer_friction, step=step_name,
+    store.write_result(JOURNEY_DFG, dfg, step=step_name, description="Directly-follows graph of touchpoints with friction evidence.")
+    store.write_result(JOURNEY_TOUCHPOINTS, analyzer.touchpoints_, step=step_name, description="Volume, starts, ends, drop-off, repeats, CSAT and sentiment per touchpoint.")
+    store.write_result(JOURNEY_VARIANTS, analyzer.variants_, step=step_name, description="Distinct journey paths with counts and shares.")
+    store.write_result(JOURNEY_FRICTION, friction, step=step_name, description="Pathway friction score per transition with its evidence.")
+    store.write_result(JOURNEY_FUNNEL, analyzer.funnel_, step=step_name, description=f"Funnel towards the goal {analyzer.goal_}.")
+    store.write_result(JOURNEY_CHANNEL_SWITCHES, analyzer.channel_switches_, step=step_name, description="Transitions that change channel.")
+    store.write_result(JOURNEY_CUSTOMER_FRICTION, customer_friction, step=step_name,
                        description="Per customer: traversals of the top friction pathways and the friction met.")
     for result, _, title, compare, _ in comparisons:
         if compare is not None:
@@ -113,10 +118,10 @@ def journeys(ctx: RunContext) -> Section:
         if compare is not None:
             section.summary.append(f"{title}: {_differences(compare, *names)}")
     section.add(
-        Metric("journeys", f"{s['journeys']:,}", "result journey_variants"),
-        Metric(f"reach {s['goal']}", f"{100 * s['goal_rate']:.1f} %", "result journey_funnel"),
-        Metric("journeys with a repeat visit", f"{s['journeys_with_repeat_share']:.0%}", "result journey_touchpoints"),
-        Metric("channel switches", f"{s['channel_switches']:,}", "result journey_channel_switches"),
+        Metric("journeys", f"{s['journeys']:,}", f"result {JOURNEY_VARIANTS.name}"),
+        Metric(f"reach {s['goal']}", f"{100 * s['goal_rate']:.1f} %", f"result {JOURNEY_FUNNEL.name}"),
+        Metric("journeys with a repeat visit", f"{s['journeys_with_repeat_share']:.0%}", f"result {JOURNEY_TOUCHPOINTS.name}"),
+        Metric("channel switches", f"{s['channel_switches']:,}", f"result {JOURNEY_CHANNEL_SWITCHES.name}"),
         figure_from_matplotlib(journey.figure(), journey.caption),
         Paragraph(
             "Pathway friction combines five standardized pieces of evidence per transition, equally weighted: drop-off (share "
@@ -126,14 +131,14 @@ def journeys(ctx: RunContext) -> Section:
             "customers' feedback on the target). 0 is a typical pathway of this data, 1 is one standard deviation worse."
         ),
         TableBlock(friction[[c for c in FRICTION_SHOWN if c in friction.columns]].head(10),
-                   "Top friction pathways with their evidence, customers and revenue touched.", source="result journey_friction"),
-        TableBlock(analyzer.funnel_, f"Funnel towards {analyzer.goal_}: journeys reaching each step in order.", source="result journey_funnel"),
+                   "Top friction pathways with their evidence, customers and revenue touched.", source=JOURNEY_FRICTION.table_name),
+        TableBlock(analyzer.funnel_, f"Funnel towards {analyzer.goal_}: journeys reaching each step in order.", source=JOURNEY_FUNNEL.table_name),
         TableBlock(analyzer.touchpoints_[["touchpoint", "events", "journeys", "starts", "ends", "dropoff_rate", "repeat_events"]
                                          + [c for c in ("satisfaction", "sentiment") if c in analyzer.touchpoints_.columns]],
                    "Touchpoints: volume, starts, ends, drop-off (journeys ending there without the goal), repeats, CSAT and sentiment.",
-                   source="result journey_touchpoints"),
+                   source=JOURNEY_TOUCHPOINTS.table_name),
         TableBlock(_readable_durations(analyzer.variants_.head(10), {"median_duration_seconds": "median_duration"}),
-                   "Most frequent journey variants (durations: s, min, h, d).", source="result journey_variants", max_rows=10),
+                   "Most frequent journey variants (durations: s, min, h, d).", source=JOURNEY_VARIANTS.table_name, max_rows=10),
     )
     for result, (a, b), title, compare, note in comparisons:
         if compare is None:
@@ -145,14 +150,14 @@ def journeys(ctx: RunContext) -> Section:
         section.add(TableBlock(shown,
                                f"{title}: share of journeys containing each pathway and its median duration "
                                "(s, min, h, d; q: BH-corrected).",
-                               source=f"result {result}"))
+                               source=result.table_name))
     section.data = {
         "goal": analyzer.goal_,
         "top_friction_pathways": [list(p) for p in analyzer.top_friction_pathways_],
         "map_pathways": [(p.source, p.target, None if pd.isna(p.friction_rank) else int(p.friction_rank), bool(p.self_loop))
                          for p in journey.pathways.itertuples()],  # what the journey map draws
         "top_friction": friction.head(analyzer.top_pathways)[["source", "target", "friction_score", "transitions", "customers"]].to_dict("records"),
-        "customer_friction_result": "journey_customer_friction",
+        "customer_friction_result": JOURNEY_CUSTOMER_FRICTION.name,
         "dfg_columns": DFG_COLUMNS,
         "summary": s,
     }
@@ -184,8 +189,8 @@ def _readable_durations(frame: pd.DataFrame, columns: dict[str, str]) -> pd.Data
 #: The customer cohorts whose journeys the step compares: result name, the two cohort labels, what they
 #: are called in the report (column names ``share_<name>``, ``median_<name>``), and the title.
 COMPARISONS = (
-    ("journey_compare", "promoter", "detractor", ("promoters", "detractors"), "Promoters vs detractors"),
-    ("journey_compare_churn", "churned", "retained", ("churned", "retained"), "Churned vs retained customers"),
+    (JOURNEY_COMPARE, "promoter", "detractor", ("promoters", "detractors"), "Promoters vs detractors"),
+    (JOURNEY_COMPARE_CHURN, "churned", "retained", ("churned", "retained"), "Churned vs retained customers"),
 )
 
 
@@ -199,7 +204,7 @@ def _customer_cohorts(store) -> dict[str, ibis.Table]:
                                                            else_=ibis.null("string")))
     customers = store.table("customers")
     churn = customers.select("customer_id", cohort=ibis.ifelse(customers.churned_at.notnull(), "churned", "retained"))
-    return {"journey_compare": promoters, "journey_compare_churn": churn}
+    return {JOURNEY_COMPARE: promoters, JOURNEY_COMPARE_CHURN: churn}
 
 
 def _compare_cohorts(store, analyzer: JourneyAnalyzer) -> list[tuple[str, tuple[str, str], str, pd.DataFrame | None, str]]:

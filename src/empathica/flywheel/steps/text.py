@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from empathica.errors import NotEnoughDataError  # noqa: E402
 from empathica.flywheel.registry import RunContext, step  # noqa: E402
+from empathica.schema.results import TEXT_EMOTION_BY, TEXT_PAIN_POINTS, TEXT_PRIORS, TEXT_SCORES, TEXT_SCORING, TEXT_SENTIMENT_BY, TEXT_TOPICS  # noqa: E402
 from empathica.report import Metric, Paragraph, Section, TableBlock, figure_from_matplotlib  # noqa: E402
 
 #: Every free-text column of the store: table → (key column, text column).
@@ -25,7 +26,7 @@ TEXT_SOURCES = {
     "values_answers": ("answer_id", "answer"),
     "employee_surveys": ("response_id", "comment"),
 }
-SCORES = "text_scores"
+SCORES = TEXT_SCORES
 SCORE_COLUMNS = ["source_table", "source_id", "lang", "sentiment", "sentiment_score", "confidence", "emotion",
                  "emotion_confidence", "aspects", "note", "scored_at"]
 #: Texts clustered into topics (a sample of the negative customer texts, for speed).
@@ -33,9 +34,9 @@ TOPIC_SAMPLE = 3000
 #: Distinct texts per text table from which each language's class balance is estimated (adapt).
 ADAPT_SAMPLE = 5_000
 #: The result with the class balance the texts were scored with.
-PRIORS = "text_priors"
+PRIORS = TEXT_PRIORS
 #: The result with the settings the stored scores were made with; when they change, every text is rescored.
-SCORING = "text_scoring"
+SCORING = TEXT_SCORING
 
 
 def scoring_settings(settings) -> pd.DataFrame:
@@ -79,7 +80,7 @@ def corpus_sample(store, *, per_source: int = ADAPT_SAMPLE, seed: int = 7) -> li
 def unscored_texts(store, *, everything: bool = False) -> ibis.Table:
     """(source_table, source_id, text) of every non-empty text not yet in ``text_scores`` (all of them
     with ``everything``) (Ibis)."""
-    scored = store.table("result_" + SCORES) if store.has_result(SCORES) and not everything else None
+    scored = store.result(SCORES) if store.has_result(SCORES) and not everything else None
     parts = []
     for table, (key, column) in TEXT_SOURCES.items():
         t = store.table(table)
@@ -137,7 +138,7 @@ def score_store(ctx: RunContext) -> tuple[ibis.Table, int]:
     if changed or not store.has_result(SCORING):  # a store scored before this record existed: assume today's
         store.write_result(SCORING, scoring_settings(ctx.settings), step="text",
                            description="The settings the stored text scores were made with; a change rescores every text.")
-    return store.table("result_" + SCORES), newly
+    return store.result(SCORES), newly
 
 
 def text_context(store) -> ibis.Table:
@@ -269,7 +270,7 @@ def _figure_breakdowns(by: pd.DataFrame):
         ax.set_title(f"by {dimension}", fontsize=10)
     fig.suptitle("Share of negative and positive customer texts")
     fig.tight_layout()
-    return figure_from_matplotlib(fig, "Sentiment of customer texts by touchpoint, channel, language and month (stored as result_text_sentiment_by).")
+    return figure_from_matplotlib(fig, f"Sentiment of customer texts by touchpoint, channel, language and month (stored as {TEXT_SENTIMENT_BY.table_name}).")
 
 
 #: Emotion colours, negative ones warm, the same in every panel.
@@ -302,7 +303,7 @@ def _figure_emotions(emo: pd.DataFrame):
     fig.legend([Patch(color=_EMOTION_COLOURS[e]) for e in present], present, fontsize=8, ncol=7, loc="lower center")
     fig.suptitle("Emotions of customer texts (share of texts)")
     fig.tight_layout(rect=(0, 0.05, 1, 1))
-    return figure_from_matplotlib(fig, "Emotions of customer texts by touchpoint, channel, language and month (stored as result_text_emotion_by).")
+    return figure_from_matplotlib(fig, f"Emotions of customer texts by touchpoint, channel, language and month (stored as {TEXT_EMOTION_BY.table_name}).")
 
 
 def emotion_table(emo: pd.DataFrame) -> pd.DataFrame:
@@ -320,7 +321,9 @@ def emotion_table(emo: pd.DataFrame) -> pd.DataFrame:
     return table.round(3).reset_index(drop=True)
 
 
-@step("text", title="What customers say: sentiment, emotion and pain points", order=10)
+@step("text", title="What customers say: sentiment, emotion and pain points", order=10,
+      reads=("feedback", "reviews", "turns", "values_answers", "employee_surveys", "conversations", "touchpoints",
+             TEXT_SCORES, TEXT_SCORING, TEXT_PRIORS))
 def text(ctx: RunContext) -> Section:
     scores, newly = score_store(ctx)
     total = int(scores.count().execute())
@@ -330,9 +333,9 @@ def text(ctx: RunContext) -> Section:
         customer = scored
     by, emo = _breakdowns(customer)
     pains = pain_points(customer.filter(customer.source_table != "values_answers"))  # values answers say what matters, not what went wrong
-    ctx.store.write_result("text_sentiment_by", by, step="text", description="Customer-text sentiment by touchpoint, channel, language, month.")
-    ctx.store.write_result("text_emotion_by", emo, step="text", description="Customer-text emotion shares by touchpoint, channel, language, month.")
-    ctx.store.write_result("text_pain_points", pains, step="text", description="Aspects of customer texts leaning negative (score < 0), with quotes.")
+    ctx.store.write_result(TEXT_SENTIMENT_BY, by, step="text", description="Customer-text sentiment by touchpoint, channel, language, month.")
+    ctx.store.write_result(TEXT_EMOTION_BY, emo, step="text", description="Customer-text emotion shares by touchpoint, channel, language, month.")
+    ctx.store.write_result(TEXT_PAIN_POINTS, pains, step="text", description="Aspects of customer texts leaning negative (score < 0), with quotes.")
     section = Section(key="text", title="What customers say: sentiment, emotion and pain points")
     overall = customer.aggregate(texts=customer.count(),
                                  negative=(customer.sentiment == "negative").cast("float64").mean()).to_pandas().iloc[0]
@@ -343,7 +346,7 @@ def text(ctx: RunContext) -> Section:
         top = pains.head(3)
         section.summary.append("Top pain points: " + ", ".join(f"{r.aspect} ({r.negative_mentions:,})" for r in top.itertuples()) + ".")
     section.add(
-        Metric("texts scored", f"{total:,}", f"{newly:,} new this run; result_{SCORES}"),
+        Metric("texts scored", f"{total:,}", f"{newly:,} new this run; {SCORES.table_name}"),
         Metric("negative customer texts", f"{negative_share:.0%}", "sentiment = negative"),
         Metric("languages", ", ".join(f"{r.lang} {r.n:,}" for r in langs.itertuples()), "detected per text"),
         Paragraph("Sentiment comes from calibrated n-gram models per language (a confidence of 0.8 is right about 8 times "
@@ -359,24 +362,24 @@ def text(ctx: RunContext) -> Section:
                                    "class and the share estimated for this store's texts from the texts themselves (EM "
                                    "on the head's posteriors; a head trained on 70 % neutral rail feedback would otherwise "
                                    "call unsure customer reviews neutral). cue_override: whether emotion cues may overrule an unsure "
-                                   "neutral verdict (setting text_cue_override).", source=f"result_{PRIORS}"))
+                                   "neutral verdict (setting text_cue_override).", source=PRIORS.table_name))
     if len(pains):
         shown = pains.copy()
         shown["quotes"] = shown["quotes"].map(lambda q: " | ".join(q[:2]))
         section.add(TableBlock(shown, "Top pain points: aspects of customer texts leaning negative (sentiment score < 0), most mentioned first, with quotes.",
-                               source="result_text_pain_points"))
+                               source=TEXT_PAIN_POINTS.table_name))
     sentiment_table = by[by["dimension"] != "month"]  # every row shown: the languages come last and were cut at 25
-    section.add(TableBlock(sentiment_table, "Sentiment by touchpoint, channel and language.", source="result_text_sentiment_by",
+    section.add(TableBlock(sentiment_table, "Sentiment by touchpoint, channel and language.", source=TEXT_SENTIMENT_BY.table_name,
                            max_rows=max(25, len(sentiment_table))))
     section.add(TableBlock(emotion_table(emo), "Emotion by touchpoint, channel, language and month: share of customer texts "
-                           "per emotion, and the dominant one.", source="result_text_emotion_by", max_rows=80))
+                           "per emotion, and the dominant one.", source=TEXT_EMOTION_BY.table_name, max_rows=80))
     topics_table = _topics(ctx, customer)
     if topics_table is not None:
         shown = topics_table.copy()
         shown["quotes"] = shown["quotes"].map(lambda q: " | ".join(q[:2]))
         section.add(TableBlock(shown, "Topics of negative customer texts: clusters of similar comments (cohesion: the members' mean "
-                               "silhouette; a topic below 0 is a catch-all of what the others leave, labelled mixed).", source="result_text_topics"))
-    section.data = {"scores": "result_" + SCORES,
+                               "silhouette; a topic below 0 is a catch-all of what the others leave, labelled mixed).", source=TEXT_TOPICS.table_name))
+    section.data = {"scores": SCORES.table_name,
                     "pain_points": pains["aspect"].tolist() if len(pains) else [],
                     "negative_share": negative_share}
     return section
@@ -413,5 +416,5 @@ def _topics(ctx: RunContext, customer: ibis.Table) -> pd.DataFrame | None:
     if not frames:
         return None
     topics = pd.concat(frames, ignore_index=True)[["lang", "topic", "size", "share", "label", "cohesion", "keywords", "quotes"]]
-    ctx.store.write_result("text_topics", topics, step="text", description="Topics of negative customer texts, per language.")
+    ctx.store.write_result(TEXT_TOPICS, topics, step="text", description="Topics of negative customer texts, per language.")
     return topics

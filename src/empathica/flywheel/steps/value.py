@@ -25,6 +25,10 @@ from empathica.flywheel.registry import RunContext, step
 from empathica.decide.response import MIN_AUC
 from empathica.learn.impact import revenue_at_risk
 from empathica.report import Finding, Metric, Paragraph, Section, TableBlock, figure_from_matplotlib
+from empathica.schema.results import (
+    DRIVERS_CUSTOMER, VALUE_CHURN_RELIABILITY, VALUE_CHURN_SCORES, VALUE_CLV, VALUE_CLV_HOLDOUT, VALUE_CLV_PARAMS,
+    VALUE_CLV_SEGMENTS, VALUE_DETRACTOR_RELIABILITY, VALUE_DETRACTOR_SCORES, VALUE_REVENUE_AT_RISK,
+)
 from empathica.understand.churn import fit_time_validated_churn, plot_reliability
 from empathica.understand.clv import fit_clv, plot_holdout
 
@@ -49,7 +53,8 @@ def _segments(store, clv: pd.DataFrame) -> pd.DataFrame:
 
 # Not ``after=("drivers",)``: CLV and churn need no survey, so this step must still run when the drivers
 # step could not; order 50 places it after drivers (40), whose results it uses when they exist.
-@step("value", title="Value: lifetime value, churn risk and ROI", order=50)
+@step("value", title="Value: lifetime value, churn risk and ROI", order=50,
+      reads=("customers", "transactions", "feedback", "conversations", DRIVERS_CUSTOMER))
 def value(ctx: RunContext) -> Section:
     store = ctx.store
     if store.count("transactions") == 0:
@@ -71,8 +76,8 @@ def value(ctx: RunContext) -> Section:
         result = fit_clv(transactions, transaction_id="transaction_id", horizon=HORIZON_WEEKS)
     clv = _segments(store, result.customers)
     params = pd.DataFrame([{k: v for k, v in result.params.items() if isinstance(v, (int, float))}])
-    store.write_result("value_clv", clv, step="value", description="Per-customer p_alive, expected purchases and spend, CLV (52 weeks).")
-    store.write_result("value_clv_params", params, step="value", description="BG/NBD and Gamma-Gamma parameters (weeks).")
+    store.write_result(VALUE_CLV, clv, step="value", description="Per-customer p_alive, expected purchases and spend, CLV (52 weeks).")
+    store.write_result(VALUE_CLV_PARAMS, params, step="value", description="BG/NBD and Gamma-Gamma parameters (weeks).")
     live = clv[clv["status"] == "active"]
     lost = clv["status"] == "already lost"
     by_segment = live.groupby("segment").agg(customers=("clv", "size"), clv_mean=("clv", "mean"), clv_total=("clv", "sum"),
@@ -80,7 +85,7 @@ def value(ctx: RunContext) -> Section:
     by_segment = by_segment.merge(clv[lost].groupby("segment").size().rename("already_lost").reset_index(), on="segment", how="outer")
     by_segment = by_segment.fillna({"customers": 0, "clv_total": 0.0, "already_lost": 0}).astype(
         {"customers": "int64", "already_lost": "int64"}).sort_values("clv_total", ascending=False, ignore_index=True)
-    store.write_result("value_clv_segments", by_segment, step="value",
+    store.write_result(VALUE_CLV_SEGMENTS, by_segment, step="value",
                        description="CLV per segment (active customers; already_lost: customers with churned_at set).")
     total_clv = float(live["clv"].sum())
     section.summary.append(Finding("value.clv_total", {
@@ -94,11 +99,11 @@ def value(ctx: RunContext) -> Section:
             f"γ = {result.params['gamma']:.2f}. {result.rfm.returns_excluded:,} refund or zero-value rows were left out of purchases."
         ),
         figure_from_matplotlib(_plot_clv(live, by_segment), "CLV distribution (active customers) and CLV per segment."),
-        TableBlock(by_segment.round(2), "CLV per segment.", source="result value_clv_segments"),
+        TableBlock(by_segment.round(2), "CLV per segment.", source=VALUE_CLV_SEGMENTS.table_name),
     )
     if result.holdout_by_bin is not None:
         h = result.holdout_totals
-        store.write_result("value_clv_holdout", result.holdout_by_bin, step="value",
+        store.write_result(VALUE_CLV_HOLDOUT, result.holdout_by_bin, step="value",
                            description=f"Holdout check: purchases in the last {HOLDOUT_WEEKS} weeks, actual vs predicted.")
         section.summary.append(
             f"Holdout check (last {HOLDOUT_WEEKS} weeks held back): {h['actual_total']:,.0f} purchases actual, "
@@ -108,13 +113,13 @@ def value(ctx: RunContext) -> Section:
             figure_from_matplotlib(plot_holdout(result.holdout_by_bin),
                                    f"BG/NBD fitted without the last {HOLDOUT_WEEKS} weeks, against what customers bought in them."),
             TableBlock(result.holdout_by_bin.round(3), "Holdout purchases per customer by calibration frequency.",
-                       source="result value_clv_holdout"),
+                       source=VALUE_CLV_HOLDOUT.table_name),
         )
 
     # -- churn ------------------------------------------------------------------------------------
     extra = None
-    if store.has_result("drivers_customer"):  # the drivers step's stored per-customer drivers, when it ran
-        table = store.read_result("drivers_customer")
+    if store.has_result(DRIVERS_CUSTOMER):  # the drivers step's stored per-customer drivers, when it ran
+        table = store.read_result(DRIVERS_CUSTOMER)
         extra = table[[c for c in table.columns if c.startswith(("friction_", "empathy_", "team_"))] + ["customer_id"]]
     risk = clv[["customer_id", "clv", "segment", "status"]].copy()
     already_lost = (risk["status"] == "already lost").to_numpy()
@@ -131,8 +136,8 @@ def value(ctx: RunContext) -> Section:
         section.add(Paragraph(f"Churn propensity not computed: {exc}"))
     if churn is not None:
         ev = churn.evaluation
-        store.write_result("value_churn_scores", churn.scores, step="value", description="P(churn within 90 days) and reasons per active customer.")
-        store.write_result("value_churn_reliability", ev.reliability, step="value", description="Reliability curve on the later (validation) period.")
+        store.write_result(VALUE_CHURN_SCORES, churn.scores, step="value", description="P(churn within 90 days) and reasons per active customer.")
+        store.write_result(VALUE_CHURN_RELIABILITY, ev.reliability, step="value", description="Reliability curve on the later (validation) period.")
         section.summary.append(
             f"Churn within {CHURN_HORIZON_DAYS:g} days, validated on a later period: ROC AUC {ev.auc:.2f}, Brier {ev.brier:.3f} "
             f"(base rate {ev.base_rate:.1%})."
@@ -169,9 +174,9 @@ def value(ctx: RunContext) -> Section:
         section.add(Paragraph(f"Detractor propensity not computed: {exc}"))
     if detractor is not None:
         dev = detractor.evaluation
-        store.write_result("value_detractor_scores", detractor.scores, step="value",
+        store.write_result(VALUE_DETRACTOR_SCORES, detractor.scores, step="value",
                            description=f"P(next NPS answer within {DETRACTOR_HORIZON_DAYS:g} days is 0–6) and reasons per active customer.")
-        store.write_result("value_detractor_reliability", dev.reliability, step="value",
+        store.write_result(VALUE_DETRACTOR_RELIABILITY, dev.reliability, step="value",
                            description="Reliability curve of detractor probabilities on the later (validation) period.")
         if dev.auc < MIN_AUC:  # quality gate: a model near chance yields no money and no headline
             section.summary.append(Finding("value.gate.detractor", {"auc": dev.auc, "min_auc": MIN_AUC}))
@@ -201,7 +206,7 @@ def value(ctx: RunContext) -> Section:
             "revenue": float(risk["revenue_with_likely_detractors"].sum()), "revenue_low": low, "revenue_high": high}))
     risk["detractor"] = risk["nps_last"] <= 6
     risk = risk.sort_values("revenue_at_risk", ascending=False, ignore_index=True)
-    store.write_result("value_revenue_at_risk", risk, step="value", description="P(churn) × CLV per customer.")
+    store.write_result(VALUE_REVENUE_AT_RISK, risk, step="value", description="P(churn) × CLV per customer.")
     at_risk = float(risk["revenue_at_risk"].sum())
     detractor_risk = float(risk.loc[risk["detractor"].fillna(False), "revenue_at_risk"].sum())
     if churn is not None and churn.evaluation.auc < MIN_AUC:  # quality gate: no money from a model near chance
@@ -214,7 +219,7 @@ def value(ctx: RunContext) -> Section:
     section.add(
         figure_from_matplotlib(_plot_risk(risk), "Revenue at risk by segment, detractors highlighted."),
         TableBlock(risk.head(15)[["customer_id", "segment", "clv", "p_churn", "revenue_at_risk", "nps_last", "reasons"]].round(3),
-                   "Customers with the most revenue at risk, and why.", source="result value_revenue_at_risk"),
+                   "Customers with the most revenue at risk, and why.", source=VALUE_REVENUE_AT_RISK.table_name),
     )
 
     section.add(Paragraph("ROI scenarios and the ranking of what to fix first are in the section \"Opportunities and "

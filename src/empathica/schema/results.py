@@ -1,0 +1,378 @@
+"""Declarations of the result tables: what analyses store, one row per what, in which columns, by which step.
+
+Result tables are a contract between the step that writes them and everything that reads them (later steps,
+the report, the REST API, exports). Each is declared here once, like a canonical table; ``Store.write_result``
+refuses rows that do not match their declaration, and readers import the declared constant instead of
+spelling a table name. ``docs/results.md`` lists them (a test keeps the two in step).
+
+Every stored result row carries ``run_id``: the run (table ``runs``) that computed it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from empathica.errors import SchemaError
+from empathica.schema.tables import TYPES
+
+#: Prefix of the tables that hold results.
+RESULT_PREFIX = "result_"
+#: The column every result row carries: the run that computed it.
+RUN_COLUMN = "run_id"
+
+
+@dataclass(frozen=True)
+class Result:
+    """A declared result table: its name, what one row is (grain), its columns and the step that writes it."""
+
+    name: str
+    step: str
+    grain: str
+    doc: str
+    columns: tuple[tuple[str, str], ...]  # (column, logical type from schema.TYPES)
+    open_columns: bool = False  # further columns vary with the data (e.g. one per emotion or cohort)
+    incremental: bool = False  # rows accumulate over runs; each keeps the run that computed it
+
+    def __post_init__(self) -> None:
+        for column, kind in self.columns:
+            if kind not in TYPES:
+                raise SchemaError(f"result {self.name}: column {column} has unknown type {kind!r}; use one of {sorted(TYPES)}")
+
+    @property
+    def table_name(self) -> str:
+        """The table that holds the published rows: ``result_<name>``."""
+        return RESULT_PREFIX + self.name
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c for c, _ in self.columns]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+RESULTS: dict[str, Result] = {}
+
+
+def _declare(name: str, step: str, grain: str, doc: str, columns: str, *, open_columns: bool = False,
+             incremental: bool = False) -> Result:
+    """Declare a result; ``columns`` is 'name:type name:type ...'."""
+    if name in RESULTS:
+        raise SchemaError(f"result {name} is declared twice")
+    cols = tuple(tuple(part.split(":", 1)) for part in columns.split())
+    RESULTS[name] = Result(name, step, grain, doc, cols, open_columns=open_columns, incremental=incremental)  # type: ignore[arg-type]
+    return RESULTS[name]
+
+
+def result(name: "str | Result") -> Result:
+    """The declared result ``name`` (a name with or without the ``result_`` prefix, or a :class:`Result`)."""
+    if isinstance(name, Result):
+        return name
+    key = name[len(RESULT_PREFIX):] if name.startswith(RESULT_PREFIX) else name
+    if key not in RESULTS:
+        raise SchemaError(f"no result {key!r} is declared; declare it in empathica/schema/results.py "
+                          f"(the results are {', '.join(sorted(RESULTS))}).")
+    return RESULTS[key]
+
+
+def results_of(step: str) -> list[Result]:
+    """The results the step ``step`` writes."""
+    return [r for r in RESULTS.values() if r.step == step]
+
+
+# -- the text step ---------------------------------------------------------------------------------
+TEXT_SCORES = _declare(
+    "text_scores", "text", "one scored text (source_table, source_id)",
+    "Language, sentiment, emotion and aspects (JSON list) of each text; texts are scored once, so rows accumulate over runs.",
+    "source_table:string source_id:string lang:string sentiment:string sentiment_score:float confidence:float "
+    "emotion:string emotion_confidence:float aspects:json note:string scored_at:timestamp", incremental=True)
+TEXT_PRIORS = _declare(
+    "text_priors", "text", "language × sentiment class",
+    "The heads' training share and the share estimated for this store's texts (EM), used to score new texts.",
+    "lang:string class:string training_prior:float corpus_prior:float texts:int cue_override:bool scored_at:timestamp")
+TEXT_SCORING = _declare(
+    "text_scoring", "text", "one scoring setting",
+    "The settings the stored text scores were made with; a change rescores every text.", "setting:string value:string")
+TEXT_SENTIMENT_BY = _declare(
+    "text_sentiment_by", "text", "dimension × value",
+    "Customer-text sentiment by touchpoint, channel, language and month.",
+    "dimension:string value:string texts:int mean_score:float negative_share:float positive_share:float")
+TEXT_EMOTION_BY = _declare(
+    "text_emotion_by", "text", "dimension × value × emotion",
+    "Customer-text emotion shares by touchpoint, channel, language and month.",
+    "dimension:string value:string emotion:string share:float")
+TEXT_PAIN_POINTS = _declare(
+    "text_pain_points", "text", "aspect",
+    "Aspects of customer texts leaning negative, with quotes.",
+    "aspect:string negative_mentions:int share_of_negative_units:float all_mentions:int languages:string quotes:string")
+TEXT_TOPICS = _declare(
+    "text_topics", "text", "language × topic",
+    "Topics of negative customer texts, per language.",
+    "lang:string topic:int size:int share:float label:string cohesion:float keywords:string quotes:string")
+
+# -- the empathy step ------------------------------------------------------------------------------
+_TURN = ("conversation_id:string turn_index:int agent_id:string language:string timestamp:timestamp text:string "
+         "context:string context_distress:float emotional_reactions:int emotional_reactions_confidence:float "
+         "emotional_reactions_evidence:string interpretations:int interpretations_confidence:float "
+         "interpretations_evidence:string explorations:int explorations_confidence:float explorations_evidence:string "
+         "jargon:string empathy:float responds_to_distress:bool empathy_gap:bool")
+EMPATHY_TURNS = _declare(
+    "empathy_turns", "empathy", "one agent turn",
+    "Each agent turn: mechanism levels, confidence, evidence, jargon, empathy, gap flag.", _TURN)
+EMPATHY_GAPS = _declare(
+    "empathy_gaps", "empathy", "one agent turn that answered distress transactionally",
+    "Distressed customer turns answered by a purely transactional reply.", _TURN)
+EMPATHY_CONVERSATIONS = _declare(
+    "empathy_conversations", "empathy", "one conversation",
+    "Each conversation: customer sentiment path, distress moments, agent empathy, outcome.",
+    "conversation_id:string turns:int language:string customer_sentiment_first:float customer_sentiment_last:float "
+    "customer_sentiment_path:string distress_moments:int max_distress:float agent_id:string agent_turns:int "
+    "agent_empathy:float empathy_gaps:int jargon_terms:int customer_sentiment_change:float", open_columns=True)
+EMPATHY_QUARANTINE = _declare(
+    "empathy_quarantine", "empathy", "one conversation turn not scored",
+    "Turns not scored, with the reason.",
+    "source_file:string line:int conversation_id:string field:string reason:string value:string raw:string")
+EMPATHY_CUSTOMER = _declare(
+    "empathy_customer", "empathy", "one customer",
+    "Empathy each customer received, and their retention, CSAT and NPS.",
+    "customer_id:string empathy_received:float replies:int retained:int csat:float nps:float")
+EMPATHY_OUTCOMES = _declare(
+    "empathy_outcomes", "empathy", "one outcome (retention, CSAT, NPS)",
+    "Empathy received against each outcome: correlation and slope with bootstrap intervals.",
+    "outcome:string customers:int correlation:float correlation_low:float correlation_high:float slope_per_0_1:float "
+    "slope_low:float slope_high:float")
+_RELATIONSHIP = ("customers:int empathy_received:float retention:float retention_customers:int retention_r:float "
+                 "retention_r_low:float retention_r_high:float retention_points_per_0_1:float retention_points_low:float "
+                 "retention_points_high:float csat_customers:int csat_r:float csat_r_low:float csat_r_high:float "
+                 "csat_per_0_1:float csat_per_0_1_low:float csat_per_0_1_high:float note:string")
+EMPATHY_RELATIONSHIP_BY_TEAM = _declare(
+    "empathy_relationship_by_team", "empathy", "one team",
+    "Per team: empathy received against retention and CSAT.", "team_id:string " + _RELATIONSHIP)
+EMPATHY_RELATIONSHIP_BY_AGENT = _declare(
+    "empathy_relationship_by_agent", "empathy", "one agent",
+    "Per agent: empathy given against their customers' retention and CSAT.", "agent_id:string team_id:string " + _RELATIONSHIP)
+_CARD = ("replies:int empathy:float emotional_reactions:float interpretations:float explorations:float gap_rate:float "
+         "jargon_rate:float")
+EMPATHY_SCORECARD = _declare(
+    "empathy_scorecard", "empathy", "agent × month", "Per agent and month: empathy scorecard.",
+    "agent_id:string month:string team_id:string " + _CARD)
+EMPATHY_TEAMS = _declare(
+    "empathy_teams", "empathy", "team × month", "Per team and month: empathy scorecard.", "team_id:string month:string " + _CARD)
+EMPATHY_AGENTS = _declare(
+    "empathy_agents", "empathy", "one agent",
+    "Per agent: empathy, mechanisms, gaps, jargon, and their customers' outcomes.",
+    "agent_id:string team_id:string rank:int agent_turns:int conversations:int empathy:float emotional_reactions:float "
+    "interpretations:float explorations:float jargon_rate:float replies_to_distress:int empathy_gaps:int "
+    "empathy_under_distress:float gap_rate:float resolved_rate:float customer_retention:float customer_csat:float",
+    open_columns=True)
+EMPATHY_COACHING = _declare(
+    "empathy_coaching", "empathy", "one reply to coach",
+    "A low-empathy reply beside a better reply to a similar customer turn.",
+    "customer_said:string reply:string agent_id:string empathy:float similar_customer_said:string better_reply:string "
+    "better_agent_id:string better_empathy:float similarity:float")
+
+# -- the journeys step -----------------------------------------------------------------------------
+JOURNEY_DFG = _declare(
+    "journey_dfg", "journeys", "source × target touchpoint",
+    "Directly-follows graph of touchpoints with friction evidence.",
+    "source:string target:string transitions:int customers:int median_seconds:float p90_seconds:float dropoff_rate:float "
+    "repeat_rate:float channel_switch_rate:float self_loop:bool source_typical_seconds:float", open_columns=True)
+JOURNEY_TOUCHPOINTS = _declare(
+    "journey_touchpoints", "journeys", "one touchpoint",
+    "Volume, starts, ends, drop-off, repeats, CSAT and sentiment per touchpoint.",
+    "touchpoint:string events:int median_seconds_to_next:float mean_relative_position:float journeys:int repeat_events:int "
+    "journeys_with_repeat:int customers:int starts:int ends:int dropoffs:int start_share:float end_share:float "
+    "dropoff_rate:float", open_columns=True)
+JOURNEY_VARIANTS = _declare(
+    "journey_variants", "journeys", "one distinct journey path",
+    "Distinct journey paths with counts and shares.",
+    "variant:string journeys:int share:float events:int median_duration_seconds:float reaches_goal:bool")
+JOURNEY_FRICTION = _declare(
+    "journey_friction", "journeys", "one pathway (source × target)",
+    "Pathway friction score per transition with its evidence.",
+    "rank:int source:string target:string friction_score:float transitions:int customers:int median_seconds:float "
+    "p90_seconds:float dropoff_rate:float repeat_rate:float channel_switch_rate:float self_loop:bool evidence:string",
+    open_columns=True)
+JOURNEY_FUNNEL = _declare(
+    "journey_funnel", "journeys", "one funnel step", "Funnel towards the goal touchpoint.",
+    "step:int touchpoint:string journeys:int conversion_from_start:float conversion_from_previous:float")
+JOURNEY_CHANNEL_SWITCHES = _declare(
+    "journey_channel_switches", "journeys", "source × target channel", "Transitions that change channel.",
+    "source_channel:string target_channel:string transitions:int customers:int journeys:int")
+JOURNEY_CUSTOMER_FRICTION = _declare(
+    "journey_customer_friction", "journeys", "one customer",
+    "Per customer: traversals of the top friction pathways and the friction met.",
+    "customer_id:string top_pathway_traversals:int pathways_traversed:int max_friction:float mean_friction:float")
+_COMPARE = ("source:string target:string cohort_a:string cohort_b:string journeys_a:int journeys_b:int share_a:float "
+            "share_b:float share_difference:float p_share:float median_seconds_a:float median_seconds_b:float "
+            "p_duration:float q_share:float q_duration:float significant_share:bool significant_duration:bool "
+            "n_journeys_a:int n_journeys_b:int")
+JOURNEY_COMPARE = _declare(
+    "journey_compare", "journeys", "one pathway", "Promoters vs detractors: pathways that differ.", _COMPARE)
+JOURNEY_COMPARE_CHURN = _declare(
+    "journey_compare_churn", "journeys", "one pathway", "Churned vs retained customers: pathways that differ.", _COMPARE)
+
+# -- the drivers step ------------------------------------------------------------------------------
+DRIVERS_CUSTOMER = _declare(
+    "drivers_customer", "drivers", "one customer",
+    "Per-customer NPS and driver values (one column per driver found in the data).",
+    "customer_id:string nps:float", open_columns=True)
+DRIVERS_IMPORTANCE = _declare(
+    "drivers_importance", "drivers", "one driver",
+    "Relative importance of each driver (Shapley share of R²) with bootstrap intervals.",
+    "driver:string importance:float share:float share_low:float share_high:float correlation:float "
+    "std_coefficient:float coefficient:float rows:int mean:float rank:int", open_columns=True)
+DRIVERS_MATRIX = _declare(
+    "drivers_matrix", "drivers", "one driver", "Driver matrix: importance against performance.",
+    "driver:string share:float share_low:float share_high:float correlation:float mean:float performance:float "
+    "quadrant:string priority:float act_order:int")
+DRIVERS_TEAMS = _declare(
+    "drivers_teams", "drivers", "one team", "Team engagement against the NPS of customers served.",
+    "team_id:string engagement:float survey_answers:int customers_served:int nps_served:float nps_gap:float")
+
+# -- the value step --------------------------------------------------------------------------------
+VALUE_CLV = _declare(
+    "value_clv", "value", "one customer", "Per-customer p_alive, expected purchases and spend, CLV (52 weeks).",
+    "customer_id:string frequency:int recency:float T:float monetary_value:float p_alive:float expected_purchases:float "
+    "expected_spend:float clv:float segment:string status:string")
+VALUE_CLV_PARAMS = _declare(
+    "value_clv_params", "value", "one fitted model", "BG/NBD and Gamma-Gamma parameters (weeks).",
+    "r:float alpha:float a:float b:float p:float q:float gamma:float", open_columns=True)
+VALUE_CLV_SEGMENTS = _declare(
+    "value_clv_segments", "value", "one segment", "CLV per customer segment.",
+    "segment:string customers:int clv_mean:float clv_total:float p_alive_mean:float already_lost:int")
+VALUE_CLV_HOLDOUT = _declare(
+    "value_clv_holdout", "value", "one frequency bin", "Holdout check of the CLV model: actual against predicted purchases.",
+    "frequency_bin:string customers:int actual:float predicted:float")
+VALUE_CHURN_SCORES = _declare(
+    "value_churn_scores", "value", "one active customer", "P(churn within 90 days) and reasons per active customer.",
+    "customer_id:string p_churn:float reasons:string")
+VALUE_CHURN_RELIABILITY = _declare(
+    "value_churn_reliability", "value", "one probability bin", "Reliability curve of churn on the validation period.",
+    "bin:int mean_predicted:float observed_rate:float rows:int")
+VALUE_DETRACTOR_SCORES = _declare(
+    "value_detractor_scores", "value", "one customer", "P(next NPS answer is a detractor) and reasons per customer.",
+    "customer_id:string p_detractor:float reasons:string")
+VALUE_DETRACTOR_RELIABILITY = _declare(
+    "value_detractor_reliability", "value", "one probability bin", "Reliability curve of the detractor model.",
+    "bin:int mean_predicted:float observed_rate:float rows:int")
+VALUE_REVENUE_AT_RISK = _declare(
+    "value_revenue_at_risk", "value", "one customer", "P(churn) × CLV per customer.",
+    "customer_id:string clv:float segment:string status:string p_churn:float reasons:string revenue_at_risk:float",
+    open_columns=True)
+
+# -- the decide step -------------------------------------------------------------------------------
+DECIDE_OPPORTUNITIES = _declare(
+    "decide_opportunities", "decide", "one opportunity",
+    "Opportunities ranked by revenue at stake (95% interval), with owner, evidence, confidence and trend.",
+    "rank:int key:string kind:string message_id:string values:json customers:int revenue:float revenue_low:float "
+    "revenue_high:float currency:string churn_change:float money_shown:bool confidence:string owner_team_id:string "
+    "owner:string evidence:string evidence_section:string evidence_key:string model_auc:float previous_rank:int "
+    "previous_revenue:float")
+DECIDE_SCENARIOS = _declare(
+    "decide_scenarios", "decide", "one scenario", "ROI scenarios (built-in and user-defined): revenue kept with 95% intervals.",
+    "scenario:int key:string kind:string message_id:string values:json customers:int revenue:float revenue_low:float "
+    "revenue_high:float currency:string churn_change:float money_shown:bool owner_team_id:string")
+DECIDE_MODEL = _declare(
+    "decide_model", "decide", "one fitted model",
+    "The churn model that values opportunities and scenarios: customers, churn rate, cross-validated ROC AUC.",
+    "customers:int churn_rate:float roc_auc:float min_auc:float usable:bool levers:json bootstrap_fits:int")
+
+# -- the report ------------------------------------------------------------------------------------
+REPORT_SECTIONS = _declare(
+    "report_sections", "report", "one report section",
+    "Each analysis step's report section (findings as message ids and values, tables, figures), so the report "
+    "renders from the store alone, in any language.",
+    "position:int key:string title:string skipped:string summary:json blocks:json appendix:json")
+
+
+def check_rows(declared: Result, rows, *, step: str) -> Result:
+    """``declared`` when ``rows`` (a DataFrame or an Ibis table) match its declaration and ``step`` is its writer;
+    otherwise a :class:`SchemaError` naming the result, the column and what would fix it."""
+    where = f"result {declared.name} (declared in empathica/schema/results.py)"
+    if step != declared.step:
+        raise SchemaError(f"{where} is written by step {declared.step!r}, not {step!r}; "
+                          "declare a result of its own for this step.")
+    kinds = _column_kinds(rows)
+    given = [c for c in kinds if c != RUN_COLUMN]
+    missing = [c for c in declared.column_names if c not in kinds]
+    if missing:
+        raise SchemaError(f"{where}: the rows lack declared column(s) {', '.join(missing)}; "
+                          f"they have {', '.join(given)}.")
+    extra = [c for c in given if c not in declared.column_names]
+    if extra and not declared.open_columns:
+        raise SchemaError(f"{where}: undeclared column(s) {', '.join(extra)}; declare them (or open_columns=True).")
+    for column, kind in declared.columns:
+        found = kinds[column]
+        if found is not None and found not in _ACCEPTS[kind]:
+            raise SchemaError(f"{where}: column {column} holds {found} values, declared {kind}; "
+                              "fix the step's output or the declaration.")
+    return declared
+
+
+#: Logical type declared → kinds of values accepted for it (a number is a number, int or float).
+_ACCEPTS = {
+    "string": {"string", "json"}, "json": {"string", "json"},  # nested values are stored as JSON text
+    "int": {"int", "float"}, "float": {"int", "float"},
+    "bool": {"bool"}, "timestamp": {"timestamp"},
+}
+
+
+def _column_kinds(rows) -> dict[str, str | None]:
+    """Column → kind of value (string, int, float, bool, timestamp, json; None: no value at all)."""
+    import pandas as pd
+
+    if isinstance(rows, pd.DataFrame):
+        return {str(c): _pandas_kind(rows[c]) for c in rows.columns}
+    return {name: _ibis_kind(dtype) for name, dtype in rows.schema().items()}
+
+
+def _pandas_kind(series) -> str | None:
+    from pandas.api import types
+
+    if series.isna().all():
+        return None
+    if types.is_bool_dtype(series):
+        return "bool"
+    if types.is_integer_dtype(series):
+        return "int"
+    if types.is_float_dtype(series):
+        return "float"
+    if types.is_datetime64_any_dtype(series):
+        return "timestamp"
+    value = series.dropna().iloc[0]
+    return _python_kind(value)
+
+
+def _python_kind(value) -> str:
+    from datetime import date
+
+    import numpy as np
+
+    if isinstance(value, (bool, np.bool_)):
+        return "bool"
+    if isinstance(value, (int, np.integer)):
+        return "int"
+    if isinstance(value, (float, np.floating)):
+        return "float"
+    if isinstance(value, date):
+        return "timestamp"
+    if isinstance(value, (list, dict, tuple)):
+        return "json"
+    return "string"
+
+
+def _ibis_kind(dtype) -> str | None:
+    if dtype.is_null():
+        return None
+    if dtype.is_boolean():
+        return "bool"
+    if dtype.is_integer():
+        return "int"
+    if dtype.is_floating() or dtype.is_decimal():
+        return "float"
+    if dtype.is_timestamp() or dtype.is_date():
+        return "timestamp"
+    if dtype.is_array() or dtype.is_struct() or dtype.is_map() or dtype.is_json():
+        return "json"
+    return "string"
