@@ -100,8 +100,10 @@ class _LocaleFormatter(string.Formatter):
             pattern = {"num": "#,##0.0", "num2": "#,##0.00", "signed": "+#,##0.00;-#,##0.00"}[format_spec]
             return format_decimal(float(value), format=pattern, locale=self.locale)
         if format_spec == "pct":
-            return format_percent(float(value), format="#,##0%" if abs(float(value)) >= 0.1 else "#,##0.0%",
-                                  locale=self.locale)
+            pattern = self.locale.percent_formats[None].pattern  # the locale's own: "#,##0 %" in German
+            if abs(float(value)) < 0.1:
+                pattern = pattern.replace("#,##0", "#,##0.0")
+            return format_percent(float(value), format=pattern, locale=self.locale)
         if format_spec == "money":
             return format_currency(round(float(value)), self.currency, format="¤#,##0" if self.locale.language != "de"
                                    else "#,##0 ¤", locale=self.locale, currency_digits=False)
