@@ -1,6 +1,14 @@
-"""One demo world (2,000 customers, seed 1) run through the whole flywheel once for the decide tests."""
+"""One demo world (2,000 customers, seed 1) run through the whole flywheel once for the decide tests.
+
+Development aid: with ``EMPATHICA_DECIDE_TEST_STORE=/some/file.duckdb`` the built store is kept there,
+and a later session copies it and re-runs only the decide step (CI never sets it).
+"""
 
 from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -15,12 +23,20 @@ def demo_store(tmp_path_factory):
     from empathica.store import Store
 
     folder = tmp_path_factory.mktemp("decide")
-    world = generate_world(folder / "world", customers=2000, seed=1)
     settings = Settings.load(config_file=folder / "none.toml", progress=False)
     path = folder / "demo.duckdb"
+    kept = Path(os.environ.get("EMPATHICA_DECIDE_TEST_STORE", "")) if os.environ.get("EMPATHICA_DECIDE_TEST_STORE") else None
+    if kept is not None and kept.exists():
+        shutil.copy(kept, path)
+        with Store.open(path, settings=settings) as store:
+            sections = {s.key: s for s in run_flywheel(store, settings=settings, only=["decide"])}
+        return path, sections
+    world = generate_world(folder / "world", customers=2000, seed=1)
     with Store.open(path, settings=settings) as store:
         ingest_files(store, [p for p, _ in world.files], kinds=[k for _, k in world.files])
         sections = {s.key: s for s in run_flywheel(store, settings=settings)}
+    if kept is not None:
+        shutil.copy(path, kept)
     return path, sections
 
 

@@ -203,8 +203,9 @@ def value_lever(model: ChurnResponse, table: pd.DataFrame, lever: Lever) -> Valu
 
 
 def confidence(valuation: Valuation, customers: int, model: ChurnResponse) -> str:
-    """A grade: high (interval clear of 0, 100+ customers, model AUC ≥ 0.7), medium (interval clear of 0), low."""
-    if valuation.spans_zero or not model.usable:
+    """A grade: high (interval above 0, 100+ customers, model AUC ≥ 0.7), medium (interval above 0), low (an
+    interval that reaches 0 or below: no gain to expect with confidence, so no money is shown)."""
+    if not valuation.low > 0 or not model.usable:
         return "low"
     return "high" if customers >= 100 and model.auc_ >= 0.7 else "medium"
 

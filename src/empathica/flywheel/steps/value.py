@@ -91,13 +91,14 @@ def value(ctx: RunContext) -> Section:
     section.summary.append(Finding("value.clv_total", {
         "weeks": HORIZON_WEEKS, "revenue": total_clv, "customers": len(live), "median": float(live["clv"].median()),
         "lost": int(lost.sum())}))
-    section.add(
-        Metric("total CLV, next 52 weeks", f"{total_clv:,.0f}", "result value_clv (discounted at 10 %/year)"),
+    section.add(Metric("total CLV, next 52 weeks", f"{total_clv:,.0f}", "result value_clv (discounted at 10 %/year)"))
+    section.appendix.append(
         Paragraph(
             f"BG/NBD (weeks): r = {result.params['r']:.3f}, α = {result.params['alpha']:.2f}, a = {result.params['a']:.3f}, "
             f"b = {result.params['b']:.3f}; Gamma-Gamma: p = {result.params['p']:.2f}, q = {result.params['q']:.2f}, "
             f"γ = {result.params['gamma']:.2f}. {result.rfm.returns_excluded:,} refund or zero-value rows were left out of purchases."
-        ),
+        ))
+    section.add(
         figure_from_matplotlib(_plot_clv(live, by_segment), "CLV distribution (active customers) and CLV per segment."),
         TableBlock(by_segment.round(2), "CLV per segment.", source=VALUE_CLV_SEGMENTS.table_name),
     )
@@ -109,12 +110,12 @@ def value(ctx: RunContext) -> Section:
             f"Holdout check (last {HOLDOUT_WEEKS} weeks held back): {h['actual_total']:,.0f} purchases actual, "
             f"{h['predicted_total']:,.0f} predicted ({h['relative_error_total']:+.0%})."
         )
-        section.add(
+        section.appendix.extend([
             figure_from_matplotlib(plot_holdout(result.holdout_by_bin),
                                    f"BG/NBD fitted without the last {HOLDOUT_WEEKS} weeks, against what customers bought in them."),
             TableBlock(result.holdout_by_bin.round(3), "Holdout purchases per customer by calibration frequency.",
                        source=VALUE_CLV_HOLDOUT.table_name),
-        )
+        ])
 
     # -- churn ------------------------------------------------------------------------------------
     extra = None
