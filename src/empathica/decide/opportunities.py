@@ -187,10 +187,15 @@ def engagement_levers(store, table: pd.DataFrame, names: Names, served: pd.DataF
     return levers
 
 
-def all_levers(store, table: pd.DataFrame, names: Names) -> list[Lever]:
+def served_customers(store) -> pd.DataFrame:
+    """``customer_agents`` of the store, or no rows when it holds no conversations."""
+    if store.count("turns") and store.count("conversations"):
+        return customer_agents(store)
+    return pd.DataFrame(columns=["customer_id", "agent_id", "team_id"])
+
+
+def all_levers(store, table: pd.DataFrame, names: Names, served: pd.DataFrame) -> list[Lever]:
     """Every candidate opportunity the stored results support."""
-    served = customer_agents(store) if store.count("turns") and store.count("conversations") else pd.DataFrame(
-        columns=["customer_id", "agent_id", "team_id"])
     return [*pathway_levers(store, table, names), *pain_levers(store, table, names), *touchpoint_levers(store, table, names),
             *empathy_levers(store, table, names, served), *engagement_levers(store, table, names, served)]
 
@@ -210,11 +215,11 @@ def confidence(valuation: Valuation, customers: int, model: ChurnResponse) -> st
     return "high" if customers >= 100 and model.auc_ >= 0.7 else "medium"
 
 
-def rank_opportunities(store, model: ChurnResponse, table: pd.DataFrame, names: Names, *, currency: str,
+def rank_opportunities(levers: list[Lever], model: ChurnResponse, table: pd.DataFrame, names: Names, *, currency: str,
                        previous: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The ranking: one row per opportunity, those with money shown first, by revenue at stake."""
+    """The ranking of ``levers``: one row per opportunity, those with money shown first, by revenue at stake."""
     rows = []
-    for lever in all_levers(store, table, names):
+    for lever in levers:
         n = int(lever.affected.sum())
         if n < MIN_CUSTOMERS:
             continue
@@ -253,4 +258,5 @@ def values_json(values: dict) -> str:
     return json.dumps(values, ensure_ascii=False, default=lambda v: v.item() if hasattr(v, "item") else str(v))
 
 
-__all__ = ["Lever", "Names", "all_levers", "customer_agents", "rank_opportunities", "value_lever", "values_json"]
+__all__ = ["Lever", "Names", "all_levers", "customer_agents", "rank_opportunities", "served_customers", "value_lever",
+           "values_json"]

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from empathica.decide.levers import pathway_column
-from empathica.decide.opportunities import Lever, Names, customer_agents, value_lever, values_json
+from empathica.decide.opportunities import Lever, Names, value_lever, values_json
 from empathica.decide.response import ChurnResponse
 from empathica.errors import SettingsError
 from empathica.schema.results import DECIDE_SCENARIOS
@@ -111,8 +111,9 @@ def _need(column: str, table: pd.DataFrame, spec: ScenarioSpec, what: str) -> No
 
 
 def builtin_levers(opportunities: list[Lever], table: pd.DataFrame, names: Names) -> list[Lever]:
-    """The built-in scenarios: halve the top friction pathway, lift the least empathic agents to the median,
-    lift the strongest touchpoint driver's low ratings to its median, lift the lowest-engagement team."""
+    """The built-in scenarios, from ``opportunities`` in ranking order: halve the first friction pathway, lift
+    the least empathic agents to the median, the first touchpoint's low ratings to its median (and resolve its
+    complaints), the first low-engagement team to the median team."""
     chosen = []
     for kind in ("pathway", "agents", "touchpoint", "team_engagement"):
         lever = next((l for l in opportunities if l.kind == kind), None)
@@ -143,4 +144,4 @@ def value_scenarios(model: ChurnResponse, table: pd.DataFrame, levers: list[Leve
     return pd.DataFrame(rows)
 
 
-__all__ = ["ScenarioSpec", "builtin_levers", "customer_agents", "parse_scenarios", "spec_lever", "value_scenarios"]
+__all__ = ["ScenarioSpec", "builtin_levers", "parse_scenarios", "spec_lever", "value_scenarios"]

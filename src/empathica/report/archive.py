@@ -75,7 +75,7 @@ def _block(b: Any) -> dict:
         return {"kind": "table", "frame": _frame(b.frame), "caption": b.caption, "source": b.source, "max_rows": b.max_rows}
     if isinstance(b, FindingsTable):
         return {"kind": "findings_table", "frame": _frame(b.frame), "columns": b.columns, "caption_id": b.caption_id,
-                "source": b.source, "max_rows": b.max_rows, "anchors": b.anchors}
+                "source": b.source, "max_rows": b.max_rows, "headers": b.headers}
     if isinstance(b, Figure):
         return {"kind": "figure", "png": base64.b64encode(b.png).decode("ascii"), "caption": b.caption}
     raise TypeError(f"a report block of type {type(b).__name__} cannot be stored")

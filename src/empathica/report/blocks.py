@@ -60,7 +60,7 @@ class FindingsTable:
     caption_id: str
     source: str = ""
     max_rows: int = 25
-    anchors: str = ""  # a column whose value becomes the row's anchor, so summaries can link to it
+    headers: dict[str, str] = field(default_factory=dict)  # column → message id, where not ``column.<name>``
 
 
 Block = Union[Paragraph, Metric, TableBlock, Figure, FindingsTable]

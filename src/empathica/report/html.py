@@ -94,7 +94,7 @@ class _Speaker:
 
     def findings_table(self, block: FindingsTable) -> dict:
         frame = block.frame.head(block.max_rows)
-        return {"caption": self.t(block.caption_id), "headers": [self.t(f"column.{c}") for c in block.columns],
+        return {"caption": self.t(block.caption_id), "headers": [self.t(block.headers.get(c, f"column.{c}")) for c in block.columns],
                 "rows": [[self.cell(row, c, k) for c, k in block.columns.items()] for _, row in frame.iterrows()],
                 "source": block.source}
 

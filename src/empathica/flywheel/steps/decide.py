@@ -13,7 +13,7 @@ import json
 import pandas as pd
 
 from empathica.decide.levers import customer_levers, lever_columns
-from empathica.decide.opportunities import Names, all_levers, customer_agents, rank_opportunities
+from empathica.decide.opportunities import Names, all_levers, rank_opportunities, served_customers
 from empathica.decide.response import MIN_AUC, ChurnResponse
 from empathica.decide.scenarios import builtin_levers, parse_scenarios, spec_lever, value_scenarios
 from empathica.flywheel.registry import RunContext, step
@@ -29,6 +29,7 @@ RANKING_COLUMNS = {"rank": "int", "message_id": "finding", "customers": "int", "
                    "owner": "text", "confidence": "grade", "previous_rank": "trend"}
 SCENARIO_COLUMNS = {"message_id": "finding", "customers": "int", "revenue": "money", "revenue_low": "interval",
                     "churn_change": "pct"}
+SCENARIO_HEADERS = {"message_id": "column.scenario_name", "revenue": "column.revenue_kept"}
 
 
 @step("decide", title="What to fix first", order=60,
@@ -42,16 +43,17 @@ def decide(ctx: RunContext) -> Section:
     model = ChurnResponse(n_bootstrap=100, random_state=settings.seed).fit(table[columns], table["churned"])
     names = Names.from_store(store)
     previous = store.read_result(DECIDE_OPPORTUNITIES) if store.has_result(DECIDE_OPPORTUNITIES) else None  # the last run's
-    ranking = rank_opportunities(store, model, table, names, currency=settings.currency, previous=previous)
+    served = served_customers(store)
+    candidates = all_levers(store, table, names, served)
+    ranking = rank_opportunities(candidates, model, table, names, currency=settings.currency, previous=previous)
     store.write_result(DECIDE_MODEL, pd.DataFrame([{
         "customers": len(table), "churn_rate": model.churn_rate_, "roc_auc": model.auc_, "min_auc": MIN_AUC,
         "usable": model.usable, "levers": json.dumps(columns), "bootstrap_fits": len(model.draws_)}]),
         step="decide", description="The churn model that values opportunities and scenarios: cross-validated ROC AUC.")
     store.write_result(DECIDE_OPPORTUNITIES, ranking, step="decide",
                        description="Opportunities ranked by revenue at stake (95% interval), owner, evidence, confidence.")
-    served = customer_agents(store) if store.count("turns") and store.count("conversations") else pd.DataFrame(
-        columns=["customer_id", "agent_id", "team_id"])
-    levers = builtin_levers(all_levers(store, table, names), table, names)
+    order = {key: i for i, key in enumerate(ranking["key"])} if len(ranking) else {}
+    levers = builtin_levers(sorted(candidates, key=lambda lever: order.get(lever.key, len(order))), table, names)
     levers += [spec_lever(spec, table, names, served) for spec in specs]
     scenarios = value_scenarios(model, table, levers, currency=settings.currency)
     if len(scenarios):
@@ -75,5 +77,6 @@ def decide_section(ranking: pd.DataFrame, scenarios: pd.DataFrame, *, model_auc:
                                        source=DECIDE_OPPORTUNITIES.name, row={"rank": int(top["rank"])}))
     section.add(FindingsTable(ranking, RANKING_COLUMNS, "caption.opportunities", source=DECIDE_OPPORTUNITIES.name))
     if len(scenarios):
-        section.add(FindingsTable(scenarios, SCENARIO_COLUMNS, "caption.scenarios", source=DECIDE_SCENARIOS.name))
+        section.add(FindingsTable(scenarios, SCENARIO_COLUMNS, "caption.scenarios", source=DECIDE_SCENARIOS.name,
+                                  headers=SCENARIO_HEADERS))
     return section
