@@ -60,6 +60,11 @@ class Settings:
     serve_max_rows: int = _setting(10_000, "Most JSON rows the server accepts in one request (POST /ingest/<table>/rows).")
     report_title: str = _setting("Empathica CX report", "Title printed at the top of the HTML report.")
     currency: str = _setting("EUR", "Currency in which revenue figures are reported.")
+    report_language: str = _setting("en", "Language of the HTML report and the CLI's findings: en, de or zh (`empathica run --lang`).")
+    scenarios: str = _setting(
+        "",
+        "Your ROI scenarios, valued beside the built-in ones: KIND:TARGET:CHANGE separated by ';', KIND one of pathway, touchpoint, team, agents, driver; CHANGE +x, -x%, or median (e.g. 'touchpoint:delivery:+0.5; agents:agent_05,agent_10:median'; docs/decide.md).",
+    )
     text_model_dir: str = _setting(
         "",
         "Folder of text heads retrained by `empathica text train` (empty: the shipped models); heads missing there come from the shipped ones.",
@@ -83,6 +88,8 @@ class Settings:
 
     def __post_init__(self) -> None:
         self.cue_override_languages  # noqa: B018 - a bad language list is reported when settings load
+        if self.report_language not in ("en", "de", "zh"):
+            raise SettingsError(f"setting report_language: {self.report_language!r} is not one of en, de, zh.")
 
     @property
     def cue_override_languages(self) -> tuple[str, ...]:

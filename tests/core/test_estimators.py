@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from empathica.decide.response import ChurnResponse
 from empathica.learn.impact import OutcomeChurnLink
 from empathica.understand.churn import ChurnModel
 from empathica.understand.clv import BetaGeoModel, GammaGammaModel
@@ -70,6 +71,12 @@ def _fit_link(model):
     return model.fit(nps, churned)
 
 
+def _fit_response(model):
+    X = pd.DataFrame({"friction": rng.integers(0, 2, 400).astype(float), "empathy": rng.uniform(0, 1, 400)})
+    churned = (rng.uniform(size=400) < 0.1 + 0.3 * X["friction"] - 0.1 * X["empathy"]).astype(int)
+    return model.fit(X, churned)
+
+
 def _fit_journeys(model):
     frame = pd.DataFrame({
         "case": ["1", "1", "2", "2", "3", "3"],
@@ -94,6 +101,7 @@ CASES = [
     (DriverAnalysis, {"n_bootstrap": 20}, _fit_drivers),
     (ChurnModel, {"cv": 2}, _fit_churn),
     (OutcomeChurnLink, {"n_bootstrap": 20}, _fit_link),
+    (ChurnResponse, {"n_bootstrap": 10}, _fit_response),
     (JourneyAnalyzer, {"goal": "buy", "cache": False, "min_transitions": 1}, _fit_journeys),
     (NgramHead, {"folds": 2}, _fit_head),
     (EmpathyModel, {}, None),

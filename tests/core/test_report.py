@@ -21,7 +21,7 @@ def test_report_is_self_contained_and_shows_every_block(tmp_path):
     assert "data:image/png;base64," in html
     assert "<script src=" not in html and "<link" not in html  # nothing fetched from elsewhere
     assert "Friction &lt;combines&gt; drop-off &amp; delay." in html  # user text is escaped
-    assert "1.235" in html and "result_journey_friction" in html
+    assert "1.235" in html and 'title="result_journey_friction"' in html  # traceable on hover, not in the text
     assert "Not run on this data: no transactions in the store" in html
     assert html.index('id="journeys"') < html.index('id="value"')
 
@@ -29,7 +29,7 @@ def test_report_is_self_contained_and_shows_every_block(tmp_path):
 def test_long_tables_say_they_are_cut():
     frame = pd.DataFrame({"n": range(40)})
     html = render_report([Section(key="s", title="S", blocks=[TableBlock(frame, "many", source="t", max_rows=10)])], title="T")
-    assert "first 10 of 40 rows" in html
+    assert "First 10 of 40 rows" in html
     assert "<td>39</td>" not in html
 
 

@@ -44,6 +44,9 @@ def test_value_step_scores_detractor_propensity_for_every_active_customer(tmp_pa
     assert reliability["rows"].sum() >= 30
     np.testing.assert_allclose(risk["revenue_with_likely_detractors"],
                                risk["p_detractor"].fillna(0) * risk["clv"].clip(lower=0))
-    line = next(s for s in section.summary if s.startswith("Detractor propensity"))
-    auc = float(line.split("ROC AUC ")[1].split(",")[0])
+    from empathica.report import Finding
+
+    gate = next((s for s in section.summary if isinstance(s, Finding) and s.message_id == "value.gate.detractor"), None)
+    line = next((s for s in section.summary if isinstance(s, str) and s.startswith("Detractor propensity")), None)
+    auc = gate.values["auc"] if gate is not None else float(line.split("ROC AUC ")[1].split(",")[0])
     assert auc > 0.55  # better than chance on a later period the model never saw

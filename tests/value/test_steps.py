@@ -39,7 +39,7 @@ def test_drivers_step_finds_the_planted_touchpoint(ran):
     assert any(b.__class__.__name__ == "Figure" for b in sections["drivers"].blocks)
 
 
-def test_value_step_writes_clv_churn_risk_and_scenarios(ran):
+def test_value_step_writes_clv_churn_and_risk(ran):
     store, sections = ran
     section = sections["value"]
     assert not section.skipped, section.skipped
@@ -52,10 +52,7 @@ def test_value_step_writes_clv_churn_risk_and_scenarios(ran):
     assert reliability["rows"].sum() > 100
     holdout = store.read_result("value_clv_holdout")
     assert holdout["customers"].sum() > 0 and (holdout["predicted"] >= 0).all()
-    scenarios = store.read_result("value_roi_scenarios")
-    assert len(scenarios) >= 1
-    assert (scenarios["revenue_low"] <= scenarios["revenue"]).all() and (scenarios["revenue"] <= scenarios["revenue_high"]).all()
-    assert (scenarios["revenue"] > 0).all()  # better delivery → higher NPS → fewer churners → revenue kept
+    assert not store.has_result("value_roi_scenarios")  # scenarios are valued by the decide step (tests/decide)
     assert any("ROC AUC" in line for line in section.summary)
 
 
@@ -165,4 +162,6 @@ def test_customers_already_lost_have_no_live_value_and_are_certain_churners(demo
     assert (risk.loc[list(set(clv.loc[lost, "customer_id"])), "p_churn"] == 1.0).all()
     assert (risk.loc[list(set(clv.loc[lost, "customer_id"])), "revenue_at_risk"] == 0.0).all()
     assert risk["p_churn"].notna().all()
-    assert any("already lost" in line for line in sections["value"].summary)
+    from empathica.report.i18n import render
+
+    assert any("already lost" in (line if isinstance(line, str) else render(line)) for line in sections["value"].summary)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import dataclasses
 from pathlib import Path
 
 import click
 from rich.console import Console
 
-from empathica.cli.options import db_option, out_option
+from empathica.cli.options import db_option, lang_option, out_option
 from empathica.settings import Settings
 from empathica.store import Store
 from empathica.store.status import store_status
@@ -66,14 +67,43 @@ def _fresh_demo_database(path: Path, *, replace: bool) -> None:
 @click.command()
 @db_option
 @out_option
-def run(db: str, out: str) -> None:
-    """Run every analysis on data already ingested into DB and write the report."""
+@lang_option
+@click.option("--scenario", "scenarios", multiple=True, metavar="KIND:TARGET:CHANGE",
+              help="An ROI scenario of your own, e.g. touchpoint:delivery:+0.5 or agents:agent_05,agent_10:median "
+                   "(repeatable; added to the setting `scenarios`; docs/decide.md).")
+@click.option("--only", multiple=True, metavar="STEP", help="Run only this analysis step (repeatable).")
+def run(db: str, out: str, lang: str | None, scenarios: tuple[str, ...], only: tuple[str, ...]) -> None:
+    """Run every analysis on data already ingested into DB and write the report.
+
+    With --only, the report keeps the other steps' last stored sections."""
+    from empathica.decide.scenarios import parse_scenarios
+
     console = Console(stderr=True)
-    settings = Settings.load(db_path=db)
+    settings = Settings.load(db_path=db, report_language=lang)
+    if scenarios:
+        for spec in scenarios:
+            parse_scenarios(spec, origin="--scenario")  # a bad one stops here, before any work
+        settings = dataclasses.replace(settings, scenarios="; ".join(filter(None, [settings.scenarios, *scenarios])))
     if not Path(db).exists():
         raise click.ClickException(f"{db} does not exist; ingest files first with `empathica listen FILE --db {db}`.")
     with Store.open(db, settings=settings) as store:
-        _run_and_report(store, settings, out, console)
+        _run_and_report(store, settings, out, console, only=list(only) or None)
+
+
+@click.command()
+@db_option
+@out_option
+@lang_option
+def report(db: str, out: str, lang: str | None) -> None:
+    """Write the report of DB's last run (in any language) without running an analysis."""
+    from empathica.report.html import report_from_store
+
+    settings = Settings.load(db_path=db, report_language=lang)
+    if not Path(db).exists():
+        raise click.ClickException(f"{db} does not exist; run `empathica demo` or `empathica run --db {db}` first.")
+    with Store.open(db, settings=settings, read_only=True) as store:
+        path = report_from_store(store, out, title=settings.report_title, lang=settings.report_language, currency=settings.currency)
+    click.echo(f"Report: {path}")
 
 
 @click.command()
@@ -107,12 +137,13 @@ def _print_ingestion(results) -> None:
         )
 
 
-def _run_and_report(store: Store, settings: Settings, out: str, console: Console) -> None:
+def _run_and_report(store: Store, settings: Settings, out: str, console: Console, *, only: list[str] | None = None) -> None:
     from empathica.flywheel import run_flywheel
-    from empathica.report import write_report
+    from empathica.report.html import report_from_store
+    from empathica.report.i18n import render
 
-    sections = run_flywheel(store, settings=settings, console=console)
-    path = write_report(out, sections, title=settings.report_title, meta={"store": store.location})
+    sections = run_flywheel(store, settings=settings, console=console, only=only)  # stores the report's sections
+    path = report_from_store(store, out, title=settings.report_title, lang=settings.report_language, currency=settings.currency)
     click.echo("")
     for section in sections:
         if section.skipped:
@@ -120,8 +151,8 @@ def _run_and_report(store: Store, settings: Settings, out: str, console: Console
             continue
         click.echo(f"{section.title}:")
         for line in section.summary:
-            click.echo(f"  • {line}")
+            click.echo(f"  • {render(line, lang=settings.report_language, currency=settings.currency) if not isinstance(line, str) else line}")
     click.echo(f"\nReport: {path}")
 
 
-COMMANDS = [demo, run, status]
+COMMANDS = [demo, run, report, status]

@@ -20,3 +20,8 @@ out_option = click.option(
     type=click.Path(file_okay=False),
     help="Folder for the HTML report (index.html) and its tables.",
 )
+
+lang_option = click.option(
+    "--lang", type=click.Choice(["en", "de", "zh"]), default=None,
+    help="Language of the report and the printed findings (default: the setting report_language).",
+)

@@ -12,6 +12,7 @@ from rich.console import Console
 
 from empathica.errors import AnalysisError, EmpathicaError
 from empathica.report import Section
+from empathica.report.archive import save_sections
 from empathica.schema.results import results_of
 from empathica.settings import Settings
 from empathica.store import Store
@@ -116,6 +117,7 @@ def run_flywheel(
     try:
         sections = _run_steps(store, steps, settings=settings or store.settings,
                               console=console or Console(stderr=True), on_step=on_step)
+        save_sections(store, sections, order=[s.name for s in registered_steps()])  # the report is a function of the store
     except BaseException as exc:  # a bug, Ctrl-C, a server shutting down: nothing of this run is published
         store.runs.fail(f"{type(exc).__name__}: {exc}")
         raise

@@ -48,7 +48,22 @@ class Figure:
         return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
 
 
-Block = Union[Paragraph, Metric, TableBlock, Figure]
+@dataclass
+class FindingsTable:
+    """A table rendered in the report's language: ``columns`` maps a column of ``frame`` to its kind
+    (``finding``: a message id column ``message_id`` with JSON ``values``; ``money``, ``interval``
+    (``revenue_low``/``revenue_high``), ``pct``, ``int``, ``num2``, ``text``, ``grade``, ``trend``);
+    headers come from the catalogue (``column.<name>``)."""
+
+    frame: pd.DataFrame
+    columns: dict[str, str]
+    caption_id: str
+    source: str = ""
+    max_rows: int = 25
+    headers: dict[str, str] = field(default_factory=dict)  # column → message id, where not ``column.<name>``
+
+
+Block = Union[Paragraph, Metric, TableBlock, Figure, FindingsTable]
 
 
 @dataclass
@@ -57,10 +72,11 @@ class Section:
 
     key: str
     title: str
-    summary: list[str] = field(default_factory=list)  # one-line findings, also printed by the CLI
+    summary: list = field(default_factory=list)  # one-line findings (a Finding, or plain text), also printed by the CLI
     blocks: list[Block] = field(default_factory=list)
     skipped: str = ""  # why the analysis could not run on this data, when it could not
-    data: dict[str, Any] = field(default_factory=dict)  # results later steps may use (not rendered)
+    data: dict[str, Any] = field(default_factory=dict)  # for tests only: later steps read the store, not this
+    appendix: list[Block] = field(default_factory=list)  # methods and model diagnostics, shown after the main text
 
     def add(self, *blocks: Block) -> "Section":
         self.blocks.extend(blocks)

@@ -1,7 +1,13 @@
-"""Render report sections into one self-contained HTML file (inline CSS, images as data URIs)."""
+"""Render report sections into one self-contained HTML file (inline CSS, images as data URIs).
+
+The report opens with the executive summary, then each step's main text (findings, tables, figures),
+then the appendix (data overview, methods, model diagnostics). Findings and the tables that hold them
+are rendered in the report language through the message catalogues (``report.i18n``).
+"""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -10,7 +16,11 @@ from typing import Any, Iterable
 import jinja2
 import pandas as pd
 
-from empathica.report.blocks import Figure, Metric, Paragraph, Section, TableBlock
+from empathica.report.blocks import Figure, FindingsTable, Metric, Paragraph, Section, TableBlock
+from empathica.report.i18n import Finding, catalogue, check_language, render
+
+#: Sections shown whole in the appendix (what the data holds, not what to do).
+APPENDIX_SECTIONS = ("overview",)
 
 
 def _env() -> jinja2.Environment:
@@ -23,7 +33,8 @@ def _env() -> jinja2.Environment:
 
 
 def _kind(block: Any) -> str:
-    return {Paragraph: "paragraph", Metric: "metric", TableBlock: "table", Figure: "figure"}[type(block)]
+    return {Paragraph: "paragraph", Metric: "metric", TableBlock: "table", Figure: "figure",
+            FindingsTable: "findings_table"}[type(block)]
 
 
 def _format_cell(value: Any) -> str:
@@ -41,20 +52,81 @@ def _table_html(block: TableBlock) -> str:
     return frame.to_html(index=False, border=0, classes="data", na_rep="", formatters={c: _format_cell for c in frame.columns}, escape=True)
 
 
-def render_report(sections: Iterable[Section], *, title: str, meta: dict[str, Any] | None = None) -> str:
-    """The report as one HTML string."""
+class _Speaker:
+    """Renders findings, titles and findings tables in one language and currency."""
+
+    def __init__(self, lang: str, currency: str) -> None:
+        self.lang, self.currency = check_language(lang), currency
+
+    def say(self, line: Any) -> str:
+        return render(line, lang=self.lang, currency=self.currency) if isinstance(line, Finding) else str(line)
+
+    def t(self, message_id: str, **values: Any) -> str:
+        return self.say(Finding(message_id, values))
+
+    def title(self, section: Section) -> str:
+        key = f"section.{section.key}"
+        return self.t(key) if key in catalogue(self.lang) else section.title
+
+    def cell(self, row: pd.Series, column: str, kind: str) -> str:
+        value = row.get(column)
+        if kind == "finding":
+            return self.t(row["message_id"], **json.loads(row["values"]))
+        if kind in ("money", "interval") and row.get("money_shown") is not None and not bool(row.get("money_shown")):
+            return self.t("value.withheld") if kind == "money" else "–"
+        if kind == "interval":
+            return self.t("value.interval", low=row["revenue_low"], high=row["revenue_high"])
+        if kind == "grade":
+            return self.t(f"grade.{value}")
+        if kind == "trend":
+            return self._trend(value, row.get("rank"))
+        if value is None or (isinstance(value, float) and pd.isna(value)):
+            return "–"
+        if kind == "text":
+            return str(value)
+        return self.say(Finding("value." + kind, {"v": value}))
+
+    def _trend(self, previous: Any, rank: Any) -> str:
+        if previous is None or pd.isna(previous):
+            return self.t("trend.new")
+        moved = int(previous) - int(rank)
+        return self.t("trend.same") if moved == 0 else self.t("trend.up" if moved > 0 else "trend.down", n=abs(moved))
+
+    def findings_table(self, block: FindingsTable) -> dict:
+        frame = block.frame.head(block.max_rows)
+        return {"caption": self.t(block.caption_id), "headers": [self.t(block.headers.get(c, f"column.{c}")) for c in block.columns],
+                "rows": [[self.cell(row, c, k) for c, k in block.columns.items()] for _, row in frame.iterrows()],
+                "source": block.source}
+
+
+def render_report(sections: Iterable[Section], *, title: str, meta: dict[str, Any] | None = None, lang: str = "en",
+                  currency: str = "EUR", summary: Any = None) -> str:
+    """The report as one HTML string (``summary``: an ``ExecutiveSummary``, shown first when given)."""
+    sections = list(sections)
+    speaker = _Speaker(lang, currency)
+    main = [s for s in sections if s.key not in APPENDIX_SECTIONS]
+    appendix = [s for s in sections if s.key in APPENDIX_SECTIONS]
     return _env().get_template("report.html").render(
-        title=title,
-        sections=list(sections),
-        meta=meta or {},
+        title=title, lang=lang, main=main, appendix=appendix, summary=summary, meta=meta or {}, s=speaker,
         generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     )
 
 
-def write_report(out_dir: str | Path, sections: Iterable[Section], *, title: str, meta: dict[str, Any] | None = None) -> Path:
+def write_report(out_dir: str | Path, sections: Iterable[Section], *, title: str, meta: dict[str, Any] | None = None,
+                 lang: str = "en", currency: str = "EUR", summary: Any = None) -> Path:
     """Write ``out_dir/index.html`` and return its path."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     path = out / "index.html"
-    path.write_text(render_report(sections, title=title, meta=meta), encoding="utf-8")
+    path.write_text(render_report(sections, title=title, meta=meta, lang=lang, currency=currency, summary=summary),
+                    encoding="utf-8")
     return path
+
+
+def report_from_store(store, out_dir: str | Path, *, title: str, lang: str, currency: str) -> Path:
+    """Write the report of the store's last run (stored sections and ranking), running no analysis."""
+    from empathica.report.archive import load_sections
+    from empathica.report.summary import executive_summary
+
+    return write_report(out_dir, load_sections(store), title=title, meta={"store": store.location}, lang=lang,
+                        currency=currency, summary=executive_summary(store))

@@ -260,10 +260,30 @@ VALUE_REVENUE_AT_RISK = _declare(
     "value_revenue_at_risk", "value", "one customer", "P(churn) × CLV per customer.",
     "customer_id:string clv:float segment:string status:string p_churn:float reasons:string revenue_at_risk:float",
     open_columns=True)
-VALUE_ROI_SCENARIOS = _declare(
-    "value_roi_scenarios", "value", "one scenario", "ROI scenarios with 95% intervals.",
-    "name:string customers_affected:int outcome_change:float outcome_low:float outcome_high:float churn_change:float "
-    "revenue:float revenue_low:float revenue_high:float note:string")
+
+# -- the decide step -------------------------------------------------------------------------------
+DECIDE_OPPORTUNITIES = _declare(
+    "decide_opportunities", "decide", "one opportunity",
+    "Opportunities ranked by revenue at stake (95% interval), with owner, evidence, confidence and trend.",
+    "rank:int key:string kind:string message_id:string values:json customers:int revenue:float revenue_low:float "
+    "revenue_high:float currency:string churn_change:float money_shown:bool confidence:string owner_team_id:string "
+    "owner:string evidence:string evidence_section:string evidence_key:string model_auc:float previous_rank:int "
+    "previous_revenue:float")
+DECIDE_SCENARIOS = _declare(
+    "decide_scenarios", "decide", "one scenario", "ROI scenarios (built-in and user-defined): revenue kept with 95% intervals.",
+    "scenario:int key:string kind:string message_id:string values:json customers:int revenue:float revenue_low:float "
+    "revenue_high:float currency:string churn_change:float money_shown:bool owner_team_id:string")
+DECIDE_MODEL = _declare(
+    "decide_model", "decide", "one fitted model",
+    "The churn model that values opportunities and scenarios: customers, churn rate, cross-validated ROC AUC.",
+    "customers:int churn_rate:float roc_auc:float min_auc:float usable:bool levers:json bootstrap_fits:int")
+
+# -- the report ------------------------------------------------------------------------------------
+REPORT_SECTIONS = _declare(
+    "report_sections", "report", "one report section",
+    "Each analysis step's report section (findings as message ids and values, tables, figures), so the report "
+    "renders from the store alone, in any language.",
+    "position:int key:string title:string skipped:string summary:json blocks:json appendix:json")
 
 
 def check_rows(declared: Result, rows, *, step: str) -> Result:

@@ -35,7 +35,8 @@ from empathica.errors import NotEnoughDataError
 from empathica.flywheel.registry import RunContext, step
 from empathica.schema.results import DRIVERS_CUSTOMER, DRIVERS_IMPORTANCE, DRIVERS_MATRIX, DRIVERS_TEAMS, EMPATHY_CUSTOMER, JOURNEY_CUSTOMER_FRICTION, TEXT_SCORES
 from empathica.flywheel.steps.text import aspect_of_each_mention, text_context  # how texts link to units and aspects
-from empathica.report import Metric, Paragraph, Section, TableBlock, figure_from_matplotlib
+from empathica.report import Finding, Metric, Paragraph, Section, TableBlock, figure_from_matplotlib
+from empathica.store.names import Names
 from empathica.understand.drivers import DriverAnalysis, plot_driver_matrix, plot_importance
 
 #: Touchpoints rated by fewer customers than this are not used as drivers.
@@ -274,6 +275,61 @@ def team_comparison(store, customers: pd.DataFrame) -> pd.DataFrame | None:
     return frame[["team_id", "engagement", "survey_answers", "customers_served", "nps_served", "nps_gap"]]
 
 
+#: Drivers with a name of their own in the report's catalogues (others: "driver.other" with the column name).
+NAMED_DRIVERS = {"friction_exposure": "driver.friction_exposure", "friction_met": "driver.friction_met",
+                 "empathy_received": "driver.empathy_received", "team_engagement": "driver.team_engagement",
+                 "wait_first_reply_minutes": "driver.wait_first_reply_minutes"}
+#: The driver matrix's quadrants (``DriverAnalysis.matrix``) as catalogue messages.
+QUADRANTS = {"act first": "quadrant.act_first", "keep": "quadrant.keep", "monitor": "quadrant.monitor",
+             "maintain": "quadrant.maintain"}
+
+
+def driver_label(driver: str, names: Names) -> dict:
+    """A driver as a message for the reader (``csat_delivery`` → "CSAT at Delivery"), never its column name."""
+    if driver.startswith("csat_"):
+        return {"id": "driver.csat", "values": {"touchpoint": names.touchpoint(driver[5:])}}
+    if driver.startswith("pain_"):
+        return {"id": "driver.pain", "values": {"aspect": driver[5:].replace("_", " ")}}
+    if driver.startswith("attr_"):
+        field, _, level = driver[5:].partition("=")
+        return {"id": "driver.attribute", "values": {"field": field.replace("_", " "), "level": level.replace("_", " ")}}
+    if driver in NAMED_DRIVERS:
+        return {"id": NAMED_DRIVERS[driver]}
+    return {"id": "driver.other", "values": {"name": driver.replace("_", " ")}}
+
+
+def driver_headlines(importance: pd.DataFrame, matrix: pd.DataFrame, attr_used: pd.DataFrame, teams: pd.DataFrame | None,
+                     names: Names, *, r2: float) -> list[Finding]:
+    """The section's headlines, each from the first row of the stored table it speaks of."""
+    top = importance.iloc[0]
+    lines = [Finding("drivers.strongest", {"driver": driver_label(top["driver"], names), "share": float(top["share"]),
+                                           "share_low": float(top["share_low"]), "share_high": float(top["share_high"]), "r2": r2},
+                     source=DRIVERS_IMPORTANCE.name, row={"driver": top["driver"]})]
+    first = matrix[matrix["quadrant"].str.startswith("act first")]
+    if len(first):
+        lead = first.iloc[0]
+        lines.append(Finding("drivers.act_first", {"driver": driver_label(lead["driver"], names), "performance": float(lead["performance"]),
+                                                   "act_order": int(lead["act_order"])},
+                             source=DRIVERS_MATRIX.name, row={"driver": lead["driver"]}))
+    elif len(matrix):  # nothing is both important and under-performing: say so, naming the table's first row as it is labelled
+        lead = matrix.iloc[0]
+        lines.append(Finding("drivers.no_act_first", {"driver": driver_label(lead["driver"], names),
+                                                      "quadrant": {"id": QUADRANTS[lead["quadrant"].split(":")[0]]},
+                                                      "performance": float(lead["performance"]), "act_order": int(lead["act_order"])},
+                             source=DRIVERS_MATRIX.name, row={"driver": lead["driver"]}))
+    if len(attr_used):
+        lead = attr_used.iloc[0]
+        lines.append(Finding("drivers.attributes", {"total": float(attr_used["share"].sum()), "driver": driver_label(lead["driver"], names),
+                                                    "share": float(lead["share"])},
+                             source=DRIVERS_IMPORTANCE.name, row={"driver": lead["driver"]}))
+    if teams is not None and len(teams):
+        low = teams.iloc[0]
+        lines.append(Finding("drivers.low_team", {"team": names.team(low["team_id"]), "engagement": float(low["engagement"]),
+                                                  "nps_gap": float(low["nps_gap"])},
+                             source=DRIVERS_TEAMS.name, row={"team_id": low["team_id"]}))
+    return lines
+
+
 @step("drivers", title="Drivers of satisfaction", after=(), order=40,
       reads=("customers", "feedback", "conversations", "turns", "employees", "employee_surveys",
              TEXT_SCORES, EMPATHY_CUSTOMER, JOURNEY_CUSTOMER_FRICTION))
@@ -288,9 +344,11 @@ def drivers(ctx: RunContext) -> Section:
         )
     analysis = DriverAnalysis(method="relative_weights", n_bootstrap=200, random_state=0).fit(
         customers[driver_cols], customers["nps"], outcome="NPS")
-    # customer attributes explain NPS but are not levers: they stay out of "where to act first"
+    # customer attributes explain NPS but are not levers: they stay out of "where to act first"; so do pain
+    # points, whose "performance" (few complaints on average) says nothing (the decide step ranks them)
     matrix = analysis.matrix()
-    matrix = matrix[~matrix["driver"].map(sources).eq(ATTRIBUTE_SOURCE)].reset_index(drop=True)
+    matrix = matrix[~matrix["driver"].map(sources).eq(ATTRIBUTE_SOURCE) & ~matrix["driver"].str.startswith("pain_")
+                    ].reset_index(drop=True)
     matrix["act_order"] = np.arange(1, len(matrix) + 1)
     importance = analysis.importance_.assign(source=lambda f: f["driver"].map(sources))
     store.write_result(DRIVERS_CUSTOMER, customers, step="drivers", description="Per-customer NPS and driver values.")
@@ -304,30 +362,7 @@ def drivers(ctx: RunContext) -> Section:
     top = importance.iloc[0]
     section = Section(key="drivers", title="Drivers of satisfaction")
     attr_used = importance[importance["source"] == ATTRIBUTE_SOURCE]
-    section.summary.append(
-        f"{top['driver']} is the strongest driver of NPS: {top['share']:.0%} of the explained variance "
-        f"(95% interval {top['share_low']:.0%}–{top['share_high']:.0%}); the drivers explain R² = {analysis.r2_:.2f}."
-    )
-    first = matrix[matrix["quadrant"].str.startswith("act first")]
-    if len(first):
-        section.summary.append(f"Act first on: {', '.join(first['driver'].head(3))} (important, under-performing).")
-    elif len(matrix):
-        lead = matrix.iloc[0]
-        section.summary.append(
-            f"Where to act first: {lead['driver']} (largest importance × room to improve; performance {lead['performance']:.0f}/100)."
-        )
-    if len(attr_used):
-        lead_attr = attr_used.iloc[0]
-        section.summary.append(
-            f"Customer attributes together take {attr_used['share'].sum():.0%} of the explained variance; the largest is "
-            f"{lead_attr['driver']} ({lead_attr['share']:.0%}). They describe who is satisfied, not what to change."
-        )
-    if teams is not None and len(teams):
-        low = teams.iloc[0]
-        section.summary.append(
-            f"Lowest-engagement team {low['team_id']} (engagement {low['engagement']:.2f}); the customers it served "
-            f"give NPS {low['nps_gap']:+.2f} against the average."
-        )
+    section.summary.extend(driver_headlines(importance, matrix, attr_used, teams, Names.from_store(store), r2=analysis.r2_))
     section.add(
         Metric("customers with NPS and drivers", f"{len(customers):,}", "result drivers_customer"),
         Metric("R² of the driver model", f"{analysis.r2_:.2f}", f"95% interval {analysis.r2_interval_[0]:.2f}–{analysis.r2_interval_[1]:.2f}"),

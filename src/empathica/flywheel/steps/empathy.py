@@ -8,6 +8,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from empathica.errors import NotEnoughDataError, NothingReadError
 from empathica.flywheel.registry import RunContext, step
+from empathica.store.names import Names
 from empathica.schema.results import (
     EMPATHY_AGENTS, EMPATHY_COACHING, EMPATHY_CONVERSATIONS, EMPATHY_CUSTOMER, EMPATHY_GAPS, EMPATHY_OUTCOMES,
     EMPATHY_QUARANTINE, EMPATHY_RELATIONSHIP_BY_AGENT, EMPATHY_RELATIONSHIP_BY_TEAM, EMPATHY_SCORECARD, EMPATHY_TEAMS,
@@ -201,7 +202,8 @@ def empathy(ctx: RunContext) -> Section:
                       data={"agents": agents, "relationships": rel_frame, "relationship_by_team": by_team,
                             "relationship_by_agent": by_agent})
     n_distress = int(turns["responds_to_distress"].sum())
-    top = ", ".join(agents["agent_id"].head(3))
+    people = Names.from_store(store)  # the report names people, not ids
+    top = ", ".join(people.person(a) for a in agents["agent_id"].head(3))
     section.summary.append(f"{len(turns):,} agent replies scored; mean empathy {turns['empathy'].mean():.2f}; "
                            f"most empathic agents: {top}.")
     section.summary.append(f"{gaps:,} empathy gaps in {n_distress:,} replies to distressed customers.")

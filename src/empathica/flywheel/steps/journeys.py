@@ -21,7 +21,8 @@ from empathica.schema.results import (
     JOURNEY_CHANNEL_SWITCHES, JOURNEY_COMPARE, JOURNEY_COMPARE_CHURN, JOURNEY_CUSTOMER_FRICTION, JOURNEY_DFG, JOURNEY_FRICTION,
     JOURNEY_FUNNEL, JOURNEY_TOUCHPOINTS, JOURNEY_VARIANTS, TEXT_SCORES,
 )
-from empathica.report import Metric, Paragraph, Section, TableBlock, figure_from_matplotlib  # noqa: E402
+from empathica.report import Finding, Metric, Paragraph, Section, TableBlock, figure_from_matplotlib  # noqa: E402
+from empathica.store.names import Names  # noqa: E402
 from empathica.understand.journeys import (  # noqa: E402
     DFG_COLUMNS,
     JourneyAnalyzer,
@@ -114,9 +115,10 @@ def journeys(ctx: RunContext) -> Section:
     )
     if top is not None:
         section.summary.append(f"Highest-friction pathway: {top['source']} → {top['target']} (score {top['friction_score']:.2f}; {top['evidence']}).")
-    for _, names, title, compare, _ in comparisons:
+    tp_names = Names.from_store(store)
+    for result, names, title, compare, _ in comparisons:
         if compare is not None:
-            section.summary.append(f"{title}: {_differences(compare, *names)}")
+            section.summary.append(_differences(compare, *names, result=result, title=title, names=tp_names))
     section.add(
         Metric("journeys", f"{s['journeys']:,}", f"result {JOURNEY_VARIANTS.name}"),
         Metric(f"reach {s['goal']}", f"{100 * s['goal_rate']:.1f} %", f"result {JOURNEY_FUNNEL.name}"),
@@ -164,17 +166,18 @@ def journeys(ctx: RunContext) -> Section:
     return section
 
 
-def _differences(compare: pd.DataFrame, a: str, b: str) -> str:
-    """One line on a comparison: how many pathways differ, and the one most over-represented in ``a``."""
+def _differences(compare: pd.DataFrame, a: str, b: str, *, result, title: str, names: Names) -> Finding:
+    """One finding on a comparison: how many pathways differ, and the first row of the stored table (the order
+    shown) whose share is significantly higher in ``a`` — so the headline names a row of the table under it."""
     significant = compare[compare["significant_share"] | compare["significant_duration"]]
-    line = f"{len(significant)} pathway(s) differ significantly (Benjamini–Hochberg q < 0.05)"
     more = significant[significant["significant_share"] & (significant["share_a"] > significant["share_b"])]
-    if len(more):
-        top = more.assign(ratio=more["share_a"] / more["share_b"].where(more["share_b"] > 0)).sort_values(
-            ["ratio", "share_a"], ascending=False, na_position="first").iloc[0]
-        line += (f"; most over-represented among {a}: {top['source']} → {top['target']} "
-                 f"(in {top['share_a']:.0%} of their journeys against {top['share_b']:.0%} of {b})")
-    return line + "."
+    values = {"title": title, "n": len(significant), "cohort_a": a, "cohort_b": b}
+    if not len(more):
+        return Finding("journeys.differences", values)
+    top = more.iloc[0]
+    values.update({"from_tp": names.touchpoint(top["source"]), "to_tp": names.touchpoint(top["target"]),
+                   "share_a": float(top["share_a"]), "share_b": float(top["share_b"])})
+    return Finding("journeys.differences_top", values, source=str(result), row={"source": top["source"], "target": top["target"]})
 
 
 def _readable_durations(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:

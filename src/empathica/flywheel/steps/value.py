@@ -10,8 +10,9 @@
   value and revenue at risk count active customers only.
 - Revenue at risk = P(churn) × CLV, in total and for detractors (last NPS ≤ 6); revenue held by likely
   detractors = P(detractor) × CLV.
-- ROI scenarios from the drivers step: the driver change → NPS change (driver model) → churn change
-  (NPS→churn logistic link) → retained CLV, with bootstrap intervals.
+- Quality gate: a propensity model validating below ROC AUC 0.6 (near chance) yields no money and no
+  headline; the section says so. ROI scenarios are valued in the decide step (docs/decide.md), from
+  the stored results of this step and the drivers step.
 """
 
 from __future__ import annotations
@@ -21,12 +22,13 @@ import pandas as pd
 
 from empathica.errors import AnalysisError, NotEnoughDataError
 from empathica.flywheel.registry import RunContext, step
+from empathica.decide.response import MIN_AUC
+from empathica.learn.impact import revenue_at_risk
+from empathica.report import Finding, Metric, Paragraph, Section, TableBlock, figure_from_matplotlib
 from empathica.schema.results import (
-    VALUE_CHURN_RELIABILITY, VALUE_CHURN_SCORES, VALUE_CLV, VALUE_CLV_HOLDOUT, VALUE_CLV_PARAMS, VALUE_CLV_SEGMENTS,
-    VALUE_DETRACTOR_RELIABILITY, VALUE_DETRACTOR_SCORES, VALUE_REVENUE_AT_RISK, VALUE_ROI_SCENARIOS,
+    DRIVERS_CUSTOMER, VALUE_CHURN_RELIABILITY, VALUE_CHURN_SCORES, VALUE_CLV, VALUE_CLV_HOLDOUT, VALUE_CLV_PARAMS,
+    VALUE_CLV_SEGMENTS, VALUE_DETRACTOR_RELIABILITY, VALUE_DETRACTOR_SCORES, VALUE_REVENUE_AT_RISK,
 )
-from empathica.learn.impact import OutcomeChurnLink, Scenario, plot_scenarios, revenue_at_risk, scenario_value
-from empathica.report import Metric, Paragraph, Section, TableBlock, figure_from_matplotlib
 from empathica.understand.churn import fit_time_validated_churn, plot_reliability
 from empathica.understand.clv import fit_clv, plot_holdout
 
@@ -52,7 +54,7 @@ def _segments(store, clv: pd.DataFrame) -> pd.DataFrame:
 # Not ``after=("drivers",)``: CLV and churn need no survey, so this step must still run when the drivers
 # step could not; order 50 places it after drivers (40), whose results it uses when they exist.
 @step("value", title="Value: lifetime value, churn risk and ROI", order=50,
-      reads=("customers", "transactions", "feedback", "conversations"))
+      reads=("customers", "transactions", "feedback", "conversations", DRIVERS_CUSTOMER))
 def value(ctx: RunContext) -> Section:
     store = ctx.store
     if store.count("transactions") == 0:
@@ -86,17 +88,17 @@ def value(ctx: RunContext) -> Section:
     store.write_result(VALUE_CLV_SEGMENTS, by_segment, step="value",
                        description="CLV per segment (active customers; already_lost: customers with churned_at set).")
     total_clv = float(live["clv"].sum())
-    section.summary.append(
-        f"Customer lifetime value over the next {HORIZON_WEEKS:g} weeks: {total_clv:,.0f} in total across {len(live):,} active "
-        f"customers (median {live['clv'].median():,.2f}); {int(lost.sum()):,} customers already lost (churned_at set) count 0."
-    )
-    section.add(
-        Metric("total CLV, next 52 weeks", f"{total_clv:,.0f}", "result value_clv (discounted at 10 %/year)"),
+    section.summary.append(Finding("value.clv_total", {
+        "weeks": HORIZON_WEEKS, "revenue": total_clv, "customers": len(live), "median": float(live["clv"].median()),
+        "lost": int(lost.sum())}))
+    section.add(Metric("total CLV, next 52 weeks", f"{total_clv:,.0f}", "result value_clv (discounted at 10 %/year)"))
+    section.appendix.append(
         Paragraph(
             f"BG/NBD (weeks): r = {result.params['r']:.3f}, α = {result.params['alpha']:.2f}, a = {result.params['a']:.3f}, "
             f"b = {result.params['b']:.3f}; Gamma-Gamma: p = {result.params['p']:.2f}, q = {result.params['q']:.2f}, "
             f"γ = {result.params['gamma']:.2f}. {result.rfm.returns_excluded:,} refund or zero-value rows were left out of purchases."
-        ),
+        ))
+    section.add(
         figure_from_matplotlib(_plot_clv(live, by_segment), "CLV distribution (active customers) and CLV per segment."),
         TableBlock(by_segment.round(2), "CLV per segment.", source=VALUE_CLV_SEGMENTS.table_name),
     )
@@ -108,18 +110,17 @@ def value(ctx: RunContext) -> Section:
             f"Holdout check (last {HOLDOUT_WEEKS} weeks held back): {h['actual_total']:,.0f} purchases actual, "
             f"{h['predicted_total']:,.0f} predicted ({h['relative_error_total']:+.0%})."
         )
-        section.add(
+        section.appendix.extend([
             figure_from_matplotlib(plot_holdout(result.holdout_by_bin),
                                    f"BG/NBD fitted without the last {HOLDOUT_WEEKS} weeks, against what customers bought in them."),
             TableBlock(result.holdout_by_bin.round(3), "Holdout purchases per customer by calibration frequency.",
                        source=VALUE_CLV_HOLDOUT.table_name),
-        )
+        ])
 
     # -- churn ------------------------------------------------------------------------------------
-    drivers_section = ctx.sections.get("drivers")
     extra = None
-    if drivers_section is not None and not drivers_section.skipped and "customers" in drivers_section.data:
-        table = drivers_section.data["customers"]
+    if store.has_result(DRIVERS_CUSTOMER):  # the drivers step's stored per-customer drivers, when it ran
+        table = store.read_result(DRIVERS_CUSTOMER)
         extra = table[[c for c in table.columns if c.startswith(("friction_", "empathy_", "team_"))] + ["customer_id"]]
     risk = clv[["customer_id", "clv", "segment", "status"]].copy()
     already_lost = (risk["status"] == "already lost").to_numpy()
@@ -147,12 +148,12 @@ def value(ctx: RunContext) -> Section:
         # BG/NBD fallback 1 − P(alive), never 0
         risk["p_churn"] = risk["p_churn"].fillna(pd.Series(1.0 - clv["p_alive"].to_numpy(), index=risk.index))
         risk["reasons"] = risk["reasons"].fillna("")
-        section.add(
+        section.appendix.extend([
             Metric("churn model ROC AUC (later period)", f"{ev.auc:.3f}",
                    f"trained at {churn.train_at.date()}, validated at {churn.validate_at.date()}"),
             Metric("Brier score", f"{ev.brier:.3f}", "result value_churn_reliability"),
             figure_from_matplotlib(plot_reliability(ev), "Reliability of churn probabilities on the validation period."),
-        )
+        ])
     else:
         risk["p_churn"] = 1.0 - clv["p_alive"].to_numpy()  # documented fallback: BG/NBD's P(inactive)
         risk["reasons"] = ""
@@ -178,69 +179,62 @@ def value(ctx: RunContext) -> Section:
                            description=f"P(next NPS answer within {DETRACTOR_HORIZON_DAYS:g} days is 0–6) and reasons per active customer.")
         store.write_result(VALUE_DETRACTOR_RELIABILITY, dev.reliability, step="value",
                            description="Reliability curve of detractor probabilities on the later (validation) period.")
-        section.summary.append(
-            f"Detractor propensity (next NPS answer 0–6 within {DETRACTOR_HORIZON_DAYS:g} days), validated on a later period: "
-            f"ROC AUC {dev.auc:.2f}, Brier {dev.brier:.3f} (base rate {dev.base_rate:.1%})."
-        )
-        scores = detractor.scores.rename(columns={"reasons": "detractor_reasons"})
-        risk = risk.merge(scores, on="customer_id", how="left")
-        section.add(
+        if dev.auc < MIN_AUC:  # quality gate: a model near chance yields no money and no headline
+            section.summary.append(Finding("value.gate.detractor", {"auc": dev.auc, "min_auc": MIN_AUC}))
+        else:
+            section.summary.append(
+                f"Detractor propensity (next NPS answer 0–6 within {DETRACTOR_HORIZON_DAYS:g} days), validated on a later period: "
+                f"ROC AUC {dev.auc:.2f}, Brier {dev.brier:.3f} (base rate {dev.base_rate:.1%})."
+            )
+            scores = detractor.scores.rename(columns={"reasons": "detractor_reasons"})
+            risk = risk.merge(scores, on="customer_id", how="left")
+        section.appendix.extend([
             Metric("detractor model ROC AUC (later period)", f"{dev.auc:.3f}",
                    f"trained at {detractor.train_at.date()}, validated at {detractor.validate_at.date()}"),
             Metric("detractor Brier score", f"{dev.brier:.3f}", "result value_detractor_reliability"),
             figure_from_matplotlib(plot_reliability(dev, title="Reliability of detractor probabilities"),
                                    "Reliability of detractor probabilities on the validation period."),
-        )
+        ])
 
     # -- revenue at risk --------------------------------------------------------------------------
     nps_last = _last_nps(store)
     risk = risk.merge(nps_last, on="customer_id", how="left")
     risk["revenue_at_risk"] = revenue_at_risk(risk["p_churn"], risk["clv"])
-    if "p_detractor" in risk:
+    if "p_detractor" in risk:  # only when the detractor model passed the quality gate
         risk["revenue_with_likely_detractors"] = revenue_at_risk(risk["p_detractor"].fillna(0.0), risk["clv"])
-        section.summary.append(
-            f"Revenue held by likely detractors (P(detractor) × CLV): {risk['revenue_with_likely_detractors'].sum():,.0f}."
-        )
+        low, high = _sum_interval(risk["p_detractor"].fillna(0.0), risk["clv"])
+        section.summary.append(Finding("value.detractor_revenue", {
+            "revenue": float(risk["revenue_with_likely_detractors"].sum()), "revenue_low": low, "revenue_high": high}))
     risk["detractor"] = risk["nps_last"] <= 6
     risk = risk.sort_values("revenue_at_risk", ascending=False, ignore_index=True)
     store.write_result(VALUE_REVENUE_AT_RISK, risk, step="value", description="P(churn) × CLV per customer.")
     at_risk = float(risk["revenue_at_risk"].sum())
     detractor_risk = float(risk.loc[risk["detractor"].fillna(False), "revenue_at_risk"].sum())
-    section.summary.append(
-        f"Revenue at risk (P(churn) × CLV): {at_risk:,.0f}, of which {detractor_risk:,.0f} "
-        f"({detractor_risk / at_risk if at_risk else 0:.0%}) sits with detractors."
-    )
+    if churn is not None and churn.evaluation.auc < MIN_AUC:  # quality gate: no money from a model near chance
+        section.summary.append(Finding("value.gate.churn", {"auc": churn.evaluation.auc, "min_auc": MIN_AUC}))
+    else:
+        low, high = _sum_interval(risk["p_churn"].where(risk["status"] == "active", 0.0), risk["clv"])
+        section.summary.append(Finding("value.revenue_at_risk", {
+            "days": CHURN_HORIZON_DAYS, "revenue": at_risk, "revenue_low": low, "revenue_high": high, "detractor_revenue": detractor_risk,
+            "detractor_share": detractor_risk / at_risk if at_risk else 0.0}))
     section.add(
-        Metric("revenue at risk", f"{at_risk:,.0f}", "result value_revenue_at_risk"),
-        Metric("… with detractors", f"{detractor_risk:,.0f}", "last NPS ≤ 6"),
         figure_from_matplotlib(_plot_risk(risk), "Revenue at risk by segment, detractors highlighted."),
         TableBlock(risk.head(15)[["customer_id", "segment", "clv", "p_churn", "revenue_at_risk", "nps_last", "reasons"]].round(3),
                    "Customers with the most revenue at risk, and why.", source=VALUE_REVENUE_AT_RISK.table_name),
     )
 
-    # -- ROI scenarios ----------------------------------------------------------------------------
-    if drivers_section is not None and not drivers_section.skipped and "analysis" in drivers_section.data:
-        try:
-            values = _scenarios(store, drivers_section.data, risk)
-        except (NotEnoughDataError, AnalysisError) as exc:
-            section.add(Paragraph(f"ROI scenarios not computed: {exc}"))
-            values = []
-        if values:
-            frame = pd.DataFrame([v.as_row() for v in values])
-            store.write_result(VALUE_ROI_SCENARIOS, frame, step="value", description="ROI scenarios with 95% intervals.")
-            best = max(values, key=lambda v: v.revenue)
-            section.summary.append(
-                f"Best scenario: {best.name} — NPS {best.outcome_change:+.2f} for {best.customers_affected:,} customers, "
-                f"worth {best.revenue:,.0f} (95% interval {best.revenue_low:,.0f} to {best.revenue_high:,.0f})."
-            )
-            section.add(
-                Paragraph("Each scenario moves a driver for the customers it reaches; the driver model turns that into an NPS "
-                          "change, a logistic link of churn on NPS into fewer churners, and CLV into revenue retained."),
-                figure_from_matplotlib(plot_scenarios(values), "ROI scenarios: revenue retained with 95% intervals."),
-                TableBlock(frame.round(3), "ROI scenarios.", source=VALUE_ROI_SCENARIOS.table_name),
-            )
-    section.data = {"clv": clv, "risk": risk, "params": result.params}
+    section.add(Paragraph("ROI scenarios and the ranking of what to fix first are in the section \"Opportunities and "
+                          "scenarios\", valued by one churn model over these customer lifetime values."))
     return section
+
+
+def _sum_interval(p, clv, z: float = 1.96) -> tuple[float, float]:
+    """95 % interval of the revenue actually lost when each customer leaves with probability ``p``:
+    Σ p·CLV ± z·√Σ p(1−p)·CLV² (independent customers, normal approximation), never below 0."""
+    p = np.clip(np.asarray(p, dtype=float), 0.0, 1.0)
+    value = np.clip(np.nan_to_num(np.asarray(clv, dtype=float)), 0.0, None)
+    mean, sd = float((p * value).sum()), float(np.sqrt((p * (1 - p) * value ** 2).sum()))
+    return max(0.0, mean - z * sd), mean + z * sd
 
 
 def _last_nps(store) -> pd.DataFrame:
@@ -249,42 +243,6 @@ def _last_nps(store) -> pd.DataFrame:
     last = fb.group_by("customer_id").aggregate(nps_last=fb.nps.cast("float64").argmax(fb.timestamp))
     frame = last.to_pandas()
     return frame if len(frame) else pd.DataFrame({"customer_id": pd.Series(dtype=str), "nps_last": pd.Series(dtype=float)})
-
-
-def _scenarios(store, drivers_data: dict, risk: pd.DataFrame) -> list:
-    analysis = drivers_data["analysis"]
-    customers = drivers_data["customers"]
-    teams = drivers_data.get("teams")
-    table = customers.merge(risk[["customer_id", "clv"]], on="customer_id", how="inner")
-    churned = store.table("customers").select("customer_id", "churned_at").to_pandas()
-    linked = customers.merge(churned, on="customer_id", how="inner")
-    link = OutcomeChurnLink(n_bootstrap=analysis.n_bootstrap, random_state=0).fit(
-        linked["nps"], linked["churned_at"].notna().astype(int))
-    used = analysis.importance_["driver"].tolist()
-    scenarios: list[Scenario] = []
-    if "friction_exposure" in used:
-        exposed = table["friction_exposure"].fillna(0) > 0
-        if exposed.any():
-            cut = -0.2 * float(table.loc[exposed, "friction_exposure"].mean())
-            scenarios.append(Scenario("cut friction on the top pathways by 20 %", {"friction_exposure": cut},
-                                      exposed.to_numpy(), note=f"friction_exposure {cut:+.2f} for exposed customers"))
-    if "empathy_received" in used:
-        served = table["empathy_received"].notna()
-        pairs = drivers_data.get("customer_teams")
-        name, note = "lift empathy received by 0.1", "customers who received agent replies"
-        if teams is not None and len(teams) and pairs is not None:
-            low = str(teams.iloc[0]["team_id"])  # lowest engagement first
-            served = served & table["customer_id"].isin(pairs.loc[pairs["team_id"] == low, "customer_id"])
-            name, note = f"lift empathy in {low} by 0.1", f"customers served by {low}, the lowest-engagement team"
-        if served.any():
-            scenarios.append(Scenario(name, {"empathy_received": 0.1}, served.to_numpy(), note=note))
-    csat = [d for d in used if d.startswith("csat_")]
-    if csat:
-        top = csat[0]
-        rated = table[top].notna()
-        scenarios.append(Scenario(f"raise {top[5:]} CSAT by 0.5 point", {top: 0.5}, rated.to_numpy(),
-                                  note=f"customers who rated {top[5:]}"))
-    return [scenario_value(s, analysis, link, outcome=table["nps"].to_numpy(), clv=table["clv"].to_numpy()) for s in scenarios[:3]]
 
 
 def _plot_clv(clv: pd.DataFrame, by_segment: pd.DataFrame):

@@ -1,0 +1,98 @@
+"""The per-customer table the decisions are valued on: levers, controls, churn and the value at stake.
+
+Built from stored results and canonical tables only (no live objects of earlier steps):
+- the drivers step's ``drivers_customer`` (CSAT per touchpoint, friction, empathy received, team
+  engagement, first-reply wait, pain points, customer attributes);
+- one 0/1 column ``path:<source>><target>`` per top friction pathway of ``journey_friction`` (the
+  customer made that transition in a journey), from the events table;
+- ``churned`` (``customers.churned_at`` set) and ``value``: the customer's CLV (``value_clv``); a
+  customer already lost is valued at the mean CLV of active customers of the same segment, what keeping
+  them would have been worth.
+"""
+
+from __future__ import annotations
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from empathica.errors import NotEnoughDataError
+from empathica.schema.results import DRIVERS_CUSTOMER, JOURNEY_FRICTION, RUN_COLUMN, VALUE_CLV
+
+#: Friction pathways (by rank in ``journey_friction``) that become levers of their own.
+TOP_PATHWAYS = 5
+#: Columns of ``drivers_customer`` that are not levers.
+NOT_LEVERS = ("customer_id", "nps", "nps_answers", "friction_met")
+#: Prefix of customer attributes: controls of the churn model, never levers.
+ATTRIBUTE_PREFIX = "attr_"
+PATH_PREFIX = "path:"
+
+
+def pathway_column(source: str, target: str) -> str:
+    return f"{PATH_PREFIX}{source}>{target}"
+
+
+def top_pathways(store, n: int = TOP_PATHWAYS) -> pd.DataFrame:
+    """The ``n`` highest-friction pathways of ``journey_friction`` (rank order), or an empty frame."""
+    if not store.has_result(JOURNEY_FRICTION):
+        return pd.DataFrame(columns=["source", "target", "friction_score", "customers"])
+    friction = store.result(JOURNEY_FRICTION)
+    order = "rank" if "rank" in friction.columns else ibis.desc("friction_score")
+    return friction.order_by(order).limit(n).to_pandas()
+
+
+def pathway_customers(store, pathways: pd.DataFrame) -> ibis.Table:
+    """(customer_id, pathway column) for every customer who made each pathway's transition in a journey."""
+    events = store.table("events")
+    journey = ibis.coalesce(events.journey_id, events.customer_id)
+    window = ibis.window(group_by=[events.customer_id, journey], order_by=[events.timestamp, events.event_id])
+    steps = events.select(customer_id=events.customer_id, target=events.touchpoint_id,
+                          source=events.touchpoint_id.lag().over(window))
+    wanted = ibis.memtable(pd.DataFrame({"source": pathways["source"].astype(str), "target": pathways["target"].astype(str),
+                                         "lever": [pathway_column(s, t) for s, t in zip(pathways["source"], pathways["target"])]}))
+    hits = steps.inner_join(wanted, [steps.source == wanted.source, steps.target == wanted.target])
+    return hits.select("customer_id", "lever").distinct()
+
+
+def customer_levers(store) -> pd.DataFrame:
+    """One row per customer with an NPS answer: levers, controls, ``churned`` and ``value``."""
+    if not store.has_result(DRIVERS_CUSTOMER):
+        raise NotEnoughDataError("the drivers step has not stored its per-customer drivers (result drivers_customer); "
+                                 "run the drivers step first (it needs feedback with NPS).")
+    if not store.has_result(VALUE_CLV):
+        raise NotEnoughDataError("the value step has not stored customer lifetime values (result value_clv); "
+                                 "run the value step first (it needs transactions).")
+    table = store.read_result(DRIVERS_CUSTOMER).drop(columns=[RUN_COLUMN], errors="ignore")
+    table = table.drop(columns=[c for c in NOT_LEVERS if c in table.columns and c != "customer_id"])
+    pathways = top_pathways(store)
+    if len(pathways) and store.count("events"):
+        hits = pathway_customers(store, pathways).to_pandas()
+        wide = pd.crosstab(hits["customer_id"], hits["lever"]).clip(upper=1).astype(float)
+        table = table.merge(wide, left_on="customer_id", right_index=True, how="left")
+        for s, t in zip(pathways["source"], pathways["target"]):
+            col = pathway_column(s, t)
+            table[col] = table[col].fillna(0.0) if col in table else 0.0
+    customers = store.table("customers")
+    churn = customers.select(customer_id=customers.customer_id.cast("string"),
+                             churned=customers.churned_at.notnull().cast("int64")).to_pandas()
+    table = table.merge(churn, on="customer_id", how="inner")
+    table = table.merge(_values(store), on="customer_id", how="left")
+    table["value"] = table["value"].fillna(float(table["value"].mean()) if table["value"].notna().any() else 0.0)
+    return table.reset_index(drop=True)
+
+
+def _values(store) -> pd.DataFrame:
+    clv = store.result(VALUE_CLV)
+    frame = clv.select("customer_id", "clv", "segment", "status").to_pandas()
+    active = frame[frame["status"] == "active"]
+    by_segment = active.groupby("segment")["clv"].mean()
+    fallback = float(active["clv"].mean()) if len(active) else 0.0
+    lost = frame["status"] != "active"
+    value = frame["clv"].clip(lower=0.0).astype(float)
+    value[lost] = frame.loc[lost, "segment"].map(by_segment).fillna(fallback).to_numpy()
+    return pd.DataFrame({"customer_id": frame["customer_id"].astype(str), "value": np.asarray(value, dtype=float)})
+
+
+def lever_columns(table: pd.DataFrame) -> list[str]:
+    """The columns of ``table`` the churn model learns from (levers and attribute controls)."""
+    return [c for c in table.columns if c not in ("customer_id", "churned", "value") and c not in NOT_LEVERS]

@@ -1,0 +1,262 @@
+"""Opportunities: every finding turned into one comparable, monetised, owned candidate, then ranked.
+
+Each candidate is a *lever change* for the customers it concerns, valued by the one churn model
+(``ChurnResponse``): remove a friction pathway from the journeys that made it, remove a pain point from
+the customers who complained of it, lift a touchpoint's low CSAT ratings to its median, lift the least
+empathic agents' (or a team's) customers to the median empathy, lift a low-engagement team to the median
+engagement. Revenue at stake is the CLV those changes keep, with a 95 % bootstrap interval.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from empathica.decide.levers import pathway_column, top_pathways
+from empathica.decide.response import ChurnResponse, Valuation
+from empathica.store.names import Names
+from empathica.schema.results import (
+    DRIVERS_IMPORTANCE, DRIVERS_TEAMS, EMPATHY_AGENTS, EMPATHY_TEAMS, JOURNEY_FRICTION, TEXT_PAIN_POINTS,
+)
+
+#: Share of agents (lowest empathy first) grouped as "the least empathic agents".
+LEAST_EMPATHIC_SHARE = 0.2
+#: Fewest customers an opportunity must concern to be valued.
+MIN_CUSTOMERS = 20
+
+
+@dataclass
+class Lever:
+    """A change of the levers for some customers: what it is, whom it concerns, who owns it."""
+
+    key: str
+    kind: str  # pathway, pain_point, touchpoint, agents, team_empathy, team_engagement
+    message_id: str
+    values: dict
+    affected: np.ndarray
+    change: Callable[[pd.DataFrame], pd.DataFrame]
+    owner_team_id: str | None
+    evidence: str  # the result whose rows show the finding
+    evidence_section: str
+    evidence_key: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def _set(column: str, to) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    def change(frame: pd.DataFrame) -> pd.DataFrame:
+        out = frame.copy()
+        out[column] = to(out[column]) if callable(to) else to
+        return out
+    return change
+
+
+def pathway_levers(store, table: pd.DataFrame, names: Names) -> list[Lever]:
+    levers = []
+    for p in top_pathways(store).itertuples():
+        col = pathway_column(p.source, p.target)
+        if col not in table:
+            continue
+        affected = table[col].to_numpy() > 0
+
+        def change(frame, col=col):
+            out = frame.copy()
+            out[col] = 0.0
+            if "friction_exposure" in out:  # one top-pathway traversal fewer
+                out["friction_exposure"] = (out["friction_exposure"] - 1).clip(lower=0)
+            return out
+
+        levers.append(Lever(key=f"pathway:{p.source}>{p.target}", kind="pathway", message_id="decide.opportunity.pathway",
+                            values={"source": names.touchpoint(p.source), "target": names.touchpoint(p.target)},
+                            affected=affected, change=change, owner_team_id=names.owners.get(str(p.source)),
+                            evidence=JOURNEY_FRICTION.name, evidence_section="journeys", evidence_key=f"{p.source} → {p.target}"))
+    return levers
+
+
+def pain_touchpoint(aspect: str, names: Names) -> str | None:
+    """The touchpoint a pain point is about, when its name says so (``delivery_delay`` → ``delivery``)."""
+    return next((tp for tp in sorted(names.owners, key=len, reverse=True) if aspect == tp or aspect.startswith(tp + "_")), None)
+
+
+def pain_levers(store, table: pd.DataFrame, names: Names) -> list[Lever]:
+    """Pain points that belong to no touchpoint (those that do are part of the touchpoint's opportunity)."""
+    levers = []
+    for col in [c for c in table.columns if c.startswith("pain_")]:
+        aspect = col[5:]
+        if f"csat_{pain_touchpoint(aspect, names)}" in table:
+            continue
+        levers.append(Lever(key=f"pain:{aspect}", kind="pain_point", message_id="decide.opportunity.pain",
+                            values={"aspect": aspect.replace("_", " ")}, affected=table[col].to_numpy() > 0,
+                            change=_set(col, 0.0), owner_team_id=None,
+                            evidence=TEXT_PAIN_POINTS.name, evidence_section="text", evidence_key=aspect))
+    return levers
+
+
+def touchpoint_levers(store, table: pd.DataFrame, names: Names) -> list[Lever]:
+    """Per rated touchpoint: its ratings below the median lifted to the median, and the complaints about it
+    (pain points named after it) resolved, for the customers who gave either."""
+    levers = []
+    pains = {c: pain_touchpoint(c[5:], names) for c in table.columns if c.startswith("pain_")}
+    for col in [c for c in table.columns if c.startswith("csat_")]:
+        tp = col[5:]
+        par = float(table[col].median())
+        own = [p for p, t in pains.items() if t == tp]
+        affected = (table[col] < par).to_numpy()
+        for p in own:
+            affected = affected | (table[p] > 0).to_numpy()
+
+        def change(frame, col=col, par=par, own=tuple(own)):
+            out = frame.copy()
+            out[col] = out[col].clip(lower=par)
+            out[list(own)] = 0.0
+            return out
+
+        values = {"touchpoint": names.touchpoint(tp), "par": par}
+        if own:
+            values["aspects"] = ", ".join(p[5:].replace("_", " ") for p in own)
+        levers.append(Lever(key=f"touchpoint:{tp}", kind="touchpoint",
+                            message_id="decide.opportunity.touchpoint_pain" if own else "decide.opportunity.touchpoint",
+                            values=values, affected=affected, change=change, owner_team_id=names.owners.get(tp),
+                            evidence=DRIVERS_IMPORTANCE.name, evidence_section="drivers", evidence_key=col))
+    return levers
+
+
+def customer_agents(store) -> pd.DataFrame:
+    """(customer_id, agent_id, team_id): the agents who replied to each customer, and their teams."""
+    turns, conv = store.table("turns"), store.table("conversations")
+    pairs = turns.filter(turns.agent_id.notnull()).select("conversation_id", "agent_id").distinct()
+    linked = pairs.inner_join(conv.select("conversation_id", "customer_id"), "conversation_id")
+    if store.count("employees"):
+        emp = store.table("employees")
+        linked = linked.left_join(emp.select(agent_id=emp.employee_id, team_id=emp.team_id), "agent_id")
+    frame = linked.to_pandas()
+    if "team_id" not in frame:
+        frame["team_id"] = None
+    return frame[["customer_id", "agent_id", "team_id"]].dropna(subset=["customer_id"]).drop_duplicates()
+
+
+def empathy_levers(store, table: pd.DataFrame, names: Names, served: pd.DataFrame) -> list[Lever]:
+    if "empathy_received" not in table or not store.has_result(EMPATHY_AGENTS) or served.empty:
+        return []
+    agents = store.read_result(EMPATHY_AGENTS).dropna(subset=["empathy"]).sort_values("empathy")
+    median = float(agents["empathy"].median())
+    k = max(1, int(round(LEAST_EMPATHIC_SHARE * len(agents))))
+    least = agents.head(k)
+    least = least[least["empathy"] < median]
+    levers = []
+    if len(least):
+        ids = least["agent_id"].astype(str).tolist()
+        affected = table["customer_id"].isin(served.loc[served["agent_id"].isin(ids), "customer_id"]).to_numpy()
+        teams = least["team_id"].dropna().astype(str) if "team_id" in least else pd.Series(dtype=str)
+        levers.append(Lever(key="agents:least_empathic", kind="agents", message_id="decide.opportunity.agents",
+                            values={"agents": ", ".join(names.person(a) for a in ids), "n_agents": len(ids), "median": median},
+                            affected=affected, change=_set("empathy_received", lambda s: s.clip(lower=median)),
+                            owner_team_id=teams.mode().iloc[0] if len(teams) else None,
+                            evidence=EMPATHY_AGENTS.name, evidence_section="empathy", evidence_key=", ".join(ids),
+                            extra={"agent_ids": ids}))
+    if "team_id" in agents:
+        per_team = agents.groupby("team_id")["empathy"].mean()
+        for team, level in per_team[per_team < per_team.median()].items():
+            affected = table["customer_id"].isin(served.loc[served["team_id"] == team, "customer_id"]).to_numpy()
+            lift = float(per_team.median() - level)
+            levers.append(Lever(key=f"team_empathy:{team}", kind="team_empathy", message_id="decide.opportunity.team_empathy",
+                                values={"team": names.team(team)}, affected=affected,
+                                change=_set("empathy_received", lambda s, lift=lift: s + lift), owner_team_id=str(team),
+                                evidence=EMPATHY_TEAMS.name, evidence_section="empathy", evidence_key=str(team)))
+    return levers
+
+
+def engagement_levers(store, table: pd.DataFrame, names: Names, served: pd.DataFrame) -> list[Lever]:
+    if "team_engagement" not in table or not store.has_result(DRIVERS_TEAMS) or served.empty:
+        return []
+    teams = store.read_result(DRIVERS_TEAMS)
+    median = float(teams["engagement"].median())
+    levers = []
+    for row in teams[teams["engagement"] < median].itertuples():
+        lift = median - float(row.engagement)
+        affected = table["customer_id"].isin(served.loc[served["team_id"] == row.team_id, "customer_id"]).to_numpy()
+        levers.append(Lever(key=f"team_engagement:{row.team_id}", kind="team_engagement",
+                            message_id="decide.opportunity.team_engagement",
+                            values={"team": names.team(row.team_id), "engagement": float(row.engagement), "median": median},
+                            affected=affected, change=_set("team_engagement", lambda s, lift=lift: s + lift),
+                            owner_team_id=str(row.team_id), evidence=DRIVERS_TEAMS.name, evidence_section="drivers",
+                            evidence_key=str(row.team_id)))
+    return levers
+
+
+def served_customers(store) -> pd.DataFrame:
+    """``customer_agents`` of the store, or no rows when it holds no conversations."""
+    if store.count("turns") and store.count("conversations"):
+        return customer_agents(store)
+    return pd.DataFrame(columns=["customer_id", "agent_id", "team_id"])
+
+
+def all_levers(store, table: pd.DataFrame, names: Names, served: pd.DataFrame) -> list[Lever]:
+    """Every candidate opportunity the stored results support."""
+    return [*pathway_levers(store, table, names), *pain_levers(store, table, names), *touchpoint_levers(store, table, names),
+            *empathy_levers(store, table, names, served), *engagement_levers(store, table, names, served)]
+
+
+def value_lever(model: ChurnResponse, table: pd.DataFrame, lever: Lever) -> Valuation:
+    """Revenue kept by ``lever``: its change for the affected customers, valued by ``model``."""
+    rows = table.loc[lever.affected]
+    features = rows[model.columns_]
+    return model.value_of_change(features, lever.change(rows)[model.columns_], rows["value"])
+
+
+def confidence(valuation: Valuation, customers: int, model: ChurnResponse) -> str:
+    """A grade: high (interval above 0, 100+ customers, model AUC ≥ 0.7), medium (interval above 0), low (an
+    interval that reaches 0 or below: no gain to expect with confidence, so no money is shown)."""
+    if not valuation.low > 0 or not model.usable:
+        return "low"
+    return "high" if customers >= 100 and model.auc_ >= 0.7 else "medium"
+
+
+def rank_opportunities(levers: list[Lever], model: ChurnResponse, table: pd.DataFrame, names: Names, *, currency: str,
+                       previous: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The ranking of ``levers``: one row per opportunity, those with money shown first, by revenue at stake."""
+    rows = []
+    for lever in levers:
+        n = int(lever.affected.sum())
+        if n < MIN_CUSTOMERS:
+            continue
+        v = value_lever(model, table, lever)
+        grade = confidence(v, n, model)
+        rows.append({
+            "key": lever.key, "kind": lever.kind, "message_id": lever.message_id, "values": values_json(lever.values),
+            "customers": n, "revenue": v.revenue, "revenue_low": v.low, "revenue_high": v.high, "currency": currency,
+            "churn_change": v.churn_change, "money_shown": grade != "low", "confidence": grade,
+            "owner_team_id": lever.owner_team_id, "owner": names.team(lever.owner_team_id) if lever.owner_team_id else None,
+            "evidence": lever.evidence, "evidence_section": lever.evidence_section, "evidence_key": lever.evidence_key,
+        })
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    frame = frame.sort_values(["money_shown", "revenue"], ascending=[False, False], ignore_index=True)
+    frame.insert(0, "rank", np.arange(1, len(frame) + 1))
+    frame["model_auc"] = model.auc_
+    return _with_trend(frame, previous)
+
+
+def _with_trend(frame: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
+    """The previous run's rank and revenue of each opportunity (empty on a first run)."""
+    if previous is None or previous.empty or not {"key", "rank", "revenue"} <= set(previous.columns):
+        frame["previous_rank"] = pd.array([pd.NA] * len(frame), dtype="Int64")
+        frame["previous_revenue"] = np.nan
+        return frame
+    before = previous[["key", "rank", "revenue"]].rename(columns={"rank": "previous_rank", "revenue": "previous_revenue"})
+    out = frame.merge(before, on="key", how="left")
+    out["previous_rank"] = out["previous_rank"].astype("Int64")
+    return out
+
+
+def values_json(values: dict) -> str:
+    """A finding's values as JSON (numpy scalars as numbers)."""
+    return json.dumps(values, ensure_ascii=False, default=lambda v: v.item() if hasattr(v, "item") else str(v))
+
+
+__all__ = ["Lever", "Names", "all_levers", "customer_agents", "rank_opportunities", "served_customers", "value_lever",
+           "values_json"]

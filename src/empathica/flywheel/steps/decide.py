@@ -1,0 +1,82 @@
+"""The "decide" step: one ranked, monetised, owned list of what to fix first, and the ROI scenarios.
+
+Reads stored results only (``drivers_customer``, ``value_clv``, ``journey_friction``, ``empathy_agents``,
+``drivers_teams`` …; docs/decide.md), fits one churn model on the levers (``empathica.decide``) and
+values with it every opportunity and every scenario, built-in or user-defined (setting ``scenarios``).
+A model validating near chance (ROC AUC < 0.6) produces no money: the section says why.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from empathica.decide.levers import customer_levers, lever_columns
+from empathica.decide.opportunities import Names, all_levers, rank_opportunities, served_customers
+from empathica.decide.response import MIN_AUC, ChurnResponse
+from empathica.decide.scenarios import builtin_levers, parse_scenarios, spec_lever, value_scenarios
+from empathica.flywheel.registry import RunContext, step
+from empathica.report import Finding, FindingsTable, Section
+from empathica.schema.results import (
+    DECIDE_MODEL, DECIDE_OPPORTUNITIES, DECIDE_SCENARIOS, DRIVERS_CUSTOMER, DRIVERS_TEAMS, EMPATHY_AGENTS, JOURNEY_FRICTION,
+    VALUE_CLV,
+)
+
+#: Opportunities the executive summary names.
+SUMMARY_TOP = 5
+RANKING_COLUMNS = {"rank": "int", "message_id": "finding", "customers": "int", "revenue": "money", "revenue_low": "interval",
+                   "owner": "text", "confidence": "grade", "previous_rank": "trend"}
+SCENARIO_COLUMNS = {"message_id": "finding", "customers": "int", "revenue": "money", "revenue_low": "interval",
+                    "churn_change": "pct"}
+SCENARIO_HEADERS = {"message_id": "column.scenario_name", "revenue": "column.revenue_kept"}
+
+
+@step("decide", title="What to fix first", order=60,
+      reads=(DRIVERS_CUSTOMER, VALUE_CLV, JOURNEY_FRICTION, EMPATHY_AGENTS, DRIVERS_TEAMS, "customers", "events",
+             "turns", "conversations", "employees", "teams", "touchpoints"))
+def decide(ctx: RunContext) -> Section:
+    store, settings = ctx.store, ctx.settings
+    specs = parse_scenarios(settings.scenarios)  # a bad user scenario stops the step before any work
+    table = customer_levers(store)
+    columns = lever_columns(table)
+    model = ChurnResponse(n_bootstrap=100, random_state=settings.seed).fit(table[columns], table["churned"])
+    names = Names.from_store(store)
+    previous = store.read_result(DECIDE_OPPORTUNITIES) if store.has_result(DECIDE_OPPORTUNITIES) else None  # the last run's
+    served = served_customers(store)
+    candidates = all_levers(store, table, names, served)
+    ranking = rank_opportunities(candidates, model, table, names, currency=settings.currency, previous=previous)
+    store.write_result(DECIDE_MODEL, pd.DataFrame([{
+        "customers": len(table), "churn_rate": model.churn_rate_, "roc_auc": model.auc_, "min_auc": MIN_AUC,
+        "usable": model.usable, "levers": json.dumps(columns), "bootstrap_fits": len(model.draws_)}]),
+        step="decide", description="The churn model that values opportunities and scenarios: cross-validated ROC AUC.")
+    store.write_result(DECIDE_OPPORTUNITIES, ranking, step="decide",
+                       description="Opportunities ranked by revenue at stake (95% interval), owner, evidence, confidence.")
+    order = {key: i for i, key in enumerate(ranking["key"])} if len(ranking) else {}
+    levers = builtin_levers(sorted(candidates, key=lambda lever: order.get(lever.key, len(order))), table, names)
+    levers += [spec_lever(spec, table, names, served) for spec in specs]
+    scenarios = value_scenarios(model, table, levers, currency=settings.currency)
+    if len(scenarios):
+        scenarios.insert(0, "scenario", range(1, len(scenarios) + 1))
+        store.write_result(DECIDE_SCENARIOS, scenarios, step="decide", description="ROI scenarios: revenue kept with 95% intervals.")
+    return decide_section(ranking, scenarios, model_auc=model.auc_, usable=model.usable)
+
+
+def decide_section(ranking: pd.DataFrame, scenarios: pd.DataFrame, *, model_auc: float, usable: bool) -> Section:
+    """The section: headlines from the first rows of the stored ranking and scenarios, and those tables."""
+    section = Section(key="decide", title="What to fix first")
+    if not usable:
+        section.summary.append(Finding("decide.gate.model", {"auc": model_auc, "min_auc": MIN_AUC}, source=DECIDE_MODEL.name,
+                                       row={"roc_auc": model_auc}))
+    shown = ranking[ranking["money_shown"]] if len(ranking) else ranking
+    if usable and len(shown):
+        top = shown.iloc[0]
+        section.summary.append(Finding("decide.headline.top", {"what": {"id": top["message_id"], "values": json.loads(top["values"])},
+                                                               "revenue": top["revenue"], "revenue_low": top["revenue_low"],
+                                                               "revenue_high": top["revenue_high"], "owner": top["owner"]},
+                                       source=DECIDE_OPPORTUNITIES.name, row={"rank": int(top["rank"])}))
+    section.add(FindingsTable(ranking, RANKING_COLUMNS, "caption.opportunities", source=DECIDE_OPPORTUNITIES.name))
+    if len(scenarios):
+        section.add(FindingsTable(scenarios, SCENARIO_COLUMNS, "caption.scenarios", source=DECIDE_SCENARIOS.name,
+                                  headers=SCENARIO_HEADERS))
+    return section

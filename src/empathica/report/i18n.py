@@ -1,0 +1,139 @@
+"""Findings rendered in the reader's language: message catalogues (gettext .po) and locale formatting.
+
+A step stores a finding as a message id plus values (``Finding``); the report turns it into a sentence
+of English, German or Chinese through ``locales/<lang>.po``. A message is a ``str.format`` template whose
+fields name their kind, so numbers are never pasted into words in code:
+
+    msgid "decide.opportunity.pathway"
+    msgstr "Friction on the pathway {source} → {target} ({customers:int} customers)"
+
+Kinds: ``int`` (grouped integer), ``num`` (one decimal), ``num2`` (two decimals), ``pct`` (a share as
+a percentage), ``money`` (an amount in the report currency, no decimals), ``date`` (an ISO date);
+no kind: the value as text (names). Babel formats each per locale (``1.234 €`` in German,
+``€1,234`` in English, ``€1,234`` in Chinese).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import string
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_date
+from babel.messages.pofile import read_po
+from babel.numbers import format_currency, format_decimal, format_percent
+
+from empathica.errors import SettingsError
+
+#: The report languages, each with its Babel locale.
+LANGUAGES = {"en": "en_GB", "de": "de_DE", "zh": "zh_Hans_CN"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One finding: a message id and the values its sentence needs (JSON-serialisable).
+
+    A headline over a table names that table's stored result (``source``) and the row it speaks of
+    (``row``: key column → value); every value whose name is a column of that row must equal it, which
+    a test checks over the whole report, so a headline cannot drift from the table under it.
+    """
+
+    message_id: str
+    values: dict[str, Any] = field(default_factory=dict)
+    source: str = ""
+    row: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return json.loads(json.dumps({"id": self.message_id, "values": self.values, "source": self.source,
+                                      "row": self.row}, ensure_ascii=False, default=_plain))
+
+    @classmethod
+    def from_dict(cls, payload: dict) -> "Finding":
+        return cls(payload["id"], payload.get("values") or {}, payload.get("source", ""), payload.get("row") or {})
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return str(value)
+
+
+def check_language(lang: str) -> str:
+    """``lang`` when it is a report language; otherwise a one-line error saying which ones exist."""
+    if lang not in LANGUAGES:
+        raise SettingsError(f"report language {lang!r} is not one of {', '.join(LANGUAGES)} "
+                            "(setting report_language or option --lang).")
+    return lang
+
+
+@lru_cache(maxsize=None)
+def catalogue(lang: str) -> dict[str, str]:
+    """The message templates of ``lang``: message id → template (from ``locales/<lang>.po``)."""
+    check_language(lang)
+    source = resources.files("empathica.report").joinpath("locales", f"{lang}.po")
+    with source.open("rb") as handle:
+        po = read_po(handle, locale=LANGUAGES[lang])
+    return {m.id: m.string for m in po if m.id and m.string}
+
+
+class _LocaleFormatter(string.Formatter):
+    def __init__(self, lang: str, currency: str) -> None:
+        self.locale = Locale.parse(LANGUAGES[lang])
+        self.currency = currency
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if format_spec == "" or value is None:
+            return "–" if value is None else str(value)
+        if isinstance(value, float) and math.isnan(value):
+            return "–"
+        if format_spec == "int":
+            return format_decimal(round(float(value)), format="#,##0", locale=self.locale)
+        if format_spec in ("num", "num2", "signed"):
+            pattern = {"num": "#,##0.0", "num2": "#,##0.00", "signed": "+#,##0.00;-#,##0.00"}[format_spec]
+            return format_decimal(float(value), format=pattern, locale=self.locale)
+        if format_spec == "pct":
+            pattern = self.locale.percent_formats[None].pattern  # the locale's own: "#,##0 %" in German
+            if abs(float(value)) < 0.1:
+                pattern = pattern.replace("#,##0", "#,##0.0")
+            return format_percent(float(value), format=pattern, locale=self.locale)
+        if format_spec == "money":
+            return format_currency(round(float(value)), self.currency, format="¤#,##0" if self.locale.language != "de"
+                                   else "#,##0 ¤", locale=self.locale, currency_digits=False)
+        if format_spec == "date":
+            return format_date(date.fromisoformat(str(value)[:10]), format="medium", locale=self.locale)
+        raise KeyError(f"unknown value kind {format_spec!r}")
+
+
+def render(finding: Finding, *, lang: str = "en", currency: str = "EUR") -> str:
+    """The sentence of ``finding`` in ``lang`` (English when the catalogue lacks it: a test forbids that)."""
+    template = catalogue(lang).get(finding.message_id) or catalogue("en").get(finding.message_id)
+    if template is None:
+        raise KeyError(f"no message {finding.message_id!r} in the report catalogues (report/locales/*.po)")
+    values = {k: render(Finding(v["id"], v.get("values") or {}), lang=lang, currency=currency)
+              if isinstance(v, dict) and "id" in v else v for k, v in finding.values.items()}
+    return _LocaleFormatter(lang, currency).vformat(template, (), _Values(values))
+
+
+def money(amount: float, *, lang: str = "en", currency: str = "EUR") -> str:
+    """An amount of money in ``lang``'s format, e.g. ``€12,300`` or ``12.300 €``."""
+    return _LocaleFormatter(lang, currency).format_field(amount, "money")
+
+
+class _Values(dict):
+    """Values of a finding; a field the template names but the finding lacks renders as a dash."""
+
+    def __missing__(self, key: str) -> Any:
+        return None
+
+
+def template_fields(template: str) -> set[str]:
+    """The value names a template uses (for the catalogue test)."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}

@@ -1,0 +1,123 @@
+"""The decide step on a demo world: one ranking with money, owners and evidence; scenarios; the report built
+from the store; headlines that agree with their tables; planted truths at the top."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from empathica.cli import main
+from empathica.demo.truths import TRUTHS
+from empathica.report import Finding
+from empathica.report.archive import load_sections
+from empathica.schema.results import DECIDE_OPPORTUNITIES, DECIDE_SCENARIOS
+from tests.decide.agreement import disagreements
+
+
+def test_the_planted_truths_lead_the_ranking(opened):
+    ranking = opened.read_result(DECIDE_OPPORTUNITIES)
+    top5 = ranking.head(5)
+    assert f"pathway:{TRUTHS.friction_pathway[0]}>{TRUTHS.friction_pathway[1]}" in set(top5["key"])
+    assert f"touchpoint:{TRUTHS.nps_driver_touchpoint}" in set(top5["key"])
+    people = top5[top5["key"].isin(["agents:least_empathic", f"team_engagement:{TRUTHS.low_engagement_team}",
+                                    f"team_empathy:{TRUTHS.low_engagement_team}"])]
+    assert len(people), top5[["key", "revenue"]]
+    empathy = ranking[ranking["key"] == "agents:least_empathic"].iloc[0]
+    assert set(TRUTHS.unempathic_agents) <= set(empathy["evidence_key"].split(", "))
+    # more than a rounding error: its interval excludes 0 and it is worth at least a tenth of the first
+    assert empathy["money_shown"] and empathy["revenue_low"] > 0
+    assert empathy["revenue"] >= 0.1 * ranking["revenue"].iloc[0]
+
+
+def test_every_opportunity_has_money_with_an_interval_an_owner_by_name_and_evidence(opened):
+    ranking = opened.read_result(DECIDE_OPPORTUNITIES)
+    assert ranking["rank"].tolist() == list(range(1, len(ranking) + 1))
+    shown = ranking[ranking["money_shown"]]
+    assert len(shown) >= 3 and (shown["revenue_low"] > 0).all()
+    assert ((shown["revenue_low"] <= shown["revenue"]) & (shown["revenue"] <= shown["revenue_high"])).all()
+    assert (ranking.loc[~ranking["money_shown"], "confidence"] == "low").all()
+    assert (ranking["currency"] == "EUR").all()
+    teams = opened.table("teams").to_pandas().set_index("team_id")["name"]
+    owned = ranking[ranking["kind"].isin(["pathway", "touchpoint", "agents", "team_engagement", "team_empathy"])]
+    assert owned["owner"].notna().all() and set(owned["owner"]) <= set(teams)  # names, not ids
+    assert set(ranking["evidence_section"]) <= {"journeys", "text", "drivers", "empathy"}
+    friction = ranking[ranking["key"].str.startswith("pathway:web_checkout>call_centre")].iloc[0]
+    assert friction["owner"] == teams[opened.table("touchpoints").to_pandas().set_index("touchpoint_id").loc["web_checkout", "owner_team_id"]]
+
+
+def test_scenarios_include_lifting_the_least_empathic_agents_and_the_friction_pathway_with_sign_and_unit(opened):
+    scenarios = opened.read_result(DECIDE_SCENARIOS)
+    assert {"decide.scenario.agents", "decide.scenario.pathway_half"} <= set(scenarios["message_id"])
+    friction = scenarios[scenarios["message_id"] == "decide.scenario.pathway_half"].iloc[0]
+    assert json.loads(friction["values"])["source"] and friction["currency"] == "EUR"
+    assert friction["revenue"] > 0 and friction["revenue_low"] > 0  # less friction keeps customers: a gain, not −4.5
+    assert friction["churn_change"] < 0
+
+
+def test_every_headline_agrees_with_the_stored_row_under_it(opened):
+    sections = load_sections(opened)
+    findings = [line for s in sections for line in s.summary if isinstance(line, Finding) and line.source]
+    assert {f.message_id for f in findings} >= {"decide.headline.top", "drivers.strongest", "drivers.low_team"}
+    assert disagreements(sections, opened.read_result) == []
+    # a table that says otherwise is caught: the first opportunity's revenue changed under the headline
+    def tampered(name):
+        frame = opened.read_result(name)
+        if name == DECIDE_OPPORTUNITIES.name:
+            frame.loc[frame["rank"] == 1, "revenue"] *= 2
+        return frame
+    assert any("revenue" in problem for problem in disagreements(sections, tampered))
+
+
+def test_the_drivers_headline_never_calls_a_keep_driver_act_first(opened):
+    sections = {s.key: s for s in load_sections(opened)}
+    matrix = opened.read_result("drivers_matrix")
+    line = next(f for f in sections["drivers"].summary if isinstance(f, Finding) and f.message_id.startswith(("drivers.act_first", "drivers.no_act_first")))
+    row = matrix[matrix["driver"] == line.row["driver"]].iloc[0]
+    assert row["quadrant"].startswith("act first") == (line.message_id == "drivers.act_first")
+    assert not matrix["driver"].str.startswith("pain_").any()  # a complaint has no "performance"
+
+
+def test_the_report_is_built_from_a_copy_of_the_store_with_no_step_run(demo_store, tmp_path):
+    path, _ = demo_store
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(path, copy)
+    result = CliRunner().invoke(main, ["report", "--db", str(copy), "--out", str(tmp_path / "de"), "--lang", "de"])
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "de" / "index.html").read_text(encoding="utf-8")
+    assert html.index('id="summary"') < html.index('id="journeys"') < html.index('id="appendix"')
+    summary = html[html.index('id="summary"'):html.index("</section>", html.index('id="summary"'))]
+    assert "Was zuerst zu beheben ist" in summary and " €" in summary and "verantwortlich:" in summary
+    assert summary.count("<li>") >= 3 and summary.count("<li>") <= 5 and summary.count('href="#') >= 3
+    assert "Digital" in summary and "Daten bis" in summary
+    for internal in ("result_", "csat_", "pain_", "team_returns", "agent_0", "attr_"):
+        assert internal not in summary, internal
+    main_text = html[html.index("<main>"):html.index('id="appendix"')]
+    visible = pd.Series([main_text]).str.replace(r'title="[^"]*"', "", regex=True).iloc[0]
+    assert "result_decide" not in visible and "result value_" not in visible
+
+
+def test_user_scenarios_from_the_cli_and_a_bad_one_is_one_clear_line(demo_store, tmp_path):
+    path, _ = demo_store
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(path, copy)
+    runner = CliRunner()
+    bad = runner.invoke(main, ["run", "--db", str(copy), "--only", "decide", "--scenario", "touchpoint=delivery+0.5"])
+    assert bad.exit_code != 0 and "Traceback" not in bad.output
+    assert "--scenario: 'touchpoint=delivery+0.5' is not KIND:TARGET:CHANGE" in bad.output
+    good = runner.invoke(main, ["run", "--db", str(copy), "--out", str(tmp_path / "r"), "--only", "decide",
+                                "--scenario", "touchpoint:delivery:+0.5", "--scenario", "agents:agent_05,agent_10:median"])
+    assert good.exit_code == 0, good.output
+    from empathica.store import Store
+
+    with Store.open(copy, read_only=True) as store:
+        scenarios = store.read_result(DECIDE_SCENARIOS)
+        ranking = store.read_result(DECIDE_OPPORTUNITIES)
+    user = scenarios[scenarios["kind"].isin(["touchpoint", "agents"]) & scenarios["key"].str.startswith("user:")]
+    assert len(user) == 2 and (user["revenue"] > 0).all() and (user["customers"] > 0).all()
+    assert ranking["previous_rank"].notna().any()  # the second run knows the first run's ranking
+    html = (tmp_path / "r" / "index.html").read_text(encoding="utf-8")
+    assert "touchpoint:delivery:+0.5" in html and "id=\"journeys\"" in html  # the other steps' sections are kept
