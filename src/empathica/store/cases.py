@@ -44,7 +44,7 @@ CASES = Table(
     Column("case_id", Integer, primary_key=True),
     Column("rule_id", String(80), nullable=False),
     Column("signal_id", String(400), nullable=False),
-    Column("customer_id", String(200)),
+    Column("customer_id", String(200), index=True),
     Column("touchpoint", String(200)),
     Column("title", Text, nullable=False),
     Column("team_id", String(120)),
@@ -137,6 +137,12 @@ class CaseStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         create_tables(engine)
+
+    def reset(self) -> None:
+        """Delete every case, event, tag, notification, pending evaluation and rule (a fresh demo world)."""
+        with self.engine.begin() as con:
+            for table in (CASE_EVENTS, CASES, TAGS, OUTBOX, PENDING, RULES, TEAMS, OPENER_FEEDBACK):
+                con.execute(delete(table))
 
     # -- rules and teams -----------------------------------------------------------------------
     def save_rule(self, definition: dict, *, source: str, username: str | None = None) -> None:
