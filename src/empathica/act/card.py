@@ -186,19 +186,23 @@ def _last_empathy(store: Store) -> dict[str, dict]:
 
 def _openers(store: Store, rejected: set[str]) -> dict[tuple, dict]:
     """The best real reply per (language, pain point, emotion) of the customer turn it answered, and coarser keys."""
-    if not store.has_result(EMPATHY_TURNS) or not store.has_result(TEXT_SCORES):
+    if not store.has_result(EMPATHY_TURNS):
         return {}
     replies = store.result(EMPATHY_TURNS)
     replies = replies.filter(replies.empathy >= OPENER_MIN_EMPATHY)
-    turns = store.table("turns").select(c_conv="conversation_id", c_index="turn_index", c_turn="turn_id")
-    scores = store.result(TEXT_SCORES)
-    scores = scores.filter(scores.source_table == "turns").select(s_id="source_id", c_sentiment="sentiment_score",
-                                                                  c_emotion="emotion", c_aspects=ibis._.aspects.cast("string"))
-    joined = replies.join(turns, [replies.conversation_id == turns.c_conv, turns.c_index == replies.turn_index - 1])
-    joined = joined.join(scores, joined.c_turn == scores.s_id)
-    joined = joined.filter(joined.responds_to_distress | (joined.c_sentiment < 0))
+    if store.has_result(TEXT_SCORES):  # the situation answered: the emotion and pain points of the customer's turn
+        turns = store.table("turns").select(c_conv="conversation_id", c_index="turn_index", c_turn="turn_id")
+        scores = store.result(TEXT_SCORES)
+        scores = scores.filter(scores.source_table == "turns").select(
+            s_id="source_id", c_sentiment="sentiment_score", c_emotion="emotion", c_aspects=ibis._.aspects.cast("string"))
+        joined = replies.join(turns, [replies.conversation_id == turns.c_conv, turns.c_index == replies.turn_index - 1])
+        joined = joined.join(scores, joined.c_turn == scores.s_id)
+        joined = joined.filter(joined.responds_to_distress | (joined.c_sentiment < 0))
+    else:
+        joined = replies.filter(replies.responds_to_distress).mutate(c_emotion=ibis.null("string"),
+                                                                     c_aspects=ibis.null("string"))
     frame = joined.select("conversation_id", "turn_index", "agent_id", "language", "text", "empathy", "c_emotion",
-                          "c_aspects", turn_id="c_turn").order_by(ibis.desc("empathy")).to_pandas()
+                          "c_aspects").order_by([ibis.desc("empathy"), "conversation_id", "turn_index"]).to_pandas()
     best: dict[tuple, dict] = {}
     for r in frame.to_dict("records"):
         opener_id = f"{r['conversation_id']}#{r['turn_index']}"
@@ -217,7 +221,7 @@ def _openers(store: Store, rejected: set[str]) -> dict[tuple, dict]:
 
 
 def _aspects(text: str | None) -> list[str]:
-    if not text:
+    if not isinstance(text, str) or not text:
         return []
     try:
         items = json.loads(text)
