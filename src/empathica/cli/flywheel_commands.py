@@ -40,8 +40,21 @@ def demo(db: str, out: str, customers: int, seed: int, data_dir: str, replace: b
     with Store.open(db, settings=settings) as store:
         results = ingest_files(store, [path for path, _ in world.files], kinds=[kind for _, kind in world.files], console=console)
         _print_ingestion(results)
+        _install_demo_rules(store, settings)
         _run_and_report(store, settings, out, console)
     click.echo(f"Planted truths: {world.truths_path}")
+
+
+def _install_demo_rules(store: Store, settings: Settings) -> None:
+    """The demo ships a rule file (empathica/act/data/demo_rules.toml): its run opens cases from it."""
+    from empathica.act.service import install_demo_rules, open_cases_store
+
+    ops = open_cases_store(store, settings)
+    try:
+        count = install_demo_rules(ops.cases)
+    finally:
+        ops.close()
+    click.echo(f"Act: {count} demo rules loaded (empathica/act/data/demo_rules.toml).")
 
 
 def _fresh_demo_database(path: Path, *, replace: bool) -> None:

@@ -30,8 +30,11 @@ def listen(paths: tuple[str, ...], db: str, kind: str | None, mapping: str | Non
 
     parsed = load_mapping(mapping) if mapping else None  # a bad mapping fails before the store is opened
     console = Console(stderr=True)
-    with Store.open(db, settings=Settings.load(db_path=db)) as store:
+    settings = Settings.load(db_path=db)
+    with Store.open(db, settings=settings) as store:
         results = ingest_files(store, list(paths), kind=kind, mapping=parsed, console=console, force=force)
+        if any(r.rows_stored for r in results):
+            _evaluate_rules(store, settings, paths)
     totals = [0, 0, 0, 0]
     for r in results:
         name = Path(r.source_file).name
@@ -51,6 +54,15 @@ def listen(paths: tuple[str, ...], db: str, kind: str | None, mapping: str | Non
     )
     if totals[3]:
         click.echo(f"Quarantined rows are in the quarantine table; see `empathica status --db {db}`.")
+
+
+def _evaluate_rules(store: Store, settings: Settings, paths: tuple[str, ...]) -> None:
+    """Act's rules run on every ingest (when the store has rules): new signals open their cases now."""
+    from empathica.act.service import after_ingest
+
+    report = after_ingest(store, settings, detail=", ".join(Path(p).name for p in paths))
+    if report is not None and report.cases_opened:
+        click.echo(f"Act: {report.cases_opened:,} cases opened; `empathica cases list --db {store.location}` shows them.")
 
 
 COMMANDS = [listen]

@@ -286,6 +286,16 @@ REPORT_SECTIONS = _declare(
     "position:int key:string title:string skipped:string summary:json blocks:json appendix:json")
 
 
+# -- the act step ----------------------------------------------------------------------------------
+ACT_RULES = _declare(
+    "act_rules", "act", "one rule", "Each rule in force: signals it matches now, cases it opened in this run and in all.",
+    "rule_id:string name:string on:string actions:string priority:string matched:int opened_now:int cases_total:int "
+    "cases_active:int")
+ACT_CASES = _declare(
+    "act_cases", "act", "one case", "The cases rules opened, as they stood when the run ended.",
+    "case_id:int rule_id:string title:string team_id:string assignee:string priority:string status:string "
+    "customer_id:string touchpoint:string opened_at:timestamp resolution_due:timestamp escalation_level:int")
+
 def check_rows(declared: Result, rows, *, step: str) -> Result:
     """``declared`` when ``rows`` (a DataFrame or an Ibis table) match its declaration and ``step`` is its writer;
     otherwise a :class:`SchemaError` naming the result, the column and what would fix it."""

@@ -27,11 +27,17 @@ class NewKey(BaseModel):
 
 def create_app(server: Server) -> FastAPI:
     """The API over ``server``'s stores (the caller owns opening and closing them)."""
-    from empathica.serve import routes_admin, routes_data, routes_results
+    from empathica.act.service import ActService
+    from empathica.serve import routes_act, routes_admin, routes_data, routes_results
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        yield
+        server.act = ActService(server)  # evaluates rules on ingests and runs, keeps the card snapshot, notifies
+        server.act.start()
+        try:
+            yield
+        finally:
+            server.act.stop()
 
     app = FastAPI(title="Empathica API", version=API_VERSION, lifespan=lifespan,
                   description="Results, runs, ingest and users of one Empathica store. Every endpoint but /health "
@@ -44,7 +50,7 @@ def create_app(server: Server) -> FastAPI:
     app.add_api_route("/auth/logout", logout, methods=["POST"], tags=["auth"])
     app.add_api_route("/auth/me", me, methods=["GET"], tags=["auth"])
     app.add_api_route("/auth/keys", new_key, methods=["POST"], tags=["auth"], status_code=201)
-    for router in (routes_results.router, routes_data.router, routes_admin.router):
+    for router in (routes_results.router, routes_data.router, routes_admin.router, routes_act.router):
         app.include_router(router)
     return app
 

@@ -93,6 +93,8 @@ class Server:
             run_flywheel(self.store, settings=self.settings, console=Console(file=io.StringIO()), only=job.only,
                          on_step=progress)
             job.status = "published"
+            if getattr(self, "act", None) is not None:
+                self.act.changed("run", job.run_id or job.job_id)
         except Exception as exc:  # the run is rolled back and marked failed in the runs table; the job says why
             job.status, job.error = "failed", f"{type(exc).__name__}: {exc}"
         finally:

@@ -1,5 +1,5 @@
 """``OperationalStore``: owns the transactional store of the server's own data — users, API keys, sessions and
-the audit log (later rules and cases).
+the audit log; Act's rules and cases are in :mod:`empathica.store.cases` on the same engine (``ops.cases``).
 
 The analytics store (DuckDB, :class:`~empathica.store.Store`) holds customers' data and results; this one holds
 who may see them and what they did. Through SQLAlchemy the same code runs on SQLite (the embedded default, a
@@ -101,6 +101,9 @@ class OperationalStore:
         try:
             self.engine: Engine = create_engine(url, pool_pre_ping=True)
             _meta.create_all(self.engine)
+            from empathica.store.cases import CaseStore
+
+            self.cases = CaseStore(self.engine)
         except OperationalError as exc:
             raise StoreError(f"cannot open the operational store {_safe(url)}: {str(exc.orig).splitlines()[0]}") from None
 

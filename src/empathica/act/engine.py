@@ -1,0 +1,178 @@
+"""Evaluating rules over the store: open cases, tag signals, queue notifications — idempotently — and replay
+rules over history without doing anything.
+
+Every ingest and every run records a *pending evaluation* in the operational store before it evaluates and
+removes it after; a process that stops in between leaves it there, and the next start evaluates it
+(:func:`evaluate_pending`). Because a case, a tag and a notification are unique per rule and signal,
+evaluating twice never opens two cases.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import ibis
+
+from empathica.act.rules import Rule, RuleSet, Team, load_rules, parse_rule
+from empathica.act.signals import matching, signal_fields
+from empathica.store import Store
+from empathica.store.cases import CaseStore
+
+#: Columns of a matched signal that a case keeps as its evidence besides the rule's condition fields.
+_EVIDENCE = ("customer_id", "touchpoint", "team", "timestamp", "language")
+
+
+@dataclass
+class Evaluation:
+    """What one evaluation did, per rule: signals matched, cases opened, tags and notifications added."""
+
+    matched: dict[str, int] = field(default_factory=dict)
+    opened: dict[str, int] = field(default_factory=dict)
+    tagged: dict[str, int] = field(default_factory=dict)
+    notified: dict[str, int] = field(default_factory=dict)
+    case_ids: list[int] = field(default_factory=list)
+
+    @property
+    def cases_opened(self) -> int:
+        return sum(self.opened.values())
+
+
+def install_rules(cases: CaseStore, ruleset: RuleSet, *, source: str, username: str | None = None) -> int:
+    """Store a rule file's rules and teams in the operational store (a rule with the same id is replaced)."""
+    for rule in ruleset.rules:
+        cases.save_rule(rule.as_dict(), source=source, username=username)
+    for team in ruleset.teams:
+        cases.save_team(team.team_id, language=team.language, email=team.email, webhook=team.webhook)
+    return len(ruleset.rules)
+
+
+def load_rule_file(path: str | Path) -> RuleSet:
+    """A rule file, with condition fields checked against the signals and declared results."""
+    return load_rules(path, known_fields=signal_fields)
+
+
+def stored_rules(cases: CaseStore) -> list[Rule]:
+    """The rules in the operational store."""
+    return [parse_rule({k: v for k, v in d.items() if k != "source"}, known_fields=signal_fields)
+            for d in cases.rule_definitions()]
+
+
+def stored_teams(cases: CaseStore) -> dict[str, Team]:
+    return {k: Team(team_id=k, language=v["language"], email=v["email"], webhook=v["webhook"])
+            for k, v in cases.teams().items()}
+
+
+def evaluate(store: Store, cases: CaseStore, rules: list[Rule] | None = None, *, until=None) -> Evaluation:
+    """Evaluate ``rules`` (default: the stored ones) over the store and act on every signal not acted on yet."""
+    rules = stored_rules(cases) if rules is None else rules
+    teams = stored_teams(cases)
+    owners = _owners(store)
+    report = Evaluation()
+    for rule in rules:
+        if not rule.enabled or not _ready(store, rule):
+            continue
+        rows = _matched_rows(store, rule, until=until)
+        report.matched[rule.rule_id] = len(rows)
+        known = cases.known_signals(rule.rule_id) if "case" in rule.actions else set()
+        for row in rows:
+            if row["signal_id"] in known:
+                continue
+            _act(cases, rule, row, teams, owners, report)
+    return report
+
+
+def _ready(store: Store, rule: Rule) -> bool:
+    """A rule on a result waits until a run has stored that result."""
+    return rule.on in ("conversation", "feedback") or store.has_result(rule.on)
+
+
+def _matched_rows(store: Store, rule: Rule, *, until=None) -> list[dict]:
+    table = matching(store, rule, until=until)
+    fields = [*_EVIDENCE, *[c.field for c in rule.conditions]]
+    if not _timed(rule):  # a result row: keep all of it as the case's evidence
+        fields += [c for c in table.columns if c not in ("run_id", "kind")]
+    wanted = ["signal_id"] + [c for c in dict.fromkeys(fields) if c in table.columns and c != "signal_id"]
+    frame = table.select(*wanted).distinct(on="signal_id", keep="first").to_pandas()
+    records = frame.to_dict("records")
+    for row in records:
+        for key, value in list(row.items()):
+            if isinstance(value, float) and math.isnan(value):
+                row[key] = None
+            elif hasattr(value, "isoformat"):
+                row[key] = value.isoformat()
+    return records
+
+
+def _owners(store: Store) -> dict[str, str]:
+    tp = store.table("touchpoints").select("touchpoint_id", "owner_team_id").to_pandas()
+    return {r.touchpoint_id: r.owner_team_id for r in tp.itertuples() if r.owner_team_id}
+
+
+def _act(cases: CaseStore, rule: Rule, row: dict, teams: dict[str, Team], owners: dict[str, str],
+         report: Evaluation) -> None:
+    touchpoint = row.get("touchpoint") or row.get("source")
+    team = rule.team or row.get("team") or owners.get(touchpoint or "")
+    evidence = {k: v for k, v in row.items() if k != "signal_id"}
+    case_id = None
+    if "case" in rule.actions:
+        subject = row.get("customer_id") or row["signal_id"].split(":", 1)[-1]
+        case_id = cases.open_case(rule_id=rule.rule_id, signal_id=row["signal_id"], title=f"{rule.name}: {subject}",
+                                  priority=rule.priority, team_id=team, first_response=rule.first_response,
+                                  resolution=rule.resolution, customer_id=row.get("customer_id"), touchpoint=touchpoint,
+                                  escalate_to=rule.escalate_to, evidence=evidence)
+        if case_id is None:
+            return  # another evaluation opened it meanwhile
+        report.opened[rule.rule_id] = report.opened.get(rule.rule_id, 0) + 1
+        report.case_ids.append(case_id)
+    if "tag" in rule.actions and cases.tag(rule_id=rule.rule_id, signal_id=row["signal_id"], tag=rule.tag or rule.rule_id,
+                                           customer_id=row.get("customer_id")):
+        report.tagged[rule.rule_id] = report.tagged.get(rule.rule_id, 0) + 1
+    if "notify" in rule.actions:
+        from empathica.act.notify import queue_alert
+
+        sent = queue_alert(cases, rule=rule, signal_id=row["signal_id"], team=teams.get(team or ""), team_id=team,
+                           case_id=case_id, evidence=evidence)
+        report.notified[rule.rule_id] = report.notified.get(rule.rule_id, 0) + sent
+
+
+def evaluate_pending(store: Store, cases: CaseStore, *, reason: str | None = None, detail: str = "") -> Evaluation | None:
+    """Record a pending evaluation (when ``reason`` is given), then evaluate every pending one and clear them.
+
+    Called after each ingest and run, and at start-up (``reason=None``) to finish what a stopped process left.
+    """
+    if reason is not None:
+        cases.add_pending(reason, detail)
+    pending = [p["pending_id"] for p in cases.pending()]
+    if not pending:
+        return None
+    report = evaluate(store, cases)
+    cases.done_pending(pending)
+    return report
+
+
+def replay(store: Store, rules: list[Rule], *, since: date | datetime, until: date | datetime | None = None) -> list[dict]:
+    """How many signals (cases) each rule would have matched since ``since``, per month, without acting."""
+    out = []
+    start = datetime.combine(since, datetime.min.time()) if not isinstance(since, datetime) else since
+    for rule in rules:
+        if not _ready(store, rule):
+            out.append({"rule": rule.rule_id, "name": rule.name, "cases": None, "customers": None, "by_month": {},
+                        "note": f"needs result {rule.on}: run the analyses first"})
+            continue
+        table = matching(store, rule, since=ibis.timestamp(start) if _timed(rule) else None, until=until)
+        total = int(table.count().execute())
+        customers = int(table.customer_id.nunique().execute()) if "customer_id" in table.columns else None
+        by_month = {}
+        if "timestamp" in table.columns and total:
+            months = table.group_by(month=table.timestamp.truncate("M").date().cast("string")).aggregate(n=ibis._.count())
+            by_month = {r.month[:7]: int(r.n) for r in months.order_by("month").to_pandas().itertuples()}
+        out.append({"rule": rule.rule_id, "name": rule.name, "cases": total, "customers": customers,
+                    "by_month": by_month, "note": ""})
+    return out
+
+
+def _timed(rule: Rule) -> bool:
+    return rule.on in ("conversation", "feedback")

@@ -1,0 +1,192 @@
+"""Notifications: signed webhooks and e-mail through an outbox in the operational store, delivered with retries and
+exponential back-off; and per-team digests in the team's language.
+
+A webhook is a JSON ``POST`` carrying ``X-Empathica-Timestamp`` and ``X-Empathica-Signature: sha256=<hex>``, the
+HMAC-SHA256 of ``"<timestamp>.<body>"`` under the setting ``act_webhook_secret``; a receiver recomputes it
+(:func:`signature`) and refuses old timestamps. Each notification is queued once (per rule, signal, channel and
+target), so evaluating twice never notifies twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import smtplib
+import tomllib
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from functools import cache
+from importlib import resources
+
+from empathica.act.rules import Rule, Team
+from empathica.store.cases import CaseStore, aware, now
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """How notifications leave: the webhook secret, the SMTP server, and the retry policy."""
+
+    webhook_secret: str = ""
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_sender: str = "empathica@localhost"
+    attempts: int = 5
+    backoff_seconds: float = 30.0
+    timeout_seconds: float = 10.0
+
+    @classmethod
+    def from_settings(cls, settings) -> "Delivery":
+        return cls(webhook_secret=settings.act_webhook_secret, smtp_host=settings.act_smtp_host,
+                   smtp_port=settings.act_smtp_port, smtp_sender=settings.act_smtp_sender,
+                   attempts=settings.act_notify_attempts, backoff_seconds=settings.act_notify_backoff_seconds)
+
+
+@cache
+def messages(language: str) -> dict[str, str]:
+    """The notification words in ``language`` (English where the language or a word is missing)."""
+    catalogue = tomllib.loads(resources.files("empathica.act").joinpath("data/messages.toml").read_text(encoding="utf-8"))
+    return {**catalogue["en"], **catalogue.get(language, {})}
+
+
+def signature(secret: str, timestamp: str, body: bytes) -> str:
+    """The value of ``X-Empathica-Signature`` for ``body`` sent at ``timestamp``."""
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+def _targets(team: Team | None) -> list[tuple[str, str]]:
+    if team is None:
+        return []
+    return [(channel, target) for channel, target in (("webhook", team.webhook), ("email", team.email)) if target]
+
+
+def queue_alert(cases: CaseStore, *, rule: Rule, signal_id: str, team: Team | None, team_id: str | None,
+                case_id: int | None, evidence: dict) -> int:
+    """Queue a rule's notification to its team's webhook and e-mail; the number queued (0: no target, or queued before)."""
+    words = messages(team.language if team else "en")
+    title = f"{rule.name}: {evidence.get('customer_id') or signal_id.split(':', 1)[-1]}"
+    subject = words["case_opened" if case_id else "alert"].format(team=team_id or "-", title=title)
+    payload = {"event": "case_opened" if case_id else "alert", "rule": rule.rule_id, "rule_name": rule.name,
+               "signal_id": signal_id, "case_id": case_id, "team": team_id, "priority": rule.priority,
+               "subject": subject, "evidence": evidence}
+    return sum(cases.enqueue(dedup_key=f"{rule.rule_id}|{signal_id}|{channel}|{target}", channel=channel, target=target,
+                             subject=subject, payload=payload) for channel, target in _targets(team))
+
+
+def queue_escalation(cases: CaseStore, case: dict, breach: str, teams: dict[str, Team]) -> int:
+    """Queue the news of an escalated case to the team it now belongs to."""
+    team = teams.get(case["team_id"] or "")
+    words = messages(team.language if team else "en")
+    subject = words["escalated"].format(case_id=case["case_id"], breach=breach, title=case["title"])
+    payload = {"event": "case_escalated", "case_id": case["case_id"], "breach": breach, "team": case["team_id"],
+               "priority": case["priority"], "escalation_level": case["escalation_level"], "subject": subject}
+    return sum(cases.enqueue(dedup_key=f"escalated|{case['case_id']}|{breach}|{channel}|{target}", channel=channel,
+                             target=target, subject=subject, payload=payload) for channel, target in _targets(team))
+
+
+def deliver(cases: CaseStore, delivery: Delivery, *, at: datetime | None = None) -> dict[str, int]:
+    """Send every due notification once; a failure is retried after ``backoff · 2^(attempt-1)`` until
+    ``attempts`` are spent, then marked failed with its last error."""
+    at = at or now()
+    counts = {"sent": 0, "retry": 0, "failed": 0}
+    for item in cases.due_notifications(at):
+        try:
+            if item["channel"] == "webhook":
+                _post(item, delivery)
+            else:
+                _mail(item, delivery)
+        except (OSError, smtplib.SMTPException, ValueError) as exc:
+            attempts = item["attempts"] + 1
+            error = f"{type(exc).__name__}: {exc}"[:1000]
+            if attempts >= delivery.attempts:
+                cases.mark_notification(item["notification_id"], attempts=attempts, status="failed", last_error=error)
+                counts["failed"] += 1
+            else:
+                wait = timedelta(seconds=delivery.backoff_seconds * 2 ** (attempts - 1))
+                cases.mark_notification(item["notification_id"], attempts=attempts, next_attempt_at=at + wait,
+                                        last_error=error)
+                counts["retry"] += 1
+            continue
+        cases.mark_notification(item["notification_id"], attempts=item["attempts"] + 1, status="sent", sent_at=now())
+        counts["sent"] += 1
+    return counts
+
+
+def _post(item: dict, delivery: Delivery) -> None:
+    body = item["payload"].encode("utf-8")
+    stamp = str(int(now().timestamp()))
+    request = urllib.request.Request(item["target"], data=body, method="POST", headers={
+        "Content-Type": "application/json; charset=utf-8", "User-Agent": "empathica-webhook",
+        "X-Empathica-Timestamp": stamp, "X-Empathica-Signature": signature(delivery.webhook_secret, stamp, body)})
+    try:
+        with urllib.request.urlopen(request, timeout=delivery.timeout_seconds) as response:
+            if not 200 <= response.status < 300:
+                raise ValueError(f"HTTP {response.status}")
+    except urllib.error.HTTPError as exc:
+        raise ValueError(f"HTTP {exc.code} from {item['target']}") from None
+
+
+def _mail(item: dict, delivery: Delivery) -> None:
+    if not delivery.smtp_host:
+        raise ValueError("no SMTP server: set act_smtp_host (and act_smtp_port)")
+    payload = json.loads(item["payload"])
+    message = EmailMessage()
+    message["From"] = delivery.smtp_sender
+    message["To"] = item["target"]
+    message["Subject"] = item["subject"] or "Empathica"
+    message.set_content(payload.get("text") or json.dumps(payload, ensure_ascii=False, indent=2))
+    with smtplib.SMTP(delivery.smtp_host, delivery.smtp_port, timeout=delivery.timeout_seconds) as smtp:
+        smtp.send_message(message)
+
+
+def digest(cases: CaseStore, team_id: str, *, language: str = "en", end: datetime | None = None,
+           days: int = 7) -> dict:
+    """A team's digest of the last ``days``: cases opened, still open, closed, SLA met, open cases by priority."""
+    end = end or now()
+    start = end - timedelta(days=days)
+    words = messages(language)
+    _, rows = cases.cases(team_id=team_id, limit=1_000_000)
+    opened = [r for r in rows if start <= r["opened_at"] <= end]
+    closed = [r for r in rows if r["closed_at"] and start <= r["closed_at"] <= end]
+    active = [r for r in rows if r["status"] in ("open", "in_progress")]
+    first = [aware(r["first_response_at"]) <= r["first_response_due"] for r in opened if r["first_response_at"]]
+    resolved = [aware(r["resolved_at"]) <= r["resolution_due"] for r in opened if r["resolved_at"]]
+    by_priority = {p: sum(r["priority"] == p for r in active) for p in ("urgent", "high", "normal", "low")}
+    figures = {"opened": len(opened), "active": len(active), "closed": len(closed),
+               "first_response_met": sum(first) / len(first) if first else None,
+               "resolution_met": sum(resolved) / len(resolved) if resolved else None, "by_priority": by_priority}
+    lines = [words["digest_intro"].format(team=team_id, start=f"{start:%Y-%m-%d}", end=f"{end:%Y-%m-%d}"), ""]
+    if not rows:
+        lines.append(words["digest_none"])
+    lines += [f"{words['digest_opened']}: {len(opened)}", f"{words['digest_active']}: {len(active)}",
+              f"{words['digest_closed']}: {len(closed)}",
+              f"{words['digest_first_response']}: {_share(figures['first_response_met'])}",
+              f"{words['digest_resolution']}: {_share(figures['resolution_met'])}",
+              f"{words['digest_top']}: " + ", ".join(f"{p} {n}" for p, n in by_priority.items())]
+    for case in sorted(active, key=lambda r: r["resolution_due"])[:10]:
+        lines.append(f"- #{case['case_id']} {case['title']} ({words['priority']} {case['priority']}, "
+                     f"{words['due']} {case['resolution_due']:%Y-%m-%d %H:%M})")
+    return {"team": team_id, "language": language, "start": start.isoformat(), "end": end.isoformat(),
+            "subject": words["digest_subject"].format(team=team_id), "text": "\n".join(lines), "figures": figures}
+
+
+def queue_digests(cases: CaseStore, *, end: datetime | None = None, days: int = 7) -> int:
+    """Queue every team's digest (once per team and period) to its e-mail and webhook."""
+    end = end or now()
+    queued = 0
+    for team_id, team in cases.teams().items():
+        content = digest(cases, team_id, language=team["language"], end=end, days=days)
+        targets = _targets(Team(team_id=team_id, language=team["language"], email=team["email"], webhook=team["webhook"]))
+        for channel, target in targets:
+            queued += cases.enqueue(dedup_key=f"digest|{team_id}|{end:%Y-%m-%d}|{days}|{channel}|{target}",
+                                    channel=channel, target=target, subject=content["subject"],
+                                    payload={"event": "digest", **content})
+    return queued
+
+
+def _share(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"

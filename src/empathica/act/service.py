@@ -1,0 +1,131 @@
+"""Act inside the processes that change the store: after each CLI ingest, and in `empathica serve` a worker that
+evaluates pending ingests and runs, refreshes the context-card snapshot, checks SLAs and delivers notifications.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from importlib import resources
+from pathlib import Path
+
+from empathica.act.card import CardSnapshot
+from empathica.act.cases import check_slas
+from empathica.act.engine import Evaluation, evaluate_pending, install_rules, load_rule_file, stored_teams
+from empathica.act.notify import Delivery, deliver, queue_digests, queue_escalation
+from empathica.settings import Settings
+from empathica.store import Store
+from empathica.store.cases import CaseStore
+
+log = logging.getLogger("empathica.act")
+
+
+def demo_rules_path() -> Path:
+    """The rule file shipped for the demo world."""
+    return Path(str(resources.files("empathica.act").joinpath("data/demo_rules.toml")))
+
+
+def ops_url_for(store: Store, settings: Settings) -> str:
+    from empathica.store.operational import default_ops_url
+
+    if settings.ops_url:
+        return settings.ops_url
+    return "sqlite://" if store.location == ":memory:" else default_ops_url(store.location)
+
+
+def open_cases_store(store: Store, settings: Settings, *, only_existing: bool = False):
+    """The operational store beside ``store`` (None with ``only_existing`` when it was never created)."""
+    from empathica.store.operational import OperationalStore
+
+    url = ops_url_for(store, settings)
+    if only_existing and url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists():
+        return None
+    return OperationalStore(url)
+
+
+def install_demo_rules(cases: CaseStore) -> int:
+    """Start the demo's Act afresh: clear earlier cases and load the shipped demo rules."""
+    cases.reset()
+    return install_rules(cases, load_rule_file(demo_rules_path()), source="demo")
+
+
+def after_ingest(store: Store, settings: Settings, detail: str) -> Evaluation | None:
+    """Evaluate the rules after a CLI ingest (when the store has an operational store with rules)."""
+    ops = open_cases_store(store, settings, only_existing=True)
+    if ops is None:
+        return None
+    try:
+        if not ops.cases.rule_definitions():
+            return None
+        return evaluate_pending(store, ops.cases, reason="ingest", detail=detail)
+    finally:
+        ops.close()
+
+
+class ActService:
+    """The server's Act: one worker thread that evaluates, refreshes the card snapshot and notifies."""
+
+    def __init__(self, server, *, tick_seconds: float | None = None) -> None:
+        self.server = server
+        self.cases: CaseStore = server.ops.cases
+        self.delivery = Delivery.from_settings(server.settings)
+        self.tick = tick_seconds if tick_seconds is not None else server.settings.act_tick_seconds
+        self.snapshot: CardSnapshot | None = None
+        self.last: Evaluation | None = None
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._work_lock = threading.Lock()
+
+    def start(self) -> None:
+        """Finish what a stopped server left pending, build the card snapshot, then work in the background."""
+        self.work()
+        self._thread = threading.Thread(target=self._loop, name="empathica-act", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+
+    def changed(self, reason: str, detail: str = "") -> None:
+        """The store changed (an ingest, a run): persist a pending evaluation and wake the worker."""
+        self.cases.add_pending(reason, detail)
+        self._wake.set()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(self.tick)
+            self._wake.clear()
+            if self._stop.is_set():
+                break
+            try:
+                self.work()
+            except Exception:  # the worker must outlive one bad evaluation; the pending row stays for the next
+                log.exception("act: evaluation failed")
+
+    def work(self) -> None:
+        """Evaluate pending changes, refresh the snapshot when something changed, escalate breaches, notify."""
+        with self._work_lock:
+            changed = bool(self.cases.pending()) or self.snapshot is None
+            with self.server.reading() as store:
+                if changed:
+                    self.last = evaluate_pending(store, self.cases) or self.last
+                    self.snapshot = CardSnapshot.build(store, rejected=self._rejected_openers())
+            teams = stored_teams(self.cases)
+            check_slas(self.cases, on_escalation=lambda case, kind: queue_escalation(self.cases, case, kind, teams))
+            deliver(self.cases, self.delivery)
+
+    def _rejected_openers(self) -> set[str]:
+        """Openers agents rejected more often than they used or edited them."""
+        balance: dict[str, int] = {}
+        for item in self.cases.opener_feedback():
+            balance[item["opener_id"]] = balance.get(item["opener_id"], 0) + (1 if item["verdict"] == "rejected" else -1)
+        return {opener for opener, score in balance.items() if score > 0}
+
+    def digests(self) -> int:
+        """Queue every team's digest of the last ``act_digest_days`` and deliver what is due."""
+        queued = queue_digests(self.cases, days=self.server.settings.act_digest_days)
+        deliver(self.cases, self.delivery)
+        return queued

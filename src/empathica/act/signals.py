@@ -1,0 +1,178 @@
+"""Signals rules are evaluated on, as Ibis expressions over the store: one row per conversation or feedback
+answer with everything known about it and its customer, or the rows of any declared result.
+
+Every signal has ``signal_id`` (stable: the same row always gives the same id, which is what makes evaluation
+idempotent), ``customer_id``, ``timestamp``, ``touchpoint`` and ``team`` (the touchpoint's owner) where known.
+Fields from analyses (sentiment, distress, churn risk ...) are empty until a run has computed them.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from empathica.act.rules import SIGNAL_KINDS, Condition, Rule, RuleError
+from empathica.schema.results import (EMPATHY_CONVERSATIONS, RESULTS, TEXT_SCORES, VALUE_CHURN_SCORES, VALUE_CLV,
+                                      result as declared_result)
+from empathica.store import Store
+
+#: Days back that count towards ``repeat_contacts`` (contacts of the same customer up to this one).
+REPEAT_DAYS = 30
+
+_COMMON = {"signal_id", "kind", "customer_id", "timestamp", "touchpoint", "team", "channel", "language", "segment",
+           "region", "churn_risk", "clv", "repeat_contacts"}
+FIELDS = {
+    "conversation": _COMMON | {"conversation_id", "outcome", "agent_id", "distress", "empathy_gap", "agent_empathy",
+                               "sentiment", "sentiment_change"},
+    "feedback": _COMMON | {"response_id", "nps", "csat", "ces", "sentiment", "sentiment_label", "emotion",
+                           "pain_points", "comment"},
+}
+
+
+def signal_fields(on: str) -> set[str] | None:
+    """The fields a rule ``on`` signals may test (None: ``on`` is neither a signal kind nor a declared result)."""
+    if on in FIELDS:
+        return FIELDS[on]
+    if on in RESULTS:
+        return set(RESULTS[on].column_names) | {"signal_id"}
+    return None
+
+
+def signals(store: Store, on: str, *, key: tuple[str, ...] = ()) -> ir.Table:
+    """The signals of kind ``on`` (``conversation``, ``feedback``, or a declared result) as one Ibis table."""
+    if on == "conversation":
+        return _conversations(store)
+    if on == "feedback":
+        return _feedback(store)
+    declared = declared_result(on)
+    rows = store.result(declared)
+    columns = list(key) or [c for c, kind in declared.columns if kind == "string"][:2] or [declared.columns[0][0]]
+    missing = [c for c in columns if c not in rows.columns]
+    if missing:
+        raise RuleError(f"result {on} has no column {missing[0]!r}; its key must name columns of {', '.join(rows.columns)}.")
+    parts = [ibis.literal(f"{on}:")]
+    for n, c in enumerate(columns):
+        parts += ([ibis.literal(">")] if n else []) + [rows[c].cast("string").fill_null("")]
+    signal_id = parts[0]
+    for part in parts[1:]:
+        signal_id = signal_id.concat(part)
+    return rows.mutate(signal_id=signal_id, kind=ibis.literal(on))
+
+
+def _customer_facts(store: Store) -> ir.Table:
+    customers = store.table("customers").select("customer_id", "language", "segment", "region")
+    if store.has_result(VALUE_CHURN_SCORES):
+        churn = store.result(VALUE_CHURN_SCORES).select("customer_id", churn_risk="p_churn")
+        customers = customers.left_join(churn, "customer_id").drop("customer_id_right")
+    else:
+        customers = customers.mutate(churn_risk=ibis.null("float64"))
+    if store.has_result(VALUE_CLV):
+        clv = store.result(VALUE_CLV).select("customer_id", "clv")
+        customers = customers.left_join(clv, "customer_id").drop("customer_id_right")
+    else:
+        customers = customers.mutate(clv=ibis.null("float64"))
+    return customers
+
+
+def _owners(store: Store) -> ir.Table:
+    tp = store.table("touchpoints")
+    return tp.select(touchpoint="touchpoint_id", team="owner_team_id", tp_channel="channel")
+
+
+def _repeat_contacts(store: Store) -> ir.Table:
+    """Per conversation: the customer's contacts in the REPEAT_DAYS up to and including it."""
+    conv = store.table("conversations").select("conversation_id", "customer_id", "started_at")
+    other = conv.select(o_customer="customer_id", o_started="started_at")
+    joined = conv.join(other, [conv.customer_id == other.o_customer, other.o_started <= conv.started_at,
+                               other.o_started > conv.started_at - ibis.interval(days=REPEAT_DAYS)])
+    return joined.group_by("conversation_id").aggregate(repeat_contacts=ibis._.count())
+
+
+def _conversations(store: Store) -> ir.Table:
+    conv = store.table("conversations")
+    base = conv.select("conversation_id", "customer_id", "outcome", timestamp="started_at",
+                       touchpoint="touchpoint_id", conv_channel="channel")
+    base = base.left_join(_owners(store), "touchpoint").drop("touchpoint_right")
+    base = base.left_join(_customer_facts(store), "customer_id").drop("customer_id_right")
+    base = base.left_join(_repeat_contacts(store), "conversation_id").drop("conversation_id_right")
+    if store.has_result(EMPATHY_CONVERSATIONS):
+        emp = store.result(EMPATHY_CONVERSATIONS).select(
+            "conversation_id", "agent_id", distress="max_distress", empathy_gap=ibis._.empathy_gaps > 0,
+            agent_empathy="agent_empathy", sentiment="customer_sentiment_last",
+            sentiment_change="customer_sentiment_change", conv_language="language")
+        base = base.left_join(emp, "conversation_id").drop("conversation_id_right")
+        base = base.mutate(language=base.conv_language.fill_null(base.language)).drop("conv_language")
+    else:
+        base = base.mutate(agent_id=ibis.null("string"), distress=ibis.null("float64"), empathy_gap=ibis.null("boolean"),
+                           agent_empathy=ibis.null("float64"), sentiment=ibis.null("float64"),
+                           sentiment_change=ibis.null("float64"))
+    return base.mutate(signal_id=ibis.literal("conversation:").concat(base.conversation_id), kind=ibis.literal("conversation"),
+                       channel=base.conv_channel.fill_null(base.tp_channel),
+                       repeat_contacts=base.repeat_contacts.fill_null(1)).drop("conv_channel", "tp_channel")
+
+
+def _feedback(store: Store) -> ir.Table:
+    fb = store.table("feedback")
+    base = fb.select("response_id", "customer_id", "timestamp", "nps", "csat", "ces", "comment",
+                     touchpoint="touchpoint_id", fb_language="language")
+    base = base.left_join(_owners(store), "touchpoint").drop("touchpoint_right")
+    base = base.left_join(_customer_facts(store), "customer_id").drop("customer_id_right")
+    conv = store.table("conversations")
+    contacts = conv.group_by("customer_id").aggregate(contacts=ibis._.count())
+    base = base.left_join(contacts, "customer_id").drop("customer_id_right")
+    if store.has_result(TEXT_SCORES):
+        scores = store.result(TEXT_SCORES)
+        scores = scores.filter(scores.source_table == "feedback").select(
+            score_id="source_id", sentiment="sentiment_score", sentiment_label="sentiment", emotion="emotion",
+            pain_points=scores.aspects.cast("string"), text_lang="lang")
+        base = base.left_join(scores, base.response_id == scores.score_id).drop("score_id")
+    else:
+        base = base.mutate(sentiment=ibis.null("float64"), sentiment_label=ibis.null("string"),
+                           emotion=ibis.null("string"), pain_points=ibis.null("string"), text_lang=ibis.null("string"))
+    return base.mutate(signal_id=ibis.literal("feedback:").concat(base.response_id), kind=ibis.literal("feedback"),
+                       language=base.fb_language.fill_null(base.text_lang).fill_null(base.language),
+                       channel=base.tp_channel, repeat_contacts=base.contacts.fill_null(0)
+                       ).drop("fb_language", "text_lang", "tp_channel", "contacts")
+
+
+def predicate(table: ir.Table, condition: Condition) -> ir.BooleanValue:
+    """``condition`` as an Ibis predicate on ``table`` (a missing value never matches)."""
+    column = table[condition.field]
+    value, op = condition.value, condition.op
+    if op == "==":
+        return column == value
+    if op == "!=":
+        return column != value
+    if op == ">":
+        return column > value
+    if op == ">=":
+        return column >= value
+    if op == "<":
+        return column < value
+    if op == "<=":
+        return column <= value
+    if op == "in":
+        return column.isin(value)
+    if op == "not in":
+        return ~column.isin(value)
+    return column.cast("string").contains(str(value))  # contains
+
+
+def matching(store: Store, rule: Rule, *, since=None, until=None) -> ir.Table:
+    """The signals ``rule`` matches (within its window before ``until``, and after ``since`` when given)."""
+    if rule.on not in SIGNAL_KINDS and rule.on not in RESULTS:
+        raise RuleError(f"rule {rule.rule_id}: on = {rule.on!r} is neither a signal nor a declared result.")
+    table = signals(store, rule.on, key=rule.key)
+    for condition in rule.conditions:
+        if condition.field not in table.columns:
+            raise RuleError(f"rule {rule.rule_id}: field {condition.field!r} is not a field of {rule.on} signals.")
+        table = table.filter(predicate(table, condition))
+    if "timestamp" in table.columns:
+        if since is not None:
+            table = table.filter(table.timestamp >= since)
+        if rule.window is not None:
+            end = until if until is not None else table.timestamp.max()
+            table = table.filter(table.timestamp > end - ibis.interval(seconds=int(rule.window.total_seconds())))
+        if until is not None:
+            table = table.filter(table.timestamp <= until)
+    return table

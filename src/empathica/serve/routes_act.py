@@ -1,0 +1,248 @@
+"""Act's API: ``/rules`` (list, add, delete, replay), ``/cases`` (list, one with its audit trail, assign, move,
+comment, SLA report), ``/digests`` and the agent's context card ``/customers/{id}/card`` with opener feedback.
+
+Reading needs the viewer role; working a case needs a user whose team scope covers it; rules need an admin
+(replay: an analyst). A user scoped to a team sees and works only that team's cases.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
+
+from empathica.act.cases import assign, comment, set_priority, set_status, sla_report
+from empathica.act.engine import replay, stored_rules
+from empathica.act.notify import digest
+from empathica.act.rules import RuleError, parse_rule
+from empathica.act.signals import signal_fields
+from empathica.errors import InputError
+from empathica.serve.auth import require
+from empathica.serve.errors import ApiError
+from empathica.store.operational import User
+
+router = APIRouter()
+
+
+class Assignment(BaseModel):
+    assignee: str | None = Field(default=None, max_length=120)
+    team_id: str | None = Field(default=None, max_length=120)
+
+
+class StatusChange(BaseModel):
+    status: Literal["open", "in_progress", "resolved", "closed"]
+    root_cause: str | None = Field(default=None, max_length=4000)
+    outcome: str | None = Field(default=None, max_length=4000)
+    note: str = Field(default="", max_length=4000)
+
+
+class Comment(BaseModel):
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class Priority(BaseModel):
+    priority: Literal["low", "normal", "high", "urgent"]
+
+
+class Replay(BaseModel):
+    since: date
+    rules: list[dict[str, Any]] | None = Field(default=None, description="Rules to try (default: the stored ones).")
+
+
+class OpenerFeedback(BaseModel):
+    opener_id: str = Field(min_length=1, max_length=400)
+    verdict: Literal["used", "edited", "rejected"]
+    edited_text: str | None = Field(default=None, max_length=4000)
+
+
+def _act(request: Request):
+    act = getattr(request.app.state.server, "act", None)
+    if act is None:
+        raise ApiError(503, "act_not_running", "Act is not running in this server.")
+    return act
+
+
+def _jsonable(value):
+    return json.loads(json.dumps(value, default=lambda v: v.isoformat() if hasattr(v, "isoformat") else str(v)))
+
+
+# -- rules -----------------------------------------------------------------------------------------
+@router.get("/rules", tags=["act"])
+def list_rules(request: Request, user: User = Depends(require("viewer"))) -> dict:
+    """The rules in force, as stored (from rule files and this API)."""
+    return {"rules": _act(request).cases.rule_definitions()}
+
+
+@router.post("/rules", tags=["act"], status_code=201)
+def add_rule(request: Request, body: dict[str, Any], user: User = Depends(require("admin"))) -> dict:
+    """Add or replace one rule (the fields of a rule file's [[rule]]; see docs/act.md)."""
+    act = _act(request)
+    try:
+        rule = parse_rule(body, known_fields=signal_fields)
+    except RuleError as exc:
+        raise ApiError(400, "bad_rule", str(exc), field=_field_of(str(exc))) from None
+    act.cases.save_rule(rule.as_dict(), source="api", username=user.username)
+    request.app.state.server.ops.audit(user.username, "rule_saved", rule.rule_id)
+    act.changed("rule", rule.rule_id)
+    return {"rule": rule.as_dict()}
+
+
+def _field_of(message: str) -> str | None:
+    marker = "field "
+    if marker not in message:
+        return None
+    return message.split(marker, 1)[1].split(":", 1)[0].strip(" '\"")
+
+
+@router.delete("/rules/{rule_id}", tags=["act"])
+def delete_rule(request: Request, rule_id: str, user: User = Depends(require("admin"))) -> dict:
+    """Remove a rule (the cases it opened stay)."""
+    if not _act(request).cases.delete_rule(rule_id):
+        raise ApiError(404, "no_such_rule", f"no rule {rule_id[:80]!r}; GET /rules lists them.", field="rule_id")
+    request.app.state.server.ops.audit(user.username, "rule_deleted", rule_id)
+    return {"deleted": rule_id}
+
+
+@router.post("/rules/replay", tags=["act"])
+def replay_rules(request: Request, body: Replay, user: User = Depends(require("analyst"))) -> dict:
+    """How many cases each rule would have opened since ``since``, per month, without opening any."""
+    act = _act(request)
+    try:
+        rules = [parse_rule(r, known_fields=signal_fields) for r in body.rules] if body.rules else stored_rules(act.cases)
+    except RuleError as exc:
+        raise ApiError(400, "bad_rule", str(exc), field=_field_of(str(exc))) from None
+    with request.app.state.server.reading() as store:
+        return {"since": body.since.isoformat(), "rules": replay(store, rules, since=body.since)}
+
+
+# -- cases -----------------------------------------------------------------------------------------
+def _visible(user: User, case: dict) -> bool:
+    return not user.team_id or case["team_id"] == user.team_id
+
+
+def _case(request: Request, user: User, case_id: int) -> dict:
+    try:
+        case = _act(request).cases.case(case_id)
+    except InputError:
+        case = None
+    if case is None or not _visible(user, case):
+        raise ApiError(404, "no_such_case", f"no case {case_id}; GET /cases lists them.", field="case_id")
+    return case
+
+
+@router.get("/cases", tags=["act"])
+def list_cases(request: Request, status: str | None = Query(None, max_length=20), team_id: str | None = Query(None, max_length=120),
+               assignee: str | None = Query(None, max_length=120), customer_id: str | None = Query(None, max_length=200),
+               rule_id: str | None = Query(None, max_length=80), page: int = Query(1, ge=1),
+               page_size: int = Query(100, ge=1, le=1000), user: User = Depends(require("viewer"))) -> dict:
+    """Cases, newest first; ``status=active`` means open or in progress."""
+    team = user.team_id or team_id
+    total, rows = _act(request).cases.cases(status=status, team_id=team, assignee=assignee, customer_id=customer_id,
+                                            rule_id=rule_id, limit=page_size, offset=(page - 1) * page_size)
+    return {"page": page, "page_size": page_size, "total": total, "cases": _jsonable(rows)}
+
+
+@router.get("/cases/sla", tags=["act"])
+def cases_sla(request: Request, user: User = Depends(require("viewer"))) -> dict:
+    """Share of first responses and resolutions within SLA per team and agent, and hours spent in each status."""
+    report = sla_report(_act(request).cases)
+    if user.team_id:
+        report["team"] = report["team"][report["team"]["team_id"] == user.team_id]
+    return {name: json.loads(frame.to_json(orient="records")) for name, frame in report.items()}
+
+
+@router.get("/cases/{case_id}", tags=["act"])
+def one_case(request: Request, case_id: int, user: User = Depends(require("viewer"))) -> dict:
+    """One case and its audit trail."""
+    case = _case(request, user, case_id)
+    return {"case": _jsonable(case), "events": _jsonable(_act(request).cases.events(case_id))}
+
+
+@router.post("/cases/{case_id}/assign", tags=["act"])
+def assign_case(request: Request, case_id: int, body: Assignment, user: User = Depends(require("viewer"))) -> dict:
+    """Give the case to an agent (and optionally another team)."""
+    _case(request, user, case_id)
+    return {"case": _jsonable(assign(_act(request).cases, case_id, body.assignee, actor=user.username, team_id=body.team_id))}
+
+
+@router.post("/cases/{case_id}/status", tags=["act"])
+def move_case(request: Request, case_id: int, body: StatusChange, user: User = Depends(require("viewer"))) -> dict:
+    """Move the case: open → in_progress → resolved → closed (closing needs root_cause and outcome); or reopen."""
+    _case(request, user, case_id)
+    try:
+        case = set_status(_act(request).cases, case_id, body.status, actor=user.username, root_cause=body.root_cause,
+                          outcome=body.outcome, note=body.note)
+    except InputError as exc:
+        field = "root_cause" if "root_cause" in str(exc) else "outcome" if "outcome is" in str(exc) else "status"
+        raise ApiError(400, "bad_transition", str(exc), field=field) from None
+    return {"case": _jsonable(case)}
+
+
+@router.post("/cases/{case_id}/comments", tags=["act"], status_code=201)
+def comment_case(request: Request, case_id: int, body: Comment, user: User = Depends(require("viewer"))) -> dict:
+    """A note on the case (the first one counts as its first response)."""
+    _case(request, user, case_id)
+    return {"case": _jsonable(comment(_act(request).cases, case_id, body.text, actor=user.username))}
+
+
+@router.post("/cases/{case_id}/priority", tags=["act"])
+def prioritise_case(request: Request, case_id: int, body: Priority, user: User = Depends(require("viewer"))) -> dict:
+    _case(request, user, case_id)
+    return {"case": _jsonable(set_priority(_act(request).cases, case_id, body.priority, actor=user.username))}
+
+
+# -- digests and notifications ---------------------------------------------------------------------
+@router.get("/teams/{team_id}/digest", tags=["act"])
+def team_digest(request: Request, team_id: str, days: int = Query(7, ge=1, le=366),
+                user: User = Depends(require("viewer"))) -> dict:
+    """The team's digest of the last ``days`` in the team's language (what the weekly e-mail says)."""
+    if user.team_id and user.team_id != team_id:
+        raise ApiError(404, "no_such_team", f"no team {team_id[:80]!r} in your scope.", field="team_id")
+    cases = _act(request).cases
+    language = cases.teams().get(team_id, {}).get("language", "en")
+    return digest(cases, team_id, language=language, days=days)
+
+
+@router.post("/digests", tags=["act"])
+def send_digests(request: Request, user: User = Depends(require("admin"))) -> dict:
+    """Queue and send every team's digest now (the server also does it weekly)."""
+    return {"queued": _act(request).digests()}
+
+
+@router.get("/notifications", tags=["act"])
+def notifications(request: Request, user: User = Depends(require("admin"))) -> dict:
+    """The notification outbox: status, attempts and last error of each."""
+    return {"notifications": _jsonable(_act(request).cases.notifications())}
+
+
+# -- the context card ------------------------------------------------------------------------------
+@router.get("/customers/{customer_id}/card", tags=["act"])
+def customer_card(request: Request, customer_id: str, user: User = Depends(require("viewer"))) -> dict:
+    """Who is calling and how they feel: journey, open cases, sentiment, pain points, values, churn risk and CLV
+    with reasons, the empathy last received, and a suggested opener (a real reply) with its reason."""
+    act = _act(request)
+    snapshot = act.snapshot
+    card = snapshot.card(customer_id) if snapshot is not None else None
+    if card is None or (user.region and card.get("region") != user.region):
+        raise ApiError(404, "no_such_customer", f"no customer {customer_id[:80]!r} in the card snapshot.",
+                       field="customer_id")
+    _, open_cases = act.cases.cases(customer_id=customer_id, status="active", limit=20)
+    card["open_cases"] = [{k: c[k] for k in ("case_id", "title", "priority", "status", "team_id", "assignee",
+                                                "resolution_due")} for c in open_cases]
+    return _jsonable(card)
+
+
+@router.post("/customers/{customer_id}/card/opener", tags=["act"], status_code=201)
+def opener_feedback(request: Request, customer_id: str, body: OpenerFeedback, user: User = Depends(require("viewer"))) -> dict:
+    """The agent used, edited or rejected the suggested opener (stored for Learn; rejected openers are not
+    suggested again once they are rejected more often than used)."""
+    try:
+        feedback_id = _act(request).cases.add_opener_feedback(customer_id=customer_id, opener_id=body.opener_id,
+                                                               verdict=body.verdict, edited_text=body.edited_text,
+                                                               username=user.username)
+    except InputError as exc:
+        raise ApiError(400, "bad_feedback", str(exc), field="edited_text") from None
+    return {"feedback_id": feedback_id}

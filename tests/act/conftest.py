@@ -1,0 +1,119 @@
+"""A small world written as files and ingested through Listen, with one empathy result stored by a run: enough to
+know, row by row, which signals each rule must match."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from empathica.settings import Settings
+
+TEAMS = pd.DataFrame({"team_id": ["team_care", "team_web", "team_leads"], "name": ["Care", "Web", "Leads"]})
+TOUCHPOINTS = pd.DataFrame({"touchpoint_id": ["web_checkout", "call_centre", "chat"], "channel": ["web", "phone", "chat"],
+                            "owner_team_id": ["team_web", "team_care", "team_care"]})
+CUSTOMERS = pd.DataFrame({"customer_id": [f"c{i}" for i in range(1, 8)],
+                          "language": ["en", "de", "en", "zh", "en", "de", "en"],
+                          "segment": ["loyal", "new", "loyal", "new", "business", "loyal", "new"]})
+CONVERSATIONS = pd.DataFrame({
+    "conversation_id": ["k1", "k2", "k3", "k4", "k5", "k6"],
+    "customer_id": ["c1", "c2", "c3", "c3", "c4", "c7"],
+    "channel": ["phone", "chat", "chat", "phone", "chat", "phone"],
+    "touchpoint_id": ["call_centre", "chat", "chat", "call_centre", "chat", "call_centre"],
+    "started_at": ["2024-05-01T10:00:00Z", "2024-05-02T10:00:00Z", "2024-05-03T10:00:00Z", "2024-05-20T10:00:00Z",
+                   "2024-01-04T10:00:00Z", "2024-05-25T10:00:00Z"],
+})
+#: The empathy step's verdict per conversation (the input rules read): distress and transactional replies.
+EMPATHY = pd.DataFrame({"conversation_id": ["k1", "k2", "k3", "k4", "k5", "k6"],
+                        "max_distress": [0.8, 0.9, 0.2, 0.7, 0.95, 0.65],
+                        "empathy_gaps": [1, 0, 1, 2, 1, 1],
+                        "agent_empathy": [0.1, 0.9, 0.3, 0.2, 0.1, 0.15]})
+FEEDBACK = pd.DataFrame({
+    "response_id": ["f1", "f2", "f3", "f4", "f5"],
+    "customer_id": ["c1", "c2", "c5", "c6", "c3"],
+    "touchpoint_id": ["call_centre", "chat", "web_checkout", "web_checkout", "chat"],
+    "timestamp": ["2024-05-02T09:00:00Z", "2024-05-03T09:00:00Z", "2023-01-01T09:00:00Z", "2024-05-28T09:00:00Z",
+                  "2024-05-21T09:00:00Z"],
+    "nps": [2, 9, 0, 3, 6],
+})
+
+
+def build_world(folder: Path) -> Path:
+    """Write the world's files, ingest them into ``folder/world.duckdb`` and store the empathy result; its path."""
+    from empathica.listen import ingest_files
+    from empathica.schema.results import EMPATHY_CONVERSATIONS
+    from empathica.store import Store
+
+    folder.mkdir(parents=True, exist_ok=True)
+    files, kinds = [], []
+    for name, frame in (("teams", TEAMS), ("touchpoints", TOUCHPOINTS), ("customers", CUSTOMERS),
+                        ("conversations", CONVERSATIONS), ("feedback", FEEDBACK)):
+        path = folder / f"{name}.csv"
+        frame.to_csv(path, index=False)
+        files.append(path)
+        kinds.append(name)
+    db = folder / "world.duckdb"
+    settings = Settings.load(config_file=folder / "none.toml", progress=False, db_path=str(db))
+    with Store.open(db, settings=settings) as store:
+        ingest_files(store, files, kinds=kinds)
+        store.runs.begin(steps=["empathy"])
+        store.write_result(EMPATHY_CONVERSATIONS, empathy_result(), step="empathy")
+        store.runs.publish()
+    return db
+
+
+def empathy_result() -> pd.DataFrame:
+    rows = EMPATHY.assign(turns=4, language="en", customer_sentiment_first=-0.5, customer_sentiment_last=-0.2,
+                          customer_sentiment_path="-0.5 -0.2", distress_moments=1, agent_id="a1", agent_turns=2,
+                          jargon_terms=0, customer_sentiment_change=0.3)
+    return rows
+
+
+def settings_for(db: Path, **overrides) -> Settings:
+    return Settings.load(config_file=db.parent / "none.toml", progress=False, db_path=str(db), **overrides)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory) -> Path:
+    """The small world's store (one per test module)."""
+    return build_world(tmp_path_factory.mktemp("act-world"))
+
+
+RULES = """
+[teams.team_care]
+language = "de"
+
+[teams.team_leads]
+language = "en"
+
+[[rule]]
+id = "distress_without_empathy"
+name = "Distressed customer answered without empathy"
+on = "conversation"
+actions = ["case", "tag"]
+tag = "call back"
+priority = "high"
+first_response = "4h"
+resolution = "2d"
+escalate_to = "team_leads"
+  [[rule.condition]]
+  field = "distress"
+  op = ">="
+  value = 0.6
+  [[rule.condition]]
+  field = "empathy_gap"
+  op = "=="
+  value = true
+
+[[rule]]
+id = "detractor"
+name = "Detractor"
+on = "feedback"
+window = "60d"
+team = "team_care"
+  [[rule.condition]]
+  field = "nps"
+  op = "<="
+  value = 3
+"""

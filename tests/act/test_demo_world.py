@@ -1,0 +1,145 @@
+"""Act on a demo world (300 customers): the shipped rules open cases for distressed customers answered without
+empathy and for the planted friction pathway, the report shows them, and the API serves cases and context cards."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from empathica.demo.truths import TRUTHS
+from empathica.settings import Settings
+
+PASSWORD = "act-admin-password-1"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """(db path, sections) of a demo world ingested with the demo rules and run through empathy, journeys and act."""
+    from empathica.act.service import install_demo_rules, open_cases_store
+    from empathica.demo import generate_world
+    from empathica.flywheel import run_flywheel
+    from empathica.listen import ingest_files
+    from empathica.store import Store
+
+    folder = tmp_path_factory.mktemp("act-demo")
+    world = generate_world(folder / "data", customers=300, seed=11)
+    db = folder / "demo.duckdb"
+    settings = Settings.load(config_file=folder / "none.toml", progress=False, db_path=str(db))
+    with Store.open(db, settings=settings) as store:
+        ingest_files(store, [p for p, _ in world.files], kinds=[k for _, k in world.files])
+        ops = open_cases_store(store, settings)
+        install_demo_rules(ops.cases)
+        ops.close()
+        sections = run_flywheel(store, settings=settings, only=["empathy", "journeys", "act"])
+    return db, settings, {s.key: s for s in sections}
+
+
+@pytest.fixture(scope="module")
+def served(demo):
+    from fastapi.testclient import TestClient
+
+    from empathica.serve import create_app, open_server
+
+    db, settings, _ = demo
+    server = open_server(str(db), settings=settings)
+    server.ops.add_user("boss", PASSWORD, role="admin")
+    with TestClient(create_app(server)) as client:
+        token = client.post("/auth/login", json={"username": "boss", "password": PASSWORD}).json()["token"]
+        client.headers["Authorization"] = f"Bearer {token}"
+        yield client, server
+    server.store.close()
+    server.ops.close()
+
+
+def test_the_run_opens_cases_for_distress_without_empathy_and_the_friction_pathway(demo):
+    from empathica.store import Store
+
+    db, settings, sections = demo
+    assert not sections["act"].skipped, sections["act"].skipped
+    with Store.open(db, settings=settings, read_only=True) as store:
+        conversations = store.read_result("empathy_conversations")
+        cases = store.read_result("act_cases")
+        rules = store.read_result("act_rules")
+    distressed = conversations[(conversations.max_distress >= 0.6) & (conversations.empathy_gaps > 0)]
+    opened = cases[cases.rule_id == "distress_without_empathy"]
+    assert len(distressed) > 0
+    owners = _conversation_customers(db, settings)
+    expected = distressed[["conversation_id"]].merge(owners, on="conversation_id").customer_id
+    assert set(opened.customer_id) == set(expected)
+    friction = cases[cases.rule_id == "friction_pathway"]
+    source, target = TRUTHS.friction_pathway
+    assert friction.title.str.contains(f"{source}>{target}").tolist() == [True]
+    assert friction.team_id.tolist() == ["team_digital"]  # the owner of the web checkout
+    assert int(rules.cases_total.sum()) == len(cases)
+    assert any("Pathway with heavy friction: 1 cases" in line for line in sections["act"].summary)
+
+
+def _conversation_customers(db, settings):
+    from empathica.store import Store
+
+    with Store.open(db, settings=settings, read_only=True) as store:
+        return store.table("conversations").select("conversation_id", "customer_id").to_pandas()
+
+
+def test_the_card_shows_the_customer_and_a_real_opener(served):
+    client, server = served
+    case = client.get("/cases", params={"rule_id": "distress_without_empathy", "page_size": 1}).json()["cases"][0]
+    card = client.get(f"/customers/{case['customer_id']}/card").json()
+    assert card["customer_id"] == case["customer_id"]
+    assert [c["case_id"] for c in card["open_cases"]] == [case["case_id"]]
+    assert card["journey"] and card["last_empathy"]["empathy_gap"] in (True, False)
+    opener = card["opener"]
+    with server.reading() as store:
+        turns = store.table("turns")
+        said = turns.filter((turns.text == opener["text"]) & (turns.speaker == "agent")).count().execute()
+    assert said >= 1  # a real reply, not generated text
+    assert opener["language"] == card["language"] and opener["empathy"] >= 0.7
+    assert opener["reason"].startswith("the most empathic real reply")
+    feedback = client.post(f"/customers/{case['customer_id']}/card/opener",
+                           json={"opener_id": opener["opener_id"], "verdict": "rejected"})
+    assert feedback.status_code == 201
+    assert server.ops.cases.opener_feedback()[-1]["verdict"] == "rejected"
+    bad = client.post(f"/customers/{case['customer_id']}/card/opener", json={"opener_id": "x", "verdict": "edited"})
+    assert bad.status_code == 400 and bad.json()["error"]["field"] == "edited_text"
+    assert client.get("/customers/nobody/card").status_code == 404
+
+
+def test_a_case_is_worked_through_the_api_with_its_audit_trail(served):
+    client, _ = served
+    case_id = client.get("/cases", params={"status": "open", "page_size": 1}).json()["cases"][0]["case_id"]
+    assert client.post(f"/cases/{case_id}/assign", json={"assignee": "agent_03"}).status_code == 200
+    assert client.post(f"/cases/{case_id}/status", json={"status": "in_progress"}).json()["case"]["first_response_at"]
+    refused = client.post(f"/cases/{case_id}/status", json={"status": "closed"})
+    assert refused.status_code == 400  # in progress cannot jump to closed
+    client.post(f"/cases/{case_id}/status", json={"status": "resolved"})
+    refused = client.post(f"/cases/{case_id}/status", json={"status": "closed", "outcome": "called back"})
+    assert refused.status_code == 400 and refused.json()["error"]["field"] == "root_cause"
+    closed = client.post(f"/cases/{case_id}/status", json={"status": "closed", "root_cause": "script without empathy",
+                                                            "outcome": "called back, customer stayed"})
+    assert closed.json()["case"]["status"] == "closed"
+    events = client.get(f"/cases/{case_id}").json()["events"]
+    assert [e["action"] for e in events][:2] == ["opened", "assigned"]
+    assert [e["new"] for e in events if e["field"] == "status"] == ["in_progress", "resolved", "closed"]
+    sla = client.get("/cases/sla").json()
+    assert {row["assignee"] for row in sla["agent"]} >= {"agent_03"}
+
+
+def test_a_rule_added_through_the_api_is_checked_and_an_ingested_row_opens_its_case(served):
+    client, server = served
+    bad = client.post("/rules", json={"id": "low", "on": "feedback", "condition": [{"field": "nsp", "op": "<=", "value": 1}]})
+    assert bad.status_code == 400 and "nsp" in bad.json()["error"]["message"]
+    rule = {"id": "zero", "name": "NPS zero", "on": "feedback", "team": "team_contact_a",
+            "condition": [{"field": "nps", "op": "==", "value": 0}, {"field": "response_id", "op": "==", "value": "api-1"}]}
+    assert client.post("/rules", json=rule).status_code == 201
+    row = {"response_id": "api-1", "customer_id": "cust_0000001", "timestamp": "2024-12-30T10:00:00Z", "nps": 0}
+    assert client.post("/ingest/feedback/rows", json={"rows": [row]}).status_code == 200
+    for _ in range(300):  # the server's worker evaluates the ingest in the background
+        found = client.get("/cases", params={"rule_id": "zero"}).json()["cases"]
+        if found and not server.ops.cases.pending():
+            break
+        time.sleep(0.1)
+    assert [c["signal_id"] for c in found] == ["feedback:api-1"]
+    assert server.ops.cases.pending() == []  # evaluated, then cleared
+    replayed = client.post("/rules/replay", json={"since": "2020-01-01"}).json()["rules"]
+    assert {r["rule"] for r in replayed} >= {"zero", "distress_without_empathy"}
