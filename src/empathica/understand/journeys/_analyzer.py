@@ -166,7 +166,8 @@ class JourneyAnalyzer:
             dfg = dfg.merge(distinct_pathway_customers(steps, index), on=["source", "target"], how="left")
         dfg["self_loop"] = dfg["source"] == dfg["target"]
         dfg["source_typical_seconds"] = dfg["source"].map(touch.set_index("touchpoint")["median_seconds_to_next"])
-        dfg = dfg[DFG_COLUMNS + ["dropoff_rate", "repeat_rate", "channel_switch_rate", "self_loop", "source_typical_seconds"]]
+        dfg = dfg[DFG_COLUMNS + ["dropoff_rate", "repeat_rate", "channel_switch_rate", "log_seconds_mean", "log_seconds_sd",
+                                 "self_loop", "source_typical_seconds"]]
         if feedback is not None:
             dfg = dfg.merge(_sentiment_after(self.steps_, feedback).to_pandas(), on=["source", "target"], how="left")
         if revenue is not None:
@@ -265,16 +266,28 @@ def _materialize(expr: "Table") -> "Table":
 
 
 def _sentiment_after(steps: "Table", feedback: "Table") -> "Table":
-    """``source, target, sentiment_after``: mean sentiment of the feedback each traversing customer gave about the pathway's target.
+    """``source, target, sentiment_after``: mean sentiment of the feedback each traversing customer gave about
+    the pathway's target; and, over the traversals whose customer rated both ends, the paired change
+    against their sentiment about the source (``sentiment_pairs, sentiment_before, sentiment_change,
+    sentiment_change_sd``), friction's sentiment counterfactual.
 
     A response without a sentiment score counts with its satisfaction rescaled, (CSAT − 3) / 2.
     """
     experience = ibis.coalesce(feedback.sentiment.cast("float64"), (feedback.satisfaction.cast("float64") - 3.0) / 2.0)
     rated = feedback.mutate(experience=experience).filter(experience.notnull())
     per = rated.group_by(["customer", "touchpoint"]).aggregate(sentiment=rated.experience.mean())
+    before = per.select(b_customer="customer", b_touchpoint="touchpoint", before="sentiment")
     t = transitions(steps)
     linked = t.inner_join(per, [t.customer == per.customer, t.target == per.touchpoint])
-    return linked.group_by(source=linked.activity, target=linked.target).aggregate(sentiment_after=linked.sentiment.mean())
+    linked = linked.left_join(before, [linked.customer == before.b_customer, linked.activity == before.b_touchpoint])
+    change = linked.sentiment - linked.before
+    return linked.group_by(source=linked.activity, target=linked.target).aggregate(
+        sentiment_after=linked.sentiment.mean(),
+        sentiment_pairs=linked.before.count(),
+        sentiment_before=linked.before.mean(),
+        sentiment_change=change.mean(),
+        sentiment_change_sd=change.std(how="sample"),
+    )
 
 
 def _revenue_touched(steps: "Table", revenue: "Table") -> "Table":

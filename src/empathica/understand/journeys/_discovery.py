@@ -133,6 +133,13 @@ def transitions(steps: "Table") -> "Table":
     return steps.filter(steps.target.notnull())
 
 
+def wait_moments(seconds) -> dict:
+    """Mean and sample standard deviation of ``ln(1 + seconds)`` (the aggregates friction's delay
+    interval needs; per target they are pooled from the pathways' moments, no second pass)."""
+    log_wait = (ibis.greatest(seconds.cast("float64"), 0.0) + 1.0).ln()
+    return {"log_seconds_mean": log_wait.mean(), "log_seconds_sd": log_wait.std(how="sample")}
+
+
 def source_timing(steps: "Table") -> "Table":
     """Per touchpoint: ``events``, ``median_seconds_to_next`` (the typical wait before whatever follows
     it, which is also the yardstick of its pathways' delay) and ``mean_relative_position``.
@@ -174,6 +181,7 @@ def directly_follows(steps: "Table", *, timing: "Table | None" = None, first: "T
         dropoff_rate=t.dropped.cast("float64").mean(),
         **repeat,
         channel_switch_rate=switched.mean(),
+        **wait_moments(t.seconds),
     )
     if not by_flag:
         arrivals = first_arrivals(first_visits(steps) if first is None else first)
