@@ -243,14 +243,15 @@ def journey_paths(steps: "Table") -> "Table":
     return steps.group_by(case=steps.case).aggregate(path=path)
 
 
-def variant_summary(journeys: "Table", steps: "Table", *, label=None) -> "Table":
+def variant_summary(journeys: "Table", steps: "Table", *, label=None, limit: int | None = None) -> "Table":
     """Distinct paths with their journeys, share, length, median duration and whether they reach the goal.
 
     Journeys are grouped by their path keys (see :func:`journey_table`); the path of each variant
     is then spelled out from one representative journey (the smallest case id), so no list of
     touchpoints is ever built per journey: this is what lets 100M events complete in bounded memory.
     ``label`` (optional) turns the representatives' steps into steps with an ``activity`` column
-    (the analyzer's steps carry touchpoint numbers and name only these few rows).
+    (the analyzer's steps carry touchpoint numbers and name only these few rows). ``limit`` keeps the
+    ``limit`` most frequent variants (ties: the smaller representative case id) before any path is spelled out.
     """
     total = journeys.count().as_scalar()
     keys = ["n_events", "path_key0", "path_key1"]
@@ -260,6 +261,8 @@ def variant_summary(journeys: "Table", steps: "Table", *, label=None) -> "Table"
         reaches_goal=journeys.reached_goal.any(),
         case=journeys.case.min(),
     )
+    if limit is not None:
+        groups = groups.order_by([ibis.desc("journeys"), "case"]).limit(limit)
     representatives = steps.semi_join(groups.select("case"), "case")
     paths = journey_paths(representatives if label is None else label(representatives))
     out = groups.inner_join(paths, "case")
