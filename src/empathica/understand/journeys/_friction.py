@@ -8,18 +8,21 @@ component           the pathway                                      against (th
 ==================  ===============================================  ==========================================
 ``dropoff``         share of its traversals in journeys that never   the other transitions out of the same
                     reach the goal                                   source touchpoint
-``delay``           its waits, ``ln(1 + seconds)``                   the other arrivals at the same target
+``delay``           its waits                                        the usual wait into the same target and
+                                                                     the usual wait out of the same source
 ``repeat``          share whose target was already visited           all other transitions (the base rate)
 ``channel_switch``  share that change channel                        all other transitions (the base rate)
 ``sentiment_drop``  the customers' sentiment about the target        their own sentiment about the source
                                                                      (paired, per traversal)
 ==================  ===============================================  ==========================================
 
-Rates are compared with Cohen's *h* (``2·asin√p − 2·asin√q``, standard error ``√(1/n + 1/m)``),
-waits with Cohen's *d* on the log scale (pooled standard deviation), the sentiment change with the
-paired *d* (mean change / its standard deviation): all are in standard-deviation units, so they
-add up without weights read off one data set. Each has a ``confidence`` interval (``<c>_low``,
-``<c>_high``); the score counts only what the data shows beyond doubt:
+Every component is a **difference of probabilities**, in −1…1, so they add up without weights read
+off one data set: for rates the difference of the two rates (``p − q``: of 100 traversals, how many
+more drop off, repeat or switch than the counterfactual says), for waits the dominance
+``P(wait > usual) − P(wait < usual)`` (Cliff's delta, from the log waits' means and spreads as if
+log-normal), for sentiment the mean paired change over its range (sentiment runs −1…1, a change
+−2…2). Each has a normal-approximation ``confidence`` interval (``<c>_low``, ``<c>_high``); the
+score counts only what the data shows beyond doubt:
 
     friction_score = Σ_c w_c · max(0, low_c) / Σ_c w_c
 
@@ -149,12 +152,12 @@ def _order(frame: pd.DataFrame, scores: np.ndarray) -> np.ndarray:
     return keyed.sort_values(["s", "n", "a", "b"], ascending=[False, False, True, True], kind="mergesort").index.to_numpy()
 
 
-def _cohen_h(p: pd.Series, n: pd.Series, q: pd.Series, m: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Effect of rate ``p`` (of ``n`` traversals) against rate ``q`` (of ``m``): Cohen's h and its standard error."""
-    h = 2 * np.arcsin(np.sqrt(p.clip(0, 1))) - 2 * np.arcsin(np.sqrt(q.clip(0, 1)))
-    se = np.sqrt(1.0 / n + 1.0 / m)
+def _rate_difference(p: pd.Series, n: pd.Series, q: pd.Series, m: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Rate ``p`` (of ``n`` traversals) against rate ``q`` (of ``m``): the difference and its standard error."""
+    p, q = p.clip(0, 1), q.clip(0, 1)
+    se = np.sqrt(p * (1 - p) / n + q * (1 - q) / m)
     known = (m > 0) & p.notna() & q.notna()
-    return h.where(known), se.where(known)
+    return (p - q).where(known), se.where(known)
 
 
 def _dropoff(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
@@ -164,7 +167,7 @@ def _dropoff(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     by_source = frame.assign(_n=n, _d=dropped).groupby("source")[["_n", "_d"]].transform("sum")
     others_n = by_source["_n"] - n
     frame["dropoff_rate_others"] = ((by_source["_d"] - dropped) / others_n.where(others_n > 0)).round(6)
-    return _cohen_h(frame["dropoff_rate"].astype(float), n, frame["dropoff_rate_others"], others_n)
+    return _rate_difference(frame["dropoff_rate"].astype(float), n, frame["dropoff_rate_others"], others_n)
 
 
 def _rate_vs_base(frame: pd.DataFrame, column: str, among: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
@@ -175,7 +178,7 @@ def _rate_vs_base(frame: pd.DataFrame, column: str, among: pd.Series | None = No
     hits = (n * rate).fillna(0.0)
     others_n = n.sum() - n
     frame[f"{column}_base"] = ((hits.sum() - hits) / others_n.where(others_n > 0)).round(6)
-    return _cohen_h(rate, frame["transitions"].astype(float), frame[f"{column}_base"], others_n)
+    return _rate_difference(rate, frame["transitions"].astype(float), frame[f"{column}_base"], others_n)
 
 
 def _repeat(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
@@ -191,9 +194,9 @@ def _delay(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     at the same target; the smaller effect counts (a wait the source's or the target's pace explains is
     not friction).
 
-    Each side is the probability that a wait of this pathway is longer than one of the counterfactual,
-    ``A = Φ((m − m₀) / √(s² + s₀²))`` on log waits, compared with the ½ of no difference on the rate
-    scale, ``h = 2·asin√A − π/2`` (standard error ``√(1/n + 1/m)``, as for a rate).
+    Each side is the dominance ``2A − 1``, ``A = Φ((m − m₀) / √(s² + s₀²))`` the probability that a
+    wait of this pathway (log mean m, sd s) is longer than one of the counterfactual (m₀, s₀), with the
+    standard error ``2·√(A(1 − A)·(1/n + 1/m))`` (a normal approximation).
     """
     frame["typical_exit_seconds"] = frame["typical_arrival_seconds"] = frame["delay_vs_typical"] = np.nan
     if not {"log_seconds_mean", "log_seconds_sd"} <= set(frame.columns):
@@ -229,24 +232,20 @@ def _wait_effect(frame: pd.DataFrame, key: str) -> tuple[pd.Series, pd.Series, p
     gap = mean - other_mean
     z = (gap / spread.where(spread > 1e-9)).where(spread > 1e-9, np.sign(gap) * np.inf)
     superiority = pd.Series(ndtr(z.to_numpy(float)), index=frame.index).where(gap.notna())
-    h = 2 * np.arcsin(np.sqrt(superiority)) - np.pi / 2
-    return h, np.sqrt(1.0 / n + 1.0 / m), other_mean
+    dominance = 2 * superiority - 1
+    return dominance, 2 * np.sqrt(superiority * (1 - superiority) * (1.0 / n + 1.0 / m)), other_mean
 
 
 def _sentiment_drop(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """Sentiment about the target against the same customers' sentiment about the source (paired d, drop = positive)."""
+    """Sentiment about the target against the same customers' sentiment about the source: the mean
+    paired drop over its range (a change runs −2…2), with its standard error; needs two pairs."""
     for column in ("sentiment_pairs", "sentiment_change", "sentiment_change_sd", "sentiment_before", "sentiment_after"):
         if column not in frame:
             frame[column] = np.nan
-    n = frame["sentiment_pairs"].astype(float)
-    change = frame["sentiment_change"].astype(float)
-    sd = frame["sentiment_change_sd"].astype(float)
-    # no spread (e.g. a self-loop: before and after are the same answers): no change is no drop; any
-    # other constant change cannot be sized and stays unknown
-    d = (-change / sd.where(sd > 1e-9)).where(~((sd <= 1e-9) & (change.abs() <= 1e-9)), 0.0)
-    d = d.where(n >= 2)
-    se = np.sqrt(1.0 / n + d**2 / (2 * n)).where(n >= 2)
-    return d, se
+    n = frame["sentiment_pairs"].astype(float).where(lambda v: v >= 2)
+    drop = -frame["sentiment_change"].astype(float) / 2
+    se = frame["sentiment_change_sd"].astype(float).fillna(0.0) / (2 * np.sqrt(n))
+    return drop.where(n.notna()), se.where(n.notna())
 
 
 def _evidence(row) -> str:
