@@ -42,7 +42,7 @@ def test_planted_friction_pathway_is_on_top(demo_store):
     # the explanation says what the code measures: delay against the source's own next steps,
     # drop-off as journeys that never reach the goal; the goal line gives counts
     text = " ".join(b.text for b in section.blocks if isinstance(b, Paragraph))
-    assert "next step from the same source touchpoint" in text and "never reach the goal at all" in text
+    assert "other ways out of the same source touchpoint" in text and "never reach the goal at all" in text
     assert f"of {section.data['summary']['journeys']:,} journeys (" in section.summary[0]
     exposure = demo_store.read_result("journey_customer_friction")
     assert {"customer_id", "top_pathway_traversals", "max_friction", "mean_friction"} <= set(exposure.columns)
@@ -71,7 +71,10 @@ def test_churned_customers_took_the_planted_friction_pathway(demo_store):
     assert first["significant_share"] and first["share_a"] > 2 * first["share_b"]
     assert first["journeys_a"] + first["journeys_b"] > 0 and first["share_a"] == pytest.approx(first["journeys_a"] / n_churned)
     line = next(s for s in section.summary if s.startswith("Churned vs retained customers:"))
-    assert "most over-represented among churned: web_checkout → call_centre" in line
+    assert "most significantly over-represented among churned: web_checkout → call_centre" in line
+    # the headline names the table's first pathway over-represented among the churned
+    shown = compare[compare["significant_share"] & (compare["share_a"] > compare["share_b"])].iloc[0]
+    assert f"{shown['source']} → {shown['target']}" in line
     tables = [b for b in section.blocks if isinstance(b, TableBlock) and b.source == "result journey_compare_churn"]
     assert tables and {"share_churned", "share_retained", "median_churned"} <= set(tables[0].frame.columns)
 
