@@ -38,9 +38,10 @@ from __future__ import annotations
 
 from statistics import NormalDist
 
+import math
+
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr
 
 #: Raw evidence column of each friction component (the pathway's own value), in the order shown.
 COMPONENTS: dict[str, str] = {
@@ -231,9 +232,14 @@ def _wait_effect(frame: pd.DataFrame, key: str) -> tuple[pd.Series, pd.Series, p
     spread = np.sqrt(var + other_var)
     gap = mean - other_mean
     z = (gap / spread.where(spread > 1e-9)).where(spread > 1e-9, np.sign(gap) * np.inf)
-    superiority = pd.Series(ndtr(z.to_numpy(float)), index=frame.index).where(gap.notna())
+    superiority = pd.Series(_normal_cdf(z.to_numpy(float)), index=frame.index).where(gap.notna())
     dominance = 2 * superiority - 1
     return dominance, 2 * np.sqrt(superiority * (1 - superiority) * (1.0 / n + 1.0 / m)), other_mean
+
+
+def _normal_cdf(x: np.ndarray) -> np.ndarray:
+    """Φ(x) for a handful of values (one per pathway), ±inf included."""
+    return np.array([0.5 * math.erfc(-v / math.sqrt(2)) if not np.isnan(v) else np.nan for v in x], dtype=float)
 
 
 def _sentiment_drop(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
