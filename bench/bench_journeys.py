@@ -3,6 +3,7 @@
     python -m bench.bench_journeys                      # 10M discovery + 1M vs pm4py
     python -m bench.bench_journeys --events 100000000   # the scale run (writes a DuckDB file under bench/.scratch)
     python -m bench.bench_journeys --events 2000000 --no-pm4py   # quick look
+    python -m bench.bench_journeys --files 1000000,10000000      # the command on CSV and Parquet files vs pm4py
 
 The comparison also times the SQL Ibis compiles run straight on DuckDB, and the bare window alone
 ("Where the time goes"): the engine's own floor under any Ibis expression.
@@ -84,6 +85,105 @@ for _ in range(int(sys.argv[2])):
     con.to_pandas(pathway_graph(events, customers=False, statistics=True))
 print(json.dumps({"loaded_rss_mb": loaded_mb, "peak_rss_mb": peak_mb()}))
 """
+
+
+#: Where the file-to-output run writes its event files once (reused by later runs) and its outputs.
+FILES = Path("/tmp/empathica-journey-files")
+
+#: pm4py's side of the file comparison: read the file as pm4py's users do (pandas), then the DFG and the
+#: performance DFG; wall-clock from start to finish, CPU of the process, peak RSS (VmHWM).
+_PM4PY_FILE_SCRIPT = """
+import sys, time, json, resource
+t0 = time.perf_counter()
+import pandas as pd
+import pm4py
+path = sys.argv[1]
+frame = pd.read_parquet(path) if path.endswith(".parquet") else pd.read_csv(path)
+frame = pm4py.format_dataframe(frame, case_id="case", activity_key="activity", timestamp_key="timestamp")
+read = time.perf_counter() - t0
+dfg, start, end = pm4py.discover_dfg(frame)
+perf, _, _ = pm4py.discover_performance_dfg(frame)
+usage = resource.getrusage(resource.RUSAGE_SELF)
+peak = [int(l.split()[1]) / 1024 for l in open("/proc/self/status") if l.startswith("VmHWM:")][0]
+print(json.dumps({"wall_s": time.perf_counter() - t0, "read_s": read, "cpu_s": usage.ru_utime + usage.ru_stime,
+                  "peak_rss_mb": peak, "pathways": len(dfg), "transitions": int(sum(dfg.values())), "version": pm4py.__version__}))
+"""
+
+#: Our side: the user's command, ``empathica journeys discover FILE … --out DIR``, in a fresh process.
+_OURS_FILE_SCRIPT = """
+import sys, time, json, resource
+t0 = time.perf_counter()
+from empathica.cli import main
+main(["journeys", "discover", sys.argv[1], "--case", "case", "--activity", "activity", "--time", "timestamp",
+      "--out", sys.argv[2]], standalone_mode=False)
+usage = resource.getrusage(resource.RUSAGE_SELF)
+peak = [int(l.split()[1]) / 1024 for l in open("/proc/self/status") if l.startswith("VmHWM:")][0]
+print(json.dumps({"wall_s": time.perf_counter() - t0, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_mb": peak}))
+"""
+
+
+def event_files(n_events: int) -> dict[str, Path]:
+    """A CSV and a Parquet file of ``n_events`` synthetic events (case, activity, timestamp), written once by DuckDB."""
+    FILES.mkdir(parents=True, exist_ok=True)
+    paths = {"CSV": FILES / f"events_{n_events}.csv", "Parquet": FILES / f"events_{n_events}.parquet"}
+    if all(p.exists() for p in paths.values()):
+        return paths
+    con = ibis.duckdb.connect(threads=2)
+    events = _synthetic_select(n_events, 10)
+    for kind, stamp, options in (("CSV", "strftime(ts, '%Y-%m-%d %H:%M:%S')", "FORMAT csv, HEADER"),
+                                 ("Parquet", "ts", "FORMAT parquet")):
+        select = f'SELECT case_id AS "case", activity, {stamp} AS "timestamp" FROM ({events}) ORDER BY event_id'
+        con.raw_sql(f"COPY ({select}) TO '{paths[kind]}' ({options})")
+    con.disconnect()
+    return paths
+
+
+def _run_json(python: Path | str, script: str, *args: str) -> dict:
+    proc = subprocess.run(["nice", str(python), "-c", script, *map(str, args)], capture_output=True, text=True, timeout=900)
+    if proc.returncode != 0:
+        tail = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else str(proc.returncode)
+        return {"error": tail}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def files_versus_pm4py(sizes: list[int]) -> list[dict]:
+    """The whole command on CSV and Parquet files against pm4py reading the same file, one pair at a time."""
+    rows = []
+    for n in sizes:
+        for kind, path in event_files(n).items():
+            out = FILES / f"out_{kind.lower()}_{n}"
+            ours = _run_json(sys.executable, _OURS_FILE_SCRIPT, path, out)
+            pm = _run_json(PM4PY_PYTHON, _PM4PY_FILE_SCRIPT, path) if PM4PY_PYTHON.exists() else {"error": "no pm4py venv"}
+            row = {"events": n, "file": kind, "size_mb": path.stat().st_size / 1e6, "load": os.getloadavg()[0],
+                   **{f"ours_{k}": v for k, v in ours.items()}, **{f"pm4py_{k}": v for k, v in pm.items()}}
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    return rows
+
+
+def files_report(rows: list[dict]) -> str:
+    """The section: one headline per format and size, and the table they are read from."""
+    lines = []
+    head = ["events", "file", "MB", "Empathica wall s", "CPU s", "peak MB", "pm4py wall s (read s)", "CPU s", "peak MB",
+            "speed ratio (wall)", "speed ratio (CPU)", "load"]
+    table = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        if "ours_error" in r or "pm4py_error" in r:
+            table.append(f"| {r['events']:,} | {r['file']} | {r['size_mb']:.0f} | {r.get('ours_error') or r.get('pm4py_error')} |")
+            continue
+        wall, cpu = r["pm4py_wall_s"] / r["ours_wall_s"], r["pm4py_cpu_s"] / r["ours_cpu_s"]
+        lines.append(f"- {r['events']:,}-event {r['file']}: `empathica journeys discover` takes **{1 / wall:.2f}×** pm4py's "
+                     f"wall-clock time ({wall:.1f}× its speed) and {1 / cpu:.2f}× its CPU time; peak memory "
+                     f"{r['ours_peak_rss_mb']:,.0f} MB vs {r['pm4py_peak_rss_mb']:,.0f} MB.")
+        table.append(
+            f"| {r['events']:,} | {r['file']} | {r['size_mb']:.0f} | {r['ours_wall_s']:.1f} | {r['ours_cpu_s']:.1f} | "
+            f"{r['ours_peak_rss_mb']:,.0f} | {r['pm4py_wall_s']:.1f} ({r['pm4py_read_s']:.1f}) | {r['pm4py_cpu_s']:.1f} | "
+            f"{r['pm4py_peak_rss_mb']:,.0f} | {wall:.1f} | {cpu:.1f} | {r['load']:.1f} |")
+    note = ("Each side in a fresh process, one after the other, nice'd: Empathica runs the whole command (read, validate, "
+            "quarantine, discovery with friction, funnel and variants, write 9 files); pm4py reads the file with pandas, "
+            "`format_dataframe`, `discover_dfg` + `discover_performance_dfg` (nothing written). Targets: CSV ≥ 5× (goal 10×), "
+            "Parquet ≥ 10× at 10M events, peak memory ≤ pm4py's. `load` is the 1-minute load average on the 2 cores.")
+    return "\n".join(lines + [""] + table + ["", note])
 
 
 def synthetic_events(con, n_events: int, *, events_per_journey: int = 10, name: str = "bench_events",
@@ -261,7 +361,15 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--no-pm4py", action="store_true", help="skip the comparison with pm4py")
     parser.add_argument("--no-discovery", action="store_true", help="only the comparison with pm4py")
     parser.add_argument("--memory-limit", default="8GB", help="DuckDB memory limit (spills to disk beyond it)")
+    parser.add_argument("--files", default=None, metavar="N,N",
+                        help="only the command on CSV and Parquet files of these sizes against pm4py on the same files")
     args = parser.parse_args(argv)
+    if args.files:
+        sizes = [int(n) for n in args.files.split(",")]
+        text = files_report(files_versus_pm4py(sizes))
+        write_section("journeys: file to output vs pm4py", text)
+        print(text)
+        return
 
     big = args.events > 20_000_000
     SCRATCH.mkdir(exist_ok=True)

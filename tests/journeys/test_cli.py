@@ -257,3 +257,50 @@ def test_change_at_errors_are_clear_and_write_nothing(tmp_path, extra, message):
     result, out = _discover(tmp_path, path, *extra)
     assert result.exit_code == 2 and message in result.output, result.output
     assert "Traceback" not in result.output and not out.exists()
+
+
+def _many_variants_log(path):
+    """20 journeys over 6 distinct paths: a → b (8 journeys), a → c (5), a → b → c (3), then three paths once each
+    (a → d, b → a, c → a); the last journey's first row is written twice."""
+    paths = [["a", "b"]] * 8 + [["a", "c"]] * 5 + [["a", "b", "c"]] * 3 + [["a", "d"], ["b", "a"], ["c", "a"], ["a", "b"]]
+    rows = ["ticket,step,at"]
+    for case, steps in enumerate(paths):
+        rows += [f"{case},{step},2024-01-01 10:{k:02d}:00" for k, step in enumerate(steps)]
+    rows.append(rows[-2])
+    path.write_text("\n".join(rows) + "\n")
+
+
+def test_variants_are_bounded_with_the_rest_summarised_and_complete_on_request(tmp_path):
+    path = tmp_path / "log.csv"
+    _many_variants_log(path)
+    result, out = _discover(tmp_path, path, "--goal", "b", "--max-variants", "2")
+    assert result.exit_code == 0, result.output
+    variants = pd.read_csv(out / "variants.csv")
+    assert variants["variant"].tolist() == ["a → b", "a → c", "(4 other variants)"]
+    assert variants["journeys"].tolist() == [9, 5, 6] and variants["journeys"].sum() == 20
+    assert variants["share"].iloc[-1] == pytest.approx(6 / 20)
+    assert "6 variants" in result.output  # the summary counts every variant, not only those written
+
+    full, out_full = _discover(tmp_path / "all", path, "--goal", "b", "--all-variants")
+    assert full.exit_code == 0, full.output
+    every = pd.read_csv(out_full / "variants.csv")
+    assert len(every) == 6 and every["journeys"].sum() == 20 and every["journeys"].is_monotonic_decreasing
+    assert every.set_index("variant").loc["a → b → c", "journeys"] == 3
+    # the bounded table's rows are the full table's first rows
+    pd.testing.assert_frame_equal(variants.head(2).drop(columns="reaches_goal"), every.head(2).drop(columns="reaches_goal"),
+                                  check_dtype=False)
+
+
+def test_outputs_in_parquet(tmp_path):
+    path = tmp_path / "log.csv"
+    _many_variants_log(path)
+    result, out = _discover(tmp_path, path, "--goal", "b", "--format", "parquet")
+    assert result.exit_code == 0, result.output
+    names = {p.name for p in out.iterdir()}
+    assert {"dfg.parquet", "variants.parquet", "friction.parquet", "friction_ablation.parquet", "quarantine.parquet"} <= names
+    dfg = pd.read_parquet(out / "dfg.parquet")
+    assert dfg.set_index(["source", "target"]).loc[("a", "b"), "transitions"] == 12
+    ablation = pd.read_parquet(out / "friction_ablation.parquet")
+    assert ablation["dropped"].iloc[0] == "none"
+    quarantine = pd.read_parquet(out / "quarantine.parquet")
+    assert quarantine["reason"].tolist() == ["duplicate event"] and quarantine["line"].tolist() == [45]  # header + 43 rows + the copy

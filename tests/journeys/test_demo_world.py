@@ -42,7 +42,7 @@ def test_planted_friction_pathway_is_on_top(demo_store):
     # the explanation says what the code measures: delay against the source's own next steps,
     # drop-off as journeys that never reach the goal; the goal line gives counts
     text = " ".join(b.text for b in section.blocks if isinstance(b, Paragraph))
-    assert "next step from the same source touchpoint" in text and "never reach the goal at all" in text
+    assert "other ways out of the same source touchpoint" in text and "never reach the goal at all" in text
     assert f"of {section.data['summary']['journeys']:,} journeys (" in section.summary[0]
     exposure = demo_store.read_result("journey_customer_friction")
     assert {"customer_id", "top_pathway_traversals", "max_friction", "mean_friction"} <= set(exposure.columns)

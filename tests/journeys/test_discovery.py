@@ -88,40 +88,6 @@ def test_channel_switches_equal_pandas(fitted, events_frame):
     assert ours.sort_index().to_dict() == expected.sort_index().to_dict()
 
 
-def test_friction_is_the_documented_mean_of_zscores():
-    dfg = pd.DataFrame({
-        "source": ["a", "b", "c"], "target": ["b", "c", "d"], "transitions": [50, 40, 30], "customers": [50, 40, 30],
-        "journeys": [50, 40, 30], "median_seconds": [60.0, 3600.0, 600.0], "p90_seconds": [1.0, 1.0, 1.0],
-        "dropoff_rate": [0.1, 0.6, 0.2], "repeat_rate": [0.0, 0.5, 0.1], "channel_switch_rate": [0.0, 1.0, 0.0],
-        "sentiment_after": [0.5, -0.6, 0.1], "self_loop": [False] * 3,
-    })
-    out = pathway_friction(dfg, min_transitions=1).set_index("source")
-
-    def z(x):
-        x = np.asarray(x, float)
-        return (x - x.mean()) / x.std()
-
-    parts = [z(dfg.dropoff_rate), z(np.log1p(dfg.median_seconds)), z(dfg.repeat_rate), z(dfg.channel_switch_rate), z(-dfg.sentiment_after)]
-    expected = np.mean(parts, axis=0)
-    np.testing.assert_allclose(out.loc[["a", "b", "c"], "friction_score"], expected, atol=1e-6)
-    assert out.loc["b", "rank"] == 1
-    assert "switch channel" in out.loc["b", "evidence"] and "sentiment after -0.60" in out.loc["b", "evidence"]
-
-
-def test_friction_skips_thin_pathways_and_unknown_components():
-    dfg = pd.DataFrame({
-        "source": ["a", "b", "c"], "target": ["b", "c", "d"], "transitions": [50, 40, 2], "customers": [1, 1, 1],
-        "journeys": [1, 1, 1], "median_seconds": [60.0, 3600.0, 1.0], "p90_seconds": [1.0] * 3,
-        "dropoff_rate": [0.1, 0.6, 1.0], "repeat_rate": [0.0, 0.5, 1.0], "channel_switch_rate": [np.nan] * 3,
-        "self_loop": [False] * 3,
-    })
-    out = pathway_friction(dfg, min_transitions=10)
-    assert out["source"].tolist() == ["b", "a"]  # c has 2 traversals: not scored
-    assert (out["z_channel_switch"] == 0).all() and (out["z_negative_sentiment"] == 0).all()
-    # three measured components (dropoff, delay, repeat) each ±1 → score ±1
-    assert out["friction_score"].tolist() == pytest.approx([1.0, -1.0])
-
-
 def test_goal_funnel_counts_ordered_reach(fitted, events_frame):
     ref = reference_transitions(events_frame, GOAL)
     funnel = fitted.funnel_steps_

@@ -59,7 +59,7 @@ def test_map_draws_every_top_friction_pathway_and_the_self_loops(demo):
     assert _pairs(top10) - busiest30, "the demo world no longer has a rare top-friction pathway"
     assert _pairs(top10) <= _pairs(drawn)
     loops_in_top = {p for p in _pairs(top10) if p[0] == p[1]}
-    assert {("call_centre", "call_centre"), ("chat", "chat")} <= loops_in_top
+    assert ("call_centre", "call_centre") in loops_in_top  # repeated calls after a failed payment
     assert loops_in_top <= _pairs(drawn[drawn["self_loop"]])
     # the busiest 30 are drawn too; every drawn pathway is busiest or top friction; nothing else
     assert busiest30 <= _pairs(drawn[drawn["busiest"]])

@@ -39,16 +39,23 @@ def journeys() -> None:
                    "touchpoint, sentiment after each pathway.")
 @click.option("--min-transitions", default=10, show_default=True, type=click.IntRange(min=1),
               help="Pathways with fewer traversals are not scored for friction.")
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Folder for the CSV files.")
+@click.option("--max-variants", default=1000, show_default=True, type=click.IntRange(min=1),
+              help="variants file: the N most frequent variants and one row summarising the rest.")
+@click.option("--all-variants", is_flag=True, help="Write every variant (written by the engine, not held in memory).")
+@click.option("--format", "out_format", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True,
+              help="File format of the outputs.")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Folder for the output files.")
 def discover(events: str, case: str, activity: str, time_column: str, cohort: str | None, cohort_pair: str | None,
              change_at: str | None, goal: str | None, customer: str | None, channel: str | None, revenue_column: str | None,
-             score_column: str | None, min_transitions: int, out: str) -> None:
+             score_column: str | None, min_transitions: int, max_variants: int, all_variants: bool, out_format: str,
+             out: str) -> None:
     """Map the journeys in EVENTS (CSV, Parquet or XES) and rank pathway friction.
 
     Writes dfg.csv (source, target, transitions, customers, median_seconds, p90_seconds),
-    touchpoints.csv, variants.csv, friction.csv, funnel.csv, channels.csv, quarantine.csv and,
-    with --cohort or --change-at, compare.csv into OUT. Nothing is written when an option is wrong (a goal or
-    cohort value the file does not have).
+    touchpoints.csv, variants.csv (the --max-variants most frequent and a row for the rest, or all with
+    --all-variants), friction.csv, friction_ablation.csv, funnel.csv, channels.csv, quarantine.csv and,
+    with --cohort or --change-at, compare.csv into OUT (.parquet with --format parquet); the engine
+    writes them. Nothing is written when an option is wrong (a goal or cohort value the file does not have).
     """
     from empathica.store import Store
     from empathica.understand.journeys import (
@@ -88,7 +95,7 @@ def discover(events: str, case: str, activity: str, time_column: str, cohort: st
                                  f"before it and {int(sizes.get('after', 0)):,} from it on; comparing needs both. Give a "
                                  "moment inside the log's time range.")
         bar.update(task, advance=1, description="discovering journeys")
-        analyzer = JourneyAnalyzer(goal=goal, min_transitions=min_transitions).fit(
+        analyzer = JourneyAnalyzer(goal=goal, min_transitions=min_transitions, max_variants=None if all_variants else max_variants).fit(
             loaded.events, feedback=loaded.feedback, revenue=loaded.revenue)
         bar.update(task, advance=1)
         compare = None
@@ -100,14 +107,16 @@ def discover(events: str, case: str, activity: str, time_column: str, cohort: st
         bar.update(task, description="writing results")
         out_dir.mkdir(parents=True, exist_ok=True)
         outputs = {
-            "dfg.csv": analyzer.dfg_[DFG_COLUMNS], "touchpoints.csv": analyzer.touchpoints_, "variants.csv": analyzer.variants_,
-            "friction.csv": analyzer.friction_, "funnel.csv": analyzer.funnel_, "channels.csv": analyzer.channel_switches_,
-            "quarantine.csv": loaded.quarantine,
+            "dfg": analyzer.dfg_[DFG_COLUMNS], "touchpoints": analyzer.touchpoints_,
+            "variants": analyzer.all_variants() if all_variants else _bounded_variants(analyzer),
+            "friction": analyzer.friction_, "friction_ablation": analyzer.friction_ablation_, "funnel": analyzer.funnel_,
+            "channels": analyzer.channel_switches_, "quarantine": loaded.quarantine,
         }
         if compare is not None:
-            outputs["compare.csv"] = compare
-        for name, frame in outputs.items():
-            frame.to_csv(out_dir / name, index=False)
+            outputs["compare"] = compare
+        outputs = {f"{name}.{out_format}": rows for name, rows in outputs.items()}
+        for name, rows in outputs.items():
+            _write_rows(rows, out_dir / name)
         bar.update(task, advance=1)
     s = analyzer.summary_
     reached, n = s["journeys_reaching_goal"], s["journeys"]
@@ -131,6 +140,33 @@ def discover(events: str, case: str, activity: str, time_column: str, cohort: st
         sizes = f" ({int(compare['n_journeys_a'].iloc[0]):,} vs {int(compare['n_journeys_b'].iloc[0]):,} journeys)" if len(compare) else ""
         click.echo(f"Cohorts {a!r} vs {b!r}{sizes}: {significant} pathway(s) differ significantly (BH q < 0.05).")
     click.echo(f"Wrote {', '.join(outputs)} to {out_dir}/")
+
+
+def _write_rows(rows, path: Path) -> None:
+    """Write a result (a DataFrame or an expression of the store's engine) to CSV or Parquet, by the
+    engine (DuckDB's COPY): a large table is never pulled into Python to be written."""
+    import ibis
+    import pandas as pd
+
+    table = ibis.memtable(rows) if isinstance(rows, pd.DataFrame) else rows
+    if path.suffix == ".parquet":
+        table.to_parquet(path)
+    else:
+        table.to_csv(path)
+
+
+def _bounded_variants(analyzer):
+    """The analyzer's most frequent variants and, when there are more, one last row summarising the rest."""
+    import pandas as pd
+
+    rest = analyzer.variants_rest_
+    shown = analyzer.variants_
+    if not rest["variants"]:
+        return shown
+    total = analyzer.summary_["journeys"]
+    row = pd.DataFrame([{"variant": f"({rest['variants']:,} other variants)", "journeys": rest["journeys"],
+                         "share": rest["journeys"] / total if total else 0.0, "events": None}])
+    return pd.concat([shown.astype({"reaches_goal": "object"}), row], ignore_index=True)
 
 
 def _parse_goal(goal: str | None) -> str | None:

@@ -126,11 +126,12 @@ def journeys(ctx: RunContext) -> Section:
         Metric("channel switches", f"{s['channel_switches']:,}", f"result {JOURNEY_CHANNEL_SWITCHES.name}"),
         figure_from_matplotlib(journey.figure(), journey.caption),
         Paragraph(
-            "Pathway friction combines five standardized pieces of evidence per transition, equally weighted: drop-off (share "
-            "of the pathway's traversals made in journeys that never reach the goal at all), delay (log of the pathway's median "
-            "wait over the typical wait for the next step from the same source touchpoint), repeat contacts (the target was "
-            "already visited in the journey), channel switching and negative sentiment after the transition (the traversing "
-            "customers' feedback on the target). 0 is a typical pathway of this data, 1 is one standard deviation worse."
+            "Pathway friction sets each piece of evidence against what the same data says would happen otherwise: drop-off "
+            "(share of the pathway's traversals made in journeys that never reach the goal at all) against the other ways out of "
+            "the same source touchpoint; the wait against the usual wait out of the source and into the target; repeat "
+            "contacts and channel switching against their rates over all transitions; the traversing customers' sentiment "
+            "about the target against their own sentiment about the source. Each is a difference of probabilities with a 95 % "
+            "interval; the score is the mean of the lower bounds above 0, so only friction the data shows beyond doubt counts."
         ),
         TableBlock(friction[[c for c in FRICTION_SHOWN if c in friction.columns]].head(10),
                    "Top friction pathways with their evidence, customers and revenue touched.", source=f"result {JOURNEY_FRICTION.name}"),

@@ -32,7 +32,7 @@ from empathica.understand.journeys._discovery import (
 )
 from empathica.understand.journeys._events import journey_events
 from empathica.understand.journeys._files import EventFile, read_event_file
-from empathica.understand.journeys._friction import COMPONENTS, pathway_friction
+from empathica.understand.journeys._friction import COMPONENTS, friction_ablation, pathway_friction
 from empathica.understand.journeys._funnel import goal_funnel, typical_path_to_goal
 from empathica.understand.journeys._map import journey_map_figure
 
@@ -49,6 +49,7 @@ __all__ = [
     "directly_follows",
     "first_arrivals",
     "first_visits",
+    "friction_ablation",
     "goal_funnel",
     "journey_cohorts",
     "journey_events",

@@ -28,13 +28,14 @@ from empathica.understand.journeys._fused import (
     touchpoint_aggregate,
     with_goal,
 )
-from empathica.understand.journeys._friction import pathway_friction
+from empathica.understand.journeys._friction import friction_ablation, pathway_friction
 from empathica.understand.journeys._funnel import goal_funnel, typical_path_to_goal
 
 if TYPE_CHECKING:
     from ibis.expr.types import Table
 
 DFG_COLUMNS = ["source", "target", "transitions", "customers", "median_seconds", "p90_seconds"]
+VARIANT_COLUMNS = ["variant", "journeys", "share", "events", "median_duration_seconds", "reaches_goal"]
 TOUCHPOINT_COLUMNS = ["touchpoint", "events", "median_seconds_to_next", "mean_relative_position", "journeys",
                       "repeat_events", "journeys_with_repeat", "customers", "starts", "ends", "dropoffs",
                       "start_share", "end_share", "dropoff_rate"]
@@ -56,6 +57,9 @@ class JourneyAnalyzer:
         How many of the highest-friction pathways count as "top" for customer exposure.
     funnel:
         The funnel's touchpoints in order; None takes the typical path of journeys reaching the goal.
+    max_variants:
+        ``variants_`` keeps the most frequent variants only (None: all); ``variants_rest_`` counts
+        the others and :meth:`all_variants` is the full table as an expression, for writing by the engine.
     cache:
         Materialize the per-event steps and the per-journey table once (temporary tables) so
         every summary reads them.
@@ -64,7 +68,7 @@ class JourneyAnalyzer:
     Fitted attributes: ``goal_``, ``steps_`` (one row per event: ``case, customer, activity,
     target, position, n_events, seconds, first_visit, target_repeat, reached_goal, dropped`` …)
     and ``journeys_`` (one row per journey) as Ibis expressions, ``dfg_``,
-    ``touchpoints_``, ``variants_``, ``channel_switches_``, ``friction_``, ``funnel_`` (DataFrames)
+    ``touchpoints_``, ``variants_``, ``channel_switches_``, ``friction_``, ``friction_ablation_``, ``funnel_`` (DataFrames)
     and ``summary_`` (a dict of headline counts).
 
     >>> import ibis, pandas as pd
@@ -85,6 +89,7 @@ class JourneyAnalyzer:
         friction_weights: dict[str, float] | None = None,
         top_pathways: int = 3,
         funnel: list[str] | None = None,
+        max_variants: int | None = 1000,
         cache: bool = True,
     ) -> None:
         self.goal = goal
@@ -92,6 +97,7 @@ class JourneyAnalyzer:
         self.friction_weights = friction_weights
         self.top_pathways = top_pathways
         self.funnel = funnel
+        self.max_variants = max_variants
         self.cache = cache
 
     def fit(self, events: "Table", *, feedback: "Table | None" = None, revenue: "Table | None" = None) -> "JourneyAnalyzer":
@@ -166,7 +172,8 @@ class JourneyAnalyzer:
             dfg = dfg.merge(distinct_pathway_customers(steps, index), on=["source", "target"], how="left")
         dfg["self_loop"] = dfg["source"] == dfg["target"]
         dfg["source_typical_seconds"] = dfg["source"].map(touch.set_index("touchpoint")["median_seconds_to_next"])
-        dfg = dfg[DFG_COLUMNS + ["dropoff_rate", "repeat_rate", "channel_switch_rate", "self_loop", "source_typical_seconds"]]
+        dfg = dfg[DFG_COLUMNS + ["dropoff_rate", "repeat_rate", "channel_switch_rate", "log_seconds_mean", "log_seconds_sd",
+                                 "self_loop", "source_typical_seconds"]]
         if feedback is not None:
             dfg = dfg.merge(_sentiment_after(self.steps_, feedback).to_pandas(), on=["source", "target"], how="left")
         if revenue is not None:
@@ -192,9 +199,13 @@ class JourneyAnalyzer:
             tp = tp.merge(per_touchpoint.to_pandas(), on="touchpoint", how="left")
         self.touchpoints_ = _sorted(tp, ["events", "touchpoint"], [False, True])
 
-        variants = variant_summary(journeys, steps, label=lambda rows: named(rows, index)).to_pandas()
+        self._variant_inputs = (journeys, steps, index)
+        variants = variant_summary(journeys, steps, label=lambda rows: named(rows, index), limit=self.max_variants).to_pandas()
         variants = _sorted(variants, ["journeys", "variant"], [False, True])
-        self.variants_ = variants[["variant", "journeys", "share", "events", "median_duration_seconds", "reaches_goal"]]
+        self.variants_ = variants[VARIANT_COLUMNS]
+        n_variants = int(journeys.select("n_events", "path_key0", "path_key1").distinct().count().to_pandas())
+        self.variants_rest_ = {"variants": n_variants - len(variants), "journeys": n - int(variants["journeys"].sum()),
+                               "events": int(per_journey["events"] or 0) - int((variants["journeys"] * variants["events"]).sum())}
         if index.channel_words:
             switches["customers"] = np.array([per_customer[f"chpair|{a}|{b}"] for a, b in channel_pairs], dtype="int64")
             switches["journeys"] = np.array([per_journey[f"chpair|{a}|{b}"] for a, b in channel_pairs], dtype="int64")
@@ -204,6 +215,7 @@ class JourneyAnalyzer:
             switches = switches.assign(customers=pd.Series(dtype="int64"), journeys=pd.Series(dtype="int64"))
         self.channel_switches_ = _sorted(switches, ["transitions", "source_channel", "target_channel"], [False, True, True])
         self.friction_ = pathway_friction(self.dfg_, min_transitions=self.min_transitions, weights=self.friction_weights)
+        self.friction_ablation_ = friction_ablation(self.friction_, weights=self.friction_weights)
         self.funnel_steps_ = self.funnel or typical_path_to_goal(self.variants_, self.goal_)
         # the funnel on touchpoint numbers (-1: a funnel touchpoint the events never meet)
         numbers = [index.activity_index(t) for t in self.funnel_steps_]
@@ -217,7 +229,7 @@ class JourneyAnalyzer:
             "events": int(per_journey["events"] or 0),
             "touchpoints": len(self.touchpoints_),
             "pathways": len(self.dfg_),
-            "variants": len(self.variants_),
+            "variants": len(self.variants_) + self.variants_rest_["variants"],
             "single_event_journeys": int(per_journey["single_event"] or 0),
             "journeys_reaching_goal": int(per_journey["reached_goal"] or 0),
             "goal_rate": int(per_journey["reached_goal"] or 0) / n if n else 0.0,
@@ -225,6 +237,13 @@ class JourneyAnalyzer:
             "channel_switches": int(self.channel_switches_["transitions"].sum()) if len(self.channel_switches_) else 0,
         }
         return self
+
+    def all_variants(self) -> "Table":
+        """Every variant (no ``max_variants`` bound) as an expression of the events' backend, most
+        frequent first, to be written by the engine (``.to_csv``, ``.to_parquet``) rather than pulled into memory."""
+        journeys, steps, index = self._variant_inputs
+        full = variant_summary(journeys, steps, label=lambda rows: named(rows, index))
+        return full.select(*VARIANT_COLUMNS).order_by([ibis.desc("journeys"), "variant"])
 
     @property
     def top_friction_pathways_(self) -> list[tuple[str, str]]:
@@ -265,16 +284,28 @@ def _materialize(expr: "Table") -> "Table":
 
 
 def _sentiment_after(steps: "Table", feedback: "Table") -> "Table":
-    """``source, target, sentiment_after``: mean sentiment of the feedback each traversing customer gave about the pathway's target.
+    """``source, target, sentiment_after``: mean sentiment of the feedback each traversing customer gave about
+    the pathway's target; and, over the traversals whose customer rated both ends, the paired change
+    against their sentiment about the source (``sentiment_pairs, sentiment_before, sentiment_change,
+    sentiment_change_sd``), friction's sentiment counterfactual.
 
     A response without a sentiment score counts with its satisfaction rescaled, (CSAT − 3) / 2.
     """
     experience = ibis.coalesce(feedback.sentiment.cast("float64"), (feedback.satisfaction.cast("float64") - 3.0) / 2.0)
     rated = feedback.mutate(experience=experience).filter(experience.notnull())
     per = rated.group_by(["customer", "touchpoint"]).aggregate(sentiment=rated.experience.mean())
+    before = per.select(b_customer="customer", b_touchpoint="touchpoint", before="sentiment")
     t = transitions(steps)
     linked = t.inner_join(per, [t.customer == per.customer, t.target == per.touchpoint])
-    return linked.group_by(source=linked.activity, target=linked.target).aggregate(sentiment_after=linked.sentiment.mean())
+    linked = linked.left_join(before, [linked.customer == before.b_customer, linked.activity == before.b_touchpoint])
+    change = linked.sentiment - linked.before
+    return linked.group_by(source=linked.activity, target=linked.target).aggregate(
+        sentiment_after=linked.sentiment.mean(),
+        sentiment_pairs=linked.before.count(),
+        sentiment_before=linked.before.mean(),
+        sentiment_change=change.mean(),
+        sentiment_change_sd=change.std(how="sample"),
+    )
 
 
 def _revenue_touched(steps: "Table", revenue: "Table") -> "Table":

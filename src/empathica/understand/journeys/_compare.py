@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from empathica.errors import NotEnoughDataError
 from empathica.understand.journeys._discovery import transitions
@@ -37,6 +36,8 @@ def compare_cohorts(
     whose rows disagree) is left out too, whatever the row order: see :func:`journey_cohorts`.
     One row per pathway seen in either cohort, most significant first.
     """
+    from scipy import stats  # imported when used: the command line starts faster
+
     labels = journey_cohorts(cohorts)
     labels = labels.filter((labels.labels == 1) & labels.cohort.isin([cohort_a, cohort_b])).select("case", "cohort")
     sizes = labels.group_by("cohort").aggregate(n=labels.count()).to_pandas().set_index("cohort")["n"]
@@ -112,6 +113,8 @@ def before_after_cohorts(events: "Table", at) -> "Table":
 
 
 def _share_test(k_a: int, n_a: int, k_b: int, n_b: int) -> float:
+    from scipy import stats  # imported when used: the command line starts faster
+
     table = np.array([[k_a, n_a - k_a], [k_b, n_b - k_b]])
     if (table.sum(axis=0) == 0).any():
         return 1.0
@@ -123,6 +126,8 @@ def _share_test(k_a: int, n_a: int, k_b: int, n_b: int) -> float:
 
 def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
     """Benjamini–Hochberg q-values; NaN p-values (tests not run) stay NaN and do not count."""
+    from scipy import stats  # imported when used: the command line starts faster
+
     p = np.asarray(p, dtype=float)
     q = np.full_like(p, np.nan)
     known = ~np.isnan(p)

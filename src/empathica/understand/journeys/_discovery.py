@@ -133,6 +133,13 @@ def transitions(steps: "Table") -> "Table":
     return steps.filter(steps.target.notnull())
 
 
+def wait_moments(seconds) -> dict:
+    """Mean and sample standard deviation of ``ln(1 + seconds)`` (the aggregates friction's delay
+    interval needs; per target they are pooled from the pathways' moments, no second pass)."""
+    log_wait = (ibis.greatest(seconds.cast("float64"), 0.0) + 1.0).ln()
+    return {"log_seconds_mean": log_wait.mean(), "log_seconds_sd": log_wait.std(how="sample")}
+
+
 def source_timing(steps: "Table") -> "Table":
     """Per touchpoint: ``events``, ``median_seconds_to_next`` (the typical wait before whatever follows
     it, which is also the yardstick of its pathways' delay) and ``mean_relative_position``.
@@ -174,6 +181,7 @@ def directly_follows(steps: "Table", *, timing: "Table | None" = None, first: "T
         dropoff_rate=t.dropped.cast("float64").mean(),
         **repeat,
         channel_switch_rate=switched.mean(),
+        **wait_moments(t.seconds),
     )
     if not by_flag:
         arrivals = first_arrivals(first_visits(steps) if first is None else first)
@@ -235,14 +243,15 @@ def journey_paths(steps: "Table") -> "Table":
     return steps.group_by(case=steps.case).aggregate(path=path)
 
 
-def variant_summary(journeys: "Table", steps: "Table", *, label=None) -> "Table":
+def variant_summary(journeys: "Table", steps: "Table", *, label=None, limit: int | None = None) -> "Table":
     """Distinct paths with their journeys, share, length, median duration and whether they reach the goal.
 
     Journeys are grouped by their path keys (see :func:`journey_table`); the path of each variant
     is then spelled out from one representative journey (the smallest case id), so no list of
     touchpoints is ever built per journey: this is what lets 100M events complete in bounded memory.
     ``label`` (optional) turns the representatives' steps into steps with an ``activity`` column
-    (the analyzer's steps carry touchpoint numbers and name only these few rows).
+    (the analyzer's steps carry touchpoint numbers and name only these few rows). ``limit`` keeps the
+    ``limit`` most frequent variants (ties: the smaller representative case id) before any path is spelled out.
     """
     total = journeys.count().as_scalar()
     keys = ["n_events", "path_key0", "path_key1"]
@@ -252,6 +261,8 @@ def variant_summary(journeys: "Table", steps: "Table", *, label=None) -> "Table"
         reaches_goal=journeys.reached_goal.any(),
         case=journeys.case.min(),
     )
+    if limit is not None:
+        groups = groups.order_by([ibis.desc("journeys"), "case"]).limit(limit)
     representatives = steps.semi_join(groups.select("case"), "case")
     paths = journey_paths(representatives if label is None else label(representatives))
     out = groups.inner_join(paths, "case")

@@ -94,15 +94,17 @@ def read_event_file(
     # spaces around a value are not part of it ("1 ,buy " is journey 1 at buy); a blank value is missing
     text = {name: raw[name].cast("string").strip().nullif("") for name in (case, activity, cohort, customer, channel, revenue, score)
             if name is not None and name != time}
-    reason = (
-        ibis.cases(
-            (text[case].isnull(), "missing case"),
-            (text[activity].isnull(), "missing activity"),
-            (stamp.isnull() | (stamp.cast("string").strip() == ""), "missing time"),
-            (parsed.isnull(), "unparseable timestamp"),
+    # the time is parsed once, into the stored table; the reason is read off the stored columns
+    blank = stamp.isnull() | (stamp.cast("string").strip() == "")
+
+    def with_reason(rows: "Table") -> "Table":
+        return rows.mutate(_reason=ibis.cases(
+            (rows[case].isnull(), "missing case"),
+            (rows[activity].isnull(), "missing activity"),
+            (rows._blank, "missing time"),
+            (rows._time.isnull(), "unparseable timestamp"),
             else_=ibis.null("string"),
-        )
-    )
+        ))
     keep = [text[c].name(c) if c in text else raw[c] for c in dict.fromkeys([case, activity, time, cohort, customer, channel, revenue, score]) if c is not None]
     # a duplicate is a row equal to an earlier one in every column (values trimmed): two complaints of one
     # customer through one channel on one day are two events, and count as a repeat contact
@@ -113,10 +115,10 @@ def read_event_file(
             for c in others
         ]).name("_row"))
     if isinstance(lines, int) and rejected is None:  # one line per record: the line is the record's number plus the header
-        rows = raw.select(*keep, _line=ibis.row_number() + lines, _time=parsed, _reason=reason)
+        rows = raw.select(*keep, _line=ibis.row_number() + lines, _time=parsed, _blank=blank)
         classified = con.create_table(f"_journey_rows_{next(_counter)}", rows, temp=True)
     else:  # blank lines, quoted line breaks or unreadable records: the record number of each row read
-        numbered = con.create_table(f"_journey_rows_{next(_counter)}", raw.select(*keep, _rn=ibis.row_number(), _time=parsed, _reason=reason), temp=True)
+        numbered = con.create_table(f"_journey_rows_{next(_counter)}", raw.select(*keep, _rn=ibis.row_number(), _time=parsed, _blank=blank), temp=True)
         read = int(numbered.count().to_pandas())
         if rejected is not None:
             numbered = _skip_rejected(con, numbered, rejected.records)
@@ -130,7 +132,8 @@ def read_event_file(
                 )
             starts = con.create_table(f"_journey_lines_{next(_counter)}", pa.table({"_rn": np.arange(len(lines), dtype="int64"), "_line": lines}), temp=True)
             joined = numbered.inner_join(starts, "_rn")
-            classified = con.create_table(f"_journey_rows_{next(_counter)}", joined.select(*[c.get_name() for c in keep], "_line", "_time", "_reason"), temp=True)
+            classified = con.create_table(f"_journey_rows_{next(_counter)}", joined.select(*[c.get_name() for c in keep], "_line", "_time", "_blank"), temp=True)
+    classified = with_reason(classified)
     valid = classified.filter(classified._reason.isnull())
     same = [valid[c] for c in text] + [valid._time] + ([valid._row] if others else [])  # every column
     dup_window = ibis.window(group_by=same, order_by=valid._line)

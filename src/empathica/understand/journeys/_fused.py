@@ -34,7 +34,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from empathica.understand.journeys._discovery import _PATH_MODULI, distinct_count
+from empathica.understand.journeys._discovery import _PATH_MODULI, distinct_count, wait_moments
 
 if TYPE_CHECKING:
     from ibis.expr.types import IntegerValue, Table
@@ -223,7 +223,7 @@ def _last(steps: "Table"):
 
 def graph_aggregate(steps: "Table", index: StepIndex) -> pd.DataFrame:
     """Per pathway, in one grouped aggregate: ``source, target, transitions, median_seconds,
-    p90_seconds, dropoff_rate, repeat_rate, channel_switch_rate`` (both quantiles from one state)."""
+    p90_seconds, dropoff_rate, repeat_rate, channel_switch_rate, log_seconds_mean, log_seconds_sd`` (both quantiles from one state)."""
     t = steps.filter(~_last(steps))
     q = t.seconds.quantile([0.5, 0.9])
     g = t.group_by(source=t.idx, target=t.target_idx).aggregate(
@@ -232,10 +232,12 @@ def graph_aggregate(steps: "Table", index: StepIndex) -> pd.DataFrame:
         dropoff_rate=t.dropped.cast("float64").mean(),
         repeat_rate=t.target_repeat.cast("float64").mean(),
         channel_switch_rate=(t.cidx != t.target_cidx).cast("float64").mean(),
+        **wait_moments(t.seconds),
     )
     frame = g.select("source", "target", "transitions", median_seconds=g._q[0], p90_seconds=g._q[1],
                      dropoff_rate=g.dropoff_rate, repeat_rate=g.repeat_rate,
-                     channel_switch_rate=g.channel_switch_rate).to_pandas()
+                     channel_switch_rate=g.channel_switch_rate, log_seconds_mean=g.log_seconds_mean,
+                     log_seconds_sd=g.log_seconds_sd).to_pandas()
     return frame.assign(source=_names(frame["source"], index.activities), target=_names(frame["target"], index.activities))
 
 
