@@ -199,3 +199,27 @@ def action_effect(store, action: Action, metric: str, *, others: tuple[Action, .
     if frame.empty:
         raise NotEnoughDataError(f"no exposures with a known {metric} outcome; effects need conversations or events.")
     return did(frame, action, metric, others=others, alpha=alpha)
+
+
+def action_effect_table(store, actions: list[Action], metrics: list[str], *,
+                        alpha: float = 0.05) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Every action's effect on every metric: the effects, the event studies, and what could not be
+    measured (one line each). Exposures and outcomes are read once per unit and metric."""
+    cache: dict[tuple[str, str], pd.DataFrame] = {}
+    rows, studies, skipped = [], [], []
+    for action in actions:
+        unit = exposure_unit(store, action)
+        for metric in metrics:
+            try:
+                if (unit, metric) not in cache:
+                    cache[unit, metric] = exposure_outcomes(store, metric, unit=unit)
+                est, study = did(cache[unit, metric], action, metric, others=tuple(actions), alpha=alpha)
+            except NotEnoughDataError as exc:
+                skipped.append(f"{action.action_id} / {metric}: {exc}")
+                continue
+            rows.append(est.to_row())
+            studies.append(study)
+    effects = pd.DataFrame(rows, columns=list(EffectEstimate.__dataclass_fields__))
+    study = pd.concat(studies, ignore_index=True) if studies else pd.DataFrame(
+        columns=["month", "estimate", "ci_low", "ci_high", "action_id", "metric"])
+    return effects, study, skipped
