@@ -11,7 +11,8 @@ The shift is applied after the contact's empathy is drawn, so the random streams
 planted truth) are unchanged; the contacts of the coached agents after the start read more empathic and
 lose fewer customers. ``ActionsLedger`` accumulates, over the chunks, the effect each action has on
 the outcome the flywheel measures — P(the customer is lost after the contact: recorded as churned and
-starting no journey after it) — for the contacts the flywheel can observe (those at least
+starting no journey after it; they may leave at this contact or at a later one before their next
+journey) — for the contacts the flywheel can observe (those at least
 ``OBSERVABLE_MARGIN_DAYS`` before the end of the window, so the CRM had time to record a loss).
 """
 
@@ -98,24 +99,51 @@ def plant_actions(conv: pd.DataFrame, customers: Customers, journeys: Journeys, 
     after = np.where(coached, 1.0 - (1.0 - before) * (1.0 - COACHING_GAP_CLOSED), before)
     conv = conv.assign(empathy=after)
 
-    # lost after the contact without the action: left after it, or dropped out with no later journey
+    # lost after the contact: the customer leaves at it or at a later contact before their next journey
+    # starts (the journeys under way are finished), or drops out anyway with no later journey
     h = truths.contact_leaving
     complaint = conv["topic"].to_numpy() != "product_question"
     p_before = np.where(complaint, h["max"] * (1.0 - before) ** h["exponent"], 0.0)
     p_after = np.where(complaint, h["max"] * (1.0 - after) ** h["exponent"], 0.0)
-    ev = journeys.events
-    starts = pd.Series(ev["time"].to_numpy()).groupby(ev["journey"].to_numpy()).min()
-    last_start = pd.Series(starts.to_numpy()).groupby(journeys.customer[starts.index.to_numpy()]).max()
     cust = conv["customer"].to_numpy()
-    later_journey = last_start.reindex(cust).to_numpy() > time
-    lost_anyway = customers.dead[cust] & ~later_journey
+    next_start = _next_journey_start(journeys, cust, time)
+    keep_before = _stay_probability(cust, time, next_start, p_before)
+    keep_after = _stay_probability(cust, time, next_start, p_after)
+    lost_anyway = customers.dead[cust] & ~np.isfinite(next_start)
+    loss_change = (keep_before - keep_after) * ~lost_anyway
     observable = time <= _seconds(WORLD_END) - OBSERVABLE_MARGIN_DAYS * 86400.0
     placebo = np.isin(agent, PLACEBO_AGENTS) & (time >= _seconds(PLACEBO_FROM))
     for name, mask in (("coaching", coached & observable), ("placebo", placebo & observable)):
         ledger.contacts[name] += int(mask.sum())
-        ledger.loss_change[name] += float(((p_after - p_before) * ~lost_anyway)[mask].sum())
+        ledger.loss_change[name] += float(loss_change[mask].sum())
         ledger.empathy_change[name] += float((after - before)[mask].sum())
     return conv
+
+
+def _next_journey_start(journeys: Journeys, cust: np.ndarray, time: np.ndarray) -> np.ndarray:
+    """Per contact: the start of the customer's first journey after it (inf: none)."""
+    ev = journeys.events
+    starts = pd.Series(ev["time"].to_numpy()).groupby(ev["journey"].to_numpy()).min()
+    frame = pd.DataFrame({"customer": journeys.customer[starts.index.to_numpy()], "start": starts.to_numpy()})
+    frame = frame.sort_values(["customer", "start"])
+    key = frame["customer"].to_numpy() * 1e10 + frame["start"].to_numpy()
+    pos = np.searchsorted(key, cust * 1e10 + time, side="right")
+    found = pos < len(key)
+    out = np.full(len(cust), np.inf)
+    same = found.copy()
+    same[found] = frame["customer"].to_numpy()[pos[found]] == cust[found]
+    out[same] = frame["start"].to_numpy()[pos[same]]
+    return out
+
+
+def _stay_probability(cust: np.ndarray, time: np.ndarray, until: np.ndarray, p_leave: np.ndarray) -> np.ndarray:
+    """Per contact: P(the customer leaves at none of their contacts from this one until ``until``)."""
+    order = np.lexsort((time, cust))
+    key = cust[order] * 1e10 + time[order]
+    log_stay = np.concatenate([[0.0], np.cumsum(np.log1p(-p_leave[order]))])
+    start = np.searchsorted(key, cust * 1e10 + time, side="left")
+    stop = np.searchsorted(key, cust * 1e10 + np.minimum(until, 1e9), side="left")
+    return np.exp(log_stay[stop] - log_stay[start])
 
 
 def actions_truth(truths: PlantedTruths, ledger: ActionsLedger) -> dict:

@@ -32,6 +32,13 @@ EVENT_MONTHS = 6
 DAYS_PER_MONTH = 30.4375
 DESIGN = "observational: difference-in-differences with matched controls"
 MIN_ROWS = 20  # per arm and period
+#: What the design can and cannot show, for the report and the CLI.
+CAVEAT = ("Observational design: each effect compares the customers the action touched, before and after it, with "
+          "matched customers it did not touch. It shows a change beyond what the controls saw; it cannot rule out "
+          "another change that hit the same customers at the same time. Parallel trends before the start "
+          "(pre-trend p ≥ 0.05) make the comparison plausible, not proven. Only an experiment proves cause.")
+CAVEAT_SHORT = ("observational (difference-in-differences with matched controls): a change beyond the controls', "
+                "not proof of cause; a pre-trend p below 0.05 means the groups were already drifting apart.")
 
 
 @dataclass(frozen=True)
@@ -126,13 +133,16 @@ def _fit(y, X, w, groups):
 
 def prepare(frame: pd.DataFrame, action: Action, others: tuple[Action, ...] = ()) -> pd.DataFrame:
     """The exposures in the action's window with treated, post, relative month and matching weight.
-    Exposures touched by ``others`` (other recorded actions) are not used as controls."""
+    Exposures that ``others`` (other recorded actions) touched while in force are not used as controls."""
     lo, hi = _window(frame, action)
     frame = frame[(frame["at"] >= lo) & (frame["at"] < hi)].copy()
     frame["treated"] = treated_mask(frame, action)
-    for other in others:
+    for other in others:  # a control the other action touched after its start is contaminated
         if other.action_id != action.action_id:
-            frame = frame[frame["treated"] | ~treated_mask(frame, other)]
+            touched = treated_mask(frame, other) & (frame["at"] >= pd.Timestamp(other.starts_at)).to_numpy()
+            if other.ends_at is not None:
+                touched &= (frame["at"] < pd.Timestamp(other.ends_at)).to_numpy()
+            frame = frame[frame["treated"].to_numpy() | ~touched]
     frame["post"] = (frame["at"] >= pd.Timestamp(action.starts_at)).to_numpy()
     days = (frame["at"] - pd.Timestamp(action.starts_at)).dt.total_seconds() / 86400.0
     frame["month"] = np.clip(np.floor(days / DAYS_PER_MONTH), -EVENT_MONTHS, EVENT_MONTHS - 1).astype(int)
@@ -201,10 +211,12 @@ def action_effect(store, action: Action, metric: str, *, others: tuple[Action, .
     return did(frame, action, metric, others=others, alpha=alpha)
 
 
-def action_effect_table(store, actions: list[Action], metrics: list[str], *,
+def action_effect_table(store, actions: list[Action], metrics: list[str], *, others: tuple[Action, ...] | None = None,
                         alpha: float = 0.05) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """Every action's effect on every metric: the effects, the event studies, and what could not be
-    measured (one line each). Exposures and outcomes are read once per unit and metric."""
+    measured (one line each). Exposures and outcomes are read once per unit and metric; the exposures
+    of ``others`` (default: ``actions``) are kept out of the controls."""
+    others = tuple(actions) if others is None else others
     cache: dict[tuple[str, str], pd.DataFrame] = {}
     rows, studies, skipped = [], [], []
     for action in actions:
@@ -213,7 +225,7 @@ def action_effect_table(store, actions: list[Action], metrics: list[str], *,
             try:
                 if (unit, metric) not in cache:
                     cache[unit, metric] = exposure_outcomes(store, metric, unit=unit)
-                est, study = did(cache[unit, metric], action, metric, others=tuple(actions), alpha=alpha)
+                est, study = did(cache[unit, metric], action, metric, others=others, alpha=alpha)
             except NotEnoughDataError as exc:
                 skipped.append(f"{action.action_id} / {metric}: {exc}")
                 continue

@@ -16,7 +16,7 @@ from empathica.flywheel.registry import RunContext, step  # noqa: E402
 from empathica.flywheel.steps.journeys import DETRACTOR, PROMOTER  # noqa: E402
 from empathica.learn.actions import load_actions  # noqa: E402
 from empathica.learn.benchmark import competitor_benchmark, review_mentions  # noqa: E402
-from empathica.learn.effects import DESIGN, action_effect_table  # noqa: E402
+from empathica.learn.effects import CAVEAT, DESIGN, action_effect_table  # noqa: E402
 from empathica.learn.timeline import kpi_timeline  # noqa: E402
 from empathica.report import Metric, Paragraph, Section, TableBlock, figure_from_matplotlib  # noqa: E402
 
@@ -24,10 +24,6 @@ EFFECTS, EVENT_STUDY = "learn_effects", "learn_event_study"
 BENCHMARK = {"brands": "learn_benchmark_brands", "comparison": "learn_benchmark_comparison",
              "over_time": "learn_benchmark_over_time", "over_time_comparison": "learn_benchmark_over_time_comparison"}
 TIMELINE = "learn_timeline"
-CAVEAT = ("Observational design: each effect compares the customers the action touched, before and after it, with "
-          "matched customers it did not touch. It shows a change beyond what the controls saw; it cannot rule out "
-          "another change that hit the same customers at the same time. Parallel trends before the start "
-          "(pre-trend p ≥ 0.05) make the comparison plausible, not proven. Only an experiment proves cause.")
 
 
 def _metrics(store) -> list[str]:
