@@ -26,6 +26,12 @@ CACHE = Path("/tmp/empathica-bench-learn")
 TABLES = ("teams", "employees", "customers", "touchpoints", "events", "conversations", "actions", "reviews", "feedback", "transactions")
 
 
+def _markdown(frame: pd.DataFrame) -> str:
+    cells = [[f"{v:.4g}" if isinstance(v, float) else str(v) for v in row] for row in frame.itertuples(index=False)]
+    lines = ["| " + " | ".join(map(str, frame.columns)) + " |", "|" + "---|" * len(frame.columns)]
+    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in cells])
+
+
 def _world(seed: int, customers: int):
     import json
 
@@ -76,7 +82,7 @@ def planted_actions(seeds: list[int], sizes: list[int]) -> tuple[str, pd.DataFra
         "`coverage`: share of worlds whose 95 % interval holds the declared effect (coaching) or 0 (placebo); "
         "`significant_share`: p < 0.05 (power for the coaching, false positives for the placebo).",
         "",
-        summary.round(4).to_markdown(index=False),
+        _markdown(summary),
     ]
     return "\n".join(lines), frame
 
@@ -104,7 +110,7 @@ def benchmark_truth(seed: int, customers: int) -> str:
         "Lumen against Voltera, planted better on delivery and worse on price "
         f"(text analyzer without e5: {scored:.1f} s; benchmark tables: {seconds:.1f} s).",
         "",
-        shown.round(3).to_markdown(index=False),
+        _markdown(shown),
     ])
 
 

@@ -167,7 +167,7 @@ def did(frame: pd.DataFrame, action: Action, metric: str, *, others: tuple[Actio
     groups = pd.factorize(data["customer_id"])[0]
     res = _fit(data["y"].to_numpy(float), X, data["w"].to_numpy(float), groups)
     low, high = res.conf_int(alpha)[3]
-    study, pre_p = event_study(data, groups, alpha=alpha)
+    study, pre_p = event_study(data, alpha=alpha)
     n = data.groupby(["treated", "post"]).size()
     est = EffectEstimate(
         action_id=action.action_id, metric=metric, estimate=float(res.params[3]), ci_low=float(low), ci_high=float(high),
@@ -179,10 +179,17 @@ def did(frame: pd.DataFrame, action: Action, metric: str, *, others: tuple[Actio
     return est, study.assign(action_id=action.action_id, metric=metric)
 
 
-def event_study(data: pd.DataFrame, groups: np.ndarray, *, alpha: float = 0.05) -> tuple[pd.DataFrame, float]:
+def event_study(data: pd.DataFrame, *, alpha: float = 0.05) -> tuple[pd.DataFrame, float]:
     """Treated − control gap per month relative to the start (reference month −1), and the p-value of the
-    joint test that the gaps before the start are zero (nan when fewer than two months precede it)."""
-    months = sorted(m for m in data["month"].unique() if m != -1)
+    joint test that the gaps before the start are zero (nan when fewer than two months precede it).
+    Months without both arms are left out."""
+    arms = data.groupby("month")["treated"].agg(["any", "all"])
+    both = arms.index[arms["any"] & ~arms["all"]]
+    months = sorted(int(m) for m in both if m != -1)
+    if -1 not in both or not months:  # no reference month, or nothing to compare it with
+        return pd.DataFrame(columns=["month", "estimate", "ci_low", "ci_high"]), float("nan")
+    data = data[data["month"].isin([-1, *months])]
+    groups = pd.factorize(data["customer_id"])[0]
     t = data["treated"].to_numpy(float)
     month_dummies = np.column_stack([(data["month"].to_numpy() == m).astype(float) for m in months])
     X = np.column_stack([np.ones(len(data)), t, month_dummies, month_dummies * t[:, None]])
