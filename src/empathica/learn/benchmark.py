@@ -131,7 +131,9 @@ def versus_competitors(stats_frame: pd.DataFrame, keys: tuple[str, ...]) -> pd.D
                          **_difference(o[col], o[se], avg, avg_se), **_index(o[col], o[se], avg, avg_se)})
     frame = pd.DataFrame(rows)
     if frame.empty:
-        return frame
+        return pd.DataFrame(columns=[*keys, "metric", "competitor", "own", "theirs", "own_reviews", "their_reviews",
+                                     "difference", "ci_low", "ci_high", "p_value", "index", "index_ci_low",
+                                     "index_ci_high", "p_holm", "verdict"])
     family = [k for k in keys if k != "area"] + ["metric", "competitor"]
     frame["p_holm"] = frame.groupby(family, group_keys=False)["p_value"].apply(_holm)
     frame["verdict"] = np.where(frame["p_holm"] >= 0.05, "no clear difference",

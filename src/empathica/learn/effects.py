@@ -96,6 +96,8 @@ def exposure_unit(store, action: Action) -> str:
 def _window(frame: pd.DataFrame, action: Action) -> tuple[pd.Timestamp, pd.Timestamp]:
     """Equal spans before and after the start (as long as the data allows), ending at ``ends_at``."""
     start = pd.Timestamp(action.starts_at)
+    if frame.empty:
+        raise NotEnoughDataError(f"action {action.action_id}: no exposures with a known outcome.")
     end = min(frame["at"].max(), pd.Timestamp(action.ends_at)) if action.ends_at is not None else frame["at"].max()
     span = min(end - start, start - frame["at"].min())
     if span <= pd.Timedelta(days=14):
@@ -137,6 +139,9 @@ def prepare(frame: pd.DataFrame, action: Action, others: tuple[Action, ...] = ()
     lo, hi = _window(frame, action)
     frame = frame[(frame["at"] >= lo) & (frame["at"] < hi)].copy()
     frame["treated"] = treated_mask(frame, action)
+    if not frame["treated"].any():
+        raise NotEnoughDataError(f"action {action.action_id}: no exposure in its window matches where it applies "
+                                 f"({', '.join(f'{k}={v}' for k, v in action.scope.items()) or 'nowhere given'}).")
     for other in others:  # a control the other action touched after its start is contaminated
         if other.action_id != action.action_id:
             touched = treated_mask(frame, other) & (frame["at"] >= pd.Timestamp(other.starts_at)).to_numpy()
