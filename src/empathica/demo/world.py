@@ -18,6 +18,7 @@ import pandas as pd
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from empathica.demo.actions import ActionsLedger, action_rows, actions_truth, plant_actions
 from empathica.demo.catalogue import (
     AGENT_EMPATHY,
     AGENT_IDS,
@@ -56,6 +57,7 @@ FILES = (
     ("transactions.parquet", "transactions"),
     ("employee_surveys.csv", "employee_surveys"),
     ("values_answers.jsonl", "values_answers"),
+    ("actions.csv", "actions"),
 )
 TEXT_LABELS_FILE = "text_labels.parquet"
 GROUND_TRUTH_FILE = "ground_truth.json"
@@ -99,6 +101,7 @@ class _Realised:
         self.left_after_contact = 0
         self.nps = []  # counts of 0..10
         self.rows: dict[str, int] = defaultdict(int)
+        self.actions = ActionsLedger()
 
     def add_transitions(self, events: pd.DataFrame, tp: np.ndarray, journey_converted: np.ndarray) -> None:
         j = events["journey"].to_numpy()
@@ -192,6 +195,7 @@ def _simulate_chunk(seed: int, start: int, n: int, truths: PlantedTruths, realis
     customers = draw_customers(rng, start, n, truths)
     journeys = simulate_journeys(rng, customers)
     conv = assign_conversations(rng, customers, journeys)
+    conv = plant_actions(conv, customers, journeys, truths, realised.actions)
     customers, journeys, conv, left = leave_after_contacts(rng, customers, journeys, conv, truths)
     touch, nps, _ = feedback_tables(rng, customers, journeys, conv)
     money = purchase_rows(rng, customers, journeys, truths)
@@ -386,6 +390,7 @@ def generate_world(out_dir: str | Path, *, customers: int = 2000, seed: int = 7,
     writers["employees"].write(employees)
     writers["touchpoints"].write(touchpoints_table())
     writers["employee_surveys"].write(surveys)
+    writers["actions"].write(action_rows(truths))
 
     progress = _progress(console, customers)
     task = progress.add_task("simulate", total=customers) if progress else None
@@ -430,6 +435,7 @@ def generate_world(out_dir: str | Path, *, customers: int = 2000, seed: int = 7,
             "competitors": ["Voltera", "Nordhaus"],
         },
         "planted_bad_rows": {"count": len(planted), "rows": planted},
+        "planted_actions": actions_truth(truths, realised.actions),
         "agent_empathy": {a: float(e) for a, e in zip(AGENT_IDS, AGENT_EMPATHY)},
         "team_engagement_mean": TEAM_ENGAGEMENT,
         "nps_weights": NPS_WEIGHTS,

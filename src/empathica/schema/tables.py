@@ -278,6 +278,35 @@ _declare(Table(
     aliases=("values",),
 ))
 
+#: What an action is expected to move (the outcomes ``empathica.learn.effects`` measures).
+ACTION_METRICS = ("nps", "csat", "sentiment", "empathy", "friction", "churn", "revenue")
+
+_declare(Table(
+    "actions",
+    "Actions taken to improve the experience: what changed, where, from when, and what should move.",
+    key="action_id",
+    time_column="starts_at",
+    columns=(
+        Column("action_id", "string", "Stable action identifier.", required=True),
+        Column("title", "string", "Short name of the action.", required=True),
+        Column("description", "string", "What was changed."),
+        Column("starts_at", "timestamp", "When the change took effect (UTC).", required=True),
+        Column("ends_at", "timestamp", "When it was withdrawn (UTC); empty while in force."),
+        Column("touchpoint_id", "string", "Touchpoint changed.", references="touchpoints.touchpoint_id"),
+        Column("team_id", "string", "Team changed or trained.", references="teams.team_id"),
+        Column("agents", "string", "Employees concerned, comma-separated employee ids."),
+        Column("segment", "string", "Customer segment the change applies to."),
+        Column("region", "string", "Region the change applies to."),
+        Column("expected_metric", "string", "The outcome expected to move.", allowed=ACTION_METRICS),
+        Column("expected_direction", "string", "Which way it should move.", allowed=("up", "down")),
+        Column("owner", "string", "Who is accountable for the action."),
+        Column("source", "string", "Where the action was recorded: cli, api, case, file, demo."),
+        Column("case_id", "string", "The closed case (with its root cause) the action came from, when any."),
+        Column("created_at", "timestamp", "When the action was recorded (UTC)."),
+    ),
+    aliases=("interventions", "changes"),
+))
+
 #: Tables a user ingests, in the order that satisfies references (referenced tables first).
 SIGNAL_TABLES: tuple[str, ...] = tuple(TABLES)
 

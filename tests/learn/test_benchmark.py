@@ -1,0 +1,64 @@
+"""The competitor benchmark finds the demo world's planted truth — Voltera better on delivery, worse on
+price — from the reviews' texts (text analyzer) and ratings, in every language, with intervals."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from empathica.errors import InputError, NotEnoughDataError
+from empathica.learn.benchmark import competitor_benchmark, load_areas, review_mentions, tag_areas
+from empathica.store import Store
+from empathica.understand.text import TextAnalyzer
+from tests.learn.conftest import world_store
+
+
+@pytest.fixture(scope="module")
+def tables(tmp_path_factory):
+    db, truths = world_store(tmp_path_factory.mktemp("bench_world"), seed=11, customers=1500, tables=("reviews",))
+    with Store.open(db, read_only=True) as store:
+        reviews = store.table("reviews").to_pandas()
+    scores = TextAnalyzer(embed_budget=0).analyze(reviews["text"].fillna("").tolist())
+    reviews = reviews.join(scores[["lang", "sentiment_score", "aspects"]])
+    return competitor_benchmark(review_mentions(reviews)), truths
+
+
+def test_the_planted_competitor_is_better_on_delivery_and_worse_on_price(tables):
+    result, truths = tables
+    rival = truths["competitor_better_on_delivery"]
+    c = result["comparison"].set_index(["lang", "area", "metric", "competitor"])
+    for metric in ("rating", "positive_share"):
+        delivery, price = c.loc[("all", "delivery", metric, rival)], c.loc[("all", "price", metric, rival)]
+        assert delivery["verdict"] == "we are worse" and delivery["ci_high"] < 0, delivery.to_dict()
+        assert price["verdict"] == "we are better" and price["ci_low"] > 0, price.to_dict()
+    for lang in ("en", "de", "zh"):  # the same direction in each language's reviews
+        assert c.loc[(lang, "delivery", "rating", rival), "difference"] < 0
+        assert c.loc[(lang, "price", "rating", rival), "difference"] > 0
+    # the comparison index against the competitors' average, with its interval
+    index = c.loc[("all", "delivery", "rating", "competitors' average")]
+    assert index["index_ci_low"] < index["index"] < index["index_ci_high"] < 100
+
+
+def test_brands_have_intervals_and_the_benchmark_runs_per_quarter(tables):
+    result, _ = tables
+    brands = result["brands"]
+    assert {"Lumen", "Voltera", "Nordhaus"} <= set(brands["brand"])
+    assert (brands["rating_ci_low"] <= brands["rating"]).all() and (brands["rating"] <= brands["rating_ci_high"]).all()
+    assert (brands["positive_basis"] == "text sentiment").all()
+    quarters = result["over_time"]["quarter"].unique()
+    assert len(quarters) >= 6 and result["over_time_comparison"]["quarter"].nunique() >= 4
+
+
+def test_areas_come_from_the_text_analyzers_aspects_and_the_area_patterns():
+    areas = load_areas()
+    assert tag_areas(["Die Lieferung kam blitzschnell", "退款到现在还没到", "x"], ["de", "zh", "en"],
+                     [[], ["refund"], ["price"]], areas=areas) == [["delivery"], ["returns"], ["price"]]
+
+
+def test_reviews_without_both_sides_or_fields_fail_clearly():
+    own_only = pd.DataFrame({"review_id": ["1", "2"], "brand": ["Lumen"] * 2, "is_own": [True, True], "rating": [5.0, 1.0],
+                             "text": ["fast delivery", "late delivery"], "timestamp": ["2024-01-01", "2024-02-01"], "lang": ["en"] * 2})
+    with pytest.raises(NotEnoughDataError, match="only one side"):
+        competitor_benchmark(review_mentions(own_only))
+    with pytest.raises(InputError, match="missing column.*rating"):
+        review_mentions(own_only.drop(columns="rating"))

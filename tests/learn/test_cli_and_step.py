@@ -1,0 +1,99 @@
+"""What a user runs: `empathica actions …`, `empathica learn …` and the learn step of the flywheel, on a
+small demo world ingested through Listen; bad input gives one clear line, not a traceback."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from empathica.cli import main
+from empathica.flywheel.registry import run_flywheel
+from empathica.report.html import render_report
+from empathica.store import Store
+from tests.learn.conftest import EFFECT_TABLES, world_store
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    return world_store(tmp_path_factory.mktemp("learn_cli"), seed=3, customers=1500,
+                       tables=(*EFFECT_TABLES, "feedback", "transactions", "reviews"))
+
+
+@pytest.fixture
+def db(world, tmp_path):
+    copy = tmp_path / "store.duckdb"
+    shutil.copy(world[0], copy)
+    return str(copy)
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_actions_are_recorded_listed_and_measured_from_the_cli(db, tmp_path):
+    added = run("actions", "add", "--db", db, "--title", "New IVR menu", "--starts", "2024-03-01",
+                "--touchpoint", "call_centre", "--metric", "friction", "--direction", "down", "--id", "act_ivr")
+    assert added.exit_code == 0 and "recorded action act_ivr" in added.output
+    listed = run("actions", "list", "--db", db)
+    assert "act_ivr" in listed.output and "act_coaching_2024_01" in listed.output
+    effect = run("learn", "effect", "--db", db, "--action", "act_ivr", "--action", "act_coaching_2024_01", "--event-study")
+    assert effect.exit_code == 0, effect.output
+    assert "act_ivr" in effect.output and "friction" in effect.output and "churn" in effect.output
+    assert "observational" in effect.output and "Event study" in effect.output
+    cases = tmp_path / "cases.csv"
+    pd.DataFrame({"case_id": ["C-1", "C-2"], "status": ["closed", "open"], "root_cause": ["courier misses slots", None],
+                  "resolution": ["Switched courier in DE", None], "closed_at": ["2024-02-01", None],
+                  "touchpoint_id": ["delivery", None]}).to_csv(cases, index=False)
+    converted = run("actions", "from-cases", "--db", db, cases)
+    assert converted.exit_code == 0 and "act_case_C-1" in converted.output
+    again = run("actions", "from-cases", "--db", db, cases)  # a case becomes an action once
+    assert "recorded 0 action(s)" in again.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["actions", "add", "--title", "x", "--starts", "2024-13-01"], "is not a date"),
+    (["actions", "add", "--title", "x", "--starts", "2024-01-01", "--agents", "agent_99"], "unknown employee_id agent_99"),
+    (["actions", "add", "--title", "x", "--starts", "2024-01-01", "--metric", "mood"], "expected_metric 'mood'"),
+    (["learn", "effect", "--action", "nope"], "no action nope"),
+])
+def test_bad_input_is_one_clear_line(db, args, message):
+    result = run(*args[:2], "--db", db, *args[2:])
+    assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
+
+
+def test_experiment_and_power_commands(tmp_path):
+    rng = np.random.default_rng(3)
+    n = 4000
+    before = rng.normal(7, 2, n)
+    arm = np.where(rng.random(n) < 0.5, "treatment", "control")
+    after = before + rng.normal(0, 1, n) + 0.3 * (arm == "treatment")
+    path = tmp_path / "ab.csv"
+    pd.DataFrame({"arm": arm, "csat_after": after.round(3), "csat_before": before.round(3)}).to_csv(path, index=False)
+    result = run("learn", "experiment", path, "--arm", "arm", "--outcome", "csat_after", "--pre", "csat_before")
+    assert result.exit_code == 0, result.output
+    assert "variance_reduction" in result.output and "always_valid_low" in result.output
+    power = run("learn", "power", "--mde", "0.02", "--rate", "0.2")
+    assert power.exit_code == 0 and "6,280 units per arm" in power.output
+    bad = run("learn", "power", "--mde", "0.02", "--rate", "1.5")
+    assert bad.exit_code == 2 and "between 0 and 1" in bad.output
+
+
+def test_the_learn_step_stores_effects_benchmark_and_timeline_and_reports_them(db):
+    with Store.open(db) as store:
+        (section,) = run_flywheel(store, only=["learn"])
+        assert not section.skipped, section.skipped
+        effects = store.read_result("learn_effects")
+        timeline = store.read_result("learn_timeline")
+        comparison = store.read_result("learn_benchmark_comparison")
+    assert {"act_coaching_2024_01", "act_elearning_2023_11"} <= set(effects["action_id"])
+    assert {"churn", "csat", "revenue", "friction"} <= set(effects["metric"])  # NPS answers are few at this size
+    assert (effects["design"].str.startswith("observational")).all()
+    assert {"listen", "understand", "learn", "cx dimension"} <= set(timeline["stage"])
+    assert timeline.loc[timeline["kpi"] == "actions started", "value"].sum() == 2
+    assert {"delivery", "price"} <= set(comparison["area"])
+    html = render_report([section], title="Learn")
+    assert "Observational design" in html and "result_learn_effects" in html
