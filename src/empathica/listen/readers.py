@@ -19,6 +19,7 @@ import csv
 import gzip
 import io
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -55,6 +56,7 @@ class SourceFile:
     estimated_rows: int | None = None
     compressed: bool = False
     skip_lines: int = 0  # CSV only: blank lines before the header
+    json_keys: dict[str, list[str]] = field(default_factory=dict)  # JSON Lines: column → the keys it is read from
     _cleanup: list[Path] = field(default_factory=list, repr=False)
 
     @property
@@ -352,6 +354,8 @@ def _plausible_chinese(sample: bytes) -> bool:
     two-byte character), but then the characters are rare ones outside GB2312, which real Chinese text
     seldom uses.
     """
+    if _latin_shaped(sample):
+        return False
     text = sample.decode("gb18030", errors="ignore")
     wide = [ch for ch in text if ord(ch) > 127]
     if not wide:
@@ -364,6 +368,19 @@ def _plausible_chinese(sample: bytes) -> bool:
         except UnicodeEncodeError:
             pass
     return common / len(wide) >= 0.9
+
+
+_NON_ASCII_RUN = re.compile(rb"[\x80-\xff]+")
+
+
+def _latin_shaped(sample: bytes) -> bool:
+    """True when most runs of non-ASCII bytes are one or two bytes right after an ASCII letter, as
+    accented letters inside Latin words are ("Gr\xf6\xdfe", "m\xe4\xdfig"). Such pairs also decode as
+    common GB2312 characters, but Chinese text has its characters in longer runs, rarely glued to a
+    Latin letter."""
+    runs = list(_NON_ASCII_RUN.finditer(sample))
+    latin = sum(len(m.group()) <= 2 and sample[m.start() - 1:m.start()].isalpha() for m in runs)
+    return bool(runs) and latin >= 0.6 * len(runs)
 
 
 def _plausible_traditional_chinese(sample: bytes) -> bool:
@@ -455,6 +472,7 @@ def inspect_file(path: str | Path, *, duck=None) -> SourceFile:
         # GB18030 reader: every file that is not UTF-8 is transcoded into a temporary UTF-8 copy.
         source._cleanup.append(transcode_to_utf8(path, encoding, compressed))
     if fmt == "jsonl":
+        _escape_lone_returns(source)
         if duck is None:
             import duckdb
 
@@ -477,6 +495,27 @@ def inspect_file(path: str | Path, *, duck=None) -> SourceFile:
     source.columns = [" ".join(h.split()) or f"column{i}" for i, h in enumerate(header, start=1)]
     _check_unique_header(source)
     return source
+
+
+_LONE_CR = re.compile(rb"\r(?!\n)")
+
+
+def _escape_lone_returns(source: SourceFile) -> None:
+    """Read a JSON Lines file from a copy in which a carriage return not followed by a line feed is
+    written as the JSON escape ``\\r``: DuckDB would end the line there, splitting one object in two."""
+    path, compressed = source.readable
+    with _open_binary(path, compressed) as fh:
+        if not any(_LONE_CR.search(chunk) for chunk in iter(lambda: fh.read(_SAMPLE_BYTES * 8), b"")):
+            return
+    fd, tmp = tempfile.mkstemp(prefix="empathica-", suffix=".jsonl")
+    with _open_binary(path, compressed) as src, os.fdopen(fd, "wb") as dst:
+        carry = b""
+        while chunk := src.read(_SAMPLE_BYTES * 8):
+            data = carry + chunk
+            data, carry = (data[:-1], b"\r") if data.endswith(b"\r") else (data, b"")
+            dst.write(_LONE_CR.sub(rb"\\r", data))
+        dst.write(_LONE_CR.sub(rb"\\r", carry))
+    source._cleanup.append(Path(tmp))
 
 
 def _check_unique_header(source: SourceFile) -> None:
@@ -703,32 +742,43 @@ _IS_OBJECT = "(coalesce(json_valid(_raw), false) AND starts_with(ltrim(_raw), '{
 
 def _jsonl_lines(source: SourceFile) -> str:
     path, encoding = _readable_path(source)
+    # Lines end at \n only: a raw carriage return inside a line (invalid JSON) quarantines that line.
     return (
         f"read_csv({_sql_str(path)}, columns={{'_raw': 'VARCHAR'}}, delim='\\0', quote='', escape='', "
-        f"header=false, auto_detect=false, encoding={_sql_str(encoding)})"
+        f"header=false, auto_detect=false, encoding={_sql_str(encoding)}, new_line='\\n', "
+        f"max_line_size={MAX_LINE_BYTES}, strict_mode=false)"
     )
 
 
 def _jsonl_keys(source: SourceFile, duck) -> list[str]:
+    """The file's columns: its keys, those differing only in letter case ("customer_id", "Customer_ID")
+    read as one column (the most frequent spelling names it), an empty key as ``empty_key``."""
     try:
-        keys = [k for (k,) in duck.execute(
-            f"SELECT DISTINCT unnest(json_keys(_raw)) AS k FROM {_jsonl_lines(source)} WHERE {_IS_OBJECT} ORDER BY k"
-        ).fetchall()]
+        counted = duck.execute(
+            f"SELECT k, count(*) FROM (SELECT unnest(json_keys(_raw)) AS k FROM {_jsonl_lines(source)} WHERE {_IS_OBJECT}) "
+            "GROUP BY k ORDER BY count(*) DESC, k"
+        ).fetchall()
     except Exception as exc:  # duckdb.Error subclasses
         raise InputError(f"{source.path}: cannot be read as JSON Lines ({str(exc).splitlines()[0]}).") from None
-    if not keys:
+    if not counted:
         raise InputError(f"{source.path}: no line holds a JSON object; JSON Lines files have one object per line.")
-    return keys
+    by_name: dict[str, str] = {}
+    for key, _ in counted:
+        name = by_name.setdefault(key.strip().lower(), key.strip() or "empty_key")
+        source.json_keys.setdefault(name, []).append(key)
+    return sorted(source.json_keys)
 
 
 def _jsonl_batches(source: SourceFile, duck, batch_rows: int) -> Iterator[pa.Table]:
     lines = _jsonl_lines(source)
     is_object = _IS_OBJECT
-    keys = source.columns
-    picks = ", ".join(
-        f"CASE WHEN {is_object} THEN json_extract_string(_raw, {_sql_str('$.' + _json_path_key(k))}) END AS {_ident(k)}"
-        for k in keys
-    )
+
+    def pick(name: str) -> str:
+        keys = source.json_keys.get(name, [name])
+        values = [f"json_extract_string(_raw, {_sql_str(_json_pointer(k))})" for k in keys]
+        return values[0] if len(values) == 1 else f"coalesce({', '.join(values)})"
+
+    picks = ", ".join(f"CASE WHEN {is_object} THEN {pick(k)} END AS {_ident(k)}" for k in source.columns)
     sql = (f"SELECT {picks}, _raw, CASE WHEN NOT {is_object} THEN 'not a JSON object' END AS _error "
            f"FROM {lines}")
     reader = duck.execute(sql).to_arrow_reader(batch_rows)
@@ -742,8 +792,9 @@ def _jsonl_batches(source: SourceFile, duck, batch_rows: int) -> Iterator[pa.Tab
             yield tbl
 
 
-def _json_path_key(key: str) -> str:
-    return '"' + key.replace('"', '\\"') + '"'
+def _json_pointer(key: str) -> str:
+    """The JSON pointer (RFC 6901) of a top-level key; unlike a JSONPath it can name the empty key."""
+    return "/" + key.replace("~", "~0").replace("/", "~1")
 
 
 def _ident(name: str) -> str:
