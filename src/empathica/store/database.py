@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 QUARANTINE = "quarantine"
 #: One row per file ingested: its content hash (for idempotency) and the row accounting.
 INGESTIONS = "ingestions"
+#: Files an ingestion has started but not finished; a row left by a killed process is undone on the next open.
+INGESTING = "ingesting"
 #: Catalogue of analysis results: name, rows, producing step, time.
 RESULTS = "results"
 #: Prefix of the tables analyses write.
@@ -55,6 +57,13 @@ _BOOKKEEPING = {
         "rows_quarantined": "int64",
         "ingested_at": "timestamp('UTC')",
         "mapping_sha256": "string",  # digest of the mapping the file was read with; NULL: no mapping
+    }),
+    INGESTING: ibis.schema({
+        "source_file": "string",
+        "table_name": "string",
+        "start_rowid": "int64",  # the table's last rowid before the file: rows beyond it are the file's
+        "ingested_at": "timestamp('UTC')",  # the stamp of the file's quarantine rows
+        "pid": "int64",
     }),
     RESULTS: ibis.schema({
         "name": "string",
@@ -114,6 +123,8 @@ class Store:
         store = cls(con, settings=settings, location=location)
         if not read_only:
             store.ensure_schema()
+            if settings.backend == "duckdb":
+                store.undo_interrupted_ingestions()
         return store
 
     @staticmethod
@@ -122,6 +133,7 @@ class Store:
             parent = Path(path).expanduser().resolve().parent
             if not parent.exists():
                 raise StoreError(f"cannot create database {path}: folder {parent} does not exist.")
+            _check_duckdb_file(path)
             if read_only and not Path(path).exists():
                 raise StoreError(f"database {path} does not exist; create it with `empathica listen` or `empathica demo`.")
         try:
@@ -169,6 +181,21 @@ class Store:
         for name, schema in _BOOKKEEPING.items():
             if name not in existing:
                 self.con.create_table(name, schema=schema)
+
+    def undo_interrupted_ingestions(self) -> list[str]:
+        """Remove what ingestions killed mid-file left behind (rows and quarantine rows of a file that has
+        no ``ingestions`` row), so every file is all-or-nothing even after kill -9; returns their files."""
+        duck = self.con.con
+        # Rows of this process are its own ingestion under way (a second Store on the same file).
+        pending = duck.execute(f"SELECT source_file, table_name, start_rowid, ingested_at FROM {INGESTING} WHERE pid <> ?",
+                               [os.getpid()]).fetchall()
+        for source_file, table_name, start_rowid, stamp in pending:
+            duck.execute("BEGIN TRANSACTION")
+            duck.execute(f'DELETE FROM "{schema_table(table_name).name}" WHERE rowid > ?', [start_rowid])
+            duck.execute(f"DELETE FROM {QUARANTINE} WHERE source_file = ? AND ingested_at = ?", [source_file, stamp])
+            duck.execute(f"DELETE FROM {INGESTING} WHERE source_file = ? AND ingested_at = ?", [source_file, stamp])
+            duck.execute("COMMIT")
+        return [row[0] for row in pending]
 
     # -- reading -------------------------------------------------------------------------------
     def table(self, name: str) -> "IbisTable":
@@ -261,6 +288,23 @@ def _json_encoded(frame: pd.DataFrame) -> pd.DataFrame:
         if frame[col].dtype == object and frame[col].map(lambda v: isinstance(v, (list, dict, tuple))).any():
             frame[col] = frame[col].map(lambda v: json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, (list, dict, tuple)) else v)
     return frame
+
+
+#: DuckDB files carry this at byte 8 (after a checksum); a file without it is not a DuckDB database.
+_DUCKDB_MAGIC = b"DUCK"
+
+
+def _check_duckdb_file(path: str) -> None:
+    """Refuse an existing file that is not a DuckDB database (``--db store.csv``): DuckDB would open it
+    as an empty in-memory database and everything written would be lost."""
+    file = Path(path).expanduser()
+    if not file.is_file() or file.stat().st_size == 0:
+        return
+    with open(file, "rb") as fh:
+        head = fh.read(12)
+    if head[8:12] != _DUCKDB_MAGIC:
+        raise StoreError(f"{path} is not a DuckDB database (it exists and holds other data); "
+                         "give --db a new file name or an existing .duckdb store.")
 
 
 def _physical_memory_mb() -> int:
