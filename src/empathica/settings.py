@@ -73,6 +73,8 @@ class Settings:
 
     def __post_init__(self) -> None:
         self.cue_override_languages  # noqa: B018 - a bad language list is reported when settings load
+        if self.batch_rows < 1:
+            raise SettingsError(f"setting batch_rows: {self.batch_rows} is not a positive number of rows (e.g. 200000).")
 
     @property
     def cue_override_languages(self) -> tuple[str, ...]:

@@ -120,6 +120,8 @@ def status(db: str, as_json: bool) -> None:
                        f"already {row['already_stored']:>7,}  quarantined {row['quarantined']:>6,}  {row['at']}")
     if not info["redact_pii"]:
         click.echo("Personal data: NOT redacted (the setting redact_pii is off)")
+    for file in info["unredacted_files"]:
+        click.echo(f"  read without redaction: {file}")
 
 
 def _print_ingestion(results) -> None:

@@ -96,6 +96,7 @@ def ingest_files(
     _register_functions(duck)
     # Stores made before the column existed gain it here (NULL: read without a mapping).
     duck.execute(f"ALTER TABLE {INGESTIONS} ADD COLUMN IF NOT EXISTS mapping_sha256 VARCHAR")
+    duck.execute(f"ALTER TABLE {INGESTIONS} ADD COLUMN IF NOT EXISTS redacted BOOLEAN")
     results: list[IngestResult | None] = [None] * len(paths)
     errors: list[EmpathicaError] = []
     planned: list[_Planned] = []
@@ -110,6 +111,9 @@ def ingest_files(
     planned.sort(key=lambda p: (SIGNAL_TABLES.index(p.table), p.index))
     said: set[str] = set()
     console = console or Console(stderr=True)
+    if not store.settings.redact_pii:
+        console.print("[yellow]warning:[/yellow] personal data is NOT redacted: the setting redact_pii is off "
+                      f"({escape(_setting_origin('redact_pii'))}); `empathica status` and the report say so.")
     show = store.settings.progress and console.is_terminal
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         console=console, transient=True, disable=not show)
@@ -145,6 +149,13 @@ def ingest_files(
         problems = "; ".join(r.error or f"{r.source_file}: no data rows" for r in done)
         raise NothingReadError(f"nothing could be read from {len(paths)} file(s): {problems}")
     return done
+
+
+def _setting_origin(name: str) -> str:
+    """Where a setting's value came from: the environment or the settings file (as Settings.load reads them)."""
+    if f"EMPATHICA_{name.upper()}" in os.environ:
+        return f"environment variable EMPATHICA_{name.upper()}"
+    return f"settings file {os.environ.get('EMPATHICA_CONFIG', 'empathica.toml')} or an override"
 
 
 @contextmanager
@@ -289,10 +300,11 @@ def _ingest_one(store: Store, p: _Planned, mapping: Mapping, progress: Progress,
                      "AND ingested_at <> CAST(? AS TIMESTAMPTZ)", [str(p.path), t.name, stamp.isoformat()])
         duck.execute(
             f"INSERT INTO {INGESTIONS} (ingestion_id, source_file, sha256, table_name, rows_read, rows_stored, "
-            "rows_already_stored, rows_quarantined, ingested_at, mapping_sha256) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TIMESTAMPTZ), ?)",
+            "rows_already_stored, rows_quarantined, ingested_at, mapping_sha256, redacted) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TIMESTAMPTZ), ?, ?)",
             [uuid.uuid4().hex, str(p.path), sha, t.name, result.rows_read, result.rows_stored,
-             result.rows_already_stored, result.rows_quarantined, stamp.isoformat(), mapping_digest],
+             result.rows_already_stored, result.rows_quarantined, stamp.isoformat(), mapping_digest,
+             store.settings.redact_pii],
         )
         duck.execute(f"DELETE FROM {INGESTING} WHERE source_file = ? AND ingested_at = CAST(? AS TIMESTAMPTZ)",
                      [str(p.path), stamp.isoformat()])

@@ -57,6 +57,7 @@ _BOOKKEEPING = {
         "rows_quarantined": "int64",
         "ingested_at": "timestamp('UTC')",
         "mapping_sha256": "string",  # digest of the mapping the file was read with; NULL: no mapping
+        "redacted": "boolean",  # whether personal data in its text was redacted (NULL: stores before the column)
     }),
     INGESTING: ibis.schema({
         "source_file": "string",

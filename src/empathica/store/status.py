@@ -75,14 +75,18 @@ def store_status(store: Store) -> dict[str, Any]:
     quarantine = [] if grouped is None else [
         {"table": r.table_name, "reason": r.reason, "rows": int(r.rows)} for r in grouped.itertuples()
     ]
+    if "redacted" not in store.table(INGESTIONS).columns:  # a store from before the column
+        store.raw_sql(f"ALTER TABLE {INGESTIONS} ADD COLUMN IF NOT EXISTS redacted BOOLEAN")
     files = store.table(INGESTIONS)
     latest = files.order_by(files.ingested_at.desc()).limit(20).execute()
     ingestions = [
         {"file": r.source_file, "table": r.table_name, "read": int(r.rows_read), "stored": int(r.rows_stored),
          "already_stored": int(r.rows_already_stored), "quarantined": int(r.rows_quarantined),
-         "at": str(r.ingested_at)} for r in latest.itertuples()
+         "at": str(r.ingested_at), "redacted": None if r.redacted is None or r.redacted != r.redacted else bool(r.redacted)}
+        for r in latest.itertuples()
     ]
     interrupted = ([r.source_file for r in store.table(INGESTING).execute().itertuples()]
                    if store.has_table(INGESTING) else [])
     return {"location": store.location, "tables": tables, "quarantine": quarantine, "ingestions": ingestions,
-            "interrupted": interrupted, "redact_pii": store.settings.redact_pii}
+            "interrupted": interrupted, "redact_pii": store.settings.redact_pii,
+            "unredacted_files": sorted({r["file"] for r in ingestions if r["redacted"] is False})}
