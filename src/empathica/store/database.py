@@ -188,13 +188,15 @@ class Store:
         no ``ingestions`` row), so every file is all-or-nothing even after kill -9; returns their files."""
         duck = self.con.con
         # Rows of this process are its own ingestion under way (a second Store on the same file).
-        pending = duck.execute(f"SELECT source_file, table_name, start_rowid, ingested_at FROM {INGESTING} WHERE pid <> ?",
+        pending = duck.execute(f"SELECT source_file, table_name, start_rowid, CAST(ingested_at AS VARCHAR) "
+                               f"FROM {INGESTING} WHERE pid <> ?",
                                [os.getpid()]).fetchall()
         for source_file, table_name, start_rowid, stamp in pending:
             duck.execute("BEGIN TRANSACTION")
             duck.execute(f'DELETE FROM "{schema_table(table_name).name}" WHERE rowid > ?', [start_rowid])
-            duck.execute(f"DELETE FROM {QUARANTINE} WHERE source_file = ? AND ingested_at = ?", [source_file, stamp])
-            duck.execute(f"DELETE FROM {INGESTING} WHERE source_file = ? AND ingested_at = ?", [source_file, stamp])
+            for bookkeeping in (QUARANTINE, INGESTING):
+                duck.execute(f"DELETE FROM {bookkeeping} WHERE source_file = ? AND ingested_at = CAST(? AS TIMESTAMPTZ)",
+                             [source_file, stamp])
             duck.execute("COMMIT")
         return [row[0] for row in pending]
 
