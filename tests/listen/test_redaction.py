@@ -65,3 +65,25 @@ def test_none_and_vectorised_variants_agree():
     assert out.to_pylist() == ["call [PHONE]", None, "nothing here", "[EMAIL]"]
     clean = pa.array(["a", "b"])
     assert redact_array(clean).to_pylist() == ["a", "b"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Mail info@bäckerei-schmidt.de bitte", "Mail [EMAIL] bitte"),
+    ("anna-lena.schröder@gmx.de", "[EMAIL]"),
+    ("max [at] firma [dot] de", "[EMAIL]"),
+    ("联系我abc@example.com谢谢", "联系我[EMAIL]谢谢"),
+    ("电话+8613912345678", "电话[PHONE]"),
+    ("call 1-800-555-0199", "call [PHONE]"),
+    ("0049 30 12345678", "[PHONE]"),
+    ("030 - 123 456 78", "[PHONE]"),
+    ("电话：１３９１２３４５６７８", "电话：[PHONE]"),
+    ("身份证 110105491231002", "身份证 [ID]"),
+    # look-alike numbers stay
+    ("Rechnungsnummer 0012345678", "Rechnungsnummer 0012345678"),
+    ("Kundennummer 0301234567", "Kundennummer 0301234567"),
+    ("Bestellnummer 4111111111111111", "Bestellnummer 4111111111111111"),
+    ("EAN 4006381333931", "EAN 4006381333931"),
+    ("订单号 0012345678901", "订单号 0012345678901"),
+], ids=lambda v: v[:18])
+def test_issue_15_pii_forms_and_decoys(text, expected):
+    assert redact(text) == expected
