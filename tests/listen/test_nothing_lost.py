@@ -150,3 +150,60 @@ def test_forced_reread_keeps_in_file_duplicates_quarantined(store, tmp_path):
     clean = quarantine(store)
     (r,) = ingest_files(store, [path], kind="feedback", force=True)
     assert len(clean) == 10 and quarantine(store) == clean and r.rows_quarantined == 10 and _accounted(r)
+
+
+def test_extra_columns_are_redacted(store, tmp_path):
+    """A CRM export's e-mail and name columns are personal data whole; other extra text is redacted."""
+    path = tmp_path / "customers.csv"
+    path.write_text("customer_id,first_seen,email,姓名,notes\nc1,2024-01-05,jane@example.com,张伟,call +49 171 2345678\n",
+                    encoding="utf-8")
+    ingest_files(store, [path], kind="customers")
+    (attributes,) = rows(store, "SELECT attributes FROM customers")[0]
+    assert json.loads(attributes) == {"email": "[REDACTED]", "姓名": "[REDACTED]", "notes": "call [PHONE]"}
+
+
+def test_redaction_off_is_recorded_and_shown(store, tmp_path):
+    from empathica.store.status import store_status
+
+    path = tmp_path / "feedback.csv"
+    path.write_text(FEEDBACK + "r1,c1,2024-01-01,mail jane@example.com\n", encoding="utf-8")
+    store.settings = replace(store.settings, redact_pii=False)
+    ingest_files(store, [path], kind="feedback")
+    info = store_status(store)
+    assert info["unredacted_files"] == [str(path)] and info["redact_pii"] is False
+    assert rows(store, "SELECT comment FROM feedback") == [("mail jane@example.com",)]
+
+
+def test_status_says_what_a_running_listen_reads(tmp_path):
+    """While a process holds the store, `status` prints what it is ingesting instead of a lock error."""
+    import subprocess
+    import sys
+
+    from empathica.store.status import activity
+
+    db = tmp_path / "cx.duckdb"
+    settings = Settings.load(config_file=tmp_path / "none.toml")
+    with Store.open(db, settings=settings), activity(str(db), files=["a.csv", "b.csv"]) as now:
+        now(file="b.csv", table="events")
+        out = subprocess.run([sys.executable, "-c", "from empathica.cli import main; main()", "status", "--db", str(db), "--json"],
+                             capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    running = json.loads(out.stdout)["running"]
+    assert (running["file"], running["table"], running["files"]) == ("b.csv", "events", ["a.csv", "b.csv"])
+    assert not (tmp_path / "cx.duckdb.listen.json").exists()
+
+
+def test_empathy_score_output_is_redacted(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from empathica.cli import main
+
+    monkeypatch.setenv("EMPATHICA_CONFIG", str(tmp_path / "none.toml"))
+    src = tmp_path / "replies.csv"
+    src.write_text('context,reply\n"my card broke","I am so sorry! Call me on +49 171 2345678 or mail jane.doe@example.com"\n',
+                   encoding="utf-8")
+    out = tmp_path / "scored.csv"
+    result = CliRunner().invoke(main, ["empathy", "score", str(src), "--response-column", "reply", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert "[PHONE]" in text and "[EMAIL]" in text and "2345678" not in text and "jane.doe" not in text

@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 
 from empathica.cli.options import db_option, out_option
-from empathica.errors import StoreLockedError
+from empathica.errors import StoreError, StoreLockedError
 from empathica.settings import Settings
 from empathica.store import Store
 from empathica.store.status import running_activity, store_status
@@ -84,7 +84,7 @@ def status(db: str, as_json: bool) -> None:
     """Row counts per table, quarantined rows by reason, date ranges, the files read and whether
     personal data is redacted; while `listen` writes to DB, what it is reading."""
     if not Path(db).exists():
-        raise click.ClickException(f"database {db} does not exist; create it with `empathica listen` or `empathica demo`.")
+        raise StoreError(f"database {db} does not exist; create it with `empathica listen` or `empathica demo`.")
     try:  # opened for writing so that a file a killed `listen` left half-read is undone, never shown
         with Store.open(db) as store:
             info = store_status(store)

@@ -21,7 +21,7 @@ from empathica.errors import EmpathicaError, InputError, MappingError, NothingRe
 from empathica.listen.kinds import detect_kind, resolve_columns
 from empathica.listen.mapping import Mapping, TableMapping, load_mapping
 from empathica.listen.readers import ParquetSlice, SourceFile, inspect_file, iter_batches, parquet_slices
-from empathica.listen.redaction import redact, redact_array, redact_json_array
+from empathica.listen.redaction import column_key, redact, redact_array, redact_json_array
 from empathica.listen.validation import AGAIN, BATCH, FAILED, SEEN, BatchPlan, ident, source_kind
 from empathica.schema import SIGNAL_TABLES, table as schema_table
 from empathica.store.database import INGESTING, INGESTIONS, QUARANTINE, Store
@@ -254,7 +254,8 @@ def _ingest_one(store: Store, p: _Planned, mapping: Mapping, progress: Progress,
     try:
         for batch in batches:
             if plan is None:
-                plan = _plan(t, p.source, batch, tm, colmap, references, store.settings.redact_pii)
+                plan = _plan(t, p.source, batch, tm, colmap, references, store.settings.redact_pii,
+                             pii_columns=store.settings.pii_columns)
                 if isinstance(batch, ParquetSlice):
                     # A Parquet file can be scanned again cheaply: check once for repeated or stored keys,
                     # and when there are none skip the per-batch duplicate and stored-key lookups.
@@ -356,7 +357,7 @@ def _undo(duck, table: str, start_rowid: int, source_file: str, stamp: datetime)
                      [source_file, stamp.isoformat()])
 
 
-def _plan(t, source: SourceFile, batch, tm, colmap, references, redact: bool) -> BatchPlan:
+def _plan(t, source: SourceFile, batch, tm, colmap, references, redact: bool, *, pii_columns: str = "") -> BatchPlan:
     kinds = {name: source_kind(batch.schema.field(name).type) for name in batch.schema.names}
     helper = {"_line", "_error", "_raw"}
     used = set(colmap.values())
@@ -365,6 +366,7 @@ def _plan(t, source: SourceFile, batch, tm, colmap, references, redact: bool) ->
         table=t, columns=colmap, kinds=kinds, mapping=tm, extra_columns=extra, redact=redact,
         check_references=references, raw_column="_raw" if "_raw" in kinds else None,
         trim=source.format != "parquet", touchpoint_channels="touchpoint_id" in references,
+        pii_columns=frozenset(column_key(c) for c in pii_columns.split(",") if c.strip()),
     )
 
 

@@ -20,7 +20,7 @@ from datetime import date
 
 import pyarrow as pa
 
-__all__ = ["redact", "redact_array", "redact_json", "redact_json_array", "redact_many"]
+__all__ = ["column_key", "redact", "redact_array", "redact_frame", "redact_json", "redact_json_array", "redact_many"]
 
 # Digits may not touch other letters or digits (Chinese characters count as word characters for \b,
 # so look-arounds on ASCII letters and digits are used instead).
@@ -207,3 +207,28 @@ def redact_json_array(texts: pa.Array | pa.ChunkedArray) -> pa.Array:
     if isinstance(texts, pa.ChunkedArray):
         texts = texts.combine_chunks()
     return pa.array([redact_json(v) for v in texts.to_pylist()], type=texts.type)
+
+
+def redact_frame(frame):
+    """A copy of a pandas DataFrame with every text cell (and every text inside a list cell, such as
+    evidence) redacted: for outputs written from users' files (``empathy score``)."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or str(out[col].dtype).startswith("string"):
+            out[col] = out[col].map(_redact_cell).astype(out[col].dtype)
+    return out
+
+
+def _redact_cell(value):
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_redact_cell(v) for v in value)
+    return value
+
+
+def column_key(name: str) -> str:
+    """A column name as the setting ``pii_columns`` compares it: lower case, runs of characters other
+    than letters (of any script) and digits as ``_``."""
+    return re.sub(r"[\W_]+", "_", name.strip().lower()).strip("_")
+

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from empathica.listen.kinds import DERIVABLE_KEYS
+from empathica.listen.redaction import column_key
 from empathica.listen.mapping import TableMapping
 from empathica.schema import Table
 
@@ -79,6 +80,7 @@ class BatchPlan:
     raw_column: str | None = None  # a column holding the whole source row as JSON (JSON Lines)
     touchpoint_channels: bool = False  # fill a missing events.channel from the touchpoints table
     trim: bool = True  # strip blanks around text values (text formats; Parquet strings are kept as they are)
+    pii_columns: frozenset[str] = frozenset()  # extra columns whose every value is replaced by [REDACTED] (with redact)
 
     # -- conversion ----------------------------------------------------------------------------
     def _text(self, col: str) -> tuple[str, str]:
@@ -178,15 +180,22 @@ class BatchPlan:
             return typed
         if self.raw_column:  # JSON Lines: keep nested values as JSON, not as quoted JSON text
             pairs = ", ".join(
-                f"{lit(c)}, CASE WHEN _error IS NULL THEN json_extract({ident(self.raw_column)}, {lit(_json_path(c))}) END"
+                f"{lit(c)}, {self._extra_value(f'CASE WHEN _error IS NULL THEN json_extract({ident(self.raw_column)}, {lit(_json_path(c))}) END', c)}"
                 for c in self.extra_columns
             )
         else:
-            pairs = ", ".join(f"{lit(c)}, {ident(c)}" for c in self.extra_columns)
+            pairs = ", ".join(f"{lit(c)}, {self._extra_value(ident(c), c)}" for c in self.extra_columns)
         extra = f"CAST(json_object({pairs}) AS VARCHAR)"
         if typed == "NULL":
             return extra
         return f"(CASE WHEN {typed} IS NULL THEN {extra} ELSE CAST(json_merge_patch({typed}, {extra}) AS VARCHAR) END)"
+
+    def _extra_value(self, expr: str, column: str) -> str:
+        """An extra column's value as kept in ``attributes``: a column named as personal data (setting
+        ``pii_columns``) is replaced whole; other text is redacted with the attributes as a whole."""
+        if self.redact and column_key(column) in self.pii_columns:
+            return f"(CASE WHEN {expr} IS NOT NULL THEN '[REDACTED]' END)"
+        return expr
 
     # -- the statements ------------------------------------------------------------------------
     def _typed_final(self, col) -> str:
@@ -205,6 +214,8 @@ class BatchPlan:
                      f"WHERE _tp._tp_id = {tp} LIMIT 1)")
         if col.text and self.redact and typed != "NULL":
             typed = f"empathica_redact({typed})"
+        elif col.name == "attributes" and self.redact and typed != "NULL":  # extra columns: every string value
+            typed = f"empathica_redact_json({typed})"
         return typed
 
     @property
