@@ -1,4 +1,5 @@
-"""Redaction of personal data in free text: e-mail addresses, phone numbers, card numbers, IBANs, Chinese ID numbers.
+"""Redaction of personal data in free text: e-mail addresses, phone numbers, card numbers, IBANs, Chinese ID
+numbers, and (``names.py``) person names and street addresses.
 
 Each match is replaced by a placeholder naming what was there (``[EMAIL]``, ``[PHONE]``, ``[CARD]``,
 ``[IBAN]``, ``[ID]``), so text analytics still see that, say, a customer left a phone number. Numbers
@@ -17,6 +18,8 @@ import json
 import re
 from collections.abc import Iterable
 from datetime import date
+
+from empathica.listen.names import redact_names_and_addresses
 
 import pyarrow as pa
 
@@ -130,17 +133,18 @@ def _sub_phone(m: re.Match) -> str:
 
 
 def redact(text: str | None) -> str | None:
-    """``text`` with e-mail addresses, phone, card, IBAN and Chinese ID numbers replaced by placeholders."""
+    """``text`` with e-mail addresses, phone, card, IBAN and Chinese ID numbers, person names and street
+    addresses replaced by placeholders."""
     if not text:
         return text
     text = text.translate(_FULL_WIDTH)
-    if not _MAYBE.search(text):
-        return text
-    text = _EMAIL.sub("[EMAIL]", text)
-    text = _IBAN.sub(lambda m: "[IBAN]" if _iban_ok(m.group(1)) else m.group(0), text)
-    text = _CN_ID.sub(lambda m: "[ID]" if _cn_id_ok(m.group(1)) else m.group(0), text)
-    text = _CARD.sub(_sub_card, text)
-    return _PHONE.sub(_sub_phone, text)
+    if _MAYBE.search(text):
+        text = _EMAIL.sub("[EMAIL]", text)
+        text = _IBAN.sub(lambda m: "[IBAN]" if _iban_ok(m.group(1)) else m.group(0), text)
+        text = _CN_ID.sub(lambda m: "[ID]" if _cn_id_ok(m.group(1)) else m.group(0), text)
+        text = _CARD.sub(_sub_card, text)
+        text = _PHONE.sub(_sub_phone, text)
+    return redact_names_and_addresses(text)
 
 
 def redact_many(texts: Iterable[str | None]) -> list[str | None]:
@@ -149,21 +153,10 @@ def redact_many(texts: Iterable[str | None]) -> list[str | None]:
 
 
 def redact_array(texts: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """The vectorised variant for Arrow string arrays (used inside DuckDB as a scalar function).
-
-    Only the strings that a cheap pre-filter flags (an ``@`` or seven digits close together) are
-    run through the full set of patterns.
-    """
-    import pyarrow.compute as pc
-
+    """The vectorised variant for Arrow string arrays (used inside DuckDB as a scalar function)."""
     if isinstance(texts, pa.ChunkedArray):
         texts = texts.combine_chunks()
-    flagged = pc.fill_null(pc.match_substring_regex(texts, r"@|[\[(]at[\])]|[\d０-９]([ ()./\-－]{0,3}[\d０-９]){6}"), False)
-    if not pc.any(flagged).as_py():
-        return texts
-    values = texts.to_pylist()
-    mask = flagged.to_pylist()
-    return pa.array([redact(v) if hit else v for v, hit in zip(values, mask)], type=texts.type)
+    return pa.array([redact(v) for v in texts.to_pylist()], type=texts.type)
 
 
 def redact_json(text: str | None) -> str | None:
@@ -174,7 +167,7 @@ def redact_json(text: str | None) -> str | None:
     redacts (a phone number written as a number) becomes its placeholder as a JSON string. Keys are kept.
     The text is returned unchanged when nothing in it is personal data.
     """
-    if not text or not _MAYBE.search(text):
+    if not text:
         return text
     try:
         data = json.loads(text)
