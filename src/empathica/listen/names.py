@@ -44,8 +44,10 @@ def _patterns() -> list[tuple[re.Pattern, str]]:
     last = _words([s for n in latin for s in n["last"]])
     zh = names["zh"]
     surname, zh_titles, zh_cues = _words(zh["surnames"]), _words(zh["titles"]), _words(zh["cues"])
+    plain = _words([n for n in zh["surnames"] if n not in set(zh["ambiguous"])])
     de_street, en_street = _words(streets["de"]), _words(streets["en"])
     preps = _words(streets["de_prepositions"])
+    not_streets = _words(streets["de_not_streets"])
     road, unit, region = _words(streets["zh"]), _words(streets["zh_units"]), _words(streets["zh_regions"])
     house = r"\d{1,4}(?:\s?[a-zA-Z](?![\w]))?(?:\s?[-/]\s?\d{1,4}[a-zA-Z]?)?(?![\d.,:]?\d)"
     city = r"(?:,?\s*\d{5}\s+[A-ZÄÖÜ][\wäöüß-]+(?:\s(?:am|an der|im)\s[A-ZÄÖÜ][\wäöüß]+)?)?"
@@ -56,8 +58,10 @@ def _patterns() -> list[tuple[re.Pattern, str]]:
     return [
         # addresses first: "Laura Street" is a street, not a name
         (re.compile(rf"(?<![\w-])[A-ZÄÖÜ][\wäöüß-]*?(?:{de_street})\s*{house}{city}"), "[ADDRESS]"),
-        (re.compile(rf"(?<![\w-])[A-ZÄÖÜ][\wäöüß-]+\s(?:Straße|Strasse|Str\.|Weg|Platz|Allee|Gasse|Ring|Damm|Ufer|Chaussee)\s*{house}{city}"), "[ADDRESS]"),
-        (re.compile(rf"(?<!\w)(?:{preps})\s[A-ZÄÖÜ][\wäöüß-]+\s{house}{city}"), "[ADDRESS]"),
+        # a separate street word after an adjective of place: Berliner Straße, Bretonischer Ring (not "Nur Platz 21")
+        (re.compile(rf"(?<![\w-])[A-ZÄÖÜ][\wäöüß-]+(?:er|es)\s(?:Straße|Strasse|Str\.|Weg|Platz|Allee|Gasse|Ring|Damm|Ufer|Chaussee)\s*{house}{city}"), "[ADDRESS]"),
+        # "Am Sonnenhang 7", not "Am Montag 12" or "Auf der Rechnung 2024/0457": no time or document words, short numbers
+        (re.compile(rf"(?<!\w)(?:{preps})\s(?![A-ZÄÖÜ][\wäöüß-]*?(?i:{not_streets})\s)[A-ZÄÖÜ][\wäöüß-]+\s\d{{1,3}}(?:\s?[a-zA-Z](?!\w))?(?![\d/%]|[.,:]\d|\s?%){city}"), "[ADDRESS]"),
         (re.compile(rf"(?:(?:Flat|Apt|Apartment|Unit|Suite)\.?\s*\w+,\s*)?(?<![\w-])\d{{1,5}}[A-Za-z]?\s+(?:[A-Z][\w'-]*\s+){{1,3}}(?:{en_street})(?![\w]){us_tail}"), "[ADDRESS]"),
         (re.compile(rf"(?P<keep>(?:[{_HAN}]*[在住到于是址送寄][:：]?)?)(?:[{_HAN}]{{2,8}}?(?:{region}))*[{_HAN}]{{1,8}}?(?:{road}){zh_num}(?:{unit})(?:{zh_num}(?:{unit}))*"), "[ADDRESS]"),
         # names
@@ -66,8 +70,9 @@ def _patterns() -> list[tuple[re.Pattern, str]]:
         (re.compile(rf"(?<!\w)(?:{first}|{last})\s(?:[A-Z]\.\s)?(?:{last})(?!\w)"), "[NAME]"),
         (re.compile(rf"(?<!\w)(?:{first})\s(?:[A-Z]\.\s)?{_SURNAME_WORD}(?!\w)"), "[NAME]"),
         (re.compile(rf"(?<![\w-])(?:{first})(?![\w-])"), "[NAME]"),
-        (re.compile(rf"(?:{surname})[{_HAN}]{{0,2}}?(?={zh_titles})"), "[NAME]"),
+        (re.compile(rf"(?:(?:{plain})[{_HAN}]{{0,2}}?|(?:{surname}))(?={zh_titles})"), "[NAME]"),
         (re.compile(rf"(?P<keep>(?:{zh_cues})\s*)(?:{surname})[{_HAN}]{{1,2}}"), "[NAME_ZH]"),
+        (re.compile(rf"(?P<keep>我姓|免贵姓)(?:{surname})"), "[NAME]"),
     ]
 
 

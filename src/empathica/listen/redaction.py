@@ -41,7 +41,9 @@ _EMAIL = re.compile(
 _REFERENCE_WORDS = re.compile(
     r"(?i)(?:order|invoice|customer|account|ticket|ref|reference|ean|gtin|sku|article|item|tracking|no\.?|nr\.?|#|"
     r"bestell\w*|rechnung\w*|kunden\w*|auftrag\w*|artikel\w*|sendung\w*|vorgang\w*|"
-    r"订单号?|单号|发票号?|客户号|会员号|编号|条码|快递单号)\s*[:：#]?\s*$"
+    r"订单号?|单号|发票号?|客户号|会员号|编号|条码|快递单号)"
+    # ... optionally followed by a word such as "ID", "number", "ist", "lautet", "是" ("Customer ID 0045…")
+    r"(?:\s*(?:id|number|nummer|no\.?|nr\.?|ist|is|lautet|was|是|为))?\s*[:：#]?\s*$"
 )
 #: Full-width digits (０１２…) are matched as ASCII digits.
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９＋－（）", "0123456789+-()")
