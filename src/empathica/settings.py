@@ -37,6 +37,13 @@ class Settings:
         True,
         "Redact phone numbers, e-mail addresses, card and IBAN numbers and Chinese ID numbers in free text before storage.",
     )
+    pii_columns: str = _setting(
+        "name,first_name,last_name,full_name,surname,vorname,nachname,email,e_mail,mail,phone,mobile,telephone,"
+        "telefon,handy,address,street,strasse,adresse,ip,ip_address,姓名,名字,电话,手机,邮箱,地址,身份证",
+        "Extra columns (kept in `attributes`) whose every value is personal data: replaced by [REDACTED] on ingestion "
+        "while redact_pii is on (comma-separated, compared after lower-casing, other characters as _). Other extra "
+        "columns are redacted like free text.",
+    )
     seed: int = _setting(7, "Seed for every random choice an analysis makes (bootstrap, splits), so runs repeat.")
     batch_rows: int = _setting(200_000, "Rows per batch when reading large files, bounding memory.")
     ingest_memory_limit: str = _setting(
@@ -98,6 +105,8 @@ class Settings:
         self.cue_override_languages  # noqa: B018 - a bad language list is reported when settings load
         if self.report_language not in ("en", "de", "zh"):
             raise SettingsError(f"setting report_language: {self.report_language!r} is not one of en, de, zh.")
+        if self.batch_rows < 1:
+            raise SettingsError(f"setting batch_rows: {self.batch_rows} is not a positive number of rows (e.g. 200000).")
 
     @property
     def cue_override_languages(self) -> tuple[str, ...]:

@@ -66,6 +66,12 @@ def score(input_path: Path, response_column: str, context_column: str | None, ou
             scored[col] = scored[col].astype(object).mask(rows, None)
     result = pd.concat([frame.reset_index(drop=True), scored], axis=1)
     result["note"] = ["no text in " + response_column if b else "" for b in bad]
+    from empathica.settings import Settings
+
+    if Settings.load().redact_pii:  # replies and evidence quote customers: no PII in the output file
+        from empathica.listen.redaction import redact_frame
+
+        result = redact_frame(result)
     write_rows(result, out)
     click.echo(f"{len(result):,} rows scored → {out}" + (f" ({int(bad.sum())} without text, left empty and noted)" if bad.any() else ""))
 

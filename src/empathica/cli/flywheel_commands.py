@@ -10,9 +10,10 @@ import click
 from rich.console import Console
 
 from empathica.cli.options import db_option, lang_option, out_option
+from empathica.errors import StoreError, StoreLockedError
 from empathica.settings import Settings
 from empathica.store import Store
-from empathica.store.status import store_status
+from empathica.store.status import running_activity, store_status
 
 
 @click.command()
@@ -123,9 +124,25 @@ def report(db: str, out: str, lang: str | None) -> None:
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 def status(db: str, as_json: bool) -> None:
-    """Row counts per table, quarantined rows by reason, and date ranges."""
-    with Store.open(db, read_only=True) as store:
-        info = store_status(store)
+    """Row counts per table, quarantined rows by reason, date ranges, the files read and whether
+    personal data is redacted; while `listen` writes to DB, what it is reading."""
+    if not Path(db).exists():
+        raise StoreError(f"database {db} does not exist; create it with `empathica listen` or `empathica demo`.")
+    try:  # opened for writing so that a file a killed `listen` left half-read is undone, never shown
+        with Store.open(db) as store:
+            info = store_status(store)
+    except StoreLockedError:
+        running = running_activity(db)
+        if running is None:
+            raise
+        info = {"location": db, "running": running}
+        if as_json:
+            click.echo(json.dumps(info, indent=2, ensure_ascii=False))
+        else:
+            click.echo(f"Store: {db}\n`listen` (pid {running['pid']}) is ingesting {running['file']} → {running['table']} "
+                       f"since {running['since']} ({len(running['files'])} file(s) in all, started {running['started']}); "
+                       "the store can be read when it has finished.")
+        return
     if as_json:
         click.echo(json.dumps(info, indent=2, ensure_ascii=False))
         return
@@ -139,6 +156,15 @@ def status(db: str, as_json: bool) -> None:
             click.echo(f"  {row['table']:<18} {row['rows']:>8,}  {row['reason']}")
     else:
         click.echo("Quarantined: none")
+    if info["ingestions"]:
+        click.echo("Files read (latest first):")
+        for row in info["ingestions"]:
+            click.echo(f"  {Path(row['file']).name:<28} → {row['table']:<14} read {row['read']:>9,}  stored {row['stored']:>9,}  "
+                       f"already {row['already_stored']:>7,}  quarantined {row['quarantined']:>6,}  {row['at']}")
+    if not info["redact_pii"]:
+        click.echo("Personal data: NOT redacted (the setting redact_pii is off)")
+    for file in info["unredacted_files"]:
+        click.echo(f"  read without redaction: {file}")
 
 
 def _print_ingestion(results) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import uuid
 from collections.abc import Sequence
 from contextlib import contextmanager, nullcontext
@@ -20,10 +21,11 @@ from empathica.errors import EmpathicaError, InputError, MappingError, NothingRe
 from empathica.listen.kinds import detect_kind, resolve_columns
 from empathica.listen.mapping import Mapping, TableMapping, load_mapping
 from empathica.listen.readers import ParquetSlice, SourceFile, inspect_file, iter_batches, parquet_slices
-from empathica.listen.redaction import redact, redact_array, redact_json_array
-from empathica.listen.validation import BATCH, FAILED, SEEN, BatchPlan, ident, source_kind
+from empathica.listen.redaction import column_key, redact, redact_array, redact_json_array
+from empathica.listen.validation import AGAIN, BATCH, FAILED, SEEN, BatchPlan, ident, source_kind
 from empathica.schema import SIGNAL_TABLES, table as schema_table
-from empathica.store.database import INGESTIONS, QUARANTINE, Store
+from empathica.store.database import INGESTING, INGESTIONS, QUARANTINE, Store
+from empathica.store.status import activity
 
 __all__ = ["IngestResult", "ingest_files"]
 
@@ -94,6 +96,7 @@ def ingest_files(
     _register_functions(duck)
     # Stores made before the column existed gain it here (NULL: read without a mapping).
     duck.execute(f"ALTER TABLE {INGESTIONS} ADD COLUMN IF NOT EXISTS mapping_sha256 VARCHAR")
+    duck.execute(f"ALTER TABLE {INGESTIONS} ADD COLUMN IF NOT EXISTS redacted BOOLEAN")
     results: list[IngestResult | None] = [None] * len(paths)
     errors: list[EmpathicaError] = []
     planned: list[_Planned] = []
@@ -108,6 +111,9 @@ def ingest_files(
     planned.sort(key=lambda p: (SIGNAL_TABLES.index(p.table), p.index))
     said: set[str] = set()
     console = console or Console(stderr=True)
+    if not store.settings.redact_pii:
+        console.print("[yellow]warning:[/yellow] personal data is NOT redacted: the setting redact_pii is off "
+                      f"({escape(_setting_origin('redact_pii'))}); `empathica status` and the report say so.")
     show = store.settings.progress and console.is_terminal
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         console=console, transient=True, disable=not show)
@@ -120,8 +126,10 @@ def ingest_files(
     except duckdb.Error as exc:
         raise InputError(f"setting ingest_memory_limit={limit!r} is not a memory size DuckDB understands "
                          f"({str(exc).splitlines()[0]}); use e.g. 2GB or 512MB.") from None
-    with progress if show else nullcontext(), _restore_memory_limit(duck, previous_limit):
+    with progress if show else nullcontext(), _restore_memory_limit(duck, previous_limit), \
+            activity(store.location, files=[str(p.path) for p in planned]) as now:
         for p in planned:
+            now(file=str(p.path), table=p.table)
             try:
                 result = _ingest_one(store, p, mapping, progress, force=force)
             except EmpathicaError as exc:
@@ -141,6 +149,13 @@ def ingest_files(
         problems = "; ".join(r.error or f"{r.source_file}: no data rows" for r in done)
         raise NothingReadError(f"nothing could be read from {len(paths)} file(s): {problems}")
     return done
+
+
+def _setting_origin(name: str) -> str:
+    """Where a setting's value came from: the environment or the settings file (as Settings.load reads them)."""
+    if f"EMPATHICA_{name.upper()}" in os.environ:
+        return f"environment variable EMPATHICA_{name.upper()}"
+    return f"settings file {os.environ.get('EMPATHICA_CONFIG', 'empathica.toml')} or an override"
 
 
 @contextmanager
@@ -186,10 +201,13 @@ def _ingest_one(store: Store, p: _Planned, mapping: Mapping, progress: Progress,
     mapping_digest = mapping_sha256(tm)
     # The same content read into the same table with the same mapping gives the same rows: skip it.
     # A changed mapping (e.g. a fixed column name) reads the file again.
+    # Only the latest reading of the file counts: after a reading with another mapping, the quarantine
+    # holds that reading's rows, and an earlier reading's counts would no longer be true.
     previous = duck.execute(
-        f"SELECT rows_read, rows_stored, rows_already_stored, rows_quarantined FROM {INGESTIONS} "
-        "WHERE sha256 = ? AND table_name = ? AND mapping_sha256 IS NOT DISTINCT FROM ? ORDER BY ingested_at DESC LIMIT 1",
-        [sha, t.name, mapping_digest],
+        f"SELECT rows_read, rows_stored, rows_already_stored, rows_quarantined FROM "
+        f"(SELECT * FROM {INGESTIONS} WHERE table_name = ? AND (sha256 = ? OR source_file = ?) ORDER BY ingested_at DESC LIMIT 1) "
+        "WHERE sha256 = ? AND mapping_sha256 IS NOT DISTINCT FROM ?",
+        [t.name, sha, str(p.path), sha, mapping_digest],
     ).fetchall()
     if previous and not force:
         read, stored, already, quarantined = (int(v) for v in previous[0])
@@ -229,10 +247,15 @@ def _ingest_one(store: Store, p: _Planned, mapping: Mapping, progress: Progress,
     batches = slices if slices is not None else iter_batches(p.source, reader, batch_rows=store.settings.batch_rows,
                                                              rejects=rejects)
     unique_keys = False  # True when the whole file was checked up front: its keys are unique and new
+    # Committed first, deleted with the `ingestions` row: a process killed mid-file leaves this row, and
+    # the next Store.open removes the file's rows and quarantine rows (undo_interrupted_ingestions).
+    duck.execute(f"INSERT INTO {INGESTING} VALUES (?, ?, ?, CAST(? AS TIMESTAMPTZ), ?)",
+                 [str(p.path), t.name, start_rowid, stamp.isoformat(), os.getpid()])
     try:
         for batch in batches:
             if plan is None:
-                plan = _plan(t, p.source, batch, tm, colmap, references, store.settings.redact_pii)
+                plan = _plan(t, p.source, batch, tm, colmap, references, store.settings.redact_pii,
+                             pii_columns=store.settings.pii_columns)
                 if isinstance(batch, ParquetSlice):
                     # A Parquet file can be scanned again cheaply: check once for repeated or stored keys,
                     # and when there are none skip the per-batch duplicate and stored-key lookups.
@@ -241,6 +264,7 @@ def _ingest_one(store: Store, p: _Planned, mapping: Mapping, progress: Progress,
                     unique_keys = not repeats and not overlap
                 if not unique_keys:
                     duck.execute(f"CREATE OR REPLACE TEMP TABLE {SEEN} AS SELECT hash({ident(t.key)}) AS h FROM {ident(t.name)}")
+                duck.execute(f"CREATE OR REPLACE TEMP TABLE {AGAIN} (h UBIGINT)")
             if isinstance(batch, ParquetSlice):
                 duck.execute(f"CREATE OR REPLACE TEMP VIEW {BATCH} AS {batch.sql()}")
             else:
@@ -253,6 +277,8 @@ def _ingest_one(store: Store, p: _Planned, mapping: Mapping, progress: Progress,
             good = duck.execute(plan.insert_sql(any_failed=bool(bad or already))).fetchone()[0]
             if not unique_keys:
                 duck.execute(plan.seen_sql(any_failed=bool(bad or already)))
+            if already:
+                duck.execute(plan.again_sql())
             if bad:
                 duck.execute(plan.quarantine_sql(source_file=str(p.path)), [stamp.isoformat()])
             duck.execute("COMMIT")
@@ -275,11 +301,14 @@ def _ingest_one(store: Store, p: _Planned, mapping: Mapping, progress: Progress,
                      "AND ingested_at <> CAST(? AS TIMESTAMPTZ)", [str(p.path), t.name, stamp.isoformat()])
         duck.execute(
             f"INSERT INTO {INGESTIONS} (ingestion_id, source_file, sha256, table_name, rows_read, rows_stored, "
-            "rows_already_stored, rows_quarantined, ingested_at, mapping_sha256) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TIMESTAMPTZ), ?)",
+            "rows_already_stored, rows_quarantined, ingested_at, mapping_sha256, redacted) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TIMESTAMPTZ), ?, ?)",
             [uuid.uuid4().hex, str(p.path), sha, t.name, result.rows_read, result.rows_stored,
-             result.rows_already_stored, result.rows_quarantined, stamp.isoformat(), mapping_digest],
+             result.rows_already_stored, result.rows_quarantined, stamp.isoformat(), mapping_digest,
+             store.settings.redact_pii],
         )
+        duck.execute(f"DELETE FROM {INGESTING} WHERE source_file = ? AND ingested_at = CAST(? AS TIMESTAMPTZ)",
+                     [str(p.path), stamp.isoformat()])
         duck.execute("COMMIT")
     except BaseException as exc:
         _undo(duck, t.name, start_rowid, str(p.path), stamp)
@@ -288,7 +317,7 @@ def _ingest_one(store: Store, p: _Planned, mapping: Mapping, progress: Progress,
                              "nothing of this file was stored.") from None
         raise
     finally:
-        for name in (FAILED, SEEN):
+        for name in (FAILED, SEEN, AGAIN):
             duck.execute(f"DROP TABLE IF EXISTS {name}")
         if slices is not None:
             duck.execute(f"DROP VIEW IF EXISTS {BATCH}")
@@ -323,11 +352,12 @@ def _undo(duck, table: str, start_rowid: int, source_file: str, stamp: datetime)
     except duckdb.Error:
         pass  # no transaction was open
     duck.execute(f"DELETE FROM {ident(table)} WHERE rowid > ?", [start_rowid])
-    duck.execute(f"DELETE FROM {QUARANTINE} WHERE source_file = ? AND ingested_at = CAST(? AS TIMESTAMPTZ)",
-                 [source_file, stamp.isoformat()])
+    for bookkeeping in (QUARANTINE, INGESTING):
+        duck.execute(f"DELETE FROM {bookkeeping} WHERE source_file = ? AND ingested_at = CAST(? AS TIMESTAMPTZ)",
+                     [source_file, stamp.isoformat()])
 
 
-def _plan(t, source: SourceFile, batch, tm, colmap, references, redact: bool) -> BatchPlan:
+def _plan(t, source: SourceFile, batch, tm, colmap, references, redact: bool, *, pii_columns: str = "") -> BatchPlan:
     kinds = {name: source_kind(batch.schema.field(name).type) for name in batch.schema.names}
     helper = {"_line", "_error", "_raw"}
     used = set(colmap.values())
@@ -336,6 +366,7 @@ def _plan(t, source: SourceFile, batch, tm, colmap, references, redact: bool) ->
         table=t, columns=colmap, kinds=kinds, mapping=tm, extra_columns=extra, redact=redact,
         check_references=references, raw_column="_raw" if "_raw" in kinds else None,
         trim=source.format != "parquet", touchpoint_channels="touchpoint_id" in references,
+        pii_columns=frozenset(column_key(c) for c in pii_columns.split(",") if c.strip()),
     )
 
 

@@ -20,6 +20,8 @@ Example (documented in full in docs/listen.md)::
 
 from __future__ import annotations
 
+import json
+
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,7 +127,9 @@ def parse_mapping(data: dict[str, Any], *, source: str = "<mapping>") -> Mapping
                 for target, v in content.items():
                     if target not in t.column_names:
                         raise fail(f"{where}.{target}", f"not a column of {t.name}; its columns are {', '.join(t.column_names)}.")
-                    constants[target] = _as_text(v)
+                    if isinstance(v, (list, dict)) and t.column(target).type != "json":
+                        raise fail(f"{where}.{target}", f"expected one value (a string, number or true/false), got {v!r}.")
+                    constants[target] = json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else _as_text(v)
         tables[t.name] = TableMapping(columns=cols, values=values, constants=constants, **settings)
     return Mapping(source=source, tables=tables, **top)
 

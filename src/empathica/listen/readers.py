@@ -19,6 +19,7 @@ import csv
 import gzip
 import io
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -54,13 +55,15 @@ class SourceFile:
     delimiter: str | None = None  # CSV only
     estimated_rows: int | None = None
     compressed: bool = False
+    skip_lines: int = 0  # CSV only: blank lines before the header
+    json_keys: dict[str, list[str]] = field(default_factory=dict)  # JSON Lines: column → the keys it is read from
     _cleanup: list[Path] = field(default_factory=list, repr=False)
 
     @property
     def readable(self) -> tuple[Path, bool]:
-        """The file DuckDB reads (a temporary UTF-8 copy when the file is in another encoding) and whether
-        it is gzip-compressed."""
-        return (self._cleanup[0], False) if self._cleanup else (self.path, self.compressed)
+        """The file DuckDB reads (a temporary UTF-8 copy when the file is in another encoding, or one
+        without the lines whose quote never closes) and whether it is gzip-compressed."""
+        return (self._cleanup[-1], False) if self._cleanup else (self.path, self.compressed)
 
     def close(self) -> None:
         """Remove temporary files (a transcoded copy)."""
@@ -351,6 +354,8 @@ def _plausible_chinese(sample: bytes) -> bool:
     two-byte character), but then the characters are rare ones outside GB2312, which real Chinese text
     seldom uses.
     """
+    if _latin_shaped(sample):
+        return False
     text = sample.decode("gb18030", errors="ignore")
     wide = [ch for ch in text if ord(ch) > 127]
     if not wide:
@@ -363,6 +368,19 @@ def _plausible_chinese(sample: bytes) -> bool:
         except UnicodeEncodeError:
             pass
     return common / len(wide) >= 0.9
+
+
+_NON_ASCII_RUN = re.compile(rb"[\x80-\xff]+")
+
+
+def _latin_shaped(sample: bytes) -> bool:
+    """True when most runs of non-ASCII bytes are one or two bytes right after an ASCII letter, as
+    accented letters inside Latin words are ("Gr\xf6\xdfe", "m\xe4\xdfig"). Such pairs also decode as
+    common GB2312 characters, but Chinese text has its characters in longer runs, rarely glued to a
+    Latin letter."""
+    runs = list(_NON_ASCII_RUN.finditer(sample))
+    latin = sum(len(m.group()) <= 2 and sample[m.start() - 1:m.start()].isalpha() for m in runs)
+    return bool(runs) and latin >= 0.6 * len(runs)
 
 
 def _plausible_traditional_chinese(sample: bytes) -> bool:
@@ -454,6 +472,7 @@ def inspect_file(path: str | Path, *, duck=None) -> SourceFile:
         # GB18030 reader: every file that is not UTF-8 is transcoded into a temporary UTF-8 copy.
         source._cleanup.append(transcode_to_utf8(path, encoding, compressed))
     if fmt == "jsonl":
+        _escape_lone_returns(source)
         if duck is None:
             import duckdb
 
@@ -464,11 +483,39 @@ def inspect_file(path: str | Path, *, duck=None) -> SourceFile:
             source.close()
             raise
         return source
+    lines = text.splitlines(keepends=True)
+    while lines and not lines[0].strip():  # blank lines before the header
+        source.skip_lines += 1
+        lines.pop(0)
+    text = "".join(lines)
     source.delimiter = "\t" if path.suffix.lower() in (".tsv", ".tab") else sniff_delimiter(text)
-    header = next(csv.reader(io.StringIO(text.splitlines()[0]), delimiter=source.delimiter))
-    source.columns = [h.strip() for h in header]
+    # The header is the first CSV record (a quoted header cell may hold a line break); an empty cell
+    # (a trailing delimiter) gets DuckDB's own name for it, column<N>.
+    header = next(csv.reader(io.StringIO(text, newline=""), delimiter=source.delimiter), [])
+    source.columns = [" ".join(h.split()) or f"column{i}" for i, h in enumerate(header, start=1)]
     _check_unique_header(source)
     return source
+
+
+_LONE_CR = re.compile(rb"\r(?!\n)")
+
+
+def _escape_lone_returns(source: SourceFile) -> None:
+    """Read a JSON Lines file from a copy in which a carriage return not followed by a line feed is
+    written as the JSON escape ``\\r``: DuckDB would end the line there, splitting one object in two."""
+    path, compressed = source.readable
+    with _open_binary(path, compressed) as fh:
+        if not any(_LONE_CR.search(chunk) for chunk in iter(lambda: fh.read(_SAMPLE_BYTES * 8), b"")):
+            return
+    fd, tmp = tempfile.mkstemp(prefix="empathica-", suffix=".jsonl")
+    with _open_binary(path, compressed) as src, os.fdopen(fd, "wb") as dst:
+        carry = b""
+        while chunk := src.read(_SAMPLE_BYTES * 8):
+            data = carry + chunk
+            data, carry = (data[:-1], b"\r") if data.endswith(b"\r") else (data, b"")
+            dst.write(_LONE_CR.sub(rb"\\r", data))
+        dst.write(_LONE_CR.sub(rb"\\r", carry))
+    source._cleanup.append(Path(tmp))
 
 
 def _check_unique_header(source: SourceFile) -> None:
@@ -583,7 +630,7 @@ def parquet_slices(source: SourceFile, slice_rows: int) -> Iterator[ParquetSlice
     return slices()
 
 
-def csv_relation(source: SourceFile, rejects: str) -> str:
+def csv_relation(source: SourceFile, rejects: str, *, header: bool = True) -> str:
     """DuckDB's ``read_csv`` of a CSV ``source`` as Listen reads it: the detected delimiter and encoding
     (a transcoded copy when not UTF-8), ``"`` quoting, every header column as text. Rows it cannot split
     into the header's number of fields are left out and recorded in the temporary tables
@@ -592,7 +639,8 @@ def csv_relation(source: SourceFile, rejects: str) -> str:
     columns = "{" + ", ".join(f"{_sql_str(c)}: 'VARCHAR'" for c in source.columns) + "}"
     return (
         f"read_csv({_sql_str(path)}, delim={_sql_str(source.delimiter or ',')}, quote='\"', "
-        f"escape='\"', header=true, columns={columns}, auto_detect=false, encoding={_sql_str(encoding)}, "
+        f"escape='\"', header={str(header).lower()}, skip={source.skip_lines}, columns={columns}, auto_detect=false, "
+        f"encoding={_sql_str(encoding)}, max_line_size={MAX_LINE_BYTES}, "
         f"store_rejects=true, rejects_table='{rejects}_errors', rejects_scan='{rejects}_scans')"
     )
 
@@ -607,20 +655,86 @@ def csv_rejects(duck, rejects: str) -> list[tuple[int, str, str]]:
     return [(int(line), raw, kind) for line, raw, kind in rows]
 
 
+#: Longest line (or quoted record) DuckDB reads from a CSV or JSON Lines file; longer ones are quarantined.
+MAX_LINE_BYTES = 8 << 20
+#: At most this many lines whose quote never closes are cut out of one CSV file (each costs a scan).
+MAX_RUNAWAY_QUOTES = 200
+
+
 def _csv_batches(source: SourceFile, duck, batch_rows: int, rejects: list | None) -> Iterator[pa.Table]:
-    sql = f"SELECT * FROM {csv_relation(source, '_listen_reject')}"
     try:
-        reader = duck.execute(sql).to_arrow_reader(batch_rows)
+        removed = drop_runaway_quotes(source, duck)
+        reader = duck.execute(f"SELECT * FROM {csv_relation(source, '_listen_reject')}").to_arrow_reader(batch_rows)
         start = 1
         for batch in reader:
             yield _null_errors(_with_line(batch, start))
             start += batch.num_rows
         if rejects is not None:
-            rejects.extend((line - 1, raw, kind) for line, raw, kind in csv_rejects(duck, "_listen_reject"))
+            found = [(_original_line(line, removed), raw, kind) for line, raw, kind in csv_rejects(duck, "_listen_reject")]
+            found += [(line, raw, "unclosed quote") for line, raw in removed]
+            rejects.extend((line - 1 - source.skip_lines, raw, kind) for line, raw, kind in sorted(found))
     except InputError:
         raise
     except Exception as exc:  # duckdb.Error subclasses
         raise InputError(f"{source.path}: cannot be read as CSV ({str(exc).splitlines()[0]}).") from None
+
+
+def _original_line(line: int, removed: list[tuple[int, str]]) -> int:
+    """The physical line in the source of ``line`` of a copy that lacks the (sorted) ``removed`` lines."""
+    for r, _ in removed:
+        if r <= line:
+            line += 1
+    return line
+
+
+def drop_runaway_quotes(source: SourceFile, duck) -> list[tuple[int, str]]:
+    """Cut out every line whose opening quote never closes, returning ``(physical line, its text)``.
+
+    DuckDB reads such a quote as the start of a field that runs on to the next quote, or to the end of
+    the file, and rejects it as one row: every row it swallowed would be lost. Each such line is cut
+    out of a temporary copy (which ``source`` is then read from) and the file is scanned again, so the
+    rows after it are read as rows, and the line itself is quarantined.
+    """
+    removed: list[tuple[int, str]] = []
+    while True:
+        for name in ("_listen_runaway_errors", "_listen_runaway_scans"):  # the tables keep earlier scans' rows
+            duck.execute(f"DROP TABLE IF EXISTS {name}")
+        duck.execute(f"SELECT count(*) FROM {csv_relation(source, '_listen_runaway')}").fetchall()  # fetchall: the reject tables appear when the scan ends
+        hit = duck.execute(
+            "SELECT line, line_byte_position FROM _listen_runaway_errors "
+            "WHERE lower(error_type::VARCHAR) LIKE '%quote%' AND contains(csv_line, chr(10)) ORDER BY line LIMIT 1"
+        ).fetchone()
+        if hit is None:
+            return removed
+        if len(removed) >= MAX_RUNAWAY_QUOTES:
+            raise InputError(f"{source.path}: more than {MAX_RUNAWAY_QUOTES} rows open a quote (\") that never closes; "
+                             "check the export's quoting (a field holding \" must write it as \"\").")
+        line, text = _cut_line(source, int(hit[1]))
+        removed.append((_original_line(int(hit[0]), removed), text))
+        removed.sort()
+
+
+def _cut_line(source: SourceFile, offset: int) -> tuple[Path, str]:
+    """Copy ``source``'s readable file without the line holding byte ``offset`` (DuckDB's
+    ``line_byte_position``, which may point one byte into the line); the copy becomes what ``source``
+    is read from. Returns the copy and the line's text."""
+    path, compressed = source.readable
+    fd, tmp = tempfile.mkstemp(prefix="empathica-cut-", suffix=".csv")
+    with _open_binary(path, compressed) as src, os.fdopen(fd, "wb") as dst:
+        left, pending = offset, b""  # pending: the bytes since the last line end, held back
+        while left > 0 and (chunk := src.read(min(left, _SAMPLE_BYTES * 8))):
+            data = pending + chunk
+            cut = data.rfind(b"\n") + 1
+            dst.write(data[:cut])
+            pending = data[cut:]
+            left -= len(chunk)
+        line = pending + src.readline()
+        while chunk := src.read(_SAMPLE_BYTES * 8):
+            dst.write(chunk)
+    if source._cleanup and source._cleanup[-1].name.startswith("empathica-cut-"):
+        source._cleanup.pop().unlink(missing_ok=True)  # an earlier cut copy: the new one holds all its cuts
+    source._cleanup.append(Path(tmp))
+    return Path(tmp), line.decode("utf-8", errors="replace").rstrip("\r\n")
 
 
 _IS_OBJECT = "(coalesce(json_valid(_raw), false) AND starts_with(ltrim(_raw), '{'))"
@@ -628,32 +742,43 @@ _IS_OBJECT = "(coalesce(json_valid(_raw), false) AND starts_with(ltrim(_raw), '{
 
 def _jsonl_lines(source: SourceFile) -> str:
     path, encoding = _readable_path(source)
+    # Lines end at \n only: a raw carriage return inside a line (invalid JSON) quarantines that line.
     return (
         f"read_csv({_sql_str(path)}, columns={{'_raw': 'VARCHAR'}}, delim='\\0', quote='', escape='', "
-        f"header=false, auto_detect=false, encoding={_sql_str(encoding)})"
+        f"header=false, auto_detect=false, encoding={_sql_str(encoding)}, new_line='\\n', "
+        f"max_line_size={MAX_LINE_BYTES}, strict_mode=false)"
     )
 
 
 def _jsonl_keys(source: SourceFile, duck) -> list[str]:
+    """The file's columns: its keys, those differing only in letter case ("customer_id", "Customer_ID")
+    read as one column (the most frequent spelling names it), an empty key as ``empty_key``."""
     try:
-        keys = [k for (k,) in duck.execute(
-            f"SELECT DISTINCT unnest(json_keys(_raw)) AS k FROM {_jsonl_lines(source)} WHERE {_IS_OBJECT} ORDER BY k"
-        ).fetchall()]
+        counted = duck.execute(
+            f"SELECT k, count(*) FROM (SELECT unnest(json_keys(_raw)) AS k FROM {_jsonl_lines(source)} WHERE {_IS_OBJECT}) "
+            "GROUP BY k ORDER BY count(*) DESC, k"
+        ).fetchall()
     except Exception as exc:  # duckdb.Error subclasses
         raise InputError(f"{source.path}: cannot be read as JSON Lines ({str(exc).splitlines()[0]}).") from None
-    if not keys:
+    if not counted:
         raise InputError(f"{source.path}: no line holds a JSON object; JSON Lines files have one object per line.")
-    return keys
+    by_name: dict[str, str] = {}
+    for key, _ in counted:
+        name = by_name.setdefault(key.strip().lower(), key.strip() or "empty_key")
+        source.json_keys.setdefault(name, []).append(key)
+    return sorted(source.json_keys)
 
 
 def _jsonl_batches(source: SourceFile, duck, batch_rows: int) -> Iterator[pa.Table]:
     lines = _jsonl_lines(source)
     is_object = _IS_OBJECT
-    keys = source.columns
-    picks = ", ".join(
-        f"CASE WHEN {is_object} THEN json_extract_string(_raw, {_sql_str('$.' + _json_path_key(k))}) END AS {_ident(k)}"
-        for k in keys
-    )
+
+    def pick(name: str) -> str:
+        keys = source.json_keys.get(name, [name])
+        values = [f"json_extract_string(_raw, {_sql_str(_json_pointer(k))})" for k in keys]
+        return values[0] if len(values) == 1 else f"coalesce({', '.join(values)})"
+
+    picks = ", ".join(f"CASE WHEN {is_object} THEN {pick(k)} END AS {_ident(k)}" for k in source.columns)
     sql = (f"SELECT {picks}, _raw, CASE WHEN NOT {is_object} THEN 'not a JSON object' END AS _error "
            f"FROM {lines}")
     reader = duck.execute(sql).to_arrow_reader(batch_rows)
@@ -667,8 +792,9 @@ def _jsonl_batches(source: SourceFile, duck, batch_rows: int) -> Iterator[pa.Tab
             yield tbl
 
 
-def _json_path_key(key: str) -> str:
-    return '"' + key.replace('"', '\\"') + '"'
+def _json_pointer(key: str) -> str:
+    """The JSON pointer (RFC 6901) of a top-level key; unlike a JSONPath it can name the empty key."""
+    return "/" + key.replace("~", "~0").replace("/", "~1")
 
 
 def _ident(name: str) -> str:

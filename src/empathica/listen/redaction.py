@@ -1,4 +1,5 @@
-"""Redaction of personal data in free text: e-mail addresses, phone numbers, card numbers, IBANs, Chinese ID numbers.
+"""Redaction of personal data in free text: e-mail addresses, phone numbers, card numbers, IBANs, Chinese ID
+numbers, and (``names.py``) person names and street addresses.
 
 Each match is replaced by a placeholder naming what was there (``[EMAIL]``, ``[PHONE]``, ``[CARD]``,
 ``[IBAN]``, ``[ID]``), so text analytics still see that, say, a customer left a phone number. Numbers
@@ -18,38 +19,57 @@ import re
 from collections.abc import Iterable
 from datetime import date
 
+from empathica.listen.names import redact_names_and_addresses
+
 import pyarrow as pa
 
-__all__ = ["redact", "redact_array", "redact_json", "redact_json_array", "redact_many"]
+__all__ = ["column_key", "redact", "redact_array", "redact_frame", "redact_json", "redact_json_array", "redact_many"]
 
 # Digits may not touch other letters or digits (Chinese characters count as word characters for \b,
 # so look-arounds on ASCII letters and digits are used instead).
 _NOT_BEFORE = r"(?<![0-9A-Za-z@._+-])"
 _NOT_AFTER = r"(?![0-9A-Za-z])"
 
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+# Letters of any script in the local part and the domain (anna-lena.schröder@gmx.de, info@bäckerei-schmidt.de),
+# and the spelled-out forms people use against harvesters (name [at] firma [dot] de, name(at)firma.de).
+_L = "0-9A-Za-z\u00c0-\u024f"  # Latin letters with accents: Chinese text right before an address is not part of it
+_EMAIL = re.compile(
+    rf"[{_L}][{_L}._%+-]*(?:@|\s?[\[(]at[\])]\s?)[{_L}][{_L}-]*(?:(?:\.|\s?[\[(]?dot[\])]?\s?)[{_L}-]+)*"
+    rf"(?:\.|\s?[\[(]?dot[\])]?\s?)[A-Za-z]{{2,}}(?![{_L}])"
+)
+#: Words right before a number that make it an order, invoice, customer or article number, not a phone or card.
+_REFERENCE_WORDS = re.compile(
+    r"(?i)(?:order|invoice|customer|account|ticket|ref|reference|ean|gtin|sku|article|item|tracking|no\.?|nr\.?|#|"
+    r"bestell\w*|rechnung\w*|kunden\w*|auftrag\w*|artikel\w*|sendung\w*|vorgang\w*|"
+    r"订单号?|单号|发票号?|客户号|会员号|编号|条码|快递单号)"
+    # ... optionally followed by a word such as "ID", "number", "ist", "lautet", "是" ("Customer ID 0045…")
+    r"(?:\s*(?:id|number|nummer|no\.?|nr\.?|ist|is|lautet|was|是|为))?\s*[:：#]?\s*$"
+)
+#: Full-width digits (０１２…) are matched as ASCII digits.
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９＋－（）", "0123456789+-()")
 # Any case: people type IBANs in lower case too ("de89 3704 ..."); the checksum is taken on the upper-cased value.
 #: Groups of four, written together or apart by one or two spaces or a dash ("DE89 3704 …", "DE89-3704-…").
 _IBAN = re.compile(_NOT_BEFORE + r"([A-Za-z]{2}\d{2}(?:(?: {1,2}|-)?[A-Za-z0-9]{4}){2,7}(?:(?: {1,2}|-)?[A-Za-z0-9]{1,3})?)" + _NOT_AFTER)
-_CN_ID = re.compile(_NOT_BEFORE + r"(\d{17}[\dXx])" + _NOT_AFTER)
+_CN_ID = re.compile(_NOT_BEFORE + r"(\d{17}[\dXx]|\d{15})" + _NOT_AFTER)
 _CARD = re.compile(_NOT_BEFORE + r"(\d(?:[ -]?\d){12,18})" + _NOT_AFTER)
 _PHONE = re.compile(
     "|".join([
         # international: +CC then 6–14 more digits, optionally grouped, with an optional (0)
-        r"(?<![\w+])\+\d{1,3}(?:[ .\-/]?\(0\))?(?:[ .\-/]?\(?\d{1,5}\)?){2,6}" + _NOT_AFTER,
+        r"(?<![0-9A-Za-z+])(?:\+|00)[1-9]\d{0,2}(?:[ .\-/]?\(0\))?(?:[ .\-/]?\(?\d{1,5}\)?){2,6}" + _NOT_AFTER,
         # national with a trunk 0: 030 1234567, 0171-2345678, (030) 123 45 67
-        _NOT_BEFORE + r"\(?0\d{2,5}\)?[ /\-]?\d{3,4}(?:[ \-]?\d{2,5}){0,3}" + _NOT_AFTER,
+        # (an area code never starts 00: that is the international prefix, or an invoice number)
+        _NOT_BEFORE + r"\(?0[1-9]\d{1,4}\)?(?: ?[/\-] ?| )?\d{3,4}(?: ?-? ?\d{2,5}){0,3}" + _NOT_AFTER,
         # Chinese mobile numbers
         _NOT_BEFORE + r"1[3-9]\d(?:[ -]?\d{4}){2}" + _NOT_AFTER,
         # North America: (555) 123-4567, (555) 123 4567, 555-123-4567, 555.123.4567
-        _NOT_BEFORE + r"(?:\(\d{3}\) ?|\d{3}[-.])\d{3}[-. ]\d{4}" + _NOT_AFTER,
+        _NOT_BEFORE + r"(?:1[-. ])?(?:\(\d{3}\) ?|\d{3}[-.])\d{3}[-. ]\d{4}" + _NOT_AFTER,
         # ... and 917 703 1472 (spaces only): area code and exchange start with 2–9, as every NANP number's do,
         # so most three-three-four order numbers ("123 456 7890") stay
         _NOT_BEFORE + r"[2-9]\d{2} [2-9]\d{2} \d{4}" + _NOT_AFTER,
     ])
 )
 # Cheap pre-filter: text without an @ and without 7 digits in a row (ignoring separators) needs no work.
-_MAYBE = re.compile(r"@|\d(?:[ ()./\-]{0,2}\d){6}")
+_MAYBE = re.compile(r"@|[\[(]at[\])]|\d(?:[ ()./\-]{0,3}\d){6}")
 
 _CN_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CN_CHECK = "10X98765432"
@@ -79,6 +99,12 @@ def _iban_ok(text: str) -> bool:
 
 
 def _cn_id_ok(text: str) -> bool:
+    if len(text) == 15:  # the first-generation ID: area, YYMMDD (19YY), sequence; no check digit
+        try:
+            born = date(1900 + int(text[6:8]), int(text[8:10]), int(text[10:12]))
+        except ValueError:
+            return False
+        return "11" <= text[:2] <= "65" and born.year >= 1900
     body, check = text[:17], text[17].upper()
     if _CN_CHECK[sum(int(d) * w for d, w in zip(body, _CN_WEIGHTS)) % 11] != check:
         return False
@@ -89,28 +115,38 @@ def _cn_id_ok(text: str) -> bool:
     return 1900 <= born.year <= date.today().year
 
 
+def _is_reference(m: re.Match) -> bool:
+    """Whether the words just before the match name it an order, invoice, customer or article number."""
+    return bool(_REFERENCE_WORDS.search(m.string[max(0, m.start() - 24):m.start()]))
+
+
 def _sub_card(m: re.Match) -> str:
     digits = re.sub(r"\D", "", m.group(1))
-    # Issuer prefixes 2–6 cover Mastercard, Amex, Visa, Discover, UnionPay, JCB, Maestro.
-    if 13 <= len(digits) <= 19 and digits[0] in "23456" and _luhn(digits):
+    # Issuer prefixes 2–6 cover Mastercard, Amex, Visa, Discover, UnionPay, JCB, Maestro; 15–19 digits
+    # (13 digits is an EAN barcode far more often than a card).
+    if 15 <= len(digits) <= 19 and digits[0] in "23456" and _luhn(digits) and not _is_reference(m):
         return "[CARD]"
     return m.group(0)
 
 
 def _sub_phone(m: re.Match) -> str:
     digits = sum(ch.isdigit() for ch in m.group(0))
-    return "[PHONE]" if 7 <= digits <= 15 else m.group(0)
+    return "[PHONE]" if 7 <= digits <= 15 and not _is_reference(m) else m.group(0)
 
 
 def redact(text: str | None) -> str | None:
-    """``text`` with e-mail addresses, phone, card, IBAN and Chinese ID numbers replaced by placeholders."""
-    if not text or not _MAYBE.search(text):
+    """``text`` with e-mail addresses, phone, card, IBAN and Chinese ID numbers, person names and street
+    addresses replaced by placeholders."""
+    if not text:
         return text
-    text = _EMAIL.sub("[EMAIL]", text)
-    text = _IBAN.sub(lambda m: "[IBAN]" if _iban_ok(m.group(1)) else m.group(0), text)
-    text = _CN_ID.sub(lambda m: "[ID]" if _cn_id_ok(m.group(1)) else m.group(0), text)
-    text = _CARD.sub(_sub_card, text)
-    return _PHONE.sub(_sub_phone, text)
+    text = text.translate(_FULL_WIDTH)
+    if _MAYBE.search(text):
+        text = _EMAIL.sub("[EMAIL]", text)
+        text = _IBAN.sub(lambda m: "[IBAN]" if _iban_ok(m.group(1)) else m.group(0), text)
+        text = _CN_ID.sub(lambda m: "[ID]" if _cn_id_ok(m.group(1)) else m.group(0), text)
+        text = _CARD.sub(_sub_card, text)
+        text = _PHONE.sub(_sub_phone, text)
+    return redact_names_and_addresses(text)
 
 
 def redact_many(texts: Iterable[str | None]) -> list[str | None]:
@@ -119,21 +155,10 @@ def redact_many(texts: Iterable[str | None]) -> list[str | None]:
 
 
 def redact_array(texts: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """The vectorised variant for Arrow string arrays (used inside DuckDB as a scalar function).
-
-    Only the strings that a cheap pre-filter flags (an ``@`` or seven digits close together) are
-    run through the full set of patterns.
-    """
-    import pyarrow.compute as pc
-
+    """The vectorised variant for Arrow string arrays (used inside DuckDB as a scalar function)."""
     if isinstance(texts, pa.ChunkedArray):
         texts = texts.combine_chunks()
-    flagged = pc.fill_null(pc.match_substring_regex(texts, r"@|\d([ ()./\-]{0,2}\d){6}"), False)
-    if not pc.any(flagged).as_py():
-        return texts
-    values = texts.to_pylist()
-    mask = flagged.to_pylist()
-    return pa.array([redact(v) if hit else v for v, hit in zip(values, mask)], type=texts.type)
+    return pa.array([redact(v) for v in texts.to_pylist()], type=texts.type)
 
 
 def redact_json(text: str | None) -> str | None:
@@ -144,7 +169,7 @@ def redact_json(text: str | None) -> str | None:
     redacts (a phone number written as a number) becomes its placeholder as a JSON string. Keys are kept.
     The text is returned unchanged when nothing in it is personal data.
     """
-    if not text or not _MAYBE.search(text):
+    if not text:
         return text
     try:
         data = json.loads(text)
@@ -177,3 +202,28 @@ def redact_json_array(texts: pa.Array | pa.ChunkedArray) -> pa.Array:
     if isinstance(texts, pa.ChunkedArray):
         texts = texts.combine_chunks()
     return pa.array([redact_json(v) for v in texts.to_pylist()], type=texts.type)
+
+
+def redact_frame(frame):
+    """A copy of a pandas DataFrame with every text cell (and every text inside a list cell, such as
+    evidence) redacted: for outputs written from users' files (``empathy score``)."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or str(out[col].dtype).startswith("string"):
+            out[col] = out[col].map(_redact_cell).astype(out[col].dtype)
+    return out
+
+
+def _redact_cell(value):
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_redact_cell(v) for v in value)
+    return value
+
+
+def column_key(name: str) -> str:
+    """A column name as the setting ``pii_columns`` compares it: lower case, runs of characters other
+    than letters (of any script) and digits as ``_``."""
+    return re.sub(r"[\W_]+", "_", name.strip().lower()).strip("_")
+

@@ -17,15 +17,20 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from empathica.listen.kinds import DERIVABLE_KEYS
+from empathica.listen.redaction import column_key
 from empathica.listen.mapping import TableMapping
 from empathica.schema import Table
 
-__all__ = ["BATCH", "FAILED", "SEEN", "FALSE_WORDS", "TRUE_WORDS", "BatchPlan", "source_kind"]
+__all__ = ["AGAIN", "BATCH", "FAILED", "SEEN", "FALSE_WORDS", "TRUE_WORDS", "BatchPlan", "source_kind"]
 
 BATCH = "_listen_batch"
 FAILED = "_listen_failed"
 #: Hashes of the keys stored in the target table (before and during this file's ingestion).
 SEEN = "_listen_seen"
+#: Hashes of the keys this reading found already stored (a second row with one of them is a duplicate in the file).
+AGAIN = "_listen_again"
+#: Blanks stripped around text values (a tab-only id is no id); NUL characters are removed from text.
+_BLANKS = " \t\r\n\u00a0\u3000"
 #: Words read as true / false in boolean columns (after lower-casing), besides the mapping's codes.
 TRUE_WORDS = ("true", "t", "yes", "y", "1", "ja", "j", "wahr", "是", "对")
 FALSE_WORDS = ("false", "f", "no", "n", "0", "nein", "falsch", "否", "不")
@@ -75,6 +80,7 @@ class BatchPlan:
     raw_column: str | None = None  # a column holding the whole source row as JSON (JSON Lines)
     touchpoint_channels: bool = False  # fill a missing events.channel from the touchpoints table
     trim: bool = True  # strip blanks around text values (text formats; Parquet strings are kept as they are)
+    pii_columns: frozenset[str] = frozenset()  # extra columns whose every value is replaced by [REDACTED] (with redact)
 
     # -- conversion ----------------------------------------------------------------------------
     def _text(self, col: str) -> tuple[str, str]:
@@ -85,7 +91,8 @@ class BatchPlan:
             src = self.columns[col]
             kind = self.kinds[src]
             if kind == "string":
-                expr = f"NULLIF(trim({ident(src)}), '')" if self.trim else f"NULLIF({ident(src)}, '')"
+                clean = f"replace({ident(src)}, chr(0), '')"
+                expr = f"NULLIF(trim({clean}, {lit(_BLANKS)}), '')" if self.trim else f"NULLIF({clean}, '')"
             else:
                 expr = ident(src)
         else:
@@ -155,6 +162,7 @@ class BatchPlan:
                         f"ELSE timezone({lit(tz)}, TRY_CAST({s} AS TIMESTAMP)) END)")
             else:  # naive timestamps are read in the session zone, which the store sets to UTC
                 expr = f"TRY_CAST({s} AS TIMESTAMPTZ)"
+            expr = f"(CASE WHEN year({expr}) BETWEEN 1 AND 9999 THEN {expr} END)"  # no year 99999
             return expr, f"(({s}) IS NOT NULL AND {expr} IS NULL)"
         # json
         if kind == "nested":
@@ -172,15 +180,22 @@ class BatchPlan:
             return typed
         if self.raw_column:  # JSON Lines: keep nested values as JSON, not as quoted JSON text
             pairs = ", ".join(
-                f"{lit(c)}, CASE WHEN _error IS NULL THEN json_extract({ident(self.raw_column)}, {lit(_json_path(c))}) END"
+                f"{lit(c)}, {self._extra_value(f'CASE WHEN _error IS NULL THEN json_extract({ident(self.raw_column)}, {lit(_json_path(c))}) END', c)}"
                 for c in self.extra_columns
             )
         else:
-            pairs = ", ".join(f"{lit(c)}, {ident(c)}" for c in self.extra_columns)
+            pairs = ", ".join(f"{lit(c)}, {self._extra_value(ident(c), c)}" for c in self.extra_columns)
         extra = f"CAST(json_object({pairs}) AS VARCHAR)"
         if typed == "NULL":
             return extra
         return f"(CASE WHEN {typed} IS NULL THEN {extra} ELSE CAST(json_merge_patch({typed}, {extra}) AS VARCHAR) END)"
+
+    def _extra_value(self, expr: str, column: str) -> str:
+        """An extra column's value as kept in ``attributes``: a column named as personal data (setting
+        ``pii_columns``) is replaced whole; other text is redacted with the attributes as a whole."""
+        if self.redact and column_key(column) in self.pii_columns:
+            return f"(CASE WHEN {expr} IS NOT NULL THEN '[REDACTED]' END)"
+        return expr
 
     # -- the statements ------------------------------------------------------------------------
     def _typed_final(self, col) -> str:
@@ -199,6 +214,8 @@ class BatchPlan:
                      f"WHERE _tp._tp_id = {tp} LIMIT 1)")
         if col.text and self.redact and typed != "NULL":
             typed = f"empathica_redact({typed})"
+        elif col.name == "attributes" and self.redact and typed != "NULL":  # extra columns: every string value
+            typed = f"empathica_redact_json({typed})"
         return typed
 
     @property
@@ -236,7 +253,7 @@ class BatchPlan:
                                f"unknown {col.name}", col.name, value))
         key_value = self._value_text(key) if present(key) else "NULL"
         checks.append(("_dup_first IS NOT NULL AND _line > _dup_first", f"duplicate {key} in file", key, key_value))
-        checks.append(("_stored_rowid > {start_rowid}", f"duplicate {key} in file", key, key_value))
+        checks.append(("(_stored_rowid > {start_rowid} OR _again)", f"duplicate {key} in file", key, key_value))
         return checks
 
     def key_sql(self) -> str:
@@ -295,10 +312,13 @@ class BatchPlan:
         )
         if unique_keys:  # the file's keys are known to be unique and not stored yet (precheck_sql)
             joined = ("joined AS (SELECT conv.*, CAST(NULL AS BIGINT) AS _dup_first, "
-                      "CAST(NULL AS BIGINT) AS _stored_rowid FROM conv), ")
+                      "CAST(NULL AS BIGINT) AS _stored_rowid, false AS _again FROM conv), ")
         else:
+            # _again: the key was found already stored in an earlier batch of this reading, so this row
+            # repeats a row of the file (a forced re-read must quarantine it as on the first reading).
             joined = (f"dups AS (SELECT {k} AS _dkey, min(_line) AS _dup_first FROM conv GROUP BY 1 HAVING count(*) > 1), "
-                      f"joined AS (SELECT conv.*, d._dup_first, s._stored_rowid FROM conv "
+                      f"joined AS (SELECT conv.*, d._dup_first, s._stored_rowid, "
+                      f"hash(conv.{k}) IN (SELECT h FROM {AGAIN}) AS _again FROM conv "
                       f"LEFT JOIN dups d ON d._dkey = conv.{k} {stored}), ")
         return (
             f"CREATE OR REPLACE TEMP TABLE {FAILED} AS "
@@ -315,6 +335,11 @@ class BatchPlan:
         key = self._typed_final(self.table.column(self.table.key))
         where = f" WHERE _line NOT IN (SELECT _line FROM {FAILED})" if any_failed else ""
         return f"INSERT INTO {SEEN} SELECT hash({key}) FROM {BATCH}{where}"
+
+    def again_sql(self) -> str:
+        """Add the key hashes of the batch's valid rows found already stored to ``_listen_again``."""
+        return (f"INSERT INTO {AGAIN} SELECT hash({self.key_sql()}) FROM {BATCH} "
+                f"WHERE _line IN (SELECT _line FROM {FAILED} WHERE _first IS NULL)")
 
     def insert_sql(self, *, any_failed: bool = True) -> str:
         """INSERT of the batch's rows that are not in ``_listen_failed`` (all of them when none failed)."""
@@ -351,15 +376,19 @@ class BatchPlan:
             cid, _ = self._typed("conversation_id")
             idx, _ = self._typed("turn_index")
             return f"({cid} || '#' || CAST({idx} AS VARCHAR))"
+        # The row's identity: the source text of the required columns, before codes, time zones and
+        # formats apply, so that changing the mapping, adding constants or extra columns to a file
+        # derives the same ids again (and a re-read adds nothing).
         parts = []
         for col in t.columns:
-            if col.name == t.key:
+            if col.name == t.key or not col.required:
                 continue
-            typed, _ = self._typed(col.name)
-            if col.name == "attributes":
-                typed = self._attributes(typed)
-            if typed != "NULL":
-                parts.append(f"coalesce(CAST({typed} AS VARCHAR), '')")
+            if col.name in self.mapping.constants:
+                parts.append(lit(self.mapping.constants[col.name]))
+            elif col.name in self.columns:
+                src = self.columns[col.name]
+                text = ident(src) if self.kinds[src] == "string" else f"CAST({ident(src)} AS VARCHAR)"
+                parts.append(f"coalesce(trim(replace({text}, chr(0), ''), {lit(_BLANKS)}), '')")
         return f"substr(md5(concat_ws(chr(31), {', '.join(parts)})), 1, 24)"
 
     def raw_sql(self) -> str:

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 QUARANTINE = "quarantine"
 #: One row per file ingested: its content hash (for idempotency) and the row accounting.
 INGESTIONS = "ingestions"
+#: Files an ingestion has started but not finished; a row left by a killed process is undone on the next open.
+INGESTING = "ingesting"
 #: Catalogue of analysis results: name, rows, producing step, time.
 RESULTS = "results"
 #: Prefix of working tables a step creates and drops again.
@@ -55,6 +57,14 @@ _BOOKKEEPING = {
         "rows_quarantined": "int64",
         "ingested_at": "timestamp('UTC')",
         "mapping_sha256": "string",  # digest of the mapping the file was read with; NULL: no mapping
+        "redacted": "boolean",  # whether personal data in its text was redacted (NULL: stores before the column)
+    }),
+    INGESTING: ibis.schema({
+        "source_file": "string",
+        "table_name": "string",
+        "start_rowid": "int64",  # the table's last rowid before the file: rows beyond it are the file's
+        "ingested_at": "timestamp('UTC')",  # the stamp of the file's quarantine rows
+        "pid": "int64",
     }),
     RESULTS: ibis.schema({
         "name": "string",
@@ -119,6 +129,8 @@ class Store:
         store = cls(con, settings=settings, location=location)
         if not read_only:
             store.ensure_schema()
+            if settings.backend == "duckdb":
+                store.undo_interrupted_ingestions()
         return store
 
     @staticmethod
@@ -127,6 +139,7 @@ class Store:
             parent = Path(path).expanduser().resolve().parent
             if not parent.exists():
                 raise StoreError(f"cannot create database {path}: folder {parent} does not exist.")
+            _check_duckdb_file(path)
             if read_only and not Path(path).exists():
                 raise StoreError(f"database {path} does not exist; create it with `empathica listen` or `empathica demo`.")
         try:
@@ -210,6 +223,23 @@ class Store:
                 self.con.create_table(name, schema=schema)
             elif RUN_COLUMN in schema and RUN_COLUMN not in self.con.table(name).columns:  # a store from before runs
                 self.raw_sql(f'ALTER TABLE "{name}" ADD COLUMN {RUN_COLUMN} VARCHAR')
+
+    def undo_interrupted_ingestions(self) -> list[str]:
+        """Remove what ingestions killed mid-file left behind (rows and quarantine rows of a file that has
+        no ``ingestions`` row), so every file is all-or-nothing even after kill -9; returns their files."""
+        duck = self.con.con
+        # Rows of this process are its own ingestion under way (a second Store on the same file).
+        pending = duck.execute(f"SELECT source_file, table_name, start_rowid, CAST(ingested_at AS VARCHAR) "
+                               f"FROM {INGESTING} WHERE pid <> ?",
+                               [os.getpid()]).fetchall()
+        for source_file, table_name, start_rowid, stamp in pending:
+            duck.execute("BEGIN TRANSACTION")
+            duck.execute(f'DELETE FROM "{schema_table(table_name).name}" WHERE rowid > ?', [start_rowid])
+            for bookkeeping in (QUARANTINE, INGESTING):
+                duck.execute(f"DELETE FROM {bookkeeping} WHERE source_file = ? AND ingested_at = CAST(? AS TIMESTAMPTZ)",
+                             [source_file, stamp])
+            duck.execute("COMMIT")
+        return [row[0] for row in pending]
 
     # -- reading -------------------------------------------------------------------------------
     def table(self, name: "str | Result") -> "IbisTable":
@@ -336,6 +366,21 @@ def server_holding(path: str) -> dict | None:
         return json.loads(_marker(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+#: DuckDB files carry this at byte 8 (after a checksum); a file without it is not a DuckDB database.
+_DUCKDB_MAGIC = b"DUCK"
+
+
+def _check_duckdb_file(path: str) -> None:
+    """Refuse an existing file that is not a DuckDB database (``--db store.csv``): DuckDB would open it
+    as an empty in-memory database and everything written would be lost."""
+    file = Path(path).expanduser()
+    if not file.is_file() or file.stat().st_size == 0:
+        return
+    with open(file, "rb") as fh:
+        head = fh.read(12)
+    if head[8:12] != _DUCKDB_MAGIC:
+        raise StoreError(f"{path} is not a DuckDB database (it exists and holds other data); "
+                         "give --db a new file name or an existing .duckdb store.")
 
 
 def _physical_memory_mb() -> int:

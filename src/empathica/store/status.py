@@ -1,11 +1,57 @@
-"""What the store holds: row counts, date ranges and quarantine counts by reason."""
+"""What the store holds: row counts, date ranges, quarantine counts by reason, the files read, and
+what an ingestion running right now is doing (DuckDB lets no other process open a file being written,
+so a running ``listen`` describes itself in a small JSON file beside the store)."""
 
 from __future__ import annotations
 
+import json
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from empathica.schema import TABLES
-from empathica.store.database import QUARANTINE, Store
+from empathica.store.database import INGESTING, INGESTIONS, QUARANTINE, Store
+
+#: Beside ``cx.duckdb``, a running ingestion writes ``cx.duckdb.listen.json``.
+ACTIVITY_SUFFIX = ".listen.json"
+
+
+@contextmanager
+def activity(location: str, *, files: list[str]) -> Iterator[Callable[..., None]]:
+    """Describe a running ingestion beside the store at ``location`` until the block ends; yields a
+    function that records the file being read now (``now(file=..., table=...)``)."""
+    if location == ":memory:":
+        yield lambda **_: None
+        return
+    path = Path(location + ACTIVITY_SUFFIX)
+    info: dict[str, Any] = {"pid": os.getpid(), "started": datetime.now(UTC).isoformat(timespec="seconds"),
+                            "files": files, "file": None, "table": None}
+
+    def now(**fields: Any) -> None:
+        info.update(fields, since=datetime.now(UTC).isoformat(timespec="seconds"))
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(info, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(path)  # atomic: a reader never sees half a file
+
+    try:
+        now()
+        yield now
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def running_activity(location: str) -> dict[str, Any] | None:
+    """What a running ingestion into the store at ``location`` is doing, or None (none, or its process died)."""
+    path = Path(location + ACTIVITY_SUFFIX)
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+        os.kill(int(info["pid"]), 0)  # signal 0: only asks whether the process exists
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return info
 
 
 def store_status(store: Store) -> dict[str, Any]:
@@ -29,4 +75,18 @@ def store_status(store: Store) -> dict[str, Any]:
     quarantine = [] if grouped is None else [
         {"table": r.table_name, "reason": r.reason, "rows": int(r.rows)} for r in grouped.itertuples()
     ]
-    return {"location": store.location, "tables": tables, "quarantine": quarantine}
+    if "redacted" not in store.table(INGESTIONS).columns:  # a store from before the column
+        store.raw_sql(f"ALTER TABLE {INGESTIONS} ADD COLUMN IF NOT EXISTS redacted BOOLEAN")
+    files = store.table(INGESTIONS)
+    latest = files.order_by(files.ingested_at.desc()).limit(20).execute()
+    ingestions = [
+        {"file": r.source_file, "table": r.table_name, "read": int(r.rows_read), "stored": int(r.rows_stored),
+         "already_stored": int(r.rows_already_stored), "quarantined": int(r.rows_quarantined),
+         "at": str(r.ingested_at), "redacted": None if r.redacted is None or r.redacted != r.redacted else bool(r.redacted)}
+        for r in latest.itertuples()
+    ]
+    interrupted = ([r.source_file for r in store.table(INGESTING).execute().itertuples()]
+                   if store.has_table(INGESTING) else [])
+    return {"location": store.location, "tables": tables, "quarantine": quarantine, "ingestions": ingestions,
+            "interrupted": interrupted, "redact_pii": store.settings.redact_pii,
+            "unredacted_files": sorted({r["file"] for r in ingestions if r["redacted"] is False})}

@@ -25,6 +25,11 @@ def overview(ctx: RunContext) -> Section:
         Paragraph("Every input row is either stored in a canonical table or quarantined with the reason; nothing is dropped."),
         TableBlock(tables, "Rows and date range per table.", source="canonical tables"),
     )
+    if status["unredacted_files"] or not status["redact_pii"]:
+        files = ", ".join(status["unredacted_files"]) or "none yet"
+        section.summary.append(f"Personal data NOT redacted (setting redact_pii off); files read without redaction: {files}.")
+        section.add(Paragraph(f"Warning: personal data was not redacted (the setting redact_pii is off). "
+                              f"Files read without redaction: {files}."))
     if status["quarantine"]:
         section.add(TableBlock(pd.DataFrame(status["quarantine"]), "Quarantined rows by table and reason.", source=f"table `{QUARANTINE}`"))
     return section

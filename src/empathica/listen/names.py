@@ -1,0 +1,94 @@
+"""Person names and street addresses in free text (zh/de/en), found offline from gazetteers and patterns.
+
+The word lists are data (``pii_gazetteer.toml``): titles (Herr, Mrs, 先生), common first names and
+surnames per language, the 100 most common Chinese surnames, cue phrases ("my name is", 联系人：) and
+street words (…straße, Road, 路 + number + 号). A name is redacted when it follows a title or a cue,
+when a known first name stands before a capitalised word (a surname), or when a known first name
+stands alone (words that are first names but mostly something else — Will, May, Frank — excepted).
+A Chinese name needs a title after it (王先生, 李娜经理) or a cue before it (我叫张伟). An address is a
+street name with its house number, with the postcode and city or the apartment when they follow.
+
+>>> redact_names_and_addresses("Frau Schröder wohnt in der Hauptstraße 12, 10115 Berlin.")
+'Frau [NAME] wohnt in der [ADDRESS].'
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from functools import cache
+from importlib import resources
+
+__all__ = ["redact_names_and_addresses"]
+
+_CAP = r"[A-ZÄÖÜ][a-zäöüßéèáàóòíìúç]+(?:-[A-ZÄÖÜ][a-zäöüßéèáàóòíìúç]+)?"
+_SURNAME_WORD = rf"(?:O'|Mc|Mac)?{_CAP}"
+_HAN = r"\u4e00-\u9fff"
+#: Characters that end a Chinese given name taken after a cue (我叫李娜想… → 李娜).
+_ZH_STOP = "想要是的了在和说打来去请我你他她也就都很把被给向对跟与，。！？、"
+
+
+def _words(items: list[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(items), key=len, reverse=True))
+
+
+@cache
+def _patterns() -> list[tuple[re.Pattern, str]]:
+    data = tomllib.loads(resources.files("empathica.listen").joinpath("pii_gazetteer.toml").read_text(encoding="utf-8"))
+    names, streets = data["names"], data["streets"]
+    latin = [names["de"], names["en"]]
+    titles = _words([t for n in latin for t in n["titles"]])
+    cues = _words([c for n in latin for c in n["cues"]])
+    ambiguous = {w for n in latin for w in n["ambiguous"]}
+    first = _words([f for n in latin for f in n["first"] if f not in ambiguous])
+    last = _words([s for n in latin for s in n["last"]])
+    zh = names["zh"]
+    surname, zh_titles, zh_cues = _words(zh["surnames"]), _words(zh["titles"]), _words(zh["cues"])
+    plain = _words([n for n in zh["surnames"] if n not in set(zh["ambiguous"])])
+    de_street, en_street = _words(streets["de"]), _words(streets["en"])
+    preps = _words(streets["de_prepositions"])
+    not_streets = _words(streets["de_not_streets"])
+    road, unit, region = _words(streets["zh"]), _words(streets["zh_units"]), _words(streets["zh_regions"])
+    house = r"\d{1,4}(?:\s?[a-zA-Z](?![\w]))?(?:\s?[-/]\s?\d{1,4}[a-zA-Z]?)?(?![\d.,:]?\d)"
+    city = r"(?:,?\s*\d{5}\s+[A-ZÄÖÜ][\wäöüß-]+(?:\s(?:am|an der|im)\s[A-ZÄÖÜ][\wäöüß]+)?)?"
+    us_tail = (r"(?:,?\s*(?:Apt|Apartment|Suite|Unit|Flat)\.?\s*#?\w+)?(?:,\s*[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)?"
+               r"(?:,?\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?|,?\s*[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2})?")
+    zh_num = r"[\d一二三四五六七八九十百零]+"
+    # Each pattern's group `keep` (a title, a cue, leading words) stays in front of the placeholder.
+    return [
+        # addresses first: "Laura Street" is a street, not a name
+        (re.compile(rf"(?<![\w-])[A-ZÄÖÜ][\wäöüß-]*?(?:{de_street})\s*{house}{city}"), "[ADDRESS]"),
+        # a separate street word after an adjective of place: Berliner Straße, Bretonischer Ring (not "Nur Platz 21")
+        (re.compile(rf"(?<![\w-])[A-ZÄÖÜ][\wäöüß-]+(?:er|es)\s(?:Straße|Strasse|Str\.|Weg|Platz|Allee|Gasse|Ring|Damm|Ufer|Chaussee)\s*{house}{city}"), "[ADDRESS]"),
+        # "Am Sonnenhang 7", not "Am Montag 12" or "Auf der Rechnung 2024/0457": no time or document words, short numbers
+        (re.compile(rf"(?<!\w)(?:{preps})\s(?![A-ZÄÖÜ][\wäöüß-]*?(?i:{not_streets})\s)[A-ZÄÖÜ][\wäöüß-]+\s\d{{1,3}}(?:\s?[a-zA-Z](?!\w))?(?![\d/%]|[.,:]\d|\s?%){city}"), "[ADDRESS]"),
+        (re.compile(rf"(?:(?:Flat|Apt|Apartment|Unit|Suite)\.?\s*\w+,\s*)?(?<![\w-])\d{{1,5}}[A-Za-z]?\s+(?:[A-Z][\w'-]*\s+){{1,3}}(?:{en_street})(?![\w]){us_tail}"), "[ADDRESS]"),
+        (re.compile(rf"(?P<keep>(?:[{_HAN}]*[在住到于是址送寄][:：]?)?)(?:[{_HAN}]{{2,8}}?(?:{region}))*[{_HAN}]{{1,8}}?(?:{road}){zh_num}(?:{unit})(?:{zh_num}(?:{unit}))*"), "[ADDRESS]"),
+        # names
+        (re.compile(rf"(?P<keep>(?<!\w)(?:{titles})\s(?:(?:{titles})\s)?)(?:{_SURNAME_WORD}\s)?{_SURNAME_WORD}"), "[NAME]"),
+        (re.compile(rf"(?P<keep>(?i:{cues})\s*)(?:{_SURNAME_WORD})(?:\s{_SURNAME_WORD})?"), "[NAME]"),
+        (re.compile(rf"(?<!\w)(?:{first}|{last})\s(?:[A-Z]\.\s)?(?:{last})(?!\w)"), "[NAME]"),
+        (re.compile(rf"(?<!\w)(?:{first})\s(?:[A-Z]\.\s)?{_SURNAME_WORD}(?!\w)"), "[NAME]"),
+        (re.compile(rf"(?<![\w-])(?:{first})(?![\w-])"), "[NAME]"),
+        (re.compile(rf"(?:(?:{plain})[{_HAN}]{{0,2}}?|(?:{surname}))(?={zh_titles})"), "[NAME]"),
+        (re.compile(rf"(?P<keep>(?:{zh_cues})\s*)(?:{surname})[{_HAN}]{{1,2}}"), "[NAME_ZH]"),
+        (re.compile(rf"(?P<keep>我姓|免贵姓)(?:{surname})"), "[NAME]"),
+    ]
+
+
+def _sub(m: re.Match, placeholder: str) -> str:
+    keep = m.groupdict().get("keep") or ""
+    if placeholder != "[NAME_ZH]":
+        return keep + placeholder
+    name = m.group(0)[len(keep):]  # 我叫李娜想投诉: the given name ends before 想
+    cut = len(name)
+    while cut > 2 and name[cut - 1] in _ZH_STOP:
+        cut -= 1
+    return keep + "[NAME]" + name[cut:]
+
+
+def redact_names_and_addresses(text: str) -> str:
+    """``text`` with person names replaced by ``[NAME]`` and street addresses by ``[ADDRESS]``."""
+    for pattern, placeholder in _patterns():
+        text = pattern.sub(lambda m: _sub(m, placeholder), text)
+    return text
