@@ -21,6 +21,10 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+from empathica.understand.text.calibration import TemperatureScaler, log_odds
 from empathica.understand.text.heads import NgramHead
 from empathica.understand.text.language import LANGUAGES
 
@@ -77,6 +81,55 @@ def _accuracy(analyzer, texts: list[str], labels: np.ndarray) -> float:
     return float(np.mean(analyzer.analyze(texts)["sentiment"].to_numpy() == labels))
 
 
+class RatingsStackHead:
+    """The shipped head fitted to a store's domain: a logistic regression over the shipped head's
+    log-probabilities and those of an n-gram head trained on the store's rated texts (out-of-fold on the
+    training rows, so the meta model learns how far to trust each on texts it did not see), then a
+    temperature fitted on out-of-fold meta scores. Its classes are the ratings' (negative/neutral/positive)."""
+
+    def __init__(self, base, *, lang: str = "en", meta_C: float = 1.0, folds: int = 5, seed: int = 7) -> None:
+        self.base = base
+        self.lang = lang
+        self.meta_C = meta_C
+        self.folds = folds
+        self.seed = seed
+
+    def _meta_model(self) -> LogisticRegression:
+        return LogisticRegression(C=self.meta_C, max_iter=3000)
+
+    def _base_features(self, texts: list[str]) -> np.ndarray:
+        return np.maximum(log_odds(self.base.predict_proba(texts)), -30.0)
+
+    def fit(self, texts, labels) -> "RatingsStackHead":
+        texts = list(texts)
+        folds = int(min(self.folds, pd.Series(list(labels)).value_counts().min()))
+        self.own_ = NgramHead(lang=self.lang, folds=folds, seed=self.seed).fit(texts, labels)
+        y = np.searchsorted(self.own_.classes_, np.asarray([str(v) for v in labels]))
+        Z = np.hstack([self._base_features(texts), np.maximum(self.own_.oof_log_proba_, -30.0)])
+        cv = StratifiedKFold(folds, shuffle=True, random_state=self.seed + 4)
+        oof = cross_val_predict(self._meta_model(), Z, y, cv=cv, method="predict_log_proba")
+        self.scaler_ = TemperatureScaler().fit(oof, y)
+        self.meta_ = self._meta_model().fit(Z, y)
+        self.class_priors_ = self.own_.class_priors_
+        return self
+
+    @property
+    def classes_(self) -> np.ndarray:
+        return self.own_.classes_
+
+    @property
+    def features_(self):
+        return self.own_.features_
+
+    def predict_proba(self, texts) -> np.ndarray:
+        texts = list(texts)
+        Z = np.hstack([self._base_features(texts), np.maximum(self.own_.log_proba(texts), -30.0)])
+        return self.scaler_.transform(log_odds(self.meta_.predict_proba(Z)))
+
+    def predict(self, texts) -> np.ndarray:
+        return self.classes_[self.predict_proba(texts).argmax(axis=1)]
+
+
 @dataclass
 class RatingsAdaptation:
     """What :func:`adapt_to_ratings` found: one row per language (``table``) and the heads it kept."""
@@ -97,8 +150,8 @@ def adapt_language(analyzer, lang: str, texts: list[str], labels: np.ndarray, *,
     test_texts = [texts[i] for i in test]
     row.update(train_rows=len(train), test_rows=len(test),
                accuracy_before=_accuracy(analyzer, test_texts, labels[test]))
-    head = NgramHead(lang=lang, seed=seed).fit([texts[i] for i in train], labels[train].tolist())
     shipped = analyzer.sentiment_heads_[lang]
+    head = RatingsStackHead(shipped, lang=lang, seed=seed).fit([texts[i] for i in train], labels[train].tolist())
     priors = analyzer.target_priors_.pop(lang, None)  # the adapted head learnt the store's own balance
     analyzer.sentiment_heads_[lang] = head
     row["accuracy_after"] = _accuracy(analyzer, test_texts, labels[test])

@@ -64,7 +64,7 @@ def evaluate(head: NgramHead, texts: Sequence[str], labels: Sequence[str]) -> di
 
 def save_head(head: NgramHead | CascadeHead, path: Path) -> None:
     """Save a fitted head without its training-time arrays, compressed."""
-    for part in (head, getattr(head, "ngram_", None)):
+    for part in (head, getattr(head, "ngram_", None), getattr(head, "own_", None)):
         for name in ("oof_log_proba_", "oof_proba_"):
             if part is not None and hasattr(part, name):
                 delattr(part, name)
