@@ -183,7 +183,8 @@ def adapt(db: str, out_dir: str) -> None:
     found = adapt_to_ratings(analyzer, pairs, seed=settings.seed)
     click.echo(f"{len(pairs):,} rated texts in {db}")
     for r in found.table.itertuples():
-        scores = "" if r.test_rows == 0 else f": held-out accuracy {r.accuracy_before:.3f} → {r.accuracy_after:.3f} on {r.test_rows:,} texts"
+        scores = "" if r.test_rows == 0 else (f": held-out accuracy {r.accuracy_before:.3f} → {r.accuracy_after:.3f}, macro-F1 "
+                                            f"{r.macro_f1_before:.3f} → {r.macro_f1_after:.3f} on {r.test_rows:,} texts")
         click.echo(f"{r.lang}: {r.rated_texts:,} rated texts{scores}; keeps the {r.kept} head ({r.reason})")
     if found.heads:
         save_adapted(found, Path(out_dir), source=db)

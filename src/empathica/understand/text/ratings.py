@@ -9,7 +9,8 @@ stars. The rating is the customer's own verdict on what they wrote about, so it 
 
 :func:`adapt_to_ratings` holds out a seeded, stratified 25 % of each language's rated texts, trains a
 head on the rest, and keeps it only where it scores the held-out rated texts better than the head in
-use (the full analyzer, rules and class balance included, before and after). Where adaptation does not
+use (the full analyzer, rules and class balance included, before and after): at least ``MIN_GAIN``
+accuracy with no loss of macro-F1, significant by a one-sided McNemar test (p ≤ ``MAX_P``). Where adaptation does not
 help (or a language has too few rated texts), the shipped head stays.
 """
 
@@ -22,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from empathica.understand.text.calibration import TemperatureScaler, log_odds
@@ -34,9 +36,12 @@ DETRACTOR, PROMOTER = 6, 9
 MIN_RATED = 150
 #: Share of each language's rated texts held out to compare the heads before and after.
 HELD_OUT = 0.25
-#: Held-out accuracy an adapted head must gain over the head in use to replace it.
+#: Held-out accuracy an adapted head must gain over the head in use to replace it (its macro-F1 must not fall).
 MIN_GAIN = 0.01
-COLUMNS = ["lang", "rated_texts", "train_rows", "test_rows", "accuracy_before", "accuracy_after", "kept", "reason"]
+#: Largest one-sided McNemar p-value (:func:`gain_p_value`) at which the gain counts as real.
+MAX_P = 0.05
+COLUMNS = ["lang", "rated_texts", "train_rows", "test_rows", "accuracy_before", "accuracy_after", "macro_f1_before",
+           "macro_f1_after", "p_value", "kept", "reason"]
 
 
 def _band(value, low: float, high: float) -> ibis.Value:
@@ -77,8 +82,21 @@ def _split(labels: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return np.sort(np.asarray(train, dtype=int)), np.sort(np.asarray(test, dtype=int))
 
 
-def _accuracy(analyzer, texts: list[str], labels: np.ndarray) -> float:
-    return float(np.mean(analyzer.analyze(texts)["sentiment"].to_numpy() == labels))
+def _scores(analyzer, texts: list[str], labels: np.ndarray) -> tuple[float, float, np.ndarray]:
+    """Accuracy and macro-F1 of the analyzer's sentiment on labelled texts, and which texts it got right."""
+    predicted = analyzer.analyze(texts)["sentiment"].to_numpy()
+    right = predicted == labels
+    return float(np.mean(right)), float(f1_score(labels, predicted, average="macro")), right
+
+
+def gain_p_value(right_before: np.ndarray, right_after: np.ndarray) -> float:
+    """One-sided exact McNemar test: how likely the adapted head wins this many of the texts the two heads
+    disagree on if neither were better (1.0 when they never disagree)."""
+    from scipy.stats import binomtest
+
+    won = int(np.sum(right_after & ~right_before))
+    lost = int(np.sum(right_before & ~right_after))
+    return 1.0 if won + lost == 0 else float(binomtest(won, won + lost, 0.5, alternative="greater").pvalue)
 
 
 class RatingsStackHead:
@@ -141,27 +159,35 @@ class RatingsAdaptation:
 def adapt_language(analyzer, lang: str, texts: list[str], labels: np.ndarray, *, seed: int = 7) -> tuple[dict, object]:
     """Fit a ``lang`` head to rated texts; (the language's row, the head if kept else ``None``)."""
     row = {"lang": lang, "rated_texts": len(texts), "train_rows": 0, "test_rows": 0,
-           "accuracy_before": np.nan, "accuracy_after": np.nan, "kept": "shipped", "reason": ""}
+           "accuracy_before": np.nan, "accuracy_after": np.nan, "macro_f1_before": np.nan, "macro_f1_after": np.nan,
+           "p_value": np.nan, "kept": "shipped", "reason": ""}
     counts = pd.Series(labels).value_counts()
     if len(texts) < MIN_RATED or len(counts) < 2 or counts.min() < 10:
         row["reason"] = f"fewer than {MIN_RATED} rated texts, or fewer than 10 of a class"
         return row, None
     train, test = _split(labels, seed)
     test_texts = [texts[i] for i in test]
-    row.update(train_rows=len(train), test_rows=len(test),
-               accuracy_before=_accuracy(analyzer, test_texts, labels[test]))
+    row["train_rows"], row["test_rows"] = len(train), len(test)
+    row["accuracy_before"], row["macro_f1_before"], right_before = _scores(analyzer, test_texts, labels[test])
     shipped = analyzer.sentiment_heads_[lang]
     head = RatingsStackHead(shipped, lang=lang, seed=seed).fit([texts[i] for i in train], labels[train].tolist())
     priors = analyzer.target_priors_.pop(lang, None)  # the adapted head learnt the store's own balance
     analyzer.sentiment_heads_[lang] = head
-    row["accuracy_after"] = _accuracy(analyzer, test_texts, labels[test])
-    if row["accuracy_after"] >= row["accuracy_before"] + MIN_GAIN:
-        row.update(kept="adapted", reason=f"held-out accuracy gained {row['accuracy_after'] - row['accuracy_before']:+.3f}")
+    row["accuracy_after"], row["macro_f1_after"], right_after = _scores(analyzer, test_texts, labels[test])
+    row["p_value"] = gain_p_value(right_before, right_after)
+    # accuracy alone would reward a head that learnt only the majority class (e.g. from ratings unrelated to
+    # the texts), and on a hundred held-out texts a few points are luck: the gain must also be significant
+    if (row["accuracy_after"] >= row["accuracy_before"] + MIN_GAIN and row["macro_f1_after"] >= row["macro_f1_before"]
+            and row["p_value"] <= MAX_P):
+        row.update(kept="adapted", reason=f"held-out accuracy gained {row['accuracy_after'] - row['accuracy_before']:+.3f}, "
+                                          f"p = {row['p_value']:.3f}")
         return row, head
     analyzer.sentiment_heads_[lang] = shipped
     if priors is not None:
         analyzer.target_priors_[lang] = priors
-    row["reason"] = f"held-out accuracy changed by {row['accuracy_after'] - row['accuracy_before']:+.3f} (< {MIN_GAIN:+.2f})"
+    row["reason"] = (f"held-out accuracy changed by {row['accuracy_after'] - row['accuracy_before']:+.3f}, macro-F1 by "
+                     f"{row['macro_f1_after'] - row['macro_f1_before']:+.3f}, p = {row['p_value']:.2f} (needs accuracy ≥ {MIN_GAIN:+.2f}, "
+                     f"macro-F1 ≥ 0, p ≤ {MAX_P})")
     return row, None
 
 
@@ -199,8 +225,11 @@ def save_adapted(found: RatingsAdaptation, out, *, source: str) -> None:
              "Trained by `empathica text adapt` (src/empathica/understand/text/ratings.py): labels from the customers' own "
              f"ratings (NPS 0–{DETRACTOR} / CSAT 1–2 / 1–2 stars negative, NPS {PROMOTER}–10 / CSAT 4–5 / 4–5 stars positive, "
              f"between neutral); {int(HELD_OUT * 100)} % of each language's rated texts held out; a head is kept only when it "
-             f"gains at least {MIN_GAIN} held-out accuracy over the analyzer as configured.", "",
-             "| lang | rated texts | train | held out | accuracy before | after | kept |", "|---|---|---|---|---|---|---|"]
+             f"gains at least {MIN_GAIN} held-out accuracy (one-sided McNemar p ≤ {MAX_P}), with no loss of macro-F1, over the analyzer as configured. The head "
+             "stacks the analyzer's own head with an n-gram head trained on the rated texts (RatingsStackHead).", "",
+             "| lang | rated texts | train | held out | accuracy before | after | macro-F1 before | after | kept |",
+             "|---|---|---|---|---|---|---|---|---|"]
     lines += [f"| {r.lang} | {r.rated_texts} | {r.train_rows} | {r.test_rows} | {r.accuracy_before:.3f} | "
-              f"{r.accuracy_after:.3f} | {r.kept} |" for r in found.table.itertuples()]
+              f"{r.accuracy_after:.3f} | {r.macro_f1_before:.3f} | {r.macro_f1_after:.3f} | {r.kept} |"
+              for r in found.table.itertuples()]
     (out / "MODEL_CARD.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
