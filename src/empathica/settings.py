@@ -101,6 +101,11 @@ class Settings:
         "Score a corpus with its own class balance: per language, the sentiment classes' base rates are estimated from the texts themselves (EM on the head's posteriors, from 200 texts of a language) and replace the training data's (docs/text.md, 'Label shift').",
     )
 
+    text_adapt_ratings: bool = _setting(
+        True,
+        "Fit the sentiment heads to the store's own rated texts (survey comments with NPS or CSAT, reviews with stars) before scoring, per language, and keep a fitted head only where it scores held-out rated texts better (docs/text.md, 'Learning from ratings'). A change rescores the store's texts on the next run.",
+    )
+
     def __post_init__(self) -> None:
         self.cue_override_languages  # noqa: B018 - a bad language list is reported when settings load
         if self.report_language not in ("en", "de", "zh"):

@@ -35,6 +35,10 @@ TOPIC_SAMPLE = 3000
 ADAPT_SAMPLE = 5_000
 #: The result with the class balance the texts were scored with.
 PRIORS = TEXT_PRIORS
+#: The result with what fitting the heads to the store's rated texts did, per language (text_adapt_ratings).
+RATINGS = TEXT_RATINGS_ADAPTATION
+#: The result comparing languages: NPS, detractor share and negative share of the survey comments.
+NPS_BY_LANG = TEXT_NPS_BY_LANG
 #: The result with the settings the stored scores were made with; when they change, every text is rescored.
 SCORING = TEXT_SCORING
 
@@ -42,9 +46,11 @@ SCORING = TEXT_SCORING
 def scoring_settings(settings) -> pd.DataFrame:
     """The settings that decide a text's scores (setting, value): models, aspect catalogue, cue override,
     class-balance adaptation."""
-    return pd.DataFrame({"setting": ["text_model_dir", "text_aspects_file", "text_cue_override", "text_adapt_priors"],
+    return pd.DataFrame({"setting": ["text_model_dir", "text_aspects_file", "text_cue_override", "text_adapt_priors",
+                                     "text_adapt_ratings"],
                          "value": [settings.text_model_dir, settings.text_aspects_file,
-                                   ",".join(settings.cue_override_languages), str(settings.text_adapt_priors)]})
+                                   ",".join(settings.cue_override_languages), str(settings.text_adapt_priors),
+                                   str(settings.text_adapt_ratings)]})
 
 
 def changed_scoring_settings(store, settings) -> list[str]:
@@ -116,6 +122,8 @@ def score_store(ctx: RunContext) -> tuple[ibis.Table, int]:
         analyzer = TextAnalyzer.from_settings(ctx.settings).load()
         if ctx.settings.text_adapt_priors:  # the store's own class balance, from a sample of all its texts
             analyzer.adapt(corpus_sample(store, seed=ctx.settings.seed), seed=ctx.settings.seed)
+        if ctx.settings.text_adapt_ratings:  # the store's own ratings label its texts (ratings.py)
+            fit_to_ratings(ctx, analyzer)
         adaptation = analyzer.adaptation_ if ctx.settings.text_adapt_priors else \
             pd.DataFrame(columns=["lang", "class", "training_prior", "corpus_prior", "texts", "cue_override"])
         store.write_result(PRIORS, adaptation.assign(scored_at=datetime.now(UTC)), step="text",
@@ -139,6 +147,35 @@ def score_store(ctx: RunContext) -> tuple[ibis.Table, int]:
         store.write_result(SCORING, scoring_settings(ctx.settings), step="text",
                            description="The settings the stored text scores were made with; a change rescores every text.")
     return store.result(SCORES), newly
+
+
+def fit_to_ratings(ctx: RunContext, analyzer) -> None:
+    """Fit ``analyzer``'s sentiment heads to the store's rated texts where that helps; store what was done."""
+    from empathica.understand.text.ratings import adapt_to_ratings, rated_texts
+
+    found = adapt_to_ratings(analyzer, rated_texts(ctx.store), seed=ctx.settings.seed)
+    ctx.store.write_result(RATINGS, found.table.round(4), step="text",
+                           description="Per language: held-out accuracy on the store's own rated texts (NPS/CSAT comments, "
+                                       "reviews' stars) with the shipped head and with one fitted to the other rated texts; "
+                                       "kept: which head scored this run's texts.")
+    for row in found.table.itertuples():
+        ctx.console.print(f"  text: {row.lang} head {row.kept} ({row.reason})", markup=False, highlight=False)
+
+
+def nps_by_language(store, scores: ibis.Table) -> pd.DataFrame:
+    """Per language of the survey comments: responses, NPS, detractor share and the share of comments
+    scored negative (the language comparison a reader checks against NPS)."""
+    fb = store.table("feedback")
+    fb = fb.filter(fb.nps.notnull())
+    s = scores.filter(scores.source_table == "feedback")
+    joined = fb.inner_join(s, fb.response_id.cast("string") == s.source_id)
+    table = joined.group_by("lang").aggregate(
+        comments=joined.count(),
+        nps=((joined.nps >= 9).cast("float64").mean() - (joined.nps <= 6).cast("float64").mean()) * 100,
+        detractor_share=(joined.nps <= 6).cast("float64").mean(),
+        negative_share=(joined.sentiment == "negative").cast("float64").mean(),
+        positive_share=(joined.sentiment == "positive").cast("float64").mean())
+    return table.order_by("lang").to_pandas().round(4)
 
 
 def text_context(store) -> ibis.Table:
@@ -328,7 +365,8 @@ def text(ctx: RunContext) -> Section:
     scores, newly = score_store(ctx)
     total = int(scores.count().execute())
     scored = scored_texts(ctx.store, scores)
-    customer = scored.filter((scored.speaker == "customer") & (scored.source_table != "employee_surveys"))
+    # values answers say what matters to a customer, not what went wrong: kept out of every complaint figure
+    customer = scored.filter((scored.speaker == "customer") & ~scored.source_table.isin(["employee_surveys", "values_answers"]))
     if not int(customer.count().execute()):
         customer = scored
     by, emo = _breakdowns(customer)
@@ -363,6 +401,7 @@ def text(ctx: RunContext) -> Section:
                                    "on the head's posteriors; a head trained on 70 % neutral rail feedback would otherwise "
                                    "call unsure customer reviews neutral). cue_override: whether emotion cues may overrule an unsure "
                                    "neutral verdict (setting text_cue_override).", source=PRIORS.table_name))
+    _add_language_comparison(ctx, section, scores)
     if len(pains):
         shown = pains.copy()
         shown["quotes"] = shown["quotes"].map(lambda q: " | ".join(q[:2]))
@@ -383,6 +422,23 @@ def text(ctx: RunContext) -> Section:
                     "pain_points": pains["aspect"].tolist() if len(pains) else [],
                     "negative_share": negative_share}
     return section
+
+
+def _add_language_comparison(ctx: RunContext, section: Section, scores: ibis.Table) -> None:
+    """The ratings adaptation table and NPS beside the negative share of survey comments, per language."""
+    if ctx.store.has_result(RATINGS) and ctx.settings.text_adapt_ratings:
+        section.add(TableBlock(ctx.store.read_result(RATINGS), "Sentiment heads fitted to this store's own rated texts "
+                               "(NPS 0–6 / CSAT 1–2 / 1–2 stars negative, 9–10 / 4–5 positive, between neutral): held-out "
+                               "accuracy on rated texts with the shipped head and the fitted one; kept: the head that scored "
+                               "the texts (setting text_adapt_ratings).", source=f"result_{RATINGS}"))
+    comparison = nps_by_language(ctx.store, scores)
+    ctx.store.write_result(NPS_BY_LANG, comparison, step="text",
+                           description="Per comment language: survey responses with NPS, NPS, detractor share, and the shares "
+                                       "of their comments scored negative and positive.")
+    if len(comparison):
+        section.add(TableBlock(comparison, "Languages compared: NPS and detractor share of the survey responses with a "
+                               "comment in each language, beside the share of those comments scored negative.",
+                               source=f"result_{NPS_BY_LANG}"))
 
 
 def all_texts(store) -> ibis.Table:

@@ -254,7 +254,8 @@ class TextAnalyzer:
         """
         cues = emotion_cues(self.emotion_lexicon_, text, lang) if text else {}
         polarity = sentiment[i]
-        if self.overrides(lang) and polarity == "neutral" and cues and confidence[i] < self.override_below:
+        unsure_praise = polarity == "positive" and confidence[i] < 0.5  # a head out of its domain, barely leaning positive
+        if self.overrides(lang) and (polarity == "neutral" or unsure_praise) and cues and confidence[i] < self.override_below:
             # The German head knows one domain (rail feedback, 70 % neutral) and calls most out-of-domain
             # complaints neutral; clear emotion cues with a single polarity overrule it (docs/text.md).
             negative = sum(v for k, v in cues.items() if k in _NEGATIVE_EMOTIONS)
@@ -283,6 +284,13 @@ class TextAnalyzer:
                 polarity = sentiment[i]
         if cues.get("gratitude") and polarity != "negative":
             emotion[i], emotion_conf[i] = "gratitude", min(0.5 + 0.1 * cues["gratitude"], 0.8)
+            return
+        named = {k: v for k, v in cues.items() if k in _NEGATIVE_EMOTIONS}
+        if named and polarity != "positive" and not any(k in ("joy", "gratitude") for k in cues):
+            # a feeling the customer names ("非常生气", "sehr verärgert", "really angry") is that feeling in every
+            # language: the cue decides over the zh head trained on Weibo posts (one scheme for zh/de/en)
+            best = max(named, key=lambda k: (named[k], -_NEGATIVE_EMOTIONS[k]))
+            emotion[i], emotion_conf[i] = best, min(0.5 + 0.1 * named[best], 0.8)
             return
         if emotion_conf[i] > 0:  # a trained head (zh) already decided (consistent with a sure polarity)
             if polarity == "positive" and emotion[i] in _NEGATIVE_EMOTIONS and emotion_conf[i] < 0.5:

