@@ -274,6 +274,9 @@ def _conversation_table(t: pd.DataFrame, agent_turns: pd.DataFrame, conversation
 def agent_table(agent_turns: pd.DataFrame, conv: pd.DataFrame) -> pd.DataFrame:
     """Per agent: replies, conversations, mean empathy and mechanisms, jargon and gap rates, rank.
 
+    Agents are ranked by ``ranking_score`` = mean empathy × (1 − gap rate), so an agent who often answers a
+    distressed customer with a purely transactional reply cannot rank among the most empathic.
+
     ``agent_turns``: scored agent turns (no text needed); ``conv``: the conversation table (agent_id, outcome).
     """
     g = agent_turns.groupby("agent_id")
@@ -288,6 +291,9 @@ def agent_table(agent_turns: pd.DataFrame, conv: pd.DataFrame) -> pd.DataFrame:
     if "outcome" in conv and conv["outcome"].notna().any():
         resolved = conv.assign(resolved=conv["outcome"].eq("resolved")).groupby("agent_id")["resolved"].mean()
         out["resolved_rate"] = resolved
-    out = out.reset_index().sort_values("empathy", ascending=False).reset_index(drop=True)
+    # the ranking discounts an agent's mean empathy by the share of distressed customers they left with a
+    # purely transactional reply: warm replies to easy questions do not make up for coldness under distress
+    out["ranking_score"] = out["empathy"] * (1 - out["gap_rate"].fillna(0))
+    out = out.reset_index().sort_values(["ranking_score", "empathy"], ascending=False).reset_index(drop=True)
     out.insert(1, "rank", np.arange(1, len(out) + 1))
     return out.round(4)
