@@ -11,16 +11,13 @@ and "退款到现在还没到账，太过分了！" (loss, waiting, anger) are d
 
 from __future__ import annotations
 
-import re
-import tomllib
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from empathica.errors import InputError
+from empathica.understand.empathy.cue_files import kinds_in, load_cue_file
 
 #: A customer turn at or above this distress is a distress moment.
 DISTRESS_THRESHOLD = 0.5
@@ -28,38 +25,14 @@ DISTRESS_THRESHOLD = 0.5
 #: The shipped cue file: kind → language → regular expressions.
 DISTRESS_CUE_FILE = Path(__file__).with_name("distress_cues.toml")
 
-_LANGUAGES = ("en", "de", "zh")
-
-
-@lru_cache(maxsize=8)
-def load_distress_cues(path: Path = DISTRESS_CUE_FILE) -> dict[str, dict[str, re.Pattern]]:
-    """Kind → language → one compiled pattern (en/de patterns start at a word start)."""
-    try:
-        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(f"{path}: cannot read the distress cue file ({exc}); fix the TOML or point to another file.") from exc
-    cues: dict[str, dict[str, re.Pattern]] = {}
-    for kind, per_language in raw.items():
-        cues[kind] = {}
-        for lang in _LANGUAGES:
-            patterns = per_language.get(lang, [])
-            if not patterns:
-                continue
-            # en/de: a pattern that begins with a letter starts at a word start ("late" is not in "translate")
-            def start(p: str) -> str:
-                return r"(?<!\w)" if lang != "zh" and re.match(r"\w", p) else ""
-            try:
-                cues[kind][lang] = re.compile("|".join(f"{start(p)}(?:{p})" for p in patterns), re.I)
-            except re.error as exc:
-                raise InputError(f"{path}: [{kind}] {lang}: a pattern is not a valid regular expression ({exc}).") from exc
-    return cues
+def load_distress_cues(path: Path = DISTRESS_CUE_FILE) -> dict:
+    """Kind → language → compiled pattern of a distress cue file (default: the shipped one)."""
+    return load_cue_file(Path(path))
 
 
 def distress_kinds(text: str, language: str, *, cues: dict | None = None) -> list[str]:
     """The kinds of distress cue ``text`` holds (anger, waiting, repeated_contact, loss, fear, grief …)."""
-    cues = cues or load_distress_cues()
-    lang = language if language in _LANGUAGES else "en"
-    return [kind for kind, per_language in cues.items() if lang in per_language and per_language[lang].search(text)]
+    return kinds_in(text, language, cues or load_distress_cues())
 
 
 def cue_distress(hits: int) -> float:

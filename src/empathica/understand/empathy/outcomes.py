@@ -82,6 +82,8 @@ def monthly_scorecard(turns: pd.DataFrame, *, team_of: pd.Series | None = None) 
         replies=("empathy", "size"), empathy=("empathy", "mean"), emotional_reactions=("emotional_reactions", "mean"),
         interpretations=("interpretations", "mean"), explorations=("explorations", "mean"),
         gap_rate=("empathy_gap", "mean"), jargon_rate=("has_jargon", "mean"),
+        **{name: (col, "mean") for name, col in (("resolution", "resolution"), ("service_quality", "service_quality"),
+                                                  ("template_share", "template")) if col in t},
     ).reset_index()
     return card.round(4)
 
