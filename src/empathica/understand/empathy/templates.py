@@ -1,8 +1,10 @@
 """Boilerplate: replies sent verbatim or near-verbatim in many conversations by several agents.
 
-A reply is normalised (case, digits, URLs, @handles, punctuation and spacing removed), and a normalised
-reply used in at least ``min_conversations`` conversations by at least ``min_agents`` agents of the
-analysed data is a *template*. A template's emotional reaction counts at most as weak (level 1); its
+A reply is normalised (case, digits, URLs, @handles, a greeting with a name, a sign-off, punctuation and
+spacing removed), and a normalised reply used in at least ``min_conversations`` conversations by at least
+``min_agents`` agents of the analysed data (or by one agent or shared account in
+``MIN_TEMPLATE_CONVERSATIONS_ONE_AGENT``) is a *template*. A template's emotional reaction counts at most
+as weak (level 1); its
 interpretation and exploration count only when it refers to what the customer said (shares a content
 word — a Chinese character pair — with the customer's turn), and its empathy is then at most the
 expected-level score of the capped mechanisms, (ER + IP + EX) / 6. So "We are sorry for the
@@ -19,8 +21,11 @@ import pandas as pd
 #: A normalised reply in at least this many conversations (and by ``MIN_TEMPLATE_AGENTS`` agents) is a template.
 MIN_TEMPLATE_CONVERSATIONS = 5
 MIN_TEMPLATE_AGENTS = 2
+#: ... or sent by one agent (or one shared account) in at least this many conversations.
+MIN_TEMPLATE_CONVERSATIONS_ONE_AGENT = 10
 
 _SIGNATURE = re.compile(r"\s*(?:[\^~]|[-–—]\s?)\s*[A-Za-z]{1,3}\s*$")
+_GREETING = re.compile(r"^\s*(hi|hello|hey|dear|hallo|liebe[rs]?|guten tag)\b[\s,]+[^\W\d_]+\s*[,!:]\s*", re.I)
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _HANDLE = re.compile(r"[@#]\w+")
 _DIGITS = re.compile(r"\d+")
@@ -36,10 +41,11 @@ _ZH_STOP = set("您你我们的了是在有和就不也都很这那个吗呢吧�
 
 
 def normalise(text: str) -> str:
-    """The text a template check compares: lower case, no agent sign-off ("^JS", "-AB"), URLs, handles,
-    digits, punctuation or spacing."""
-    text = _URL.sub(" ", _SIGNATURE.sub("", text).lower())
-    text = _DIGITS.sub("0", _HANDLE.sub(" ", text))
+    """The text a template check compares: lower case, no greeting with a name ("Hi Lipi,"), no agent
+    sign-off ("^JS", "-AB"), URLs, handles, digits, punctuation or spacing."""
+    text = _URL.sub(" ", _HANDLE.sub(" ", _SIGNATURE.sub("", text)))
+    text = _GREETING.sub("", text.strip()).lower()
+    text = _DIGITS.sub("0", text)
     return _NON_WORD.sub(" ", text).strip()
 
 
@@ -56,7 +62,8 @@ def template_keys(spread: pd.DataFrame, *, min_conversations: int = MIN_TEMPLATE
                   min_agents: int = MIN_TEMPLATE_AGENTS) -> set[str]:
     """The normalised replies that are templates, from one or more concatenated :func:`template_spread` frames."""
     per_key = spread.groupby("key").agg(conversations=("conversations", "sum"), agents=("agent_id", "nunique"))
-    return set(per_key.index[(per_key["conversations"] >= min_conversations) & (per_key["agents"] >= min_agents)])
+    shared = (per_key["conversations"] >= min_conversations) & (per_key["agents"] >= min_agents)
+    return set(per_key.index[shared | (per_key["conversations"] >= MIN_TEMPLATE_CONVERSATIONS_ONE_AGENT)])
 
 
 def template_flags(replies: pd.DataFrame, *, keys: set[str] | None = None) -> np.ndarray:
