@@ -168,6 +168,30 @@ def _service_outcomes(store) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["measure", *Relationship.__dataclass_fields__])
 
 
+def _service_patterns(store) -> pd.DataFrame:
+    """Per service pattern of conversations with a distressed customer (empathy and resolution, apology
+    without resolution, resolution without empathy, neither): conversations, customers, their retention
+    with a 95 % Wilson interval and mean CSAT (Ibis over the stored conversations)."""
+    from empathica.understand.empathy.outcomes import wilson_interval
+
+    conv = store.table("result_empathy_conversations")
+    conv = conv.filter(conv.distress_moments > 0).select("conversation_id", "service_pattern")
+    ids = store.table("conversations").select(cid="conversation_id", customer_id="customer_id")
+    cust = store.table("result_empathy_customer").select(oid="customer_id", retained="retained", csat="csat")
+    joined = conv.join(ids, conv.conversation_id == ids.cid)
+    per_customer = joined.group_by(["service_pattern", "customer_id"]).aggregate(conversations=joined.conversation_id.count())
+    per_customer = per_customer.join(cust, per_customer.customer_id == cust.oid)
+    table = per_customer.group_by("service_pattern").aggregate(
+        conversations=per_customer.conversations.sum(), customers=per_customer.customer_id.count(),
+        retained=per_customer.retained.sum(), csat=per_customer.csat.mean()).to_pandas()
+    low, high = wilson_interval(table["retained"].to_numpy(float), table["customers"].to_numpy(float))
+    table["retention"] = (table["retained"] / table["customers"]).round(4)
+    table["retention_low"], table["retention_high"] = low.round(4), high.round(4)
+    table["csat"] = table["csat"].round(3)
+    return table.sort_values("retention").reset_index(drop=True)[
+        ["service_pattern", "conversations", "customers", "retention", "retention_low", "retention_high", "csat"]]
+
+
 def _group_pairs(store, by: str) -> pd.DataFrame:
     """One row per customer and team (``by="team_id"``) or agent: the mean empathy of that group's
     replies to the customer, beside the customer's retained and CSAT (Ibis; keys come back as categories,
@@ -244,6 +268,10 @@ def empathy(ctx: RunContext) -> Section:
     store.write_result("service_outcomes", service, step="empathy",
                        description="Empathy, resolution and service quality received vs the customer's last sentiment, "
                                    "CSAT and retention (customer level; r, slope per +0.1, 95 % bootstrap intervals).")
+    patterns = _service_patterns(store)
+    store.write_result("service_patterns", patterns, step="empathy",
+                       description="Conversations with a distressed customer by how they were handled (empathy and/or "
+                                   "resolution): their customers' retention (95 % Wilson interval) and CSAT.")
     pairs = coaching_pairs(coach, score="service_quality")
     if len(pairs):
         store.write_result("empathy_coaching", pairs, step="empathy",
@@ -297,6 +325,10 @@ def empathy(ctx: RunContext) -> Section:
         section.add(TableBlock(service, "Empathy, resolution (a concrete step, answer, time frame, owner or solution) and "
                                "service quality (their mean) received vs the customer's last sentiment, CSAT and "
                                "retention (customer level; 95 % bootstrap intervals).", source="result_service_outcomes"))
+    if len(patterns):
+        section.add(TableBlock(patterns, "Distressed customers by how their conversation was handled: warmth and a way "
+                               "forward, an apology without resolution, a resolution without warmth, or neither — and "
+                               "how many of them stayed (95 % interval).", source="result_service_patterns"))
     _add_group_relationships(section, by_team, by_agent)
     if len(pairs):
         section.add(TableBlock(pairs[["customer_said", "reply", "agent_id", "empathy", "similar_customer_said",

@@ -272,6 +272,7 @@ def _conversation_table(t: pd.DataFrame, agent_turns: pd.DataFrame, conversation
                 jargon_terms=("jargon", lambda s: int(sum(len(j) for j in s))))
     out = t.groupby("conversation_id").agg(turns=("turn_index", "size"), language=("language", lambda s: s.mode().iloc[0]))
     out = out.join(path).join(emp).reset_index()
+    out["service_pattern"] = out["conversation_id"].map(_service_patterns(agent_turns))
     out["customer_sentiment_change"] = (out["customer_sentiment_last"] - out["customer_sentiment_first"]).round(4)
     out[["agent_empathy", "agent_resolution", "service_quality", "template_share"]] = \
         out[["agent_empathy", "agent_resolution", "service_quality", "template_share"]].round(4)
@@ -282,6 +283,20 @@ def _conversation_table(t: pd.DataFrame, agent_turns: pd.DataFrame, conversation
     elif "outcome" not in out:
         out["outcome"] = None
     return out
+
+
+#: How a conversation was handled, from its agent replies: warmth (an emotional reaction) and a way forward
+#: (resolution level ≥ 1), each present or not.
+SERVICE_PATTERNS = ("empathy and resolution", "apology without resolution", "resolution without empathy", "neither")
+
+
+def _service_patterns(agent_turns: pd.DataFrame) -> pd.Series:
+    """Per conversation, which of ``SERVICE_PATTERNS`` its agent replies show."""
+    g = agent_turns.groupby("conversation_id")
+    warm = g["emotional_reactions"].max() >= 1
+    forward = g["resolution_level"].max() >= 1
+    return pd.Series(np.select([warm & forward, warm, forward], list(SERVICE_PATTERNS[:3]), SERVICE_PATTERNS[3]),
+                     index=warm.index)
 
 
 def agent_table(agent_turns: pd.DataFrame, conv: pd.DataFrame) -> pd.DataFrame:

@@ -67,6 +67,16 @@ def relationship(x: np.ndarray, y: np.ndarray, *, outcome: str, n_boot: int = 10
                         round(float(np.quantile(s_b, 0.025)), 4), round(float(np.quantile(s_b, 0.975)), 4))
 
 
+def wilson_interval(successes: np.ndarray, n: np.ndarray, z: float = 1.959964) -> tuple[np.ndarray, np.ndarray]:
+    """95 % Wilson score interval of a proportion ``successes / n`` (elementwise; NaN where n = 0)."""
+    n = np.asarray(n, float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = np.asarray(successes, float) / n
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
+
+
 def monthly_scorecard(turns: pd.DataFrame, *, team_of: pd.Series | None = None) -> pd.DataFrame:
     """Per agent (and team) and month: replies, mean empathy and mechanism levels, gap and jargon rates.
 
