@@ -154,13 +154,14 @@ def test_relationship_by_team_and_agent(demo_store):
 def test_customers_leave_after_an_apology_without_resolution_as_after_coldness(demo_store):
     """The planted truths apology_leaving and contact_leaving recovered from the scores: distressed customers
     who got an apology that solved nothing, or neither warmth nor a way forward, stayed less than those who
-    got both (95 % intervals apart); resolution received goes with retention beside empathy."""
+    got both (95 % interval of the difference above 0); resolution received goes with retention beside empathy."""
     store, section = demo_store
     patterns = store.read_result("service_patterns").set_index("service_pattern")
     both = patterns.loc["empathy and resolution"]
     for pattern in ("apology without resolution", "neither"):
         assert patterns.loc[pattern, "customers"] >= 100
-        assert patterns.loc[pattern, "retention_high"] < both["retention_low"], patterns
+        assert patterns.loc[pattern, "retention"] < both["retention"]
+        assert patterns.loc[pattern, "retention_gap_low"] > 0, patterns[["retention", "retention_gap_low"]]
     service = store.read_result("service_outcomes").set_index(["measure", "outcome"])
     for measure in ("resolution", "service_quality"):
         assert service.loc[(measure, "retained"), "correlation_low"] > 0

@@ -38,7 +38,7 @@ class PlantedTruths:
     #: customer's language) and nothing that moves the problem on; the customer leaves after it with
     #: probability ``leave`` (whatever the agent's empathy), about as often as after a cold contact (e = 0.1
     #: → 0.32). So resolution received is positively related to retention, beside empathy (sign +).
-    apology_leaving: dict = field(default_factory=lambda: {"share": 0.15, "leave": 0.3})
+    apology_leaving: dict = field(default_factory=lambda: {"share": 0.1, "leave": 0.3})
     #: Pain points planted as the most frequent complaints, most frequent first (aspect catalogue ids).
     top_pain_points: tuple[str, ...] = ("delivery_delay", "refund")
     #: True BG/NBD parameters of the purchase process and Gamma-Gamma parameters of spend.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ibis
+import numpy as np
 import pandas as pd
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -171,7 +172,8 @@ def _service_outcomes(store) -> pd.DataFrame:
 def _service_patterns(store) -> pd.DataFrame:
     """Per service pattern of conversations with a distressed customer (empathy and resolution, apology
     without resolution, resolution without empathy, neither): conversations, customers, their retention
-    with a 95 % Wilson interval and mean CSAT (Ibis over the stored conversations)."""
+    with a 95 % Wilson interval, mean CSAT, and the retention points below "empathy and resolution" with a
+    95 % Wald interval of the difference (Ibis over the stored conversations)."""
     from empathica.understand.empathy.outcomes import wilson_interval
 
     conv = store.table("result_empathy_conversations")
@@ -188,8 +190,19 @@ def _service_patterns(store) -> pd.DataFrame:
     table["retention"] = (table["retained"] / table["customers"]).round(4)
     table["retention_low"], table["retention_high"] = low.round(4), high.round(4)
     table["csat"] = table["csat"].round(3)
-    return table.sort_values("retention").reset_index(drop=True)[
-        ["service_pattern", "conversations", "customers", "retention", "retention_low", "retention_high", "csat"]]
+    # retention points below the customers who got both warmth and a way forward, with a 95 % Wald interval
+    best = table[table["service_pattern"] == "empathy and resolution"]
+    if len(best):
+        p0, n0 = float(best["retention"].iloc[0]), float(best["customers"].iloc[0])
+        p, n = table["retention"].to_numpy(float), table["customers"].to_numpy(float)
+        se = np.sqrt(p * (1 - p) / n + p0 * (1 - p0) / n0)
+        table["retention_gap"] = ((p0 - p) * 100).round(2)
+        table["retention_gap_low"] = ((p0 - p - 1.959964 * se) * 100).round(2)
+        table["retention_gap_high"] = ((p0 - p + 1.959964 * se) * 100).round(2)
+        table.loc[table["service_pattern"] == "empathy and resolution", ["retention_gap_low", "retention_gap_high"]] = np.nan
+    columns = ["service_pattern", "conversations", "customers", "retention", "retention_low", "retention_high", "csat",
+               "retention_gap", "retention_gap_low", "retention_gap_high"]
+    return table.sort_values("retention").reset_index(drop=True)[[c for c in columns if c in table]]
 
 
 def _group_pairs(store, by: str) -> pd.DataFrame:
@@ -327,8 +340,9 @@ def empathy(ctx: RunContext) -> Section:
                                "retention (customer level; 95 % bootstrap intervals).", source="result_service_outcomes"))
     if len(patterns):
         section.add(TableBlock(patterns, "Distressed customers by how their conversation was handled: warmth and a way "
-                               "forward, an apology without resolution, a resolution without warmth, or neither — and "
-                               "how many of them stayed (95 % interval).", source="result_service_patterns"))
+                               "forward, an apology without resolution, a resolution without warmth, or neither — how many "
+                               "of them stayed (95 % interval) and how many points fewer than after warmth and a way "
+                               "forward (95 % interval of the difference).", source="result_service_patterns"))
     _add_group_relationships(section, by_team, by_agent)
     if len(pairs):
         section.add(TableBlock(pairs[["customer_said", "reply", "agent_id", "empathy", "similar_customer_said",
