@@ -127,4 +127,5 @@ def test_cli_score_reads_customer_sentiment_with_the_settings_in_force(tmp_path,
                                            "--out", str(out)])
         assert result.exit_code == 0, result.output
         distress[setting] = pd.read_csv(out)["context_distress"].to_numpy()
-    assert (distress["de"] > distress[""] + 0.1).all(), distress
+    # the cues of the words alone already make both distressed; the override's negative sentiment adds to it
+    assert (distress["de"] > distress[""]).all() and (distress[""] >= 0.5).all(), distress

@@ -32,7 +32,7 @@ def test_scorecard_and_coaching_pairs():
     assert set(card["month"]) == {"2025-01", "2025-02"}
     assert card.loc[(card.agent_id == "b"), "replies"].item() == 2
     pairs = coaching_pairs(turns, k=2)
-    assert len(pairs) == 2 and set(pairs["agent_id"]) == {"a"}
+    assert len(pairs) == 2 and list(pairs["agent_id"]) == ["a", "c"]  # one row per agent, worst first
     row = pairs.set_index("reply").loc["Pls provide OID."]
     assert row["better_reply"] == "I'm so sorry! How are you?"  # the most similar situation: a late parcel
 

@@ -149,3 +149,31 @@ def test_relationship_by_team_and_agent(demo_store):
     assert agents["customers"].sum() >= len(customers.dropna(subset=["empathy_received"]))
     captions = [getattr(b, "caption", "") for b in section.blocks]
     assert any("within each team" in c for c in captions) and any("within agents" in c for c in captions)
+
+
+def test_customers_leave_after_an_apology_without_resolution_as_after_coldness(demo_store):
+    """The planted truths apology_leaving and contact_leaving recovered from the scores: distressed customers
+    who got an apology that solved nothing, or neither warmth nor a way forward, stayed less than those who
+    got both (95 % interval of the difference above 0); resolution received goes with retention beside empathy."""
+    store, section = demo_store
+    patterns = store.read_result("service_patterns").set_index("service_pattern")
+    both = patterns.loc["empathy and resolution"]
+    for pattern in ("apology without resolution", "neither"):
+        assert patterns.loc[pattern, "customers"] >= 100
+        assert patterns.loc[pattern, "retention"] < both["retention"]
+        assert patterns.loc[pattern, "retention_gap_low"] > 0, patterns[["retention", "retention_gap_low"]]
+    service = store.read_result("service_outcomes").set_index(["measure", "outcome"])
+    for measure in ("resolution", "service_quality"):
+        assert service.loc[(measure, "retained"), "correlation_low"] > 0
+        assert service.loc[(measure, "csat"), "correlation_low"] > 0
+    assert any("templates" in line for line in section.summary)
+
+
+def test_the_scorecard_and_coaching_use_the_new_scores(demo_store):
+    store, _ = demo_store
+    agents = store.read_result("empathy_agents")
+    assert {"resolution", "service_quality", "template_share"} <= set(agents.columns)
+    assert agents["template_share"].between(0, 1).all()
+    coaching = store.read_result("empathy_coaching")
+    assert coaching["agent_id"].is_unique and len(coaching) == 5
+    assert (coaching["better_score"] > coaching["score"]).all()

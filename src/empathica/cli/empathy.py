@@ -42,7 +42,8 @@ def _read_table(path: Path) -> pd.DataFrame:
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Output file: .csv, .jsonl or .parquet (its folder is created).")
 def score(input_path: Path, response_column: str, context_column: str | None, out: Path) -> None:
     """Score each reply in INPUT: emotional_reactions, interpretations, explorations (0–2, each with
-    _confidence and _evidence), jargon and an overall empathy score (0–1)."""
+    _confidence and _evidence), jargon, an overall empathy score (0–1), resolution (level, score, kinds,
+    evidence) and service quality."""
     from empathica.understand.empathy import MECHANISMS, score_responses
     from empathica.understand.empathy.files import write_rows
     from empathica.understand.text.files import file_format
@@ -60,7 +61,7 @@ def score(input_path: Path, response_column: str, context_column: str | None, ou
     scored = score_responses(texts.where(~bad, "").tolist(), contexts, text_analyzer=_text_analyzer())
     rows = bad.to_numpy()
     for col in scored.columns:
-        if col in MECHANISMS:  # levels stay whole numbers; a row without text has none (nullable Int64)
+        if col in MECHANISMS or col == "resolution_level":  # levels stay whole numbers; a row without text has none (nullable Int64)
             scored[col] = scored[col].astype("Int64").mask(rows)
         elif col != "language":
             scored[col] = scored[col].astype(object).mask(rows, None)

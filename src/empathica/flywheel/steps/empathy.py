@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ibis
+import numpy as np
 import pandas as pd
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -42,6 +43,21 @@ def _turns_frame(store, bucket: int = 0, buckets: int = 1) -> pd.DataFrame:
     return joined.to_pandas()
 
 
+def _template_keys(store, buckets: int) -> set[str]:
+    """The templates across the whole store: normalised agent replies sent in many conversations by several
+    agents, counted bucket by bucket (buckets hold disjoint conversations, so their counts add up)."""
+    from empathica.understand.empathy.templates import template_keys, template_spread
+
+    spreads = []
+    for bucket in range(buckets):
+        turns = store.table("turns")
+        turns = turns.filter(turns.speaker == "agent")
+        if buckets > 1:
+            turns = turns.filter(_bucket_of(turns.conversation_id, buckets) == bucket)
+        spreads.append(template_spread(turns.select("conversation_id", "agent_id", "text").to_pandas()))
+    return template_keys(pd.concat(spreads, ignore_index=True))
+
+
 def _conversations_frame(store, bucket: int = 0, buckets: int = 1) -> pd.DataFrame:
     conv = store.table("conversations")
     if buckets > 1:
@@ -50,7 +66,8 @@ def _conversations_frame(store, bucket: int = 0, buckets: int = 1) -> pd.DataFra
 
 
 #: Columns of a scored agent turn that only the stored table and coaching need (long texts).
-_TEXT_COLUMNS = ("text", "context", "emotional_reactions_evidence", "interpretations_evidence", "explorations_evidence")
+_TEXT_COLUMNS = ("text", "context", "emotional_reactions_evidence", "interpretations_evidence", "explorations_evidence",
+                 "resolution_evidence")
 
 
 def _analyze_in_buckets(ctx: RunContext, known: set | None):
@@ -63,6 +80,7 @@ def _analyze_in_buckets(ctx: RunContext, known: set | None):
     store = ctx.store
     text_analyzer = TextAnalyzer.from_settings(ctx.settings)  # loaded only if a customer turn lacks a text score
     buckets = max(1, -(-store.count("turns") // TURNS_PER_BUCKET))
+    templates = _template_keys(store, buckets)
     slim, coach, conversations, quarantined, gaps, errors = [], [], [], 0, 0, []
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=ctx.console, disable=not ctx.progress or buckets == 1) as progress:
@@ -76,7 +94,8 @@ def _analyze_in_buckets(ctx: RunContext, known: set | None):
                 progress.advance(task)
                 continue
             analysis = analyze_conversations(clean, conversations=_conversations_frame(store, bucket, buckets),
-                                             quarantine=quarantine, text_analyzer=text_analyzer)
+                                             quarantine=quarantine, text_analyzer=text_analyzer,
+                                             template_keys=templates)
             save = store.append_result if slim else store.write_result  # the first bucket stored replaces a past run's
             save(EMPATHY_TURNS, analysis.turns, step="empathy",
                  description="Each agent turn: mechanism levels, confidence, evidence, jargon, empathy, gap flag.")
@@ -118,6 +137,77 @@ def _customer_outcomes(store) -> pd.DataFrame:
     out = out.left_join(sat, out.customer_id == sat.sid).select(out.customer_id, out.empathy_received, out.replies,
                                                                 out.retained, sat.csat, sat.nps)
     return out.to_pandas()
+
+
+#: The per-reply measures set against outcomes in ``service_outcomes``.
+SERVICE_MEASURES = ("empathy", "resolution", "service_quality")
+
+
+def _service_received(store) -> pd.DataFrame:
+    """Per customer: mean empathy, resolution and service quality received, the customer's sentiment at the
+    end of their conversations (mean over conversations), retained and CSAT (Ibis)."""
+    turns = store.table("result_empathy_turns").select("conversation_id", *SERVICE_MEASURES)
+    conv = store.table("result_empathy_conversations").select("conversation_id", "customer_sentiment_last")
+    ids = store.table("conversations").select(cid="conversation_id", customer_id="customer_id")
+    joined = turns.join(ids, turns.conversation_id == ids.cid)
+    received = joined.group_by("customer_id").aggregate(**{m: joined[m].mean() for m in SERVICE_MEASURES})
+    ended = conv.join(ids, conv.conversation_id == ids.cid)
+    ended = ended.group_by("customer_id").aggregate(last_sentiment=ended.customer_sentiment_last.mean()).rename(eid="customer_id")
+    cust = store.table("result_empathy_customer").select(oid="customer_id", retained="retained", csat="csat")
+    out = received.left_join(ended, received.customer_id == ended.eid).drop("eid")
+    out = out.left_join(cust, out.customer_id == cust.oid).drop("oid")
+    return out.to_pandas()
+
+
+def _service_outcomes(store) -> pd.DataFrame:
+    """Empathy, resolution and service quality received vs last sentiment, CSAT and retention (customer level,
+    r and slope per +0.1 with 95 % bootstrap intervals)."""
+    from empathica.understand.empathy.outcomes import Relationship, relationship
+
+    frame = _service_received(store)
+    rows = []
+    for measure in SERVICE_MEASURES:
+        for outcome in ("last_sentiment", "csat", "retained"):
+            rel = relationship(frame[measure].to_numpy(float), frame[outcome].to_numpy(float), outcome=outcome)
+            if rel is not None:
+                rows.append({"measure": measure, **rel.as_row()})
+    return pd.DataFrame(rows, columns=["measure", *Relationship.__dataclass_fields__])
+
+
+def _service_patterns(store) -> pd.DataFrame:
+    """Per service pattern of conversations with a distressed customer (empathy and resolution, apology
+    without resolution, resolution without empathy, neither): conversations, customers, their retention
+    with a 95 % Wilson interval, mean CSAT, and the retention points below "empathy and resolution" with a
+    95 % Wald interval of the difference (Ibis over the stored conversations)."""
+    from empathica.understand.empathy.outcomes import wilson_interval
+
+    conv = store.table("result_empathy_conversations")
+    conv = conv.filter(conv.distress_moments > 0).select("conversation_id", "service_pattern")
+    ids = store.table("conversations").select(cid="conversation_id", customer_id="customer_id")
+    cust = store.table("result_empathy_customer").select(oid="customer_id", retained="retained", csat="csat")
+    joined = conv.join(ids, conv.conversation_id == ids.cid)
+    per_customer = joined.group_by(["service_pattern", "customer_id"]).aggregate(conversations=joined.conversation_id.count())
+    per_customer = per_customer.join(cust, per_customer.customer_id == cust.oid)
+    table = per_customer.group_by("service_pattern").aggregate(
+        conversations=per_customer.conversations.sum(), customers=per_customer.customer_id.count(),
+        retained=per_customer.retained.sum(), csat=per_customer.csat.mean()).to_pandas()
+    low, high = wilson_interval(table["retained"].to_numpy(float), table["customers"].to_numpy(float))
+    table["retention"] = (table["retained"] / table["customers"]).round(4)
+    table["retention_low"], table["retention_high"] = low.round(4), high.round(4)
+    table["csat"] = table["csat"].round(3)
+    # retention points below the customers who got both warmth and a way forward, with a 95 % Wald interval
+    best = table[table["service_pattern"] == "empathy and resolution"]
+    if len(best):
+        p0, n0 = float(best["retention"].iloc[0]), float(best["customers"].iloc[0])
+        p, n = table["retention"].to_numpy(float), table["customers"].to_numpy(float)
+        se = np.sqrt(p * (1 - p) / n + p0 * (1 - p0) / n0)
+        table["retention_gap"] = ((p0 - p) * 100).round(2)
+        table["retention_gap_low"] = ((p0 - p - 1.959964 * se) * 100).round(2)
+        table["retention_gap_high"] = ((p0 - p + 1.959964 * se) * 100).round(2)
+        table.loc[table["service_pattern"] == "empathy and resolution", ["retention_gap_low", "retention_gap_high"]] = np.nan
+    columns = ["service_pattern", "conversations", "customers", "retention", "retention_low", "retention_high", "csat",
+               "retention_gap", "retention_gap_low", "retention_gap_high"]
+    return table.sort_values("retention").reset_index(drop=True)[[c for c in columns if c in table]]
 
 
 def _group_pairs(store, by: str) -> pd.DataFrame:
@@ -193,10 +283,18 @@ def empathy(ctx: RunContext) -> Section:
                        description="Per agent: empathy shown to each customer vs the customer's retention and CSAT "
                                    "(r, slope per +0.1 empathy, 95 % bootstrap intervals; null below 30 customers).")
     store.write_result(EMPATHY_SCORECARD, card, step="empathy", description="Per agent and month: empathy scorecard.")
-    pairs = coaching_pairs(coach)
+    service = _service_outcomes(store)
+    store.write_result(SERVICE_OUTCOMES, service, step="empathy",
+                       description="Empathy, resolution and service quality received vs the customer's last sentiment, "
+                                   "CSAT and retention (customer level; r, slope per +0.1, 95 % bootstrap intervals).")
+    patterns = _service_patterns(store)
+    store.write_result(SERVICE_PATTERNS, patterns, step="empathy",
+                       description="Conversations with a distressed customer by how they were handled (empathy and/or "
+                                   "resolution): their customers' retention (95 % Wilson interval) and CSAT.")
+    pairs = coaching_pairs(coach, score="service_quality")
     if len(pairs):
         store.write_result(EMPATHY_COACHING, pairs, step="empathy",
-                           description="Least empathic replies to distressed customers beside the best in similar situations.")
+                           description="Each agent's weakest reply to a distressed customer beside another agent's best in a similar situation.")
 
     section = Section(key="empathy", title="Empathy in conversations",
                       data={"agents": agents, "relationships": rel_frame, "relationship_by_team": by_team,
@@ -206,7 +304,9 @@ def empathy(ctx: RunContext) -> Section:
     top = ", ".join(people.person(a) for a in agents["agent_id"].head(3))
     section.summary.append(f"{len(turns):,} agent replies scored; mean empathy {turns['empathy'].mean():.2f}; "
                            f"most empathic agents: {top}.")
-    section.summary.append(f"{gaps:,} empathy gaps in {n_distress:,} replies to distressed customers.")
+    section.summary.append(f"{gaps:,} empathy gaps in {n_distress:,} replies to distressed customers; "
+                           f"{turns['template'].mean():.0%} of replies are templates (boilerplate sent by several agents); "
+                           f"mean resolution {turns['resolution'].mean():.2f}, service quality {turns['service_quality'].mean():.2f}.")
     for r in rels:
         if r.outcome == "retained":
             section.summary.append(
@@ -233,18 +333,29 @@ def empathy(ctx: RunContext) -> Section:
                   "distressed customer turn answered with all three mechanisms at 0."),
     )
     section.add(_scorecard_figure(agents, card))
-    cols = ["agent_id", "rank", "empathy", "emotional_reactions", "interpretations", "explorations", "jargon_rate",
-            "gap_rate", "customer_retention", "customer_csat", "agent_turns"]
+    cols = ["agent_id", "rank", "empathy", "emotional_reactions", "interpretations", "explorations", "resolution",
+            "service_quality", "template_share", "jargon_rate", "gap_rate", "customer_retention", "customer_csat",
+            "agent_turns"]
     section.add(TableBlock(agents[[c for c in ["team_id", *cols] if c in agents]], "Agent empathy scorecard.",
                            source=EMPATHY_AGENTS.table_name))
     if len(rel_frame):
         section.add(TableBlock(rel_frame, "Empathy received vs customers' retention, CSAT and NPS (customer level; "
                                "95 % bootstrap intervals over customers).", source=EMPATHY_OUTCOMES.table_name))
+    if len(service):
+        section.add(TableBlock(service, "Empathy, resolution (a concrete step, answer, time frame, owner or solution) and "
+                               "service quality (their mean) received vs the customer's last sentiment, CSAT and "
+                               "retention (customer level; 95 % bootstrap intervals).", source=SERVICE_OUTCOMES.table_name))
+    if len(patterns):
+        section.add(TableBlock(patterns, "Distressed customers by how their conversation was handled: warmth and a way "
+                               "forward, an apology without resolution, a resolution without warmth, or neither — how many "
+                               "of them stayed (95 % interval) and how many points fewer than after warmth and a way "
+                               "forward (95 % interval of the difference).", source=SERVICE_PATTERNS.table_name))
     _add_group_relationships(section, by_team, by_agent)
     if len(pairs):
         section.add(TableBlock(pairs[["customer_said", "reply", "agent_id", "empathy", "similar_customer_said",
                                       "better_reply", "better_agent_id", "better_empathy"]],
-                               "Coaching: least empathic replies to distressed customers, beside the best reply in a similar situation.",
+                               "Coaching: each agent's weakest reply to a distressed customer (service quality: empathy "
+                               "and resolution), beside another agent's best reply in a similar situation; one row per agent.",
                                source=EMPATHY_COACHING.table_name, max_rows=10))
     return section
 

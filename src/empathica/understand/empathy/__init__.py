@@ -29,17 +29,22 @@ from empathica.understand.empathy.outcomes import (
     relationship,
     relationship_by_group,
 )
+from empathica.understand.empathy.resolution import score_resolution, service_quality
 
 
 def score_responses(responses: Sequence[str], contexts: Sequence[str] | None = None, *,
                     model: EmpathyModel | None = None, text_analyzer=None) -> pd.DataFrame:
     """Score replies (with the customer/seeker turn each answers, when given) on the three mechanisms.
 
-    Returns the model's columns plus, with ``contexts``, ``context_distress`` of each context turn
+    Returns the model's columns, resolution (``resolution_level``, ``resolution``, ``resolution_kinds``,
+    ``resolution_evidence``) and ``service_quality``, plus, with ``contexts``, ``context_distress`` of each context turn
     (its sentiment from ``text_analyzer``, default the shipped one).
     """
     model = model or EmpathyModel.default()
     frame = model.score(list(responses))
+    resolution = score_resolution(list(responses), frame["language"].tolist())
+    frame = pd.concat([frame, resolution], axis=1)
+    frame["service_quality"] = service_quality(frame["empathy"], frame["resolution"])
     if contexts is not None:
         ctx = ["" if not isinstance(c, str) else c for c in contexts]
         frame["context_distress"] = customer_distress(ctx, [guess_language(c) for c in ctx], text_analyzer=text_analyzer)["distress"].to_numpy()
@@ -61,6 +66,7 @@ __all__ = [
     "read_transcript",
     "relationship",
     "relationship_by_group",
+    "score_resolution",
     "score_responses",
     "validate_transcript",
 ]

@@ -24,6 +24,8 @@ from empathica.understand.empathy.cues import guess_language
 from empathica.understand.empathy.distress import DISTRESS_THRESHOLD, customer_distress
 from empathica.understand.empathy.files import LINE, MALFORMED, read_rows
 from empathica.understand.empathy.model import MECHANISMS, EmpathyModel
+from empathica.understand.empathy.resolution import RESOLUTION_COLUMNS, score_resolution, service_quality
+from empathica.understand.empathy.templates import cap_templates, template_flags
 
 #: Accepted names of each transcript column (first match wins, case-insensitive).
 COLUMN_ALIASES = {
@@ -183,13 +185,16 @@ def _s(v: object) -> str:
 def analyze_conversations(turns: pd.DataFrame, *, model: EmpathyModel | None = None,
                           conversations: pd.DataFrame | None = None,
                           quarantine: pd.DataFrame | None = None,
-                          use_text_analyzer: bool = True, text_analyzer=None) -> ConversationAnalysis:
+                          use_text_analyzer: bool = True, text_analyzer=None,
+                          template_keys: set[str] | None = None) -> ConversationAnalysis:
     """Score every agent turn against the customer turn before it; build conversation and agent tables.
 
     ``turns``: validated rows with conversation_id, turn_index, speaker, agent_id, text (and optionally
     timestamp). ``conversations``: optional conversation_id, customer_id, outcome, started_at.
     ``text_analyzer``: scores the customer turns' sentiment (default: the shipped one; see
-    :func:`~empathica.understand.empathy.distress.customer_distress`).
+    :func:`~empathica.understand.empathy.distress.customer_distress`). ``template_keys``: the normalised
+    replies that are templates across all the data analysed (default: found in ``turns`` themselves; see
+    :mod:`~empathica.understand.empathy.templates`).
     """
     model = model or EmpathyModel.default()
     t = turns.sort_values(["conversation_id", "turn_index"]).reset_index(drop=True).copy()
@@ -211,12 +216,17 @@ def analyze_conversations(turns: pd.DataFrame, *, model: EmpathyModel | None = N
     scores = model.score(agent["text"].tolist(), languages=agent["language"].tolist())
     scores.index = agent.index
     agent = pd.concat([agent, scores.drop(columns=["language"])], axis=1)
+    agent = cap_templates(agent, template_flags(agent, keys=template_keys), agent["context"])
+    resolution = score_resolution(agent["text"].tolist(), agent["language"].tolist())
+    resolution.index = agent.index
+    agent = pd.concat([agent, resolution], axis=1)
+    agent["service_quality"] = service_quality(agent["empathy"], agent["resolution"])
     distressed = agent["context_distress"] >= DISTRESS_THRESHOLD
     transactional = (agent[list(MECHANISMS)] == 0).all(axis=1)
     agent["responds_to_distress"] = distressed
     agent["empathy_gap"] = distressed & transactional
     keep = [c for c in ("conversation_id", "turn_index", "agent_id", "language", "timestamp", "text", "context",
-                        "context_distress") if c in agent] + list(scores.columns.drop("language")) + ["responds_to_distress", "empathy_gap"]
+                        "context_distress") if c in agent] + list(scores.columns.drop("language")) + ["template", *RESOLUTION_COLUMNS, "responds_to_distress", "empathy_gap"]
     agent_turns = agent[keep].reset_index(drop=True)
 
     if conversations is None:
@@ -256,12 +266,16 @@ def _conversation_table(t: pd.DataFrame, agent_turns: pd.DataFrame, conversation
     path["max_distress"] = g["distress"].max().round(4)
     a = agent_turns.groupby("conversation_id")
     emp = a.agg(agent_id=("agent_id", lambda s: s.mode().iloc[0]), agent_turns=("empathy", "size"),
-                agent_empathy=("empathy", "mean"), empathy_gaps=("empathy_gap", "sum"),
+                agent_empathy=("empathy", "mean"), agent_resolution=("resolution", "mean"),
+                service_quality=("service_quality", "mean"), template_share=("template", "mean"),
+                empathy_gaps=("empathy_gap", "sum"),
                 jargon_terms=("jargon", lambda s: int(sum(len(j) for j in s))))
     out = t.groupby("conversation_id").agg(turns=("turn_index", "size"), language=("language", lambda s: s.mode().iloc[0]))
     out = out.join(path).join(emp).reset_index()
+    out["service_pattern"] = out["conversation_id"].map(_service_patterns(agent_turns))
     out["customer_sentiment_change"] = (out["customer_sentiment_last"] - out["customer_sentiment_first"]).round(4)
-    out["agent_empathy"] = out["agent_empathy"].round(4)
+    out[["agent_empathy", "agent_resolution", "service_quality", "template_share"]] = \
+        out[["agent_empathy", "agent_resolution", "service_quality", "template_share"]].round(4)
     out["empathy_gaps"] = out["empathy_gaps"].fillna(0).astype(int)
     if conversations is not None and len(conversations):
         cols = [c for c in ("conversation_id", "customer_id", "outcome", "started_at", "channel") if c in conversations]
@@ -271,8 +285,25 @@ def _conversation_table(t: pd.DataFrame, agent_turns: pd.DataFrame, conversation
     return out
 
 
+#: How a conversation was handled, from its agent replies: warmth (an emotional reaction) and a way forward
+#: (resolution level ≥ 1), each present or not.
+SERVICE_PATTERNS = ("empathy and resolution", "apology without resolution", "resolution without empathy", "neither")
+
+
+def _service_patterns(agent_turns: pd.DataFrame) -> pd.Series:
+    """Per conversation, which of ``SERVICE_PATTERNS`` its agent replies show."""
+    g = agent_turns.groupby("conversation_id")
+    warm = g["emotional_reactions"].max() >= 1
+    forward = g["resolution_level"].max() >= 1
+    return pd.Series(np.select([warm & forward, warm, forward], list(SERVICE_PATTERNS[:3]), SERVICE_PATTERNS[3]),
+                     index=warm.index)
+
+
 def agent_table(agent_turns: pd.DataFrame, conv: pd.DataFrame) -> pd.DataFrame:
     """Per agent: replies, conversations, mean empathy and mechanisms, jargon and gap rates, rank.
+
+    Agents are ranked by ``ranking_score`` = mean empathy × (1 − gap rate), so an agent who often answers a
+    distressed customer with a purely transactional reply cannot rank among the most empathic.
 
     ``agent_turns``: scored agent turns (no text needed); ``conv``: the conversation table (agent_id, outcome).
     """
@@ -281,13 +312,18 @@ def agent_table(agent_turns: pd.DataFrame, conv: pd.DataFrame) -> pd.DataFrame:
                 empathy=("empathy", "mean"), emotional_reactions=("emotional_reactions", "mean"),
                 interpretations=("interpretations", "mean"), explorations=("explorations", "mean"),
                 jargon_rate=("jargon", lambda s: float(np.mean([len(j) > 0 for j in s]))),
-                replies_to_distress=("responds_to_distress", "sum"), empathy_gaps=("empathy_gap", "sum"))
+                replies_to_distress=("responds_to_distress", "sum"), empathy_gaps=("empathy_gap", "sum"),
+                **{name: (col, "mean") for name, col in (("resolution", "resolution"), ("service_quality", "service_quality"),
+                                                          ("template_share", "template")) if col in agent_turns})
     distressed = agent_turns[agent_turns["responds_to_distress"]].groupby("agent_id")["empathy"].mean()
     out["empathy_under_distress"] = distressed
     out["gap_rate"] = out["empathy_gaps"] / out["replies_to_distress"].where(out["replies_to_distress"] > 0)
     if "outcome" in conv and conv["outcome"].notna().any():
         resolved = conv.assign(resolved=conv["outcome"].eq("resolved")).groupby("agent_id")["resolved"].mean()
         out["resolved_rate"] = resolved
-    out = out.reset_index().sort_values("empathy", ascending=False).reset_index(drop=True)
+    # the ranking discounts an agent's mean empathy by the share of distressed customers they left with a
+    # purely transactional reply: warm replies to easy questions do not make up for coldness under distress
+    out["ranking_score"] = out["empathy"] * (1 - out["gap_rate"].fillna(0))
+    out = out.reset_index().sort_values(["ranking_score", "empathy"], ascending=False).reset_index(drop=True)
     out.insert(1, "rank", np.arange(1, len(out) + 1))
     return out.round(4)

@@ -93,3 +93,43 @@ def evidence_token_f1(text: str, predicted: list[str], rationales: object) -> tu
         n_pred += int(p)
         n_gold += int(g)
     return tp, n_pred, n_gold
+
+
+#: Complaint reasons of the airline tweets whose negative tweets count as distressed (all but "Can't Tell").
+_AIRLINE_COMPLAINTS = {"Customer Service Issue", "Late Flight", "Cancelled Flight", "Lost Luggage", "Bad Flight",
+                       "Flight Booking Problems", "Flight Attendant Complaints", "longlines", "Damaged Luggage"}
+
+
+def distress_check_set(language: str, *, per_class: int = 200, seed: int = 24) -> pd.DataFrame:
+    """A labelled set of real customer messages: ``text``, ``distressed`` (bool), ``source``.
+
+    The labels come from the public data sets' own annotators, by one rule per language (docs/empathy.md):
+
+    * ``en`` — airline tweets (to the airline's account): distressed = annotated negative with a complaint
+      reason (late or cancelled flight, lost luggage, customer service …); calm = annotated positive.
+    * ``de`` — GermEval 2017 messages about Deutsche Bahn written to it (addressed ``@DB_…`` or Facebook
+      comments, relevant): distressed = annotated negative; calm = annotated neutral or positive.
+    * ``zh`` — NLPCC 2014 e-commerce product reviews: distressed = annotated negative; calm = positive.
+
+    ``per_class`` messages of each class are drawn (seeded; fewer when fewer exist).
+    """
+    root = data_dir().parent
+    if language == "en":
+        raw = pd.read_csv(_require(root / "en" / "airline_tweets.csv"))
+        frame = pd.DataFrame({"text": raw["text"], "source": "airline_tweets",
+                              "distressed": raw["airline_sentiment"].eq("negative") & raw["negativereason"].isin(_AIRLINE_COMPLAINTS)})
+        frame = frame[frame["distressed"] | raw["airline_sentiment"].eq("positive")]
+    elif language == "de":
+        raw = pd.read_csv(_require(root / "de" / "germeval2017_dev.tsv"), sep="\t", header=None, quoting=3,
+                          usecols=[0, 1, 2, 3], names=["url", "text", "relevant", "sentiment"], dtype=str)
+        to_db = raw["text"].str.contains("@DB_", na=False) & ~raw["text"].str.startswith("RT @DB_", na=False)
+        written = (to_db | raw["url"].str.contains("facebook.com", na=False)) & raw["relevant"].eq("true")
+        frame = pd.DataFrame({"text": raw["text"], "source": "germeval2017", "distressed": raw["sentiment"].eq("negative")})[written]
+    elif language == "zh":
+        raw = pd.read_csv(_require(root / "zh" / "nlpcc2014_product_reviews.csv"))
+        frame = pd.DataFrame({"text": raw["text"], "source": "nlpcc2014", "distressed": raw["label"].eq("negative")})
+    else:
+        raise InputError(f"no distress check set for language {language!r}; use en, de or zh.")
+    frame = frame[frame["text"].fillna("").str.strip().str.len() > 0].drop_duplicates("text")
+    parts = [g.sample(min(per_class, len(g)), random_state=seed) for _, g in frame.groupby("distressed")]
+    return pd.concat(parts).sort_index().reset_index(drop=True)

@@ -159,21 +159,6 @@ def procedural_only(text: str, language: str) -> bool:
     return questions > 0 and others == 0
 
 
-#: Stress cues in a customer's turn: urgency, repeated failure, anger, worry, threats to leave.
-STRESS: dict[str, re.Pattern] = {
-    "en": _rx(r"\b(urgent|urgently|asap|immediately|emergency)\b", r"\b(still|again|third|fourth|another) (time|waiting|nothing|not)",
-              r"\b(furious|angry|livid|fed up|sick of|ridiculous|unacceptable|disgusting|outrageous|useless|joke)\b",
-              r"\b(worried|anxious|stressed|panic|desperate|scared|upset|frustrat\w*|devastated|in tears)\b",
-              r"\b(cancel|leave|switch|never (again|buy|order)|complain\w*|lawyer|refund now)\b", r"!!+", r"\bno one\b|\bnobody\b",
-              r"\bwaste of\b", r"\bhours?\b[^.]*\bwait"),
-    "de": _rx(r"\b(dringend|sofort|notfall)\b", r"\b(schon wieder|immer noch|zum (dritten|x-ten) mal|wieder nichts)\b",
-              r"\b(wütend|sauer|verärgert|unverschämt|lächerlich|inakzeptabel|frech|unmöglich|nutzlos)\b",
-              r"\b(besorgt|verzweifelt|gestresst|enttäuscht|frustriert|genervt|ärgerlich)\b", r"\b(kündig\w*|storn\w*|nie wieder|beschwer\w*|anwalt)\b",
-              r"!!+", r"\bniemand\b", r"\bstunden\b"),
-    "zh": _rx(r"急", r"马上", r"立刻", r"又", r"还是没", r"第[三四五]次", r"气死", r"生气", r"愤怒", r"离谱", r"太差", r"无语", r"垃圾",
-              r"担心", r"焦虑", r"崩溃", r"失望", r"投诉", r"退货", r"再也不", r"！！+", r"没人", r"等了"),
-}
-
 _YOU = {"en": re.compile(r"\b(you|your|yours|yourself|you're|you've|you'll|you'd)\b", re.I),
         "de": re.compile(r"\b(sie|ihnen|ihr|ihre|ihren|du|dich|dir|dein|deine|euch)\b"),
         "zh": re.compile(r"[你您]")}
@@ -207,9 +192,3 @@ def cue_matrix(texts: Sequence[str], languages: Sequence[str]) -> np.ndarray:
             c["reaction"] > 0, c["understanding"] > 0, c["exploring"] > 0, (c["understanding"] > 0) and n < 20,
         )
     return out
-
-
-def stress_score(text: str, language: str) -> float:
-    """Stress cues in a customer's turn, squashed into [0, 1]: 1 − exp(−0.7·hits)."""
-    hits = len(STRESS.get(language, STRESS["en"]).findall(text))
-    return float(1.0 - np.exp(-0.7 * hits))

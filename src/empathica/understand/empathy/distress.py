@@ -1,27 +1,48 @@
-"""How distressed a customer's turn is: negative emotion (from the text analyzer) and stress cues.
+"""How distressed a customer's turn is: the customer's own words (anger, waiting, repeated contact, loss,
+fear, grief, threats to leave, emphasis) in zh/de/en, combined with negative sentiment.
 
-``distress = 0.5 · negativity + 0.5 · stress`` when the text analyzer
-(``empathica.understand.text.TextAnalyzer``) is available, where negativity = max(0, −sentiment_score);
-otherwise ``distress = stress`` alone. ``stress`` = 1 − exp(−0.7 · stress-cue hits) from the per-language
-lexicon in :mod:`empathica.understand.empathy.cues`.
+``cues = 1 − exp(−0.7 · kinds)``, kinds = how many kinds of ``distress_cues.toml`` the turn holds (each
+kind once), so one kind alone (0.50) is a distress moment. With the text analyzer's sentiment
+(``empathica.understand.text.TextAnalyzer``), negativity = max(0, −sentiment_score), and the two are
+combined as independent evidence: ``distress = 1 − (1 − negativity)·(1 − cues)``; without it,
+``distress = cues``. So "Ich warte seit drei Wochen auf meine Rückerstattung!!" (waiting, loss, emphasis)
+and "退款到现在还没到账，太过分了！" (loss, waiting, anger) are distressed whatever their sentiment score.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from empathica.understand.empathy.cues import stress_score
+from empathica.understand.empathy.cue_files import kinds_in, load_cue_file
 
 #: A customer turn at or above this distress is a distress moment.
 DISTRESS_THRESHOLD = 0.5
 
+#: The shipped cue file: kind → language → regular expressions.
+DISTRESS_CUE_FILE = Path(__file__).with_name("distress_cues.toml")
+
+def load_distress_cues(path: Path = DISTRESS_CUE_FILE) -> dict:
+    """Kind → language → compiled pattern of a distress cue file (default: the shipped one)."""
+    return load_cue_file(Path(path))
+
+
+def distress_kinds(text: str, language: str, *, cues: dict | None = None) -> list[str]:
+    """The kinds of distress cue ``text`` holds (anger, waiting, repeated_contact, loss, fear, grief …)."""
+    return kinds_in(text, language, cues or load_distress_cues())
+
+
+def cue_distress(hits: int) -> float:
+    """Distress from the number of cue kinds: 1 − exp(−0.7·hits)."""
+    return float(1.0 - np.exp(-0.7 * hits))
+
 
 def _analyzer():
     try:
-        from empathica.understand.text import TextAnalyzer  # built by the text analytics issue
+        from empathica.understand.text import TextAnalyzer
     except ImportError:
         return None
     try:
@@ -32,14 +53,17 @@ def _analyzer():
 
 def customer_distress(texts: Sequence[str], languages: Sequence[str], *, use_text_analyzer: bool = True,
                       sentiment: Sequence[float] | None = None, text_analyzer=None) -> pd.DataFrame:
-    """Per text: ``sentiment_score`` (−1..1; NaN without the text analyzer), ``stress``, ``distress`` (0..1).
+    """Per text: ``sentiment_score`` (−1..1; NaN without the text analyzer), ``stress`` (distress from the
+    cues, 0..1), ``distress_kinds`` (the cue kinds found) and ``distress`` (0..1).
 
     ``sentiment``: scores already computed (e.g. the text step's ``text_scores``); the analyzer is then not run.
     ``text_analyzer``: the :class:`~empathica.understand.text.TextAnalyzer` that scores sentiment (e.g.
     ``TextAnalyzer.from_settings(settings)``); default: the shipped one.
     """
     texts = ["" if not isinstance(t, str) else t for t in texts]
-    stress = np.array([stress_score(t, lang) for t, lang in zip(texts, languages)])
+    cues = load_distress_cues()
+    kinds = [distress_kinds(t, lang, cues=cues) for t, lang in zip(texts, languages)]
+    stress = np.array([cue_distress(len(k)) for k in kinds])
     given = sentiment is not None and np.isfinite(np.asarray(sentiment, dtype=float)).any()
     sentiment = np.asarray(sentiment, dtype=float) if given else np.full(len(texts), np.nan)
     analyzer = (text_analyzer or _analyzer()) if use_text_analyzer and texts and not given else None
@@ -47,8 +71,9 @@ def customer_distress(texts: Sequence[str], languages: Sequence[str], *, use_tex
         try:
             result = analyzer.analyze(list(texts))
             sentiment = pd.to_numeric(pd.DataFrame(result)["sentiment_score"], errors="coerce").to_numpy(dtype=float)
-        except Exception:  # noqa: BLE001 - contract not met yet: fall back to the stress lexicon
+        except Exception:  # noqa: BLE001 - contract not met yet: fall back to the cues
             sentiment = np.full(len(texts), np.nan)
     negativity = np.clip(-np.nan_to_num(sentiment, nan=0.0), 0, 1)
-    distress = np.where(np.isnan(sentiment), stress, 0.5 * negativity + 0.5 * stress)
-    return pd.DataFrame({"sentiment_score": sentiment, "stress": stress.round(4), "distress": np.round(distress, 4)})
+    distress = 1.0 - (1.0 - negativity) * (1.0 - stress)
+    return pd.DataFrame({"sentiment_score": sentiment, "stress": stress.round(4), "distress_kinds": kinds,
+                         "distress": np.round(distress, 4)})

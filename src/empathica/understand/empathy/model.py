@@ -28,7 +28,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import StandardScaler
 
 from empathica.understand.distinct import score_distinct
-from empathica.understand.empathy.cues import CUES, cue_matrix, guess_language, procedural_only, sentence_spans
+from empathica.understand.empathy.cues import CUE_FEATURES, CUES, cue_matrix, guess_language, procedural_only, sentence_spans
 from empathica.understand.empathy.jargon import find_jargon
 
 #: The three mechanisms (Sharma et al. 2020), with the cue concept that evidences each.
@@ -181,18 +181,27 @@ class EmpathyModel:
             self.cue_clf_[mech] = self._cue(cues_std, y)
         return self
 
+    #: Cue features the overall head does not see: reply length is not evidence of empathy (a long
+    #: transactional reply must not outscore a short empathic one), so the head is fitted without it.
+    overall_excluded: tuple[str, ...] = ("log_length", "short")
+
     def overall_features(self, responses: Sequence[str], languages: Sequence[str]) -> np.ndarray:
         """Language-independent inputs of the overall score: the cue path's expected level of each
-        mechanism, the cue features and the number of jargon terms."""
+        mechanism, the cue features but length (``overall_excluded``) and the number of jargon terms."""
         texts = ["" if not isinstance(t, str) else t for t in responses]
         cue = self.predict_proba(texts, languages=languages, cue_only=True)
         expected = np.column_stack([cue[m]["proba"][:, 1] + 2 * cue[m]["proba"][:, 2] for m in MECHANISMS])
         jargon = np.array([[len(find_jargon(t, lang))] for t, lang in zip(texts, languages)])
-        return np.column_stack([expected, cue_matrix(texts, languages), jargon])
+        keep = [i for i, name in enumerate(CUE_FEATURES) if name not in self.overall_excluded]
+        return np.column_stack([expected, cue_matrix(texts, languages)[:, keep], jargon])
 
     def fit_overall(self, responses: Sequence[str], scores: Sequence[int], *, languages: Sequence[str] | None = None,
-                    C: float = 0.1) -> "EmpathyModel":
-        """Fit the overall-score head on replies rated 0/1/2 for overall empathy (EmpatheticPersonas)."""
+                    C: float = 0.03) -> "EmpathyModel":
+        """Fit the overall-score head on replies rated 0/1/2 for overall empathy (EmpatheticPersonas).
+
+        C = 0.03 (of 0.03, 0.1, 0.3, 1; bench/results.md "empathy: length controlled"): the strongest
+        regularisation kept en↔zh agreement ≥ 0.8 and the partial correlation with length held fixed highest.
+        """
         langs = list(languages) if languages is not None else ["en"] * len(responses)
         X = self.overall_features(responses, langs)
         self.overall_scaler_ = StandardScaler().fit(X)

@@ -67,6 +67,16 @@ def relationship(x: np.ndarray, y: np.ndarray, *, outcome: str, n_boot: int = 10
                         round(float(np.quantile(s_b, 0.025)), 4), round(float(np.quantile(s_b, 0.975)), 4))
 
 
+def wilson_interval(successes: np.ndarray, n: np.ndarray, z: float = 1.959964) -> tuple[np.ndarray, np.ndarray]:
+    """95 % Wilson score interval of a proportion ``successes / n`` (elementwise; NaN where n = 0)."""
+    n = np.asarray(n, float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = np.asarray(successes, float) / n
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
+
+
 def monthly_scorecard(turns: pd.DataFrame, *, team_of: pd.Series | None = None) -> pd.DataFrame:
     """Per agent (and team) and month: replies, mean empathy and mechanism levels, gap and jargon rates.
 
@@ -82,30 +92,58 @@ def monthly_scorecard(turns: pd.DataFrame, *, team_of: pd.Series | None = None) 
         replies=("empathy", "size"), empathy=("empathy", "mean"), emotional_reactions=("emotional_reactions", "mean"),
         interpretations=("interpretations", "mean"), explorations=("explorations", "mean"),
         gap_rate=("empathy_gap", "mean"), jargon_rate=("has_jargon", "mean"),
+        **{name: (col, "mean") for name, col in (("resolution", "resolution"), ("service_quality", "service_quality"),
+                                                  ("template_share", "template")) if col in t},
     ).reset_index()
     return card.round(4)
 
 
-def coaching_pairs(turns: pd.DataFrame, *, k: int = 5) -> pd.DataFrame:
-    """The ``k`` least empathic replies to distressed customers, each beside the most empathic reply to
-    the most similar distressed customer turn (TF-IDF char n-gram cosine, same language)."""
+def _exchange_key(context: pd.Series, reply: pd.Series) -> pd.Series:
+    """The exchange a coaching pair shows, up to case, digits, spacing and punctuation: two replies that
+    differ only there are the same lesson."""
+    def norm(s: pd.Series) -> pd.Series:
+        return s.fillna("").str.lower().str.replace(r"\d+", "0", regex=True).str.replace(r"[\W_]+", " ", regex=True).str.strip()
+    return norm(context) + "\x1f" + norm(reply)
+
+
+def coaching_pairs(turns: pd.DataFrame, *, k: int = 5, score: str = "empathy") -> pd.DataFrame:
+    """Up to ``k`` coaching pairs, one per agent and each a different exchange: an agent's least empathic
+    reply to a distressed customer (by ``score``), beside the best reply from *another* agent to the most
+    similar distressed customer turn (TF-IDF char n-gram cosine, same language, top quartile of
+    ``score``; a better reply is shown once).
+
+    The agents are taken in order of their worst reply, so the five most urgent lessons come first, but no
+    agent appears twice and no exchange (customer turn + reply, up to case, digits and punctuation) is
+    repeated: five copies of the same stock exchange would teach one lesson five times.
+    """
     d = turns[(turns["context_distress"] >= DISTRESS_THRESHOLD) & (turns["context"].str.len() > 0)].reset_index(drop=True)
     if len(d) < 4:
         return pd.DataFrame()
-    good = d[d["empathy"] >= d["empathy"].quantile(0.75)].reset_index(drop=True)
-    worst = d.nsmallest(k, "empathy").reset_index(drop=True)
+    d = d.assign(_exchange=_exchange_key(d["context"], d["text"]))
+    good = d[d[score] >= d[score].quantile(0.75)].drop_duplicates("_exchange").reset_index(drop=True)
+    ranked = d.sort_values([score, "_exchange"], kind="stable").drop_duplicates("_exchange")
+    worst = ranked.drop_duplicates("agent_id").reset_index(drop=True)
+    worst = worst[worst[score] < good[score].min()].head(k).reset_index(drop=True)
+    if worst.empty or good.empty:
+        return pd.DataFrame()
     vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True).fit(d["context"])
     sim = (vec.transform(worst["context"]) @ vec.transform(good["context"]).T).toarray()
-    same_lang = worst["language"].to_numpy()[:, None] == good["language"].to_numpy()[None, :]
-    sim = np.where(same_lang, sim, -1) + 1e-3 * good["empathy"].to_numpy()[None, :]
-    best = sim.argmax(1)
-    rows = []
-    for i, j in enumerate(best):
+    allowed = (worst["language"].to_numpy()[:, None] == good["language"].to_numpy()[None, :]) \
+        & (worst["agent_id"].to_numpy()[:, None] != good["agent_id"].to_numpy()[None, :])
+    sim = np.where(allowed, sim, -1) + 1e-3 * good[score].to_numpy()[None, :]
+    rows, used = [], set()
+    for i in range(len(worst)):
+        order = [j for j in np.argsort(-sim[i]) if sim[i, j] > -0.5 and j not in used]
+        if not order:
+            continue
+        j = order[0]
+        used.add(j)
         w, g = worst.iloc[i], good.iloc[j]
         rows.append({
             "customer_said": w["context"], "reply": w["text"], "agent_id": w["agent_id"], "empathy": w["empathy"],
             "similar_customer_said": g["context"], "better_reply": g["text"], "better_agent_id": g["agent_id"],
             "better_empathy": g["empathy"], "similarity": round(float(max(sim[i, j], 0)), 3),
+            **({"score": w[score], "better_score": g[score]} if score != "empathy" else {}),
         })
     return pd.DataFrame(rows)
 

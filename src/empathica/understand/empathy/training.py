@@ -142,3 +142,17 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def partial_rank_correlation(score: np.ndarray, rating: np.ndarray, length: np.ndarray) -> float:
+    """Spearman correlation of ``score`` with ``rating`` once ``length`` is held fixed: the Pearson
+    correlation of the ranks' residuals after a linear fit on the ranks of ``length``. Near 0: the score
+    adds nothing to what reply length already says about the rating."""
+    from scipy.stats import rankdata
+
+    s, r, n = (rankdata(np.asarray(v, float)) for v in (score, rating, length))
+    design = np.column_stack([np.ones_like(n), n])
+
+    def residual(a: np.ndarray) -> np.ndarray:
+        return a - design @ np.linalg.lstsq(design, a, rcond=None)[0]
+    return float(np.corrcoef(residual(s), residual(r))[0, 1])
