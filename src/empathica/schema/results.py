@@ -93,6 +93,15 @@ TEXT_PRIORS = _declare(
 TEXT_SCORING = _declare(
     "text_scoring", "text", "one scoring setting",
     "The settings the stored text scores were made with; a change rescores every text.", "setting:string value:string")
+TEXT_RATINGS_ADAPTATION = _declare(
+    "text_ratings_adaptation", "text", "language",
+    "Held-out accuracy on the store's own rated texts with the shipped head and with one fitted to the other rated texts; which head was kept.",
+    "lang:string rated_texts:int train_rows:int test_rows:int accuracy_before:float accuracy_after:float "
+    "macro_f1_before:float macro_f1_after:float p_value:float kept:string reason:string")
+TEXT_NPS_BY_LANG = _declare(
+    "text_nps_by_lang", "text", "language",
+    "Per language of the survey comments: responses, NPS, detractor share and the share of comments scored negative.",
+    "lang:string comments:int nps:float detractor_share:float negative_share:float positive_share:float")
 TEXT_SENTIMENT_BY = _declare(
     "text_sentiment_by", "text", "dimension × value",
     "Customer-text sentiment by touchpoint, channel, language and month.",
@@ -115,7 +124,8 @@ _TURN = ("conversation_id:string turn_index:int agent_id:string language:string 
          "context:string context_distress:float emotional_reactions:int emotional_reactions_confidence:float "
          "emotional_reactions_evidence:string interpretations:int interpretations_confidence:float "
          "interpretations_evidence:string explorations:int explorations_confidence:float explorations_evidence:string "
-         "jargon:string empathy:float responds_to_distress:bool empathy_gap:bool")
+         "jargon:string empathy:float responds_to_distress:bool empathy_gap:bool template:bool resolution_level:int "
+         "resolution:float resolution_kinds:string resolution_evidence:string service_quality:float")
 EMPATHY_TURNS = _declare(
     "empathy_turns", "empathy", "one agent turn",
     "Each agent turn: mechanism levels, confidence, evidence, jargon, empathy, gap flag.", _TURN)
@@ -152,7 +162,7 @@ EMPATHY_RELATIONSHIP_BY_AGENT = _declare(
     "empathy_relationship_by_agent", "empathy", "one agent",
     "Per agent: empathy given against their customers' retention and CSAT.", "agent_id:string team_id:string " + _RELATIONSHIP)
 _CARD = ("replies:int empathy:float emotional_reactions:float interpretations:float explorations:float gap_rate:float "
-         "jargon_rate:float")
+         "jargon_rate:float resolution:float service_quality:float template_share:float")
 EMPATHY_SCORECARD = _declare(
     "empathy_scorecard", "empathy", "agent × month", "Per agent and month: empathy scorecard.",
     "agent_id:string month:string team_id:string " + _CARD)
@@ -165,11 +175,21 @@ EMPATHY_AGENTS = _declare(
     "interpretations:float explorations:float jargon_rate:float replies_to_distress:int empathy_gaps:int "
     "empathy_under_distress:float gap_rate:float resolved_rate:float customer_retention:float customer_csat:float",
     open_columns=True)
+SERVICE_OUTCOMES = _declare(
+    "service_outcomes", "empathy", "one measure × outcome",
+    "Empathy, resolution and service quality received vs the customer's last sentiment, CSAT and retention.",
+    "measure:string outcome:string customers:int correlation:float correlation_low:float correlation_high:float "
+    "slope_per_0_1:float slope_low:float slope_high:float")
+SERVICE_PATTERNS = _declare(
+    "service_patterns", "empathy", "one way a distressed customer was handled",
+    "Conversations with a distressed customer by how they were handled: their customers' retention and CSAT.",
+    "service_pattern:string conversations:int customers:int retention:float retention_low:float retention_high:float "
+    "csat:float retention_gap:float retention_gap_low:float retention_gap_high:float")
 EMPATHY_COACHING = _declare(
     "empathy_coaching", "empathy", "one reply to coach",
     "A low-empathy reply beside a better reply to a similar customer turn.",
     "customer_said:string reply:string agent_id:string empathy:float similar_customer_said:string better_reply:string "
-    "better_agent_id:string better_empathy:float similarity:float")
+    "better_agent_id:string better_empathy:float similarity:float score:float better_score:float")
 
 # -- the journeys step -----------------------------------------------------------------------------
 JOURNEY_DFG = _declare(
@@ -295,6 +315,39 @@ ACT_CASES = _declare(
     "act_cases", "act", "one case", "The cases rules opened, as they stood when the run ended.",
     "case_id:int rule_id:string title:string team_id:string assignee:string priority:string status:string "
     "customer_id:string touchpoint:string opened_at:timestamp resolution_due:timestamp escalation_level:int")
+
+# -- learn: did the actions work; where we stand against competitors; the flywheel over time --------------------
+_BENCHMARK_BRAND = ("area:string brand:string is_own:bool reviews:int rating:float rating_var:float positive_share:float positive_basis:string "
+     "rating_se:float positive_se:float rating_ci_low:float rating_ci_high:float positive_ci_low:float positive_ci_high:float")
+_BENCHMARK_COMPARISON = ("area:string metric:string competitor:string own:float theirs:float own_reviews:int their_reviews:int difference:float "
+     "ci_low:float ci_high:float p_value:float index:float index_ci_low:float index_ci_high:float p_holm:float verdict:string")
+LEARN_EFFECTS = _declare(
+    "learn_effects", "learn", "action × metric",
+    "Effect of each recorded action on each outcome: difference-in-differences against matched controls.",
+    "action_id:string metric:string estimate:float ci_low:float ci_high:float p_value:float baseline:float "
+    "treated_pre:int treated_post:int control_pre:int control_post:int customers:int pre_trend_p:float "
+    "window_start:timestamp window_end:timestamp design:string")
+LEARN_EVENT_STUDY = _declare(
+    "learn_event_study", "learn", "action × metric × month from the start",
+    "Treated − control gap per month around each action's start.",
+    "month:int estimate:float ci_low:float ci_high:float action_id:string metric:string")
+LEARN_BENCHMARK_BRANDS = _declare(
+    "learn_benchmark_brands", "learn", "language × area × brand",
+    "Reviews' rating and positive share per area and brand, with intervals.", "lang:string " + _BENCHMARK_BRAND)
+LEARN_BENCHMARK_COMPARISON = _declare(
+    "learn_benchmark_comparison", "learn", "language × area × metric × competitor",
+    "Own brand against each competitor per area: difference, comparison index, Holm-adjusted p.",
+    "lang:string " + _BENCHMARK_COMPARISON)
+LEARN_BENCHMARK_OVER_TIME = _declare(
+    "learn_benchmark_over_time", "learn", "quarter × area × brand",
+    "Reviews' rating and positive share per quarter, area and brand.", "quarter:string " + _BENCHMARK_BRAND)
+LEARN_BENCHMARK_OVER_TIME_COMPARISON = _declare(
+    "learn_benchmark_over_time_comparison", "learn", "quarter × area × metric × competitor",
+    "Own brand against each competitor per quarter and area.", "quarter:string " + _BENCHMARK_COMPARISON)
+LEARN_TIMELINE = _declare(
+    "learn_timeline", "learn", "month × stage × dimension × KPI",
+    "KPIs per flywheel stage and CX dimension per month.",
+    "month:string stage:string dimension:string kpi:string value:float n:int")
 
 def check_rows(declared: Result, rows, *, step: str) -> Result:
     """``declared`` when ``rows`` (a DataFrame or an Ibis table) match its declaration and ``step`` is its writer;

@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from empathica.errors import NotEnoughDataError  # noqa: E402
 from empathica.flywheel.registry import RunContext, step  # noqa: E402
-from empathica.schema.results import TEXT_EMOTION_BY, TEXT_PAIN_POINTS, TEXT_PRIORS, TEXT_SCORES, TEXT_SCORING, TEXT_SENTIMENT_BY, TEXT_TOPICS  # noqa: E402
+from empathica.schema.results import TEXT_EMOTION_BY, TEXT_NPS_BY_LANG, TEXT_PAIN_POINTS, TEXT_PRIORS, TEXT_RATINGS_ADAPTATION, TEXT_SCORES, TEXT_SCORING, TEXT_SENTIMENT_BY, TEXT_TOPICS  # noqa: E402
 from empathica.report import Metric, Paragraph, Section, TableBlock, figure_from_matplotlib  # noqa: E402
 
 #: Every free-text column of the store: table → (key column, text column).
