@@ -92,6 +92,8 @@ def journeys(ctx: RunContext) -> Section:
     store.write_result("journey_touchpoints", analyzer.touchpoints_, step=step_name, description="Volume, starts, ends, drop-off, repeats, CSAT and sentiment per touchpoint.")
     store.write_result("journey_variants", analyzer.variants_, step=step_name, description="Distinct journey paths with counts and shares.")
     store.write_result("journey_friction", friction, step=step_name, description="Pathway friction score per transition with its evidence.")
+    store.write_result("journey_friction_ablation", analyzer.friction_ablation_, step=step_name,
+                       description="How the friction ranking changes when each component is left out.")
     store.write_result("journey_funnel", analyzer.funnel_, step=step_name, description=f"Funnel towards the goal {analyzer.goal_}.")
     store.write_result("journey_channel_switches", analyzer.channel_switches_, step=step_name, description="Transitions that change channel.")
     store.write_result("journey_customer_friction", customer_friction, step=step_name,
@@ -128,6 +130,9 @@ def journeys(ctx: RunContext) -> Section:
         ),
         TableBlock(friction[[c for c in FRICTION_SHOWN if c in friction.columns]].head(10),
                    "Top friction pathways with their evidence, customers and revenue touched.", source="result journey_friction"),
+        TableBlock(analyzer.friction_ablation_,
+                   "The ranking without each component: the pathway then first, the rank of today's first, how many of the "
+                   "top 5 stay, and the rank correlation with the full ranking.", source="result journey_friction_ablation"),
         TableBlock(analyzer.funnel_, f"Funnel towards {analyzer.goal_}: journeys reaching each step in order.", source="result journey_funnel"),
         TableBlock(analyzer.touchpoints_[["touchpoint", "events", "journeys", "starts", "ends", "dropoff_rate", "repeat_events"]
                                          + [c for c in ("satisfaction", "sentiment") if c in analyzer.touchpoints_.columns]],
