@@ -139,26 +139,36 @@ def event_files(n_events: int) -> dict[str, Path]:
 
 
 def _run_json(python: Path | str, script: str, *args: str) -> dict:
-    proc = subprocess.run(["nice", str(python), "-c", script, *map(str, args)], capture_output=True, text=True, timeout=900)
+    try:
+        proc = subprocess.run(["nice", str(python), "-c", script, *map(str, args)], capture_output=True, text=True, timeout=1200)
+    except subprocess.TimeoutExpired:
+        return {"error": "did not finish in 20 min"}
     if proc.returncode != 0:
         tail = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else str(proc.returncode)
         return {"error": tail}
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def files_versus_pm4py(sizes: list[int]) -> list[dict]:
-    """The whole command on CSV and Parquet files against pm4py reading the same file, one pair at a time."""
-    rows = []
+def files_versus_pm4py(sizes: list[int], kinds: list[str]) -> list[dict]:
+    """The whole command on CSV and Parquet files against pm4py reading the same file, one after the other.
+
+    Rows are kept in FILES/rows.json (a later run of one size or format replaces only its rows), so the
+    section shows every size and format measured, each with its own load average."""
+    store = FILES / "rows.json"
+    kept = {(r["events"], r["file"]): r for r in (json.loads(store.read_text()) if store.exists() else [])}
     for n in sizes:
         for kind, path in event_files(n).items():
+            if kind not in kinds:
+                continue
             out = FILES / f"out_{kind.lower()}_{n}"
             ours = _run_json(sys.executable, _OURS_FILE_SCRIPT, path, out)
             pm = _run_json(PM4PY_PYTHON, _PM4PY_FILE_SCRIPT, path) if PM4PY_PYTHON.exists() else {"error": "no pm4py venv"}
             row = {"events": n, "file": kind, "size_mb": path.stat().st_size / 1e6, "load": os.getloadavg()[0],
                    **{f"ours_{k}": v for k, v in ours.items()}, **{f"pm4py_{k}": v for k, v in pm.items()}}
-            rows.append(row)
+            kept[(n, kind)] = row
+            store.write_text(json.dumps(list(kept.values())))
             print(json.dumps(row), flush=True)
-    return rows
+    return sorted(kept.values(), key=lambda r: (r["events"], r["file"]))
 
 
 def files_report(rows: list[dict]) -> str:
@@ -363,10 +373,11 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--memory-limit", default="8GB", help="DuckDB memory limit (spills to disk beyond it)")
     parser.add_argument("--files", default=None, metavar="N,N",
                         help="only the command on CSV and Parquet files of these sizes against pm4py on the same files")
+    parser.add_argument("--file-kinds", default="CSV,Parquet", help="with --files: which formats (CSV, Parquet)")
     args = parser.parse_args(argv)
     if args.files:
         sizes = [int(n) for n in args.files.split(",")]
-        text = files_report(files_versus_pm4py(sizes))
+        text = files_report(files_versus_pm4py(sizes, args.file_kinds.split(",")))
         write_section("journeys: file to output vs pm4py", text)
         print(text)
         return

@@ -34,7 +34,7 @@ def test_planted_friction_pathway_is_on_top(demo_store):
     assert section.data["top_friction_pathways"][0] == list(TRUTHS.friction_pathway)
     assert section.data["goal"] == TRUTHS.goal_touchpoint
     # every number shown is stored, every table names its source, the map is drawn
-    for name in ["journey_dfg", "journey_touchpoints", "journey_variants", "journey_funnel", "journey_compare",
+    for name in ["journey_dfg", "journey_touchpoints", "journey_variants", "journey_funnel", "journey_compare", "journey_friction_ablation",
                  "journey_compare_churn", "journey_customer_friction", "journey_channel_switches"]:
         assert demo_store.has_result(name), name
     assert any(isinstance(b, Figure) for b in section.blocks)

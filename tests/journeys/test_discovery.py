@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from empathica.understand.journeys import PATH_SEPARATOR, JourneyAnalyzer, journey_events, pathway_friction
+from empathica.understand.journeys import PATH_SEPARATOR, JourneyAnalyzer, journey_events
 from tests.journeys.conftest import reference_dfg, reference_transitions
 
 GOAL = "order_confirmed"

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from empathica.understand.journeys import JourneyAnalyzer, journey_events, pathway_friction
+from empathica.understand.journeys import JourneyAnalyzer, journey_events
 from tests.journeys.conftest import TOUCHPOINTS, reference_transitions
 
 GOAL = "order_confirmed"

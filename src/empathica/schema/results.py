@@ -213,6 +213,10 @@ JOURNEY_FRICTION = _declare(
     "rank:int source:string target:string friction_score:float transitions:int customers:int median_seconds:float "
     "p90_seconds:float dropoff_rate:float repeat_rate:float channel_switch_rate:float self_loop:bool evidence:string",
     open_columns=True)
+JOURNEY_FRICTION_ABLATION = _declare(
+    "journey_friction_ablation", "journeys", "one friction component left out (or none)",
+    "How the friction ranking changes when each component is left out.",
+    "dropped:string top_source:string top_target:string rank_of_full_top:int top5_kept:int spearman:float")
 JOURNEY_FUNNEL = _declare(
     "journey_funnel", "journeys", "one funnel step", "Funnel towards the goal touchpoint.",
     "step:int touchpoint:string journeys:int conversion_from_start:float conversion_from_previous:float")

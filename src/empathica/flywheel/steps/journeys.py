@@ -19,7 +19,7 @@ from empathica.errors import NotEnoughDataError  # noqa: E402
 from empathica.flywheel.registry import RunContext, step  # noqa: E402
 from empathica.schema.results import (
     JOURNEY_CHANNEL_SWITCHES, JOURNEY_COMPARE, JOURNEY_COMPARE_CHURN, JOURNEY_CUSTOMER_FRICTION, JOURNEY_DFG, JOURNEY_FRICTION,
-    JOURNEY_FUNNEL, JOURNEY_TOUCHPOINTS, JOURNEY_VARIANTS, TEXT_SCORES,
+    JOURNEY_FRICTION_ABLATION, JOURNEY_FUNNEL, JOURNEY_TOUCHPOINTS, JOURNEY_VARIANTS, TEXT_SCORES,
 )
 from empathica.report import Finding, Metric, Paragraph, Section, TableBlock, figure_from_matplotlib  # noqa: E402
 from empathica.store.names import Names  # noqa: E402
@@ -98,6 +98,8 @@ def journeys(ctx: RunContext) -> Section:
     store.write_result(JOURNEY_TOUCHPOINTS, analyzer.touchpoints_, step=step_name, description="Volume, starts, ends, drop-off, repeats, CSAT and sentiment per touchpoint.")
     store.write_result(JOURNEY_VARIANTS, analyzer.variants_, step=step_name, description="Distinct journey paths with counts and shares.")
     store.write_result(JOURNEY_FRICTION, friction, step=step_name, description="Pathway friction score per transition with its evidence.")
+    store.write_result(JOURNEY_FRICTION_ABLATION, analyzer.friction_ablation_, step=step_name,
+                       description="How the friction ranking changes when each component is left out.")
     store.write_result(JOURNEY_FUNNEL, analyzer.funnel_, step=step_name, description=f"Funnel towards the goal {analyzer.goal_}.")
     store.write_result(JOURNEY_CHANNEL_SWITCHES, analyzer.channel_switches_, step=step_name, description="Transitions that change channel.")
     store.write_result(JOURNEY_CUSTOMER_FRICTION, customer_friction, step=step_name,
@@ -135,6 +137,9 @@ def journeys(ctx: RunContext) -> Section:
         ),
         TableBlock(friction[[c for c in FRICTION_SHOWN if c in friction.columns]].head(10),
                    "Top friction pathways with their evidence, customers and revenue touched.", source=f"result {JOURNEY_FRICTION.name}"),
+        TableBlock(analyzer.friction_ablation_,
+                   "The ranking without each component: the pathway then first, the rank of today's first, how many of the "
+                   "top 5 stay, and the rank correlation with the full ranking.", source=f"result {JOURNEY_FRICTION_ABLATION.name}"),
         TableBlock(analyzer.funnel_, f"Funnel towards {analyzer.goal_}: journeys reaching each step in order.", source=f"result {JOURNEY_FUNNEL.name}"),
         TableBlock(analyzer.touchpoints_[["touchpoint", "events", "journeys", "starts", "ends", "dropoff_rate", "repeat_events"]
                                          + [c for c in ("satisfaction", "sentiment") if c in analyzer.touchpoints_.columns]],

@@ -127,13 +127,14 @@ def friction_ablation(friction: pd.DataFrame, *, weights: dict[str, float] | Non
     columns = ["dropped", "top_source", "top_target", "rank_of_full_top", f"top{top}_kept", "spearman"]
     if friction.empty:
         return pd.DataFrame(columns=columns)
-    full = friction_scores(friction, weights)
+    # the full ranking is the one published (its rounded scores break ties the same way)
+    full = friction["friction_score"].to_numpy(float)
     full_order = _order(friction, full)
     leader = full_order[0]
     rows = []
     measured = [c for c in COMPONENTS if weights[c] > 0 and friction[f"{c}_low"].notna().any()]
     for dropped in ["none", *measured]:
-        scores = full if dropped == "none" else friction_scores(friction, {**weights, dropped: 0.0})
+        scores = full if dropped == "none" else np.round(friction_scores(friction, {**weights, dropped: 0.0}), 6)
         order = _order(friction, scores)
         ranks = np.empty(len(order), dtype=int)
         ranks[order] = np.arange(1, len(order) + 1)
