@@ -82,7 +82,9 @@ def assign_conversations(rng: np.random.Generator, customers: Customers, journey
     # the stock-apology contacts (truth apology_leaving) are drawn from their own stream, so every other
     # draw of the world is the one it was before this truth was planted
     side = np.random.default_rng([24, n, int(conv["event_row"].sum()) % (2**32)])
-    stock = (topic != "product_question") & (side.random(n) < truths.apology_leaving["share"])
+    # after-sales complaints only: a failed payment is the friction pathway's own truth, left as it was
+    after_sales = ~np.isin(topic, ("product_question", "payment_failure"))
+    stock = after_sales & (side.random(n) < truths.apology_leaving["share"])
     conv["stock_apology"] = stock
 
     repeat_next = np.isin(conv["next_state"].to_numpy(), _REPEAT)
