@@ -71,8 +71,7 @@ def main(argv: list[str]) -> None:
         "each customer's mean empathy received with retained (1 = `churned_at` empty); slope: retention points "
         "per +0.1 empathy; 95 % percentile bootstrap over customers (1,000 resamples). Target: r > 0 with the "
         "interval excluding zero. Planted: `contact_leaving` (leave after a complaint contact with probability "
-        "0.4·(1 − empathy shown)²) and `apology_leaving` (10 % of complaint contacts answered by a stock apology "
-        "that solves nothing; the customer leaves with probability 0.3) on top of the BG/NBD dropout. The last three "
+        "0.4·(1 − empathy shown)²) on top of the BG/NBD dropout. The last three "
         "columns: retention of distressed customers by how their conversation was handled (result "
         "`service_patterns`), and for the first two the points below \"empathy and resolution\" (lower bound of "
         "the 95 % interval of the difference; > 0 = recovered).",

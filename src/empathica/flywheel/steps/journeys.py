@@ -165,7 +165,8 @@ def _differences(compare: pd.DataFrame, a: str, b: str) -> str:
     line = f"{len(significant)} pathway(s) differ significantly (Benjamini–Hochberg q < 0.05)"
     more = significant[significant["significant_share"] & (significant["share_a"] > significant["share_b"])]
     if len(more):
-        top = more.iloc[0]  # the headline names the first such row of the table under it (issue 16)
+        top = more.assign(ratio=more["share_a"] / more["share_b"].where(more["share_b"] > 0)).sort_values(
+            ["ratio", "share_a"], ascending=False, na_position="first").iloc[0]
         line += (f"; most over-represented among {a}: {top['source']} → {top['target']} "
                  f"(in {top['share_a']:.0%} of their journeys against {top['share_b']:.0%} of {b})")
     return line + "."
