@@ -56,7 +56,7 @@ def measure(seed: int) -> dict:
             "empathy_churned": by.get(0, float("nan")),
             "top_agents": set(agents["agent_id"].head(3)) == set(TRUTHS.empathic_agents),
             "bottom_agents": set(agents["agent_id"].tail(2)) == set(TRUTHS.unempathic_agents),
-            "patterns": {k: (patterns.loc[k, "retention"], patterns.loc[k, "retention_low"], patterns.loc[k, "retention_high"])
+            "patterns": {k: (patterns.loc[k, "retention"], patterns.loc[k, "retention_gap_low"], patterns.loc[k, "retention_gap"])
                          for k in ("apology without resolution", "neither", "empathy and resolution") if k in patterns.index},
             "seconds": time.perf_counter() - start,
         }
@@ -71,10 +71,10 @@ def main(argv: list[str]) -> None:
         "each customer's mean empathy received with retained (1 = `churned_at` empty); slope: retention points "
         "per +0.1 empathy; 95 % percentile bootstrap over customers (1,000 resamples). Target: r > 0 with the "
         "interval excluding zero. Planted: `contact_leaving` (leave after a complaint contact with probability "
-        "0.4·(1 − empathy shown)²) and `apology_leaving` (15 % of complaint contacts answered by a stock apology "
-        "that solves nothing; the customer leaves with probability 0.3) on top of the BG/NBD dropout. The last three "
+        "0.4·(1 − empathy shown)²) on top of the BG/NBD dropout. The last three "
         "columns: retention of distressed customers by how their conversation was handled (result "
-        "`service_patterns`, 95 % Wilson intervals).",
+        "`service_patterns`), and for the first two the points below \"empathy and resolution\" (lower bound of "
+        "the 95 % interval of the difference; > 0 = recovered).",
         "",
         "| seed | customers with transcripts | churn rate (all) | left after a contact | r [95 % CI] | slope per +0.1 [95 % CI] "
         "| mean empathy received: retained / churned | planted top 3 / bottom 2 agents recovered | seconds "
@@ -88,7 +88,8 @@ def main(argv: list[str]) -> None:
                 f"{r[0]:+.3f} [{r[1]:+.3f}, {r[2]:+.3f}] | {s[0] * 100:+.1f} [{s[1] * 100:+.1f}, {s[2] * 100:+.1f}] points | "
                 f"{m['empathy_retained']:.3f} / {m['empathy_churned']:.3f} | "
                 f"{'yes' if m['top_agents'] else 'NO'} / {'yes' if m['bottom_agents'] else 'NO'} | {m['seconds']:.0f} | "
-                + " | ".join(f"{v[0]:.2f} [{v[1]:.2f}, {v[2]:.2f}]" for v in m["patterns"].values()) + " |")
+                + " | ".join(f"{v[0]:.2f}" + ("" if k == "empathy and resolution" else f" (−{v[2]:.1f} points, low {v[1]:+.1f})")
+                             for k, v in m["patterns"].items()) + " |")
         print(line, flush=True)
         lines.append(line)
     write_section("empathy: demo world", "\n".join(lines))

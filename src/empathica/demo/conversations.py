@@ -7,8 +7,7 @@ stickiness) or, now and then, to another agent of the same language. Every chat 
 calls are transcribed for a sample (``CALL_TRANSCRIPTION_RATE``), as speech analytics usually are.
 
 A complaint handled without empathy can lose the customer on the spot (``leave_after_contacts``):
-the truth ``contact_leaving`` in ``truths.py``; so can one answered by a stock apology that solves nothing
-(truth ``apology_leaving``).
+the truth ``contact_leaving`` in ``truths.py``.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ import pandas as pd
 from empathica.demo.catalogue import AGENT_EMPATHY, CONTACT_AGENTS, LANGUAGES, S
 from empathica.demo.journeys import WEEK, Journeys
 from empathica.demo.population import STICKY_ROUTING, Customers
-from empathica.demo.texts import BANKS, TOPICS, compose_conversations
+from empathica.demo.texts import TOPICS, compose_conversations
 from empathica.demo.truths import PlantedTruths
 
 CALL_TRANSCRIPTION_RATE = 0.25
@@ -39,9 +38,8 @@ def _flag_before(events: pd.DataFrame, states: tuple[int, ...]) -> np.ndarray:
     return (hit.groupby(events["journey"]).cumsum() - hit).to_numpy() > 0
 
 
-def assign_conversations(rng: np.random.Generator, customers: Customers, journeys: Journeys,
-                         truths: PlantedTruths = PlantedTruths()) -> pd.DataFrame:
-    """One row per conversation event: topic, agent, empathy, stock apology, outcome, channel and transcription."""
+def assign_conversations(rng: np.random.Generator, customers: Customers, journeys: Journeys) -> pd.DataFrame:
+    """One row per conversation event: topic, agent, empathy, outcome, channel and transcription."""
     ev = journeys.events
     returned = _flag_before(ev, (S["returns_portal"],))
     late = _flag_before(ev, (S["delivery_late"],))
@@ -79,18 +77,12 @@ def assign_conversations(rng: np.random.Generator, customers: Customers, journey
     conv["agent"] = agent
     conv["empathy"] = empathy
 
-    # the stock-apology contacts (truth apology_leaving) are drawn from their own stream, so every other
-    # draw of the world is the one it was before this truth was planted
-    side = np.random.default_rng([24, n, int(conv["event_row"].sum()) % (2**32)])
-    stock = (topic != "product_question") & (side.random(n) < truths.apology_leaving["share"])
-    conv["stock_apology"] = stock
-
     repeat_next = np.isin(conv["next_state"].to_numpy(), _REPEAT)
     p_resolved = np.clip(0.30 + 0.6 * empathy - 0.15 * (topic == "payment_failure"), 0.05, 0.95)
-    resolved = ~repeat_next & (rng.random(n) < p_resolved) & ~stock
+    resolved = ~repeat_next & (rng.random(n) < p_resolved)
     other_outcome = np.array(["unresolved", "escalated", "transferred"])[rng.choice(3, size=n, p=(0.5, 0.3, 0.2))]
     conv["resolved"] = resolved
-    conv["outcome"] = np.where(resolved, "resolved", np.where(repeat_next | stock, "unresolved", other_outcome))
+    conv["outcome"] = np.where(resolved, "resolved", np.where(repeat_next, "unresolved", other_outcome))
     is_call = np.isin(state, _CALL)
     conv["channel"] = np.where(is_call, "phone", "chat")
     conv["touchpoint_id"] = np.where(is_call, "call_centre", "chat")
@@ -115,7 +107,6 @@ def leave_after_contacts(
     h = truths.contact_leaving
     complaint = conv["topic"].to_numpy() != "product_question"
     p_leave = np.where(complaint, h["max"] * (1.0 - conv["empathy"].to_numpy()) ** h["exponent"], 0.0)
-    p_leave = np.where(conv["stock_apology"].to_numpy(), truths.apology_leaving["leave"], p_leave)
     leaves = rng.random(len(conv)) < p_leave
     n = len(customers)
     leave_time = np.full(n, np.inf)
@@ -168,7 +159,6 @@ def conversation_tables(
     dialogues = compose_conversations(
         rng, language, tr["topic"].to_numpy(), tr["empathy"].to_numpy(), tr["resolved"].to_numpy(), tr["long"].to_numpy()
     )
-    _paste_stock_apologies(dialogues, language, tr["stock_apology"].to_numpy())
     lengths = np.array([len(d) for d in dialogues], dtype=np.int64)
     conv_of_turn = np.repeat(np.arange(len(tr)), lengths)
     turn_index = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
@@ -191,13 +181,3 @@ def conversation_tables(
     })
     opening_topic = np.where(turn_index == 0, tr["topic"].to_numpy()[conv_of_turn], None)
     return conversations, turns, opening_topic, language[conv_of_turn]
-
-
-def _paste_stock_apologies(dialogues: list[list[tuple[str, str]]], language: np.ndarray, stock: np.ndarray) -> None:
-    """Truth ``apology_leaving``: in a stock-apology contact every agent turn but the closing one is a stock
-    apology of the customer's language (the agent's own words and the action that would solve it are gone)."""
-    for i in np.flatnonzero(stock):
-        bank = BANKS[language[i]].CONVERSATION["agent_stock_apology"]
-        agent_turns = [k for k, (speaker, _) in enumerate(dialogues[i]) if speaker == "agent"][:-1]
-        for j, k in enumerate(agent_turns):
-            dialogues[i][k] = ("agent", bank[(i + j) % len(bank)])

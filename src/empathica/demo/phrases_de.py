@@ -370,11 +370,6 @@ CONVERSATION = {
             "Bekannter Fehler, Fix im nächsten Release. Kein Termin bekannt.",
         ],
     },
-    "agent_stock_apology": [
-        "Wir bedauern die entstandenen Unannehmlichkeiten. Ihr Anliegen wurde aufgenommen.",
-        "Entschuldigen Sie bitte die Unannehmlichkeiten, wir danken Ihnen für Ihre Geduld.",
-        "Es tut uns leid, wir verstehen Ihren Ärger. Ihr Fall wurde vermerkt.",
-    ],
     "agent_close": {
         "warm": [
             "Melden Sie sich jederzeit gern wieder, wenn noch etwas ist. Alles Gute!",

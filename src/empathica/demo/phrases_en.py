@@ -355,11 +355,6 @@ CONVERSATION = {
             "Known issue, fix in next release. No ETA atm.",
         ],
     },
-    "agent_stock_apology": [
-        "We are sorry for the inconvenience caused. Your feedback has been noted.",
-        "We apologise for any inconvenience and appreciate your patience.",
-        "Sorry for the trouble, we understand your frustration. Your case has been recorded.",
-    ],
     "agent_close": {
         "warm": [
             "Please don't hesitate to come back to me if anything else comes up. Take care!",

@@ -33,12 +33,6 @@ class PlantedTruths:
     #: 0.5 → 0.10, 0.92 → 0.003). They finish the journeys under way and start no other; the CRM records
     #: them as churned. So the empathy a customer received is positively related to retention (sign +).
     contact_leaving: dict = field(default_factory=lambda: {"max": 0.4, "exponent": 2.0})
-    #: Leaving after an apology without resolution: a ``share`` of complaint contacts is answered only with a
-    #: stock apology ("We are sorry for the inconvenience caused. Your feedback has been noted.", in the
-    #: customer's language) and nothing that moves the problem on; the customer leaves after it with
-    #: probability ``leave`` (whatever the agent's empathy), about as often as after a cold contact (e = 0.1
-    #: → 0.32). So resolution received is positively related to retention, beside empathy (sign +).
-    apology_leaving: dict = field(default_factory=lambda: {"share": 0.1, "leave": 0.3})
     #: Pain points planted as the most frequent complaints, most frequent first (aspect catalogue ids).
     top_pain_points: tuple[str, ...] = ("delivery_delay", "refund")
     #: True BG/NBD parameters of the purchase process and Gamma-Gamma parameters of spend.

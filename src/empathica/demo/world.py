@@ -194,7 +194,7 @@ def _simulate_chunk(seed: int, start: int, n: int, truths: PlantedTruths, realis
     rng = np.random.default_rng([seed, start // CHUNK_CUSTOMERS])
     customers = draw_customers(rng, start, n, truths)
     journeys = simulate_journeys(rng, customers)
-    conv = assign_conversations(rng, customers, journeys, truths)
+    conv = assign_conversations(rng, customers, journeys)
     conv = plant_actions(conv, customers, journeys, truths, realised.actions)
     customers, journeys, conv, left = leave_after_contacts(rng, customers, journeys, conv, truths)
     touch, nps, _ = feedback_tables(rng, customers, journeys, conv)
