@@ -30,7 +30,7 @@ from empathica.demo.population import Customers
 from empathica.demo.truths import PlantedTruths
 
 COACHING_FROM = datetime(2024, 1, 8, tzinfo=UTC)
-COACHING_GAP_CLOSED = 0.5
+COACHING_GAP_CLOSED = 0.2
 PLACEBO_AGENTS = ("agent_02", "agent_09")
 PLACEBO_FROM = datetime(2023, 11, 6, tzinfo=UTC)
 #: Contacts this close to the end of the window are not counted: a loss is recorded ~60 days after it.
