@@ -7,9 +7,9 @@
   (``truths.contact_leaving``), so their customers' retention rises.
 - ``placebo``: from ``PLACEBO_FROM`` two ordinary agents take an e-learning module with no effect.
 
-The shift is applied after the contact's empathy is drawn, so the random streams (and every other
-planted truth) are unchanged; the contacts of the coached agents after the start read more empathic and
-lose fewer customers. ``ActionsLedger`` accumulates, over the chunks, the effect each action has on
+The shift is applied after the contact's empathy is drawn, so everything drawn before the customers'
+leaving is unchanged; the coached chats read more empathic and lose fewer customers, and the draws
+after the leaving (surveys, purchases, churn records) shift with the journeys that now go on. ``ActionsLedger`` accumulates, over the chunks, the effect each action has on
 the outcome the flywheel measures — P(the customer is lost after the contact: recorded as churned and
 starting no journey after it; they may leave at this contact or at a later one before their next
 journey) — for the contacts the flywheel can observe (those at least
