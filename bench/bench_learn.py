@@ -2,7 +2,7 @@
 coaching's declared effect, the placebo's false positives), the competitor benchmark against the
 planted truth per language, and what the effect, experiment and benchmark commands cost.
 
-    .venv/bin/python -m bench.bench_learn [--quick]
+    .venv/bin/python -m bench.bench_learn [--quick] [--large]
 
 Worlds are generated and ingested (only the tables Learn reads) into /tmp/empathica-bench-learn/ and
 kept there, so a second run reuses them.
@@ -51,13 +51,14 @@ def _world(seed: int, customers: int):
     return db, json.loads(truth_file.read_text(encoding="utf-8"))
 
 
-def planted_actions(seeds: list[int], sizes: list[int]) -> tuple[str, pd.DataFrame]:
+def planted_actions(runs: list[tuple[int, list[int]]]) -> tuple[str, pd.DataFrame]:
+    """``runs``: (customers, seeds) pairs."""
     from empathica.learn.actions import load_actions
     from empathica.learn.effects import action_effect_table
     from empathica.store import Store
 
     rows = []
-    for customers in sizes:
+    for customers, seeds in runs:
         for seed in seeds:
             db, truth = _world(seed, customers)
             planted = truth["planted_actions"]
@@ -78,7 +79,7 @@ def planted_actions(seeds: list[int], sizes: list[int]) -> tuple[str, pd.DataFra
         coverage=("covered", "mean"), significant_share=("significant", "mean"),
         pre_trend_flagged=("pre_trend_p", lambda p: float((p < 0.05).mean())), seconds=("seconds", "mean")).reset_index()
     lines = [
-        f"Planted actions, seeds {seeds[0]}–{seeds[-1]}, outcome: customer lost after the contact (churn). "
+        "Planted actions (worlds: seeds 1–10; with --large also 30,000 customers, seeds 1–5), outcome: customer lost after the contact (churn). "
         "`coverage`: share of worlds whose 95 % interval holds the declared effect (coaching) or 0 (placebo); "
         "`significant_share`: p < 0.05 (power for the coaching, false positives for the placebo).",
         "",
@@ -116,9 +117,10 @@ def benchmark_truth(seed: int, customers: int) -> str:
 
 def main(argv: list[str]) -> None:
     quick = "--quick" in argv
-    seeds = list(range(1, 6 if quick else 11))
-    sizes = [3000] if quick else [3000, 10000]
-    text, _ = planted_actions(seeds, sizes)
+    runs = [(3000, list(range(1, 6)))] if quick else [(3000, list(range(1, 11))), (10000, list(range(1, 11)))]
+    if "--large" in argv:
+        runs.append((30000, list(range(1, 6))))
+    text, _ = planted_actions(runs)
     print(text)
     bench = benchmark_truth(1, 3000)
     print(bench)

@@ -97,3 +97,22 @@ def test_the_learn_step_stores_effects_benchmark_and_timeline_and_reports_them(d
     assert {"delivery", "price"} <= set(comparison["area"])
     html = render_report([section], title="Learn")
     assert "Observational design" in html and "result_learn_effects" in html
+
+
+def test_the_benchmark_command_reads_a_reviews_file(tmp_path):
+    rows = []
+    for k in range(12):
+        rows.append({"review_id": f"l{k}", "brand": "Lumen", "is_own": "true", "rating": 1 + k % 2,
+                     "text": "The delivery was late again, a week late.", "timestamp": f"2024-0{1 + k % 6}-10"})
+        rows.append({"review_id": f"v{k}", "brand": "Voltera", "is_own": "false", "rating": 5 - k % 2,
+                     "text": "Super fast delivery, at my door within a day.", "timestamp": f"2024-0{1 + k % 6}-12"})
+    path = tmp_path / "reviews.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    result = run("learn", "benchmark", path, "--over-time")
+    assert result.exit_code == 0, result.output
+    line = next(li for li in result.output.splitlines() if "delivery" in li and "rating" in li and "Voltera" in li)
+    assert "we are worse" in line
+    bad = tmp_path / "bad.csv"
+    pd.DataFrame(rows).drop(columns="rating").to_csv(bad, index=False)
+    result = run("learn", "benchmark", bad)
+    assert result.exit_code == 2 and "missing column(s) rating" in result.output

@@ -1,15 +1,15 @@
 """Two actions planted in the demo world: a coaching that works and a placebo that does nothing.
 
 - ``coaching``: from ``COACHING_FROM`` the least empathic agents (``truths.unempathic_agents``) are
-  coached. Each contact they handle afterwards shows more empathy: the empathy drawn for the contact,
+  coached in chat. Each chat they handle afterwards shows more empathy: the empathy drawn for the contact,
   e, becomes ``1 − (1 − e)·(1 − COACHING_GAP_CLOSED)`` (the coaching closes that share of the gap to
   full empathy). Less empathy lost means fewer customers leave after a complaint contact
   (``truths.contact_leaving``), so their customers' retention rises.
 - ``placebo``: from ``PLACEBO_FROM`` two ordinary agents take an e-learning module with no effect.
 
-The shift is applied after the contact's empathy is drawn, so the random streams (and every other
-planted truth) are unchanged; the contacts of the coached agents after the start read more empathic and
-lose fewer customers. ``ActionsLedger`` accumulates, over the chunks, the effect each action has on
+The shift is applied after the contact's empathy is drawn, so everything drawn before the customers'
+leaving is unchanged; the coached chats read more empathic and lose fewer customers, and the draws
+after the leaving (surveys, purchases, churn records) shift with the journeys that now go on. ``ActionsLedger`` accumulates, over the chunks, the effect each action has on
 the outcome the flywheel measures — P(the customer is lost after the contact: recorded as churned and
 starting no journey after it; they may leave at this contact or at a later one before their next
 journey) — for the contacts the flywheel can observe (those at least
@@ -30,7 +30,10 @@ from empathica.demo.population import Customers
 from empathica.demo.truths import PlantedTruths
 
 COACHING_FROM = datetime(2024, 1, 8, tzinfo=UTC)
-COACHING_GAP_CLOSED = 0.5
+COACHING_GAP_CLOSED = 0.3
+#: The coaching is about written replies: it changes the agents' chats, not their calls (so the planted
+#: friction pathway web checkout → call centre and its churn stay as they were).
+COACHED_CHANNEL = "chat"
 PLACEBO_AGENTS = ("agent_02", "agent_09")
 PLACEBO_FROM = datetime(2023, 11, 6, tzinfo=UTC)
 #: Contacts this close to the end of the window are not counted: a loss is recorded ~60 days after it.
@@ -49,14 +52,14 @@ def action_rows(truths: PlantedTruths) -> pd.DataFrame:
     """The two actions as rows of the canonical ``actions`` table (what a CX team would have logged)."""
     return pd.DataFrame({
         "action_id": ["act_coaching_2024_01", "act_elearning_2023_11"],
-        "title": ["Empathy coaching for the least empathic agents", "E-learning module on the new returns policy"],
+        "title": ["Empathy coaching in chat for the least empathic agents", "E-learning module on the new returns policy"],
         "description": [
-            "One-to-one empathy coaching (acknowledge, explain, own the next step) for the agents with the lowest empathy scores.",
+            "One-to-one coaching of written chat replies (acknowledge, explain, own the next step) for the agents with the lowest empathy scores.",
             "A self-paced e-learning module about the returns policy for two contact agents.",
         ],
         "starts_at": _naive([COACHING_FROM, PLACEBO_FROM]),
         "ends_at": np.array(["NaT", "NaT"], dtype="datetime64[s]"),
-        "touchpoint_id": [None, None],
+        "touchpoint_id": [COACHED_CHANNEL, None],
         "team_id": [None, None],
         "agents": [",".join(truths.unempathic_agents), ",".join(PLACEBO_AGENTS)],
         "segment": [None, None],
@@ -94,7 +97,8 @@ def plant_actions(conv: pd.DataFrame, customers: Customers, journeys: Journeys, 
     """Raise the empathy of the coached agents' contacts after the start, and book the planted effects."""
     agent = np.array(AGENT_IDS, dtype=object)[conv["agent"].to_numpy()]
     time = conv["time"].to_numpy()
-    coached = np.isin(agent, truths.unempathic_agents) & (time >= _seconds(COACHING_FROM))
+    coached = (np.isin(agent, truths.unempathic_agents) & (time >= _seconds(COACHING_FROM))
+               & (conv["channel"].to_numpy() == COACHED_CHANNEL))
     before = conv["empathy"].to_numpy()
     after = np.where(coached, 1.0 - (1.0 - before) * (1.0 - COACHING_GAP_CLOSED), before)
     conv = conv.assign(empathy=after)
@@ -151,7 +155,7 @@ def actions_truth(truths: PlantedTruths, ledger: ActionsLedger) -> dict:
     realised = ledger.summary()
     return {
         "coaching": {
-            "action_id": "act_coaching_2024_01", "agents": list(truths.unempathic_agents),
+            "action_id": "act_coaching_2024_01", "agents": list(truths.unempathic_agents), "touchpoint_id": COACHED_CHANNEL,
             "starts_at": COACHING_FROM.isoformat(), "empathy_gap_closed": COACHING_GAP_CLOSED,
             "outcome": "lost_after_contact", "expected_sign": -1, **realised["coaching"],
         },

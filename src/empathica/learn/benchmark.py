@@ -88,7 +88,10 @@ def brand_stats(mentions: ibis.Table, by: tuple[str, ...]) -> pd.DataFrame:
 def _with_intervals(frame: pd.DataFrame) -> pd.DataFrame:
     n = frame["reviews"].clip(lower=1)
     frame["rating_se"] = np.sqrt(frame["rating_var"] / n)
-    frame["positive_se"] = np.sqrt(frame["positive_share"] * (1 - frame["positive_share"]) / n)
+    # Agresti–Coull-style: one success and one failure added for the standard error, so a share of 0 or 1
+    # in a small cell does not claim zero uncertainty
+    shrunk = (frame["positive_share"] * n + 1) / (n + 2)
+    frame["positive_se"] = np.sqrt(shrunk * (1 - shrunk) / (n + 2))
     for m in ("rating", "positive"):
         value = frame["rating"] if m == "rating" else frame["positive_share"]
         frame[f"{m}_ci_low"] = value - Z95 * frame[f"{m}_se"]

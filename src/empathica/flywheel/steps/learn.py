@@ -48,8 +48,9 @@ def _effects(ctx: RunContext, section: Section) -> None:
         row = effects[(effects["action_id"] == action.action_id) & (effects["metric"] == (action.expected_metric or "churn"))]
         if len(row):
             r = row.iloc[0]
+            drift = " Pre-trends differ (p < 0.05): read with care." if r["pre_trend_p"] < 0.05 else ""
             section.summary.append(f"{action.title}: {r['metric']} {r['estimate']:+.3f} (95 % CI {r['ci_low']:+.3f} to "
-                                   f"{r['ci_high']:+.3f}, p = {r['p_value']:.3g}).")
+                                   f"{r['ci_high']:+.3f}, p = {r['p_value']:.3g}).{drift}")
     shown = effects[["action_id", "metric", "estimate", "ci_low", "ci_high", "p_value", "baseline", "treated_pre",
                      "treated_post", "control_pre", "control_post", "pre_trend_p"]]
     section.add(Paragraph(CAVEAT),
