@@ -134,15 +134,20 @@ def test_embedder_cache_never_embeds_a_text_twice(monkeypatch):
 
 
 @needs_data
-@pytest.mark.parametrize("domain, floor", [("germeval2017", 0.66), ("sb10k", 0.69), ("potts", 0.63), ("filmstarts", 0.82)])
-def test_shipped_german_head_reads_every_german_domain(analyzer, domain, floor):
-    """The shipped German head learnt four domains (rail feedback, general and political tweets, movie
-    reviews): each one's held-out rows, calibrated. (The GermEval-only cascade is no longer shipped.)"""
+def test_shipped_german_head_on_held_out(analyzer):
+    """The stack alone on every held-out row (fast), and the e5 step on a fixed set of unsure rows."""
     head = analyzer.sentiment_heads_["de"]
-    assert not isinstance(head, CascadeHead)
-    (corpus,) = [c for c in corpora.sentiment_domains("de") if c.name == domain]
-    texts, labels = corpus.part("test")
-    proba = head.predict_proba(texts)
-    predicted = head.classes_[proba.argmax(axis=1)]
-    assert np.mean(predicted == np.asarray(labels)) >= floor
-    assert expected_calibration_error(proba.max(axis=1), predicted == np.asarray(labels)) <= 0.06
+    assert isinstance(head, CascadeHead)
+    texts, labels = corpora.germeval().part("test")
+    truth = np.asarray(labels)
+    stack = head.predict_proba(texts, embed=False)
+    predicted = head.classes_[stack.argmax(axis=1)]
+    assert np.mean(predicted == truth) >= 0.74
+    assert expected_calibration_error(stack.max(axis=1), predicted == truth) <= 0.05
+    unsure = np.flatnonzero(stack.max(axis=1) < head.below)
+    # about a fifth go to e5 (~30 texts/s): a German-only corpus still scores ≥ 100 texts/s
+    assert 0.05 < len(unsure) / len(texts) < 0.4
+    some = unsure[:20]  # the e5 step runs on them: the probabilities change, stay probabilities
+    full = head.predict_proba([texts[i] for i in some])
+    assert np.allclose(full.sum(axis=1), 1) and not np.allclose(full, stack[some])
+    # the accuracy of the whole cascade on all held-out rows is measured in bench/bench_text.py

