@@ -103,7 +103,7 @@ class Settings:
 
     text_adapt_ratings: bool = _setting(
         True,
-        "Fit the sentiment heads to the store's own rated texts (survey comments with NPS or CSAT, reviews with stars) before scoring, per language, and keep a fitted head only where it scores held-out rated texts better (docs/text.md, 'Learning from ratings'). A change rescores the store's texts on the next run.",
+        "Fit the sentiment heads to the store's own rated texts (survey comments with NPS or CSAT, reviews with stars) before scoring, per language, and keep a fitted head only where it scores held-out rated texts significantly better (docs/text.md, 'Learning from the customers' own ratings'). A change rescores the store's texts on the next run.",
     )
 
     def __post_init__(self) -> None:

@@ -29,13 +29,12 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from empathica.understand.text.calibration import TemperatureScaler, log_odds
 from empathica.understand.text.heads import NgramHead
 from empathica.understand.text.language import LANGUAGES
+from empathica.understand.text.retrain import _stratified_split
 
 #: NPS at or below which a respondent is a detractor, at or above which a promoter (the usual bands).
 DETRACTOR, PROMOTER = 6, 9
 #: Rated texts a language needs (distinct texts with a label) before a head is fitted to them.
 MIN_RATED = 150
-#: Share of each language's rated texts held out to compare the heads before and after.
-HELD_OUT = 0.25
 #: Held-out accuracy an adapted head must gain over the head in use to replace it (its macro-F1 must not fall).
 MIN_GAIN = 0.01
 #: Largest one-sided McNemar p-value (:func:`gain_p_value`) at which the gain counts as real.
@@ -68,18 +67,6 @@ def one_label_per_text(pairs: pd.DataFrame) -> pd.DataFrame:
     """A text rated several times takes its most frequent label (ties: the first in label order)."""
     pairs = pairs.sort_values(["text", "n", "label"], ascending=[True, False, True])
     return pairs.drop_duplicates("text", keep="first").reset_index(drop=True)
-
-
-def _split(labels: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    train, test = [], []
-    for value in np.unique(labels):
-        idx = np.flatnonzero(labels == value)
-        rng.shuffle(idx)
-        n_test = int(round(len(idx) * HELD_OUT))
-        test.extend(idx[:n_test])
-        train.extend(idx[n_test:])
-    return np.sort(np.asarray(train, dtype=int)), np.sort(np.asarray(test, dtype=int))
 
 
 def _scores(analyzer, texts: list[str], labels: np.ndarray) -> tuple[float, float, np.ndarray]:
@@ -165,7 +152,7 @@ def adapt_language(analyzer, lang: str, texts: list[str], labels: np.ndarray, *,
     if len(texts) < MIN_RATED or len(counts) < 2 or counts.min() < 10:
         row["reason"] = f"fewer than {MIN_RATED} rated texts, or fewer than 10 of a class"
         return row, None
-    train, test = _split(labels, seed)
+    train, test = _stratified_split(labels, seed)  # 25 % of each class held out, as `text train` does
     test_texts = [texts[i] for i in test]
     row["train_rows"], row["test_rows"] = len(train), len(test)
     row["accuracy_before"], row["macro_f1_before"], right_before = _scores(analyzer, test_texts, labels[test])
@@ -224,7 +211,7 @@ def save_adapted(found: RatingsAdaptation, out, *, source: str) -> None:
     lines = [f"# Sentiment heads fitted to rated texts of {source}", "",
              "Trained by `empathica text adapt` (src/empathica/understand/text/ratings.py): labels from the customers' own "
              f"ratings (NPS 0–{DETRACTOR} / CSAT 1–2 / 1–2 stars negative, NPS {PROMOTER}–10 / CSAT 4–5 / 4–5 stars positive, "
-             f"between neutral); {int(HELD_OUT * 100)} % of each language's rated texts held out; a head is kept only when it "
+             f"between neutral); 25 % of each language's rated texts held out; a head is kept only when it "
              f"gains at least {MIN_GAIN} held-out accuracy (one-sided McNemar p ≤ {MAX_P}), with no loss of macro-F1, over the analyzer as configured. The head "
              "stacks the analyzer's own head with an n-gram head trained on the rated texts (RatingsStackHead).", "",
              "| lang | rated texts | train | held out | accuracy before | after | macro-F1 before | after | kept |",
