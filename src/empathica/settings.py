@@ -52,6 +52,12 @@ class Settings:
         5,
         "Published runs whose results are kept in the store's history_<result> tables, for comparing runs (the oldest beyond it are dropped when a run publishes).",
     )
+    ops_url: str = _setting(
+        "",
+        "SQLAlchemy URL of the operational store (users, API keys, sessions, audit log) of `empathica serve`, e.g. 'postgresql+psycopg://user:pw@host/db'. Empty: a SQLite file beside the analytics store (<db>.ops.sqlite).",
+    )
+    serve_max_upload_mb: int = _setting(100, "Largest file (MB) the server accepts in one upload (POST /ingest).")
+    serve_max_rows: int = _setting(10_000, "Most JSON rows the server accepts in one request (POST /ingest/<table>/rows).")
     report_title: str = _setting("Empathica CX report", "Title printed at the top of the HTML report.")
     currency: str = _setting("EUR", "Currency in which revenue figures are reported.")
     report_language: str = _setting("en", "Language of the HTML report and the CLI's findings: en, de or zh (`empathica run --lang`).")

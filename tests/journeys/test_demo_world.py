@@ -84,7 +84,9 @@ def test_text_scores_feed_sentiment_when_present(demo_store):
         "source_table": "feedback", "source_id": feedback["response_id"],
         "sentiment_score": feedback["csat"].fillna(3).astype(float).sub(3).div(2),
     })
-    demo_store.write_result("text_scores", scores, step="test")
+    scores = scores.assign(lang="en", sentiment="neutral", confidence=1.0, emotion="neutral", emotion_confidence=1.0,
+                           aspects="[]", note="", scored_at=pd.Timestamp.now(tz="UTC"))  # the declared columns
+    demo_store.write_result("text_scores", scores, step="text")
     try:
         run_flywheel(demo_store, only=["journeys"])
         touchpoints = demo_store.read_result("journey_touchpoints").set_index("touchpoint")

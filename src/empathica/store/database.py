@@ -134,6 +134,12 @@ class Store:
         except Exception as exc:
             text = str(exc)
             if "lock" in text.lower():
+                held = server_holding(path)
+                if held:
+                    raise StoreLockedError(
+                        f"database {path} is held by `empathica serve` (pid {held.get('pid')}) at {held.get('url')}: "
+                        f"go through its API (POST {held.get('url')}/runs, /ingest), or stop the server first."
+                    ) from None
                 raise StoreLockedError(
                     f"database {path} is in use by another Empathica process (DuckDB allows one writer per file). "
                     "Wait for that process to finish, or work on a copy of the file."
@@ -152,6 +158,34 @@ class Store:
             raise StoreError(f"setting memory_limit={memory_limit!r} is not a memory size DuckDB understands "
                              f"({str(exc).splitlines()[0]}); use e.g. 8GB or 512MB.") from None
         return con
+
+    def reader(self) -> "Store":
+        """A read-only view of this store on its own cursor, for one request of the server: it sees committed
+        data only, so a run's results appear when the run publishes (DuckDB only; close it after use)."""
+        if self.settings.backend != "duckdb":
+            return self
+        import duckdb
+
+        cursor = self.con.con.cursor()
+        try:
+            cursor.execute("SET TimeZone = 'UTC'")
+            return Store(ibis.duckdb.from_connection(cursor), settings=self.settings, location=self.location)
+        except duckdb.Error as exc:
+            cursor.close()
+            raise StoreError(f"cannot read {self.location}: {exc}") from None
+
+    def writer(self) -> "Store":
+        """A writing view of this store on its own cursor (its own transactions), e.g. for an ingest while a run goes."""
+        return self.reader()
+
+    def hold(self, url: str) -> None:
+        """Mark the DuckDB file as held by a server at ``url``, so other commands can say where to go instead."""
+        if self.location != ":memory:":
+            _marker(self.location).write_text(json.dumps({"pid": os.getpid(), "url": url}), encoding="utf-8")
+
+    def release(self) -> None:
+        if self.location != ":memory:":
+            _marker(self.location).unlink(missing_ok=True)
 
     def close(self) -> None:
         disconnect = getattr(self.con, "disconnect", None)
@@ -290,6 +324,18 @@ def _json_encoded(frame: pd.DataFrame) -> pd.DataFrame:
         if frame[col].dtype == object and frame[col].map(lambda v: isinstance(v, (list, dict, tuple))).any():
             frame[col] = frame[col].map(lambda v: json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, (list, dict, tuple)) else v)
     return frame
+
+
+def _marker(path: str) -> Path:
+    return Path(str(path) + ".serve.json")
+
+
+def server_holding(path: str) -> dict | None:
+    """``{"pid", "url"}`` of the server holding the DuckDB file ``path`` (None: no server marked it)."""
+    try:
+        return json.loads(_marker(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def _physical_memory_mb() -> int:

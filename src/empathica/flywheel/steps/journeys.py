@@ -133,14 +133,14 @@ def journeys(ctx: RunContext) -> Section:
             "customers' feedback on the target). 0 is a typical pathway of this data, 1 is one standard deviation worse."
         ),
         TableBlock(friction[[c for c in FRICTION_SHOWN if c in friction.columns]].head(10),
-                   "Top friction pathways with their evidence, customers and revenue touched.", source=JOURNEY_FRICTION.table_name),
-        TableBlock(analyzer.funnel_, f"Funnel towards {analyzer.goal_}: journeys reaching each step in order.", source=JOURNEY_FUNNEL.table_name),
+                   "Top friction pathways with their evidence, customers and revenue touched.", source=f"result {JOURNEY_FRICTION.name}"),
+        TableBlock(analyzer.funnel_, f"Funnel towards {analyzer.goal_}: journeys reaching each step in order.", source=f"result {JOURNEY_FUNNEL.name}"),
         TableBlock(analyzer.touchpoints_[["touchpoint", "events", "journeys", "starts", "ends", "dropoff_rate", "repeat_events"]
                                          + [c for c in ("satisfaction", "sentiment") if c in analyzer.touchpoints_.columns]],
                    "Touchpoints: volume, starts, ends, drop-off (journeys ending there without the goal), repeats, CSAT and sentiment.",
-                   source=JOURNEY_TOUCHPOINTS.table_name),
+                   source=f"result {JOURNEY_TOUCHPOINTS.name}"),
         TableBlock(_readable_durations(analyzer.variants_.head(10), {"median_duration_seconds": "median_duration"}),
-                   "Most frequent journey variants (durations: s, min, h, d).", source=JOURNEY_VARIANTS.table_name, max_rows=10),
+                   "Most frequent journey variants (durations: s, min, h, d).", source=f"result {JOURNEY_VARIANTS.name}", max_rows=10),
     )
     for result, (a, b), title, compare, note in comparisons:
         if compare is None:
@@ -152,7 +152,7 @@ def journeys(ctx: RunContext) -> Section:
         section.add(TableBlock(shown,
                                f"{title}: share of journeys containing each pathway and its median duration "
                                "(s, min, h, d; q: BH-corrected).",
-                               source=result.table_name))
+                               source=f"result {result.name}"))
     section.data = {
         "goal": analyzer.goal_,
         "top_friction_pathways": [list(p) for p in analyzer.top_friction_pathways_],

@@ -1,0 +1,81 @@
+"""``/results``: the declared results, read page by page or exported, within the user's scope."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from empathica.errors import SchemaError
+from empathica.schema.results import RESULTS, result as declared_result
+from empathica.serve.auth import require
+from empathica.serve.errors import ApiError
+from empathica.serve.query import FORMATS, MAX_EXPORT_ROWS, MAX_PAGE, FilterError, Filters, export, page, result_rows
+from empathica.store.operational import User
+
+router = APIRouter(tags=["results"])
+
+
+@router.get("/results")
+def list_results(request: Request, user: User = Depends(require("viewer"))) -> dict:
+    """Every declared result: its grain, columns, writer step, and rows stored (0: not computed yet)."""
+    server = request.app.state.server
+    with server.reading() as store:
+        catalogue = store.to_pandas("results").set_index("name") if store.has_table("results") else None
+        out = []
+        for declared in RESULTS.values():
+            stored = catalogue is not None and declared.name in catalogue.index
+            out.append({
+                "name": declared.name, "step": declared.step, "grain": declared.grain, "doc": declared.doc,
+                "columns": [{"name": c, "type": t} for c, t in declared.columns], "open_columns": declared.open_columns,
+                "rows": int(catalogue.loc[declared.name, "rows"]) if stored else 0,
+                "run_id": catalogue.loc[declared.name, "run_id"] if stored else None,
+            })
+    return {"results": out}
+
+
+@router.get("/results/{name}")
+def read_result(
+    request: Request,
+    name: str,
+    page_number: int = Query(1, alias="page", ge=1, le=1_000_000),
+    page_size: int = Query(100, ge=1, le=MAX_PAGE),
+    date_from: date | None = Query(None, alias="from", description="Rows on or after this date (YYYY-MM-DD)."),
+    date_to: date | None = Query(None, alias="to", description="Rows on or before this date (YYYY-MM-DD)."),
+    language: str | None = Query(None, max_length=64),
+    channel: str | None = Query(None, max_length=200),
+    team: str | None = Query(None, max_length=200),
+    segment: str | None = Query(None, max_length=200),
+    format: Literal["json", "csv", "parquet", "xlsx"] = Query("json", description="json: one page; csv, parquet, xlsx: every row (analyst)."),
+    user: User = Depends(require("viewer")),
+) -> Response:
+    """The rows of result ``name`` this user may see, filtered by date, language, channel, team and segment."""
+    server = request.app.state.server
+    try:
+        declared = declared_result(name)
+    except SchemaError:
+        raise ApiError(404, "no_such_result", f"no result {name[:80]!r}; GET /results lists them.", field="name") from None
+    if format != "json" and not user.allowed("analyst"):
+        raise ApiError(403, "forbidden", f"exporting needs the analyst role; {user.username} is {user.role}.", field="format")
+    filters = Filters(date_from=date_from, date_to=date_to, language=language, channel=channel, team=team, segment=segment)
+    with server.reading() as store:
+        if not store.has_result(declared):
+            raise ApiError(404, "not_computed", f"result {declared.name} is not stored yet; start a run (POST /runs).", field="name")
+        try:
+            rows = result_rows(store, declared, user, filters)
+            if format == "json":
+                total, frame = page(rows, number=page_number, size=page_size)
+            else:
+                total, frame = page(rows, number=1, size=MAX_EXPORT_ROWS)
+        except FilterError as exc:
+            raise ApiError(400, "bad_filter", str(exc), field=exc.field) from None
+    server.ops.audit(user.username, "read" if format == "json" else "export", declared.name,
+                     detail=json.dumps({k: str(v) for k, v in filters.__dict__.items() if v is not None} | {"format": format}))
+    if format == "json":
+        return JSONResponse({"result": declared.name, "page": page_number, "page_size": page_size, "total": total,
+                             "rows": json.loads(frame.to_json(orient="records", date_format="iso"))})
+    return Response(export(frame, format, name=declared.name), media_type=FORMATS[format],
+                    headers={"Content-Disposition": f'attachment; filename="{declared.name}.{format}"'})

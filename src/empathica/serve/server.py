@@ -1,0 +1,101 @@
+"""``Server``: what one ``empathica serve`` process holds — the analytics store (its one writer), the operational
+store, the login limiter, and the background run."""
+
+from __future__ import annotations
+
+import io
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Iterator
+
+from rich.console import Console
+
+from empathica.settings import Settings
+from empathica.store import Store
+from empathica.store.operational import OperationalStore
+from empathica.serve.auth import LoginLimiter
+
+
+@dataclass
+class RunJob:
+    """A run started through the API, going on in a background thread."""
+
+    job_id: str
+    requested_by: str
+    only: list[str] | None
+    status: str = "queued"  # queued, running, published, failed
+    run_id: str | None = None
+    step: str = ""
+    steps_done: int = 0
+    steps_total: int = 0
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    finished_at: datetime | None = None
+    error: str | None = None
+
+    def as_dict(self) -> dict:
+        return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in self.__dict__.items()}
+
+
+class Server:
+    """The analytics store (one writing connection; each request reads on its own cursor), the operational
+    store, and the one run at a time."""
+
+    def __init__(self, store: Store, ops: OperationalStore, settings: Settings) -> None:
+        self.store = store
+        self.ops = ops
+        self.settings = settings
+        self.limiter = LoginLimiter()
+        self.jobs: dict[str, RunJob] = {}
+        self._run_lock = threading.Lock()
+        self._ingest_lock = threading.Lock()
+
+    @contextmanager
+    def reading(self) -> Iterator[Store]:
+        """A read-only view for one request: it sees the last published results, complete, even while a run goes."""
+        reader = self.store.reader()
+        try:
+            yield reader
+        finally:
+            reader.close()
+
+    @contextmanager
+    def ingesting(self) -> Iterator[Store]:
+        """A writer of its own for one ingest (one ingest at a time; a run may go on meanwhile)."""
+        with self._ingest_lock:
+            writer = self.store.writer()
+            try:
+                yield writer
+            finally:
+                writer.close()
+
+    def start_run(self, *, requested_by: str, only: list[str] | None) -> RunJob | None:
+        """Start a run in the background; None when one is going already."""
+        if not self._run_lock.acquire(blocking=False):
+            return None
+        job = RunJob(job_id=f"job-{len(self.jobs) + 1}-{datetime.now(UTC):%H%M%S}", requested_by=requested_by, only=only)
+        self.jobs[job.job_id] = job
+        threading.Thread(target=self._run, args=(job,), name=job.job_id, daemon=True).start()
+        return job
+
+    def current_job(self) -> RunJob | None:
+        return next((j for j in self.jobs.values() if j.status in ("queued", "running")), None)
+
+    def _run(self, job: RunJob) -> None:
+        from empathica.flywheel import run_flywheel
+
+        def progress(step: str, done: int, total: int) -> None:
+            job.status, job.step, job.steps_done, job.steps_total = "running", step, done, total
+            job.run_id = job.run_id or self.store.run_id
+
+        try:
+            run_flywheel(self.store, settings=self.settings, console=Console(file=io.StringIO()), only=job.only,
+                         on_step=progress)
+            job.status = "published"
+        except Exception as exc:  # the run is rolled back and marked failed in the runs table; the job says why
+            job.status, job.error = "failed", f"{type(exc).__name__}: {exc}"
+        finally:
+            job.finished_at = datetime.now(UTC)
+            self.ops.audit(job.requested_by, "run_finished", job.run_id or job.job_id, detail=job.status)
+            self._run_lock.release()

@@ -1,0 +1,254 @@
+"""``OperationalStore``: owns the transactional store of the server's own data — users, API keys, sessions and
+the audit log (later rules and cases).
+
+The analytics store (DuckDB, :class:`~empathica.store.Store`) holds customers' data and results; this one holds
+who may see them and what they did. Through SQLAlchemy the same code runs on SQLite (the embedded default, a
+file beside the analytics store) and on PostgreSQL for deployments (setting ``ops_url``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Integer, MetaData, String, Table, Text, create_engine,
+                        func, insert, select, update)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
+
+from empathica.errors import InputError, StoreError
+
+#: The roles, from least to most allowed: a viewer reads, an analyst also ingests, runs and exports, an admin
+#: also manages users and reads the audit log.
+ROLES = ("viewer", "analyst", "admin")
+
+_meta = MetaData()
+USERS = Table(
+    "users", _meta,
+    Column("user_id", Integer, primary_key=True),
+    Column("username", String(120), unique=True, nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("team_id", String(120)),  # set: the user sees only this team's agents and customers
+    Column("region", String(120)),  # set: the user sees only this region's teams and customers
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+API_KEYS = Table(
+    "api_keys", _meta,
+    Column("key_id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.user_id"), nullable=False),
+    Column("key_hash", String(64), unique=True, nullable=False),  # SHA-256 of the key: the key itself is shown once
+    Column("label", String(200)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked", Boolean, nullable=False, default=False),
+)
+SESSIONS = Table(
+    "sessions", _meta,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.user_id"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+AUDIT_LOG = Table(
+    "audit_log", _meta,
+    Column("entry_id", Integer, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("username", String(120)),
+    Column("action", String(40), nullable=False),  # read, export, run, ingest, login, login_failed, user_add ...
+    Column("target", Text),
+    Column("detail", Text),
+    Column("status", Integer),
+)
+
+
+@dataclass(frozen=True)
+class User:
+    """Who is asking: name, role and scope (team and region; None: everything)."""
+
+    user_id: int
+    username: str
+    role: str
+    team_id: str | None = None
+    region: str | None = None
+    disabled: bool = False
+
+    def allowed(self, role: str) -> bool:
+        """Whether this user's role is ``role`` or above."""
+        return ROLES.index(self.role) >= ROLES.index(role)
+
+
+def default_ops_url(db_path: str | Path) -> str:
+    """The embedded operational store beside the analytics store ``db_path``: ``<db>.ops.sqlite``."""
+    return f"sqlite:///{Path(str(db_path) + '.ops.sqlite').expanduser().resolve()}"
+
+
+class OperationalStore:
+    """Users, API keys, sessions and the audit log in a SQLAlchemy database (SQLite or PostgreSQL)."""
+
+    def __init__(self, url: str) -> None:
+        if url.startswith("postgres://"):  # the URL form most tools print
+            url = "postgresql+psycopg://" + url[len("postgres://"):]
+        elif url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        self.url = url
+        try:
+            self.engine: Engine = create_engine(url, pool_pre_ping=True)
+            _meta.create_all(self.engine)
+        except OperationalError as exc:
+            raise StoreError(f"cannot open the operational store {_safe(url)}: {str(exc.orig).splitlines()[0]}") from None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- users ---------------------------------------------------------------------------------
+    def add_user(self, username: str, password: str, *, role: str, team_id: str | None = None,
+                 region: str | None = None) -> User:
+        """Create a user with an argon2-hashed password."""
+        if role not in ROLES:
+            raise InputError(f"role {role!r} is not one of {', '.join(ROLES)}.")
+        if not username or len(username) > 120 or not username.replace("-", "").replace("_", "").replace(".", "").replace("@", "").isalnum():
+            raise InputError(f"user name {username!r}: use 1–120 letters, digits, '.', '-', '_' or '@'.")
+        if len(password) < 10:
+            raise InputError("password: use at least 10 characters.")
+        try:
+            with self.engine.begin() as con:
+                con.execute(insert(USERS).values(username=username, password_hash=hash_password(password), role=role,
+                                                 team_id=team_id or None, region=region or None, disabled=False,
+                                                 created_at=datetime.now(UTC)))
+        except IntegrityError:
+            raise InputError(f"user {username!r} exists already; pick another name.") from None
+        return self.user(username)
+
+    def user(self, username: str) -> User:
+        with self.engine.connect() as con:
+            row = con.execute(select(USERS).where(USERS.c.username == username)).mappings().first()
+        if row is None:
+            raise InputError(f"no user {username!r}; `empathica users list` shows them.")
+        return _user(row)
+
+    def users(self) -> list[User]:
+        with self.engine.connect() as con:
+            return [_user(r) for r in con.execute(select(USERS).order_by(USERS.c.username)).mappings()]
+
+    def set_disabled(self, username: str, disabled: bool = True) -> User:
+        """Disable (or enable again) a user; a disabled user's sessions and keys stop working at once."""
+        self.user(username)
+        with self.engine.begin() as con:
+            con.execute(update(USERS).where(USERS.c.username == username).values(disabled=disabled))
+        return self.user(username)
+
+    def check_password(self, username: str, password: str) -> User | None:
+        """The user when ``password`` is theirs and they are enabled, else None."""
+        with self.engine.connect() as con:
+            row = con.execute(select(USERS).where(USERS.c.username == username)).mappings().first()
+        if row is None:
+            verify_password(None, password)  # the same work either way, so timing does not tell names apart
+            return None
+        if not verify_password(row["password_hash"], password) or row["disabled"]:
+            return None
+        return _user(row)
+
+    # -- API keys and sessions -----------------------------------------------------------------
+    def create_api_key(self, username: str, *, label: str = "") -> str:
+        """A new API key for ``username``; only its hash is stored, so it is shown once."""
+        user = self.user(username)
+        key = "emk_" + secrets.token_urlsafe(32)
+        with self.engine.begin() as con:
+            con.execute(insert(API_KEYS).values(user_id=user.user_id, key_hash=_digest(key), label=label,
+                                                created_at=datetime.now(UTC), revoked=False))
+        return key
+
+    def create_session(self, user: User, *, hours: float = 8) -> str:
+        token = "ems_" + secrets.token_urlsafe(32)
+        now = datetime.now(UTC)
+        with self.engine.begin() as con:
+            con.execute(insert(SESSIONS).values(token_hash=_digest(token), user_id=user.user_id, created_at=now,
+                                                expires_at=now + timedelta(hours=hours)))
+        return token
+
+    def end_session(self, token: str) -> None:
+        with self.engine.begin() as con:
+            con.execute(SESSIONS.delete().where(SESSIONS.c.token_hash == _digest(token)))
+
+    def user_for_token(self, token: str) -> User | None:
+        """The enabled user a session token or API key belongs to (None: unknown, expired, revoked or disabled)."""
+        digest = _digest(token)
+        with self.engine.connect() as con:
+            if token.startswith("emk_"):
+                row = con.execute(select(USERS).join(API_KEYS, API_KEYS.c.user_id == USERS.c.user_id)
+                                  .where(API_KEYS.c.key_hash == digest, API_KEYS.c.revoked.is_(False))).mappings().first()
+            elif token.startswith("ems_"):
+                row = con.execute(select(USERS, SESSIONS.c.expires_at).join(SESSIONS, SESSIONS.c.user_id == USERS.c.user_id)
+                                  .where(SESSIONS.c.token_hash == digest)).mappings().first()
+                if row is not None and _aware(row["expires_at"]) < datetime.now(UTC):
+                    return None
+            else:
+                return None
+        if row is None or row["disabled"]:
+            return None
+        return _user(row)
+
+    # -- audit log -----------------------------------------------------------------------------
+    def audit(self, username: str | None, action: str, target: str = "", *, detail: str = "", status: int = 200) -> None:
+        """Record who did what to which target."""
+        with self.engine.begin() as con:
+            con.execute(insert(AUDIT_LOG).values(at=datetime.now(UTC), username=username, action=action,
+                                                 target=target[:2000], detail=detail[:4000], status=status))
+
+    def audit_entries(self, *, limit: int = 100, offset: int = 0, username: str | None = None,
+                      action: str | None = None) -> tuple[int, list[dict]]:
+        query = select(AUDIT_LOG)
+        if username:
+            query = query.where(AUDIT_LOG.c.username == username)
+        if action:
+            query = query.where(AUDIT_LOG.c.action == action)
+        with self.engine.connect() as con:
+            total = con.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+            rows = con.execute(query.order_by(AUDIT_LOG.c.entry_id.desc()).limit(limit).offset(offset)).mappings()
+            return int(total), [dict(r) for r in rows]
+
+
+_hasher = PasswordHasher()
+#: A hash of no password, checked when a name is unknown so that a wrong name costs as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("no such user, no such password")
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of ``password`` (with its own salt and parameters)."""
+    return _hasher.hash(password)
+
+
+def verify_password(stored: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(stored or _DUMMY_HASH, password) and stored is not None
+    except (VerifyMismatchError, InvalidHashError):
+        return False
+
+
+def _user(row) -> User:
+    return User(user_id=row["user_id"], username=row["username"], role=row["role"], team_id=row["team_id"],
+                region=row["region"], disabled=bool(row["disabled"]))
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite gives naive datetimes back
+
+
+def _safe(url: str) -> str:
+    """``url`` without its password, for messages."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        return f"{scheme}://{creds.split(':', 1)[0]}:***@{host}"
+    return url
