@@ -37,6 +37,7 @@ from empathica.errors import NotEnoughDataError
 from empathica.flywheel.registry import RunContext, step
 from empathica.schema.results import DRIVERS_CUSTOMER, DRIVERS_IMPORTANCE, DRIVERS_MATRIX, DRIVERS_TEAMS, EMPATHY_CUSTOMER, JOURNEY_CUSTOMER_FRICTION, TEXT_SCORES
 from empathica.flywheel.steps.text import aspect_of_each_mention, text_context  # how texts link to units and aspects
+from empathica.report.i18n import render
 from empathica.report import Finding, FindingsTable, Metric, Paragraph, Section, TableBlock, figure_from_matplotlib
 from empathica.store.names import Names
 from empathica.understand.drivers import DriverAnalysis, plot_driver_matrix, plot_importance
@@ -376,7 +377,8 @@ def drivers(ctx: RunContext) -> Section:
     section.add(
         Metric("customers with NPS and drivers", f"{len(customers):,}", "result drivers_customer"),
         Metric("R² of the driver model", f"{analysis.r2_:.2f}", f"95% interval {analysis.r2_interval_[0]:.2f}–{analysis.r2_interval_[1]:.2f}"),
-        figure_from_matplotlib(plot_driver_matrix(matrix, outcome="NPS"),
+        figure_from_matplotlib(plot_driver_matrix(matrix, outcome="NPS", labels={  # a picture: its key stays English
+            d: render(Finding(driver_label(d, names)["id"], driver_label(d, names).get("values", {}))) for d in matrix["driver"]}),
                                "Driver matrix: importance against current performance; act first top-left."),
         FindingsTable(_labelled(matrix, names).assign(quadrant_id=matrix["quadrant"].str.split(":").str[0].map(QUADRANTS)),
                       {"act_order": "int", "message_id": "finding", "share": "pct", "performance": "int", "quadrant_id": "message"},
