@@ -22,14 +22,16 @@ def _store(seed: int, customers: int, cache: Path):
     from empathica.demo import generate_world
     from empathica.flywheel import run_flywheel
     from empathica.listen import ingest_files
+    from empathica.schema.results import DRIVERS_CUSTOMER, JOURNEY_FRICTION, VALUE_CLV
     from empathica.settings import Settings
     from empathica.store import Store
 
     path = cache / f"s{seed}.duckdb"
     settings = Settings.load(config_file=cache / "none.toml", progress=False)
-    if path.exists():
+    if path.exists():  # the world is stored: re-run the decide step, or every step when a run never finished
         with Store.open(path, settings=settings) as store:
-            run_flywheel(store, settings=settings, only=["decide"])
+            complete = store.has_result(DRIVERS_CUSTOMER) and store.has_result(VALUE_CLV) and store.has_result(JOURNEY_FRICTION)
+            run_flywheel(store, settings=settings, only=["decide"] if complete else None)
         return path
     world = generate_world(cache / f"world{seed}", customers=customers, seed=seed)
     with Store.open(path, settings=settings) as store:

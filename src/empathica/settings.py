@@ -78,7 +78,7 @@ class Settings:
     report_language: str = _setting("en", "Language of the HTML report and the CLI's findings: en, de or zh (`empathica run --lang`).")
     scenarios: str = _setting(
         "",
-        "Your ROI scenarios, valued beside the built-in ones: KIND:TARGET:CHANGE separated by ';', KIND one of pathway, touchpoint, team, agents, driver; CHANGE +x, -x%, or median (e.g. 'touchpoint:delivery:+0.5; agents:agent_05,agent_10:median'; docs/decide.md).",
+        "Your ROI scenarios, valued beside the built-in ones: KIND:TARGET:CHANGE separated by ';', KIND one of pathway, touchpoint, team, agents, driver; CHANGE +x, -x%, or median (e.g. 'touchpoint:delivery:+0.5; agents:agent_05,agent_10:median', or a TOML list; docs/decide.md).",
     )
     text_model_dir: str = _setting(
         "",
@@ -168,5 +168,5 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
         except (TypeError, ValueError):
             raise SettingsError(f"setting {name}: {value!r} is not a whole number.") from None
     if isinstance(value, list | tuple):  # a TOML list of strings: text_cue_override = ["de", "zh"]
-        return ",".join(str(v) for v in value)
+        return ("; " if name == "scenarios" else ",").join(str(v) for v in value)  # a scenario holds commas itself
     return str(value)

@@ -108,7 +108,8 @@ def test_user_scenarios_from_the_cli_and_a_bad_one_is_one_clear_line(demo_store,
     bad = runner.invoke(main, ["run", "--db", str(copy), "--only", "decide", "--scenario", "touchpoint=delivery+0.5"])
     assert bad.exit_code != 0 and "Traceback" not in bad.output
     assert "--scenario: 'touchpoint=delivery+0.5' is not KIND:TARGET:CHANGE" in bad.output
-    good = runner.invoke(main, ["run", "--db", str(copy), "--out", str(tmp_path / "r"), "--only", "decide",
+    # `run --only value` reads the drivers step's stored results: the scenarios do not silently drop
+    good = runner.invoke(main, ["run", "--db", str(copy), "--out", str(tmp_path / "r"), "--only", "value", "--only", "decide",
                                 "--scenario", "touchpoint:delivery:+0.5", "--scenario", "agents:agent_05,agent_10:median"])
     assert good.exit_code == 0, good.output
     from empathica.store import Store
@@ -116,8 +117,23 @@ def test_user_scenarios_from_the_cli_and_a_bad_one_is_one_clear_line(demo_store,
     with Store.open(copy, read_only=True) as store:
         scenarios = store.read_result(DECIDE_SCENARIOS)
         ranking = store.read_result(DECIDE_OPPORTUNITIES)
+    assert {"decide.scenario.agents", "decide.scenario.pathway_half"} <= set(scenarios["message_id"])
     user = scenarios[scenarios["kind"].isin(["touchpoint", "agents"]) & scenarios["key"].str.startswith("user:")]
     assert len(user) == 2 and (user["revenue"] > 0).all() and (user["customers"] > 0).all()
     assert ranking["previous_rank"].notna().any()  # the second run knows the first run's ranking
     html = (tmp_path / "r" / "index.html").read_text(encoding="utf-8")
     assert "touchpoint:delivery:+0.5" in html and "id=\"journeys\"" in html  # the other steps' sections are kept
+
+
+def test_a_value_model_near_chance_gives_no_money_and_no_headline(opened):
+    value = {s.key: s for s in load_sections(opened)}["value"]
+    gate = [f for f in value.summary if isinstance(f, Finding) and f.message_id == "value.gate.detractor"]
+    money = [f for f in value.summary if isinstance(f, Finding) and f.message_id == "value.detractor_revenue"]
+    lines = [line for line in value.summary if isinstance(line, str) and line.startswith("Detractor propensity")]
+    assert len(gate) + len(lines) == 1  # the model is either gated or reported, never both
+    if gate:
+        assert gate[0].values["auc"] < 0.6 and not money
+    else:
+        assert float(lines[0].split("ROC AUC ")[1].split(",")[0]) >= 0.6 and money
+    risk = next(f for f in value.summary if isinstance(f, Finding) and f.message_id == "value.revenue_at_risk")
+    assert risk.values["revenue_low"] < risk.values["revenue"] < risk.values["revenue_high"]  # money with its interval

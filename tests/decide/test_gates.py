@@ -71,3 +71,12 @@ def test_scenarios_parse_from_the_setting():
     specs = parse_scenarios("touchpoint:delivery:+0.5; agents:agent_05,agent_10:median ;pathway:web>call:-50%")
     assert [(s.kind, s.target, s.change) for s in specs] == [
         ("touchpoint", "delivery", "+0.5"), ("agents", "agent_05,agent_10", "median"), ("pathway", "web>call", "-50%")]
+
+
+def test_scenarios_as_a_toml_list_keep_their_commas(tmp_path):
+    from empathica.settings import Settings
+
+    config = tmp_path / "e.toml"
+    config.write_text('scenarios = ["agents:agent_05,agent_10:median", "touchpoint:delivery:+0.5"]\n', encoding="utf-8")
+    specs = parse_scenarios(Settings.load(config_file=config).scenarios)
+    assert [s.target for s in specs] == ["agent_05,agent_10", "delivery"]

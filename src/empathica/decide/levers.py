@@ -17,7 +17,9 @@ import numpy as np
 import pandas as pd
 
 from empathica.errors import NotEnoughDataError
-from empathica.schema.results import DRIVERS_CUSTOMER, JOURNEY_FRICTION, RUN_COLUMN, VALUE_CLV
+from empathica.schema.results import (
+    DRIVERS_CUSTOMER, DRIVERS_TEAMS, EMPATHY_CUSTOMER, JOURNEY_CUSTOMER_FRICTION, JOURNEY_FRICTION, RUN_COLUMN, VALUE_CLV,
+)
 
 #: Friction pathways (by rank in ``journey_friction``) that become levers of their own.
 TOP_PATHWAYS = 5
@@ -55,15 +57,16 @@ def pathway_customers(store, pathways: pd.DataFrame) -> ibis.Table:
 
 
 def customer_levers(store) -> pd.DataFrame:
-    """One row per customer with an NPS answer: levers, controls, ``churned`` and ``value``."""
+    """One row per customer: levers, controls, ``churned`` and ``value``."""
     if not store.has_result(DRIVERS_CUSTOMER):
         raise NotEnoughDataError("the drivers step has not stored its per-customer drivers (result drivers_customer); "
                                  "run the drivers step first (it needs feedback with NPS).")
     if not store.has_result(VALUE_CLV):
         raise NotEnoughDataError("the value step has not stored customer lifetime values (result value_clv); "
                                  "run the value step first (it needs transactions).")
-    table = store.read_result(DRIVERS_CUSTOMER).drop(columns=[RUN_COLUMN], errors="ignore")
-    table = table.drop(columns=[c for c in NOT_LEVERS if c in table.columns and c != "customer_id"])
+    answered = store.read_result(DRIVERS_CUSTOMER).drop(columns=[RUN_COLUMN], errors="ignore")
+    answered = answered.drop(columns=[c for c in NOT_LEVERS if c in answered.columns and c != "customer_id"])
+    table = _everyone(store, answered)
     pathways = top_pathways(store)
     if len(pathways) and store.count("events"):
         hits = pathway_customers(store, pathways).to_pandas()
@@ -79,6 +82,32 @@ def customer_levers(store) -> pd.DataFrame:
     table = table.merge(_values(store), on="customer_id", how="left")
     table["value"] = table["value"].fillna(float(table["value"].mean()) if table["value"].notna().any() else 0.0)
     return table.reset_index(drop=True)
+
+
+def _everyone(store, answered: pd.DataFrame) -> pd.DataFrame:
+    """Every customer, with the drivers of those who answered NPS and, for the others, the levers stored results
+    hold for everyone: empathy received, traversals of the top friction pathways, engagement of the teams that
+    served them. (Customers who never answer a survey leave too: valuing only those who answer would miss them.)"""
+    customers = store.table("customers")
+    table = customers.select(customer_id=customers.customer_id.cast("string")).to_pandas().merge(answered, on="customer_id", how="left")
+    fills = {}
+    if "empathy_received" in table and store.has_result(EMPATHY_CUSTOMER):
+        fills["empathy_received"] = store.result(EMPATHY_CUSTOMER).select("customer_id", "empathy_received").to_pandas()
+    if "friction_exposure" in table and store.has_result(JOURNEY_CUSTOMER_FRICTION):
+        f = store.result(JOURNEY_CUSTOMER_FRICTION)
+        fills["friction_exposure"] = f.select("customer_id", friction_exposure=f.top_pathway_traversals.cast("float64")).to_pandas()
+    if "team_engagement" in table and store.has_result(DRIVERS_TEAMS) and store.count("turns") and store.count("conversations"):
+        from empathica.decide.opportunities import customer_agents  # the one definition of who served whom
+
+        served = customer_agents(store).merge(store.read_result(DRIVERS_TEAMS)[["team_id", "engagement"]], on="team_id")
+        fills["team_engagement"] = served.groupby("customer_id", as_index=False)["engagement"].mean().rename(
+            columns={"engagement": "team_engagement"})
+    for column, frame in fills.items():
+        known = table["customer_id"].map(frame.drop_duplicates("customer_id").set_index("customer_id")[column])
+        table[column] = table[column].fillna(known)
+    if "friction_exposure" in table:
+        table["friction_exposure"] = table["friction_exposure"].fillna(0.0)
+    return table
 
 
 def _values(store) -> pd.DataFrame:

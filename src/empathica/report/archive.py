@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import fields
 from typing import Any
 
 import pandas as pd
@@ -88,4 +89,5 @@ def _unblock(d: dict) -> Any:
     if kind == "figure":
         d["png"] = base64.b64decode(d["png"])
     cls = {"paragraph": Paragraph, "metric": Metric, "table": TableBlock, "findings_table": FindingsTable, "figure": Figure}[kind]
-    return cls(**d)
+    known = {f.name for f in fields(cls)}  # a section stored by another version keeps what this one knows
+    return cls(**{k: v for k, v in d.items() if k in known})

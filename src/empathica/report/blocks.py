@@ -51,7 +51,8 @@ class Figure:
 @dataclass
 class FindingsTable:
     """A table rendered in the report's language: ``columns`` maps a column of ``frame`` to its kind
-    (``finding``: a message id column ``message_id`` with JSON ``values``; ``money``, ``interval``
+    (``finding``: a message id column ``message_id`` with JSON ``values``; ``message``: a message id without
+    values; ``money``, ``interval``
     (``revenue_low``/``revenue_high``), ``pct``, ``int``, ``num2``, ``text``, ``grade``, ``trend``);
     headers come from the catalogue (``column.<name>``)."""
 

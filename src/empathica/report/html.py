@@ -76,6 +76,8 @@ class _Speaker:
             return self.t("value.withheld") if kind == "money" else "–"
         if kind == "interval":
             return self.t("value.interval", low=row["revenue_low"], high=row["revenue_high"])
+        if kind == "message":
+            return self.t(value) if isinstance(value, str) else "–"
         if kind == "grade":
             return self.t(f"grade.{value}")
         if kind == "trend":

@@ -289,19 +289,21 @@ def plot_importance(analysis: DriverAnalysis, *, title: str | None = None):
     return fig
 
 
-def plot_driver_matrix(matrix: pd.DataFrame, *, outcome: str = "outcome"):
-    """Importance against performance, with quadrant lines; act first on the top-left."""
+def plot_driver_matrix(matrix: pd.DataFrame, *, outcome: str = "outcome", labels: dict[str, str] | None = None):
+    """Importance against performance, with quadrant lines; act first on the top-left. Each point carries its
+    ``act_order`` number, named in a key beside the plot (``labels``: driver → name), so labels never overlap."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6.4, 4.8))
+    fig, (ax, key) = plt.subplots(1, 2, figsize=(9.6, 4.8), gridspec_kw={"width_ratios": [2.2, 1]})
     share = matrix["share"] * 100
     colours = np.where(matrix["quadrant"].str.startswith("act first"), "#c44e52", "#4c72b0")
     ax.scatter(matrix["performance"], share, s=60, c=colours)
-    for _, row in matrix.iterrows():
-        ax.annotate(str(row["driver"]), (row["performance"], row["share"] * 100), textcoords="offset points", xytext=(5, 4), fontsize=8)
+    order = matrix["act_order"] if "act_order" in matrix else pd.Series(np.arange(1, len(matrix) + 1), index=matrix.index)
+    for (_, row), n in zip(matrix.iterrows(), order):
+        ax.annotate(str(n), (row["performance"], row["share"] * 100), textcoords="offset points", xytext=(4, 3), fontsize=8)
     ax.axvline(50, color="grey", linestyle="--", linewidth=1)
     ax.axhline(100.0 / len(matrix), color="grey", linestyle="--", linewidth=1)
     ax.set_xlim(-5, 105)
@@ -311,5 +313,8 @@ def plot_driver_matrix(matrix: pd.DataFrame, *, outcome: str = "outcome"):
     ax.text(2, ax.get_ylim()[1] * 0.95, "act first", color="#c44e52", fontsize=9, va="top")
     ax.text(98, ax.get_ylim()[1] * 0.95, "keep", color="grey", fontsize=9, va="top", ha="right")
     ax.set_title(f"Driver matrix for {outcome}", fontsize=10)
+    key.axis("off")
+    names = [(labels or {}).get(d, d) for d in matrix["driver"]]
+    key.text(0, 1, "\n".join(f"{n}  {name}" for n, name in zip(order, names)), va="top", fontsize=8, transform=key.transAxes)
     fig.tight_layout()
     return fig

@@ -27,6 +27,8 @@ of the customers each team served.
 
 from __future__ import annotations
 
+import json
+
 import ibis
 import numpy as np
 import pandas as pd
@@ -35,7 +37,8 @@ from empathica.errors import NotEnoughDataError
 from empathica.flywheel.registry import RunContext, step
 from empathica.schema.results import DRIVERS_CUSTOMER, DRIVERS_IMPORTANCE, DRIVERS_MATRIX, DRIVERS_TEAMS, EMPATHY_CUSTOMER, JOURNEY_CUSTOMER_FRICTION, TEXT_SCORES
 from empathica.flywheel.steps.text import aspect_of_each_mention, text_context  # how texts link to units and aspects
-from empathica.report import Finding, Metric, Paragraph, Section, TableBlock, figure_from_matplotlib
+from empathica.report.i18n import render
+from empathica.report import Finding, FindingsTable, Metric, Paragraph, Section, TableBlock, figure_from_matplotlib
 from empathica.store.names import Names
 from empathica.understand.drivers import DriverAnalysis, plot_driver_matrix, plot_importance
 
@@ -298,6 +301,13 @@ def driver_label(driver: str, names: Names) -> dict:
     return {"id": "driver.other", "values": {"name": driver.replace("_", " ")}}
 
 
+def _labelled(frame: pd.DataFrame, names: Names) -> pd.DataFrame:
+    """``frame`` with each driver as a message (``message_id``, ``values``), for a table in the reader's language."""
+    labels = [driver_label(d, names) for d in frame["driver"]]
+    return frame.assign(message_id=[label["id"] for label in labels],
+                        values=[json.dumps(label.get("values", {}), ensure_ascii=False) for label in labels])
+
+
 def driver_headlines(importance: pd.DataFrame, matrix: pd.DataFrame, attr_used: pd.DataFrame, teams: pd.DataFrame | None,
                      names: Names, *, r2: float) -> list[Finding]:
     """The section's headlines, each from the first row of the stored table it speaks of."""
@@ -363,34 +373,40 @@ def drivers(ctx: RunContext) -> Section:
     section = Section(key="drivers", title="Drivers of satisfaction")
     attr_used = importance[importance["source"] == ATTRIBUTE_SOURCE]
     section.summary.extend(driver_headlines(importance, matrix, attr_used, teams, Names.from_store(store), r2=analysis.r2_))
+    names = Names.from_store(store)
     section.add(
         Metric("customers with NPS and drivers", f"{len(customers):,}", "result drivers_customer"),
         Metric("R² of the driver model", f"{analysis.r2_:.2f}", f"95% interval {analysis.r2_interval_[0]:.2f}–{analysis.r2_interval_[1]:.2f}"),
+        figure_from_matplotlib(plot_driver_matrix(matrix, outcome="NPS", labels={  # a picture: its key stays English
+            d: render(Finding(driver_label(d, names)["id"], driver_label(d, names).get("values", {}))) for d in matrix["driver"]}),
+                               "Driver matrix: importance against current performance; act first top-left."),
+        FindingsTable(_labelled(matrix, names).assign(quadrant_id=matrix["quadrant"].str.split(":").str[0].map(QUADRANTS)),
+                      {"act_order": "int", "message_id": "finding", "share": "pct", "performance": "int", "quadrant_id": "message"},
+                      "caption.driver_matrix", source=DRIVERS_MATRIX.table_name, headers={"message_id": "column.driver"}),
+    )
+    if teams is not None:
+        section.add(FindingsTable(teams.assign(team=teams["team_id"].map(names.team)),
+                                  {"team": "text", "engagement": "num2", "customers_served": "int", "nps_served": "num2",
+                                   "nps_gap": "signed"}, "caption.driver_teams", source=DRIVERS_TEAMS.table_name))
+    section.appendix.extend([
         Paragraph(
             "Importance is Johnson's relative weight: each driver's share of the NPS variance the drivers explain "
             "together, sound when drivers correlate (regression coefficients are not). Intervals come from 200 "
             "bootstrap resamples of customers."
         ),
         figure_from_matplotlib(plot_importance(analysis), "Share of explained NPS variance per driver, with 95% intervals."),
-        figure_from_matplotlib(plot_driver_matrix(matrix, outcome="NPS"),
-                               "Driver matrix: importance against current performance; act first top-left."),
         TableBlock(importance[["driver", "share", "share_low", "share_high", "correlation", "std_coefficient", "rows", "source"]]
                    .round(3), "Drivers of NPS (relative weights).", source=DRIVERS_IMPORTANCE.table_name),
-        TableBlock(matrix[["act_order", "driver", "share", "performance", "quadrant"]].round(3),
-                   "Where to act first.", source=DRIVERS_MATRIX.table_name),
-    )
+    ])
     if any(sources.get(c) == ATTRIBUTE_SOURCE for c in driver_cols):
-        section.add(Paragraph(
+        section.appendix.append(Paragraph(
             "Customer attributes (source \"customer attribute\"): attr_tenure_months is the months from first_seen to the "
             "latest feedback answer; attr_<field>=<level> is 1 for customers at that level of segment, region or language, "
             f"against the most common level (no column); levels held by under {MIN_LEVEL_SHARE:.0%} of customers are pooled "
             "into 'other'. Each level is listed in the table above; attributes are left out of the driver matrix."
         ))
-    if teams is not None:
-        section.add(TableBlock(teams.round(3), "Teams: engagement against the NPS of the customers they served.",
-                               source=DRIVERS_TEAMS.table_name))
     if analysis.dropped_:
-        section.add(Paragraph("Not used: " + "; ".join(f"{k} ({v})" for k, v in analysis.dropped_.items()) + "."))
+        section.appendix.append(Paragraph("Not used: " + "; ".join(f"{k} ({v})" for k, v in analysis.dropped_.items()) + "."))
     served = _customer_teams(store)
     section.data = {"analysis": analysis, "customers": customers, "sources": sources,
                     "top_driver": str(top["driver"]), "teams": teams,
