@@ -75,7 +75,7 @@ def export(frame: pd.DataFrame, fmt: str, *, name: str) -> bytes:
         return buffer.getvalue()
     safe = frame.copy()
     for column in safe.columns:
-        if safe[column].dtype == object or str(safe[column].dtype).startswith("string"):
+        if pd.api.types.is_object_dtype(safe[column]) or pd.api.types.is_string_dtype(safe[column]):
             safe[column] = safe[column].map(_no_formula)
         elif str(safe[column].dtype).startswith("datetime64") and getattr(safe[column].dt, "tz", None) is not None:
             safe[column] = safe[column].dt.tz_convert("UTC").dt.tz_localize(None)  # spreadsheets hold no time zones
