@@ -10,6 +10,7 @@ with new ids (``--customers``), so the card snapshot and the rule evaluation wor
 from __future__ import annotations
 
 import argparse
+import http.client
 import shutil
 import signal
 import socket
@@ -163,17 +164,24 @@ def card_load(url: str, token: str, customer_ids: list[str], *, rate: float, sec
     local = threading.local()
     start = time.perf_counter() + 0.5
 
+    host, port = url.removeprefix("http://").split(":")
+    headers = {"Authorization": f"Bearer {token}"}
+
     def one(i: int) -> None:
         nonlocal errors
-        client = getattr(local, "client", None)
-        if client is None:
-            client = local.client = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        connection = getattr(local, "connection", None)
+        if connection is None:  # http.client, not httpx: the client's own CPU must not slow the server it measures
+            connection = local.connection = http.client.HTTPConnection(host, int(port), timeout=10)
         due = start + i / rate
         time.sleep(max(0.0, due - time.perf_counter()))
         try:
-            ok = client.get(f"/customers/{customer_ids[i % len(customer_ids)]}/card").status_code == 200
-        except httpx.HTTPError:
+            connection.request("GET", f"/customers/{customer_ids[i % len(customer_ids)]}/card", headers=headers)
+            response = connection.getresponse()
+            response.read()
+            ok = response.status == 200
+        except (OSError, http.client.HTTPException):
             ok = False
+            local.connection = None
         with lock:
             latencies.append(time.perf_counter() - due)
             errors += not ok

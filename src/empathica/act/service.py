@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 
@@ -77,11 +78,13 @@ class ActService:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._work_lock = threading.Lock()
+        self._digest_end: datetime | None = None
 
     def start(self) -> None:
         """Finish what a stopped server left pending, build the card snapshot, then work in the background: one
         thread evaluates (so a new row's case never waits for a snapshot), another refreshes the snapshot."""
         self.work()
+        self._stale.clear()  # the snapshot built next already includes what work() evaluated
         self.refresh_snapshot()
         self._threads = [threading.Thread(target=self._loop, args=(self._wake, self.work, self.tick),
                                           name="empathica-act", daemon=True),
@@ -122,7 +125,17 @@ class ActService:
                 self._stale.set()
             teams = stored_teams(self.cases)
             check_slas(self.cases, on_escalation=lambda case, kind: queue_escalation(self.cases, case, kind, teams))
+            self._weekly_digests()
             deliver(self.cases, self.delivery)
+
+    def _weekly_digests(self) -> None:
+        """Each team's digest once per period, for the days up to the latest Monday 00:00 UTC (queued once even
+        across restarts: the outbox refuses a second one for the same team and period)."""
+        today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        end = today - timedelta(days=today.weekday())
+        if self._digest_end != end:
+            queue_digests(self.cases, end=end, days=self.server.settings.act_digest_days)
+            self._digest_end = end
 
     def refresh_snapshot(self) -> None:
         """Rebuild the card snapshot from the store and swap it in (cards are served from the old one meanwhile)."""
