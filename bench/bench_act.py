@@ -134,8 +134,8 @@ def row_to_case(client: httpx.Client, rows: int) -> tuple[list[float], float]:
         started, posted = time.perf_counter(), time.time()
         assert client.post("/ingest/feedback/rows", json={"rows": [row]}).status_code == 200
         while True:
-            found = client.get("/cases", params={"rule_id": "bench_zero", "page_size": 1}).json()["cases"]
-            if found and found[0]["signal_id"] == f"feedback:{response_id}":
+            found = client.get("/cases", params={"rule_id": "bench_zero", "page_size": 1000}).json()["cases"]
+            if any(c["signal_id"] == f"feedback:{response_id}" for c in found):
                 break
             if time.perf_counter() - started > 120:
                 raise SystemExit(f"no case for {response_id} within 120 s")
