@@ -9,7 +9,8 @@ The tree::
     │   └── StoreLockedError       another process holds the DuckDB file for writing
     ├── InputError                 a file a user gave us cannot be read as asked
     │   ├── MappingError           a mapping file (TOML) is malformed or names unknown fields
-    │   └── NothingReadError       not a single row of the input could be read
+    │   ├── NothingReadError       not a single row of the input could be read
+    │   └── RuleError              an Act rule file or rule is malformed (file, line and field named)
     └── AnalysisError              an analysis cannot produce a sound result from the data it was given
         └── NotEnoughDataError     too few rows, or no variation, for the model asked for
 
@@ -49,6 +50,10 @@ class MappingError(InputError):
 
 class NothingReadError(InputError):
     """Not a single row of the input could be read."""
+
+
+class RuleError(InputError):
+    """An Act rule file or rule that cannot be used, with the file, line and field concerned."""
 
 
 class AnalysisError(EmpathicaError):

@@ -3,6 +3,7 @@ replay counts without opening; an ingest through the CLI is evaluated."""
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pandas as pd
@@ -153,3 +154,23 @@ def test_an_ingest_through_the_cli_is_evaluated(world, tmp_path):
     assert result.exit_code == 0, result.output
     listed = runner.invoke(main, ["cases", "list", "--db", str(db), "--limit", "100"])
     assert "c4" in listed.output and "Detractor" in listed.output
+
+
+def test_the_cli_replays_and_refuses_a_bad_rule_file_in_one_line(world, tmp_path):
+    from click.testing import CliRunner
+
+    from empathica.cli import main
+
+    rules = tmp_path / "rules.toml"
+    rules.write_text(RULES, encoding="utf-8")
+    runner = CliRunner()
+    replayed = runner.invoke(main, ["act", "replay", str(rules), "--since", "2024-05-02", "--db", str(world), "--json"])
+    assert replayed.exit_code == 0, replayed.output
+    counts = {row["rule"]: row["cases"] for row in json.loads(replayed.output)}
+    assert counts["detractor"] == len({f for f in expected_detractor_cases()
+                                       if FEEDBACK.set_index("response_id").loc[f.split(":")[1], "timestamp"] >= "2024-05-02"})
+    bad = tmp_path / "bad.toml"
+    bad.write_text(RULES.replace('op = "<="', 'op = "=<"'), encoding="utf-8")
+    refused = runner.invoke(main, ["act", "check", str(bad)])
+    assert refused.exit_code == 2
+    assert refused.output.strip().count("\n") == 0 and f"{bad}, line " in refused.output and "field op" in refused.output

@@ -61,3 +61,19 @@ def test_ibis_schema_uses_declared_types():
     assert str(schema["nps"]) == "int64"
     assert schema["timestamp"].is_timestamp() and schema["timestamp"].timezone == "UTC"
     assert set(TYPES) >= {c.type for t in TABLES.values() for c in t.columns}
+
+
+def test_every_declared_result_is_documented_and_written_by_a_registered_step():
+    from pathlib import Path
+
+    from empathica.flywheel import registered_steps
+    from empathica.schema import TABLES
+    from empathica.schema.results import RESULTS
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "results.md").read_text(encoding="utf-8")
+    steps = {s.name: s for s in registered_steps()}
+    for r in RESULTS.values():
+        assert f"| `{r.name}` |" in doc, f"docs/results.md lacks result {r.name}"
+        assert r.step in steps and r.name in steps[r.step].writes
+    for s in steps.values():  # what a step reads is a canonical table or a declared result
+        assert all(name in TABLES or name in RESULTS for name in s.reads), s.name

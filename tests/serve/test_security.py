@@ -21,6 +21,14 @@ LEAST_ROLE = {
     ("POST", "/ingest"): "analyst", ("POST", "/ingest/{table}/rows"): "analyst", ("GET", "/quarantine"): "analyst",
     ("GET", "/users"): "admin", ("POST", "/users"): "admin", ("POST", "/users/{username}/disable"): "admin",
     ("GET", "/audit"): "admin",
+    # Act (docs/act.md): working a case needs a user whose team scope covers it; rules need an admin
+    ("GET", "/rules"): "viewer", ("POST", "/rules"): "admin", ("DELETE", "/rules/{rule_id}"): "admin",
+    ("POST", "/rules/replay"): "analyst", ("GET", "/cases"): "viewer", ("GET", "/cases/sla"): "viewer",
+    ("GET", "/cases/{case_id}"): "viewer", ("POST", "/cases/{case_id}/assign"): "viewer",
+    ("POST", "/cases/{case_id}/status"): "viewer", ("POST", "/cases/{case_id}/comments"): "viewer",
+    ("POST", "/cases/{case_id}/priority"): "viewer", ("GET", "/teams/{team_id}/digest"): "viewer",
+    ("POST", "/digests"): "admin", ("GET", "/notifications"): "admin",
+    ("GET", "/customers/{customer_id}/card"): "viewer", ("POST", "/customers/{customer_id}/card/opener"): "viewer",
 }
 BELOW = {"analyst": "vic", "admin": "ana"}  # a user whose role is just below the one needed
 

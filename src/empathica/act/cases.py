@@ -81,6 +81,8 @@ def check_slas(cases: CaseStore, *, at: datetime | None = None, on_escalation=No
             breached.append("first_response")
         if case["resolved_at"] is None and case["resolution_due"] < at:
             breached.append("resolution")
+        if not breached:
+            continue
         already = {e["field"] for e in cases.events(case["case_id"]) if e["action"] == "breach"}
         for kind in [b for b in breached if b not in already]:
             cases.log(case["case_id"], "sla", "breach", field=kind, note=f"{kind} SLA breached", at=at)

@@ -38,7 +38,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from empathica.errors import InputError
+from empathica.errors import RuleError
 
 ACTIONS = ("case", "notify", "tag")
 PRIORITIES = ("low", "normal", "high", "urgent")
@@ -48,10 +48,6 @@ LANGUAGES = ("en", "de", "zh")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|h|d|w)\s*$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _ID = re.compile(r"^[A-Za-z0-9_.\-]{1,80}$")
-
-
-class RuleError(InputError):
-    """A rule file or rule that cannot be used, with the file, line and field concerned."""
 
 
 @dataclass(frozen=True)

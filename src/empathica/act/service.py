@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 
@@ -73,49 +74,73 @@ class ActService:
         self.snapshot: CardSnapshot | None = None
         self.last: Evaluation | None = None
         self._wake = threading.Event()
+        self._stale = threading.Event()
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         self._work_lock = threading.Lock()
+        self._digest_end: datetime | None = None
 
     def start(self) -> None:
-        """Finish what a stopped server left pending, build the card snapshot, then work in the background."""
+        """Finish what a stopped server left pending, build the card snapshot, then work in the background: one
+        thread evaluates (so a new row's case never waits for a snapshot), another refreshes the snapshot."""
         self.work()
-        self._thread = threading.Thread(target=self._loop, name="empathica-act", daemon=True)
-        self._thread.start()
+        self._stale.clear()  # the snapshot built next already includes what work() evaluated
+        self.refresh_snapshot()
+        self._threads = [threading.Thread(target=self._loop, args=(self._wake, self.work, self.tick),
+                                          name="empathica-act", daemon=True),
+                         threading.Thread(target=self._loop, args=(self._stale, self.refresh_snapshot, None),
+                                          name="empathica-act-cards", daemon=True)]
+        for thread in self._threads:
+            thread.start()
 
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
+        self._stale.set()
+        for thread in self._threads:
+            thread.join(timeout=30)
 
     def changed(self, reason: str, detail: str = "") -> None:
         """The store changed (an ingest, a run): persist a pending evaluation and wake the worker."""
         self.cases.add_pending(reason, detail)
         self._wake.set()
 
-    def _loop(self) -> None:
+    def _loop(self, event: threading.Event, task, timeout: float | None) -> None:
         while not self._stop.is_set():
-            self._wake.wait(self.tick)
-            self._wake.clear()
+            event.wait(timeout)
+            event.clear()
             if self._stop.is_set():
                 break
             try:
-                self.work()
+                task()
             except Exception:  # the worker must outlive one bad evaluation; the pending row stays for the next
-                log.exception("act: evaluation failed")
+                log.exception("act: %s failed", task.__name__)
 
     def work(self) -> None:
-        """Evaluate pending changes, refresh the snapshot when something changed, escalate breaches, notify."""
+        """Evaluate pending changes, escalate breached SLAs, deliver due notifications; mark the snapshot stale."""
         with self._work_lock:
-            changed = bool(self.cases.pending()) or self.snapshot is None
-            with self.server.reading() as store:
-                if changed:
+            if self.cases.pending():
+                with self.server.reading() as store:
                     self.last = evaluate_pending(store, self.cases) or self.last
-                    self.snapshot = CardSnapshot.build(store, rejected=self._rejected_openers())
+                self._stale.set()
             teams = stored_teams(self.cases)
             check_slas(self.cases, on_escalation=lambda case, kind: queue_escalation(self.cases, case, kind, teams))
+            self._weekly_digests()
             deliver(self.cases, self.delivery)
+
+    def _weekly_digests(self) -> None:
+        """Each team's digest once per period, for the days up to the latest Monday 00:00 UTC (queued once even
+        across restarts: the outbox refuses a second one for the same team and period)."""
+        today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        end = today - timedelta(days=today.weekday())
+        if self._digest_end != end:
+            queue_digests(self.cases, end=end, days=self.server.settings.act_digest_days)
+            self._digest_end = end
+
+    def refresh_snapshot(self) -> None:
+        """Rebuild the card snapshot from the store and swap it in (cards are served from the old one meanwhile)."""
+        with self.server.reading() as store:
+            self.snapshot = CardSnapshot.build(store, rejected=self._rejected_openers())
 
     def _rejected_openers(self) -> set[str]:
         """Openers agents rejected more often than they used or edited them."""

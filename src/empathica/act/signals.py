@@ -162,7 +162,7 @@ def matching(store: Store, rule: Rule, *, since=None, until=None) -> ir.Table:
     """The signals ``rule`` matches (within its window before ``until``, and after ``since`` when given)."""
     if rule.on not in SIGNAL_KINDS and rule.on not in RESULTS:
         raise RuleError(f"rule {rule.rule_id}: on = {rule.on!r} is neither a signal nor a declared result.")
-    table = signals(store, rule.on, key=rule.key)
+    table = everything = signals(store, rule.on, key=rule.key)
     for condition in rule.conditions:
         if condition.field not in table.columns:
             raise RuleError(f"rule {rule.rule_id}: field {condition.field!r} is not a field of {rule.on} signals.")
@@ -171,7 +171,7 @@ def matching(store: Store, rule: Rule, *, since=None, until=None) -> ir.Table:
         if since is not None:
             table = table.filter(table.timestamp >= since)
         if rule.window is not None:
-            end = until if until is not None else table.timestamp.max()
+            end = until if until is not None else everything.timestamp.max()  # the latest signal, matching or not
             table = table.filter(table.timestamp > end - ibis.interval(seconds=int(rule.window.total_seconds())))
         if until is not None:
             table = table.filter(table.timestamp <= until)

@@ -53,6 +53,9 @@ class Filters:
     segment: str | None = None
 
 
+_TOTAL = "__total_rows"
+
+
 def result_rows(store: Store, declared: Result, user: User, filters: Filters) -> ibis.Table:
     """The rows of ``declared`` this user may see, filtered as asked."""
     rows = store.result(declared)
@@ -60,11 +63,30 @@ def result_rows(store: Store, declared: Result, user: User, filters: Filters) ->
     return _filtered(store, rows, declared, filters)
 
 
-def page(rows: ibis.Table, *, number: int, size: int) -> tuple[int, pd.DataFrame]:
-    """(total rows, rows of page ``number`` counting from 1), in a stable order."""
-    total = int(rows.count().execute())
-    ordered = rows.order_by([c for c in rows.columns if c != RUN_COLUMN][:3] or rows.columns[:1])
-    return total, ordered.limit(size, offset=(number - 1) * size).to_pandas()
+def read_page(store: Store, declared: Result, user: User, filters: Filters, *, number: int, size: int,
+              version: int = 0) -> tuple[int, pd.DataFrame]:
+    """(total rows, rows of page ``number`` counting from 1, in a stable order) of what ``user`` may see.
+
+    The Ibis expression is compiled to SQL once per request shape and results version (``version``: bump it when
+    result tables change shape, i.e. after a run); the values in it are SQL literals, so they are data."""
+    key = (declared.name, user.team_id, user.region, filters, number, size, version)
+    sql = _COMPILED.get(key)
+    if sql is None:
+        rows = result_rows(store, declared, user, filters)
+        ordered = rows.order_by(declared.column_names[0])  # results lead with their grain's key
+        sql = ibis.to_sql(ordered.mutate(**{_TOTAL: ibis._.count().over()}).limit(size, offset=(number - 1) * size),
+                          dialect="duckdb")
+        if len(_COMPILED) > 2048:
+            _COMPILED.clear()
+        _COMPILED[key] = sql
+    frame = store.query(sql)
+    if len(frame):
+        return int(frame.pop(_TOTAL).iloc[0]), frame
+    total = 0 if number == 1 else int(result_rows(store, declared, user, filters).count().execute())
+    return total, frame.drop(columns=_TOTAL)
+
+
+_COMPILED: dict[tuple, str] = {}
 
 
 def export(frame: pd.DataFrame, fmt: str, *, name: str) -> bytes:
@@ -98,17 +120,17 @@ def _no_formula(value):
 def _scoped(store: Store, rows: ibis.Table, user: User) -> ibis.Table:
     """Rows of the user's team and region only: by team_id, agent_id or customer_id, whichever the result has.
     A result with none of them (an aggregate over everyone) is shown whole."""
+    teams = store.table("teams")
     if user.team_id:
-        rows = _restrict(store, rows, teams=_literal_set([user.team_id]))
+        rows = _restrict(store, rows, teams=_team(teams, user.team_id))
     if user.region:
-        teams = store.table("teams")
         region_teams = teams.filter(teams.region == ibis.literal(user.region, type="string")).select("team_id")
         rows = _restrict(store, rows, teams=region_teams, region=user.region)
     return rows
 
 
-def _literal_set(values: list[str]) -> ibis.Table:
-    return ibis.memtable(pd.DataFrame({"team_id": pd.Series(values, dtype="string")}))
+def _team(teams: ibis.Table, team_id: str) -> ibis.Table:
+    return teams.filter(teams.team_id == ibis.literal(team_id, type="string")).select("team_id")
 
 
 def _restrict(store: Store, rows: ibis.Table, *, teams: ibis.Table, region: str | None = None) -> ibis.Table:
@@ -146,7 +168,7 @@ def _filtered(store: Store, rows: ibis.Table, declared: Result, f: Filters) -> i
     if f.team is not None:
         if not any(c in rows.columns for c in ("team_id", "agent_id", "customer_id")):
             raise FilterError(f"result {declared.name} has no team, agent or customer to filter by team.", field="team")
-        rows = _restrict(store, rows, teams=_literal_set([f.team]))
+        rows = _restrict(store, rows, teams=_team(store.table("teams"), f.team))
     return rows
 
 

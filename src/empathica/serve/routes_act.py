@@ -11,7 +11,7 @@ import json
 from datetime import date
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from empathica.act.cases import assign, comment, set_priority, set_status, sla_report
@@ -220,7 +220,7 @@ def notifications(request: Request, user: User = Depends(require("admin"))) -> d
 
 # -- the context card ------------------------------------------------------------------------------
 @router.get("/customers/{customer_id}/card", tags=["act"])
-def customer_card(request: Request, customer_id: str, user: User = Depends(require("viewer"))) -> dict:
+def customer_card(request: Request, customer_id: str, user: User = Depends(require("viewer"))) -> Response:
     """Who is calling and how they feel: journey, open cases, sentiment, pain points, values, churn risk and CLV
     with reasons, the empathy last received, and a suggested opener (a real reply) with its reason."""
     act = _act(request)
@@ -229,10 +229,9 @@ def customer_card(request: Request, customer_id: str, user: User = Depends(requi
     if card is None or (user.region and card.get("region") != user.region):
         raise ApiError(404, "no_such_customer", f"no customer {customer_id[:80]!r} in the card snapshot.",
                        field="customer_id")
-    _, open_cases = act.cases.cases(customer_id=customer_id, status="active", limit=20)
-    card["open_cases"] = [{k: c[k] for k in ("case_id", "title", "priority", "status", "team_id", "assignee",
-                                                "resolution_due")} for c in open_cases]
-    return _jsonable(card)
+    card["open_cases"] = act.cases.active_cases_of(customer_id)
+    # the card is plain JSON data already: encoded once here, not walked again by the framework's encoder
+    return Response(json.dumps(card, ensure_ascii=False, default=str), media_type="application/json")
 
 
 @router.post("/customers/{customer_id}/card/opener", tags=["act"], status_code=201)

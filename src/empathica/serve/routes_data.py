@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from empathica.errors import EmpathicaError
@@ -107,7 +108,8 @@ async def ingest_upload(request: Request, file: UploadFile = File(...), table: s
                     raise ApiError(413, "too_large", f"{name} is over the upload limit of {limit:,} bytes "
                                    "(setting serve_max_upload_mb).", field="file")
                 out.write(chunk)
-        return _ingest(request, user, path, kind, label=name)
+        # in a worker thread: the event loop goes on answering other requests while the file is ingested
+        return await run_in_threadpool(_ingest, request, user, path, kind, label=name)
 
 
 @router.post("/ingest/{table}/rows", tags=["ingest"])

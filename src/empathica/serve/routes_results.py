@@ -7,13 +7,13 @@ from datetime import date
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
-from empathica.errors import SchemaError
+from empathica.errors import SchemaError, StoreError
 from empathica.schema.results import RESULTS, result as declared_result
 from empathica.serve.auth import require
 from empathica.serve.errors import ApiError
-from empathica.serve.query import FORMATS, MAX_EXPORT_ROWS, MAX_PAGE, FilterError, Filters, export, page, result_rows
+from empathica.serve.query import FORMATS, MAX_EXPORT_ROWS, MAX_PAGE, FilterError, Filters, export, read_page
 from empathica.store.operational import User
 
 router = APIRouter(tags=["results"])
@@ -62,20 +62,18 @@ def read_result(
         raise ApiError(403, "forbidden", f"exporting needs the analyst role; {user.username} is {user.role}.", field="format")
     filters = Filters(date_from=date_from, date_to=date_to, language=language, channel=channel, team=team, segment=segment)
     with server.reading() as store:
-        if not store.has_result(declared):
-            raise ApiError(404, "not_computed", f"result {declared.name} is not stored yet; start a run (POST /runs).", field="name")
         try:
-            rows = result_rows(store, declared, user, filters)
-            if format == "json":
-                total, frame = page(rows, number=page_number, size=page_size)
-            else:
-                total, frame = page(rows, number=1, size=MAX_EXPORT_ROWS)
+            number, size = (page_number, page_size) if format == "json" else (1, MAX_EXPORT_ROWS)
+            total, frame = read_page(store, declared, user, filters, number=number, size=size, version=server.results_version)
         except FilterError as exc:
             raise ApiError(400, "bad_filter", str(exc), field=exc.field) from None
+        except StoreError:
+            raise ApiError(404, "not_computed", f"result {declared.name} is not stored yet; start a run (POST /runs).", field="name") from None
     server.ops.audit(user.username, "read" if format == "json" else "export", declared.name,
                      detail=json.dumps({k: str(v) for k, v in filters.__dict__.items() if v is not None} | {"format": format}))
-    if format == "json":
-        return JSONResponse({"result": declared.name, "page": page_number, "page_size": page_size, "total": total,
-                             "rows": json.loads(frame.to_json(orient="records", date_format="iso"))})
+    if format == "json":  # the rows' JSON as pandas writes it, not parsed and written again
+        head = json.dumps({"result": declared.name, "page": page_number, "page_size": page_size, "total": total})
+        return Response(head[:-1] + ', "rows": ' + frame.to_json(orient="records", date_format="iso") + "}",
+                        media_type="application/json")
     return Response(export(frame, format, name=declared.name), media_type=FORMATS[format],
                     headers={"Content-Disposition": f'attachment; filename="{declared.name}.{format}"'})

@@ -50,15 +50,18 @@ class Server:
         self.jobs: dict[str, RunJob] = {}
         self._run_lock = threading.Lock()
         self._ingest_lock = threading.Lock()
+        self._local = threading.local()
+        #: Bumped when a run ends: result tables may have changed shape, so compiled queries are made afresh.
+        self.results_version = 0
 
     @contextmanager
     def reading(self) -> Iterator[Store]:
-        """A read-only view for one request: it sees the last published results, complete, even while a run goes."""
-        reader = self.store.reader()
-        try:
-            yield reader
-        finally:
-            reader.close()
+        """A read-only view for one request: it sees the last published results, complete, even while a run goes.
+        Each worker thread keeps its own cursor (each query sees the latest committed data)."""
+        reader = getattr(self._local, "reader", None)
+        if reader is None:
+            reader = self._local.reader = self.store.reader()
+        yield reader
 
     @contextmanager
     def ingesting(self) -> Iterator[Store]:
@@ -99,5 +102,6 @@ class Server:
             job.status, job.error = "failed", f"{type(exc).__name__}: {exc}"
         finally:
             job.finished_at = datetime.now(UTC)
+            self.results_version += 1
             self.ops.audit(job.requested_by, "run_finished", job.run_id or job.job_id, detail=job.status)
             self._run_lock.release()

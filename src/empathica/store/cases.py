@@ -235,6 +235,16 @@ class CaseStore:
             rows = con.execute(query.order_by(CASES.c.case_id.desc()).limit(limit).offset(offset)).mappings()
             return int(total), [_case(r) for r in rows]
 
+    def active_cases_of(self, customer_id: str, *, limit: int = 20) -> list[dict]:
+        """A customer's open and in-progress cases, newest first (one indexed query: the context card asks it)."""
+        query = (select(CASES.c.case_id, CASES.c.title, CASES.c.priority, CASES.c.status, CASES.c.team_id,
+                        CASES.c.assignee, CASES.c.resolution_due)
+                 .where(CASES.c.customer_id == customer_id, CASES.c.status.in_(("open", "in_progress")))
+                 .order_by(CASES.c.case_id.desc()).limit(limit))
+        with self.engine.connect() as con:
+            return [{**dict(r), "resolution_due": aware(r["resolution_due"]).isoformat()}
+                    for r in con.execute(query).mappings()]
+
     def events(self, case_id: int) -> list[dict]:
         with self.engine.connect() as con:
             rows = con.execute(select(CASE_EVENTS).where(CASE_EVENTS.c.case_id == case_id)

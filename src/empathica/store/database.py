@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ibis
+import ibis.common.exceptions
 import pandas as pd
 
 from empathica.errors import SchemaError, StoreError, StoreLockedError
@@ -253,9 +254,10 @@ class Store:
     def result(self, name: "str | Result") -> "IbisTable":
         """The published rows of the declared result ``name``, as an Ibis expression."""
         declared = declared_result(name)
-        if not self.has_result(declared):
-            raise StoreError(f"no result {declared.name!r} in {self.location}; run `empathica run --db {self.location}` first.")
-        return self.con.table(declared.table_name)
+        try:
+            return self.con.table(declared.table_name)
+        except ibis.common.exceptions.TableNotFound:
+            raise StoreError(f"no result {declared.name!r} in {self.location}; run `empathica run --db {self.location}` first.") from None
 
     def has_table(self, name: str) -> bool:
         return name in self.con.list_tables()
@@ -335,6 +337,10 @@ class Store:
 
     def has_result(self, name: "str | Result") -> bool:
         return declared_result(name).table_name in self.con.list_tables()
+
+    def query(self, sql: str) -> pd.DataFrame:
+        """The rows of a read-only SQL query (compiled from an Ibis expression) as a DataFrame."""
+        return self.con.raw_sql(sql).fetch_df()
 
     def raw_sql(self, sql: str, **kwargs: Any) -> Any:
         """Backend SQL, for the few fast paths Ibis does not express (bulk file reads, the runs ledger);

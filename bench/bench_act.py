@@ -1,0 +1,239 @@
+"""Act's latencies through a real `empathica serve` on loopback: an API-ingested row → its case (p50/p95), and the
+context card under a bounded open-loop load (200 requests/s; p50/p99, errors).
+
+The store: a 300-customer demo world analysed once (cached under /tmp), then scaled by copying its customers
+with new ids (``--customers``), so the card snapshot and the rule evaluation work at that size.
+
+    python -m bench.bench_act --customers 100000 --rows 30 --seconds 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+
+from bench.results_file import write_section
+
+CACHE = Path("/tmp/empathica-bench-act")
+EMPATHICA = str(Path(sys.executable).with_name("empathica"))
+PASSWORD = "bench-password-1"
+#: Tables copied to scale the world: (table, columns that get the copy's suffix).
+_SCALED = [("customers", ["customer_id"]), ("events", ["event_id", "customer_id"]),
+           ("feedback", ["response_id", "customer_id"]), ("conversations", ["conversation_id", "customer_id"]),
+           ("turns", ["turn_id", "conversation_id"]), ("values_answers", ["answer_id", "customer_id"]),
+           ("result_value_churn_scores", ["customer_id"]), ("result_value_clv", ["customer_id"]),
+           ("result_empathy_customer", ["customer_id"]), ("result_empathy_conversations", ["conversation_id"]),
+           ("result_empathy_turns", ["conversation_id"])]
+RULE = """
+[[rule]]
+id = "bench_zero"
+name = "NPS zero"
+on = "feedback"
+team = "team_contact_a"
+  [[rule.condition]]
+  field = "nps"
+  op = "=="
+  value = 0
+"""
+
+
+def base_store() -> Path:
+    """The analysed 300-customer world (built once, then reused from /tmp)."""
+    from empathica.demo import generate_world
+    from empathica.flywheel import run_flywheel
+    from empathica.listen import ingest_files
+    from empathica.settings import Settings
+    from empathica.store import Store
+
+    db = CACHE / "base.duckdb"
+    if db.exists():
+        return db
+    CACHE.mkdir(parents=True, exist_ok=True)
+    world = generate_world(CACHE / "data", customers=300, seed=7)
+    settings = Settings.load(progress=False, db_path=str(db))
+    with Store.open(db, settings=settings) as store:
+        ingest_files(store, [p for p, _ in world.files], kinds=[k for _, k in world.files])
+        run_flywheel(store, settings=settings, only=["empathy", "journeys", "value"])
+    return db
+
+
+def scaled_store(customers: int) -> Path:
+    """A copy of the base world with its customers copied (new ids) up to ``customers``."""
+    from empathica.settings import Settings
+    from empathica.store import Store
+
+    db = CACHE / f"scaled-{customers}.duckdb"
+    if db.exists():
+        return db
+    shutil.copy(base_store(), db)
+    with Store.open(db, settings=Settings.load(progress=False, db_path=str(db))) as store:
+        copies = max(1, customers // store.count("customers"))
+        for table, columns in _SCALED:
+            if not store.has_table(table):
+                continue
+            replaced = ", ".join(f"{c} || '~' || CAST(k AS VARCHAR) AS {c}" for c in columns)
+            store.raw_sql(f"CREATE TEMP TABLE base_{table} AS SELECT * FROM {table}")
+            store.raw_sql(f"INSERT INTO {table} SELECT * EXCLUDE (k) REPLACE ({replaced}) "
+                          f"FROM base_{table}, (SELECT range AS k FROM range(1, {copies}))")
+    return db
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(db: Path) -> tuple[subprocess.Popen, str, str]:
+    folder = db.parent
+    for path in folder.glob(db.name + ".ops.sqlite*"):
+        path.unlink()
+    subprocess.run([EMPATHICA, "users", "add", "bench", "--role", "admin", "--password-stdin", "--db", str(db)],
+                   input=PASSWORD + "\n", text=True, check=True, capture_output=True)
+    rules = folder / "bench_rules.toml"
+    rules.write_text(RULE, encoding="utf-8")
+    subprocess.run([EMPATHICA, "act", "load", str(rules), "--db", str(db)], check=True, capture_output=True)
+    port = _free_port()
+    proc = subprocess.Popen([EMPATHICA, "serve", "--db", str(db), "--port", str(port)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.5)
+        if proc.poll() is not None:
+            raise SystemExit(proc.stderr.read())
+    token = httpx.post(f"{url}/auth/login", json={"username": "bench", "password": PASSWORD}).json()["token"]
+    return proc, url, token
+
+
+def row_to_case(client: httpx.Client, rows: int) -> tuple[list[float], float]:
+    """Seconds from posting one feedback row (NPS 0) until its case is listed, per row; and when the last was posted."""
+    latencies = []
+    customers = client.get("/cases", params={"page_size": 1}).json()  # warm the connection
+    del customers
+    for i in range(rows):
+        response_id = f"bench-{time.time_ns()}-{i}"
+        row = {"response_id": response_id, "customer_id": "cust_0000001", "timestamp": "2024-12-30T10:00:00Z", "nps": 0}
+        started, posted = time.perf_counter(), time.time()
+        assert client.post("/ingest/feedback/rows", json={"rows": [row]}).status_code == 200
+        while True:
+            found = client.get("/cases", params={"rule_id": "bench_zero", "page_size": 1000}).json()["cases"]
+            if any(c["signal_id"] == f"feedback:{response_id}" for c in found):
+                break
+            if time.perf_counter() - started > 120:
+                raise SystemExit(f"no case for {response_id} within 120 s")
+            time.sleep(0.02)
+        latencies.append(time.perf_counter() - started)
+    return latencies, posted
+
+
+def wait_for_snapshot(client: httpx.Client, customer_id: str, *, since: float) -> float:
+    """Seconds from ``since`` (the last ingest) until a card snapshot built after it is served."""
+    while time.time() - since < 900:
+        card = client.get(f"/customers/{customer_id}/card").json()
+        if datetime.fromisoformat(card["snapshot_at"]).timestamp() >= since:
+            return time.time() - since
+        time.sleep(0.5)
+    raise SystemExit("the card snapshot was not rebuilt within 900 s")
+
+
+def card_load(url: str, token: str, customer_ids: list[str], *, rate: float, seconds: float) -> tuple[list[float], int]:
+    """Open-loop load: requests start on a fixed schedule (``rate``/s) whatever the answers; a latency counts from
+    the scheduled start, so a slow server is not hidden by a waiting client. Returns latencies and errors."""
+    total = int(rate * seconds)
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    local = threading.local()
+    start = time.perf_counter() + 0.5
+
+    host, port = url.removeprefix("http://").split(":")
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def one(i: int) -> None:
+        nonlocal errors
+        connection = getattr(local, "connection", None)
+        if connection is None:  # http.client, not httpx: the client's own CPU must not slow the server it measures
+            connection = local.connection = http.client.HTTPConnection(host, int(port), timeout=10)
+        due = start + i / rate
+        time.sleep(max(0.0, due - time.perf_counter()))
+        try:
+            connection.request("GET", f"/customers/{customer_ids[i % len(customer_ids)]}/card", headers=headers)
+            response = connection.getresponse()
+            response.read()
+            ok = response.status == 200
+        except (OSError, http.client.HTTPException):
+            ok = False
+            local.connection = None
+        with lock:
+            latencies.append(time.perf_counter() - due)
+            errors += not ok
+
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        list(pool.map(one, range(total)))
+    return latencies, errors
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--rows", type=int, default=30, help="API-ingested rows timed to their case.")
+    parser.add_argument("--rate", type=float, default=200.0, help="Card requests per second.")
+    parser.add_argument("--seconds", type=float, default=20.0, help="Seconds of card load.")
+    args = parser.parse_args(argv)
+    db = scaled_store(args.customers)
+    from empathica.store import Store
+
+    with Store.open(db, read_only=True) as store:
+        size = store.count("customers")
+        ids = store.table("customers").customer_id.to_pandas().sample(2000, random_state=1, replace=True).tolist()
+    proc, url, token = serve(db)
+    try:
+        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
+            ingest, last_posted = row_to_case(client, args.rows)
+            refreshed = wait_for_snapshot(client, ids[0], since=last_posted)
+        cards, errors = card_load(url, token, ids, rate=args.rate, seconds=args.seconds)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+    text = (f"Store: {size:,} customers (a 300-customer demo world copied with new ids), served by `empathica serve` "
+            f"on loopback; 2 shared cores.\n\n"
+            "| measure | requests | p50 | p95 | p99 | errors |\n|---|---|---|---|---|---|\n"
+            f"| API-ingested row → its case listed | {len(ingest)} | {statistics.median(ingest):.2f} s | "
+            f"{_pct(ingest, 0.95):.2f} s | {_pct(ingest, 0.99):.2f} s | 0 |\n"
+            f"| `GET /customers/{{id}}/card` at {args.rate:.0f} requests/s for {args.seconds:.0f} s (open loop) | "
+            f"{len(cards)} | {statistics.median(cards) * 1000:.1f} ms | {_pct(cards, 0.95) * 1000:.1f} ms | "
+            f"{_pct(cards, 0.99) * 1000:.1f} ms | {errors} |\n\n"
+            f"The card snapshot of this store is rebuilt in the background after each ingest and run ({refreshed:.0f} s "
+            "here after the last ingested row; cards are served from the previous snapshot meanwhile); the card load "
+            "ran after it.\n\n"
+            "Goals (issue 21): row → case p95 < 5 s; card p99 < 50 ms at 200 requests/s with 0 errors, for 1,000,000 "
+            "customers (measured at the size above).")
+    print(text)
+    write_section("act", text)
+
+
+if __name__ == "__main__":
+    main()

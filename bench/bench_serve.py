@@ -1,0 +1,199 @@
+"""Load on `empathica serve` over loopback: result reads at a fixed rate while files are being ingested.
+
+    python -m bench.bench_serve                      # 100 requests/s for 30 s on the 2,000-customer demo store
+    python -m bench.bench_serve --db demo.duckdb --rate 100 --seconds 60
+
+The demo store is built once (``empathica demo --customers 2000``) under the scratch folder and copied for each
+run. A real server process is started on 127.0.0.1; an open-loop asyncio/httpx generator sends GETs of result
+pages (every declared result the store holds, with and without filters) at the rate asked, bounded in count
+and time, while a thread keeps uploading fresh event files (POST /ingest) so that an ingest runs throughout.
+The figures (latency percentiles, errors, ingests) go to bench/results.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+SCRATCH = Path(__file__).with_name(".scratch") / "serve"
+EMPATHICA = str(Path(sys.executable).with_name("empathica"))
+PASSWORD = "bench-password-1"
+
+
+def _store(db: str | None, customers: int, data: str) -> tuple[Path, Path]:
+    """(the demo store to copy, its data folder)."""
+    SCRATCH.mkdir(parents=True, exist_ok=True)
+    if db:
+        return Path(db), Path(data)
+    path, data = SCRATCH / f"demo{customers}.duckdb", SCRATCH / f"data{customers}"
+    if not path.exists():
+        subprocess.run([EMPATHICA, "demo", "--db", str(path), "--customers", str(customers), "--data", str(data),
+                        "--out", str(SCRATCH / "report"), "--replace"], check=True)
+    return path, data
+
+
+def _start(db: Path, port: int) -> subprocess.Popen:
+    subprocess.run([EMPATHICA, "users", "add", "bench", "--role", "analyst", "--password-stdin", "--db", str(db)],
+                   input=PASSWORD + "\n", text=True, check=True, capture_output=True)
+    proc = subprocess.Popen([EMPATHICA, "serve", "--db", str(db), "--port", str(port)], stderr=subprocess.PIPE, text=True)
+    import httpx
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                return proc
+        except httpx.TransportError:
+            time.sleep(0.3)
+    proc.kill()
+    raise SystemExit("the server did not start")
+
+
+def _targets(client, headers) -> list[str]:
+    """Result pages to read: every stored result, plain, a later page, and filtered where the filter applies."""
+    stored = [r for r in client.get("/results", headers=headers).json()["results"] if r["rows"]]
+    urls = []
+    for r in stored:
+        columns = {c["name"] for c in r["columns"]}
+        urls += [f"/results/{r['name']}?page_size=50", f"/results/{r['name']}?page=2&page_size=20"]
+        if "customer_id" in columns:
+            urls.append(f"/results/{r['name']}?segment=app_first&page_size=50")
+        if "team_id" in columns or "agent_id" in columns:
+            urls.append(f"/results/{r['name']}?team=team_contact_a&page_size=50")
+        if "language" in columns or "lang" in columns:
+            urls.append(f"/results/{r['name']}?language=de&page_size=50")
+    return urls
+
+
+def _ingest_loop(base: str, headers: dict, events: Path, stop: threading.Event, done: list) -> None:
+    """Upload fresh copies of the demo's events (new ids, so every row is stored) until ``stop``."""
+    import httpx
+    import pandas as pd
+
+    frame = pd.read_parquet(events)
+    round_ = 0
+    with httpx.Client(base_url=base, timeout=300) as client:
+        while not stop.is_set():
+            round_ += 1
+            fresh = frame.assign(event_id=f"bench{round_}-" + frame["event_id"].astype(str))
+            buffer = io.BytesIO()
+            fresh.to_parquet(buffer, index=False)
+            started = time.perf_counter()
+            response = client.post("/ingest", headers=headers, data={"table": "events"},
+                                   files={"file": (f"events_bench_{round_}.parquet", buffer.getvalue())})
+            done.append((response.status_code, time.perf_counter() - started,
+                         response.json()["ingested"][0]["rows_stored"] if response.status_code == 200 else 0))
+
+
+async def _load(base: str, headers: dict, urls: list[str], rate: float, seconds: float) -> list[tuple[float, int]]:
+    """Open loop: request i starts at i / rate seconds, whatever the answers' pace; (latency s, status) each."""
+    import httpx
+
+    results: list[tuple[float, int]] = []
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=10, limits=limits) as client:
+        async def one(url: str) -> None:
+            started = time.perf_counter()
+            try:
+                status = (await client.get(url)).status_code
+            except httpx.HTTPError:
+                status = 0
+            results.append((time.perf_counter() - started, status))
+
+        start = time.perf_counter()
+        tasks = []
+        for i in range(int(rate * seconds)):
+            delay = start + i / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(urls[i % len(urls)])))
+        await asyncio.gather(*tasks)
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", default=None, help="A demo store to copy (default: build the 2,000-customer one).")
+    parser.add_argument("--data", default="demo-data", help="The demo's data folder of --db (its events are re-ingested).")
+    parser.add_argument("--customers", type=int, default=2000)
+    parser.add_argument("--rate", type=float, default=100.0, help="Requests per second.")
+    parser.add_argument("--seconds", type=float, default=30.0, help="Length of the load (at most 300).")
+    args = parser.parse_args(argv)
+    seconds = min(args.seconds, 300.0)
+    source, data = _store(args.db, args.customers, args.data)
+    work = SCRATCH / "served.duckdb"
+    for stale in SCRATCH.glob("served.duckdb*"):
+        stale.unlink()
+    shutil.copy(source, work)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = _start(work, port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        figures = _measure(base, data / "events.parquet", args.rate, seconds)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+    _report(figures, customers=args.customers, rate=args.rate, seconds=seconds)
+
+
+def _measure(base: str, events: Path, rate: float, seconds: float) -> dict:
+    import httpx
+    import numpy as np
+
+    with httpx.Client(base_url=base, timeout=30) as client:
+        token = client.post("/auth/login", json={"username": "bench", "password": PASSWORD}).json()["token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        urls = _targets(client, headers)
+    stop, ingests = threading.Event(), []
+    ingester = threading.Thread(target=_ingest_loop, args=(base, headers, events, stop, ingests), daemon=True)
+    ingester.start()
+    time.sleep(1.0)  # the first upload is under way
+    started = time.perf_counter()
+    results = asyncio.run(_load(base, headers, urls, rate, seconds))
+    wall = time.perf_counter() - started
+    stop.set()
+    ingester.join(timeout=120)
+    latency = np.array([r[0] for r in results]) * 1000
+    errors = sum(1 for r in results if r[1] != 200)
+    return {"requests": len(results), "wall": wall, "errors": errors, "targets": len(urls),
+            "p50": float(np.percentile(latency, 50)), "p95": float(np.percentile(latency, 95)),
+            "p99": float(np.percentile(latency, 99)), "max": float(latency.max()),
+            "ingests": len(ingests), "ingest_errors": sum(1 for s, _, _ in ingests if s != 200),
+            "ingest_rows": sum(n for _, _, n in ingests),
+            "ingest_seconds": float(np.median([d for _, d, _ in ingests])) if ingests else float("nan")}
+
+
+def _report(f: dict, *, customers: int, rate: float, seconds: float) -> None:
+    from bench.results_file import write_section
+
+    verdict = "meets" if f["p99"] < 100 and f["errors"] == 0 else "misses"
+    markdown = f"""
+`python -m bench.bench_serve --rate {rate:g} --seconds {seconds:g}`: `empathica serve` on the {customers:,}-customer demo
+store, loopback, result pages (GET /results/<name>, {f['targets']} distinct URLs: every stored result, later pages,
+segment/team/language filters) sent open-loop at {rate:g} requests/s by an asyncio/httpx client on the same machine, while
+fresh event files were uploaded and ingested (POST /ingest) one after another throughout.
+
+| requests | achieved rate | errors | p50 | p95 | p99 | max | ingests during the load | rows ingested | median ingest |
+|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+| {f['requests']:,} | {f['requests'] / f['wall']:.1f}/s | {f['errors']} | {f['p50']:.1f} ms | {f['p95']:.1f} ms | {f['p99']:.1f} ms | {f['max']:.1f} ms | {f['ingests']} ({f['ingest_errors']} failed) | {f['ingest_rows']:,} | {f['ingest_seconds']:.1f} s |
+
+Goal: p99 < 100 ms at 100 requests/s with 0 errors while an ingest runs — this run {verdict} it.
+"""
+    path = write_section("serve load (loopback)", markdown)
+    print(markdown)
+    print(f"written to {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,142 @@
+"""Notifications against receivers this test starts on 127.0.0.1: signed webhooks with retries and back-off, e-mail
+over SMTP, and a team digest in the team's language."""
+
+from __future__ import annotations
+
+import email
+import json
+import socket
+import socketserver
+import threading
+from datetime import timedelta
+from email import policy
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from empathica.act.notify import Delivery, deliver, digest, queue_digests, signature
+from empathica.store.cases import now
+from empathica.store.operational import OperationalStore
+
+SECRET = "test-secret"
+
+
+@pytest.fixture
+def cases(tmp_path):
+    ops = OperationalStore(f"sqlite:///{tmp_path / 'ops.sqlite'}")
+    yield ops.cases
+    ops.close()
+
+
+@pytest.fixture
+def webhook():
+    """A receiver that answers 500 to the first two requests, then 200; it keeps every request."""
+    received = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((dict(self.headers), body))
+            self.send_response(500 if len(received) <= 2 else 200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def smtp():
+    """A minimal SMTP receiver: it accepts every message and keeps it."""
+    messages = []
+
+    class Handler(socketserver.StreamRequestHandler):
+        def handle(self):
+            self.wfile.write(b"220 localhost test\r\n")
+            data, in_data = [], False
+            for raw in self.rfile:
+                line = raw.decode("utf-8", "replace")
+                if in_data:
+                    if line.rstrip("\r\n") == ".":
+                        in_data = False
+                        messages.append("".join(data).encode("utf-8"))
+                        data = []
+                        self.wfile.write(b"250 OK\r\n")
+                    else:
+                        data.append(line[1:] if line.startswith("..") else line)
+                    continue
+                verb = line[:4].upper()
+                if verb == "EHLO" or verb == "HELO":
+                    self.wfile.write(b"250 localhost\r\n")
+                elif verb == "DATA":
+                    in_data = True
+                    self.wfile.write(b"354 go ahead\r\n")
+                elif verb == "QUIT":
+                    self.wfile.write(b"221 bye\r\n")
+                    return
+                else:
+                    self.wfile.write(b"250 OK\r\n")
+
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1], messages
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_webhook_is_signed_and_retried_with_back_off_until_it_is_delivered(cases, webhook):
+    url, received = webhook
+    assert cases.enqueue(dedup_key="r|s|webhook", channel="webhook", target=url, subject="New case", payload={"case_id": 7})
+    assert not cases.enqueue(dedup_key="r|s|webhook", channel="webhook", target=url, subject="New case", payload={})
+    delivery = Delivery(webhook_secret=SECRET, attempts=5, backoff_seconds=60)
+    start = now()
+    assert deliver(cases, delivery, at=start) == {"sent": 0, "retry": 1, "failed": 0}
+    assert deliver(cases, delivery, at=start + timedelta(seconds=30)) == {"sent": 0, "retry": 0, "failed": 0}  # backing off
+    assert deliver(cases, delivery, at=start + timedelta(seconds=61)) == {"sent": 0, "retry": 1, "failed": 0}
+    assert deliver(cases, delivery, at=start + timedelta(seconds=61 + 119)) == {"sent": 0, "retry": 0, "failed": 0}
+    assert deliver(cases, delivery, at=start + timedelta(seconds=61 + 121)) == {"sent": 1, "retry": 0, "failed": 0}
+    (item,) = cases.notifications()
+    assert item["status"] == "sent" and item["attempts"] == 3 and len(received) == 3
+    headers, body = received[-1]
+    assert json.loads(body) == {"case_id": 7}
+    assert headers["X-Empathica-Signature"] == signature(SECRET, headers["X-Empathica-Timestamp"], body)
+    assert headers["X-Empathica-Signature"] != signature("another secret", headers["X-Empathica-Timestamp"], body)
+
+
+def test_an_unreachable_webhook_fails_after_its_attempts(cases):
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    cases.enqueue(dedup_key="x", channel="webhook", target=f"http://127.0.0.1:{port}/", subject="s", payload={})
+    delivery = Delivery(webhook_secret=SECRET, attempts=2, backoff_seconds=1, timeout_seconds=2)
+    deliver(cases, delivery)
+    assert deliver(cases, delivery, at=now() + timedelta(seconds=5)) == {"sent": 0, "retry": 0, "failed": 1}
+    (item,) = cases.notifications()
+    assert item["status"] == "failed" and item["attempts"] == 2 and item["last_error"]
+
+
+def test_a_team_digest_is_mailed_in_the_teams_language(cases, smtp):
+    port, messages = smtp
+    cases.save_team("team_care", language="de", email="care@example.com", webhook=None)
+    opened = cases.open_case(rule_id="r", signal_id="s:1", title="Kundin verärgert", priority="high", team_id="team_care",
+                             first_response=timedelta(hours=4), resolution=timedelta(days=2), customer_id="c1")
+    content = digest(cases, "team_care", language="de")
+    assert content["figures"]["opened"] == 1 and content["figures"]["active"] == 1
+    assert "Eröffnete Fälle: 1" in content["text"] and f"#{opened} Kundin verärgert" in content["text"]
+    assert queue_digests(cases) == 1 and queue_digests(cases) == 0  # once per team and period
+    sent = deliver(cases, Delivery(smtp_host="127.0.0.1", smtp_port=port, smtp_sender="empathica@test"))
+    assert sent == {"sent": 1, "retry": 0, "failed": 0}
+    (raw,) = messages
+    message = email.message_from_bytes(raw, policy=policy.default)
+    assert message["To"] == "care@example.com" and message["Subject"] == "Empathica-Wochenübersicht für team_care"
+    assert "Eröffnete Fälle: 1" in message.get_content()
+
+
+def test_english_is_the_fallback_language(cases):
+    assert digest(cases, "team_x", language="fr")["subject"] == "Empathica weekly digest for team_x"
