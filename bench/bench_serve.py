@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
+import os
 import shutil
 import signal
 import socket
@@ -159,9 +160,11 @@ def _measure(base: str, events: Path, rate: float, seconds: float) -> dict:
     ingester = threading.Thread(target=_ingest_loop, args=(base, headers, events, stop, ingests), daemon=True)
     ingester.start()
     time.sleep(1.0)  # the first upload is under way
+    load_before = os.getloadavg()[0]
     started = time.perf_counter()
     results = asyncio.run(_load(base, headers, urls, rate, seconds))
     wall = time.perf_counter() - started
+    load_after = os.getloadavg()[0]
     stop.set()
     ingester.join(timeout=120)
     latency = np.array([r[0] for r in results]) * 1000
@@ -169,6 +172,7 @@ def _measure(base: str, events: Path, rate: float, seconds: float) -> dict:
     return {"requests": len(results), "wall": wall, "errors": errors, "targets": len(urls),
             "p50": float(np.percentile(latency, 50)), "p95": float(np.percentile(latency, 95)),
             "p99": float(np.percentile(latency, 99)), "max": float(latency.max()),
+            "load": (load_before, load_after, os.cpu_count()),
             "ingests": len(ingests), "ingest_errors": sum(1 for s, _, _ in ingests if s != 200),
             "ingest_rows": sum(n for _, _, n in ingests),
             "ingest_seconds": float(np.median([d for _, d, _ in ingests])) if ingests else float("nan")}
@@ -188,7 +192,9 @@ fresh event files were uploaded and ingested (POST /ingest) one after another th
 |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 | {f['requests']:,} | {f['requests'] / f['wall']:.1f}/s | {f['errors']} | {f['p50']:.1f} ms | {f['p95']:.1f} ms | {f['p99']:.1f} ms | {f['max']:.1f} ms | {f['ingests']} ({f['ingest_errors']} failed) | {f['ingest_rows']:,} | {f['ingest_seconds']:.1f} s |
 
-Goal: p99 < 100 ms at 100 requests/s with 0 errors while an ingest runs — this run {verdict} it.
+Machine: {f['load'][2]} cores, load average {f['load'][0]:.1f} before and {f['load'][1]:.1f} after the load (other
+processes share the machine). Goal: p99 < 100 ms at 100 requests/s with 0 errors while an ingest runs — this run
+{verdict} it.
 """
     path = write_section("serve load (loopback)", markdown)
     print(markdown)
