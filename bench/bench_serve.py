@@ -28,6 +28,8 @@ from pathlib import Path
 SCRATCH = Path(__file__).with_name(".scratch") / "serve"
 EMPATHICA = str(Path(sys.executable).with_name("empathica"))
 PASSWORD = "bench-password-1"
+#: Seconds between one ingest's end and the next upload.
+GAP = 1.0
 
 
 def _store(db: str | None, customers: int, data: str) -> tuple[Path, Path]:
@@ -93,6 +95,7 @@ def _ingest_loop(base: str, headers: dict, events: Path, stop: threading.Event, 
                                    files={"file": (f"events_bench_{round_}.parquet", buffer.getvalue())})
             done.append((response.status_code, time.perf_counter() - started,
                          response.json()["ingested"][0]["rows_stored"] if response.status_code == 200 else 0))
+            stop.wait(GAP)
 
 
 async def _load(base: str, headers: dict, urls: list[str], rate: float, seconds: float) -> list[tuple[float, int]]:
@@ -113,9 +116,8 @@ async def _load(base: str, headers: dict, urls: list[str], rate: float, seconds:
         start = time.perf_counter()
         tasks = []
         for i in range(int(rate * seconds)):
-            delay = start + i / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
+            # always yield: a generator that falls behind must still let the requests already started run
+            await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
             tasks.append(asyncio.create_task(one(urls[i % len(urls)])))
         await asyncio.gather(*tasks)
     return results
@@ -186,7 +188,7 @@ def _report(f: dict, *, customers: int, rate: float, seconds: float) -> None:
 `python -m bench.bench_serve --rate {rate:g} --seconds {seconds:g}`: `empathica serve` on the {customers:,}-customer demo
 store, loopback, result pages (GET /results/<name>, {f['targets']} distinct URLs: every stored result, later pages,
 segment/team/language filters) sent open-loop at {rate:g} requests/s by an asyncio/httpx client on the same machine, while
-fresh event files were uploaded and ingested (POST /ingest) one after another throughout.
+fresh event files were uploaded and ingested (POST /ingest) one after another throughout, {GAP:g} s apart.
 
 | requests | achieved rate | errors | p50 | p95 | p99 | max | ingests during the load | rows ingested | median ingest |
 |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
