@@ -64,7 +64,7 @@ def result_rows(store: Store, declared: Result, user: User, filters: Filters) ->
 
 
 def read_page(store: Store, declared: Result, user: User, filters: Filters, *, number: int, size: int,
-              version: int = 0) -> tuple[int, pd.DataFrame]:
+              version: object = 0) -> tuple[int, pd.DataFrame]:
     """(total rows, rows of page ``number`` counting from 1, in a stable order) of what ``user`` may see.
 
     The Ibis expression is compiled to SQL once per request shape and results version (``version``: bump it when

@@ -64,7 +64,8 @@ def read_result(
     with server.reading() as store:
         try:
             number, size = (page_number, page_size) if format == "json" else (1, MAX_EXPORT_ROWS)
-            total, frame = read_page(store, declared, user, filters, number=number, size=size, version=server.results_version)
+            total, frame = read_page(store, declared, user, filters, number=number, size=size,
+                                     version=(id(server), server.results_version))
         except FilterError as exc:
             raise ApiError(400, "bad_filter", str(exc), field=exc.field) from None
         except StoreError:
