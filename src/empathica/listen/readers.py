@@ -688,63 +688,95 @@ def _original_line(line: int, removed: list[tuple[int, str]]) -> int:
 
 
 def drop_runaway_quotes(source: SourceFile, duck) -> list[tuple[int, str]]:
-    """Cut out every line whose opening quote never closes, returning ``(physical line, its text)``.
+    """Cut out every line whose opening quote never closes, returning ``(row line, its text)``.
 
     DuckDB reads such a quote as the start of a field that runs on to the next quote, or to the end of
-    the file, and rejects it as one row: every row it swallowed would be lost. Each such line is cut
-    out of a temporary copy (which ``source`` is then read from) and the file is scanned again, so the
-    rows after it are read as rows, and the line itself is quarantined.
+    the file, and rejects what it read as one row (or stops with "invalid state"): every row it
+    swallowed would be lost, and its reject records do not say reliably where the quote was. So when
+    DuckDB's scan rejects anything, the file is parsed once more with Python's csv module: a record
+    spanning several lines that does not parse strictly (text after a closing quote, or the end of
+    the file inside quotes) starts with a runaway quote. That line is cut out of a temporary copy (which ``source`` is then read from) and
+    parsing resumes on the next line; the cut lines are quarantined. Line numbers count records as
+    DuckDB's do (header and blank lines before it included).
     """
-    removed: list[tuple[int, str]] = []
-    while True:
-        for name in ("_listen_runaway_errors", "_listen_runaway_scans"):  # the tables keep earlier scans' rows
-            duck.execute(f"DROP TABLE IF EXISTS {name}")
-        duck.execute(f"SELECT count(*) FROM {csv_relation(source, '_listen_runaway')}").fetchall()  # fetchall: the reject tables appear when the scan ends
-        hit = duck.execute(
-            "SELECT line, line_byte_position FROM _listen_runaway_errors "
-            "WHERE lower(error_type::VARCHAR) LIKE '%quote%' AND contains(csv_line, chr(10)) ORDER BY line LIMIT 1"
-        ).fetchone()
-        if hit is None:
-            return removed
-        if len(removed) >= MAX_RUNAWAY_QUOTES:
-            raise InputError(f"{source.path}: more than {MAX_RUNAWAY_QUOTES} rows open a quote (\") that never closes; "
-                             "check the export's quoting (a field holding \" must write it as \"\").")
-        line, text = _cut_line(source, int(hit[1]))
-        removed.append((_original_line(int(hit[0]), removed), text))
-        removed.sort()
+    duck.execute("DROP TABLE IF EXISTS _listen_runaway_errors")
+    duck.execute("DROP TABLE IF EXISTS _listen_runaway_scans")
+    try:  # fetchall: the reject tables appear when the scan ends
+        duck.execute(f"SELECT count(*) FROM {csv_relation(source, '_listen_runaway')}").fetchall()
+        suspect = duck.execute("SELECT count(*) FROM _listen_runaway_errors WHERE lower(error_type::VARCHAR) IN "
+                               "('unquoted value', 'missing columns', 'too many columns')").fetchone()[0]
+    except Exception as exc:  # duckdb.Error subclasses
+        if "invalid state" not in str(exc):
+            raise
+        suspect = 1
+    return _cut_runaway_lines(source) if suspect else []
 
 
-def _cut_line(source: SourceFile, offset: int) -> tuple[Path, str]:
-    """Copy ``source``'s readable file without the line holding byte ``offset`` (DuckDB's
-    ``line_byte_position``, which may point one byte into the line); the copy becomes what ``source``
-    is read from. Returns the copy and the line's text."""
+def _cut_runaway_lines(source: SourceFile) -> list[tuple[int, str]]:
     path, compressed = source.readable
+    opener = gzip.open if compressed else open
     fd, tmp = tempfile.mkstemp(prefix="empathica-cut-", suffix=".csv")
-    with _open_binary(path, compressed) as src, os.fdopen(fd, "wb") as dst:
-        left, pending = offset, b""  # pending: the bytes since the last line end, held back
-        while left > 0 and (chunk := src.read(min(left, _SAMPLE_BYTES * 8))):
-            data = pending + chunk
-            cut = data.rfind(b"\n") + 1
-            dst.write(data[:cut])
-            pending = data[cut:]
-            left -= len(chunk)
-        line = pending + src.readline()
-        while chunk := src.read(_SAMPLE_BYTES * 8):
-            dst.write(chunk)
-    if source._cleanup and source._cleanup[-1].name.startswith("empathica-cut-"):
-        source._cleanup.pop().unlink(missing_ok=True)  # an earlier cut copy: the new one holds all its cuts
+    removed: list[tuple[int, str]] = []
+    with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as src, \
+            os.fdopen(fd, "w", encoding="utf-8", newline="") as dst:
+        pending: list[str] = []  # lines to parse again (after a cut), in reverse order
+        taken: list[str] = []  # the lines the current record consumed
+
+        def lines():
+            while True:
+                line = pending.pop() if pending else src.readline()
+                if not line:
+                    return
+                taken.append(line)
+                yield line
+
+        record_no = 0
+        for _ in range(source.skip_lines):
+            dst.write(src.readline())
+        reader = csv.reader(lines(), delimiter=source.delimiter or ",", strict=True)
+        while True:
+            taken.clear()
+            try:  # a record spanning lines that parses strictly is a quoted field with line breaks, even
+                fields = next(reader, None)  # with the wrong number of fields (DuckDB quarantines it whole)
+                bad = False
+            except csv.Error:
+                fields, bad = [], len(taken) > 1
+                reader = csv.reader(lines(), delimiter=source.delimiter or ",", strict=True)
+            if fields is None and not taken:
+                break
+            record_no += 1
+            if bad:
+                removed.append((record_no + source.skip_lines, taken[0].rstrip("\r\n")))
+                pending.extend(reversed(taken[1:]))
+                reader = csv.reader(lines(), delimiter=source.delimiter or ",", strict=True)
+            else:
+                dst.writelines(taken)
+            if len(removed) > MAX_RUNAWAY_QUOTES:
+                break
+    if not removed:
+        Path(tmp).unlink()
+        return []
+    if len(removed) > MAX_RUNAWAY_QUOTES:
+        Path(tmp).unlink()
+        raise InputError(f"{source.path}: more than {MAX_RUNAWAY_QUOTES} rows open a quote (\") that never closes; "
+                         "check the export's quoting (a field holding \" must write it as \"\").")
     source._cleanup.append(Path(tmp))
-    return Path(tmp), line.decode("utf-8", errors="replace").rstrip("\r\n")
+    return removed
 
 
 _IS_OBJECT = "(coalesce(json_valid(_raw), false) AND starts_with(ltrim(_raw), '{'))"
+
+
+#: JSON Lines are read as CSV of one column: a delimiter no JSON text holds (four control characters, which
+#: JSON escapes). DuckDB takes a delimiter literally: '\\0' would be the two characters backslash and 0.
+_NO_DELIMITER = "\x1f\x1e\x1d\x1c"
 
 
 def _jsonl_lines(source: SourceFile) -> str:
     path, encoding = _readable_path(source)
     # Lines end at \n only: a raw carriage return inside a line (invalid JSON) quarantines that line.
     return (
-        f"read_csv({_sql_str(path)}, columns={{'_raw': 'VARCHAR'}}, delim='\\0', quote='', escape='', "
+        f"read_csv({_sql_str(path)}, columns={{'_raw': 'VARCHAR'}}, delim={_sql_str(_NO_DELIMITER)}, quote='', escape='', "
         f"header=false, auto_detect=false, encoding={_sql_str(encoding)}, new_line='\\n', "
         f"max_line_size={MAX_LINE_BYTES}, strict_mode=false)"
     )
