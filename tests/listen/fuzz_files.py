@@ -78,9 +78,9 @@ def csv_cases(draw, prefix: str = "") -> Case:
     for i, kind in enumerate(kinds):
         text = " ".join(draw(st.lists(_CP1252_WORDS, max_size=4))) if encoding == "cp1252" else draw(comments())
         if runaway:
-            # After a quote that never closes, a field starting with a line break ("\n…", written "\"\n…\"")
-            # would close it into a valid, longer field: a CSV reader cannot tell (docs/listen.md).
-            text = text.lstrip("\r\n")
+            # After a quote that never closes, a later quoted field may pair with it into a valid, longer
+            # field, which no CSV reader can tell apart (docs/listen.md): no quotes or line breaks after it.
+            text = text.replace('"', "'").replace("\r", " ").replace("\n", " ")
         rid = f"{prefix}r{i}"
         row = [rid, "2024-01-02 03:04:05", text]
         if kind == "duplicate" and not ids:
@@ -95,6 +95,8 @@ def csv_cases(draw, prefix: str = "") -> Case:
             row[1] = draw(st.sampled_from(["yesterday", "2024-13-45", "99999-01-01"]))
             case.quarantined += 1
         elif kind in ("extra_field", "missing_field"):
+            # (a record with a line break and the wrong number of fields is quarantined line by line)
+            row[2] = row[2].replace("\r", " ").replace("\n", " ")
             # (two more: DuckDB reads one extra empty field at a line's end as a trailing delimiter)
             row = row + ["extra", "more"] if kind == "extra_field" else row[:2]
             case.quarantined += 1

@@ -56,6 +56,7 @@ class SourceFile:
     estimated_rows: int | None = None
     compressed: bool = False
     skip_lines: int = 0  # CSV only: blank lines before the header
+    python_csv: bool = False  # CSV only: DuckDB's parser cannot read the file at all; Python's csv module reads it
     json_keys: dict[str, list[str]] = field(default_factory=dict)  # JSON Lines: column → the keys it is read from
     _cleanup: list[Path] = field(default_factory=list, repr=False)
 
@@ -664,6 +665,15 @@ MAX_RUNAWAY_QUOTES = 200
 def _csv_batches(source: SourceFile, duck, batch_rows: int, rejects: list | None) -> Iterator[pa.Table]:
     try:
         removed = drop_runaway_quotes(source, duck)
+        if source.python_csv:
+            found: list = []
+            yield from _python_csv_batches(source, batch_rows, found)
+            if rejects is not None:
+                rejects.extend((_original_line(row + 1 + source.skip_lines, removed) - 1 - source.skip_lines, raw, kind)
+                               for row, raw, kind in found)
+                rejects.extend((line - 1 - source.skip_lines, raw, "unclosed quote") for line, raw in removed)
+                rejects.sort()
+            return
         reader = duck.execute(f"SELECT * FROM {csv_relation(source, '_listen_reject')}").to_arrow_reader(batch_rows)
         start = 1
         for batch in reader:
@@ -695,21 +705,74 @@ def drop_runaway_quotes(source: SourceFile, duck) -> list[tuple[int, str]]:
     swallowed would be lost, and its reject records do not say reliably where the quote was. So when
     DuckDB's scan rejects anything, the file is parsed once more with Python's csv module: a record
     spanning several lines that does not parse strictly (text after a closing quote, or the end of
-    the file inside quotes) starts with a runaway quote. That line is cut out of a temporary copy (which ``source`` is then read from) and
+    the file inside quotes) or has the wrong number of fields starts with a runaway quote. (So a
+    record with a line break in a quoted field and a field too many is quarantined line by line.) That line is cut out of a temporary copy (which ``source`` is then read from) and
     parsing resumes on the next line; the cut lines are quarantined. Line numbers count records as
     DuckDB's do (header and blank lines before it included).
     """
     duck.execute("DROP TABLE IF EXISTS _listen_runaway_errors")
     duck.execute("DROP TABLE IF EXISTS _listen_runaway_scans")
     try:  # fetchall: the reject tables appear when the scan ends
-        duck.execute(f"SELECT count(*) FROM {csv_relation(source, '_listen_runaway')}").fetchall()
-        suspect = duck.execute("SELECT count(*) FROM _listen_runaway_errors WHERE lower(error_type::VARCHAR) IN "
-                               "('unquoted value', 'missing columns', 'too many columns')").fetchone()[0]
+        rows = duck.execute(f"SELECT count(*) FROM {csv_relation(source, '_listen_runaway')}").fetchall()[0][0]
+        rows += duck.execute("SELECT count(DISTINCT line) FROM _listen_runaway_errors").fetchone()[0]
+        # A runaway quote may even close into a valid record; either way the records no longer match
+        # the lines (as a quoted field with a line break does: only then is the file parsed again).
+        suspect = rows != _physical_lines(source) - 1 - source.skip_lines
     except Exception as exc:  # duckdb.Error subclasses
         if "invalid state" not in str(exc):
             raise
-        suspect = 1
-    return _cut_runaway_lines(source) if suspect else []
+        suspect = True
+    if not suspect:
+        return []
+    removed = _cut_runaway_lines(source)
+    try:
+        duck.execute(f"SELECT count(*) FROM {csv_relation(source, '_listen_runaway')}").fetchall()
+    except Exception as exc:  # duckdb.Error subclasses
+        if "invalid state" not in str(exc):
+            raise
+        source.python_csv = True
+    return removed
+
+
+def _python_csv_batches(source: SourceFile, batch_rows: int, rejects: list | None) -> Iterator[pa.Table]:
+    """The file read by Python's csv module (for files DuckDB's parser gives up on): every record with the
+    header's number of fields is a row, every other one a reject ``(row, raw text, reason)``."""
+    path, compressed = source.readable
+    opener = gzip.open if compressed else open
+    names = source.columns
+    with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as fh:
+        for _ in range(source.skip_lines):
+            fh.readline()
+        reader = csv.reader(fh, delimiter=source.delimiter or ",")
+        next(reader, None)  # the header
+        columns: list[list[str]] = [[] for _ in names]
+        start, record = 1, 0
+        for fields in reader:
+            record += 1
+            if len(fields) != len(names):
+                if rejects is not None:
+                    rejects.append((record, (source.delimiter or ",").join(fields),
+                                    "missing columns" if len(fields) < len(names) else "too many columns"))
+                continue
+            for values, value in zip(columns, fields):
+                values.append(value)
+            if len(columns[0]) >= batch_rows:
+                yield _null_errors(_with_line(pa.table(dict(zip(names, columns))), start))
+                start += len(columns[0])
+                columns = [[] for _ in names]
+        if columns[0]:
+            yield _null_errors(_with_line(pa.table(dict(zip(names, columns))), start))
+
+
+def _physical_lines(source: SourceFile) -> int:
+    """Lines of ``source``'s readable file (a last line without a line end counts)."""
+    path, compressed = source.readable
+    count, last = 0, b"\n"
+    with _open_binary(path, compressed) as fh:
+        while chunk := fh.read(_SAMPLE_BYTES * 8):
+            count += chunk.count(b"\n")
+            last = chunk[-1:]
+    return count + (last != b"\n")
 
 
 def _cut_runaway_lines(source: SourceFile) -> list[tuple[int, str]]:
@@ -736,9 +799,9 @@ def _cut_runaway_lines(source: SourceFile) -> list[tuple[int, str]]:
         reader = csv.reader(lines(), delimiter=source.delimiter or ",", strict=True)
         while True:
             taken.clear()
-            try:  # a record spanning lines that parses strictly is a quoted field with line breaks, even
-                fields = next(reader, None)  # with the wrong number of fields (DuckDB quarantines it whole)
-                bad = False
+            try:  # a record spanning lines with the wrong number of fields swallowed rows (a runaway quote
+                fields = next(reader, None)  # closed by another line's quote): its lines are read one by one
+                bad = fields is not None and record_no > 0 and len(taken) > 1 and len(fields) != len(source.columns)
             except csv.Error:
                 fields, bad = [], len(taken) > 1
                 reader = csv.reader(lines(), delimiter=source.delimiter or ",", strict=True)
