@@ -207,3 +207,26 @@ def test_empathy_score_output_is_redacted(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     text = out.read_text(encoding="utf-8")
     assert "[PHONE]" in text and "[EMAIL]" in text and "2345678" not in text and "jane.doe" not in text
+
+
+@pytest.mark.parametrize(("header", "body", "read"), [
+    ("response_id,timestamp,comment\r\n", 'r1,2024-01-02 03:04:05,"never closed\r\nr2,2024-01-02 03:04:05,ok\r\n', 2),
+    ("response_id,timestamp,comment\n", 'r1,2024-01-02 03:04:05,"never closed\nr2,2024-01-02 03:04:05,"a\r\nb"\n', 2),
+    # DuckDB's parser stops with "invalid state"; the next record (a line break and two fields too many) is
+    # then quarantined line by line
+    ("response_id,timestamp,comment,\r\n", 'r1,2024-01-02 03:04:05,"never closed,\r\nr2,2024-01-02 03:04:05,"\n%\x00,a\n|=",x,y,\r\n', 4),
+], ids=["crlf-to-eof", "then-multiline-field", "parser-invalid-state"])
+def test_runaway_quotes_found_by_fuzzing(store, tmp_path, header, body, read):
+    path = tmp_path / "feedback.csv"
+    path.write_bytes((header + body).encode("utf-8"))
+    (r,) = ingest_files(store, [path], kind="feedback")
+    assert r.rows_read == read and _accounted(r)
+    assert [q[0] for q in quarantine(store)][:1] == [1]
+
+
+def test_json_line_with_backslash_zero(store, tmp_path):
+    path = tmp_path / "feedback.jsonl"
+    path.write_text('{"response_id": "r1", "timestamp": "2024-01-02", "comment": "C:\\\\0 drive"}\n', encoding="utf-8")
+    (r,) = ingest_files(store, [path])
+    assert (r.rows_stored, r.rows_quarantined) == (1, 0)
+    assert rows(store, "SELECT comment FROM feedback") == [("C:\\0 drive",)]

@@ -87,8 +87,36 @@ def _sub(m: re.Match, placeholder: str) -> str:
     return keep + "[NAME]" + name[cut:]
 
 
+_CAPITALISED = re.compile(r"[A-ZÄÖÜ][\w'.-]*")
+_HOUSE_NUMBER = re.compile(r"[A-Za-zäöüß.]\s?\d{1,5}|\d{1,5}[A-Za-z]?\s+[A-Z]")
+
+
+@cache
+def _triggers() -> tuple[frozenset[str], tuple[str, ...], tuple[str, ...]]:
+    """(capitalised words, lower-case cues, Chinese words) of which a text must hold one for any pattern to match."""
+    data = tomllib.loads(resources.files("empathica.listen").joinpath("pii_gazetteer.toml").read_text(encoding="utf-8"))
+    names, streets = data["names"], data["streets"]
+    words = frozenset(w for lang in ("de", "en") for key in ("titles", "first", "last") for w in names[lang][key])
+    cues = tuple(c.lower() for lang in ("de", "en") for c in names[lang]["cues"])
+    han = tuple(names["zh"]["titles"] + names["zh"]["cues"] + ["我姓", "免贵姓"] + streets["zh"])
+    return words, cues, han
+
+
+def _maybe(text: str) -> bool:
+    """A cheap test (word lookups, no large alternation) that the patterns are worth running on ``text``."""
+    words, cues, han = _triggers()
+    if _HOUSE_NUMBER.search(text) or any(w in text for w in han):
+        return True
+    if not words.isdisjoint(_CAPITALISED.findall(text)):
+        return True
+    lower = text.lower()
+    return any(c in lower for c in cues)
+
+
 def redact_names_and_addresses(text: str) -> str:
     """``text`` with person names replaced by ``[NAME]`` and street addresses by ``[ADDRESS]``."""
+    if not _maybe(text):
+        return text
     for pattern, placeholder in _patterns():
         text = pattern.sub(lambda m: _sub(m, placeholder), text)
     return text

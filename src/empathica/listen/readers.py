@@ -56,6 +56,7 @@ class SourceFile:
     estimated_rows: int | None = None
     compressed: bool = False
     skip_lines: int = 0  # CSV only: blank lines before the header
+    python_csv: bool = False  # CSV only: DuckDB's parser cannot read the file at all; Python's csv module reads it
     json_keys: dict[str, list[str]] = field(default_factory=dict)  # JSON Lines: column → the keys it is read from
     _cleanup: list[Path] = field(default_factory=list, repr=False)
 
@@ -657,20 +658,29 @@ def csv_rejects(duck, rejects: str) -> list[tuple[int, str, str]]:
 
 #: Longest line (or quoted record) DuckDB reads from a CSV or JSON Lines file; longer ones are quarantined.
 MAX_LINE_BYTES = 8 << 20
-#: At most this many lines whose quote never closes are cut out of one CSV file (each costs a scan).
-MAX_RUNAWAY_QUOTES = 200
 
 
 def _csv_batches(source: SourceFile, duck, batch_rows: int, rejects: list | None) -> Iterator[pa.Table]:
+    from empathica.listen.runaway_quotes import drop_runaway_quotes, original_line, python_csv_batches
+
     try:
         removed = drop_runaway_quotes(source, duck)
+        if source.python_csv:
+            found: list = []
+            yield from python_csv_batches(source, batch_rows, found)
+            if rejects is not None:
+                rejects.extend((original_line(row + 1 + source.skip_lines, removed) - 1 - source.skip_lines, raw, kind)
+                               for row, raw, kind in found)
+                rejects.extend((line - 1 - source.skip_lines, raw, "unclosed quote") for line, raw in removed)
+                rejects.sort()
+            return
         reader = duck.execute(f"SELECT * FROM {csv_relation(source, '_listen_reject')}").to_arrow_reader(batch_rows)
         start = 1
         for batch in reader:
             yield _null_errors(_with_line(batch, start))
             start += batch.num_rows
         if rejects is not None:
-            found = [(_original_line(line, removed), raw, kind) for line, raw, kind in csv_rejects(duck, "_listen_reject")]
+            found = [(original_line(line, removed), raw, kind) for line, raw, kind in csv_rejects(duck, "_listen_reject")]
             found += [(line, raw, "unclosed quote") for line, raw in removed]
             rejects.extend((line - 1 - source.skip_lines, raw, kind) for line, raw, kind in sorted(found))
     except InputError:
@@ -679,72 +689,19 @@ def _csv_batches(source: SourceFile, duck, batch_rows: int, rejects: list | None
         raise InputError(f"{source.path}: cannot be read as CSV ({str(exc).splitlines()[0]}).") from None
 
 
-def _original_line(line: int, removed: list[tuple[int, str]]) -> int:
-    """The physical line in the source of ``line`` of a copy that lacks the (sorted) ``removed`` lines."""
-    for r, _ in removed:
-        if r <= line:
-            line += 1
-    return line
-
-
-def drop_runaway_quotes(source: SourceFile, duck) -> list[tuple[int, str]]:
-    """Cut out every line whose opening quote never closes, returning ``(physical line, its text)``.
-
-    DuckDB reads such a quote as the start of a field that runs on to the next quote, or to the end of
-    the file, and rejects it as one row: every row it swallowed would be lost. Each such line is cut
-    out of a temporary copy (which ``source`` is then read from) and the file is scanned again, so the
-    rows after it are read as rows, and the line itself is quarantined.
-    """
-    removed: list[tuple[int, str]] = []
-    while True:
-        for name in ("_listen_runaway_errors", "_listen_runaway_scans"):  # the tables keep earlier scans' rows
-            duck.execute(f"DROP TABLE IF EXISTS {name}")
-        duck.execute(f"SELECT count(*) FROM {csv_relation(source, '_listen_runaway')}").fetchall()  # fetchall: the reject tables appear when the scan ends
-        hit = duck.execute(
-            "SELECT line, line_byte_position FROM _listen_runaway_errors "
-            "WHERE lower(error_type::VARCHAR) LIKE '%quote%' AND contains(csv_line, chr(10)) ORDER BY line LIMIT 1"
-        ).fetchone()
-        if hit is None:
-            return removed
-        if len(removed) >= MAX_RUNAWAY_QUOTES:
-            raise InputError(f"{source.path}: more than {MAX_RUNAWAY_QUOTES} rows open a quote (\") that never closes; "
-                             "check the export's quoting (a field holding \" must write it as \"\").")
-        line, text = _cut_line(source, int(hit[1]))
-        removed.append((_original_line(int(hit[0]), removed), text))
-        removed.sort()
-
-
-def _cut_line(source: SourceFile, offset: int) -> tuple[Path, str]:
-    """Copy ``source``'s readable file without the line holding byte ``offset`` (DuckDB's
-    ``line_byte_position``, which may point one byte into the line); the copy becomes what ``source``
-    is read from. Returns the copy and the line's text."""
-    path, compressed = source.readable
-    fd, tmp = tempfile.mkstemp(prefix="empathica-cut-", suffix=".csv")
-    with _open_binary(path, compressed) as src, os.fdopen(fd, "wb") as dst:
-        left, pending = offset, b""  # pending: the bytes since the last line end, held back
-        while left > 0 and (chunk := src.read(min(left, _SAMPLE_BYTES * 8))):
-            data = pending + chunk
-            cut = data.rfind(b"\n") + 1
-            dst.write(data[:cut])
-            pending = data[cut:]
-            left -= len(chunk)
-        line = pending + src.readline()
-        while chunk := src.read(_SAMPLE_BYTES * 8):
-            dst.write(chunk)
-    if source._cleanup and source._cleanup[-1].name.startswith("empathica-cut-"):
-        source._cleanup.pop().unlink(missing_ok=True)  # an earlier cut copy: the new one holds all its cuts
-    source._cleanup.append(Path(tmp))
-    return Path(tmp), line.decode("utf-8", errors="replace").rstrip("\r\n")
-
-
 _IS_OBJECT = "(coalesce(json_valid(_raw), false) AND starts_with(ltrim(_raw), '{'))"
+
+
+#: JSON Lines are read as CSV of one column: a delimiter no JSON text holds (four control characters, which
+#: JSON escapes). DuckDB takes a delimiter literally: '\\0' would be the two characters backslash and 0.
+_NO_DELIMITER = "\x1f\x1e\x1d\x1c"
 
 
 def _jsonl_lines(source: SourceFile) -> str:
     path, encoding = _readable_path(source)
     # Lines end at \n only: a raw carriage return inside a line (invalid JSON) quarantines that line.
     return (
-        f"read_csv({_sql_str(path)}, columns={{'_raw': 'VARCHAR'}}, delim='\\0', quote='', escape='', "
+        f"read_csv({_sql_str(path)}, columns={{'_raw': 'VARCHAR'}}, delim={_sql_str(_NO_DELIMITER)}, quote='', escape='', "
         f"header=false, auto_detect=false, encoding={_sql_str(encoding)}, new_line='\\n', "
         f"max_line_size={MAX_LINE_BYTES}, strict_mode=false)"
     )

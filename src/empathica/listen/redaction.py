@@ -158,7 +158,9 @@ def redact_array(texts: pa.Array | pa.ChunkedArray) -> pa.Array:
     """The vectorised variant for Arrow string arrays (used inside DuckDB as a scalar function)."""
     if isinstance(texts, pa.ChunkedArray):
         texts = texts.combine_chunks()
-    return pa.array([redact(v) for v in texts.to_pylist()], type=texts.type)
+    done: dict[str, str | None] = {}  # exports repeat values (a resource, a status): each is redacted once
+    return pa.array([done[v] if v in done else done.setdefault(v, redact(v)) if v is not None else None
+                     for v in texts.to_pylist()], type=texts.type)
 
 
 def redact_json(text: str | None) -> str | None:
@@ -201,7 +203,9 @@ def redact_json_array(texts: pa.Array | pa.ChunkedArray) -> pa.Array:
     """:func:`redact_json` over an Arrow string array (a DuckDB scalar function, like :func:`redact_array`)."""
     if isinstance(texts, pa.ChunkedArray):
         texts = texts.combine_chunks()
-    return pa.array([redact_json(v) for v in texts.to_pylist()], type=texts.type)
+    done: dict[str, str | None] = {}
+    return pa.array([done[v] if v in done else done.setdefault(v, redact_json(v)) if v is not None else None
+                     for v in texts.to_pylist()], type=texts.type)
 
 
 def redact_frame(frame):
