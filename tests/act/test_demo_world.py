@@ -87,7 +87,10 @@ def test_the_card_shows_the_customer_and_a_real_opener(served):
     case = client.get("/cases", params={"rule_id": "distress_without_empathy", "page_size": 1}).json()["cases"][0]
     card = client.get(f"/customers/{case['customer_id']}/card").json()
     assert card["customer_id"] == case["customer_id"]
-    assert [c["case_id"] for c in card["open_cases"]] == [case["case_id"]]
+    # the card lists exactly the customer's active cases (another rule may have opened one too)
+    active = client.get("/cases", params={"customer_id": case["customer_id"], "status": "active"}).json()["cases"]
+    assert case["case_id"] in [c["case_id"] for c in card["open_cases"]]
+    assert sorted(c["case_id"] for c in card["open_cases"]) == sorted(c["case_id"] for c in active)
     assert card["journey"] and card["last_empathy"]["empathy_gap"] in (True, False)
     opener = card["opener"]
     with server.reading() as store:

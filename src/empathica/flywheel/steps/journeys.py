@@ -177,7 +177,7 @@ def _differences(compare: pd.DataFrame, a: str, b: str, *, result, title: str, n
     shown) whose share is significantly higher in ``a`` — so the headline names a row of the table under it."""
     significant = compare[compare["significant_share"] | compare["significant_duration"]]
     more = significant[significant["significant_share"] & (significant["share_a"] > significant["share_b"])]
-    values = {"title": title, "n": len(significant), "cohort_a": a, "cohort_b": b}
+    values = {"title": title, "n": len(significant), "group_a": a, "group_b": b}
     if not len(more):
         return Finding("journeys.differences", values)
     top = more.iloc[0]
