@@ -15,9 +15,9 @@ street name with its house number, with the postcode and city or the apartment w
 from __future__ import annotations
 
 import re
-import tomllib
 from functools import cache
-from importlib import resources
+
+from empathica.listen.gazetteer import gazetteer
 
 __all__ = ["redact_names_and_addresses"]
 
@@ -34,7 +34,7 @@ def _words(items: list[str]) -> str:
 
 @cache
 def _patterns() -> list[tuple[re.Pattern, str]]:
-    data = tomllib.loads(resources.files("empathica.listen").joinpath("pii_gazetteer.toml").read_text(encoding="utf-8"))
+    data = gazetteer()
     names, streets = data["names"], data["streets"]
     latin = [names["de"], names["en"]]
     titles = _words([t for n in latin for t in n["titles"]])
@@ -94,7 +94,7 @@ _HOUSE_NUMBER = re.compile(r"[A-Za-zäöüß.]\s?\d{1,5}|\d{1,5}[A-Za-z]?\s+[A-Z
 @cache
 def _triggers() -> tuple[frozenset[str], tuple[str, ...], tuple[str, ...]]:
     """(capitalised words, lower-case cues, Chinese words) of which a text must hold one for any pattern to match."""
-    data = tomllib.loads(resources.files("empathica.listen").joinpath("pii_gazetteer.toml").read_text(encoding="utf-8"))
+    data = gazetteer()
     names, streets = data["names"], data["streets"]
     words = frozenset(w for lang in ("de", "en") for key in ("titles", "first", "last") for w in names[lang][key])
     cues = tuple(c.lower() for lang in ("de", "en") for c in names[lang]["cues"])

@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable
 from datetime import date
 
+from empathica.listen.emails import maybe_email, redact_emails
 from empathica.listen.names import redact_names_and_addresses
 
 import pyarrow as pa
@@ -30,13 +31,6 @@ __all__ = ["column_key", "redact", "redact_array", "redact_frame", "redact_json"
 _NOT_BEFORE = r"(?<![0-9A-Za-z@._+-])"
 _NOT_AFTER = r"(?![0-9A-Za-z])"
 
-# Letters of any script in the local part and the domain (anna-lena.schröder@gmx.de, info@bäckerei-schmidt.de),
-# and the spelled-out forms people use against harvesters (name [at] firma [dot] de, name(at)firma.de).
-_L = "0-9A-Za-z\u00c0-\u024f"  # Latin letters with accents: Chinese text right before an address is not part of it
-_EMAIL = re.compile(
-    rf"[{_L}][{_L}._%+-]*(?:@|\s?[\[(]at[\])]\s?)[{_L}][{_L}-]*(?:(?:\.|\s?[\[(]?dot[\])]?\s?)[{_L}-]+)*"
-    rf"(?:\.|\s?[\[(]?dot[\])]?\s?)[A-Za-z]{{2,}}(?![{_L}])"
-)
 #: Words right before a number that make it an order, invoice, customer or article number, not a phone or card.
 _REFERENCE_WORDS = re.compile(
     r"(?i)(?:order|invoice|customer|account|ticket|ref|reference|ean|gtin|sku|article|item|tracking|no\.?|nr\.?|#|"
@@ -46,7 +40,7 @@ _REFERENCE_WORDS = re.compile(
     r"(?:\s*(?:id|number|nummer|no\.?|nr\.?|ist|is|lautet|was|是|为))?\s*[:：#]?\s*$"
 )
 #: Full-width digits (０１２…) are matched as ASCII digits.
-_FULL_WIDTH = str.maketrans("０１２３４５６７８９＋－（）", "0123456789+-()")
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９＋－（）＠", "0123456789+-()@")
 # Any case: people type IBANs in lower case too ("de89 3704 ..."); the checksum is taken on the upper-cased value.
 #: Groups of four, written together or apart by one or two spaces or a dash ("DE89 3704 …", "DE89-3704-…").
 _IBAN = re.compile(_NOT_BEFORE + r"([A-Za-z]{2}\d{2}(?:(?: {1,2}|-)?[A-Za-z0-9]{4}){2,7}(?:(?: {1,2}|-)?[A-Za-z0-9]{1,3})?)" + _NOT_AFTER)
@@ -68,8 +62,8 @@ _PHONE = re.compile(
         _NOT_BEFORE + r"[2-9]\d{2} [2-9]\d{2} \d{4}" + _NOT_AFTER,
     ])
 )
-# Cheap pre-filter: text without an @ and without 7 digits in a row (ignoring separators) needs no work.
-_MAYBE = re.compile(r"@|[\[(]at[\])]|\d(?:[ ()./\-]{0,3}\d){6}")
+# Cheap pre-filter: text without 7 digits in a row (ignoring separators) holds no number to redact.
+_MAYBE = re.compile(r"\d(?:[ ()./\-]{0,3}\d){6}")
 
 _CN_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CN_CHECK = "10X98765432"
@@ -140,8 +134,9 @@ def redact(text: str | None) -> str | None:
     if not text:
         return text
     text = text.translate(_FULL_WIDTH)
+    if maybe_email(text):
+        text = redact_emails(text)
     if _MAYBE.search(text):
-        text = _EMAIL.sub("[EMAIL]", text)
         text = _IBAN.sub(lambda m: "[IBAN]" if _iban_ok(m.group(1)) else m.group(0), text)
         text = _CN_ID.sub(lambda m: "[ID]" if _cn_id_ok(m.group(1)) else m.group(0), text)
         text = _CARD.sub(_sub_card, text)
