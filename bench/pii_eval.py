@@ -30,8 +30,13 @@ class Example:
 
 def load(part: str) -> list[Example]:
     """``part``: "tune" or "heldout"."""
+    return parse((DATA / f"pii_{part}.txt").read_text(encoding="utf-8").splitlines())
+
+
+def parse(lines: list[str]) -> list[Example]:
+    """Examples from marked lines (``lang<TAB>text``, comments and blank lines skipped)."""
     examples = []
-    for line in (DATA / f"pii_{part}.txt").read_text(encoding="utf-8").splitlines():
+    for line in lines:
         if not line.strip() or line.startswith("#"):
             continue
         lang, marked = line.split("\t", 1)
@@ -45,10 +50,14 @@ def load(part: str) -> list[Example]:
     return examples
 
 
-def _found(span: str, out: str) -> bool:
+def _found(span: str, out: str, text: str) -> bool:
+    """``span`` of ``text`` is gone from ``out``: neither it nor any of its Latin words of 4+ letters is left
+    (a word the rest of the text also holds, "support" in "tech support", counts only beyond those)."""
     if span in out:
         return False
-    return not any(w in out for w in re.findall(r"[A-Za-zÀ-ɏ]{4,}", span) if w.lower() not in {"straße", "strasse", "street", "road"})
+    rest = text.replace(span, "", 1)
+    words = [w for w in re.findall(r"[A-Za-zÀ-ɏ]{4,}", span) if w.lower() not in {"straße", "strasse", "street", "road"}]
+    return not any(out.count(w) > rest.count(w) for w in words)
 
 
 def score(examples: list[Example], redact: Callable[[str], str]) -> dict:
@@ -60,7 +69,7 @@ def score(examples: list[Example], redact: Callable[[str], str]) -> dict:
         out = redact(ex.text)
         for kind, span in ex.spans:
             spans[ex.lang, kind] += 1
-            if _found(span, out):
+            if _found(span, out, ex.text):
                 found[ex.lang, kind] += 1
             else:
                 missed[kind].append(span)

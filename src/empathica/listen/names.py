@@ -42,6 +42,8 @@ def _patterns() -> list[tuple[re.Pattern, str]]:
     ambiguous = {w for n in latin for w in n["ambiguous"]}
     first = _words([f for n in latin for f in n["first"] if f not in ambiguous])
     last = _words([s for n in latin for s in n["last"]])
+    # a first name that is mostly another word alone ("Frank", "Jack", "Paul") is a name before a known surname
+    any_first = _words([f for n in latin for f in n["first"]])
     zh = names["zh"]
     surname, zh_titles, zh_cues = _words(zh["surnames"]), _words(zh["titles"]), _words(zh["cues"])
     plain = _words([n for n in zh["surnames"] if n not in set(zh["ambiguous"])])
@@ -67,7 +69,7 @@ def _patterns() -> list[tuple[re.Pattern, str]]:
         # names
         (re.compile(rf"(?P<keep>(?<!\w)(?:{titles})\s(?:(?:{titles})\s)?)(?:{_SURNAME_WORD}\s)?{_SURNAME_WORD}"), "[NAME]"),
         (re.compile(rf"(?P<keep>(?i:{cues})\s*)(?:{_SURNAME_WORD})(?:\s{_SURNAME_WORD})?"), "[NAME]"),
-        (re.compile(rf"(?<!\w)(?:{first}|{last})\s(?:[A-Z]\.\s)?(?:{last})(?!\w)"), "[NAME]"),
+        (re.compile(rf"(?<!\w)(?:{any_first}|{last})\s(?:[A-Z]\.\s)?(?:{last})(?!\w)"), "[NAME]"),
         (re.compile(rf"(?<!\w)(?:{first})\s(?:[A-Z]\.\s)?{_SURNAME_WORD}(?!\w)"), "[NAME]"),
         (re.compile(rf"(?<![\w-])(?:{first})(?![\w-])"), "[NAME]"),
         (re.compile(rf"(?:(?:{plain})[{_HAN}]{{0,2}}?|(?:{surname}))(?={zh_titles})"), "[NAME]"),
@@ -107,7 +109,8 @@ def _maybe(text: str) -> bool:
     words, cues, han = _triggers()
     if _HOUSE_NUMBER.search(text) or any(w in text for w in han):
         return True
-    if not words.isdisjoint(_CAPITALISED.findall(text)):
+    capitalised = _CAPITALISED.findall(text)  # "Dr." keeps its dot; "Chloe." at a sentence's end is "Chloe"
+    if not words.isdisjoint(capitalised) or not words.isdisjoint(w.rstrip(".") for w in capitalised):
         return True
     lower = text.lower()
     return any(c in lower for c in cues)

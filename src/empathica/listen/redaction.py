@@ -45,6 +45,12 @@ _FULL_WIDTH = str.maketrans("０１２３４５６７８９＋－（）＠", "01
 #: Groups of four, written together or apart by one or two spaces or a dash ("DE89 3704 …", "DE89-3704-…").
 _IBAN = re.compile(_NOT_BEFORE + r"([A-Za-z]{2}\d{2}(?:(?: {1,2}|-)?[A-Za-z0-9]{4}){2,7}(?:(?: {1,2}|-)?[A-Za-z0-9]{1,3})?)" + _NOT_AFTER)
 _CN_ID = re.compile(_NOT_BEFORE + r"(\d{17}[\dXx]|\d{15})" + _NOT_AFTER)
+#: US social security number (area 001–899 but 666, group and serial not zero): only in its dashed form.
+_SSN = re.compile(_NOT_BEFORE + r"(?!000|666|9)\d{3}-(?!00)\d{2}-(?!0000)\d{4}" + _NOT_AFTER)
+#: German tax id (Steuer-Identifikationsnummer): 11 digits, checked by :func:`_steuer_id_ok`.
+_DE_TAX_ID = re.compile(_NOT_BEFORE + r"([1-9]\d{10}|[1-9]\d (?:\d{3} ){2}\d{3})" + _NOT_AFTER)
+#: A card word right before "no"/"#" makes the number a card's, not an order's ("card no 4111 …").
+_CARD_WORDS = re.compile(r"(?i)(?:card|karte|kreditkarte|卡)\s*(?:no\.?|nr\.?|number|nummer|#|号)?\s*[:：]?\s*$")
 _CARD = re.compile(_NOT_BEFORE + r"(\d(?:[ -]?\d){12,18})" + _NOT_AFTER)
 _PHONE = re.compile(
     "|".join([
@@ -109,9 +115,24 @@ def _cn_id_ok(text: str) -> bool:
     return 1900 <= born.year <= date.today().year
 
 
+def _steuer_id_ok(text: str) -> bool:
+    """A German tax id: one digit of the first ten twice or three times, the rest at most once, and the
+    ISO 7064 MOD 11,10 check digit."""
+    digits = [int(ch) for ch in text if ch.isdigit()]
+    counts = sorted((digits[:10].count(d) for d in set(digits[:10])), reverse=True)
+    if counts[0] not in (2, 3) or counts[1:2] == [counts[0]] or (counts[1:] and counts[1] > 1):
+        return False
+    product = 10
+    for d in digits[:10]:
+        total = (d + product) % 10 or 10
+        product = total * 2 % 11
+    return (11 - product) % 10 == digits[10]
+
+
 def _is_reference(m: re.Match) -> bool:
     """Whether the words just before the match name it an order, invoice, customer or article number."""
-    return bool(_REFERENCE_WORDS.search(m.string[max(0, m.start() - 24):m.start()]))
+    before = m.string[max(0, m.start() - 24):m.start()]
+    return bool(_REFERENCE_WORDS.search(before)) and not _CARD_WORDS.search(before)
 
 
 def _sub_card(m: re.Match) -> str:
@@ -139,6 +160,8 @@ def redact(text: str | None) -> str | None:
     if _MAYBE.search(text):
         text = _IBAN.sub(lambda m: "[IBAN]" if _iban_ok(m.group(1)) else m.group(0), text)
         text = _CN_ID.sub(lambda m: "[ID]" if _cn_id_ok(m.group(1)) else m.group(0), text)
+        text = _DE_TAX_ID.sub(lambda m: "[ID]" if _steuer_id_ok(m.group(1)) and not _is_reference(m) else m.group(0), text)
+        text = _SSN.sub(lambda m: m.group(0) if _is_reference(m) else "[ID]", text)
         text = _CARD.sub(_sub_card, text)
         text = _PHONE.sub(_sub_phone, text)
     return redact_names_and_addresses(text)
