@@ -1,0 +1,135 @@
+"""Personal data planted in a demo world's files appears nowhere the product shows or serves text: not in any
+stored table (results included), not in the HTML report in any language, not in any API response (results,
+quarantine, cases, customer cards)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from empathica.settings import Settings
+
+#: Per language, a sentence with personal data (``{i}`` makes each row's values unique) and the pieces that
+#: must not be found anywhere afterwards.
+PLANTS = {
+    "de": ("Rufen Sie mich an: +49 171 7{i:06d}, Mail kunde.leak{i}@beispiel-mail.de, IBAN DE89 3704 0044 0532 0130 00. "
+           "Frau Cornelia Vogelsang wohnt Lindenstraße 23, 50674 Köln.",
+           ["kunde.leak{i}", "171 7{i:06d}", "0532 0130", "Vogelsang", "Lindenstraße 23"]),
+    "en": ("my name is Priya Raman, call (415) 555-{j:04d} or mail support at leakyshop{i} dot co dot uk, "
+           "card 4111 1111 1111 1111, I live at 221 Baker Street.",
+           ["Raman", "(415) 555-{j:04d}", "leakyshop{i}", "4111 1111", "221 Baker"]),
+    "zh": ("我叫王秀英，电话139{i:08d}，邮箱wangxy{i}艾特163点com，身份证11010519491231002X，寄到上海市浦东新区世纪大道88号。",
+           ["秀英", "139{i:08d}", "wangxy{i}", "11010519491231002X", "世纪大道88号"]),
+}
+
+
+def _plant(text: str | None, lang: str, i: int) -> tuple[str, list[str]]:
+    sentence, needles = PLANTS.get(lang if lang in PLANTS else "en")
+    return f"{text or ''} {sentence.format(i=i, j=i % 10_000)}".strip(), [n.format(i=i, j=i % 10_000) for n in needles]
+
+
+def _plant_files(world) -> list[str]:
+    """Personal data in every 4th feedback comment, customer turn and review, and an ``email`` column in the
+    customers file; returns the pieces to look for."""
+    needles: list[str] = []
+    files = {kind: path for path, kind in world.files}
+    for k, (kind, column) in enumerate((("feedback", "comment"), ("turns", "text"), ("reviews", "text"))):
+        path = files[kind]
+        frame = pd.read_json(path, lines=True, dtype=False) if path.suffix == ".jsonl" else pd.read_csv(path, dtype=str)
+        rows = frame.index[::4] if kind != "turns" else frame.index[frame["speaker"] == "customer"][::4]
+        for n, row in enumerate(rows, start=100_000 * k):  # unique values per row
+            lang = frame.at[row, "language"] if "language" in frame else ("zh" if any("\u4e00" <= c <= "\u9fff" for c in str(frame.at[row, column])) else "de")
+            frame.at[row, column], found = _plant(frame.at[row, column] if pd.notna(frame.at[row, column]) else None, lang, n)
+            needles += found
+        if path.suffix == ".jsonl":
+            path.write_text(frame.to_json(orient="records", lines=True, force_ascii=False), encoding="utf-8")
+        else:
+            frame.to_csv(path, index=False)
+    customers = pd.read_csv(files["customers"], dtype=str)
+    customers["email"] = [f"crm.export{i}@leak-test.de" for i in range(len(customers))]
+    customers.to_csv(files["customers"], index=False)
+    return sorted(set(needles)) + ["@leak-test.de", "crm.export"]
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory):
+    """A 300-customer demo world with personal data planted, ingested and analysed by every step."""
+    from empathica.demo import generate_world
+    from empathica.flywheel import run_flywheel
+    from empathica.listen import ingest_files
+    from empathica.store import Store
+
+    folder = tmp_path_factory.mktemp("pii-world")
+    world = generate_world(folder / "data", customers=300, seed=11)
+    needles = _plant_files(world)
+    db = folder / "demo.duckdb"
+    settings = Settings.load(config_file=folder / "none.toml", progress=False, db_path=str(db))
+    with Store.open(db, settings=settings) as store:
+        ingest_files(store, [p for p, _ in world.files], kinds=[k for _, k in world.files])
+        run_flywheel(store, settings=settings)
+    return db, settings, needles, folder
+
+
+def _leaks(text: str, needles: list[str]) -> list[str]:
+    return [n for n in needles if n in text]
+
+
+def test_planted_pieces_exist_in_the_files(planted):
+    """The check below can fail: the planted pieces are in the input files."""
+    db, settings, needles, folder = planted
+    raw = "".join(p.read_text(encoding="utf-8", errors="replace") for p in (folder / "data").glob("*.*") if p.suffix != ".parquet")
+    assert len(needles) > 100 and not [n for n in needles if n not in raw]
+
+
+def test_no_stored_table_holds_personal_data(planted):
+    from empathica.store import Store
+
+    db, settings, needles, _ = planted
+    with Store.open(db, settings=settings, read_only=True) as store:
+        names = store.query("SELECT table_name FROM information_schema.tables")["table_name"].tolist()
+        dump = "\n".join(store.to_pandas(name).to_csv(index=False) for name in names)
+    assert "[EMAIL]" in dump and "[PHONE]" in dump and "[NAME]" in dump  # text went through, redacted
+    assert _leaks(dump, needles) == []
+
+
+def test_the_report_shows_no_personal_data(planted):
+    from empathica.report.html import report_from_store
+    from empathica.store import Store
+
+    db, settings, needles, folder = planted
+    with Store.open(db, settings=settings, read_only=True) as store:
+        for lang in ("en", "de", "zh"):
+            out = report_from_store(store, folder / f"report-{lang}", title="PII", lang=lang, currency="EUR")
+            html = "\n".join(p.read_text(encoding="utf-8") for p in Path(out).parent.rglob("*.html"))
+            assert "[EMAIL]" in html or "[PHONE]" in html or "[NAME]" in html, lang  # quotes are shown, redacted
+            assert _leaks(html, needles) == [], lang
+
+
+def test_no_api_response_holds_personal_data(planted):
+    from fastapi.testclient import TestClient
+
+    from empathica.serve import create_app, open_server
+
+    db, settings, needles, _ = planted
+    server = open_server(str(db), settings=settings)
+    server.ops.add_user("root", "admin-password-1", role="admin")
+    bodies = []
+    with TestClient(create_app(server)) as client:
+        login = client.post("/auth/login", json={"username": "root", "password": "admin-password-1"})
+        auth = {"Authorization": f"Bearer {login.json()['token']}"}
+        for declared in client.get("/results", headers=auth).json()["results"]:
+            if declared["rows"]:
+                bodies.append(client.get(f"/results/{declared['name']}?format=csv", headers=auth).text)
+        bodies.append(client.get("/quarantine", headers=auth).text)
+        cases = client.get("/cases", headers=auth).json()
+        bodies.append(json.dumps(cases, ensure_ascii=False))
+        for cust in [f"cust_{i:07d}" for i in range(0, 300, 4)]:
+            bodies.append(client.get(f"/customers/{cust}/card", headers=auth).text)
+    server.store.close()
+    server.ops.close()
+    text = "\n".join(bodies)
+    assert "[EMAIL]" in text or "[PHONE]" in text
+    assert _leaks(text, needles) == []
