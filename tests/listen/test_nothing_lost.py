@@ -230,3 +230,26 @@ def test_json_line_with_backslash_zero(store, tmp_path):
     (r,) = ingest_files(store, [path])
     assert (r.rows_stored, r.rows_quarantined) == (1, 0)
     assert rows(store, "SELECT comment FROM feedback") == [("C:\\0 drive",)]
+
+
+def test_runaway_quote_closed_into_a_valid_record_is_named(store, tmp_path):
+    """The case no CSV reader can decide (a quote that never closes, closed by a later field's opening quote
+    into a valid record) is read as written but named in the notes; a genuine multi-line comment is not."""
+    path = tmp_path / "feedback.csv"
+    path.write_text('response_id,timestamp,comment\nr1,2024-01-02 03:04:05,"never closed\n'
+                    'r2,2024-01-02 03:04:05,"\nmore"\nr3,2024-01-02 03:04:05,ok\n', encoding="utf-8")
+    (r,) = ingest_files(store, [path], kind="feedback")
+    assert _accounted(r) and any("row(s) 1 hold a quoted field" in n for n in r.notes)
+    legit = tmp_path / "legit.csv"
+    legit.write_text('response_id,timestamp,comment\nr9,2024-01-02 03:04:05,"a comment\nover two lines, with a comma"\n',
+                     encoding="utf-8")
+    (r,) = ingest_files(store, [legit], kind="feedback")
+    assert r.rows_stored == 1 and not any("quoted field" in n for n in r.notes)
+
+
+def test_windows_1252_with_a_dash_is_not_read_as_chinese(store, tmp_path):
+    """Found by the fuzz properties: "Größe –" (the dash is 0x96, no GB18030 byte before a line end) was GB18030."""
+    path = tmp_path / "feedback.csv"
+    path.write_bytes(b"response_id,timestamp,comment\nr0,2024-01-02 03:04:05,Gr\xf6\xdfe \x96\n")
+    ingest_files(store, [path], kind="feedback")
+    assert rows(store, "SELECT comment FROM feedback") == [("Größe –",)]

@@ -291,6 +291,12 @@ def _ingest_one(store: Store, p: _Planned, mapping: Mapping, progress: Progress,
             result.rows_already_stored += already
             result.rows_quarantined += bad
             progress.advance(task, batch.num_rows)
+        if p.source.suspect_rows:
+            shown = ", ".join(str(r) for r in p.source.suspect_rows[:10])
+            result.notes.append(
+                f"{p.path}: row(s) {shown}{' …' if len(p.source.suspect_rows) > 10 else ''} hold a quoted field "
+                "spanning lines in which a line looks like a whole row: a quote that never closes, closed by a later "
+                "field's quote, reads the same; check those rows (they were stored as read).")
         duck.execute("BEGIN TRANSACTION")
         if rejects:
             _quarantine_rejects(duck, p, t.name, rejects, stamp, redact_pii=store.settings.redact_pii)

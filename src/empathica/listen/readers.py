@@ -58,6 +58,9 @@ class SourceFile:
     skip_lines: int = 0  # CSV only: blank lines before the header
     python_csv: bool = False  # CSV only: DuckDB's parser cannot read the file at all; Python's csv module reads it
     json_keys: dict[str, list[str]] = field(default_factory=dict)  # JSON Lines: column → the keys it is read from
+    #: CSV only: records whose quoted field spans lines, one of which looks like a whole row of the file (a
+    #: quote that never closes, closed by a later field's quote, reads the same): their row numbers
+    suspect_rows: list[int] = field(default_factory=list)
     _cleanup: list[Path] = field(default_factory=list, repr=False)
 
     @property
@@ -357,7 +360,8 @@ def _plausible_chinese(sample: bytes) -> bool:
     """
     if _latin_shaped(sample):
         return False
-    text = sample.decode("gb18030", errors="ignore")
+    # bytes that are no GB18030 at all (a Windows-1252 dash 0x96 before a line end) count against it
+    text = sample.decode("gb18030", errors="replace")
     wide = [ch for ch in text if ord(ch) > 127]
     if not wide:
         return False

@@ -113,6 +113,20 @@ def _physical_lines(source: SourceFile) -> int:
     return count + (last != b"\n")
 
 
+def _looks_like_a_row(lines: list[str], source: SourceFile) -> bool:
+    """Whether one of a multi-line record's later lines would, alone, be a row of the file: it starts with an
+    unquoted field and splits into the header's number of fields (less the quoted one it ends in)."""
+    delimiter = source.delimiter or ","
+    n = len(source.columns)
+    for line in lines:
+        text = line.rstrip("\r\n")
+        if text and text[0] != '"' and n > 1 and text.count(delimiter) >= n - 1:
+            fields = next(csv.reader([text], delimiter=delimiter), [])
+            if len(fields) in (n - 1, n) and fields[0].strip():
+                return True
+    return False
+
+
 def _cut_runaway_lines(source: SourceFile) -> list[tuple[int, str]]:
     path, compressed = source.readable
     opener = gzip.open if compressed else open
@@ -152,6 +166,8 @@ def _cut_runaway_lines(source: SourceFile) -> list[tuple[int, str]]:
                 reader = csv.reader(lines(), delimiter=source.delimiter or ",", strict=True)
             else:
                 dst.writelines(taken)
+                if record_no > 1 and len(taken) > 1 and _looks_like_a_row(taken[1:], source):
+                    source.suspect_rows.append(record_no - 1)
             if len(removed) > MAX_RUNAWAY_QUOTES:
                 break
     if not removed:
