@@ -77,4 +77,5 @@ def test_the_api_answers_while_a_run_goes(server_process):
             assert time.monotonic() < deadline
         assert state["status"] == "published", state
         assert all(r.status_code == 200 and r.json()["total"] > 0 for r in reads)
-        assert client.get("/openapi.json").json()["info"]["title"] == "Empathica API"
+        assert client.get("/openapi.json").status_code == 401
+        assert client.get("/openapi.json", headers=headers).json()["info"]["title"] == "Empathica API"
