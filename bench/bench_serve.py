@@ -130,6 +130,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--customers", type=int, default=2000)
     parser.add_argument("--rate", type=float, default=100.0, help="Requests per second.")
     parser.add_argument("--seconds", type=float, default=30.0, help="Length of the load (at most 300).")
+    parser.add_argument("--no-ingest", action="store_true", help="Reads only (to tell the ingest's share of the cost).")
     args = parser.parse_args(argv)
     seconds = min(args.seconds, 300.0)
     source, data = _store(args.db, args.customers, args.data)
@@ -143,7 +144,8 @@ def main(argv: list[str] | None = None) -> None:
     proc = _start(work, port)
     base = f"http://127.0.0.1:{port}"
     try:
-        figures = _measure(base, data / "events.parquet", args.rate, seconds, pid=proc.pid)
+        figures = _measure(base, None if args.no_ingest else data / "events.parquet", args.rate, seconds,
+                           pid=proc.pid)
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=60)
@@ -156,7 +158,7 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _measure(base: str, events: Path, rate: float, seconds: float, *, pid: int) -> dict:
+def _measure(base: str, events: Path | None, rate: float, seconds: float, *, pid: int) -> dict:
     import httpx
     import numpy as np
 
@@ -166,8 +168,9 @@ def _measure(base: str, events: Path, rate: float, seconds: float, *, pid: int) 
         urls = _targets(client, headers)
     stop, ingests = threading.Event(), []
     ingester = threading.Thread(target=_ingest_loop, args=(base, headers, events, stop, ingests), daemon=True)
-    ingester.start()
-    time.sleep(1.0)  # the first upload is under way
+    if events is not None:
+        ingester.start()
+        time.sleep(1.0)  # the first upload is under way
     load_before = os.getloadavg()[0]
     cpu_before, ingests_before = _cpu_seconds(pid), len(ingests)
     started = time.perf_counter()
@@ -176,7 +179,8 @@ def _measure(base: str, events: Path, rate: float, seconds: float, *, pid: int) 
     cpu = _cpu_seconds(pid) - cpu_before
     load_after = os.getloadavg()[0]
     stop.set()
-    ingester.join(timeout=120)
+    if events is not None:
+        ingester.join(timeout=120)
     latency = np.array([r[0] for r in results]) * 1000
     errors = sum(1 for r in results if r[1] != 200)
     return {"requests": len(results), "wall": wall, "errors": errors, "targets": len(urls),
