@@ -73,7 +73,7 @@ def read_result(
             body = _page(server, declared, user, filters, page_number, page_size)
             if key[:2] == (server.results_version, server.scope_version):  # no run or ingest changed it meanwhile
                 server.pages.put(key, body)
-        server.ops.audit(user.username, "read", declared.name, detail=audit_detail)
+        server.ops.audit_soon(user.username, "read", declared.name, detail=audit_detail)
         return Response(body, media_type="application/json")
     _, frame = _rows(server, declared, user, filters, 1, MAX_EXPORT_ROWS)
     server.ops.audit(user.username, "export", declared.name, detail=audit_detail)
