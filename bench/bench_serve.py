@@ -130,6 +130,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--customers", type=int, default=2000)
     parser.add_argument("--rate", type=float, default=100.0, help="Requests per second.")
     parser.add_argument("--seconds", type=float, default=30.0, help="Length of the load (at most 300).")
+    parser.add_argument("--warm", action="store_true", help="Read every URL once before the load (pages cached).")
     parser.add_argument("--no-ingest", action="store_true", help="Reads only (to tell the ingest's share of the cost).")
     args = parser.parse_args(argv)
     seconds = min(args.seconds, 300.0)
@@ -145,7 +146,7 @@ def main(argv: list[str] | None = None) -> None:
     base = f"http://127.0.0.1:{port}"
     try:
         figures = _measure(base, None if args.no_ingest else data / "events.parquet", args.rate, seconds,
-                           pid=proc.pid)
+                           pid=proc.pid, warm=args.warm)
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=60)
@@ -158,7 +159,7 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _measure(base: str, events: Path | None, rate: float, seconds: float, *, pid: int) -> dict:
+def _measure(base: str, events: Path | None, rate: float, seconds: float, *, pid: int, warm: bool = False) -> dict:
     import httpx
     import numpy as np
 
@@ -166,6 +167,9 @@ def _measure(base: str, events: Path | None, rate: float, seconds: float, *, pid
         token = client.post("/auth/login", json={"username": "bench", "password": PASSWORD}).json()["token"]
         headers = {"Authorization": f"Bearer {token}"}
         urls = _targets(client, headers)
+        if warm:  # each page once, so the load measures cached pages (a run's publication empties the cache)
+            for url in urls:
+                client.get(url, headers=headers)
     stop, ingests = threading.Event(), []
     ingester = threading.Thread(target=_ingest_loop, args=(base, headers, events, stop, ingests), daemon=True)
     if events is not None:
@@ -183,7 +187,7 @@ def _measure(base: str, events: Path | None, rate: float, seconds: float, *, pid
         ingester.join(timeout=120)
     latency = np.array([r[0] for r in results]) * 1000
     errors = sum(1 for r in results if r[1] != 200)
-    return {"requests": len(results), "wall": wall, "errors": errors, "targets": len(urls),
+    return {"warm": warm, "ingest": events is not None, "requests": len(results), "wall": wall, "errors": errors, "targets": len(urls),
             "p50": float(np.percentile(latency, 50)), "p95": float(np.percentile(latency, 95)),
             "p99": float(np.percentile(latency, 99)), "max": float(latency.max()),
             "load": (load_before, load_after, os.cpu_count()), "server_cpu": cpu,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -90,6 +91,9 @@ def default_ops_url(db_path: str | Path) -> str:
     return f"sqlite:///{Path(str(db_path) + '.ops.sqlite').expanduser().resolve()}"
 
 
+#: Seconds a token's user is taken as checked: a user disabled, a session ended or a key revoked in this process
+#: stops at once (the memo is cleared); done by another process (`empathica users disable`), within this time.
+TOKEN_RECHECK = 1.0
 #: Seconds within which an audit row recorded with ``audit_soon`` is written.
 AUDIT_DELAY = 0.5
 
@@ -113,6 +117,7 @@ class OperationalStore:
             self.cases = CaseStore(self.engine)
         except OperationalError as exc:
             raise StoreError(f"cannot open the operational store {_safe(url)}: {str(exc.orig).splitlines()[0]}") from None
+        self._tokens: dict[str, tuple[User, float]] = {}  # token digest → (user, when checked)
         self._pending: list[dict] = []  # audit rows of reads, written together (audit_soon)
         self._pending_lock = threading.Lock()
         self._flusher: threading.Timer | None = None
@@ -156,6 +161,7 @@ class OperationalStore:
         self.user(username)
         with self.engine.begin() as con:
             con.execute(update(USERS).where(USERS.c.username == username).values(disabled=disabled))
+        self._tokens.clear()
         return self.user(username)
 
     def check_password(self, username: str, password: str) -> User | None:
@@ -190,10 +196,22 @@ class OperationalStore:
     def end_session(self, token: str) -> None:
         with self.engine.begin() as con:
             con.execute(SESSIONS.delete().where(SESSIONS.c.token_hash == _digest(token)))
+        self._tokens.pop(_digest(token), None)
 
     def user_for_token(self, token: str) -> User | None:
         """The enabled user a session token or API key belongs to (None: unknown, expired, revoked or disabled)."""
         digest = _digest(token)
+        known = self._tokens.get(digest)
+        if known is not None and time.monotonic() - known[1] < TOKEN_RECHECK:
+            return known[0]
+        user = self._user_for_digest(token, digest)
+        if len(self._tokens) > 10_000:
+            self._tokens.clear()
+        if user is not None:
+            self._tokens[digest] = (user, time.monotonic())
+        return user
+
+    def _user_for_digest(self, token: str, digest: str) -> User | None:
         with self.engine.connect() as con:
             if token.startswith("emk_"):
                 row = con.execute(select(USERS).join(API_KEYS, API_KEYS.c.user_id == USERS.c.user_id)
