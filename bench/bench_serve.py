@@ -130,6 +130,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--customers", type=int, default=2000)
     parser.add_argument("--rate", type=float, default=100.0, help="Requests per second.")
     parser.add_argument("--seconds", type=float, default=30.0, help="Length of the load (at most 300).")
+    parser.add_argument("--warm", action="store_true", help="Read every URL once before the load (pages cached).")
+    parser.add_argument("--no-ingest", action="store_true", help="Reads only (to tell the ingest's share of the cost).")
     args = parser.parse_args(argv)
     seconds = min(args.seconds, 300.0)
     source, data = _store(args.db, args.customers, args.data)
@@ -143,14 +145,21 @@ def main(argv: list[str] | None = None) -> None:
     proc = _start(work, port)
     base = f"http://127.0.0.1:{port}"
     try:
-        figures = _measure(base, data / "events.parquet", args.rate, seconds)
+        figures = _measure(base, None if args.no_ingest else data / "events.parquet", args.rate, seconds,
+                           pid=proc.pid, warm=args.warm)
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=60)
     _report(figures, customers=args.customers, rate=args.rate, seconds=seconds)
 
 
-def _measure(base: str, events: Path, rate: float, seconds: float) -> dict:
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds the process ``pid`` has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _measure(base: str, events: Path | None, rate: float, seconds: float, *, pid: int, warm: bool = False) -> dict:
     import httpx
     import numpy as np
 
@@ -158,23 +167,30 @@ def _measure(base: str, events: Path, rate: float, seconds: float) -> dict:
         token = client.post("/auth/login", json={"username": "bench", "password": PASSWORD}).json()["token"]
         headers = {"Authorization": f"Bearer {token}"}
         urls = _targets(client, headers)
+        if warm:  # each page once, so the load measures cached pages (a run's publication empties the cache)
+            for url in urls:
+                client.get(url, headers=headers)
     stop, ingests = threading.Event(), []
     ingester = threading.Thread(target=_ingest_loop, args=(base, headers, events, stop, ingests), daemon=True)
-    ingester.start()
-    time.sleep(1.0)  # the first upload is under way
+    if events is not None:
+        ingester.start()
+        time.sleep(1.0)  # the first upload is under way
     load_before = os.getloadavg()[0]
+    cpu_before, ingests_before = _cpu_seconds(pid), len(ingests)
     started = time.perf_counter()
     results = asyncio.run(_load(base, headers, urls, rate, seconds))
     wall = time.perf_counter() - started
+    cpu = _cpu_seconds(pid) - cpu_before
     load_after = os.getloadavg()[0]
     stop.set()
-    ingester.join(timeout=120)
+    if events is not None:
+        ingester.join(timeout=120)
     latency = np.array([r[0] for r in results]) * 1000
     errors = sum(1 for r in results if r[1] != 200)
-    return {"requests": len(results), "wall": wall, "errors": errors, "targets": len(urls),
+    return {"warm": warm, "ingest": events is not None, "requests": len(results), "wall": wall, "errors": errors, "targets": len(urls),
             "p50": float(np.percentile(latency, 50)), "p95": float(np.percentile(latency, 95)),
             "p99": float(np.percentile(latency, 99)), "max": float(latency.max()),
-            "load": (load_before, load_after, os.cpu_count()),
+            "load": (load_before, load_after, os.cpu_count()), "server_cpu": cpu,
             "ingests": len(ingests), "ingest_errors": sum(1 for s, _, _ in ingests if s != 200),
             "ingest_rows": sum(n for _, _, n in ingests),
             "ingest_seconds": float(np.median([d for _, d, _ in ingests])) if ingests else float("nan")}
@@ -193,6 +209,9 @@ fresh event files were uploaded and ingested (POST /ingest) one after another th
 | requests | achieved rate | errors | p50 | p95 | p99 | max | ingests during the load | rows ingested | median ingest |
 |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 | {f['requests']:,} | {f['requests'] / f['wall']:.1f}/s | {f['errors']} | {f['p50']:.1f} ms | {f['p95']:.1f} ms | {f['p99']:.1f} ms | {f['max']:.1f} ms | {f['ingests']} ({f['ingest_errors']} failed) | {f['ingest_rows']:,} | {f['ingest_seconds']:.1f} s |
+
+Server process CPU during the load: {f['server_cpu']:.1f} s for {f['requests']:,} reads and the ingests beside them
+({f['server_cpu'] / max(f['requests'], 1) * 1000:.1f} ms of CPU per read, ingest included).
 
 Machine: {f['load'][2]} cores, load average {f['load'][0]:.1f} before and {f['load'][1]:.1f} after the load (other
 processes share the machine). Goal: p99 < 100 ms at 100 requests/s with 0 errors while an ingest runs — this run

@@ -164,3 +164,21 @@ def test_an_api_key_works_like_a_session_with_its_users_role(served):
     headers = {"Authorization": f"Bearer {key}"}
     assert client.get("/auth/me", headers=headers).json()["username"] == "vic"
     assert client.get("/users", headers=headers).status_code == 403
+
+
+def test_a_page_asked_again_comes_from_the_cache_until_an_ingest_changes_what_scopes_read(served):
+    client, server = served
+    headers = token(client, "lead")
+    url = "/results/journey_friction?page_size=7"
+    first = client.get(url, headers=headers)
+    hits = server.pages.hits
+    again = client.get(url, headers=headers)
+    assert again.status_code == 200 and again.content == first.content and server.pages.hits == hits + 1
+    other = client.get(url, headers=token(client, "vic"))  # another scope: its own page
+    assert server.pages.hits == hits + 1 and other.json()["total"] >= first.json()["total"]
+    version = server.scope_version
+    ingested = client.post("/ingest/teams/rows", json={"rows": [{"team_id": "team_cache", "name": "C", "region": "DE"}]},
+                           headers=token(client, "ana"))
+    assert ingested.status_code == 200 and server.scope_version == version + 1 and len(server.pages) == 0
+    client.get(url, headers=headers)
+    assert server.pages.hits == hits + 1  # computed afresh

@@ -84,6 +84,24 @@ def test_the_audit_log_is_kept_and_filtered(ops):
     assert ops.audit_entries(action="run")[1][0]["target"] == "job-1"
 
 
+def test_reads_audited_soon_are_written_together_and_seen_by_every_reader_of_the_log(ops):
+    import time
+
+    from empathica.store.operational import AUDIT_DELAY
+
+    ops.audit_soon("fay", "read", "journey_friction")
+    ops.audit_soon("fay", "read", "value_clv", detail='{"page": "2"}')
+    assert ops.audit_entries(username="fay")[0] == 2  # reading the log writes what is held first
+    ops.audit_soon("fay", "read", "drivers_importance")
+    time.sleep(AUDIT_DELAY * 4)  # the background writer, unasked
+    with ops.engine.connect() as con:
+        from sqlalchemy import func, select
+
+        from empathica.store.operational import AUDIT_LOG
+
+        assert con.execute(select(func.count()).select_from(AUDIT_LOG).where(AUDIT_LOG.c.username == "fay")).scalar_one() == 3
+
+
 def test_the_users_command_manages_users(tmp_path):
     from click.testing import CliRunner
 

@@ -34,7 +34,7 @@ BELOW = {"analyst": "vic", "admin": "ana"}  # a user whose role is just below th
 
 
 def _operations(client) -> list[tuple[str, str]]:
-    spec = client.get("/openapi.json").json()
+    spec = client.get("/openapi.json", headers=token(client, "vic")).json()
     return [(method.upper(), path) for path, item in spec["paths"].items() for method in item]
 
 
@@ -57,6 +57,31 @@ def test_unauthenticated_and_bad_token_requests_are_refused_on_every_route_but_h
             response = _call(client, method, path, headers)
             assert response.status_code == 401, (method, path, response.text)
             assert response.json()["error"]["code"] == "unauthenticated"
+
+
+@pytest.mark.parametrize("path", ["/openapi.json", "/docs"])
+def test_the_api_description_needs_authentication(served, path):
+    client, _ = served
+    for headers in (None, {"Authorization": "Bearer emk_not-a-key"}):
+        response = client.get(path, headers=headers or {})
+        assert response.status_code == 401, (path, response.text)
+        assert response.json()["error"]["code"] == "unauthenticated"
+
+
+def test_no_public_description_or_swagger_page_is_left(served):
+    client, _ = served
+    for path in ("/redoc", "/docs/oauth2-redirect"):
+        assert client.get(path).status_code in (401, 404)
+
+
+def test_the_docs_page_shows_every_route_of_the_spec_to_a_viewer(served):
+    client, _ = served
+    headers = token(client, "vic")
+    page = client.get("/docs", headers=headers)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "<script" not in page.text and "cdn" not in page.text.lower()
+    for method, path in _operations(client):
+        assert f"<td>{method}</td><td><code>{path}</code></td>" in page.text, (method, path)
 
 
 def test_a_role_below_the_one_needed_is_refused_on_every_route(served):

@@ -77,4 +77,58 @@ def test_the_api_answers_while_a_run_goes(server_process):
             assert time.monotonic() < deadline
         assert state["status"] == "published", state
         assert all(r.status_code == 200 and r.json()["total"] > 0 for r in reads)
-        assert client.get("/openapi.json").json()["info"]["title"] == "Empathica API"
+        assert client.get("/openapi.json").status_code == 401
+        assert client.get("/openapi.json", headers=headers).json()["info"]["title"] == "Empathica API"
+
+
+def _commands_with_db(group=None, prefix=()):
+    """Every command (subcommands included) that takes --db, as its words."""
+    import click
+
+    from empathica.cli import main
+
+    for name, command in sorted((group or main).commands.items()):
+        if isinstance(command, click.Group):
+            yield from _commands_with_db(command, prefix + (name,))
+        elif any("--db" in p.opts for p in command.params if isinstance(p, click.Option)):
+            yield prefix + (name,)
+
+
+#: Arguments each command needs besides --db (a file that exists where a file is asked for).
+_ARGUMENTS = {
+    ("act", "load"): ["{rules}"], ("act", "replay"): ["{rules}", "--since", "2024-01-01"],
+    ("actions", "add"): ["--title", "t", "--starts", "2024-01-01"], ("actions", "from-cases"): ["{file}"],
+    ("cases", "assign"): ["1", "someone"], ("cases", "comment"): ["1", "text"], ("cases", "move"): ["1", "closed"],
+    ("cases", "show"): ["1"], ("churn", "fit"): ["customers", "--target", "churned", "--out", "{out}"],
+    ("clv", "fit"): ["transactions", "--customer", "customer_id", "--date", "timestamp", "--value", "amount", "--out", "{out}"],
+    ("drivers",): ["feedback", "--outcome", "nps", "--out", "{out}"], ("learn", "benchmark"): ["reviews"],
+    ("listen",): ["{file}"], ("report",): ["--out", "{out}"], ("run",): ["--out", "{out}"], ("demo",): ["--out", "{out}"],
+    ("serve",): ["--port", "1"],
+}
+#: Commands that work on the operational store (users, keys), which a server shares: they go through.
+_THROUGH = {("users", "add"), ("users", "disable"), ("users", "key"), ("users", "list")}
+
+
+def test_every_command_on_a_served_store_stops_with_one_line_or_goes_through(server_process):
+    """Every command that takes --db: on a store a server holds, exit 2 with one line naming the server (never a
+    lock traceback), except the user commands, whose store the server shares."""
+    from click.testing import CliRunner
+
+    from empathica.cli import main
+
+    url, db, folder = server_process
+    (folder / "input.csv").write_text("team_id,name,region\nt1,T,DE\n", encoding="utf-8")
+    commands = list(_commands_with_db())
+    assert set(_ARGUMENTS) <= set(commands) and _THROUGH <= set(commands)
+    rules = Path(__file__).resolve().parents[2] / "src" / "empathica" / "act" / "data" / "demo_rules.toml"
+    wrong = []
+    for words in commands:
+        if words in _THROUGH:
+            continue
+        extra = [a.format(file=folder / "input.csv", out=folder / "out", rules=rules) for a in _ARGUMENTS.get(words, [])]
+        done = CliRunner().invoke(main, [*words, "--db", str(db), *extra], catch_exceptions=True)
+        lines = done.output.strip().splitlines()
+        if done.exit_code != 2 or not lines or "held by `empathica serve`" not in lines[-1] or url not in lines[-1] \
+                or "Traceback" in done.output:
+            wrong.append((" ".join(words), done.exit_code, done.output[-300:], repr(done.exception)[:200]))
+    assert wrong == []

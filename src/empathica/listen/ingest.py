@@ -92,7 +92,7 @@ def ingest_files(
     if isinstance(mapping, (str, Path)):
         mapping = load_mapping(mapping)
     mapping = mapping or Mapping()
-    duck = store.con.con
+    duck = store.duckdb()
     _register_functions(duck)
     # Stores made before the column existed gain it here (NULL: read without a mapping).
     duck.execute(f"ALTER TABLE {INGESTIONS} ADD COLUMN IF NOT EXISTS mapping_sha256 VARCHAR")
@@ -193,7 +193,7 @@ def mapping_sha256(tm: TableMapping) -> str | None:
 
 
 def _ingest_one(store: Store, p: _Planned, mapping: Mapping, progress: Progress, *, force: bool = False) -> IngestResult:
-    duck = store.con.con
+    duck = store.duckdb()
     t = schema_table(p.table)
     sha = file_sha256(p.path)
     result = IngestResult(str(p.path), t.name)

@@ -28,7 +28,7 @@ class NewKey(BaseModel):
 def create_app(server: Server) -> FastAPI:
     """The API over ``server``'s stores (the caller owns opening and closing them)."""
     from empathica.act.service import ActService
-    from empathica.serve import routes_act, routes_admin, routes_data, routes_results
+    from empathica.serve import routes_act, routes_admin, routes_data, routes_docs, routes_results
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -39,7 +39,9 @@ def create_app(server: Server) -> FastAPI:
         finally:
             server.act.stop()
 
-    app = FastAPI(title="Empathica API", version=API_VERSION, lifespan=lifespan,
+    # share: the API description is not public (docs_url/openapi_url off; routes_docs serves both behind auth)
+    app = FastAPI(title="Empathica API", version=API_VERSION, lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=None,
                   description="Results, runs, ingest and users of one Empathica store. Every endpoint but /health "
                               "needs a bearer token: a session from POST /auth/login or an API key.")
     app.state.server = server
@@ -52,6 +54,7 @@ def create_app(server: Server) -> FastAPI:
     app.add_api_route("/auth/keys", new_key, methods=["POST"], tags=["auth"], status_code=201)
     for router in (routes_results.router, routes_data.router, routes_admin.router, routes_act.router):
         app.include_router(router)
+    app.include_router(routes_docs.router)  # share: /openapi.json and /docs, authenticated
     return app
 
 

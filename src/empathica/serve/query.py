@@ -30,6 +30,8 @@ MAX_EXPORT_ROWS = 1_000_000
 MAX_PAGE = 1000
 #: Columns that date a result's row, in order of preference.
 _TIME_COLUMNS = ("timestamp", "started_at", "month")
+#: Canonical tables that scopes and filters read: an ingest into one of them changes what a result page shows.
+SCOPE_TABLES = frozenset({"teams", "employees", "customers", "turns", "conversations"})
 _LANGUAGE_COLUMNS = ("language", "lang")
 
 

@@ -153,6 +153,7 @@ def _ingest(request: Request, user: User, path: Path, kind: str | None, *, label
             "rows_already_stored": r.rows_already_stored, "rows_quarantined": r.rows_quarantined,
             "skipped_identical": r.skipped_identical, "notes": r.notes, "error": r.error} for r in results]
     server.ops.audit(user.username, "ingest", label, detail=json.dumps(out[0], default=str)[:1000])
+    server.ingested({r.table for r in results if r.rows_stored})  # share: cached result pages that read these go
     if getattr(server, "act", None) is not None and any(r.rows_stored for r in results):
         server.act.changed("ingest", label)  # persisted first: a restart still evaluates it
     return JSONResponse({"ingested": out})

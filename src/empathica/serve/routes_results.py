@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -61,20 +64,37 @@ def read_result(
     if format != "json" and not user.allowed("analyst"):
         raise ApiError(403, "forbidden", f"exporting needs the analyst role; {user.username} is {user.role}.", field="format")
     filters = Filters(date_from=date_from, date_to=date_to, language=language, channel=channel, team=team, segment=segment)
+    audit_detail = json.dumps({k: str(v) for k, v in filters.__dict__.items() if v is not None} | {"format": format})
+    if format == "json":
+        key = (server.results_version, server.scope_version, declared.name, user.team_id, user.region, filters,
+               page_number, page_size)
+        body = server.pages.get(key)
+        if body is None:
+            body = _page(server, declared, user, filters, page_number, page_size)
+            if key[:2] == (server.results_version, server.scope_version):  # no run or ingest changed it meanwhile
+                server.pages.put(key, body)
+        server.ops.audit_soon(user.username, "read", declared.name, detail=audit_detail)
+        return Response(body, media_type="application/json")
+    _, frame = _rows(server, declared, user, filters, 1, MAX_EXPORT_ROWS)
+    server.ops.audit(user.username, "export", declared.name, detail=audit_detail)
+    return Response(export(frame, format, name=declared.name), media_type=FORMATS[format],
+                    headers={"Content-Disposition": f'attachment; filename="{declared.name}.{format}"'})
+
+
+def _rows(server, declared, user: User, filters: Filters, number: int, size: int) -> tuple[int, "pd.DataFrame"]:
+    """(total rows, the rows of page ``number``) of a result as ``user`` may see it, errors answered as JSON."""
     with server.reading() as store:
         try:
-            number, size = (page_number, page_size) if format == "json" else (1, MAX_EXPORT_ROWS)
-            total, frame = read_page(store, declared, user, filters, number=number, size=size,
-                                     version=(id(server), server.results_version))
+            return read_page(store, declared, user, filters, number=number, size=size,
+                             version=(id(server), server.results_version))
         except FilterError as exc:
             raise ApiError(400, "bad_filter", str(exc), field=exc.field) from None
         except StoreError:
             raise ApiError(404, "not_computed", f"result {declared.name} is not stored yet; start a run (POST /runs).", field="name") from None
-    server.ops.audit(user.username, "read" if format == "json" else "export", declared.name,
-                     detail=json.dumps({k: str(v) for k, v in filters.__dict__.items() if v is not None} | {"format": format}))
-    if format == "json":  # the rows' JSON as pandas writes it, not parsed and written again
-        head = json.dumps({"result": declared.name, "page": page_number, "page_size": page_size, "total": total})
-        return Response(head[:-1] + ', "rows": ' + frame.to_json(orient="records", date_format="iso") + "}",
-                        media_type="application/json")
-    return Response(export(frame, format, name=declared.name), media_type=FORMATS[format],
-                    headers={"Content-Disposition": f'attachment; filename="{declared.name}.{format}"'})
+
+
+def _page(server, declared, user: User, filters: Filters, page_number: int, page_size: int) -> bytes:
+    """One page of a result as the JSON body of the answer (the rows' JSON as pandas writes it, not parsed again)."""
+    total, frame = _rows(server, declared, user, filters, page_number, page_size)
+    head = json.dumps({"result": declared.name, "page": page_number, "page_size": page_size, "total": total})
+    return (head[:-1] + ', "rows": ' + frame.to_json(orient="records", date_format="iso") + "}").encode("utf-8")

@@ -53,6 +53,12 @@ class Server:
         self._local = threading.local()
         #: Bumped when a run ends: result tables may have changed shape, so compiled queries are made afresh.
         self.results_version = 0
+        #: Bumped when an ingest stores rows in a table that scopes and filters read (``query.SCOPE_TABLES``).
+        self.scope_version = 0
+        from empathica.serve.cache import PageCache
+
+        #: Result pages as answered, per (results version, scope version, result, scope, filters, page).
+        self.pages = PageCache(max_bytes=settings.serve_cache_mb * 1_000_000)
 
     @contextmanager
     def reading(self) -> Iterator[Store]:
@@ -72,6 +78,14 @@ class Server:
                 yield writer
             finally:
                 writer.close()
+
+    def ingested(self, tables: set[str]) -> None:
+        """Forget cached result pages when an ingest stored rows that a scope or filter reads."""
+        from empathica.serve.query import SCOPE_TABLES
+
+        if tables & SCOPE_TABLES:
+            self.scope_version += 1
+            self.pages.clear()
 
     def start_run(self, *, requested_by: str, only: list[str] | None) -> RunJob | None:
         """Start a run in the background; None when one is going already."""
@@ -103,5 +117,6 @@ class Server:
         finally:
             job.finished_at = datetime.now(UTC)
             self.results_version += 1
+            self.pages.clear()
             self.ops.audit(job.requested_by, "run_finished", job.run_id or job.job_id, detail=job.status)
             self._run_lock.release()

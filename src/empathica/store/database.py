@@ -342,6 +342,16 @@ class Store:
         """The rows of a read-only SQL query (compiled from an Ibis expression) as a DataFrame."""
         return self.con.raw_sql(sql).fetch_df()
 
+    def duckdb(self) -> Any:
+        """The DuckDB connection under this store: the one entry point for the bulk paths Ibis does not express
+        (Listen's file reader registers its functions, reads files through cursors and binds ``?`` parameters on
+        it; the journeys file reader makes temporary tables). Nothing outside ``store/`` reaches ``store.con.con``
+        (a test greps for it). Refused with one line on another backend."""
+        if self.settings.backend != "duckdb":
+            raise StoreError(f"this needs a DuckDB store; {self.location} uses {self.settings.backend}. "
+                             "Ingest into a DuckDB file first.")
+        return self.con.con
+
     def raw_sql(self, sql: str, **kwargs: Any) -> Any:
         """Backend SQL, for the few fast paths Ibis does not express (bulk file reads, the runs ledger);
         ``parameters=[...]`` binds ``?`` placeholders."""

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -89,6 +91,13 @@ def default_ops_url(db_path: str | Path) -> str:
     return f"sqlite:///{Path(str(db_path) + '.ops.sqlite').expanduser().resolve()}"
 
 
+#: Seconds a token's user is taken as checked: a user disabled, a session ended or a key revoked in this process
+#: stops at once (the memo is cleared); done by another process (`empathica users disable`), within this time.
+TOKEN_RECHECK = 1.0
+#: Seconds within which an audit row recorded with ``audit_soon`` is written.
+AUDIT_DELAY = 0.5
+
+
 class OperationalStore:
     """Users, API keys, sessions and the audit log in a SQLAlchemy database (SQLite or PostgreSQL)."""
 
@@ -108,8 +117,13 @@ class OperationalStore:
             self.cases = CaseStore(self.engine)
         except OperationalError as exc:
             raise StoreError(f"cannot open the operational store {_safe(url)}: {str(exc.orig).splitlines()[0]}") from None
+        self._tokens: dict[str, tuple[User, float]] = {}  # token digest → (user, when checked)
+        self._pending: list[dict] = []  # audit rows of reads, written together (audit_soon)
+        self._pending_lock = threading.Lock()
+        self._flusher: threading.Timer | None = None
 
     def close(self) -> None:
+        self.flush_audit()
         self.engine.dispose()
 
     # -- users ---------------------------------------------------------------------------------
@@ -147,6 +161,7 @@ class OperationalStore:
         self.user(username)
         with self.engine.begin() as con:
             con.execute(update(USERS).where(USERS.c.username == username).values(disabled=disabled))
+        self._tokens.clear()
         return self.user(username)
 
     def check_password(self, username: str, password: str) -> User | None:
@@ -181,10 +196,22 @@ class OperationalStore:
     def end_session(self, token: str) -> None:
         with self.engine.begin() as con:
             con.execute(SESSIONS.delete().where(SESSIONS.c.token_hash == _digest(token)))
+        self._tokens.pop(_digest(token), None)
 
     def user_for_token(self, token: str) -> User | None:
         """The enabled user a session token or API key belongs to (None: unknown, expired, revoked or disabled)."""
         digest = _digest(token)
+        known = self._tokens.get(digest)
+        if known is not None and time.monotonic() - known[1] < TOKEN_RECHECK:
+            return known[0]
+        user = self._user_for_digest(token, digest)
+        if len(self._tokens) > 10_000:
+            self._tokens.clear()
+        if user is not None:
+            self._tokens[digest] = (user, time.monotonic())
+        return user
+
+    def _user_for_digest(self, token: str, digest: str) -> User | None:
         with self.engine.connect() as con:
             if token.startswith("emk_"):
                 row = con.execute(select(USERS).join(API_KEYS, API_KEYS.c.user_id == USERS.c.user_id)
@@ -207,8 +234,29 @@ class OperationalStore:
             con.execute(insert(AUDIT_LOG).values(at=datetime.now(UTC), username=username, action=action,
                                                  target=target[:2000], detail=detail[:4000], status=status))
 
+    def audit_soon(self, username: str | None, action: str, target: str = "", *, detail: str = "", status: int = 200) -> None:
+        """Record who did what like :meth:`audit`, written within ``AUDIT_DELAY`` seconds in one transaction with the
+        rows recorded meanwhile (the server's reads: one transaction per read would cost more than the read)."""
+        row = dict(at=datetime.now(UTC), username=username, action=action, target=target[:2000], detail=detail[:4000],
+                   status=status)
+        with self._pending_lock:
+            self._pending.append(row)
+            if self._flusher is None:
+                self._flusher = threading.Timer(AUDIT_DELAY, self.flush_audit)
+                self._flusher.daemon = True
+                self._flusher.start()
+
+    def flush_audit(self) -> None:
+        """Write the audit rows :meth:`audit_soon` holds (done before the log is read and on close)."""
+        with self._pending_lock:
+            rows, self._pending, self._flusher = self._pending, [], None
+        if rows:
+            with self.engine.begin() as con:
+                con.execute(insert(AUDIT_LOG), rows)
+
     def audit_entries(self, *, limit: int = 100, offset: int = 0, username: str | None = None,
                       action: str | None = None) -> tuple[int, list[dict]]:
+        self.flush_audit()
         query = select(AUDIT_LOG)
         if username:
             query = query.where(AUDIT_LOG.c.username == username)

@@ -323,7 +323,7 @@ def _read_csv(store: "Store", path: Path) -> tuple["Table", "int | np.ndarray", 
     source = inspect_file(path)
     try:
         name = f"_journey_file_{next(_counter)}"
-        duck = store.con.con
+        duck = store.duckdb()
         duck.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {csv_relation(source, '_journey_reject')}")
         rejects = csv_rejects(duck, "_journey_reject")
         readable, compressed = source.readable
@@ -451,7 +451,7 @@ def _with_xes_attributes(store: "Store", table: "Table") -> "Table":
     ``trace:segment`` …) as a text column of its own, so that --cohort, --customer, --channel, --revenue
     and --score can name it; a trace attribute is also there under pm4py's name, ``case:segment``. An
     attribute named like one of the reader's columns stays only in ``attributes``."""
-    duck = store.con.con
+    duck = store.duckdb()
     name = table.get_name()
     keys = [k for (k,) in duck.execute(
         f"SELECT DISTINCT unnest(json_keys(attributes)) AS k FROM {name} WHERE attributes IS NOT NULL ORDER BY k"
