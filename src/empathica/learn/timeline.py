@@ -110,12 +110,13 @@ def _aggregate(rows: ibis.Table, spec: KpiSpec) -> ibis.Table:
 
 
 def kpi_timeline(store, specs: list[KpiSpec] | None = None) -> pd.DataFrame:
-    """Rows (month, run_started_at, source_run, stage, dimension, kpi, value, n): one per run and KPI, for the
-    published runs the store keeps and the run going on; month is the run's (YYYY-MM)."""
+    """Rows (month, run_started_at, source_run, stage, dimension, kpi, value, n): one per run and KPI, for the run
+    going on and the latest published runs, ``runs_kept`` in all (the history once it publishes); month is the run's."""
     specs = load_kpis() if specs is None else specs
+    kept = ([store.run_id] if store.run_id else []) + store.runs.published()
+    kept = kept[:max(1, store.settings.runs_kept)]  # what the history holds once this run is published
     runs = store.table(RUNS)
-    live = runs.filter((runs.status == "published") | (runs.run_id == ibis.literal(store.run_id or "", type="string")))
-    live = live.select(source_run=live.run_id, run_started_at=live.started_at)
+    live = runs.filter(runs.run_id.isin(kept)).select(source_run=runs.run_id, run_started_at=runs.started_at)
     parts = []
     for spec in specs:
         rows = _rows_per_run(store, spec)
