@@ -107,8 +107,11 @@ def test_learn_results_are_read_like_every_result(learned):
     timeline = client.get("/learn/timeline?page_size=1000", headers=headers).json()["rows"]
     assert {"delivery", "ecosystem"} <= {r["dimension"] for r in timeline}
     assert run_id in {r["source_run"] for r in timeline}
-    german = client.get("/learn/benchmark/comparison?language=de&page_size=1000", headers=headers).json()["rows"]
-    assert german and {r["lang"] for r in german} == {"de"}  # the language filter applies
+    comparison = stored["/learn/benchmark/comparison"]
+    lang = sorted(set(comparison["lang"]))[-1]
+    one = client.get(f"/learn/benchmark/comparison?language={lang}&page_size=1000", headers=headers).json()
+    assert one["total"] == int((comparison["lang"] == lang).sum()) and {r["lang"] for r in one["rows"]} == {lang}
+    assert client.get("/learn/benchmark/comparison?language=xx", headers=headers).json()["total"] == 0
     bad = client.get("/learn/benchmark/comparison?team=x", headers=headers)
     assert bad.status_code == 400 and bad.json()["error"]["field"] == "team"
     assert any(e["action"] == "read" and e["target"] == "learn_timeline" for e in _audit(client))

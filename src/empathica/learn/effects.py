@@ -206,9 +206,24 @@ def event_study(data: pd.DataFrame, *, alpha: float = 0.05) -> tuple[pd.DataFram
     rows = [{"month": -1, "estimate": 0.0, "ci_low": 0.0, "ci_high": 0.0}]
     rows += [{"month": int(m), "estimate": float(res.params[k0 + i]), "ci_low": float(ci[k0 + i][0]),
               "ci_high": float(ci[k0 + i][1])} for i, m in enumerate(months)]
-    pre = [k0 + i for i, m in enumerate(months) if m < -1]
-    pre_p = pre_trend_p(data["y"].to_numpy(float), X, data["w"].to_numpy(float), groups, pre) if pre else float("nan")
+    pre_p = linear_pre_trend_p(data) if any(m < -1 for m in months) else float("nan")
     return pd.DataFrame(rows).sort_values("month", ignore_index=True), pre_p
+
+
+def linear_pre_trend_p(data: pd.DataFrame) -> float:
+    """p-value that the treated − control gap had no linear trend over the months before the start: the
+    treated × month slope in ``y ~ treated + month dummies + treated × month`` on the pre-period rows, tested
+    by :func:`pre_trend_p`. One slope, not one coefficient per month: the joint test of five monthly gaps
+    flagged 11 % of clean simulated worlds even with the bootstrap (14 % with χ²); the slope, 5–6 %."""
+    pre = data[data["month"] < 0]
+    if pre["month"].nunique() < 3:
+        return float("nan")
+    t = pre["treated"].to_numpy(float)
+    month = pre["month"].to_numpy()
+    dummies = np.column_stack([(month == m).astype(float) for m in sorted(set(month))[1:]])
+    X = np.column_stack([np.ones(len(pre)), t, dummies, t * (month - month.mean())])
+    groups = pd.factorize(pre["customer_id"])[0]
+    return pre_trend_p(pre["y"].to_numpy(float), X, pre["w"].to_numpy(float), groups, [X.shape[1] - 1])
 
 
 def pre_trend_p(y: np.ndarray, X: np.ndarray, w: np.ndarray, groups: np.ndarray, pre: list[int], *,
@@ -216,8 +231,8 @@ def pre_trend_p(y: np.ndarray, X: np.ndarray, w: np.ndarray, groups: np.ndarray,
     """p-value of the joint test that the coefficients ``pre`` are zero: the cluster-robust Wald statistic
     referred to its wild cluster bootstrap distribution with the null imposed (Rademacher weights per
     customer; Cameron, Gelbach & Miller 2008), not to χ². The χ² reference over-rejects when the treated
-    cells of the pre-period months are small (a few coached contacts a month): its false-flag rate on clean
-    data was several times the nominal 5 % (tests/learn/test_pre_trend.py)."""
+    cells are small (a few coached contacts a month): on clean simulated data it flagged several times the
+    nominal 5 % (bench/results.md, tests/learn/test_pre_trend.py)."""
     order = np.argsort(groups, kind="stable")  # rows grouped by customer, for summing scores per cluster
     y, X, w, groups = y[order], X[order], w[order], groups[order]
     starts = np.flatnonzero(np.r_[True, np.diff(groups) != 0])
