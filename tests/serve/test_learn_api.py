@@ -5,14 +5,13 @@ reviews through the ingest route, and experiments and power computed on the rows
 from __future__ import annotations
 
 import io
-import time
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from empathica.learn.experiments import analyze_experiment, required_sample_size
-from tests.serve.conftest import token
+from tests.serve.conftest import finished_job, token
 
 LEARN_READS = ["/learn/effects", "/learn/event-study", "/learn/timeline", "/learn/benchmark/brands",
                "/learn/benchmark/comparison", "/learn/benchmark/over-time", "/learn/benchmark/over-time-comparison"]
@@ -21,12 +20,7 @@ LEARN_READS = ["/learn/effects", "/learn/event-study", "/learn/timeline", "/lear
 def _run_learn(client, headers) -> str:
     job = client.post("/runs", json={"only": ["learn"]}, headers=headers)
     assert job.status_code == 202, job.text
-    job_id = job.json()["job_id"]
-    deadline = time.monotonic() + 300
-    while client.get(f"/runs/jobs/{job_id}", headers=headers).json()["status"] in ("queued", "running"):
-        assert time.monotonic() < deadline
-        time.sleep(0.2)
-    state = client.get(f"/runs/jobs/{job_id}", headers=headers).json()
+    state = finished_job(client, headers, job.json()["job_id"], seconds=300)
     assert state["status"] == "published", state
     return state["run_id"]
 
