@@ -15,6 +15,7 @@ from empathica.flywheel.registry import run_flywheel
 from empathica.report.html import render_report
 from empathica.settings import Settings
 from empathica.store import Store
+from tests.decide.agreement import disagreements
 from tests.learn.conftest import EFFECT_TABLES, world_store
 
 
@@ -90,6 +91,8 @@ def test_the_learn_step_stores_effects_benchmark_and_timeline_and_reports_them(d
         effects = store.read_result("learn_effects")
         timeline = store.read_result("learn_timeline")
         comparison = store.read_result("learn_benchmark_comparison")
+        disagree = disagreements([section], store.read_result)  # each headline says what its stored row holds
+    assert disagree == [] and any(f.message_id == "learn.effect" for f in section.summary)
     assert {"act_coaching_2024_01", "act_elearning_2023_11"} <= set(effects["action_id"])
     assert {"churn", "csat", "revenue", "friction"} <= set(effects["metric"])  # NPS answers are few at this size
     assert (effects["design"].str.startswith("observational")).all()

@@ -123,7 +123,8 @@ def _reader(declared):
     hints = typing.get_type_hints(read_result)
     signature = inspect.signature(read_result)
     read.__signature__ = signature.replace(parameters=[
-        p.replace(annotation=hints.get(p.name, p.annotation)) for p in signature.parameters.values() if p.name != "name"])
+        p.replace(annotation=hints.get(p.name, p.annotation)) for p in signature.parameters.values() if p.name != "name"],
+        return_annotation=hints.get("return", signature.return_annotation))
     read.__doc__ = f"Result ``{declared.name}`` ({declared.grain}): {declared.doc} Filters, pages and exports as /results/{{name}}."
     read.__name__ = f"read_{declared.name}"
     return read

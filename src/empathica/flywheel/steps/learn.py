@@ -1,5 +1,6 @@
 """The "learn" step: did the recorded actions work, where do we stand against competitors, and the
-flywheel's KPIs month by month with the actions on the line. Reads the store only."""
+flywheel's KPIs run by run (from the run history) with the actions on the line. Reads the store only; its
+report text is findings rendered through report/locales (block "learn")."""
 
 from __future__ import annotations
 
