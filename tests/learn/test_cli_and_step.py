@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from empathica.cli import main
 from empathica.flywheel.registry import run_flywheel
-from empathica.report.html import render_report
+from empathica.report.html import render_report, report_from_store
 from empathica.settings import Settings
 from empathica.store import Store
 from tests.decide.agreement import disagreements
@@ -105,7 +105,7 @@ def test_the_learn_step_stores_effects_benchmark_and_timeline_and_reports_them(d
     assert "Beobachtungsdesign" in german and "Observational design" not in german
 
 
-def test_the_timeline_takes_one_value_per_kept_run_from_the_run_history_with_actions_marked(db):
+def test_the_timeline_takes_one_value_per_kept_run_from_the_run_history_with_actions_marked(db, tmp_path):
     with Store.open(db, settings=Settings.load(db_path=db, runs_kept=2, progress=False)) as store:
         for _ in range(3):  # the third run pushes the first out of the history (runs_kept = 2)
             *_, section = run_flywheel(store, only=["journeys", "learn"])
@@ -113,6 +113,9 @@ def test_the_timeline_takes_one_value_per_kept_run_from_the_run_history_with_act
         kept = store.runs.published()[:2]
         touchpoints = store.runs.history("journey_touchpoints").to_pandas()
         assert len(store.runs.published()) == 3
+        stored_report = report_from_store(store, tmp_path / "report", title="t", lang="de", currency="EUR")
+    german = stored_report.read_text(encoding="utf-8")  # findings kept in the store render in another language
+    assert "Beobachtungsdesign" in german and "Das Schwungrad im Zeitverlauf" in german
     assert sorted(timeline["source_run"].unique()) == sorted(kept)
     assert {"touchpoints", "pathways", "delivery", "ecosystem"} <= set(timeline["dimension"])
     assert {"listen", "learn", "cx dimension"} <= set(timeline["stage"])
