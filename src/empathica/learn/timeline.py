@@ -58,7 +58,10 @@ def load_kpis(path: str | Path | None = None) -> list[KpiSpec]:
         except TypeError as exc:
             raise SchemaError(f"{where}: {exc}; the fields are stage, dimension, kpi, result, aggregate, column, "
                               "weight, denominator, where.") from None
-        declared = declared_result(spec.result)  # an undeclared result names the declared ones
+        try:
+            declared = declared_result(spec.result)
+        except SchemaError as exc:
+            raise SchemaError(f"{where}: {exc}") from None
         if spec.aggregate not in AGGREGATES:
             raise SchemaError(f"{where}: aggregate {spec.aggregate!r} is not one of {', '.join(AGGREGATES)}.")
         if spec.dimension not in DIMENSIONS:
