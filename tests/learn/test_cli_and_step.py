@@ -12,8 +12,10 @@ from click.testing import CliRunner
 
 from empathica.cli import main
 from empathica.flywheel.registry import run_flywheel
-from empathica.report.html import render_report
+from empathica.report.html import render_report, report_from_store
+from empathica.settings import Settings
 from empathica.store import Store
+from tests.decide.agreement import disagreements
 from tests.learn.conftest import EFFECT_TABLES, world_store
 
 
@@ -89,14 +91,41 @@ def test_the_learn_step_stores_effects_benchmark_and_timeline_and_reports_them(d
         effects = store.read_result("learn_effects")
         timeline = store.read_result("learn_timeline")
         comparison = store.read_result("learn_benchmark_comparison")
+        disagree = disagreements([section], store.read_result)  # each headline says what its stored row holds
+    assert disagree == [] and any(f.message_id == "learn.effect" for f in section.summary)
     assert {"act_coaching_2024_01", "act_elearning_2023_11"} <= set(effects["action_id"])
     assert {"churn", "csat", "revenue", "friction"} <= set(effects["metric"])  # NPS answers are few at this size
     assert (effects["design"].str.startswith("observational")).all()
-    assert {"listen", "understand", "learn", "cx dimension"} <= set(timeline["stage"])
-    assert timeline.loc[timeline["kpi"] == "actions started", "value"].sum() == 2
+    assert {"learn", "cx dimension"} <= set(timeline["stage"])  # only learn ran: its own KPIs, nothing invented
+    assert timeline.loc[timeline["kpi"] == "action effects measured", "value"].tolist() == [len(effects)]
     assert {"delivery", "price"} <= set(comparison["area"])
     html = render_report([section], title="Learn")
-    assert "Observational design" in html and "result_learn_effects" in html
+    assert "Observational design" in html and 'title="learn_effects"' in html
+    german = render_report([section], title="Learn", lang="de")
+    assert "Beobachtungsdesign" in german and "Observational design" not in german
+
+
+def test_the_timeline_takes_one_value_per_kept_run_from_the_run_history_with_actions_marked(db, tmp_path):
+    with Store.open(db, settings=Settings.load(db_path=db, runs_kept=2, progress=False)) as store:
+        for _ in range(3):  # the third run pushes the first out of the history (runs_kept = 2)
+            *_, section = run_flywheel(store, only=["journeys", "learn"])
+        timeline = store.read_result("learn_timeline")
+        kept = store.runs.published()[:2]
+        touchpoints = store.runs.history("journey_touchpoints").to_pandas()
+        assert len(store.runs.published()) == 3
+        stored_report = report_from_store(store, tmp_path / "report", title="t", lang="de", currency="EUR")
+    german = stored_report.read_text(encoding="utf-8")  # findings kept in the store render in another language
+    assert "Beobachtungsdesign" in german and "Das Schwungrad im Zeitverlauf" in german
+    assert sorted(timeline["source_run"].unique()) == sorted(kept)
+    assert {"touchpoints", "pathways", "delivery", "ecosystem"} <= set(timeline["dimension"])
+    assert {"listen", "learn", "cx dimension"} <= set(timeline["stage"])
+    dropoff = timeline[timeline["kpi"] == "drop-off share of visits"].set_index("source_run")["value"]
+    for run_id in kept:  # each run's value is computed from the rows that run stored
+        rows = touchpoints[touchpoints["run_id"] == run_id]
+        assert dropoff[run_id] == pytest.approx(rows["dropoffs"].sum() / rows["events"].sum(), abs=1e-4)
+    assert (timeline["month"] == timeline["run_started_at"].dt.strftime("%Y-%m")).all()
+    figures = [b for b in section.blocks if type(b).__name__ == "Figure"]
+    assert any(getattr(f.caption, "message_id", "") == "learn.caption.timeline" for f in figures)
 
 
 def test_the_benchmark_command_reads_a_reviews_file(tmp_path):

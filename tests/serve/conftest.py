@@ -66,3 +66,14 @@ def token(client, name: str) -> dict[str, str]:
     response = client.post("/auth/login", json={"username": name, "password": PASSWORDS[name]})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['token']}"}
+
+
+def finished_job(client, headers: dict[str, str], job_id: str, *, seconds: float = 120) -> dict:
+    """The state of run job ``job_id`` once it is no longer queued or running (polled; fails after ``seconds``)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while client.get(f"/runs/jobs/{job_id}", headers=headers).json()["status"] in ("queued", "running"):
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    return client.get(f"/runs/jobs/{job_id}", headers=headers).json()

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import io
-import time
 
 import pandas as pd
 import pytest
 
-from tests.serve.conftest import token
+from tests.serve.conftest import finished_job, token
 
 
 def test_health_answers_without_authentication(served):
@@ -130,12 +129,7 @@ def test_a_run_goes_in_the_background_and_publishes(served):
     before = client.get("/runs", headers=headers).json()["runs"]
     job = client.post("/runs", json={"only": ["overview", "drivers"]}, headers=headers)
     assert job.status_code == 202, job.text
-    job_id = job.json()["job_id"]
-    deadline = time.monotonic() + 120
-    while client.get(f"/runs/jobs/{job_id}", headers=headers).json()["status"] in ("queued", "running"):
-        assert time.monotonic() < deadline
-        time.sleep(0.2)
-    state = client.get(f"/runs/jobs/{job_id}", headers=headers).json()
+    state = finished_job(client, headers, job.json()["job_id"])
     assert state["status"] == "published" and state["steps_done"] == state["steps_total"] == 2
     runs = client.get("/runs", headers=headers).json()["runs"]
     assert len(runs) == len(before) + 1 and runs[0]["run_id"] == state["run_id"] and runs[0]["status"] == "published"

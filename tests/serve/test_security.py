@@ -29,6 +29,12 @@ LEAST_ROLE = {
     ("POST", "/cases/{case_id}/priority"): "viewer", ("GET", "/teams/{team_id}/digest"): "viewer",
     ("POST", "/digests"): "admin", ("GET", "/notifications"): "admin",
     ("GET", "/customers/{customer_id}/card"): "viewer", ("POST", "/customers/{customer_id}/card/opener"): "viewer",
+    # Learn (docs/learn.md): registering an action or analysing an experiment needs an analyst; reading, a viewer
+    ("POST", "/actions"): "analyst", ("GET", "/actions"): "viewer", ("GET", "/learn/effects"): "viewer",
+    ("GET", "/learn/event-study"): "viewer", ("GET", "/learn/timeline"): "viewer",
+    ("GET", "/learn/benchmark/brands"): "viewer", ("GET", "/learn/benchmark/comparison"): "viewer",
+    ("GET", "/learn/benchmark/over-time"): "viewer", ("GET", "/learn/benchmark/over-time-comparison"): "viewer",
+    ("POST", "/learn/experiments"): "analyst", ("POST", "/learn/power"): "viewer",
 }
 BELOW = {"analyst": "vic", "admin": "ana"}  # a user whose role is just below the one needed
 

@@ -22,6 +22,14 @@ from empathica.schema.tables import ACTION_METRICS
 ACTIONS = "actions"
 
 
+class ActionError(InputError):
+    """An action field that cannot be recorded; ``field`` names it (the API answers with it)."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 @dataclass(frozen=True)
 class Action:
     """One action: where it applies (touchpoint, team, agents, segment, region) and from when."""
@@ -47,17 +55,18 @@ class Action:
         return {k: v for k, v in fields.items() if v}
 
 
-def _utc(value, *, what: str) -> pd.Timestamp:
+def _utc(value, *, what: str, field: str) -> pd.Timestamp:
     try:
         stamp = pd.Timestamp(value)
     except (ValueError, TypeError) as exc:
-        raise InputError(f"{what}: {value!r} is not a date or time; write it as 2024-01-08 or 2024-01-08T09:00Z.") from exc
+        raise ActionError(f"{what}: {value!r} is not a date or time; write it as 2024-01-08 or 2024-01-08T09:00Z.",
+                          field=field) from exc
     if pd.isna(stamp):
-        raise InputError(f"{what}: empty; give a date such as 2024-01-08.")
+        raise ActionError(f"{what}: empty; give a date such as 2024-01-08.", field=field)
     return stamp.tz_localize(UTC) if stamp.tzinfo is None else stamp.tz_convert(UTC)
 
 
-def _known(store, table: str, column: str, values: Iterable[str], *, what: str) -> None:
+def _known(store, table: str, column: str, values: Iterable[str], *, what: str, field: str) -> None:
     values = [v for v in values if v]
     if not values:
         return
@@ -65,8 +74,8 @@ def _known(store, table: str, column: str, values: Iterable[str], *, what: str) 
     found = set(t.filter(t[column].isin(values)).select(column).distinct().to_pandas()[column])
     missing = [v for v in values if v not in found]
     if missing:
-        raise InputError(f"{what}: unknown {column} {', '.join(missing)}; it must exist in the {table} table "
-                         f"(ingest it first or correct the id).")
+        raise ActionError(f"{what}: unknown {column} {', '.join(missing)}; it must exist in the {table} table "
+                          f"(ingest it first or correct the id).", field=field)
 
 
 def new_action_row(store, *, title: str, starts_at, action_id: str | None = None, source: str = "cli", **where) -> pd.DataFrame:
@@ -77,27 +86,29 @@ def new_action_row(store, *, title: str, starts_at, action_id: str | None = None
     """
     unknown = set(where) - set(TABLES[ACTIONS].column_names)
     if unknown:
-        raise InputError(f"action: unknown field(s) {', '.join(sorted(unknown))}; the fields are {', '.join(TABLES[ACTIONS].column_names)}.")
+        raise ActionError(f"action: unknown field(s) {', '.join(sorted(unknown))}; the fields are "
+                          f"{', '.join(TABLES[ACTIONS].column_names)}.", field=sorted(unknown)[0])
     if not title or not str(title).strip():
-        raise InputError("action: title is empty; give a short name such as 'Empathy coaching, team A'.")
-    start = _utc(starts_at, what="action starts_at")
-    end = _utc(where["ends_at"], what="action ends_at") if where.get("ends_at") else None
+        raise ActionError("action: title is empty; give a short name such as 'Empathy coaching, team A'.", field="title")
+    start = _utc(starts_at, what="action starts_at", field="starts_at")
+    end = _utc(where["ends_at"], what="action ends_at", field="ends_at") if where.get("ends_at") else None
     if end is not None and end <= start:
-        raise InputError(f"action: ends_at {end:%Y-%m-%d} is not after starts_at {start:%Y-%m-%d}.")
+        raise ActionError(f"action: ends_at {end:%Y-%m-%d} is not after starts_at {start:%Y-%m-%d}.", field="ends_at")
     agents = where.get("agents") or ()
     agents = [a.strip() for a in (agents.split(",") if isinstance(agents, str) else agents) if a and a.strip()]
     metric, direction = where.get("expected_metric"), where.get("expected_direction")
     if metric and metric not in ACTION_METRICS:
-        raise InputError(f"action: expected_metric {metric!r} is not one of {', '.join(ACTION_METRICS)}.")
+        raise ActionError(f"action: expected_metric {metric!r} is not one of {', '.join(ACTION_METRICS)}.",
+                          field="expected_metric")
     if direction and direction not in ("up", "down"):
-        raise InputError(f"action: expected_direction {direction!r} must be 'up' or 'down'.")
-    _known(store, "touchpoints", "touchpoint_id", [where.get("touchpoint_id")], what="action touchpoint")
-    _known(store, "teams", "team_id", [where.get("team_id")], what="action team")
-    _known(store, "employees", "employee_id", agents, what="action agents")
+        raise ActionError(f"action: expected_direction {direction!r} must be 'up' or 'down'.", field="expected_direction")
+    _known(store, "touchpoints", "touchpoint_id", [where.get("touchpoint_id")], what="action touchpoint", field="touchpoint_id")
+    _known(store, "teams", "team_id", [where.get("team_id")], what="action team", field="team_id")
+    _known(store, "employees", "employee_id", agents, what="action agents", field="agents")
     action_id = action_id or f"act_{start:%Y%m%d}_{hashlib.sha1(f'{title}|{start}'.encode()).hexdigest()[:6]}"
     existing = store.table(ACTIONS)
     if int(existing.filter(existing.action_id == action_id).count().execute()):
-        raise InputError(f"action: action_id {action_id!r} is already recorded; choose another id.")
+        raise ActionError(f"action: action_id {action_id!r} is already recorded; choose another id.", field="action_id")
     row = {c: None for c in TABLES[ACTIONS].column_names}
     row.update({k: v for k, v in where.items() if v not in (None, "")})
     row.update(action_id=action_id, title=str(title).strip(), starts_at=start, ends_at=end, agents=",".join(agents) or None,

@@ -32,6 +32,8 @@ EVENT_MONTHS = 6
 DAYS_PER_MONTH = 30.4375
 DESIGN = "observational: difference-in-differences with matched controls"
 MIN_ROWS = 20  # per arm and period
+#: Wild cluster bootstrap draws of the pre-trend test.
+PRE_TREND_DRAWS = 499
 #: What the design can and cannot show, for the report and the CLI.
 CAVEAT = ("Observational design: each effect compares the customers the action touched, before and after it, with "
           "matched customers it did not touch. It shows a change beyond what the controls saw; it cannot rule out "
@@ -204,13 +206,55 @@ def event_study(data: pd.DataFrame, *, alpha: float = 0.05) -> tuple[pd.DataFram
     rows = [{"month": -1, "estimate": 0.0, "ci_low": 0.0, "ci_high": 0.0}]
     rows += [{"month": int(m), "estimate": float(res.params[k0 + i]), "ci_low": float(ci[k0 + i][0]),
               "ci_high": float(ci[k0 + i][1])} for i, m in enumerate(months)]
-    pre = [k0 + i for i, m in enumerate(months) if m < -1]
-    pre_p = float("nan")
-    if pre:
-        R = np.zeros((len(pre), X.shape[1]))
-        R[np.arange(len(pre)), pre] = 1.0
-        pre_p = float(np.asarray(res.wald_test(R, scalar=True).pvalue))
+    pre_p = linear_pre_trend_p(data) if any(m < -1 for m in months) else float("nan")
     return pd.DataFrame(rows).sort_values("month", ignore_index=True), pre_p
+
+
+def linear_pre_trend_p(data: pd.DataFrame) -> float:
+    """p-value that the treated − control gap had no linear trend over the months before the start: the
+    treated × month slope in ``y ~ treated + month dummies + treated × month`` on the pre-period rows, tested
+    by :func:`pre_trend_p`. One slope, not one coefficient per month: the joint test of five monthly gaps
+    over-rejected on clean simulated worlds even with the bootstrap; the slope holds the stated rate
+    (bench/results.md, ``learn_pretrend``)."""
+    pre = data[data["month"] < 0]
+    if pre["month"].nunique() < 3:
+        return float("nan")
+    t = pre["treated"].to_numpy(float)
+    month = pre["month"].to_numpy()
+    dummies = np.column_stack([(month == m).astype(float) for m in sorted(set(month))[1:]])
+    X = np.column_stack([np.ones(len(pre)), t, dummies, t * (month - month.mean())])
+    groups = pd.factorize(pre["customer_id"])[0]
+    return pre_trend_p(pre["y"].to_numpy(float), X, pre["w"].to_numpy(float), groups, [X.shape[1] - 1])
+
+
+def pre_trend_p(y: np.ndarray, X: np.ndarray, w: np.ndarray, groups: np.ndarray, pre: list[int], *,
+                draws: int = PRE_TREND_DRAWS, seed: int = 0) -> float:
+    """p-value of the joint test that the coefficients ``pre`` are zero: the cluster-robust Wald statistic
+    referred to its wild cluster bootstrap distribution with the null imposed (Rademacher weights per
+    customer; Cameron, Gelbach & Miller 2008), not to χ². The χ² reference over-rejects when the treated
+    cells are small (a few coached contacts a month): on clean simulated data it flagged several times the
+    nominal 5 % (bench/results.md, tests/learn/test_pre_trend.py)."""
+    order = np.argsort(groups, kind="stable")  # rows grouped by customer, for summing scores per cluster
+    y, X, w, groups = y[order], X[order], w[order], groups[order]
+    starts = np.flatnonzero(np.r_[True, np.diff(groups) != 0])
+    sw = np.sqrt(w)
+    Xw, yw = X * sw[:, None], y * sw
+    keep = [j for j in range(X.shape[1]) if j not in set(pre)]
+    restricted, *_ = np.linalg.lstsq(Xw[:, keep], yw, rcond=None)
+    fitted = Xw[:, keep] @ restricted
+    signs = np.random.default_rng(seed).choice([-1.0, 1.0], size=(len(starts), draws))
+    signs = np.repeat(signs, np.diff(np.r_[starts, len(groups)]), axis=0)  # one sign per customer and draw
+    Y = np.column_stack([yw, fitted[:, None] + (yw - fitted)[:, None] * signs])  # column 0: the data itself
+    bread = np.linalg.pinv(Xw.T @ Xw)
+    C = (bread @ Xw.T)[pre]  # R (X'WX)⁻¹ X'W: the pre-period coefficients as linear maps of y
+    U = Y - Xw @ (bread @ (Xw.T @ Y))  # residuals of the full model, per draw
+    d = C @ Y  # q × (draws + 1)
+    n, k = X.shape
+    scale = len(starts) / (len(starts) - 1) * (n - 1) / (n - k)
+    scores = np.stack([np.add.reduceat(C[j][:, None] * U, starts, axis=0) for j in range(len(pre))], axis=1)
+    V = scale * np.einsum("gjb,glb->bjl", scores, scores) + np.eye(len(pre)) * 1e-12  # per draw: R V R'
+    wald = np.einsum("bj,bj->b", d.T, np.linalg.solve(V, d.T[:, :, None])[:, :, 0])
+    return float((1 + np.sum(wald[1:] >= wald[0])) / (draws + 1))
 
 
 def action_effect(store, action: Action, metric: str, *, others: tuple[Action, ...] = (),

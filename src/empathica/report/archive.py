@@ -58,6 +58,15 @@ def _unline(payload: dict) -> Any:
     return Finding.from_dict(payload["finding"]) if "finding" in payload else payload["text"]
 
 
+def _text(value: Any) -> Any:
+    """A block's text: plain, or a finding (rendered in the report's language)."""
+    return {"finding": value.to_dict()} if isinstance(value, Finding) else value
+
+
+def _untext(value: Any) -> Any:
+    return Finding.from_dict(value["finding"]) if isinstance(value, dict) and "finding" in value else value
+
+
 def _frame(frame: pd.DataFrame) -> str:
     return frame.to_json(orient="split", date_format="iso", index=False, default_handler=str)
 
@@ -69,16 +78,16 @@ def _unframe(text: str) -> pd.DataFrame:
 
 def _block(b: Any) -> dict:
     if isinstance(b, Paragraph):
-        return {"kind": "paragraph", "text": b.text}
+        return {"kind": "paragraph", "text": _text(b.text)}
     if isinstance(b, Metric):
-        return {"kind": "metric", "label": b.label, "value": b.value, "note": b.note}
+        return {"kind": "metric", "label": _text(b.label), "value": b.value, "note": b.note}
     if isinstance(b, TableBlock):
         return {"kind": "table", "frame": _frame(b.frame), "caption": b.caption, "source": b.source, "max_rows": b.max_rows}
     if isinstance(b, FindingsTable):
         return {"kind": "findings_table", "frame": _frame(b.frame), "columns": b.columns, "caption_id": b.caption_id,
                 "source": b.source, "max_rows": b.max_rows, "headers": b.headers}
     if isinstance(b, Figure):
-        return {"kind": "figure", "png": base64.b64encode(b.png).decode("ascii"), "caption": b.caption}
+        return {"kind": "figure", "png": base64.b64encode(b.png).decode("ascii"), "caption": _text(b.caption)}
     raise TypeError(f"a report block of type {type(b).__name__} cannot be stored")
 
 
@@ -88,6 +97,9 @@ def _unblock(d: dict) -> Any:
         d["frame"] = _unframe(d["frame"])
     if kind == "figure":
         d["png"] = base64.b64decode(d["png"])
+    for key in ("text", "label", "caption"):
+        if key in d and kind != "table":
+            d[key] = _untext(d[key])
     cls = {"paragraph": Paragraph, "metric": Metric, "table": TableBlock, "findings_table": FindingsTable, "figure": Figure}[kind]
     known = {f.name for f in fields(cls)}  # a section stored by another version keeps what this one knows
     return cls(**{k: v for k, v in d.items() if k in known})

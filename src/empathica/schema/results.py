@@ -349,9 +349,9 @@ LEARN_BENCHMARK_OVER_TIME_COMPARISON = _declare(
     "learn_benchmark_over_time_comparison", "learn", "quarter × area × metric × competitor",
     "Own brand against each competitor per quarter and area.", "quarter:string " + _BENCHMARK_COMPARISON)
 LEARN_TIMELINE = _declare(
-    "learn_timeline", "learn", "month × stage × dimension × KPI",
-    "KPIs per flywheel stage and CX dimension per month.",
-    "month:string stage:string dimension:string kpi:string value:float n:int")
+    "learn_timeline", "learn", "run × stage × dimension × KPI",
+    "KPIs per flywheel stage and CX dimension, one value per kept run (from the run history), month of the run.",
+    "month:string run_started_at:timestamp source_run:string stage:string dimension:string kpi:string value:float n:int")
 
 def check_rows(declared: Result, rows, *, step: str) -> Result:
     """``declared`` when ``rows`` (a DataFrame or an Ibis table) match its declaration and ``step`` is its writer;

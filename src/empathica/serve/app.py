@@ -55,6 +55,10 @@ def create_app(server: Server) -> FastAPI:
     for router in (routes_results.router, routes_data.router, routes_admin.router, routes_act.router):
         app.include_router(router)
     app.include_router(routes_docs.router)  # share: /openapi.json and /docs, authenticated
+    # -- learn: actions, effects, experiments, benchmark, timeline (serve/routes_learn.py) --
+    from empathica.serve import routes_learn
+
+    app.include_router(routes_learn.router)
     return app
 
 

@@ -1,5 +1,6 @@
 """The "learn" step: did the recorded actions work, where do we stand against competitors, and the
-flywheel's KPIs month by month with the actions on the line. Reads the store only."""
+flywheel's KPIs run by run (from the run history) with the actions on the line. Reads the store only; its
+report text is findings rendered through report/locales (block "learn")."""
 
 from __future__ import annotations
 
@@ -9,16 +10,16 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from empathica.errors import NotEnoughDataError  # noqa: E402
 from empathica.flywheel.registry import RunContext, step  # noqa: E402
-from empathica.flywheel.steps.journeys import DETRACTOR, PROMOTER  # noqa: E402
 from empathica.learn.actions import load_actions  # noqa: E402
 from empathica.learn.benchmark import competitor_benchmark, review_mentions  # noqa: E402
-from empathica.learn.effects import CAVEAT, DESIGN, action_effect_table  # noqa: E402
+from empathica.learn.effects import DESIGN, action_effect_table  # noqa: E402
 from empathica.learn.timeline import kpi_timeline  # noqa: E402
-from empathica.report import Metric, Paragraph, Section, TableBlock, figure_from_matplotlib  # noqa: E402
+from empathica.report import Finding, FindingsTable, Metric, Paragraph, Section, figure_from_matplotlib  # noqa: E402
 
 EFFECTS, EVENT_STUDY = "learn_effects", "learn_event_study"
 BENCHMARK = {"brands": "learn_benchmark_brands", "comparison": "learn_benchmark_comparison",
@@ -35,11 +36,25 @@ def _metrics(store) -> list[str]:
     return metrics
 
 
+EFFECT_COLUMNS = {"action_id": "text", "metric": "text", "estimate": "signed", "ci_low": "signed", "ci_high": "signed",
+                  "p_value": "num2", "baseline": "num2", "treated_post": "int", "control_post": "int", "pre_trend_p": "num2"}
+BENCHMARK_COLUMNS = {"area": "text", "message_id": "finding", "own": "num2", "theirs": "num2", "difference": "signed",
+                     "ci_low": "signed", "ci_high": "signed", "p_holm": "num2", "verdict_id": "message", "index": "num2"}
+#: The benchmark's verdicts (stored as data in result learn_benchmark_comparison) and their messages.
+VERDICTS = {"we are better": "learn.verdict.better", "we are worse": "learn.verdict.worse",
+            "no clear difference": "learn.verdict.unclear"}
+AVERAGE = "competitors' average"
+
+
+def _headers(columns: dict[str, str]) -> dict[str, str]:
+    return {c: f"learn.column.{c}" for c in columns}
+
+
 def _effects(ctx: RunContext, section: Section) -> None:
     store = ctx.store
     actions = load_actions(store)
     if not actions:
-        section.add(Paragraph("No actions are recorded (`empathica actions add`), so no effect was measured."))
+        section.add(Paragraph(Finding("learn.no_actions")))
         return
     effects, study, skipped = action_effect_table(store, actions, _metrics(store))
     store.write_result(EFFECTS, effects, step="learn", description=f"Effect of each action on each outcome ({DESIGN}).")
@@ -48,19 +63,19 @@ def _effects(ctx: RunContext, section: Section) -> None:
         row = effects[(effects["action_id"] == action.action_id) & (effects["metric"] == (action.expected_metric or "churn"))]
         if len(row):
             r = row.iloc[0]
-            drift = " Pre-trends differ (p < 0.05): read with care." if r["pre_trend_p"] < 0.05 else ""
-            section.summary.append(f"{action.title}: {r['metric']} {r['estimate']:+.3f} (95 % CI {r['ci_low']:+.3f} to "
-                                   f"{r['ci_high']:+.3f}, p = {r['p_value']:.3g}).{drift}")
-    shown = effects[["action_id", "metric", "estimate", "ci_low", "ci_high", "p_value", "baseline", "treated_pre",
-                     "treated_post", "control_pre", "control_post", "pre_trend_p"]]
-    section.add(Paragraph(CAVEAT),
-                TableBlock(shown, "Effect of each action (difference-in-differences, 95 % CI clustered by customer).",
-                           source=f"result_{EFFECTS}"))
+            key = {"action_id": action.action_id, "metric": r["metric"]}
+            section.summary.append(Finding("learn.effect", {"title": action.title, "metric": r["metric"], "estimate": r["estimate"],
+                                                            "ci_low": r["ci_low"], "ci_high": r["ci_high"], "p_value": r["p_value"]},
+                                           source=EFFECTS, row=key))
+            if r["pre_trend_p"] < 0.05:
+                section.summary.append(Finding("learn.effect.pre_trend", {"title": action.title, "pre_trend_p": r["pre_trend_p"]},
+                                               source=EFFECTS, row=key))
+    section.add(Paragraph(Finding("learn.caveat")),
+                FindingsTable(effects, EFFECT_COLUMNS, "learn.caption.effects", source=EFFECTS, headers=_headers(EFFECT_COLUMNS)))
     if skipped:
-        section.add(Paragraph("Not measured: " + "; ".join(skipped)))
+        section.add(Paragraph(Finding("learn.not_measured", {"what": "; ".join(skipped)})))
     if len(study):
-        section.add(figure_from_matplotlib(_plot_event_study(study, actions), "Event study: treated − control gap by month "
-                                           "relative to each action's start (reference: month −1), 95 % CI."))
+        section.add(figure_from_matplotlib(_plot_event_study(study, actions), Finding("learn.caption.event_study")))
 
 
 def _plot_event_study(study: pd.DataFrame, actions) -> plt.Figure:
@@ -71,62 +86,90 @@ def _plot_event_study(study: pd.DataFrame, actions) -> plt.Figure:
         ax.axhline(0, color="grey", lw=0.8)
         ax.axvline(-0.5, color="tab:red", lw=0.8, ls="--")
         ax.errorbar(s["month"], s["estimate"], yerr=[s["estimate"] - s["ci_low"], s["ci_high"] - s["estimate"]], fmt="o", ms=3)
-        ax.set_title(f"{action.title[:40]} — {metric}", fontsize=8)
+        ax.set_title(f"{action.action_id} — {metric}", fontsize=8)  # ids and metric keys: a picture's labels stay data
         ax.set_xlabel("months from start")
     fig.tight_layout()
     return fig
 
 
-def _benchmark(ctx: RunContext, section: Section) -> None:
-    store = ctx.store
+def _stored_reviews(store) -> pd.DataFrame:
     rv = store.table("reviews")
     if store.has_result("text_scores"):
         sc = store.table("result_text_scores")
         sc = sc.filter(sc.source_table == "reviews").select("source_id", "lang", "sentiment_score", "aspects")
         rv = rv.left_join(sc, rv.review_id == sc.source_id).select(*rv.columns, sc.lang, sc.sentiment_score, sc.aspects)
     reviews = rv.to_pandas()
-    if reviews.empty:
-        section.add(Paragraph("No reviews are stored, so there is no competitor benchmark."))
-        return
     if "lang" not in reviews:
         reviews["lang"] = reviews["language"]
     reviews["lang"] = reviews["lang"].fillna(reviews["language"])
     if "aspects" in reviews:
         reviews["aspects"] = reviews["aspects"].map(lambda v: json.loads(v) if isinstance(v, str) else [])
+    return reviews
+
+
+def _benchmark(ctx: RunContext, section: Section) -> None:
+    store = ctx.store
+    reviews = _stored_reviews(store)
+    if reviews.empty:
+        section.add(Paragraph(Finding("learn.no_reviews")))
+        return
     try:
         tables = competitor_benchmark(review_mentions(reviews))
     except NotEnoughDataError as exc:
-        section.add(Paragraph(f"Competitor benchmark not computed: {exc}"))
+        section.add(Paragraph(Finding("learn.benchmark_not_computed", {"reason": str(exc)})))
         return
     for key, name in BENCHMARK.items():
         store.write_result(name, tables[key], step="learn", description=f"Competitor benchmark: {key.replace('_', ' ')}.")
     comp = tables["comparison"]
     overall = comp[(comp["lang"] == "all") & (comp["metric"] == "rating")]
-    for _, r in overall[overall["verdict"] != "no clear difference"].iterrows():
-        if r["competitor"] != "competitors' average":
-            section.summary.append(f"Rating on {r['area']} vs {r['competitor']}: {r['verdict']} "
-                                   f"({r['difference']:+.2f} stars, 95 % CI {r['ci_low']:+.2f} to {r['ci_high']:+.2f}).")
-    section.add(TableBlock(overall[["area", "competitor", "own", "theirs", "difference", "ci_low", "ci_high", "p_holm",
-                                    "verdict", "index", "index_ci_low", "index_ci_high"]],
-                           "Our rating against each competitor and the competitors' average (index = own ÷ average × 100), "
-                           "all languages; p Holm-adjusted across areas.", source=f"result_{BENCHMARK['comparison']}"))
+    for _, r in overall[(overall["verdict"] != "no clear difference") & (overall["competitor"] != AVERAGE)].iterrows():
+        section.summary.append(Finding("learn.benchmark.headline", {
+            "area": r["area"], "competitor": r["competitor"], "judgement": {"id": VERDICTS[r["verdict"]]},
+            "difference": r["difference"], "ci_low": r["ci_low"], "ci_high": r["ci_high"]},
+            source=BENCHMARK["comparison"], row={"lang": "all", "area": r["area"], "metric": "rating", "competitor": r["competitor"]}))
+    shown = overall.assign(
+        message_id=np.where(overall["competitor"] == AVERAGE, "learn.competitor.average", "learn.competitor.brand"),
+        values=[json.dumps({"brand": c}) for c in overall["competitor"]], verdict_id=overall["verdict"].map(VERDICTS))
+    section.add(FindingsTable(shown, BENCHMARK_COLUMNS, "learn.caption.benchmark", source=BENCHMARK["comparison"],
+                              headers=_headers(BENCHMARK_COLUMNS)))
 
 
 def _timeline(ctx: RunContext, section: Section) -> None:
-    timeline = kpi_timeline(ctx.store, promoter=PROMOTER, detractor=DETRACTOR)
-    ctx.store.write_result(TIMELINE, timeline, step="learn", description="KPIs per flywheel stage and CX dimension per month.")
-    starts = ctx.store.table("actions").select("title", "starts_at").to_pandas()
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.2))
-    for ax, kpi in zip(axes, ("NPS", "CSAT")):
-        s = timeline[(timeline["kpi"] == kpi) & (timeline["dimension"] == "all")]
-        ax.plot(pd.to_datetime(s["month"]), s["value"], marker="o", ms=2)
-        for _, a in starts.iterrows():
-            ax.axvline(pd.Timestamp(a["starts_at"]).tz_localize(None) if pd.Timestamp(a["starts_at"]).tzinfo else a["starts_at"],
-                       color="tab:red", lw=0.8, ls="--")
-        ax.set_title(f"{kpi} per month (dashed: actions start)", fontsize=9)
+    timeline = kpi_timeline(ctx.store)
+    ctx.store.write_result(TIMELINE, timeline, step="learn",
+                           description="KPIs per flywheel stage and CX dimension per kept run, from the run history.")
+    if timeline.empty:
+        section.add(Paragraph(Finding("learn.timeline.empty")))
+        return
+    starts = ctx.store.table("actions").select("action_id", "starts_at").to_pandas()
+    runs = timeline["source_run"].nunique()
+    fig = _plot_timeline(timeline, starts)
+    section.add(figure_from_matplotlib(fig, Finding("learn.caption.timeline", {"runs": runs})))
+    before = int((pd.to_datetime(starts["starts_at"], utc=True) < timeline["run_started_at"].min()).sum()) if len(starts) else 0
+    if before:
+        section.add(Paragraph(Finding("learn.timeline.actions_before", {"n": before})))
+
+
+def _plot_timeline(timeline: pd.DataFrame, starts: pd.DataFrame) -> plt.Figure:
+    """One small panel per KPI (stage or CX dimension): its value per run; dashed lines: actions starting."""
+    panels = list(timeline.groupby(["stage", "dimension", "kpi"], sort=False))
+    cols = min(4, len(panels))
+    rows = -(-len(panels) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.4 * rows), squeeze=False)
+    first, last = timeline["run_started_at"].min(), timeline["run_started_at"].max()
+    marks = pd.to_datetime(starts["starts_at"], utc=True) if len(starts) else pd.Series(dtype="datetime64[ns, UTC]")
+    marks = marks[(marks >= first - pd.Timedelta(days=31)) & (marks <= last)]
+    for ax, ((stage, dimension, kpi), s) in zip(axes.flat, panels):
+        ax.plot(s["run_started_at"].dt.tz_convert(None), s["value"], marker="o", ms=3)
+        for mark in marks:
+            ax.axvline(mark.tz_convert(None), color="tab:red", lw=0.8, ls="--")
+        ax.set_title(f"{stage if dimension == 'all' else dimension}: {kpi}", fontsize=7)  # KPI keys of the data file
+        ax.tick_params(labelsize=6)
+    for ax in list(axes.flat)[len(panels):]:
+        ax.set_visible(False)
     fig.autofmt_xdate()
-    section.add(figure_from_matplotlib(fig, "The flywheel over time: NPS and CSAT per month, actions marked."),
-                Paragraph("Months are those of the data (the store keeps no run history yet)."))
+    fig.tight_layout()
+    return fig
 
 
 @step("learn", title="Learn: did the actions work, and where we stand against competitors", order=60)
@@ -137,5 +180,5 @@ def learn(ctx: RunContext) -> Section:
     _effects(ctx, section)
     _benchmark(ctx, section)
     _timeline(ctx, section)
-    section.add(Metric("actions recorded", f"{ctx.store.count('actions'):,}", "table `actions`"))
+    section.add(Metric(Finding("learn.metric.actions"), f"{ctx.store.count('actions'):,}", "table `actions`"))
     return section
