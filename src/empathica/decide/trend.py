@@ -98,25 +98,26 @@ def with_trend(frame: pd.DataFrame, previous: pd.DataFrame | None, shares: dict[
         frame["previous_rank"] = frame["previous_rank"].astype("Int64")
     ids, values, basis = [], [], []
     for row in frame.itertuples():
-        message_id, v = _trend_of(row, shares, periods)
+        on, message_id, v = _trend_of(row, shares, periods)
         ids.append(message_id)
         values.append(v)
-        basis.append("period" if message_id.startswith("decide.trend.period") else "run")
+        basis.append(on)
     frame["trend_basis"] = basis
     frame["trend_message_id"] = ids
     frame["trend_values"] = [json.dumps(v) for v in values]
     return frame
 
 
-def _trend_of(row, shares, periods) -> tuple[str, dict]:
+def _trend_of(row, shares, periods) -> tuple[str, str, dict]:
+    """(basis, message id, values) of one ranking row's trend."""
     if periods is not None and shares is not None and row.key in shares and not np.isnan(shares[row.key][1]):
         now, before = shares[row.key]
         direction = "up" if now > before * 1.1 else "down" if now < before / 1.1 else "flat"
-        return f"decide.trend.period_{direction}", {"now": float(now), "before": float(before), "days": PERIOD_DAYS,
-                                                     "since": periods.start.date().isoformat()}
+        return "period", f"decide.trend.period_{direction}", {"now": float(now), "before": float(before), "days": PERIOD_DAYS,
+                                                               "since": periods.start.date().isoformat()}
     if pd.isna(row.previous_rank):
-        return "decide.trend.run_first", {}
-    return "decide.trend.run", {"previous_rank": int(row.previous_rank), "rank": int(row.rank)}
+        return "run", "decide.trend.run_first", {}
+    return "run", "decide.trend.run", {"previous_rank": int(row.previous_rank), "rank": int(row.rank)}
 
 
 __all__ = ["PERIOD_DAYS", "Periods", "data_periods", "period_shares", "with_trend"]
