@@ -54,8 +54,13 @@ def check(ranking, truths) -> dict:
     e = empathy.iloc[0] if len(empathy) else None
     material = bool(e is not None and e["revenue_low"] > 0 and e["revenue"] >= 0.1 * ranking["revenue"].iloc[0])
     ok = bool(pathway and pathway <= 5 and delivery and delivery <= 5 and people and min(people) <= 5 and material)
+    fixes = ranking[ranking["kind"] != "at_risk"]["key"].tolist()  # the same ranking with the at-risk groups aside
+    fix_rank = {k: i + 1 for i, k in enumerate(fixes)}
+    aside = [fix_rank.get(f"touchpoint:{truths.nps_driver_touchpoint}"),
+             min([fix_rank[k] for k in ("agents:least_empathic", f"team_engagement:{truths.low_engagement_team}",
+                                        f"team_empathy:{truths.low_engagement_team}") if k in fix_rank], default=None)]
     return {"pathway": pathway, "delivery": delivery, "people": min(people) if people else None, "empathy": e,
-            "material": material, "ok": ok}
+            "material": material, "ok": ok, "aside": aside}
 
 
 def main(argv: list[str]) -> None:
@@ -82,16 +87,16 @@ def main(argv: list[str]) -> None:
         top = "; ".join(f"{r.rank}. {render(Finding(r.message_id, json.loads(r.values)))}" for r in ranking.head(5).itertuples())
         e = c["empathy"]
         empathy = (f"€{e['revenue']:,.0f} ({e['revenue_low']:,.0f}–{e['revenue_high']:,.0f})" if e is not None else "–")
-        rows.append(f"| {seed} | {top} | {c['pathway']} | {c['delivery']} | {c['people']} | {empathy} | {auc:.2f} | "
-                    f"{'yes' if c['ok'] else 'NO'} |")
+        rows.append(f"| {seed} | {top} | {c['pathway']} | {c['delivery']} | {c['people']} | {c['aside'][0]} / {c['aside'][1]} | "
+                    f"{empathy} | {auc:.2f} | {'yes' if c['ok'] else 'NO'} |")
         print(f"seed {seed}: {'ok' if c['ok'] else 'TARGET MISSED'} ({time.perf_counter() - started:.0f} s)", flush=True)
     table = "\n".join([
         f"Demo worlds of {customers:,} customers; the decide step's ranking (`decide_opportunities`). Target: the top five "
         "hold the planted friction pathway, delivery, and the unempathic agents or the low-engagement team; the "
         "least-empathic-agents opportunity has an interval above 0 and is worth ≥ 10 % of the first.",
         "",
-        "| seed | top five | friction pathway rank | delivery rank | agents / team rank | least empathic agents, revenue (95 % interval) | churn model AUC (5-fold) | target met |",
-        "|---|---|---|---|---|---|---|---|",
+        "| seed | top five | friction pathway rank | delivery rank | agents / team rank | delivery / agents-or-team rank with at-risk groups aside | least empathic agents, revenue (95 % interval) | churn model AUC (5-fold) | target met |",
+        "|---|---|---|---|---|---|---|---|---|",
         *rows, "",
         f"Target met on {passed} of {len(seeds)} seeds. Measured on a machine shared by several engineers (2 cores, "
         "loaded): the times printed while it runs are not speed figures.",
