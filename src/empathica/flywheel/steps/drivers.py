@@ -22,7 +22,8 @@ Drivers per customer (each only when its source holds data):
   explained variance (so touchpoints are not credited with a segment's mood) but stay out of the
   "where to act first" matrix.
 The outcome is the customer's mean NPS. Teams are also compared directly: engagement against the NPS
-of the customers each team served.
+of the customers each team served. For the decide step, the CSAT and pain-point drivers are also stored
+for every customer, NPS respondent or not (result ``drivers_everyone``).
 """
 
 from __future__ import annotations

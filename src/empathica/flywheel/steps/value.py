@@ -10,6 +10,8 @@
   value and revenue at risk count active customers only.
 - Revenue at risk = P(churn) × CLV, in total and for detractors (last NPS ≤ 6); revenue held by likely
   detractors = P(detractor) × CLV.
+- Every money total (CLV, revenue at risk, with likely detractors) is stored with its 95 % interval in
+  ``value_totals`` (``value_totals``' docstring says how) and the headlines are generated from those rows.
 - Quality gate: a propensity model validating below ROC AUC 0.6 (near chance) yields no money and no
   headline; the section says so. ROI scenarios are valued in the decide step (docs/decide.md), from
   the stored results of this step and the drivers step.
