@@ -2,7 +2,8 @@
 
 Built from stored results and canonical tables only (no live objects of earlier steps):
 - the drivers step's ``drivers_customer`` (CSAT per touchpoint, friction, empathy received, team
-  engagement, first-reply wait, pain points, customer attributes);
+  engagement, first-reply wait, pain points, customer attributes) for NPS respondents, and its
+  ``drivers_everyone`` (CSAT per touchpoint, pain points) for every other customer;
 - one 0/1 column ``path:<source>><target>`` per top friction pathway of ``journey_friction`` (the
   customer made that transition in a journey), from the events table;
 - ``churned`` (``customers.churned_at`` set) and ``value``: the customer's CLV (``value_clv``); a
@@ -18,7 +19,7 @@ import pandas as pd
 
 from empathica.errors import NotEnoughDataError
 from empathica.schema.results import (
-    DRIVERS_CUSTOMER, DRIVERS_TEAMS, EMPATHY_CUSTOMER, JOURNEY_CUSTOMER_FRICTION, JOURNEY_FRICTION, RUN_COLUMN, VALUE_CLV,
+    DRIVERS_CUSTOMER, DRIVERS_EVERYONE, DRIVERS_TEAMS, EMPATHY_CUSTOMER, JOURNEY_CUSTOMER_FRICTION, JOURNEY_FRICTION, RUN_COLUMN, VALUE_CLV,
 )
 
 #: Friction pathways (by rank in ``journey_friction``) that become levers of their own.
@@ -43,13 +44,16 @@ def top_pathways(store, n: int = TOP_PATHWAYS) -> pd.DataFrame:
     return friction.order_by(order).limit(n).to_pandas()
 
 
-def pathway_customers(store, pathways: pd.DataFrame) -> ibis.Table:
-    """(customer_id, pathway column) for every customer who made each pathway's transition in a journey."""
+def pathway_customers(store, pathways: pd.DataFrame, *, since=None, until=None) -> ibis.Table:
+    """(customer_id, pathway column) for every customer who made each pathway's transition in a journey
+    (with ``since``/``until``: whose target event falls in [since, until))."""
     events = store.table("events")
     journey = ibis.coalesce(events.journey_id, events.customer_id)
     window = ibis.window(group_by=[events.customer_id, journey], order_by=[events.timestamp, events.event_id])
     steps = events.select(customer_id=events.customer_id, target=events.touchpoint_id,
-                          source=events.touchpoint_id.lag().over(window))
+                          source=events.touchpoint_id.lag().over(window), at=events.timestamp)
+    if since is not None:
+        steps = steps.filter((steps.at >= since) & (steps.at < until))
     wanted = ibis.memtable(pd.DataFrame({"source": pathways["source"].astype(str), "target": pathways["target"].astype(str),
                                          "lever": [pathway_column(s, t) for s, t in zip(pathways["source"], pathways["target"])]}))
     hits = steps.inner_join(wanted, [steps.source == wanted.source, steps.target == wanted.target])
@@ -91,6 +95,9 @@ def _everyone(store, answered: pd.DataFrame) -> pd.DataFrame:
     customers = store.table("customers")
     table = customers.select(customer_id=customers.customer_id.cast("string")).to_pandas().merge(answered, on="customer_id", how="left")
     fills = {}
+    if store.has_result(DRIVERS_EVERYONE):  # CSAT and complaints of customers who never answered NPS
+        everyone = store.read_result(DRIVERS_EVERYONE).drop(columns=[RUN_COLUMN], errors="ignore")
+        fills.update({c: everyone[["customer_id", c]] for c in everyone.columns if c != "customer_id" and c in table})
     if "empathy_received" in table and store.has_result(EMPATHY_CUSTOMER):
         fills["empathy_received"] = store.result(EMPATHY_CUSTOMER).select("customer_id", "empathy_received").to_pandas()
     if "friction_exposure" in table and store.has_result(JOURNEY_CUSTOMER_FRICTION):

@@ -18,6 +18,7 @@ import pandas as pd
 
 from empathica.decide.levers import pathway_column, top_pathways
 from empathica.decide.response import ChurnResponse, Valuation
+from empathica.decide.trend import with_trend
 from empathica.store.names import Names
 from empathica.schema.results import (
     DRIVERS_IMPORTANCE, DRIVERS_TEAMS, EMPATHY_AGENTS, EMPATHY_TEAMS, JOURNEY_FRICTION, TEXT_PAIN_POINTS,
@@ -207,50 +208,43 @@ def value_lever(model: ChurnResponse, table: pd.DataFrame, lever: Lever) -> Valu
     return model.value_of_change(features, lever.change(rows)[model.columns_], rows["value"])
 
 
-def confidence(valuation: Valuation, customers: int, model: ChurnResponse) -> str:
+def confidence(valuation: Valuation, customers: int, auc: float, usable: bool) -> str:
     """A grade: high (interval above 0, 100+ customers, model AUC ≥ 0.7), medium (interval above 0), low (an
-    interval that reaches 0 or below: no gain to expect with confidence, so no money is shown)."""
-    if not valuation.low > 0 or not model.usable:
+    interval that reaches 0 or below, or a model near chance: no gain to expect with confidence, so no money
+    is shown)."""
+    if not valuation.low > 0 or not usable:
         return "low"
-    return "high" if customers >= 100 and model.auc_ >= 0.7 else "medium"
+    return "high" if customers >= 100 and auc >= 0.7 else "medium"
 
 
 def rank_opportunities(levers: list[Lever], model: ChurnResponse, table: pd.DataFrame, names: Names, *, currency: str,
-                       previous: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The ranking of ``levers``: one row per opportunity, those with money shown first, by revenue at stake."""
+                       previous: pd.DataFrame | None = None, shares: dict | None = None, periods=None) -> pd.DataFrame:
+    """The ranking of ``levers``: one row per opportunity, those with money shown first, by revenue at stake.
+
+    A lever is valued by ``model`` unless it carries its own valuation (``extra["valuation"]``, with the AUC
+    and usability of the model behind it: at-risk customer groups, valued by the value step's churn model)."""
     rows = []
     for lever in levers:
         n = int(lever.affected.sum())
         if n < MIN_CUSTOMERS:
             continue
-        v = value_lever(model, table, lever)
-        grade = confidence(v, n, model)
+        v = lever.extra.get("valuation") or value_lever(model, table, lever)
+        auc, usable = lever.extra.get("auc", model.auc_), lever.extra.get("usable", model.usable)
+        grade = confidence(v, n, auc, usable)
         rows.append({
             "key": lever.key, "kind": lever.kind, "message_id": lever.message_id, "values": values_json(lever.values),
             "customers": n, "revenue": v.revenue, "revenue_low": v.low, "revenue_high": v.high, "currency": currency,
             "churn_change": v.churn_change, "money_shown": grade != "low", "confidence": grade,
             "owner_team_id": lever.owner_team_id, "owner": names.team(lever.owner_team_id) if lever.owner_team_id else None,
             "evidence": lever.evidence, "evidence_section": lever.evidence_section, "evidence_key": lever.evidence_key,
+            "model_auc": auc,
         })
     frame = pd.DataFrame(rows)
     if frame.empty:
         return frame
     frame = frame.sort_values(["money_shown", "revenue"], ascending=[False, False], ignore_index=True)
     frame.insert(0, "rank", np.arange(1, len(frame) + 1))
-    frame["model_auc"] = model.auc_
-    return _with_trend(frame, previous)
-
-
-def _with_trend(frame: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
-    """The previous run's rank and revenue of each opportunity (empty on a first run)."""
-    if previous is None or previous.empty or not {"key", "rank", "revenue"} <= set(previous.columns):
-        frame["previous_rank"] = pd.array([pd.NA] * len(frame), dtype="Int64")
-        frame["previous_revenue"] = np.nan
-        return frame
-    before = previous[["key", "rank", "revenue"]].rename(columns={"rank": "previous_rank", "revenue": "previous_revenue"})
-    out = frame.merge(before, on="key", how="left")
-    out["previous_rank"] = out["previous_rank"].astype("Int64")
-    return out
+    return with_trend(frame, previous, shares, periods)
 
 
 def values_json(values: dict) -> str:

@@ -72,6 +72,9 @@ class _Speaker:
         value = row.get(column)
         if kind == "finding":
             return self.t(row["message_id"], **json.loads(row["values"]))
+        if kind == "subfinding":  # a second finding of the row: <prefix>message_id with its <prefix>values (decide's trend)
+            values = row.get(column.replace("message_id", "values"))
+            return self.t(value, **json.loads(values or "{}")) if isinstance(value, str) else "–"
         if kind in ("money", "interval") and row.get("money_shown") is not None and not bool(row.get("money_shown")):
             return self.t("value.withheld") if kind == "money" else "–"
         if kind == "interval":

@@ -253,6 +253,11 @@ DRIVERS_MATRIX = _declare(
 DRIVERS_TEAMS = _declare(
     "drivers_teams", "drivers", "one team", "Team engagement against the NPS of customers served.",
     "team_id:string engagement:float survey_answers:int customers_served:int nps_served:float nps_gap:float")
+# decide: the survey and complaint levers of EVERY customer, not only NPS respondents (docs/decide.md)
+DRIVERS_EVERYONE = _declare(
+    "drivers_everyone", "drivers", "one customer (every customer)",
+    "CSAT per touchpoint (missing when never rated) and pain-point complaints (0 when none) of every customer.",
+    "customer_id:string", open_columns=True)
 
 # -- the value step --------------------------------------------------------------------------------
 VALUE_CLV = _declare(
@@ -284,6 +289,12 @@ VALUE_REVENUE_AT_RISK = _declare(
     "value_revenue_at_risk", "value", "one customer", "P(churn) × CLV per customer.",
     "customer_id:string clv:float segment:string status:string p_churn:float reasons:string revenue_at_risk:float",
     open_columns=True)
+# decide: every monetary total of the value step with its 95 % interval (docs/decide.md)
+VALUE_TOTALS = _declare(
+    "value_totals", "value", "one total",
+    "Total CLV of active customers, revenue at risk and revenue held by likely detractors, with 95% intervals.",
+    "total:string revenue:float revenue_low:float revenue_high:float customers:int model_auc:float shown:bool "
+    "currency:string fits:int")
 
 # -- the decide step -------------------------------------------------------------------------------
 DECIDE_OPPORTUNITIES = _declare(
@@ -292,7 +303,7 @@ DECIDE_OPPORTUNITIES = _declare(
     "rank:int key:string kind:string message_id:string values:json customers:int revenue:float revenue_low:float "
     "revenue_high:float currency:string churn_change:float money_shown:bool confidence:string owner_team_id:string "
     "owner:string evidence:string evidence_section:string evidence_key:string model_auc:float previous_rank:int "
-    "previous_revenue:float")
+    "previous_revenue:float trend_basis:string trend_message_id:string trend_values:json")
 DECIDE_SCENARIOS = _declare(
     "decide_scenarios", "decide", "one scenario", "ROI scenarios (built-in and user-defined): revenue kept with 95% intervals.",
     "scenario:int key:string kind:string message_id:string values:json customers:int revenue:float revenue_low:float "

@@ -12,29 +12,35 @@ import json
 
 import pandas as pd
 
+from empathica.decide.at_risk import at_risk_levers
+from empathica.decide.competitors import competitor_levers
 from empathica.decide.levers import customer_levers, lever_columns
 from empathica.decide.opportunities import Names, all_levers, rank_opportunities, served_customers
 from empathica.decide.response import MIN_AUC, ChurnResponse
 from empathica.decide.scenarios import builtin_levers, parse_scenarios, spec_lever, value_scenarios
+from empathica.decide.trend import data_periods, period_shares
 from empathica.flywheel.registry import RunContext, step
 from empathica.report import Finding, FindingsTable, Section
 from empathica.schema.results import (
-    DECIDE_MODEL, DECIDE_OPPORTUNITIES, DECIDE_SCENARIOS, DRIVERS_CUSTOMER, DRIVERS_TEAMS, EMPATHY_AGENTS, JOURNEY_FRICTION,
-    VALUE_CLV,
+    DECIDE_MODEL, DECIDE_OPPORTUNITIES, DECIDE_SCENARIOS, DRIVERS_CUSTOMER, DRIVERS_EVERYONE, DRIVERS_TEAMS, EMPATHY_AGENTS, JOURNEY_FRICTION,
+    LEARN_BENCHMARK_COMPARISON, VALUE_CLV, VALUE_REVENUE_AT_RISK, VALUE_TOTALS,
 )
 
 #: Opportunities the executive summary names.
 SUMMARY_TOP = 5
 RANKING_COLUMNS = {"rank": "int", "message_id": "finding", "customers": "int", "revenue": "money", "revenue_low": "interval",
-                   "owner": "text", "confidence": "grade", "previous_rank": "trend"}
+                   "owner": "text", "confidence": "grade", "trend_message_id": "subfinding", "previous_rank": "trend"}
 SCENARIO_COLUMNS = {"message_id": "finding", "customers": "int", "revenue": "money", "revenue_low": "interval",
                     "churn_change": "pct"}
 SCENARIO_HEADERS = {"message_id": "column.scenario_name", "revenue": "column.revenue_kept"}
 
 
-@step("decide", title="What to fix first", order=60,
-      reads=(DRIVERS_CUSTOMER, VALUE_CLV, JOURNEY_FRICTION, EMPATHY_AGENTS, DRIVERS_TEAMS, "customers", "events",
-             "turns", "conversations", "employees", "teams", "touchpoints"))
+# order 65: after learn (60), whose competitor benchmark it reads when it exists (not ``after=``: the ranking
+# must not be skipped when learn has no reviews to compare)
+@step("decide", title="What to fix first", order=65,
+      reads=(DRIVERS_CUSTOMER, DRIVERS_EVERYONE, VALUE_CLV, VALUE_REVENUE_AT_RISK, VALUE_TOTALS, LEARN_BENCHMARK_COMPARISON,
+             JOURNEY_FRICTION, EMPATHY_AGENTS, DRIVERS_TEAMS, "customers", "events", "turns", "conversations", "employees",
+             "teams", "touchpoints"))
 def decide(ctx: RunContext) -> Section:
     store, settings = ctx.store, ctx.settings
     specs = parse_scenarios(settings.scenarios)  # a bad user scenario stops the step before any work
@@ -44,8 +50,12 @@ def decide(ctx: RunContext) -> Section:
     names = Names.from_store(store)
     previous = store.read_result(DECIDE_OPPORTUNITIES) if store.has_result(DECIDE_OPPORTUNITIES) else None  # the last run's
     served = served_customers(store)
-    candidates = all_levers(store, table, names, served)
-    ranking = rank_opportunities(candidates, model, table, names, currency=settings.currency, previous=previous)
+    candidates = [*all_levers(store, table, names, served), *at_risk_levers(store, table, served),
+                  *competitor_levers(store, table, names)]
+    periods = data_periods(store)
+    shares = period_shares(store, table, candidates, periods) if periods is not None else None
+    ranking = rank_opportunities(candidates, model, table, names, currency=settings.currency, previous=previous,
+                                 shares=shares, periods=periods)
     store.write_result(DECIDE_MODEL, pd.DataFrame([{
         "customers": len(table), "churn_rate": model.churn_rate_, "roc_auc": model.auc_, "min_auc": MIN_AUC,
         "usable": model.usable, "levers": json.dumps(columns), "bootstrap_fits": len(model.draws_)}]),
@@ -69,6 +79,8 @@ def decide_section(ranking: pd.DataFrame, scenarios: pd.DataFrame, *, model_auc:
         section.summary.append(Finding("decide.gate.model", {"auc": model_auc, "min_auc": MIN_AUC}, source=DECIDE_MODEL.name,
                                        row={"roc_auc": model_auc}))
     shown = ranking[ranking["money_shown"]] if len(ranking) else ranking
+    if usable and len(ranking) and shown.empty:  # quality gate: every interval includes zero
+        section.summary.append(Finding("decide.gate.none_shown", {}))
     if usable and len(shown):
         top = shown.iloc[0]
         section.summary.append(Finding("decide.headline.top", {"what": {"id": top["message_id"], "values": json.loads(top["values"])},

@@ -22,7 +22,8 @@ Drivers per customer (each only when its source holds data):
   explained variance (so touchpoints are not credited with a segment's mood) but stay out of the
   "where to act first" matrix.
 The outcome is the customer's mean NPS. Teams are also compared directly: engagement against the NPS
-of the customers each team served.
+of the customers each team served. For the decide step, the CSAT and pain-point drivers are also stored
+for every customer, NPS respondent or not (result ``drivers_everyone``).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ import pandas as pd
 
 from empathica.errors import NotEnoughDataError
 from empathica.flywheel.registry import RunContext, step
-from empathica.schema.results import DRIVERS_CUSTOMER, DRIVERS_IMPORTANCE, DRIVERS_MATRIX, DRIVERS_TEAMS, EMPATHY_CUSTOMER, JOURNEY_CUSTOMER_FRICTION, TEXT_SCORES
+from empathica.schema.results import DRIVERS_CUSTOMER, DRIVERS_EVERYONE, DRIVERS_IMPORTANCE, DRIVERS_MATRIX, DRIVERS_TEAMS, EMPATHY_CUSTOMER, JOURNEY_CUSTOMER_FRICTION, TEXT_SCORES
 from empathica.flywheel.steps.text import aspect_of_each_mention, text_context  # how texts link to units and aspects
 from empathica.report.i18n import render
 from empathica.report import Finding, FindingsTable, Metric, Paragraph, Section, TableBlock, figure_from_matplotlib
@@ -70,14 +71,8 @@ def customer_driver_table(store) -> tuple[pd.DataFrame, dict[str, str]]:
     sources: dict[str, str] = {}
     table = nps
 
-    csat = rated.filter(rated.csat.notnull() & rated.touchpoint_id.notnull())
-    per_tp = csat.group_by(["customer_id", "touchpoint_id"]).aggregate(csat=csat.csat.cast("float64").mean())
-    raters = per_tp.group_by("touchpoint_id").aggregate(n=per_tp.count())
-    usable = raters.filter(raters.n >= MIN_RATERS).order_by("touchpoint_id").touchpoint_id.to_pandas().tolist()
+    wide, usable = _csat_by_touchpoint(rated)
     if usable:
-        wide = per_tp.filter(per_tp.touchpoint_id.isin(usable)).mutate(
-            touchpoint_id=ibis.literal("csat_") + per_tp.touchpoint_id
-        ).pivot_wider(names_from="touchpoint_id", values_from="csat")
         table = table.left_join(wide, "customer_id").drop("customer_id_right")
         sources.update({f"csat_{tp}": f"feedback: mean CSAT at {tp}" for tp in usable})
 
@@ -135,6 +130,43 @@ def customer_driver_table(store) -> tuple[pd.DataFrame, dict[str, str]]:
 
     frame = table.order_by("customer_id").to_pandas()
     return frame, sources
+
+
+def _csat_by_touchpoint(rated):
+    """(customer_id, csat_<touchpoint> …) of every customer who rated a touchpoint that ``MIN_RATERS``+
+    customers rated, and those touchpoints (none: an empty list and no table)."""
+    csat = rated.filter(rated.csat.notnull() & rated.touchpoint_id.notnull())
+    per_tp = csat.group_by(["customer_id", "touchpoint_id"]).aggregate(csat=csat.csat.cast("float64").mean())
+    raters = per_tp.group_by("touchpoint_id").aggregate(n=per_tp.count())
+    usable = raters.filter(raters.n >= MIN_RATERS).order_by("touchpoint_id").touchpoint_id.to_pandas().tolist()
+    if not usable:
+        return None, []
+    return per_tp.filter(per_tp.touchpoint_id.isin(usable)).mutate(
+        touchpoint_id=ibis.literal("csat_") + per_tp.touchpoint_id
+    ).pivot_wider(names_from="touchpoint_id", values_from="csat"), usable
+
+
+def everyone_levers(store, driver_cols: list[str]) -> pd.DataFrame:
+    """The CSAT and pain-point drivers of ``driver_cols`` for EVERY customer, not only NPS respondents.
+
+    Most customers never answer NPS, yet they complain in conversations and rate touchpoints; the decide
+    step values a fix on the whole base (docs/decide.md), so it needs their levers too. CSAT stays
+    missing for a customer who never rated the touchpoint; a pain point is 0 for one who never complained
+    of it (as in ``drivers_customer``), counted the same way (``_pain_points``).
+    """
+    customers = store.table("customers")
+    table = customers.select(customer_id=customers.customer_id.cast("string")).distinct()
+    feedback = store.table("feedback")
+    wide, usable = _csat_by_touchpoint(feedback.filter(feedback.customer_id.notnull()))
+    if usable:
+        table = table.left_join(wide, "customer_id").drop("customer_id_right")
+    pains = _pain_points(store) if store.has_result(TEXT_SCORES) else None
+    pain_cols = [c for c in pains.columns if c != "customer_id"] if pains is not None else []
+    if pain_cols:
+        table = table.left_join(pains, "customer_id").drop("customer_id_right")
+        table = table.mutate(**{c: table[c].fill_null(0.0) for c in pain_cols})
+    keep = ["customer_id", *[c for c in driver_cols if c in table.columns]]
+    return table.select(keep).order_by("customer_id").to_pandas()
 
 
 def customer_attributes(store, customers) -> tuple[object, list[str]] | None:
@@ -362,6 +394,8 @@ def drivers(ctx: RunContext) -> Section:
     matrix["act_order"] = np.arange(1, len(matrix) + 1)
     importance = analysis.importance_.assign(source=lambda f: f["driver"].map(sources))
     store.write_result(DRIVERS_CUSTOMER, customers, step="drivers", description="Per-customer NPS and driver values.")
+    store.write_result(DRIVERS_EVERYONE, everyone_levers(store, [c for c in driver_cols if c.startswith(("csat_", "pain_"))]),
+                       step="drivers", description="CSAT and pain-point complaints of every customer (for the decide step).")
     store.write_result(DRIVERS_IMPORTANCE, importance, step="drivers",
                        description="Relative weights of each driver of NPS with 95% bootstrap intervals.")
     store.write_result(DRIVERS_MATRIX, matrix, step="drivers", description="Driver matrix: importance against performance.")

@@ -10,6 +10,8 @@
   value and revenue at risk count active customers only.
 - Revenue at risk = P(churn) × CLV, in total and for detractors (last NPS ≤ 6); revenue held by likely
   detractors = P(detractor) × CLV.
+- Every money total (CLV, revenue at risk, with likely detractors) is stored with its 95 % interval in
+  ``value_totals`` (``value_totals``' docstring says how) and the headlines are generated from those rows.
 - Quality gate: a propensity model validating below ROC AUC 0.6 (near chance) yields no money and no
   headline; the section says so. ROI scenarios are valued in the decide step (docs/decide.md), from
   the stored results of this step and the drivers step.
@@ -27,10 +29,10 @@ from empathica.learn.impact import revenue_at_risk
 from empathica.report import Finding, Metric, Paragraph, Section, TableBlock, figure_from_matplotlib
 from empathica.schema.results import (
     DRIVERS_CUSTOMER, VALUE_CHURN_RELIABILITY, VALUE_CHURN_SCORES, VALUE_CLV, VALUE_CLV_HOLDOUT, VALUE_CLV_PARAMS,
-    VALUE_CLV_SEGMENTS, VALUE_DETRACTOR_RELIABILITY, VALUE_DETRACTOR_SCORES, VALUE_REVENUE_AT_RISK,
+    VALUE_CLV_SEGMENTS, VALUE_DETRACTOR_RELIABILITY, VALUE_DETRACTOR_SCORES, VALUE_REVENUE_AT_RISK, VALUE_TOTALS,
 )
 from empathica.understand.churn import fit_time_validated_churn, plot_reliability
-from empathica.understand.clv import fit_clv, plot_holdout
+from empathica.understand.clv import bootstrap_clv_totals, fit_clv, plot_holdout
 
 HORIZON_WEEKS = 52.0
 HOLDOUT_WEEKS = 26
@@ -88,10 +90,8 @@ def value(ctx: RunContext) -> Section:
     store.write_result(VALUE_CLV_SEGMENTS, by_segment, step="value",
                        description="CLV per segment (active customers; already_lost: customers with churned_at set).")
     total_clv = float(live["clv"].sum())
-    section.summary.append(Finding("value.clv_total", {
-        "weeks": HORIZON_WEEKS, "revenue": total_clv, "customers": len(live), "median": float(live["clv"].median()),
-        "lost": int(lost.sum())}))
-    section.add(Metric("total CLV, next 52 weeks", f"{total_clv:,.0f}", "result value_clv (discounted at 10 %/year)"))
+    clv_finding = len(section.summary)  # the headline goes here once the bootstrap gives its interval (below)
+    section.add(Metric("total CLV, next 52 weeks", f"{total_clv:,.0f}", "result value_totals (discounted at 10 %/year)"))
     section.appendix.append(
         Paragraph(
             f"BG/NBD (weeks): r = {result.params['r']:.3f}, α = {result.params['alpha']:.2f}, a = {result.params['a']:.3f}, "
@@ -202,21 +202,17 @@ def value(ctx: RunContext) -> Section:
     risk["revenue_at_risk"] = revenue_at_risk(risk["p_churn"], risk["clv"])
     if "p_detractor" in risk:  # only when the detractor model passed the quality gate
         risk["revenue_with_likely_detractors"] = revenue_at_risk(risk["p_detractor"].fillna(0.0), risk["clv"])
-        low, high = _sum_interval(risk["p_detractor"].fillna(0.0), risk["clv"])
-        section.summary.append(Finding("value.detractor_revenue", {
-            "revenue": float(risk["revenue_with_likely_detractors"].sum()), "revenue_low": low, "revenue_high": high}))
     risk["detractor"] = risk["nps_last"] <= 6
+    totals = value_totals(clv, risk, settings=ctx.settings, churn_auc=churn.evaluation.auc if churn is not None else None,
+                          detractor_auc=detractor.evaluation.auc if detractor is not None else None)
+    store.write_result(VALUE_TOTALS, totals, step="value",
+                       description="Total CLV, revenue at risk and revenue held by likely detractors, with 95% intervals.")
+    section.summary[clv_finding:clv_finding] = total_findings(totals, clv_weeks=HORIZON_WEEKS, lost=int(lost.sum()),
+                                                              median=float(live["clv"].median()), days=CHURN_HORIZON_DAYS,
+                                                              detractor_risk=float(risk.loc[risk["detractor"].fillna(False),
+                                                                                            "revenue_at_risk"].sum()))
     risk = risk.sort_values("revenue_at_risk", ascending=False, ignore_index=True)
     store.write_result(VALUE_REVENUE_AT_RISK, risk, step="value", description="P(churn) × CLV per customer.")
-    at_risk = float(risk["revenue_at_risk"].sum())
-    detractor_risk = float(risk.loc[risk["detractor"].fillna(False), "revenue_at_risk"].sum())
-    if churn is not None and churn.evaluation.auc < MIN_AUC:  # quality gate: no money from a model near chance
-        section.summary.append(Finding("value.gate.churn", {"auc": churn.evaluation.auc, "min_auc": MIN_AUC}))
-    else:
-        low, high = _sum_interval(risk["p_churn"].where(risk["status"] == "active", 0.0), risk["clv"])
-        section.summary.append(Finding("value.revenue_at_risk", {
-            "days": CHURN_HORIZON_DAYS, "revenue": at_risk, "revenue_low": low, "revenue_high": high, "detractor_revenue": detractor_risk,
-            "detractor_share": detractor_risk / at_risk if at_risk else 0.0}))
     section.add(
         figure_from_matplotlib(_plot_risk(risk), "Revenue at risk by segment, detractors highlighted."),
         TableBlock(risk.head(15)[["customer_id", "segment", "clv", "p_churn", "revenue_at_risk", "nps_last", "reasons"]].round(3),
@@ -228,13 +224,74 @@ def value(ctx: RunContext) -> Section:
     return section
 
 
-def _sum_interval(p, clv, z: float = 1.96) -> tuple[float, float]:
-    """95 % interval of the revenue actually lost when each customer leaves with probability ``p``:
-    Σ p·CLV ± z·√Σ p(1−p)·CLV² (independent customers, normal approximation), never below 0."""
-    p = np.clip(np.asarray(p, dtype=float), 0.0, 1.0)
-    value = np.clip(np.nan_to_num(np.asarray(clv, dtype=float)), 0.0, None)
-    mean, sd = float((p * value).sum()), float(np.sqrt((p * (1 - p) * value ** 2).sum()))
-    return max(0.0, mean - z * sd), mean + z * sd
+#: Refits of the CLV models on bootstrap resamples of customers, for the intervals of the totals.
+CLV_BOOTSTRAP = 30
+
+
+def value_totals(clv: pd.DataFrame, risk: pd.DataFrame, *, settings, churn_auc: float | None,
+                 detractor_auc: float | None) -> pd.DataFrame:
+    """The result ``value_totals``: total CLV of active customers, revenue at risk (Σ P(churn) × CLV) and revenue
+    held by likely detractors (Σ P(detractor) × CLV), each with a 95 % interval, and whether it may be shown.
+
+    The CLV total's interval is the 2.5–97.5 % points over ``CLV_BOOTSTRAP`` refits of BG/NBD and Gamma-Gamma
+    on bootstrap resamples of customers (parameter uncertainty). The at-risk totals also vary with who
+    actually leaves: their interval is the total ± 1.96 √(bootstrap variance + Σ p(1−p)·CLV²) (independent
+    customers, normal approximation), never below 0. A total from a model validating below ``MIN_AUC`` is
+    not shown (quality gate)."""
+    active = (clv["status"] == "active").to_numpy()
+    by_id = risk.drop_duplicates("customer_id").set_index("customer_id")
+    p = {"revenue_at_risk": by_id["p_churn"]}
+    if "p_detractor" in by_id:
+        p["detractor_revenue"] = by_id["p_detractor"].fillna(0.0)
+    p = {k: np.where(active, clv["customer_id"].map(v).fillna(0.0).to_numpy(dtype=float), 0.0) for k, v in p.items()}
+    draws = bootstrap_clv_totals(clv, {"clv": active.astype(float), **p}, horizon=HORIZON_WEEKS,
+                                 periods_per_year=365.25 / 7.0, n_bootstrap=CLV_BOOTSTRAP, random_state=settings.seed)
+    value = np.clip(clv["clv"].to_numpy(dtype=float), 0.0, None)
+    low, high = _quantiles(draws["clv"], float(value[active].sum()))
+    rows = [{"total": "clv", "revenue": float(value[active].sum()), "revenue_low": low, "revenue_high": high,
+             "customers": int(active.sum()), "model_auc": np.nan, "shown": True}]
+    for name, auc in (("revenue_at_risk", churn_auc), ("detractor_revenue", detractor_auc)):
+        if name not in p:
+            continue
+        mean = float((p[name] * value).sum())
+        sd = float(np.sqrt(np.var(draws[name]) + (p[name] * (1 - p[name]) * value ** 2).sum())) if len(draws[name]) else np.nan
+        rows.append({"total": name, "revenue": mean, "revenue_low": max(0.0, mean - 1.96 * sd), "revenue_high": mean + 1.96 * sd,
+                     "customers": int(active.sum()), "model_auc": np.nan if auc is None else float(auc),
+                     "shown": auc is None or auc >= MIN_AUC})
+    frame = pd.DataFrame(rows)
+    frame["currency"] = settings.currency
+    frame["fits"] = len(draws["clv"])
+    return frame
+
+
+def _quantiles(draws: np.ndarray, fallback: float) -> tuple[float, float]:
+    if not len(draws):
+        return fallback, fallback
+    low, high = np.quantile(draws, [0.025, 0.975])
+    return float(low), float(high)
+
+
+def total_findings(totals: pd.DataFrame, *, clv_weeks: float, lost: int, median: float, days: float,
+                   detractor_risk: float) -> list[Finding]:
+    """The section's money headlines, each from its row of ``value_totals`` (a gated total: why it is not shown)."""
+    rows = totals.set_index("total")
+    out = []
+    for name, r in rows.iterrows():
+        money = {"revenue": float(r["revenue"]), "revenue_low": float(r["revenue_low"]), "revenue_high": float(r["revenue_high"])}
+        where = {"source": VALUE_TOTALS.name, "row": {"total": name}}
+        if name == "clv":
+            out.append(Finding("value.clv_total", {**money, "weeks": clv_weeks, "customers": int(r["customers"]), "median": median,
+                                                   "lost": lost}, **where))
+        elif not r["shown"]:
+            gate = "value.gate.churn" if name == "revenue_at_risk" else "value.gate.detractor"
+            out.append(Finding(gate, {"auc": float(r["model_auc"]), "min_auc": MIN_AUC}, **where))
+        elif name == "revenue_at_risk":
+            out.append(Finding("value.revenue_at_risk", {**money, "days": days, "detractor_revenue": detractor_risk,
+                                                         "detractor_share": detractor_risk / r["revenue"] if r["revenue"] else 0.0},
+                               **where))
+        else:
+            out.append(Finding("value.detractor_revenue", money, **where))
+    return out
 
 
 def _last_nps(store) -> pd.DataFrame:

@@ -1,0 +1,72 @@
+"""At-risk customer groups as opportunities: the active customers most likely to leave, per segment.
+
+A group is the active customers of one segment whose P(churn) (the value step's time-validated churn
+model, result ``value_revenue_at_risk``) is in the top ``AT_RISK_SHARE`` of all active customers. Its
+revenue at stake is what bringing their risk down to the typical active customer's (the median P(churn))
+would keep:
+
+    Σ over the group (P(churn) − median P(churn)) × CLV
+
+with a 95 % interval from who actually leaves (± 1.96 √Σ p(1−p)·CLV², independent customers). The money
+is only shown when the value step's churn model validated at ROC AUC ≥ 0.6 (its row of ``value_totals``).
+The owner is the team that served most of the group's customers in conversations (none when no team did).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from empathica.decide.opportunities import MIN_CUSTOMERS, Lever
+from empathica.decide.response import MIN_AUC, Valuation
+from empathica.schema.results import VALUE_REVENUE_AT_RISK, VALUE_TOTALS
+
+#: Share of active customers, highest P(churn) first, that count as at risk.
+AT_RISK_SHARE = 0.2
+
+
+def _churn_model_quality(store) -> tuple[float, bool]:
+    """(ROC AUC, usable) of the value step's churn model, from its row of ``value_totals``."""
+    if not store.has_result(VALUE_TOTALS):
+        return np.nan, False
+    totals = store.read_result(VALUE_TOTALS).set_index("total")
+    if "revenue_at_risk" not in totals.index:
+        return np.nan, False
+    row = totals.loc["revenue_at_risk"]
+    auc = float(row["model_auc"]) if pd.notna(row["model_auc"]) else np.nan
+    return auc, bool(row["shown"]) and bool(np.isfinite(auc) and auc >= MIN_AUC)
+
+
+def at_risk_levers(store, table: pd.DataFrame, served: pd.DataFrame) -> list[Lever]:
+    """One opportunity per segment with ``MIN_CUSTOMERS``+ active customers at risk, valued as above."""
+    if not store.has_result(VALUE_REVENUE_AT_RISK):
+        return []
+    risk = store.read_result(VALUE_REVENUE_AT_RISK)
+    active = risk[(risk["status"] == "active") & risk["p_churn"].notna()]
+    if len(active) < MIN_CUSTOMERS:
+        return []
+    auc, usable = _churn_model_quality(store)
+    threshold = float(active["p_churn"].quantile(1 - AT_RISK_SHARE))
+    typical = float(active["p_churn"].median())
+    at_risk = active[active["p_churn"] >= threshold]
+    levers = []
+    for segment, group in at_risk.groupby("segment"):
+        ids = set(group["customer_id"].astype(str))
+        affected = table["customer_id"].astype(str).isin(ids).to_numpy()
+        if affected.sum() < MIN_CUSTOMERS:
+            continue
+        p, value = group["p_churn"].to_numpy(float), np.clip(np.nan_to_num(group["clv"].to_numpy(float)), 0.0, None)
+        kept = float(((p - typical).clip(min=0) * value).sum())
+        sd = float(np.sqrt((p * (1 - p) * value ** 2).sum()))
+        valuation = Valuation(revenue=kept, low=kept - 1.96 * sd, high=kept + 1.96 * sd,
+                              churn_change=float(-(p - typical).clip(min=0).mean()))
+        owner = served.loc[served["customer_id"].astype(str).isin(ids), "team_id"].dropna().astype(str)
+        levers.append(Lever(key=f"at_risk:{segment}", kind="at_risk", message_id="decide.opportunity.at_risk",
+                            values={"segment": str(segment), "p_churn": threshold}, affected=affected, change=lambda f: f,
+                            owner_team_id=owner.mode().iloc[0] if len(owner) else None,
+                            evidence=VALUE_REVENUE_AT_RISK.name, evidence_section="value", evidence_key=str(segment),
+                            extra={"valuation": valuation, "auc": auc, "usable": usable}))
+    return levers
+
+
+__all__ = ["AT_RISK_SHARE", "at_risk_levers"]
