@@ -36,7 +36,7 @@ _SCALED = [("customers", ["customer_id"]), ("events", ["event_id", "customer_id"
            ("turns", ["turn_id", "conversation_id"]), ("values_answers", ["answer_id", "customer_id"]),
            ("result_value_churn_scores", ["customer_id"]), ("result_value_clv", ["customer_id"]),
            ("result_empathy_customer", ["customer_id"]), ("result_empathy_conversations", ["conversation_id"]),
-           ("result_empathy_turns", ["conversation_id"])]
+           ("result_empathy_turns", ["conversation_id"]), ("result_text_scores", ["source_id"])]
 RULE = """
 [[rule]]
 id = "bench_zero"
@@ -66,7 +66,7 @@ def base_store() -> Path:
     settings = Settings.load(progress=False, db_path=str(db))
     with Store.open(db, settings=settings) as store:
         ingest_files(store, [p for p, _ in world.files], kinds=[k for _, k in world.files])
-        run_flywheel(store, settings=settings, only=["empathy", "journeys", "value"])
+        run_flywheel(store, settings=settings, only=["text", "empathy", "journeys", "value"])
     return db
 
 
