@@ -146,3 +146,44 @@ def test_a_rule_added_through_the_api_is_checked_and_an_ingested_row_opens_its_c
     assert server.ops.cases.pending() == []  # evaluated, then cleared
     replayed = client.post("/rules/replay", json={"since": "2020-01-01"}).json()["rules"]
     assert {r["rule"] for r in replayed} >= {"zero", "distress_without_empathy"}
+
+
+def test_an_api_ingested_comment_reaches_the_card_before_any_run(served):
+    """The text-derived fields (sentiment, last emotion, pain points) of a new row are scored on ingest."""
+    from datetime import UTC, datetime
+
+    from empathica.understand.text import TextAnalyzer
+
+    client, server = served
+    customer = client.get("/cases", params={"rule_id": "distress_without_empathy", "page_size": 1}).json()["cases"][0]["customer_id"]
+    comment = "The parcel arrived two weeks late and my refund has still not arrived. I am furious!"
+    stamp = datetime.now(UTC).replace(microsecond=0)
+    row = {"response_id": "api-card-1", "customer_id": customer, "timestamp": stamp.isoformat(), "nps": 1,
+           "comment": comment}
+    assert client.post("/ingest/feedback/rows", json={"rows": [row]}).status_code == 200
+    expected = TextAnalyzer.from_settings(server.settings).analyze([comment]).iloc[0]
+    for _ in range(600):  # the server scores the new text in the background and patches the customer's card
+        response = client.get(f"/customers/{customer}/card")
+        assert response.status_code == 200, response.text
+        card = response.json()
+        newest = card["sentiment"]["points"][-1] if card["sentiment"]["points"] else {}
+        if newest.get("source") == "feedback" and newest.get("timestamp", "").startswith(stamp.strftime("%Y-%m-%dT%H:%M:%S")):
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError(f"the ingested comment never reached the card: {card['sentiment']}")
+    assert newest["sentiment"] == pytest.approx(float(expected["sentiment_score"]))
+    assert newest["sentiment"] < 0 and card["sentiment"]["last"] == newest["sentiment"]
+    assert newest["aspects"] == list(expected["aspects"]) and newest["aspects"]
+    assert set(expected["aspects"]) <= set(card["pain_points"])
+    if expected["emotion"] != "neutral":
+        assert card["sentiment"]["last_emotion"] == expected["emotion"]
+    with server.reading() as store:  # no run scored it: the store has no score for this text
+        assert not store.has_result("text_scores") or store.result("text_scores").filter(
+            ibis_source_id("api-card-1")).count().execute() == 0
+
+
+def ibis_source_id(source_id: str):
+    import ibis
+
+    return ibis._.source_id == source_id
