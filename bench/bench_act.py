@@ -132,7 +132,9 @@ def row_to_case(client: httpx.Client, rows: int) -> tuple[list[float], float]:
         response_id = f"bench-{time.time_ns()}-{i}"
         row = {"response_id": response_id, "customer_id": "cust_0000001", "timestamp": "2024-12-30T10:00:00Z", "nps": 0}
         started, posted = time.perf_counter(), time.time()
-        assert client.post("/ingest/feedback/rows", json={"rows": [row]}).status_code == 200
+        posted_row = client.post("/ingest/feedback/rows", json={"rows": [row]})
+        if posted_row.status_code != 200:
+            raise SystemExit(f"ingest refused: {posted_row.status_code} {posted_row.text[:500]}")
         while True:
             found = client.get("/cases", params={"rule_id": "bench_zero", "page_size": 1000}).json()["cases"]
             if any(c["signal_id"] == f"feedback:{response_id}" for c in found):
