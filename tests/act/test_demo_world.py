@@ -128,6 +128,25 @@ def test_a_case_is_worked_through_the_api_with_its_audit_trail(served):
     assert {row["assignee"] for row in sla["agent"]} >= {"agent_03"}
 
 
+def test_the_case_dashboard_api_lists_counts_and_refuses_bad_filters(served):
+    client, _ = served
+    summary = client.get("/cases/summary").json()
+    total = client.get("/cases", params={"page_size": 1}).json()["total"]
+    assert sum(summary["status"].values()) == total
+    active = client.get("/cases", params={"status": "active", "page_size": 1}).json()["total"]
+    assert sum(summary["priority"].values()) == active == sum(summary["team"].values())
+    overdue = client.get("/cases", params={"overdue": True, "page_size": 1}).json()["total"]
+    assert summary["overdue"]["active"] == overdue
+    for priority, n in summary["priority"].items():
+        listed = client.get("/cases", params={"priority": priority, "status": "active", "page_size": 1}).json()
+        assert listed["total"] == n
+    bad = client.get("/cases", params={"status": "opened"})
+    assert bad.status_code == 400 and bad.json()["error"]["field"] == "status"
+    assert client.get("/cases", params={"priority": "asap"}).json()["error"]["field"] == "priority"
+    teams = client.get("/teams").json()["teams"]
+    assert teams and all(set(t) == {"team_id", "language", "email", "webhook"} for t in teams)  # an admin sees contacts
+
+
 def test_a_rule_added_through_the_api_is_checked_and_an_ingested_row_opens_its_case(served):
     client, server = served
     bad = client.post("/rules", json={"id": "low", "on": "feedback", "condition": [{"field": "nsp", "op": "<=", "value": 1}]})
@@ -178,6 +197,8 @@ def test_an_api_ingested_comment_reaches_the_card_before_any_run(served):
     assert set(expected["aspects"]) <= set(card["pain_points"])
     if expected["emotion"] != "neutral":
         assert card["sentiment"]["last_emotion"] == expected["emotion"]
+    status = client.get("/act/cards").json()
+    assert status["patched_customers"] >= 1 and status["live_texts"] >= 1 and status["bytes"] > 0
     with server.reading() as store:  # no run scored it: the store has no score for this text
         assert not store.has_result("text_scores") or store.result("text_scores").filter(
             ibis_source_id("api-card-1")).count().execute() == 0

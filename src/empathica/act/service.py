@@ -83,6 +83,7 @@ class ActService:
         self.delivery = Delivery.from_settings(server.settings)
         self.tick = tick_seconds if tick_seconds is not None else server.settings.act_tick_seconds
         self.snapshot: CardSnapshot | None = None
+        self.snapshot_seconds: float | None = None
         self.last: Evaluation | None = None
         self._wake = threading.Event()
         self._stale = threading.Event()
@@ -178,9 +179,19 @@ class ActService:
         """Rebuild the whole card snapshot from the store and swap it in (cards are served from the old one
         meanwhile): a run's results, new customers and events, and the texts scored on ingest."""
         self._run_due = self._ingest_due = False
-        self._last_full = time.monotonic()
+        self._last_full = started = time.monotonic()
         with self.server.reading() as store:
             self.snapshot = CardSnapshot.build(store, rejected=self._rejected_openers(), live=self._live)
+        self.snapshot_seconds = round(time.monotonic() - started, 2)
+
+    def snapshot_status(self) -> dict:
+        """What the card snapshot holds: when it was built, how long that took, customers, bytes, patches."""
+        snap = self.snapshot
+        if snap is None:
+            return {"built_at": None}
+        return {"built_at": snap.built_at.isoformat(), "build_seconds": self.snapshot_seconds,
+                "customers": snap.customers, "bytes": snap.nbytes(), "patched_customers": len(snap.patches),
+                "live_texts": len(self._live)}
 
     def refresh_live_texts(self) -> bool:
         """Score the texts no run has scored yet (the newest ``live_texts``) and rebuild their customers' cards;

@@ -264,6 +264,12 @@ def customer_card(request: Request, customer_id: str, user: User = Depends(requi
     return Response(json.dumps(card, ensure_ascii=False, default=str), media_type="application/json")
 
 
+@router.get("/act/cards", tags=["act"])
+def card_snapshot(request: Request, user: User = Depends(require("admin"))) -> dict:
+    """The card snapshot: when it was built and how long that took, customers, bytes held, patched customers."""
+    return _act(request).snapshot_status()
+
+
 @router.post("/customers/{customer_id}/card/opener", tags=["act"], status_code=201)
 def opener_feedback(request: Request, customer_id: str, body: OpenerFeedback, user: User = Depends(require("viewer"))) -> dict:
     """The agent used, edited or rejected the suggested opener (stored for Learn; rejected openers are not
