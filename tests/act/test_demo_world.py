@@ -72,7 +72,12 @@ def test_the_run_opens_cases_for_distress_without_empathy_and_the_friction_pathw
     assert friction.title.str.contains(f"{source}>{target}").tolist() == [True]
     assert friction.team_id.tolist() == ["team_digital"]  # the owner of the web checkout
     assert int(rules.cases_total.sum()) == len(cases)
-    assert any("Pathway with heavy friction: 1 cases" in line for line in sections["act"].summary)
+    from empathica.report.i18n import render
+
+    lines = [render(line) if not isinstance(line, str) else line for line in sections["act"].summary]
+    assert any("Pathway with heavy friction: 1 cases" in line for line in lines)
+    assert all(not isinstance(line, str) for line in sections["act"].summary)  # findings, rendered per language
+    assert render(sections["act"].summary[1], lang="de").endswith("neu in diesem Lauf).")
 
 
 def _conversation_customers(db, settings):
