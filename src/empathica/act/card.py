@@ -20,6 +20,7 @@ import ibis
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from empathica.act.card_facts import (JOURNEY_EVENTS, SENTIMENT_POINTS, VALUES_ANSWERS, customer_facts, journey_table,
                                       latest_rows, numbered_customers, scored_texts_table, values_table)
@@ -44,7 +45,7 @@ class CustomerRows:
         """From a table ordered by ``pos`` (the customer's position) with that column."""
         pos = table.column("pos").to_numpy()
         offsets = np.searchsorted(pos, np.arange(customers + 1)).astype(np.int64)
-        return cls(table.drop_columns(["pos"]), offsets)
+        return cls(compact(table.drop_columns(["pos"])), offsets)
 
     def rows(self, i: int) -> list[dict]:
         start, end = int(self.offsets[i]), int(self.offsets[i + 1])
@@ -59,6 +60,20 @@ class CustomerRows:
     @property
     def nbytes(self) -> int:
         return self.table.nbytes + self.offsets.nbytes
+
+
+def compact(table: pa.Table) -> pa.Table:
+    """``table`` in one chunk, its repetitive text columns (touchpoints, channels, emotions …) dictionary-encoded:
+    a million customers' lists take a fraction of the memory, and a slice is found without a chunk search."""
+    table = table.combine_chunks()
+    columns = []
+    for column in table.columns:
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            distinct = pc.count_distinct(column).as_py()
+            if distinct <= max(256, len(column) // 10):
+                column = column.dictionary_encode()
+        columns.append(column)
+    return pa.table(columns, names=table.column_names)
 
 
 @dataclass(frozen=True)
@@ -92,7 +107,7 @@ class CardSnapshot:
             ("journey", journey_table(store), JOURNEY_EVENTS),
             ("texts", scored_texts_table(store, live), SENTIMENT_POINTS),
             ("values", values_table(store), VALUES_ANSWERS))}
-        return cls(built_at=built_at, index=index, facts=facts.drop_columns(["customer_id", "pos"]), **lists,
+        return cls(built_at=built_at, index=index, facts=compact(facts.drop_columns(["customer_id", "pos"])), **lists,
                    openers=openers if openers is not None else _openers(store, rejected))
 
     def patched(self, part: "CardSnapshot") -> "CardSnapshot":
