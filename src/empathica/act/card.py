@@ -99,11 +99,11 @@ class CardSnapshot:
         turned down; ``live``: texts scored on ingest that no run has scored yet (``card_facts.LIVE_COLUMNS``)."""
         built_at = datetime.now(UTC)
         numbered = numbered_customers(store, only)
-        facts = customer_facts(store, numbered)
+        facts = customer_facts(store, numbered, only)
         n = facts.num_rows
         index = pd.Index(facts.column("customer_id").to_numpy(zero_copy_only=False))
         index.get_loc(index[0]) if n else None  # build the hash table now, not on the first card request
-        lists = {name: CustomerRows.from_ordered(latest_rows(numbered, table, size), n) for name, table, size in (
+        lists = {name: CustomerRows.from_ordered(latest_rows(numbered, table, size, only), n) for name, table, size in (
             ("journey", journey_table(store), JOURNEY_EVENTS),
             ("texts", scored_texts_table(store, live), SENTIMENT_POINTS),
             ("values", values_table(store), VALUES_ANSWERS))}

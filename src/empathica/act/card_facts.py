@@ -34,7 +34,7 @@ def numbered_customers(store: Store, only: Sequence[str] | None = None):
     return customers.mutate(pos=ibis.row_number().over(order_by="customer_id"))
 
 
-def customer_facts(store: Store, numbered) -> pa.Table:
+def customer_facts(store: Store, numbered, only: Sequence[str] | None = None) -> pa.Table:
     """One row per customer, by ``pos``: profile, churn risk, CLV, detractor risk, empathy received, last reply."""
     people = store.table("customers").select("customer_id", "language", "segment", "region")
     facts = numbered.join(people, "customer_id")
@@ -47,7 +47,7 @@ def customer_facts(store: Store, numbered) -> pa.Table:
     ]
     for result, columns in parts:
         facts = _left(facts, store.result(result) if store.has_result(result) else None, columns)
-    last = _last_reply(store)
+    last = _last_reply(store, only)
     facts = _left(facts, last, {"last_agent_id": "agent_id", "last_at": "timestamp", "last_empathy": "empathy",
                                 "last_empathy_gap": "empathy_gap", "last_reply": "text"})
     return facts.order_by("pos").to_pyarrow()
@@ -61,19 +61,23 @@ def _left(facts, table, columns: dict[str, str]):
     return facts.left_join(part, facts.customer_id == part._key).drop("_key")
 
 
-def _last_reply(store: Store):
+def _last_reply(store: Store, only: Sequence[str] | None = None):
     """The latest agent reply each customer received, with its empathy (None before the empathy step ran)."""
     if not store.has_result(EMPATHY_TURNS):
         return None
-    turns = store.result(EMPATHY_TURNS).join(store.table("conversations").select("conversation_id", "customer_id"),
-                                             "conversation_id")
+    conversations = store.table("conversations").select("conversation_id", "customer_id")
+    if only is not None:
+        conversations = conversations.filter(conversations.customer_id.isin(list(only)))
+    turns = store.result(EMPATHY_TURNS).join(conversations, "conversation_id")
     ranked = turns.mutate(_rank=ibis.row_number().over(group_by="customer_id",
                                                        order_by=[ibis.desc("timestamp"), ibis.desc("turn_index")]))
     return ranked.filter(ranked._rank == 0)
 
 
-def latest_rows(numbered, table, n: int) -> pa.Table:
-    """The ``n`` latest rows of ``table`` per customer, ordered by (``pos``, time): a snapshot's list."""
+def latest_rows(numbered, table, n: int, only: Sequence[str] | None = None) -> pa.Table:
+    """The ``n`` latest rows of ``table`` per customer (of ``only`` these), ordered by (``pos``, time)."""
+    if only is not None:  # before ranking, so a refresh of a few customers ranks only their rows
+        table = table.filter(table.customer_id.isin(list(only)))
     ranked = table.mutate(_rank=ibis.row_number().over(group_by="customer_id", order_by=ibis.desc("timestamp")))
     ranked = ranked.filter(ranked._rank < n).drop("_rank")
     joined = ranked.join(numbered, "customer_id")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -75,7 +76,9 @@ class ActService:
     #: A text scored on ingest for the card: at most this many of the newest unscored texts per refresh (a bulk
     #: ingest's texts wait for the next run); and a full rebuild after ingests at most this often (seconds).
     live_texts = 500
-    full_refresh_seconds = 60.0
+    full_refresh_seconds = 600.0
+    #: The card thread's nice value: a rebuild yields the CPU to the requests it serves (Linux; elsewhere ignored).
+    card_thread_nice = 10
 
     def __init__(self, server, *, tick_seconds: float | None = None) -> None:
         self.server = server
@@ -84,6 +87,7 @@ class ActService:
         self.tick = tick_seconds if tick_seconds is not None else server.settings.act_tick_seconds
         self.snapshot: CardSnapshot | None = None
         self.snapshot_seconds: float | None = None
+        self.refreshing = False
         self.last: Evaluation | None = None
         self._wake = threading.Event()
         self._stale = threading.Event()
@@ -106,9 +110,7 @@ class ActService:
         self.refresh_snapshot()
         self._threads = [threading.Thread(target=self._loop, args=(self._wake, self.work, self.tick),
                                           name="empathica-act", daemon=True),
-                         threading.Thread(target=self._loop, args=(self._stale, self.refresh_cards,
-                                                                   self.full_refresh_seconds),
-                                          name="empathica-act-cards", daemon=True)]
+                         threading.Thread(target=self._card_loop, name="empathica-act-cards", daemon=True)]
         for thread in self._threads:
             thread.start()
 
@@ -140,6 +142,18 @@ class ActService:
                 task()
             except Exception:  # the worker must outlive one bad evaluation; the pending row stays for the next
                 log.exception("act: %s failed", task.__name__)
+
+    def _card_loop(self) -> None:
+        try:  # a thread's own priority (Linux): the requests served meanwhile come first
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self.card_thread_nice)
+        except (AttributeError, OSError):
+            pass
+        self._loop(self._stale, self.refresh_cards, self.full_refresh_seconds)
+
+    def rebuild_cards(self) -> None:
+        """Ask for a full rebuild of the card snapshot now (as after a run)."""
+        self._run_due = True
+        self._stale.set()
 
     def work(self) -> None:
         """Evaluate pending changes, escalate breached SLAs, deliver due notifications; mark the snapshot stale."""
@@ -180,8 +194,12 @@ class ActService:
         meanwhile): a run's results, new customers and events, and the texts scored on ingest."""
         self._run_due = self._ingest_due = False
         self._last_full = started = time.monotonic()
-        with self.server.reading() as store:
-            self.snapshot = CardSnapshot.build(store, rejected=self._rejected_openers(), live=self._live)
+        self.refreshing = True
+        try:
+            with self.server.reading() as store:
+                self.snapshot = CardSnapshot.build(store, rejected=self._rejected_openers(), live=self._live)
+        finally:
+            self.refreshing = False
         self.snapshot_seconds = round(time.monotonic() - started, 2)
 
     def snapshot_status(self) -> dict:
@@ -191,7 +209,8 @@ class ActService:
             return {"built_at": None}
         return {"built_at": snap.built_at.isoformat(), "build_seconds": self.snapshot_seconds,
                 "customers": snap.customers, "bytes": snap.nbytes(), "patched_customers": len(snap.patches),
-                "live_texts": len(self._live)}
+                "live_texts": len(self._live), "refreshing": self.refreshing,
+                "full_refresh_due": self._run_due or self._ingest_due}
 
     def refresh_live_texts(self) -> bool:
         """Score the texts no run has scored yet (the newest ``live_texts``) and rebuild their customers' cards;

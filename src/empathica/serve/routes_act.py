@@ -270,6 +270,13 @@ def card_snapshot(request: Request, user: User = Depends(require("admin"))) -> d
     return _act(request).snapshot_status()
 
 
+@router.post("/act/cards/refresh", tags=["act"], status_code=202)
+def refresh_cards(request: Request, user: User = Depends(require("admin"))) -> dict:
+    """Rebuild the card snapshot now in the background (cards are served from the current one meanwhile)."""
+    _act(request).rebuild_cards()
+    return {"refresh": "queued"}
+
+
 @router.post("/customers/{customer_id}/card/opener", tags=["act"], status_code=201)
 def opener_feedback(request: Request, customer_id: str, body: OpenerFeedback, user: User = Depends(require("viewer"))) -> dict:
     """The agent used, edited or rejected the suggested opener (stored for Learn; rejected openers are not
