@@ -213,3 +213,29 @@ def ibis_source_id(source_id: str):
     import ibis
 
     return ibis._.source_id == source_id
+
+
+def test_the_columnar_snapshot_holds_each_customers_latest_facts_and_a_partial_build_agrees(served):
+    from empathica.act.card import CardSnapshot
+
+    _, server = served
+    with server.reading() as store:  # the served store (the module's server holds the file open)
+        snapshot = CardSnapshot.build(store)
+        events = store.table("events").select("customer_id", "timestamp", "touchpoint_id").to_pandas()
+        customers = store.table("customers").customer_id.to_pandas()
+        some = customers.sample(6, random_state=3).tolist()
+        part = CardSnapshot.build(store, only=some[:3], openers=snapshot.openers)
+    assert snapshot.customers == len(customers) and part.customers == 3
+    for customer in some:
+        mine = events[events.customer_id == customer].sort_values("timestamp").tail(12)
+        card = snapshot.card(customer)
+        shown = [(e["timestamp"], e["touchpoint"]) for e in card["journey"]]
+        assert sorted(shown) == sorted(zip([t.isoformat() for t in mine.timestamp], mine.touchpoint_id))
+        assert [t for t, _ in shown] == sorted(t for t, _ in shown)  # oldest first
+    for customer in some[:3]:  # a refresh of a few customers gives the same cards as the full build
+        full, partial = snapshot.card(customer), part.card(customer)
+        assert {**full, "snapshot_at": None} == {**partial, "snapshot_at": None}
+    patched = snapshot.patched(part)
+    assert patched.card(some[0])["snapshot_at"] == part.built_at.isoformat()
+    assert patched.card(some[4])["snapshot_at"] == snapshot.built_at.isoformat()
+    assert snapshot.card("nobody") is None and part.card(some[4]) is None

@@ -123,7 +123,7 @@ class CardSnapshot:
         """Bytes the snapshot holds (Arrow buffers, offsets and the id index)."""
         own = (self.facts.nbytes + self.journey.nbytes + self.texts.nbytes + self.values.nbytes
                + int(self.index.memory_usage(deep=True)))
-        return own + sum(p.nbytes() for p in set(self.patches.values()))
+        return own + sum(p.nbytes() for p in {id(p): p for p in self.patches.values()}.values())
 
     def card(self, customer_id: str, *, open_cases: list[dict] | None = None) -> dict | None:
         """The card of ``customer_id`` (None: no such customer in the snapshot)."""
