@@ -78,6 +78,10 @@ def test_the_run_opens_cases_for_distress_without_empathy_and_the_friction_pathw
     assert any("Pathway with heavy friction: 1 cases" in line for line in lines)
     assert all(not isinstance(line, str) for line in sections["act"].summary)  # findings, rendered per language
     assert render(sections["act"].summary[1], lang="de").endswith("neu in diesem Lauf).")
+    from tests.decide.agreement import disagreements
+
+    with Store.open(db, settings=settings, read_only=True) as store:  # each rule's line says what its row holds
+        assert disagreements([sections["act"]], store.read_result) == []
 
 
 def _conversation_customers(db, settings):

@@ -56,7 +56,7 @@ def _section(rules: pd.DataFrame, cases: pd.DataFrame) -> Section:
     section = Section(key="act", title="Act: rules and cases")
     active = cases[cases.status.isin(["open", "in_progress"])]
     section.summary.append(Finding("act.headline.cases", {"rules": len(rules), "cases": int(rules.cases_total.sum()),
-                                                          "active": len(active)}, source=ACT_RULES.name))
+                                                          "active": len(active)}))  # totals: no one row says them
     for rule in rules.itertuples():
         section.summary.append(Finding("act.rule.cases", {"name": rule.name, "cases_total": int(rule.cases_total),
                                                           "opened_now": int(rule.opened_now)},
