@@ -95,3 +95,24 @@ def test_the_sla_report_counts_met_and_missed_per_team_and_agent(cases):
     hours = report["status_hours"].set_index("status")
     assert hours.loc["resolved", "cases"] == 1 and hours.loc["open", "cases"] == 3
     assert waiting
+
+
+def test_the_case_list_filters_and_the_dashboard_counts(cases):
+    start = now() - timedelta(hours=10)
+    late = open_one(cases, "conversation:k1", opened_at=start)  # first response due after 4 h: overdue now
+    answered = open_one(cases, "conversation:k2", opened_at=start)
+    comment(cases, answered, "called back", actor="agent_03")  # first response given; resolution due in 2 days
+    fresh = open_one(cases, "conversation:k3")
+    set_status(cases, fresh, "resolved", actor="agent_03")
+    ids = lambda **kw: sorted(c["case_id"] for c in cases.cases(**kw)[1])  # noqa: E731
+    assert ids(overdue=True) == [late]
+    assert ids(status="active") == sorted([late, answered])
+    assert ids(status="resolved") == [fresh]
+    assert ids(opened_since=now() - timedelta(hours=1)) == [fresh]
+    assert ids(opened_until=now() - timedelta(hours=1)) == sorted([late, answered])
+    assert ids(priority="high") == sorted([late, answered, fresh]) and ids(priority="low") == []
+    counts = cases.case_counts()
+    assert counts["status"] == {"open": 2, "resolved": 1}
+    assert counts["priority"] == {"high": 2} and counts["team"] == {"team_care": 2}
+    assert counts["overdue"] == {"active": 1}
+    assert cases.case_counts(team_id="team_web")["status"] == {}

@@ -72,7 +72,16 @@ def test_the_run_opens_cases_for_distress_without_empathy_and_the_friction_pathw
     assert friction.title.str.contains(f"{source}>{target}").tolist() == [True]
     assert friction.team_id.tolist() == ["team_digital"]  # the owner of the web checkout
     assert int(rules.cases_total.sum()) == len(cases)
-    assert any("Pathway with heavy friction: 1 cases" in line for line in sections["act"].summary)
+    from empathica.report.i18n import render
+
+    lines = [render(line) if not isinstance(line, str) else line for line in sections["act"].summary]
+    assert any("Pathway with heavy friction: 1 cases" in line for line in lines)
+    assert all(not isinstance(line, str) for line in sections["act"].summary)  # findings, rendered per language
+    assert render(sections["act"].summary[1], lang="de").endswith("neu in diesem Lauf).")
+    from tests.decide.agreement import disagreements
+
+    with Store.open(db, settings=settings, read_only=True) as store:  # each rule's line says what its row holds
+        assert disagreements([sections["act"]], store.read_result) == []
 
 
 def _conversation_customers(db, settings):
@@ -128,6 +137,25 @@ def test_a_case_is_worked_through_the_api_with_its_audit_trail(served):
     assert {row["assignee"] for row in sla["agent"]} >= {"agent_03"}
 
 
+def test_the_case_dashboard_api_lists_counts_and_refuses_bad_filters(served):
+    client, _ = served
+    summary = client.get("/cases/summary").json()
+    total = client.get("/cases", params={"page_size": 1}).json()["total"]
+    assert sum(summary["status"].values()) == total
+    active = client.get("/cases", params={"status": "active", "page_size": 1}).json()["total"]
+    assert sum(summary["priority"].values()) == active == sum(summary["team"].values())
+    overdue = client.get("/cases", params={"overdue": True, "page_size": 1}).json()["total"]
+    assert summary["overdue"]["active"] == overdue
+    for priority, n in summary["priority"].items():
+        listed = client.get("/cases", params={"priority": priority, "status": "active", "page_size": 1}).json()
+        assert listed["total"] == n
+    bad = client.get("/cases", params={"status": "opened"})
+    assert bad.status_code == 400 and bad.json()["error"]["field"] == "status"
+    assert client.get("/cases", params={"priority": "asap"}).json()["error"]["field"] == "priority"
+    teams = client.get("/teams").json()["teams"]
+    assert teams and all(set(t) == {"team_id", "language", "email", "webhook"} for t in teams)  # an admin sees contacts
+
+
 def test_a_rule_added_through_the_api_is_checked_and_an_ingested_row_opens_its_case(served):
     client, server = served
     bad = client.post("/rules", json={"id": "low", "on": "feedback", "condition": [{"field": "nsp", "op": "<=", "value": 1}]})
@@ -146,3 +174,72 @@ def test_a_rule_added_through_the_api_is_checked_and_an_ingested_row_opens_its_c
     assert server.ops.cases.pending() == []  # evaluated, then cleared
     replayed = client.post("/rules/replay", json={"since": "2020-01-01"}).json()["rules"]
     assert {r["rule"] for r in replayed} >= {"zero", "distress_without_empathy"}
+
+
+def test_an_api_ingested_comment_reaches_the_card_before_any_run(served):
+    """The text-derived fields (sentiment, last emotion, pain points) of a new row are scored on ingest."""
+    from datetime import UTC, datetime
+
+    from empathica.understand.text import TextAnalyzer
+
+    client, server = served
+    customer = client.get("/cases", params={"rule_id": "distress_without_empathy", "page_size": 1}).json()["cases"][0]["customer_id"]
+    comment = "The parcel arrived two weeks late and my refund has still not arrived. I am furious!"
+    stamp = datetime.now(UTC).replace(microsecond=0)
+    row = {"response_id": "api-card-1", "customer_id": customer, "timestamp": stamp.isoformat(), "nps": 1,
+           "comment": comment}
+    assert client.post("/ingest/feedback/rows", json={"rows": [row]}).status_code == 200
+    expected = TextAnalyzer.from_settings(server.settings).analyze([comment]).iloc[0]
+    for _ in range(600):  # the server scores the new text in the background and patches the customer's card
+        response = client.get(f"/customers/{customer}/card")
+        assert response.status_code == 200, response.text
+        card = response.json()
+        newest = card["sentiment"]["points"][-1] if card["sentiment"]["points"] else {}
+        if newest.get("source") == "feedback" and newest.get("timestamp", "").startswith(stamp.strftime("%Y-%m-%dT%H:%M:%S")):
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError(f"the ingested comment never reached the card: {card['sentiment']}")
+    assert newest["sentiment"] == pytest.approx(float(expected["sentiment_score"]))
+    assert newest["sentiment"] < 0 and card["sentiment"]["last"] == newest["sentiment"]
+    assert newest["aspects"] == list(expected["aspects"]) and newest["aspects"]
+    assert set(expected["aspects"]) <= set(card["pain_points"])
+    if expected["emotion"] != "neutral":
+        assert card["sentiment"]["last_emotion"] == expected["emotion"]
+    status = client.get("/act/cards").json()
+    assert status["patched_customers"] >= 1 and status["live_texts"] >= 1 and status["bytes"] > 0
+    with server.reading() as store:  # no run scored it: the store has no score for this text
+        assert not store.has_result("text_scores") or store.result("text_scores").filter(
+            ibis_source_id("api-card-1")).count().execute() == 0
+
+
+def ibis_source_id(source_id: str):
+    import ibis
+
+    return ibis._.source_id == source_id
+
+
+def test_the_columnar_snapshot_holds_each_customers_latest_facts_and_a_partial_build_agrees(served):
+    from empathica.act.card import CardSnapshot
+
+    _, server = served
+    with server.reading() as store:  # the served store (the module's server holds the file open)
+        snapshot = CardSnapshot.build(store)
+        events = store.table("events").select("customer_id", "timestamp", "touchpoint_id").to_pandas()
+        customers = store.table("customers").customer_id.to_pandas()
+        some = customers.sample(6, random_state=3).tolist()
+        part = CardSnapshot.build(store, only=some[:3], openers=snapshot.openers)
+    assert snapshot.customers == len(customers) and part.customers == 3
+    for customer in some:
+        mine = events[events.customer_id == customer].sort_values("timestamp").tail(12)
+        card = snapshot.card(customer)
+        shown = [(e["timestamp"], e["touchpoint"]) for e in card["journey"]]
+        assert sorted(shown) == sorted(zip([t.isoformat() for t in mine.timestamp], mine.touchpoint_id))
+        assert [t for t, _ in shown] == sorted(t for t, _ in shown)  # oldest first
+    for customer in some[:3]:  # a refresh of a few customers gives the same cards as the full build
+        full, partial = snapshot.card(customer), part.card(customer)
+        assert {**full, "snapshot_at": None} == {**partial, "snapshot_at": None}
+    patched = snapshot.patched(part)
+    assert patched.card(some[0])["snapshot_at"] == part.built_at.isoformat()
+    assert patched.card(some[4])["snapshot_at"] == snapshot.built_at.isoformat()
+    assert snapshot.card("nobody") is None and part.card(some[4]) is None

@@ -24,6 +24,8 @@ LEAST_ROLE = {
     # Act (docs/act.md): working a case needs a user whose team scope covers it; rules need an admin
     ("GET", "/rules"): "viewer", ("POST", "/rules"): "admin", ("DELETE", "/rules/{rule_id}"): "admin",
     ("POST", "/rules/replay"): "analyst", ("GET", "/cases"): "viewer", ("GET", "/cases/sla"): "viewer",
+    ("GET", "/cases/summary"): "viewer", ("GET", "/teams"): "viewer", ("GET", "/act/cards"): "admin",
+    ("POST", "/act/cards/refresh"): "admin",
     ("GET", "/cases/{case_id}"): "viewer", ("POST", "/cases/{case_id}/assign"): "viewer",
     ("POST", "/cases/{case_id}/status"): "viewer", ("POST", "/cases/{case_id}/comments"): "viewer",
     ("POST", "/cases/{case_id}/priority"): "viewer", ("GET", "/teams/{team_id}/digest"): "viewer",

@@ -1,5 +1,6 @@
 """The agent's context card: who is calling and how they feel, served from an in-memory snapshot of the store that
-each run and ingest refreshes (:meth:`CardSnapshot.build`), so a card costs dictionary look-ups, not queries.
+each run and ingest refreshes (:meth:`CardSnapshot.build`), so a card costs an index look-up and slices of
+columnar tables, not a query of the analytics store.
 
 A card holds the journey so far, the sentiment trend and last emotion, pain points, what the customer values
 (their values answers), churn risk and CLV with reasons, the empathy they last received, open cases (read live
@@ -11,78 +12,149 @@ the reason it was chosen. Openers agents rejected more often than they used are 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from collections.abc import Sequence
 
 import ibis
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from empathica.schema.results import (EMPATHY_CUSTOMER, EMPATHY_TURNS, TEXT_SCORES, VALUE_CHURN_SCORES, VALUE_CLV,
-                                      VALUE_DETRACTOR_SCORES)
+from empathica.act.card_facts import (JOURNEY_EVENTS, SENTIMENT_POINTS, VALUES_ANSWERS, customer_facts, journey_table,
+                                      latest_rows, numbered_customers, scored_texts_table, values_table)
+from empathica.schema.results import EMPATHY_TURNS, TEXT_SCORES
 from empathica.store import Store
 
-#: How many of the latest events, scored texts and values answers a card shows.
-JOURNEY_EVENTS = 12
-SENTIMENT_POINTS = 8
 #: A reply is a candidate opener when its empathy is at least this (0–1) and it answered a distressed or
 #: negative customer turn.
 OPENER_MIN_EMPATHY = 0.7
 
 
-@dataclass
-class CardSnapshot:
-    """Per-customer facts for the context card, built once from the store."""
+@dataclass(frozen=True)
+class CustomerRows:
+    """One per-customer list (journey, texts, values answers) as one columnar table in customer order: the
+    customer at position ``i`` owns rows ``offsets[i]:offsets[i + 1]``."""
 
-    built_at: datetime
-    customers: dict[str, dict] = field(default_factory=dict)
-    journey: dict[str, list] = field(default_factory=dict)
-    sentiment: dict[str, list] = field(default_factory=dict)
-    values: dict[str, list] = field(default_factory=dict)
-    value: dict[str, dict] = field(default_factory=dict)
-    last_empathy: dict[str, dict] = field(default_factory=dict)
-    openers: dict[tuple, dict] = field(default_factory=dict)
+    table: pa.Table
+    offsets: np.ndarray
 
     @classmethod
-    def build(cls, store: Store, *, rejected: set[str] = frozenset()) -> "CardSnapshot":
-        """Read every fact a card needs from ``store``; ``rejected``: openers agents turned down."""
-        snap = cls(built_at=datetime.now(UTC))
-        customers = store.table("customers").select("customer_id", "language", "segment", "region").to_pandas()
-        snap.customers = {r.customer_id: {"language": r.language, "segment": r.segment, "region": r.region}
-                          for r in customers.itertuples(index=False)}
-        snap.journey = _latest(store.table("events").select("customer_id", "timestamp", touchpoint="touchpoint_id",
-                                                             channel="channel"), JOURNEY_EVENTS)
-        snap.sentiment = _latest(_scored_texts(store), SENTIMENT_POINTS)
-        for points in snap.sentiment.values():
-            for point in points:
-                point["aspects"] = _aspects(point["aspects"])
-        answers = store.table("values_answers").select("customer_id", "timestamp", "question", "answer")
-        snap.values = _latest(answers.filter(answers.customer_id.notnull()), 5)
-        snap.value = _value(store)
-        snap.last_empathy = _last_empathy(store)
-        snap.openers = _openers(store, rejected)
-        return snap
+    def from_ordered(cls, table: pa.Table, customers: int) -> "CustomerRows":
+        """From a table ordered by ``pos`` (the customer's position) with that column."""
+        pos = table.column("pos").to_numpy()
+        offsets = np.searchsorted(pos, np.arange(customers + 1)).astype(np.int64)
+        return cls(compact(table.drop_columns(["pos"])), offsets)
+
+    def rows(self, i: int) -> list[dict]:
+        start, end = int(self.offsets[i]), int(self.offsets[i + 1])
+        if start == end:
+            return []
+        rows = self.table.slice(start, end - start).to_pylist()
+        for row in rows:
+            stamp = row.get("timestamp")
+            row["timestamp"] = stamp.isoformat() if stamp is not None else None
+        return rows
+
+    @property
+    def nbytes(self) -> int:
+        return self.table.nbytes + self.offsets.nbytes
+
+
+def compact(table: pa.Table) -> pa.Table:
+    """``table`` in one chunk, its repetitive text columns (touchpoints, channels, emotions …) dictionary-encoded:
+    a million customers' lists take a fraction of the memory, and a slice is found without a chunk search."""
+    table = table.combine_chunks()
+    columns = []
+    for column in table.columns:
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            distinct = pc.count_distinct(column).as_py()
+            if distinct <= max(256, len(column) // 10):
+                column = column.dictionary_encode()
+        columns.append(column)
+    return pa.table(columns, names=table.column_names)
+
+
+@dataclass(frozen=True)
+class CardSnapshot:
+    """Every customer's card facts, built at once from the store in a columnar layout (Arrow tables in customer
+    order, an index from customer id to position). Immutable: a refresh builds a new one and the server swaps
+    the reference, so a reader never waits and never sees half a refresh. ``patches`` hold snapshots of a few
+    customers rebuilt after an ingest, which take precedence over the bulk tables."""
+
+    built_at: datetime
+    index: pd.Index
+    facts: pa.Table
+    journey: CustomerRows
+    texts: CustomerRows
+    values: CustomerRows
+    openers: dict[tuple, dict] = field(default_factory=dict)
+    patches: dict[str, "CardSnapshot"] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, store: Store, *, rejected: set[str] = frozenset(), live: pd.DataFrame | None = None,
+              only: Sequence[str] | None = None, openers: dict[tuple, dict] | None = None) -> "CardSnapshot":
+        """Read every fact a card needs from ``store`` (for ``only`` these customers); ``rejected``: openers agents
+        turned down; ``live``: texts scored on ingest that no run has scored yet (``card_facts.LIVE_COLUMNS``)."""
+        built_at = datetime.now(UTC)
+        numbered = numbered_customers(store, only)
+        facts = customer_facts(store, numbered, only)
+        n = facts.num_rows
+        index = pd.Index(facts.column("customer_id").to_numpy(zero_copy_only=False))
+        index.get_loc(index[0]) if n else None  # build the hash table now, not on the first card request
+        lists = {name: CustomerRows.from_ordered(latest_rows(numbered, table, size, only), n) for name, table, size in (
+            ("journey", journey_table(store), JOURNEY_EVENTS),
+            ("texts", scored_texts_table(store, live), SENTIMENT_POINTS),
+            ("values", values_table(store), VALUES_ANSWERS))}
+        return cls(built_at=built_at, index=index, facts=compact(facts.drop_columns(["customer_id", "pos"])), **lists,
+                   openers=openers if openers is not None else _openers(store, rejected))
+
+    def patched(self, part: "CardSnapshot") -> "CardSnapshot":
+        """A new snapshot in which the customers of ``part`` (rebuilt after an ingest) replace their old facts."""
+        patches = {**self.patches, **{customer_id: part for customer_id in part.index}}
+        return replace(self, patches=patches)
+
+    @property
+    def customers(self) -> int:
+        return len(self.index)
+
+    def nbytes(self) -> int:
+        """Bytes the snapshot holds (Arrow buffers, offsets and the id index)."""
+        own = (self.facts.nbytes + self.journey.nbytes + self.texts.nbytes + self.values.nbytes
+               + int(self.index.memory_usage(deep=True)))
+        return own + sum(p.nbytes() for p in {id(p): p for p in self.patches.values()}.values())
 
     def card(self, customer_id: str, *, open_cases: list[dict] | None = None) -> dict | None:
         """The card of ``customer_id`` (None: no such customer in the snapshot)."""
-        who = self.customers.get(customer_id)
-        if who is None:
+        patch = self.patches.get(customer_id)
+        if patch is not None and patch is not self:
+            return patch.card(customer_id, open_cases=open_cases)
+        try:
+            i = self.index.get_loc(customer_id)
+        except KeyError:
             return None
-        texts = self.sentiment.get(customer_id, [])
+        if not isinstance(i, (int, np.integer)):
+            return None
+        fact = self.facts.slice(i, 1).to_pylist()[0]
+        texts = self.texts.rows(i)
+        for point in texts:
+            point["aspects"] = _aspects(point["aspects"])
         scores = [t["sentiment"] for t in texts if t["sentiment"] is not None]
         emotions = [t["emotion"] for t in texts if t.get("emotion") and t["emotion"] != "neutral"]
         pains = list(dict.fromkeys(a for t in texts if (t["sentiment"] or 0) < 0 for a in t["aspects"]))
         return {
-            "customer_id": customer_id, **who,
-            "journey": self.journey.get(customer_id, []),
+            "customer_id": customer_id, "language": fact["language"], "segment": fact["segment"],
+            "region": fact["region"],
+            "journey": self.journey.rows(i),
             "open_cases": open_cases or [],
             "sentiment": {"points": texts, "trend": _trend(scores), "last": scores[-1] if scores else None,
                           "last_emotion": emotions[-1] if emotions else (texts[-1]["emotion"] if texts else None)},
             "pain_points": pains,
-            "values": self.values.get(customer_id, []),
-            **self.value.get(customer_id, {"churn": None, "clv": None}),
-            "last_empathy": self.last_empathy.get(customer_id),
-            "opener": self._opener(who.get("language"), pains[:1], emotions[-1:]),
+            "values": self.values.rows(i),
+            **_value(fact),
+            "last_empathy": _last_empathy(fact),
+            "opener": self._opener(fact["language"], pains[:1], emotions[-1:]),
             "snapshot_at": self.built_at.isoformat(),
         }
 
@@ -102,86 +174,43 @@ class CardSnapshot:
             if best is not None:
                 same = f", with the same {' and '.join(alike)}" if alike else ""
                 return {**best, "reason": f"the most empathic real reply (empathy {best['empathy']:.2f}, by "
-                                          f"{best['agent_id']}) to an upset customer in {language}{same}."}
+                                          f"{best['agent_id']}) to an upset customer in {language}{same}.",
+                        "reason_values": {"empathy": best["empathy"], "agent_id": best["agent_id"],
+                                          "language": language, "same_pain_point": key[1], "same_emotion": key[2]}}
         return None
 
 
-def _latest(table, n: int) -> dict[str, list]:
-    """The ``n`` latest rows per customer (oldest first), as lists of dicts keyed by customer."""
-    ranked = table.mutate(_rank=ibis.row_number().over(group_by="customer_id", order_by=ibis.desc("timestamp")))
-    frame = ranked.filter(ranked._rank < n).drop("_rank").order_by(["customer_id", "timestamp"]).to_pandas()
-    frame["timestamp"] = frame["timestamp"].map(lambda t: t.isoformat() if pd.notna(t) else None)
-    out: dict[str, list] = defaultdict(list)
-    for row in frame.to_dict("records"):
-        out[row.pop("customer_id")].append({k: (None if _missing(v) else v) for k, v in row.items()})
-    return dict(out)
+def _value(fact: dict) -> dict:
+    """Churn risk, CLV and detractor risk with their reasons, and the empathy received, from a facts row."""
+    out: dict = {"churn": None, "clv": None, "detractor": None, "empathy_received": None}
+    if fact["p_churn"] is not None:
+        out["churn"] = {"p_churn": round(float(fact["p_churn"]), 4), "reasons": _reasons(fact["churn_reasons"])}
+    if fact["clv"] is not None:
+        out["clv"] = {"clv": round(float(fact["clv"]), 2), "p_alive": round(float(fact["p_alive"]), 4),
+                      "segment": fact["clv_segment"],
+                      "reasons": [f"p_alive={fact['p_alive']:.2f}",
+                                  f"expected_purchases_52w={fact['expected_purchases']:.2f}",
+                                  f"status={fact['clv_status']}"]}
+    if fact["p_detractor"] is not None:
+        out["detractor"] = {"p_detractor": round(float(fact["p_detractor"]), 4),
+                            "reasons": _reasons(fact["detractor_reasons"])}
+    received = fact["empathy_received"]
+    if received is not None and received == received:
+        out["empathy_received"] = round(float(received), 4)
+    return out
 
 
-def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and value != value)
-
-
-def _scored_texts(store: Store):
-    """The customer's own scored texts: feedback comments, values answers and their turns in conversations."""
-    if not store.has_result(TEXT_SCORES):
-        empty = store.table("feedback").select("customer_id", "timestamp").limit(0)
-        return empty.mutate(source=ibis.literal(""), sentiment=ibis.null("float64"), emotion=ibis.null("string"),
-                            aspects=ibis.null("string"))
-    scores = store.result(TEXT_SCORES).select("source_table", "source_id", "sentiment_score", "emotion",
-                                              aspects_json=ibis._.aspects.cast("string"))
-    fb = store.table("feedback").select("customer_id", "timestamp", source_id="response_id",
-                                        source=ibis.literal("feedback"))
-    va = store.table("values_answers").select("customer_id", "timestamp", source_id="answer_id",
-                                              source=ibis.literal("values_answers"))
-    turns, conv = store.table("turns"), store.table("conversations")
-    tu = turns.filter(turns.speaker == "customer").join(conv, "conversation_id").select(
-        "customer_id", "timestamp", source_id="turn_id", source=ibis.literal("turns"))
-    texts = fb.union(va).union(tu).filter(ibis._.customer_id.notnull())
-    joined = texts.join(scores, [texts.source_id == scores.source_id, texts.source == scores.source_table])
-    return joined.select("customer_id", "timestamp", "source", sentiment="sentiment_score", emotion="emotion",
-                         aspects=joined.aspects_json)  # a JSON list, parsed once when the snapshot is built
-
-
-def _value(store: Store) -> dict[str, dict]:
-    out: dict[str, dict] = defaultdict(lambda: {"churn": None, "clv": None})
-    if store.has_result(VALUE_CHURN_SCORES):
-        for r in store.result(VALUE_CHURN_SCORES).select("customer_id", "p_churn", "reasons").to_pandas().itertuples():
-            out[r.customer_id]["churn"] = {"p_churn": round(float(r.p_churn), 4), "reasons": _reasons(r.reasons)}
-    if store.has_result(VALUE_CLV):
-        clv = store.result(VALUE_CLV).select("customer_id", "clv", "p_alive", "expected_purchases", "segment", "status")
-        for r in clv.to_pandas().itertuples():
-            out[r.customer_id]["clv"] = {
-                "clv": round(float(r.clv), 2), "p_alive": round(float(r.p_alive), 4), "segment": r.segment,
-                "reasons": [f"p_alive={r.p_alive:.2f}", f"expected_purchases_52w={r.expected_purchases:.2f}",
-                            f"status={r.status}"]}
-    if store.has_result(VALUE_DETRACTOR_SCORES):
-        for r in store.result(VALUE_DETRACTOR_SCORES).to_pandas().itertuples():
-            out[r.customer_id]["detractor"] = {"p_detractor": round(float(r.p_detractor), 4),
-                                               "reasons": _reasons(r.reasons)}
-    if store.has_result(EMPATHY_CUSTOMER):
-        for r in store.result(EMPATHY_CUSTOMER).select("customer_id", "empathy_received").to_pandas().itertuples():
-            if r.empathy_received == r.empathy_received:
-                out[r.customer_id]["empathy_received"] = round(float(r.empathy_received), 4)
-    return dict(out)
+def _last_empathy(fact: dict) -> dict | None:
+    if fact["last_empathy"] is None:
+        return None
+    at = fact["last_at"]
+    return {"agent_id": fact["last_agent_id"], "at": at.isoformat() if at is not None else None,
+            "empathy": round(float(fact["last_empathy"]), 4), "empathy_gap": bool(fact["last_empathy_gap"]),
+            "reply": fact["last_reply"]}
 
 
 def _reasons(text: str | None) -> list[str]:
     return [part.strip() for part in (text or "").split(";") if part.strip()]
-
-
-def _last_empathy(store: Store) -> dict[str, dict]:
-    """The latest agent reply each customer received, with its empathy."""
-    if not store.has_result(EMPATHY_TURNS):
-        return {}
-    turns = store.result(EMPATHY_TURNS).join(store.table("conversations").select("conversation_id", "customer_id"),
-                                             "conversation_id")
-    ranked = turns.mutate(_rank=ibis.row_number().over(group_by="customer_id",
-                                                       order_by=[ibis.desc("timestamp"), ibis.desc("turn_index")]))
-    last = ranked.filter(ranked._rank == 0).select("customer_id", "agent_id", "timestamp", "empathy", "empathy_gap",
-                                                   "responds_to_distress", "text").to_pandas()
-    return {r["customer_id"]: {"agent_id": r["agent_id"], "at": r["timestamp"].isoformat() if pd.notna(r["timestamp"]) else None,
-                               "empathy": round(float(r["empathy"]), 4), "empathy_gap": bool(r["empathy_gap"]),
-                               "reply": r["text"]} for r in last.to_dict("records")}
 
 
 def _openers(store: Store, rejected: set[str]) -> dict[tuple, dict]:

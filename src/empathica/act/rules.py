@@ -1,32 +1,11 @@
 """Rules: declarative conditions on signals (feedback, conversations) or on any declared result, and what to do
 when they hold — open a case, notify a team, tag the signal.
 
-A rule file is TOML. Every mistake is refused with the file, the line and the field, and what would fix it::
-
-    [teams.team_service]            # optional: who a team is and how to reach it
-    language = "de"                 # digests and notifications in this language (en, de, zh)
-    email = "service@example.com"
-    webhook = "https://hooks.example.com/empathica"
-
-    [[rule]]
-    id = "distress_without_empathy"
-    name = "Distressed customer answered without empathy"
-    on = "conversation"             # conversation | feedback | a declared result (e.g. journey_friction)
-    window = "30d"                  # optional: only signals of the last 30 days (h, d, w)
-    actions = ["case", "notify"]    # case | notify | tag
-    priority = "high"               # low | normal | high | urgent
-    team = "team_service"           # optional: else the team that owns the signal's touchpoint
-    first_response = "4h"           # SLAs of the cases this rule opens
-    resolution = "2d"
-    escalate_to = "team_leads"      # optional: the team a breached case is escalated to
-      [[rule.condition]]
-      field = "distress"
-      op = ">="
-      value = 0.6
-      [[rule.condition]]
-      field = "empathy_gap"
-      op = "=="
-      value = true
+A rule file is TOML: ``[[rule]]`` tables (id, name, on, actions, priority, team, window, first_response,
+resolution, escalate_to, tag, key, enabled) each with any number of ``[[rule.condition]]`` (field, op, value),
+and optional ``[teams.<id>]`` tables (language, email, webhook). docs/act.md describes every field; the demo's
+file is ``act/data/demo_rules.toml``. Every mistake is refused with the file, the line and the field, and what
+would fix it.
 """
 
 from __future__ import annotations
@@ -36,7 +15,7 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from empathica.errors import RuleError
 
@@ -45,13 +24,13 @@ PRIORITIES = ("low", "normal", "high", "urgent")
 OPERATORS = ("==", "!=", ">", ">=", "<", "<=", "in", "not in", "contains")
 SIGNAL_KINDS = ("conversation", "feedback")
 LANGUAGES = ("en", "de", "zh")
+#: A rule id, and a duration such as "90m", "4h", "30d", "2w".
+_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,80}$")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|h|d|w)\s*$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,80}$")
 
 
-@dataclass(frozen=True)
-class Condition:
+class Condition(NamedTuple):
     """One test on one field of a signal: ``field op value``."""
 
     field: str
@@ -60,6 +39,23 @@ class Condition:
 
     def describe(self) -> str:
         return f"{self.field} {self.op} {self.value!r}"
+
+    @classmethod
+    def parse(cls, raw: Any, *, n: int, on: str, fields: set[str] | None, at) -> "Condition":
+        """Condition ``n`` of a rule on ``on`` from its table; ``fields``: the names it may test (None: any);
+        ``at(key)`` says where a key stands (file and line) for the error."""
+        if not isinstance(raw, dict) or not {"field", "op", "value"} <= set(raw):
+            raise RuleError(f"{at('field')}: condition {n + 1}: needs field, op and value.")
+        name, op, value = raw["field"], raw["op"], raw["value"]
+        if fields is not None and name not in fields:
+            raise RuleError(f"{at('field')}: field {name!r} is not a field of {on} signals; they are {', '.join(sorted(fields))}.")
+        if op not in OPERATORS:
+            raise RuleError(f"{at('op')}: field op: {op!r} is not an operator; use one of {', '.join(OPERATORS)}.")
+        if op in ("in", "not in") and not isinstance(value, list):
+            raise RuleError(f"{at('value')}: field value: '{op}' needs a list, e.g. [\"de\", \"zh\"].")
+        if op in (">", ">=", "<", "<=") and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise RuleError(f"{at('value')}: field value: '{op}' compares numbers; {value!r} is not a number.")
+        return cls(field=name, op=op, value=value)
 
 
 @dataclass(frozen=True)
@@ -204,22 +200,7 @@ def _conditions(raw: Any, on: str, where: "_Where", known_fields) -> tuple[Condi
     if known_fields and fields is None:
         raise RuleError(f"{where.at('on')}: field on: {on!r} is neither a signal ({', '.join(SIGNAL_KINDS)}) nor a "
                         "declared result.")
-    out = []
-    for n, cond in enumerate(raw):
-        at = where.condition(n)
-        if not isinstance(cond, dict) or not {"field", "op", "value"} <= set(cond):
-            raise RuleError(f"{at('field')}: condition {n + 1}: needs field, op and value.")
-        name, op, value = cond["field"], cond["op"], cond["value"]
-        if fields is not None and name not in fields:
-            raise RuleError(f"{at('field')}: field {name!r} is not a field of {on} signals; they are {', '.join(sorted(fields))}.")
-        if op not in OPERATORS:
-            raise RuleError(f"{at('op')}: field op: {op!r} is not an operator; use one of {', '.join(OPERATORS)}.")
-        if op in ("in", "not in") and not isinstance(value, list):
-            raise RuleError(f"{at('value')}: field value: '{op}' needs a list, e.g. [\"de\", \"zh\"].")
-        if op in (">", ">=", "<", "<=") and (isinstance(value, bool) or not isinstance(value, (int, float))):
-            raise RuleError(f"{at('value')}: field value: '{op}' compares numbers; {value!r} is not a number.")
-        out.append(Condition(field=name, op=op, value=value))
-    return tuple(out)
+    return tuple(Condition.parse(cond, n=n, on=on, fields=fields, at=where.condition(n)) for n, cond in enumerate(raw))
 
 
 def _opt_str(raw: dict, name: str, where: "_Where") -> str | None:

@@ -153,14 +153,19 @@ def cases() -> None:
 
 @cases.command("list")
 @db_option
-@click.option("--status", default=None, help="open, in_progress, resolved, closed, or active (open or in progress).")
+@click.option("--status", default=None, type=click.Choice(["open", "in_progress", "resolved", "closed", "active"]),
+              help="active: open or in progress.")
 @click.option("--team", default=None, help="Only this owner team's cases.")
 @click.option("--assignee", default=None, help="Only this agent's cases.")
+@click.option("--priority", default=None, type=click.Choice(["low", "normal", "high", "urgent"]))
+@click.option("--overdue", is_flag=True, help="Only active cases past their first-response or resolution deadline.")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100_000))
-def list_cases(db: str, status: str | None, team: str | None, assignee: str | None, limit: int) -> None:
+def list_cases(db: str, status: str | None, team: str | None, assignee: str | None, priority: str | None,
+               overdue: bool, limit: int) -> None:
     """Cases, newest first."""
     with _stores(db) as (_, store_cases, _settings):
-        total, rows = store_cases.cases(status=status, team_id=team, assignee=assignee, limit=limit)
+        total, rows = store_cases.cases(status=status, team_id=team, assignee=assignee, priority=priority,
+                                        overdue=overdue, limit=limit)
     for c in rows:
         click.echo(f"#{c['case_id']:<5} {c['status']:<11} {c['priority']:<7} {c['team_id'] or '-':<16} "
                    f"{c['assignee'] or '-':<12} due {c['resolution_due']:%Y-%m-%d %H:%M}  {c['title']}")

@@ -1,5 +1,5 @@
-"""Act's API: ``/rules`` (list, add, delete, replay), ``/cases`` (list, one with its audit trail, assign, move,
-comment, SLA report), ``/digests`` and the agent's context card ``/customers/{id}/card`` with opener feedback.
+"""Act's API: ``/rules`` (list, add, delete, replay), ``/cases`` (list with filters, counts, one with its audit trail,
+assign, move, comment, SLA report), ``/teams``, ``/digests`` and the agent's context card ``/customers/{id}/card`` with opener feedback.
 
 Reading needs the viewer role; working a case needs a user whose team scope covers it; rules need an admin
 (replay: an analyst). A user scoped to a team sees and works only that team's cases.
@@ -8,7 +8,7 @@ Reading needs the viewer role; working a case needs a user whose team scope cove
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -17,11 +17,12 @@ from pydantic import BaseModel, Field
 from empathica.act.cases import assign, comment, set_priority, set_status, sla_report
 from empathica.act.engine import replay, stored_rules
 from empathica.act.notify import digest
-from empathica.act.rules import RuleError, parse_rule
+from empathica.act.rules import PRIORITIES, RuleError, parse_rule
 from empathica.act.signals import signal_fields
 from empathica.errors import InputError
 from empathica.serve.auth import require
 from empathica.serve.errors import ApiError
+from empathica.store.cases import STATUSES
 from empathica.store.operational import User
 
 router = APIRouter()
@@ -136,13 +137,33 @@ def _case(request: Request, user: User, case_id: int) -> dict:
 @router.get("/cases", tags=["act"])
 def list_cases(request: Request, status: str | None = Query(None, max_length=20), team_id: str | None = Query(None, max_length=120),
                assignee: str | None = Query(None, max_length=120), customer_id: str | None = Query(None, max_length=200),
-               rule_id: str | None = Query(None, max_length=80), page: int = Query(1, ge=1),
+               rule_id: str | None = Query(None, max_length=80), priority: str | None = Query(None, max_length=20),
+               touchpoint: str | None = Query(None, max_length=200), overdue: bool = False,
+               opened_since: date | None = None, opened_until: date | None = None, page: int = Query(1, ge=1),
                page_size: int = Query(100, ge=1, le=1000), user: User = Depends(require("viewer"))) -> dict:
-    """Cases, newest first; ``status=active`` means open or in progress."""
+    """Cases matching every filter given, newest first: ``status`` (open, in_progress, resolved, closed, or active:
+    open or in progress), ``team_id``, ``assignee``, ``customer_id``, ``rule_id``, ``priority``, ``touchpoint``,
+    ``overdue`` (active and past a deadline), ``opened_since`` / ``opened_until`` (dates, the second excluded)."""
+    if status and status not in (*STATUSES, "active"):
+        raise ApiError(400, "bad_filter", f"status {status[:20]!r}; use one of {', '.join(STATUSES)} or active.", field="status")
+    if priority and priority not in PRIORITIES:
+        raise ApiError(400, "bad_filter", f"priority {priority[:20]!r}; use one of {', '.join(PRIORITIES)}.", field="priority")
     team = user.team_id or team_id
-    total, rows = _act(request).cases.cases(status=status, team_id=team, assignee=assignee, customer_id=customer_id,
-                                            rule_id=rule_id, limit=page_size, offset=(page - 1) * page_size)
+    total, rows = _act(request).cases.cases(
+        status=status, team_id=team, assignee=assignee, customer_id=customer_id, rule_id=rule_id, priority=priority,
+        touchpoint=touchpoint, overdue=overdue, opened_since=_day(opened_since), opened_until=_day(opened_until),
+        limit=page_size, offset=(page - 1) * page_size)
     return {"page": page, "page_size": page_size, "total": total, "cases": _jsonable(rows)}
+
+
+def _day(day: date | None) -> datetime | None:
+    return None if day is None else datetime.combine(day, datetime.min.time(), tzinfo=UTC)
+
+
+@router.get("/cases/summary", tags=["act"])
+def cases_summary(request: Request, user: User = Depends(require("viewer"))) -> dict:
+    """Counts for a case dashboard: cases per status, active cases per priority and per team, active overdue."""
+    return _act(request).cases.case_counts(team_id=user.team_id)
 
 
 @router.get("/cases/sla", tags=["act"])
@@ -152,6 +173,15 @@ def cases_sla(request: Request, user: User = Depends(require("viewer"))) -> dict
     if user.team_id:
         report["team"] = report["team"][report["team"]["team_id"] == user.team_id]
     return {name: json.loads(frame.to_json(orient="records")) for name, frame in report.items()}
+
+
+@router.get("/teams", tags=["act"])
+def list_teams(request: Request, user: User = Depends(require("viewer"))) -> dict:
+    """The teams Act knows (from rule files) with their language; contacts only for admins."""
+    teams = _act(request).cases.teams()
+    keep = ("team_id", "language", "email", "webhook") if user.allowed("admin") else ("team_id", "language")
+    visible = [t for t in teams.values() if not user.team_id or t["team_id"] == user.team_id]
+    return {"teams": [{k: t.get(k) for k in keep} for t in visible]}
 
 
 @router.get("/cases/{case_id}", tags=["act"])
@@ -232,6 +262,19 @@ def customer_card(request: Request, customer_id: str, user: User = Depends(requi
     card["open_cases"] = act.cases.active_cases_of(customer_id)
     # the card is plain JSON data already: encoded once here, not walked again by the framework's encoder
     return Response(json.dumps(card, ensure_ascii=False, default=str), media_type="application/json")
+
+
+@router.get("/act/cards", tags=["act"])
+def card_snapshot(request: Request, user: User = Depends(require("admin"))) -> dict:
+    """The card snapshot: when it was built and how long that took, customers, bytes held, patched customers."""
+    return _act(request).snapshot_status()
+
+
+@router.post("/act/cards/refresh", tags=["act"], status_code=202)
+def refresh_cards(request: Request, user: User = Depends(require("admin"))) -> dict:
+    """Rebuild the card snapshot now in the background (cards are served from the current one meanwhile)."""
+    _act(request).rebuild_cards()
+    return {"refresh": "queued"}
 
 
 @router.post("/customers/{customer_id}/card/opener", tags=["act"], status_code=201)

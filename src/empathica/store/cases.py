@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from empathica.errors import InputError
 
 STATUSES = ("open", "in_progress", "resolved", "closed")
+ACTIVE = ("open", "in_progress")
 #: Which status may follow which (reopen: resolved or closed → open).
 TRANSITIONS = {"open": {"in_progress", "resolved"}, "in_progress": {"resolved", "open"},
                "resolved": {"closed", "open"}, "closed": {"open"}}
@@ -219,21 +220,31 @@ class CaseStore:
         return _case(row)
 
     def cases(self, *, status: str | None = None, team_id: str | None = None, assignee: str | None = None,
-              customer_id: str | None = None, rule_id: str | None = None, limit: int = 100,
-              offset: int = 0) -> tuple[int, list[dict]]:
-        query = select(CASES)
-        for column, value in ((CASES.c.team_id, team_id), (CASES.c.assignee, assignee),
-                              (CASES.c.customer_id, customer_id), (CASES.c.rule_id, rule_id)):
-            if value:
-                query = query.where(column == value)
-        if status == "active":
-            query = query.where(CASES.c.status.in_(("open", "in_progress")))
-        elif status:
-            query = query.where(CASES.c.status == status)
+              customer_id: str | None = None, rule_id: str | None = None, priority: str | None = None,
+              touchpoint: str | None = None, overdue: bool = False, opened_since: datetime | None = None,
+              opened_until: datetime | None = None, limit: int = 100, offset: int = 0) -> tuple[int, list[dict]]:
+        """Cases matching every filter given, newest first, and how many match in all. ``status="active"``: open
+        or in progress; ``overdue``: active and past its first-response or resolution deadline now."""
+        query = _filtered(select(CASES), status=status, team_id=team_id, assignee=assignee, customer_id=customer_id,
+                          rule_id=rule_id, priority=priority, touchpoint=touchpoint, overdue=overdue,
+                          opened_since=opened_since, opened_until=opened_until)
         with self.engine.connect() as con:
             total = con.execute(select(func.count()).select_from(query.subquery())).scalar_one()
             rows = con.execute(query.order_by(CASES.c.case_id.desc()).limit(limit).offset(offset)).mappings()
             return int(total), [_case(r) for r in rows]
+
+    def case_counts(self, *, team_id: str | None = None) -> dict[str, dict[str, int]]:
+        """How many cases there are per status, per priority of the active ones, per team of the active ones, and
+        how many active ones are overdue (the tiles of a case dashboard)."""
+        out: dict[str, dict[str, int]] = {}
+        with self.engine.connect() as con:
+            for name, column, status in (("status", CASES.c.status, None), ("priority", CASES.c.priority, "active"),
+                                         ("team", CASES.c.team_id, "active")):
+                query = _filtered(select(column, func.count()), status=status, team_id=team_id).group_by(column)
+                out[name] = {str(key): int(n) for key, n in con.execute(query)}
+            overdue = _filtered(select(func.count()).select_from(CASES), team_id=team_id, overdue=True)
+            out["overdue"] = {"active": int(con.execute(overdue).scalar_one())}
+        return out
 
     def active_cases_of(self, customer_id: str, *, limit: int = 20) -> list[dict]:
         """A customer's open and in-progress cases, newest first (one indexed query: the context card asks it)."""
@@ -344,6 +355,30 @@ def _event(con, case_id: int, actor: str, action: str, *, field: str | None = No
     con.execute(insert(CASE_EVENTS).values(case_id=case_id, at=at, actor=actor, action=action, field=field,
                                            old=None if old is None else str(old), new=None if new is None else str(new),
                                            note=note or None))
+
+
+def _filtered(query, *, status: str | None = None, team_id: str | None = None, assignee: str | None = None,
+              customer_id: str | None = None, rule_id: str | None = None, priority: str | None = None,
+              touchpoint: str | None = None, overdue: bool = False, opened_since: datetime | None = None,
+              opened_until: datetime | None = None):
+    """``query`` restricted to the cases that match every filter given."""
+    for column, value in ((CASES.c.team_id, team_id), (CASES.c.assignee, assignee), (CASES.c.customer_id, customer_id),
+                          (CASES.c.rule_id, rule_id), (CASES.c.priority, priority), (CASES.c.touchpoint, touchpoint)):
+        if value:
+            query = query.where(column == value)
+    if status == "active" or overdue:
+        query = query.where(CASES.c.status.in_(ACTIVE))
+    elif status:
+        query = query.where(CASES.c.status == status)
+    if overdue:
+        at = now()
+        query = query.where(((CASES.c.first_response_at.is_(None)) & (CASES.c.first_response_due < at))
+                            | (CASES.c.resolution_due < at))
+    if opened_since is not None:
+        query = query.where(CASES.c.opened_at >= opened_since)
+    if opened_until is not None:
+        query = query.where(CASES.c.opened_at < opened_until)
+    return query
 
 
 def _case(row) -> dict:

@@ -7,7 +7,7 @@ import pandas as pd
 
 from empathica.errors import NotEnoughDataError
 from empathica.flywheel.registry import RunContext, step
-from empathica.report import Metric, Paragraph, Section, TableBlock
+from empathica.report import Finding, Metric, Paragraph, Section, TableBlock
 from empathica.schema.results import ACT_CASES, ACT_RULES
 
 
@@ -55,10 +55,12 @@ def _case_rows(cases: list[dict]) -> pd.DataFrame:
 def _section(rules: pd.DataFrame, cases: pd.DataFrame) -> Section:
     section = Section(key="act", title="Act: rules and cases")
     active = cases[cases.status.isin(["open", "in_progress"])]
-    section.summary.append(f"{len(rules)} rules in force opened {int(rules.cases_total.sum()):,} cases; "
-                           f"{len(active):,} are still open.")
+    section.summary.append(Finding("act.headline.cases", {"rules": len(rules), "cases": int(rules.cases_total.sum()),
+                                                          "active": len(active)}))  # totals: no one row says them
     for rule in rules.itertuples():
-        section.summary.append(f"{rule.name}: {int(rule.cases_total):,} cases ({int(rule.opened_now):,} new in this run).")
+        section.summary.append(Finding("act.rule.cases", {"name": rule.name, "cases_total": int(rule.cases_total),
+                                                          "opened_now": int(rule.opened_now)},
+                                       source=ACT_RULES.name, row={"rule_id": rule.rule_id}))
     by_team = (cases.assign(team_id=cases.team_id.fillna("(none)")).groupby(["team_id", "priority", "status"])
                .size().rename("cases").reset_index())
     section.add(
