@@ -23,6 +23,10 @@ class PlantedTruths:
     nps_driver_touchpoint: str = "delivery"
     #: The team whose low engagement lowers the satisfaction of the customers it serves.
     low_engagement_team: str = "team_returns"
+    #: EX ↔ CX: an agent's lasting engagement (1–5 scale) rises by this much per unit of the empathy they show
+    #: (their planted level, 0–1, centred on the agents' mean), so employees who are more engaged serve their
+    #: customers with more empathy, and those customers rate higher and stay longer (sign +).
+    engagement_per_agent_empathy: float = 1.6
     #: The agents planted as the most empathic; their customers churn less.
     empathic_agents: tuple[str, ...] = ("agent_03", "agent_07", "agent_12")
     #: The agents planted as the least empathic (transactional replies, jargon).

@@ -38,9 +38,9 @@ def customer_evidence(store) -> pd.DataFrame:
                  _team_measures(store)):
         if part is not None and len(part):
             frame = frame.merge(part, on="customer_id", how="left")
-    for column in CUSTOMER_METRICS + ("team_id",):
+    for column in CUSTOMER_METRICS + ("team_id", "employee_id"):
         if column not in frame:
-            frame[column] = np.nan if column != "team_id" else None
+            frame[column] = np.nan if column in CUSTOMER_METRICS else None
     return frame
 
 
@@ -97,13 +97,13 @@ def _empathy_measures(store) -> pd.DataFrame | None:
 
 
 def _team_measures(store) -> pd.DataFrame | None:
-    """The team that served each customer most (by agents who replied) and that team's mean engagement."""
+    """The employee who served each customer most (by replies in conversations), their team and its engagement."""
     served = served_customers(store).dropna(subset=["team_id"])
     if served.empty:
         return None
-    team = (served.groupby(["customer_id", "team_id"]).size().rename("n").reset_index()
-            .sort_values(["customer_id", "n", "team_id"], ascending=[True, False, True]).drop_duplicates("customer_id"))
-    team = team[["customer_id", "team_id"]]
+    main = (served.groupby(["customer_id", "agent_id", "team_id"]).size().rename("n").reset_index()
+            .sort_values(["customer_id", "n", "agent_id"], ascending=[True, False, True]).drop_duplicates("customer_id"))
+    team = main[["customer_id", "team_id", "agent_id"]].rename(columns={"agent_id": "employee_id"})
     engagement = team_engagement(store)
     if len(engagement):
         team = team.merge(engagement[["team_id", "engagement"]].rename(columns={"engagement": "serving_team_engagement"}),
@@ -121,6 +121,19 @@ def team_engagement(store) -> pd.DataFrame:
     return es.group_by("team_id").aggregate(
         engagement=es.engagement.mean(), enps=100.0 * (promoter.mean() - detractor.mean()),
         employees=es.employee_id.nunique()).to_pandas()
+
+
+def employee_experience(store) -> pd.DataFrame:
+    """Per employee who answered the survey: team, site (the team's region), mean engagement and mean eNPS answer."""
+    if not store.has_table("employee_surveys") or not store.count("employee_surveys"):
+        return pd.DataFrame(columns=["employee_id", "team_id", "site", "engagement", "enps"])
+    es = store.table("employee_surveys")
+    es = es.filter(es.employee_id.notnull())
+    staff = es.group_by(["employee_id", "team_id"]).aggregate(engagement=es.engagement.mean(), enps=es.enps.mean()).to_pandas()
+    sites = store.table("teams").select("team_id", "region").to_pandas().rename(columns={"region": "site"})
+    staff = staff.merge(sites, on="team_id", how="left")
+    staff["site"] = staff["site"].fillna("all")
+    return staff.drop_duplicates("employee_id")
 
 
 def company_measures(store) -> dict[str, float]:

@@ -1,9 +1,9 @@
 """EX ↔ CX: how the engagement and eNPS of a team relate to the outcomes of the customers it serves.
 
-A multilevel (mixed) model per outcome and employee measure: customers (level 1) are nested in the team that
-served them (level 2, random intercept), teams in their site (level 3, a variance component when the data has
-more than one site). The fixed slope — outcome change per one standard deviation of the team's engagement or
-eNPS across teams — comes with its 95 % interval. Team and site rows are shown only for groups of at least
+A multilevel (mixed) model per outcome and employee measure: customers (level 1) are nested in the employee
+who served them (level 2, random intercept), employees in their site (level 3, when the data has more than two
+sites). The fixed slope — outcome change per one standard deviation of the serving employee's engagement or
+eNPS answer — comes with its 95 % interval. Team and site rows are shown only for groups of at least
 ``MIN_EMPLOYEES`` employees who answered the survey (anonymity); smaller groups still count in the model.
 """
 
@@ -25,18 +25,23 @@ EX_MEASURES = ("engagement", "enps")
 
 
 class ExCxLink:
-    """Fits one mixed model per (employee measure, customer outcome); ``links_`` holds slopes with intervals."""
+    """Fits one mixed model per (employee measure, customer outcome); ``links_`` holds slopes with intervals.
 
-    def __init__(self, *, min_teams: int = 3, min_customers: int = 50) -> None:
-        self.min_teams = min_teams
+    Level 1: customers, each with the employee who served them most; level 2: that employee (random intercept);
+    level 3: the site, as the grouping, when the data has more than one. The employee measure is the employee's
+    own mean survey answer, standardised across the serving employees; it is never shown per employee.
+    """
+
+    def __init__(self, *, min_employees: int = 6, min_customers: int = 50) -> None:
+        self.min_employees = min_employees
         self.min_customers = min_customers
 
-    def fit(self, customers: pd.DataFrame, teams: pd.DataFrame) -> "ExCxLink":
-        """``customers``: customer_id, team_id, outcomes; ``teams``: team_id, site, engagement, enps, employees."""
-        data = customers.merge(teams, on="team_id", how="inner")
-        if data["team_id"].nunique() < self.min_teams:
-            raise NotEnoughDataError(f"EX ↔ CX needs customers served by at least {self.min_teams} teams with employee "
-                                     f"survey answers; the store has {data['team_id'].nunique()}.")
+    def fit(self, customers: pd.DataFrame, staff: pd.DataFrame) -> "ExCxLink":
+        """``customers``: customer_id, employee_id, outcomes; ``staff``: employee_id, team_id, site, engagement, enps."""
+        data = customers.merge(staff, on="employee_id", how="inner")
+        if data["employee_id"].nunique() < self.min_employees:
+            raise NotEnoughDataError(f"EX ↔ CX needs customers served by at least {self.min_employees} employees who answered "
+                                     f"the employee survey; the store has {data['employee_id'].nunique()}.")
         rows = []
         for measure in EX_MEASURES:
             for column, outcome in OUTCOMES.items():
@@ -55,24 +60,25 @@ def _fit_one(data: pd.DataFrame, outcome: str, measure: str, min_customers: int)
 
     if len(data) < min_customers or data[measure].nunique() < 3:
         return None
-    sd = float(data.drop_duplicates("team_id")[measure].std())
+    per_employee = data.drop_duplicates("employee_id")[measure]
+    sd = float(per_employee.std())
     if not sd > 0:
         return None
-    frame = pd.DataFrame({"y": data[outcome].astype(float), "x": (data[measure] - data[measure].mean()) / sd,
-                          "team": data["team_id"].astype(str), "site": data["site"].astype(str)})
+    frame = pd.DataFrame({"y": data[outcome].astype(float), "x": (data[measure] - per_employee.mean()) / sd,
+                          "employee": data["employee_id"].astype(str), "site": data["site"].astype(str)})
     sites = frame["site"].nunique()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # boundary and convergence notes: the method column says what was fitted
-        if sites > 1:
-            model = smf.mixedlm("y ~ x", frame, groups="site", re_formula="1", vc_formula={"team": "0 + C(team)"})
+        if sites > 2:
+            model = smf.mixedlm("y ~ x", frame, groups="site", re_formula="1", vc_formula={"employee": "0 + C(employee)"})
         else:
-            model = smf.mixedlm("y ~ x", frame, groups="team")
-        result = model.fit(reml=True, method=["lbfgs", "powell"])
+            model = smf.mixedlm("y ~ x", frame, groups="employee")
+        result = model.fit(reml=True)
     low, high = result.conf_int().loc["x"]
-    return dict(customers=len(frame), teams=frame["team"].nunique(), sites=sites, slope_per_sd=float(result.params["x"]),
+    return dict(customers=len(frame), teams=int(data["team_id"].nunique()), sites=sites, slope_per_sd=float(result.params["x"]),
                 ci_low=float(low), ci_high=float(high), p_value=float(result.pvalues["x"]),
                 team_variance=float(result.cov_re.iloc[0, 0]) if result.cov_re.size else float("nan"),
-                measure_sd=sd, method="mixedlm site/team" if sites > 1 else "mixedlm team")
+                measure_sd=sd, method="mixedlm site/employee" if sites > 2 else "mixedlm employee")
 
 
 def group_table(customers: pd.DataFrame, teams: pd.DataFrame, *, min_employees: int = MIN_EMPLOYEES) -> pd.DataFrame:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import pandas as pd
 
 from empathica.diagnose.evidence import (
-    COMPANY_METRICS, CUSTOMER_METRICS, company_measures, customer_evidence, maturity_evidence, team_engagement,
+    COMPANY_METRICS, CUSTOMER_METRICS, company_measures, customer_evidence, employee_experience, maturity_evidence,
+    team_engagement,
 )
 from empathica.diagnose.exlink import ExCxLink, group_table
 from empathica.diagnose.maturity import assess, load_questionnaire, next_steps
@@ -66,12 +67,12 @@ def _ex_cx(store, customers: pd.DataFrame) -> tuple[pd.DataFrame | None, pd.Data
     sites = store.table("teams").select("team_id", "region").to_pandas().rename(columns={"region": "site"})
     teams = teams.merge(sites, on="team_id", how="left").fillna({"site": "all"})
     frame = customers.assign(retained=1 - customers["churned"])
+    links = None
     try:
-        links = ExCxLink().fit(frame, teams).links_
-    except NotEnoughDataError:
-        links = None
-    if links is not None:
+        links = ExCxLink().fit(frame.drop(columns=["team_id"]), employee_experience(store)).links_
         store.write_result(DIAGNOSE_EX_CX, links, step="diagnose")
+    except NotEnoughDataError:
+        pass
     groups = group_table(frame, teams)
     store.write_result(DIAGNOSE_EX_CX_GROUPS, groups, step="diagnose")
     return links, groups

@@ -1,0 +1,58 @@
+"""EX ↔ CX: the planted link (engaged agents serve with more empathy) is recovered by the mixed model on seeds
+1–5, and no team or site of fewer than 5 employees is shown."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from empathica.diagnose.evidence import customer_evidence, employee_experience
+from empathica.diagnose.exlink import MIN_EMPLOYEES, ExCxLink, group_table
+
+
+def _links(tmp_path, seed: int) -> pd.DataFrame:
+    from empathica.demo import generate_world
+    from empathica.listen import ingest_files
+    from empathica.settings import Settings
+    from empathica.store import Store
+
+    world = generate_world(tmp_path / "world", customers=1500, seed=seed)
+    settings = Settings.load(config_file=tmp_path / "none.toml", progress=False)
+    with Store.open(tmp_path / "x.duckdb", settings=settings) as store:
+        ingest_files(store, [p for p, _ in world.files], kinds=[k for _, k in world.files])
+        customers = customer_evidence(store)
+        staff = employee_experience(store)
+    frame = customers.drop(columns=["team_id"]).assign(retained=1 - customers["churned"])
+    return ExCxLink().fit(frame, staff).links_.set_index(["measure", "outcome"])
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+def test_the_planted_engagement_link_is_recovered(tmp_path, seed):
+    links = _links(tmp_path, seed)
+    retention, csat = links.loc[("engagement", "retention")], links.loc[("engagement", "csat")]
+    assert retention["slope_per_sd"] > 0 and csat["slope_per_sd"] > 0
+    assert retention["ci_low"] > 0 or csat["ci_low"] > 0  # at least one outcome clear of zero at 95 %
+    assert retention["ci_low"] < retention["slope_per_sd"] < retention["ci_high"]
+
+
+def test_groups_under_five_employees_are_not_shown():
+    teams = pd.DataFrame({"team_id": ["big", "small", "edge"], "site": ["north", "south", "south"],
+                          "engagement": [3.5, 2.0, 4.0], "enps": [10.0, -50.0, 30.0], "employees": [12, 3, 5]})
+    customers = pd.DataFrame({"customer_id": [f"c{i}" for i in range(9)], "team_id": ["big"] * 3 + ["small"] * 3 + ["edge"] * 3,
+                              "nps": [9, 8, 7, 2, 3, 1, 6, 7, 8], "csat": [5, 4, 4, 1, 2, 1, 3, 4, 4], "retained": [1] * 9})
+    shown = group_table(customers, teams)
+    assert set(shown.loc[shown["level"] == "team", "group"]) == {"big", "edge"}  # "small" (3 employees) is left out
+    assert (shown["employees"] >= MIN_EMPLOYEES).all()
+    south = shown[(shown["level"] == "site") & (shown["group"] == "south")].iloc[0]
+    assert south["employees"] == 8 and south["nps"] == pytest.approx(sum([2, 3, 1, 6, 7, 8]) / 6)
+    assert not shown.isin(["small"]).any().any()
+
+
+def test_too_few_serving_employees_is_a_clear_error():
+    from empathica.errors import NotEnoughDataError
+
+    staff = pd.DataFrame({"employee_id": ["a", "b"], "team_id": ["t", "t"], "site": ["s", "s"], "engagement": [3.0, 4.0],
+                          "enps": [5.0, 8.0]})
+    customers = pd.DataFrame({"customer_id": ["c1", "c2"], "employee_id": ["a", "b"], "nps": [3, 9], "retained": [1, 0]})
+    with pytest.raises(NotEnoughDataError, match="at least 6 employees"):
+        ExCxLink().fit(customers, staff)
