@@ -44,7 +44,8 @@ def test_groups_under_five_employees_are_not_shown():
     assert set(shown.loc[shown["level"] == "team", "group"]) == {"big", "edge"}  # "small" (3 employees) is left out
     assert (shown["employees"] >= MIN_EMPLOYEES).all()
     south = shown[(shown["level"] == "site") & (shown["group"] == "south")].iloc[0]
-    assert south["employees"] == 8 and south["nps"] == pytest.approx(sum([2, 3, 1, 6, 7, 8]) / 6)
+    # the small team is left out of its site too: south minus edge must not reveal it
+    assert south["employees"] == 5 and south["nps"] == pytest.approx(7.0)
     assert not shown.isin(["small"]).any().any()
 
 

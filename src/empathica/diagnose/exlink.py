@@ -83,7 +83,9 @@ def _fit_one(data: pd.DataFrame, outcome: str, measure: str, min_customers: int)
 
 def group_table(customers: pd.DataFrame, teams: pd.DataFrame, *, min_employees: int = MIN_EMPLOYEES) -> pd.DataFrame:
     """Per team and per site: employees, engagement, eNPS and the outcomes of the customers served — only groups
-    of at least ``min_employees`` employees (smaller ones are left out, not blanked, so none can be inferred)."""
+    of at least ``min_employees`` employees. A smaller team is left out of its site's figures too, so its
+    figures cannot be found by subtracting the shown teams from the site."""
+    teams = teams[teams["employees"] >= min_employees]
     data = customers.merge(teams, on="team_id", how="inner")
     outcome_cols = [c for c in OUTCOMES if c in data]
     rows = []
