@@ -17,20 +17,24 @@ from empathica.diagnose.exlink import ExCxLink, group_table
 from empathica.diagnose.maturity import assess, load_questionnaire, next_steps
 from empathica.diagnose.rules import load_rules
 from empathica.diagnose.scorecard import Scorecard, with_trend
-from empathica.flywheel.steps.diagnose_findings import diagnose_section
+from empathica.diagnose.segments import ValuesSegments, compare, customer_vectors, describe
+from empathica.flywheel.steps.diagnose_findings import add_segments, diagnose_section
+from empathica.listen.redaction import redact
 from empathica.errors import NotEnoughDataError
 from empathica.flywheel.registry import RunContext, step
 from empathica.report import Section
+from empathica.understand.text.embeddings import shared_embedder
+from empathica.understand.text.topics import topic_tokens
 from empathica.schema.results import (
     ACT_CASES, DIAGNOSE_EVIDENCE, DIAGNOSE_EX_CX, DIAGNOSE_EX_CX_GROUPS, DIAGNOSE_MATURITY, DIAGNOSE_MATURITY_INPUTS,
-    DIAGNOSE_NEXT_STEPS, DIAGNOSE_SCORECARD, DIAGNOSE_SELF_ASSESSMENT, EMPATHY_CONVERSATIONS, EMPATHY_CUSTOMER,
-    JOURNEY_CUSTOMER_FRICTION, LEARN_BENCHMARK_COMPARISON, LEARN_EFFECTS,
+    DIAGNOSE_NEXT_STEPS, DIAGNOSE_SCORECARD, DIAGNOSE_SEGMENT_COMPARISON, DIAGNOSE_SEGMENTS, DIAGNOSE_SELF_ASSESSMENT,
+    EMPATHY_CONVERSATIONS, EMPATHY_CUSTOMER, JOURNEY_CUSTOMER_FRICTION, LEARN_BENCHMARK_COMPARISON, LEARN_EFFECTS, VALUE_CLV,
 )
 
 
 @step("diagnose", title="Diagnosis: CX dimensions, maturity, EX ↔ CX and values", order=95,
       reads=(EMPATHY_CUSTOMER, EMPATHY_CONVERSATIONS, JOURNEY_CUSTOMER_FRICTION, LEARN_BENCHMARK_COMPARISON, LEARN_EFFECTS,
-             ACT_CASES, DIAGNOSE_SELF_ASSESSMENT, "customers", "feedback", "events", "conversations", "turns",
+             ACT_CASES, DIAGNOSE_SELF_ASSESSMENT, VALUE_CLV, "customers", "feedback", "events", "conversations", "turns",
              "employees", "employee_surveys", "teams", "values_answers", "actions"))
 def diagnose(ctx: RunContext) -> Section:
     store, settings = ctx.store, ctx.settings
@@ -43,8 +47,11 @@ def diagnose(ctx: RunContext) -> Section:
     store.write_result(DIAGNOSE_SCORECARD, scores, step="diagnose")
     store.write_result(DIAGNOSE_EVIDENCE, card.evidence_, step="diagnose")
     links, groups = _ex_cx(store, customers)
+    segments, comparison = _values_segments(store, settings, customers, ctx)
     stage, inputs, steps = _maturity(store, settings, links)
-    return diagnose_section(scores, card.evidence_, links, stage, inputs, steps, groups)
+    section = diagnose_section(scores, card.evidence_, links, stage, inputs, steps, groups)
+    add_segments(section, segments, comparison)
+    return section
 
 
 def _previous(store) -> pd.DataFrame | None:
@@ -76,6 +83,37 @@ def _ex_cx(store, customers: pd.DataFrame) -> tuple[pd.DataFrame | None, pd.Data
     groups = group_table(frame, teams)
     store.write_result(DIAGNOSE_EX_CX_GROUPS, groups, step="diagnose")
     return links, groups
+
+
+def _values_segments(store, settings, customers: pd.DataFrame, ctx: RunContext):
+    """Values-based segments of the customers who answered values questions, and their comparison with demographics."""
+    if not store.count("values_answers"):
+        return None, None
+    va, cu = store.table("values_answers"), store.table("customers")
+    answers = va.left_join(cu.select("customer_id", lang=cu.language), "customer_id").select(
+        "customer_id", "answer", "lang").to_pandas()
+    answers["lang"] = answers["lang"].fillna("en")
+    if ctx.progress:
+        ctx.console.print(f"  Values segments: embedding up to {settings.diagnose_values_cap:,} distinct answers …", markup=False)
+    kept, vectors = customer_vectors(answers, shared_embedder().embed, cap=settings.diagnose_values_cap, seed=settings.seed)
+    try:
+        model = ValuesSegments(random_state=settings.seed).fit(vectors)
+    except NotEnoughDataError:
+        return None, None
+    labels = pd.Series(model.labels_, index=kept["customer_id"], name="segment")
+    frame = customers.merge(labels.rename("values_segment").reset_index(), on="customer_id")
+    if store.has_result(VALUE_CLV):
+        frame = frame.merge(store.result(VALUE_CLV).select("customer_id", "clv").to_pandas(), on="customer_id", how="left")
+    frame["clv"] = frame["clv"] if "clv" in frame else float("nan")
+    segments = describe(answers[answers["customer_id"].isin(labels.index)], labels, tokens=topic_tokens, redact=redact)
+    outcome = frame.groupby("values_segment").agg(nps=("nps", "mean"), churn=("churned", "mean"), clv=("clv", "mean"))
+    segments = segments.merge(outcome, left_on="segment", right_index=True, how="left")
+    segments["share"] = segments["customers"] / segments.groupby("lang")["customers"].transform("sum")
+    comparison = compare(frame, {"nps": "r2", "churned": "auc", "clv": "r2"}, seed=settings.seed)
+    comparison["outcome"] = comparison["outcome"].replace({"churned": "churn"})
+    store.write_result(DIAGNOSE_SEGMENTS, segments, step="diagnose")
+    store.write_result(DIAGNOSE_SEGMENT_COMPARISON, comparison, step="diagnose")
+    return segments, comparison
 
 
 def _maturity(store, settings, links):

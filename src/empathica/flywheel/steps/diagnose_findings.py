@@ -12,7 +12,7 @@ import pandas as pd
 from empathica.report import Finding, FindingsTable, Section
 from empathica.schema.results import (
     DIAGNOSE_EX_CX, DIAGNOSE_EX_CX_GROUPS, DIAGNOSE_MATURITY, DIAGNOSE_MATURITY_INPUTS, DIAGNOSE_NEXT_STEPS,
-    DIAGNOSE_SCORECARD,
+    DIAGNOSE_SCORECARD, DIAGNOSE_SEGMENT_COMPARISON, DIAGNOSE_SEGMENTS,
 )
 
 TITLE = "Diagnosis: CX dimensions, maturity, EX ↔ CX and values"
@@ -24,7 +24,13 @@ EX_GROUP_COLUMNS = {"level_id": "message", "group": "text", "employees": "int", 
                     "customers": "int", "nps": "num2", "csat": "num2", "retention": "pct"}
 INPUT_COLUMNS = {"input_id": "message", "data_score": "pct", "self_score": "pct", "blind_spot_id": "message"}
 STEP_COLUMNS = {"rank": "int", "input_id": "message", "level": "pct", "needed": "pct"}
-HEADERS = {c: f"diagnose.col.{c}" for c in ("dimension_id", "score", "score_low", "score_high", "trend", "scope_id", "group",
+SEGMENT_COLUMNS = {"segment": "int", "lang": "text", "label": "text", "keywords": "text", "quotes": "text", "customers": "int",
+                   "nps": "num2", "churn": "pct", "clv": "money"}
+COMPARISON_COLUMNS = {"outcome_id": "message", "metric_id": "message", "predictors_id": "message", "score": "num2",
+                      "score_low": "num2", "score_high": "num2", "gain": "signed", "gain_low": "signed", "gain_high": "signed"}
+HEADERS = {c: f"diagnose.col.{c}" for c in ("segment", "lang", "label", "keywords", "quotes", "churn", "clv", "metric_id",
+                                             "predictors_id", "gain", "gain_low", "gain_high",
+                                             "dimension_id", "score", "score_low", "score_high", "trend", "scope_id", "group",
                                              "customers", "measure_id", "outcome_id", "slope_per_sd", "ci_low", "ci_high",
                                              "teams", "level_id", "employees", "engagement", "enps", "nps", "csat",
                                              "retention", "input_id", "data_score", "self_score", "blind_spot_id", "rank",
@@ -95,13 +101,13 @@ def stage_findings(stage: dict, inputs: pd.DataFrame, steps: pd.DataFrame) -> li
                     "maturity_index": float(stage["maturity_index"])},
                    source=DIAGNOSE_MATURITY.name, row={"stage": stage["stage"]})]
     for row in inputs[inputs["blind_spot"].astype(bool)].itertuples():
-        out.append(Finding("diagnose.blind_spot", {"what": {"id": f"diagnose.input.{row.input}"}, "self_score": float(row.self_score),
+        out.append(Finding("diagnose.blind_spot", {"input_name": {"id": f"diagnose.input.{row.input}"}, "self_score": float(row.self_score),
                                                    "data_score": float(row.data_score)},
                            source=DIAGNOSE_MATURITY_INPUTS.name, row={"input": row.input}))
     if len(steps) and stage.get("next_stage"):
         first = steps.iloc[0]
         out.append(Finding("diagnose.next_step", {"next": {"id": f"diagnose.stage.{stage['next_stage']}"},
-                                                  "what": {"id": f"diagnose.input.{first['input']}"}, "level": float(first["level"])},
+                                                  "input_name": {"id": f"diagnose.input.{first['input']}"}, "level": float(first["level"])},
                            source=DIAGNOSE_NEXT_STEPS.name, row={"rank": 1}))
     return out
 
@@ -121,3 +127,27 @@ def link_findings(links: pd.DataFrame | None) -> list[Finding]:
                     source=DIAGNOSE_EX_CX.name, row={"measure": row["measure"], "outcome": row["outcome"]})]
 
 
+
+
+def add_segments(section: Section, segments: pd.DataFrame | None, comparison: pd.DataFrame | None) -> None:
+    """The values segments' headline (values against demographics on churn) and their two tables."""
+    if segments is None or comparison is None:
+        section.summary.append(Finding("diagnose.segments_none"))
+        return
+    values = comparison[comparison["predictors"] == "values"].dropna(subset=["gain_low"])
+    if len(values):
+        row = values.sort_values("gain_low").iloc[-1]  # the outcome values segments explain most clearly beyond demographics
+        demo = comparison[(comparison["outcome"] == row["outcome"]) & (comparison["predictors"] == "demographics")].iloc[0]
+        section.summary.append(Finding(
+            "diagnose.values_vs_demographics" if row["gain_low"] > 0 else "diagnose.values_not_better",
+            {"outcome_name": {"id": f"diagnose.outcome.{row['outcome']}"}, "fit": {"id": f"diagnose.fit.{row['metric']}"},
+             "score": float(row["score"]), "demographics": float(demo["score"]), "gain": float(row["gain"]),
+             "gain_low": float(row["gain_low"]), "gain_high": float(row["gain_high"])},
+            source=DIAGNOSE_SEGMENT_COMPARISON.name, row={"outcome": row["outcome"], "predictors": "values"}))
+    section.add(FindingsTable(segments.sort_values(["lang", "segment"]), SEGMENT_COLUMNS, "diagnose.caption.segments",
+                              source=DIAGNOSE_SEGMENTS.name, headers=HEADERS, max_rows=40))
+    section.add(FindingsTable(comparison.assign(outcome_id="diagnose.outcome." + comparison["outcome"],
+                                                metric_id="diagnose.fit." + comparison["metric"],
+                                                predictors_id="diagnose.predictors." + comparison["predictors"]),
+                              COMPARISON_COLUMNS, "diagnose.caption.segment_comparison", source=DIAGNOSE_SEGMENT_COMPARISON.name,
+                              headers=HEADERS))
