@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from empathica.demo.catalogue import AGENT_EMPATHY, COMPETITORS, LANGUAGE_SHARES, LANGUAGES, OWN_BRAND, WORLD_WEEKS
+from empathica.demo.catalogue import COMPETITORS, LANGUAGE_SHARES, LANGUAGES, OWN_BRAND, WORLD_WEEKS
 from empathica.demo.journeys import WEEK
 from empathica.demo.population import Customers
 from empathica.demo.texts import BANKS, compose_comments, compose_values_answers
-from empathica.demo.truths import TRUTHS
 
 #: Reviews per customer of the chunk, by brand.
 REVIEWS_PER_CUSTOMER = {OWN_BRAND: 0.25, "Voltera": 0.12, "Nordhaus": 0.12}
@@ -54,28 +53,12 @@ def review_rows(rng: np.random.Generator, n_customers: int) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def _theme_probabilities(customers: Customers, who: np.ndarray, themes: list[str]) -> np.ndarray:
-    """Per answering customer, the probability of each values theme: the base shares, plus
-    ``TRUTHS.values_follow_needs['boost']`` on the theme of each need the customer has (a failing payment,
-    unreliable couriers, a usual agent without empathy), renormalised."""
-    needs = TRUTHS.values_follow_needs
-    p = np.tile(np.array([VALUES_THEMES[t] for t in themes]), (len(who), 1))
-    has = {"pay_issue": customers.pay_issue[who].astype(bool), "courier_bad": customers.courier_bad[who].astype(bool),
-           "unempathic_agent": AGENT_EMPATHY[customers.agent[who]] < 0.3}
-    for need, theme in needs["themes"].items():
-        p[has[need], themes.index(theme)] += needs["boost"]
-    return p / p.sum(axis=1, keepdims=True)
-
-
 def values_rows(rng: np.random.Generator, customers: Customers, first_seen: np.ndarray, last_seen: np.ndarray) -> pd.DataFrame:
     """Answers of a sample of customers to one to three values questions (customer, question, answer, time)."""
     n = len(customers)
     who = np.flatnonzero((rng.random(n) < VALUES_RESPONSE_RATE) & np.isfinite(first_seen))
     themes = np.array(list(VALUES_THEMES), dtype=object)
-    # what a customer values follows the needs that drive their loyalty (TRUTHS.values_follow_needs), more than
-    # who they are: one uniform per customer placed in their own theme distribution (the draws rng.choice made)
-    p = _theme_probabilities(customers, who, list(VALUES_THEMES))
-    theme = themes[(rng.random(len(who))[:, None] > np.cumsum(p, axis=1)).sum(axis=1).clip(0, len(themes) - 1)]
+    theme = themes[rng.choice(len(themes), size=len(who), p=list(VALUES_THEMES.values()))]
     # customers whose couriers keep failing them ask above all for reliability
     theme = np.where(customers.courier_bad[who].astype(bool) & (rng.random(len(who)) < 0.4), "reliability", theme)
     k = rng.integers(1, 4, size=len(who))

@@ -27,12 +27,6 @@ class PlantedTruths:
     #: (their planted level, 0–1, centred on the agents' mean), so employees who are more engaged serve their
     #: customers with more empathy, and those customers rate higher and stay longer (sign +).
     engagement_per_agent_empathy: float = 1.6
-    #: Values over demographics: what a customer says matters to them follows the needs that drive their loyalty —
-    #: failing payments → convenience, unreliable couriers → reliability, a usual agent without empathy (< 0.3) →
-    #: service (each adds ``boost`` to that theme's share before renormalising). So segments of the values answers
-    #: explain churn better than region, segment and language do.
-    values_follow_needs: dict = field(default_factory=lambda: {
-        "boost": 1.5, "themes": {"pay_issue": "convenience", "courier_bad": "reliability", "unempathic_agent": "service"}})
     #: The agents planted as the most empathic; their customers churn less.
     empathic_agents: tuple[str, ...] = ("agent_03", "agent_07", "agent_12")
     #: The agents planted as the least empathic (transactional replies, jargon).

@@ -138,3 +138,26 @@ def next_steps(inputs: pd.DataFrame, stage: dict, *, top: int = 3) -> pd.DataFra
                          "evidence": scored["evidence"].to_numpy(), "level": scored["level"].to_numpy(),
                          "needed": [max(0.0, stage["gap_to_next"]) for _ in range(len(scored))],
                          "next_stage": stage["next_stage"]})
+
+
+def record_assessment(store, answers: dict[str, int], questionnaire: Questionnaire, *, source: str,
+                      answered_by: str = "") -> str:
+    """Store one self-assessment (every answer, with its input) as its own small published run; its id."""
+    from datetime import UTC, datetime
+
+    from empathica.schema.results import DIAGNOSE_SELF_ASSESSMENT
+
+    at = datetime.now(UTC)
+    assessment_id = f"sa_{at.strftime('%Y%m%dT%H%M%S%fZ')}"
+    inputs = {q["id"]: q["input"] for q in questionnaire.questions}
+    rows = pd.DataFrame({"assessment_id": assessment_id, "question_id": list(answers), "input": [inputs[q] for q in answers],
+                         "answer": [int(v) for v in answers.values()], "source": source, "answered_by": answered_by or "",
+                         "answered_at": pd.Timestamp(at)})
+    store.runs.begin(steps=["diagnose"])
+    try:
+        store.append_result(DIAGNOSE_SELF_ASSESSMENT, rows, step="diagnose", description="Self-assessment answers.")
+    except BaseException as exc:
+        store.runs.fail(f"{type(exc).__name__}: {exc}")
+        raise
+    store.runs.publish()
+    return assessment_id

@@ -55,16 +55,14 @@ def diagnose(ctx: RunContext) -> Section:
 
 
 def _previous(store) -> pd.DataFrame | None:
-    """The scorecard of the last published run, when the store keeps one."""
-    published = store.runs.published()
-    if not published or not store.has_result(DIAGNOSE_SCORECARD):
+    """The scorecard of the last published run that computed one (none kept yet: no trend)."""
+    if not store.has_table("history_" + DIAGNOSE_SCORECARD.name):
         return None
-    try:
-        history = store.runs.history(DIAGNOSE_SCORECARD)
-    except Exception:  # noqa: BLE001 - no history kept yet: no trend
+    history = store.runs.history(DIAGNOSE_SCORECARD)
+    runs = history.filter(history.run_id != (store.run_id or "")).select("run_id").distinct().to_pandas()["run_id"]
+    if runs.empty:
         return None
-    rows = history.filter(history.run_id == published[0]).to_pandas()
-    return rows if len(rows) else None
+    return history.filter(history.run_id == max(runs)).to_pandas()
 
 
 def _ex_cx(store, customers: pd.DataFrame) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:

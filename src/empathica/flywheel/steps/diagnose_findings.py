@@ -11,7 +11,7 @@ import pandas as pd
 
 from empathica.report import Finding, FindingsTable, Section
 from empathica.schema.results import (
-    DIAGNOSE_EX_CX, DIAGNOSE_EX_CX_GROUPS, DIAGNOSE_MATURITY, DIAGNOSE_MATURITY_INPUTS, DIAGNOSE_NEXT_STEPS,
+    DIAGNOSE_EVIDENCE, DIAGNOSE_EX_CX, DIAGNOSE_EX_CX_GROUPS, DIAGNOSE_MATURITY, DIAGNOSE_MATURITY_INPUTS, DIAGNOSE_NEXT_STEPS,
     DIAGNOSE_SCORECARD, DIAGNOSE_SEGMENT_COMPARISON, DIAGNOSE_SEGMENTS,
 )
 
@@ -151,3 +151,21 @@ def add_segments(section: Section, segments: pd.DataFrame | None, comparison: pd
                                                 predictors_id="diagnose.predictors." + comparison["predictors"]),
                               COMPARISON_COLUMNS, "diagnose.caption.segment_comparison", source=DIAGNOSE_SEGMENT_COMPARISON.name,
                               headers=HEADERS))
+
+
+def section_from_store(store) -> Section:
+    """The diagnosis section rebuilt from the stored diagnose results alone (the consultant report renders it)."""
+    def read(result):
+        return store.read_result(result) if store.has_result(result) else None
+
+    scores, evidence = read(DIAGNOSE_SCORECARD), read(DIAGNOSE_EVIDENCE)
+    maturity = read(DIAGNOSE_MATURITY)
+    if scores is None or evidence is None or maturity is None or maturity.empty:
+        return Section(key="diagnose", title=TITLE, skipped="no diagnosis is stored; run `empathica diagnose` first.")
+    stage = maturity.iloc[0].to_dict()
+    stage["assessment_id"] = stage["assessment_id"] if isinstance(stage.get("assessment_id"), str) else None
+    stage["next_stage"] = stage["next_stage"] if isinstance(stage.get("next_stage"), str) else None
+    section = diagnose_section(scores, evidence, read(DIAGNOSE_EX_CX), stage, read(DIAGNOSE_MATURITY_INPUTS),
+                               read(DIAGNOSE_NEXT_STEPS), read(DIAGNOSE_EX_CX_GROUPS))
+    add_segments(section, read(DIAGNOSE_SEGMENTS), read(DIAGNOSE_SEGMENT_COMPARISON))
+    return section
