@@ -29,6 +29,8 @@ LEAST_ROLE = {
     ("POST", "/cases/{case_id}/priority"): "viewer", ("GET", "/teams/{team_id}/digest"): "viewer",
     ("POST", "/digests"): "admin", ("GET", "/notifications"): "admin",
     ("GET", "/customers/{customer_id}/card"): "viewer", ("POST", "/customers/{customer_id}/card/opener"): "viewer",
+    # Diagnose (docs/diagnose.md): the questionnaire is readable by all, a self-assessment needs an analyst
+    ("GET", "/diagnose/questionnaire"): "viewer", ("POST", "/diagnose/self-assessment"): "analyst",
 }
 BELOW = {"analyst": "vic", "admin": "ana"}  # a user whose role is just below the one needed
 

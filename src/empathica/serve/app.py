@@ -52,6 +52,10 @@ def create_app(server: Server) -> FastAPI:
     app.add_api_route("/auth/keys", new_key, methods=["POST"], tags=["auth"], status_code=201)
     for router in (routes_results.router, routes_data.router, routes_admin.router, routes_act.router):
         app.include_router(router)
+    # -- diagnose (area: diagnose) --
+    from empathica.serve import routes_diagnose
+
+    app.include_router(routes_diagnose.router)
     return app
 
 
