@@ -71,7 +71,7 @@ def customer_vectors(answers: pd.DataFrame, embed, *, cap: int, seed: int) -> tu
 
 def describe(answers: pd.DataFrame, labels: pd.Series, *, tokens, redact, top: int = 6, quotes: int = 2) -> pd.DataFrame:
     """Per segment and language: label, keywords (most over-represented words) and quotes (redacted)."""
-    data = answers.merge(labels.rename("segment").reset_index(), on="customer_id")
+    data = answers.merge(labels.rename("segment").rename_axis("customer_id").reset_index(), on="customer_id")
     rows = []
     for lang, in_lang in data.groupby("lang"):
         overall = Counter(w for text in in_lang["answer"] for w in set(tokens(text)))
