@@ -68,3 +68,24 @@ def test_quotes_are_redacted():
 
     out = describe(answers, labels, tokens=topic_tokens, redact=redact)
     assert "7700" not in out.iloc[0]["quotes"] and "delivery" in out.iloc[0]["keywords"]
+
+
+def test_embeddings_are_kept_in_the_store_so_a_text_is_embedded_once(store):
+    import numpy as np
+
+    from empathica.diagnose.segments import stored_embeddings
+
+    calls: list[str] = []
+
+    def embed(texts):
+        calls.extend(texts)
+        return np.array([[len(t), 1.0, 0.5] for t in texts], dtype=np.float32)
+
+    store.runs.begin(steps=["diagnose"])
+    first = stored_embeddings(store, embed)(["fast delivery", "fair price"])
+    store.runs.publish()
+    store.runs.begin(steps=["diagnose"])
+    second = stored_embeddings(store, embed)(["fair price", "fast delivery", "kind people"])
+    store.runs.publish()
+    assert calls == ["fast delivery", "fair price", "kind people"]  # the second run embedded only the new text
+    assert np.allclose(second[0], first[1]) and np.allclose(second[1], first[0]) and second[2][0] == len("kind people")

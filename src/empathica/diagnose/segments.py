@@ -56,7 +56,7 @@ def customer_vectors(answers: pd.DataFrame, embed, *, cap: int, seed: int) -> tu
     if len(distinct) > cap:  # a seeded sample of texts; customers left with none drop out
         distinct = distinct.sample(cap, random_state=seed)
         answers = answers[answers["answer"].isin(set(distinct))]
-    vectors = embed(distinct.tolist())
+    vectors = np.array(embed(distinct.tolist()), dtype=np.float32)
     if "lang" in answers:  # e5 places texts of one language together: centre each language so themes, not languages, cluster
         lang = answers.drop_duplicates("answer").set_index("answer")["lang"].reindex(distinct).to_numpy()
         for value in pd.unique(lang):
@@ -67,6 +67,35 @@ def customer_vectors(answers: pd.DataFrame, embed, *, cap: int, seed: int) -> tu
     mean = np.stack([vectors[r].mean(axis=0) for r in customers])
     mean /= np.linalg.norm(mean, axis=1, keepdims=True).clip(1e-9)
     return pd.DataFrame({"customer_id": customers.index}), mean
+
+
+def stored_embeddings(store, embed):
+    """``embed`` with the store as its cache: texts embedded in an earlier run are read back (result
+    ``diagnose_values_embeddings``), only new ones are embedded, and those are added to the result."""
+    import hashlib
+    import json
+
+    from empathica.schema.results import DIAGNOSE_VALUES_EMBEDDINGS
+
+    def cached(texts: list[str]) -> np.ndarray:
+        keys = [hashlib.sha1(t.encode("utf-8")).hexdigest() for t in texts]
+        known: dict[str, np.ndarray] = {}
+        if store.has_result(DIAGNOSE_VALUES_EMBEDDINGS):
+            table = store.result(DIAGNOSE_VALUES_EMBEDDINGS)
+            rows = table.filter(table.text_hash.isin(keys)).select("text_hash", "vector").to_pandas()
+            known = {k: np.asarray(json.loads(v) if isinstance(v, str) else v, dtype=np.float32)
+                     for k, v in zip(rows["text_hash"], rows["vector"])}
+        todo = [i for i, k in enumerate(keys) if k not in known]
+        if todo:
+            fresh = embed([texts[i] for i in todo])
+            new = {keys[i]: v for i, v in zip(todo, fresh)}
+            store.append_result(DIAGNOSE_VALUES_EMBEDDINGS, pd.DataFrame({
+                "text_hash": list(new), "vector": [json.dumps([round(float(x), 6) for x in v]) for v in new.values()]}),
+                step="diagnose")
+            known.update(new)
+        return np.stack([known[k] for k in keys]) if keys else np.zeros((0, 384), dtype=np.float32)
+
+    return cached
 
 
 def describe(answers: pd.DataFrame, labels: pd.Series, *, tokens, redact, top: int = 6, quotes: int = 2) -> pd.DataFrame:

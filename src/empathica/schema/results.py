@@ -394,6 +394,10 @@ DIAGNOSE_SELF_ASSESSMENT = _declare(
     "The answers to the maturity questionnaire, as given in the CLI, a file or the API (kept over runs).",
     "assessment_id:string question_id:string input:string answer:int source:string answered_by:string "
     "answered_at:timestamp", incremental=True)
+DIAGNOSE_VALUES_EMBEDDINGS = _declare(
+    "diagnose_values_embeddings", "diagnose", "one distinct values answer",
+    "The e5 embedding of each distinct values answer (by a hash of its text), kept over runs so a text is embedded once.",
+    "text_hash:string vector:json", incremental=True)
 DIAGNOSE_SEGMENTS = _declare(
     "diagnose_segments", "diagnose", "values-based segment × language",
     "Segments of customers by what they value (clustered embeddings of their values answers): label, keywords and "

@@ -17,7 +17,7 @@ from empathica.diagnose.exlink import ExCxLink, group_table
 from empathica.diagnose.maturity import assess, load_questionnaire, next_steps
 from empathica.diagnose.rules import load_rules
 from empathica.diagnose.scorecard import Scorecard, with_trend
-from empathica.diagnose.segments import ValuesSegments, compare, customer_vectors, describe
+from empathica.diagnose.segments import ValuesSegments, compare, customer_vectors, describe, stored_embeddings
 from empathica.flywheel.steps.diagnose_findings import add_segments, diagnose_section
 from empathica.listen.redaction import redact
 from empathica.errors import NotEnoughDataError
@@ -93,7 +93,8 @@ def _values_segments(store, settings, customers: pd.DataFrame, ctx: RunContext):
     answers["lang"] = answers["lang"].fillna("en")
     if ctx.progress:
         ctx.console.print(f"  Values segments: embedding up to {settings.diagnose_values_cap:,} distinct answers …", markup=False)
-    kept, vectors = customer_vectors(answers, shared_embedder().embed, cap=settings.diagnose_values_cap, seed=settings.seed)
+    embed = stored_embeddings(store, shared_embedder().embed)  # a text is embedded once, across runs
+    kept, vectors = customer_vectors(answers, embed, cap=settings.diagnose_values_cap, seed=settings.seed)
     try:
         model = ValuesSegments(random_state=settings.seed).fit(vectors)
     except NotEnoughDataError:
