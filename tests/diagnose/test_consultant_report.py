@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from empathica.report.i18n import catalogue
+from tests.diagnose.conftest import ingested_world
 
 pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists() or shutil.which("pdftotext") is None,
                                 reason="needs Debian's chromium and poppler-utils (.ci/run installs them)")
@@ -19,19 +20,7 @@ pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists() or shutil
 @pytest.fixture(scope="module")
 def diagnosed(tmp_path_factory):
     """A 600-customer demo world, ingested, with the diagnose step run (and the report sections saved)."""
-    from empathica.demo import generate_world
-    from empathica.flywheel import run_flywheel
-    from empathica.listen import ingest_files
-    from empathica.settings import Settings
-    from empathica.store import Store
-
-    folder = tmp_path_factory.mktemp("diagnosed")
-    world = generate_world(folder / "world", customers=600, seed=4)
-    settings = Settings.load(config_file=folder / "none.toml", progress=False)
-    with Store.open(folder / "d.duckdb", settings=settings) as store:
-        ingest_files(store, [p for p, _ in world.files], kinds=[k for _, k in world.files])
-        run_flywheel(store, settings=settings, only=["overview", "diagnose"])
-    return folder / "d.duckdb", settings
+    return ingested_world(tmp_path_factory.mktemp("diagnosed"), seed=4, customers=600, steps=["overview", "diagnose"])
 
 
 def _text(pdf: Path) -> str:

@@ -8,18 +8,14 @@ import pytest
 
 from empathica.diagnose.evidence import customer_evidence, employee_experience
 from empathica.diagnose.exlink import MIN_EMPLOYEES, ExCxLink, group_table
+from tests.diagnose.conftest import ingested_world
 
 
 def _links(tmp_path, seed: int) -> pd.DataFrame:
-    from empathica.demo import generate_world
-    from empathica.listen import ingest_files
-    from empathica.settings import Settings
     from empathica.store import Store
 
-    world = generate_world(tmp_path / "world", customers=1500, seed=seed)
-    settings = Settings.load(config_file=tmp_path / "none.toml", progress=False)
-    with Store.open(tmp_path / "x.duckdb", settings=settings) as store:
-        ingest_files(store, [p for p, _ in world.files], kinds=[k for _, k in world.files])
+    path, settings = ingested_world(tmp_path, seed=seed, customers=1500)
+    with Store.open(path, settings=settings, read_only=True) as store:
         customers = customer_evidence(store)
         staff = employee_experience(store)
     frame = customers.drop(columns=["team_id"]).assign(retained=1 - customers["churned"])

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from empathica.diagnose.evidence import customer_evidence
+from tests.diagnose.conftest import ingested_world
 
 
 class _Quiet:
@@ -23,16 +24,11 @@ def embedder_cache():
 
 
 def _segments(folder, seed: int, customers: int = 2000):
-    from empathica.demo import generate_world
     from empathica.flywheel.steps.diagnose import _values_segments
-    from empathica.listen import ingest_files
-    from empathica.settings import Settings
     from empathica.store import Store
 
-    world = generate_world(folder / "world", customers=customers, seed=seed)
-    settings = Settings.load(config_file=folder / "none.toml", progress=False)
-    with Store.open(folder / "x.duckdb", settings=settings) as store:
-        ingest_files(store, [p for p, _ in world.files], kinds=[k for _, k in world.files])
+    path, settings = ingested_world(folder, seed=seed, customers=customers)
+    with Store.open(path, settings=settings) as store:
         store.runs.begin(steps=["diagnose"])
         return _values_segments(store, settings, customer_evidence(store), _Quiet())
 
