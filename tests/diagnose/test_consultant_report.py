@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from empathica.report.i18n import catalogue
@@ -80,3 +81,23 @@ def test_untrusted_text_in_a_values_answer_is_escaped(diagnosed, tmp_path):
         html = render_consultant_report(store, title="<b>t</b>", lang="en", currency="EUR")
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<b>t</b>" not in html
+
+
+def test_a_second_run_has_the_first_as_its_trend_and_embeds_no_answer_again(diagnosed, tmp_path, monkeypatch):
+    from empathica.flywheel import run_flywheel
+    from empathica.schema.results import DIAGNOSE_SCORECARD
+    from empathica.store import Store
+    from empathica.understand.text.embeddings import E5Embedder
+
+    path, settings = diagnosed
+    copy = tmp_path / "again.duckdb"
+    shutil.copy(path, copy)
+    monkeypatch.setattr(E5Embedder, "embed", lambda self, texts: (_ for _ in ()).throw(AssertionError("embedded again")))
+    with Store.open(copy, settings=settings) as store:
+        first = store.read_result(DIAGNOSE_SCORECARD)
+        run_flywheel(store, settings=settings, only=["diagnose"])
+        second = store.read_result(DIAGNOSE_SCORECARD)
+    keys = ["scope", "group", "dimension"]
+    both = second.merge(first[keys + ["score"]].rename(columns={"score": "first"}), on=keys)
+    assert len(both) == len(second) and np.allclose(both["previous_score"], both["first"])
+    assert np.allclose(both["trend"], both["score"] - both["first"])
