@@ -1,6 +1,6 @@
 """Values-based segments: the segments of the demo's values answers are its planted themes (in every language, not
-one segment per language), with the theme's words as keywords and redacted quotes; the comparison with demographics
-is computed for NPS and churn with intervals."""
+one segment per language), with the theme's words as keywords and redacted quotes; the planted truth that values go
+with churn more than demographics do (TRUTHS.values_and_churn) is recovered out of sample on seeds 1–3."""
 
 from __future__ import annotations
 
@@ -47,6 +47,9 @@ def test_values_segments_are_the_planted_themes_across_languages(tmp_path, embed
         assert english & theme_words, theme_words
     assert segments[segments["lang"] == "zh"]["keywords"].str.len().gt(0).all()
     assert (segments.groupby("lang")["share"].sum().round(6) == 1).all()
+    # values over demographics: the churn AUC gain of the values segments is above zero at 95 %
+    churn = comparison[comparison["outcome"] == "churn"].set_index("predictors")
+    assert churn.loc["values", "score"] > churn.loc["demographics", "score"] and churn.loc["values", "gain_low"] > 0
     # every outcome is compared for the three predictor sets, each score inside its interval
     assert set(comparison["predictors"]) == {"values", "demographics", "both"} and {"nps", "churn"} <= set(comparison["outcome"])
     assert ((comparison["score_low"] <= comparison["score"]) & (comparison["score"] <= comparison["score_high"])).all()

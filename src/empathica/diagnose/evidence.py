@@ -32,8 +32,9 @@ COMPANY_METRICS = ("touchpoint_coverage", "neglected_touchpoint_share", "sla_att
 def customer_evidence(store) -> pd.DataFrame:
     """One row per customer: region, segment, language, team_id (serving team), churned and every customer measure."""
     customers = store.table("customers")
-    frame = customers.select("customer_id", "region", "segment", "language",
+    frame = customers.select("customer_id", "region", "segment", "language", "attributes",
                              churned=customers.churned_at.notnull().cast("int64")).to_pandas()
+    frame["age_band"] = frame.pop("attributes").map(_age_band)
     for part in (_survey_measures(store), _journey_measures(store), _conversation_measures(store), _empathy_measures(store),
                  _team_measures(store)):
         if part is not None and len(part):
@@ -42,6 +43,18 @@ def customer_evidence(store) -> pd.DataFrame:
         if column not in frame:
             frame[column] = np.nan if column in CUSTOMER_METRICS else None
     return frame
+
+
+def _age_band(attributes) -> str | None:
+    """The ``age_band`` a source row carried among its further fields, when it did."""
+    import json
+
+    if isinstance(attributes, str):
+        try:
+            attributes = json.loads(attributes)
+        except ValueError:
+            return None
+    return attributes.get("age_band") if isinstance(attributes, dict) else None
 
 
 def _survey_measures(store) -> pd.DataFrame | None:
