@@ -11,24 +11,43 @@ from empathica.diagnose.exlink import MIN_EMPLOYEES, ExCxLink, group_table
 from tests.diagnose.conftest import ingested_world
 
 
-def _links(tmp_path, seed: int) -> pd.DataFrame:
+_WORLDS: dict[int, tuple] = {}
+
+
+def _world(tmp_path_factory, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """(customer evidence, employee experience, company measures) of the 1,500-customer world of ``seed``, built once."""
+    from empathica.diagnose.evidence import company_measures
     from empathica.store import Store
 
-    path, settings = ingested_world(tmp_path, seed=seed, customers=1500)
-    with Store.open(path, settings=settings, read_only=True) as store:
-        customers = customer_evidence(store)
-        staff = employee_experience(store)
-    frame = customers.drop(columns=["team_id"]).assign(retained=1 - customers["churned"])
-    return ExCxLink().fit(frame, staff).links_.set_index(["measure", "outcome"])
+    if seed not in _WORLDS:
+        path, settings = ingested_world(tmp_path_factory.mktemp(f"excx{seed}"), seed=seed, customers=1500)
+        with Store.open(path, settings=settings, read_only=True) as store:
+            _WORLDS[seed] = (customer_evidence(store), employee_experience(store), company_measures(store))
+    return _WORLDS[seed]
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
-def test_the_planted_engagement_link_is_recovered(tmp_path, seed):
-    links = _links(tmp_path, seed)
+def test_the_planted_engagement_link_is_recovered(tmp_path_factory, seed):
+    customers, staff, _ = _world(tmp_path_factory, seed)
+    frame = customers.drop(columns=["team_id"]).assign(retained=1 - customers["churned"])
+    links = ExCxLink().fit(frame, staff).links_.set_index(["measure", "outcome"])
     retention, csat = links.loc[("engagement", "retention")], links.loc[("engagement", "csat")]
     assert retention["slope_per_sd"] > 0 and csat["slope_per_sd"] > 0
     assert retention["ci_low"] > 0 or csat["ci_low"] > 0  # at least one outcome clear of zero at 95 %
     assert retention["ci_low"] < retention["slope_per_sd"] < retention["ci_high"]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+def test_the_planted_low_engagement_team_has_the_lowest_ecosystem_score(tmp_path_factory, seed):
+    from empathica.demo.truths import TRUTHS
+    from empathica.diagnose.rules import load_rules
+    from empathica.diagnose.scorecard import Scorecard
+
+    customers, _, company = _world(tmp_path_factory, seed)
+    scores = Scorecard(rules=load_rules(), n_bootstrap=50).fit(customers, company).scores_
+    teams = scores[(scores["scope"] == "team_id") & (scores["dimension"] == "ecosystem")].set_index("group")
+    assert len(teams) >= 3 and teams["score"].idxmin() == TRUTHS.low_engagement_team
+    assert teams.loc[TRUTHS.low_engagement_team, "score_high"] < teams.drop(TRUTHS.low_engagement_team)["score_low"].min()
 
 
 def test_groups_under_five_employees_are_not_shown():
