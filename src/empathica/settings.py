@@ -108,6 +108,20 @@ class Settings:
         "Fit the sentiment heads to the store's own rated texts (survey comments with NPS or CSAT, reviews with stars) before scoring, per language, and keep a fitted head only where it scores held-out rated texts significantly better (docs/text.md, 'Learning from the customers' own ratings'). A change rescores the store's texts on the next run.",
     )
 
+    # -- diagnose (area: diagnose) --
+    diagnose_rules: str = _setting(
+        "",
+        "TOML file of the CX scorecard's scoring rules (metrics per dimension, direction, anchors, weights; docs/diagnose.md). Empty: the shipped src/empathica/diagnose/scorecard_rules.toml.",
+    )
+    diagnose_maturity: str = _setting(
+        "",
+        "TOML file of the maturity questionnaire, weights and stage thresholds (docs/diagnose.md). Empty: the shipped src/empathica/diagnose/maturity.toml.",
+    )
+    diagnose_values_cap: int = _setting(
+        3000,
+        "Most distinct values answers per run embedded for the values-based segments (e5 embeds ~20–50 texts/s); beyond it a seeded sample is taken.",
+    )
+
     def __post_init__(self) -> None:
         self.cue_override_languages  # noqa: B018 - a bad language list is reported when settings load
         if self.report_language not in ("en", "de", "zh"):

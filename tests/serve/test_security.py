@@ -37,6 +37,8 @@ LEAST_ROLE = {
     ("GET", "/learn/benchmark/brands"): "viewer", ("GET", "/learn/benchmark/comparison"): "viewer",
     ("GET", "/learn/benchmark/over-time"): "viewer", ("GET", "/learn/benchmark/over-time-comparison"): "viewer",
     ("POST", "/learn/experiments"): "analyst", ("POST", "/learn/power"): "viewer",
+    # Diagnose (docs/diagnose.md): the questionnaire is readable by all, a self-assessment needs an analyst
+    ("GET", "/diagnose/questionnaire"): "viewer", ("POST", "/diagnose/self-assessment"): "analyst",
 }
 BELOW = {"analyst": "vic", "admin": "ana"}  # a user whose role is just below the one needed
 

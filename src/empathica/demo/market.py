@@ -9,6 +9,7 @@ from empathica.demo.catalogue import COMPETITORS, LANGUAGE_SHARES, LANGUAGES, OW
 from empathica.demo.journeys import WEEK
 from empathica.demo.population import Customers
 from empathica.demo.texts import BANKS, compose_comments, compose_values_answers
+from empathica.demo.truths import TRUTHS
 
 #: Reviews per customer of the chunk, by brand.
 REVIEWS_PER_CUSTOMER = {OWN_BRAND: 0.25, "Voltera": 0.12, "Nordhaus": 0.12}
@@ -53,12 +54,24 @@ def review_rows(rng: np.random.Generator, n_customers: int) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def values_rows(rng: np.random.Generator, customers: Customers, first_seen: np.ndarray, last_seen: np.ndarray) -> pd.DataFrame:
-    """Answers of a sample of customers to one to three values questions (customer, question, answer, time)."""
+def values_rows(rng: np.random.Generator, customers: Customers, first_seen: np.ndarray, last_seen: np.ndarray,
+                churned: np.ndarray | None = None) -> pd.DataFrame:
+    """Answers of a sample of customers to one to three values questions (customer, question, answer, time).
+
+    What a customer values goes with whether they leave, more than who they are (``TRUTHS.values_and_churn``):
+    customers the CRM records as lost lean to the themes of that truth. One uniform per customer is placed in
+    the customer's own theme distribution, the same draws ``rng.choice`` made, so the rest of the world is unchanged.
+    """
     n = len(customers)
     who = np.flatnonzero((rng.random(n) < VALUES_RESPONSE_RATE) & np.isfinite(first_seen))
     themes = np.array(list(VALUES_THEMES), dtype=object)
-    theme = themes[rng.choice(len(themes), size=len(who), p=list(VALUES_THEMES.values()))]
+    p = np.tile(np.array(list(VALUES_THEMES.values())), (len(who), 1))
+    if churned is not None:
+        lost = np.isfinite(churned[who])
+        for name, weight in TRUTHS.values_and_churn["lost_lean_to"].items():
+            p[lost, list(VALUES_THEMES).index(name)] *= weight
+        p /= p.sum(axis=1, keepdims=True)
+    theme = themes[(rng.random(len(who))[:, None] > np.cumsum(p, axis=1)).sum(axis=1).clip(0, len(themes) - 1)]
     # customers whose couriers keep failing them ask above all for reliability
     theme = np.where(customers.courier_bad[who].astype(bool) & (rng.random(len(who)) < 0.4), "reliability", theme)
     k = rng.integers(1, 4, size=len(who))

@@ -2,7 +2,8 @@
 
 These do not grow with the number of customers. Engagement is drawn around each team's planted mean
 (``catalogue.TEAM_ENGAGEMENT``; team_returns lowest) with a lasting per-employee offset and noise per
-survey wave; eNPS follows engagement.
+survey wave; eNPS follows engagement. An agent's lasting offset follows the empathy they show customers
+(the planted EX ↔ CX link, ``TRUTHS.engagement_per_agent_empathy``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import numpy as np
 import pandas as pd
 
 from empathica.demo.catalogue import (
+    AGENT_EMPATHY,
+    AGENT_IDS,
     AGENTS,
     LANGUAGES,
     STAFF_PER_TEAM,
@@ -23,6 +26,7 @@ from empathica.demo.catalogue import (
 )
 from empathica.demo.journeys import WEEK
 from empathica.demo.texts import compose_staff_comments
+from empathica.demo.truths import TRUTHS
 
 ENGAGEMENT_ITEMS = ("pride", "recommend_workplace", "manager_support", "growth", "workload", "recognition")
 SURVEY_WAVES = 8  # quarterly
@@ -66,6 +70,13 @@ def employee_survey_rows(rng: np.random.Generator, employees: pd.DataFrame) -> p
     n = len(employees)
     team_mean = employees["team_id"].map(TEAM_ENGAGEMENT).to_numpy()
     person = rng.normal(0.0, 0.35, n)
+    # planted EX ↔ CX link: an agent's lasting engagement follows the empathy they show customers (engaged
+    # employees are the CX champions), so the customers of more engaged agents receive more empathy, rate
+    # them higher and stay longer (TRUTHS.engagement_per_agent_empathy); centred so team means stay as planted
+    agent_empathy = dict(zip(AGENT_IDS, AGENT_EMPATHY))
+    is_agent = employees["employee_id"].isin(agent_empathy).to_numpy()
+    empathy = employees["employee_id"].map(agent_empathy).to_numpy(dtype=float)
+    person[is_agent] = 0.1 * person[is_agent] + TRUTHS.engagement_per_agent_empathy * (empathy[is_agent] - AGENT_EMPATHY.mean())
     rows = []
     for wave in range(SURVEY_WAVES):
         answered = np.flatnonzero(rng.random(n) < SURVEY_RESPONSE_RATE)

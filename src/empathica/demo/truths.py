@@ -23,6 +23,14 @@ class PlantedTruths:
     nps_driver_touchpoint: str = "delivery"
     #: The team whose low engagement lowers the satisfaction of the customers it serves.
     low_engagement_team: str = "team_returns"
+    #: EX ↔ CX: an agent's lasting engagement (1–5 scale) rises by this much per unit of the empathy they show
+    #: (their planted level, 0–1, centred on the agents' mean), so employees who are more engaged serve their
+    #: customers with more empathy, and those customers rate higher and stay longer (sign +).
+    engagement_per_agent_empathy: float = 1.6
+    #: Values over demographics: customers the CRM records as lost answer the values questions with these themes
+    #: this many times more often (before renormalising), so segments of the values answers explain churn better
+    #: (out of sample) than region, segment, language and age band do.
+    values_and_churn: dict = field(default_factory=lambda: {"lost_lean_to": {"service": 4.0, "reliability": 2.5}})
     #: The agents planted as the most empathic; their customers churn less.
     empathic_agents: tuple[str, ...] = ("agent_03", "agent_07", "agent_12")
     #: The agents planted as the least empathic (transactional replies, jargon).

@@ -298,7 +298,7 @@ def _simulate_chunk(seed: int, start: int, n: int, truths: PlantedTruths, realis
         "language": reviews_raw["language"].to_numpy(),
     })
 
-    va = values_rows(rng, customers, first_seen, last_seen)
+    va = values_rows(rng, customers, first_seen, last_seen, churned)
     values = pd.DataFrame({
         "answer_id": [f"va_{cust_ids[c]}-q{q + 1}" for c, q in zip(va["customer"], va["question_no"])],
         "customer_id": cust_ids[va["customer"].to_numpy()],

@@ -364,6 +364,65 @@ LEARN_TIMELINE = _declare(
     "KPIs per flywheel stage and CX dimension, one value per kept run (from the run history), month of the run.",
     "month:string run_started_at:timestamp source_run:string stage:string dimension:string kpi:string value:float n:int")
 
+# -- diagnose: the five CX dimensions, the maturity stage, EX ↔ CX and values-based segments (area: diagnose) ------
+DIAGNOSE_SCORECARD = _declare(
+    "diagnose_scorecard", "diagnose", "scope × group × CX dimension",
+    "Each CX dimension scored 0–100 (weighted scoring rules) with a 95% bootstrap interval and the change since the "
+    "previous run, for the company and per region, segment and serving team.",
+    "scope:string group:string dimension:string score:float score_low:float score_high:float customers:int metrics:int "
+    "previous_score:float trend:float")
+DIAGNOSE_EVIDENCE = _declare(
+    "diagnose_evidence", "diagnose", "scope × group × dimension × metric",
+    "The evidence behind each dimension score: the metric's value, its anchors, weight and score.",
+    "scope:string group:string dimension:string metric:string level:string value:float score:float weight:float "
+    "worst:float best:float n:int")
+DIAGNOSE_EX_CX = _declare(
+    "diagnose_ex_cx", "diagnose", "employee measure × customer outcome",
+    "Mixed model (customers in teams in sites): outcome change per SD of the serving team's engagement or eNPS, 95% CI.",
+    "measure:string outcome:string customers:int teams:int sites:int slope_per_sd:float ci_low:float ci_high:float "
+    "p_value:float team_variance:float measure_sd:float method:string")
+DIAGNOSE_EX_CX_GROUPS = _declare(
+    "diagnose_ex_cx_groups", "diagnose", "team or site of at least 5 employees",
+    "Engagement and eNPS of each team and site beside the outcomes of the customers it served (groups under 5 "
+    "employees are left out).",
+    "level:string group:string employees:int engagement:float enps:float customers:int nps:float csat:float "
+    "empathy_received:float retention:float")
+DIAGNOSE_MATURITY = _declare(
+    "diagnose_maturity", "diagnose", "one assessment",
+    "The maturity stage (transactional → interaction → engagement → empathy) from data evidence and self-assessment.",
+    "stage:string stage_number:int level:string maturity_index:float data_index:float self_index:float "
+    "next_stage:string gap_to_next:float assessment_id:string")
+DIAGNOSE_MATURITY_INPUTS = _declare(
+    "diagnose_maturity_inputs", "diagnose", "flywheel input",
+    "Per flywheel input: the data evidence and the self-assessment (0–1), their gap and whether it is a blind spot.",
+    "input:string evidence:string data_score:float self_score:float gap:float blind_spot:bool")
+DIAGNOSE_NEXT_STEPS = _declare(
+    "diagnose_next_steps", "diagnose", "one step to the next stage",
+    "What would move the company to the next maturity stage: the weakest inputs first.",
+    "rank:int input:string evidence:string level:float needed:float next_stage:string")
+DIAGNOSE_SELF_ASSESSMENT = _declare(
+    "diagnose_self_assessment", "diagnose", "one answer of one self-assessment",
+    "The answers to the maturity questionnaire, as given in the CLI, a file or the API (kept over runs).",
+    "assessment_id:string question_id:string input:string answer:int source:string answered_by:string "
+    "answered_at:timestamp", incremental=True)
+DIAGNOSE_VALUES_EMBEDDINGS = _declare(
+    "diagnose_values_embeddings", "diagnose", "one distinct values answer",
+    "The e5 embedding of each distinct values answer (by a hash of its text), kept over runs so a text is embedded once.",
+    "text_hash:string vector:json", incremental=True)
+DIAGNOSE_SEGMENTS = _declare(
+    "diagnose_segments", "diagnose", "values-based segment × language",
+    "Segments of customers by what they value (clustered embeddings of their values answers): label, keywords and "
+    "redacted quotes in each language, with the segment's NPS, churn and CLV.",
+    "segment:int lang:string label:string customers:int share:float keywords:string quotes:string nps:float "
+    "churn:float clv:float")
+DIAGNOSE_SEGMENT_COMPARISON = _declare(
+    "diagnose_segment_comparison", "diagnose", "outcome × predictor set",
+    "How well values-based and demographic segments explain NPS, churn and CLV out of sample (R² or ROC AUC, 5-fold), "
+    "with the values segments' gain over demographics and 95% bootstrap intervals.",
+    "outcome:string metric:string predictors:string customers:int score:float score_low:float score_high:float "
+    "gain:float gain_low:float gain_high:float")
+
+
 def check_rows(declared: Result, rows, *, step: str) -> Result:
     """``declared`` when ``rows`` (a DataFrame or an Ibis table) match its declaration and ``step`` is its writer;
     otherwise a :class:`SchemaError` naming the result, the column and what would fix it."""

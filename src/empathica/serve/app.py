@@ -59,6 +59,10 @@ def create_app(server: Server) -> FastAPI:
     from empathica.serve import routes_learn
 
     app.include_router(routes_learn.router)
+    # -- diagnose (area: diagnose) --
+    from empathica.serve import routes_diagnose
+
+    app.include_router(routes_diagnose.router)
     return app
 
 

@@ -1,0 +1,139 @@
+"""The "diagnose" step: the five-dimension CX scorecard, EX ↔ CX, values-based segments and the maturity stage.
+
+Runs last among the analyses (order 95, after Act), so it reads this run's Learn and Act results; it reads
+stored results and canonical tables only (``empathica.diagnose``; docs/diagnose.md) and stores findings, which
+the report, the consultant report (``empathica diagnose``) and the API render.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from empathica.diagnose.evidence import (
+    COMPANY_METRICS, CUSTOMER_METRICS, company_measures, customer_evidence, employee_experience, maturity_evidence,
+    team_engagement,
+)
+from empathica.diagnose.exlink import ExCxLink, group_table
+from empathica.diagnose.maturity import assess, load_questionnaire, next_steps
+from empathica.diagnose.rules import load_rules
+from empathica.diagnose.scorecard import Scorecard, with_trend
+from empathica.diagnose.segments import ValuesSegments, compare, customer_vectors, describe, stored_embeddings
+from empathica.flywheel.steps.diagnose_findings import add_segments, diagnose_section
+from empathica.listen.redaction import redact
+from empathica.errors import NotEnoughDataError
+from empathica.flywheel.registry import RunContext, step
+from empathica.report import Section
+from empathica.understand.text.embeddings import shared_embedder
+from empathica.understand.text.topics import topic_tokens
+from empathica.schema.results import (
+    ACT_CASES, DIAGNOSE_EVIDENCE, DIAGNOSE_EX_CX, DIAGNOSE_EX_CX_GROUPS, DIAGNOSE_MATURITY, DIAGNOSE_MATURITY_INPUTS,
+    DIAGNOSE_NEXT_STEPS, DIAGNOSE_SCORECARD, DIAGNOSE_SEGMENT_COMPARISON, DIAGNOSE_SEGMENTS, DIAGNOSE_SELF_ASSESSMENT,
+    EMPATHY_CONVERSATIONS, EMPATHY_CUSTOMER, JOURNEY_CUSTOMER_FRICTION, LEARN_BENCHMARK_COMPARISON, LEARN_EFFECTS, VALUE_CLV,
+)
+
+
+@step("diagnose", title="Diagnosis: CX dimensions, maturity, EX ↔ CX and values", order=95,
+      reads=(EMPATHY_CUSTOMER, EMPATHY_CONVERSATIONS, JOURNEY_CUSTOMER_FRICTION, LEARN_BENCHMARK_COMPARISON, LEARN_EFFECTS,
+             ACT_CASES, DIAGNOSE_SELF_ASSESSMENT, VALUE_CLV, "customers", "feedback", "events", "conversations", "turns",
+             "employees", "employee_surveys", "teams", "values_answers", "actions"))
+def diagnose(ctx: RunContext) -> Section:
+    store, settings = ctx.store, ctx.settings
+    if store.count("customers") == 0:
+        raise NotEnoughDataError("the customers table is empty; the diagnosis needs customers and their signals.")
+    rules = load_rules(settings.diagnose_rules or None, known_metrics=set(CUSTOMER_METRICS) | set(COMPANY_METRICS))
+    customers = customer_evidence(store)
+    card = Scorecard(rules=rules, random_state=settings.seed).fit(customers, company_measures(store))
+    scores = with_trend(card.scores_, _previous(store))
+    store.write_result(DIAGNOSE_SCORECARD, scores, step="diagnose")
+    store.write_result(DIAGNOSE_EVIDENCE, card.evidence_, step="diagnose")
+    links, groups = _ex_cx(store, customers)
+    segments, comparison = _values_segments(store, settings, customers, ctx)
+    stage, inputs, steps = _maturity(store, settings, links)
+    section = diagnose_section(scores, card.evidence_, links, stage, inputs, steps, groups)
+    add_segments(section, segments, comparison)
+    return section
+
+
+def _previous(store) -> pd.DataFrame | None:
+    """The scorecard of the last published run that computed one (none kept yet: no trend)."""
+    if not store.has_table("history_" + DIAGNOSE_SCORECARD.name):
+        return None
+    history = store.runs.history(DIAGNOSE_SCORECARD)
+    runs = history.filter(history.run_id != (store.run_id or "")).select("run_id").distinct().to_pandas()["run_id"]
+    if runs.empty:
+        return None
+    return history.filter(history.run_id == max(runs)).to_pandas()
+
+
+def _ex_cx(store, customers: pd.DataFrame) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    teams = team_engagement(store)
+    if teams.empty:
+        return None, None
+    sites = store.table("teams").select("team_id", "region").to_pandas().rename(columns={"region": "site"})
+    teams = teams.merge(sites, on="team_id", how="left").fillna({"site": "all"})
+    frame = customers.assign(retained=1 - customers["churned"])
+    links = None
+    try:
+        links = ExCxLink().fit(frame.drop(columns=["team_id"]), employee_experience(store)).links_
+        store.write_result(DIAGNOSE_EX_CX, links, step="diagnose")
+    except NotEnoughDataError:
+        pass
+    groups = group_table(frame, teams)
+    store.write_result(DIAGNOSE_EX_CX_GROUPS, groups, step="diagnose")
+    return links, groups
+
+
+def _values_segments(store, settings, customers: pd.DataFrame, ctx: RunContext):
+    """Values-based segments of the customers who answered values questions, and their comparison with demographics."""
+    if not store.count("values_answers"):
+        return None, None
+    va, cu = store.table("values_answers"), store.table("customers")
+    answers = va.left_join(cu.select("customer_id", lang=cu.language), "customer_id").select(
+        "customer_id", "answer", "lang").to_pandas()
+    answers["lang"] = answers["lang"].fillna("en")
+    if ctx.progress:
+        ctx.console.print(f"  Values segments: embedding up to {settings.diagnose_values_cap:,} distinct answers …", markup=False)
+    embed = stored_embeddings(store, shared_embedder().embed)  # a text is embedded once, across runs
+    kept, vectors = customer_vectors(answers, embed, cap=settings.diagnose_values_cap, seed=settings.seed)
+    try:
+        model = ValuesSegments(random_state=settings.seed).fit(vectors)
+    except NotEnoughDataError:
+        return None, None
+    labels = pd.Series(model.labels_, index=kept["customer_id"], name="segment")
+    frame = customers.merge(labels.rename("values_segment").reset_index(), on="customer_id")
+    if store.has_result(VALUE_CLV):
+        frame = frame.merge(store.result(VALUE_CLV).select("customer_id", "clv").to_pandas(), on="customer_id", how="left")
+    frame["clv"] = frame["clv"] if "clv" in frame else float("nan")
+    segments = describe(answers[answers["customer_id"].isin(labels.index)], labels, tokens=topic_tokens, redact=redact)
+    outcome = frame.groupby("values_segment").agg(nps=("nps", "mean"), churn=("churned", "mean"), clv=("clv", "mean"))
+    segments = segments.merge(outcome, left_on="segment", right_index=True, how="left")
+    segments["share"] = segments["customers"] / segments.groupby("lang")["customers"].transform("sum")
+    comparison = compare(frame, {"nps": "r2", "churned": "auc", "clv": "r2"}, seed=settings.seed)
+    comparison["outcome"] = comparison["outcome"].replace({"churned": "churn"})
+    store.write_result(DIAGNOSE_SEGMENTS, segments, step="diagnose")
+    store.write_result(DIAGNOSE_SEGMENT_COMPARISON, comparison, step="diagnose")
+    return segments, comparison
+
+
+def _maturity(store, settings, links):
+    questionnaire = load_questionnaire(settings.diagnose_maturity or None)
+    answers, assessment_id = latest_answers(store)
+    stage, inputs = assess(maturity_evidence(store, links), answers, questionnaire)
+    stage["assessment_id"] = assessment_id
+    steps = next_steps(inputs, stage)
+    store.write_result(DIAGNOSE_MATURITY, pd.DataFrame([stage]), step="diagnose")
+    store.write_result(DIAGNOSE_MATURITY_INPUTS, inputs, step="diagnose")
+    store.write_result(DIAGNOSE_NEXT_STEPS, steps, step="diagnose")
+    return stage, inputs, steps
+
+
+def latest_answers(store) -> tuple[dict[str, int] | None, str | None]:
+    """The answers of the latest stored self-assessment (None when none was given)."""
+    if not store.has_result(DIAGNOSE_SELF_ASSESSMENT):
+        return None, None
+    rows = store.read_result(DIAGNOSE_SELF_ASSESSMENT)
+    if rows.empty:
+        return None, None
+    latest = rows.sort_values("answered_at").iloc[-1]["assessment_id"]
+    chosen = rows[rows["assessment_id"] == latest]
+    return dict(zip(chosen["question_id"], chosen["answer"].astype(int))), str(latest)

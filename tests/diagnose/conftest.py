@@ -1,0 +1,25 @@
+"""A demo world ingested into a store, for the diagnose tests; and the served demo store of the serve tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.serve.conftest import demo_store_file, served  # noqa: F401
+
+
+def ingested_world(folder: Path, *, seed: int, customers: int, steps: list[str] | None = None):
+    """(path of a store holding the demo world of ``seed``, its settings); ``steps`` run through the flywheel."""
+    from empathica.demo import generate_world
+    from empathica.flywheel import run_flywheel
+    from empathica.listen import ingest_files
+    from empathica.settings import Settings
+    from empathica.store import Store
+
+    world = generate_world(folder / "world", customers=customers, seed=seed)
+    settings = Settings.load(config_file=folder / "none.toml", progress=False)
+    path = folder / "world.duckdb"
+    with Store.open(path, settings=settings) as store:
+        ingest_files(store, [p for p, _ in world.files], kinds=[k for _, k in world.files])
+        if steps:
+            run_flywheel(store, settings=settings, only=steps)
+    return path, settings

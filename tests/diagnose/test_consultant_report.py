@@ -1,0 +1,103 @@
+"""The consultant report: the diagnose step runs on a demo store, the report renders to HTML and to a PDF in
+English, German and Chinese, and the numbers printed in the PDF are the stored rows'."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from empathica.report.i18n import catalogue
+from tests.diagnose.conftest import ingested_world
+
+pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists() or shutil.which("pdftotext") is None,
+                                reason="needs Debian's chromium and poppler-utils (.ci/run installs them)")
+
+
+@pytest.fixture(scope="module")
+def diagnosed(tmp_path_factory):
+    """A 600-customer demo world, ingested, with the diagnose step run (and the report sections saved)."""
+    return ingested_world(tmp_path_factory.mktemp("diagnosed"), seed=4, customers=600, steps=["overview", "diagnose"])
+
+
+def _text(pdf: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+
+
+@pytest.mark.parametrize("lang", ["en", "de", "zh"])
+def test_the_pdf_renders_in_each_language_with_the_stored_numbers(diagnosed, tmp_path, lang):
+    from empathica.report.consultant import write_consultant_report
+    from empathica.report.i18n import Finding, render
+    from empathica.schema.results import DIAGNOSE_SCORECARD
+    from empathica.store import Store
+
+    path, settings = diagnosed
+    with Store.open(path, settings=settings, read_only=True) as store:
+        html, pdf = write_consultant_report(store, tmp_path, title="Lumen", lang=lang, currency="EUR")
+        scores = store.read_result(DIAGNOSE_SCORECARD)
+    info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
+    assert int(re.search(r"Pages:\s+(\d+)", info).group(1)) >= 2
+    text = _text(pdf)
+    assert catalogue(lang)["diagnose.report.scorecard"] in text and catalogue(lang)["diagnose.report.traceability"] in text
+    company = scores[scores["scope"] == "all"]
+    assert len(company) >= 4
+    as_int = lambda v: render(Finding("value.int", {"v": v}), lang=lang)  # noqa: E731
+    for row in company.itertuples():  # the scorecard table's row: dimension, score, interval, as stored
+        name = re.escape(catalogue(lang)[f"diagnose.dim.{row.dimension}"])
+        line = rf"^\s*{name}\s+{as_int(row.score)}\s+{as_int(row.score_low)}\s+{as_int(row.score_high)}\s"
+        assert re.search(line, text, flags=re.MULTILINE), (lang, row.dimension, row.score)
+    assert "result_diagnose_scorecard" in text  # the traceability appendix names the stored result
+
+
+def test_the_main_report_has_the_diagnosis_section_from_the_same_findings(diagnosed, tmp_path):
+    from empathica.report.html import report_from_store
+    from empathica.store import Store
+
+    path, settings = diagnosed
+    with Store.open(path, settings=settings, read_only=True) as store:
+        html = report_from_store(store, tmp_path, title="t", lang="de", currency="EUR").read_text(encoding="utf-8")
+    section = html[html.index('id="diagnose"'):]
+    assert "Die schwächste CX-Dimension ist" in section and "Reifegrad:" in section
+
+
+def test_untrusted_text_in_a_values_answer_is_escaped(diagnosed, tmp_path):
+    from empathica.report.consultant import render_consultant_report
+    from empathica.schema.results import DIAGNOSE_SEGMENTS
+    from empathica.store import Store
+
+    path, settings = diagnosed
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(path, copy)
+    with Store.open(copy, settings=settings) as store:
+        segments = store.read_result(DIAGNOSE_SEGMENTS).drop(columns=["run_id"])
+        segments.loc[0, "quotes"] = "<script>alert(1)</script>"
+        store.runs.begin(steps=["diagnose"])
+        store.write_result(DIAGNOSE_SEGMENTS, segments, step="diagnose")
+        store.runs.publish()
+        html = render_consultant_report(store, title="<b>t</b>", lang="en", currency="EUR")
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<b>t</b>" not in html
+
+
+def test_a_second_run_has_the_first_as_its_trend_and_embeds_no_answer_again(diagnosed, tmp_path, monkeypatch):
+    from empathica.flywheel import run_flywheel
+    from empathica.schema.results import DIAGNOSE_SCORECARD
+    from empathica.store import Store
+    from empathica.understand.text.embeddings import E5Embedder
+
+    path, settings = diagnosed
+    copy = tmp_path / "again.duckdb"
+    shutil.copy(path, copy)
+    monkeypatch.setattr(E5Embedder, "embed", lambda self, texts: (_ for _ in ()).throw(AssertionError("embedded again")))
+    with Store.open(copy, settings=settings) as store:
+        first = store.read_result(DIAGNOSE_SCORECARD)
+        run_flywheel(store, settings=settings, only=["diagnose"])
+        second = store.read_result(DIAGNOSE_SCORECARD)
+    keys = ["scope", "group", "dimension"]
+    both = second.merge(first[keys + ["score"]].rename(columns={"score": "first"}), on=keys)
+    assert len(both) == len(second) and np.allclose(both["previous_score"], both["first"])
+    assert np.allclose(both["trend"], both["score"] - both["first"])
