@@ -127,6 +127,11 @@ def money(amount: float, *, lang: str = "en", currency: str = "EUR") -> str:
     return _LocaleFormatter(lang, currency).format_field(amount, "money")
 
 
+def format_value(value: Any, kind: str, *, lang: str = "en", currency: str = "EUR") -> str:
+    """One value of kind int, num, num2, signed, pct, money or date in ``lang``'s format (the dashboard's cells)."""
+    return _LocaleFormatter(check_language(lang), currency).format_field(value, kind)
+
+
 class _Values(dict):
     """Values of a finding; a field the template names but the finding lacks renders as a dash."""
 

@@ -52,6 +52,10 @@ def create_app(server: Server) -> FastAPI:
     app.add_api_route("/auth/keys", new_key, methods=["POST"], tags=["auth"], status_code=201)
     for router in (routes_results.router, routes_data.router, routes_admin.router, routes_act.router):
         app.include_router(router)
+    # -- dashboard (serve/web): the pages under /ui, their static files, and / → /ui/ --
+    from empathica.serve import web
+
+    web.install(app)
     return app
 
 
@@ -68,7 +72,8 @@ def _install_limits(app: FastAPI, server: Server) -> None:
                                             f"{limit:,} (setting serve_max_upload_mb)."), status_code=413)
         response = await call_next(request)
         response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
+        # the dashboard's pages set a policy of their own (their vendored scripts and styles)
+        response.headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
         return response
 
 
