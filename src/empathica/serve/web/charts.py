@@ -27,22 +27,32 @@ def chart_option(p: Panel, frame: pd.DataFrame, words: Words, *, drill_query: di
     title = words.column(p.value)
     if p.chart == "sankey":
         return _sankey(frame, p, words)
-    labels = [_category(words, p, row) for _, row in frame.iterrows()]
-    points = []
-    for (_, row), label in zip(frame.iterrows(), labels):
-        point = {"value": None if pd.isna(row[p.value]) else float(row[p.value]), "label": words.number(row[p.value], kind),
-                 "name": label}
-        if p.drill and drill_query is not None:
-            point["href"] = "/ui/voice/texts?" + urlencode({**drill_query, "dimension": p.drill, "value": str(row[p.label])})
-        points.append(point)
-    common = {"aria": {"enabled": True, "decal": {"show": True}}, "tooltip": {"trigger": "item"},
+    common = {"aria": {"enabled": True, "decal": {"show": True}}, "tooltip": {"trigger": "item"}, "valueKind": kind,
               "grid": {"containLabel": True, "left": 8, "right": 48, "top": 24, "bottom": 8}}
     if p.chart == "line":
-        return common | {"xAxis": {"type": "category", "data": labels}, "yAxis": {"type": "value", "name": title},
-                         "series": [{"type": "line", "name": title, "data": points, "showSymbol": True, "label": {"show": len(points) <= 24}}]}
+        groups = frame.groupby(p.series, sort=True) if p.series else [("", frame)]
+        months = sorted(frame[p.label].astype(str).unique())
+        series = []
+        for name, part in groups:
+            by = {str(row[p.label]): _point(words, p, row, kind, drill_query) for _, row in part.iterrows()}
+            series.append({"type": "line", "name": str(name) or title, "data": [by.get(m, {"value": None, "label": "–"}) for m in months],
+                           "showSymbol": True, "connectNulls": True, "label": {"show": len(months) <= 24 and not p.series}})
+        legend = {"legend": {"type": "scroll", "top": 0}} if p.series else {}
+        return common | legend | {"xAxis": {"type": "category", "data": months}, "yAxis": {"type": "value"}, "series": series,
+                                  "grid": common["grid"] | {"top": 40 if p.series else 24}}
+    labels = [_category(words, p, row) for _, row in frame.iterrows()]
+    points = [_point(words, p, row, kind, drill_query) | {"name": label} for (_, row), label in zip(frame.iterrows(), labels)]
     return common | {"yAxis": {"type": "category", "data": labels, "inverse": True, "axisLabel": {"width": 260, "overflow": "truncate"}},
-                     "xAxis": {"type": "value", "name": title},
+                     "xAxis": {"type": "value"},
                      "series": [{"type": "bar", "name": title, "data": points, "label": {"show": True, "position": "right"}}]}
+
+
+def _point(words: Words, p: Panel, row: pd.Series, kind: str, drill_query: dict[str, str] | None) -> dict:
+    """One bar or point: its value, its label in the reader's language, and its drill-down link."""
+    point = {"value": None if pd.isna(row[p.value]) else float(row[p.value]), "label": words.number(row[p.value], kind)}
+    if p.drill and drill_query is not None:
+        point["href"] = "/ui/voice/texts?" + urlencode({**drill_query, "dimension": p.drill, "value": str(row[p.label])})
+    return point
 
 
 def _category(words: Words, p: Panel, row: pd.Series) -> str:

@@ -22,6 +22,12 @@ from empathica.store.operational import ROLES
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 DATA_ROWS = 50
+#: The Data page's tables: key → (store table, newest first by, columns shown).
+DATA_TABLES = {
+    "ingestions": (INGESTIONS, "ingested_at", "source_file table_name rows_read rows_stored rows_quarantined ingested_at"),
+    "runs": (RUNS, "started_at", "run_id status started_at finished_at data_watermark steps"),
+    "quarantine": (QUARANTINE, "ingested_at", "source_file line table_name field reason value"),
+}
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -65,11 +71,8 @@ def data_page(request: Request, uploaded: str = "") -> Response:
     words = words_for(request, user)
     server = request.app.state.server
     with server.reading() as store:
-        tables = {"ingestions": _latest(store, INGESTIONS, "ingested_at",
-                                        "source_file table_name rows_read rows_stored rows_quarantined ingested_at"),
-                  "runs": _latest(store, RUNS, "started_at", "run_id status started_at finished_at data_watermark steps")}
-        if user.allowed("analyst") and not (user.team_id or user.region):
-            tables["quarantine"] = _latest(store, QUARANTINE, "ingested_at", "source_file line table_name field reason value")
+        raw = user.allowed("analyst") and not (user.team_id or user.region)  # quarantined rows: every team's input
+        tables = {k: _latest(store, *spec) for k, spec in DATA_TABLES.items() if k != "quarantine" or raw}
     views = [{"key": k, "title": words.t(f"dashboard.panel.{k}"), "headers": [words.column(c) for c in frame.columns],
               "rows": [[_cell(words, v) for v in row] for row in frame.itertuples(index=False)]} for k, frame in tables.items()]
     job = server.current_job()

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from empathica.schema.results import TEXT_SCORES
 from empathica.serve.query import FORMATS, export, scoped_rows
 from empathica.serve.web.formats import Words, quote_text
-from empathica.serve.web.panels import PANELS, read_panel
+from empathica.serve.web.panels import PANELS, read_panel, shown
 from empathica.serve.web.render import Page, filter_choices, panel_view, respond
 from empathica.serve.web.session import NotAllowed, current_user, language, page_filters
 from empathica.store import RUNS
@@ -30,6 +30,7 @@ PAGE_PANELS = {
 COHORTS = {"nps": "compare_nps", "churn": "compare_churn"}
 DRILL_DIMENSIONS = ("touchpoint", "channel", "lang", "month")
 DRILL_ROWS = 100
+DRILL_COLUMNS = ("lang", "touchpoint", "channel", "month", "sentiment", "emotion", "text")
 
 
 def words_for(request: Request, user: User | None) -> Words:
@@ -113,8 +114,10 @@ def agent_page(request: Request, agent_id: str) -> Response:
         where = (("agent_id", agent_id),)
         panels = [panel_view(PANELS[k], read_panel(store, PANELS[k], user, filters.filters, where=where), words, filters,
                              user=user) for k in ("agents", "agent_months", "coaching", "gaps")]
+        choices = filter_choices(request, store)
     server.ops.audit(user.username, "read", f"dashboard:agent:{agent_id}")
-    return respond(request, "page.html", Page("agent", user, words, filters, panels, {"agent_id": agent_id}))
+    return respond(request, "page.html", Page("agent", user, words, filters, panels,
+                                                {"agent_id": agent_id, "choices": choices}))
 
 
 @router.get("/export/{key}.{fmt}")
@@ -129,14 +132,14 @@ def export_panel(request: Request, key: str, fmt: str) -> Response:
     with server.reading() as store:
         rows = read_panel(store, p, user, filters.filters, touchpoint=filters.touchpoint)
     server.ops.audit(user.username, "export", f"dashboard:{key}", detail=f"{fmt} {filters.query()}")
-    return Response(export(rows.frame, fmt, name=p.key), media_type=FORMATS[fmt],
+    return Response(export(shown(p, rows.frame), fmt, name=p.key), media_type=FORMATS[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{p.key}.{fmt}"'})
 
 
 @router.get("/voice/texts", response_class=HTMLResponse)
 def voice_texts(request: Request) -> Response:
     """The customer texts behind one bar of sentiment by touchpoint, channel, language or month (redacted)."""
-    from empathica.flywheel.steps.text import scored_texts
+    from empathica.flywheel.steps.text import customer_texts, scored_texts
 
     user = current_user(request)
     words = words_for(request, user)
@@ -147,18 +150,16 @@ def voice_texts(request: Request) -> Response:
         raise NotAllowed("dashboard.forbidden.drill")
     server = request.app.state.server
     with server.reading() as store:
-        texts = scored_texts(store, store.result(TEXT_SCORES))
-        texts = texts.filter(texts.speaker == "customer")
+        texts = customer_texts(scored_texts(store, store.result(TEXT_SCORES)))
         texts = texts.filter(texts[dimension].cast("string").fill_null("(unknown)") == chosen)
         texts = scoped_rows(store, texts, user)
         total = int(texts.count().execute())
         choices = filter_choices(request, store)
-        frame = texts.order_by(texts.source_id).select("lang", "touchpoint", "channel", "month", "sentiment",
-                                                       "emotion", "text").limit(DRILL_ROWS).to_pandas()
+        frame = texts.order_by(texts.source_id).select(*DRILL_COLUMNS).limit(DRILL_ROWS).to_pandas()
     server.ops.audit(user.username, "read", "dashboard:voice:texts", detail=f"{dimension}={chosen}")
     rows = [[str(r.lang), str(r.touchpoint), str(r.channel), str(r.month), words.t(f"dashboard.sentiment.{r.sentiment}"),
              str(r.emotion), quote_text(r.text)] for r in frame.itertuples()]
-    headers = [words.column(c) for c in ("lang", "touchpoint", "channel", "month", "sentiment", "emotion", "text")]
+    headers = [words.column(c) for c in DRILL_COLUMNS]
     extra = {"choices": choices, "drill": {"dimension": words.t(f"dashboard.dimension.{dimension}"), "value": chosen,
                        "total": words.number(total, "int"), "shown": words.number(len(rows), "int"),
                        "headers": headers, "rows": rows}}

@@ -34,6 +34,7 @@ class Panel:
     order: str = ""  # a column; '-' in front: descending
     limit: int = 25
     drill: str = ""  # the dimension of text_sentiment_by a bar drills into ('' : no drill-down)
+    series: str = ""  # a column whose values are separate lines (e.g. one line per team)
 
 
 def _cols(spec: str) -> tuple[tuple[str, str], ...]:
@@ -78,7 +79,7 @@ PANELS: dict[str, Panel] = {p.key: p for p in (
           _cols("rank:int agent_id:agent team_id:text empathy:num2 gap_rate:pct jargon_rate:pct conversations:int "
                 "customer_retention:pct customer_csat:num2"), label="agent_id", value="empathy", order="rank", limit=40),
     Panel("teams", R.EMPATHY_TEAMS, _cols("team_id:text month:text empathy:num2 gap_rate:pct"),
-          chart="line", label="month", value="empathy", order="month", limit=200),
+          chart="line", label="month", value="empathy", order="month", limit=400, series="team_id"),
     Panel("gaps", R.EMPATHY_GAPS, _cols("agent_id:agent language:text context:quote text:quote empathy:num2"),
           chart="none", order="agent_id", limit=20),
     Panel("coaching", R.EMPATHY_COACHING,
@@ -99,9 +100,15 @@ PANELS: dict[str, Panel] = {p.key: p for p in (
 )}
 
 
-def panel(key: str) -> Panel:
-    """The panel ``key`` (KeyError: no such panel)."""
-    return PANELS[key]
+#: Columns a cell of a kind reads besides its own (a finding's values, an interval's upper end ...); they are not
+#: shown, so they are not exported either.
+_SUPPORT = {"finding": ("values",), "interval": ("revenue_high", "money_shown"), "money": ("money_shown",),
+            "trend": ("rank",)}
+
+
+def shown(p: Panel, frame: pd.DataFrame) -> pd.DataFrame:
+    """The columns of ``frame`` the panel shows, in its order (what its export holds)."""
+    return frame[[c for c, _ in p.columns if c in frame.columns]]
 
 
 @dataclass
@@ -135,7 +142,8 @@ def read_panel(store: Store, p: Panel, user: User, filters: Filters, *, touchpoi
         column = p.order.lstrip("-")
         rows = rows.order_by(ibis.desc(column) if p.order.startswith("-") else column)
     keep = [c for c, _ in p.columns if c in rows.columns]
-    frame = rows.select(*keep).limit(p.limit).to_pandas()
+    support = [c for _, kind in p.columns for c in _SUPPORT.get(kind, ()) if c in rows.columns and c not in keep]
+    frame = rows.select(*keep, *dict.fromkeys(support)).limit(p.limit).to_pandas()
     return PanelRows(frame, sorted(set(ignored)))
 
 

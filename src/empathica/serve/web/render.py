@@ -113,3 +113,23 @@ def filter_choices(request: Request, store: Store) -> dict[str, list[str]]:
 
 
 _CHOICES: dict[tuple, dict[str, list[str]]] = {}
+
+
+def message_ids() -> set[str]:
+    """The message ids the dashboard composes from names (columns, panels, pages, roles ...); the catalogue test
+    adds the literal ids of the templates and modules and checks every one in all three languages."""
+    from empathica.serve.web.manage import DATA_TABLES
+    from empathica.serve.web.pages import DRILL_DIMENSIONS, DRILL_COLUMNS
+    from empathica.serve.web.panels import PANELS
+    from empathica.store.operational import ROLES
+
+    ids = {f"dashboard.nav.{k}" for k, _, _ in NAVIGATION} | {f"dashboard.language.{c}" for c in LANGUAGES}
+    ids |= {f"dashboard.role.{r}" for r in ROLES} | {f"dashboard.dimension.{d}" for d in DRILL_DIMENSIONS}
+    ids |= {f"dashboard.filter.{f}" for f in ("date_from", "date_to", "date", *FILTER_FIELDS[2:])}
+    columns = {c for p in PANELS.values() for c, _ in p.columns} | set(DRILL_COLUMNS)
+    columns |= {c for _, _, spec in DATA_TABLES.values() for c in spec.split()}
+    ids |= {f"dashboard.column.{c}" for c in columns} | {f"dashboard.panel.{k}" for k in (*PANELS, *DATA_TABLES)}
+    ids |= {f"dashboard.sentiment.{s}" for s in ("positive", "neutral", "negative")}
+    ids |= {f"dashboard.upload.{s}" for s in ("ok", "failed", "too_large")} | {f"dashboard.users.{s}" for s in ("ok", "failed")}
+    ids |= {f"dashboard.scenario.{s}" for s in ("started", "busy", "bad")}
+    return ids

@@ -1,11 +1,22 @@
-// Draws each panel's chart from the JSON option the server wrote beside it (labels already localized).
-// Bars with a drill-down link open it on click or on Enter; the table view holds the same rows as links.
+// Draws each panel's chart from the JSON option the server wrote beside it. Bar and point labels and tooltips
+// are the server's text (localized there); axis ticks use the page language's number format.
+// Bars with a drill-down link open it on click; the table view holds the same rows as keyboard-reachable links.
 (function () {
+  var lang = document.documentElement.lang || "en";
+  function ticks(kind) {
+    var percent = kind === "pct";
+    var format = new Intl.NumberFormat(lang, { style: percent ? "percent" : "decimal", maximumFractionDigits: 2 });
+    return function (v) { return format.format(v); };
+  }
   function labelled(option) {
+    var many = (option.series || []).length > 1;
     (option.series || []).forEach(function (s) {
       if (s.type === "sankey") { s.tooltip = { formatter: function (p) { return p.data.label ? p.name + ": " + p.data.label : p.name; } }; return; }
       s.label = Object.assign({}, s.label, { formatter: function (p) { return p.data.label; } });
-      s.tooltip = { formatter: function (p) { return p.name + ": " + p.data.label; } };
+      s.tooltip = { formatter: function (p) { return (many ? p.seriesName + " · " : "") + p.name + ": " + p.data.label; } };
+    });
+    ["xAxis", "yAxis"].forEach(function (axis) {
+      if (option[axis] && option[axis].type === "value") { option[axis].axisLabel = { formatter: ticks(option.valueKind) }; }
     });
     return option;
   }
