@@ -36,7 +36,7 @@ def chart_option(p: Panel, frame: pd.DataFrame, words: Words, *, drill_query: di
         for name, part in groups:
             by = {str(row[p.label]): _point(words, p, row, kind, drill_query) for _, row in part.iterrows()}
             series.append({"type": "line", "name": str(name) or title, "data": [by.get(m, {"value": None, "label": "–"}) for m in months],
-                           "showSymbol": True, "connectNulls": True, "label": {"show": len(months) <= 24 and not p.series}})
+                           "showSymbol": True, "connectNulls": True, "label": {"show": len(months) <= 12 and not p.series}})
         legend = {"legend": {"type": "scroll", "top": 0}} if p.series else {}
         return common | legend | {"xAxis": {"type": "category", "data": months}, "yAxis": {"type": "value"}, "series": series,
                                   "grid": common["grid"] | {"top": 40 if p.series else 24}}
@@ -49,6 +49,8 @@ def chart_option(p: Panel, frame: pd.DataFrame, words: Words, *, drill_query: di
 
 def _point(words: Words, p: Panel, row: pd.Series, kind: str, drill_query: dict[str, str] | None) -> dict:
     """One bar or point: its value, its label in the reader's language, and its drill-down link."""
+    if "money_shown" in row and row["money_shown"] is not None and not bool(row["money_shown"]):
+        return {"value": None, "label": words.t("value.withheld")}  # the model is too weak to put money on it
     point = {"value": None if pd.isna(row[p.value]) else float(row[p.value]), "label": words.number(row[p.value], kind)}
     if p.drill and drill_query is not None:
         point["href"] = "/ui/voice/texts?" + urlencode({**drill_query, "dimension": p.drill, "value": str(row[p.label])})

@@ -35,6 +35,7 @@ class Panel:
     limit: int = 25
     drill: str = ""  # the dimension of text_sentiment_by a bar drills into ('' : no drill-down)
     series: str = ""  # a column whose values are separate lines (e.g. one line per team)
+    table_open: bool = False  # the table view open at first (it carries what the chart cannot: owner, trend ...)
 
 
 def _cols(spec: str) -> tuple[tuple[str, str], ...]:
@@ -47,7 +48,7 @@ PANELS: dict[str, Panel] = {p.key: p for p in (
     # -- summary
     Panel("opportunities", R.DECIDE_OPPORTUNITIES,
           _cols("rank:int message_id:finding revenue:money revenue_low:interval customers:int owner:text "
-                "confidence:grade previous_rank:trend"), label="message_id", value="revenue", order="rank", limit=15),
+                "confidence:grade previous_rank:trend"), label="message_id", value="revenue", order="rank", limit=15, table_open=True),
     # -- journeys
     Panel("pathways", R.JOURNEY_DFG, _cols("source:text target:text transitions:int customers:int dropoff_rate:pct"),
           chart="sankey", label="source", value="transitions", order="-transitions", limit=40),

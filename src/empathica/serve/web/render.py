@@ -91,6 +91,7 @@ def panel_view(p: Panel, rows: PanelRows, words: Words, filters: PageFilters, *,
     option = chart_option(p, frame, words, drill_query=filters.values if drill else None)
     return {"key": p.key, "title": words.t(f"dashboard.panel.{p.key}"), "headers": [words.column(c) for c, _ in kinds],
             "rows": cells, "chart": as_json(option) if option else None, "missing": rows.missing,
+            "open": p.table_open or option is None,
             "ignored": [words.t(f"dashboard.filter.{f}") for f in rows.ignored],
             "export": {fmt: f"/ui/export/{p.key}.{fmt}?{filters.query()}" for fmt in ("csv", "xlsx")}}
 
