@@ -28,6 +28,7 @@ def chart_option(p: Panel, frame: pd.DataFrame, words: Words, *, drill_query: di
     if p.chart == "sankey":
         return _sankey(frame, p, words)
     common = {"aria": {"enabled": True, "decal": {"show": True}}, "tooltip": {"trigger": "item"}, "valueKind": kind,
+              "animation": False,  # a chart is read, not watched (and screenshots show it whole)
               "grid": {"containLabel": True, "left": 8, "right": 48, "top": 24, "bottom": 8}}
     if p.chart == "line":
         groups = frame.groupby(p.series, sort=True) if p.series else [("", frame)]
@@ -83,7 +84,7 @@ def _sankey(frame: pd.DataFrame, p: Panel, words: Words) -> dict | None:
     if not links:
         return None
     nodes = sorted({l["source"] for l in links} | {l["target"] for l in links})
-    return {"aria": {"enabled": True}, "tooltip": {"trigger": "item"},
+    return {"aria": {"enabled": True}, "tooltip": {"trigger": "item"}, "animation": False,
             "series": [{"type": "sankey", "data": [{"name": n} for n in nodes], "links": links, "emphasis": {"focus": "adjacency"},
                         "label": {"show": True}, "nodeGap": 10, "left": 8, "right": 140}]}
 
