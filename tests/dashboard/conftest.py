@@ -18,6 +18,7 @@ CUSTOMERS, SEED = 300, 7
 @pytest.fixture(scope="session")
 def dashboard_store_file(tmp_path_factory) -> Path:
     """The demo world ingested and analysed by every step, once per session (tests copy it)."""
+    from empathica.act.service import install_demo_rules, open_cases_store
     from empathica.demo import generate_world
     from empathica.flywheel import run_flywheel
     from empathica.listen import ingest_files
@@ -29,6 +30,11 @@ def dashboard_store_file(tmp_path_factory) -> Path:
     settings = Settings.load(config_file=folder / "none.toml", progress=False, db_path=str(path))
     with Store.open(path, settings=settings) as store:
         ingest_files(store, [p for p, _ in world.files], kinds=[k for _, k in world.files])
+        ops = open_cases_store(store, settings)  # the demo's rules, so that the act step opens cases
+        try:
+            install_demo_rules(ops.cases)
+        finally:
+            ops.close()
         run_flywheel(store, settings=settings)
     return path
 

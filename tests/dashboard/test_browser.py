@@ -21,7 +21,7 @@ from tests.dashboard.conftest import PASSWORDS, open_served
 
 CHROMIUM = "/usr/bin/chromium"
 REPO = Path(__file__).resolve().parents[2]
-PAGES = ("summary", "journeys", "voice", "empathy", "value", "data")
+PAGES = ("summary", "journeys", "voice", "empathy", "value", "act", "learn", "data")
 
 
 def _output() -> Path:

@@ -14,7 +14,7 @@ from empathica.schema import results as R
 from tests.dashboard.conftest import log_in
 from tests.dashboard.tables import page_tables
 
-PAGES = ("/ui/summary", "/ui/journeys", "/ui/voice", "/ui/empathy", "/ui/value", "/ui/data")
+PAGES = ("/ui/summary", "/ui/journeys", "/ui/voice", "/ui/empathy", "/ui/value", "/ui/act", "/ui/learn", "/ui/data")
 
 
 def test_pages_need_a_session_and_a_wrong_password_is_refused(dashboard):
@@ -187,3 +187,19 @@ def test_a_bad_scenario_is_refused_with_its_format(dashboard):
     assert "KIND:TARGET:CHANGE" in client.get(bad.headers["location"] + "&lang=en").text
     log_in(client, "vic")
     assert client.post("/ui/value/scenario", data={"scenario": "touchpoint:delivery:+0.5"}).status_code == 403
+
+
+def test_act_and_learn_show_the_stored_cases_and_effects_within_the_team(dashboard):
+    client, server = dashboard
+    with server.reading() as store:
+        cases = store.read_result(R.ACT_CASES)
+        effects = store.read_result(R.LEARN_EFFECTS)
+    log_in(client, "root")
+    shown = page_tables(client.get("/ui/act?lang=en").text).tables["cases"]
+    assert sorted(int(r[0].replace(",", "")) for r in shown) == sorted(cases.sort_values("opened_at", ascending=False)
+                                                                     .head(50)["case_id"].astype(int))
+    learned = page_tables(client.get("/ui/learn?lang=en").text).tables["effects"]
+    assert {(r[0], r[1]) for r in learned} == set(zip(effects.action_id, effects.metric))
+    log_in(client, "lead")
+    team = server.ops.user("lead").team_id
+    assert {r[2] for r in page_tables(client.get("/ui/act?lang=en").text).tables["cases"]} <= {team}

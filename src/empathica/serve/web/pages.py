@@ -26,6 +26,8 @@ PAGE_PANELS = {
               "pain_points", "topics"),
     "empathy": ("agents", "teams", "gaps", "coaching"),
     "value": ("clv_segments", "revenue_at_risk", "scenarios"),
+    "act": ("cases", "rules"),
+    "learn": ("effects", "benchmark"),
 }
 COHORTS = {"nps": "compare_nps", "churn": "compare_churn"}
 DRILL_DIMENSIONS = ("touchpoint", "channel", "lang", "month")
@@ -87,6 +89,16 @@ def empathy(request: Request) -> Response:
 def value(request: Request) -> Response:
     scenario = request.query_params.get("scenario", "")
     return analysis_page(request, "value", extra={"request_scenario": scenario if scenario in ("started", "busy", "bad") else ""})
+
+
+@router.get("/act", response_class=HTMLResponse)
+def act(request: Request) -> Response:
+    return analysis_page(request, "act")
+
+
+@router.get("/learn", response_class=HTMLResponse)
+def learn(request: Request) -> Response:
+    return analysis_page(request, "learn")
 
 
 def _agent_opener(store, user: User):

@@ -98,6 +98,19 @@ PANELS: dict[str, Panel] = {p.key: p for p in (
     Panel("scenarios", R.DECIDE_SCENARIOS,
           _cols("scenario:int message_id:finding revenue:money revenue_low:interval customers:int"),
           label="message_id", value="revenue", order="-revenue", limit=20),
+    # -- act and learn
+    Panel("cases", R.ACT_CASES,
+          _cols("case_id:int title:text team_id:text assignee:text priority:text status:text customer_id:text "
+                "touchpoint:text opened_at:date resolution_due:date escalation_level:int"),
+          chart="none", order="-opened_at", limit=50),
+    Panel("rules", R.ACT_RULES, _cols("rule_id:text name:text matched:int opened_now:int cases_total:int cases_active:int"),
+          label="name", value="cases_active", order="-cases_active", limit=30),
+    Panel("effects", R.LEARN_EFFECTS,
+          _cols("action_id:text metric:text estimate:num2 ci_low:num2 ci_high:num2 p_value:num2 customers:int design:text"),
+          chart="none", order="action_id", limit=50),
+    Panel("benchmark", R.LEARN_BENCHMARK_COMPARISON,
+          _cols("lang:text area:text metric:text competitor:text own:num2 theirs:num2 difference:num2 p_holm:num2 "
+                "verdict:text"), chart="none", order="area", limit=60),
 )}
 
 

@@ -22,7 +22,8 @@ from empathica.store.operational import User
 #: The pages in the navigation: (key, path, least role).
 NAVIGATION = (
     ("summary", "/ui/summary", "viewer"), ("journeys", "/ui/journeys", "viewer"), ("voice", "/ui/voice", "viewer"),
-    ("empathy", "/ui/empathy", "viewer"), ("value", "/ui/value", "viewer"), ("data", "/ui/data", "viewer"),
+    ("empathy", "/ui/empathy", "viewer"), ("value", "/ui/value", "viewer"), ("act", "/ui/act", "viewer"),
+    ("learn", "/ui/learn", "viewer"), ("data", "/ui/data", "viewer"),
     ("users", "/ui/admin/users", "admin"), ("settings", "/ui/admin/settings", "admin"),
 )
 #: Content-Security-Policy of the dashboard's pages: its own scripts, styles and images only.
