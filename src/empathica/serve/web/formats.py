@@ -10,7 +10,7 @@ import pandas as pd
 
 from empathica.listen.redaction import redact
 from empathica.report.html import Speaker
-from empathica.report.i18n import catalogue, format_value
+from empathica.report.i18n import format_value
 
 #: Kinds a panel column can have and how a cell of it is written.
 NUMBER_KINDS = ("int", "num", "num2", "signed", "pct", "money", "date")
@@ -50,9 +50,6 @@ class Words:
         if kind == "quote":
             return quote_text(value)
         return str(value)
-
-    def known(self, message_id: str) -> bool:
-        return message_id in catalogue(self.lang)
 
 
 def quote_text(value: Any) -> str:

@@ -63,9 +63,16 @@ def analysis_page(request: Request, key: str, *, extra_panels: tuple[str, ...] =
     return respond(request, "page.html", page)
 
 
-@router.get("/summary", response_class=HTMLResponse)
-def summary(request: Request) -> Response:
-    return analysis_page(request, "summary")
+def _plain_page(key: str):
+    def page(request: Request) -> Response:
+        return analysis_page(request, key)
+
+    page.__name__ = f"{key}_page"
+    return page
+
+
+for _key in ("summary", "voice", "empathy", "act", "learn"):  # pages with nothing but their panels
+    router.add_api_route(f"/{_key}", _plain_page(_key), methods=["GET"], response_class=HTMLResponse)
 
 
 @router.get("/journeys", response_class=HTMLResponse)
@@ -75,30 +82,10 @@ def journeys(request: Request) -> Response:
     return analysis_page(request, "journeys", extra_panels=(COHORTS[cohort],), extra={"cohort": cohort})
 
 
-@router.get("/voice", response_class=HTMLResponse)
-def voice(request: Request) -> Response:
-    return analysis_page(request, "voice")
-
-
-@router.get("/empathy", response_class=HTMLResponse)
-def empathy(request: Request) -> Response:
-    return analysis_page(request, "empathy")
-
-
 @router.get("/value", response_class=HTMLResponse)
 def value(request: Request) -> Response:
     scenario = request.query_params.get("scenario", "")
     return analysis_page(request, "value", extra={"request_scenario": scenario if scenario in ("started", "busy", "bad") else ""})
-
-
-@router.get("/act", response_class=HTMLResponse)
-def act(request: Request) -> Response:
-    return analysis_page(request, "act")
-
-
-@router.get("/learn", response_class=HTMLResponse)
-def learn(request: Request) -> Response:
-    return analysis_page(request, "learn")
 
 
 def _agent_opener(store, user: User):
