@@ -3,6 +3,8 @@ agent's page), Value; and the export of any panel. Each reads stored results onl
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pandas as pd
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -43,7 +45,7 @@ def words_for(request: Request, user: User | None) -> Words:
 def home(request: Request) -> Response:
     """Viewers and team leads land on their team's view; everyone else on the summary."""
     user = current_user(request)
-    target = f"/ui/empathy?team={user.team_id}" if user.team_id else "/ui/summary"
+    target = "/ui/empathy?" + urlencode({"team": user.team_id}) if user.team_id else "/ui/summary"
     return RedirectResponse(target, status_code=303)
 
 
