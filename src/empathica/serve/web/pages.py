@@ -57,7 +57,7 @@ def analysis_page(request: Request, key: str, *, extra_panels: tuple[str, ...] =
     with server.reading() as store:
         may_open = _agent_opener(store, user)
         panels = [panel_view(PANELS[k], read_panel(store, PANELS[k], user, filters.filters, touchpoint=filters.touchpoint),
-                             words, filters, user=user, agent_link=may_open) for k in PAGE_PANELS[key] + extra_panels]
+                             words, filters, agent_link=may_open) for k in PAGE_PANELS[key] + extra_panels]
         choices = filter_choices(request, store)
         fresh = freshness(store, words) if key == "summary" else None
     server.ops.audit(user.username, "read", f"dashboard:{key}", detail=filters.query())
@@ -113,8 +113,8 @@ def agent_page(request: Request, agent_id: str) -> Response:
             server.ops.audit(user.username, "refused", f"dashboard:agent:{agent_id}", status=403)
             raise NotAllowed("dashboard.forbidden.agent")
         where = (("agent_id", agent_id),)
-        panels = [panel_view(PANELS[k], read_panel(store, PANELS[k], user, filters.filters, where=where), words, filters,
-                             user=user) for k in ("agents", "agent_months", "coaching", "gaps")]
+        panels = [panel_view(PANELS[k], read_panel(store, PANELS[k], user, filters.filters, where=where), words, filters)
+                  for k in ("agents", "agent_months", "coaching", "gaps")]
         choices = filter_choices(request, store)
     server.ops.audit(user.username, "read", f"dashboard:agent:{agent_id}")
     return respond(request, "page.html", Page("agent", user, words, filters, panels,

@@ -72,8 +72,8 @@ def _with(path: str, query: dict[str, str], **extra: str) -> str:
     return path + "?" + urlencode({**query, **extra})
 
 
-def panel_view(p: Panel, rows: PanelRows, words: Words, filters: PageFilters, *, user: User,
-               agent_link: Any = None, drill: bool = True) -> dict:
+def panel_view(p: Panel, rows: PanelRows, words: Words, filters: PageFilters, *, agent_link: Any = None,
+               drill: bool = True) -> dict:
     """A panel for the template: title, chart option (JSON), headers, formatted cells, notes and export links."""
     frame = rows.frame
     kinds = [(c, k) for c, k in p.columns if c in frame.columns]
