@@ -63,13 +63,14 @@ def measure(db: Path, repeat: int) -> dict[str, dict[str, float]]:
     with server.reading() as store:
         variants = _filters(store)
     with TestClient(create_app(server)) as client:
-        client.post("/ui/login", data={"username": "bench", "password": PASSWORD})
+        logged_in = client.post("/ui/login", data={"username": "bench", "password": PASSWORD}, follow_redirects=False)
+        assert logged_in.status_code == 303 and logged_in.headers["location"] == "/ui/", "the bench user could not log in"
         for page in PAGES:
             times = []
             for i in range(repeat):
                 query = variants[i % len(variants)]
                 start = time.perf_counter()
-                response = client.get(f"{page}{'&' if '?' in page else '?'}{query}" if query else page)
+                response = client.get(f"{page}{'&' if '?' in page else '?'}{query}" if query else page, follow_redirects=False)
                 times.append(time.perf_counter() - start)
                 assert response.status_code == 200, (page, response.status_code)
             ordered = sorted(times[1:]) or times
