@@ -39,7 +39,8 @@ def chart_option(p: Panel, frame: pd.DataFrame, words: Words, *, drill_query: di
             series.append({"type": "line", "name": str(name) or title, "data": [by.get(m, {"value": None, "label": "–"}) for m in months],
                            "showSymbol": True, "connectNulls": True, "label": {"show": len(months) <= 12 and not p.series}})
         legend = {"legend": {"type": "scroll", "top": 0}} if p.series else {}
-        return common | legend | {"xAxis": {"type": "category", "data": months}, "yAxis": {"type": "value"}, "series": series,
+        axis = [words.number(m, "month") if dict(p.columns).get(p.label) == "month" else m for m in months]
+        return common | legend | {"xAxis": {"type": "category", "data": axis}, "yAxis": {"type": "value"}, "series": series,
                                   "grid": common["grid"] | {"top": 40 if p.series else 24}}
     labels = [_category(words, p, row) for _, row in frame.iterrows()]
     points = [_point(words, p, row, kind, drill_query) | {"name": label} for (_, row), label in zip(frame.iterrows(), labels)]

@@ -13,7 +13,7 @@ from empathica.report.html import Speaker
 from empathica.report.i18n import format_value
 
 #: Kinds a panel column can have and how a cell of it is written.
-NUMBER_KINDS = ("int", "num", "num2", "signed", "pct", "money", "date")
+NUMBER_KINDS = ("int", "num", "num2", "signed", "pct", "money", "date", "month")
 QUOTE_CHARS = 240
 
 

@@ -42,7 +42,7 @@ def _cols(spec: str) -> tuple[tuple[str, str], ...]:
     return tuple(tuple(part.split(":", 1)) for part in spec.split())  # type: ignore[misc]
 
 
-_SENTIMENT = "value:text texts:int mean_score:num2 negative_share:pct positive_share:pct"
+_SENTIMENT = "texts:int mean_score:num2 negative_share:pct positive_share:pct"
 
 PANELS: dict[str, Panel] = {p.key: p for p in (
     # -- summary
@@ -65,7 +65,8 @@ PANELS: dict[str, Panel] = {p.key: p for p in (
           _cols("source:text target:text cohort_a:text share_a:pct cohort_b:text share_b:pct share_difference:pct "
                 "q_share:num2"), label="source", value="share_difference", order="q_share", limit=15),
     # -- voice of the customer
-    *[Panel(f"sentiment_{d}", R.TEXT_SENTIMENT_BY, _cols(_SENTIMENT), label="value", value="negative_share",
+    *[Panel(f"sentiment_{d}", R.TEXT_SENTIMENT_BY,  # months are written in the reader's language
+            _cols(f"value:{'month' if d == 'month' else 'text'} {_SENTIMENT}"), label="value", value="negative_share",
             where=(("dimension", d),), order="value" if d == "month" else "-texts", limit=40, drill=d,
             chart="line" if d == "month" else "bar") for d in ("touchpoint", "channel", "lang", "month")],
     Panel("emotions", R.TEXT_EMOTION_BY, _cols("value:text emotion:text share:pct"), label="emotion", value="share",
@@ -79,14 +80,14 @@ PANELS: dict[str, Panel] = {p.key: p for p in (
     Panel("agents", R.EMPATHY_AGENTS,
           _cols("rank:int agent_id:agent team_id:text empathy:num2 gap_rate:pct jargon_rate:pct conversations:int "
                 "customer_retention:pct customer_csat:num2"), label="agent_id", value="empathy", order="rank", limit=40),
-    Panel("teams", R.EMPATHY_TEAMS, _cols("team_id:text month:text empathy:num2 gap_rate:pct"),
+    Panel("teams", R.EMPATHY_TEAMS, _cols("team_id:text month:month empathy:num2 gap_rate:pct"),
           chart="line", label="month", value="empathy", order="month", limit=400, series="team_id"),
     Panel("gaps", R.EMPATHY_GAPS, _cols("agent_id:agent language:text context:quote text:quote empathy:num2"),
           chart="none", order="agent_id", limit=20),
     Panel("coaching", R.EMPATHY_COACHING,
           _cols("agent_id:agent customer_said:quote reply:quote empathy:num2 better_agent_id:text better_reply:quote "
                 "better_empathy:num2"), chart="none", order="-better_empathy", limit=15),
-    Panel("agent_months", R.EMPATHY_SCORECARD, _cols("month:text empathy:num2 gap_rate:pct"),
+    Panel("agent_months", R.EMPATHY_SCORECARD, _cols("month:month empathy:num2 gap_rate:pct"),
           chart="line", label="month", value="empathy", order="month", limit=60),
     # -- value
     Panel("clv_segments", R.VALUE_CLV_SEGMENTS,
