@@ -31,10 +31,10 @@ def test_every_message_the_dashboard_uses_is_in_all_three_catalogues():
 
 
 def test_composed_ids_in_templates_have_their_names_listed():
-    """A template that builds an id from a prefix ('dashboard.nav.' ~ key) is covered by message_ids()."""
+    """A template that builds an id from a group and a name (label('nav', key)) is covered by message_ids()."""
     prefixes = set()
     for entry in WEB.joinpath("templates").iterdir():
-        prefixes |= set(re.findall(r"t\('(dashboard\.[a-z_.]+\.)' ~", entry.read_text(encoding="utf-8")))
+        prefixes |= {f"dashboard.{g}." for g in re.findall(r"label\('([a-z_]+)', ", entry.read_text(encoding="utf-8"))}
     listed = message_ids() | _literal_ids()
     assert prefixes and all(any(m.startswith(p) for m in listed) for p in prefixes)
 

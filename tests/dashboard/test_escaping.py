@@ -39,6 +39,6 @@ def test_chart_json_cannot_close_its_script_element():
 def test_a_hostile_user_name_is_escaped_in_the_header():
     words = Words("de", "EUR")
     page = Page("forbidden", User(1, "<b>x</b>", "viewer"), words, extra={"reason": "dashboard.forbidden.role"})
-    html = ENV.get_template("forbidden.html").render(page=page, t=words.t, lang="de", nav=[], here="/ui/x",
+    html = ENV.get_template("forbidden.html").render(page=page, t=words.t, label=words.label, lang="de", nav=[], here="/ui/x",
                                                       languages=[], fields=(), user=page.user, reason="dashboard.forbidden.role")
     assert "<b>x</b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html

@@ -28,8 +28,12 @@ class Words:
         """The dashboard label or message ``message_id`` (a KeyError when no catalogue has it: a test checks all)."""
         return self._speaker.t(message_id, **values)
 
+    def label(self, group: str, name: str) -> str:
+        """The label ``dashboard.<group>.<name>`` (templates compose ids this way, e.g. label('nav', page.key))."""
+        return self.t(f"dashboard.{group}.{name}")
+
     def column(self, name: str) -> str:
-        return self.t(f"dashboard.column.{name}")
+        return self.label("column", name)
 
     def number(self, value: Any, kind: str) -> str:
         if value is None or (isinstance(value, float) and pd.isna(value)):

@@ -60,7 +60,7 @@ def respond(request: Request, template: str, page: Page, *, status: int = 200) -
     query = {k: v for k, v in request.query_params.items() if k != "lang"}
     languages = [(code, page.words.t(f"dashboard.language.{code}"), _with(here, query, lang=code)) for code in LANGUAGES]
     html = ENV.get_template(template).render(
-        page=page, t=page.words.t, lang=page.words.lang, nav=nav, here=here, languages=languages, fields=FILTER_FIELDS,
+        page=page, t=page.words.t, label=page.words.label, lang=page.words.lang, nav=nav, here=here, languages=languages, fields=FILTER_FIELDS,
         user=user, **page.extra)
     return HTMLResponse(html, status_code=status, headers={"Content-Security-Policy": CSP, "Cache-Control": "no-store",
                                                           "Referrer-Policy": "same-origin"})
