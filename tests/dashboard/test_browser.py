@@ -69,8 +69,12 @@ def browser():
         chromium.close()
 
 
-def _log_in(browser, base: str, name: str, *, width: int = 1280):
-    context = browser.new_context(viewport={"width": width, "height": 900}, accept_downloads=True)
+#: The browser's own locale per page language (date inputs show the reader's format).
+LOCALES = {"en": "en-GB", "de": "de-DE", "zh": "zh-CN"}
+
+
+def _log_in(browser, base: str, name: str, *, width: int = 1280, locale: str = "en-GB"):
+    context = browser.new_context(viewport={"width": width, "height": 900}, accept_downloads=True, locale=locale)
     page = context.new_page()
     page.goto(f"{base}/ui/login")
     page.fill("input[name=username]", name)
@@ -87,9 +91,9 @@ def _charts_drawn(page) -> None:
 
 def test_each_page_in_each_language_as_admin_with_screenshots(live, browser):
     base, _ = live
-    context, page = _log_in(browser, base, "root")
     out = _output()
     for lang in LANGUAGES:
+        context, page = _log_in(browser, base, "root", locale=LOCALES[lang])
         for key in PAGES:
             page.goto(f"{base}/ui/{key}?lang={lang}")
             assert page.locator("html").get_attribute("lang").startswith(lang[:2])
@@ -97,7 +101,7 @@ def test_each_page_in_each_language_as_admin_with_screenshots(live, browser):
             page.screenshot(path=str(out / f"{key}-{lang}.png"), full_page=False)
         page.goto(f"{base}/ui/admin/users?lang={lang}")
         page.screenshot(path=str(out / f"users-{lang}.png"))
-    context.close()
+        context.close()
     assert len(list(out.glob("*.png"))) >= len(PAGES) * len(LANGUAGES)
 
 

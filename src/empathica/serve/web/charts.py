@@ -87,7 +87,8 @@ def _sankey(frame: pd.DataFrame, p: Panel, words: Words) -> dict | None:
     nodes = sorted({l["source"] for l in links} | {l["target"] for l in links})
     return {"aria": {"enabled": True}, "tooltip": {"trigger": "item"}, "animation": False,
             "series": [{"type": "sankey", "data": [{"name": n} for n in nodes], "links": links, "emphasis": {"focus": "adjacency"},
-                        "label": {"show": True}, "nodeGap": 10, "left": 8, "right": 140}]}
+                        "label": {"show": True, "fontSize": 11}, "nodeGap": 14, "nodeWidth": 14,
+                        "left": 8, "right": 110, "top": 12, "bottom": 12}]}
 
 
 def _reaches(edges: dict[str, set[str]], start: str, goal: str) -> bool:

@@ -93,7 +93,7 @@ def panel_view(p: Panel, rows: PanelRows, words: Words, filters: PageFilters, *,
     return {"key": p.key, "title": words.t(f"dashboard.panel.{p.key}"), "headers": [words.column(c) for c, _ in kinds],
             "rows": cells, "chart": as_json(option) if option else None, "missing": rows.missing,
             "open": p.table_open or option is None,
-            "height": max(340, 26 * len(frame) + 80) if p.chart == "bar" else 360,  # bars never squeezed
+            "height": max(340, 26 * len(frame) + 80) if p.chart == "bar" else 520 if p.chart == "sankey" else 360,
             "ignored": [words.t(f"dashboard.filter.{f}") for f in rows.ignored],
             "export": {fmt: f"/ui/export/{p.key}.{fmt}?{filters.query()}" for fmt in ("csv", "xlsx")}}
 
