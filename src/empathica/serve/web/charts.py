@@ -52,7 +52,7 @@ def chart_option(p: Panel, frame: pd.DataFrame, words: Words, *, drill_query: di
 def _point(words: Words, p: Panel, row: pd.Series, kind: str, drill_query: dict[str, str] | None) -> dict:
     """One bar or point: its value, its label in the reader's language, and its drill-down link."""
     if "money_shown" in row and row["money_shown"] is not None and not bool(row["money_shown"]):
-        return {"value": None, "label": words.t("value.withheld")}  # the model is too weak to put money on it
+        return {"value": 0, "label": words.t("value.withheld")}  # no bar, but the reason is written where it would be
     point = {"value": None if pd.isna(row[p.value]) else float(row[p.value]), "label": words.number(row[p.value], kind)}
     if p.drill and drill_query is not None:
         point["href"] = "/ui/voice/texts?" + urlencode({**drill_query, "dimension": p.drill, "value": str(row[p.label])})
