@@ -203,3 +203,17 @@ def test_act_and_learn_show_the_stored_cases_and_effects_within_the_team(dashboa
     log_in(client, "lead")
     team = server.ops.user("lead").team_id
     assert {r[2] for r in page_tables(client.get("/ui/act?lang=en").text).tables["cases"]} <= {team}
+
+
+def test_an_agent_opens_their_own_page_only_and_the_browser_language_is_the_first_default(dashboard):
+    client, server = dashboard
+    with server.reading() as store:
+        agents = sorted(store.read_result(R.EMPATHY_AGENTS).agent_id)
+    me, other = agents[0], agents[-1]
+    server.ops.add_user(me, "agent-password-12", role="viewer")
+    client.cookies.clear()
+    assert client.post("/ui/login", data={"username": me, "password": "agent-password-12"}, follow_redirects=False).status_code == 303
+    assert client.get(f"/ui/empathy/agents/{me}").status_code == 200
+    assert client.get(f"/ui/empathy/agents/{other}").status_code == 403
+    page = client.get("/ui/summary", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).text  # no choice stored yet
+    assert '<html lang="zh-Hans">' in page and "概览" in page
