@@ -217,3 +217,15 @@ def test_an_agent_opens_their_own_page_only_and_the_browser_language_is_the_firs
     assert client.get(f"/ui/empathy/agents/{other}").status_code == 403
     page = client.get("/ui/summary", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).text  # no choice stored yet
     assert '<html lang="zh-Hans">' in page and "概览" in page
+
+
+def test_a_team_leads_drill_down_shows_only_their_teams_customers_texts(dashboard):
+    client, _ = dashboard
+
+    def total(name: str) -> int:
+        log_in(client, name)
+        html = client.get("/ui/voice/texts?dimension=lang&value=en&lang=en").text
+        return int(re.search(r"of ([\d,]+) customer texts", html).group(1).replace(",", ""))
+
+    everyone, team = total("root"), total("lead")
+    assert 0 < team < everyone

@@ -140,7 +140,7 @@ def export_panel(request: Request, key: str, fmt: str) -> Response:
 @router.get("/voice/texts", response_class=HTMLResponse)
 def voice_texts(request: Request) -> Response:
     """The customer texts behind one bar of sentiment by touchpoint, channel, language or month (redacted)."""
-    from empathica.flywheel.steps.text import customer_texts, scored_texts
+    from empathica.flywheel.steps.text import customer_texts, scored_texts, text_context
 
     user = current_user(request)
     words = words_for(request, user)
@@ -153,7 +153,10 @@ def voice_texts(request: Request) -> Response:
     with server.reading() as store:
         texts = customer_texts(scored_texts(store, store.result(TEXT_SCORES)))
         texts = texts.filter(texts[dimension].cast("string").fill_null("(unknown)") == chosen)
-        texts = scoped_rows(store, texts, user)
+        if user.team_id or user.region:  # only texts of customers in the user's scope (by the text's customer)
+            owners = scoped_rows(store, text_context(store).select("source_table", "source_id", "customer_id"), user)
+            texts = texts.semi_join(owners, [texts.source_table == owners.source_table,
+                                             texts.source_id == owners.source_id])
         total = int(texts.count().execute())
         choices = filter_choices(request, store)
         frame = texts.order_by(texts.source_id).select(*DRILL_COLUMNS).limit(DRILL_ROWS).to_pandas()
