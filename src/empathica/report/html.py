@@ -135,3 +135,7 @@ def report_from_store(store, out_dir: str | Path, *, title: str, lang: str, curr
 
     return write_report(out_dir, load_sections(store), title=title, meta={"store": store.location}, lang=lang,
                         currency=currency, summary=executive_summary(store))
+
+
+#: The dashboard (serve/web) renders findings, intervals, grades and trends in cells the same way as the report.
+Speaker = _Speaker

@@ -109,6 +109,12 @@ class _LocaleFormatter(string.Formatter):
                                    else "#,##0 ¤", locale=self.locale, currency_digits=False)
         if format_spec == "date":
             return format_date(date.fromisoformat(str(value)[:10]), format="medium", locale=self.locale)
+        if format_spec == "month":  # 'YYYY-MM' → 'Mar 2024', 'März 2024', '2024年3月'; other text as it is
+            try:
+                month = date.fromisoformat(str(value)[:7] + "-01")
+            except ValueError:
+                return str(value)
+            return format_date(month, format=self.locale.datetime_skeletons["yMMM"].pattern, locale=self.locale)
         raise KeyError(f"unknown value kind {format_spec!r}")
 
 
@@ -125,6 +131,11 @@ def render(finding: Finding, *, lang: str = "en", currency: str = "EUR") -> str:
 def money(amount: float, *, lang: str = "en", currency: str = "EUR") -> str:
     """An amount of money in ``lang``'s format, e.g. ``€12,300`` or ``12.300 €``."""
     return _LocaleFormatter(lang, currency).format_field(amount, "money")
+
+
+def format_value(value: Any, kind: str, *, lang: str = "en", currency: str = "EUR") -> str:
+    """One value of kind int, num, num2, signed, pct, money, date or month in ``lang``'s format (the dashboard's cells)."""
+    return _LocaleFormatter(check_language(lang), currency).format_field(value, kind)
 
 
 class _Values(dict):

@@ -63,6 +63,10 @@ def create_app(server: Server) -> FastAPI:
     from empathica.serve import routes_diagnose
 
     app.include_router(routes_diagnose.router)
+    # -- dashboard (serve/web): the pages under /ui, their static files, and / → /ui/ --
+    from empathica.serve import web
+
+    web.install(app)
     return app
 
 
@@ -79,7 +83,8 @@ def _install_limits(app: FastAPI, server: Server) -> None:
                                             f"{limit:,} (setting serve_max_upload_mb)."), status_code=413)
         response = await call_next(request)
         response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
+        # the dashboard's pages set a policy of their own (their vendored scripts and styles)
+        response.headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
         return response
 
 

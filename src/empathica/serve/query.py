@@ -119,6 +119,11 @@ def _no_formula(value):
 
 
 # -- scope -----------------------------------------------------------------------------------------
+def scoped_rows(store: Store, rows: ibis.Table, user: User) -> ibis.Table:
+    """Rows of any table (a result or a join over canonical tables) within the user's team and region."""
+    return _scoped(store, rows, user)
+
+
 def _scoped(store: Store, rows: ibis.Table, user: User) -> ibis.Table:
     """Rows of the user's team and region only: by team_id, agent_id or customer_id, whichever the result has.
     A result with none of them (an aggregate over everyone) is shown whole."""

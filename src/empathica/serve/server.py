@@ -87,19 +87,20 @@ class Server:
             self.scope_version += 1
             self.pages.clear()
 
-    def start_run(self, *, requested_by: str, only: list[str] | None) -> RunJob | None:
-        """Start a run in the background; None when one is going already."""
+    def start_run(self, *, requested_by: str, only: list[str] | None, settings: Settings | None = None) -> RunJob | None:
+        """Start a run in the background (with ``settings`` instead of the server's, e.g. a user's scenario);
+        None when one is going already."""
         if not self._run_lock.acquire(blocking=False):
             return None
         job = RunJob(job_id=f"job-{len(self.jobs) + 1}-{datetime.now(UTC):%H%M%S}", requested_by=requested_by, only=only)
         self.jobs[job.job_id] = job
-        threading.Thread(target=self._run, args=(job,), name=job.job_id, daemon=True).start()
+        threading.Thread(target=self._run, args=(job, settings or self.settings), name=job.job_id, daemon=True).start()
         return job
 
     def current_job(self) -> RunJob | None:
         return next((j for j in self.jobs.values() if j.status in ("queued", "running")), None)
 
-    def _run(self, job: RunJob) -> None:
+    def _run(self, job: RunJob, settings: Settings) -> None:
         from empathica.flywheel import run_flywheel
 
         def progress(step: str, done: int, total: int) -> None:
@@ -107,7 +108,7 @@ class Server:
             job.run_id = job.run_id or self.store.run_id
 
         try:
-            run_flywheel(self.store, settings=self.settings, console=Console(file=io.StringIO()), only=job.only,
+            run_flywheel(self.store, settings=settings, console=Console(file=io.StringIO()), only=job.only,
                          on_step=progress)
             job.status = "published"
             if getattr(self, "act", None) is not None:

@@ -68,6 +68,12 @@ AUDIT_LOG = Table(
     Column("detail", Text),
     Column("status", Integer),
 )
+# -- dashboard: per-user preferences (the dashboard's language) --
+PREFERENCES = Table(
+    "user_preferences", _meta,
+    Column("username", String(120), primary_key=True),
+    Column("lang", String(8)),
+)
 
 
 @dataclass(frozen=True)
@@ -266,6 +272,28 @@ class OperationalStore:
             total = con.execute(select(func.count()).select_from(query.subquery())).scalar_one()
             rows = con.execute(query.order_by(AUDIT_LOG.c.entry_id.desc()).limit(limit).offset(offset)).mappings()
             return int(total), [dict(r) for r in rows]
+
+
+    # -- dashboard preferences -------------------------------------------------------------------
+    def language(self, username: str) -> str | None:
+        """The dashboard language ``username`` chose last (None: not chosen yet)."""
+        with self.engine.connect() as con:
+            return con.execute(select(PREFERENCES.c.lang).where(PREFERENCES.c.username == username)).scalar()
+
+    def set_language(self, username: str, lang: str) -> None:
+        """Keep ``lang`` as ``username``'s dashboard language."""
+        with self.engine.begin() as con:
+            con.execute(PREFERENCES.delete().where(PREFERENCES.c.username == username))
+            con.execute(insert(PREFERENCES).values(username=username, lang=lang))
+
+    def set_role(self, username: str, *, role: str, team_id: str | None) -> User:
+        """Change ``username``'s role and team (empty team: every team)."""
+        if role not in ROLES:
+            raise InputError(f"role {role!r} is not one of {', '.join(ROLES)}.")
+        self.user(username)
+        with self.engine.begin() as con:
+            con.execute(update(USERS).where(USERS.c.username == username).values(role=role, team_id=team_id or None))
+        return self.user(username)
 
 
 _hasher = PasswordHasher()

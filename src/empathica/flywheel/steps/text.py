@@ -228,6 +228,12 @@ def scored_texts(store, scores: ibis.Table) -> ibis.Table:
 DIMENSIONS = ("touchpoint", "channel", "lang", "month")
 
 
+def customer_texts(scored: ibis.Table) -> ibis.Table:
+    """The scored texts customers wrote about their experience (not survey answers about values, not employees'):
+    the texts behind the breakdowns by touchpoint, channel, language and month."""
+    return scored.filter((scored.speaker == "customer") & ~scored.source_table.isin(["employee_surveys", "values_answers"]))
+
+
 def _breakdowns(scored: ibis.Table) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Sentiment and emotion shares by touchpoint, channel, language and month (customer texts)."""
     rows, emotions = [], []
@@ -366,7 +372,7 @@ def text(ctx: RunContext) -> Section:
     total = int(scores.count().execute())
     scored = scored_texts(ctx.store, scores)
     # values answers say what matters to a customer, not what went wrong: kept out of every complaint figure
-    customer = scored.filter((scored.speaker == "customer") & ~scored.source_table.isin(["employee_surveys", "values_answers"]))
+    customer = customer_texts(scored)
     if not int(customer.count().execute()):
         customer = scored
     by, emo = _breakdowns(customer)

@@ -1,0 +1,188 @@
+"""The analysis pages: Summary, Journeys, Voice of the customer (and its drill-down to texts), Empathy (and an
+agent's page), Value; and the export of any panel. Each reads stored results only."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import pandas as pd
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from empathica.schema.results import TEXT_SCORES
+from empathica.serve.query import FORMATS, export, scoped_rows
+from empathica.serve.web.formats import Words, quote_text
+from empathica.serve.web.panels import PANELS, read_panel, shown
+from empathica.serve.web.render import Page, filter_choices, panel_view, respond
+from empathica.serve.web.session import NotAllowed, current_user, language, page_filters
+from empathica.store import RUNS
+from empathica.store.operational import User
+
+router = APIRouter(prefix="/ui", include_in_schema=False)
+
+#: The panels of each analysis page, in order.
+PAGE_PANELS = {
+    "summary": ("opportunities",),
+    "journeys": ("pathways", "friction", "touchpoints"),
+    "voice": ("sentiment_touchpoint", "sentiment_channel", "sentiment_lang", "sentiment_month", "emotions",
+              "pain_points", "topics"),
+    "empathy": ("agents", "teams", "gaps", "coaching"),
+    "value": ("clv_segments", "revenue_at_risk", "scenarios"),
+    "act": ("cases", "rules"),
+    "learn": ("effects", "benchmark"),
+}
+COHORTS = {"nps": "compare_nps", "churn": "compare_churn"}
+DRILL_DIMENSIONS = ("touchpoint", "channel", "lang", "month")
+DRILL_ROWS = 100
+DRILL_COLUMNS = ("lang", "touchpoint", "channel", "month", "sentiment", "emotion", "text")
+
+
+def words_for(request: Request, user: User | None) -> Words:
+    return Words(language(request, user), request.app.state.server.settings.currency)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> Response:
+    """Viewers and team leads land on their team's view; everyone else on the summary."""
+    user = current_user(request)
+    target = "/ui/empathy?" + urlencode({"team": user.team_id}) if user.team_id else "/ui/summary"
+    return RedirectResponse(target, status_code=303)
+
+
+def analysis_page(request: Request, key: str, *, extra_panels: tuple[str, ...] = (), extra: dict | None = None) -> Response:
+    user = current_user(request)
+    words = words_for(request, user)
+    filters = page_filters(request, user)
+    server = request.app.state.server
+    with server.reading() as store:
+        may_open = _agent_opener(store, user)
+        panels = [panel_view(PANELS[k], read_panel(store, PANELS[k], user, filters.filters, touchpoint=filters.touchpoint),
+                             words, filters, agent_link=may_open) for k in PAGE_PANELS[key] + extra_panels]
+        choices = filter_choices(request, store)
+        fresh = freshness(store, words) if key == "summary" else None
+    server.ops.audit(user.username, "read", f"dashboard:{key}", detail=filters.query())
+    page = Page(key, user, words, filters, panels, {"choices": choices, "freshness": fresh, **(extra or {})})
+    return respond(request, "page.html", page)
+
+
+def _plain_page(key: str):
+    def page(request: Request) -> Response:
+        return analysis_page(request, key)
+
+    page.__name__ = f"{key}_page"
+    return page
+
+
+for _key in ("summary", "voice", "empathy", "act", "learn"):  # pages with nothing but their panels
+    router.add_api_route(f"/{_key}", _plain_page(_key), methods=["GET"], response_class=HTMLResponse)
+
+
+@router.get("/journeys", response_class=HTMLResponse)
+def journeys(request: Request) -> Response:
+    cohort = request.query_params.get("cohort", "nps")
+    cohort = cohort if cohort in COHORTS else "nps"
+    return analysis_page(request, "journeys", extra_panels=(COHORTS[cohort],), extra={"cohort": cohort})
+
+
+@router.get("/value", response_class=HTMLResponse)
+def value(request: Request) -> Response:
+    scenario = request.query_params.get("scenario", "")
+    return analysis_page(request, "value", extra={"request_scenario": scenario if scenario in ("started", "busy", "bad") else ""})
+
+
+def _agent_opener(store, user: User):
+    """Which agents' pages ``user`` may open: admins every agent, a team lead their team's, an agent their own."""
+    if user.role == "admin":
+        return lambda agent_id: True
+    if not user.team_id:
+        return lambda agent_id: agent_id == user.username
+    employees = store.table("employees")
+    mine = set(employees.filter(employees.team_id == user.team_id).employee_id.to_pandas().astype(str))
+    return lambda agent_id: agent_id in mine or agent_id == user.username
+
+
+@router.get("/empathy/agents/{agent_id}", response_class=HTMLResponse)
+def agent_page(request: Request, agent_id: str) -> Response:
+    """One agent's scorecard, months and coaching pairs: for the agent, their team lead and admins only."""
+    user = current_user(request)
+    words = words_for(request, user)
+    filters = page_filters(request, user)
+    server = request.app.state.server
+    with server.reading() as store:
+        if not _agent_opener(store, user)(agent_id):
+            server.ops.audit(user.username, "refused", f"dashboard:agent:{agent_id}", status=403)
+            raise NotAllowed("dashboard.forbidden.agent")
+        where = (("agent_id", agent_id),)
+        panels = [panel_view(PANELS[k], read_panel(store, PANELS[k], user, filters.filters, where=where), words, filters)
+                  for k in ("agents", "agent_months", "coaching", "gaps")]
+        choices = filter_choices(request, store)
+    server.ops.audit(user.username, "read", f"dashboard:agent:{agent_id}")
+    return respond(request, "page.html", Page("agent", user, words, filters, panels,
+                                                {"agent_id": agent_id, "choices": choices}))
+
+
+@router.get("/export/{key}.{fmt}")
+def export_panel(request: Request, key: str, fmt: str) -> Response:
+    """Exactly the rows and columns a panel shows (same scope and filters), as CSV or XLSX."""
+    user = current_user(request)
+    if key not in PANELS or fmt not in ("csv", "xlsx"):
+        raise NotAllowed("dashboard.forbidden.export")
+    p = PANELS[key]
+    filters = page_filters(request, user)
+    server = request.app.state.server
+    with server.reading() as store:
+        rows = read_panel(store, p, user, filters.filters, touchpoint=filters.touchpoint)
+    server.ops.audit(user.username, "export", f"dashboard:{key}", detail=f"{fmt} {filters.query()}")
+    return Response(export(shown(p, rows.frame), fmt, name=p.key), media_type=FORMATS[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{p.key}.{fmt}"'})
+
+
+@router.get("/voice/texts", response_class=HTMLResponse)
+def voice_texts(request: Request) -> Response:
+    """The customer texts behind one bar of sentiment by touchpoint, channel, language or month (redacted)."""
+    from empathica.flywheel.steps.text import customer_texts, scored_texts, text_context
+
+    user = current_user(request)
+    words = words_for(request, user)
+    filters = page_filters(request, user)
+    dimension = request.query_params.get("dimension", "")
+    chosen = request.query_params.get("value", "")[:200]
+    if dimension not in DRILL_DIMENSIONS:
+        raise NotAllowed("dashboard.forbidden.drill")
+    server = request.app.state.server
+    with server.reading() as store:
+        texts = customer_texts(scored_texts(store, store.result(TEXT_SCORES)))
+        texts = texts.filter(texts[dimension].cast("string").fill_null("(unknown)") == chosen)
+        if user.team_id or user.region:  # only texts of customers in the user's scope (by the text's customer)
+            owners = scoped_rows(store, text_context(store).select("source_table", "source_id", "customer_id"), user)
+            texts = texts.semi_join(owners, [texts.source_table == owners.source_table,
+                                             texts.source_id == owners.source_id])
+        total = int(texts.count().execute())
+        choices = filter_choices(request, store)
+        frame = texts.order_by(texts.source_id).select(*DRILL_COLUMNS).limit(DRILL_ROWS).to_pandas()
+    server.ops.audit(user.username, "read", "dashboard:voice:texts", detail=f"{dimension}={chosen}")
+    rows = [[str(r.lang), str(r.touchpoint), str(r.channel), str(r.month), words.t(f"dashboard.sentiment.{r.sentiment}"),
+             str(r.emotion), quote_text(r.text)] for r in frame.itertuples()]
+    headers = [words.column(c) for c in DRILL_COLUMNS]
+    extra = {"choices": choices, "drill": {"dimension": words.t(f"dashboard.dimension.{dimension}"), "value": chosen,
+                       "total": words.number(total, "int"), "shown": words.number(len(rows), "int"),
+                       "headers": headers, "rows": rows}}
+    return respond(request, "texts.html", Page("voice", user, words, filters, [], extra))
+
+
+def freshness(store, words: Words) -> dict | None:
+    """The last published run: when it finished, and the latest data it saw (the data watermark)."""
+    runs = store.table(RUNS)
+    last = runs.filter(runs.status == "published").order_by(runs.finished_at.desc()).limit(1).to_pandas()
+    if last.empty:
+        return None
+    row = last.iloc[0]
+    return {"run": str(row["run_id"]), "finished": _when(row["finished_at"], words),
+            "watermark": _when(row["data_watermark"], words)}
+
+
+def _when(moment, words: Words) -> str:
+    if moment is None or pd.isna(moment):
+        return "–"
+    return words.number(pd.Timestamp(moment).date().isoformat(), "date") + f" {pd.Timestamp(moment):%H:%M} UTC"
+

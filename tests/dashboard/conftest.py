@@ -1,0 +1,78 @@
+"""One small demo store with every step run, once per session; served in-process (TestClient) per module."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from empathica.settings import Settings
+
+PASSWORDS = {"root": "admin-password-1", "ana": "analyst-password-1", "vic": "viewer-password-1",
+             "lead": "teamlead-password-1"}
+#: 300 customers, seed 7: small, and its purchase history lets the value and decide steps fit (seed 11 does not).
+CUSTOMERS, SEED = 300, 7
+
+
+@pytest.fixture(scope="session")
+def dashboard_store_file(tmp_path_factory) -> Path:
+    """The demo world ingested and analysed by every step, once per session (tests copy it)."""
+    from empathica.act.service import install_demo_rules, open_cases_store
+    from empathica.demo import generate_world
+    from empathica.flywheel import run_flywheel
+    from empathica.listen import ingest_files
+    from empathica.store import Store
+
+    folder = tmp_path_factory.mktemp("dashboard-demo")
+    path = folder / "demo.duckdb"
+    world = generate_world(folder / "data", customers=CUSTOMERS, seed=SEED)
+    settings = Settings.load(config_file=folder / "none.toml", progress=False, db_path=str(path))
+    with Store.open(path, settings=settings) as store:
+        ingest_files(store, [p for p, _ in world.files], kinds=[k for _, k in world.files])
+        ops = open_cases_store(store, settings)  # the demo's rules, so that the act step opens cases
+        try:
+            install_demo_rules(ops.cases)
+        finally:
+            ops.close()
+        run_flywheel(store, settings=settings)
+    return path
+
+
+def open_served(source: Path, folder: Path):
+    """A Server over a copy of ``source`` with one user per role and a team lead of a contact-centre team."""
+    from empathica.serve import open_server
+
+    db = folder / "demo.duckdb"
+    shutil.copy(source, db)
+    settings = Settings.load(config_file=folder / "none.toml", progress=False, db_path=str(db))
+    server = open_server(str(db), settings=settings)
+    server.ops.add_user("root", PASSWORDS["root"], role="admin")
+    server.ops.add_user("ana", PASSWORDS["ana"], role="analyst")
+    server.ops.add_user("vic", PASSWORDS["vic"], role="viewer")
+    with server.reading() as store:
+        teams = store.to_pandas("teams")
+    contact = sorted(teams[teams.team_id.str.contains("contact")].team_id)[0]
+    server.ops.add_user("lead", PASSWORDS["lead"], role="viewer", team_id=contact)
+    return server
+
+
+@pytest.fixture(scope="module")
+def dashboard(dashboard_store_file, tmp_path_factory):
+    """(TestClient, Server) over a copy of the demo store."""
+    from fastapi.testclient import TestClient
+
+    from empathica.serve import create_app
+
+    server = open_served(dashboard_store_file, tmp_path_factory.mktemp("dashboard"))
+    with TestClient(create_app(server)) as client:
+        yield client, server
+    server.store.close()
+    server.ops.close()
+
+
+def log_in(client, name: str) -> None:
+    """Log ``name`` in through the form (the client keeps the session cookie)."""
+    client.cookies.clear()
+    response = client.post("/ui/login", data={"username": name, "password": PASSWORDS[name]}, follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/ui/", response.text
