@@ -100,13 +100,15 @@ def _rows_per_run(store, spec: KpiSpec) -> ibis.Table | None:
 
 
 def _aggregate(rows: ibis.Table, spec: KpiSpec) -> ibis.Table:
-    column = rows[spec.column] if spec.column else None
+    # A column that held no value in a run (a tiny world) is stored untyped: read every KPI column as a number.
+    column = rows[spec.column].cast("float64") if spec.column else None
     if spec.aggregate == "count":
         value = rows.count().cast("float64")
     elif spec.aggregate == "weighted_mean":
-        value = (column * rows[spec.weight]).sum() / rows[spec.weight].sum()
+        weight = rows[spec.weight].cast("float64")
+        value = (column * weight).sum() / weight.sum()
     elif spec.aggregate == "ratio":
-        value = column.sum().cast("float64") / rows[spec.denominator].sum()
+        value = column.sum() / rows[spec.denominator].cast("float64").sum()
     else:
         value = getattr(column, spec.aggregate)()
     return rows.group_by(RUN_COLUMN).aggregate(value=value.cast("float64"), n=rows.count())
