@@ -24,7 +24,7 @@ demo: install
 	$(BIN)/empathica demo --db demo.duckdb --out report --replace
 
 test: install-dev
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=25
 
 bench: install-dev
 	$(BIN)/python -m bench
