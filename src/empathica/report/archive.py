@@ -80,9 +80,9 @@ def _block(b: Any) -> dict:
     if isinstance(b, Paragraph):
         return {"kind": "paragraph", "text": _text(b.text)}
     if isinstance(b, Metric):
-        return {"kind": "metric", "label": _text(b.label), "value": b.value, "note": b.note}
+        return {"kind": "metric", "label": _text(b.label), "value": _text(b.value), "note": _text(b.note)}
     if isinstance(b, TableBlock):
-        return {"kind": "table", "frame": _frame(b.frame), "caption": b.caption, "source": b.source, "max_rows": b.max_rows}
+        return {"kind": "table", "frame": _frame(b.frame), "caption": _text(b.caption), "source": b.source, "max_rows": b.max_rows}
     if isinstance(b, FindingsTable):
         return {"kind": "findings_table", "frame": _frame(b.frame), "columns": b.columns, "caption_id": b.caption_id,
                 "source": b.source, "max_rows": b.max_rows, "headers": b.headers}
@@ -97,8 +97,8 @@ def _unblock(d: dict) -> Any:
         d["frame"] = _unframe(d["frame"])
     if kind == "figure":
         d["png"] = base64.b64decode(d["png"])
-    for key in ("text", "label", "caption"):
-        if key in d and kind != "table":
+    for key in ("text", "label", "value", "note", "caption"):
+        if key in d:
             d[key] = _untext(d[key])
     cls = {"paragraph": Paragraph, "metric": Metric, "table": TableBlock, "findings_table": FindingsTable, "figure": Figure}[kind]
     known = {f.name for f in fields(cls)}  # a section stored by another version keeps what this one knows

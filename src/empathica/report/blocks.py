@@ -10,28 +10,33 @@ from typing import Any, Union
 import pandas as pd
 
 
+#: Text a reader sees: a ``Finding`` (rendered in the report's language) or plain text (names, numbers).
+Text = Any
+
+
 @dataclass
 class Paragraph:
-    """A paragraph of text (plain text, escaped when rendered)."""
+    """A paragraph: a finding (or plain text, escaped when rendered)."""
 
-    text: str
+    text: Text
 
 
 @dataclass
 class Metric:
     """A headline number with its label and where it comes from."""
 
-    label: str
-    value: str
-    note: str = ""
+    label: Text
+    value: Text  # a finding such as Finding("value.int", {"v": 1234}) formats the number per locale
+    note: Text = ""  # shown under the value; a note starting "result"/"table"/"canonical" names the source (a tooltip)
 
 
 @dataclass
 class TableBlock:
-    """A table of figures; ``source`` says which stored result it shows, so every number is traceable."""
+    """A table of figures; ``source`` says which stored result it shows, so every number is traceable.
+    Headers are the columns' display names (``column.<name>`` in the catalogues)."""
 
     frame: pd.DataFrame
-    caption: str
+    caption: Text
     source: str = ""
     max_rows: int = 25
 
@@ -41,7 +46,7 @@ class Figure:
     """A picture (PNG bytes) with a caption."""
 
     png: bytes
-    caption: str
+    caption: Text
 
     @property
     def data_uri(self) -> str:
