@@ -148,6 +148,15 @@ class _HtmlFormatter(_LocaleFormatter):
         return f'<span translate="no">{text}</span>' if format_spec == "" and value is not None else str(text)
 
 
+def display_name(kind: str, key: Any, fallback: str | None = None) -> Any:
+    """A finding's value naming a thing of ``kind`` (``aspect``, ``emotion``, ``dimension`` …): the catalogue's
+    ``<kind>.<key>`` (translated) when it has one, else ``fallback`` (a client's own label) or the key as text."""
+    message_id = f"{kind}.{key}"
+    if message_id in catalogue("en"):
+        return {"id": message_id}
+    return fallback if fallback is not None else str(key).replace("_", " ")
+
+
 def money(amount: float, *, lang: str = "en", currency: str = "EUR") -> str:
     """An amount of money in ``lang``'s format, e.g. ``€12,300`` or ``12.300 €``."""
     return _LocaleFormatter(lang, currency).format_field(amount, "money")
