@@ -8,7 +8,7 @@ fields name their kind, so numbers are never pasted into words in code:
     msgstr "Friction on the pathway {source} → {target} ({customers:int} customers)"
 
 Kinds: ``int`` (grouped integer), ``num`` (one decimal), ``num2`` (two decimals), ``num3`` (three), ``pct`` (a share as
-a percentage), ``money`` (an amount in the report currency, no decimals), ``date`` (an ISO date);
+a percentage), ``signed_pct`` (a change, with its sign), ``money`` (an amount in the report currency, no decimals), ``date`` (an ISO date);
 no kind: the value as text (names). Babel formats each per locale (``1.234 €`` in German,
 ``€1,234`` in English, ``€1,234`` in Chinese).
 """
@@ -100,10 +100,12 @@ class _LocaleFormatter(string.Formatter):
         if format_spec in ("num", "num2", "num3", "signed"):
             pattern = {"num": "#,##0.0", "num2": "#,##0.00", "num3": "#,##0.000", "signed": "+#,##0.00;-#,##0.00"}[format_spec]
             return format_decimal(float(value), format=pattern, locale=self.locale)
-        if format_spec == "pct":
+        if format_spec in ("pct", "signed_pct"):
             pattern = self.locale.percent_formats[None].pattern  # the locale's own: "#,##0 %" in German
             if abs(float(value)) < 0.1:
                 pattern = pattern.replace("#,##0", "#,##0.0")
+            if format_spec == "signed_pct":
+                pattern = f"+{pattern};-{pattern}"
             return format_percent(float(value), format=pattern, locale=self.locale)
         if format_spec == "money":
             return format_currency(round(float(value)), self.currency, format="¤#,##0" if self.locale.language != "de"
