@@ -82,7 +82,8 @@ def _block(b: Any) -> dict:
     if isinstance(b, Metric):
         return {"kind": "metric", "label": _text(b.label), "value": _text(b.value), "note": _text(b.note)}
     if isinstance(b, TableBlock):
-        return {"kind": "table", "frame": _frame(b.frame), "caption": _text(b.caption), "source": b.source, "max_rows": b.max_rows}
+        return {"kind": "table", "frame": _frame(b.frame), "caption": _text(b.caption), "source": b.source, "max_rows": b.max_rows,
+                "headers": b.headers}
     if isinstance(b, FindingsTable):
         return {"kind": "findings_table", "frame": _frame(b.frame), "columns": b.columns, "caption_id": b.caption_id,
                 "source": b.source, "max_rows": b.max_rows, "headers": b.headers}

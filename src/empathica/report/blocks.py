@@ -39,6 +39,7 @@ class TableBlock:
     caption: Text
     source: str = ""
     max_rows: int = 25
+    headers: dict[str, str] = field(default_factory=dict)  # column → message id, where not ``column.<name>``
 
 
 @dataclass

@@ -81,7 +81,8 @@ class _Speaker:
 
     def table(self, block: TableBlock) -> dict:
         frame = block.frame.head(block.max_rows)
-        return {"caption": self.html(block.caption), "headers": [self.header(c) for c in frame.columns],
+        return {"caption": self.html(block.caption),
+                "headers": [self.t(block.headers[c]) if c in block.headers else self.header(c) for c in frame.columns],
                 "rows": [[self.plain_cell(v) for v in row] for row in frame.itertuples(index=False)]}
 
     def title(self, section: Section) -> str:

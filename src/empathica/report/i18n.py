@@ -129,11 +129,20 @@ def render(finding: Finding, *, lang: str = "en", currency: str = "EUR", html: b
     template = catalogue(lang).get(finding.message_id) or catalogue("en").get(finding.message_id)
     if template is None:
         raise KeyError(f"no message {finding.message_id!r} in the report catalogues (report/locales/*.po)")
-    values = {k: render(Finding(v["id"], v.get("values") or {}), lang=lang, currency=currency, html=html)
-              if isinstance(v, dict) and "id" in v else v for k, v in finding.values.items()}
+    values = {k: _nested(v, lang, currency, html) for k, v in finding.values.items()}
     formatter = (_HtmlFormatter if html else _LocaleFormatter)(lang, currency)
     text = formatter.vformat(template, (), _Values(values))
     return Markup(text) if html else text
+
+
+def _nested(value: Any, lang: str, currency: str, html: bool) -> Any:
+    """A value of a finding: a nested finding (``{"id", "values"}``) rendered; a display name
+    (``{"id", "name"}``, see ``store.names.display_name``) rendered when a catalogue has its id, else its name."""
+    if not isinstance(value, dict) or "id" not in value:
+        return value
+    if "name" in value and value["id"] not in catalogue("en"):
+        return value["name"]
+    return render(Finding(value["id"], value.get("values") or {}), lang=lang, currency=currency, html=html)
 
 
 class _HtmlFormatter(_LocaleFormatter):
@@ -148,15 +157,6 @@ class _HtmlFormatter(_LocaleFormatter):
             return str(value)
         text = escape(super().format_field(value, format_spec))
         return f'<span translate="no">{text}</span>' if format_spec == "" and value is not None else str(text)
-
-
-def display_name(kind: str, key: Any, fallback: str | None = None) -> Any:
-    """A finding's value naming a thing of ``kind`` (``aspect``, ``emotion``, ``dimension`` …): the catalogue's
-    ``<kind>.<key>`` (translated) when it has one, else ``fallback`` (a client's own label) or the key as text."""
-    message_id = f"{kind}.{key}"
-    if message_id in catalogue("en"):
-        return {"id": message_id}
-    return fallback if fallback is not None else str(key).replace("_", " ")
 
 
 def money(amount: float, *, lang: str = "en", currency: str = "EUR") -> str:

@@ -142,7 +142,8 @@ def journeys(ctx: RunContext) -> Section:
                                          + [c for c in ("satisfaction", "sentiment") if c in analyzer.touchpoints_.columns]],
                    Finding("journeys.caption.touchpoints"), source=f"result {JOURNEY_TOUCHPOINTS.name}"),
         TableBlock(_readable_durations(analyzer.variants_.head(10), {"median_duration_seconds": "median_duration"}),
-                   Finding("journeys.caption.variants"), source=f"result {JOURNEY_VARIANTS.name}", max_rows=10),
+                   Finding("journeys.caption.variants"), source=f"result {JOURNEY_VARIANTS.name}", max_rows=10,
+                   headers={"share": "column.journey_share"}),
     )
     for result, (a, b), title, compare, note in comparisons:
         if compare is None:

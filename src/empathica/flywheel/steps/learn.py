@@ -20,7 +20,7 @@ from empathica.learn.benchmark import competitor_benchmark, review_mentions  # n
 from empathica.learn.effects import DESIGN, action_effect_table  # noqa: E402
 from empathica.learn.timeline import kpi_timeline  # noqa: E402
 from empathica.report import Finding, FindingsTable, Metric, Paragraph, Section, figure_from_matplotlib  # noqa: E402
-from empathica.report.i18n import display_name  # noqa: E402
+from empathica.store.names import display_name  # noqa: E402
 
 EFFECTS, EVENT_STUDY = "learn_effects", "learn_event_study"
 BENCHMARK = {"brands": "learn_benchmark_brands", "comparison": "learn_benchmark_comparison",

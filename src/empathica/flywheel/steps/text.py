@@ -17,7 +17,7 @@ from empathica.errors import NotEnoughDataError  # noqa: E402
 from empathica.flywheel.registry import RunContext, step  # noqa: E402
 from empathica.schema.results import TEXT_EMOTION_BY, TEXT_NPS_BY_LANG, TEXT_PAIN_POINTS, TEXT_PRIORS, TEXT_RATINGS_ADAPTATION, TEXT_SCORES, TEXT_SCORING, TEXT_SENTIMENT_BY, TEXT_TOPICS  # noqa: E402
 from empathica.report import Finding, Metric, Paragraph, Section, TableBlock, figure_from_matplotlib  # noqa: E402
-from empathica.report.i18n import display_name  # noqa: E402
+from empathica.store.names import display_name, name_list  # noqa: E402
 
 #: Every free-text column of the store: table → (key column, text column).
 TEXT_SOURCES = {
@@ -395,8 +395,9 @@ def text(ctx: RunContext) -> Section:
     section.add(
         Metric(Finding("text.metric.scored"), Finding("value.int", {"v": total}), Finding("text.metric.new", {"n": newly})),
         Metric(Finding("text.metric.negative"), Finding("value.pct", {"v": negative_share}), Finding("text.metric.negative_note")),
-        Metric(Finding("text.metric.languages"), ", ".join(f"{r.lang} {r.n:,}" for r in langs.itertuples()),
-               Finding("text.metric.languages_note")),
+        Metric(Finding("text.metric.languages"), Finding("value.text", {"v": name_list([
+            {"id": "text.language_count", "values": {"lang": display_name("language", r.lang), "n": int(r.n)}}
+            for r in langs.itertuples()])}), Finding("text.metric.languages_note")),
         Paragraph(Finding("text.method")),
         _figure_breakdowns(by),
         _figure_emotions(emo),
@@ -418,7 +419,8 @@ def text(ctx: RunContext) -> Section:
     if topics_table is not None:
         shown = topics_table.copy()
         shown["quotes"] = shown["quotes"].map(lambda q: " | ".join(q[:2]))
-        section.add(TableBlock(shown, Finding("text.caption.topics"), source=TEXT_TOPICS.table_name))
+        section.add(TableBlock(shown, Finding("text.caption.topics"), source=TEXT_TOPICS.table_name,
+                               headers={"share": "column.topic_share"}))
     section.data = {"scores": SCORES.table_name,
                     "pain_points": pains["aspect"].tolist() if len(pains) else [],
                     "negative_share": negative_share}
