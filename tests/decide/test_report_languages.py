@@ -75,9 +75,6 @@ def test_the_check_finds_english_ids_and_internal_names():
     assert leftovers('<p>Reibung von <span translate="no">web_checkout</span></p>', "de")["snake_case"] == ["web_checkout"]
 
 
-@pytest.mark.xfail(strict=True, reason="not every section is findings yet: the paragraphs, metric labels, table "
-                   "captions, figure captions and table headers of overview, text, empathy, journeys, drivers, value, "
-                   "learn and act are still English text built in the steps (see the share report, issue 19)")
 @pytest.mark.parametrize("lang", ["de", "zh"])
 def test_the_report_in_german_and_chinese_has_no_english_and_no_internal_names(demo_store, tmp_path, lang):
     path, _ = demo_store
