@@ -9,7 +9,8 @@ fields name their kind, so numbers are never pasted into words in code:
 
 Kinds: ``int`` (grouped integer), ``num`` (one decimal), ``num2`` (two decimals), ``num3`` (three), ``pct`` (a share as
 a percentage), ``signed_pct`` (a change, with its sign), ``money`` (an amount in the report currency, no decimals), ``date`` (an ISO date);
-no kind: the value as text (names). Babel formats each per locale (``1.234 €`` in German,
+``text`` (a message of the code, such as why a step could not run); no kind: the value as text (a name from
+the client's data, marked ``translate="no"`` in HTML). Babel formats each per locale (``1.234 €`` in German,
 ``€1,234`` in English, ``€1,234`` in Chinese).
 """
 
@@ -95,6 +96,8 @@ class _LocaleFormatter(string.Formatter):
             return "–" if value is None else str(value)
         if isinstance(value, float) and math.isnan(value):
             return "–"
+        if format_spec == "text":  # text that is no name: a message of the code (why a step could not run)
+            return str(value)
         if format_spec == "int":
             return format_decimal(round(float(value)), format="#,##0", locale=self.locale)
         if format_spec in ("num", "num2", "num3", "signed"):
