@@ -3,6 +3,7 @@ untranslated and no internal (snake_case) name in its visible text (issue 19, "F
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from html.parser import HTMLParser
@@ -83,3 +84,18 @@ def test_the_report_in_german_and_chinese_has_no_english_and_no_internal_names(d
     result = CliRunner().invoke(main, ["report", "--db", str(copy), "--out", str(tmp_path / lang), "--lang", lang])
     assert result.exit_code == 0, result.output
     assert leftovers((tmp_path / lang / "index.html").read_text(encoding="utf-8"), lang) == {}
+
+
+def test_why_a_section_did_not_run_is_said_in_the_report_language():
+    """A step that could not run says why through a message id (act without rules); a reason the code gave only in
+    English is quoted as the program's message, inside ``<code>``, after a sentence in the reader's language."""
+    from empathica.report import Finding, Section, render_report
+    from empathica.report.archive import _line, _skipped
+
+    stored = json.dumps(_line(Finding("act.not_run.no_rules")))  # as report_sections keeps it
+    sections = [Section(key="act", title="Act", skipped=_skipped(stored)),
+                Section(key="value", title="Value", skipped="too few customers: 3 (at least 50 needed).")]
+    html = render_report(sections, title="t", lang="de")
+    assert "Es sind noch keine Regeln geladen" in html
+    assert "<code>too few customers: 3 (at least 50 needed).</code>" in html
+    assert leftovers(html, "de") == {}

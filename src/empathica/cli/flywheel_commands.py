@@ -186,7 +186,8 @@ def _run_and_report(store: Store, settings: Settings, out: str, console: Console
     click.echo("")
     for section in sections:
         if section.skipped:  # why a step could not run is the analysis' own (English) message
-            click.echo(f"{speaker.title(section)}: {speaker.t('report.not_run', why=section.skipped)}")
+            quoted = "" if not isinstance(section.skipped, str) else f" {section.skipped}"
+            click.echo(f"{speaker.title(section)}: {speaker.say(speaker.not_run_finding(section.skipped))}{quoted}")
             continue
         click.echo(f"{speaker.title(section)}:")
         for line in section.summary:

@@ -81,7 +81,7 @@ class Section:
     title: str
     summary: list = field(default_factory=list)  # one-line findings (a Finding, or plain text), also printed by the CLI
     blocks: list[Block] = field(default_factory=list)
-    skipped: str = ""  # why the analysis could not run on this data, when it could not
+    skipped: Any = ""  # why the analysis could not run on this data, when it could not (a Finding, or the code's message)
     data: dict[str, Any] = field(default_factory=dict)  # for tests only: later steps read the store, not this
     appendix: list[Block] = field(default_factory=list)  # methods and model diagnostics, shown after the main text
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import jinja2
+from markupsafe import Markup, escape
 import pandas as pd
 
 from empathica.report.blocks import Figure, FindingsTable, Metric, Paragraph, Section, TableBlock
@@ -84,6 +85,20 @@ class _Speaker:
         return {"caption": self.html(block.caption),
                 "headers": [self.t(block.headers[c]) if c in block.headers else self.header(c) for c in frame.columns],
                 "rows": [[self.plain_cell(v) for v in row] for row in frame.itertuples(index=False)]}
+
+    @staticmethod
+    def not_run_finding(skipped: Any) -> Finding:
+        """Why a section did not run: its finding, or the program's own (English) message quoted as such."""
+        if isinstance(skipped, Finding):
+            return Finding("report.not_run", {"why": {"id": skipped.message_id, "values": skipped.values}})
+        return Finding("report.not_run.message")  # followed by the message itself
+
+    def not_run(self, skipped: Any) -> str:
+        """The report's line on a section that did not run (the program's message inside ``<code>``)."""
+        finding = self.not_run_finding(skipped)
+        if finding.message_id == "report.not_run":
+            return self.html(finding)
+        return Markup(f"{escape(self.say(finding))} <code>{escape(str(skipped))}</code>")  # noqa: S704 (escaped)
 
     def title(self, section: Section) -> str:
         key = f"section.{section.key}"

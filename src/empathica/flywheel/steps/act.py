@@ -19,11 +19,12 @@ def act(ctx: RunContext) -> Section:
     ops = open_cases_store(ctx.store, ctx.settings, only_existing=True)
     if ops is None:
         raise NotEnoughDataError("no rules: load a rule file with `empathica act rules load FILE --db DB` "
-                                 "(the demo loads its own).")
+                                 "(the demo loads its own).", reason_id="act.not_run.no_rules")
     try:
         rules = stored_rules(ops.cases)
         if not rules:
-            raise NotEnoughDataError("no rules: load a rule file with `empathica act rules load FILE --db DB`.")
+            raise NotEnoughDataError("no rules: load a rule file with `empathica act rules load FILE --db DB`.",
+                                     reason_id="act.not_run.no_rules")
         evaluation = evaluate_pending(ctx.store, ops.cases, reason="run", detail=ctx.store.run_id or "")
         _, cases = ops.cases.cases(limit=1_000_000)
     finally:
