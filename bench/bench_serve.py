@@ -196,9 +196,41 @@ def _measure(base: str, events: Path | None, rate: float, seconds: float, *, pid
             "ingest_seconds": float(np.median([d for _, d, _ in ingests])) if ingests else float("nan")}
 
 
-def _report(f: dict, *, customers: int, rate: float, seconds: float) -> None:
-    from bench.results_file import write_section
+#: Rows of the section's history table kept (newest last).
+HISTORY_ROWS = 40
+_HISTORY_HEAD = ("| when (UTC) | rate asked | seconds | ingest | warm | achieved | errors | p50 | p95 | p99 | server CPU per read "
+                 "| load avg before / after | goal |\n|---|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
 
+
+def _history_rows(section: str) -> list[str]:
+    """The rows of the history table already in the section (empty when there is none yet)."""
+    if "### History" not in section:
+        return []
+    table = section.split("### History", 1)[1]
+    return [line for line in table.splitlines() if line.startswith("| ") and not line.startswith("| when")]
+
+
+def _history_row(f: dict, *, rate: float, seconds: float) -> str:
+    from datetime import UTC, datetime
+
+    verdict = "met" if f["p99"] < 100 and f["errors"] == 0 and f["ingest"] else ("–" if not f["ingest"] else "missed")
+    return (f"| {datetime.now(UTC):%Y-%m-%d %H:%M} | {rate:g}/s | {seconds:g} | {'yes' if f['ingest'] else 'no'} "
+            f"| {'yes' if f['warm'] else 'no'} | {f['requests'] / f['wall']:.1f}/s | {f['errors']} | {f['p50']:,.1f} ms "
+            f"| {f['p95']:,.1f} ms | {f['p99']:,.1f} ms | {f['server_cpu'] / max(f['requests'], 1) * 1000:.1f} ms "
+            f"| {f['load'][0]:.1f} / {f['load'][1]:.1f} | {verdict} |")
+
+
+def _report(f: dict, *, customers: int, rate: float, seconds: float) -> None:
+    """Write the run into its section: this run's figures, and the section's history table with this run added
+    (each run is a dated row, so a run on a loaded machine does not erase what an idle one measured)."""
+    import re
+
+    from bench.results_file import RESULTS, write_section
+
+    name = "serve load (loopback)"
+    old = re.search(rf"<!-- {re.escape(name)}:start -->(.*?)<!-- {re.escape(name)}:end -->", RESULTS.read_text(encoding="utf-8")
+                    if RESULTS.exists() else "", re.S)
+    history = (_history_rows(old.group(1)) if old else []) + [_history_row(f, rate=rate, seconds=seconds)]
     verdict = "meets" if f["p99"] < 100 and f["errors"] == 0 else "misses"
     markdown = f"""
 `python -m bench.bench_serve --rate {rate:g} --seconds {seconds:g}`: `empathica serve` on the {customers:,}-customer demo
@@ -216,8 +248,14 @@ Server process CPU during the load: {f['server_cpu']:.1f} s for {f['requests']:,
 Machine: {f['load'][2]} cores, load average {f['load'][0]:.1f} before and {f['load'][1]:.1f} after the load (other
 processes share the machine). Goal: p99 < 100 ms at 100 requests/s with 0 errors while an ingest runs — this run
 {verdict} it.
-"""
-    path = write_section("serve load (loopback)", markdown)
+
+### History
+
+Every run of this bench, newest last (the last {HISTORY_ROWS} are kept); read the load average beside each row.
+
+{_HISTORY_HEAD}
+""" + "\n".join(history[-HISTORY_ROWS:]) + "\n"
+    path = write_section(name, markdown)
     print(markdown)
     print(f"written to {path}")
 

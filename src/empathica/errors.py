@@ -57,7 +57,14 @@ class RuleError(InputError):
 
 
 class AnalysisError(EmpathicaError):
-    """An analysis cannot produce a sound result from the data it was given."""
+    """An analysis cannot produce a sound result from the data it was given.
+
+    ``reason_id``: the report's message id saying why, in the reader's language (the message itself, English,
+    is for logs and the CLI); ``values``: what that message needs."""
+
+    def __init__(self, message: str = "", *, reason_id: str = "", values: dict | None = None) -> None:
+        super().__init__(message)
+        self.reason_id, self.reason_values = reason_id, dict(values or {})
 
 
 class NotEnoughDataError(AnalysisError):

@@ -11,6 +11,7 @@ from empathica.demo.actions import COACHING_FROM
 from empathica.demo.truths import TRUTHS
 from empathica.flywheel import run_flywheel
 from empathica.listen import ingest_files
+from empathica.report.i18n import render
 from empathica.store import Store
 
 
@@ -154,7 +155,7 @@ def test_relationship_by_team_and_agent(demo_store):
     assert len(ok) and (ok["retention_r_low"] <= ok["retention_r"]).all() and (ok["retention_r"] <= ok["retention_r_high"]).all()
     # each customer counts once per agent who served them: the agents' customers add up to at least the customers
     assert agents["customers"].sum() >= len(customers.dropna(subset=["empathy_received"]))
-    captions = [getattr(b, "caption", "") for b in section.blocks]
+    captions = [render(b.caption) if not isinstance(b.caption, str) else b.caption for b in section.blocks if hasattr(b, "caption")]
     assert any("within each team" in c for c in captions) and any("within agents" in c for c in captions)
 
 
@@ -172,7 +173,7 @@ def test_customers_leave_after_coldness_and_resolution_goes_with_retention(demo_
     assert service.loc[("service_quality", "retained"), "correlation_low"] > 0
     for measure in ("resolution", "service_quality"):
         assert service.loc[(measure, "csat"), "correlation_low"] > 0
-    assert any("templates" in line for line in section.summary)
+    assert any("templates" in render(line) for line in section.summary)
 
 
 @pytest.mark.xfail(strict=True, reason="the truth apology_leaving is not planted in the demo world yet: every variant "

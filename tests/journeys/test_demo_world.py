@@ -9,6 +9,7 @@ from empathica.demo import TRUTHS, generate_world
 from empathica.flywheel import run_flywheel
 from empathica.listen import ingest_files
 from empathica.report import Figure, Paragraph, TableBlock
+from empathica.report.i18n import render
 
 
 @pytest.fixture(scope="module")
@@ -41,9 +42,9 @@ def test_planted_friction_pathway_is_on_top(demo_store):
     assert all(b.source for b in section.blocks if isinstance(b, TableBlock))
     # the explanation says what the code measures: delay against the source's own next steps,
     # drop-off as journeys that never reach the goal; the goal line gives counts
-    text = " ".join(b.text for b in section.blocks if isinstance(b, Paragraph))
+    text = " ".join(render(b.text) for b in section.blocks if isinstance(b, Paragraph))
     assert "other ways out of the same source touchpoint" in text and "never reach the goal at all" in text
-    assert f"of {section.data['summary']['journeys']:,} journeys (" in section.summary[0]
+    assert f"of {section.data['summary']['journeys']:,} journeys (" in render(section.summary[0])
     exposure = demo_store.read_result("journey_customer_friction")
     assert {"customer_id", "top_pathway_traversals", "max_friction", "mean_friction"} <= set(exposure.columns)
     funnel = demo_store.read_result("journey_funnel")

@@ -17,6 +17,7 @@ from empathica.demo import TRUTHS, generate_world  # noqa: E402
 from empathica.flywheel import run_flywheel  # noqa: E402
 from empathica.report import Figure, TableBlock, figure_from_matplotlib  # noqa: E402
 from empathica.understand.journeys._map import MAP_PATHWAY_COLUMNS, journey_map  # noqa: E402
+from empathica.report.i18n import render  # noqa: E402
 
 READABLE = re.compile(r"^(\d+ s|-?\d+\.\d (min|h|d))$")
 
@@ -78,7 +79,7 @@ def test_report_section_draws_the_map_it_describes(demo):
         assert drawn[(r.source, r.target)] == (int(r.rank), r.source == r.target)
     (figure,) = [b for b in section.blocks if isinstance(b, Figure)]
     assert figure.png.startswith(b"\x89PNG")
-    caption = figure.caption
+    caption = render(figure.caption)  # a finding, here in English
     assert "10 highest-friction" in caption and "30 busiest" in caption
     assert "Self-loops" in caption and "loops on their node" in caption
     n_left = len(demo["dfg"]) - len(drawn)

@@ -131,6 +131,23 @@ def test_the_report_escapes_stored_html(tmp_path):
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
 
 
+@pytest.mark.parametrize("lang", ["en", "de", "zh"])
+def test_names_in_findings_are_escaped_in_every_place_of_the_report(tmp_path, lang):
+    """A name from the data (a team, an action, a touchpoint) in a headline, paragraph, metric, caption or table
+    header, and a nested display name, is shown as text, never as markup."""
+    from empathica.report import Finding, Metric, Paragraph, Section, TableBlock, write_report
+
+    payload = '<img src=x onerror="alert(1)">'
+    name = {"id": "aspect.<b>", "name": payload}  # a client's own aspect that no catalogue names
+    section = Section(key="x", title="X", summary=[Finding("learn.effect", {"title": payload, "metric": name, "estimate": 0.1,
+                                                                            "ci_low": 0.0, "ci_high": 0.2, "p_value": 0.5})])
+    section.add(Metric(Finding("journeys.metric.reach", {"goal": payload}), Finding("value.text", {"v": payload})),
+                Paragraph(Finding("report.not_run", {"why": payload})),
+                TableBlock(pd.DataFrame({payload: [payload]}), Finding("journeys.caption.funnel", {"goal": payload}), source="t"))
+    html = write_report(tmp_path / lang, [section], title="t", meta={}, lang=lang).read_text(encoding="utf-8")
+    assert "<img" not in html and html.count("&lt;img src=x onerror=") >= 6
+
+
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_spreadsheet_formulas_in_stored_text_are_exported_as_text(fmt):
     from empathica.serve.query import export

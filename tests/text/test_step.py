@@ -9,6 +9,7 @@ from rich.console import Console
 from empathica.demo.truths import TRUTHS
 from empathica.flywheel import RunContext
 from empathica.store import Store
+from empathica.report.i18n import render
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +73,7 @@ def test_step_scores_every_text_once_and_finds_planted_pain_points(demo_store):
 
     # incremental: a second run scores nothing new and keeps the same rows
     again = _run(demo_store)
-    assert "0 new this run" in again.summary[0]
+    assert "(0 new this run)" in render(again.summary[0])
     assert len(demo_store.read_result("text_scores")) == len(scores)
 
 

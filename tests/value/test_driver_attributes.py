@@ -84,7 +84,7 @@ def test_attribute_columns_reach_the_customer_table_and_the_importance_table(wor
 
     html = render_report([sections["drivers"]], title="drivers")
     assert all(level in html for level in used) and ATTRIBUTE_SOURCE in html
-    assert "pooled" in html and "attr_language=de" in html  # named under "Not used"
+    assert "pooled" in html and "Not used: customer language de (other drivers already say what it says)." in html
 
 
 def test_a_planted_segment_effect_is_found_among_the_attributes(tmp_path):

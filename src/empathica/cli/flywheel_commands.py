@@ -178,19 +178,20 @@ def _print_ingestion(results) -> None:
 
 def _run_and_report(store: Store, settings: Settings, out: str, console: Console, *, only: list[str] | None = None) -> None:
     from empathica.flywheel import run_flywheel
-    from empathica.report.html import report_from_store
-    from empathica.report.i18n import render
+    from empathica.report.html import Speaker, report_from_store
 
     sections = run_flywheel(store, settings=settings, console=console, only=only)  # stores the report's sections
     path = report_from_store(store, out, title=settings.report_title, lang=settings.report_language, currency=settings.currency)
+    speaker = Speaker(settings.report_language, settings.currency)  # the printed findings in the report's language
     click.echo("")
     for section in sections:
-        if section.skipped:
-            click.echo(f"{section.title}: not run — {section.skipped}")
+        if section.skipped:  # why a step could not run is the analysis' own (English) message
+            quoted = "" if not isinstance(section.skipped, str) else f" {section.skipped}"
+            click.echo(f"{speaker.title(section)}: {speaker.say(speaker.not_run_finding(section.skipped))}{quoted}")
             continue
-        click.echo(f"{section.title}:")
+        click.echo(f"{speaker.title(section)}:")
         for line in section.summary:
-            click.echo(f"  • {render(line, lang=settings.report_language, currency=settings.currency) if not isinstance(line, str) else line}")
+            click.echo(f"  • {speaker.say(line)}")
     click.echo(f"\nReport: {path}")
 
 

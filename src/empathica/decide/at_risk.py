@@ -20,6 +20,7 @@ import pandas as pd
 from empathica.decide.opportunities import MIN_CUSTOMERS, Lever
 from empathica.decide.response import MIN_AUC, Valuation
 from empathica.schema.results import VALUE_REVENUE_AT_RISK, VALUE_TOTALS
+from empathica.store.names import display_name
 
 #: Share of active customers, highest P(churn) first, that count as at risk.
 AT_RISK_SHARE = 0.2
@@ -62,7 +63,7 @@ def at_risk_levers(store, table: pd.DataFrame, served: pd.DataFrame) -> list[Lev
                               churn_change=float(-(p - typical).clip(min=0).mean()))
         owner = served.loc[served["customer_id"].astype(str).isin(ids), "team_id"].dropna().astype(str)
         levers.append(Lever(key=f"at_risk:{segment}", kind="at_risk", message_id="decide.opportunity.at_risk",
-                            values={"segment": str(segment), "p_churn": threshold}, affected=affected, change=lambda f: f,
+                            values={"segment": display_name("segment", segment), "p_churn": threshold}, affected=affected, change=lambda f: f,
                             owner_team_id=owner.mode().iloc[0] if len(owner) else None,
                             evidence=VALUE_REVENUE_AT_RISK.name, evidence_section="value", evidence_key=str(segment),
                             extra={"valuation": valuation, "auc": auc, "usable": usable}))

@@ -19,7 +19,7 @@ import pandas as pd
 from empathica.decide.levers import pathway_column, top_pathways
 from empathica.decide.response import ChurnResponse, Valuation
 from empathica.decide.trend import with_trend
-from empathica.store.names import Names
+from empathica.store.names import Names, display_name, name_list
 from empathica.schema.results import (
     DRIVERS_IMPORTANCE, DRIVERS_TEAMS, EMPATHY_AGENTS, EMPATHY_TEAMS, JOURNEY_FRICTION, TEXT_PAIN_POINTS,
 )
@@ -90,7 +90,7 @@ def pain_levers(store, table: pd.DataFrame, names: Names) -> list[Lever]:
         if f"csat_{pain_touchpoint(aspect, names)}" in table:
             continue
         levers.append(Lever(key=f"pain:{aspect}", kind="pain_point", message_id="decide.opportunity.pain",
-                            values={"aspect": aspect.replace("_", " ")}, affected=table[col].to_numpy() > 0,
+                            values={"aspect": display_name("aspect", aspect)}, affected=table[col].to_numpy() > 0,
                             change=_set(col, 0.0), owner_team_id=None,
                             evidence=TEXT_PAIN_POINTS.name, evidence_section="text", evidence_key=aspect))
     return levers
@@ -117,7 +117,7 @@ def touchpoint_levers(store, table: pd.DataFrame, names: Names) -> list[Lever]:
 
         values = {"touchpoint": names.touchpoint(tp), "par": par}
         if own:
-            values["aspects"] = ", ".join(p[5:].replace("_", " ") for p in own)
+            values["aspects"] = name_list([display_name("aspect", p[5:]) for p in own])
         levers.append(Lever(key=f"touchpoint:{tp}", kind="touchpoint",
                             message_id="decide.opportunity.touchpoint_pain" if own else "decide.opportunity.touchpoint",
                             values=values, affected=affected, change=change, owner_team_id=names.owners.get(tp),

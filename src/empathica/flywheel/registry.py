@@ -11,7 +11,7 @@ from typing import Callable
 from rich.console import Console
 
 from empathica.errors import AnalysisError, EmpathicaError
-from empathica.report import Section
+from empathica.report import Finding, Section
 from empathica.report.archive import save_sections
 from empathica.schema.results import results_of
 from empathica.settings import Settings
@@ -133,14 +133,15 @@ def _run_steps(store: Store, steps: list[Step], *, settings: Settings, console: 
         if on_step is not None:
             on_step(s.name, done, len(steps))
         if any(dep in ctx.sections and ctx.sections[dep].skipped for dep in s.after):
-            section = Section(key=s.name, title=s.title, skipped="it needs results of a step that could not run.")
+            section = Section(key=s.name, title=s.title, skipped=Finding("report.not_run.dependency"))
         else:
             started = time.perf_counter()
             with console.status(f"[bold]{s.title}[/bold] …", spinner="dots") if ctx.progress else _Null():
                 try:
                     section = s.run(ctx)
                 except AnalysisError as exc:
-                    section = Section(key=s.name, title=s.title, skipped=str(exc))
+                    section = Section(key=s.name, title=s.title,
+                                      skipped=Finding(exc.reason_id, exc.reason_values) if exc.reason_id else str(exc))
             if settings.progress:  # also when not a terminal: a log of a long run shows where time went
                 outcome = "skipped" if section.skipped else "done"
                 console.print(f"  {s.title}: {outcome} in {time.perf_counter() - started:,.1f} s", markup=False)

@@ -29,7 +29,8 @@ def save_sections(store, sections: list[Section], *, order: list[str] | None = N
     position = {name: i for i, name in enumerate(order or [])}
     sections.sort(key=lambda s: position.get(s.key, len(position)))
     rows = [{
-        "position": i, "key": s.key, "title": s.title, "skipped": s.skipped,
+        "position": i, "key": s.key, "title": s.title,
+        "skipped": json.dumps(_line(s.skipped), ensure_ascii=False) if isinstance(s.skipped, Finding) else s.skipped,
         "summary": json.dumps([_line(line) for line in s.summary], ensure_ascii=False),
         "blocks": json.dumps([_block(b) for b in s.blocks], ensure_ascii=False),
         "appendix": json.dumps([_block(b) for b in s.appendix], ensure_ascii=False),
@@ -44,10 +45,17 @@ def load_sections(store) -> list[Section]:
     if not store.has_result(REPORT_SECTIONS):
         return []
     frame = store.read_result(REPORT_SECTIONS).sort_values("position")
-    return [Section(key=r.key, title=r.title, skipped=r.skipped or "",
+    return [Section(key=r.key, title=r.title, skipped=_skipped(r.skipped),
                     summary=[_unline(x) for x in json.loads(r.summary)],
                     blocks=[_unblock(b) for b in json.loads(r.blocks)],
                     appendix=[_unblock(b) for b in json.loads(r.appendix)]) for r in frame.itertuples()]
+
+
+def _skipped(text: Any) -> Any:
+    """Why a section did not run: a finding (stored as JSON) or the code's message."""
+    if isinstance(text, str) and text.startswith('{"finding"'):
+        return _unline(json.loads(text))
+    return text or ""
 
 
 def _line(line: Any) -> dict:
@@ -80,9 +88,10 @@ def _block(b: Any) -> dict:
     if isinstance(b, Paragraph):
         return {"kind": "paragraph", "text": _text(b.text)}
     if isinstance(b, Metric):
-        return {"kind": "metric", "label": _text(b.label), "value": b.value, "note": b.note}
+        return {"kind": "metric", "label": _text(b.label), "value": _text(b.value), "note": _text(b.note)}
     if isinstance(b, TableBlock):
-        return {"kind": "table", "frame": _frame(b.frame), "caption": b.caption, "source": b.source, "max_rows": b.max_rows}
+        return {"kind": "table", "frame": _frame(b.frame), "caption": _text(b.caption), "source": b.source, "max_rows": b.max_rows,
+                "headers": b.headers}
     if isinstance(b, FindingsTable):
         return {"kind": "findings_table", "frame": _frame(b.frame), "columns": b.columns, "caption_id": b.caption_id,
                 "source": b.source, "max_rows": b.max_rows, "headers": b.headers}
@@ -97,8 +106,8 @@ def _unblock(d: dict) -> Any:
         d["frame"] = _unframe(d["frame"])
     if kind == "figure":
         d["png"] = base64.b64decode(d["png"])
-    for key in ("text", "label", "caption"):
-        if key in d and kind != "table":
+    for key in ("text", "label", "value", "note", "caption"):
+        if key in d:
             d[key] = _untext(d[key])
     cls = {"paragraph": Paragraph, "metric": Metric, "table": TableBlock, "findings_table": FindingsTable, "figure": Figure}[kind]
     known = {f.name for f in fields(cls)}  # a section stored by another version keeps what this one knows

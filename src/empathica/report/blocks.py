@@ -10,30 +10,36 @@ from typing import Any, Union
 import pandas as pd
 
 
+#: Text a reader sees: a ``Finding`` (rendered in the report's language) or plain text (names, numbers).
+Text = Any
+
+
 @dataclass
 class Paragraph:
-    """A paragraph of text (plain text, escaped when rendered)."""
+    """A paragraph: a finding (or plain text, escaped when rendered)."""
 
-    text: str
+    text: Text
 
 
 @dataclass
 class Metric:
     """A headline number with its label and where it comes from."""
 
-    label: str
-    value: str
-    note: str = ""
+    label: Text
+    value: Text  # a finding such as Finding("value.int", {"v": 1234}) formats the number per locale
+    note: Text = ""  # shown under the value; a note starting "result"/"table"/"canonical" names the source (a tooltip)
 
 
 @dataclass
 class TableBlock:
-    """A table of figures; ``source`` says which stored result it shows, so every number is traceable."""
+    """A table of figures; ``source`` says which stored result it shows, so every number is traceable.
+    Headers are the columns' display names (``column.<name>`` in the catalogues)."""
 
     frame: pd.DataFrame
-    caption: str
+    caption: Text
     source: str = ""
     max_rows: int = 25
+    headers: dict[str, str] = field(default_factory=dict)  # column → message id, where not ``column.<name>``
 
 
 @dataclass
@@ -41,7 +47,7 @@ class Figure:
     """A picture (PNG bytes) with a caption."""
 
     png: bytes
-    caption: str
+    caption: Text
 
     @property
     def data_uri(self) -> str:
@@ -75,7 +81,7 @@ class Section:
     title: str
     summary: list = field(default_factory=list)  # one-line findings (a Finding, or plain text), also printed by the CLI
     blocks: list[Block] = field(default_factory=list)
-    skipped: str = ""  # why the analysis could not run on this data, when it could not
+    skipped: Any = ""  # why the analysis could not run on this data, when it could not (a Finding, or the code's message)
     data: dict[str, Any] = field(default_factory=dict)  # for tests only: later steps read the store, not this
     appendix: list[Block] = field(default_factory=list)  # methods and model diagnostics, shown after the main text
 

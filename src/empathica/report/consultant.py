@@ -13,6 +13,7 @@ from pathlib import Path
 
 from empathica.errors import AnalysisError
 from empathica.report.html import _env, _Speaker
+from empathica.report.i18n import render
 from empathica.report.summary import executive_summary
 from empathica.schema.results import DIAGNOSE_SCORECARD, RESULTS
 
@@ -26,7 +27,7 @@ def render_consultant_report(store, *, title: str, lang: str, currency: str) -> 
 
     section = section_from_store(store)
     if section.skipped:
-        raise AnalysisError(section.skipped)
+        raise AnalysisError(section.skipped if isinstance(section.skipped, str) else render(section.skipped))
     speaker = _Speaker(lang, currency)
     company = store.read_result(DIAGNOSE_SCORECARD)
     company = company[company["scope"] == "all"]

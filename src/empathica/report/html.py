@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import jinja2
+from markupsafe import Markup, escape
 import pandas as pd
 
 from empathica.report.blocks import Figure, FindingsTable, Metric, Paragraph, Section, TableBlock
-from empathica.report.i18n import Finding, catalogue, check_language, render
+from empathica.report.i18n import Finding, catalogue, check_language, format_value, render
 
 #: Sections shown whole in the appendix (what the data holds, not what to do).
 APPENDIX_SECTIONS = ("overview",)
@@ -28,28 +29,13 @@ def _env() -> jinja2.Environment:
         lambda name: resources.files("empathica.report").joinpath("templates", name).read_text(encoding="utf-8")
     )
     env = jinja2.Environment(loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(kind=_kind, table_html=_table_html)
+    env.globals.update(kind=_kind)
     return env
 
 
 def _kind(block: Any) -> str:
     return {Paragraph: "paragraph", Metric: "metric", TableBlock: "table", Figure: "figure",
             FindingsTable: "findings_table"}[type(block)]
-
-
-def _format_cell(value: Any) -> str:
-    if isinstance(value, float):
-        if pd.isna(value):
-            return ""
-        return f"{value:,.3f}" if abs(value) < 1000 else f"{value:,.0f}"
-    if value is None or (not isinstance(value, (list, tuple, dict)) and pd.isna(value)):
-        return ""
-    return str(value)
-
-
-def _table_html(block: TableBlock) -> str:
-    frame = block.frame.head(block.max_rows)
-    return frame.to_html(index=False, border=0, classes="data", na_rep="", formatters={c: _format_cell for c in frame.columns}, escape=True)
 
 
 class _Speaker:
@@ -61,8 +47,58 @@ class _Speaker:
     def say(self, line: Any) -> str:
         return render(line, lang=self.lang, currency=self.currency) if isinstance(line, Finding) else str(line)
 
+    def html(self, line: Any) -> str:
+        """``line`` as escaped HTML, names from the client's data marked ``translate="no"`` (the report's text)."""
+        return render(line, lang=self.lang, currency=self.currency, html=True) if isinstance(line, Finding) else str(line)
+
     def t(self, message_id: str, **values: Any) -> str:
         return self.say(Finding(message_id, values))
+
+    def header(self, column: str) -> str:
+        """A column's display name: ``column.<name>`` of the report, else the dashboard's ``dashboard.column.<name>``
+        (one name per column in both), else the name as stored (a test fails when one shows in German or Chinese)."""
+        for message_id in (f"column.{column}", f"dashboard.column.{column}"):
+            if message_id in catalogue("en"):
+                return self.t(message_id)
+        return str(column)
+
+    def note(self, metric: Metric) -> tuple[str, bool]:
+        """A metric's note and whether it only names the stored table the value comes from (shown as a tooltip)."""
+        if isinstance(metric.note, Finding):
+            return self.html(metric.note), False
+        return str(metric.note or ""), str(metric.note).startswith(("result", "table", "canonical"))
+
+    def plain_cell(self, value: Any) -> str:
+        """A cell of a table of figures: numbers in the locale's format, text as stored."""
+        if isinstance(value, bool) or value is None:
+            return "" if value is None else self.t("value.yes" if value else "value.no")
+        if isinstance(value, float):
+            if pd.isna(value):
+                return ""
+            return format_value(value, "num3" if abs(value) < 1000 else "int", lang=self.lang, currency=self.currency)
+        if not isinstance(value, (list, tuple, dict)) and pd.isna(value):
+            return ""
+        return str(value)
+
+    def table(self, block: TableBlock) -> dict:
+        frame = block.frame.head(block.max_rows)
+        return {"caption": self.html(block.caption),
+                "headers": [self.t(block.headers[c]) if c in block.headers else self.header(c) for c in frame.columns],
+                "rows": [[self.plain_cell(v) for v in row] for row in frame.itertuples(index=False)]}
+
+    @staticmethod
+    def not_run_finding(skipped: Any) -> Finding:
+        """Why a section did not run: its finding, or the program's own (English) message quoted as such."""
+        if isinstance(skipped, Finding):
+            return Finding("report.not_run", {"why": {"id": skipped.message_id, "values": skipped.values}})
+        return Finding("report.not_run.message")  # followed by the message itself
+
+    def not_run(self, skipped: Any) -> str:
+        """The report's line on a section that did not run (the program's message inside ``<code>``)."""
+        finding = self.not_run_finding(skipped)
+        if finding.message_id == "report.not_run":
+            return self.html(finding)
+        return Markup(f"{escape(self.say(finding))} <code>{escape(str(skipped))}</code>")  # noqa: S704 (escaped)
 
     def title(self, section: Section) -> str:
         key = f"section.{section.key}"

@@ -7,9 +7,10 @@ fields name their kind, so numbers are never pasted into words in code:
     msgid "decide.opportunity.pathway"
     msgstr "Friction on the pathway {source} → {target} ({customers:int} customers)"
 
-Kinds: ``int`` (grouped integer), ``num`` (one decimal), ``num2`` (two decimals), ``pct`` (a share as
-a percentage), ``money`` (an amount in the report currency, no decimals), ``date`` (an ISO date);
-no kind: the value as text (names). Babel formats each per locale (``1.234 €`` in German,
+Kinds: ``int`` (grouped integer), ``num`` (one decimal), ``num2`` (two decimals), ``num3`` (three), ``pct`` (a share as
+a percentage), ``signed_pct`` (a change, with its sign), ``money`` (an amount in the report currency, no decimals), ``date`` (an ISO date);
+``text`` (a message of the code, such as why a step could not run); no kind: the value as text (a name from
+the client's data, marked ``translate="no"`` in HTML). Babel formats each per locale (``1.234 €`` in German,
 ``€1,234`` in English, ``€1,234`` in Chinese).
 """
 
@@ -25,6 +26,7 @@ from importlib import resources
 from typing import Any
 
 from babel import Locale
+from markupsafe import Markup, escape
 from babel.dates import format_date
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, format_percent
@@ -94,15 +96,19 @@ class _LocaleFormatter(string.Formatter):
             return "–" if value is None else str(value)
         if isinstance(value, float) and math.isnan(value):
             return "–"
+        if format_spec == "text":  # text that is no name: a message of the code (why a step could not run)
+            return str(value)
         if format_spec == "int":
             return format_decimal(round(float(value)), format="#,##0", locale=self.locale)
-        if format_spec in ("num", "num2", "signed"):
-            pattern = {"num": "#,##0.0", "num2": "#,##0.00", "signed": "+#,##0.00;-#,##0.00"}[format_spec]
+        if format_spec in ("num", "num2", "num3", "signed"):
+            pattern = {"num": "#,##0.0", "num2": "#,##0.00", "num3": "#,##0.000", "signed": "+#,##0.00;-#,##0.00"}[format_spec]
             return format_decimal(float(value), format=pattern, locale=self.locale)
-        if format_spec == "pct":
+        if format_spec in ("pct", "signed_pct"):
             pattern = self.locale.percent_formats[None].pattern  # the locale's own: "#,##0 %" in German
             if abs(float(value)) < 0.1:
                 pattern = pattern.replace("#,##0", "#,##0.0")
+            if format_spec == "signed_pct":
+                pattern = f"+{pattern};-{pattern}"
             return format_percent(float(value), format=pattern, locale=self.locale)
         if format_spec == "money":
             return format_currency(round(float(value)), self.currency, format="¤#,##0" if self.locale.language != "de"
@@ -118,14 +124,42 @@ class _LocaleFormatter(string.Formatter):
         raise KeyError(f"unknown value kind {format_spec!r}")
 
 
-def render(finding: Finding, *, lang: str = "en", currency: str = "EUR") -> str:
-    """The sentence of ``finding`` in ``lang`` (English when the catalogue lacks it: a test forbids that)."""
+def render(finding: Finding, *, lang: str = "en", currency: str = "EUR", html: bool = False) -> str:
+    """The sentence of ``finding`` in ``lang`` (English when the catalogue lacks it: a test forbids that).
+
+    ``html``: escaped HTML (``Markup``) in which each value without a kind — a name from the client's data, such as
+    a team, a touchpoint or an action, shown as the client wrote it — is marked ``<span translate="no">``."""
     template = catalogue(lang).get(finding.message_id) or catalogue("en").get(finding.message_id)
     if template is None:
         raise KeyError(f"no message {finding.message_id!r} in the report catalogues (report/locales/*.po)")
-    values = {k: render(Finding(v["id"], v.get("values") or {}), lang=lang, currency=currency)
-              if isinstance(v, dict) and "id" in v else v for k, v in finding.values.items()}
-    return _LocaleFormatter(lang, currency).vformat(template, (), _Values(values))
+    values = {k: _nested(v, lang, currency, html) for k, v in finding.values.items()}
+    formatter = (_HtmlFormatter if html else _LocaleFormatter)(lang, currency)
+    text = formatter.vformat(template, (), _Values(values))
+    return Markup(text) if html else text
+
+
+def _nested(value: Any, lang: str, currency: str, html: bool) -> Any:
+    """A value of a finding: a nested finding (``{"id", "values"}``) rendered; a display name
+    (``{"id", "name"}``, see ``store.names.display_name``) rendered when a catalogue has its id, else its name."""
+    if not isinstance(value, dict) or "id" not in value:
+        return value
+    if "name" in value and value["id"] not in catalogue("en"):
+        return value["name"]
+    return render(Finding(value["id"], value.get("values") or {}), lang=lang, currency=currency, html=html)
+
+
+class _HtmlFormatter(_LocaleFormatter):
+    """Escapes the template's words and every value; marks names (values without a kind) as not to be translated."""
+
+    def parse(self, format_string: str):
+        for literal, name, spec, conversion in super().parse(format_string):
+            yield str(escape(literal)), name, spec, conversion
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if isinstance(value, Markup):  # a nested finding, rendered already
+            return str(value)
+        text = escape(super().format_field(value, format_spec))
+        return f'<span translate="no">{text}</span>' if format_spec == "" and value is not None else str(text)
 
 
 def money(amount: float, *, lang: str = "en", currency: str = "EUR") -> str:
@@ -134,7 +168,7 @@ def money(amount: float, *, lang: str = "en", currency: str = "EUR") -> str:
 
 
 def format_value(value: Any, kind: str, *, lang: str = "en", currency: str = "EUR") -> str:
-    """One value of kind int, num, num2, signed, pct, money, date or month in ``lang``'s format (the dashboard's cells)."""
+    """One value of kind int, num, num2, num3, signed, pct, money, date or month in ``lang``'s format (the dashboard's cells)."""
     return _LocaleFormatter(check_language(lang), currency).format_field(value, kind)
 
 

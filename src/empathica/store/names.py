@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass
@@ -34,3 +35,21 @@ class Names:
 
     def touchpoint(self, touchpoint_id) -> str:
         return self.touchpoints.get(str(touchpoint_id), str(touchpoint_id).replace("_", " "))
+
+
+def display_name(kind: str, key: Any) -> dict:
+    """A thing of ``kind`` (``aspect``, ``area``, ``metric``, ``attribute``, ``segment`` …) as a value of a finding: the
+    report renders the catalogue's ``<kind>.<key>`` in the reader's language where it has one, else ``name`` (the key
+    made readable: a client's own aspect or segment)."""
+    return {"id": f"{kind}.{key}", "name": str(key).replace("_", " ")}
+
+
+def name_list(names: list[Any]) -> Any:
+    """Several names (texts or ``display_name`` values) as one value of a finding: "a, b and c" in the reader's language."""
+    names = list(names)
+    if len(names) == 1:
+        return names[0]
+    values = {f"a{i}": n for i, n in enumerate(names[:3], 1)}
+    if len(names) > 3:
+        return {"id": "names.more", "values": {**values, "more": len(names) - 3}}
+    return {"id": f"names.{len(names)}", "values": values}

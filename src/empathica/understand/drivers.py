@@ -148,19 +148,24 @@ class DriverAnalysis:
         if y.nunique() < 2:
             raise NotEnoughDataError(f"the outcome {outcome!r} is {y.iloc[0]:g} in every row: there is no variation for drivers to explain.")
         self.dropped_: dict[str, str] = {}
+        self.dropped_kinds_: dict[str, str] = {}  # driver → few_values, constant, outcome_constant or redundant (the report's words)
         keep = []
         for col in X.columns:
             pairs = X[col].notna()
             if pairs.sum() < MIN_PAIRS:
                 self.dropped_[col] = f"only {int(pairs.sum())} rows have a value (at least {MIN_PAIRS} needed)"
+                self.dropped_kinds_[col] = "few_values"
             elif X.loc[pairs, col].nunique() < 2:
                 self.dropped_[col] = f"constant ({X.loc[pairs, col].iloc[0]:g} in every row): it cannot explain differences"
+                self.dropped_kinds_[col] = "constant"
             elif y[pairs].nunique() < 2:
                 self.dropped_[col] = "the outcome does not vary where this driver is present"
+                self.dropped_kinds_[col] = "outcome_constant"
             else:
                 keep.append(col)
         redundant = redundant_drivers(X[keep], keep)  # e.g. a language that follows region exactly
         self.dropped_.update(redundant)
+        self.dropped_kinds_.update({col: "redundant" for col in redundant})
         keep = [c for c in keep if c not in redundant]
         if not keep:
             reasons = "; ".join(f"{k}: {v}" for k, v in self.dropped_.items())

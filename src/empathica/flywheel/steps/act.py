@@ -19,11 +19,12 @@ def act(ctx: RunContext) -> Section:
     ops = open_cases_store(ctx.store, ctx.settings, only_existing=True)
     if ops is None:
         raise NotEnoughDataError("no rules: load a rule file with `empathica act rules load FILE --db DB` "
-                                 "(the demo loads its own).")
+                                 "(the demo loads its own).", reason_id="act.not_run.no_rules")
     try:
         rules = stored_rules(ops.cases)
         if not rules:
-            raise NotEnoughDataError("no rules: load a rule file with `empathica act rules load FILE --db DB`.")
+            raise NotEnoughDataError("no rules: load a rule file with `empathica act rules load FILE --db DB`.",
+                                     reason_id="act.not_run.no_rules")
         evaluation = evaluate_pending(ctx.store, ops.cases, reason="run", detail=ctx.store.run_id or "")
         _, cases = ops.cases.cases(limit=1_000_000)
     finally:
@@ -64,14 +65,13 @@ def _section(rules: pd.DataFrame, cases: pd.DataFrame) -> Section:
     by_team = (cases.assign(team_id=cases.team_id.fillna("(none)")).groupby(["team_id", "priority", "status"])
                .size().rename("cases").reset_index())
     section.add(
-        Metric("cases open", f"{len(active):,}", f"result `{ACT_CASES.name}`"),
-        Metric("rules", f"{len(rules):,}", f"result `{ACT_RULES.name}`"),
-        Paragraph("Rules turn findings into work: each case has an owner team, a priority and deadlines for the first "
-                  "response and the resolution; `empathica cases list` and GET /cases show them live."),
-        TableBlock(rules.drop(columns=["run_id"], errors="ignore"), "What each rule matched and opened.",
+        Metric(Finding("act.metric.open"), Finding("value.int", {"v": len(active)}), f"result `{ACT_CASES.name}`"),
+        Metric(Finding("act.metric.rules"), Finding("value.int", {"v": len(rules)}), f"result `{ACT_RULES.name}`"),
+        Paragraph(Finding("act.method")),
+        TableBlock(rules.drop(columns=["run_id"], errors="ignore"), Finding("act.caption.rules"),
                    source=f"result `{ACT_RULES.name}`"),
-        TableBlock(by_team, "Cases by owner team, priority and status.", source=f"result `{ACT_CASES.name}`"),
+        TableBlock(by_team, Finding("act.caption.by_team"), source=f"result `{ACT_CASES.name}`"),
         TableBlock(active.drop(columns=["run_id"], errors="ignore").sort_values(["priority", "opened_at"]).head(30),
-                   "Open cases (first 30).", source=f"result `{ACT_CASES.name}`"),
+                   Finding("act.caption.open", {"n": 30}), source=f"result `{ACT_CASES.name}`"),
     )
     return section

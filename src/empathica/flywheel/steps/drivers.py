@@ -39,6 +39,7 @@ from empathica.flywheel.registry import RunContext, step
 from empathica.schema.results import DRIVERS_CUSTOMER, DRIVERS_EVERYONE, DRIVERS_IMPORTANCE, DRIVERS_MATRIX, DRIVERS_TEAMS, EMPATHY_CUSTOMER, JOURNEY_CUSTOMER_FRICTION, TEXT_SCORES
 from empathica.flywheel.steps.text import aspect_of_each_mention, text_context  # how texts link to units and aspects
 from empathica.report.i18n import render
+from empathica.store.names import display_name
 from empathica.report import Finding, FindingsTable, Metric, Paragraph, Section, TableBlock, figure_from_matplotlib
 from empathica.store.names import Names
 from empathica.understand.drivers import DriverAnalysis, plot_driver_matrix, plot_importance
@@ -324,10 +325,12 @@ def driver_label(driver: str, names: Names) -> dict:
     if driver.startswith("csat_"):
         return {"id": "driver.csat", "values": {"touchpoint": names.touchpoint(driver[5:])}}
     if driver.startswith("pain_"):
-        return {"id": "driver.pain", "values": {"aspect": driver[5:].replace("_", " ")}}
+        return {"id": "driver.pain", "values": {"aspect": display_name("aspect", driver[5:])}}
     if driver.startswith("attr_"):
         field, _, level = driver[5:].partition("=")
-        return {"id": "driver.attribute", "values": {"field": field.replace("_", " "), "level": level.replace("_", " ")}}
+        if not level:  # a numeric attribute (tenure): its own name
+            return {"id": "driver.numeric_attribute", "values": {"field": display_name("attribute", field)}}
+        return {"id": "driver.attribute", "values": {"field": display_name("attribute", field), "level": level.replace("_", " ")}}
     if driver in NAMED_DRIVERS:
         return {"id": NAMED_DRIVERS[driver]}
     return {"id": "driver.other", "values": {"name": driver.replace("_", " ")}}
@@ -409,11 +412,12 @@ def drivers(ctx: RunContext) -> Section:
     section.summary.extend(driver_headlines(importance, matrix, attr_used, teams, Names.from_store(store), r2=analysis.r2_))
     names = Names.from_store(store)
     section.add(
-        Metric("customers with NPS and drivers", f"{len(customers):,}", "result drivers_customer"),
-        Metric("R² of the driver model", f"{analysis.r2_:.2f}", f"95% interval {analysis.r2_interval_[0]:.2f}–{analysis.r2_interval_[1]:.2f}"),
+        Metric(Finding("drivers.metric.customers"), Finding("value.int", {"v": len(customers)}), "result drivers_customer"),
+        Metric(Finding("drivers.metric.r2"), Finding("value.num2", {"v": analysis.r2_}),
+               Finding("drivers.metric.r2_interval", {"low": analysis.r2_interval_[0], "high": analysis.r2_interval_[1]})),
         figure_from_matplotlib(plot_driver_matrix(matrix, outcome="NPS", labels={  # a picture: its key stays English
             d: render(Finding(driver_label(d, names)["id"], driver_label(d, names).get("values", {}))) for d in matrix["driver"]}),
-                               "Driver matrix: importance against current performance; act first top-left."),
+                               Finding("drivers.figure.matrix")),
         FindingsTable(_labelled(matrix, names).assign(quadrant_id=matrix["quadrant"].str.split(":").str[0].map(QUADRANTS)),
                       {"act_order": "int", "message_id": "finding", "share": "pct", "performance": "int", "quadrant_id": "message"},
                       "caption.driver_matrix", source=DRIVERS_MATRIX.table_name, headers={"message_id": "column.driver"}),
@@ -423,24 +427,15 @@ def drivers(ctx: RunContext) -> Section:
                                   {"team": "text", "engagement": "num2", "customers_served": "int", "nps_served": "num2",
                                    "nps_gap": "signed"}, "caption.driver_teams", source=DRIVERS_TEAMS.table_name))
     section.appendix.extend([
-        Paragraph(
-            "Importance is Johnson's relative weight: each driver's share of the NPS variance the drivers explain "
-            "together, sound when drivers correlate (regression coefficients are not). Intervals come from 200 "
-            "bootstrap resamples of customers."
-        ),
-        figure_from_matplotlib(plot_importance(analysis), "Share of explained NPS variance per driver, with 95% intervals."),
+        Paragraph(Finding("drivers.method")),
+        figure_from_matplotlib(plot_importance(analysis), Finding("drivers.figure.importance")),
         TableBlock(importance[["driver", "share", "share_low", "share_high", "correlation", "std_coefficient", "rows", "source"]]
-                   .round(3), "Drivers of NPS (relative weights).", source=DRIVERS_IMPORTANCE.table_name),
+                   .round(3), Finding("drivers.caption.importance"), source=DRIVERS_IMPORTANCE.table_name),
     ])
     if any(sources.get(c) == ATTRIBUTE_SOURCE for c in driver_cols):
-        section.appendix.append(Paragraph(
-            "Customer attributes (source \"customer attribute\"): attr_tenure_months is the months from first_seen to the "
-            "latest feedback answer; attr_<field>=<level> is 1 for customers at that level of segment, region or language, "
-            f"against the most common level (no column); levels held by under {MIN_LEVEL_SHARE:.0%} of customers are pooled "
-            "into 'other'. Each level is listed in the table above; attributes are left out of the driver matrix."
-        ))
-    if analysis.dropped_:
-        section.appendix.append(Paragraph("Not used: " + "; ".join(f"{k} ({v})" for k, v in analysis.dropped_.items()) + "."))
+        section.appendix.append(Paragraph(Finding("drivers.attributes_method", {"min_share": MIN_LEVEL_SHARE})))
+    for driver, kind in analysis.dropped_kinds_.items():
+        section.appendix.append(Paragraph(Finding(f"drivers.not_used.{kind}", {"driver": driver_label(driver, names)})))
     served = _customer_teams(store)
     section.data = {"analysis": analysis, "customers": customers, "sources": sources,
                     "top_driver": str(top["driver"]), "teams": teams,

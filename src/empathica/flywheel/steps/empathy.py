@@ -15,7 +15,7 @@ from empathica.schema.results import (
     EMPATHY_QUARANTINE, EMPATHY_RELATIONSHIP_BY_AGENT, EMPATHY_RELATIONSHIP_BY_TEAM, EMPATHY_SCORECARD, EMPATHY_TEAMS,
     EMPATHY_TURNS, SERVICE_OUTCOMES, SERVICE_PATTERNS, TEXT_SCORES,
 )
-from empathica.report import Metric, Paragraph, Section, TableBlock, figure_from_matplotlib
+from empathica.report import Finding, Metric, Paragraph, Section, TableBlock, figure_from_matplotlib
 
 
 
@@ -301,61 +301,48 @@ def empathy(ctx: RunContext) -> Section:
                             "relationship_by_agent": by_agent})
     n_distress = int(turns["responds_to_distress"].sum())
     people = Names.from_store(store)  # the report names people, not ids
-    top = ", ".join(people.person(a) for a in agents["agent_id"].head(3))
-    section.summary.append(f"{len(turns):,} agent replies scored; mean empathy {turns['empathy'].mean():.2f}; "
-                           f"most empathic agents: {top}.")
-    section.summary.append(f"{gaps:,} empathy gaps in {n_distress:,} replies to distressed customers; "
-                           f"{turns['template'].mean():.0%} of replies are templates (boilerplate sent by several agents); "
-                           f"mean resolution {turns['resolution'].mean():.2f}, service quality {turns['service_quality'].mean():.2f}.")
+    top = [people.person(a) for a in agents["agent_id"].head(3)]
+    section.summary.append(Finding(f"empathy.headline.{len(top)}", {
+        "replies": len(turns), "empathy": float(turns["empathy"].mean()), **{f"agent{i}": n for i, n in enumerate(top, 1)}}))
+    section.summary.append(Finding("empathy.gaps", {
+        "gaps": gaps, "distressed": n_distress, "template_share": float(turns["template"].mean()),
+        "resolution": float(turns["resolution"].mean()), "service_quality": float(turns["service_quality"].mean())}))
     for r in rels:
         if r.outcome == "retained":
-            section.summary.append(
-                f"Empathy and retention (customer level): r = {r.correlation:+.2f} [{r.correlation_low:+.2f}, {r.correlation_high:+.2f}], "
-                f"{r.slope_per_0_1 * 100:+.1f} points of retention per +0.1 empathy.")
+            section.summary.append(Finding("empathy.retention", {
+                "r": float(r.correlation), "low": float(r.correlation_low), "high": float(r.correlation_high),
+                "points": float(r.slope_per_0_1 * 100)}))
     if by_team is not None:
         rated = by_team.dropna(subset=["retention_r"])
         if len(rated):
-            section.summary.append(
-                f"Within teams: {int((rated['retention_r_low'] > 0).sum())} of {len(rated)} teams show more empathy "
-                f"going with higher retention (interval above 0), {int((rated['retention_r_high'] < 0).sum())} the "
-                f"opposite; slopes {rated['retention_points_per_0_1'].min():+.1f} to "
-                f"{rated['retention_points_per_0_1'].max():+.1f} points per +0.1 empathy.")
+            section.summary.append(Finding("empathy.within_teams", {
+                "up": int((rated["retention_r_low"] > 0).sum()), "teams": len(rated),
+                "down": int((rated["retention_r_high"] < 0).sum()),
+                "min": float(rated["retention_points_per_0_1"].min()), "max": float(rated["retention_points_per_0_1"].max())}))
     section.add(
-        Metric("agent replies scored", f"{len(turns):,}", f"table `{EMPATHY_TURNS.table_name}`"),
-        Metric("empathy gaps", f"{gaps:,}", f"table `{EMPATHY_GAPS.table_name}`"),
-        Metric("turns not scored", f"{quarantined:,}", f"table `{EMPATHY_QUARANTINE.table_name}`"),
-        Paragraph("Each agent reply is scored on the three empathy mechanisms of EPITOME (Sharma et al. 2020): "
-                  "emotional reactions, interpretations (showing understanding) and explorations (asking about the "
-                  "person), each 0 none / 1 weak / 2 strong; a reply whose every question is transactional (an order "
-                  "number, an email address, a restart) explores nothing. The empathy score (0–1) is the expected "
-                  "overall empathy rating (0/1/2, halved) from a head fitted to human ratings of whole replies "
-                  "(EmpatheticPersonas), reduced 15 % per unexplained jargon term (at most three). A gap is a "
-                  "distressed customer turn answered with all three mechanisms at 0."),
+        Metric(Finding("empathy.metric.replies"), Finding("value.int", {"v": len(turns)}), f"table `{EMPATHY_TURNS.table_name}`"),
+        Metric(Finding("empathy.metric.gaps"), Finding("value.int", {"v": gaps}), f"table `{EMPATHY_GAPS.table_name}`"),
+        Metric(Finding("empathy.metric.not_scored"), Finding("value.int", {"v": quarantined}),
+               f"table `{EMPATHY_QUARANTINE.table_name}`"),
+        Paragraph(Finding("empathy.method")),
     )
     section.add(_scorecard_figure(agents, card))
     cols = ["agent_id", "rank", "empathy", "emotional_reactions", "interpretations", "explorations", "resolution",
             "service_quality", "template_share", "jargon_rate", "gap_rate", "customer_retention", "customer_csat",
             "agent_turns"]
-    section.add(TableBlock(agents[[c for c in ["team_id", *cols] if c in agents]], "Agent empathy scorecard.",
+    section.add(TableBlock(agents[[c for c in ["team_id", *cols] if c in agents]], Finding("empathy.caption.agents"),
                            source=EMPATHY_AGENTS.table_name))
     if len(rel_frame):
-        section.add(TableBlock(rel_frame, "Empathy received vs customers' retention, CSAT and NPS (customer level; "
-                               "95 % bootstrap intervals over customers).", source=EMPATHY_OUTCOMES.table_name))
+        section.add(TableBlock(rel_frame, Finding("empathy.caption.outcomes"), source=EMPATHY_OUTCOMES.table_name))
     if len(service):
-        section.add(TableBlock(service, "Empathy, resolution (a concrete step, answer, time frame, owner or solution) and "
-                               "service quality (their mean) received vs the customer's last sentiment, CSAT and "
-                               "retention (customer level; 95 % bootstrap intervals).", source=SERVICE_OUTCOMES.table_name))
+        section.add(TableBlock(service, Finding("empathy.caption.service"), source=SERVICE_OUTCOMES.table_name))
     if len(patterns):
-        section.add(TableBlock(patterns, "Distressed customers by how their conversation was handled: warmth and a way "
-                               "forward, an apology without resolution, a resolution without warmth, or neither — how many "
-                               "of them stayed (95 % interval) and how many points fewer than after warmth and a way "
-                               "forward (95 % interval of the difference).", source=SERVICE_PATTERNS.table_name))
+        section.add(TableBlock(patterns, Finding("empathy.caption.patterns"), source=SERVICE_PATTERNS.table_name))
     _add_group_relationships(section, by_team, by_agent)
     if len(pairs):
         section.add(TableBlock(pairs[["customer_said", "reply", "agent_id", "empathy", "similar_customer_said",
                                       "better_reply", "better_agent_id", "better_empathy"]],
-                               "Coaching: each agent's weakest reply to a distressed customer (service quality: empathy "
-                               "and resolution), beside another agent's best reply in a similar situation; one row per agent.",
+                               Finding("empathy.caption.coaching"),
                                source=EMPATHY_COACHING.table_name, max_rows=10))
     return section
 
@@ -369,34 +356,27 @@ def _interval(frame: pd.DataFrame, point: str, low: str, high: str, fmt: str) ->
 def _readable(frame: pd.DataFrame, key: list[str]) -> pd.DataFrame:
     return pd.DataFrame({
         **{k: frame[k] for k in key}, "customers": frame["customers"],
-        "retention r [95 % CI]": _interval(frame, "retention_r", "retention_r_low", "retention_r_high", "+.2f"),
-        "retention points per +0.1 empathy [95 % CI]": _interval(
+        "retention_r_ci": _interval(frame, "retention_r", "retention_r_low", "retention_r_high", "+.2f"),
+        "retention_points_ci": _interval(
             frame, "retention_points_per_0_1", "retention_points_low", "retention_points_high", "+.1f"),
-        "CSAT r [95 % CI]": _interval(frame, "csat_r", "csat_r_low", "csat_r_high", "+.2f"),
+        "csat_r_ci": _interval(frame, "csat_r", "csat_r_low", "csat_r_high", "+.2f"),
         "note": frame["note"],
     })
 
 
 def _add_group_relationships(section: Section, by_team: pd.DataFrame | None, by_agent: pd.DataFrame) -> None:
     """The team table and the agents with the strongest and weakest within-agent relationship."""
-    section.add(Paragraph(
-        "How to read the team and agent tables: within one team (or agent), customers who received more empathy "
-        "from it are set against their retention and CSAT. r is the correlation; the slope is the change in "
-        "retention, in percentage points, per +0.1 empathy. An interval that spans 0 means no evidence of a "
-        "relationship in that team; a narrow interval above 0 means its customers stayed more when treated more "
-        "empathically. It is a correlation, not a causal effect; a customer served by several teams counts in each."))
+    section.add(Paragraph(Finding("empathy.how_to_read")))
     if by_team is not None and len(by_team):
         section.add(TableBlock(_readable(by_team.sort_values("customers", ascending=False), ["team_id"]),
-                               "Empathy vs retention and CSAT within each team (customers of the team; 95 % bootstrap "
-                               "intervals over customers).", source=EMPATHY_RELATIONSHIP_BY_TEAM.table_name))
+                               Finding("empathy.caption.by_team"), source=EMPATHY_RELATIONSHIP_BY_TEAM.table_name))
     rated = by_agent.dropna(subset=["retention_points_per_0_1"]).sort_values("retention_points_per_0_1", ascending=False)
     if len(rated):
         shown = rated if len(rated) <= 10 else pd.concat([rated.head(5), rated.tail(5)])
         key = ["agent_id", "team_id"] if "team_id" in by_agent else ["agent_id"]
         section.add(TableBlock(_readable(shown, key),
-                               "Empathy vs retention within agents, strongest first: "
-                               + (f"all {len(rated)}" if len(rated) <= 10 else f"the 5 strongest and 5 weakest of {len(rated)}")
-                               + " agents with at least 30 customers (every agent, with notes, in the stored result).",
+                               Finding("empathy.caption.by_agent_all" if len(rated) <= 10 else "empathy.caption.by_agent",
+                                       {"agents": len(rated)}),
                                source=EMPATHY_RELATIONSHIP_BY_AGENT.table_name))
 
 
@@ -419,4 +399,4 @@ def _scorecard_figure(agents: pd.DataFrame, card: pd.DataFrame):
     ax2.tick_params(axis="x", rotation=45, labelsize=7)
     ax2.legend(fontsize=7)
     fig.tight_layout()
-    return figure_from_matplotlib(fig, f"Empathy scorecard per agent and over time ({EMPATHY_SCORECARD.table_name}).")
+    return figure_from_matplotlib(fig, Finding("empathy.figure.scorecard"))

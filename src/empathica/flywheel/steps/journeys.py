@@ -111,54 +111,48 @@ def journeys(ctx: RunContext) -> Section:
     journey = journey_map(analyzer.touchpoints_, dfg, friction)
     section = Section(key="journeys", title="Journeys and pathway friction")
     top = friction.iloc[0] if len(friction) else None
-    section.summary.append(
-        f"{s['journeys']:,} journeys of {s['customers']:,} customers over {s['touchpoints']} touchpoints and {s['pathways']} pathways; "
-        f"{s['journeys_reaching_goal']:,} of {s['journeys']:,} journeys ({100 * s['goal_rate']:.1f} %) reach {s['goal']}."
-    )
-    if top is not None:
-        section.summary.append(f"Highest-friction pathway: {top['source']} → {top['target']} (score {top['friction_score']:.2f}; {top['evidence']}).")
     tp_names = Names.from_store(store)
+    section.summary.append(Finding("journeys.headline", {
+        "journeys": s["journeys"], "customers": s["customers"], "touchpoints": s["touchpoints"], "pathways": s["pathways"],
+        "reaching": s["journeys_reaching_goal"], "goal_rate": s["goal_rate"], "goal": tp_names.touchpoint(s["goal"])}))
+    if top is not None:
+        section.summary.append(Finding("journeys.top_friction", {
+            "from_tp": tp_names.touchpoint(top["source"]), "to_tp": tp_names.touchpoint(top["target"]),
+            "score": float(top["friction_score"]), "n_customers": int(top["customers"])}))
     for result, names, title, compare, _ in comparisons:
         if compare is not None:
             section.summary.append(_differences(compare, *names, result=result, title=title, names=tp_names))
     section.add(
-        Metric("journeys", f"{s['journeys']:,}", f"result {JOURNEY_VARIANTS.name}"),
-        Metric(f"reach {s['goal']}", f"{100 * s['goal_rate']:.1f} %", f"result {JOURNEY_FUNNEL.name}"),
-        Metric("journeys with a repeat visit", f"{s['journeys_with_repeat_share']:.0%}", f"result {JOURNEY_TOUCHPOINTS.name}"),
-        Metric("channel switches", f"{s['channel_switches']:,}", f"result {JOURNEY_CHANNEL_SWITCHES.name}"),
-        figure_from_matplotlib(journey.figure(), journey.caption),
-        Paragraph(
-            "Pathway friction sets each piece of evidence against what the same data says would happen otherwise: drop-off "
-            "(share of the pathway's traversals made in journeys that never reach the goal at all) against the other ways out of "
-            "the same source touchpoint; the wait against the usual wait out of the source and into the target; repeat "
-            "contacts and channel switching against their rates over all transitions; the traversing customers' sentiment "
-            "about the target against their own sentiment about the source. Each is a difference of probabilities with a 95 % "
-            "interval; the score is the mean of the lower bounds above 0, so only friction the data shows beyond doubt counts."
-        ),
+        Metric(Finding("journeys.metric.journeys"), Finding("value.int", {"v": s["journeys"]}), f"result {JOURNEY_VARIANTS.name}"),
+        Metric(Finding("journeys.metric.reach", {"goal": tp_names.touchpoint(s["goal"])}),
+               Finding("value.pct", {"v": s["goal_rate"]}), f"result {JOURNEY_FUNNEL.name}"),
+        Metric(Finding("journeys.metric.repeat"), Finding("value.pct", {"v": s["journeys_with_repeat_share"]}),
+               f"result {JOURNEY_TOUCHPOINTS.name}"),
+        Metric(Finding("journeys.metric.switches"), Finding("value.int", {"v": s["channel_switches"]}),
+               f"result {JOURNEY_CHANNEL_SWITCHES.name}"),
+        figure_from_matplotlib(journey.figure(), _map_caption(journey)),
+        Paragraph(Finding("journeys.method")),
         TableBlock(friction[[c for c in FRICTION_SHOWN if c in friction.columns]].head(10),
-                   "Top friction pathways with their evidence, customers and revenue touched.", source=f"result {JOURNEY_FRICTION.name}"),
+                   Finding("journeys.caption.friction"), source=f"result {JOURNEY_FRICTION.name}"),
         TableBlock(analyzer.friction_ablation_,
-                   "The ranking without each component: the pathway then first, the rank of today's first, how many of the "
-                   "top 5 stay, and the rank correlation with the full ranking.", source=f"result {JOURNEY_FRICTION_ABLATION.name}"),
-        TableBlock(analyzer.funnel_, f"Funnel towards {analyzer.goal_}: journeys reaching each step in order.", source=f"result {JOURNEY_FUNNEL.name}"),
+                   Finding("journeys.caption.ablation"), source=f"result {JOURNEY_FRICTION_ABLATION.name}"),
+        TableBlock(analyzer.funnel_, Finding("journeys.caption.funnel", {"goal": tp_names.touchpoint(analyzer.goal_)}),
+                   source=f"result {JOURNEY_FUNNEL.name}"),
         TableBlock(analyzer.touchpoints_[["touchpoint", "events", "journeys", "starts", "ends", "dropoff_rate", "repeat_events"]
                                          + [c for c in ("satisfaction", "sentiment") if c in analyzer.touchpoints_.columns]],
-                   "Touchpoints: volume, starts, ends, drop-off (journeys ending there without the goal), repeats, CSAT and sentiment.",
-                   source=f"result {JOURNEY_TOUCHPOINTS.name}"),
+                   Finding("journeys.caption.touchpoints"), source=f"result {JOURNEY_TOUCHPOINTS.name}"),
         TableBlock(_readable_durations(analyzer.variants_.head(10), {"median_duration_seconds": "median_duration"}),
-                   "Most frequent journey variants (durations: s, min, h, d).", source=f"result {JOURNEY_VARIANTS.name}", max_rows=10),
+                   Finding("journeys.caption.variants"), source=f"result {JOURNEY_VARIANTS.name}", max_rows=10,
+                   headers={"share": "column.journey_share"}),
     )
     for result, (a, b), title, compare, note in comparisons:
         if compare is None:
-            section.add(Paragraph(note))
+            section.add(Paragraph(Finding("journeys.not_compared", {"title": {"id": f"journeys.title.{result.name}"}})))
             continue
         shown = compare[["source", "target", "share_a", "share_b", "q_share", "median_seconds_a", "median_seconds_b", "q_duration"]].head(10)
         shown = _readable_durations(shown.rename(columns={"share_a": f"share_{a}", "share_b": f"share_{b}"}),
                                     {"median_seconds_a": f"median_{a}", "median_seconds_b": f"median_{b}"})
-        section.add(TableBlock(shown,
-                               f"{title}: share of journeys containing each pathway and its median duration "
-                               "(s, min, h, d; q: BH-corrected).",
-                               source=f"result {result.name}"))
+        section.add(TableBlock(shown, Finding(f"journeys.caption.{result.name}"), source=f"result {result.name}"))
     section.data = {
         "goal": analyzer.goal_,
         "top_friction_pathways": [list(p) for p in analyzer.top_friction_pathways_],
@@ -177,13 +171,25 @@ def _differences(compare: pd.DataFrame, a: str, b: str, *, result, title: str, n
     shown) whose share is significantly higher in ``a`` — so the headline names a row of the table under it."""
     significant = compare[compare["significant_share"] | compare["significant_duration"]]
     more = significant[significant["significant_share"] & (significant["share_a"] > significant["share_b"])]
-    values = {"title": title, "n": len(significant), "group_a": a, "group_b": b}
+    values = {"title": {"id": f"journeys.title.{result.name}"}, "n": len(significant), "group_a": {"id": f"cohort.{a}"},
+              "group_b": {"id": f"cohort.{b}"}}
     if not len(more):
         return Finding("journeys.differences", values)
     top = more.iloc[0]
     values.update({"from_tp": names.touchpoint(top["source"]), "to_tp": names.touchpoint(top["target"]),
                    "share_a": float(top["share_a"]), "share_b": float(top["share_b"])})
     return Finding("journeys.differences_top", values, source=str(result), row={"source": top["source"], "target": top["target"]})
+
+
+def _map_caption(journey) -> Finding:
+    """The journey map's caption: what is drawn, how, and what is left out (``JourneyMap.caption`` in findings)."""
+    p = journey.pathways
+    share = journey.left_out_transitions / journey.transitions_total if journey.transitions_total else 0.0
+    return Finding("journeys.figure.map", {
+        "busiest": int(p["busiest"].sum()), "top": int(p["top_friction"].sum()),
+        "extra": int((p["top_friction"] & ~p["busiest"]).sum()), "loops": int(p["self_loop"].sum()),
+        "left_pathways": journey.left_out_pathways, "left_traversals": journey.left_out_transitions, "left_share": share,
+        "left_touchpoints": max(journey.touchpoints_total - len(journey.nodes), 0)})
 
 
 def _readable_durations(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
@@ -227,5 +233,5 @@ def _compare_cohorts(store, analyzer: JourneyAnalyzer) -> list[tuple[str, tuple[
         try:
             out.append((result, names, title, compare_cohorts(analyzer.steps_, cohorts, cohort_a=a, cohort_b=b), ""))
         except NotEnoughDataError as exc:
-            out.append((result, names, title, None, f"{title} not compared: {exc}"))
+            out.append((result, names, title, None, str(exc)))  # the report says which comparison could not be made
     return out

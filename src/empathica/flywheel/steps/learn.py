@@ -20,6 +20,7 @@ from empathica.learn.benchmark import competitor_benchmark, review_mentions  # n
 from empathica.learn.effects import DESIGN, action_effect_table  # noqa: E402
 from empathica.learn.timeline import kpi_timeline  # noqa: E402
 from empathica.report import Finding, FindingsTable, Metric, Paragraph, Section, figure_from_matplotlib  # noqa: E402
+from empathica.store.names import display_name  # noqa: E402
 
 EFFECTS, EVENT_STUDY = "learn_effects", "learn_event_study"
 BENCHMARK = {"brands": "learn_benchmark_brands", "comparison": "learn_benchmark_comparison",
@@ -64,7 +65,7 @@ def _effects(ctx: RunContext, section: Section) -> None:
         if len(row):
             r = row.iloc[0]
             key = {"action_id": action.action_id, "metric": r["metric"]}
-            section.summary.append(Finding("learn.effect", {"title": action.title, "metric": r["metric"], "estimate": r["estimate"],
+            section.summary.append(Finding("learn.effect", {"title": action.title, "metric": display_name("metric", r["metric"]), "estimate": r["estimate"],
                                                             "ci_low": r["ci_low"], "ci_high": r["ci_high"], "p_value": r["p_value"]},
                                            source=EFFECTS, row=key))
             if r["pre_trend_p"] < 0.05:
@@ -72,8 +73,11 @@ def _effects(ctx: RunContext, section: Section) -> None:
                                                source=EFFECTS, row=key))
     section.add(Paragraph(Finding("learn.caveat")),
                 FindingsTable(effects, EFFECT_COLUMNS, "learn.caption.effects", source=EFFECTS, headers=_headers(EFFECT_COLUMNS)))
-    if skipped:
-        section.add(Paragraph(Finding("learn.not_measured", {"what": "; ".join(skipped)})))
+    titles = {a.action_id: a.title for a in actions}
+    for line in skipped:  # "<action_id> / <metric>: <why>" (action_effect_table's lines; the why, English, goes to the CLI)
+        action_id, _, metric = line.partition(": ")[0].partition(" / ")
+        section.add(Paragraph(Finding("learn.not_measured.one", {"title": titles.get(action_id, action_id),
+                                                                 "metric": display_name("metric", metric)})))
     if len(study):
         section.add(figure_from_matplotlib(_plot_event_study(study, actions), Finding("learn.caption.event_study")))
 
@@ -116,7 +120,8 @@ def _benchmark(ctx: RunContext, section: Section) -> None:
     try:
         tables = competitor_benchmark(review_mentions(reviews))
     except NotEnoughDataError as exc:
-        section.add(Paragraph(Finding("learn.benchmark_not_computed", {"reason": str(exc)})))
+        ctx.console.print(f"  learn: competitor benchmark not computed: {exc}", markup=False, highlight=False)
+        section.add(Paragraph(Finding("learn.benchmark_not_computed.why")))
         return
     for key, name in BENCHMARK.items():
         store.write_result(name, tables[key], step="learn", description=f"Competitor benchmark: {key.replace('_', ' ')}.")
@@ -124,7 +129,7 @@ def _benchmark(ctx: RunContext, section: Section) -> None:
     overall = comp[(comp["lang"] == "all") & (comp["metric"] == "rating")]
     for _, r in overall[(overall["verdict"] != "no clear difference") & (overall["competitor"] != AVERAGE)].iterrows():
         section.summary.append(Finding("learn.benchmark.headline", {
-            "area": r["area"], "competitor": r["competitor"], "judgement": {"id": VERDICTS[r["verdict"]]},
+            "area": display_name("area", r["area"]), "competitor": r["competitor"], "judgement": {"id": VERDICTS[r["verdict"]]},
             "difference": r["difference"], "ci_low": r["ci_low"], "ci_high": r["ci_high"]},
             source=BENCHMARK["comparison"], row={"lang": "all", "area": r["area"], "metric": "rating", "competitor": r["competitor"]}))
     shown = overall.assign(
@@ -180,5 +185,5 @@ def learn(ctx: RunContext) -> Section:
     _effects(ctx, section)
     _benchmark(ctx, section)
     _timeline(ctx, section)
-    section.add(Metric(Finding("learn.metric.actions"), f"{ctx.store.count('actions'):,}", "table `actions`"))
+    section.add(Metric(Finding("learn.metric.actions"), Finding("value.int", {"v": ctx.store.count("actions")}), "table `actions`"))
     return section

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from empathica.flywheel.registry import RunContext, step
-from empathica.report import Metric, Paragraph, Section, TableBlock
+from empathica.report import Finding, Metric, Paragraph, Section, TableBlock
 from empathica.store import QUARANTINE
 from empathica.store.status import store_status
 
@@ -18,18 +18,19 @@ def overview(ctx: RunContext) -> Section:
     section = Section(key="overview", title="Data overview")
     total = int(tables["rows"].sum()) if len(tables) else 0
     quarantined = sum(r["rows"] for r in status["quarantine"])
-    section.summary.append(f"{total:,} rows stored in {int((tables['rows'] > 0).sum())} tables; {quarantined:,} rows quarantined.")
+    section.summary.append(Finding("overview.headline", {"rows": total, "tables": int((tables["rows"] > 0).sum()),
+                                                         "quarantined": quarantined}))
     section.add(
-        Metric("rows stored", f"{total:,}", "all canonical tables"),
-        Metric("rows quarantined", f"{quarantined:,}", f"table `{QUARANTINE}`"),
-        Paragraph("Every input row is either stored in a canonical table or quarantined with the reason; nothing is dropped."),
-        TableBlock(tables, "Rows and date range per table.", source="canonical tables"),
+        Metric(Finding("overview.metric.stored"), Finding("value.int", {"v": total}), "canonical tables"),
+        Metric(Finding("overview.metric.quarantined"), Finding("value.int", {"v": quarantined}), f"table `{QUARANTINE}`"),
+        Paragraph(Finding("overview.nothing_dropped")),
+        TableBlock(tables, Finding("overview.caption.tables"), source="canonical tables"),
     )
     if status["unredacted_files"] or not status["redact_pii"]:
-        files = ", ".join(status["unredacted_files"]) or "none yet"
-        section.summary.append(f"Personal data NOT redacted (setting redact_pii off); files read without redaction: {files}.")
-        section.add(Paragraph(f"Warning: personal data was not redacted (the setting redact_pii is off). "
-                              f"Files read without redaction: {files}."))
+        files = ", ".join(status["unredacted_files"])
+        section.summary.append(Finding("overview.unredacted", {"files": files}))
+        section.add(Paragraph(Finding("overview.unredacted_warning", {"files": files})))
     if status["quarantine"]:
-        section.add(TableBlock(pd.DataFrame(status["quarantine"]), "Quarantined rows by table and reason.", source=f"table `{QUARANTINE}`"))
+        section.add(TableBlock(pd.DataFrame(status["quarantine"]), Finding("overview.caption.quarantine"),
+                               source=f"table `{QUARANTINE}`"))
     return section

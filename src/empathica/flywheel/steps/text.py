@@ -16,7 +16,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from empathica.errors import NotEnoughDataError  # noqa: E402
 from empathica.flywheel.registry import RunContext, step  # noqa: E402
 from empathica.schema.results import TEXT_EMOTION_BY, TEXT_NPS_BY_LANG, TEXT_PAIN_POINTS, TEXT_PRIORS, TEXT_RATINGS_ADAPTATION, TEXT_SCORES, TEXT_SCORING, TEXT_SENTIMENT_BY, TEXT_TOPICS  # noqa: E402
-from empathica.report import Metric, Paragraph, Section, TableBlock, figure_from_matplotlib  # noqa: E402
+from empathica.report import Finding, Metric, Paragraph, Section, TableBlock, figure_from_matplotlib  # noqa: E402
+from empathica.store.names import display_name, name_list  # noqa: E402
 
 #: Every free-text column of the store: table → (key column, text column).
 TEXT_SOURCES = {
@@ -313,7 +314,7 @@ def _figure_breakdowns(by: pd.DataFrame):
         ax.set_title(f"by {dimension}", fontsize=10)
     fig.suptitle("Share of negative and positive customer texts")
     fig.tight_layout()
-    return figure_from_matplotlib(fig, f"Sentiment of customer texts by touchpoint, channel, language and month (stored as {TEXT_SENTIMENT_BY.table_name}).")
+    return figure_from_matplotlib(fig, Finding("text.figure.sentiment"))
 
 
 #: Emotion colours, negative ones warm, the same in every panel.
@@ -346,7 +347,7 @@ def _figure_emotions(emo: pd.DataFrame):
     fig.legend([Patch(color=_EMOTION_COLOURS[e]) for e in present], present, fontsize=8, ncol=7, loc="lower center")
     fig.suptitle("Emotions of customer texts (share of texts)")
     fig.tight_layout(rect=(0, 0.05, 1, 1))
-    return figure_from_matplotlib(fig, f"Emotions of customer texts by touchpoint, channel, language and month (stored as {TEXT_EMOTION_BY.table_name}).")
+    return figure_from_matplotlib(fig, Finding("text.figure.emotions"))
 
 
 def emotion_table(emo: pd.DataFrame) -> pd.DataFrame:
@@ -385,45 +386,41 @@ def text(ctx: RunContext) -> Section:
                                  negative=(customer.sentiment == "negative").cast("float64").mean()).to_pandas().iloc[0]
     negative_share = float(overall["negative"])
     langs = customer.group_by("lang").aggregate(n=customer.count()).order_by([ibis.desc("n"), "lang"]).to_pandas()
-    section.summary.append(f"{total:,} texts scored ({newly:,} new this run); {negative_share:.0%} of customer texts are negative.")
+    section.summary.append(Finding("text.headline", {"texts": total, "new": newly, "negative_share": negative_share}))
     if len(pains):
-        top = pains.head(3)
-        section.summary.append("Top pain points: " + ", ".join(f"{r.aspect} ({r.negative_mentions:,})" for r in top.itertuples()) + ".")
+        top = list(pains.head(3).itertuples())
+        values = {f"aspect{i}": display_name("aspect", r.aspect) for i, r in enumerate(top, 1)}
+        values.update({f"n{i}": int(r.negative_mentions) for i, r in enumerate(top, 1)})
+        section.summary.append(Finding(f"text.top_pain_points.{len(top)}", values))
     section.add(
-        Metric("texts scored", f"{total:,}", f"{newly:,} new this run; {SCORES.table_name}"),
-        Metric("negative customer texts", f"{negative_share:.0%}", "sentiment = negative"),
-        Metric("languages", ", ".join(f"{r.lang} {r.n:,}" for r in langs.itertuples()), "detected per text"),
-        Paragraph("Sentiment comes from calibrated n-gram models per language (a confidence of 0.8 is right about 8 times "
-                  "in 10 on held-out data); emotion from a model trained on Chinese Weibo posts (zh) and from cue "
-                  "lexicons (en, de); aspects from the documented pattern catalogue. See docs/text.md."),
+        Metric(Finding("text.metric.scored"), Finding("value.int", {"v": total}), Finding("text.metric.new", {"n": newly})),
+        Metric(Finding("text.metric.negative"), Finding("value.pct", {"v": negative_share}), Finding("text.metric.negative_note")),
+        Metric(Finding("text.metric.languages"), Finding("value.text", {"v": name_list([
+            {"id": "text.language_count", "values": {"lang": display_name("language", r.lang), "n": int(r.n)}}
+            for r in langs.itertuples()])}), Finding("text.metric.languages_note")),
+        Paragraph(Finding("text.method")),
         _figure_breakdowns(by),
         _figure_emotions(emo),
     )
     if ctx.store.has_result(PRIORS):
         priors = ctx.store.read_result(PRIORS)
         if len(priors):
-            section.add(TableBlock(priors, "Class balance this run's new texts were scored with: each head's training share of a sentiment "
-                                   "class and the share estimated for this store's texts from the texts themselves (EM "
-                                   "on the head's posteriors; a head trained on 70 % neutral rail feedback would otherwise "
-                                   "call unsure customer reviews neutral). cue_override: whether emotion cues may overrule an unsure "
-                                   "neutral verdict (setting text_cue_override).", source=PRIORS.table_name))
+            section.add(TableBlock(priors, Finding("text.caption.priors"), source=PRIORS.table_name))
     _add_language_comparison(ctx, section, scores)
     if len(pains):
         shown = pains.copy()
         shown["quotes"] = shown["quotes"].map(lambda q: " | ".join(q[:2]))
-        section.add(TableBlock(shown, "Top pain points: aspects of customer texts leaning negative (sentiment score < 0), most mentioned first, with quotes.",
-                               source=TEXT_PAIN_POINTS.table_name))
+        section.add(TableBlock(shown, Finding("text.caption.pain_points"), source=TEXT_PAIN_POINTS.table_name))
     sentiment_table = by[by["dimension"] != "month"]  # every row shown: the languages come last and were cut at 25
-    section.add(TableBlock(sentiment_table, "Sentiment by touchpoint, channel and language.", source=TEXT_SENTIMENT_BY.table_name,
+    section.add(TableBlock(sentiment_table, Finding("text.caption.sentiment"), source=TEXT_SENTIMENT_BY.table_name,
                            max_rows=max(25, len(sentiment_table))))
-    section.add(TableBlock(emotion_table(emo), "Emotion by touchpoint, channel, language and month: share of customer texts "
-                           "per emotion, and the dominant one.", source=TEXT_EMOTION_BY.table_name, max_rows=80))
+    section.add(TableBlock(emotion_table(emo), Finding("text.caption.emotions"), source=TEXT_EMOTION_BY.table_name, max_rows=80))
     topics_table = _topics(ctx, customer)
     if topics_table is not None:
         shown = topics_table.copy()
         shown["quotes"] = shown["quotes"].map(lambda q: " | ".join(q[:2]))
-        section.add(TableBlock(shown, "Topics of negative customer texts: clusters of similar comments (cohesion: the members' mean "
-                               "silhouette; a topic below 0 is a catch-all of what the others leave, labelled mixed).", source=TEXT_TOPICS.table_name))
+        section.add(TableBlock(shown, Finding("text.caption.topics"), source=TEXT_TOPICS.table_name,
+                               headers={"share": "column.topic_share"}))
     section.data = {"scores": SCORES.table_name,
                     "pain_points": pains["aspect"].tolist() if len(pains) else [],
                     "negative_share": negative_share}
@@ -433,18 +430,13 @@ def text(ctx: RunContext) -> Section:
 def _add_language_comparison(ctx: RunContext, section: Section, scores: ibis.Table) -> None:
     """The ratings adaptation table and NPS beside the negative share of survey comments, per language."""
     if ctx.store.has_result(RATINGS) and ctx.settings.text_adapt_ratings:
-        section.add(TableBlock(ctx.store.read_result(RATINGS), "Sentiment heads fitted to this store's own rated texts "
-                               "(NPS 0–6 / CSAT 1–2 / 1–2 stars negative, 9–10 / 4–5 positive, between neutral): held-out "
-                               "accuracy on rated texts with the shipped head and the fitted one; kept: the head that scored "
-                               "the texts (setting text_adapt_ratings).", source=f"result_{RATINGS}"))
+        section.add(TableBlock(ctx.store.read_result(RATINGS), Finding("text.caption.ratings"), source=f"result_{RATINGS}"))
     comparison = nps_by_language(ctx.store, scores)
     ctx.store.write_result(NPS_BY_LANG, comparison, step="text",
                            description="Per comment language: survey responses with NPS, NPS, detractor share, and the shares "
                                        "of their comments scored negative and positive.")
     if len(comparison):
-        section.add(TableBlock(comparison, "Languages compared: NPS and detractor share of the survey responses with a "
-                               "comment in each language, beside the share of those comments scored negative.",
-                               source=f"result_{NPS_BY_LANG}"))
+        section.add(TableBlock(comparison, Finding("text.caption.languages"), source=f"result_{NPS_BY_LANG}"))
 
 
 def all_texts(store) -> ibis.Table:

@@ -91,29 +91,26 @@ def value(ctx: RunContext) -> Section:
                        description="CLV per segment (active customers; already_lost: customers with churned_at set).")
     total_clv = float(live["clv"].sum())
     clv_finding = len(section.summary)  # the headline goes here once the bootstrap gives its interval (below)
-    section.add(Metric("total CLV, next 52 weeks", f"{total_clv:,.0f}", "result value_totals (discounted at 10 %/year)"))
+    section.add(Metric(Finding("value.metric.clv", {"weeks": HORIZON_WEEKS}), Finding("value.money", {"v": total_clv}),
+                       Finding("value.metric.clv_note")))
     section.appendix.append(
-        Paragraph(
-            f"BG/NBD (weeks): r = {result.params['r']:.3f}, α = {result.params['alpha']:.2f}, a = {result.params['a']:.3f}, "
-            f"b = {result.params['b']:.3f}; Gamma-Gamma: p = {result.params['p']:.2f}, q = {result.params['q']:.2f}, "
-            f"γ = {result.params['gamma']:.2f}. {result.rfm.returns_excluded:,} refund or zero-value rows were left out of purchases."
-        ))
+        Paragraph(Finding("value.clv_parameters", {**{k: float(result.params[k]) for k in ("r", "alpha", "a", "b", "p", "q", "gamma")},
+                                                    "returns": int(result.rfm.returns_excluded)})))
     section.add(
-        figure_from_matplotlib(_plot_clv(live, by_segment), "CLV distribution (active customers) and CLV per segment."),
-        TableBlock(by_segment.round(2), "CLV per segment.", source=VALUE_CLV_SEGMENTS.table_name),
+        figure_from_matplotlib(_plot_clv(live, by_segment), Finding("value.figure.clv")),
+        TableBlock(by_segment.round(2), Finding("value.caption.clv_segments"), source=VALUE_CLV_SEGMENTS.table_name),
     )
     if result.holdout_by_bin is not None:
         h = result.holdout_totals
         store.write_result(VALUE_CLV_HOLDOUT, result.holdout_by_bin, step="value",
                            description=f"Holdout check: purchases in the last {HOLDOUT_WEEKS} weeks, actual vs predicted.")
-        section.summary.append(
-            f"Holdout check (last {HOLDOUT_WEEKS} weeks held back): {h['actual_total']:,.0f} purchases actual, "
-            f"{h['predicted_total']:,.0f} predicted ({h['relative_error_total']:+.0%})."
-        )
+        section.summary.append(Finding("value.holdout", {"weeks": HOLDOUT_WEEKS, "actual": float(h["actual_total"]),
+                                                         "predicted": float(h["predicted_total"]),
+                                                         "error": float(h["relative_error_total"])}))
         section.appendix.extend([
             figure_from_matplotlib(plot_holdout(result.holdout_by_bin),
-                                   f"BG/NBD fitted without the last {HOLDOUT_WEEKS} weeks, against what customers bought in them."),
-            TableBlock(result.holdout_by_bin.round(3), "Holdout purchases per customer by calibration frequency.",
+                                   Finding("value.figure.holdout", {"weeks": HOLDOUT_WEEKS})),
+            TableBlock(result.holdout_by_bin.round(3), Finding("value.caption.holdout"),
                        source=VALUE_CLV_HOLDOUT.table_name),
         ])
 
@@ -134,30 +131,29 @@ def value(ctx: RunContext) -> Section:
             cv=3,
         )
     except NotEnoughDataError as exc:
-        section.add(Paragraph(f"Churn propensity not computed: {exc}"))
+        ctx.console.print(f"  value: churn propensity not computed: {exc}", markup=False, highlight=False)
+        section.add(Paragraph(Finding("value.churn_not_computed")))
     if churn is not None:
         ev = churn.evaluation
         store.write_result(VALUE_CHURN_SCORES, churn.scores, step="value", description="P(churn within 90 days) and reasons per active customer.")
         store.write_result(VALUE_CHURN_RELIABILITY, ev.reliability, step="value", description="Reliability curve on the later (validation) period.")
-        section.summary.append(
-            f"Churn within {CHURN_HORIZON_DAYS:g} days, validated on a later period: ROC AUC {ev.auc:.2f}, Brier {ev.brier:.3f} "
-            f"(base rate {ev.base_rate:.1%})."
-        )
+        section.summary.append(Finding("value.churn_model", {"days": CHURN_HORIZON_DAYS, "auc": ev.auc, "brier": ev.brier,
+                                                             "base_rate": ev.base_rate}))
         risk = risk.merge(churn.scores, on="customer_id", how="left")
         # the model scores customers active at the end; an active customer it could not score gets the
         # BG/NBD fallback 1 − P(alive), never 0
         risk["p_churn"] = risk["p_churn"].fillna(pd.Series(1.0 - clv["p_alive"].to_numpy(), index=risk.index))
         risk["reasons"] = risk["reasons"].fillna("")
         section.appendix.extend([
-            Metric("churn model ROC AUC (later period)", f"{ev.auc:.3f}",
-                   f"trained at {churn.train_at.date()}, validated at {churn.validate_at.date()}"),
-            Metric("Brier score", f"{ev.brier:.3f}", "result value_churn_reliability"),
-            figure_from_matplotlib(plot_reliability(ev), "Reliability of churn probabilities on the validation period."),
+            Metric(Finding("value.metric.churn_auc"), Finding("value.num3", {"v": ev.auc}),
+                   Finding("value.metric.trained", {"train": churn.train_at.date(), "validate": churn.validate_at.date()})),
+            Metric(Finding("value.metric.brier"), Finding("value.num3", {"v": ev.brier}), "result value_churn_reliability"),
+            figure_from_matplotlib(plot_reliability(ev), Finding("value.figure.churn_reliability")),
         ])
     else:
         risk["p_churn"] = 1.0 - clv["p_alive"].to_numpy()  # documented fallback: BG/NBD's P(inactive)
         risk["reasons"] = ""
-        section.add(Paragraph("Fallback: churn probability taken as 1 − P(alive) from BG/NBD."))
+        section.add(Paragraph(Finding("value.churn_fallback")))
     # customers already lost have churned for certain, and nothing of their value is at risk any more
     risk.loc[already_lost, "p_churn"] = 1.0
     risk.loc[already_lost, "reasons"] = "already lost (churned_at set)"
@@ -172,7 +168,8 @@ def value(ctx: RunContext) -> Section:
             cv=3, target="detractor",
         )
     except (NotEnoughDataError, AnalysisError) as exc:
-        section.add(Paragraph(f"Detractor propensity not computed: {exc}"))
+        ctx.console.print(f"  value: detractor propensity not computed: {exc}", markup=False, highlight=False)
+        section.add(Paragraph(Finding("value.detractor_not_computed")))
     if detractor is not None:
         dev = detractor.evaluation
         store.write_result(VALUE_DETRACTOR_SCORES, detractor.scores, step="value",
@@ -182,18 +179,16 @@ def value(ctx: RunContext) -> Section:
         if dev.auc < MIN_AUC:  # quality gate: a model near chance yields no money and no headline
             section.summary.append(Finding("value.gate.detractor", {"auc": dev.auc, "min_auc": MIN_AUC}))
         else:
-            section.summary.append(
-                f"Detractor propensity (next NPS answer 0–6 within {DETRACTOR_HORIZON_DAYS:g} days), validated on a later period: "
-                f"ROC AUC {dev.auc:.2f}, Brier {dev.brier:.3f} (base rate {dev.base_rate:.1%})."
-            )
+            section.summary.append(Finding("value.detractor_model", {"days": DETRACTOR_HORIZON_DAYS, "auc": dev.auc,
+                                                                     "brier": dev.brier, "base_rate": dev.base_rate}))
             scores = detractor.scores.rename(columns={"reasons": "detractor_reasons"})
             risk = risk.merge(scores, on="customer_id", how="left")
         section.appendix.extend([
-            Metric("detractor model ROC AUC (later period)", f"{dev.auc:.3f}",
-                   f"trained at {detractor.train_at.date()}, validated at {detractor.validate_at.date()}"),
-            Metric("detractor Brier score", f"{dev.brier:.3f}", "result value_detractor_reliability"),
+            Metric(Finding("value.metric.detractor_auc"), Finding("value.num3", {"v": dev.auc}),
+                   Finding("value.metric.trained", {"train": detractor.train_at.date(), "validate": detractor.validate_at.date()})),
+            Metric(Finding("value.metric.detractor_brier"), Finding("value.num3", {"v": dev.brier}), "result value_detractor_reliability"),
             figure_from_matplotlib(plot_reliability(dev, title="Reliability of detractor probabilities"),
-                                   "Reliability of detractor probabilities on the validation period."),
+                                   Finding("value.figure.detractor_reliability")),
         ])
 
     # -- revenue at risk --------------------------------------------------------------------------
@@ -214,13 +209,12 @@ def value(ctx: RunContext) -> Section:
     risk = risk.sort_values("revenue_at_risk", ascending=False, ignore_index=True)
     store.write_result(VALUE_REVENUE_AT_RISK, risk, step="value", description="P(churn) × CLV per customer.")
     section.add(
-        figure_from_matplotlib(_plot_risk(risk), "Revenue at risk by segment, detractors highlighted."),
+        figure_from_matplotlib(_plot_risk(risk), Finding("value.figure.risk")),
         TableBlock(risk.head(15)[["customer_id", "segment", "clv", "p_churn", "revenue_at_risk", "nps_last", "reasons"]].round(3),
-                   "Customers with the most revenue at risk, and why.", source=VALUE_REVENUE_AT_RISK.table_name),
+                   Finding("value.caption.risk"), source=VALUE_REVENUE_AT_RISK.table_name),
     )
 
-    section.add(Paragraph("ROI scenarios and the ranking of what to fix first are in the section \"Opportunities and "
-                          "scenarios\", valued by one churn model over these customer lifetime values."))
+    section.add(Paragraph(Finding("value.see_decide", {"section": {"id": "section.decide"}})))
     return section
 
 
