@@ -50,7 +50,8 @@ def executive_summary(store) -> ExecutiveSummary:
         summary.items.append(SummaryItem(opportunity_finding(row), anchor=f"{row.evidence_section}"))
     if len(ranking) and shown.empty and (model is None or bool(model["usable"])):
         summary.notes.append(Finding("summary.none_clear", {"candidates": len(ranking)}))
-    summary.notes.extend(_protect(store))
+    if model is None or bool(model["usable"]):  # with the gate above, the summary names no money at all
+        summary.notes.extend(_protect(store))
     summary.notes.extend(_freshness(store))
     summary.notes.extend(_changes(ranking))
     return summary

@@ -110,7 +110,7 @@ def decide_section(ranking: pd.DataFrame, scenarios: pd.DataFrame, protect: pd.D
                                                                "revenue_high": top["revenue_high"], "owner": top["owner"]},
                                        source=DECIDE_OPPORTUNITIES.name, row={"rank": int(top["rank"])}))
     section.add(FindingsTable(ranking, RANKING_COLUMNS, "caption.opportunities", source=DECIDE_OPPORTUNITIES.name))
-    guarded = protect[protect["money_shown"].astype(bool)] if len(protect) else protect
+    guarded = protect[protect["money_shown"].astype(bool)] if usable and len(protect) else protect.iloc[0:0]
     if len(guarded):  # whom to protect: its own headline, from the first row of its own table
         section.summary.append(protect_finding(guarded.iloc[0]))
     if len(protect):
