@@ -34,7 +34,11 @@ def competitor_gaps(store) -> pd.DataFrame:
     """Per area, the competitor with the largest clear lead on positive reviews (empty when none)."""
     if not store.has_result(LEARN_BENCHMARK_COMPARISON):
         return pd.DataFrame()
-    comparison = store.read_result(LEARN_BENCHMARK_COMPARISON)
+    return gaps_in(store.read_result(LEARN_BENCHMARK_COMPARISON))
+
+
+def gaps_in(comparison: pd.DataFrame) -> pd.DataFrame:
+    """``competitor_gaps`` of a benchmark comparison (the rows of ``learn_benchmark_comparison``)."""
     worse = comparison[(comparison["lang"] == ALL) & (comparison["metric"] == "positive_share")
                        & (comparison["competitor"] != AVERAGE) & (comparison["verdict"] == "we are worse")]
     return worse.sort_values("difference").drop_duplicates("area").reset_index(drop=True)
@@ -79,4 +83,4 @@ def _container(columns: list[str], table: pd.DataFrame, names: Names) -> str | N
     return keys.pop() if len(keys) == 1 else None
 
 
-__all__ = ["competitor_gaps", "competitor_levers"]
+__all__ = ["competitor_gaps", "competitor_levers", "gaps_in"]
