@@ -23,7 +23,8 @@ import pandas as pd
 
 from empathica.errors import NotEnoughDataError
 from empathica.schema.results import (
-    DRIVERS_CUSTOMER, DRIVERS_EVERYONE, DRIVERS_TEAMS, EMPATHY_CUSTOMER, EMPATHY_GAPS, JOURNEY_CUSTOMER_FRICTION, JOURNEY_FRICTION, RUN_COLUMN, VALUE_CLV,
+    DRIVERS_CUSTOMER, DRIVERS_EVERYONE, DRIVERS_TEAMS, EMPATHY_CUSTOMER, EMPATHY_GAPS, JOURNEY_CUSTOMER_FRICTION, JOURNEY_FRICTION,
+    RUN_COLUMN, VALUE_CLV,
 )
 
 #: Friction pathways (by rank in ``journey_friction``) that become levers of their own.

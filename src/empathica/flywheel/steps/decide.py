@@ -23,8 +23,8 @@ from empathica.flywheel.registry import RunContext, step
 from empathica.report import Finding, FindingsTable, Section
 from empathica.report.summary import protect_finding
 from empathica.schema.results import (
-    DECIDE_MODEL, DECIDE_OPPORTUNITIES, DECIDE_PROTECT, DECIDE_SCENARIOS, DRIVERS_CUSTOMER, DRIVERS_EVERYONE, DRIVERS_TEAMS, EMPATHY_AGENTS, JOURNEY_FRICTION,
-    LEARN_BENCHMARK_COMPARISON, VALUE_CLV, VALUE_REVENUE_AT_RISK, VALUE_TOTALS,
+    DECIDE_MODEL, DECIDE_OPPORTUNITIES, DECIDE_PROTECT, DECIDE_SCENARIOS, DRIVERS_CUSTOMER, DRIVERS_EVERYONE, DRIVERS_TEAMS,
+    EMPATHY_AGENTS, EMPATHY_GAPS, JOURNEY_FRICTION, LEARN_BENCHMARK_COMPARISON, VALUE_CLV, VALUE_REVENUE_AT_RISK, VALUE_TOTALS,
 )
 
 #: Opportunities the executive summary names.
@@ -42,7 +42,7 @@ SCENARIO_HEADERS = {"message_id": "column.scenario_name", "revenue": "column.rev
 # must not be skipped when learn has no reviews to compare)
 @step("decide", title="What to fix first", order=65,
       reads=(DRIVERS_CUSTOMER, DRIVERS_EVERYONE, VALUE_CLV, VALUE_REVENUE_AT_RISK, VALUE_TOTALS, LEARN_BENCHMARK_COMPARISON,
-             JOURNEY_FRICTION, EMPATHY_AGENTS, DRIVERS_TEAMS, "customers", "events", "turns", "conversations", "employees",
+             JOURNEY_FRICTION, EMPATHY_AGENTS, EMPATHY_GAPS, DRIVERS_TEAMS, "customers", "events", "turns", "conversations", "employees",
              "teams", "touchpoints"))
 def decide(ctx: RunContext) -> Section:
     store, settings = ctx.store, ctx.settings
