@@ -15,10 +15,14 @@ def disagreements(sections, read: Callable[[str], pd.DataFrame]) -> list[str]:
     """Every finding with a source whose values differ from its row of that stored result (empty: all agree)."""
     problems = []
     for section in sections:
-        for line in section.summary:
-            if isinstance(line, Finding) and line.source:
-                problems += _check(line, read(line.source), where=section.key)
+        problems += finding_disagreements(section.summary, read, where=section.key)
     return problems
+
+
+def finding_disagreements(lines, read: Callable[[str], pd.DataFrame], *, where: str = "summary") -> list[str]:
+    """``disagreements`` for a plain list of lines (the executive summary's items and notes)."""
+    return [problem for line in lines if isinstance(line, Finding) and line.source
+            for problem in _check(line, read(line.source), where=where)]
 
 
 def _check(finding: Finding, table: pd.DataFrame, *, where: str) -> list[str]:

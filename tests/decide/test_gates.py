@@ -52,7 +52,7 @@ def test_the_summary_shows_no_money_when_the_model_validates_near_chance(store):
         "revenue_high": 2000.0, "currency": "EUR", "churn_change": -0.1, "money_shown": False, "confidence": "low",
         "owner_team_id": "t", "owner": "Team", "evidence": "journey_friction", "evidence_section": "journeys",
         "evidence_key": "a → b", "model_auc": 0.52, "previous_rank": None, "previous_revenue": None, "trend_basis": "run",
-        "trend_message_id": "decide.trend.run_first", "trend_values": "{}"}]), step="decide")
+        "trend_message_id": "decide.trend.run_first", "trend_values": "{}", "part_of": None}]), step="decide")
     summary = executive_summary(store)
     assert summary.items == []
     assert [n.message_id for n in summary.notes][0] == "decide.gate.model"

@@ -16,7 +16,7 @@ from empathica.report import Finding
 from empathica.report.archive import load_sections
 from empathica.report.html import render_report
 from empathica.report.summary import executive_summary
-from empathica.schema.results import DECIDE_MODEL, DECIDE_OPPORTUNITIES, DECIDE_SCENARIOS, VALUE_TOTALS
+from empathica.schema.results import DECIDE_MODEL, DECIDE_OPPORTUNITIES, DECIDE_PROTECT, DECIDE_SCENARIOS, VALUE_TOTALS
 
 SHUFFLE = """
 CREATE OR REPLACE TEMP TABLE shuffled AS
@@ -75,7 +75,7 @@ def test_totals_from_a_churn_model_near_chance_are_withheld_with_the_reason(no_s
     ids = [f.message_id for f in value.summary if isinstance(f, Finding)]
     if risk["model_auc"] < 0.6:  # the value step's time-validated churn model on shuffled churn
         assert not risk["shown"] and "value.gate.churn" in ids and "value.revenue_at_risk" not in ids
-        at_risk = no_signal.read_result(DECIDE_OPPORTUNITIES).query("kind == 'at_risk'")
+        at_risk = no_signal.read_result(DECIDE_PROTECT)
         assert not at_risk["money_shown"].any()
     else:
         assert risk["shown"] and "value.revenue_at_risk" in ids

@@ -10,6 +10,13 @@ would keep:
 with a 95 % interval from who actually leaves (± 1.96 √Σ p(1−p)·CLV², independent customers). The money
 is only shown when the value step's churn model validated at ROC AUC ≥ 0.6 (its row of ``value_totals``).
 The owner is the team that served most of the group's customers in conversations (none when no team did).
+
+**Whom to protect, apart from what to fix.** An at-risk group is the same money as the fixes that would
+retain its customers: a customer on the planted friction pathway who complains about delivery is at risk
+*because* of them. Ranked among the fixes, the groups counted that money twice and pushed fixes out of the
+top five. So the groups are ranked apart (result ``decide_protect``, its own headline), and each row says
+how many of its customers the top fixes concern (``concerned_by_fixes``): for them, the fixes above are
+the protection; the two lists are never added up.
 """
 
 from __future__ import annotations
@@ -70,4 +77,14 @@ def at_risk_levers(store, table: pd.DataFrame, served: pd.DataFrame) -> list[Lev
     return levers
 
 
-__all__ = ["AT_RISK_SHARE", "at_risk_levers"]
+def concerned_by_fixes(groups: list[Lever], fixes: list[Lever], ranking: pd.DataFrame, *, top: int) -> dict[str, int]:
+    """Per at-risk group key: how many of its customers one of the ``top`` first fixes with money shown concerns."""
+    shown = ranking[ranking["money_shown"].astype(bool)].head(top)["key"] if len(ranking) else pd.Series(dtype=str)
+    chosen = [lever for lever in fixes if lever.key in set(shown)]
+    if not chosen:
+        return {g.key: 0 for g in groups}
+    fixed = np.logical_or.reduce([lever.affected for lever in chosen])
+    return {g.key: int((g.affected & fixed).sum()) for g in groups}
+
+
+__all__ = ["AT_RISK_SHARE", "at_risk_levers", "concerned_by_fixes"]

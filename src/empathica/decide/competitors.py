@@ -9,13 +9,19 @@ learn/benchmark_areas.toml) fall to the competitor's level, i.e. are scaled by
 model as every other opportunity; the interval is the model's (the gap's own uncertainty is not added).
 An area none of whose aspects is a pain-point lever of the store gives no opportunity. The owner is the
 team that owns the touchpoint named after the area (``delivery``), when there is one.
+
+A gap scales down the very complaints that a touchpoint opportunity (``touchpoint:delivery`` resolves
+complaints about delivery delays) or a pain-point opportunity (``pain:refund``) resolves, for the same
+customers: its money is contained in theirs. It is kept as an opportunity (the benchmark says how far
+the competitor got), marked ``part_of`` that opportunity and ranked after the independent ones, so the
+ranking never counts the same complaints twice.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from empathica.decide.opportunities import Lever
+from empathica.decide.opportunities import Lever, pain_touchpoint
 from empathica.learn.benchmark import ALL, load_areas
 from empathica.schema.results import LEARN_BENCHMARK_COMPARISON
 from empathica.store.names import Names
@@ -28,7 +34,11 @@ def competitor_gaps(store) -> pd.DataFrame:
     """Per area, the competitor with the largest clear lead on positive reviews (empty when none)."""
     if not store.has_result(LEARN_BENCHMARK_COMPARISON):
         return pd.DataFrame()
-    comparison = store.read_result(LEARN_BENCHMARK_COMPARISON)
+    return gaps_in(store.read_result(LEARN_BENCHMARK_COMPARISON))
+
+
+def gaps_in(comparison: pd.DataFrame) -> pd.DataFrame:
+    """``competitor_gaps`` of a benchmark comparison (the rows of ``learn_benchmark_comparison``)."""
     worse = comparison[(comparison["lang"] == ALL) & (comparison["metric"] == "positive_share")
                        & (comparison["competitor"] != AVERAGE) & (comparison["verdict"] == "we are worse")]
     return worse.sort_values("difference").drop_duplicates("area").reset_index(drop=True)
@@ -54,7 +64,7 @@ def competitor_levers(store, table: pd.DataFrame, names: Names) -> list[Lever]:
             return out
 
         levers.append(Lever(key=f"competitor:{gap.area}:{gap.competitor}", kind="competitor",
-                            message_id="decide.opportunity.competitor",
+                            message_id="decide.opportunity.competitor", part_of=_container(columns, table, names),
                             values={"competitor": str(gap.competitor), "area": names.touchpoint(gap.area),
                                     "theirs": float(gap.theirs), "own": float(gap.own)},
                             affected=affected, change=change, owner_team_id=names.owners.get(str(gap.area)),
@@ -63,4 +73,14 @@ def competitor_levers(store, table: pd.DataFrame, names: Names) -> list[Lever]:
     return levers
 
 
-__all__ = ["competitor_gaps", "competitor_levers"]
+def _container(columns: list[str], table: pd.DataFrame, names: Names) -> str | None:
+    """The one opportunity that resolves all the complaints of ``columns`` (keyed as in the ranking), or None when
+    they belong to several (then the gap is no part of any one of them)."""
+    keys = set()
+    for column in columns:
+        touchpoint = pain_touchpoint(column[5:], names)
+        keys.add(f"touchpoint:{touchpoint}" if f"csat_{touchpoint}" in table else f"pain:{column[5:]}")
+    return keys.pop() if len(keys) == 1 else None
+
+
+__all__ = ["competitor_gaps", "competitor_levers", "gaps_in"]

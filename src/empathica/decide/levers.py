@@ -6,6 +6,10 @@ Built from stored results and canonical tables only (no live objects of earlier 
   ``drivers_everyone`` (CSAT per touchpoint, pain points) for every other customer;
 - one 0/1 column ``path:<source>><target>`` per top friction pathway of ``journey_friction`` (the
   customer made that transition in a journey), from the events table;
+- ``empathy_gaps_met``: how many times the customer's distress was answered by a purely transactional
+  reply (the empathy step's ``empathy_gaps``; 0 for a customer who never met one). Empathy matters most
+  where a customer is upset: the mean empathy received dilutes that moment among routine replies, so the
+  gaps are a lever of their own (the agents' and teams' empathy opportunities cut them, docs/decide.md);
 - ``churned`` (``customers.churned_at`` set) and ``value``: the customer's CLV (``value_clv``); a
   customer already lost is valued at the mean CLV of active customers of the same segment, what keeping
   them would have been worth.
@@ -19,7 +23,8 @@ import pandas as pd
 
 from empathica.errors import NotEnoughDataError
 from empathica.schema.results import (
-    DRIVERS_CUSTOMER, DRIVERS_EVERYONE, DRIVERS_TEAMS, EMPATHY_CUSTOMER, JOURNEY_CUSTOMER_FRICTION, JOURNEY_FRICTION, RUN_COLUMN, VALUE_CLV,
+    DRIVERS_CUSTOMER, DRIVERS_EVERYONE, DRIVERS_TEAMS, EMPATHY_CUSTOMER, EMPATHY_GAPS, JOURNEY_CUSTOMER_FRICTION, JOURNEY_FRICTION,
+    RUN_COLUMN, VALUE_CLV,
 )
 
 #: Friction pathways (by rank in ``journey_friction``) that become levers of their own.
@@ -29,6 +34,8 @@ NOT_LEVERS = ("customer_id", "nps", "nps_answers", "friction_met")
 #: Prefix of customer attributes: controls of the churn model, never levers.
 ATTRIBUTE_PREFIX = "attr_"
 PATH_PREFIX = "path:"
+#: The lever of the empathy gaps a customer met (distress answered transactionally).
+GAPS = "empathy_gaps_met"
 
 
 def pathway_column(source: str, target: str) -> str:
@@ -79,6 +86,9 @@ def customer_levers(store) -> pd.DataFrame:
         for s, t in zip(pathways["source"], pathways["target"]):
             col = pathway_column(s, t)
             table[col] = table[col].fillna(0.0) if col in table else 0.0
+    met = gaps_met(store) if "empathy_received" in table else None
+    if met is not None:
+        table[GAPS] = table["customer_id"].map(met.groupby("customer_id")["gaps"].sum()).fillna(0.0)
     customers = store.table("customers")
     churn = customers.select(customer_id=customers.customer_id.cast("string"),
                              churned=customers.churned_at.notnull().cast("int64")).to_pandas()
@@ -86,6 +96,20 @@ def customer_levers(store) -> pd.DataFrame:
     table = table.merge(_values(store), on="customer_id", how="left")
     table["value"] = table["value"].fillna(float(table["value"].mean()) if table["value"].notna().any() else 0.0)
     return table.reset_index(drop=True)
+
+
+def gaps_met(store) -> pd.DataFrame | None:
+    """(customer_id, agent_id, gaps): the empathy gaps (result ``empathy_gaps``) each customer met, per agent;
+    None when the empathy step stored none or there are no conversations to link them to customers."""
+    if not store.has_result(EMPATHY_GAPS) or not store.count("conversations"):
+        return None
+    gaps, conv = store.result(EMPATHY_GAPS), store.table("conversations")
+    gaps = gaps.select("conversation_id", "agent_id")
+    linked = gaps.inner_join(conv.select("conversation_id", customer_id=conv.customer_id.cast("string")), "conversation_id")
+    linked = linked.filter(linked.customer_id.notnull())
+    frame = linked.group_by(["customer_id", "agent_id"]).aggregate(gaps=linked.count()).to_pandas()
+    frame["gaps"] = frame["gaps"].astype(float)
+    return frame
 
 
 def _everyone(store, answered: pd.DataFrame) -> pd.DataFrame:

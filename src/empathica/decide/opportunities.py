@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from empathica.decide.levers import pathway_column, top_pathways
+from empathica.decide.levers import GAPS, gaps_met, pathway_column, top_pathways
 from empathica.decide.response import ChurnResponse, Valuation
 from empathica.decide.trend import with_trend
 from empathica.store.names import Names, display_name, name_list
@@ -45,6 +45,7 @@ class Lever:
     evidence_section: str
     evidence_key: str = ""
     extra: dict = field(default_factory=dict)
+    part_of: str | None = None  # the key of the opportunity whose change contains this one's (no double counting)
 
 
 def _set(column: str, to) -> Callable[[pd.DataFrame], pd.DataFrame]:
@@ -140,6 +141,9 @@ def customer_agents(store) -> pd.DataFrame:
 
 
 def empathy_levers(store, table: pd.DataFrame, names: Names, served: pd.DataFrame) -> list[Lever]:
+    """The least empathic agents, and each team below the median team: their customers' empathy received lifted
+    (to the agents' median; by the team's gap), and the empathy gaps they met from those agents cut to the median
+    gap rate (of agents; of teams)."""
     if "empathy_received" not in table or not store.has_result(EMPATHY_AGENTS) or served.empty:
         return []
     agents = store.read_result(EMPATHY_AGENTS).dropna(subset=["empathy"]).sort_values("empathy")
@@ -147,6 +151,7 @@ def empathy_levers(store, table: pd.DataFrame, names: Names, served: pd.DataFram
     k = max(1, int(round(LEAST_EMPATHIC_SHARE * len(agents))))
     least = agents.head(k)
     least = least[least["empathy"] < median]
+    gaps = _GapCut(table, gaps_met(store) if GAPS in table else None, agents)
     levers = []
     if len(least):
         ids = least["agent_id"].astype(str).tolist()
@@ -154,7 +159,7 @@ def empathy_levers(store, table: pd.DataFrame, names: Names, served: pd.DataFram
         teams = least["team_id"].dropna().astype(str) if "team_id" in least else pd.Series(dtype=str)
         levers.append(Lever(key="agents:least_empathic", kind="agents", message_id="decide.opportunity.agents",
                             values={"agents": ", ".join(names.person(a) for a in ids), "n_agents": len(ids), "median": median},
-                            affected=affected, change=_set("empathy_received", lambda s: s.clip(lower=median)),
+                            affected=affected, change=gaps.lift(lambda s: s.clip(lower=median), gaps.agents_to_median(ids)),
                             owner_team_id=teams.mode().iloc[0] if len(teams) else None,
                             evidence=EMPATHY_AGENTS.name, evidence_section="empathy", evidence_key=", ".join(ids),
                             extra={"agent_ids": ids}))
@@ -165,9 +170,52 @@ def empathy_levers(store, table: pd.DataFrame, names: Names, served: pd.DataFram
             lift = float(per_team.median() - level)
             levers.append(Lever(key=f"team_empathy:{team}", kind="team_empathy", message_id="decide.opportunity.team_empathy",
                                 values={"team": names.team(team)}, affected=affected,
-                                change=_set("empathy_received", lambda s, lift=lift: s + lift), owner_team_id=str(team),
-                                evidence=EMPATHY_TEAMS.name, evidence_section="empathy", evidence_key=str(team)))
+                                change=gaps.lift(lambda s, lift=lift: s + lift, gaps.team_to_median(str(team))),
+                                owner_team_id=str(team), evidence=EMPATHY_TEAMS.name, evidence_section="empathy",
+                                evidence_key=str(team)))
     return levers
+
+
+class _GapCut:
+    """The empathy gaps each customer would have met had some agents answered distress transactionally only at a
+    median rate (``empathy_agents.gap_rate``: gaps per reply to distress)."""
+
+    def __init__(self, table: pd.DataFrame, met: pd.DataFrame | None, agents: pd.DataFrame) -> None:
+        self.table, self.met = table, met
+        self.agents = agents[agents["replies_to_distress"].fillna(0) > 0] if "replies_to_distress" in agents else agents.iloc[0:0]
+
+    def agents_to_median(self, ids: list[str]) -> dict[str, float]:
+        """Per agent of ``ids``: the share of their gaps left at the median agent's gap rate."""
+        rate = self.agents.set_index("agent_id")["gap_rate"].astype(float)
+        target = float(rate.median()) if len(rate) else np.nan
+        return {a: min(1.0, target / rate[a]) for a in ids if a in rate and rate[a] > 0 and np.isfinite(target)}
+
+    def team_to_median(self, team: str) -> dict[str, float]:
+        """Per agent of ``team``: the share of their gaps left at the median team's gap rate."""
+        if "team_id" not in self.agents:
+            return {}
+        sums = self.agents.groupby("team_id")[["empathy_gaps", "replies_to_distress"]].sum()
+        rate = sums["empathy_gaps"] / sums["replies_to_distress"]
+        if team not in rate or not rate[team] > 0:
+            return {}
+        share = min(1.0, float(rate.median()) / float(rate[team]))
+        return {str(a): share for a in self.agents.loc[self.agents["team_id"] == team, "agent_id"]}
+
+    def lift(self, empathy: Callable[[pd.Series], pd.Series], left: dict[str, float]) -> Callable[[pd.DataFrame], pd.DataFrame]:
+        """The change: empathy received by ``empathy``, and the gaps met from each agent of ``left`` cut to that share."""
+        after = None
+        if self.met is not None and left:
+            cut = self.met[self.met["agent_id"].isin(list(left))]
+            fewer = (cut["gaps"] * (1.0 - cut["agent_id"].map(left))).groupby(cut["customer_id"]).sum()
+            after = self.table[GAPS] - self.table["customer_id"].map(fewer).fillna(0.0)
+
+        def change(frame: pd.DataFrame) -> pd.DataFrame:
+            out = frame.copy()
+            out["empathy_received"] = empathy(out["empathy_received"])
+            if after is not None:
+                out[GAPS] = after.loc[out.index].to_numpy()
+            return out
+        return change
 
 
 def engagement_levers(store, table: pd.DataFrame, names: Names, served: pd.DataFrame) -> list[Lever]:
@@ -219,7 +267,9 @@ def confidence(valuation: Valuation, customers: int, auc: float, usable: bool) -
 
 def rank_opportunities(levers: list[Lever], model: ChurnResponse, table: pd.DataFrame, names: Names, *, currency: str,
                        previous: pd.DataFrame | None = None, shares: dict | None = None, periods=None) -> pd.DataFrame:
-    """The ranking of ``levers``: one row per opportunity, those with money shown first, by revenue at stake.
+    """The ranking of ``levers``: one row per opportunity, those with money shown first, by revenue at stake;
+    those whose change another contains (``part_of``: a competitor gap scales down the very complaints a
+    touchpoint or pain-point opportunity resolves) after all the others, so no money is ranked twice.
 
     A lever is valued by ``model`` unless it carries its own valuation (``extra["valuation"]``, with the AUC
     and usability of the model behind it: at-risk customer groups, valued by the value step's churn model)."""
@@ -237,12 +287,16 @@ def rank_opportunities(levers: list[Lever], model: ChurnResponse, table: pd.Data
             "churn_change": v.churn_change, "money_shown": grade != "low", "confidence": grade,
             "owner_team_id": lever.owner_team_id, "owner": names.team(lever.owner_team_id) if lever.owner_team_id else None,
             "evidence": lever.evidence, "evidence_section": lever.evidence_section, "evidence_key": lever.evidence_key,
-            "model_auc": auc,
+            "model_auc": auc, "part_of": lever.part_of,
         })
     frame = pd.DataFrame(rows)
     if frame.empty:
         return frame
-    frame = frame.sort_values(["money_shown", "revenue"], ascending=[False, False], ignore_index=True)
+    # an opportunity contained in another (part_of) is listed after the independent ones: its money is theirs
+    frame.loc[~frame["part_of"].isin(frame["key"]), "part_of"] = None  # its container was not ranked: it stands alone
+    frame["independent"] = frame["part_of"].isna()
+    frame = frame.sort_values(["independent", "money_shown", "revenue"], ascending=[False, False, False],
+                              ignore_index=True).drop(columns="independent")
     frame.insert(0, "rank", np.arange(1, len(frame) + 1))
     return with_trend(frame, previous, shares, periods)
 

@@ -1,14 +1,20 @@
 """The trend of each opportunity against the previous period of the data (previous run as the fallback).
 
 The data's periods are the last ``PERIOD_DAYS`` days up to its latest event and the ``PERIOD_DAYS`` before
-them. For each opportunity the trend compares, period by period, the share of customers active in the
-period (an event in it) who are concerned:
+them. The trend compares, period by period, the share of customers active in the period (an event in it)
+whom the opportunity concerns. How exact that is depends on the kind, and the finding says which:
 
-- a friction pathway: the customers who made the transition *in that period* (its target event in it);
-- every other kind: the customers the opportunity concerns (their complaints, ratings, agents or team
-  over the whole history) among those active in the period.
+- a friction pathway (basis ``period``, exact): the customers who made the transition *in that period*
+  (its target event in it), by the same definition as the ranking;
+- the other fixes (basis ``active``, approximate): the customers the opportunity concerns — read over the
+  whole history, because the levers they are found by (``drivers_everyone``'s complaints and ratings, who
+  served whom) are stored per customer, not per period — among those active in the period. It says whether
+  the customers concerned are active more or less often lately, not whether the complaints themselves grew;
+  the finding names this (``decide.trend.active_*``);
+- an at-risk group (basis ``run``): its P(churn) comes from the value step's model of today, which has no
+  earlier period; the trend is the previous run's rank (``decide.trend.risk_*``).
 
-When the data holds less than two full periods there is nothing earlier to compare with inside the data:
+When the data hold less than two full periods there is nothing earlier to compare with inside the data:
 the trend is then the previous run's rank and revenue (``previous_rank``, ``previous_revenue``), and the
 finding says which basis it used.
 """
@@ -69,7 +75,7 @@ def period_shares(store, table: pd.DataFrame, levers, periods: Periods) -> dict[
     active = {k: _active(store, *w) for k, w in windows.items()}
     ids = table["customer_id"].astype(str).to_numpy()
     out = {}
-    for lever in levers:
+    for lever in (lever for lever in levers if lever.kind != "at_risk"):  # today's risk has no earlier period
         shares = []
         for k, (since, until) in windows.items():
             if not active[k]:
@@ -98,7 +104,7 @@ def with_trend(frame: pd.DataFrame, previous: pd.DataFrame | None, shares: dict[
         frame["previous_rank"] = frame["previous_rank"].astype("Int64")
     ids, values, basis = [], [], []
     for row in frame.itertuples():
-        on, message_id, v = _trend_of(row, shares, periods)
+        on, message_id, v = _risk_trend(row) if row.kind == "at_risk" else _trend_of(row, shares, periods)
         ids.append(message_id)
         values.append(v)
         basis.append(on)
@@ -113,11 +119,19 @@ def _trend_of(row, shares, periods) -> tuple[str, str, dict]:
     if periods is not None and shares is not None and row.key in shares and not np.isnan(shares[row.key][1]):
         now, before = shares[row.key]
         direction = "up" if now > before * 1.1 else "down" if now < before / 1.1 else "flat"
-        return "period", f"decide.trend.period_{direction}", {"now": float(now), "before": float(before), "days": PERIOD_DAYS,
+        basis = "period" if row.kind == "pathway" else "active"  # exact per period, or concerned over the whole history
+        return basis, f"decide.trend.{basis}_{direction}", {"now": float(now), "before": float(before), "days": PERIOD_DAYS,
                                                                "since": periods.start.date().isoformat()}
     if pd.isna(row.previous_rank):
         return "run", "decide.trend.run_first", {}
     return "run", "decide.trend.run", {"previous_rank": int(row.previous_rank), "rank": int(row.rank)}
+
+
+def _risk_trend(row) -> tuple[str, str, dict]:
+    """An at-risk group's trend: against the previous run only (today's P(churn) has no earlier period)."""
+    if pd.isna(row.previous_rank):
+        return "run", "decide.trend.risk_first", {}
+    return "run", "decide.trend.risk_run", {"previous_rank": int(row.previous_rank), "rank": int(row.rank)}
 
 
 __all__ = ["PERIOD_DAYS", "Periods", "data_periods", "period_shares", "with_trend"]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from empathica.report.i18n import Finding
-from empathica.schema.results import DECIDE_MODEL, DECIDE_OPPORTUNITIES
+from empathica.schema.results import DECIDE_MODEL, DECIDE_OPPORTUNITIES, DECIDE_PROTECT
 
 #: Opportunities the summary names (those with money shown, best first).
 TOP = 5
@@ -50,6 +50,8 @@ def executive_summary(store) -> ExecutiveSummary:
         summary.items.append(SummaryItem(opportunity_finding(row), anchor=f"{row.evidence_section}"))
     if len(ranking) and shown.empty and (model is None or bool(model["usable"])):
         summary.notes.append(Finding("summary.none_clear", {"candidates": len(ranking)}))
+    if model is None or bool(model["usable"]):  # with the gate above, the summary names no money at all
+        summary.notes.extend(_protect(store))
     summary.notes.extend(_freshness(store))
     summary.notes.extend(_changes(ranking))
     return summary
@@ -63,6 +65,26 @@ def opportunity_finding(row) -> Finding:
         "customers": int(row.customers), "owner": row.owner if isinstance(row.owner, str) else {"id": "owner.none"},
         "confidence": {"id": f"grade.{row.confidence}"},
     }, source=DECIDE_OPPORTUNITIES.name, row={"rank": int(row.rank)})
+
+
+def _protect(store) -> list[Finding]:
+    """Whom to protect: the first at-risk group with money shown (ranked apart from the fixes: the same money)."""
+    if not store.has_result(DECIDE_PROTECT):
+        return []
+    protect = store.read_result(DECIDE_PROTECT)
+    shown = protect[protect["money_shown"].astype(bool)] if len(protect) else protect
+    if shown.empty:
+        return []
+    return [protect_finding(shown.iloc[0])]
+
+
+def protect_finding(row: pd.Series) -> Finding:
+    """The headline of a "whom to protect" row: the group, its money with interval, how many the top fixes concern."""
+    return Finding("decide.headline.protect", {
+        "what": {"id": row["message_id"], "values": json.loads(row["values"])}, "customers": int(row["customers"]),
+        "concerned_by_fixes": int(row["concerned_by_fixes"]), "revenue": float(row["revenue"]),
+        "revenue_low": float(row["revenue_low"]), "revenue_high": float(row["revenue_high"])},
+        source=DECIDE_PROTECT.name, row={"rank": int(row["rank"])})
 
 
 def _freshness(store) -> list[Finding]:

@@ -303,7 +303,7 @@ DECIDE_OPPORTUNITIES = _declare(
     "rank:int key:string kind:string message_id:string values:json customers:int revenue:float revenue_low:float "
     "revenue_high:float currency:string churn_change:float money_shown:bool confidence:string owner_team_id:string "
     "owner:string evidence:string evidence_section:string evidence_key:string model_auc:float previous_rank:int "
-    "previous_revenue:float trend_basis:string trend_message_id:string trend_values:json")
+    "previous_revenue:float trend_basis:string trend_message_id:string trend_values:json part_of:string")
 DECIDE_SCENARIOS = _declare(
     "decide_scenarios", "decide", "one scenario", "ROI scenarios (built-in and user-defined): revenue kept with 95% intervals.",
     "scenario:int key:string kind:string message_id:string values:json customers:int revenue:float revenue_low:float "
@@ -312,6 +312,15 @@ DECIDE_MODEL = _declare(
     "decide_model", "decide", "one fitted model",
     "The churn model that values opportunities and scenarios: customers, churn rate, cross-validated ROC AUC.",
     "customers:int churn_rate:float roc_auc:float min_auc:float usable:bool levers:json bootstrap_fits:int")
+# decide (issue 16): "whom to protect", ranked apart from "what to fix" (the same money, docs/decide.md)
+DECIDE_PROTECT = _declare(
+    "decide_protect", "decide", "one at-risk customer group",
+    "Whom to protect: at-risk customer groups ranked by revenue at stake (95% interval), apart from the fixes "
+    "that would retain them, with the customers the top fixes concern.",
+    "rank:int key:string kind:string message_id:string values:json customers:int revenue:float revenue_low:float "
+    "revenue_high:float currency:string churn_change:float money_shown:bool confidence:string owner_team_id:string "
+    "owner:string evidence:string evidence_section:string evidence_key:string model_auc:float previous_rank:int "
+    "previous_revenue:float trend_basis:string trend_message_id:string trend_values:json part_of:string concerned_by_fixes:int")
 
 # -- the report ------------------------------------------------------------------------------------
 REPORT_SECTIONS = _declare(

@@ -12,7 +12,7 @@ import json
 
 import pandas as pd
 
-from empathica.decide.at_risk import at_risk_levers
+from empathica.decide.at_risk import at_risk_levers, concerned_by_fixes
 from empathica.decide.competitors import competitor_levers
 from empathica.decide.levers import customer_levers, lever_columns
 from empathica.decide.opportunities import Names, all_levers, rank_opportunities, served_customers
@@ -21,15 +21,18 @@ from empathica.decide.scenarios import builtin_levers, parse_scenarios, spec_lev
 from empathica.decide.trend import data_periods, period_shares
 from empathica.flywheel.registry import RunContext, step
 from empathica.report import Finding, FindingsTable, Section
+from empathica.report.summary import protect_finding
 from empathica.schema.results import (
-    DECIDE_MODEL, DECIDE_OPPORTUNITIES, DECIDE_SCENARIOS, DRIVERS_CUSTOMER, DRIVERS_EVERYONE, DRIVERS_TEAMS, EMPATHY_AGENTS, JOURNEY_FRICTION,
-    LEARN_BENCHMARK_COMPARISON, VALUE_CLV, VALUE_REVENUE_AT_RISK, VALUE_TOTALS,
+    DECIDE_MODEL, DECIDE_OPPORTUNITIES, DECIDE_PROTECT, DECIDE_SCENARIOS, DRIVERS_CUSTOMER, DRIVERS_EVERYONE, DRIVERS_TEAMS,
+    EMPATHY_AGENTS, EMPATHY_GAPS, JOURNEY_FRICTION, LEARN_BENCHMARK_COMPARISON, VALUE_CLV, VALUE_REVENUE_AT_RISK, VALUE_TOTALS,
 )
 
 #: Opportunities the executive summary names.
 SUMMARY_TOP = 5
 RANKING_COLUMNS = {"rank": "int", "message_id": "finding", "customers": "int", "revenue": "money", "revenue_low": "interval",
                    "owner": "text", "confidence": "grade", "trend_message_id": "subfinding", "previous_rank": "trend"}
+PROTECT_COLUMNS = {"rank": "int", "message_id": "finding", "customers": "int", "concerned_by_fixes": "int", "revenue": "money",
+                   "revenue_low": "interval", "owner": "text", "confidence": "grade"}
 SCENARIO_COLUMNS = {"message_id": "finding", "customers": "int", "revenue": "money", "revenue_low": "interval",
                     "churn_change": "pct"}
 SCENARIO_HEADERS = {"message_id": "column.scenario_name", "revenue": "column.revenue_kept"}
@@ -39,7 +42,7 @@ SCENARIO_HEADERS = {"message_id": "column.scenario_name", "revenue": "column.rev
 # must not be skipped when learn has no reviews to compare)
 @step("decide", title="What to fix first", order=65,
       reads=(DRIVERS_CUSTOMER, DRIVERS_EVERYONE, VALUE_CLV, VALUE_REVENUE_AT_RISK, VALUE_TOTALS, LEARN_BENCHMARK_COMPARISON,
-             JOURNEY_FRICTION, EMPATHY_AGENTS, DRIVERS_TEAMS, "customers", "events", "turns", "conversations", "employees",
+             JOURNEY_FRICTION, EMPATHY_AGENTS, EMPATHY_GAPS, DRIVERS_TEAMS, "customers", "events", "turns", "conversations", "employees",
              "teams", "touchpoints"))
 def decide(ctx: RunContext) -> Section:
     store, settings = ctx.store, ctx.settings
@@ -48,31 +51,50 @@ def decide(ctx: RunContext) -> Section:
     columns = lever_columns(table)
     model = ChurnResponse(n_bootstrap=100, random_state=settings.seed).fit(table[columns], table["churned"])
     names = Names.from_store(store)
-    previous = store.read_result(DECIDE_OPPORTUNITIES) if store.has_result(DECIDE_OPPORTUNITIES) else None  # the last run's
     served = served_customers(store)
-    candidates = [*all_levers(store, table, names, served), *at_risk_levers(store, table, served),
-                  *competitor_levers(store, table, names)]
+    fixes = [*all_levers(store, table, names, served), *competitor_levers(store, table, names)]
+    groups = at_risk_levers(store, table, served)  # whom to protect: ranked apart, the same money as the fixes
     periods = data_periods(store)
-    shares = period_shares(store, table, candidates, periods) if periods is not None else None
-    ranking = rank_opportunities(candidates, model, table, names, currency=settings.currency, previous=previous,
-                                 shares=shares, periods=periods)
+    shares = period_shares(store, table, [*fixes, *groups], periods) if periods is not None else None
+    ranking = rank_opportunities(fixes, model, table, names, currency=settings.currency, shares=shares, periods=periods,
+                                 previous=_previous(store, DECIDE_OPPORTUNITIES))
+    protect = rank_opportunities(groups, model, table, names, currency=settings.currency, shares=shares, periods=periods,
+                                 previous=_previous(store, DECIDE_PROTECT))
+    protect = _with_fix_overlap(protect, groups, fixes, ranking)
     store.write_result(DECIDE_MODEL, pd.DataFrame([{
         "customers": len(table), "churn_rate": model.churn_rate_, "roc_auc": model.auc_, "min_auc": MIN_AUC,
         "usable": model.usable, "levers": json.dumps(columns), "bootstrap_fits": len(model.draws_)}]),
         step="decide", description="The churn model that values opportunities and scenarios: cross-validated ROC AUC.")
     store.write_result(DECIDE_OPPORTUNITIES, ranking, step="decide",
                        description="Opportunities ranked by revenue at stake (95% interval), owner, evidence, confidence.")
+    store.write_result(DECIDE_PROTECT, protect, step="decide",
+                       description="Whom to protect: at-risk groups ranked apart from the fixes (the same money).")
     order = {key: i for i, key in enumerate(ranking["key"])} if len(ranking) else {}
-    levers = builtin_levers(sorted(candidates, key=lambda lever: order.get(lever.key, len(order))), table, names)
+    levers = builtin_levers(sorted(fixes, key=lambda lever: order.get(lever.key, len(order))), table, names)
     levers += [spec_lever(spec, table, names, served) for spec in specs]
     scenarios = value_scenarios(model, table, levers, currency=settings.currency)
     if len(scenarios):
         scenarios.insert(0, "scenario", range(1, len(scenarios) + 1))
         store.write_result(DECIDE_SCENARIOS, scenarios, step="decide", description="ROI scenarios: revenue kept with 95% intervals.")
-    return decide_section(ranking, scenarios, model_auc=model.auc_, usable=model.usable)
+    return decide_section(ranking, scenarios, protect, model_auc=model.auc_, usable=model.usable)
 
 
-def decide_section(ranking: pd.DataFrame, scenarios: pd.DataFrame, *, model_auc: float, usable: bool) -> Section:
+def _previous(store, result) -> pd.DataFrame | None:
+    """The last run's rows of ``result`` (None on the first run)."""
+    return store.read_result(result) if store.has_result(result) else None
+
+
+def _with_fix_overlap(protect: pd.DataFrame, groups, fixes, ranking: pd.DataFrame) -> pd.DataFrame:
+    """``protect`` with ``concerned_by_fixes``; an empty frame with the declared columns when no group is ranked."""
+    if protect.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in DECIDE_PROTECT.column_names})
+    overlap = concerned_by_fixes(groups, fixes, ranking, top=SUMMARY_TOP)
+    protect["concerned_by_fixes"] = protect["key"].map(overlap).fillna(0).astype(int)
+    return protect
+
+
+def decide_section(ranking: pd.DataFrame, scenarios: pd.DataFrame, protect: pd.DataFrame, *, model_auc: float,
+                   usable: bool) -> Section:
     """The section: headlines from the first rows of the stored ranking and scenarios, and those tables."""
     section = Section(key="decide", title="What to fix first")
     if not usable:
@@ -88,6 +110,11 @@ def decide_section(ranking: pd.DataFrame, scenarios: pd.DataFrame, *, model_auc:
                                                                "revenue_high": top["revenue_high"], "owner": top["owner"]},
                                        source=DECIDE_OPPORTUNITIES.name, row={"rank": int(top["rank"])}))
     section.add(FindingsTable(ranking, RANKING_COLUMNS, "caption.opportunities", source=DECIDE_OPPORTUNITIES.name))
+    guarded = protect[protect["money_shown"].astype(bool)] if usable and len(protect) else protect.iloc[0:0]
+    if len(guarded):  # whom to protect: its own headline, from the first row of its own table
+        section.summary.append(protect_finding(guarded.iloc[0]))
+    if len(protect):
+        section.add(FindingsTable(protect, PROTECT_COLUMNS, "caption.protect", source=DECIDE_PROTECT.name))
     if len(scenarios):
         section.add(FindingsTable(scenarios, SCENARIO_COLUMNS, "caption.scenarios", source=DECIDE_SCENARIOS.name,
                                   headers=SCENARIO_HEADERS))
