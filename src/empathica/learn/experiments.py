@@ -29,6 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from empathica.errors import InputError
+from empathica.learn.benchmark import holm
 
 SRM_ALPHA = 0.001
 
@@ -178,3 +179,68 @@ def analyze_experiment(frame: pd.DataFrame, *, arm: str, outcome: str, covariate
         ci_high=float(hi[0]), p_value=float(p[0]), relative_lift=float(diff[0] / raw_c) if raw_c else float("nan"),
         cuped=bool(covariate), variance_reduction=round(reduction, 4), srm_p=srm, sample_ratio_mismatch=srm < SRM_ALPHA,
         always_valid_low=float(cs_lo), always_valid_high=float(cs_hi))
+
+
+def _stratified(y: np.ndarray, is_t: np.ndarray, strata: np.ndarray) -> tuple[float, float, int]:
+    """Post-stratified difference treatment − control, its standard error and the strata used: the
+    within-stratum Welch differences weighted by the stratum's share of units (strata without two units
+    in each arm are left out). With one stratum it is the Welch difference."""
+    frame = pd.DataFrame({"y": y, "t": is_t, "s": strata})
+    g = frame.groupby(["s", "t"])["y"].agg(["mean", "var", "count"]).unstack("t")
+    g = g[(g[("count", True)] >= 2) & (g[("count", False)] >= 2)]
+    if g.empty:
+        return float("nan"), float("nan"), 0
+    n = g[("count", True)] + g[("count", False)]
+    w = n / n.sum()
+    diff = g[("mean", True)] - g[("mean", False)]
+    var = g[("var", True)] / g[("count", True)] + g[("var", False)] / g[("count", False)]
+    return float((w * diff).sum()), float(np.sqrt((w**2 * var).sum())), len(g)
+
+
+def compare_arms(units: pd.DataFrame, *, control: str, assigned: dict[str, int] | None = None,
+                 planned: dict[str, float] | None = None, alpha: float = 0.05, power: float = 0.8) -> pd.DataFrame:
+    """Every arm against ``control``, from one row per unit with ``arm``, outcome ``y``, optional ``x`` (the
+    same measure before assignment: CUPED, θ over all arms) and ``stratum`` (post-stratified difference).
+
+    One row per treatment arm: difference with its 95 % interval and p, p Holm-adjusted over the arms, the
+    always-valid interval, the minimum detectable effect at ``power`` for the units measured (``mde``), and
+    the sample-ratio check of all arms' ``assigned`` counts against the ``planned`` shares (equal by default).
+    """
+    arms = sorted(units["arm"].unique())
+    if control not in arms or len(arms) < 2:
+        raise InputError(f"an experiment needs its control arm {control!r} and at least one other arm; it has {', '.join(arms)}.")
+    y = units["y"].to_numpy(float)
+    reduction = 0.0
+    has_x = "x" in units and units["x"].notna().any() and units["x"].nunique() > 1
+    if has_x:
+        y, reduction = cuped_adjust(y, units["x"].fillna(units["x"].mean()).to_numpy(float))
+        reduction = float(reduction)
+    strata = units["stratum"].fillna("(none)").to_numpy() if "stratum" in units else np.full(len(units), "(none)")
+    assigned = assigned or units["arm"].value_counts().to_dict()
+    every = sorted(set(assigned) | set(arms))
+    shares = np.array([(planned or {}).get(a, np.nan) for a in every], dtype=float)
+    shares = np.full(len(every), 1.0 / len(every)) if np.isnan(shares).any() else shares / shares.sum()
+    counts = np.array([assigned.get(a, 0) for a in every], dtype=float)
+    srm = float(stats.chisquare(counts, counts.sum() * shares).pvalue)
+    z = stats.norm.ppf(1 - alpha / 2)
+    rows = []
+    for arm in (a for a in arms if a != control):
+        pair = units["arm"].isin([arm, control]).to_numpy()
+        is_t = (units["arm"] == arm).to_numpy()[pair]
+        diff, se, used = _stratified(y[pair], is_t, strata[pair])
+        n_t, n_c = int(is_t.sum()), int((~is_t).sum())
+        raw = units.loc[pair, "y"].to_numpy(float)
+        mean_c, mean_t = float(raw[~is_t].mean()), float(raw[is_t].mean())
+        cs_lo, cs_hi = confidence_sequence(diff, se, n_t + n_c, tightest_at=n_t + n_c, alpha=alpha)
+        rows.append({"control": control, "arm": arm, "assigned_control": int(assigned.get(control, 0)),
+                     "assigned_arm": int(assigned.get(arm, 0)), "n_control": n_c, "n_arm": n_t,
+                     "mean_control": mean_c, "mean_arm": mean_t, "difference": diff, "ci_low": diff - z * se,
+                     "ci_high": diff + z * se, "p_value": float(2 * stats.norm.sf(abs(diff / se))) if se > 0 else float("nan"),
+                     "relative_lift": diff / mean_c if mean_c else float("nan"), "cuped": bool(has_x),
+                     "variance_reduction": round(reduction, 4), "strata": used,
+                     "mde": float((z + stats.norm.ppf(power)) * se), "srm_p": srm,
+                     "sample_ratio_mismatch": srm < SRM_ALPHA, "always_valid_low": float(cs_lo),
+                     "always_valid_high": float(cs_hi)})
+    out = pd.DataFrame(rows)
+    out["p_holm"] = holm(out["p_value"])
+    return out

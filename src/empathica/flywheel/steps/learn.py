@@ -6,20 +6,17 @@ from __future__ import annotations
 
 import json
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure  # the object API: no pyplot, no backend chosen, no global state
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from empathica.errors import NotEnoughDataError  # noqa: E402
-from empathica.flywheel.registry import RunContext, step  # noqa: E402
-from empathica.learn.actions import load_actions  # noqa: E402
-from empathica.learn.benchmark import competitor_benchmark, review_mentions  # noqa: E402
-from empathica.learn.effects import DESIGN, action_effect_table  # noqa: E402
-from empathica.learn.timeline import kpi_timeline  # noqa: E402
-from empathica.report import Finding, FindingsTable, Metric, Paragraph, Section, figure_from_matplotlib  # noqa: E402
+from empathica.errors import NotEnoughDataError
+from empathica.flywheel.registry import RunContext, step
+from empathica.learn.actions import load_actions
+from empathica.learn.benchmark import competitor_benchmark, review_mentions
+from empathica.learn.effects import DESIGN, action_effect_table
+from empathica.learn.timeline import kpi_timeline
+from empathica.report import Finding, FindingsTable, Metric, Paragraph, Section, figure_from_matplotlib
 
 EFFECTS, EVENT_STUDY = "learn_effects", "learn_event_study"
 BENCHMARK = {"brands": "learn_benchmark_brands", "comparison": "learn_benchmark_comparison",
@@ -78,8 +75,9 @@ def _effects(ctx: RunContext, section: Section) -> None:
         section.add(figure_from_matplotlib(_plot_event_study(study, actions), Finding("learn.caption.event_study")))
 
 
-def _plot_event_study(study: pd.DataFrame, actions) -> plt.Figure:
-    fig, axes = plt.subplots(1, len(actions), figsize=(5 * len(actions), 3.2), squeeze=False)
+def _plot_event_study(study: pd.DataFrame, actions) -> Figure:
+    fig = Figure(figsize=(5 * len(actions), 3.2))
+    axes = fig.subplots(1, len(actions), squeeze=False)
     for ax, action in zip(axes[0], actions):
         metric = action.expected_metric or "churn"
         s = study[(study["action_id"] == action.action_id) & (study["metric"] == metric)]
@@ -150,12 +148,13 @@ def _timeline(ctx: RunContext, section: Section) -> None:
         section.add(Paragraph(Finding("learn.timeline.actions_before", {"n": before})))
 
 
-def _plot_timeline(timeline: pd.DataFrame, starts: pd.DataFrame) -> plt.Figure:
+def _plot_timeline(timeline: pd.DataFrame, starts: pd.DataFrame) -> Figure:
     """One small panel per KPI (stage or CX dimension): its value per run; dashed lines: actions starting."""
     panels = list(timeline.groupby(["stage", "dimension", "kpi"], sort=False))
     cols = min(4, len(panels))
     rows = -(-len(panels) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.4 * rows), squeeze=False)
+    fig = Figure(figsize=(3.6 * cols, 2.4 * rows))
+    axes = fig.subplots(rows, cols, squeeze=False)
     first, last = timeline["run_started_at"].min(), timeline["run_started_at"].max()
     marks = pd.to_datetime(starts["starts_at"], utc=True) if len(starts) else pd.Series(dtype="datetime64[ns, UTC]")
     marks = marks[(marks >= first - pd.Timedelta(days=31)) & (marks <= last)]
