@@ -14,7 +14,8 @@ from empathica.learn.experiments import analyze_experiment, required_sample_size
 from tests.serve.conftest import finished_job, token
 
 LEARN_READS = ["/learn/effects", "/learn/event-study", "/learn/timeline", "/learn/benchmark/brands",
-               "/learn/benchmark/comparison", "/learn/benchmark/over-time", "/learn/benchmark/over-time-comparison"]
+               "/learn/benchmark/comparison", "/learn/benchmark/over-time", "/learn/benchmark/over-time-comparison",
+               "/learn/experiments"]
 
 
 def _run_learn(client, headers) -> str:

@@ -185,16 +185,31 @@ def _stratified(y: np.ndarray, is_t: np.ndarray, strata: np.ndarray) -> tuple[fl
     """Post-stratified difference treatment − control, its standard error and the strata used: the
     within-stratum Welch differences weighted by the stratum's share of units (strata without two units
     in each arm are left out). With one stratum it is the Welch difference."""
-    frame = pd.DataFrame({"y": y, "t": is_t, "s": strata})
-    g = frame.groupby(["s", "t"])["y"].agg(["mean", "var", "count"]).unstack("t")
-    g = g[(g[("count", True)] >= 2) & (g[("count", False)] >= 2)]
-    if g.empty:
+    codes = np.unique(strata, return_inverse=True)[1].ravel()
+    k = int(codes.max()) + 1 if len(codes) else 0
+    n, total, squares = {}, {}, {}
+    for arm, mask in ((True, is_t), (False, ~is_t)):
+        n[arm] = np.bincount(codes[mask], minlength=k).astype(float)
+        total[arm] = np.bincount(codes[mask], weights=y[mask], minlength=k)
+        squares[arm] = np.bincount(codes[mask], weights=y[mask] ** 2, minlength=k)
+    used = (n[True] >= 2) & (n[False] >= 2)
+    if not used.any():
         return float("nan"), float("nan"), 0
-    n = g[("count", True)] + g[("count", False)]
-    w = n / n.sum()
-    diff = g[("mean", True)] - g[("mean", False)]
-    var = g[("var", True)] / g[("count", True)] + g[("var", False)] / g[("count", False)]
-    return float((w * diff).sum()), float(np.sqrt((w**2 * var).sum())), len(g)
+    mean = {a: total[a][used] / n[a][used] for a in n}
+    var = {a: (squares[a][used] - n[a][used] * mean[a] ** 2) / (n[a][used] - 1) for a in n}
+    w = (n[True][used] + n[False][used]) / (n[True][used] + n[False][used]).sum()
+    diff = mean[True] - mean[False]
+    se2 = var[True] / n[True][used] + var[False] / n[False][used]
+    return float((w * diff).sum()), float(np.sqrt((w**2 * se2).sum())), int(used.sum())
+
+
+def _sample_ratio(assigned: dict[str, int], arms: list[str], planned: dict[str, float] | None) -> float:
+    """χ² p-value of the units assigned to every arm against the planned shares (equal when not all given)."""
+    every = sorted(set(assigned) | set(arms))
+    shares = np.array([(planned or {}).get(a, np.nan) for a in every], dtype=float)
+    shares = np.full(len(every), 1.0 / len(every)) if np.isnan(shares).any() else shares / shares.sum()
+    counts = np.array([assigned.get(a, 0) for a in every], dtype=float)
+    return float(stats.chisquare(counts, counts.sum() * shares).pvalue)
 
 
 def compare_arms(units: pd.DataFrame, *, control: str, assigned: dict[str, int] | None = None,
@@ -206,31 +221,27 @@ def compare_arms(units: pd.DataFrame, *, control: str, assigned: dict[str, int] 
     always-valid interval, the minimum detectable effect at ``power`` for the units measured (``mde``), and
     the sample-ratio check of all arms' ``assigned`` counts against the ``planned`` shares (equal by default).
     """
-    arms = sorted(units["arm"].unique())
+    arm_of = units["arm"].astype(str).to_numpy()
+    arms = sorted(set(arm_of))
     if control not in arms or len(arms) < 2:
         raise InputError(f"an experiment needs its control arm {control!r} and at least one other arm; it has {', '.join(arms)}.")
-    y = units["y"].to_numpy(float)
-    reduction = 0.0
+    raw = units["y"].to_numpy(float)
+    y, reduction = raw, 0.0
     has_x = "x" in units and units["x"].notna().any() and units["x"].nunique() > 1
     if has_x:
-        y, reduction = cuped_adjust(y, units["x"].fillna(units["x"].mean()).to_numpy(float))
+        y, reduction = cuped_adjust(raw, units["x"].fillna(units["x"].mean()).to_numpy(float))
         reduction = float(reduction)
-    strata = units["stratum"].fillna("(none)").to_numpy() if "stratum" in units else np.full(len(units), "(none)")
-    assigned = assigned or units["arm"].value_counts().to_dict()
-    every = sorted(set(assigned) | set(arms))
-    shares = np.array([(planned or {}).get(a, np.nan) for a in every], dtype=float)
-    shares = np.full(len(every), 1.0 / len(every)) if np.isnan(shares).any() else shares / shares.sum()
-    counts = np.array([assigned.get(a, 0) for a in every], dtype=float)
-    srm = float(stats.chisquare(counts, counts.sum() * shares).pvalue)
+    strata = units["stratum"].fillna("(none)").astype(str).to_numpy() if "stratum" in units else np.zeros(len(units), int)
+    assigned = assigned or dict(zip(*np.unique(arm_of, return_counts=True)))
+    srm = _sample_ratio(assigned, arms, planned)
     z = stats.norm.ppf(1 - alpha / 2)
     rows = []
     for arm in (a for a in arms if a != control):
-        pair = units["arm"].isin([arm, control]).to_numpy()
-        is_t = (units["arm"] == arm).to_numpy()[pair]
+        pair = (arm_of == arm) | (arm_of == control)
+        is_t = arm_of[pair] == arm
         diff, se, used = _stratified(y[pair], is_t, strata[pair])
         n_t, n_c = int(is_t.sum()), int((~is_t).sum())
-        raw = units.loc[pair, "y"].to_numpy(float)
-        mean_c, mean_t = float(raw[~is_t].mean()), float(raw[is_t].mean())
+        mean_c, mean_t = float(raw[pair][~is_t].mean()), float(raw[pair][is_t].mean())
         cs_lo, cs_hi = confidence_sequence(diff, se, n_t + n_c, tightest_at=n_t + n_c, alpha=alpha)
         rows.append({"control": control, "arm": arm, "assigned_control": int(assigned.get(control, 0)),
                      "assigned_arm": int(assigned.get(arm, 0)), "n_control": n_c, "n_arm": n_t,

@@ -15,6 +15,7 @@ from empathica.flywheel.registry import RunContext, step
 from empathica.learn.actions import load_actions
 from empathica.learn.benchmark import competitor_benchmark, review_mentions
 from empathica.learn.effects import DESIGN, action_effect_table
+from empathica.learn.experiment_outcomes import EXPERIMENT_METRICS, experiment_table
 from empathica.learn.timeline import kpi_timeline
 from empathica.report import Finding, FindingsTable, Metric, Paragraph, Section, figure_from_matplotlib
 
@@ -22,6 +23,7 @@ EFFECTS, EVENT_STUDY = "learn_effects", "learn_event_study"
 BENCHMARK = {"brands": "learn_benchmark_brands", "comparison": "learn_benchmark_comparison",
              "over_time": "learn_benchmark_over_time", "over_time_comparison": "learn_benchmark_over_time_comparison"}
 TIMELINE = "learn_timeline"
+EXPERIMENTS = "learn_experiments"
 
 
 def _metrics(store) -> list[str]:
@@ -41,6 +43,11 @@ BENCHMARK_COLUMNS = {"area": "text", "message_id": "finding", "own": "num2", "th
 VERDICTS = {"we are better": "learn.verdict.better", "we are worse": "learn.verdict.worse",
             "no clear difference": "learn.verdict.unclear"}
 AVERAGE = "competitors' average"
+
+
+EXPERIMENT_COLUMNS = {"experiment_id": "text", "metric": "text", "arm": "text", "n_control": "int", "n_arm": "int",
+                      "difference": "signed", "ci_low": "signed", "ci_high": "signed", "p_holm": "num2",
+                      "variance_reduction": "pct", "mde": "num2", "srm_p": "num2"}
 
 
 def _headers(columns: dict[str, str]) -> dict[str, str]:
@@ -88,6 +95,35 @@ def _plot_event_study(study: pd.DataFrame, actions) -> Figure:
         ax.set_xlabel("months from start")
     fig.tight_layout()
     return fig
+
+
+def _experiments(ctx: RunContext, section: Section) -> None:
+    """Every stored experiment's arms against its control; headlines for the primary metric's arms."""
+    store = ctx.store
+    if store.count("experiments") == 0:
+        section.add(Paragraph(Finding("learn.experiments.none")))
+        return
+    metrics = tuple(m for m in EXPERIMENT_METRICS if m != "sentiment" or store.has_result("text_scores"))
+    table, skipped = experiment_table(store, metrics)
+    if table.empty:
+        section.add(Paragraph(Finding("learn.not_measured", {"what": "; ".join(skipped)})))
+        return
+    store.write_result(EXPERIMENTS, table, step="learn", description="Experiments: each arm against the control.")
+    for _, r in table[table["primary"]].iterrows():
+        key = {"experiment_id": r["experiment_id"], "metric": r["metric"], "arm": r["arm"]}
+        judgement = ({"id": "learn.experiment.verdict.effect"} if r["p_holm"] < 0.05 else
+                     {"id": "learn.experiment.verdict.none", "values": {"mde": r["mde"]}})
+        section.summary.append(Finding("learn.experiment", {
+            "experiment_id": r["experiment_id"], "arm": r["arm"], "control": r["control"], "metric": r["metric"],
+            "difference": r["difference"], "ci_low": r["ci_low"], "ci_high": r["ci_high"], "p_holm": r["p_holm"],
+            "judgement": judgement}, source=EXPERIMENTS, row=key))
+    for _, r in table[table["sample_ratio_mismatch"]].drop_duplicates("experiment_id").iterrows():
+        section.summary.append(Finding("learn.experiment.srm", {"experiment_id": r["experiment_id"], "srm_p": r["srm_p"]},
+                                       source=EXPERIMENTS, row={"experiment_id": r["experiment_id"], "metric": r["metric"], "arm": r["arm"]}))
+    section.add(FindingsTable(table, EXPERIMENT_COLUMNS, "learn.caption.experiments", source=EXPERIMENTS,
+                              headers=_headers(EXPERIMENT_COLUMNS), max_rows=40))
+    if skipped:
+        section.add(Paragraph(Finding("learn.not_measured", {"what": "; ".join(skipped)})))
 
 
 def _stored_reviews(store) -> pd.DataFrame:
@@ -177,6 +213,7 @@ def learn(ctx: RunContext) -> Section:
         raise NotEnoughDataError("the customers table is empty; Learn needs customers, their contacts and outcomes.")
     section = Section(key="learn", title="Learn: did the actions work, and where we stand against competitors")
     _effects(ctx, section)
+    _experiments(ctx, section)
     _benchmark(ctx, section)
     _timeline(ctx, section)
     section.add(Metric(Finding("learn.metric.actions"), f"{ctx.store.count('actions'):,}", "table `actions`"))
