@@ -188,7 +188,7 @@ def did(frame: pd.DataFrame, action: Action, metric: str, *, others: tuple[Actio
 
 def event_study(data: pd.DataFrame, *, alpha: float = 0.05) -> tuple[pd.DataFrame, float]:
     """Treated − control gap per month relative to the start (reference month −1), and the p-value of the
-    joint test that the gaps before the start are zero (nan when fewer than two months precede it).
+    pre-trend check (:func:`linear_pre_trend_p`; nan when fewer than three months precede the start).
     Months without both arms are left out."""
     arms = data.groupby("month")["treated"].agg(["any", "all"])
     both = arms.index[arms["any"] & ~arms["all"]]
