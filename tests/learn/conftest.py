@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from empathica.demo import generate_world
 from empathica.listen import ingest_files
 from empathica.settings import Settings
 from empathica.store import Store
+from tests.conftest import SHARED_DATA
 
 #: What the effect of an action reads: who, which contacts, which journeys, and the actions.
 EFFECT_TABLES = ("teams", "employees", "customers", "touchpoints", "events", "conversations", "actions")
@@ -40,3 +42,14 @@ def planted_world(tmp_path_factory):
         return built[seed, customers]
 
     return build
+
+
+@pytest.fixture(scope="module")
+def telco() -> pd.DataFrame:
+    """The real IBM Telco customers (7,032 with a total charge): the units of the A/B simulations."""
+    path = SHARED_DATA / "clv" / "Telco-Customer-Churn.csv"
+    if not path.is_file():
+        pytest.skip(f"real data not found at {path}")
+    frame = pd.read_csv(path)
+    frame["TotalCharges"] = pd.to_numeric(frame["TotalCharges"], errors="coerce")
+    return frame.dropna(subset=["TotalCharges"]).reset_index(drop=True)

@@ -108,6 +108,8 @@ def test_the_learn_step_stores_effects_benchmark_and_timeline_and_reports_them(d
     assert {"learn", "cx dimension"} <= set(timeline["stage"])  # only learn ran: its own KPIs, nothing invented
     assert timeline.loc[timeline["kpi"] == "action effects measured", "value"].tolist() == [len(effects)]
     assert {"delivery", "price"} <= set(comparison["area"])
+    captions = {getattr(b.caption, "message_id", "") for b in section.blocks if type(b).__name__ == "Figure"}
+    assert {"learn.caption.event_study", "learn.caption.index_over_time"} <= captions  # the index per quarter, drawn
     primary = experiments[experiments["primary"]]  # each experiment's declared metric, every arm against control
     assert set(zip(primary["experiment_id"], primary["metric"])) == {("exp_free_delivery_2023_07", "revenue"),
                                                                      ("exp_home_banner_2024_01", "churn")}

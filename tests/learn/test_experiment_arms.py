@@ -9,19 +9,8 @@ import pytest
 from scipy import stats
 
 from empathica.learn.experiments import analyze_experiment, compare_arms
-from tests.conftest import SHARED_DATA
 
 ARMS = np.array(["control", "a", "b"])
-
-
-@pytest.fixture(scope="module")
-def telco() -> pd.DataFrame:
-    path = SHARED_DATA / "clv" / "Telco-Customer-Churn.csv"
-    if not path.is_file():
-        pytest.skip(f"real data not found at {path}")
-    frame = pd.read_csv(path)
-    frame["TotalCharges"] = pd.to_numeric(frame["TotalCharges"], errors="coerce")
-    return frame.dropna(subset=["TotalCharges"]).reset_index(drop=True)
 
 
 def _units(telco: pd.DataFrame, seed: int, *, effect: float = 0.0, stratum: str | None = None) -> pd.DataFrame:

@@ -166,6 +166,25 @@ def _benchmark(ctx: RunContext, section: Section) -> None:
         values=[json.dumps({"brand": c}) for c in overall["competitor"]], verdict_id=overall["verdict"].map(VERDICTS))
     section.add(FindingsTable(shown, BENCHMARK_COLUMNS, "learn.caption.benchmark", source=BENCHMARK["comparison"],
                               headers=_headers(BENCHMARK_COLUMNS)))
+    trend = tables["over_time_comparison"]
+    trend = trend[(trend["metric"] == "rating") & (trend["competitor"] == AVERAGE) & trend["index"].notna()]
+    if trend["quarter"].nunique() > 1:
+        section.add(figure_from_matplotlib(_plot_index_over_time(trend), Finding("learn.caption.index_over_time")))
+
+
+def _plot_index_over_time(trend: pd.DataFrame) -> Figure:
+    """Per area: the rating index (own ÷ competitors' average × 100) per quarter, with its 95 % interval."""
+    fig = Figure(figsize=(7, 3.2))
+    ax = fig.subplots()
+    ax.axhline(100, color="grey", lw=0.8)
+    for area, s in trend.sort_values("quarter").groupby("area"):
+        line = ax.plot(s["quarter"], s["index"], marker="o", ms=3, label=area)[0]  # area keys: a picture's labels stay data
+        ax.fill_between(s["quarter"], s["index_ci_low"], s["index_ci_high"], color=line.get_color(), alpha=0.12)
+    ax.legend(fontsize=7, ncol=3)
+    ax.tick_params(labelsize=7)
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    return fig
 
 
 def _timeline(ctx: RunContext, section: Section) -> None:
