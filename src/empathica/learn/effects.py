@@ -111,7 +111,9 @@ def _window(frame: pd.DataFrame, action: Action) -> tuple[pd.Timestamp, pd.Times
 def matched_weights(frame: pd.DataFrame, strata: list[str]) -> pd.Series:
     """Coarsened exact matching weights: treated 1; control rows, within each period, weighted so their
     mix over ``strata`` equals the treated rows'; rows in strata lacking either arm get 0."""
-    key = frame[strata].astype(str).agg("|".join, axis=1) if strata else pd.Series("all", index=frame.index)
+    key = pd.Series("all", index=frame.index)
+    for i, column in enumerate(strata):  # column by column: a row-wise join is a Python loop over the rows
+        key = frame[column].astype(str) if i == 0 else key + "|" + frame[column].astype(str)
     cell = pd.DataFrame({"key": key, "post": frame["post"], "treated": frame["treated"]})
     counts = cell.groupby(["post", "key", "treated"]).size().unstack("treated", fill_value=0)
     counts = counts.reindex(columns=[False, True], fill_value=0)
