@@ -200,6 +200,10 @@ def test_act_and_learn_show_the_stored_cases_and_effects_within_the_team(dashboa
                                                                      .head(50)["case_id"].astype(int))
     learned = page_tables(client.get("/ui/learn?lang=en").text).tables["effects"]
     assert {(r[0], r[1]) for r in learned} == set(zip(effects.action_id, effects.metric))
+    with server.reading() as store:  # learn: the stored experiments, each arm against control
+        experiments = store.read_result(R.LEARN_EXPERIMENTS)
+    tried = page_tables(client.get("/ui/learn?lang=en").text).tables["experiments"]
+    assert {(r[0], r[1], r[2]) for r in tried} == set(zip(experiments.experiment_id, experiments.metric, experiments.arm))
     log_in(client, "lead")
     team = server.ops.user("lead").team_id
     assert {r[2] for r in page_tables(client.get("/ui/act?lang=en").text).tables["cases"]} <= {team}

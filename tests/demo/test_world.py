@@ -14,7 +14,7 @@ from empathica.schema import TABLES
 
 ORDER = [
     "teams", "employees", "customers", "touchpoints", "events", "feedback", "conversations", "turns",
-    "reviews", "transactions", "employee_surveys", "values_answers", "actions",
+    "reviews", "transactions", "employee_surveys", "values_answers", "actions", "experiments",
 ]
 ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 

@@ -22,7 +22,7 @@ from tests.learn.conftest import EFFECT_TABLES, world_store
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     return world_store(tmp_path_factory.mktemp("learn_cli"), seed=3, customers=1500,
-                       tables=(*EFFECT_TABLES, "feedback", "transactions", "reviews"))
+                       tables=(*EFFECT_TABLES, "feedback", "transactions", "reviews", "experiments"))
 
 
 @pytest.fixture
@@ -61,10 +61,18 @@ def test_actions_are_recorded_listed_and_measured_from_the_cli(db, tmp_path):
     (["actions", "add", "--title", "x", "--starts", "2024-01-01", "--agents", "agent_99"], "unknown employee_id agent_99"),
     (["actions", "add", "--title", "x", "--starts", "2024-01-01", "--metric", "mood"], "expected_metric 'mood'"),
     (["learn", "effect", "--action", "nope"], "no action nope"),
+    (["learn", "experiments", "--metric", "churn", "--experiment", "nope"], "no experiment nope"),
 ])
 def test_bad_input_is_one_clear_line(db, args, message):
     result = run(*args[:2], "--db", db, *args[2:])
     assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
+
+
+def test_stored_experiments_are_analysed_from_the_cli(db):
+    result = run("learn", "experiments", "--db", db, "--metric", "revenue")
+    assert result.exit_code == 0, result.output
+    assert "exp_free_delivery_2023_07" in result.output and "newsletter" in result.output
+    assert "exp_home_banner_2024_01" in result.output and "Holm" in result.output
 
 
 def test_experiment_and_power_commands(tmp_path):
@@ -91,6 +99,7 @@ def test_the_learn_step_stores_effects_benchmark_and_timeline_and_reports_them(d
         effects = store.read_result("learn_effects")
         timeline = store.read_result("learn_timeline")
         comparison = store.read_result("learn_benchmark_comparison")
+        experiments = store.read_result("learn_experiments")
         disagree = disagreements([section], store.read_result)  # each headline says what its stored row holds
     assert disagree == [] and any(f.message_id == "learn.effect" for f in section.summary)
     assert {"act_coaching_2024_01", "act_elearning_2023_11"} <= set(effects["action_id"])
@@ -99,10 +108,20 @@ def test_the_learn_step_stores_effects_benchmark_and_timeline_and_reports_them(d
     assert {"learn", "cx dimension"} <= set(timeline["stage"])  # only learn ran: its own KPIs, nothing invented
     assert timeline.loc[timeline["kpi"] == "action effects measured", "value"].tolist() == [len(effects)]
     assert {"delivery", "price"} <= set(comparison["area"])
+    captions = {getattr(b.caption, "message_id", "") for b in section.blocks if type(b).__name__ == "Figure"}
+    assert {"learn.caption.event_study", "learn.caption.index_over_time"} <= captions  # the index per quarter, drawn
+    primary = experiments[experiments["primary"]]  # each experiment's declared metric, every arm against control
+    assert set(zip(primary["experiment_id"], primary["metric"])) == {("exp_free_delivery_2023_07", "revenue"),
+                                                                     ("exp_home_banner_2024_01", "churn")}
+    assert {"revenue", "churn", "friction", "csat"} <= set(experiments["metric"])
+    headlines = [f for f in section.summary if f.message_id == "learn.experiment"]
+    assert len(headlines) == len(primary) == 3  # free delivery and newsletter against control; the banner
     html = render_report([section], title="Learn")
     assert "Observational design" in html and 'title="learn_effects"' in html
+    assert 'title="learn_experiments"' in html and "Holm-adjusted over the arms" in html
     german = render_report([section], title="Learn", lang="de")
     assert "Beobachtungsdesign" in german and "Observational design" not in german
+    assert "nach Holm über die Varianten korrigiert" in german
 
 
 def test_the_timeline_takes_one_value_per_kept_run_from_the_run_history_with_actions_marked(db, tmp_path):

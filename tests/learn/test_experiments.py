@@ -17,19 +17,8 @@ from empathica.learn.experiments import (
     required_sample_size,
     split_differences,
 )
-from tests.conftest import SHARED_DATA
 
 SPLITS = 1000
-
-
-@pytest.fixture(scope="module")
-def telco() -> pd.DataFrame:
-    path = SHARED_DATA / "clv" / "Telco-Customer-Churn.csv"
-    if not path.is_file():
-        pytest.skip(f"real data not found at {path}")
-    frame = pd.read_csv(path)
-    frame["TotalCharges"] = pd.to_numeric(frame["TotalCharges"], errors="coerce")
-    return frame.dropna(subset=["TotalCharges"]).reset_index(drop=True)
 
 
 @pytest.fixture(scope="module")

@@ -9,14 +9,13 @@ import pytest
 from empathica.learn.actions import load_actions
 from empathica.learn.effects import action_effect_table
 from empathica.store import Store
-from tests.learn.conftest import world_store
 
 CUSTOMERS = 3000
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
-def test_the_coaching_is_recovered_within_its_interval_and_the_placebo_covers_zero(tmp_path, seed):
-    db, truths = world_store(tmp_path, seed=seed, customers=CUSTOMERS)
+def test_the_coaching_is_recovered_within_its_interval_and_the_placebo_covers_zero(planted_world, seed):
+    db, truths = planted_world(seed, CUSTOMERS)
     planted = truths["planted_actions"]
     with Store.open(db, read_only=True) as store:
         actions = load_actions(store)

@@ -14,7 +14,8 @@ from empathica.learn.experiments import analyze_experiment, required_sample_size
 from tests.serve.conftest import finished_job, token
 
 LEARN_READS = ["/learn/effects", "/learn/event-study", "/learn/timeline", "/learn/benchmark/brands",
-               "/learn/benchmark/comparison", "/learn/benchmark/over-time", "/learn/benchmark/over-time-comparison"]
+               "/learn/benchmark/comparison", "/learn/benchmark/over-time", "/learn/benchmark/over-time-comparison",
+               "/learn/experiments"]
 
 
 def _run_learn(client, headers) -> str:
@@ -168,3 +169,14 @@ def test_power_before_launch(served):
     assert response.json()["per_arm"] == required_sample_size(mde=0.02, baseline_rate=0.2)
     both = client.post("/learn/power", json={"mde": 0.02, "baseline_rate": 0.2, "sd": 1}, headers=token(client, "vic"))
     assert both.status_code == 400 and both.json()["error"]["code"] == "bad_power"
+
+
+def test_the_stored_experiments_are_served_after_the_learn_step(learned):
+    client, _, _ = learned
+    body = client.get("/learn/experiments?page_size=1000", headers=token(client, "vic")).json()
+    rows = pd.DataFrame(body["rows"])
+    primary = rows[rows["primary"]]  # the demo's two experiments, each arm against control on its declared metric
+    assert set(zip(primary["experiment_id"], primary["metric"], primary["arm"])) == {
+        ("exp_free_delivery_2023_07", "revenue", "free_delivery"), ("exp_free_delivery_2023_07", "revenue", "newsletter"),
+        ("exp_home_banner_2024_01", "churn", "new_banner")}
+    assert (rows["ci_low"] <= rows["difference"]).all() and (rows["difference"] <= rows["ci_high"]).all()

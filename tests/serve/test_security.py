@@ -36,6 +36,7 @@ LEAST_ROLE = {
     ("GET", "/learn/event-study"): "viewer", ("GET", "/learn/timeline"): "viewer",
     ("GET", "/learn/benchmark/brands"): "viewer", ("GET", "/learn/benchmark/comparison"): "viewer",
     ("GET", "/learn/benchmark/over-time"): "viewer", ("GET", "/learn/benchmark/over-time-comparison"): "viewer",
+    ("GET", "/learn/experiments"): "viewer",
     ("POST", "/learn/experiments"): "analyst", ("POST", "/learn/power"): "viewer",
     # Diagnose (docs/diagnose.md): the questionnaire is readable by all, a self-assessment needs an analyst
     ("GET", "/diagnose/questionnaire"): "viewer", ("POST", "/diagnose/self-assessment"): "analyst",

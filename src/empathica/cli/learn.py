@@ -144,6 +144,38 @@ def learn_experiment(file: str, **options) -> None:
         click.echo(f"warning: sample-ratio mismatch (p = {result.srm_p:.2g}); the assignment is broken, do not trust the result.", err=True)
 
 
+@learn.command("experiments")
+@db_option
+@click.option("--experiment", "experiment_ids", multiple=True, help="Experiment id (repeatable; default: every stored one).")
+@click.option("--metric", "metrics", multiple=True, type=click.Choice(["revenue", "churn", "friction", "nps", "csat", "sentiment"]),
+              help="Outcome (repeatable; default: revenue, churn, friction, nps, csat).")
+def learn_experiments(db: str, experiment_ids: tuple[str, ...], metrics: tuple[str, ...]) -> None:
+    """Analyse the experiments stored in table `experiments` (ingest assignments with `empathica listen`): every
+    arm against the control on each outcome after assignment, post-stratified, with CUPED, Holm over the arms,
+    the detectable effect and the sample-ratio check."""
+    from empathica.learn.experiment_outcomes import EXPERIMENT_METRICS, experiment_table
+    from empathica.store import Store
+
+    with Store.open(db, read_only=True) as store:
+        if store.count("experiments") == 0:
+            raise InputError(f"{db}: no experiments are stored; ingest assignments (experiment_id, customer_id, arm, "
+                             "assigned_at) with `empathica listen experiments.csv` first.")
+        table, skipped = experiment_table(store, metrics or tuple(m for m in EXPERIMENT_METRICS if m != "sentiment"))
+    if experiment_ids:
+        unknown = sorted(set(experiment_ids) - set(table.get("experiment_id", [])))
+        if unknown:
+            raise InputError(f"no experiment {', '.join(unknown)} with a measured outcome; see `empathica learn experiments --db {db}`.")
+        table = table[table["experiment_id"].isin(experiment_ids)]
+    shown = ["experiment_id", "metric", "primary", "arm", "n_control", "n_arm", "difference", "ci_low", "ci_high", "p_holm",
+             "variance_reduction", "mde", "srm_p"]
+    if len(table):
+        _print(table[shown], "Experiments: each arm against the control (95 % intervals; p Holm-adjusted over the arms)")
+        for exp_id in table.loc[table["sample_ratio_mismatch"], "experiment_id"].unique():
+            click.echo(f"warning: {exp_id}: sample-ratio mismatch; the assignment is broken, do not trust its results.", err=True)
+    for line in skipped:
+        click.echo(f"not measured: {line}", err=True)
+
+
 @learn.command("power")
 @click.option("--mde", required=True, type=float, help="Smallest difference worth detecting (absolute, in the outcome's unit).")
 @click.option("--sd", type=float, default=None, help="Standard deviation of the outcome (for a mean).")

@@ -33,6 +33,7 @@ from empathica.demo.catalogue import (
 )
 from empathica.demo.commerce import churn_times, purchase_rows
 from empathica.demo.conversations import assign_conversations, conversation_tables, leave_after_contacts
+from empathica.demo.experiments import ExperimentsLedger, experiments_truth, plant_experiments
 from empathica.demo.journeys import simulate_journeys
 from empathica.demo.market import review_rows, values_rows
 from empathica.demo.population import RISK_WEIGHTS, draw_customers
@@ -58,6 +59,7 @@ FILES = (
     ("employee_surveys.csv", "employee_surveys"),
     ("values_answers.jsonl", "values_answers"),
     ("actions.csv", "actions"),
+    ("experiments.csv", "experiments"),
 )
 TEXT_LABELS_FILE = "text_labels.parquet"
 GROUND_TRUTH_FILE = "ground_truth.json"
@@ -102,6 +104,7 @@ class _Realised:
         self.nps = []  # counts of 0..10
         self.rows: dict[str, int] = defaultdict(int)
         self.actions = ActionsLedger()
+        self.experiments = ExperimentsLedger()
 
     def add_transitions(self, events: pd.DataFrame, tp: np.ndarray, journey_converted: np.ndarray) -> None:
         j = events["journey"].to_numpy()
@@ -203,6 +206,8 @@ def _simulate_chunk(seed: int, start: int, n: int, truths: PlantedTruths, realis
 
     ev = journeys.events
     cust_ids = np.array([f"cust_{i:07d}" for i in customers.index], dtype=object)
+    experiments, money = plant_experiments(seed, start // CHUNK_CUSTOMERS, customers, journeys, money, realised.experiments,
+                                           cust_ids, timestamps)
     journey_ids = np.array([f"{cust_ids[c]}-j{k:03d}" for c, k in zip(journeys.customer, journeys.number)], dtype=object)
     tp = np.array(STATE_TOUCHPOINT, dtype=object)[ev["state"].to_numpy()]
     ev_cust = journeys.customer[ev["journey"].to_numpy()]
@@ -347,6 +352,7 @@ def _simulate_chunk(seed: int, start: int, n: int, truths: PlantedTruths, realis
         "reviews": reviews,
         "transactions": transactions,
         "values_answers": values,
+        "experiments": experiments,
     }
     return frames, labels
 
@@ -436,6 +442,7 @@ def generate_world(out_dir: str | Path, *, customers: int = 2000, seed: int = 7,
         },
         "planted_bad_rows": {"count": len(planted), "rows": planted},
         "planted_actions": actions_truth(truths, realised.actions),
+        "planted_experiments": experiments_truth(realised.experiments),
         "agent_empathy": {a: float(e) for a, e in zip(AGENT_IDS, AGENT_EMPATHY)},
         "team_engagement_mean": TEAM_ENGAGEMENT,
         "nps_weights": NPS_WEIGHTS,

@@ -99,7 +99,8 @@ def _with_intervals(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _holm(p: pd.Series) -> pd.Series:
+def holm(p: pd.Series) -> pd.Series:
+    """Holm-adjusted p-values (step-down, family-wise error at α); NaN stays NaN."""
     order = p.sort_values().index
     m = p.notna().sum()
     adjusted = pd.Series(np.nan, index=p.index)
@@ -138,7 +139,7 @@ def versus_competitors(stats_frame: pd.DataFrame, keys: tuple[str, ...]) -> pd.D
                                      "difference", "ci_low", "ci_high", "p_value", "index", "index_ci_low",
                                      "index_ci_high", "p_holm", "verdict"])
     family = [k for k in keys if k != "area"] + ["metric", "competitor"]
-    frame["p_holm"] = frame.groupby(family, group_keys=False)["p_value"].apply(_holm)
+    frame["p_holm"] = frame.groupby(family, group_keys=False)["p_value"].apply(holm)
     frame["verdict"] = np.where(frame["p_holm"] >= 0.05, "no clear difference",
                                 np.where(frame["difference"] > 0, "we are better", "we are worse"))
     return frame

@@ -111,7 +111,9 @@ def _window(frame: pd.DataFrame, action: Action) -> tuple[pd.Timestamp, pd.Times
 def matched_weights(frame: pd.DataFrame, strata: list[str]) -> pd.Series:
     """Coarsened exact matching weights: treated 1; control rows, within each period, weighted so their
     mix over ``strata`` equals the treated rows'; rows in strata lacking either arm get 0."""
-    key = frame[strata].astype(str).agg("|".join, axis=1) if strata else pd.Series("all", index=frame.index)
+    key = pd.Series("all", index=frame.index)
+    for i, column in enumerate(strata):  # column by column: a row-wise join is a Python loop over the rows
+        key = frame[column].astype(str) if i == 0 else key + "|" + frame[column].astype(str)
     cell = pd.DataFrame({"key": key, "post": frame["post"], "treated": frame["treated"]})
     counts = cell.groupby(["post", "key", "treated"]).size().unstack("treated", fill_value=0)
     counts = counts.reindex(columns=[False, True], fill_value=0)
@@ -188,7 +190,7 @@ def did(frame: pd.DataFrame, action: Action, metric: str, *, others: tuple[Actio
 
 def event_study(data: pd.DataFrame, *, alpha: float = 0.05) -> tuple[pd.DataFrame, float]:
     """Treated − control gap per month relative to the start (reference month −1), and the p-value of the
-    joint test that the gaps before the start are zero (nan when fewer than two months precede it).
+    pre-trend check (:func:`linear_pre_trend_p`; nan when fewer than three months precede the start).
     Months without both arms are left out."""
     arms = data.groupby("month")["treated"].agg(["any", "all"])
     both = arms.index[arms["any"] & ~arms["all"]]

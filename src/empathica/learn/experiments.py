@@ -29,6 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from empathica.errors import InputError
+from empathica.learn.benchmark import holm
 
 SRM_ALPHA = 0.001
 
@@ -178,3 +179,79 @@ def analyze_experiment(frame: pd.DataFrame, *, arm: str, outcome: str, covariate
         ci_high=float(hi[0]), p_value=float(p[0]), relative_lift=float(diff[0] / raw_c) if raw_c else float("nan"),
         cuped=bool(covariate), variance_reduction=round(reduction, 4), srm_p=srm, sample_ratio_mismatch=srm < SRM_ALPHA,
         always_valid_low=float(cs_lo), always_valid_high=float(cs_hi))
+
+
+def _stratified(y: np.ndarray, is_t: np.ndarray, strata: np.ndarray) -> tuple[float, float, int]:
+    """Post-stratified difference treatment − control, its standard error and the strata used: the
+    within-stratum Welch differences weighted by the stratum's share of units (strata without two units
+    in each arm are left out). With one stratum it is the Welch difference."""
+    codes = np.unique(strata, return_inverse=True)[1].ravel()
+    k = int(codes.max()) + 1 if len(codes) else 0
+    n, total, squares = {}, {}, {}
+    for arm, mask in ((True, is_t), (False, ~is_t)):
+        n[arm] = np.bincount(codes[mask], minlength=k).astype(float)
+        total[arm] = np.bincount(codes[mask], weights=y[mask], minlength=k)
+        squares[arm] = np.bincount(codes[mask], weights=y[mask] ** 2, minlength=k)
+    used = (n[True] >= 2) & (n[False] >= 2)
+    if not used.any():
+        return float("nan"), float("nan"), 0
+    mean = {a: total[a][used] / n[a][used] for a in n}
+    var = {a: (squares[a][used] - n[a][used] * mean[a] ** 2) / (n[a][used] - 1) for a in n}
+    w = (n[True][used] + n[False][used]) / (n[True][used] + n[False][used]).sum()
+    diff = mean[True] - mean[False]
+    se2 = var[True] / n[True][used] + var[False] / n[False][used]
+    return float((w * diff).sum()), float(np.sqrt((w**2 * se2).sum())), int(used.sum())
+
+
+def _sample_ratio(assigned: dict[str, int], arms: list[str], planned: dict[str, float] | None) -> float:
+    """χ² p-value of the units assigned to every arm against the planned shares (equal when not all given)."""
+    every = sorted(set(assigned) | set(arms))
+    shares = np.array([(planned or {}).get(a, np.nan) for a in every], dtype=float)
+    shares = np.full(len(every), 1.0 / len(every)) if np.isnan(shares).any() else shares / shares.sum()
+    counts = np.array([assigned.get(a, 0) for a in every], dtype=float)
+    return float(stats.chisquare(counts, counts.sum() * shares).pvalue)
+
+
+def compare_arms(units: pd.DataFrame, *, control: str, assigned: dict[str, int] | None = None,
+                 planned: dict[str, float] | None = None, alpha: float = 0.05, power: float = 0.8) -> pd.DataFrame:
+    """Every arm against ``control``, from one row per unit with ``arm``, outcome ``y``, optional ``x`` (the
+    same measure before assignment: CUPED, θ over all arms) and ``stratum`` (post-stratified difference).
+
+    One row per treatment arm: difference with its 95 % interval and p, p Holm-adjusted over the arms, the
+    always-valid interval, the minimum detectable effect at ``power`` for the units measured (``mde``), and
+    the sample-ratio check of all arms' ``assigned`` counts against the ``planned`` shares (equal by default).
+    """
+    arm_of = units["arm"].astype(str).to_numpy()
+    arms = sorted(set(arm_of))
+    if control not in arms or len(arms) < 2:
+        raise InputError(f"an experiment needs its control arm {control!r} and at least one other arm; it has {', '.join(arms)}.")
+    raw = units["y"].to_numpy(float)
+    y, reduction = raw, 0.0
+    has_x = "x" in units and units["x"].notna().any() and units["x"].nunique() > 1
+    if has_x:
+        y, reduction = cuped_adjust(raw, units["x"].fillna(units["x"].mean()).to_numpy(float))
+        reduction = float(reduction)
+    strata = units["stratum"].fillna("(none)").astype(str).to_numpy() if "stratum" in units else np.zeros(len(units), int)
+    assigned = assigned or dict(zip(*np.unique(arm_of, return_counts=True)))
+    srm = _sample_ratio(assigned, arms, planned)
+    z = stats.norm.ppf(1 - alpha / 2)
+    rows = []
+    for arm in (a for a in arms if a != control):
+        pair = (arm_of == arm) | (arm_of == control)
+        is_t = arm_of[pair] == arm
+        diff, se, used = _stratified(y[pair], is_t, strata[pair])
+        n_t, n_c = int(is_t.sum()), int((~is_t).sum())
+        mean_c, mean_t = float(raw[pair][~is_t].mean()), float(raw[pair][is_t].mean())
+        cs_lo, cs_hi = confidence_sequence(diff, se, n_t + n_c, tightest_at=n_t + n_c, alpha=alpha)
+        rows.append({"control": control, "arm": arm, "assigned_control": int(assigned.get(control, 0)),
+                     "assigned_arm": int(assigned.get(arm, 0)), "n_control": n_c, "n_arm": n_t,
+                     "mean_control": mean_c, "mean_arm": mean_t, "difference": diff, "ci_low": diff - z * se,
+                     "ci_high": diff + z * se, "p_value": float(2 * stats.norm.sf(abs(diff / se))) if se > 0 else float("nan"),
+                     "relative_lift": diff / mean_c if mean_c else float("nan"), "cuped": bool(has_x),
+                     "variance_reduction": round(reduction, 4), "strata": used,
+                     "mde": float((z + stats.norm.ppf(power)) * se), "srm_p": srm,
+                     "sample_ratio_mismatch": srm < SRM_ALPHA, "always_valid_low": float(cs_lo),
+                     "always_valid_high": float(cs_hi)})
+    out = pd.DataFrame(rows)
+    out["p_holm"] = holm(out["p_value"])
+    return out

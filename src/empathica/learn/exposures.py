@@ -73,7 +73,7 @@ def _first_answer(x: ibis.Table, fb: ibis.Table, column: str, days: int) -> ibis
     return j.group_by("unit_id").aggregate(y=j.f_value.argmin(j.f_at).cast("float64"))
 
 
-def _outcome(store, x: ibis.Table, metric: str) -> ibis.Table:
+def outcome_after(store, x: ibis.Table, metric: str) -> ibis.Table:
     """(unit_id, y) for the exposures ``x``."""
     days = HORIZON_DAYS[metric]
     if metric == "churn":
@@ -121,7 +121,7 @@ def exposure_outcomes(store, metric: str, *, unit: str) -> pd.DataFrame:
     if end is None or pd.isna(end):
         raise NotEnoughDataError("the events table is empty; effects need the customers' journeys over time.")
     x = x.filter(x.at.notnull() & (x.at <= pd.Timestamp(end) - pd.Timedelta(days=HORIZON_DAYS[metric])))
-    y = _outcome(store, x, metric)
+    y = outcome_after(store, x, metric)
     j = x.join(y, x.unit_id == y.unit_id).select(x, y=y.y)
     frame = j.filter(j.y.notnull()).to_pandas()
     frame["at"] = pd.to_datetime(frame["at"], utc=True)

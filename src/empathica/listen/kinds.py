@@ -39,10 +39,14 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "enps": ("enps_score",),
     "engagement": ("engagement_score", "engagement_index"),
     "answer_id": ("answerid",),
+    # learn: experiments (A/B tests)
+    "experiment_id": ("experiment", "experiment_name", "test_id"),
+    "arm": ("variant", "treatment_group", "bucket"),
+    "assigned_at": ("assignment_time", "assigned", "exposed_at", "enrolled_at"),
 }
 
 #: Key columns Listen derives from the row when a file lacks them.
-DERIVABLE_KEYS = frozenset({"event_id", "turn_id", "transaction_id"})
+DERIVABLE_KEYS = frozenset({"event_id", "turn_id", "transaction_id", "assignment_id"})
 
 
 def normalise(name: str) -> str:

@@ -376,6 +376,10 @@ class BatchPlan:
             cid, _ = self._typed("conversation_id")
             idx, _ = self._typed("turn_index")
             return f"({cid} || '#' || CAST({idx} AS VARCHAR))"
+        if t.name == "experiments":  # one assignment per customer and experiment: a second one is a duplicate
+            exp, _ = self._typed("experiment_id")
+            cust, _ = self._typed("customer_id")
+            return f"({exp} || '#' || {cust})"
         # The row's identity: the source text of the required columns, before codes, time zones and
         # formats apply, so that changing the mapping, adding constants or extra columns to a file
         # derives the same ids again (and a re-read adds nothing).

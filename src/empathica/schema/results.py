@@ -372,6 +372,16 @@ LEARN_TIMELINE = _declare(
     "learn_timeline", "learn", "run × stage × dimension × KPI",
     "KPIs per flywheel stage and CX dimension, one value per kept run (from the run history), month of the run.",
     "month:string run_started_at:timestamp source_run:string stage:string dimension:string kpi:string value:float n:int")
+LEARN_EXPERIMENTS = _declare(
+    "learn_experiments", "learn", "experiment × metric × arm",
+    "Each experiment's arms against its control on each outcome measured after assignment: difference (CUPED, "
+    "post-stratified) with a 95% interval, Holm-adjusted p over the arms, always-valid interval, minimum detectable "
+    "effect at 80% power, sample-ratio check.",
+    "experiment_id:string metric:string primary:bool control:string arm:string assigned_control:int assigned_arm:int "
+    "n_control:int n_arm:int mean_control:float mean_arm:float difference:float ci_low:float ci_high:float "
+    "p_value:float relative_lift:float cuped:bool variance_reduction:float strata:int mde:float srm_p:float "
+    "sample_ratio_mismatch:bool always_valid_low:float always_valid_high:float p_holm:float "
+    "assigned_from:timestamp assigned_to:timestamp")
 
 # -- diagnose: the five CX dimensions, the maturity stage, EX ↔ CX and values-based segments (area: diagnose) ------
 DIAGNOSE_SCORECARD = _declare(

@@ -307,6 +307,28 @@ _declare(Table(
     aliases=("interventions", "changes"),
 ))
 
+# -- learn: experiments (A/B tests) — who was assigned to which arm, when ---------------------------------
+_declare(Table(
+    "experiments",
+    "Experiment (A/B test) assignments: which customer got which arm of which experiment, and when.",
+    key="assignment_id",
+    time_column="assigned_at",
+    columns=(
+        Column("assignment_id", "string", "Stable assignment identifier; derived from experiment and customer when absent "
+               "(a customer is assigned once per experiment).", required=True),
+        Column("experiment_id", "string", "The experiment.", required=True),
+        Column("customer_id", "string", "The unit assigned: a customer.", required=True, references="customers.customer_id"),
+        Column("arm", "string", "The arm (variant) the customer was assigned to; the control arm is called control.", required=True),
+        Column("assigned_at", "timestamp", "When the customer was assigned (UTC); outcomes are measured after it.", required=True),
+        Column("stratum", "string", "The stratum the assignment was randomised within (segment, region …), when stratified."),
+        Column("metric", "string", "The experiment's primary outcome (the same on every row of an experiment).",
+               allowed=ACTION_METRICS),
+        Column("planned_share", "float", "Planned share of the experiment's customers in this arm (equal shares when empty).",
+               minimum=0, maximum=1),
+    ),
+    aliases=("experiment_assignments", "assignments", "ab_tests"),
+))
+
 #: Tables a user ingests, in the order that satisfies references (referenced tables first).
 SIGNAL_TABLES: tuple[str, ...] = tuple(TABLES)
 

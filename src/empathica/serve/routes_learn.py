@@ -1,6 +1,7 @@
 """Learn's API: ``/actions`` (register, list), the stored effects, event study, competitor benchmark and timeline
 (``/learn/...``, read through the result machinery of ``/results/{name}``: scope, filters, pages, export, audit),
-and A/B analysis and power (``/learn/experiments``, ``/learn/power``) computed on the rows sent.
+the stored experiments (``GET /learn/experiments``: table ``experiments`` analysed by the learn step), and A/B
+analysis and power (``POST /learn/experiments``, ``/learn/power``) computed on the rows sent.
 
 Registering an action needs an analyst (the same validation as ``empathica actions add``); reading needs a viewer.
 Reviews for the benchmark arrive through ``POST /ingest`` (``table=reviews``) or ``POST /ingest/reviews/rows``.
@@ -24,7 +25,7 @@ from empathica.learn.actions import ACTIONS, ActionError, record_action
 from empathica.learn.experiments import analyze_experiment, required_sample_size
 from empathica.schema.results import (
     LEARN_BENCHMARK_BRANDS, LEARN_BENCHMARK_COMPARISON, LEARN_BENCHMARK_OVER_TIME, LEARN_BENCHMARK_OVER_TIME_COMPARISON,
-    LEARN_EFFECTS, LEARN_EVENT_STUDY, LEARN_TIMELINE,
+    LEARN_EFFECTS, LEARN_EVENT_STUDY, LEARN_EXPERIMENTS, LEARN_TIMELINE,
 )
 from empathica.serve.auth import require
 from empathica.serve.errors import ApiError
@@ -135,6 +136,7 @@ for _path, _declared in (
     ("/learn/benchmark/brands", LEARN_BENCHMARK_BRANDS), ("/learn/benchmark/comparison", LEARN_BENCHMARK_COMPARISON),
     ("/learn/benchmark/over-time", LEARN_BENCHMARK_OVER_TIME),
     ("/learn/benchmark/over-time-comparison", LEARN_BENCHMARK_OVER_TIME_COMPARISON),
+    ("/learn/experiments", LEARN_EXPERIMENTS),  # the stored experiments; POST analyses units sent (below)
 ):
     router.add_api_route(_path, _reader(_declared), methods=["GET"], name=f"read_{_declared.name}")
 

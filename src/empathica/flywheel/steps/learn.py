@@ -6,26 +6,25 @@ from __future__ import annotations
 
 import json
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure  # the object API: no pyplot, no backend chosen, no global state
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from empathica.errors import NotEnoughDataError  # noqa: E402
-from empathica.flywheel.registry import RunContext, step  # noqa: E402
-from empathica.learn.actions import load_actions  # noqa: E402
-from empathica.learn.benchmark import competitor_benchmark, review_mentions  # noqa: E402
-from empathica.learn.effects import DESIGN, action_effect_table  # noqa: E402
-from empathica.learn.timeline import kpi_timeline  # noqa: E402
-from empathica.report import Finding, FindingsTable, Metric, Paragraph, Section, figure_from_matplotlib  # noqa: E402
-from empathica.store.names import display_name  # noqa: E402
+from empathica.errors import NotEnoughDataError
+from empathica.flywheel.registry import RunContext, step
+from empathica.learn.actions import load_actions
+from empathica.learn.benchmark import competitor_benchmark, review_mentions
+from empathica.learn.effects import DESIGN, action_effect_table
+from empathica.learn.experiment_outcomes import EXPERIMENT_METRICS, experiment_table
+from empathica.learn.timeline import kpi_timeline
+from empathica.report import Finding, FindingsTable, Metric, Paragraph, Section, figure_from_matplotlib
+from empathica.store.names import display_name
 
 EFFECTS, EVENT_STUDY = "learn_effects", "learn_event_study"
 BENCHMARK = {"brands": "learn_benchmark_brands", "comparison": "learn_benchmark_comparison",
              "over_time": "learn_benchmark_over_time", "over_time_comparison": "learn_benchmark_over_time_comparison"}
 TIMELINE = "learn_timeline"
+EXPERIMENTS = "learn_experiments"
 
 
 def _metrics(store) -> list[str]:
@@ -45,6 +44,11 @@ BENCHMARK_COLUMNS = {"area": "text", "message_id": "finding", "own": "num2", "th
 VERDICTS = {"we are better": "learn.verdict.better", "we are worse": "learn.verdict.worse",
             "no clear difference": "learn.verdict.unclear"}
 AVERAGE = "competitors' average"
+
+
+EXPERIMENT_COLUMNS = {"experiment_id": "text", "metric": "text", "arm": "text", "n_control": "int", "n_arm": "int",
+                      "difference": "signed", "ci_low": "signed", "ci_high": "signed", "p_holm": "num2",
+                      "variance_reduction": "pct", "mde": "num2", "srm_p": "num2"}
 
 
 def _headers(columns: dict[str, str]) -> dict[str, str]:
@@ -82,8 +86,9 @@ def _effects(ctx: RunContext, section: Section) -> None:
         section.add(figure_from_matplotlib(_plot_event_study(study, actions), Finding("learn.caption.event_study")))
 
 
-def _plot_event_study(study: pd.DataFrame, actions) -> plt.Figure:
-    fig, axes = plt.subplots(1, len(actions), figsize=(5 * len(actions), 3.2), squeeze=False)
+def _plot_event_study(study: pd.DataFrame, actions) -> Figure:
+    fig = Figure(figsize=(5 * len(actions), 3.2))
+    axes = fig.subplots(1, len(actions), squeeze=False)
     for ax, action in zip(axes[0], actions):
         metric = action.expected_metric or "churn"
         s = study[(study["action_id"] == action.action_id) & (study["metric"] == metric)]
@@ -94,6 +99,35 @@ def _plot_event_study(study: pd.DataFrame, actions) -> plt.Figure:
         ax.set_xlabel("months from start")
     fig.tight_layout()
     return fig
+
+
+def _experiments(ctx: RunContext, section: Section) -> None:
+    """Every stored experiment's arms against its control; headlines for the primary metric's arms."""
+    store = ctx.store
+    if store.count("experiments") == 0:
+        section.add(Paragraph(Finding("learn.experiments.none")))
+        return
+    metrics = tuple(m for m in EXPERIMENT_METRICS if m != "sentiment" or store.has_result("text_scores"))
+    table, skipped = experiment_table(store, metrics)
+    if table.empty:
+        section.add(Paragraph(Finding("learn.not_measured", {"what": "; ".join(skipped)})))
+        return
+    store.write_result(EXPERIMENTS, table, step="learn", description="Experiments: each arm against the control.")
+    for _, r in table[table["primary"]].iterrows():
+        key = {"experiment_id": r["experiment_id"], "metric": r["metric"], "arm": r["arm"]}
+        judgement = ({"id": "learn.experiment.verdict.effect"} if r["p_holm"] < 0.05 else
+                     {"id": "learn.experiment.verdict.none", "values": {"mde": r["mde"]}})
+        section.summary.append(Finding("learn.experiment", {
+            "experiment_id": r["experiment_id"], "arm": r["arm"], "control": r["control"], "metric": r["metric"],
+            "difference": r["difference"], "ci_low": r["ci_low"], "ci_high": r["ci_high"], "p_holm": r["p_holm"],
+            "judgement": judgement}, source=EXPERIMENTS, row=key))
+    for _, r in table[table["sample_ratio_mismatch"]].drop_duplicates("experiment_id").iterrows():
+        section.summary.append(Finding("learn.experiment.srm", {"experiment_id": r["experiment_id"], "srm_p": r["srm_p"]},
+                                       source=EXPERIMENTS, row={"experiment_id": r["experiment_id"], "metric": r["metric"], "arm": r["arm"]}))
+    section.add(FindingsTable(table, EXPERIMENT_COLUMNS, "learn.caption.experiments", source=EXPERIMENTS,
+                              headers=_headers(EXPERIMENT_COLUMNS), max_rows=40))
+    if skipped:
+        section.add(Paragraph(Finding("learn.not_measured", {"what": "; ".join(skipped)})))
 
 
 def _stored_reviews(store) -> pd.DataFrame:
@@ -137,6 +171,25 @@ def _benchmark(ctx: RunContext, section: Section) -> None:
         values=[json.dumps({"brand": c}) for c in overall["competitor"]], verdict_id=overall["verdict"].map(VERDICTS))
     section.add(FindingsTable(shown, BENCHMARK_COLUMNS, "learn.caption.benchmark", source=BENCHMARK["comparison"],
                               headers=_headers(BENCHMARK_COLUMNS)))
+    trend = tables["over_time_comparison"]
+    trend = trend[(trend["metric"] == "rating") & (trend["competitor"] == AVERAGE) & trend["index"].notna()]
+    if trend["quarter"].nunique() > 1:
+        section.add(figure_from_matplotlib(_plot_index_over_time(trend), Finding("learn.caption.index_over_time")))
+
+
+def _plot_index_over_time(trend: pd.DataFrame) -> Figure:
+    """Per area: the rating index (own ÷ competitors' average × 100) per quarter, with its 95 % interval."""
+    fig = Figure(figsize=(7, 3.2))
+    ax = fig.subplots()
+    ax.axhline(100, color="grey", lw=0.8)
+    for area, s in trend.sort_values("quarter").groupby("area"):
+        line = ax.plot(s["quarter"], s["index"], marker="o", ms=3, label=area)[0]  # area keys: a picture's labels stay data
+        ax.fill_between(s["quarter"], s["index_ci_low"], s["index_ci_high"], color=line.get_color(), alpha=0.12)
+    ax.legend(fontsize=7, ncol=3)
+    ax.tick_params(labelsize=7)
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    return fig
 
 
 def _timeline(ctx: RunContext, section: Section) -> None:
@@ -155,12 +208,13 @@ def _timeline(ctx: RunContext, section: Section) -> None:
         section.add(Paragraph(Finding("learn.timeline.actions_before", {"n": before})))
 
 
-def _plot_timeline(timeline: pd.DataFrame, starts: pd.DataFrame) -> plt.Figure:
+def _plot_timeline(timeline: pd.DataFrame, starts: pd.DataFrame) -> Figure:
     """One small panel per KPI (stage or CX dimension): its value per run; dashed lines: actions starting."""
     panels = list(timeline.groupby(["stage", "dimension", "kpi"], sort=False))
     cols = min(4, len(panels))
     rows = -(-len(panels) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.4 * rows), squeeze=False)
+    fig = Figure(figsize=(3.6 * cols, 2.4 * rows))
+    axes = fig.subplots(rows, cols, squeeze=False)
     first, last = timeline["run_started_at"].min(), timeline["run_started_at"].max()
     marks = pd.to_datetime(starts["starts_at"], utc=True) if len(starts) else pd.Series(dtype="datetime64[ns, UTC]")
     marks = marks[(marks >= first - pd.Timedelta(days=31)) & (marks <= last)]
@@ -183,6 +237,7 @@ def learn(ctx: RunContext) -> Section:
         raise NotEnoughDataError("the customers table is empty; Learn needs customers, their contacts and outcomes.")
     section = Section(key="learn", title="Learn: did the actions work, and where we stand against competitors")
     _effects(ctx, section)
+    _experiments(ctx, section)
     _benchmark(ctx, section)
     _timeline(ctx, section)
     section.add(Metric(Finding("learn.metric.actions"), Finding("value.int", {"v": ctx.store.count("actions")}), "table `actions`"))

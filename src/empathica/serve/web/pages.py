@@ -29,7 +29,7 @@ PAGE_PANELS = {
     "empathy": ("agents", "teams", "gaps", "coaching"),
     "value": ("clv_segments", "revenue_at_risk", "scenarios"),
     "act": ("cases", "rules"),
-    "learn": ("effects", "benchmark"),
+    "learn": ("effects", "experiments", "benchmark"),
 }
 COHORTS = {"nps": "compare_nps", "churn": "compare_churn"}
 DRILL_DIMENSIONS = ("touchpoint", "channel", "lang", "month")

@@ -112,6 +112,10 @@ PANELS: dict[str, Panel] = {p.key: p for p in (
     Panel("benchmark", R.LEARN_BENCHMARK_COMPARISON,
           _cols("lang:text area:text metric:text competitor:text own:num2 theirs:num2 difference:num2 p_holm:num2 "
                 "verdict:text"), chart="none", order="area", limit=60),
+    # learn: the stored experiments (docs/learn.md, "Experiments in the flywheel")
+    Panel("experiments", R.LEARN_EXPERIMENTS,
+          _cols("experiment_id:text metric:text arm:text n_control:int n_arm:int difference:num2 ci_low:num2 ci_high:num2 "
+                "p_holm:num2 mde:num2 srm_p:num2"), chart="none", order="experiment_id", limit=60),
 )}
 
 
