@@ -1,5 +1,6 @@
-"""The five-dimension CX scorecard: each dimension 0–100 with its evidence, a bootstrap interval and its trend,
-for the whole company and per region, segment and serving team.
+"""The five-dimension CX scorecard: each dimension 0–100 with its evidence, a bootstrap interval and its trend
+(against the previous run and between the data's last two periods), for the whole company and per brand, region,
+segment, serving team and site (the serving team's region).
 
 A dimension's score is the weighted mean of its metrics' scores (``rules.MetricRule.score``). Customer-level
 measures are averaged over the group's customers, and the interval comes from resampling those customers;
@@ -16,7 +17,7 @@ from empathica.diagnose.rules import DIMENSIONS, MetricRule
 #: Customers a group needs to be scored (fewer: not shown).
 MIN_GROUP_CUSTOMERS = 30
 #: The groupings a scorecard is computed for, besides the whole company (column of the customer evidence).
-SCOPES = ("region", "segment", "team_id")
+SCOPES = ("brand", "region", "segment", "team_id", "site")
 
 
 class Scorecard:
@@ -102,4 +103,29 @@ def with_trend(scores: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFr
         prev = previous[keys + ["score"]].rename(columns={"score": "previous_score"}).drop_duplicates(keys)
         out = out.merge(prev, on=keys, how="left")
     out["trend"] = out["score"] - out["previous_score"]
+    return out
+
+
+def with_period_trend(scores: pd.DataFrame, last: pd.DataFrame | None, before: pd.DataFrame | None,
+                      period_end: pd.Timestamp | None) -> pd.DataFrame:
+    """``scores`` with each group's score on the data's last period and on the period before it, and the change."""
+    out = scores.copy()
+    keys = ["scope", "group", "dimension"]
+    for name, frame in (("period_score", last), ("previous_period_score", before)):
+        if frame is None or frame.empty:
+            out[name] = np.nan
+        else:
+            out = out.merge(frame[keys + ["score"]].rename(columns={"score": name}).drop_duplicates(keys), on=keys, how="left")
+    out["period_trend"] = out["period_score"] - out["previous_period_score"]
+    out["period_end"] = pd.Timestamp(period_end) if period_end is not None else pd.NaT
+    return out
+
+
+def with_scope_keys(frame: pd.DataFrame, teams: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (rows per scope and group) with the ``team_id`` and ``region`` each row speaks for, so that a user
+    scoped to a team or region sees only those rows (the API's scope filter reads these columns)."""
+    out = frame.copy()
+    home = dict(zip(teams["team_id"], teams["region"]))
+    out["team_id"] = out["group"].where(out["scope"] == "team_id")
+    out["region"] = out["group"].where(out["scope"].isin(["region", "site"])).fillna(out["team_id"].map(home))
     return out

@@ -219,6 +219,11 @@ class Store:
         for t in TABLES.values():
             if t.name not in existing:
                 self.con.create_table(t.name, schema=t.ibis_schema())
+                continue
+            have = set(self.con.table(t.name).columns)
+            for column, dtype in t.ibis_schema().items():  # a column a later version declares (customers.brand)
+                if column not in have:
+                    self.raw_sql(f'ALTER TABLE "{t.name}" ADD COLUMN "{column}" {dtype.to_sql("duckdb")}')
         for name, schema in _BOOKKEEPING.items():
             if name not in existing:
                 self.con.create_table(name, schema=schema)
