@@ -389,7 +389,7 @@ DIAGNOSE_EX_CX_GROUPS = _declare(
     "Engagement and eNPS of each team and site beside the outcomes of the customers it served (groups under 5 "
     "employees are left out).",
     "level:string group:string employees:int engagement:float enps:float customers:int nps:float csat:float "
-    "empathy_received:float retention:float")
+    "empathy_received:float retention:float team_id:string region:string")
 DIAGNOSE_MATURITY = _declare(
     "diagnose_maturity", "diagnose", "one assessment",
     "The maturity stage (transactional → interaction → engagement → empathy) from data evidence and self-assessment.",

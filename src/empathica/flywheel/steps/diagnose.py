@@ -92,7 +92,8 @@ def _ex_cx(store, customers: pd.DataFrame) -> tuple[pd.DataFrame | None, pd.Data
     except NotEnoughDataError:
         pass
     groups = group_table(frame, teams)
-    store.write_result(DIAGNOSE_EX_CX_GROUPS, groups, step="diagnose")
+    scoped = groups.assign(scope=groups["level"].map({"team": "team_id", "site": "site"}))  # the API's scope columns
+    store.write_result(DIAGNOSE_EX_CX_GROUPS, with_scope_keys(scoped, teams.rename(columns={"site": "region"})).drop(columns="scope"), step="diagnose")
     return links, groups
 
 
