@@ -18,17 +18,20 @@ from empathica.diagnose.rules import DIMENSIONS, MetricRule
 MIN_GROUP_CUSTOMERS = 30
 #: The groupings a scorecard is computed for, besides the whole company (column of the customer evidence).
 SCOPES = ("brand", "region", "segment", "team_id", "site")
+#: Customers of a group a customer-level metric needs measured to count (fewer: the metric is left out).
+MIN_MEASURED = 5
 
 
 class Scorecard:
     """Scores the CX dimensions of customer evidence by the rules; ``fit`` stores ``scores_`` and ``evidence_``."""
 
     def __init__(self, *, rules: list[MetricRule], n_bootstrap: int = 200, random_state: int = 7,
-                 min_customers: int = MIN_GROUP_CUSTOMERS) -> None:
+                 min_customers: int = MIN_GROUP_CUSTOMERS, min_measured: int = MIN_MEASURED) -> None:
         self.rules = rules
         self.n_bootstrap = n_bootstrap
         self.random_state = random_state
         self.min_customers = min_customers
+        self.min_measured = min_measured
 
     def fit(self, customers: pd.DataFrame, company: dict[str, float]) -> "Scorecard":
         rng = np.random.default_rng(self.random_state)
@@ -49,7 +52,7 @@ class Scorecard:
         for dimension in DIMENSIONS:
             total, boot, weights, used = 0.0, np.zeros(self.n_bootstrap), 0.0, 0
             for rule in (r for r in self.rules if r.dimension == dimension):
-                value, n, boot_values = _measure(rule, rows, company, draws)
+                value, n, boot_values = _measure(rule, rows, company, draws, self.min_measured)
                 if value is None:
                     continue
                 score = float(rule.score(value))
@@ -66,7 +69,7 @@ class Scorecard:
         return scores, evidence
 
 
-def _measure(rule: MetricRule, rows: pd.DataFrame, company: dict[str, float], draws: np.ndarray):
+def _measure(rule: MetricRule, rows: pd.DataFrame, company: dict[str, float], draws: np.ndarray, min_measured: int):
     """(value, customers measured, bootstrap values or None) of one rule on a group; value None without data."""
     if rule.level == "company":
         return (float(company[rule.metric]), 0, None) if rule.metric in company else (None, 0, None)
@@ -74,7 +77,7 @@ def _measure(rule: MetricRule, rows: pd.DataFrame, company: dict[str, float], dr
         return None, 0, None
     values = rows[rule.metric].to_numpy(dtype=float)
     measured = ~np.isnan(values)
-    if measured.sum() < 5:
+    if measured.sum() < min_measured:
         return None, 0, None
     sampled = values[draws]
     with np.errstate(invalid="ignore"):

@@ -16,7 +16,7 @@ from empathica.diagnose.evidence import (
 from empathica.diagnose.exlink import ExCxLink, group_table
 from empathica.diagnose.maturity import assess, load_questionnaire, next_steps
 from empathica.diagnose.rules import load_rules
-from empathica.diagnose.scorecard import Scorecard, with_period_trend, with_scope_keys, with_trend
+from empathica.diagnose.scorecard import MIN_GROUP_CUSTOMERS, Scorecard, with_period_trend, with_scope_keys, with_trend
 from empathica.diagnose.segments import ValuesSegments, compare, customer_vectors, describe, stored_embeddings
 from empathica.flywheel.steps.diagnose_findings import add_segments, diagnose_section
 from empathica.listen.redaction import redact
@@ -62,7 +62,8 @@ def _period_scores(store, settings, rules) -> tuple[pd.DataFrame | None, pd.Data
     if end is None:
         return None, None, None
     span = pd.Timedelta(days=settings.diagnose_period_days)
-    cards = [Scorecard(rules=rules, n_bootstrap=1, random_state=settings.seed)
+    # a period holds fewer answers: a metric counts there only when 30 of the group's customers were measured
+    cards = [Scorecard(rules=rules, n_bootstrap=1, random_state=settings.seed, min_measured=MIN_GROUP_CUSTOMERS)
              .fit(customer_evidence(store, window=(stop - span, stop)), {}).scores_ for stop in (end, end - span)]
     return cards[0], cards[1], end
 
