@@ -1,6 +1,7 @@
-"""The diagnosis in the API and the dashboard: scoped users read only their team's or region's scorecard rows, and
-the Diagnosis page (/ui/diagnosis) shows the stored scorecard, stage, EX ↔ CX and segments in en, de and zh, in
-Chromium (reusing the dashboard tests' served demo store, where every step, diagnose included, has run)."""
+"""The diagnosis in the API and the dashboard: scoped users read only their team's or region's scorecard rows, an
+analyst posts a self-assessment, and the Diagnosis page (/ui/diagnosis) shows the stored scorecard, stage, EX ↔ CX
+and segments in en, de and zh, in Chromium. Here, beside the dashboard tests, so that it shares their session's
+demo store (every step, diagnose included, run once) instead of building another."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 
 from empathica.report.i18n import catalogue, format_value
 from empathica.schema.results import DIAGNOSE_SCORECARD
-from tests.dashboard.conftest import dashboard, dashboard_store_file, log_in  # noqa: F401
+from tests.dashboard.conftest import log_in
 from tests.dashboard.test_browser import LOCALES, _log_in, _output, browser, live  # noqa: F401
 
 REGION_PASSWORD = "region-password-1"
@@ -74,3 +75,24 @@ def test_the_diagnosis_page_shows_the_stored_scorecard_in_each_language(live, br
         assert page.locator(f"table[data-source={source}]").count() == 1
     page.screenshot(path=str(_output() / f"diagnosis-{lang}.png"), full_page=True)
     context.close()
+
+
+def test_the_api_takes_a_self_assessment_from_an_analyst(dashboard):
+    from empathica.diagnose.maturity import load_questionnaire
+    from tests.serve.conftest import token
+
+    questionnaire = load_questionnaire()
+    client, server = dashboard
+    body = {"answers": {q["id"]: 3 for q in questionnaire.questions}}
+    assert client.post("/diagnose/self-assessment", json=body, headers=token(client, "vic")).status_code == 403
+    bad = client.post("/diagnose/self-assessment", json={"answers": {"value_empathy": 9}}, headers=token(client, "ana"))
+    assert bad.status_code == 400 and "value_empathy" in bad.text
+    ok = client.post("/diagnose/self-assessment", json=body, headers=token(client, "ana"))
+    assert ok.status_code == 201, ok.text
+    zh = client.get("/diagnose/questionnaire?lang=zh", headers=token(client, "vic")).json()
+    assert len(zh["questions"]) == len(questionnaire.questions) and "客户" in zh["questions"][0]["text"]
+    from empathica.flywheel.steps.diagnose import latest_answers
+
+    with server.reading() as store:
+        answers, assessment_id = latest_answers(store)
+    assert assessment_id == ok.json()["assessment_id"] and set(answers.values()) == {3}
