@@ -114,3 +114,14 @@ def test_sla_attainment_counts_a_late_resolution_as_missed():
     assert sla_attainment(on_time, now=now)["sla_attainment"] == 1.0
     assert sla_attainment(cases.iloc[[1]], now=now)["sla_attainment"] == 0.0  # the planted late case alone: missed
     assert sla_attainment(cases.iloc[[4]], now=now) == {}
+
+
+def test_case_resolution_time_is_the_median_from_opening_to_resolution():
+    from empathica.diagnose.evidence import resolution_hours
+
+    opened = pd.Timestamp("2024-06-01", tz="UTC")
+    cases = pd.DataFrame({"opened_at": [opened] * 4,
+                          "resolved_at": [opened + pd.Timedelta(hours=10), opened + pd.Timedelta(hours=50), pd.NaT, pd.NaT],
+                          "closed_at": [pd.NaT, pd.NaT, opened + pd.Timedelta(hours=30), pd.NaT]})  # the last is open
+    assert resolution_hours(cases) == {"case_resolution_hours": pytest.approx(30.0)}
+    assert resolution_hours(cases.iloc[[3]]) == {}

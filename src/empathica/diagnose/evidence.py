@@ -26,8 +26,8 @@ NEGLECTED_CSAT = 3.5
 #: Measures per customer, and the company-wide ones (the names the rules file may use).
 CUSTOMER_METRICS = ("csat", "nps", "goal_conversion", "channel_switch_share", "friction_met", "first_contact_resolution",
                     "handoff_share", "empathy_received", "empathy_gap_rate", "serving_team_engagement")
-COMPANY_METRICS = ("touchpoint_coverage", "neglected_touchpoint_share", "sla_attainment", "competitor_rating_index",
-                   "employee_enps")
+COMPANY_METRICS = ("touchpoint_coverage", "neglected_touchpoint_share", "sla_attainment", "case_resolution_hours",
+                   "competitor_rating_index", "employee_enps")
 
 
 #: A period of the data, (start, end]: only records dated inside it are measured (the trend per data period).
@@ -187,7 +187,9 @@ def company_measures(store) -> dict[str, float]:
     out: dict[str, float] = {}
     out.update(_touchpoint_coverage(store))
     if store.has_result(ACT_CASES):
-        out.update(sla_attainment(store.read_result(ACT_CASES)))
+        cases = store.read_result(ACT_CASES)
+        out.update(sla_attainment(cases))
+        out.update(resolution_hours(cases))
     if store.has_result(LEARN_BENCHMARK_COMPARISON):
         comp = store.read_result(LEARN_BENCHMARK_COMPARISON)
         rows = comp[(comp["lang"] == "all") & (comp["metric"] == "rating") & (comp["competitor"] == "competitors' average")]
@@ -231,6 +233,17 @@ def sla_attainment(cases: pd.DataFrame, *, now: pd.Timestamp | None = None) -> d
     missed = (done & ~met) | (~cases["status"].isin(["resolved", "closed"]) & (due < now))
     counted = int(met.sum() + missed.sum())
     return {"sla_attainment": float(met.sum() / counted)} if counted else {}
+
+
+def resolution_hours(cases: pd.DataFrame) -> dict[str, float]:
+    """Median hours from a case's opening to its resolution (or, without one, its closing), over the cases done."""
+    if cases.empty or "resolved_at" not in cases:
+        return {}
+    done_at = pd.to_datetime(cases["resolved_at"], utc=True)
+    if "closed_at" in cases:
+        done_at = done_at.fillna(pd.to_datetime(cases["closed_at"], utc=True))
+    hours = (done_at - pd.to_datetime(cases["opened_at"], utc=True)).dt.total_seconds().dropna() / 3600.0
+    return {"case_resolution_hours": float(hours.median())} if len(hours) else {}
 
 
 def maturity_evidence(store, links: pd.DataFrame | None) -> dict[str, float]:

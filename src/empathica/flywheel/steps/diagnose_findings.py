@@ -53,7 +53,7 @@ def diagnose_section(scores: pd.DataFrame, evidence: pd.DataFrame, links: pd.Dat
     if len(by_group):
         by_group = by_group.assign(scope_id="diagnose.scope." + by_group["scope"], dimension_id="diagnose.dim." + by_group["dimension"])
         section.add(FindingsTable(by_group, GROUP_COLUMNS, "diagnose.caption.groups", source=DIAGNOSE_SCORECARD.name,
-                                  headers=HEADERS, max_rows=60))
+                                  headers=HEADERS, max_rows=120))
     section.add(FindingsTable(inputs.assign(input_id="diagnose.input." + inputs["input"],
                                             blind_spot_id=inputs["blind_spot"].map({True: "diagnose.yes", False: "diagnose.no"})),
                               INPUT_COLUMNS, "diagnose.caption.inputs", source=DIAGNOSE_MATURITY_INPUTS.name, headers=HEADERS))
