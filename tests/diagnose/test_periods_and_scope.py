@@ -85,3 +85,15 @@ def test_self_assessments_take_no_place_in_the_runs_kept(tmp_path):
         assert set(store.runs.history(DIAGNOSE_MATURITY).to_pandas()["run_id"]) == {first, second}
         third = analysis_run(store)
         assert set(store.runs.history(DIAGNOSE_MATURITY).to_pandas()["run_id"]) == {second, third}
+
+
+def test_a_store_from_before_brands_gets_the_column_when_opened_for_writing(tmp_path):
+    from empathica.settings import Settings
+    from empathica.store import Store
+
+    settings = Settings.load(config_file=tmp_path / "none.toml", progress=False)
+    with Store.open(tmp_path / "old.duckdb", settings=settings) as store:
+        store.raw_sql('ALTER TABLE customers DROP COLUMN "brand"')  # as a store made before customers.brand
+        assert "brand" not in store.table("customers").columns
+    with Store.open(tmp_path / "old.duckdb", settings=settings) as store:
+        assert "brand" in store.table("customers").columns
