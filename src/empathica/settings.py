@@ -121,6 +121,10 @@ class Settings:
         3000,
         "Most distinct values answers per run embedded for the values-based segments (e5 embeds ~20–50 texts/s); beyond it a seeded sample is taken.",
     )
+    diagnose_period_days: int = _setting(
+        90,
+        "Length in days of a data period for the CX scorecard's trend per period: each dimension is scored on the data's last period and on the one before it (docs/diagnose.md).",
+    )
 
     def __post_init__(self) -> None:
         self.cue_override_languages  # noqa: B018 - a bad language list is reported when settings load

@@ -1,10 +1,9 @@
-"""A demo world ingested into a store, for the diagnose tests; and the served demo store of the serve tests."""
+"""A demo world ingested into a store, for the diagnose tests (the API and dashboard tests of the diagnosis are in
+tests/dashboard/test_diagnosis_page.py, where they share the dashboard's session store)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-
-from tests.serve.conftest import demo_store_file, served  # noqa: F401
 
 
 def ingested_world(folder: Path, *, seed: int, customers: int, steps: list[str] | None = None):

@@ -70,3 +70,58 @@ def test_the_trend_is_the_change_since_the_previous_scorecard():
     out = with_trend(now, before).set_index("dimension")
     assert out.loc["empathy", "trend"] == 10 and out.loc["delivery", "trend"] == 0
     assert with_trend(now, None)["trend"].isna().all()
+
+
+def test_groups_are_scored_per_brand_and_site_and_name_the_team_and_region_they_speak_for():
+    from empathica.diagnose.scorecard import with_scope_keys
+
+    customers = _customers(n=240).assign(
+        brand=np.where(np.arange(240) % 3 == 0, "Lumen Express", "Lumen"),
+        team_id=np.where(np.arange(240) < 120, "t_north", "t_south"))
+    customers["site"] = customers["team_id"].map({"t_north": "north", "t_south": "south"})
+    customers.loc[customers["team_id"] == "t_north", "csat"] = 4.8  # the north site's customers are satisfied
+    card = Scorecard(rules=load_rules(), n_bootstrap=50).fit(customers, {})
+    s = card.scores_.set_index(["scope", "group", "dimension"])["score"]
+    assert {"brand", "site", "team_id", "region"} <= set(card.scores_["scope"])
+    assert set(card.scores_.loc[card.scores_["scope"] == "brand", "group"]) == {"Lumen", "Lumen Express"}
+    assert s[("site", "north", "touchpoints")] > s[("site", "south", "touchpoints")]
+    assert s[("site", "north", "touchpoints")] == pytest.approx(s[("team_id", "t_north", "touchpoints")])  # its only team
+    teams = pd.DataFrame({"team_id": ["t_north", "t_south"], "region": ["north", "south"]})
+    keyed = with_scope_keys(card.scores_, teams).set_index(["scope", "group", "dimension"])
+    assert keyed.loc[("team_id", "t_south", "touchpoints"), ["team_id", "region"]].tolist() == ["t_south", "south"]
+    assert keyed.loc[("site", "north", "touchpoints"), "region"] == "north"
+    assert keyed.loc[("region", "DE", "touchpoints"), "region"] == "DE"
+    assert pd.isna(keyed.loc[("region", "DE", "touchpoints"), "team_id"])
+    assert keyed.loc[("brand", "Lumen", "touchpoints"), ["team_id", "region"]].isna().all()  # nobody's team or region
+    assert keyed.loc[("all", "all", "touchpoints"), ["team_id", "region"]].isna().all()
+
+
+def test_sla_attainment_counts_a_late_resolution_as_missed():
+    from empathica.diagnose.evidence import sla_attainment
+
+    now = pd.Timestamp("2024-06-30", tz="UTC")
+    due = pd.Timestamp("2024-06-10", tz="UTC")
+    cases = pd.DataFrame({
+        "status": ["resolved", "resolved", "closed", "open", "in_progress", "closed"],
+        "resolution_due": [due, due, due, due, pd.Timestamp("2024-07-05", tz="UTC"), due],
+        "resolved_at": [due - pd.Timedelta(days=2), due + pd.Timedelta(days=3), pd.NaT, pd.NaT, pd.NaT, pd.NaT],
+        "closed_at": [due, due + pd.Timedelta(days=4), due - pd.Timedelta(hours=1), pd.NaT, pd.NaT, pd.NaT],
+    })
+    # met: resolved on time, closed on time (no resolution time: the closing counts); missed: resolved 3 days late,
+    # still open past due; not counted: active within due, closed with no time recorded
+    assert sla_attainment(cases, now=now)["sla_attainment"] == pytest.approx(2 / 4)
+    on_time = cases.iloc[[0]]
+    assert sla_attainment(on_time, now=now)["sla_attainment"] == 1.0
+    assert sla_attainment(cases.iloc[[1]], now=now)["sla_attainment"] == 0.0  # the planted late case alone: missed
+    assert sla_attainment(cases.iloc[[4]], now=now) == {}
+
+
+def test_case_resolution_time_is_the_median_from_opening_to_resolution():
+    from empathica.diagnose.evidence import resolution_hours
+
+    opened = pd.Timestamp("2024-06-01", tz="UTC")
+    cases = pd.DataFrame({"opened_at": [opened] * 4,
+                          "resolved_at": [opened + pd.Timedelta(hours=10), opened + pd.Timedelta(hours=50), pd.NaT, pd.NaT],
+                          "closed_at": [pd.NaT, pd.NaT, opened + pd.Timedelta(hours=30), pd.NaT]})  # the last is open
+    assert resolution_hours(cases) == {"case_resolution_hours": pytest.approx(30.0)}
+    assert resolution_hours(cases.iloc[[3]]) == {}

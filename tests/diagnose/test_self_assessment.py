@@ -77,22 +77,3 @@ def test_the_cli_stores_a_file_and_a_prompted_assessment_and_the_api_one_more(tm
         answers, _ = latest_answers(store)
     assert sorted(rows["source"].unique()) == ["cli", "file"] and len(rows) == 2 * len(ids)
     assert set(answers.values()) == {5}  # the latest one counts
-
-
-def test_the_api_takes_a_self_assessment_from_an_analyst(served, questionnaire):
-    from tests.serve.conftest import token
-
-    client, server = served
-    body = {"answers": {q["id"]: 3 for q in questionnaire.questions}}
-    assert client.post("/diagnose/self-assessment", json=body, headers=token(client, "vic")).status_code == 403
-    bad = client.post("/diagnose/self-assessment", json={"answers": {"value_empathy": 9}}, headers=token(client, "ana"))
-    assert bad.status_code == 400 and "value_empathy" in bad.text
-    ok = client.post("/diagnose/self-assessment", json=body, headers=token(client, "ana"))
-    assert ok.status_code == 201, ok.text
-    zh = client.get("/diagnose/questionnaire?lang=zh", headers=token(client, "vic")).json()
-    assert len(zh["questions"]) == len(questionnaire.questions) and "客户" in zh["questions"][0]["text"]
-    from empathica.flywheel.steps.diagnose import latest_answers
-
-    with server.reading() as store:
-        answers, assessment_id = latest_answers(store)
-    assert assessment_id == ok.json()["assessment_id"] and set(answers.values()) == {3}

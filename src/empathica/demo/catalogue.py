@@ -25,6 +25,8 @@ SEGMENT_SHARES = {"zh": (0.60, 0.30, 0.10), "de": (0.25, 0.45, 0.30), "en": (0.3
 
 COMPETITORS = ("Voltera", "Nordhaus")
 OWN_BRAND = "Lumen"
+#: The company's second own brand (its discount line): a share of the customers buy from it (customers.brand).
+SECOND_BRAND, SECOND_BRAND_SHARE = "Lumen Express", 0.3
 #: Transactions are booked in the group currency (texts quote prices in the customer's currency).
 CURRENCY = "EUR"
 

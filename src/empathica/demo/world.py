@@ -24,6 +24,9 @@ from empathica.demo.catalogue import (
     AGENT_IDS,
     CURRENCY,
     LANGUAGES,
+    OWN_BRAND,
+    SECOND_BRAND,
+    SECOND_BRAND_SHARE,
     SEGMENTS,
     STATE_TOUCHPOINT,
     TEAM_ENGAGEMENT,
@@ -231,12 +234,16 @@ def _simulate_chunk(seed: int, start: int, n: int, truths: PlantedTruths, realis
     region = np.array([_REGIONS[lg][k % len(_REGIONS[lg])] for lg, k in zip(lang, rng.integers(0, 2, n))], dtype=object)
     loyalty = rng.random(n) < 0.4
     age = np.array(_AGE_BANDS)[rng.choice(len(_AGE_BANDS), size=n, p=(0.1, 0.25, 0.24, 0.19, 0.13, 0.09))]
+    # the brand draws from a generator of its own, so every other draw (and planted truth) stays as it was
+    brand_rng = np.random.default_rng([seed, start // CHUNK_CUSTOMERS, 2])
+    brand = np.where(brand_rng.random(n) < SECOND_BRAND_SHARE, SECOND_BRAND, OWN_BRAND).astype(object)
     customers_frame = pd.DataFrame({
         "customer_id": cust_ids,
         "first_seen": timestamps(np.where(np.isfinite(first_seen), first_seen, np.nan)),
         "language": lang,
         "region": region,
         "segment": np.array(SEGMENTS)[customers.segment],
+        "brand": brand,
         "churned_at": timestamps(churned),
         "attributes": [f'{{"loyalty_member": {"true" if l else "false"}, "age_band": "{a}"}}' for l, a in zip(loyalty, age)],
     })

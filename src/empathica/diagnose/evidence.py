@@ -15,7 +15,8 @@ import pandas as pd
 
 from empathica.decide.opportunities import served_customers
 from empathica.schema.results import (
-    ACT_CASES, EMPATHY_CONVERSATIONS, EMPATHY_CUSTOMER, JOURNEY_CUSTOMER_FRICTION, LEARN_BENCHMARK_COMPARISON,
+    ACT_CASES, EMPATHY_CONVERSATIONS, EMPATHY_CUSTOMER, EMPATHY_TURNS, JOURNEY_CUSTOMER_FRICTION,
+    LEARN_BENCHMARK_COMPARISON,
 )
 
 #: Survey answers a touchpoint needs to count as listened to.
@@ -25,24 +26,32 @@ NEGLECTED_CSAT = 3.5
 #: Measures per customer, and the company-wide ones (the names the rules file may use).
 CUSTOMER_METRICS = ("csat", "nps", "goal_conversion", "channel_switch_share", "friction_met", "first_contact_resolution",
                     "handoff_share", "empathy_received", "empathy_gap_rate", "serving_team_engagement")
-COMPANY_METRICS = ("touchpoint_coverage", "neglected_touchpoint_share", "sla_attainment", "competitor_rating_index",
-                   "employee_enps")
+COMPANY_METRICS = ("touchpoint_coverage", "neglected_touchpoint_share", "sla_attainment", "case_resolution_hours",
+                   "competitor_rating_index", "employee_enps")
 
 
-def customer_evidence(store) -> pd.DataFrame:
-    """One row per customer: region, segment, language, team_id (serving team), churned and every customer measure."""
+#: A period of the data, (start, end]: only records dated inside it are measured (the trend per data period).
+Window = tuple[pd.Timestamp, pd.Timestamp]
+
+
+def customer_evidence(store, *, window: Window | None = None) -> pd.DataFrame:
+    """One row per customer: brand, region, segment, language, team_id (serving team) and site (its region),
+    churned and every customer measure. With ``window``, the dated measures of that period only (friction, which
+    a result holds over all the data, is then left out)."""
     customers = store.table("customers")
-    frame = customers.select("customer_id", "region", "segment", "language", "attributes",
+    brand = customers.brand if "brand" in customers.columns else ibis.null("string")  # a store from before brands
+    frame = customers.select("customer_id", "region", "segment", "language", "attributes", brand=brand,
                              churned=customers.churned_at.notnull().cast("int64")).to_pandas()
     frame["age_band"] = frame.pop("attributes").map(_age_band)
-    for part in (_survey_measures(store), _journey_measures(store), _conversation_measures(store), _empathy_measures(store),
-                 _team_measures(store)):
+    for part in (_survey_measures(store, window), _journey_measures(store, window), _conversation_measures(store, window),
+                 _empathy_measures(store, window), _team_measures(store)):
         if part is not None and len(part):
             frame = frame.merge(part, on="customer_id", how="left")
     for column in CUSTOMER_METRICS + ("team_id", "employee_id"):
         if column not in frame:
             frame[column] = np.nan if column in CUSTOMER_METRICS else None
-    return frame
+    sites = store.table("teams").select("team_id", site="region").to_pandas()
+    return frame.merge(sites, on="team_id", how="left")
 
 
 def _age_band(attributes) -> str | None:
@@ -57,17 +66,33 @@ def _age_band(attributes) -> str | None:
     return attributes.get("age_band") if isinstance(attributes, dict) else None
 
 
-def _survey_measures(store) -> pd.DataFrame | None:
+def _dated(table: ibis.Table, column: str, window: Window | None) -> ibis.Table:
+    """The rows of ``table`` whose ``column`` falls in ``window`` (all rows without one)."""
+    if window is None:
+        return table
+    start, end = (ibis.literal(pd.Timestamp(t).to_pydatetime(), type="timestamp('UTC')") for t in window)
+    return table.filter((table[column] > start) & (table[column] <= end))
+
+
+def data_end(store) -> pd.Timestamp | None:
+    """The latest date among the survey answers, journey events and conversations (None without any)."""
+    ends = [store.table(t)[c].max().execute() for t, c in (("feedback", "timestamp"), ("events", "timestamp"),
+                                                           ("conversations", "started_at")) if store.count(t)]
+    ends = [pd.Timestamp(e) for e in ends if e is not None and not pd.isna(e)]
+    return max(ends) if ends else None
+
+
+def _survey_measures(store, window: Window | None = None) -> pd.DataFrame | None:
     if not store.count("feedback"):
         return None
-    fb = store.table("feedback")
+    fb = _dated(store.table("feedback"), "timestamp", window)
     return fb.group_by("customer_id").aggregate(csat=fb.csat.mean(), nps=fb.nps.mean()).to_pandas()
 
 
-def _journey_measures(store) -> pd.DataFrame | None:
+def _journey_measures(store, window: Window | None = None) -> pd.DataFrame | None:
     if not store.count("events"):
         return None
-    events, tps = store.table("events"), store.table("touchpoints")
+    events, tps = _dated(store.table("events"), "timestamp", window), store.table("touchpoints")
     goal = tps.filter(tps.is_goal).select(goal_tp=tps.touchpoint_id)
     ev = events.left_join(goal, events.touchpoint_id == goal.goal_tp)
     journey = ev.journey_id.fill_null(ev.customer_id)
@@ -80,16 +105,16 @@ def _journey_measures(store) -> pd.DataFrame | None:
         goal_conversion=per_journey.reached.mean(),
         channel_switch_share=per_journey.switches.sum() / (per_journey.steps.sum() - per_journey.count()).nullif(0))
     frame = per.to_pandas()
-    if store.has_result(JOURNEY_CUSTOMER_FRICTION):
+    if window is None and store.has_result(JOURNEY_CUSTOMER_FRICTION):
         fr = store.result(JOURNEY_CUSTOMER_FRICTION)
         frame = frame.merge(fr.select("customer_id", friction_met=fr.mean_friction).to_pandas(), on="customer_id", how="left")
     return frame
 
 
-def _conversation_measures(store) -> pd.DataFrame | None:
+def _conversation_measures(store, window: Window | None = None) -> pd.DataFrame | None:
     if not store.count("conversations"):
         return None
-    conv = store.table("conversations")
+    conv = _dated(store.table("conversations"), "started_at", window)
     resolved = (conv.outcome == "resolved").cast("int64")
     handed = conv.outcome.isin(["transferred", "escalated"]).cast("int64")
     known = conv.filter(conv.outcome.notnull())
@@ -97,12 +122,20 @@ def _conversation_measures(store) -> pd.DataFrame | None:
                                                    handoff_share=handed.mean()).to_pandas()
 
 
-def _empathy_measures(store) -> pd.DataFrame | None:
+def _empathy_measures(store, window: Window | None = None) -> pd.DataFrame | None:
     if not store.has_result(EMPATHY_CUSTOMER):
         return None
-    frame = store.result(EMPATHY_CUSTOMER).select("customer_id", "empathy_received").to_pandas()
+    conv = _dated(store.table("conversations"), "started_at", window)
+    if window is None:
+        frame = store.result(EMPATHY_CUSTOMER).select("customer_id", "empathy_received").to_pandas()
+    elif store.has_result(EMPATHY_TURNS):  # the period's replies: the same mean as empathy_customer's
+        turns = store.result(EMPATHY_TURNS).select("conversation_id", "empathy")
+        j = turns.inner_join(conv.select("conversation_id", "customer_id"), "conversation_id")
+        frame = j.group_by("customer_id").aggregate(empathy_received=j.empathy.mean()).to_pandas()
+    else:
+        return None
     if store.has_result(EMPATHY_CONVERSATIONS):
-        ec, conv = store.result(EMPATHY_CONVERSATIONS), store.table("conversations")
+        ec = store.result(EMPATHY_CONVERSATIONS)
         j = ec.inner_join(conv.select("conversation_id", "customer_id"), "conversation_id")
         gaps = j.group_by("customer_id").aggregate(empathy_gap_rate=j.empathy_gaps.sum() / j.agent_turns.sum().nullif(0))
         frame = frame.merge(gaps.to_pandas(), on="customer_id", how="left")
@@ -154,7 +187,9 @@ def company_measures(store) -> dict[str, float]:
     out: dict[str, float] = {}
     out.update(_touchpoint_coverage(store))
     if store.has_result(ACT_CASES):
-        out.update(_sla(store.read_result(ACT_CASES)))
+        cases = store.read_result(ACT_CASES)
+        out.update(sla_attainment(cases))
+        out.update(resolution_hours(cases))
     if store.has_result(LEARN_BENCHMARK_COMPARISON):
         comp = store.read_result(LEARN_BENCHMARK_COMPARISON)
         rows = comp[(comp["lang"] == "all") & (comp["metric"] == "rating") & (comp["competitor"] == "competitors' average")]
@@ -181,16 +216,34 @@ def _touchpoint_coverage(store) -> dict[str, float]:
     return out
 
 
-def _sla(cases: pd.DataFrame) -> dict[str, float]:
-    """Share of counted cases within their resolution time: resolved or closed counts as met, still active past due
-    as missed, still active within due not yet (the stored row has no resolution time)."""
+def sla_attainment(cases: pd.DataFrame, *, now: pd.Timestamp | None = None) -> dict[str, float]:
+    """Share of counted cases resolved within their resolution time: resolved (or closed) by ``resolution_due`` is
+    met, resolved later or still active past due is missed; still active within due, or done without a recorded
+    time (a store from before ``resolved_at`` was kept), is not counted."""
     if cases.empty:
         return {}
+    now = now if now is not None else pd.Timestamp.now(tz="UTC")
     due = pd.to_datetime(cases["resolution_due"], utc=True)
-    done = cases["status"].isin(["resolved", "closed"])
-    late = ~done & (due < pd.Timestamp.now(tz="UTC"))
-    counted = int(done.sum() + late.sum())
-    return {"sla_attainment": float(done.sum() / counted)} if counted else {}
+    done_at = pd.Series(pd.NaT, index=cases.index, dtype="datetime64[ns, UTC]")
+    for column in ("closed_at", "resolved_at"):  # the resolution time wins over the closing time
+        if column in cases:
+            done_at = pd.to_datetime(cases[column], utc=True).fillna(done_at)
+    done = cases["status"].isin(["resolved", "closed"]) & done_at.notna()
+    met = done & (due.isna() | (done_at <= due))
+    missed = (done & ~met) | (~cases["status"].isin(["resolved", "closed"]) & (due < now))
+    counted = int(met.sum() + missed.sum())
+    return {"sla_attainment": float(met.sum() / counted)} if counted else {}
+
+
+def resolution_hours(cases: pd.DataFrame) -> dict[str, float]:
+    """Median hours from a case's opening to its resolution (or, without one, its closing), over the cases done."""
+    if cases.empty or "resolved_at" not in cases:
+        return {}
+    done_at = pd.to_datetime(cases["resolved_at"], utc=True)
+    if "closed_at" in cases:
+        done_at = done_at.fillna(pd.to_datetime(cases["closed_at"], utc=True))
+    hours = (done_at - pd.to_datetime(cases["opened_at"], utc=True)).dt.total_seconds().dropna() / 3600.0
+    return {"case_resolution_hours": float(hours.median())} if len(hours) else {}
 
 
 def maturity_evidence(store, links: pd.DataFrame | None) -> dict[str, float]:

@@ -38,7 +38,7 @@ class ExCxLink:
 
     def fit(self, customers: pd.DataFrame, staff: pd.DataFrame) -> "ExCxLink":
         """``customers``: customer_id, employee_id, outcomes; ``staff``: employee_id, team_id, site, engagement, enps."""
-        data = customers.merge(staff, on="employee_id", how="inner")
+        data = _joined(customers, staff, "employee_id")
         if data["employee_id"].nunique() < self.min_employees:
             raise NotEnoughDataError(f"EX ↔ CX needs customers served by at least {self.min_employees} employees who answered "
                                      f"the employee survey; the store has {data['employee_id'].nunique()}.")
@@ -86,7 +86,7 @@ def group_table(customers: pd.DataFrame, teams: pd.DataFrame, *, min_employees: 
     of at least ``min_employees`` employees. A smaller team is left out of its site's figures too, so its
     figures cannot be found by subtracting the shown teams from the site."""
     teams = teams[teams["employees"] >= min_employees]
-    data = customers.merge(teams, on="team_id", how="inner")
+    data = _joined(customers, teams, "team_id")
     outcome_cols = [c for c in OUTCOMES if c in data]
     rows = []
     for level, key in (("team", "team_id"), ("site", "site")):
@@ -107,3 +107,8 @@ def group_table(customers: pd.DataFrame, teams: pd.DataFrame, *, min_employees: 
             out[c] = np.nan
     out = out.rename(columns={"retained": "retention"})
     return out[["level", "group", "employees", "engagement", "enps", "customers", "nps", "csat", "empathy_received", "retention"]]
+
+
+def _joined(customers: pd.DataFrame, other: pd.DataFrame, key: str) -> pd.DataFrame:
+    """``customers`` joined to ``other`` on ``key``; where both carry a column (site, team), ``other``'s counts."""
+    return customers.drop(columns=[c for c in other.columns if c in customers and c != key]).merge(other, on=key, how="inner")

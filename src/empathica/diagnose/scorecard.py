@@ -1,5 +1,6 @@
-"""The five-dimension CX scorecard: each dimension 0–100 with its evidence, a bootstrap interval and its trend,
-for the whole company and per region, segment and serving team.
+"""The five-dimension CX scorecard: each dimension 0–100 with its evidence, a bootstrap interval and its trend
+(against the previous run and between the data's last two periods), for the whole company and per brand, region,
+segment, serving team and site (the serving team's region).
 
 A dimension's score is the weighted mean of its metrics' scores (``rules.MetricRule.score``). Customer-level
 measures are averaged over the group's customers, and the interval comes from resampling those customers;
@@ -16,18 +17,21 @@ from empathica.diagnose.rules import DIMENSIONS, MetricRule
 #: Customers a group needs to be scored (fewer: not shown).
 MIN_GROUP_CUSTOMERS = 30
 #: The groupings a scorecard is computed for, besides the whole company (column of the customer evidence).
-SCOPES = ("region", "segment", "team_id")
+SCOPES = ("brand", "region", "segment", "team_id", "site")
+#: Customers of a group a customer-level metric needs measured to count (fewer: the metric is left out).
+MIN_MEASURED = 5
 
 
 class Scorecard:
     """Scores the CX dimensions of customer evidence by the rules; ``fit`` stores ``scores_`` and ``evidence_``."""
 
     def __init__(self, *, rules: list[MetricRule], n_bootstrap: int = 200, random_state: int = 7,
-                 min_customers: int = MIN_GROUP_CUSTOMERS) -> None:
+                 min_customers: int = MIN_GROUP_CUSTOMERS, min_measured: int = MIN_MEASURED) -> None:
         self.rules = rules
         self.n_bootstrap = n_bootstrap
         self.random_state = random_state
         self.min_customers = min_customers
+        self.min_measured = min_measured
 
     def fit(self, customers: pd.DataFrame, company: dict[str, float]) -> "Scorecard":
         rng = np.random.default_rng(self.random_state)
@@ -48,7 +52,7 @@ class Scorecard:
         for dimension in DIMENSIONS:
             total, boot, weights, used = 0.0, np.zeros(self.n_bootstrap), 0.0, 0
             for rule in (r for r in self.rules if r.dimension == dimension):
-                value, n, boot_values = _measure(rule, rows, company, draws)
+                value, n, boot_values = _measure(rule, rows, company, draws, self.min_measured)
                 if value is None:
                     continue
                 score = float(rule.score(value))
@@ -65,7 +69,7 @@ class Scorecard:
         return scores, evidence
 
 
-def _measure(rule: MetricRule, rows: pd.DataFrame, company: dict[str, float], draws: np.ndarray):
+def _measure(rule: MetricRule, rows: pd.DataFrame, company: dict[str, float], draws: np.ndarray, min_measured: int):
     """(value, customers measured, bootstrap values or None) of one rule on a group; value None without data."""
     if rule.level == "company":
         return (float(company[rule.metric]), 0, None) if rule.metric in company else (None, 0, None)
@@ -73,7 +77,7 @@ def _measure(rule: MetricRule, rows: pd.DataFrame, company: dict[str, float], dr
         return None, 0, None
     values = rows[rule.metric].to_numpy(dtype=float)
     measured = ~np.isnan(values)
-    if measured.sum() < 5:
+    if measured.sum() < min_measured:
         return None, 0, None
     sampled = values[draws]
     with np.errstate(invalid="ignore"):
@@ -102,4 +106,29 @@ def with_trend(scores: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFr
         prev = previous[keys + ["score"]].rename(columns={"score": "previous_score"}).drop_duplicates(keys)
         out = out.merge(prev, on=keys, how="left")
     out["trend"] = out["score"] - out["previous_score"]
+    return out
+
+
+def with_period_trend(scores: pd.DataFrame, last: pd.DataFrame | None, before: pd.DataFrame | None,
+                      period_end: pd.Timestamp | None) -> pd.DataFrame:
+    """``scores`` with each group's score on the data's last period and on the period before it, and the change."""
+    out = scores.copy()
+    keys = ["scope", "group", "dimension"]
+    for name, frame in (("period_score", last), ("previous_period_score", before)):
+        if frame is None or frame.empty:
+            out[name] = np.nan
+        else:
+            out = out.merge(frame[keys + ["score"]].rename(columns={"score": name}).drop_duplicates(keys), on=keys, how="left")
+    out["period_trend"] = out["period_score"] - out["previous_period_score"]
+    out["period_end"] = pd.Timestamp(period_end) if period_end is not None else pd.NaT
+    return out
+
+
+def with_scope_keys(frame: pd.DataFrame, teams: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (rows per scope and group) with the ``team_id`` and ``region`` each row speaks for, so that a user
+    scoped to a team or region sees only those rows (the API's scope filter reads these columns)."""
+    out = frame.copy()
+    home = dict(zip(teams["team_id"], teams["region"]))
+    out["team_id"] = out["group"].where(out["scope"] == "team_id")
+    out["region"] = out["group"].where(out["scope"].isin(["region", "site"])).fillna(out["team_id"].map(home))
     return out

@@ -338,7 +338,8 @@ ACT_RULES = _declare(
 ACT_CASES = _declare(
     "act_cases", "act", "one case", "The cases rules opened, as they stood when the run ended.",
     "case_id:int rule_id:string title:string team_id:string assignee:string priority:string status:string "
-    "customer_id:string touchpoint:string opened_at:timestamp resolution_due:timestamp escalation_level:int")
+    "customer_id:string touchpoint:string opened_at:timestamp resolution_due:timestamp escalation_level:int "
+    "resolved_at:timestamp closed_at:timestamp")  # resolved_at, closed_at: diagnose (SLA attainment)
 
 # -- learn: did the actions work; where we stand against competitors; the flywheel over time --------------------
 _BENCHMARK_BRAND = ("area:string brand:string is_own:bool reviews:int rating:float rating_var:float positive_share:float positive_basis:string "
@@ -387,14 +388,16 @@ LEARN_EXPERIMENTS = _declare(
 DIAGNOSE_SCORECARD = _declare(
     "diagnose_scorecard", "diagnose", "scope × group × CX dimension",
     "Each CX dimension scored 0–100 (weighted scoring rules) with a 95% bootstrap interval and the change since the "
-    "previous run, for the company and per region, segment and serving team.",
+    "previous run and between the data's last two periods, for the company and per brand, region, segment, serving "
+    "team and site; team_id and region name the team or region a row speaks for (the API's scope).",
     "scope:string group:string dimension:string score:float score_low:float score_high:float customers:int metrics:int "
-    "previous_score:float trend:float")
+    "previous_score:float trend:float period_score:float previous_period_score:float period_trend:float "
+    "period_end:timestamp team_id:string region:string")
 DIAGNOSE_EVIDENCE = _declare(
     "diagnose_evidence", "diagnose", "scope × group × dimension × metric",
     "The evidence behind each dimension score: the metric's value, its anchors, weight and score.",
     "scope:string group:string dimension:string metric:string level:string value:float score:float weight:float "
-    "worst:float best:float n:int")
+    "worst:float best:float n:int team_id:string region:string")
 DIAGNOSE_EX_CX = _declare(
     "diagnose_ex_cx", "diagnose", "employee measure × customer outcome",
     "Mixed model (customers in teams in sites): outcome change per SD of the serving team's engagement or eNPS, 95% CI.",
@@ -405,7 +408,7 @@ DIAGNOSE_EX_CX_GROUPS = _declare(
     "Engagement and eNPS of each team and site beside the outcomes of the customers it served (groups under 5 "
     "employees are left out).",
     "level:string group:string employees:int engagement:float enps:float customers:int nps:float csat:float "
-    "empathy_received:float retention:float")
+    "empathy_received:float retention:float team_id:string region:string")
 DIAGNOSE_MATURITY = _declare(
     "diagnose_maturity", "diagnose", "one assessment",
     "The maturity stage (transactional → interaction → engagement → empathy) from data evidence and self-assessment.",

@@ -121,6 +121,7 @@ _declare(Table(
         Column("language", "string", "Preferred language (ISO 639-1: en, de, zh ...)."),
         Column("region", "string", "Region or market."),
         Column("segment", "string", "Business segment, e.g. 'loyal', 'new', 'business'."),
+        Column("brand", "string", "The company's own brand the customer buys from, where it runs several (empty: one)."),
         Column("churned_at", "timestamp", "When the customer was recorded as lost (UTC); empty while active."),
         _ATTRS,
     ),

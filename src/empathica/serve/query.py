@@ -125,12 +125,15 @@ def scoped_rows(store: Store, rows: ibis.Table, user: User) -> ibis.Table:
 
 
 def _scoped(store: Store, rows: ibis.Table, user: User) -> ibis.Table:
-    """Rows of the user's team and region only: by team_id, agent_id or customer_id, whichever the result has.
-    A result with none of them (an aggregate over everyone) is shown whole."""
+    """Rows of the user's team and region only: by team_id, agent_id or customer_id, whichever the result has (a
+    region user: by the result's region column first, when it has one). A result with none of them (an aggregate
+    over everyone) is shown whole."""
     teams = store.table("teams")
     if user.team_id:
         rows = _restrict(store, rows, teams=_team(teams, user.team_id))
-    if user.region:
+    if user.region and "region" in rows.columns:  # a result that names each row's region (diagnose's scorecard)
+        rows = rows.filter(rows.region == ibis.literal(user.region, type="string"))
+    elif user.region:
         region_teams = teams.filter(teams.region == ibis.literal(user.region, type="string")).select("team_id")
         rows = _restrict(store, rows, teams=region_teams, region=user.region)
     return rows

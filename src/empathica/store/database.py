@@ -219,6 +219,11 @@ class Store:
         for t in TABLES.values():
             if t.name not in existing:
                 self.con.create_table(t.name, schema=t.ibis_schema())
+                continue
+            have = set(self.con.table(t.name).columns)
+            for column in t.columns:  # a column a later version declares (customers.brand)
+                if column.name not in have:
+                    self.raw_sql(f'ALTER TABLE "{t.name}" ADD COLUMN "{column.name}" {_SQL_TYPES[column.type]}')
         for name, schema in _BOOKKEEPING.items():
             if name not in existing:
                 self.con.create_table(name, schema=schema)
@@ -356,6 +361,11 @@ class Store:
         """Backend SQL, for the few fast paths Ibis does not express (bulk file reads, the runs ledger);
         ``parameters=[...]`` binds ``?`` placeholders."""
         return self.con.raw_sql(sql, **kwargs)
+
+
+#: The SQL type a canonical column of each logical type is added with to a store made before it was declared.
+_SQL_TYPES = {"string": "VARCHAR", "int": "BIGINT", "float": "DOUBLE", "bool": "BOOLEAN", "timestamp": "TIMESTAMPTZ",
+              "json": "VARCHAR"}
 
 
 def _json_encoded(frame: pd.DataFrame) -> pd.DataFrame:

@@ -85,10 +85,11 @@ class RunLedger:
     def publish(self) -> str:
         """Keep this run's results in history, drop runs beyond ``runs_kept``, mark it published and commit."""
         store, run_id = self._store, self._require_run()
-        for declared in self._written.values():
-            if not declared.incremental:
-                self._archive(declared)
-        self._prune(keep=max(1, store.settings.runs_kept), current=run_id)
+        archived = [declared for declared in self._written.values() if not declared.incremental]
+        for declared in archived:
+            self._archive(declared)
+        if archived:  # a run that keeps no history (a self-assessment's answers only) takes no place in runs_kept
+            self._prune(keep=max(1, store.settings.runs_kept), current=run_id)
         self._finish(run_id, "published", None)
         if self._atomic:
             store.raw_sql("COMMIT")
@@ -146,12 +147,15 @@ class RunLedger:
 
     def _prune(self, *, keep: int, current: str) -> None:
         store = self._store
-        kept = [current, *[r for r in self.published() if r != current]][:keep]
+        tables = [t for t in store.con.list_tables() if t.startswith(HISTORY_PREFIX)]
+        # runs that wrote only incremental results (a self-assessment) kept nothing here and count for nothing
+        union = " UNION ".join(f'SELECT DISTINCT {RUN_COLUMN} AS r FROM "{t}"' for t in tables)
+        with_history = set(store.query(union)["r"]) if tables else set()
+        kept = [current, *[r for r in self.published() if r != current and r in with_history]][:keep]
         marks = ", ".join("?" for _ in kept)
-        for table in store.con.list_tables():
-            if table.startswith(HISTORY_PREFIX):
-                store.raw_sql(f'DELETE FROM "{table}" WHERE {RUN_COLUMN} IS NULL OR {RUN_COLUMN} NOT IN ({marks})',
-                              parameters=kept)
+        for table in tables:
+            store.raw_sql(f'DELETE FROM "{table}" WHERE {RUN_COLUMN} IS NULL OR {RUN_COLUMN} NOT IN ({marks})',
+                          parameters=kept)
 
     def _finish(self, run_id: str, status: str, message: str | None) -> None:
         # the clock, not now(): inside a transaction DuckDB's now() is the time the transaction began

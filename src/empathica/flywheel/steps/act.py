@@ -48,7 +48,7 @@ def _rule_rows(rules, evaluation, cases: list[dict]) -> pd.DataFrame:
 
 def _case_rows(cases: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(cases, columns=[c for c in ACT_CASES.column_names])
-    for column in ("opened_at", "resolution_due"):
+    for column in ("opened_at", "resolution_due", "resolved_at", "closed_at"):
         frame[column] = pd.to_datetime(frame[column], utc=True)
     return frame.astype({"case_id": "int64", "escalation_level": "int64"})
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 import pandas as pd
 
 from empathica.diagnose.evidence import (
-    COMPANY_METRICS, CUSTOMER_METRICS, company_measures, customer_evidence, employee_experience, maturity_evidence,
-    team_engagement,
+    COMPANY_METRICS, CUSTOMER_METRICS, company_measures, customer_evidence, data_end, employee_experience,
+    maturity_evidence, team_engagement,
 )
 from empathica.diagnose.exlink import ExCxLink, group_table
 from empathica.diagnose.maturity import assess, load_questionnaire, next_steps
 from empathica.diagnose.rules import load_rules
-from empathica.diagnose.scorecard import Scorecard, with_trend
+from empathica.diagnose.scorecard import MIN_GROUP_CUSTOMERS, Scorecard, with_period_trend, with_scope_keys, with_trend
 from empathica.diagnose.segments import ValuesSegments, compare, customer_vectors, describe, stored_embeddings
 from empathica.flywheel.steps.diagnose_findings import add_segments, diagnose_section
 from empathica.listen.redaction import redact
@@ -43,15 +43,29 @@ def diagnose(ctx: RunContext) -> Section:
     rules = load_rules(settings.diagnose_rules or None, known_metrics=set(CUSTOMER_METRICS) | set(COMPANY_METRICS))
     customers = customer_evidence(store)
     card = Scorecard(rules=rules, random_state=settings.seed).fit(customers, company_measures(store))
-    scores = with_trend(card.scores_, _previous(store))
-    store.write_result(DIAGNOSE_SCORECARD, scores, step="diagnose")
-    store.write_result(DIAGNOSE_EVIDENCE, card.evidence_, step="diagnose")
+    scores = with_period_trend(with_trend(card.scores_, _previous(store)), *_period_scores(store, settings, rules))
+    teams = store.table("teams").select("team_id", "region").to_pandas()
+    store.write_result(DIAGNOSE_SCORECARD, with_scope_keys(scores, teams), step="diagnose")
+    store.write_result(DIAGNOSE_EVIDENCE, with_scope_keys(card.evidence_, teams), step="diagnose")
     links, groups = _ex_cx(store, customers)
     segments, comparison = _values_segments(store, settings, customers, ctx)
     stage, inputs, steps = _maturity(store, settings, links)
     section = diagnose_section(scores, card.evidence_, links, stage, inputs, steps, groups)
     add_segments(section, segments, comparison)
     return section
+
+
+def _period_scores(store, settings, rules) -> tuple[pd.DataFrame | None, pd.DataFrame | None, pd.Timestamp | None]:
+    """The scorecard on the data's last period and on the period before it (dated customer measures only, so both
+    periods are scored on the same metrics), and the end of the last period."""
+    end = data_end(store)
+    if end is None:
+        return None, None, None
+    span = pd.Timedelta(days=settings.diagnose_period_days)
+    # a period holds fewer answers: a metric counts there only when 30 of the group's customers were measured
+    cards = [Scorecard(rules=rules, n_bootstrap=1, random_state=settings.seed, min_measured=MIN_GROUP_CUSTOMERS)
+             .fit(customer_evidence(store, window=(stop - span, stop)), {}).scores_ for stop in (end, end - span)]
+    return cards[0], cards[1], end
 
 
 def _previous(store) -> pd.DataFrame | None:
@@ -79,7 +93,8 @@ def _ex_cx(store, customers: pd.DataFrame) -> tuple[pd.DataFrame | None, pd.Data
     except NotEnoughDataError:
         pass
     groups = group_table(frame, teams)
-    store.write_result(DIAGNOSE_EX_CX_GROUPS, groups, step="diagnose")
+    scoped = groups.assign(scope=groups["level"].map({"team": "team_id", "site": "site"}))  # the API's scope columns
+    store.write_result(DIAGNOSE_EX_CX_GROUPS, with_scope_keys(scoped, teams.rename(columns={"site": "region"})).drop(columns="scope"), step="diagnose")
     return links, groups
 
 

@@ -16,8 +16,10 @@ from empathica.schema.results import (
 )
 
 TITLE = "Diagnosis: CX dimensions, maturity, EX ↔ CX and values"
-SCORE_COLUMNS = {"dimension_id": "message", "score": "int", "score_low": "int", "score_high": "int", "trend": "signed"}
-GROUP_COLUMNS = {"scope_id": "message", "group": "text", "dimension_id": "message", "score": "int", "customers": "int"}
+SCORE_COLUMNS = {"dimension_id": "message", "score": "int", "score_low": "int", "score_high": "int", "trend": "signed",
+                 "period_trend": "signed"}
+GROUP_COLUMNS = {"scope_id": "message", "group": "text", "dimension_id": "message", "score": "int", "score_low": "int",
+                 "score_high": "int", "period_trend": "signed", "customers": "int"}
 LINK_COLUMNS = {"measure_id": "message", "outcome_id": "message", "slope_per_sd": "num2", "ci_low": "num2", "ci_high": "num2",
                 "teams": "int", "customers": "int"}
 EX_GROUP_COLUMNS = {"level_id": "message", "group": "text", "employees": "int", "engagement": "num2", "enps": "int",
@@ -34,7 +36,7 @@ HEADERS = {c: f"diagnose.col.{c}" for c in ("segment", "lang", "label", "keyword
                                              "customers", "measure_id", "outcome_id", "slope_per_sd", "ci_low", "ci_high",
                                              "teams", "level_id", "employees", "engagement", "enps", "nps", "csat",
                                              "retention", "input_id", "data_score", "self_score", "blind_spot_id", "rank",
-                                             "level", "needed")}
+                                             "level", "needed", "period_trend")}
 
 
 def diagnose_section(scores: pd.DataFrame, evidence: pd.DataFrame, links: pd.DataFrame | None, stage: dict,
@@ -51,7 +53,7 @@ def diagnose_section(scores: pd.DataFrame, evidence: pd.DataFrame, links: pd.Dat
     if len(by_group):
         by_group = by_group.assign(scope_id="diagnose.scope." + by_group["scope"], dimension_id="diagnose.dim." + by_group["dimension"])
         section.add(FindingsTable(by_group, GROUP_COLUMNS, "diagnose.caption.groups", source=DIAGNOSE_SCORECARD.name,
-                                  headers=HEADERS, max_rows=60))
+                                  headers=HEADERS, max_rows=120))
     section.add(FindingsTable(inputs.assign(input_id="diagnose.input." + inputs["input"],
                                             blind_spot_id=inputs["blind_spot"].map({True: "diagnose.yes", False: "diagnose.no"})),
                               INPUT_COLUMNS, "diagnose.caption.inputs", source=DIAGNOSE_MATURITY_INPUTS.name, headers=HEADERS))
@@ -90,6 +92,12 @@ def scorecard_findings(company: pd.DataFrame, evidence: pd.DataFrame) -> list[Fi
         if abs(row.trend) >= 5:
             out.append(Finding("diagnose.trend", {"dim": {"id": f"diagnose.dim.{row.dimension}"}, "trend": float(row.trend),
                                                   "previous_score": float(row.previous_score), "score": float(row.score)},
+                               source=DIAGNOSE_SCORECARD.name, row={"scope": "all", "group": "all", "dimension": row.dimension}))
+    for row in company.dropna(subset=["period_trend"]).itertuples() if "period_trend" in company else ():
+        if abs(row.period_trend) >= 5:
+            out.append(Finding("diagnose.period_trend",
+                               {"dim": {"id": f"diagnose.dim.{row.dimension}"}, "trend": float(row.period_trend),
+                                "previous_score": float(row.previous_period_score), "score": float(row.period_score)},
                                source=DIAGNOSE_SCORECARD.name, row={"scope": "all", "group": "all", "dimension": row.dimension}))
     return out
 
@@ -153,10 +161,12 @@ def add_segments(section: Section, segments: pd.DataFrame | None, comparison: pd
                               headers=HEADERS))
 
 
-def section_from_store(store) -> Section:
-    """The diagnosis section rebuilt from the stored diagnose results alone (the consultant report renders it)."""
-    def read(result):
-        return store.read_result(result) if store.has_result(result) else None
+def section_from_store(store, *, read=None) -> Section:
+    """The diagnosis section rebuilt from the stored diagnose results alone (the consultant report and the dashboard
+    render it); ``read(result)`` gives a result's rows or None (default: all of them; the dashboard: a user's)."""
+    if read is None:
+        def read(result):
+            return store.read_result(result) if store.has_result(result) else None
 
     scores, evidence = read(DIAGNOSE_SCORECARD), read(DIAGNOSE_EVIDENCE)
     maturity = read(DIAGNOSE_MATURITY)

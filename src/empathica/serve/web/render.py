@@ -23,7 +23,7 @@ from empathica.store.operational import User
 NAVIGATION = (
     ("summary", "/ui/summary", "viewer"), ("journeys", "/ui/journeys", "viewer"), ("voice", "/ui/voice", "viewer"),
     ("empathy", "/ui/empathy", "viewer"), ("value", "/ui/value", "viewer"), ("act", "/ui/act", "viewer"),
-    ("learn", "/ui/learn", "viewer"), ("data", "/ui/data", "viewer"),
+    ("learn", "/ui/learn", "viewer"), ("diagnosis", "/ui/diagnosis", "viewer"), ("data", "/ui/data", "viewer"),
     ("users", "/ui/admin/users", "admin"), ("settings", "/ui/admin/settings", "admin"),
 )
 #: Content-Security-Policy of the dashboard's pages: its own scripts, styles and images only.
