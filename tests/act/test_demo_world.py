@@ -107,7 +107,18 @@ def test_the_card_shows_the_customer_and_a_real_opener(served):
         said = turns.filter((turns.text == opener["text"]) & (turns.speaker == "agent")).count().execute()
     assert said >= 1  # a real reply, not generated text
     assert opener["language"] == card["language"] and opener["empathy"] >= 0.7
-    assert opener["reason"].startswith("the most empathic real reply")
+    from empathica.report.i18n import Finding, render
+
+    # the reason is a finding: rendered in the customer's language by default, in the agent's on request
+    shown = card["language"] if card["language"] in ("en", "de", "zh") else "en"
+    assert opener["reason_id"].startswith("act.opener.reason.") and opener["reason_language"] == shown
+    assert opener["reason"] == render(Finding(opener["reason_id"], opener["reason_values"]), lang=shown)
+    reasons = {lang: client.get(f"/customers/{case['customer_id']}/card", params={"lang": lang}).json()["opener"]["reason"]
+               for lang in ("en", "de", "zh")}
+    assert reasons["en"].startswith("the most empathic real reply") and reasons["de"].startswith("die einfühlsamste")
+    assert reasons["zh"].startswith("对使用") and opener["agent_id"] in reasons["zh"]
+    bad_lang = client.get(f"/customers/{case['customer_id']}/card", params={"lang": "fr"})
+    assert bad_lang.status_code == 400 and bad_lang.json()["error"]["field"] == "lang"
     feedback = client.post(f"/customers/{case['customer_id']}/card/opener",
                            json={"opener_id": opener["opener_id"], "verdict": "rejected"})
     assert feedback.status_code == 201

@@ -30,6 +30,9 @@ from empathica.store import Store
 #: A reply is a candidate opener when its empathy is at least this (0–1) and it answered a distressed or
 #: negative customer turn.
 OPENER_MIN_EMPATHY = 0.7
+#: Message ids of the opener's reason (``act.opener.reason.<pain_emotion|pain|emotion|language>``: what the reply's
+#: customer shared with this one), in the report catalogues.
+OPENER_REASON = "act.opener.reason"
 
 
 @dataclass(frozen=True)
@@ -159,22 +162,22 @@ class CardSnapshot:
         }
 
     def _opener(self, language: str | None, pains: list[str], emotions: list[str]) -> dict | None:
-        """The best real reply to a customer most like this one: same language, then pain point and emotion."""
+        """The best real reply to a customer most like this one: same language, then pain point and emotion. Its
+        reason is a finding (``reason_id`` and ``reason_values``), rendered by the API in the reader's language."""
         pain, emotion = (pains or [None])[0], (emotions or [None])[0]
         attempts = []
         if pain and emotion:
-            attempts.append(((language, pain, emotion), (f"pain point {pain}", f"emotion {emotion}")))
+            attempts.append((language, pain, emotion))
         if pain:
-            attempts.append(((language, pain, None), (f"pain point {pain}",)))
+            attempts.append((language, pain, None))
         if emotion:
-            attempts.append(((language, None, emotion), (f"emotion {emotion}",)))
-        attempts.append(((language, None, None), ()))
-        for key, alike in attempts:
+            attempts.append((language, None, emotion))
+        attempts.append((language, None, None))
+        for key in attempts:
             best = self.openers.get(key)
             if best is not None:
-                same = f", with the same {' and '.join(alike)}" if alike else ""
-                return {**best, "reason": f"the most empathic real reply (empathy {best['empathy']:.2f}, by "
-                                          f"{best['agent_id']}) to an upset customer in {language}{same}.",
+                alike = "pain_emotion" if key[1] and key[2] else "pain" if key[1] else "emotion" if key[2] else "language"
+                return {**best, "reason_id": f"{OPENER_REASON}.{alike}",
                         "reason_values": {"empathy": best["empathy"], "agent_id": best["agent_id"],
                                           "language": language, "same_pain_point": key[1], "same_emotion": key[2]}}
         return None

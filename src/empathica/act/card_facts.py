@@ -128,13 +128,3 @@ def scored_texts_table(store: Store, live: pd.DataFrame | None = None):
         return texts.select("customer_id", "timestamp", "source").limit(0).mutate(
             sentiment=ibis.null("float64"), emotion=ibis.null("string"), aspects=ibis.null("string"))
     return scored
-
-
-def unscored_texts(store: Store, *, limit: int) -> pd.DataFrame:
-    """The newest ``limit`` texts no run has scored yet (``customer_id, timestamp, source, source_id, text``)."""
-    texts = _texts(store)
-    texts = texts.filter(texts.text.notnull() & (texts.text.length() > 0))
-    if store.has_result(TEXT_SCORES):
-        scores = store.result(TEXT_SCORES).select("source_table", "source_id")
-        texts = texts.anti_join(scores, [texts.source_id == scores.source_id, texts.source == scores.source_table])
-    return texts.order_by(ibis.desc("timestamp")).limit(limit).to_pandas()
