@@ -1,5 +1,6 @@
 """What the context card reads from the store, as Ibis expressions run inside DuckDB and fetched as Arrow tables
-in customer order: one row of facts per customer, and the latest events, scored texts and values answers.
+in customer order: one row of facts per customer, and the latest events, scored texts and values answers
+(each function gives the Ibis expression; the snapshot fetches it, or has DuckDB write it to a file).
 
 Every query numbers the customers in one order (``pos``: 0, 1, … by customer id), so the snapshot can keep each
 list as one columnar table with offsets instead of a Python object per customer. ``only`` restricts a query to
@@ -12,7 +13,6 @@ from collections.abc import Sequence
 
 import ibis
 import pandas as pd
-import pyarrow as pa
 
 from empathica.schema.results import (EMPATHY_CUSTOMER, EMPATHY_TURNS, TEXT_SCORES, VALUE_CHURN_SCORES, VALUE_CLV,
                                       VALUE_DETRACTOR_SCORES)
@@ -34,7 +34,7 @@ def numbered_customers(store: Store, only: Sequence[str] | None = None):
     return customers.mutate(pos=ibis.row_number().over(order_by="customer_id"))
 
 
-def customer_facts(store: Store, numbered, only: Sequence[str] | None = None) -> pa.Table:
+def customer_facts(store: Store, numbered, only: Sequence[str] | None = None):
     """One row per customer, by ``pos``: profile, churn risk, CLV, detractor risk, empathy received, last reply."""
     people = store.table("customers").select("customer_id", "language", "segment", "region")
     facts = numbered.join(people, "customer_id")
@@ -50,7 +50,7 @@ def customer_facts(store: Store, numbered, only: Sequence[str] | None = None) ->
     last = _last_reply(store, only)
     facts = _left(facts, last, {"last_agent_id": "agent_id", "last_at": "timestamp", "last_empathy": "empathy",
                                 "last_empathy_gap": "empathy_gap", "last_reply": "text"})
-    return facts.order_by("pos").to_pyarrow()
+    return facts.order_by("pos")
 
 
 def _left(facts, table, columns: dict[str, str]):
@@ -74,14 +74,14 @@ def _last_reply(store: Store, only: Sequence[str] | None = None):
     return ranked.filter(ranked._rank == 0)
 
 
-def latest_rows(numbered, table, n: int, only: Sequence[str] | None = None) -> pa.Table:
+def latest_rows(numbered, table, n: int, only: Sequence[str] | None = None):
     """The ``n`` latest rows of ``table`` per customer (of ``only`` these), ordered by (``pos``, time)."""
     if only is not None:  # before ranking, so a refresh of a few customers ranks only their rows
         table = table.filter(table.customer_id.isin(list(only)))
     ranked = table.mutate(_rank=ibis.row_number().over(group_by="customer_id", order_by=ibis.desc("timestamp")))
     ranked = ranked.filter(ranked._rank < n).drop("_rank")
     joined = ranked.join(numbered, "customer_id")
-    return joined.drop("customer_id").order_by(["pos", "timestamp"]).to_pyarrow()
+    return joined.drop("customer_id").order_by(["pos", "timestamp"])
 
 
 def journey_table(store: Store):

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
+import tempfile
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -79,8 +81,10 @@ class ActService:
     full_refresh_seconds = 600.0
     #: An ingest reaching more customers than this is left to a full rebuild instead of patched card by card.
     overlay_customers = 2000
-    #: The card thread's nice value: a rebuild yields the CPU to the requests it serves (Linux; elsewhere ignored).
+    #: Nice values of the card thread and of the child process that assembles a full snapshot: a rebuild yields
+    #: the CPU to the requests it serves (Linux; elsewhere ignored).
     card_thread_nice = 10
+    card_nice = 19
 
     def __init__(self, server, *, tick_seconds: float | None = None) -> None:
         self.server = server
@@ -104,6 +108,7 @@ class ActService:
         self._live = pd.DataFrame(columns=list(LIVE_TEXT_COLUMNS))
         self._analyzer = None
         self._analyzer_lock = threading.Lock()
+        self._folder: Path | None = None  # the files the current snapshot is mapped from
 
     def start(self) -> None:
         """Finish what a stopped server left pending (the first start evaluates everything once), build the card
@@ -126,6 +131,8 @@ class ActService:
         self._stale.set()
         for thread in self._threads:
             thread.join(timeout=30)
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
 
     def changed(self, reason: str, detail: str = "") -> None:
         """The store changed (an ingest, a run, a rule): persist a pending evaluation and wake the worker; a run's
@@ -225,14 +232,21 @@ class ActService:
         since = datetime.now(UTC)
         self.refreshing = True
         try:
+            folder = Path(tempfile.mkdtemp(prefix="empathica-cards-"))
             with self.server.reading() as store:
                 self._live = self._still_unscored(store)
-                built = CardSnapshot.build(store, rejected=self._rejected_openers(), live=self._live)
+                built = CardSnapshot.build_apart(store, folder, rejected=self._rejected_openers(), nice=self.card_nice)
+                if len(self._live):  # texts scored on ingest that no run has scored: their customers patched on top
+                    built = built.patched(CardSnapshot.build(store, live=self._live, openers=built.openers,
+                                                             only=sorted(set(self._live["customer_id"]))))
             with self._swap_lock:
                 later = {id(p): p for p in (self.snapshot.patches.values() if self.snapshot else ()) if p.built_at >= since}
                 for part in later.values():
                     built = built.patched(part)
                 self.snapshot = built
+                old, self._folder = self._folder, folder
+            if old is not None:  # mapped pages stay readable until the old snapshot is dropped (POSIX)
+                shutil.rmtree(old, ignore_errors=True)
         finally:
             self.refreshing = False
         self.snapshot_seconds = round(time.monotonic() - started, 2)
