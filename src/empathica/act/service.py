@@ -119,8 +119,7 @@ class ActService:
         self.work()
         self._stale.clear()  # the snapshot built next already includes what work() evaluated
         self.refresh_snapshot()
-        self._threads = [threading.Thread(target=self._loop, args=(self._wake, self.work, self.tick),
-                                          name="empathica-act", daemon=True),
+        self._threads = [threading.Thread(target=self._work_loop, name="empathica-act", daemon=True),
                          threading.Thread(target=self._card_loop, name="empathica-act-cards", daemon=True)]
         for thread in self._threads:
             thread.start()
@@ -142,6 +141,11 @@ class ActService:
             self._run_due = True
             self._stale.set()
         self._wake.set()
+
+    def _work_loop(self) -> None:
+        if self.cases.rule_definitions():  # rules may test texts: load the analyzer before the first ingest needs it
+            self.analyzer()
+        self._loop(self._wake, self.work, self.tick)
 
     def _loop(self, event: threading.Event, task, timeout: float | None) -> None:
         while not self._stop.is_set():
@@ -231,8 +235,8 @@ class ActService:
         self._last_full = started = time.monotonic()
         since = datetime.now(UTC)
         self.refreshing = True
+        folder = Path(tempfile.mkdtemp(prefix="empathica-cards-"))
         try:
-            folder = Path(tempfile.mkdtemp(prefix="empathica-cards-"))
             with self.server.reading() as store:
                 self._live = self._still_unscored(store)
                 built = CardSnapshot.build_apart(store, folder, rejected=self._rejected_openers(), nice=self.card_nice)
@@ -247,6 +251,10 @@ class ActService:
                 old, self._folder = self._folder, folder
             if old is not None:  # mapped pages stay readable until the old snapshot is dropped (POSIX)
                 shutil.rmtree(old, ignore_errors=True)
+        except Exception:  # e.g. out of memory under an ingest's memory limit: the old snapshot serves on
+            shutil.rmtree(folder, ignore_errors=True)
+            self._ingest_due = True  # tried again within full_refresh_seconds
+            raise
         finally:
             self.refreshing = False
         self.snapshot_seconds = round(time.monotonic() - started, 2)
