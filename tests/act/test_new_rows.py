@@ -122,3 +122,28 @@ def test_an_ingest_without_texts_loads_no_analyzer_and_a_bulk_ingest_is_evaluate
     bulk = evaluate_pending(store, ops.cases, reason="ingest", analyzer=analyzer, live_rows=3)
     assert bulk.fresh is None and bulk.opened == {"detractor": 5}  # more than live_rows: every signal, in full
     assert ops.cases.pending() == []
+
+
+def test_a_restart_mid_incremental_evaluation_finds_the_same_new_rows_again(live, monkeypatch):
+    store, ops, _, analyzer, _, folder = live
+    rows = pd.DataFrame({"response_id": ["r1", "r2"], "customer_id": ["c1", "c2"], "touchpoint_id": ["chat", "chat"],
+                         "timestamp": ["2024-05-30T09:00:00Z"] * 2, "nps": [0, 1]})
+    _ingest(store, folder, "two", rows, "feedback")
+    marks = ops.cases.marks()
+    real_open = ops.cases.open_case
+
+    def crash_after_one(**kwargs):
+        if "feedback:r1" not in {c["signal_id"] for c in ops.cases.cases(limit=1000)[1]}:
+            return real_open(**kwargs)
+        raise KeyboardInterrupt("the process stops mid-evaluation")
+
+    monkeypatch.setattr(ops.cases, "open_case", crash_after_one)
+    with pytest.raises(KeyboardInterrupt):
+        evaluate_pending(store, ops.cases, reason="ingest", analyzer=analyzer)
+    assert ops.cases.marks() == marks and [p["reason"] for p in ops.cases.pending()] == ["ingest"]
+    monkeypatch.undo()
+    report = evaluate_pending(store, ops.cases, analyzer=analyzer)  # the next start: the same rows, once each
+    assert report.fresh is not None and report.opened == {"detractor": 1}
+    signals = [c["signal_id"] for c in ops.cases.cases(limit=1000)[1]]
+    assert signals.count("feedback:r1") == 1 and signals.count("feedback:r2") == 1
+    assert ops.cases.pending() == [] and ops.cases.marks()["feedback"] > marks["feedback"]
