@@ -152,22 +152,25 @@ class CardSnapshot:
         return assemble(parts, built_at=built_at, rejected=rejected, openers=openers)
 
     @classmethod
-    def build_apart(cls, store: Store, folder: Path, *, rejected: set[str] = frozenset(),
-                    nice: int = 19) -> "CardSnapshot":
+    def build_apart(cls, store: Store, folder: Path, *, rejected: set[str] = frozenset(), nice: int = 19,
+                    one_thread: bool = True) -> "CardSnapshot":
         """A full snapshot built beside the serving interpreter: DuckDB writes each part's rows to Parquet in
-        ``folder`` (its own threads, no Python objects), a child process at low priority (``nice``) assembles them
-        into Arrow IPC files, and this process maps those files (:func:`empathica.act.card_build.load`)."""
+        ``folder`` (no Python objects; with ``one_thread`` in the calling thread only, so a core stays free for
+        requests), a child process at low priority (``nice``) assembles them into Arrow IPC files, and this
+        process maps those files (:func:`empathica.act.card_build.load`)."""
         from empathica.act.card_build import build_in_child, load
 
         built_at = datetime.now(UTC)
         folder.mkdir(parents=True, exist_ok=True)
-        threads = store.query("SELECT current_setting('threads') AS n")["n"].iloc[0]
-        store.raw_sql("SET threads = 1")  # DuckDB works in the calling (low-priority) thread: a core stays free
+        threads = int(store.query("SELECT current_setting('threads') AS n")["n"].iloc[0])
+        if one_thread:
+            store.raw_sql("SET threads = 1")
         try:
             for name, query in snapshot_queries(store).items():
                 query.to_parquet(folder / f"{name}.parquet")
         finally:
-            store.raw_sql(f"SET threads = {int(threads)}")
+            if one_thread:
+                store.raw_sql(f"SET threads = {threads}")
         build_in_child(folder, built_at=built_at, rejected=rejected, nice=nice)
         return load(folder)
 

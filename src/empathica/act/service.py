@@ -118,7 +118,7 @@ class ActService:
             self.cases.add_pending("start", "no watermark yet: every signal is evaluated once")
         self.work()
         self._stale.clear()  # the snapshot built next already includes what work() evaluated
-        self.refresh_snapshot()
+        self.refresh_snapshot(serving=False)
         self._threads = [threading.Thread(target=self._work_loop, name="empathica-act", daemon=True),
                          threading.Thread(target=self._card_loop, name="empathica-act-cards", daemon=True)]
         for thread in self._threads:
@@ -228,9 +228,10 @@ class ActService:
         if self._run_due or (self._ingest_due and time.monotonic() - self._last_full >= self.full_refresh_seconds):
             self.refresh_snapshot()
 
-    def refresh_snapshot(self) -> None:
+    def refresh_snapshot(self, *, serving: bool = True) -> None:
         """Rebuild the whole card snapshot from the store and swap it in (cards are served from the old one
-        meanwhile); the patches made while it was built stay on top of it."""
+        meanwhile); the patches made while it was built stay on top of it. ``serving``: requests are being
+        answered meanwhile (DuckDB then works on one thread; at start it takes every core)."""
         self._run_due = self._ingest_due = False
         self._last_full = started = time.monotonic()
         since = datetime.now(UTC)
@@ -239,7 +240,8 @@ class ActService:
         try:
             with self.server.reading() as store:
                 self._live = self._still_unscored(store)
-                built = CardSnapshot.build_apart(store, folder, rejected=self._rejected_openers(), nice=self.card_nice)
+                built = CardSnapshot.build_apart(store, folder, rejected=self._rejected_openers(), nice=self.card_nice,
+                                                 one_thread=serving)
                 if len(self._live):  # texts scored on ingest that no run has scored: their customers patched on top
                     built = built.patched(CardSnapshot.build(store, live=self._live, openers=built.openers,
                                                              only=sorted(set(self._live["customer_id"]))))
