@@ -31,9 +31,9 @@ from empathica.store import Store
 #: A reply is a candidate opener when its empathy is at least this (0–1) and it answered a distressed or
 #: negative customer turn.
 OPENER_MIN_EMPATHY = 0.7
-#: Message ids of the opener's reason (``act.opener.reason.<pain_emotion|pain|emotion|language>``: what the reply's
-#: customer shared with this one), in the report catalogues.
-OPENER_REASON = "act.opener.reason"
+#: Message ids of the opener's reason by what the reply's customer shared with this one (report catalogues).
+OPENER_REASONS = {"pain_emotion": "act.opener.reason.pain_emotion", "pain": "act.opener.reason.pain",
+                  "emotion": "act.opener.reason.emotion", "language": "act.opener.reason.language"}
 
 
 @dataclass(frozen=True)
@@ -235,7 +235,7 @@ class CardSnapshot:
             best = self.openers.get(key)
             if best is not None:
                 alike = "pain_emotion" if key[1] and key[2] else "pain" if key[1] else "emotion" if key[2] else "language"
-                return {**best, "reason_id": f"{OPENER_REASON}.{alike}",
+                return {**best, "reason_id": OPENER_REASONS[alike],
                         "reason_values": {"empathy": best["empathy"], "agent_id": best["agent_id"],
                                           "language": language, "same_pain_point": key[1], "same_emotion": key[2]}}
         return None
