@@ -231,7 +231,8 @@ class ActService:
     def refresh_snapshot(self, *, serving: bool = True) -> None:
         """Rebuild the whole card snapshot from the store and swap it in (cards are served from the old one
         meanwhile); the patches made while it was built stay on top of it. ``serving``: requests are being
-        answered meanwhile (DuckDB then works on one thread; at start it takes every core)."""
+        answered meanwhile (DuckDB then works on one thread and the child at ``card_nice``; at start, before any
+        request, both take what they can)."""
         self._run_due = self._ingest_due = False
         self._last_full = started = time.monotonic()
         since = datetime.now(UTC)
@@ -240,8 +241,8 @@ class ActService:
         try:
             with self.server.reading() as store:
                 self._live = self._still_unscored(store)
-                built = CardSnapshot.build_apart(store, folder, rejected=self._rejected_openers(), nice=self.card_nice,
-                                                 one_thread=serving)
+                built = CardSnapshot.build_apart(store, folder, rejected=self._rejected_openers(),
+                                                 nice=self.card_nice if serving else 0, one_thread=serving)
                 if len(self._live):  # texts scored on ingest that no run has scored: their customers patched on top
                     built = built.patched(CardSnapshot.build(store, live=self._live, openers=built.openers,
                                                              only=sorted(set(self._live["customer_id"]))))
