@@ -37,7 +37,7 @@ def numbered_customers(store: Store, only: Sequence[str] | None = None):
 def customer_facts(store: Store, numbered, only: Sequence[str] | None = None):
     """One row per customer, by ``pos``: profile, churn risk, CLV, detractor risk, empathy received, last reply."""
     people = store.table("customers").select("customer_id", "language", "segment", "region")
-    facts = numbered.join(people, "customer_id")
+    facts = numbered.join(_of(people, only), "customer_id")
     parts = [
         (VALUE_CHURN_SCORES, {"p_churn": "p_churn", "churn_reasons": "reasons"}),
         (VALUE_CLV, {"clv": "clv", "p_alive": "p_alive", "expected_purchases": "expected_purchases",
@@ -46,11 +46,16 @@ def customer_facts(store: Store, numbered, only: Sequence[str] | None = None):
         (EMPATHY_CUSTOMER, {"empathy_received": "empathy_received"}),
     ]
     for result, columns in parts:
-        facts = _left(facts, store.result(result) if store.has_result(result) else None, columns)
+        facts = _left(facts, _of(store.result(result), only) if store.has_result(result) else None, columns)
     last = _last_reply(store, only)
     facts = _left(facts, last, {"last_agent_id": "agent_id", "last_at": "timestamp", "last_empathy": "empathy",
                                 "last_empathy_gap": "empathy_gap", "last_reply": "text"})
     return facts.order_by("pos")
+
+
+def _of(table, only: Sequence[str] | None):
+    """``table``'s rows of ``only`` these customers (all without ``only``): a partial build reads no other."""
+    return table if only is None else table.filter(table.customer_id.isin(list(only)))
 
 
 def _left(facts, table, columns: dict[str, str]):

@@ -74,8 +74,8 @@ def after_ingest(store: Store, settings: Settings, detail: str) -> Evaluation | 
 
 
 class ActService:
-    """The server's Act: a worker thread that evaluates (and patches the cards of the customers new rows reach),
-    and a card thread that rebuilds the whole snapshot after runs and bulk ingests."""
+    """The server's Act: a worker thread that evaluates, an overlay thread that patches the cards of the customers
+    new rows reach, and a card thread that rebuilds the whole snapshot after runs and bulk ingests."""
 
     #: A full rebuild after ingests merges the overlay of patched cards at most this often (seconds).
     full_refresh_seconds = 600.0
@@ -109,6 +109,8 @@ class ActService:
         self._analyzer = None
         self._analyzer_lock = threading.Lock()
         self._folder: Path | None = None  # the files the current snapshot is mapped from
+        self._patch = threading.Event()
+        self._overlay_due: set[str] = set()  # customers whose cards wait for the overlay thread
 
     def start(self) -> None:
         """Finish what a stopped server left pending (the first start evaluates everything once), build the card
@@ -120,6 +122,8 @@ class ActService:
         self._stale.clear()  # the snapshot built next already includes what work() evaluated
         self.refresh_snapshot(serving=False)
         self._threads = [threading.Thread(target=self._work_loop, name="empathica-act", daemon=True),
+                         threading.Thread(target=self._loop, args=(self._patch, self.overlay, None),
+                                          name="empathica-act-overlay", daemon=True),
                          threading.Thread(target=self._card_loop, name="empathica-act-cards", daemon=True)]
         for thread in self._threads:
             thread.start()
@@ -128,6 +132,7 @@ class ActService:
         self._stop.set()
         self._wake.set()
         self._stale.set()
+        self._patch.set()
         for thread in self._threads:
             thread.join(timeout=30)
         if self._folder is not None:
@@ -186,27 +191,37 @@ class ActService:
                     report = evaluate_pending(store, self.cases, analyzer=self.analyzer)
                     self.last = report or self.last
                     if report is not None:
-                        self._overlay(store, report.fresh)
+                        self._queue_overlay(report.fresh)
             teams = stored_teams(self.cases)
             check_slas(self.cases, on_escalation=lambda case, kind: queue_escalation(self.cases, case, kind, teams))
             self._weekly_digests()
             deliver(self.cases, self.delivery)
 
-    def _overlay(self, store: Store, new: Fresh | None) -> None:
-        """Patch the cards of the customers new rows reach (events, texts scored at once, a new customer); a full
-        evaluation or an ingest reaching many customers leaves them to a full rebuild instead."""
-        if new is None or len(new.arrived.customers) > self.overlay_customers or self.snapshot is None:
+    def _queue_overlay(self, new: Fresh | None) -> None:
+        """Hand the rows an evaluation saw to the overlay thread (so the next evaluation does not wait for it); a
+        full evaluation or an ingest reaching many customers is left to a full rebuild instead."""
+        if new is None or len(new.arrived.customers) > self.overlay_customers:
             self._ingest_due = True
             return
         if len(new.texts):
             self._live = pd.concat([self._live, new.texts[list(LIVE_TEXT_COLUMNS)]], ignore_index=True)
-        if not new.arrived.customers:
+        if new.arrived.customers:
+            with self._swap_lock:
+                self._overlay_due |= new.arrived.customers
+            self._patch.set()
+
+    def overlay(self) -> None:
+        """Patch the cards of the customers new rows reached (events, texts scored at once, a new customer) on top
+        of the snapshot: one partial build for all that queued meanwhile; merged by the next full rebuild."""
+        with self._swap_lock:
+            customers, self._overlay_due = self._overlay_due, set()
+        if not customers or self.snapshot is None:
             return
-        part = CardSnapshot.build(store, live=self._live, only=sorted(new.arrived.customers),
-                                  openers=self.snapshot.openers)
+        with self.server.reading() as store:
+            part = CardSnapshot.build(store, live=self._live, only=sorted(customers), openers=self.snapshot.openers)
         with self._swap_lock:
             self.snapshot = self.snapshot.patched(part)
-        self._ingest_due = True  # merged into the bulk tables by the next full rebuild
+        self._ingest_due = True
 
     def card(self, customer_id: str) -> dict | None:
         """The card of ``customer_id`` from the snapshot and its overlay (None: no such customer)."""
