@@ -107,7 +107,18 @@ def test_the_card_shows_the_customer_and_a_real_opener(served):
         said = turns.filter((turns.text == opener["text"]) & (turns.speaker == "agent")).count().execute()
     assert said >= 1  # a real reply, not generated text
     assert opener["language"] == card["language"] and opener["empathy"] >= 0.7
-    assert opener["reason"].startswith("the most empathic real reply")
+    from empathica.report.i18n import Finding, render
+
+    # the reason is a finding: rendered in the customer's language by default, in the agent's on request
+    shown = card["language"] if card["language"] in ("en", "de", "zh") else "en"
+    assert opener["reason_id"].startswith("act.opener.reason.") and opener["reason_language"] == shown
+    assert opener["reason"] == render(Finding(opener["reason_id"], opener["reason_values"]), lang=shown)
+    reasons = {lang: client.get(f"/customers/{case['customer_id']}/card", params={"lang": lang}).json()["opener"]["reason"]
+               for lang in ("en", "de", "zh")}
+    assert reasons["en"].startswith("the most empathic real reply") and reasons["de"].startswith("die einfühlsamste")
+    assert reasons["zh"].startswith("对使用") and opener["agent_id"] in reasons["zh"]
+    bad_lang = client.get(f"/customers/{case['customer_id']}/card", params={"lang": "fr"})
+    assert bad_lang.status_code == 400 and bad_lang.json()["error"]["field"] == "lang"
     feedback = client.post(f"/customers/{case['customer_id']}/card/opener",
                            json={"opener_id": opener["opener_id"], "verdict": "rejected"})
     assert feedback.status_code == 201
@@ -239,7 +250,40 @@ def test_the_columnar_snapshot_holds_each_customers_latest_facts_and_a_partial_b
     for customer in some[:3]:  # a refresh of a few customers gives the same cards as the full build
         full, partial = snapshot.card(customer), part.card(customer)
         assert {**full, "snapshot_at": None} == {**partial, "snapshot_at": None}
+    import tempfile
+    from pathlib import Path
+
+    with server.reading() as store, tempfile.TemporaryDirectory() as folder:  # built beside: the same cards
+        apart = CardSnapshot.build_apart(store, Path(folder), nice=0)
+        for customer in some:
+            assert {**apart.card(customer), "snapshot_at": None} == {**snapshot.card(customer), "snapshot_at": None}
+        assert apart.openers == snapshot.openers and apart.customers == snapshot.customers
     patched = snapshot.patched(part)
     assert patched.card(some[0])["snapshot_at"] == part.built_at.isoformat()
     assert patched.card(some[4])["snapshot_at"] == snapshot.built_at.isoformat()
     assert snapshot.card("nobody") is None and part.card(some[4]) is None
+
+
+def test_an_ingested_event_and_a_new_customer_reach_the_card_within_seconds(served):
+    """The overlay: the cards of the customers new rows reach are patched at once, before any full rebuild."""
+    client, server = served
+    before = client.get("/act/cards").json()
+    customer = client.get("/cases", params={"page_size": 1}).json()["cases"][0]["customer_id"]
+    event = {"event_id": "api-ev-1", "customer_id": customer, "timestamp": "2030-01-01T09:00:00Z",
+             "touchpoint_id": "web_checkout", "channel": "web"}
+    newcomer = {"customer_id": "api-new-1", "language": "de", "segment": "new", "region": "north"}
+    assert client.post("/ingest/customers/rows", json={"rows": [newcomer]}).status_code == 200
+    assert client.post("/ingest/events/rows", json={"rows": [event, {**event, "event_id": "api-ev-2",
+                                                                      "customer_id": "api-new-1"}]}).status_code == 200
+    for _ in range(300):
+        card, fresh = client.get(f"/customers/{customer}/card").json(), client.get("/customers/api-new-1/card")
+        if fresh.status_code == 200 and card["journey"][-1]["timestamp"].startswith("2030-01-01"):
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError(f"the new event never reached the card: {card['journey'][-1:]}, {fresh.status_code}")
+    assert card["journey"][-1]["touchpoint"] == "web_checkout" and len(card["journey"]) <= 12
+    assert fresh.json()["language"] == "de" and [e["touchpoint"] for e in fresh.json()["journey"]] == ["web_checkout"]
+    status = client.get("/act/cards").json()
+    assert status["built_at"] == before["built_at"]  # no full rebuild: patched on top of the same snapshot
+    assert status["patched_customers"] >= 2 and status["full_refresh_due"]

@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from collections.abc import Sequence
+from pathlib import Path
 
 import ibis
 import numpy as np
@@ -30,6 +31,9 @@ from empathica.store import Store
 #: A reply is a candidate opener when its empathy is at least this (0–1) and it answered a distressed or
 #: negative customer turn.
 OPENER_MIN_EMPATHY = 0.7
+#: Message ids of the opener's reason by what the reply's customer shared with this one (report catalogues).
+OPENER_REASONS = {"pain_emotion": "act.opener.reason.pain_emotion", "pain": "act.opener.reason.pain",
+                  "emotion": "act.opener.reason.emotion", "language": "act.opener.reason.language"}
 
 
 @dataclass(frozen=True)
@@ -76,15 +80,60 @@ def compact(table: pa.Table) -> pa.Table:
     return pa.table(columns, names=table.column_names)
 
 
+class CustomerIndex:
+    """Customer id → position, by binary search over the ids in snapshot order (DuckDB sorts text by its bytes,
+    which is Python's order of strings): nothing to build, so a snapshot mapped from files is ready at once."""
+
+    def __init__(self, ids: pa.Array) -> None:
+        self.ids = ids.dictionary_decode() if pa.types.is_dictionary(ids.type) else ids
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __iter__(self):
+        return iter(self.ids.to_pylist())
+
+    def position(self, customer_id: str) -> int | None:
+        ids, lo, hi = self.ids, 0, len(self.ids)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if ids[mid].as_py() < customer_id:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo if lo < len(ids) and ids[lo].as_py() == customer_id else None
+
+    @property
+    def nbytes(self) -> int:
+        return self.ids.nbytes
+
+
+#: The parts of a snapshot, each one query: facts, three per-customer lists, and the candidate openers.
+_LISTS = {"journey": JOURNEY_EVENTS, "texts": SENTIMENT_POINTS, "values": VALUES_ANSWERS}
+
+
+def snapshot_queries(store: Store, *, live: pd.DataFrame | None = None, only: Sequence[str] | None = None,
+                     with_openers: bool = True) -> dict:
+    """The Ibis expressions of every part of a snapshot (for ``only`` these customers)."""
+    numbered = numbered_customers(store, only)
+    tables = {"journey": journey_table(store), "texts": scored_texts_table(store, live), "values": values_table(store)}
+    queries = {"facts": customer_facts(store, numbered, only),
+               **{name: latest_rows(numbered, tables[name], _LISTS[name], only) for name in _LISTS}}
+    candidates = opener_candidates(store) if with_openers else None
+    if candidates is not None:
+        queries["openers"] = candidates
+    return queries
+
+
 @dataclass(frozen=True)
 class CardSnapshot:
     """Every customer's card facts, built at once from the store in a columnar layout (Arrow tables in customer
-    order, an index from customer id to position). Immutable: a refresh builds a new one and the server swaps
-    the reference, so a reader never waits and never sees half a refresh. ``patches`` hold snapshots of a few
-    customers rebuilt after an ingest, which take precedence over the bulk tables."""
+    order, ids sorted for a binary search). Immutable: a refresh builds a new one and the server swaps the
+    reference, so a reader never waits and never sees half a refresh. ``patches`` hold snapshots of a few
+    customers rebuilt after an ingest (the overlay), which take precedence over the bulk tables."""
 
     built_at: datetime
-    index: pd.Index
+    index: CustomerIndex
     facts: pa.Table
     journey: CustomerRows
     texts: CustomerRows
@@ -95,20 +144,35 @@ class CardSnapshot:
     @classmethod
     def build(cls, store: Store, *, rejected: set[str] = frozenset(), live: pd.DataFrame | None = None,
               only: Sequence[str] | None = None, openers: dict[tuple, dict] | None = None) -> "CardSnapshot":
-        """Read every fact a card needs from ``store`` (for ``only`` these customers); ``rejected``: openers agents
-        turned down; ``live``: texts scored on ingest that no run has scored yet (``card_facts.LIVE_COLUMNS``)."""
+        """Read every fact a card needs from ``store`` in this process (for ``only`` these customers); ``rejected``:
+        openers agents turned down; ``live``: texts scored on ingest that no run has scored yet."""
         built_at = datetime.now(UTC)
-        numbered = numbered_customers(store, only)
-        facts = customer_facts(store, numbered, only)
-        n = facts.num_rows
-        index = pd.Index(facts.column("customer_id").to_numpy(zero_copy_only=False))
-        index.get_loc(index[0]) if n else None  # build the hash table now, not on the first card request
-        lists = {name: CustomerRows.from_ordered(latest_rows(numbered, table, size, only), n) for name, table, size in (
-            ("journey", journey_table(store), JOURNEY_EVENTS),
-            ("texts", scored_texts_table(store, live), SENTIMENT_POINTS),
-            ("values", values_table(store), VALUES_ANSWERS))}
-        return cls(built_at=built_at, index=index, facts=compact(facts.drop_columns(["customer_id", "pos"])), **lists,
-                   openers=openers if openers is not None else _openers(store, rejected))
+        queries = snapshot_queries(store, live=live, only=only, with_openers=openers is None)
+        parts = {name: query.to_pyarrow() for name, query in queries.items()}
+        return assemble(parts, built_at=built_at, rejected=rejected, openers=openers)
+
+    @classmethod
+    def build_apart(cls, store: Store, folder: Path, *, rejected: set[str] = frozenset(), nice: int = 19,
+                    one_thread: bool = True) -> "CardSnapshot":
+        """A full snapshot built beside the serving interpreter: DuckDB writes each part's rows to Parquet in
+        ``folder`` (no Python objects; with ``one_thread`` in the calling thread only, so a core stays free for
+        requests), a child process at low priority (``nice``) assembles them into Arrow IPC files, and this
+        process maps those files (:func:`empathica.act.card_build.load`)."""
+        from empathica.act.card_build import build_in_child, load
+
+        built_at = datetime.now(UTC)
+        folder.mkdir(parents=True, exist_ok=True)
+        threads = int(store.query("SELECT current_setting('threads') AS n")["n"].iloc[0])
+        if one_thread:
+            store.raw_sql("SET threads = 1")
+        try:
+            for name, query in snapshot_queries(store).items():
+                query.to_parquet(folder / f"{name}.parquet")
+        finally:
+            if one_thread:
+                store.raw_sql(f"SET threads = {threads}")
+        build_in_child(folder, built_at=built_at, rejected=rejected, nice=nice)
+        return load(folder)
 
     def patched(self, part: "CardSnapshot") -> "CardSnapshot":
         """A new snapshot in which the customers of ``part`` (rebuilt after an ingest) replace their old facts."""
@@ -122,7 +186,7 @@ class CardSnapshot:
     def nbytes(self) -> int:
         """Bytes the snapshot holds (Arrow buffers, offsets and the id index)."""
         own = (self.facts.nbytes + self.journey.nbytes + self.texts.nbytes + self.values.nbytes
-               + int(self.index.memory_usage(deep=True)))
+               + self.index.nbytes)
         return own + sum(p.nbytes() for p in {id(p): p for p in self.patches.values()}.values())
 
     def card(self, customer_id: str, *, open_cases: list[dict] | None = None) -> dict | None:
@@ -130,11 +194,8 @@ class CardSnapshot:
         patch = self.patches.get(customer_id)
         if patch is not None and patch is not self:
             return patch.card(customer_id, open_cases=open_cases)
-        try:
-            i = self.index.get_loc(customer_id)
-        except KeyError:
-            return None
-        if not isinstance(i, (int, np.integer)):
+        i = self.index.position(customer_id)
+        if i is None:
             return None
         fact = self.facts.slice(i, 1).to_pylist()[0]
         texts = self.texts.rows(i)
@@ -159,22 +220,22 @@ class CardSnapshot:
         }
 
     def _opener(self, language: str | None, pains: list[str], emotions: list[str]) -> dict | None:
-        """The best real reply to a customer most like this one: same language, then pain point and emotion."""
+        """The best real reply to a customer most like this one: same language, then pain point and emotion. Its
+        reason is a finding (``reason_id`` and ``reason_values``), rendered by the API in the reader's language."""
         pain, emotion = (pains or [None])[0], (emotions or [None])[0]
         attempts = []
         if pain and emotion:
-            attempts.append(((language, pain, emotion), (f"pain point {pain}", f"emotion {emotion}")))
+            attempts.append((language, pain, emotion))
         if pain:
-            attempts.append(((language, pain, None), (f"pain point {pain}",)))
+            attempts.append((language, pain, None))
         if emotion:
-            attempts.append(((language, None, emotion), (f"emotion {emotion}",)))
-        attempts.append(((language, None, None), ()))
-        for key, alike in attempts:
+            attempts.append((language, None, emotion))
+        attempts.append((language, None, None))
+        for key in attempts:
             best = self.openers.get(key)
             if best is not None:
-                same = f", with the same {' and '.join(alike)}" if alike else ""
-                return {**best, "reason": f"the most empathic real reply (empathy {best['empathy']:.2f}, by "
-                                          f"{best['agent_id']}) to an upset customer in {language}{same}.",
+                alike = "pain_emotion" if key[1] and key[2] else "pain" if key[1] else "emotion" if key[2] else "language"
+                return {**best, "reason_id": OPENER_REASONS[alike],
                         "reason_values": {"empathy": best["empathy"], "agent_id": best["agent_id"],
                                           "language": language, "same_pain_point": key[1], "same_emotion": key[2]}}
         return None
@@ -213,10 +274,12 @@ def _reasons(text: str | None) -> list[str]:
     return [part.strip() for part in (text or "").split(";") if part.strip()]
 
 
-def _openers(store: Store, rejected: set[str]) -> dict[tuple, dict]:
-    """The best real reply per (language, pain point, emotion) of the customer turn it answered, and coarser keys."""
+def opener_candidates(store: Store):
+    """Real replies that may be suggested (empathy ≥ OPENER_MIN_EMPATHY, answering a distressed or negative
+    customer turn), with the emotion and pain points of the turn they answered, most empathic first; None before
+    the empathy step ran."""
     if not store.has_result(EMPATHY_TURNS):
-        return {}
+        return None
     replies = store.result(EMPATHY_TURNS)
     replies = replies.filter(replies.empathy >= OPENER_MIN_EMPATHY)
     if store.has_result(TEXT_SCORES):  # the situation answered: the emotion and pain points of the customer's turn
@@ -230,10 +293,14 @@ def _openers(store: Store, rejected: set[str]) -> dict[tuple, dict]:
     else:
         joined = replies.filter(replies.responds_to_distress).mutate(c_emotion=ibis.null("string"),
                                                                      c_aspects=ibis.null("string"))
-    frame = joined.select("conversation_id", "turn_index", "agent_id", "language", "text", "empathy", "c_emotion",
-                          "c_aspects").order_by([ibis.desc("empathy"), "conversation_id", "turn_index"]).to_pandas()
+    return joined.select("conversation_id", "turn_index", "agent_id", "language", "text", "empathy", "c_emotion",
+                         "c_aspects").order_by([ibis.desc("empathy"), "conversation_id", "turn_index"])
+
+
+def best_openers(candidates: pa.Table | None, rejected: set[str]) -> dict[tuple, dict]:
+    """The best candidate per (language, pain point, emotion) of the customer turn it answered, and coarser keys."""
     best: dict[tuple, dict] = {}
-    for r in frame.to_dict("records"):
+    for r in (candidates.to_pylist() if candidates is not None else []):
         opener_id = f"{r['conversation_id']}#{r['turn_index']}"
         if opener_id in rejected:
             continue
@@ -247,6 +314,17 @@ def _openers(store: Store, rejected: set[str]) -> dict[tuple, dict]:
         for key in keys:
             best.setdefault(key, entry)  # rows come most empathic first
     return best
+
+
+def assemble(parts: dict[str, pa.Table], *, built_at: datetime, rejected: set[str] = frozenset(),
+             openers: dict[tuple, dict] | None = None) -> CardSnapshot:
+    """A snapshot from its parts' rows (:func:`snapshot_queries`, fetched or read back from files)."""
+    facts = parts["facts"]
+    n = facts.num_rows
+    ids = facts.column("customer_id").combine_chunks()
+    lists = {name: CustomerRows.from_ordered(parts[name], n) for name in _LISTS}
+    return CardSnapshot(built_at=built_at, index=CustomerIndex(ids), facts=compact(facts.drop_columns(["customer_id", "pos"])),
+                        **lists, openers=openers if openers is not None else best_openers(parts.get("openers"), rejected))
 
 
 def _aspects(text: str | None) -> list[str]:

@@ -1,5 +1,6 @@
 """What the context card reads from the store, as Ibis expressions run inside DuckDB and fetched as Arrow tables
-in customer order: one row of facts per customer, and the latest events, scored texts and values answers.
+in customer order: one row of facts per customer, and the latest events, scored texts and values answers
+(each function gives the Ibis expression; the snapshot fetches it, or has DuckDB write it to a file).
 
 Every query numbers the customers in one order (``pos``: 0, 1, … by customer id), so the snapshot can keep each
 list as one columnar table with offsets instead of a Python object per customer. ``only`` restricts a query to
@@ -12,7 +13,6 @@ from collections.abc import Sequence
 
 import ibis
 import pandas as pd
-import pyarrow as pa
 
 from empathica.schema.results import (EMPATHY_CUSTOMER, EMPATHY_TURNS, TEXT_SCORES, VALUE_CHURN_SCORES, VALUE_CLV,
                                       VALUE_DETRACTOR_SCORES)
@@ -34,10 +34,10 @@ def numbered_customers(store: Store, only: Sequence[str] | None = None):
     return customers.mutate(pos=ibis.row_number().over(order_by="customer_id"))
 
 
-def customer_facts(store: Store, numbered, only: Sequence[str] | None = None) -> pa.Table:
+def customer_facts(store: Store, numbered, only: Sequence[str] | None = None):
     """One row per customer, by ``pos``: profile, churn risk, CLV, detractor risk, empathy received, last reply."""
     people = store.table("customers").select("customer_id", "language", "segment", "region")
-    facts = numbered.join(people, "customer_id")
+    facts = numbered.join(_of(people, only), "customer_id")
     parts = [
         (VALUE_CHURN_SCORES, {"p_churn": "p_churn", "churn_reasons": "reasons"}),
         (VALUE_CLV, {"clv": "clv", "p_alive": "p_alive", "expected_purchases": "expected_purchases",
@@ -46,11 +46,16 @@ def customer_facts(store: Store, numbered, only: Sequence[str] | None = None) ->
         (EMPATHY_CUSTOMER, {"empathy_received": "empathy_received"}),
     ]
     for result, columns in parts:
-        facts = _left(facts, store.result(result) if store.has_result(result) else None, columns)
+        facts = _left(facts, _of(store.result(result), only) if store.has_result(result) else None, columns)
     last = _last_reply(store, only)
     facts = _left(facts, last, {"last_agent_id": "agent_id", "last_at": "timestamp", "last_empathy": "empathy",
                                 "last_empathy_gap": "empathy_gap", "last_reply": "text"})
-    return facts.order_by("pos").to_pyarrow()
+    return facts.order_by("pos")
+
+
+def _of(table, only: Sequence[str] | None):
+    """``table``'s rows of ``only`` these customers (all without ``only``): a partial build reads no other."""
+    return table if only is None else table.filter(table.customer_id.isin(list(only)))
 
 
 def _left(facts, table, columns: dict[str, str]):
@@ -74,14 +79,14 @@ def _last_reply(store: Store, only: Sequence[str] | None = None):
     return ranked.filter(ranked._rank == 0)
 
 
-def latest_rows(numbered, table, n: int, only: Sequence[str] | None = None) -> pa.Table:
+def latest_rows(numbered, table, n: int, only: Sequence[str] | None = None):
     """The ``n`` latest rows of ``table`` per customer (of ``only`` these), ordered by (``pos``, time)."""
     if only is not None:  # before ranking, so a refresh of a few customers ranks only their rows
         table = table.filter(table.customer_id.isin(list(only)))
     ranked = table.mutate(_rank=ibis.row_number().over(group_by="customer_id", order_by=ibis.desc("timestamp")))
     ranked = ranked.filter(ranked._rank < n).drop("_rank")
     joined = ranked.join(numbered, "customer_id")
-    return joined.drop("customer_id").order_by(["pos", "timestamp"]).to_pyarrow()
+    return joined.drop("customer_id").order_by(["pos", "timestamp"])
 
 
 def journey_table(store: Store):
@@ -128,13 +133,3 @@ def scored_texts_table(store: Store, live: pd.DataFrame | None = None):
         return texts.select("customer_id", "timestamp", "source").limit(0).mutate(
             sentiment=ibis.null("float64"), emotion=ibis.null("string"), aspects=ibis.null("string"))
     return scored
-
-
-def unscored_texts(store: Store, *, limit: int) -> pd.DataFrame:
-    """The newest ``limit`` texts no run has scored yet (``customer_id, timestamp, source, source_id, text``)."""
-    texts = _texts(store)
-    texts = texts.filter(texts.text.notnull() & (texts.text.length() > 0))
-    if store.has_result(TEXT_SCORES):
-        scores = store.result(TEXT_SCORES).select("source_table", "source_id")
-        texts = texts.anti_join(scores, [texts.source_id == scores.source_id, texts.source == scores.source_table])
-    return texts.order_by(ibis.desc("timestamp")).limit(limit).to_pandas()

@@ -10,17 +10,22 @@ evaluating twice never opens two cases.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
 import ibis
 
+from empathica.act.live import Fresh, arrivals, fresh
 from empathica.act.rules import Rule, RuleSet, Team, load_rules, parse_rule
 from empathica.act.signals import matching, signal_fields
 from empathica.store import Store
 from empathica.store.cases import CaseStore
 
+#: An ingest of at most this many rows per table is evaluated row by row with its texts scored at once; a bigger
+#: one by a full evaluation (its texts wait for the next run).
+LIVE_ROWS = 2000
 #: Columns of a matched signal that a case keeps as its evidence besides the rule's condition fields.
 _EVIDENCE = ("customer_id", "touchpoint", "team", "timestamp", "language")
 
@@ -34,6 +39,8 @@ class Evaluation:
     tagged: dict[str, int] = field(default_factory=dict)
     notified: dict[str, int] = field(default_factory=dict)
     case_ids: list[int] = field(default_factory=list)
+    #: The rows an incremental evaluation tested, with their scores (None: a full evaluation).
+    fresh: Fresh | None = None
 
     @property
     def cases_opened(self) -> int:
@@ -65,18 +72,21 @@ def stored_teams(cases: CaseStore) -> dict[str, Team]:
             for k, v in cases.teams().items()}
 
 
-def evaluate(store: Store, cases: CaseStore, rules: list[Rule] | None = None, *, until=None) -> Evaluation:
-    """Evaluate ``rules`` (default: the stored ones) over the store and act on every signal not acted on yet."""
+def evaluate(store: Store, cases: CaseStore, rules: list[Rule] | None = None, *, until=None,
+             new: Fresh | None = None) -> Evaluation:
+    """Evaluate ``rules`` (default: the stored ones) over the store and act on every signal not acted on yet;
+    with ``new``, over the rows that arrived only (rules on results wait for the run that changes them)."""
     rules = stored_rules(cases) if rules is None else rules
     teams = stored_teams(cases)
     owners = _owners(store)
-    report = Evaluation()
+    report = Evaluation(fresh=new)
     for rule in rules:
-        if not rule.enabled or not _ready(store, rule):
+        if not rule.enabled or not _ready(store, rule) or (new is not None and not _timed(rule)):
             continue
-        rows = _matched_rows(store, rule, until=until)
+        rows = _matched_rows(store, rule, until=until, new=new)
         report.matched[rule.rule_id] = len(rows)
-        known = cases.known_signals(rule.rule_id) if "case" in rule.actions else set()
+        # a full evaluation skips what is known in one query; a few new rows rely on the unique (rule, signal)
+        known = cases.known_signals(rule.rule_id) if "case" in rule.actions and new is None else set()
         for row in rows:
             if row["signal_id"] in known:
                 continue
@@ -89,8 +99,8 @@ def _ready(store: Store, rule: Rule) -> bool:
     return rule.on in ("conversation", "feedback") or store.has_result(rule.on)
 
 
-def _matched_rows(store: Store, rule: Rule, *, until=None) -> list[dict]:
-    table = matching(store, rule, until=until)
+def _matched_rows(store: Store, rule: Rule, *, until=None, new: Fresh | None = None) -> list[dict]:
+    table = matching(store, rule, until=until, new=new)
     fields = [*_EVIDENCE, *[c.field for c in rule.conditions]]
     if not _timed(rule):  # a result row: keep all of it as the case's evidence
         fields += [c for c in table.columns if c not in ("run_id", "kind")]
@@ -138,18 +148,28 @@ def _act(cases: CaseStore, rule: Rule, row: dict, teams: dict[str, Team], owners
         report.notified[rule.rule_id] = report.notified.get(rule.rule_id, 0) + sent
 
 
-def evaluate_pending(store: Store, cases: CaseStore, *, reason: str | None = None, detail: str = "") -> Evaluation | None:
+def evaluate_pending(store: Store, cases: CaseStore, *, reason: str | None = None, detail: str = "",
+                     analyzer: Callable[[], object] | None = None, live_rows: int = LIVE_ROWS) -> Evaluation | None:
     """Record a pending evaluation (when ``reason`` is given), then evaluate every pending one and clear them.
 
     Called after each ingest and run, and at start-up (``reason=None``) to finish what a stopped process left.
+    When only ingests are pending and at most ``live_rows`` rows arrived per table, only the new rows are
+    evaluated, their texts and conversations scored at once with ``analyzer()`` (the text analyzer a run uses);
+    otherwise (a run, a changed rule, a bulk ingest, or no watermark yet) every signal is.
     """
     if reason is not None:
         cases.add_pending(reason, detail)
-    pending = [p["pending_id"] for p in cases.pending()]
+    pending = cases.pending()
     if not pending:
         return None
-    report = evaluate(store, cases)
-    cases.done_pending(pending)
+    arrived = arrivals(store, cases.marks(), limit=live_rows)
+    if analyzer is not None and not arrived.bulk and all(p["reason"] == "ingest" for p in pending):
+        new = fresh(store, arrived, analyzer)
+        report = evaluate(store, cases, new=new) if not arrived.empty else Evaluation(fresh=new)
+    else:
+        report = evaluate(store, cases)
+    cases.save_marks(arrived.marks)  # read before evaluating: rows that came meanwhile are looked at next time
+    cases.done_pending([p["pending_id"] for p in pending])
     return report
 
 

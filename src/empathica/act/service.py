@@ -4,9 +4,10 @@ evaluates pending ingests and runs, refreshes the context-card snapshot, checks 
 
 from __future__ import annotations
 
-import json
 import logging
 import os
+import shutil
+import tempfile
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -16,10 +17,11 @@ from pathlib import Path
 import pandas as pd
 
 from empathica.act.card import CardSnapshot
-from empathica.act.card_facts import LIVE_COLUMNS, unscored_texts
 from empathica.act.cases import check_slas
+from empathica.act.live import LIVE_TEXT_COLUMNS, Fresh
 from empathica.act.engine import Evaluation, evaluate_pending, install_rules, load_rule_file, stored_teams
 from empathica.act.notify import Delivery, deliver, queue_digests, queue_escalation
+from empathica.schema.results import TEXT_SCORES
 from empathica.settings import Settings
 from empathica.store import Store
 from empathica.store.cases import CaseStore
@@ -65,20 +67,24 @@ def after_ingest(store: Store, settings: Settings, detail: str) -> Evaluation | 
     try:
         if not ops.cases.rule_definitions():
             return None
-        return evaluate_pending(store, ops.cases, reason="ingest", detail=detail)
+        return evaluate_pending(store, ops.cases, reason="ingest", detail=detail,
+                                analyzer=lambda: TextAnalyzer.from_settings(settings))
     finally:
         ops.close()
 
 
 class ActService:
-    """The server's Act: one worker thread that evaluates, refreshes the card snapshot and notifies."""
+    """The server's Act: a worker thread that evaluates, an overlay thread that patches the cards of the customers
+    new rows reach, and a card thread that rebuilds the whole snapshot after runs and bulk ingests."""
 
-    #: A text scored on ingest for the card: at most this many of the newest unscored texts per refresh (a bulk
-    #: ingest's texts wait for the next run); and a full rebuild after ingests at most this often (seconds).
-    live_texts = 500
+    #: A full rebuild after ingests merges the overlay of patched cards at most this often (seconds).
     full_refresh_seconds = 600.0
-    #: The card thread's nice value: a rebuild yields the CPU to the requests it serves (Linux; elsewhere ignored).
+    #: An ingest reaching more customers than this is left to a full rebuild instead of patched card by card.
+    overlay_customers = 2000
+    #: Nice values of the card thread and of the child process that assembles a full snapshot: a rebuild yields
+    #: the CPU to the requests it serves (Linux; elsewhere ignored).
     card_thread_nice = 10
+    card_nice = 19
 
     def __init__(self, server, *, tick_seconds: float | None = None) -> None:
         self.server = server
@@ -94,22 +100,30 @@ class ActService:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._work_lock = threading.Lock()
+        self._swap_lock = threading.Lock()  # the snapshot reference: a patch and a finished rebuild do not cross
         self._digest_end: datetime | None = None
         self._run_due = False  # a run published: rebuild every card now
-        self._ingest_due = False  # an ingest stored rows: score its texts now, rebuild every card within a minute
-        self._texts_due = False
+        self._ingest_due = False  # a bulk ingest (or patches to merge): rebuild within full_refresh_seconds
         self._last_full = 0.0
-        self._live = pd.DataFrame(columns=list(LIVE_COLUMNS))
+        self._live = pd.DataFrame(columns=list(LIVE_TEXT_COLUMNS))
         self._analyzer = None
+        self._analyzer_lock = threading.Lock()
+        self._folder: Path | None = None  # the files the current snapshot is mapped from
+        self._patch = threading.Event()
+        self._overlay_due: set[str] = set()  # customers whose cards wait for the overlay thread
 
     def start(self) -> None:
-        """Finish what a stopped server left pending, build the card snapshot, then work in the background: one
-        thread evaluates (so a new row's case never waits for a snapshot), another refreshes the snapshot."""
+        """Finish what a stopped server left pending (the first start evaluates everything once), build the card
+        snapshot, then work in the background: one thread evaluates (so a new row's case never waits for a
+        snapshot), another rebuilds the snapshot."""
+        if not self.cases.marks() and self.cases.rule_definitions():
+            self.cases.add_pending("start", "no watermark yet: every signal is evaluated once")
         self.work()
         self._stale.clear()  # the snapshot built next already includes what work() evaluated
-        self.refresh_snapshot()
-        self._threads = [threading.Thread(target=self._loop, args=(self._wake, self.work, self.tick),
-                                          name="empathica-act", daemon=True),
+        self.refresh_snapshot(serving=False)
+        self._threads = [threading.Thread(target=self._work_loop, name="empathica-act", daemon=True),
+                         threading.Thread(target=self._loop, args=(self._patch, self.overlay, None),
+                                          name="empathica-act-overlay", daemon=True),
                          threading.Thread(target=self._card_loop, name="empathica-act-cards", daemon=True)]
         for thread in self._threads:
             thread.start()
@@ -118,19 +132,25 @@ class ActService:
         self._stop.set()
         self._wake.set()
         self._stale.set()
+        self._patch.set()
         for thread in self._threads:
             thread.join(timeout=30)
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
 
     def changed(self, reason: str, detail: str = "") -> None:
-        """The store changed (an ingest, a run): persist a pending evaluation and wake the worker; a run's
-        results reach the cards by a full rebuild, an ingest's texts at once (:meth:`refresh_cards`)."""
+        """The store changed (an ingest, a run, a rule): persist a pending evaluation and wake the worker; a run's
+        results reach the cards by a full rebuild, an ingest's rows by patches (:meth:`work`)."""
         self.cases.add_pending(reason, detail)
-        if reason == "ingest":
-            self._ingest_due = self._texts_due = True
-        else:
+        if reason == "run":
             self._run_due = True
+            self._stale.set()
         self._wake.set()
-        self._stale.set()
+
+    def _work_loop(self) -> None:
+        if self.cases.rule_definitions():  # rules may test texts: load the analyzer before the first ingest needs it
+            self.analyzer()
+        self._loop(self._wake, self.work, self.tick)
 
     def _loop(self, event: threading.Event, task, timeout: float | None) -> None:
         while not self._stop.is_set():
@@ -155,17 +175,58 @@ class ActService:
         self._run_due = True
         self._stale.set()
 
+    def analyzer(self):
+        """The text analyzer a run uses, loaded once (for the texts and conversations scored on ingest)."""
+        with self._analyzer_lock:
+            if self._analyzer is None:
+                self._analyzer = TextAnalyzer.from_settings(self.server.settings)
+            return self._analyzer
+
     def work(self) -> None:
-        """Evaluate pending changes, escalate breached SLAs, deliver due notifications; mark the snapshot stale."""
+        """Evaluate pending changes (new rows only, their texts scored at once), patch the cards of the customers
+        they reach, escalate breached SLAs, deliver due notifications."""
         with self._work_lock:
             if self.cases.pending():
                 with self.server.reading() as store:
-                    self.last = evaluate_pending(store, self.cases) or self.last
-                self._stale.set()
+                    report = evaluate_pending(store, self.cases, analyzer=self.analyzer)
+                    self.last = report or self.last
+                    if report is not None:
+                        self._queue_overlay(report.fresh)
             teams = stored_teams(self.cases)
             check_slas(self.cases, on_escalation=lambda case, kind: queue_escalation(self.cases, case, kind, teams))
             self._weekly_digests()
             deliver(self.cases, self.delivery)
+
+    def _queue_overlay(self, new: Fresh | None) -> None:
+        """Hand the rows an evaluation saw to the overlay thread (so the next evaluation does not wait for it); a
+        full evaluation or an ingest reaching many customers is left to a full rebuild instead."""
+        if new is None or len(new.arrived.customers) > self.overlay_customers:
+            self._ingest_due = True
+            return
+        if len(new.texts):
+            self._live = pd.concat([self._live, new.texts[list(LIVE_TEXT_COLUMNS)]], ignore_index=True)
+        if new.arrived.customers:
+            with self._swap_lock:
+                self._overlay_due |= new.arrived.customers
+            self._patch.set()
+
+    def overlay(self) -> None:
+        """Patch the cards of the customers new rows reached (events, texts scored at once, a new customer) on top
+        of the snapshot: one partial build for all that queued meanwhile; merged by the next full rebuild."""
+        with self._swap_lock:
+            customers, self._overlay_due = self._overlay_due, set()
+        if not customers or self.snapshot is None:
+            return
+        with self.server.reading() as store:
+            part = CardSnapshot.build(store, live=self._live, only=sorted(customers), openers=self.snapshot.openers)
+        with self._swap_lock:
+            self.snapshot = self.snapshot.patched(part)
+        self._ingest_due = True
+
+    def card(self, customer_id: str) -> dict | None:
+        """The card of ``customer_id`` from the snapshot and its overlay (None: no such customer)."""
+        snapshot = self.snapshot
+        return snapshot.card(customer_id) if snapshot is not None else None
 
     def _weekly_digests(self) -> None:
         """Each team's digest once per period, for the days up to the latest Monday 00:00 UTC (queued once even
@@ -177,30 +238,54 @@ class ActService:
             self._digest_end = end
 
     def refresh_cards(self) -> None:
-        """Bring the cards up to date: texts ingested since the last refresh are scored and their customers'
-        cards rebuilt at once; everything else (new customers, events, a run's results) by a full rebuild, done
-        after a run and at most every ``full_refresh_seconds`` after ingests."""
-        if self._run_due:
-            self.refresh_snapshot()
-            return
-        if self._texts_due:
-            self._texts_due = False
-            self.refresh_live_texts()
-        if self._ingest_due and time.monotonic() - self._last_full >= self.full_refresh_seconds:
+        """A full rebuild after a run at once, and after ingests (merging the overlay) at most every
+        ``full_refresh_seconds``."""
+        if self._run_due or (self._ingest_due and time.monotonic() - self._last_full >= self.full_refresh_seconds):
             self.refresh_snapshot()
 
-    def refresh_snapshot(self) -> None:
+    def refresh_snapshot(self, *, serving: bool = True) -> None:
         """Rebuild the whole card snapshot from the store and swap it in (cards are served from the old one
-        meanwhile): a run's results, new customers and events, and the texts scored on ingest."""
+        meanwhile); the patches made while it was built stay on top of it. ``serving``: requests are being
+        answered meanwhile (DuckDB then works on one thread and the child at ``card_nice``; at start, before any
+        request, both take what they can)."""
         self._run_due = self._ingest_due = False
         self._last_full = started = time.monotonic()
+        since = datetime.now(UTC)
         self.refreshing = True
+        folder = Path(tempfile.mkdtemp(prefix="empathica-cards-"))
         try:
             with self.server.reading() as store:
-                self.snapshot = CardSnapshot.build(store, rejected=self._rejected_openers(), live=self._live)
+                self._live = self._still_unscored(store)
+                built = CardSnapshot.build_apart(store, folder, rejected=self._rejected_openers(),
+                                                 nice=self.card_nice if serving else 0, one_thread=serving)
+                if len(self._live):  # texts scored on ingest that no run has scored: their customers patched on top
+                    built = built.patched(CardSnapshot.build(store, live=self._live, openers=built.openers,
+                                                             only=sorted(set(self._live["customer_id"]))))
+            with self._swap_lock:
+                later = {id(p): p for p in (self.snapshot.patches.values() if self.snapshot else ()) if p.built_at >= since}
+                for part in later.values():
+                    built = built.patched(part)
+                self.snapshot = built
+                old, self._folder = self._folder, folder
+            if old is not None:  # mapped pages stay readable until the old snapshot is dropped (POSIX)
+                shutil.rmtree(old, ignore_errors=True)
+        except Exception:  # e.g. out of memory under an ingest's memory limit: the old snapshot serves on
+            shutil.rmtree(folder, ignore_errors=True)
+            self._ingest_due = True  # tried again within full_refresh_seconds
+            raise
         finally:
             self.refreshing = False
         self.snapshot_seconds = round(time.monotonic() - started, 2)
+
+    def _still_unscored(self, store: Store) -> pd.DataFrame:
+        """The texts scored on ingest that no run has scored since (a run's scores replace the live ones)."""
+        live = self._live
+        if not len(live) or not store.has_result(TEXT_SCORES):
+            return live
+        scores = store.result(TEXT_SCORES)
+        done = scores.filter(scores.source_id.isin(live["source_id"].astype(str).tolist()))
+        done = set(zip(*[done.select("source_table", "source_id").to_pandas()[c] for c in ("source_table", "source_id")]))
+        return live[[k not in done for k in zip(live["source"], live["source_id"])]].reset_index(drop=True)
 
     def snapshot_status(self) -> dict:
         """What the card snapshot holds: when it was built, how long that took, customers, bytes, patches."""
@@ -211,34 +296,6 @@ class ActService:
                 "customers": snap.customers, "bytes": snap.nbytes(), "patched_customers": len(snap.patches),
                 "live_texts": len(self._live), "refreshing": self.refreshing,
                 "full_refresh_due": self._run_due or self._ingest_due}
-
-    def refresh_live_texts(self) -> bool:
-        """Score the texts no run has scored yet (the newest ``live_texts``) and rebuild their customers' cards;
-        True when there were any."""
-        with self.server.reading() as store:
-            fresh = unscored_texts(store, limit=self.live_texts)
-            known = set(zip(self._live["source"], self._live["source_id"]))
-            new = fresh[[key not in known for key in zip(fresh["source"], fresh["source_id"])]]
-            still = set(zip(fresh["source"], fresh["source_id"]))
-            kept = self._live[[key in still for key in zip(self._live["source"], self._live["source_id"])]]
-            self._live = pd.concat([kept, self._score(new)], ignore_index=True) if len(new) else kept
-            if not len(new) or self.snapshot is None:
-                return bool(len(new))
-            part = CardSnapshot.build(store, live=self._live, only=sorted(set(new["customer_id"])),
-                                      openers=self.snapshot.openers)
-        self.snapshot = self.snapshot.patched(part)
-        return True
-
-    def _score(self, texts: pd.DataFrame) -> pd.DataFrame:
-        """Sentiment, emotion and aspects of new texts, with the analyzer a run uses (loaded once)."""
-        if self._analyzer is None:
-            self._analyzer = TextAnalyzer.from_settings(self.server.settings)
-        scored = self._analyzer.analyze(texts["text"].tolist())
-        return pd.DataFrame({"customer_id": texts["customer_id"].to_numpy(), "timestamp": texts["timestamp"].to_numpy(),
-                             "source": texts["source"].to_numpy(), "source_id": texts["source_id"].to_numpy(),
-                             "sentiment": scored["sentiment_score"].astype(float).to_numpy(),
-                             "emotion": scored["emotion"].to_numpy(),
-                             "aspects": [json.dumps(list(a)) for a in scored["aspects"]]})
 
     def _rejected_openers(self) -> set[str]:
         """Openers agents rejected more often than they used or edited them."""

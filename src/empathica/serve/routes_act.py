@@ -20,6 +20,7 @@ from empathica.act.notify import digest
 from empathica.act.rules import PRIORITIES, RuleError, parse_rule
 from empathica.act.signals import signal_fields
 from empathica.errors import InputError
+from empathica.report.i18n import LANGUAGES, Finding, render
 from empathica.serve.auth import require
 from empathica.serve.errors import ApiError
 from empathica.store.cases import STATUSES
@@ -250,16 +251,24 @@ def notifications(request: Request, user: User = Depends(require("admin"))) -> d
 
 # -- the context card ------------------------------------------------------------------------------
 @router.get("/customers/{customer_id}/card", tags=["act"])
-def customer_card(request: Request, customer_id: str, user: User = Depends(require("viewer"))) -> Response:
+def customer_card(request: Request, customer_id: str, lang: str | None = Query(None, max_length=8),
+                  user: User = Depends(require("viewer"))) -> Response:
     """Who is calling and how they feel: journey, open cases, sentiment, pain points, values, churn risk and CLV
-    with reasons, the empathy last received, and a suggested opener (a real reply) with its reason."""
+    with reasons, the empathy last received, and a suggested opener (a real reply) with its reason, in ``lang``
+    (the agent's: en, de, zh; default the customer's language, else English)."""
+    if lang is not None and lang not in LANGUAGES:
+        raise ApiError(400, "bad_language", f"lang {lang[:8]!r}; use one of {', '.join(LANGUAGES)}.", field="lang")
     act = _act(request)
-    snapshot = act.snapshot
-    card = snapshot.card(customer_id) if snapshot is not None else None
+    card = act.card(customer_id)
     if card is None or (user.region and card.get("region") != user.region):
         raise ApiError(404, "no_such_customer", f"no customer {customer_id[:80]!r} in the card snapshot.",
                        field="customer_id")
     card["open_cases"] = act.cases.active_cases_of(customer_id)
+    opener = card.get("opener")
+    if opener:
+        shown = lang or (card["language"] if card["language"] in LANGUAGES else "en")
+        opener["reason"] = render(Finding(opener["reason_id"], opener["reason_values"]), lang=shown)
+        opener["reason_language"] = shown
     # the card is plain JSON data already: encoded once here, not walked again by the framework's encoder
     return Response(json.dumps(card, ensure_ascii=False, default=str), media_type="application/json")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import (Column, DateTime, Float, Integer, MetaData, String, Table, Text, UniqueConstraint, delete, func,
+from sqlalchemy import (BigInteger, Column, DateTime, Float, Integer, MetaData, String, Table, Text, UniqueConstraint, delete, func,
                         insert, select, update)
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -84,6 +84,12 @@ PENDING = Table(
     Column("detail", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+MARKS = Table(  # per watched table, the highest DuckDB row number Act has evaluated (act/live.py)
+    "act_marks", _meta,
+    Column("table_name", String(80), primary_key=True),
+    Column("last_rowid", BigInteger, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
 TAGS = Table(
     "signal_tags", _meta,
     Column("rule_id", String(80), primary_key=True),
@@ -142,7 +148,7 @@ class CaseStore:
     def reset(self) -> None:
         """Delete every case, event, tag, notification, pending evaluation and rule (a fresh demo world)."""
         with self.engine.begin() as con:
-            for table in (CASE_EVENTS, CASES, TAGS, OUTBOX, PENDING, RULES, TEAMS, OPENER_FEEDBACK):
+            for table in (CASE_EVENTS, CASES, TAGS, OUTBOX, PENDING, RULES, TEAMS, OPENER_FEEDBACK, MARKS):
                 con.execute(delete(table))
 
     # -- rules and teams -----------------------------------------------------------------------
@@ -186,6 +192,17 @@ class CaseStore:
         if pending_ids:
             with self.engine.begin() as con:
                 con.execute(delete(PENDING).where(PENDING.c.pending_id.in_(pending_ids)))
+
+    def marks(self) -> dict[str, int]:
+        """The watermarks: per watched table, the highest row number evaluated."""
+        with self.engine.connect() as con:
+            return {r.table_name: int(r.last_rowid) for r in con.execute(select(MARKS))}
+
+    def save_marks(self, marks: dict[str, int]) -> None:
+        with self.engine.begin() as con:
+            for table, rowid in marks.items():
+                con.execute(delete(MARKS).where(MARKS.c.table_name == table))
+                con.execute(insert(MARKS).values(table_name=table, last_rowid=int(rowid), at=now()))
 
     # -- cases ---------------------------------------------------------------------------------
     def known_signals(self, rule_id: str) -> set[str]:

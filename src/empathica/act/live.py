@@ -1,0 +1,167 @@
+"""What arrived since Act last looked, and its text-derived fields scored at once.
+
+Each canonical table Act watches has a *watermark* in the operational store: the highest DuckDB row number it has
+evaluated. An ingest appends rows beyond it (Listen appends; an interrupted file is removed again), so the rows
+of an ingest are ``rowid > watermark`` — found without reading the rest of the table. Their texts (feedback
+comments, customers' turns, values answers) are scored with the analyzer a run uses, and the conversations they
+touch get the empathy step's verdict (distress, empathy gap, agent empathy), so rules on those fields and the
+context card see a new row within the same evaluation instead of after the next run. A bulk ingest beyond
+``limit`` rows in a table is left to a full evaluation and the next run (docs/act.md, "Evaluation").
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from empathica.store import Store
+
+#: Tables whose new rows Act finds by watermark: (key column, how its rows reach a customer).
+WATCHED = {
+    "customers": ("customer_id", "customer_id"),
+    "events": ("event_id", "customer_id"),
+    "feedback": ("response_id", "customer_id"),
+    "conversations": ("conversation_id", "customer_id"),
+    "turns": ("turn_id", "conversation_id"),
+    "values_answers": ("answer_id", "customer_id"),
+}
+#: Columns of a text scored on ingest: what signals and the card merge with a run's ``text_scores``.
+LIVE_TEXT_COLUMNS = ("customer_id", "timestamp", "source", "source_id", "sentiment", "sentiment_label", "emotion",
+                     "aspects", "lang")
+#: Columns of a conversation scored on ingest, as in the empathy step's ``empathy_conversations``.
+LIVE_CONVERSATION_COLUMNS = ("conversation_id", "agent_id", "max_distress", "empathy_gaps", "agent_empathy",
+                             "customer_sentiment_last", "customer_sentiment_change", "language")
+
+
+@dataclass
+class Arrivals:
+    """The rows that arrived in the watched tables since the watermarks: keys per table, the customers they
+    touch, and the watermarks to store once they are evaluated. ``bulk``: tables with more than the limit (or
+    with no watermark yet), which a full evaluation covers instead."""
+
+    keys: dict[str, list[str]] = field(default_factory=dict)
+    customers: set[str] = field(default_factory=set)
+    marks: dict[str, int] = field(default_factory=dict)
+    bulk: set[str] = field(default_factory=set)
+
+    @property
+    def empty(self) -> bool:
+        return not any(self.keys.values()) and not self.bulk
+
+
+def arrivals(store: Store, marks: dict[str, int], *, limit: int) -> Arrivals:
+    """The rows beyond ``marks`` (table → highest row number seen) in every watched table (canonical tables:
+    every store has them)."""
+    found = Arrivals()
+    for table, (key, owner) in WATCHED.items():
+        mark = marks.get(table)
+        top = int(store.query(f'SELECT coalesce(max(rowid), -1) AS m FROM "{table}"')["m"].iloc[0])
+        found.marks[table] = top
+        if mark is None or top - mark > limit:  # never looked (or a bulk ingest): a full evaluation
+            found.bulk.add(table)
+            continue
+        if top <= mark:
+            continue
+        rows = store.query(f'SELECT "{key}" AS k, "{owner}" AS o FROM "{table}" WHERE rowid > {int(mark)} '
+                           f"AND rowid <= {top}")
+        found.keys[table] = rows["k"].astype(str).tolist()
+        owners = rows["o"].dropna().astype(str).tolist()
+        if table == "turns" and owners:
+            conv = store.table("conversations")
+            owners = conv.filter(conv.conversation_id.isin(sorted(set(owners)))).customer_id.to_pandas().tolist()
+        found.customers.update(c for c in owners if c)
+    return found
+
+
+def new_texts(store: Store, arrived: Arrivals) -> pd.DataFrame:
+    """The texts among ``arrived``: feedback comments, values answers and customers' turns
+    (``customer_id, timestamp, source, source_id, text``)."""
+    parts = []
+    if arrived.keys.get("feedback"):
+        fb = store.table("feedback")
+        fb = fb.filter(fb.response_id.isin(arrived.keys["feedback"]) & fb.comment.notnull())
+        parts.append(fb.select("customer_id", "timestamp", "comment", "response_id").to_pandas().rename(
+            columns={"comment": "text", "response_id": "source_id"}).assign(source="feedback"))
+    if arrived.keys.get("values_answers"):
+        va = store.table("values_answers")
+        va = va.filter(va.answer_id.isin(arrived.keys["values_answers"]) & va.answer.notnull())
+        parts.append(va.select("customer_id", "timestamp", "answer", "answer_id").to_pandas().rename(
+            columns={"answer": "text", "answer_id": "source_id"}).assign(source="values_answers"))
+    if arrived.keys.get("turns"):
+        turns, conv = store.table("turns"), store.table("conversations")
+        tu = turns.filter(turns.turn_id.isin(arrived.keys["turns"]) & (turns.speaker == "customer"))
+        tu = tu.join(conv.select("conversation_id", "customer_id"), "conversation_id")
+        parts.append(tu.select("customer_id", "timestamp", "text", "turn_id").to_pandas().rename(
+            columns={"turn_id": "source_id"}).assign(source="turns"))
+    columns = ["customer_id", "timestamp", "source", "source_id", "text"]
+    frames = [p[columns] for p in parts if len(p)]
+    texts = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    return texts[texts["text"].astype(str).str.len() > 0].reset_index(drop=True)
+
+
+def score_texts(analyzer, texts: pd.DataFrame) -> pd.DataFrame:
+    """Sentiment, emotion and aspects of ``texts`` (:func:`new_texts`), with the analyzer a run uses."""
+    if not len(texts):
+        return pd.DataFrame(columns=list(LIVE_TEXT_COLUMNS))
+    scored = analyzer.analyze(texts["text"].astype(str).tolist())
+    return pd.DataFrame({"customer_id": texts["customer_id"].to_numpy(), "timestamp": texts["timestamp"].to_numpy(),
+                         "source": texts["source"].to_numpy(), "source_id": texts["source_id"].astype(str).to_numpy(),
+                         "sentiment": scored["sentiment_score"].astype(float).to_numpy(),
+                         "sentiment_label": scored["sentiment"].astype(str).to_numpy(),
+                         "emotion": scored["emotion"].astype(str).to_numpy(),
+                         "aspects": [json.dumps(list(a)) for a in scored["aspects"]],
+                         "lang": scored["lang"].astype(str).to_numpy()})
+
+
+def score_conversations(store: Store, arrived: Arrivals, *, analyzer, scored_turns: pd.DataFrame) -> pd.DataFrame:
+    """The empathy step's verdict (distress, empathy gaps, agent empathy, sentiment) for every conversation that
+    new turns or a new conversation row touched, from all its turns (:data:`LIVE_CONVERSATION_COLUMNS`)."""
+    from empathica.errors import NothingReadError
+    from empathica.understand.empathy import analyze_conversations, validate_transcript
+
+    ids = set(arrived.keys.get("conversations", []))
+    if arrived.keys.get("turns"):
+        turns = store.table("turns")
+        ids |= set(turns.filter(turns.turn_id.isin(arrived.keys["turns"])).conversation_id.to_pandas())
+    if not ids:
+        return pd.DataFrame(columns=list(LIVE_CONVERSATION_COLUMNS))
+    turns, conv = store.table("turns"), store.table("conversations")
+    mine = turns.filter(turns.conversation_id.isin(sorted(ids)))
+    frame = mine.select("turn_id", "conversation_id", "turn_index", "speaker", "agent_id", "text", "timestamp").to_pandas()
+    if not len(frame):
+        return pd.DataFrame(columns=list(LIVE_CONVERSATION_COLUMNS))
+    known = dict(zip(scored_turns["source_id"], scored_turns["sentiment"])) if len(scored_turns) else {}
+    frame["sentiment_score"] = [known.get(t, float("nan")) for t in frame["turn_id"]]
+    try:
+        clean, quarantine = validate_transcript(frame, source="table turns")
+    except NothingReadError:
+        return pd.DataFrame(columns=list(LIVE_CONVERSATION_COLUMNS))
+    owners = conv.filter(conv.conversation_id.isin(sorted(ids))).to_pandas()
+    analysis = analyze_conversations(clean, conversations=owners, quarantine=quarantine, text_analyzer=analyzer)
+    out = analysis.conversations
+    return out[[c for c in LIVE_CONVERSATION_COLUMNS if c in out.columns]].reset_index(drop=True)
+
+
+@dataclass
+class Fresh:
+    """New rows and their scores: what an incremental evaluation tests and what the card patches in."""
+
+    arrived: Arrivals
+    texts: pd.DataFrame  # LIVE_TEXT_COLUMNS
+    conversations: pd.DataFrame  # LIVE_CONVERSATION_COLUMNS
+
+    def keys(self, table: str) -> list[str]:
+        return self.arrived.keys.get(table, [])
+
+
+def fresh(store: Store, arrived: Arrivals, analyzer: Callable[[], object]) -> Fresh:
+    """Score what ``arrived``: its texts, then the conversations its turns or rows belong to (``analyzer()``
+    gives the text analyzer; called only when there is something to score)."""
+    texts = new_texts(store, arrived)
+    model = analyzer() if len(texts) or arrived.keys.get("turns") or arrived.keys.get("conversations") else None
+    scored = score_texts(model, texts)
+    turns = scored[scored["source"] == "turns"]
+    return Fresh(arrived, scored, score_conversations(store, arrived, analyzer=model, scored_turns=turns))

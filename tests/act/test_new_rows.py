@@ -1,0 +1,149 @@
+"""An ingest is evaluated over its new rows only, and their text-derived fields (sentiment, distress, empathy gap)
+are scored at once, so rules on them act before any run — with the verdict the run later stores."""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+
+from empathica.act.engine import evaluate_pending, install_rules
+from empathica.act.rules import parse_rules
+from empathica.act.signals import signal_fields
+from empathica.listen import ingest_files
+from empathica.store import Store
+from empathica.store.operational import OperationalStore
+
+from tests.act.conftest import RULES, settings_for
+
+TEXT_RULES = """
+[[rule]]
+id = "angry_comment"
+name = "Angry comment"
+on = "feedback"
+  [[rule.condition]]
+  field = "sentiment"
+  op = "<="
+  value = -0.3
+"""
+COMMENT = "The parcel arrived two weeks late and my refund has still not arrived. I am furious!"
+#: A distressed customer answered by a purely transactional reply, then a calm one answered politely.
+TURNS = pd.DataFrame({
+    "turn_id": ["k9-0", "k9-1", "k10-0", "k10-1"], "conversation_id": ["k9", "k9", "k10", "k10"],
+    "turn_index": [0, 1, 0, 1], "speaker": ["customer", "agent", "customer", "agent"],
+    "agent_id": [None, "a1", None, "a1"],
+    "text": ["This is the third time I call. I am desperate, nobody helps me and I cannot sleep because of this!",
+             "Please provide your order number.",
+             "Hello, I would like to change my delivery address please.",
+             "Of course, happy to help you with that."],
+    "timestamp": ["2024-05-30T10:00:00Z", "2024-05-30T10:01:00Z", "2024-05-30T11:00:00Z", "2024-05-30T11:01:00Z"],
+})
+
+
+@pytest.fixture
+def live(world, tmp_path):
+    """The small world with the rules, evaluated once (so every table has a watermark)."""
+    db = tmp_path / "world.duckdb"
+    shutil.copy(world, db)
+    ops = OperationalStore(f"sqlite:///{tmp_path / 'ops.sqlite'}")
+    install_rules(ops.cases, parse_rules(RULES + TEXT_RULES, known_fields=signal_fields), source="test")
+    settings = settings_for(db)
+    store = Store.open(db, settings=settings)
+    loaded = []
+
+    def analyzer():  # loaded once, as the server does; ``loaded`` says whether an evaluation asked for it
+        from empathica.understand.text import TextAnalyzer
+
+        if not loaded:
+            loaded.append(TextAnalyzer.from_settings(settings))
+        return loaded[0]
+
+    first = evaluate_pending(store, ops.cases, reason="start", analyzer=analyzer)
+    assert first.fresh is None and ops.cases.marks()  # no watermark yet: every signal, once
+    yield store, ops, settings, analyzer, loaded, tmp_path
+    store.close()
+    ops.close()
+
+
+def _ingest(store, folder, name, frame, kind):
+    path = folder / f"{name}.csv"
+    frame.to_csv(path, index=False)
+    ingest_files(store, [path], kind=kind)
+
+
+def test_an_ingest_is_evaluated_over_its_new_rows_with_texts_and_conversations_scored_at_once(live):
+    store, ops, settings, analyzer, loaded, folder = live
+    before = {c["signal_id"] for c in ops.cases.cases(limit=1000)[1]}
+    _ingest(store, folder, "conv", pd.DataFrame({"conversation_id": ["k9", "k10"], "customer_id": ["c5", "c6"],
+                                                 "channel": ["phone", "chat"],
+                                                 "touchpoint_id": ["call_centre", "chat"],
+                                                 "started_at": ["2024-05-30T10:00:00Z", "2024-05-30T11:00:00Z"]}),
+            "conversations")
+    _ingest(store, folder, "turns", TURNS, "turns")
+    _ingest(store, folder, "fb", pd.DataFrame({"response_id": ["f10", "f11"], "customer_id": ["c2", "c7"],
+                                               "touchpoint_id": ["chat", "chat"],
+                                               "timestamp": ["2024-05-30T09:00:00Z", "2024-05-30T09:00:00Z"],
+                                               "nps": [8, 9], "comment": [COMMENT, "Quick and friendly, thank you."]}),
+            "feedback")
+    report = evaluate_pending(store, ops.cases, reason="ingest", analyzer=analyzer)
+    assert report.fresh is not None  # incremental: the new rows only
+    assert report.fresh.arrived.keys["feedback"] == ["f10", "f11"] and set(report.fresh.arrived.keys["turns"]) == set(TURNS.turn_id)
+    # the detractor rule matched none of the old detractors again: it looked at f10 and f11 only (NPS 8 and 9)
+    assert report.matched["detractor"] == 0 and report.matched["angry_comment"] == 1
+    opened = {c["signal_id"]: c for c in ops.cases.cases(limit=1000)[1] if c["signal_id"] not in before}
+    assert set(opened) == {"feedback:f10", "conversation:k9"}
+    live_sentiment = opened["feedback:f10"]["evidence"]["sentiment"]
+    live_distress = opened["conversation:k9"]["evidence"]["distress"]
+    assert opened["conversation:k9"]["evidence"]["empathy_gap"] is True and live_distress >= 0.6
+
+    # the analyses a run uses give the same verdicts (the text step's analyzer, the empathy step's conversations)
+    from empathica.understand.empathy import analyze_conversations, validate_transcript
+
+    expected = analyzer().analyze([COMMENT]).iloc[0]
+    assert live_sentiment == pytest.approx(float(expected["sentiment_score"]))
+    clean, _ = validate_transcript(TURNS.assign(timestamp=pd.to_datetime(TURNS.timestamp)), source="test")
+    verdicts = analyze_conversations(clean, text_analyzer=analyzer()).conversations.set_index("conversation_id")
+    assert verdicts.loc["k9", "max_distress"] == pytest.approx(live_distress)
+    assert verdicts.loc["k9", "empathy_gaps"] > 0 and verdicts.loc["k10", "empathy_gaps"] == 0
+    again = evaluate_pending(store, ops.cases, reason="run", analyzer=analyzer)  # a full evaluation: nothing twice
+    assert again.fresh is None and again.cases_opened == 0
+
+
+def test_an_ingest_without_texts_loads_no_analyzer_and_a_bulk_ingest_is_evaluated_in_full(live):
+    store, ops, _, analyzer, loaded, folder = live
+    _ingest(store, folder, "one", pd.DataFrame({"response_id": ["f20"], "customer_id": ["c1"], "touchpoint_id": ["chat"],
+                                                "timestamp": ["2024-05-30T09:00:00Z"], "nps": [0]}), "feedback")
+    report = evaluate_pending(store, ops.cases, reason="ingest", analyzer=analyzer)
+    assert report.fresh is not None and not loaded and report.opened == {"detractor": 1}
+    rows = pd.DataFrame({"response_id": [f"b{i}" for i in range(5)], "customer_id": ["c1"] * 5,
+                         "touchpoint_id": ["chat"] * 5, "timestamp": ["2024-05-30T09:00:00Z"] * 5, "nps": [0] * 5})
+    _ingest(store, folder, "bulk", rows, "feedback")
+    bulk = evaluate_pending(store, ops.cases, reason="ingest", analyzer=analyzer, live_rows=3)
+    assert bulk.fresh is None and bulk.opened == {"detractor": 5}  # more than live_rows: every signal, in full
+    assert ops.cases.pending() == []
+
+
+def test_a_restart_mid_incremental_evaluation_finds_the_same_new_rows_again(live, monkeypatch):
+    store, ops, _, analyzer, _, folder = live
+    rows = pd.DataFrame({"response_id": ["r1", "r2"], "customer_id": ["c1", "c2"], "touchpoint_id": ["chat", "chat"],
+                         "timestamp": ["2024-05-30T09:00:00Z"] * 2, "nps": [0, 1]})
+    _ingest(store, folder, "two", rows, "feedback")
+    marks = ops.cases.marks()
+    real_open = ops.cases.open_case
+
+    def crash_after_one(**kwargs):
+        if "feedback:r1" not in {c["signal_id"] for c in ops.cases.cases(limit=1000)[1]}:
+            return real_open(**kwargs)
+        raise KeyboardInterrupt("the process stops mid-evaluation")
+
+    monkeypatch.setattr(ops.cases, "open_case", crash_after_one)
+    with pytest.raises(KeyboardInterrupt):
+        evaluate_pending(store, ops.cases, reason="ingest", analyzer=analyzer)
+    assert ops.cases.marks() == marks and [p["reason"] for p in ops.cases.pending()] == ["ingest"]
+    monkeypatch.undo()
+    report = evaluate_pending(store, ops.cases, analyzer=analyzer)  # the next start: the same rows, once each
+    assert report.fresh is not None and report.opened == {"detractor": 1}
+    signals = [c["signal_id"] for c in ops.cases.cases(limit=1000)[1]]
+    assert signals.count("feedback:r1") == 1 and signals.count("feedback:r2") == 1
+    assert ops.cases.pending() == [] and ops.cases.marks()["feedback"] > marks["feedback"]
