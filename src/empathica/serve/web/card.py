@@ -103,7 +103,7 @@ def card_view(card: dict, words: Words) -> dict:
         "last_emotion": str(sentiment.get("last_emotion") or "–"),
         "chart": _sentiment_chart(sentiment.get("points") or [], words),
         "pain_points": [str(p) for p in card.get("pain_points") or []],
-        "values": [[_when(v.get("timestamp"), words), str(v.get("question") or ""), quote_text(v.get("answer") or "")]
+        "answers": [[_when(v.get("timestamp"), words), str(v.get("question") or ""), quote_text(v.get("answer") or "")]
                    for v in card.get("values") or []],
         "churn": churn and {"p": words.number(churn["p_churn"], "pct"), "reasons": [str(r) for r in churn["reasons"]]},
         "clv": clv and {"clv": words.number(clv["clv"], "money"), "p_alive": words.number(clv["p_alive"], "pct"),

@@ -64,7 +64,8 @@ def analysis_page(request: Request, key: str, *, extra_panels: tuple[str, ...] =
             view = panel_view(PANELS[k], panel_rows(store, k, user, filters, words, request.query_params), words, filters,
                               agent_link=may_open)
             if link:
-                view["export"] = {fmt: f"{href}&{urlencode(link)}" for fmt, href in view["export"].items()}
+                view["export"] = {fmt: href + ("" if href.endswith("?") else "&") + urlencode(link)
+                                  for fmt, href in view["export"].items()}
             panels.append(view)
         choices = filter_choices(request, store)
         fresh = freshness(store, words) if key == "summary" else None

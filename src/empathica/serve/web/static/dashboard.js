@@ -3,7 +3,7 @@
 // Bars with a drill-down link open it on click; the table view holds the same rows as keyboard-reachable links.
 (function () {
   var lang = document.documentElement.lang || "en";
-  var currency = document.documentElement.getAttribute("data-currency") || "EUR";
+  var currency = document.body.getAttribute("data-currency") || "EUR";
   // Value ticks in the page language: money in the server's currency (compact: 1,2 Mio. €), shares as percent.
   function ticks(kind) {
     var options = { maximumFractionDigits: 2 };
