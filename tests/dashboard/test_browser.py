@@ -172,3 +172,76 @@ def test_a_team_lead_sees_only_their_team_and_a_tablet_needs_no_sideways_page_sc
     page.keyboard.press("Tab")  # the first stop skips the navigation
     assert page.evaluate("document.activeElement.className") == "skip"
     context.close()
+
+
+#: What the browser's Intl writes for March 2024 and for 1,234,567 of the currency, per page language.
+MONTHS = {"en": "Mar 2024", "de": "März 2024", "zh": "2024年3月"}
+
+
+def test_the_journeys_page_compares_two_segments_chosen_in_the_page_and_the_card_in_each_language(live, browser):
+    base, server = live
+    with server.reading() as store:
+        segments = sorted(store.to_pandas("customers").segment.dropna().unique())
+    snapshot = server.act.snapshot
+    customer = next(c for c in snapshot.index if (snapshot.card(c) or {}).get("opener"))
+    out = _output()
+    for lang in LANGUAGES:
+        context, page = _log_in(browser, base, "ana", locale=LOCALES[lang])
+        page.goto(f"{base}/ui/journeys?lang={lang}")
+        form = page.locator("form.choose")
+        form.locator("select[name=cohort]").select_option("segments")
+        form.locator("select[name=a]").select_option(segments[0])
+        form.locator("select[name=b]").select_option(segments[1])
+        form.locator("button[type=submit]").click()
+        page.wait_for_load_state()
+        assert f"a={segments[0]}" in page.url and f"b={segments[1]}" in page.url
+        panel = page.locator("#panel-compare_custom")
+        panel.locator("summary").click()
+        assert set(panel.locator("tbody td:nth-child(3)").all_inner_texts()) == {segments[0]}
+        _charts_drawn(page)
+        page.locator("#panel-journey_map").screenshot(path=str(out / f"journey-map-{lang}.png"))
+        page.goto(f"{base}/ui/customers/{customer}?lang={lang}")
+        _charts_drawn(page)
+        assert page.locator("#panel-card-opener blockquote").inner_text().strip()
+        page.screenshot(path=str(out / f"card-{lang}.png"), full_page=True)
+        context.close()
+
+
+def test_axis_ticks_are_written_by_the_browser_in_the_page_language_and_currency(live, browser):
+    base, server = live
+    currency = server.settings.currency
+    for lang in LANGUAGES:
+        context, page = _log_in(browser, base, "vic", locale=LOCALES[lang])
+        page.goto(f"{base}/ui/voice?lang={lang}")
+        _charts_drawn(page)
+        tick = page.evaluate("() => echarts.getInstanceByDom(document.querySelector('[data-chart=chart-sentiment_month]'))"
+                             ".getOption().xAxis[0].axisLabel.formatter('2024-03')")
+        assert tick == MONTHS[lang]
+        money = page.evaluate("() => window.empathicaTicks.number('money')(1234567)")
+        expected = page.evaluate(f"() => new Intl.NumberFormat('{lang}', {{style: 'currency', currency: '{currency}', "
+                                 "notation: 'compact', maximumFractionDigits: 1}).format(1234567)")
+        assert money == expected and any(ch.isdigit() for ch in money)
+        context.close()
+
+
+def test_hostile_parameters_and_texts_on_the_new_pages_never_run(live, browser):
+    base, server = live
+    hostile = '"><img src=x onerror="window.__ran=1">'
+    context, page = _log_in(browser, base, "ana")
+    ran = []
+    page.on("dialog", lambda dialog: (ran.append(dialog.message), dialog.dismiss()))
+    from urllib.parse import quote
+
+    page.goto(f"{base}/ui/journeys?cohort=segments&a={quote(hostile)}&b=x&segment={quote(hostile)}")
+    assert page.locator("img[src=x]").count() == 0  # escaped: no element made of it (the CSP would also stop the handler)
+    assert page.locator(f"form.filters input[name=a][value='{hostile}']").count() == 1  # kept as a value, as text
+    customer = server.act.snapshot.index[0]
+    page.goto(f"{base}/ui/customers/{customer}")
+    card = page.locator("#panel-card-opener form")
+    if card.count():
+        card.locator("input[name=edited_text]").fill(hostile)
+        card.locator("button[value=edited]").click()
+        page.wait_for_load_state()
+        assert page.locator("img[src=x]").count() == 0
+    assert not ran and page.evaluate("() => window.__ran === undefined")
+    context.close()

@@ -108,7 +108,8 @@ def _stage_map(frame: pd.DataFrame, words: Words) -> dict | None:
     highest = max((p["value"][2] for p in points), default=1.0) or 1.0
     return {"aria": {"enabled": True}, "tooltip": {"trigger": "item"}, "animation": False,
             "grid": {"containLabel": True, "left": 8, "right": 8, "top": 8, "bottom": 64},
-            "xAxis": {"type": "category", "data": stages, "position": "top", "splitArea": {"show": True}},
+            "xAxis": {"type": "category", "data": stages, "position": "top", "splitArea": {"show": True},
+                      "axisLabel": {"interval": 0, "fontSize": 11, "width": 110, "overflow": "break"}},
             "yAxis": {"type": "category", "data": touchpoints, "inverse": True, "splitArea": {"show": True}},
             "visualMap": {"min": 0, "max": highest, "orient": "horizontal", "left": "center", "bottom": 4,
                           "calculable": False, "text": [words.column("friction_score"), ""],
