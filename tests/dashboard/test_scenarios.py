@@ -8,6 +8,7 @@ import pytest
 
 from empathica.report.i18n import format_value
 from empathica.schema import results as R
+from empathica.serve.web.formats import Words
 from tests.dashboard.conftest import log_in, open_served
 from tests.dashboard.tables import page_tables
 
@@ -39,8 +40,9 @@ def test_a_user_scenario_from_the_page_is_valued_and_listed(dashboard_store_file
             shown = page_tables(html).tables["scenarios"]
             assert any(SCENARIO in row[1] for row in shown)
             kept = page_tables(html).tables["my_scenarios"]  # the user's own list, with the money of the stored row
-            assert kept[0][0] == SCENARIO and kept[0][1].startswith(format_value(mine.revenue.iloc[0], "money", lang="en",
-                                                                                 currency=server.settings.currency))
+            money = (format_value(mine.revenue.iloc[0], "money", lang="en", currency=server.settings.currency)
+                     if bool(mine.money_shown.iloc[0]) else Words("en", server.settings.currency).t("value.withheld"))
+            assert kept[0][0] == SCENARIO and kept[0][1].startswith(money)
     finally:
         server.store.close()
         server.ops.close()
