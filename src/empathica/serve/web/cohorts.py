@@ -69,7 +69,7 @@ def compare_on_request(store: Store, choice: CohortChoice, filters: Filters, tou
     after only); the other filters cannot apply (no column) and are named."""
     ignored = [f for f in NOT_APPLIED if getattr(filters, f, None) or (f == "touchpoint" and touchpoint)]
     empty = pd.DataFrame(columns=list(COLUMNS))
-    if choice.error:
+    if choice.error or choice.kind not in CHOSEN:  # the stored comparisons are read as panels of their own
         return PanelRows(empty, ignored)
     try:
         counts, starts = store.result(JOURNEY_PATHWAY_DAYS), store.result(JOURNEY_STARTS)
