@@ -82,15 +82,19 @@ def scaled_store(customers: int) -> Path:
         return db
     shutil.copy(base_store(), db)
     with Store.open(db, settings=Settings.load(progress=False, db_path=str(db))) as store:
-        copies = max(1, customers // store.count("customers"))
-        for table, columns in _SCALED:
-            if not store.has_table(table):
-                continue
-            replaced = ", ".join(f"{c} || '~' || CAST(k AS VARCHAR) AS {c}" for c in columns)
-            store.raw_sql(f"CREATE TEMP TABLE base_{table} AS SELECT * FROM {table}")
-            store.raw_sql(f"INSERT INTO {table} SELECT * EXCLUDE (k) REPLACE ({replaced}) "
-                          f"FROM base_{table}, (SELECT range AS k FROM range(1, {copies}))")
+        copy_customers(store, max(1, customers // store.count("customers")), _SCALED)
     return db
+
+
+def copy_customers(store, copies: int, tables: list[tuple[str, list[str]]]) -> None:
+    """Each table's rows ``copies`` times in all (the copy ``k`` with ``~k`` after the id ``columns``)."""
+    for table, columns in tables:
+        if not store.has_table(table):
+            continue
+        replaced = ", ".join(f"{c} || '~' || CAST(k AS VARCHAR) AS {c}" for c in columns)
+        store.raw_sql(f"CREATE TEMP TABLE base_{table} AS SELECT * FROM {table}")
+        store.raw_sql(f"INSERT INTO {table} SELECT * EXCLUDE (k) REPLACE ({replaced}) "
+                      f"FROM base_{table}, (SELECT range AS k FROM range(1, {copies}))")
 
 
 def _free_port() -> int:

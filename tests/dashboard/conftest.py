@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -26,6 +27,10 @@ def dashboard_store_file(tmp_path_factory) -> Path:
 
     folder = tmp_path_factory.mktemp("dashboard-demo")
     path = folder / "demo.duckdb"
+    prebuilt = os.environ.get("EMPATHICA_DASHBOARD_STORE")  # local iteration only: a store built by this fixture before
+    if prebuilt:
+        shutil.copy(prebuilt, path)
+        return path
     world = generate_world(folder / "data", customers=CUSTOMERS, seed=SEED)
     settings = Settings.load(config_file=folder / "none.toml", progress=False, db_path=str(path))
     with Store.open(path, settings=settings) as store:

@@ -84,6 +84,12 @@ def _log_in(browser, base: str, name: str, *, width: int = 1280, locale: str = "
     return context, page
 
 
+#: What the browser's Intl writes for March 2024 per page language, and the month axis formatter it is read from.
+MONTHS = {"en": "Mar 2024", "de": "März 2024", "zh": "2024年3月"}
+MONTH_TICK = ("() => echarts.getInstanceByDom(document.querySelector('[data-chart=chart-sentiment_month]'))"
+              ".getOption().xAxis[0].axisLabel.formatter('2024-03')")
+
+
 def _charts_drawn(page) -> None:
     expected = page.locator("[data-chart]").count()
     page.wait_for_function(f"document.querySelectorAll('[data-drawn]').length === {expected}", timeout=15000)
@@ -98,6 +104,8 @@ def test_each_page_in_each_language_as_admin_with_screenshots(live, browser):
             page.goto(f"{base}/ui/{key}?lang={lang}")
             assert page.locator("html").get_attribute("lang").startswith(lang[:2])
             _charts_drawn(page)
+            if key == "voice":  # month ticks are written by the browser's Intl in the page language
+                assert page.evaluate(MONTH_TICK) == MONTHS[lang]
             page.screenshot(path=str(out / f"{key}-{lang}.png"), full_page=False)
         page.goto(f"{base}/ui/admin/users?lang={lang}")
         page.screenshot(path=str(out / f"users-{lang}.png"))
@@ -171,4 +179,63 @@ def test_a_team_lead_sees_only_their_team_and_a_tablet_needs_no_sideways_page_sc
     page.reload()
     page.keyboard.press("Tab")  # the first stop skips the navigation
     assert page.evaluate("document.activeElement.className") == "skip"
+    context.close()
+
+
+
+
+def test_two_segments_chosen_in_the_journeys_page_and_a_customers_page_in_each_language(live, browser):
+    base, server = live
+    with server.reading() as store:
+        segments = sorted(store.to_pandas("customers").segment.dropna().unique())
+    snapshot = server.act.snapshot
+    customer = next(c for c in snapshot.index if (snapshot.card(c) or {}).get("opener"))
+    out = _output()
+    context, page = _log_in(browser, base, "ana", locale=LOCALES["de"])
+    page.goto(f"{base}/ui/journeys?lang=de")
+    form = page.locator("form.choose")
+    form.locator("select[name=cohort]").select_option("segments")
+    form.locator("select[name=a]").select_option(segments[0])
+    form.locator("select[name=b]").select_option(segments[1])
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    assert f"a={segments[0]}" in page.url and f"b={segments[1]}" in page.url
+    panel = page.locator("#panel-compare_custom")
+    panel.locator("summary").click()
+    assert set(panel.locator("tbody td:nth-child(3)").all_inner_texts()) == {segments[0]}
+    _charts_drawn(page)
+    page.locator("#panel-journey_map").screenshot(path=str(out / "journey-map-de.png"))
+    for lang in LANGUAGES:  # the journeys page in each language is in the screenshot test above
+        page.goto(f"{base}/ui/customers/{customer}?lang={lang}")
+        _charts_drawn(page)
+        assert page.locator("html").get_attribute("lang").startswith(lang[:2])
+        assert page.locator("#panel-card-opener blockquote").inner_text().strip()
+        money = page.evaluate("() => window.empathicaTicks.number('money')(1234567)")  # value ticks: Intl, the currency
+        assert money == page.evaluate(f"() => new Intl.NumberFormat('{lang}', {{style: 'currency', currency: "
+                                      f"'{server.settings.currency}', notation: 'compact', maximumFractionDigits: 1}})"
+                                      ".format(1234567)") and any(ch.isdigit() for ch in money)
+        page.screenshot(path=str(out / f"card-{lang}.png"), full_page=True)
+    context.close()
+
+
+def test_hostile_parameters_and_texts_on_the_new_pages_never_run(live, browser):
+    base, server = live
+    hostile = '"><img src=x onerror="window.__ran=1">'
+    context, page = _log_in(browser, base, "ana")
+    ran = []
+    page.on("dialog", lambda dialog: (ran.append(dialog.message), dialog.dismiss()))
+    from urllib.parse import quote
+
+    page.goto(f"{base}/ui/journeys?cohort=segments&a={quote(hostile)}&b=x&segment={quote(hostile)}")
+    assert page.locator("img[src=x]").count() == 0  # escaped: no element made of it (the CSP would also stop the handler)
+    assert page.locator(f"form.filters input[name=a][value='{hostile}']").count() == 1  # kept as a value, as text
+    customer = server.act.snapshot.index[0]
+    page.goto(f"{base}/ui/customers/{customer}")
+    card = page.locator("#panel-card-opener form")
+    if card.count():
+        card.locator("input[name=edited_text]").fill(hostile)
+        card.locator("button[value=edited]").click()
+        page.wait_for_load_state()
+        assert page.locator("img[src=x]").count() == 0
+    assert not ran and page.evaluate("() => window.__ran === undefined")
     context.close()

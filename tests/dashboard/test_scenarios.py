@@ -6,7 +6,9 @@ import time
 
 import pytest
 
+from empathica.report.i18n import format_value
 from empathica.schema import results as R
+from empathica.serve.web.formats import Words
 from tests.dashboard.conftest import log_in, open_served
 from tests.dashboard.tables import page_tables
 
@@ -34,8 +36,49 @@ def test_a_user_scenario_from_the_page_is_valued_and_listed(dashboard_store_file
                 scenarios = store.read_result(R.DECIDE_SCENARIOS)
             mine = scenarios[scenarios.key == f"user:{SCENARIO}"]
             assert len(mine) == 1
-            shown = page_tables(client.get("/ui/value?lang=en").text).tables["scenarios"]
+            html = client.get("/ui/value?lang=en").text
+            shown = page_tables(html).tables["scenarios"]
             assert any(SCENARIO in row[1] for row in shown)
+            kept = page_tables(html).tables["my_scenarios"]  # the user's own list, with the money of the stored row
+            money = (format_value(mine.revenue.iloc[0], "money", lang="en", currency=server.settings.currency)
+                     if bool(mine.money_shown.iloc[0]) else Words("en", server.settings.currency).t("value.withheld"))
+            assert kept[0][0] == SCENARIO and kept[0][1].startswith(money)
     finally:
         server.store.close()
         server.ops.close()
+
+
+def test_kept_scenarios_are_listed_per_user_after_a_restart_and_valued_together(dashboard_store_file, tmp_path):
+    """Scenarios typed on the Value page are kept per user in the operational store: a restarted server lists them
+    again (as not valued until a decide run values them), and a run values every user's kept scenarios together."""
+    from fastapi.testclient import TestClient
+
+    from empathica.serve import create_app, open_server
+    from empathica.settings import Settings
+
+    server = open_served(dashboard_store_file, tmp_path)
+    asked = []
+    server.start_run = lambda **kw: asked.append(kw["settings"].scenarios)  # a run already going: the server is busy
+    try:
+        with TestClient(create_app(server)) as client:
+            log_in(client, "ana")
+            busy = client.post("/ui/value/scenario", data={"scenario": SCENARIO}, follow_redirects=False)
+            assert busy.headers["location"] == "/ui/value?scenario=busy"
+            log_in(client, "root")
+            client.post("/ui/value/scenario", data={"scenario": "touchpoint:call_centre:-20%"})
+    finally:
+        server.store.close()
+        server.ops.close()
+    assert SCENARIO in asked[-1] and "touchpoint:call_centre:-20%" in asked[-1]  # ana's kept scenario valued with root's
+    db = tmp_path / "demo.duckdb"
+    restarted = open_server(str(db), settings=Settings.load(config_file=tmp_path / "none.toml", progress=False, db_path=str(db)))
+    try:
+        with TestClient(create_app(restarted)) as client:
+            log_in(client, "ana")
+            mine = page_tables(client.get("/ui/value?lang=en").text).tables["my_scenarios"]
+            assert [r[0] for r in mine] == [SCENARIO] and "not valued in the last run" in mine[0][1]
+            log_in(client, "vic")
+            assert "my_scenarios" not in page_tables(client.get("/ui/value?lang=en").text).tables
+    finally:
+        restarted.store.close()
+        restarted.ops.close()

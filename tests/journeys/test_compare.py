@@ -102,3 +102,33 @@ def test_journeys_with_conflicting_labels_are_left_out_whatever_the_row_order():
         results.append(out[["source", "target", "journeys_a", "journeys_b", "n_journeys_a", "n_journeys_b"]].values.tolist())
     assert results[0] == results[1]
     assert sorted(results[0]) == [["w", "b", 1, 0, 1, 1], ["w", "c", 0, 1, 1, 1]]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_counts_by_segment_and_day_give_the_same_shares_and_tests_as_the_journeys(seed):
+    """The dashboard compares any two segments, or before / after a date, from pathway_day_counts alone: the sums
+    give the same journeys, shares and share p-values as compare_cohorts on the journeys, and find the planted
+    detour."""
+    from empathica.understand.journeys import before_after_cohorts, compare_shares, pathway_day_counts
+
+    frame = _cohort_log(planted=True, seed=seed).assign(customer=lambda f: f["case"])
+    table = ibis.memtable(frame)
+    events = journey_events(table, case="case", activity="activity", timestamp="timestamp", event_id="event_id",
+                            customer="customer")
+    steps = journey_steps(events, goal="order_confirmed")
+    segments = table.select(customer_id="customer", segment="cohort").distinct()
+    counts, starts = (t.to_pandas() for t in pathway_day_counts(steps, segments))
+    assert starts.journeys.sum() == 600 and set(starts.segment) == {"A", "B"}
+    wide = counts.pivot_table(index=["source", "target"], columns="segment", values="journeys", aggfunc="sum").fillna(0)
+    wide = wide.rename(columns={"A": "journeys_a", "B": "journeys_b"}).reset_index()
+    n = starts.groupby("segment").journeys.sum()
+    out = compare_shares(wide, n_a=int(n["A"]), n_b=int(n["B"]), cohort_a="A", cohort_b="B").set_index(["source", "target"])
+    expected = _compare(frame.drop(columns="customer"))
+    for column in ("journeys_a", "journeys_b", "share_a", "share_b", "p_share"):
+        assert np.allclose(out[column], expected.loc[out.index, column]), column
+    assert out.loc[("web_checkout", "call_centre"), "significant_share"]
+    # before / after the middle day: the same cohorts as before_after_cohorts
+    middle = sorted(starts.day.unique())[len(starts.day.unique()) // 2]
+    labels = before_after_cohorts(events, pd.Timestamp(middle, tz="UTC").to_pydatetime()).to_pandas()
+    before = starts[pd.to_datetime(starts.day) < pd.Timestamp(middle)].journeys.sum()
+    assert before == (labels.cohort == "before").sum() and 0 < before < 600

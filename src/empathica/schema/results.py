@@ -235,6 +235,15 @@ JOURNEY_COMPARE = _declare(
     "journey_compare", "journeys", "one pathway", "Promoters vs detractors: pathways that differ.", _COMPARE)
 JOURNEY_COMPARE_CHURN = _declare(
     "journey_compare_churn", "journeys", "one pathway", "Churned vs retained customers: pathways that differ.", _COMPARE)
+# -- dashboard: the counts the journeys page compares any two segments, or before / after a date, from --
+JOURNEY_PATHWAY_DAYS = _declare(
+    "journey_pathway_days", "journeys", "pathway × segment × start day",
+    "Journeys taking each pathway, per customer segment and day the journey started (cohort comparisons on request).",
+    "source:string target:string segment:string day:timestamp journeys:int")
+JOURNEY_STARTS = _declare(
+    "journey_starts", "journeys", "segment × start day",
+    "Journeys per customer segment and day the journey started (the denominators of journey_pathway_days).",
+    "segment:string day:timestamp journeys:int")
 
 # -- the drivers step ------------------------------------------------------------------------------
 DRIVERS_CUSTOMER = _declare(

@@ -74,6 +74,14 @@ PREFERENCES = Table(
     Column("username", String(120), primary_key=True),
     Column("lang", String(8)),
 )
+# -- dashboard: the scenarios each user typed on the Value page (kept over restarts; valued by decide runs) --
+USER_SCENARIOS = Table(
+    "user_scenarios", _meta,
+    Column("scenario_id", Integer, primary_key=True),
+    Column("username", String(120), nullable=False, index=True),
+    Column("scenario", String(500), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
 
 
 @dataclass(frozen=True)
@@ -285,6 +293,21 @@ class OperationalStore:
         with self.engine.begin() as con:
             con.execute(PREFERENCES.delete().where(PREFERENCES.c.username == username))
             con.execute(insert(PREFERENCES).values(username=username, lang=lang))
+
+    def add_scenario(self, username: str, scenario: str) -> None:
+        """Keep ``scenario`` (KIND:TARGET:CHANGE, checked by the caller) as one of ``username``'s; once each."""
+        if scenario in self.scenarios(username):
+            return
+        with self.engine.begin() as con:
+            con.execute(insert(USER_SCENARIOS).values(username=username, scenario=scenario, created_at=datetime.now(UTC)))
+
+    def scenarios(self, username: str | None = None) -> list[str]:
+        """The scenarios ``username`` kept (None: every user's, each once), oldest first."""
+        query = select(USER_SCENARIOS.c.scenario).order_by(USER_SCENARIOS.c.scenario_id)
+        if username is not None:
+            query = query.where(USER_SCENARIOS.c.username == username)
+        with self.engine.connect() as con:
+            return list(dict.fromkeys(r[0] for r in con.execute(query)))
 
     def set_role(self, username: str, *, role: str, team_id: str | None) -> User:
         """Change ``username``'s role and team (empty team: every team)."""

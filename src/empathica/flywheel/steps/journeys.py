@@ -19,7 +19,8 @@ from empathica.errors import NotEnoughDataError  # noqa: E402
 from empathica.flywheel.registry import RunContext, step  # noqa: E402
 from empathica.schema.results import (
     JOURNEY_CHANNEL_SWITCHES, JOURNEY_COMPARE, JOURNEY_COMPARE_CHURN, JOURNEY_CUSTOMER_FRICTION, JOURNEY_DFG, JOURNEY_FRICTION,
-    JOURNEY_FRICTION_ABLATION, JOURNEY_FUNNEL, JOURNEY_TOUCHPOINTS, JOURNEY_VARIANTS, TEXT_SCORES,
+    JOURNEY_FRICTION_ABLATION, JOURNEY_FUNNEL, JOURNEY_PATHWAY_DAYS, JOURNEY_STARTS, JOURNEY_TOUCHPOINTS, JOURNEY_VARIANTS,
+    TEXT_SCORES,
 )
 from empathica.report import Finding, Metric, Paragraph, Section, TableBlock, figure_from_matplotlib  # noqa: E402
 from empathica.store.names import Names  # noqa: E402
@@ -28,6 +29,7 @@ from empathica.understand.journeys import (  # noqa: E402
     JourneyAnalyzer,
     compare_cohorts,
     journey_events,
+    pathway_day_counts,
 )
 from empathica.understand.journeys._friction import _duration as readable_duration  # noqa: E402  (same units as the evidence)
 from empathica.understand.journeys._map import journey_map  # noqa: E402
@@ -107,6 +109,11 @@ def journeys(ctx: RunContext) -> Section:
     for result, _, title, compare, _ in comparisons:
         if compare is not None:
             store.write_result(result, compare, step=step_name, description=f"{title}: pathways that differ.")
+    # the dashboard compares any two segments, or journeys before / after a chosen date, from these counts
+    counts, starts = pathway_day_counts(analyzer.steps_, store.table("customers"))
+    store.write_result(JOURNEY_PATHWAY_DAYS, counts, step=step_name,
+                       description="Journeys per pathway, segment and start day.")
+    store.write_result(JOURNEY_STARTS, starts, step=step_name, description="Journeys per segment and start day.")
 
     journey = journey_map(analyzer.touchpoints_, dfg, friction)
     section = Section(key="journeys", title="Journeys and pathway friction")

@@ -27,6 +27,8 @@ def chart_option(p: Panel, frame: pd.DataFrame, words: Words, *, drill_query: di
     title = words.column(p.value)
     if p.chart == "sankey":
         return _sankey(frame, p, words)
+    if p.chart == "heatmap":
+        return _stage_map(frame, words)
     common = {"aria": {"enabled": True, "decal": {"show": True}}, "tooltip": {"trigger": "item"}, "valueKind": kind,
               "animation": False,  # a chart is read, not watched (and screenshots show it whole)
               "grid": {"containLabel": True, "left": 8, "right": 48, "top": 24, "bottom": 8}}
@@ -39,8 +41,8 @@ def chart_option(p: Panel, frame: pd.DataFrame, words: Words, *, drill_query: di
             series.append({"type": "line", "name": str(name) or title, "data": [by.get(m, {"value": None, "label": "–"}) for m in months],
                            "showSymbol": True, "connectNulls": True, "label": {"show": len(months) <= 12 and not p.series}})
         legend = {"legend": {"type": "scroll", "top": 0}} if p.series else {}
-        axis = [words.number(m, "month") if dict(p.columns).get(p.label) == "month" else m for m in months]
-        return common | legend | {"xAxis": {"type": "category", "data": axis}, "yAxis": {"type": "value"}, "series": series,
+        dated = {"axisKind": "month"} if dict(p.columns).get(p.label) == "month" else {}  # ticks: the browser's Intl
+        return common | legend | {"xAxis": {"type": "category", "data": months, **dated}, "yAxis": {"type": "value"}, "series": series,
                                   "grid": common["grid"] | {"top": 40 if p.series else 24}}
     labels = [_category(words, p, row) for _, row in frame.iterrows()]
     points = [_point(words, p, row, kind, drill_query) | {"name": label} for (_, row), label in zip(frame.iterrows(), labels)]
@@ -89,6 +91,31 @@ def _sankey(frame: pd.DataFrame, p: Panel, words: Words) -> dict | None:
             "series": [{"type": "sankey", "data": [{"name": n} for n in nodes], "links": links, "emphasis": {"focus": "adjacency"},
                         "label": {"show": True, "fontSize": 11}, "nodeGap": 14, "nodeWidth": 14,
                         "left": 8, "right": 110, "top": 12, "bottom": 12}]}
+
+
+def _stage_map(frame: pd.DataFrame, words: Words) -> dict | None:
+    """An ECharts heatmap: stages across, touchpoints down; colour = friction (with its score written in the cell,
+    so colour is not the only carrier), and the drop-off rate and dwell time in each cell's label."""
+    stages = list(dict.fromkeys(frame["stage"]))
+    touchpoints = list(frame["touchpoint"])
+    points = []
+    for y, row in enumerate(frame.itertuples()):
+        score = None if pd.isna(row.friction_score) else round(float(row.friction_score), 3)
+        text = " · ".join((words.number(row.friction_score, "num2"), words.number(row.dropoff_rate, "pct"),
+                           words.number(row.dwell_minutes, "num") + " min"))
+        points.append({"value": [stages.index(row.stage), y, score if score is not None else 0], "label": text,
+                       "name": row.touchpoint})
+    highest = max((p["value"][2] for p in points), default=1.0) or 1.0
+    return {"aria": {"enabled": True}, "tooltip": {"trigger": "item"}, "animation": False,
+            "grid": {"containLabel": True, "left": 8, "right": 8, "top": 8, "bottom": 64},
+            "xAxis": {"type": "category", "data": stages, "position": "top", "splitArea": {"show": True},
+                      "axisLabel": {"interval": 0, "fontSize": 11, "width": 110, "overflow": "break"}},
+            "yAxis": {"type": "category", "data": touchpoints, "inverse": True, "splitArea": {"show": True}},
+            "visualMap": {"min": 0, "max": highest, "orient": "horizontal", "left": "center", "bottom": 4,
+                          "calculable": False, "text": [words.column("friction_score"), ""],
+                          "inRange": {"color": ["#e8f4ea", "#f6d55c", "#d9534f"]}},
+            "series": [{"type": "heatmap", "name": words.t("dashboard.panel.journey_map"), "data": points,
+                        "label": {"show": True, "fontSize": 11}}]}
 
 
 def _reaches(edges: dict[str, set[str]], start: str, goal: str) -> bool:

@@ -128,10 +128,13 @@ def run_scenario(request: Request, scenario: str = Form(..., max_length=500)) ->
     require_role(user, "analyst")
     server = request.app.state.server
     try:
-        parse_scenarios(scenario, origin="scenario")
+        specs = parse_scenarios(scenario, origin="scenario")
     except EmpathicaError:
         return RedirectResponse("/ui/value?scenario=bad", status_code=303)
-    joined = "; ".join(s for s in (server.settings.scenarios, scenario) if s)
+    for spec in specs:  # kept per user, so the Value page lists them again after a restart
+        server.ops.add_scenario(user.username, spec.text)
+    # every user's kept scenarios are valued together, so one user's run does not drop another's from the table
+    joined = "; ".join(dict.fromkeys(s for s in (server.settings.scenarios, *server.ops.scenarios()) if s))
     job = server.start_run(requested_by=user.username, only=["decide"],
                            settings=dataclasses.replace(server.settings, scenarios=joined))
     server.ops.audit(user.username, "run", "dashboard:scenario", detail=scenario)

@@ -9,10 +9,12 @@ import pandas as pd
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from empathica.schema.results import TEXT_SCORES
+from empathica.schema.results import DECIDE_SCENARIOS, TEXT_SCORES
 from empathica.serve.query import FORMATS, export, scoped_rows
+from empathica.serve.web.cohorts import STORED, cohort_choice, compare_on_request, segments
 from empathica.serve.web.formats import Words, quote_text
-from empathica.serve.web.panels import PANELS, read_panel, shown
+from empathica.serve.web.journey_map import read_journey_map
+from empathica.serve.web.panels import PANELS, PanelRows, company_wide, read_panel, shown
 from empathica.serve.web.render import Page, filter_choices, panel_view, respond
 from empathica.serve.web.session import NotAllowed, current_user, language, page_filters
 from empathica.store import RUNS
@@ -23,7 +25,7 @@ router = APIRouter(prefix="/ui", include_in_schema=False)
 #: The panels of each analysis page, in order.
 PAGE_PANELS = {
     "summary": ("opportunities",),
-    "journeys": ("pathways", "friction", "touchpoints"),
+    "journeys": ("journey_map", "pathways", "friction", "touchpoints"),
     "voice": ("sentiment_touchpoint", "sentiment_channel", "sentiment_lang", "sentiment_month", "emotions",
               "pain_points", "topics"),
     "empathy": ("agents", "teams", "gaps", "coaching"),
@@ -31,7 +33,6 @@ PAGE_PANELS = {
     "act": ("cases", "rules"),
     "learn": ("effects", "experiments", "benchmark"),
 }
-COHORTS = {"nps": "compare_nps", "churn": "compare_churn"}
 DRILL_DIMENSIONS = ("touchpoint", "channel", "lang", "month")
 DRILL_ROWS = 100
 DRILL_COLUMNS = ("lang", "touchpoint", "channel", "month", "sentiment", "emotion", "text")
@@ -49,20 +50,52 @@ def home(request: Request) -> Response:
     return RedirectResponse(target, status_code=303)
 
 
-def analysis_page(request: Request, key: str, *, extra_panels: tuple[str, ...] = (), extra: dict | None = None) -> Response:
+def analysis_page(request: Request, key: str, *, extra_panels: tuple[str, ...] = (), extra: dict | None = None,
+                  link: dict[str, str] | None = None) -> Response:
+    """A page of panels; ``link``: URL parameters besides the filters that its exports keep (the cohort chosen)."""
     user = current_user(request)
     words = words_for(request, user)
     filters = page_filters(request, user)
     server = request.app.state.server
     with server.reading() as store:
         may_open = _agent_opener(store, user)
-        panels = [panel_view(PANELS[k], read_panel(store, PANELS[k], user, filters.filters, touchpoint=filters.touchpoint),
-                             words, filters, agent_link=may_open) for k in PAGE_PANELS[key] + extra_panels]
+        panels = []
+        for k in PAGE_PANELS[key] + extra_panels:
+            view = panel_view(PANELS[k], panel_rows(store, k, user, filters, words, request.query_params), words, filters,
+                              agent_link=may_open)
+            if link:
+                view["export"] = {fmt: href + ("" if href.endswith("?") else "&") + urlencode(link)
+                                  for fmt, href in view["export"].items()}
+            panels.append(view)
         choices = filter_choices(request, store)
         fresh = freshness(store, words) if key == "summary" else None
+        if key == "journeys":
+            choices = {**choices, "cohort_segments": segments(store)}
     server.ops.audit(user.username, "read", f"dashboard:{key}", detail=filters.query())
     page = Page(key, user, words, filters, panels, {"choices": choices, "freshness": fresh, **(extra or {})})
     return respond(request, "page.html", page)
+
+
+def panel_rows(store, key: str, user: User, filters, words: Words, params) -> PanelRows:
+    """The rows panel ``key`` shows: a stored result read in scope, or the journey map and the cohort comparison
+    chosen in the page (``params``: the URL's), which are read from stored results by their own modules."""
+    p = PANELS[key]
+    if key == "journey_map":
+        rows = read_journey_map(store, words, filters.filters, filters.touchpoint)
+    elif key == "compare_custom":
+        rows = compare_on_request(store, cohort_choice(params), filters.filters, filters.touchpoint)
+        rows.frame = _cohort_names(rows.frame, words)
+    else:
+        return read_panel(store, p, user, filters.filters, touchpoint=filters.touchpoint)
+    rows.frame = rows.frame.head(p.limit)
+    rows.company_wide = company_wide(user, rows.frame.columns)
+    return rows
+
+
+def _cohort_names(frame: pd.DataFrame, words: Words) -> pd.DataFrame:
+    """'before' and 'after' in the reader's language (segment names are data and stay as they are)."""
+    named = {"before": words.t("dashboard.cohort.before"), "after": words.t("dashboard.cohort.after")}
+    return frame.assign(**{c: frame[c].map(lambda v: named.get(v, v)) for c in ("cohort_a", "cohort_b")})
 
 
 def _plain_page(key: str):
@@ -79,15 +112,38 @@ for _key in ("summary", "voice", "empathy", "act", "learn"):  # pages with nothi
 
 @router.get("/journeys", response_class=HTMLResponse)
 def journeys(request: Request) -> Response:
-    cohort = request.query_params.get("cohort", "nps")
-    cohort = cohort if cohort in COHORTS else "nps"
-    return analysis_page(request, "journeys", extra_panels=(COHORTS[cohort],), extra={"cohort": cohort})
+    """The journey map, pathways, friction, touchpoints, and the cohort comparison chosen in the page."""
+    choice = cohort_choice(request.query_params)
+    panel = STORED.get(choice.kind, "compare_custom")
+    return analysis_page(request, "journeys", extra_panels=(panel,), extra={"cohort": choice}, link=choice.query)
 
 
 @router.get("/value", response_class=HTMLResponse)
 def value(request: Request) -> Response:
+    """CLV, revenue at risk, scenarios, and the scenarios this user kept with their valuation in the last run."""
     scenario = request.query_params.get("scenario", "")
-    return analysis_page(request, "value", extra={"request_scenario": scenario if scenario in ("started", "busy", "bad") else ""})
+    user = current_user(request)
+    words = words_for(request, user)
+    server = request.app.state.server
+    with server.reading() as store:
+        valued = store.read_result(DECIDE_SCENARIOS) if store.has_result(DECIDE_SCENARIOS) else pd.DataFrame()
+    mine = [kept_scenario(text, valued, words) for text in server.ops.scenarios(user.username)]
+    return analysis_page(request, "value", extra={"request_scenario": scenario if scenario in ("started", "busy", "bad") else "",
+                                                  "my_scenarios": mine})
+
+
+def kept_scenario(text: str, valued: pd.DataFrame, words: Words) -> list[str]:
+    """One kept scenario as a row: its text, and its revenue kept with the 95 % interval in the last decide run
+    (or that the last run did not value it)."""
+    row = valued[valued["key"] == f"user:{text}"] if len(valued) else valued
+    if row.empty:
+        return [text, words.t("dashboard.scenario.not_valued"), ""]
+    r = row.iloc[0]
+    if "money_shown" in r and not bool(r["money_shown"]):
+        return [text, words.t("value.withheld"), words.number(r["customers"], "int")]
+    money = words.number(r["revenue"], "money")
+    interval = f"{words.number(r['revenue_low'], 'money')} – {words.number(r['revenue_high'], 'money')}"
+    return [text, f"{money} ({interval})", words.number(r["customers"], "int")]
 
 
 def _agent_opener(store, user: User):
@@ -131,7 +187,7 @@ def export_panel(request: Request, key: str, fmt: str) -> Response:
     filters = page_filters(request, user)
     server = request.app.state.server
     with server.reading() as store:
-        rows = read_panel(store, p, user, filters.filters, touchpoint=filters.touchpoint)
+        rows = panel_rows(store, key, user, filters, words_for(request, user), request.query_params)
     server.ops.audit(user.username, "export", f"dashboard:{key}", detail=f"{fmt} {filters.query()}")
     return Response(export(shown(p, rows.frame), fmt, name=p.key), media_type=FORMATS[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{p.key}.{fmt}"'})
@@ -157,9 +213,12 @@ def voice_texts(request: Request) -> Response:
             owners = scoped_rows(store, text_context(store).select("source_table", "source_id", "customer_id"), user)
             texts = texts.semi_join(owners, [texts.source_table == owners.source_table,
                                              texts.source_id == owners.source_id])
-        total = int(texts.count().execute())
         choices = filter_choices(request, store)
-        frame = texts.order_by(texts.source_id).select(*DRILL_COLUMNS).limit(DRILL_ROWS).to_pandas()
+        # one pass: the first rows and, with each, how many there are in all (a second count query read every
+        # scored text again)
+        frame = (texts.mutate(_total=texts.count().over()).order_by(texts.source_id).select(*DRILL_COLUMNS, "_total")
+                 .limit(DRILL_ROWS).to_pandas())
+        total = int(frame.pop("_total").iloc[0]) if len(frame) else 0
     server.ops.audit(user.username, "read", "dashboard:voice:texts", detail=f"{dimension}={chosen}")
     rows = [[str(r.lang), str(r.touchpoint), str(r.channel), str(r.month), words.t(f"dashboard.sentiment.{r.sentiment}"),
              str(r.emotion), quote_text(r.text)] for r in frame.itertuples()]

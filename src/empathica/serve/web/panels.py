@@ -27,7 +27,7 @@ class Panel:
     key: str
     result: Result
     columns: tuple[tuple[str, str], ...]
-    chart: str = "bar"  # bar, line, sankey, none
+    chart: str = "bar"  # bar, line, sankey, heatmap (the journey map), none
     label: str = ""  # the category column of the chart
     value: str = ""  # the value column of the chart
     where: tuple[tuple[str, str], ...] = ()  # fixed column == value conditions (e.g. dimension == touchpoint)
@@ -36,6 +36,8 @@ class Panel:
     drill: str = ""  # the dimension of text_sentiment_by a bar drills into ('' : no drill-down)
     series: str = ""  # a column whose values are separate lines (e.g. one line per team)
     table_open: bool = False  # the table view open at first (it carries what the chart cannot: owner, trend ...)
+    withheld: tuple[str, ...] = ()  # columns left out for a team or region user when the result cannot be cut to
+    # their scope (it has no team, agent or customer): customers' own words from outside it (see SCOPED_BY)
 
 
 def _cols(spec: str) -> tuple[tuple[str, str], ...]:
@@ -64,6 +66,13 @@ PANELS: dict[str, Panel] = {p.key: p for p in (
     Panel("compare_churn", R.JOURNEY_COMPARE_CHURN,
           _cols("source:text target:text cohort_a:text share_a:pct cohort_b:text share_b:pct share_difference:pct "
                 "q_share:num2"), label="source", value="share_difference", order="q_share", limit=15),
+    # the journey map (stage × touchpoint) and a comparison chosen in the page, read by journey_map.py / cohorts.py
+    Panel("journey_map", R.JOURNEY_TOUCHPOINTS,
+          _cols("stage:text touchpoint:text events:int customers:int dwell_minutes:num dropoff_rate:pct friction_score:num2"),
+          chart="heatmap", label="touchpoint", value="friction_score", limit=80),
+    Panel("compare_custom", R.JOURNEY_PATHWAY_DAYS,
+          _cols("source:text target:text cohort_a:text share_a:pct cohort_b:text share_b:pct share_difference:pct "
+                "q_share:num2"), label="source", value="share_difference", limit=15),
     # -- voice of the customer
     *[Panel(f"sentiment_{d}", R.TEXT_SENTIMENT_BY,  # months are written in the reader's language
             _cols(f"value:{'month' if d == 'month' else 'text'} {_SENTIMENT}"), label="value", value="negative_share",
@@ -73,9 +82,9 @@ PANELS: dict[str, Panel] = {p.key: p for p in (
           where=(("dimension", "touchpoint"),), order="-share", limit=30),
     Panel("pain_points", R.TEXT_PAIN_POINTS,
           _cols("aspect:text negative_mentions:int share_of_negative_units:pct languages:text quotes:quote"),
-          label="aspect", value="negative_mentions", order="-negative_mentions", limit=15),
+          label="aspect", value="negative_mentions", order="-negative_mentions", limit=15, withheld=("quotes",)),
     Panel("topics", R.TEXT_TOPICS, _cols("lang:text label:text size:int share:pct keywords:text quotes:quote"),
-          label="label", value="size", order="-size", limit=15),
+          label="label", value="size", order="-size", limit=15, withheld=("quotes",)),
     # -- empathy
     Panel("agents", R.EMPATHY_AGENTS,
           _cols("rank:int agent_id:agent team_id:text empathy:num2 gap_rate:pct jargon_rate:pct conversations:int "
@@ -94,14 +103,14 @@ PANELS: dict[str, Panel] = {p.key: p for p in (
           _cols("segment:text customers:int clv_mean:money clv_total:money p_alive_mean:pct already_lost:int"),
           label="segment", value="clv_total", order="-clv_total", limit=20),
     Panel("revenue_at_risk", R.VALUE_REVENUE_AT_RISK,
-          _cols("customer_id:text segment:text clv:money p_churn:pct revenue_at_risk:money reasons:text"),
+          _cols("customer_id:customer segment:text clv:money p_churn:pct revenue_at_risk:money reasons:text"),
           label="customer_id", value="revenue_at_risk", order="-revenue_at_risk", limit=20),
     Panel("scenarios", R.DECIDE_SCENARIOS,
           _cols("scenario:int message_id:finding revenue:money revenue_low:interval customers:int"),
           label="message_id", value="revenue", order="-revenue", limit=20),
     # -- act and learn
     Panel("cases", R.ACT_CASES,
-          _cols("case_id:int title:text team_id:text assignee:text priority:text status:text customer_id:text "
+          _cols("case_id:int title:text team_id:text assignee:text priority:text status:text customer_id:customer "
                 "touchpoint:text opened_at:date resolution_due:date escalation_level:int"),
           chart="none", order="-opened_at", limit=50),
     Panel("rules", R.ACT_RULES, _cols("rule_id:text name:text matched:int opened_now:int cases_total:int cases_active:int"),
@@ -137,6 +146,20 @@ class PanelRows:
     frame: pd.DataFrame
     ignored: list[str]
     missing: bool = False  # the result is not stored yet
+    company_wide: bool = False  # a team or region user sees figures over every customer (the result has no scope)
+    withheld: tuple[str, ...] = ()  # columns left out for that user
+
+
+#: Columns by which a result is cut to a user's team or region (serve.query's scope); a result with none of them
+#: is an aggregate over every customer. Decided per result (docs/dashboard.md, "Roles and team scope"): such a
+#: result is shown to a team or region user as company-wide figures, marked so, without the columns a panel
+#: withholds (quotes: other teams' customers' own words).
+SCOPED_BY = ("team_id", "agent_id", "customer_id")
+
+
+def company_wide(user: User, columns) -> bool:
+    """Whether ``user`` has a scope that a result with ``columns`` cannot be cut to."""
+    return bool(user.team_id or user.region) and not any(c in columns for c in SCOPED_BY)
 
 
 def read_panel(store: Store, p: Panel, user: User, filters: Filters, *, touchpoint: str | None = None,
@@ -160,10 +183,12 @@ def read_panel(store: Store, p: Panel, user: User, filters: Filters, *, touchpoi
     if p.order:
         column = p.order.lstrip("-")
         rows = rows.order_by(ibis.desc(column) if p.order.startswith("-") else column)
-    keep = [c for c, _ in p.columns if c in rows.columns]
+    whole = company_wide(user, rows.columns)
+    withheld = p.withheld if whole else ()
+    keep = [c for c, _ in p.columns if c in rows.columns and c not in withheld]
     support = [c for _, kind in p.columns for c in _SUPPORT.get(kind, ()) if c in rows.columns and c not in keep]
     frame = rows.select(*keep, *dict.fromkeys(support)).limit(p.limit).to_pandas()
-    return PanelRows(frame, sorted(set(ignored)))
+    return PanelRows(frame, sorted(set(ignored)), company_wide=whole, withheld=withheld)
 
 
 def _without(filters: Filters, field: str) -> Filters:

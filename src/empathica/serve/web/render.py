@@ -7,7 +7,10 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+from urllib.parse import quote
+
 import jinja2
+import pandas as pd
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
@@ -85,6 +88,8 @@ def panel_view(p: Panel, rows: PanelRows, words: Words, filters: PageFilters, *,
             href = None
             if kind == "agent" and agent_link is not None and agent_link(str(row[column])):
                 href = f"/ui/empathy/agents/{row[column]}?{filters.query()}"
+            elif kind == "customer" and pd.notna(row[column]):  # the customer's page (Act's card)
+                href = "/ui/customers/" + quote(str(row[column]), safe="")
             elif p.drill and drill and column == p.label:
                 href = "/ui/voice/texts?" + filters.query(dimension=p.drill, value=str(row[column]))
             line.append({"text": text, "href": href, "number": kind in ("int", "num2", "pct", "money", "signed")})
@@ -93,8 +98,9 @@ def panel_view(p: Panel, rows: PanelRows, words: Words, filters: PageFilters, *,
     return {"key": p.key, "title": words.t(f"dashboard.panel.{p.key}"), "headers": [words.column(c) for c, _ in kinds],
             "rows": cells, "chart": as_json(option) if option else None, "missing": rows.missing,
             "open": p.table_open or option is None,
-            "height": max(340, 26 * len(frame) + 80) if p.chart == "bar" else 520 if p.chart == "sankey" else 360,
+            "height": max(340, 26 * len(frame) + 80) if p.chart in ("bar", "heatmap") else 520 if p.chart == "sankey" else 360,
             "ignored": [words.t(f"dashboard.filter.{f}") for f in rows.ignored],
+            "company_wide": rows.company_wide, "withheld": [words.column(c) for c in rows.withheld],
             "export": {fmt: f"/ui/export/{p.key}.{fmt}?{filters.query()}" for fmt in ("csv", "xlsx")}}
 
 
@@ -135,4 +141,12 @@ def message_ids() -> set[str]:
     ids |= {f"dashboard.sentiment.{s}" for s in ("positive", "neutral", "negative")}
     ids |= {f"dashboard.upload.{s}" for s in ("ok", "failed", "too_large")} | {f"dashboard.users.{s}" for s in ("ok", "failed")}
     ids |= {f"dashboard.scenario.{s}" for s in ("started", "busy", "bad")}
+    # -- dashboard, part 2: the journey map's stages, cohort choices, the customer card
+    from empathica.serve.web.card import CARD_COLUMNS, TRENDS, VERDICTS
+    from empathica.serve.web.journey_map import STAGES
+
+    ids |= {f"dashboard.stage.{s}" for s in STAGES} | {f"dashboard.trend.{s}" for s in TRENDS}
+    ids |= {f"dashboard.cohort.{k}" for k in ("nps", "churn", "segments", "date")}
+    ids |= {f"dashboard.opener.{v}" for v in VERDICTS} | {f"dashboard.opener_done.{v}" for v in (*VERDICTS, "failed")}
+    ids |= {f"dashboard.column.{c}" for c in (*CARD_COLUMNS, "scenario_text")}
     return ids

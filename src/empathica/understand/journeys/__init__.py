@@ -8,12 +8,15 @@ store's DuckDB, on a file read into a temporary DuckDB, or on Spark.
   pathway friction, goal funnel, per-customer friction exposure.
 - :func:`compare_cohorts` — pathways whose frequency or duration differs between two cohorts.
 - :func:`before_after_cohorts` — journeys that start before / after a change, as cohorts.
+- :func:`pathway_day_counts`, :func:`compare_shares` — journeys per pathway, segment and start day, and two
+  cohorts of them (any two segments, before / after any date) compared from those counts alone.
 - :func:`journey_cohorts` — each journey's cohort label and how many labels it has (conflicts).
 - :func:`read_event_file` — a CSV, Parquet or XES file as a journey event table, with quarantine.
 """
 
 from empathica.understand.journeys._analyzer import DFG_COLUMNS, JourneyAnalyzer
-from empathica.understand.journeys._compare import before_after_cohorts, benjamini_hochberg, compare_cohorts, journey_cohorts
+from empathica.understand.journeys._compare import (before_after_cohorts, benjamini_hochberg, compare_cohorts, compare_shares,
+                                                    journey_cohorts, pathway_day_counts)
 from empathica.understand.journeys._discovery import (
     PATH_SEPARATOR,
     channel_switches,
@@ -46,6 +49,7 @@ __all__ = [
     "benjamini_hochberg",
     "channel_switches",
     "compare_cohorts",
+    "compare_shares",
     "directly_follows",
     "first_arrivals",
     "first_visits",
@@ -58,6 +62,7 @@ __all__ = [
     "journey_steps",
     "journey_table",
     "ordered_steps",
+    "pathway_day_counts",
     "pathway_friction",
     "pathway_graph",
     "read_event_file",

@@ -1,0 +1,120 @@
+"""The cohort comparison chosen on the journeys page: the two the journeys step stores (promoters vs detractors,
+churned vs retained), or — chosen in the page — any two customer segments, or journeys started before vs after
+a date. The chosen ones are tested on request from the stored counts (``journey_pathway_days``,
+``journey_starts``): two sums over a small table (pathways × segments × days, whatever the number of customers)
+and one share test per pathway (:func:`~empathica.understand.journeys.compare_shares`); no event is read again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import ibis
+import pandas as pd
+
+from empathica.errors import NotEnoughDataError, StoreError
+from empathica.schema.results import JOURNEY_PATHWAY_DAYS, JOURNEY_STARTS
+from empathica.serve.query import Filters
+from empathica.serve.web.panels import PanelRows
+from empathica.store import Store
+from empathica.understand.journeys import compare_shares
+
+#: The comparisons the page offers: stored ones name their panel; the others are computed on request.
+STORED = {"nps": "compare_nps", "churn": "compare_churn"}
+CHOSEN = ("segments", "date")
+#: The columns of a comparison computed on request (the stored ones also have durations).
+COLUMNS = ("source", "target", "cohort_a", "share_a", "cohort_b", "share_b", "share_difference", "q_share")
+#: Filters of the page that a comparison on request cannot take (its counts have no such column).
+NOT_APPLIED = ("language", "channel", "team", "touchpoint")
+
+
+@dataclass(frozen=True)
+class CohortChoice:
+    """What the page compares: ``kind`` (nps, churn, segments, date), the two segments, or the date."""
+
+    kind: str = "nps"
+    a: str = ""
+    b: str = ""
+    at: date | None = None
+    error: str = ""  # a message id: the choice could not be compared as asked
+
+    @property
+    def query(self) -> dict[str, str]:
+        """The URL parameters of this choice (kept in links and exports)."""
+        values = {"cohort": self.kind, "a": self.a, "b": self.b, "at": self.at.isoformat() if self.at else ""}
+        return {k: v for k, v in values.items() if v}
+
+
+def cohort_choice(params) -> CohortChoice:
+    """The comparison the URL asks for (``cohort``, ``a``, ``b``, ``at``); anything unknown is promoters/detractors."""
+    kind = params.get("cohort", "nps")
+    if kind not in (*STORED, *CHOSEN):
+        return CohortChoice()
+    a, b = params.get("a", "").strip()[:120], params.get("b", "").strip()[:120]
+    if kind == "segments":
+        error = "dashboard.cohort.same_segment" if a and a == b else "" if a and b else "dashboard.cohort.need_segments"
+        return CohortChoice(kind, a, b, error=error)
+    if kind == "date":
+        try:
+            return CohortChoice(kind, at=date.fromisoformat(params.get("at", "").strip()))
+        except ValueError:
+            return CohortChoice(kind, error="dashboard.cohort.need_date")
+    return CohortChoice(kind)
+
+
+def compare_on_request(store: Store, choice: CohortChoice, filters: Filters, touchpoint: str | None) -> PanelRows:
+    """The chosen comparison: pathways whose share of journeys differs between the two cohorts, most significant
+    first. The date range filter keeps journeys started in it; the segment filter keeps one segment (before /
+    after only); the other filters cannot apply (no column) and are named."""
+    ignored = [f for f in NOT_APPLIED if getattr(filters, f, None) or (f == "touchpoint" and touchpoint)]
+    empty = pd.DataFrame(columns=list(COLUMNS))
+    if choice.error or choice.kind not in CHOSEN:  # the stored comparisons are read as panels of their own
+        return PanelRows(empty, ignored)
+    try:
+        counts, starts = store.result(JOURNEY_PATHWAY_DAYS), store.result(JOURNEY_STARTS)
+    except StoreError:
+        return PanelRows(empty, ignored, missing=True)
+    if choice.kind == "segments" and filters.segment:
+        ignored.append("segment")
+    counts, starts = _within(counts, choice, filters), _within(starts, choice, filters)
+    cohort_a, cohort_b = (choice.a, choice.b) if choice.kind == "segments" else ("before", "after")
+    label = _label(counts, choice)
+    wide = (counts.mutate(cohort=label).group_by(["source", "target"])
+            .aggregate(journeys_a=(counts.journeys * (label == cohort_a).cast("int64")).sum(),
+                       journeys_b=(counts.journeys * (label == cohort_b).cast("int64")).sum())).to_pandas()
+    sizes = starts.group_by(cohort=_label(starts, choice)).aggregate(n=starts.journeys.sum()).to_pandas()
+    n = dict(zip(sizes["cohort"], sizes["n"]))
+    try:
+        frame = compare_shares(wide, n_a=int(n.get(cohort_a, 0) or 0), n_b=int(n.get(cohort_b, 0) or 0),
+                               cohort_a=cohort_a, cohort_b=cohort_b)
+    except NotEnoughDataError:
+        return PanelRows(empty, sorted(set(ignored)))
+    return PanelRows(frame, sorted(set(ignored)))
+
+
+def _within(rows: ibis.Table, choice: CohortChoice, filters: Filters) -> ibis.Table:
+    if filters.date_from:
+        rows = rows.filter(rows.day >= ibis.literal(filters.date_from))
+    if filters.date_to:
+        rows = rows.filter(rows.day <= ibis.literal(filters.date_to))
+    if choice.kind == "segments":
+        return rows.filter(rows.segment.isin([choice.a, choice.b]))
+    if filters.segment:
+        rows = rows.filter(rows.segment == ibis.literal(filters.segment, type="string"))
+    return rows
+
+
+def _label(rows: ibis.Table, choice: CohortChoice):
+    if choice.kind == "segments":
+        return rows.segment
+    return ibis.ifelse(rows.day.cast("date") < ibis.literal(choice.at, type="date"), "before", "after")
+
+
+def segments(store: Store) -> list[str]:
+    """The segments the page offers (those the stored counts have)."""
+    try:
+        starts = store.result(JOURNEY_STARTS)
+    except StoreError:
+        return []
+    return sorted(starts.select("segment").distinct().to_pandas()["segment"].dropna().astype(str))

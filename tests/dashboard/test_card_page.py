@@ -1,0 +1,111 @@
+"""The agent's page of a customer (Act's context card): what it shows equals the card, the opener is marked used,
+edited or rejected, scoped users open only their customers, and hostile text stays text."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from empathica.report.i18n import format_value
+from empathica.serve.web.card import card_view
+from empathica.serve.web.formats import Words
+from empathica.serve.web.render import ENV, Page
+from empathica.store.operational import User
+from tests.dashboard.conftest import log_in
+from tests.dashboard.tables import page_tables
+
+
+@pytest.fixture(scope="module")
+def a_card(dashboard):
+    """A customer whose card has an opener, churn risk, CLV and a journey."""
+    _, server = dashboard
+    snapshot = server.act.snapshot
+    for customer_id in snapshot.index:
+        card = snapshot.card(customer_id)
+        if card["opener"] and card["churn"] and card["clv"] and card["journey"] and card["pain_points"]:
+            return customer_id, card
+    pytest.fail("no customer of the demo store has a full card")
+
+
+def _field(html: str, name: str) -> str:
+    return re.search(rf'data-field="{name}">(.*?)</', html, re.S).group(1).strip()
+
+
+def test_the_card_page_shows_the_card_in_the_readers_language(dashboard, a_card):
+    client, server = dashboard
+    customer_id, card = a_card
+    log_in(client, "root")
+    html = client.get(f"/ui/customers/{customer_id}?lang=de").text
+    currency = server.settings.currency
+    assert _field(html, "p_churn") == format_value(card["churn"]["p_churn"], "pct", lang="de")
+    assert _field(html, "clv") == format_value(card["clv"]["clv"], "money", lang="de", currency=currency)
+    assert _field(html, "emotion") == str(card["sentiment"]["last_emotion"])
+    assert re.findall(r"<li>(.*?)</li>", html.split('data-field="pain_points"', 1)[1].split("</ul>", 1)[0]) == card["pain_points"]
+    journey = page_tables(html).tables["card_journey"]
+    assert [r[1] for r in journey] == [e["touchpoint"] for e in card["journey"]]
+    assert "Warum: die empathischste echte Antwort" in html and card["opener"]["opener_id"] in html
+    assert 'id="chart-card-sentiment"' in html
+
+
+def test_the_act_page_links_each_case_to_its_customers_card(dashboard):
+    client, _ = dashboard
+    log_in(client, "vic")
+    links = page_tables(client.get("/ui/act?lang=en").text).links["cases"]
+    assert links and all(link.startswith("/ui/customers/") for link in links)
+    assert client.get(links[0]).status_code == 200
+    found = client.get("/ui/customers?customer_id=" + links[0].rsplit("/", 1)[1], follow_redirects=False)
+    assert found.headers["location"] == links[0]
+
+
+def test_the_opener_is_marked_used_edited_or_rejected(dashboard, a_card):
+    client, server = dashboard
+    customer_id, card = a_card
+    opener_id = card["opener"]["opener_id"]
+    log_in(client, "ana")
+    url = f"/ui/customers/{customer_id}/opener"
+    used = client.post(url, data={"opener_id": opener_id, "verdict": "used"}, follow_redirects=False)
+    assert used.headers["location"].endswith("?opener=used")
+    bad = client.post(url, data={"opener_id": opener_id, "verdict": "edited"}, follow_redirects=False)
+    assert bad.headers["location"].endswith("?opener=failed")  # an edited opener needs the text said instead
+    client.post(url, data={"opener_id": opener_id, "verdict": "edited", "edited_text": "Sorry about that!"})
+    mine = [f for f in server.act.cases.opener_feedback() if f["customer_id"] == customer_id and f["username"] == "ana"]
+    assert [(f["verdict"], f["edited_text"]) for f in mine] == [("used", None), ("edited", "Sorry about that!")]
+    assert "Vermerkt: Einstieg verwendet." in client.get(f"/ui/customers/{customer_id}?lang=de&opener=used").text
+
+
+def test_a_team_lead_opens_only_their_customers_cards(dashboard):
+    client, server = dashboard
+    lead = server.ops.user("lead")
+    with server.reading() as store:
+        turns, conversations, employees = store.to_pandas("turns"), store.to_pandas("conversations"), store.to_pandas("employees")
+    agents = set(employees[employees.team_id == lead.team_id].employee_id)
+    served = set(conversations[conversations.conversation_id.isin(turns[turns.agent_id.isin(agents)].conversation_id)].customer_id)
+    outside = next(c for c in server.act.snapshot.index if c not in served)
+    inside = next(c for c in server.act.snapshot.index if c in served)
+    log_in(client, "lead")
+    assert client.get(f"/ui/customers/{inside}").status_code == 200
+    assert client.get(f"/ui/customers/{outside}").status_code == 403
+    assert client.post(f"/ui/customers/{outside}/opener", data={"opener_id": "x", "verdict": "used"}).status_code == 403
+    assert client.get("/ui/customers/no-such-customer").status_code == 403
+
+
+HOSTILE = '<img src=x onerror="alert(1)"></script><script>alert(2)</script>'
+
+
+def test_hostile_text_on_the_card_is_escaped():
+    words = Words("zh", "EUR")
+    card = {"customer_id": HOSTILE, "language": HOSTILE, "segment": "s", "region": "r",
+            "journey": [{"timestamp": "2024-01-02T00:00:00", "touchpoint": HOSTILE, "channel": "web"}],
+            "open_cases": [{"case_id": 1, "title": HOSTILE, "priority": "high", "status": "open", "resolution_due": None}],
+            "sentiment": {"points": [{"timestamp": "2024-01-02", "sentiment": -0.5, "emotion": HOSTILE}], "trend": None,
+                          "last": -0.5, "last_emotion": HOSTILE},
+            "pain_points": [HOSTILE], "values": [{"timestamp": None, "question": HOSTILE, "answer": HOSTILE}],
+            "churn": {"p_churn": 0.5, "reasons": [HOSTILE]}, "clv": {"clv": 10.0, "p_alive": 0.5, "reasons": [HOSTILE]},
+            "opener": {"opener_id": HOSTILE, "text": HOSTILE, "reason_values": {"empathy": 0.9, "agent_id": HOSTILE,
+                                                                                "language": "zh", "same_pain_point": HOSTILE}}}
+    page = Page("card", User(1, "u", "viewer"), words)
+    html = ENV.get_template("card.html").render(page=page, t=words.t, label=words.label, lang="zh", nav=[], here="/ui/x",
+                                               languages=[], fields=(), user=page.user, card=card_view(card, words),
+                                               customer_id=HOSTILE, opener_done="")
+    assert "<script>alert" not in html and "<img src=x" not in html and "&lt;img src=x" in html
