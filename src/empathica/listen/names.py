@@ -18,10 +18,12 @@ import re
 from functools import cache
 
 from empathica.listen.gazetteer import gazetteer
+from empathica.listen.name_cues import redact_names_by_context
 
 __all__ = ["redact_names_and_addresses"]
 
-_CAP = r"[A-ZÄÖÜ][a-zäöüßéèáàóòíìúç]+(?:-[A-ZÄÖÜ][a-zäöüßéèáàóòíìúç]+)?"
+#: A capitalised word: an upper-case letter, then lower-case letters of any script (Schröder, Yılmaz, Domínguez).
+_CAP = r"[A-ZÄÖÜ](?:[a-z]|[^\W\d_A-Z])+(?:-[A-ZÄÖÜ](?:[a-z]|[^\W\d_A-Z])+)?"
 _SURNAME_WORD = rf"(?:O'|Mc|Mac)?{_CAP}"
 _HAN = r"\u4e00-\u9fff"
 #: Characters that end a Chinese given name taken after a cue (我叫李娜想… → 李娜).
@@ -118,8 +120,7 @@ def _maybe(text: str) -> bool:
 
 def redact_names_and_addresses(text: str) -> str:
     """``text`` with person names replaced by ``[NAME]`` and street addresses by ``[ADDRESS]``."""
-    if not _maybe(text):
-        return text
-    for pattern, placeholder in _patterns():
-        text = pattern.sub(lambda m: _sub(m, placeholder), text)
-    return text
+    if _maybe(text):
+        for pattern, placeholder in _patterns():
+            text = pattern.sub(lambda m: _sub(m, placeholder), text)
+    return redact_names_by_context(text)
