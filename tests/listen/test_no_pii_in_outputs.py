@@ -1,6 +1,6 @@
 """Personal data planted in a demo world's files appears nowhere the product shows or serves text: not in any
 stored table (results included), not in the HTML report in any language, not in any API response (results,
-quarantine, cases, customer cards)."""
+quarantine, cases, customer cards), nor in what rows ingested through the API leave in the store."""
 
 from __future__ import annotations
 
@@ -128,8 +128,27 @@ def test_no_api_response_holds_personal_data(planted):
         bodies.append(json.dumps(cases, ensure_ascii=False))
         for cust in [f"cust_{i:07d}" for i in range(0, 300, 4)]:
             bodies.append(client.get(f"/customers/{cust}/card", headers=auth).text)
+        api_needles = _ingest_rows_through_the_api(client, auth, bodies)
+        with server.reading() as store:  # what the API ingested is stored (and quarantined) redacted
+            bodies.append(store.to_pandas("feedback").to_csv(index=False) + store.to_pandas("quarantine").to_csv(index=False))
     server.store.close()
     server.ops.close()
     text = "\n".join(bodies)
     assert "[EMAIL]" in text or "[PHONE]" in text
-    assert _leaks(text, needles) == []
+    assert "api-pii-1" in text and "api-pii-2" in text  # the API's rows were stored and quarantined
+    assert _leaks(text, needles + api_needles) == []
+
+
+def _ingest_rows_through_the_api(client, auth, bodies: list[str]) -> list[str]:
+    """POST /ingest/feedback/rows with personal data in a good row and in a row the quarantine keeps."""
+    sentence, needles = _plant(None, "de", 990_001)
+    rows = [{"response_id": "api-pii-1", "customer_id": "cust_0000000", "timestamp": "2024-05-01T08:00:00Z",
+             "nps": 3, "comment": sentence},
+            {"response_id": "api-pii-2", "customer_id": "nobody", "timestamp": "2024-05-01T08:00:00Z", "nps": 42,
+             "comment": sentence}]
+    response = client.post("/ingest/feedback/rows", json={"rows": rows}, headers=auth)
+    assert response.status_code == 200, response.text
+    assert [(r["rows_stored"], r["rows_quarantined"]) for r in response.json()["ingested"]] == [(1, 1)]
+    bodies.append(response.text)
+    bodies.append(client.get("/quarantine", headers=auth).text)
+    return needles
