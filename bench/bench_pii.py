@@ -130,18 +130,19 @@ def _planted_section(redact) -> str:
 
 
 def _fresh_section(redact) -> str:
-    """The unseen evaluation: the hand-written fresh set and the FRESH planting vocabulary, measured once."""
+    """The fresh sets (hand-written, and planted with the FRESH vocabulary): unseen until their first measurement."""
     fresh = score(load("fresh"), redact)
     planted, host = _planted("fresh", redact)
     return "\n\n".join([
-        "**Unseen (third round, measured once after the rule changes).** `bench/data/pii_fresh.txt`: 90 texts "
-        "written by hand (30 per language; provenance in the file) before the third round's changes began; 24 of "
-        "them hold no personal data (15 only look-alike numbers, 9 only capitalised places, brands, months and "
-        "Chinese place names), where any placeholder counts against precision. `planted fresh`: the TEST domains' real texts (150 per domain, seed 2026) with the FRESH "
+        "**Fresh sets, after the fixes that followed their one unseen measurement** (that measurement is kept "
+        "verbatim in the section \"listen: personal data — the unseen measurement\"; the figures below are no "
+        "longer unseen). `bench/data/pii_fresh.txt`: 90 texts written by hand (30 per language; provenance in the "
+        "file) before the third round's changes began; 24 of them hold no personal data (15 only look-alike numbers, "
+        "9 only capitalised places, brands, months and Chinese place names), where any placeholder counts against "
+        "precision. `planted fresh`: the TEST domains' real texts (150 per domain, seed 2026) with the FRESH "
         "vocabulary of bench/pii_plant.py planted — names, streets, cities, sentence frames and look-alike wordings "
         "that none of the earlier sets holds (e-mail, phone, card, IBAN and id values come from the same generators "
-        "as before). Caveat: the person who wrote both sets also wrote the rules of this round, so the sets are "
-        "unseen by the rules (never run on them until this measurement), not unknown to their author.",
+        "as before).",
         _table("fresh hand-written", fresh),
         _table("planted fresh", planted),
         "Placeholders in the fresh host texts without planting: "

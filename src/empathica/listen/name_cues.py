@@ -84,6 +84,8 @@ def _patterns() -> dict[str, re.Pattern]:
         "signoff": re.compile(rf"(?P<keep>(?:^|(?<=[\s.!,;]))(?i:{_alt(de['signoffs'] + en['signoffs'])})[,:!]?\s+)"
                               rf"(?P<first>{w})(?P<second>\s{w})?(?=\s*(?:[.!]|$|\n))", re.M),
         # a dash signs only at the end of the text or line, and only a listed name ("- Welt" is a newspaper)
+        "strong_signoff": re.compile(rf"(?P<keep>(?:^|(?<=[\s.!,;]))(?i:{_alt(de['strong_signoffs'] + en['strong_signoffs'])})"
+                                     rf"[,:!]?\s+)(?P<first>{w})(?P<second>\s{w})?(?=\s*(?:[.!,;]|$|\n))", re.M),
         "dash": re.compile(rf"(?P<keep>(?:^|(?<=\s))(?:{_alt(en['dashes'])})\s*)"
                            rf"(?P<first>{w})(?P<second>\s{w})?(?=\s*[.!]?\s*(?:$|\n))", re.M),
         "role": re.compile(rf"(?P<keep>(?<!\w)(?P<role>{_alt(de['roles'] + en['roles'])}),?\s+)"
@@ -139,7 +141,7 @@ def _zh(m: re.Match) -> str:
 def redact_names_by_context(text: str) -> str:
     """``text`` with the names that greetings, sign-offs, roles and workplaces point at replaced by ``[NAME]``."""
     pats = _patterns()
-    for kind in ("signoff", "dash", "greeting", "role", "workplace", "workplace_de", "pair"):
+    for kind in ("strong_signoff", "signoff", "dash", "greeting", "role", "workplace", "workplace_de", "pair"):
         text = pats[kind].sub(lambda m, k=kind: _latin(m, k), text)
     if re.search(f"[{_HAN}]", text):
         text = pats["zh_role"].sub(_zh, text)
