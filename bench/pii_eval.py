@@ -29,7 +29,7 @@ class Example:
 
 
 def load(part: str) -> list[Example]:
-    """``part``: "tune" or "heldout"."""
+    """``part``: "tune", "heldout" (both seen while the rules were tuned) or "fresh" (the unseen third round)."""
     return parse((DATA / f"pii_{part}.txt").read_text(encoding="utf-8").splitlines())
 
 

@@ -18,10 +18,12 @@ import re
 from functools import cache
 
 from empathica.listen.gazetteer import gazetteer
+from empathica.listen.name_cues import redact_names_by_context
 
 __all__ = ["redact_names_and_addresses"]
 
-_CAP = r"[A-ZÄÖÜ][a-zäöüßéèáàóòíìúç]+(?:-[A-ZÄÖÜ][a-zäöüßéèáàóòíìúç]+)?"
+#: A capitalised word: an upper-case letter, then lower-case letters of any script (Schröder, Yılmaz, Domínguez).
+_CAP = r"[A-ZÄÖÜ](?:[a-z]|[^\W\d_A-Z])+(?:-[A-ZÄÖÜ](?:[a-z]|[^\W\d_A-Z])+)?"
 _SURNAME_WORD = rf"(?:O'|Mc|Mac)?{_CAP}"
 _HAN = r"\u4e00-\u9fff"
 #: Characters that end a Chinese given name taken after a cue (我叫李娜想… → 李娜).
@@ -48,6 +50,7 @@ def _patterns() -> list[tuple[re.Pattern, str]]:
     surname, zh_titles, zh_cues = _words(zh["surnames"]), _words(zh["titles"]), _words(zh["cues"])
     plain = _words([n for n in zh["surnames"] if n not in set(zh["ambiguous"])])
     de_street, en_street = _words(streets["de"]), _words(streets["en"])
+    de_street_short = _words(streets["de_short"])
     preps = _words(streets["de_prepositions"])
     not_streets = _words(streets["de_not_streets"])
     road, unit, region = _words(streets["zh"]), _words(streets["zh_units"]), _words(streets["zh_regions"])
@@ -60,12 +63,16 @@ def _patterns() -> list[tuple[re.Pattern, str]]:
     return [
         # addresses first: "Laura Street" is a street, not a name
         (re.compile(rf"(?<![\w-])[A-ZÄÖÜ][\wäöüß-]*?(?:{de_street})\s*{house}{city}"), "[ADDRESS]"),
+        # street words that also end ordinary nouns (Kaiserring but Frühling, Mühlenstieg): short house numbers only
+        (re.compile(rf"(?<![\w-])[A-ZÄÖÜ][\wäöüß-]*?[a-zäöüß]{{2}}(?<![aeiouäöü])(?:{de_street_short})\s\d{{1,3}}(?:\s?[a-zA-Z](?![\w]))?(?![\d.,:/%]?\d|\s?%){city}"), "[ADDRESS]"),
         # a separate street word after an adjective of place: Berliner Straße, Bretonischer Ring (not "Nur Platz 21")
         (re.compile(rf"(?<![\w-])[A-ZÄÖÜ][\wäöüß-]+(?:er|es)\s(?:Straße|Strasse|Str\.|Weg|Platz|Allee|Gasse|Ring|Damm|Ufer|Chaussee)\s*{house}{city}"), "[ADDRESS]"),
         # "Am Sonnenhang 7", not "Am Montag 12" or "Auf der Rechnung 2024/0457": no time or document words, short numbers
         (re.compile(rf"(?<!\w)(?:{preps})\s(?![A-ZÄÖÜ][\wäöüß-]*?(?i:{not_streets})\s)[A-ZÄÖÜ][\wäöüß-]+\s\d{{1,3}}(?:\s?[a-zA-Z](?!\w))?(?![\d/%]|[.,:]\d|\s?%){city}"), "[ADDRESS]"),
         (re.compile(rf"(?:(?:Flat|Apt|Apartment|Unit|Suite)\.?\s*\w+,\s*)?(?<![\w-])\d{{1,5}}[A-Za-z]?\s+(?:[A-Z][\w'-]*\s+){{1,3}}(?:{en_street})(?![\w]){us_tail}"), "[ADDRESS]"),
-        (re.compile(rf"(?P<keep>(?:[{_HAN}]*[在住到于是址送寄][:：]?)?)(?:[{_HAN}]{{2,8}}?(?:{region}))*[{_HAN}]{{1,8}}?(?:{road}){zh_num}(?:{unit})(?:{zh_num}(?:{unit}))*"), "[ADDRESS]"),
+        # a road's section may come between road and number (人民南路四段12号, 春熙路东段8号)
+        (re.compile(rf"(?P<keep>(?:[{_HAN}]*[在住到于是址送寄][:：]?)?)(?:[{_HAN}]{{2,8}}?(?:{region}))*[{_HAN}]{{1,8}}?(?:{road})"
+                    rf"(?:[东南西北中一二三四五六七八九十]段)?{zh_num}(?:{unit})(?:{zh_num}(?:{unit}))*"), "[ADDRESS]"),
         # names
         (re.compile(rf"(?P<keep>(?<!\w)(?:{titles})\s(?:(?:{titles})\s)?)(?:{_SURNAME_WORD}\s)?{_SURNAME_WORD}"), "[NAME]"),
         (re.compile(rf"(?P<keep>(?i:{cues})\s*)(?:{_SURNAME_WORD})(?:\s{_SURNAME_WORD})?"), "[NAME]"),
@@ -118,8 +125,7 @@ def _maybe(text: str) -> bool:
 
 def redact_names_and_addresses(text: str) -> str:
     """``text`` with person names replaced by ``[NAME]`` and street addresses by ``[ADDRESS]``."""
-    if not _maybe(text):
-        return text
-    for pattern, placeholder in _patterns():
-        text = pattern.sub(lambda m: _sub(m, placeholder), text)
-    return text
+    if _maybe(text):
+        for pattern, placeholder in _patterns():
+            text = pattern.sub(lambda m: _sub(m, placeholder), text)
+    return redact_names_by_context(text)

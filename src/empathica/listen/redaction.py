@@ -32,10 +32,16 @@ _NOT_BEFORE = r"(?<![0-9A-Za-z@._+-])"
 _NOT_AFTER = r"(?![0-9A-Za-z])"
 
 #: Words right before a number that make it an order, invoice, customer or article number, not a phone or card.
+#: Besides the listed words, any German compound on -nummer/-nr. (Mitgliedsnummer) without a phone, id, card or
+#: account word in it (Telefonnummer, Rückrufnummer, Steuer-Identifikationsnummer, Kartennummer stay what they are).
 _REFERENCE_WORDS = re.compile(
     r"(?i)(?:order|invoice|customer|account|ticket|ref|reference|ean|gtin|sku|article|item|tracking|no\.?|nr\.?|#|"
-    r"bestell\w*|rechnung\w*|kunden\w*|auftrag\w*|artikel\w*|sendung\w*|vorgang\w*|"
-    r"订单号?|单号|发票号?|客户号|会员号|编号|条码|快递单号)"
+    r"case|booking|confirmation|membership|member|receipt|voucher|contract|policy|claim|serial|barcode|loyalty|"
+    r"bestell\w*|rechnung\w*|kunden\w*|auftrag\w*|artikel\w*|sendung\w*|vorgang\w*|beleg\w*|vertrag\w*|"
+    r"mitglied\w*|quittung\w*|barcode|police|"
+    r"(?<![\w-])(?![a-zäöüß-]*(?:telefon|handy|ruf|mobil|fax|kontakt|service|hotline|durchwahl|notfall|"
+    r"steuer|identifikation|ausweis|pass|sozialversicherung|renten|versicherten|karte|konto))[a-zäöüß-]+(?:nummer|nr\.?)|"
+    r"订单号?|单号|发票号?|客户号|会员号|编号|条码|快递单号|小票号?|流水号|单据号|合同号|保单号|工单号?)"
     # ... optionally followed by a word such as "ID", "number", "ist", "lautet", "是" ("Customer ID 0045…")
     r"(?:\s*(?:id|number|nummer|no\.?|nr\.?|ist|is|lautet|was|是|为))?\s*[:：#]?\s*$"
 )

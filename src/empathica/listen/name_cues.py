@@ -1,0 +1,148 @@
+"""Person names outside the word lists, found by their context (zh/de/en), offline.
+
+Where ``names.py`` needs a name it knows (or a title), these rules read the place a name stands in:
+
+- a **greeting or thanks** before a name of the wide lists (``person_names.toml``: Faker's de/en first names):
+  "Hi Siobhan", "thanks Harper!", "Danke an Detlef";
+- a **sign-off** before one or two capitalised words that end the text or the line: "Best, Yusuf",
+  "Viele Grüße, Wiebke Thormählen", "- Fergus";
+- a **role or relation** right before a capitalised word: "the driver, Tomasz,", "my wife Gwen", "a rep named
+  Dwayne", "der Fahrer Mehmet", "mein Sohn Leander" ("this is", "I'm" only before a listed first name);
+- a capitalised word (a listed first name at a sentence's start) right before a **workplace**: "Marisol at the
+  counter", "Bartholomew Finch from billing";
+- a Chinese **role** before a surname of either list and one or two given-name characters: 快递员刘建国,
+  前台的王芳, 我老公黄志明.
+
+A capitalised word is never taken when it is in the language's ``not_names`` (brands, places, days) or, in
+German, ends like a noun (-ung, -heit, -keit …), so "der Fahrer Bus", "Thanks, Delta" and "Danke Deutsche
+Bahn" stay. Lists and cues are data (``pii_gazetteer.toml``).
+
+>>> redact_names_by_context("The driver, Tomasz, left it outside. Best, Yusuf")
+'The driver, [NAME], left it outside. Best, [NAME]'
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from functools import cache
+from importlib import resources
+
+from empathica.listen.gazetteer import gazetteer
+
+__all__ = ["redact_names_by_context"]
+
+#: A capitalised word: an upper-case letter, then letters (any script; O'Brien, McAllister, Yılmaz, Domínguez).
+_WORD = r"(?:O'|D'|Mc|Mac)?[A-ZÄÖÜÉÁÓÚÍÑŁŚŻ][^\W\d_]*[^\W\d_A-Z](?:-[A-ZÄÖÜ][^\W\d_]+)?"
+_HAN = r"\u4e00-\u9fff"
+#: Characters that end a Chinese given name (说, 很, 的 …): they are words, not part of the name.
+_ZH_STOP = set("想要是的了在和说打来去请我你他她也就都很把被给向对跟与，。！？、还又才却没不太挺真非态服")
+
+
+def _alt(items) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(items), key=len, reverse=True))
+
+
+@cache
+def _lists() -> dict:
+    """Word sets: wide and curated first names per language, not-names, noun endings, Chinese surnames."""
+    wide = tomllib.loads(resources.files("empathica.listen").joinpath("person_names.toml").read_text(encoding="utf-8"))
+    names = gazetteer()["names"]
+    # first names that are mostly other words alone (Will, Frank, Jack) are names after a greeting or a role
+    first = {w for lang in ("de", "en") for w in wide[lang]["first"] + names[lang]["first"] + names[lang]["ambiguous"]}
+    last = {w for lang in ("de", "en") for w in wide[lang]["last"] + names[lang]["last"]}
+    not_names = {w for lang in ("de", "en") for w in names[lang]["not_names"]}
+    roles = {w.lower() for lang in ("de", "en") for w in names[lang]["roles"]}
+    zh = names["zh"]
+    surnames = (set(zh["surnames"]) | set(wide["zh"]["surnames"])) - set(zh["ambiguous"])
+    return {"first": first, "last": last, "not_names": not_names | {w.title() for w in roles},
+            "noun_endings": tuple(names["de"]["noun_endings"]), "zh_surnames": surnames}
+
+
+def _is_name_word(word: str, *, listed: bool = False) -> bool:
+    """Whether a capitalised word can be a name here (``listed``: it must be a listed first name)."""
+    lists = _lists()
+    if word in lists["not_names"] or word.rstrip("'s") in lists["not_names"]:
+        return False
+    if listed:
+        return word in lists["first"]
+    return word in lists["first"] or word in lists["last"] or not word.lower().endswith(lists["noun_endings"])
+
+
+def _is_listed_last(word: str) -> bool:
+    return word in _lists()["last"] and word not in _lists()["not_names"]
+
+
+@cache
+def _patterns() -> dict[str, re.Pattern]:
+    names = gazetteer()["names"]
+    de, en = names["de"], names["en"]
+    w = _WORD
+    return {
+        "greeting": re.compile(rf"(?P<keep>(?<!\w)(?i:{_alt(de['greetings'] + en['greetings'])}),?\s+)"
+                               rf"(?P<first>{w})(?P<second>\s{w})?(?!\w)"),
+        "signoff": re.compile(rf"(?P<keep>(?:^|(?<=[\s.!,;]))(?i:{_alt(de['signoffs'] + en['signoffs'])})[,:!]?\s+)"
+                              rf"(?P<first>{w})(?P<second>\s{w})?(?=\s*(?:[.!]|$|\n))", re.M),
+        # a dash signs only at the end of the text or line, and only a listed name ("- Welt" is a newspaper)
+        "strong_signoff": re.compile(rf"(?P<keep>(?:^|(?<=[\s.!,;]))(?i:{_alt(de['strong_signoffs'] + en['strong_signoffs'])})"
+                                     rf"[,:!]?\s+)(?P<first>{w})(?P<second>\s{w})?(?=\s*(?:[.!,;]|$|\n))", re.M),
+        "dash": re.compile(rf"(?P<keep>(?:^|(?<=\s))(?:{_alt(en['dashes'])})\s*)"
+                           rf"(?P<first>{w})(?P<second>\s{w})?(?=\s*[.!]?\s*(?:$|\n))", re.M),
+        "role": re.compile(rf"(?P<keep>(?<!\w)(?P<role>{_alt(de['roles'] + en['roles'])}),?\s+)"
+                           rf"(?P<first>{w})(?P<second>\s{w})?(?![\w'])"),
+        "workplace": re.compile(rf"(?P<keep>(?P<start>^|[.!?]\s+|)(?<![\w'-]))(?P<first>{w})(?P<second>\s{w})?"
+                                rf"(?=,?\s(?:{_alt(en['workplaces'])})(?!\w))"),
+        # German capitalises every noun: before a German workplace only a listed name counts
+        "workplace_de": re.compile(rf"(?<![\w'-])(?P<keep>)(?P<first>{w})(?P<second>\s{w})?"
+                                   rf"(?=,?\s(?:{_alt(de['workplaces'])})(?!\w))"),
+        # a listed first name before a listed surname ("Sophia Evans", "Paul Brückner"), wherever it stands
+        "pair": re.compile(rf"(?<![\w'-])(?P<keep>)(?P<first>{w})(?P<second>\s{w})(?![\w'-])"),
+        "zh_role": re.compile(rf"(?P<keep>(?:{_alt(names['zh']['roles'])}))(?P<name>[{_HAN}]{{2,4}})"),
+    }
+
+
+_LISTED_ONLY = {"this is", "i am", "i'm", "im", "name's"}
+
+
+def _latin(m: re.Match, kind: str) -> str:
+    first, second = m.group("first"), m.group("second")
+    if kind == "greeting":
+        ok = _is_name_word(first, listed=True)
+    elif kind == "role":  # "Verkäufer, Entscheider": after a capitalised (German) role and a comma, only a listed name
+        role = m.group("role")
+        ok = _is_name_word(first, listed=role.lower() in _LISTED_ONLY or (role[0].isupper() and "," in m.group("keep")))
+    elif kind == "workplace":  # a sentence's first word is capitalised anyway: a listed first or last name there
+        at_start = m.start() == 0 or bool(m.group("start"))
+        ok = _is_name_word(first, listed=at_start) or (at_start and bool(second) and _is_listed_last(second.strip()))
+    elif kind == "pair":
+        ok = _is_name_word(first, listed=True) and _is_listed_last(second.strip())
+    elif kind in ("dash", "workplace_de"):
+        ok = _is_name_word(first, listed=True) or _is_listed_last(first)
+    else:
+        ok = _is_name_word(first)
+    if not ok:
+        return m.group(0)
+    second_is_name = bool(second) and _is_name_word(second.strip())
+    return m.group("keep") + "[NAME]" + (second if second and not second_is_name else "")
+
+
+def _zh(m: re.Match) -> str:
+    name = m.group("name")
+    lists = _lists()
+    surname = name[:2] if name[:2] in lists["zh_surnames"] else name[:1]
+    if surname not in lists["zh_surnames"] or len(name) == len(surname) or name[len(surname)] in _ZH_STOP:
+        return m.group(0)
+    end = len(surname) + 1
+    if end < len(name) and name[end] not in _ZH_STOP and end < len(surname) + 2:
+        end += 1
+    return m.group("keep") + "[NAME]" + name[end:]
+
+
+def redact_names_by_context(text: str) -> str:
+    """``text`` with the names that greetings, sign-offs, roles and workplaces point at replaced by ``[NAME]``."""
+    pats = _patterns()
+    for kind in ("strong_signoff", "signoff", "dash", "greeting", "role", "workplace", "workplace_de", "pair"):
+        text = pats[kind].sub(lambda m, k=kind: _latin(m, k), text)
+    if re.search(f"[{_HAN}]", text):
+        text = pats["zh_role"].sub(_zh, text)
+    return text

@@ -1,0 +1,52 @@
+"""Person names outside the word lists, found by where they stand (listen/name_cues.py), and the capitalised
+words in the same places that are no names."""
+
+from __future__ import annotations
+
+import pytest
+
+from empathica.listen.redaction import redact
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # greetings and thanks before a name of the wide lists
+    ("Hello Bernadette, the app still crashes.", "Hello [NAME], the app still crashes."),
+    ("kudos to Reginald for sorting it out", "kudos to [NAME] for sorting it out"),
+    ("Hallo Gudrun, danke für die Hilfe", "Hallo [NAME], danke für die Hilfe"),
+    # sign-offs: one or two capitalised words ending the text or a line, listed or not
+    ("The refund never came.\nKind regards, Zebulon Quartermaine", "The refund never came.\nKind regards, [NAME]"),
+    ("Paket kam beschädigt an. Liebe Grüße, Hiltrud", "Paket kam beschädigt an. Liebe Grüße, [NAME]"),
+    ("great service - Reginald", "great service - [NAME]"),
+    # a role or relation before a capitalised word
+    ("the technician, Zoltan, never showed up", "the technician, [NAME], never showed up"),
+    ("my daughter Saoirse loved the room", "my daughter [NAME] loved the room"),
+    ("Die Kellnerin Jovana war sehr aufmerksam", "Die Kellnerin [NAME] war sehr aufmerksam"),
+    # a name before a workplace
+    ("Thanks, Ignatius at the front desk was lovely", "Thanks, [NAME] at the front desk was lovely"),
+    ("Herr Maier? Nein: Gottfried am Schalter hat geholfen", "Herr [NAME]? Nein: [NAME] am Schalter hat geholfen"),
+    # a listed first name before a listed surname, anywhere
+    ("Bernadette Gallagher sorted it out in minutes", "[NAME] sorted it out in minutes"),
+    # Chinese: a role before a surname (either list) and one or two given-name characters
+    ("外卖员邵志刚送错了地址", "外卖员邵志刚送错了地址"),  # 外卖员 is no listed role: left alone
+    ("司机姚建华很准时", "司机[NAME]很准时"),
+    ("我老婆柴晓红说房间很干净", "我老婆[NAME]说房间很干净"),
+], ids=lambda v: v[:24])
+def test_names_found_by_their_context(text, expected):
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Thanks, Delta. Great flight.",
+    "Hi United, my bag is lost",
+    "Danke Deutsche Bahn, wieder zu spät",
+    "der Fahrer Bus kam nicht",                  # a capitalised noun after a role word
+    "Der Mitarbeiter Schulung war gut",           # ... and one with a noun ending
+    "Verkäufer, Entscheider und Einkäufer",       # a list of roles
+    "Nachrichten aus aller Welt - Welt",          # a dash before an unlisted word
+    "Staff at the desk were rude",                # a sentence's first word before a workplace: listed names only
+    "I'm Sorry to say this",                      # "I'm" only before a listed first name
+    "服务员态度很好，前台的服务也不错",              # a role followed by ordinary words
+    "司机很准时，导游也很好",
+], ids=lambda v: v[:24])
+def test_capitalised_words_in_those_places_that_are_no_names_stay(text):
+    assert redact(text) == text
