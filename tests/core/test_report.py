@@ -22,7 +22,7 @@ def test_report_is_self_contained_and_shows_every_block(tmp_path):
     assert "<script src=" not in html and "<link" not in html  # nothing fetched from elsewhere
     assert "Friction &lt;combines&gt; drop-off &amp; delay." in html  # user text is escaped
     assert "1.235" in html and 'title="result_journey_friction"' in html  # traceable on hover, not in the text
-    assert "Not run on this data: no transactions in the store" in html
+    assert "Not run on this data; the program&#39;s message (in English): <code>no transactions in the store</code>" in html
     assert html.index('id="journeys"') < html.index('id="value"')
 
 

@@ -73,7 +73,7 @@ def test_churned_customers_took_the_planted_friction_pathway(demo_store):
     assert first["journeys_a"] + first["journeys_b"] > 0 and first["share_a"] == pytest.approx(first["journeys_a"] / n_churned)
     from empathica.report import Finding
 
-    line = next(s for s in section.summary if isinstance(s, Finding) and s.values.get("title") == "Churned vs retained customers")
+    line = next(s for s in section.summary if isinstance(s, Finding) and s.values.get("title") == {"id": "journeys.title.journey_compare_churn"})
     assert (line.row["source"], line.row["target"]) == TRUTHS.friction_pathway  # the table's first row, as the headline says
     tables = [b for b in section.blocks if isinstance(b, TableBlock) and b.source == "result journey_compare_churn"]
     assert tables and {"share_churned", "share_retained", "median_churned"} <= set(tables[0].frame.columns)

@@ -81,7 +81,7 @@ def fill_store(store, n: int = 600, seed: int = 0) -> None:
     tx = tx.assign(currency="EUR", touchpoint_id=None)
     for name, frame in (("customers", customers), ("touchpoints", touchpoints), ("feedback", fb), ("transactions", tx)):
         schema = store.table(name).schema()
-        frame = frame[list(schema.names)].copy()
+        frame = frame.reindex(columns=list(schema.names)).copy()  # optional columns the world does not set (brand) are null
         for col in frame.columns:
             if isinstance(frame[col].dtype, pd.DatetimeTZDtype):
                 frame[col] = frame[col].dt.floor("s").astype("datetime64[us, UTC]")

@@ -110,7 +110,7 @@ def _experiments(ctx: RunContext, section: Section) -> None:
     metrics = tuple(m for m in EXPERIMENT_METRICS if m != "sentiment" or store.has_result("text_scores"))
     table, skipped = experiment_table(store, metrics)
     if table.empty:
-        section.add(Paragraph(Finding("learn.not_measured", {"what": "; ".join(skipped)})))
+        section.add(Paragraph(Finding("learn.experiments.not_measured", {"n": len(skipped)})))  # the why, English, is in `empathica learn experiments`
         return
     store.write_result(EXPERIMENTS, table, step="learn", description="Experiments: each arm against the control.")
     for _, r in table[table["primary"]].iterrows():
@@ -118,16 +118,17 @@ def _experiments(ctx: RunContext, section: Section) -> None:
         judgement = ({"id": "learn.experiment.verdict.effect"} if r["p_holm"] < 0.05 else
                      {"id": "learn.experiment.verdict.none", "values": {"mde": r["mde"]}})
         section.summary.append(Finding("learn.experiment", {
-            "experiment_id": r["experiment_id"], "arm": r["arm"], "control": r["control"], "metric": r["metric"],
+            "experiment_id": display_name("experiment", r["experiment_id"]), "arm": display_name("arm", r["arm"]),
+            "control": display_name("arm", r["control"]), "metric": display_name("metric", r["metric"]),
             "difference": r["difference"], "ci_low": r["ci_low"], "ci_high": r["ci_high"], "p_holm": r["p_holm"],
             "judgement": judgement}, source=EXPERIMENTS, row=key))
     for _, r in table[table["sample_ratio_mismatch"]].drop_duplicates("experiment_id").iterrows():
-        section.summary.append(Finding("learn.experiment.srm", {"experiment_id": r["experiment_id"], "srm_p": r["srm_p"]},
+        section.summary.append(Finding("learn.experiment.srm", {"experiment_id": display_name("experiment", r["experiment_id"]), "srm_p": r["srm_p"]},
                                        source=EXPERIMENTS, row={"experiment_id": r["experiment_id"], "metric": r["metric"], "arm": r["arm"]}))
     section.add(FindingsTable(table, EXPERIMENT_COLUMNS, "learn.caption.experiments", source=EXPERIMENTS,
                               headers=_headers(EXPERIMENT_COLUMNS), max_rows=40))
     if skipped:
-        section.add(Paragraph(Finding("learn.not_measured", {"what": "; ".join(skipped)})))
+        section.add(Paragraph(Finding("learn.experiments.not_measured", {"n": len(skipped)})))  # the why, English, is in `empathica learn experiments`
 
 
 def _stored_reviews(store) -> pd.DataFrame:
