@@ -45,6 +45,8 @@ def _cols(spec: str) -> tuple[tuple[str, str], ...]:
 
 
 _SENTIMENT = "texts:int mean_score:num2 negative_share:pct positive_share:pct"
+#: a comparison of two cohorts' journeys (stored by the journeys step, or chosen in the page)
+_COMPARE = "source:text target:text cohort_a:text share_a:pct cohort_b:text share_b:pct share_difference:pct q_share:num2"
 
 PANELS: dict[str, Panel] = {p.key: p for p in (
     # -- summary
@@ -61,18 +63,15 @@ PANELS: dict[str, Panel] = {p.key: p for p in (
           _cols("rank:int source:text target:text friction_score:num2 customers:int dropoff_rate:pct evidence:text"),
           label="source", value="friction_score", order="rank", limit=15),
     Panel("compare_nps", R.JOURNEY_COMPARE,
-          _cols("source:text target:text cohort_a:text share_a:pct cohort_b:text share_b:pct share_difference:pct "
-                "q_share:num2"), label="source", value="share_difference", order="q_share", limit=15),
+          _cols(_COMPARE), label="source", value="share_difference", order="q_share", limit=15),
     Panel("compare_churn", R.JOURNEY_COMPARE_CHURN,
-          _cols("source:text target:text cohort_a:text share_a:pct cohort_b:text share_b:pct share_difference:pct "
-                "q_share:num2"), label="source", value="share_difference", order="q_share", limit=15),
+          _cols(_COMPARE), label="source", value="share_difference", order="q_share", limit=15),
     # the journey map (stage × touchpoint) and a comparison chosen in the page, read by journey_map.py / cohorts.py
     Panel("journey_map", R.JOURNEY_TOUCHPOINTS,
           _cols("stage:text touchpoint:text events:int customers:int dwell_minutes:num dropoff_rate:pct friction_score:num2"),
           chart="heatmap", label="touchpoint", value="friction_score", limit=80),
     Panel("compare_custom", R.JOURNEY_PATHWAY_DAYS,
-          _cols("source:text target:text cohort_a:text share_a:pct cohort_b:text share_b:pct share_difference:pct "
-                "q_share:num2"), label="source", value="share_difference", limit=15),
+          _cols(_COMPARE), label="source", value="share_difference", limit=15),
     # -- voice of the customer
     *[Panel(f"sentiment_{d}", R.TEXT_SENTIMENT_BY,  # months are written in the reader's language
             _cols(f"value:{'month' if d == 'month' else 'text'} {_SENTIMENT}"), label="value", value="negative_share",
