@@ -55,18 +55,37 @@ def _lists() -> dict:
     roles = {w.lower() for lang in ("de", "en") for w in names[lang]["roles"]}
     zh = names["zh"]
     surnames = (set(zh["surnames"]) | set(wide["zh"]["surnames"])) - set(zh["ambiguous"])
+    common = tomllib.loads(resources.files("empathica.listen").joinpath("common_words.toml").read_text(encoding="utf-8"))
     return {"first": first, "last": last, "not_names": not_names | {w.title() for w in roles},
-            "noun_endings": tuple(names["de"]["noun_endings"]), "zh_surnames": surnames}
+            "noun_endings": tuple(names["de"]["noun_endings"]), "zh_surnames": surnames,
+            "zh_ambiguous": set(zh["ambiguous"]), "zh_not_given": tuple(zh["not_given"]),
+            "de_roles": {w.lower() for w in names["de"]["roles"]},
+            "common": {w for lang in ("en", "de") for w in common[lang]["words"]}}
 
 
-def _is_name_word(word: str, *, listed: bool = False) -> bool:
-    """Whether a capitalised word can be a name here (``listed``: it must be a listed first name)."""
+def _is_name_word(word: str, *, listed: bool = False, unknown: bool = False, german: bool = True) -> bool:
+    """Whether a capitalised word can be a name here: ``listed``, it must be a listed first name; ``unknown``,
+    a listed first name or a word that is no common word of the tuning corpora (``common_words.toml``:
+    "this is Ngozi", not "this is Ridiculous"); else any word but a German noun (when ``german``)."""
     lists = _lists()
     if word in lists["not_names"] or word.rstrip("'s") in lists["not_names"]:
         return False
-    if listed:
-        return word in lists["first"]
-    return word in lists["first"] or word in lists["last"] or not word.lower().endswith(lists["noun_endings"])
+    if listed or unknown:
+        return word in lists["first"] or (unknown and _is_unknown_word(word, german=german))
+    return (word in lists["first"] or word in lists["last"]
+            or not (german and word.lower().endswith(lists["noun_endings"])))
+
+
+def _is_unknown_word(word: str, *, german: bool) -> bool:
+    """A listed surname, or a capitalised word that is no common word (nor its plural or possessive), no
+    abbreviation in capitals and (``german``) no German noun."""
+    lists = _lists()
+    if word in lists["last"]:
+        return True
+    lower = word.lower()
+    stem = lower.removesuffix("'s").removesuffix("s")
+    noun = german and lower.endswith(lists["noun_endings"])
+    return not word.isupper() and lower not in lists["common"] and stem not in lists["common"] and not noun
 
 
 def _is_listed_last(word: str) -> bool:
@@ -83,6 +102,9 @@ def _patterns() -> dict[str, re.Pattern]:
                                rf"(?P<first>{w})(?P<second>\s{w})?(?!\w)"),
         "signoff": re.compile(rf"(?P<keep>(?:^|(?<=[\s.!,;]))(?i:{_alt(de['signoffs'] + en['signoffs'])})[,:!]?\s+)"
                               rf"(?P<first>{w})(?P<second>\s{w})?(?=\s*(?:[.!]|$|\n))", re.M),
+        # any sign-off with a comma, before a name and a comma: "Best, Anika, barcode …" (a listed or unknown word)
+        "signoff_comma": re.compile(rf"(?P<keep>(?:^|(?<=[\s.!,;]))(?i:{_alt(de['signoffs'] + en['signoffs'])}),\s+)"
+                                    rf"(?P<first>{w})(?P<second>\s{w})?(?=\s*[,;])"),
         # a dash signs only at the end of the text or line, and only a listed name ("- Welt" is a newspaper)
         "strong_signoff": re.compile(rf"(?P<keep>(?:^|(?<=[\s.!,;]))(?i:{_alt(de['strong_signoffs'] + en['strong_signoffs'])})"
                                      rf"[,:!]?\s+)(?P<first>{w})(?P<second>\s{w})?(?=\s*(?:[.!,;]|$|\n))", re.M),
@@ -97,31 +119,48 @@ def _patterns() -> dict[str, re.Pattern]:
                                    rf"(?=,?\s(?:{_alt(de['workplaces'])})(?!\w))"),
         # a listed first name before a listed surname ("Sophia Evans", "Paul Brückner"), wherever it stands
         "pair": re.compile(rf"(?<![\w'-])(?P<keep>)(?P<first>{w})(?P<second>\s{w})(?![\w'-])"),
+        # a capitalised word joined to a name found: "Thanks to [NAME] and Kofi", "Mehmet und [NAME]"
+        "coordinated": re.compile(rf"(?P<keep>\[NAME\],?\s(?P<conj>and|und|&)\s)(?P<first>{w})(?P<second>\s{w})?(?![\w'])"),
+        "coordinated_before": re.compile(rf"(?<![\w'-])(?P<keep>)(?P<first>{w})(?P<second>)(?=\s(?P<conj>and|und|&)\s\[NAME\])"),
         "zh_role": re.compile(rf"(?P<keep>(?:{_alt(names['zh']['roles'])}))(?P<name>[{_HAN}]{{2,4}})"),
     }
 
 
-_LISTED_ONLY = {"this is", "i am", "i'm", "im", "name's"}
+def _ok(m: re.Match, kind: str) -> bool:
+    """Whether the capitalised word a cue of ``kind`` points at is a name."""
+    first, second = m.group("first"), m.group("second")
+    if kind in ("greeting", "signoff_comma"):  # "Shout out to Marisol", "ask Thibault": not "Thanks Delta", "Hi Everyone"
+        return _is_name_word(first, unknown=True, german=_is_german(m.group("keep")))
+    if kind == "role":  # "Verkäufer, Entscheider": after a capitalised (German) role and a comma, only a listed name
+        role = m.group("role")
+        german = role.lower() in _lists()["de_roles"]
+        if role[0].isupper() and german and "," in m.group("keep"):
+            return _is_name_word(first, listed=True)
+        # "Tochter Handy", "this is Ridiculous": a listed name or no common word
+        return _is_name_word(first, unknown=True, german=german)
+    if kind == "workplace":  # a sentence's first word is capitalised anyway: a listed or an unknown word there
+        at_start = m.start() == 0 or bool(m.group("start"))
+        return (_is_name_word(first, unknown=at_start, german=False)
+                or (at_start and bool(second) and _is_listed_last(second.strip())))
+    if kind == "pair":
+        return _is_name_word(first, listed=True) and _is_listed_last(second.strip())
+    if kind in ("dash", "workplace_de"):
+        return _is_name_word(first, listed=True) or _is_listed_last(first)
+    if kind == "coordinated":  # "Thanks to [NAME] and Kofi"
+        return _is_name_word(first, unknown=True, german=m.group("conj") == "und")
+    return _is_name_word(first)
+
+
+def _is_german(cue: str) -> bool:
+    names = gazetteer()["names"]
+    cue = cue.strip(" ,").lower()
+    return cue in {g.lower() for g in names["de"]["greetings"]} - {g.lower() for g in names["en"]["greetings"]}
 
 
 def _latin(m: re.Match, kind: str) -> str:
-    first, second = m.group("first"), m.group("second")
-    if kind == "greeting":
-        ok = _is_name_word(first, listed=True)
-    elif kind == "role":  # "Verkäufer, Entscheider": after a capitalised (German) role and a comma, only a listed name
-        role = m.group("role")
-        ok = _is_name_word(first, listed=role.lower() in _LISTED_ONLY or (role[0].isupper() and "," in m.group("keep")))
-    elif kind == "workplace":  # a sentence's first word is capitalised anyway: a listed first or last name there
-        at_start = m.start() == 0 or bool(m.group("start"))
-        ok = _is_name_word(first, listed=at_start) or (at_start and bool(second) and _is_listed_last(second.strip()))
-    elif kind == "pair":
-        ok = _is_name_word(first, listed=True) and _is_listed_last(second.strip())
-    elif kind in ("dash", "workplace_de"):
-        ok = _is_name_word(first, listed=True) or _is_listed_last(first)
-    else:
-        ok = _is_name_word(first)
-    if not ok:
+    if not _ok(m, kind):
         return m.group(0)
+    second = m.group("second")
     second_is_name = bool(second) and _is_name_word(second.strip())
     return m.group("keep") + "[NAME]" + (second if second and not second_is_name else "")
 
@@ -129,8 +168,10 @@ def _latin(m: re.Match, kind: str) -> str:
 def _zh(m: re.Match) -> str:
     name = m.group("name")
     lists = _lists()
-    surname = name[:2] if name[:2] in lists["zh_surnames"] else name[:1]
-    if surname not in lists["zh_surnames"] or len(name) == len(surname) or name[len(surname)] in _ZH_STOP:
+    # surnames that are also words (马, 高, 方) after a role too, unless they start a word (服务员马上就来)
+    surnames = lists["zh_surnames"] | (set() if name.startswith(lists["zh_not_given"]) else lists["zh_ambiguous"])
+    surname = name[:2] if name[:2] in surnames else name[:1]
+    if surname not in surnames or len(name) == len(surname) or name[len(surname)] in _ZH_STOP:
         return m.group(0)
     end = len(surname) + 1
     if end < len(name) and name[end] not in _ZH_STOP and end < len(surname) + 2:
@@ -141,8 +182,11 @@ def _zh(m: re.Match) -> str:
 def redact_names_by_context(text: str) -> str:
     """``text`` with the names that greetings, sign-offs, roles and workplaces point at replaced by ``[NAME]``."""
     pats = _patterns()
-    for kind in ("strong_signoff", "signoff", "dash", "greeting", "role", "workplace", "workplace_de", "pair"):
+    for kind in ("strong_signoff", "signoff", "signoff_comma", "dash", "greeting", "role", "workplace", "workplace_de", "pair"):
         text = pats[kind].sub(lambda m, k=kind: _latin(m, k), text)
+    if "[NAME]" in text:
+        for kind in ("coordinated", "coordinated_before"):
+            text = pats[kind].sub(lambda m: _latin(m, "coordinated"), text)
     if re.search(f"[{_HAN}]", text):
         text = pats["zh_role"].sub(_zh, text)
     return text

@@ -27,7 +27,7 @@ _CAP = r"[A-ZÄÖÜ](?:[a-z]|[^\W\d_A-Z])+(?:-[A-ZÄÖÜ](?:[a-z]|[^\W\d_A-Z])+)
 _SURNAME_WORD = rf"(?:O'|Mc|Mac)?{_CAP}"
 _HAN = r"\u4e00-\u9fff"
 #: Characters that end a Chinese given name taken after a cue (我叫李娜想… → 李娜).
-_ZH_STOP = "想要是的了在和说打来去请我你他她也就都很把被给向对跟与，。！？、"
+_ZH_STOP = "想要是的了在和说打来去请我你他她也就都很把被给向对跟与耐，。！？、"
 
 
 def _words(items: list[str]) -> str:
@@ -48,21 +48,29 @@ def _patterns() -> list[tuple[re.Pattern, str]]:
     any_first = _words([f for n in latin for f in n["first"]])
     zh = names["zh"]
     surname, zh_titles, zh_cues = _words(zh["surnames"]), _words(zh["titles"]), _words(zh["cues"])
+    # a surname character that ends a word is no surname there: 感谢客服 ("thanks to the service desk")
+    not_word_end = "".join(rf"(?!(?<={re.escape(w[:-1])}){re.escape(w[-1])})" for w in zh["not_names_in"])
     plain = _words([n for n in zh["surnames"] if n not in set(zh["ambiguous"])])
     de_street, en_street = _words(streets["de"]), _words(streets["en"])
     de_street_short = _words(streets["de_short"])
+    # after a hyphen a street word is capitalised and unambiguous: Friedrich-Ebert-Straße, Hans-Böckler-Ring
+    hyphenated = _words([w[:1].upper() + w[1:] for w in streets["de"] + streets["de_short"]])
+    # a street named after a titled person: Dr.-Wilhelm-Külz-Straße, St.-Martin-Weg
+    honorific = r"(?:(?:Dr|Prof|St)\.-)?"
     preps = _words(streets["de_prepositions"])
     not_streets = _words(streets["de_not_streets"])
     road, unit, region = _words(streets["zh"]), _words(streets["zh_units"]), _words(streets["zh_regions"])
     house = r"\d{1,4}(?:\s?[a-zA-Z](?![\w]))?(?:\s?[-/]\s?\d{1,4}[a-zA-Z]?)?(?![\d.,:]?\d)"
     city = r"(?:,?\s*\d{5}\s+[A-ZÄÖÜ][\wäöüß-]+(?:\s(?:am|an der|im)\s[A-ZÄÖÜ][\wäöüß]+)?)?"
-    us_tail = (r"(?:,?\s*(?:Apt|Apartment|Suite|Unit|Flat)\.?\s*#?\w+)?(?:,\s*[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)?"
+    # (the city after a comma is no sign-off: "… Evergreen Gardens, Best, Marisol")
+    signoffs = _words(names["en"]["signoffs"])
+    us_tail = (rf"(?:,?\s*(?:Apt|Apartment|Suite|Unit|Flat)\.?\s*#?\w+)?(?:,\s*(?!(?:{signoffs})\b)[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)?"
                r"(?:,?\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?|,?\s*[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2})?")
     zh_num = r"[\d一二三四五六七八九十百零]+"
     # Each pattern's group `keep` (a title, a cue, leading words) stays in front of the placeholder.
     return [
         # addresses first: "Laura Street" is a street, not a name
-        (re.compile(rf"(?<![\w-])[A-ZÄÖÜ][\wäöüß-]*?(?:{de_street})\s*{house}{city}"), "[ADDRESS]"),
+        (re.compile(rf"(?<![\w-]){honorific}[A-ZÄÖÜ][\wäöüß-]*?(?:{de_street}|-(?:{hyphenated}))\s*{house}{city}"), "[ADDRESS]"),
         # street words that also end ordinary nouns (Kaiserring but Frühling, Mühlenstieg): short house numbers only
         (re.compile(rf"(?<![\w-])[A-ZÄÖÜ][\wäöüß-]*?[a-zäöüß]{{2}}(?<![aeiouäöü])(?:{de_street_short})\s\d{{1,3}}(?:\s?[a-zA-Z](?![\w]))?(?![\d.,:/%]?\d|\s?%){city}"), "[ADDRESS]"),
         # a separate street word after an adjective of place: Berliner Straße, Bretonischer Ring (not "Nur Platz 21")
@@ -75,11 +83,11 @@ def _patterns() -> list[tuple[re.Pattern, str]]:
                     rf"(?:[东南西北中一二三四五六七八九十]段)?{zh_num}(?:{unit})(?:{zh_num}(?:{unit}))*"), "[ADDRESS]"),
         # names
         (re.compile(rf"(?P<keep>(?<!\w)(?:{titles})\s(?:(?:{titles})\s)?)(?:{_SURNAME_WORD}\s)?{_SURNAME_WORD}"), "[NAME]"),
-        (re.compile(rf"(?P<keep>(?i:{cues})\s*)(?:{_SURNAME_WORD})(?:\s{_SURNAME_WORD})?"), "[NAME]"),
+        (re.compile(rf"(?P<keep>(?i:{cues})\s*(?:(?:{titles})\s+){{0,2}})(?!(?:{titles})(?!\w))(?:{_SURNAME_WORD})(?:\s{_SURNAME_WORD})?"), "[NAME]"),
         (re.compile(rf"(?<!\w)(?:{any_first}|{last})\s(?:[A-Z]\.\s)?(?:{last})(?!\w)"), "[NAME]"),
         (re.compile(rf"(?<!\w)(?:{first})\s(?:[A-Z]\.\s)?{_SURNAME_WORD}(?!\w)"), "[NAME]"),
         (re.compile(rf"(?<![\w-])(?:{first})(?![\w-])"), "[NAME]"),
-        (re.compile(rf"(?:(?:{plain})[{_HAN}]{{0,2}}?|(?:{surname}))(?={zh_titles})"), "[NAME]"),
+        (re.compile(rf"{not_word_end}(?:(?:{plain})[{_HAN}]{{0,2}}?|(?:{surname}))(?={zh_titles})"), "[NAME]"),
         (re.compile(rf"(?P<keep>(?:{zh_cues})\s*)(?:{surname})[{_HAN}]{{1,2}}"), "[NAME_ZH]"),
         (re.compile(rf"(?P<keep>我姓|免贵姓)(?:{surname})"), "[NAME]"),
     ]

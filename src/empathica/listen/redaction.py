@@ -61,10 +61,12 @@ _CARD = re.compile(_NOT_BEFORE + r"(\d(?:[ -]?\d){12,18})" + _NOT_AFTER)
 _PHONE = re.compile(
     "|".join([
         # international: +CC then 6–14 more digits, optionally grouped, with an optional (0)
-        r"(?<![0-9A-Za-z+])(?:\+|00)[1-9]\d{0,2}(?:[ .\-/]?\(0\))?(?:[ .\-/]?\(?\d{1,5}\)?){2,6}" + _NOT_AFTER,
+        # (not after a dash or slash: "Bestellung 301-4478812-0098213" is one number)
+        r"(?<![0-9A-Za-z+/-])(?:\+|00)[1-9]\d{0,2}(?:[ .\-/]?\(0\))?(?:[ .\-/]?\(?\d{1,5}\)?){2,6}" + _NOT_AFTER,
         # national with a trunk 0: 030 1234567, 0171-2345678, (030) 123 45 67
-        # (an area code never starts 00: that is the international prefix, or an invoice number)
-        _NOT_BEFORE + r"\(?0[1-9]\d{1,4}\)?(?: ?[/\-] ?| )?\d{3,4}(?: ?-? ?\d{2,5}){0,3}" + _NOT_AFTER,
+        # (an area code never starts 00: that is the international prefix, or an invoice number);
+        # the subscriber number may be written in pairs after a spaced slash or dash: 0511 / 76 54 32 10
+        _NOT_BEFORE + r"\(?0[1-9]\d{1,4}\)?(?: ?[/\-] ?| )?(?:\d{3,4}|\d{2}(?= ?-? ?\d{2}))(?: ?-? ?\d{2,5}){0,3}" + _NOT_AFTER,
         # Chinese mobile numbers
         _NOT_BEFORE + r"1[3-9]\d(?:[ -]?\d{4}){2}" + _NOT_AFTER,
         # North America: (555) 123-4567, (555) 123 4567, 555-123-4567, 555.123.4567
