@@ -29,7 +29,8 @@ class Example:
 
 
 def load(part: str) -> list[Example]:
-    """``part``: "tune", "heldout" (both seen while the rules were tuned) or "fresh" (the unseen third round)."""
+    """``part``: "tune", "heldout" (both seen while the rules were tuned), "fresh" (the third round's, tuned
+    against in the fourth) or "fresh2" (the fourth round's, written before its tuning)."""
     return parse((DATA / f"pii_{part}.txt").read_text(encoding="utf-8").splitlines())
 
 
