@@ -122,7 +122,8 @@ def _patterns() -> dict[str, re.Pattern]:
         # a capitalised word joined to a name found: "Thanks to [NAME] and Kofi", "Mehmet und [NAME]"
         "coordinated": re.compile(rf"(?P<keep>\[NAME\],?\s(?P<conj>and|und|&)\s)(?P<first>{w})(?P<second>\s{w})?(?![\w'])"),
         "coordinated_before": re.compile(rf"(?<![\w'-])(?P<keep>)(?P<first>{w})(?P<second>)(?=\s(?P<conj>and|und|&)\s\[NAME\])"),
-        "zh_role": re.compile(rf"(?P<keep>(?:{_alt(names['zh']['roles'])}))(?P<name>[{_HAN}]{{2,4}})"),
+        # roles may come in a row (销售经理, 客服小姐姐): the name follows the last
+        "zh_role": re.compile(rf"(?P<keep>(?:{_alt(names['zh']['roles'])})+)(?P<name>[{_HAN}]{{2,4}})"),
     }
 
 
@@ -144,7 +145,9 @@ def _ok(m: re.Match, kind: str) -> bool:
                 or (at_start and bool(second) and _is_listed_last(second.strip())))
     if kind == "pair":
         return _is_name_word(first, listed=True) and _is_listed_last(second.strip())
-    if kind in ("dash", "workplace_de"):
+    if kind == "workplace_de":  # German capitalises nouns: "die Rechnung aus der Buchhaltung" stays
+        return _is_name_word(first, unknown=True, german=True)
+    if kind == "dash":
         return _is_name_word(first, listed=True) or _is_listed_last(first)
     if kind == "coordinated":  # "Thanks to [NAME] and Kofi"
         return _is_name_word(first, unknown=True, german=m.group("conj") == "und")
@@ -159,6 +162,10 @@ def _is_german(cue: str) -> bool:
 
 def _latin(m: re.Match, kind: str) -> str:
     if not _ok(m, kind):
+        second = m.group("second")
+        # "Fragen Sie Jasper aus der Buchhaltung": the word before a workplace may be the name alone
+        if kind == "workplace_de" and second and _is_name_word(second.strip(), unknown=True, german=True):
+            return m.group("keep") + m.group("first") + second[0] + "[NAME]"
         return m.group(0)
     second = m.group("second")
     second_is_name = bool(second) and _is_name_word(second.strip())
