@@ -50,6 +50,8 @@ from empathica.listen.redaction import redact
     ("IBAN DE30 9247 4116 6773 7319 76, Kontoinhaber Friedemann Ahlers.", "IBAN [IBAN], Kontoinhaber [NAME]."),
     ("请联系我们的销售经理韦德华。", "请联系我们的销售经理[NAME]。"),  # roles in a row
     ("外卖小哥严志强送晚了", "外卖小哥[NAME]送晚了"),
+    ("接待员万鹏先生很周到", "接待员[NAME]先生很周到"),  # the given name stops before a title
+    ("Hallo Paul-Richard, danke", "Hallo [NAME], danke"),
 ], ids=lambda v: v[:24])
 def test_names_found_by_their_context(text, expected):
     assert redact(text) == expected
@@ -74,6 +76,10 @@ def test_names_found_by_their_context(text, expected):
     "This is Ridiculous. This is Delta calling",
     "Die Rechnung aus der Buchhaltung kam nie",   # a German noun before a workplace
     "销售经理说明天发货，客服小姐姐态度很好",
+    "Im Sommer ist der Zug voll, im Winter kalt",  # "Im" ("I'm" typed without apostrophe) is German for "in the"
+    "ich trink lieber Capri-Sonne, mit viel Liebe, Sorgfalt",  # greetings that are ordinary words
+    "Hallo Bahn-Team, seiner Gattin und Tochter",  # a hyphenated word with a common part; German coordination
+    "服务员白眼，服务员全然不知道",                   # words of the tuning corpus after a role
     "Rufen Sie die Hotline an, hier ist Chaos",
 ], ids=lambda v: v[:24])
 def test_capitalised_words_in_those_places_that_are_no_names_stay(text):

@@ -58,8 +58,9 @@ def _lists() -> dict:
     common = tomllib.loads(resources.files("empathica.listen").joinpath("common_words.toml").read_text(encoding="utf-8"))
     return {"first": first, "last": last, "not_names": not_names | {w.title() for w in roles},
             "noun_endings": tuple(names["de"]["noun_endings"]), "zh_surnames": surnames,
-            "zh_ambiguous": set(zh["ambiguous"]), "zh_not_given": tuple(zh["not_given"]),
+            "zh_ambiguous": set(zh["ambiguous"]), "zh_words": set(common["zh"]["words"]), "zh_titles": tuple(zh["titles"]),
             "de_roles": {w.lower() for w in names["de"]["roles"]},
+            "also_words": {w.lower() for w in names["de"]["greetings_also_words"] + names["en"]["roles_also_words"]},
             "common": {w for lang in ("en", "de") for w in common[lang]["words"]}}
 
 
@@ -82,6 +83,8 @@ def _is_unknown_word(word: str, *, german: bool) -> bool:
     lists = _lists()
     if word in lists["last"]:
         return True
+    if "-" in word:  # "Bahn-Team", "Capri-Sonne": a common part makes no name ("Paul-Richard" is one)
+        return all(_is_unknown_word(part, german=german) or part in lists["first"] for part in word.split("-"))
     lower = word.lower()
     stem = lower.removesuffix("'s").removesuffix("s")
     noun = german and lower.endswith(lists["noun_endings"])
@@ -131,12 +134,15 @@ def _ok(m: re.Match, kind: str) -> bool:
     """Whether the capitalised word a cue of ``kind`` points at is a name."""
     first, second = m.group("first"), m.group("second")
     if kind in ("greeting", "signoff_comma"):  # "Shout out to Marisol", "ask Thibault": not "Thanks Delta", "Hi Everyone"
+        cue = m.group("keep").strip(" ,").lower()
+        if cue in _lists()["also_words"]:  # "ich trink lieber Capri-Sonne", "mit viel Liebe, Sorgfalt"
+            return _is_name_word(first, listed=True)
         return _is_name_word(first, unknown=True, german=_is_german(m.group("keep")))
     if kind == "role":  # "Verkäufer, Entscheider": after a capitalised (German) role and a comma, only a listed name
         role = m.group("role")
         german = role.lower() in _lists()["de_roles"]
-        if role[0].isupper() and german and "," in m.group("keep"):
-            return _is_name_word(first, listed=True)
+        if (role[0].isupper() and german and "," in m.group("keep")) or role.lower() in _lists()["also_words"]:
+            return _is_name_word(first, listed=True)  # "Im Sommer": "Im" ("I'm") is German for "in the"
         # "Tochter Handy", "this is Ridiculous": a listed name or no common word
         return _is_name_word(first, unknown=True, german=german)
     if kind == "workplace":  # a sentence's first word is capitalised anyway: a listed or an unknown word there
@@ -149,8 +155,10 @@ def _ok(m: re.Match, kind: str) -> bool:
         return _is_name_word(first, unknown=True, german=True)
     if kind == "dash":
         return _is_name_word(first, listed=True) or _is_listed_last(first)
-    if kind == "coordinated":  # "Thanks to [NAME] and Kofi"
-        return _is_name_word(first, unknown=True, german=m.group("conj") == "und")
+    if kind == "coordinated":  # "Thanks to [NAME] and Kofi"; German nouns are capitalised: "seiner Gattin und [NAME]"
+        if m.group("conj") == "und":
+            return _is_name_word(first, listed=True) or _is_listed_last(first)
+        return _is_name_word(first, unknown=True, german=False)
     return _is_name_word(first)
 
 
@@ -175,13 +183,15 @@ def _latin(m: re.Match, kind: str) -> str:
 def _zh(m: re.Match) -> str:
     name = m.group("name")
     lists = _lists()
-    # surnames that are also words (马, 高, 方) after a role too, unless they start a word (服务员马上就来)
-    surnames = lists["zh_surnames"] | (set() if name.startswith(lists["zh_not_given"]) else lists["zh_ambiguous"])
+    # surnames that are also words (马, 高, 白) after a role too, unless they start a word of the tuning corpus
+    # (服务员马上就来, 服务员白眼; common_words.toml)
+    surnames = lists["zh_surnames"] | (set() if name[:2] in lists["zh_words"] else lists["zh_ambiguous"])
     surname = name[:2] if name[:2] in surnames else name[:1]
     if surname not in surnames or len(name) == len(surname) or name[len(surname)] in _ZH_STOP:
         return m.group(0)
     end = len(surname) + 1
-    if end < len(name) and name[end] not in _ZH_STOP and end < len(surname) + 2:
+    # one or two given-name characters, not the start of a title (接待员万鹏先生)
+    if end < len(name) and name[end] not in _ZH_STOP and not name[end:].startswith(lists["zh_titles"]):
         end += 1
     return m.group("keep") + "[NAME]" + name[end:]
 
