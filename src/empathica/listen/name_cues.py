@@ -15,7 +15,10 @@ Where ``names.py`` needs a name it knows (or a title), these rules read the plac
 
 A capitalised word is never taken when it is in the language's ``not_names`` (brands, places, days) or, in
 German, ends like a noun (-ung, -heit, -keit …), so "der Fahrer Bus", "Thanks, Delta" and "Danke Deutsche
-Bahn" stay. Lists and cues are data (``pii_gazetteer.toml``).
+Bahn" stay. After the weaker cues (greetings, "this is", German roles, a sentence's first word before a
+workplace, "Best, X,", "[NAME] and X") an unlisted word must also be no common word of the tuning corpora
+(``common_words.toml``): "ask Thibault", "this is Ngozi", but not "this is Ridiculous", "Tochter Handy".
+Lists and cues are data (``pii_gazetteer.toml``, ``common_words.toml``).
 
 >>> redact_names_by_context("The driver, Tomasz, left it outside. Best, Yusuf")
 'The driver, [NAME], left it outside. Best, [NAME]'
@@ -60,6 +63,7 @@ def _lists() -> dict:
             "noun_endings": tuple(names["de"]["noun_endings"]), "zh_surnames": surnames,
             "zh_ambiguous": set(zh["ambiguous"]), "zh_words": set(common["zh"]["words"]), "zh_titles": tuple(zh["titles"]),
             "de_roles": {w.lower() for w in names["de"]["roles"]},
+            "de_greetings": {g.lower() for g in names["de"]["greetings"]} - {g.lower() for g in names["en"]["greetings"]},
             "also_words": {w.lower() for w in names["de"]["greetings_also_words"] + names["en"]["roles_also_words"]},
             "common": {w for lang in ("en", "de") for w in common[lang]["words"]}}
 
@@ -163,9 +167,8 @@ def _ok(m: re.Match, kind: str) -> bool:
 
 
 def _is_german(cue: str) -> bool:
-    names = gazetteer()["names"]
-    cue = cue.strip(" ,").lower()
-    return cue in {g.lower() for g in names["de"]["greetings"]} - {g.lower() for g in names["en"]["greetings"]}
+    """Whether a greeting is German only ("Danke an", not "Hi"): German capitalises nouns, so noun endings count."""
+    return cue.strip(" ,").lower() in _lists()["de_greetings"]
 
 
 def _latin(m: re.Match, kind: str) -> str:
