@@ -8,6 +8,7 @@ import shutil
 import pandas as pd
 import pytest
 
+from empathica.act import engine
 from empathica.act.engine import evaluate_pending, install_rules
 from empathica.act.rules import parse_rules
 from empathica.act.signals import signal_fields
@@ -110,18 +111,43 @@ def test_an_ingest_is_evaluated_over_its_new_rows_with_texts_and_conversations_s
     assert again.fresh is None and again.cases_opened == 0
 
 
-def test_an_ingest_without_texts_loads_no_analyzer_and_a_bulk_ingest_is_evaluated_in_full(live):
+def test_an_ingest_without_texts_loads_no_analyzer(live):
     store, ops, _, analyzer, loaded, folder = live
     _ingest(store, folder, "one", pd.DataFrame({"response_id": ["f20"], "customer_id": ["c1"], "touchpoint_id": ["chat"],
                                                 "timestamp": ["2024-05-30T09:00:00Z"], "nps": [0]}), "feedback")
     report = evaluate_pending(store, ops.cases, reason="ingest", analyzer=analyzer)
     assert report.fresh is not None and not loaded and report.opened == {"detractor": 1}
-    rows = pd.DataFrame({"response_id": [f"b{i}" for i in range(5)], "customer_id": ["c1"] * 5,
-                         "touchpoint_id": ["chat"] * 5, "timestamp": ["2024-05-30T09:00:00Z"] * 5, "nps": [0] * 5})
+
+
+def test_a_bulk_ingest_is_evaluated_in_bounded_batches_with_its_texts_scored_and_resumes_after_a_stop(
+        live, monkeypatch, caplog):
+    store, ops, _, analyzer, _, folder = live
+    comments = [COMMENT if i % 2 == 0 else "Quick and friendly, thank you." for i in range(7)]
+    rows = pd.DataFrame({"response_id": [f"b{i}" for i in range(7)], "customer_id": ["c1"] * 7,
+                         "touchpoint_id": ["chat"] * 7, "timestamp": ["2024-05-30T09:00:00Z"] * 7,
+                         "nps": [0, 9, 0, 9, 0, 9, 0], "comment": comments})
     _ingest(store, folder, "bulk", rows, "feedback")
-    bulk = evaluate_pending(store, ops.cases, reason="ingest", analyzer=analyzer, live_rows=3)
-    assert bulk.fresh is None and bulk.opened == {"detractor": 5}  # more than live_rows: every signal, in full
-    assert ops.cases.pending() == []
+    start = ops.cases.marks()["feedback"]
+    real_evaluate, batches = engine.evaluate, []
+
+    def stop_in_third_batch(*args, **kwargs):  # the process stops after two batches of three rows
+        if len(batches) == 2:
+            raise KeyboardInterrupt("the process stops mid-bulk")
+        return real_evaluate(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "evaluate", stop_in_third_batch)
+    with pytest.raises(KeyboardInterrupt), caplog.at_level("INFO", logger="empathica.act"):
+        evaluate_pending(store, ops.cases, reason="ingest", analyzer=analyzer, live_rows=3, on_batch=batches.append)
+    assert [sorted(b.fresh.keys("feedback")) for b in batches] == [["b0", "b1", "b2"], ["b3", "b4", "b5"]]
+    assert ops.cases.marks()["feedback"] == start + 6  # each finished batch's watermark is stored
+    assert "batch 2 of 3" in caplog.text  # progress
+    monkeypatch.undo()
+    report = evaluate_pending(store, ops.cases, analyzer=analyzer, live_rows=3)  # the restart: the last row only
+    assert report.fresh.keys("feedback") == ["b6"] and ops.cases.pending() == []
+    opened = [(c["rule_id"], c["signal_id"]) for c in ops.cases.cases(limit=1000)[1]]
+    for i in range(7):  # every detractor once, every angry comment (scored in its batch) once: the even rows
+        for rule in ("detractor", "angry_comment"):
+            assert opened.count((rule, f"feedback:b{i}")) == (1 if i % 2 == 0 else 0)
 
 
 def test_a_restart_mid_incremental_evaluation_finds_the_same_new_rows_again(live, monkeypatch):

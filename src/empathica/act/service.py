@@ -188,10 +188,11 @@ class ActService:
         with self._work_lock:
             if self.cases.pending():
                 with self.server.reading() as store:
-                    report = evaluate_pending(store, self.cases, analyzer=self.analyzer)
+                    report = evaluate_pending(store, self.cases, analyzer=self.analyzer,
+                                              on_batch=lambda batch: self._queue_overlay(batch.fresh))
                     self.last = report or self.last
-                    if report is not None:
-                        self._queue_overlay(report.fresh)
+                    if report is not None and report.fresh is None:  # a full evaluation: a full rebuild
+                        self._queue_overlay(None)
             teams = stored_teams(self.cases)
             check_slas(self.cases, on_escalation=lambda case, kind: queue_escalation(self.cases, case, kind, teams))
             self._weekly_digests()
