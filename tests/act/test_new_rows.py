@@ -3,31 +3,14 @@ are scored at once, so rules on them act before any run — with the verdict the
 
 from __future__ import annotations
 
-import shutil
-
 import pandas as pd
 import pytest
 
 from empathica.act import engine
-from empathica.act.engine import evaluate_pending, install_rules
-from empathica.act.rules import parse_rules
-from empathica.act.signals import signal_fields
-from empathica.listen import ingest_files
-from empathica.store import Store
-from empathica.store.operational import OperationalStore
+from empathica.act.engine import evaluate_pending
 
-from tests.act.conftest import RULES, settings_for
+from tests.act.conftest import ingest_frame as _ingest
 
-TEXT_RULES = """
-[[rule]]
-id = "angry_comment"
-name = "Angry comment"
-on = "feedback"
-  [[rule.condition]]
-  field = "sentiment"
-  op = "<="
-  value = -0.3
-"""
 COMMENT = "The parcel arrived two weeks late and my refund has still not arrived. I am furious!"
 #: A distressed customer answered by a purely transactional reply, then a calm one answered politely.
 TURNS = pd.DataFrame({
@@ -40,37 +23,6 @@ TURNS = pd.DataFrame({
              "Of course, happy to help you with that."],
     "timestamp": ["2024-05-30T10:00:00Z", "2024-05-30T10:01:00Z", "2024-05-30T11:00:00Z", "2024-05-30T11:01:00Z"],
 })
-
-
-@pytest.fixture
-def live(world, tmp_path):
-    """The small world with the rules, evaluated once (so every table has a watermark)."""
-    db = tmp_path / "world.duckdb"
-    shutil.copy(world, db)
-    ops = OperationalStore(f"sqlite:///{tmp_path / 'ops.sqlite'}")
-    install_rules(ops.cases, parse_rules(RULES + TEXT_RULES, known_fields=signal_fields), source="test")
-    settings = settings_for(db)
-    store = Store.open(db, settings=settings)
-    loaded = []
-
-    def analyzer():  # loaded once, as the server does; ``loaded`` says whether an evaluation asked for it
-        from empathica.understand.text import TextAnalyzer
-
-        if not loaded:
-            loaded.append(TextAnalyzer.from_settings(settings))
-        return loaded[0]
-
-    first = evaluate_pending(store, ops.cases, reason="start", analyzer=analyzer)
-    assert first.fresh is None and ops.cases.marks()  # no watermark yet: every signal, once
-    yield store, ops, settings, analyzer, loaded, tmp_path
-    store.close()
-    ops.close()
-
-
-def _ingest(store, folder, name, frame, kind):
-    path = folder / f"{name}.csv"
-    frame.to_csv(path, index=False)
-    ingest_files(store, [path], kind=kind)
 
 
 def test_an_ingest_is_evaluated_over_its_new_rows_with_texts_and_conversations_scored_at_once(live):

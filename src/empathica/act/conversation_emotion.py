@@ -40,9 +40,9 @@ def turn_emotions(store: Store, live: pd.DataFrame | None = None) -> ir.Table | 
 
 
 def conversation_emotions(store: Store, emotions: ir.Table | None, *,
-                          conversations: list[str] | None = None) -> ir.Table | None:
-    """``conversation_id, emotion``: the customer's emotion in each conversation (of ``conversations`` only),
-    from ``emotions`` (:func:`turn_emotions`); None when no turn is scored."""
+                          conversations: list[str] | ir.Column | None = None) -> ir.Table | None:
+    """``conversation_id, emotion``: the customer's emotion in each conversation (of ``conversations`` only: ids,
+    or a column of them), from ``emotions`` (:func:`turn_emotions`); None when no turn is scored."""
     if emotions is None:
         return None
     turns = store.table("turns")
