@@ -88,11 +88,15 @@ def test_a_bulk_ingest_is_evaluated_in_bounded_batches_with_its_texts_scored_and
         return real_evaluate(*args, **kwargs)
 
     monkeypatch.setattr(engine, "evaluate", stop_in_third_batch)
-    with pytest.raises(KeyboardInterrupt), caplog.at_level("INFO", logger="empathica.act"):
-        evaluate_pending(store, ops.cases, reason="ingest", analyzer=analyzer, live_rows=3, on_batch=batches.append)
+    with caplog.at_level("INFO", logger="empathica.act"):  # one batch per call (the server's worker): the rest waits
+        evaluate_pending(store, ops.cases, reason="ingest", analyzer=analyzer, live_rows=3, on_batch=batches.append,
+                         max_batches=1)
+    assert len(batches) == 1 and [p["reason"] for p in ops.cases.pending()] == ["ingest"]
+    assert "2 batches left" in caplog.text  # progress
+    with pytest.raises(KeyboardInterrupt):
+        evaluate_pending(store, ops.cases, analyzer=analyzer, live_rows=3, on_batch=batches.append)
     assert [sorted(b.fresh.keys("feedback")) for b in batches] == [["b0", "b1", "b2"], ["b3", "b4", "b5"]]
     assert ops.cases.marks()["feedback"] == start + 6  # each finished batch's watermark is stored
-    assert "batch 2 of 3" in caplog.text  # progress
     monkeypatch.undo()
     report = evaluate_pending(store, ops.cases, analyzer=analyzer, live_rows=3)  # the restart: the last row only
     assert report.fresh.keys("feedback") == ["b6"] and ops.cases.pending() == []

@@ -29,7 +29,7 @@ log = logging.getLogger("empathica.act")
 
 #: An ingest is evaluated over its new rows in batches of at most this many rows per table, each batch's texts
 #: scored at once: a bulk ingest's first cases open after one batch, not after all of it.
-LIVE_ROWS = 2000
+LIVE_ROWS = 1000
 #: Columns of a matched signal that a case keeps as its evidence besides the rule's condition fields.
 _EVIDENCE = ("customer_id", "touchpoint", "team", "timestamp", "language")
 
@@ -164,14 +164,17 @@ def _act(cases: CaseStore, rule: Rule, row: dict, teams: dict[str, Team], owners
 
 def evaluate_pending(store: Store, cases: CaseStore, *, reason: str | None = None, detail: str = "",
                      analyzer: Callable[[], object] | None = None, live_rows: int = LIVE_ROWS,
-                     on_batch: Callable[[Evaluation], None] | None = None) -> Evaluation | None:
+                     on_batch: Callable[[Evaluation], None] | None = None,
+                     max_batches: int | None = None) -> Evaluation | None:
     """Record a pending evaluation (when ``reason`` is given), then evaluate every pending one and clear them.
 
     Called after each ingest and run, and at start-up (``reason=None``) to finish what a stopped process left.
     When only ingests are pending, only the new rows are evaluated, in batches of at most ``live_rows`` rows per
     table, their texts and conversations scored at once with ``analyzer()`` (the text analyzer a run uses); each
     batch's watermarks are stored when it is done (a restart goes on from there) and ``on_batch`` gets its
-    evaluation. Otherwise (a run, a changed rule, or no watermark yet) every signal is evaluated.
+    evaluation. After ``max_batches`` the pending evaluations stay for the next call (the server's worker checks
+    SLAs and delivers notifications between batches). Otherwise (a run, a changed rule, or no watermark yet)
+    every signal is evaluated.
     """
     if reason is not None:
         cases.add_pending(reason, detail)
@@ -180,7 +183,10 @@ def evaluate_pending(store: Store, cases: CaseStore, *, reason: str | None = Non
         return None
     arrived = arrivals(store, cases.marks(), limit=live_rows)
     if analyzer is not None and not arrived.bulk and all(p["reason"] == "ingest" for p in pending):
-        report = _evaluate_batches(store, cases, arrived, analyzer, live_rows=live_rows, on_batch=on_batch)
+        report, finished = _evaluate_batches(store, cases, arrived, analyzer, live_rows=live_rows, on_batch=on_batch,
+                                             max_batches=max_batches)
+        if not finished:
+            return report
     else:
         report = evaluate(store, cases)
         cases.save_marks(arrived.tops)  # read before evaluating: rows that came meanwhile are looked at next time
@@ -189,11 +195,11 @@ def evaluate_pending(store: Store, cases: CaseStore, *, reason: str | None = Non
 
 
 def _evaluate_batches(store: Store, cases: CaseStore, arrived: Arrivals, analyzer: Callable[[], object], *,
-                      live_rows: int, on_batch: Callable[[Evaluation], None] | None) -> Evaluation:
+                      live_rows: int, on_batch: Callable[[Evaluation], None] | None,
+                      max_batches: int | None) -> tuple[Evaluation, bool]:
     """Evaluate the new rows batch after batch, up to the row numbers seen first (rows that come meanwhile wait
-    for their own pending evaluation); progress is logged for a bulk ingest."""
-    report, done, total = Evaluation(), 0, 1 + arrived.remaining(live_rows)
-    started = time.monotonic()
+    for their own pending evaluation); progress is logged for a bulk ingest. Whether every batch was done."""
+    report, done, started = Evaluation(), 0, time.monotonic()
     while True:
         new = fresh(store, arrived, analyzer)
         batch = evaluate(store, cases, new=new) if not arrived.empty else Evaluation(fresh=new)
@@ -202,12 +208,15 @@ def _evaluate_batches(store: Store, cases: CaseStore, arrived: Arrivals, analyze
         report.add(batch)
         if on_batch is not None:
             on_batch(batch)
-        if total > 1:
-            log.info("act: bulk ingest, batch %d of %d evaluated (%d rows, %d texts scored, %d cases opened, %.1f s)",
-                     done, total, sum(len(k) for k in arrived.keys.values()), len(new.texts), batch.cases_opened,
-                     time.monotonic() - started)
+        left = arrived.remaining(live_rows)
+        if done > 1 or left:
+            log.info("act: bulk ingest, batch evaluated: %d rows, %d texts scored, %d cases opened (%.1f s in all); "
+                     "%d batches left", sum(len(k) for k in arrived.keys.values()), len(new.texts), batch.cases_opened,
+                     time.monotonic() - started, left)
         if not arrived.more:
-            return report
+            return report, True
+        if max_batches is not None and done >= max_batches:
+            return report, False
         arrived = arrivals(store, arrived.marks, limit=live_rows, tops=arrived.tops)
 
 

@@ -183,16 +183,18 @@ class ActService:
             return self._analyzer
 
     def work(self) -> None:
-        """Evaluate pending changes (new rows only, their texts scored at once), patch the cards of the customers
-        they reach, escalate breached SLAs, deliver due notifications."""
+        """Evaluate pending changes (new rows only, their texts scored at once; a bulk ingest one batch per call),
+        patch the cards of the customers they reach, escalate breached SLAs, deliver due notifications."""
         with self._work_lock:
             if self.cases.pending():
                 with self.server.reading() as store:
-                    report = evaluate_pending(store, self.cases, analyzer=self.analyzer,
+                    report = evaluate_pending(store, self.cases, analyzer=self.analyzer, max_batches=1,
                                               on_batch=lambda batch: self._queue_overlay(batch.fresh))
                     self.last = report or self.last
                     if report is not None and report.fresh is None:  # a full evaluation: a full rebuild
                         self._queue_overlay(None)
+                if self.cases.pending():  # a bulk ingest's next batch, after the SLA check and deliveries below
+                    self._wake.set()
             teams = stored_teams(self.cases)
             check_slas(self.cases, on_escalation=lambda case, kind: queue_escalation(self.cases, case, kind, teams))
             self._weekly_digests()
