@@ -237,7 +237,8 @@ class ActService:
         today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         end = today - timedelta(days=today.weekday())
         if self._digest_end != end:
-            queue_digests(self.cases, end=end, days=self.server.settings.act_digest_days)
+            with self.server.reading() as store:
+                queue_digests(self.cases, end=end, days=self.server.settings.act_digest_days, store=store)
             self._digest_end = end
 
     def refresh_cards(self) -> None:
@@ -309,6 +310,7 @@ class ActService:
 
     def digests(self) -> int:
         """Queue every team's digest of the last ``act_digest_days`` and deliver what is due."""
-        queued = queue_digests(self.cases, days=self.server.settings.act_digest_days)
+        with self.server.reading() as store:
+            queued = queue_digests(self.cases, days=self.server.settings.act_digest_days, store=store)
         deliver(self.cases, self.delivery)
         return queued
