@@ -92,7 +92,7 @@ def test_a_bulk_ingest_is_evaluated_in_bounded_batches_with_its_texts_scored_and
         evaluate_pending(store, ops.cases, reason="ingest", analyzer=analyzer, live_rows=3, on_batch=batches.append,
                          max_batches=1)
     assert len(batches) == 1 and [p["reason"] for p in ops.cases.pending()] == ["ingest"]
-    assert "2 batches left" in caplog.text  # progress
+    assert "batches left: 2" in caplog.text  # progress
     with pytest.raises(KeyboardInterrupt):
         evaluate_pending(store, ops.cases, analyzer=analyzer, live_rows=3, on_batch=batches.append)
     assert [sorted(b.fresh.keys("feedback")) for b in batches] == [["b0", "b1", "b2"], ["b3", "b4", "b5"]]

@@ -211,7 +211,7 @@ def _evaluate_batches(store: Store, cases: CaseStore, arrived: Arrivals, analyze
         left = arrived.remaining(live_rows)
         if done > 1 or left:
             log.info("act: bulk ingest, batch evaluated: %d rows, %d texts scored, %d cases opened (%.1f s in all); "
-                     "%d batches left", sum(len(k) for k in arrived.keys.values()), len(new.texts), batch.cases_opened,
+                     "batches left: %d", sum(len(k) for k in arrived.keys.values()), len(new.texts), batch.cases_opened,
                      time.monotonic() - started, left)
         if not arrived.more:
             return report, True
