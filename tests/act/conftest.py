@@ -141,8 +141,24 @@ on = "conversation"
 """
 
 
+@pytest.fixture(scope="session")
+def text_analyzer(tmp_path_factory):
+    """The text analyzer a run uses, loaded once for every test (its heads per language take seconds to load)."""
+    loaded = []
+
+    def load():
+        from empathica.understand.text import TextAnalyzer
+
+        if not loaded:
+            folder = tmp_path_factory.mktemp("act-analyzer")
+            loaded.append(TextAnalyzer.from_settings(settings_for(folder / "none.duckdb")))
+        return loaded[0]
+
+    return load
+
+
 @pytest.fixture
-def live(world, tmp_path):
+def live(world, tmp_path, text_analyzer):
     """The small world with the rules, evaluated once (so every table has a watermark)."""
     from empathica.act.engine import evaluate_pending, install_rules
     from empathica.act.rules import parse_rules
@@ -159,10 +175,8 @@ def live(world, tmp_path):
     loaded = []
 
     def analyzer():  # loaded once, as the server does; ``loaded`` says whether an evaluation asked for it
-        from empathica.understand.text import TextAnalyzer
-
         if not loaded:
-            loaded.append(TextAnalyzer.from_settings(settings))
+            loaded.append(text_analyzer())
         return loaded[0]
 
     first = evaluate_pending(store, ops.cases, reason="start", analyzer=analyzer)
