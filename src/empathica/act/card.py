@@ -280,8 +280,18 @@ def _last_conversation(fact: dict) -> dict | None:
             "emotion": fact["conversation_emotion"]}
 
 
-def _reasons(text: str | None) -> list[str]:
-    return [part.strip() for part in (text or "").split(";") if part.strip()]
+def _reasons(text: str | None) -> list:
+    """A result's reasons as a list: ``"a; b"`` gives its parts, a JSON list (reasons as codes with values) its
+    items as they are, so the card keeps its shape whichever form the value step stores."""
+    text = (text or "").strip()
+    if text.startswith("["):
+        try:
+            items = json.loads(text)
+        except ValueError:
+            items = None
+        if isinstance(items, list):
+            return items
+    return [part.strip() for part in text.split(";") if part.strip()]
 
 
 def opener_candidates(store: Store):
