@@ -138,6 +138,15 @@ on = "conversation"
   field = "emotion"
   op = "=="
   value = "anger"
+
+[[rule]]
+id = "refund_conversation"
+name = "Refund trouble in a conversation"
+on = "conversation"
+  [[rule.condition]]
+  field = "pain_points"
+  op = "contains"
+  value = "refund"
 """
 
 

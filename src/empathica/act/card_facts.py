@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import ibis
 import pandas as pd
 
-from empathica.act.conversation_emotion import conversation_emotions, turn_emotions
+from empathica.act.customer_turns import conversation_emotions, turn_emotions
 from empathica.schema.results import (EMPATHY_CUSTOMER, EMPATHY_TURNS, TEXT_SCORES, VALUE_CHURN_SCORES, VALUE_CLV,
                                       VALUE_DETRACTOR_SCORES)
 from empathica.store import Store
@@ -59,7 +59,7 @@ def customer_facts(store: Store, numbered, only: Sequence[str] | None = None, li
 
 
 def _last_conversation(store: Store, live: pd.DataFrame | None, only: Sequence[str] | None = None):
-    """Each customer's latest conversation with their emotion in it (:mod:`empathica.act.conversation_emotion`)."""
+    """Each customer's latest conversation with their emotion in it (:mod:`empathica.act.customer_turns`)."""
     conversations = _of(store.table("conversations").select("conversation_id", "customer_id", "started_at"), only)
     ranked = conversations.mutate(_rank=ibis.row_number().over(group_by="customer_id",
                                                                order_by=[ibis.desc("started_at"),

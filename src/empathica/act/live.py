@@ -35,6 +35,9 @@ LIVE_TEXT_COLUMNS = ("customer_id", "timestamp", "source", "source_id", "sentime
 LIVE_CONVERSATION_COLUMNS = ("conversation_id", "agent_id", "max_distress", "empathy_gaps", "agent_empathy",
                              "customer_sentiment_last", "customer_sentiment_change", "language")
 
+#: Columns of the scores of a conversation's customer turns (what its emotion and pain points come from).
+_TURN_SCORES = ("source", "source_id", "emotion", "aspects")
+
 
 @dataclass
 class Arrivals:
@@ -136,13 +139,13 @@ def score_conversations(store: Store, arrived: Arrivals, *, analyzer,
                         scored_turns: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The empathy step's verdict (distress, empathy gaps, agent empathy, sentiment) for every conversation that
     new turns or a new conversation row touched, from all its turns (:data:`LIVE_CONVERSATION_COLUMNS`), and the
-    scores of all their customers' turns (``source, source_id, emotion``: the conversation's emotion,
-    :mod:`empathica.act.conversation_emotion`). Customer turns that ``scored_turns`` lacks (earlier turns of a
+    scores of all their customers' turns (``source, source_id, emotion, aspects``: its emotion and pain points,
+    :mod:`empathica.act.customer_turns`). Customer turns that ``scored_turns`` lacks (earlier turns of a
     conversation that got new ones) are scored here, so every turn counts with its own sentiment."""
     from empathica.errors import NothingReadError
     from empathica.understand.empathy import analyze_conversations, validate_transcript
 
-    nothing = pd.DataFrame(columns=list(LIVE_CONVERSATION_COLUMNS)), pd.DataFrame(columns=["source", "source_id", "emotion"])
+    nothing = pd.DataFrame(columns=list(LIVE_CONVERSATION_COLUMNS)), pd.DataFrame(columns=list(_TURN_SCORES))
     ids = set(arrived.keys.get("conversations", []))
     if arrived.keys.get("turns"):
         turns = store.table("turns")
@@ -165,14 +168,14 @@ def score_conversations(store: Store, arrived: Arrivals, *, analyzer,
     analysis = analyze_conversations(clean, conversations=owners, quarantine=quarantine, text_analyzer=analyzer)
     out = analysis.conversations
     verdicts = out[[c for c in LIVE_CONVERSATION_COLUMNS if c in out.columns]].reset_index(drop=True)
-    return verdicts, customer[["source", "source_id", "emotion"]]
+    return verdicts, customer[list(_TURN_SCORES)]
 
 
 def _customer_turn_scores(frame: pd.DataFrame, analyzer, scored_turns: pd.DataFrame) -> pd.DataFrame:
-    """``source, source_id, sentiment, emotion`` of every customer turn in ``frame``: those of ``scored_turns``,
-    the others scored with ``analyzer`` now."""
+    """``source, source_id, sentiment, emotion, aspects`` of every customer turn in ``frame``: those of
+    ``scored_turns``, the others scored with ``analyzer`` now."""
     mine = frame[(frame["speaker"] == "customer") & frame["text"].notna()]
-    known = scored_turns[["source_id", "sentiment", "emotion"]] if len(scored_turns) else None
+    known = scored_turns[["source_id", "sentiment", "emotion", "aspects"]] if len(scored_turns) else None
     ids = mine["turn_id"].astype(str)
     missing = mine[~ids.isin(known["source_id"])] if known is not None else mine
     parts = [known[known["source_id"].isin(ids)]] if known is not None else []
@@ -180,8 +183,10 @@ def _customer_turn_scores(frame: pd.DataFrame, analyzer, scored_turns: pd.DataFr
         scored = analyzer.analyze(missing["text"].astype(str).tolist())
         parts.append(pd.DataFrame({"source_id": missing["turn_id"].astype(str).to_numpy(),
                                    "sentiment": scored["sentiment_score"].astype(float).to_numpy(),
-                                   "emotion": scored["emotion"].astype(str).to_numpy()}))
-    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["source_id", "sentiment", "emotion"])
+                                   "emotion": scored["emotion"].astype(str).to_numpy(),
+                                   "aspects": [json.dumps(list(a)) for a in scored["aspects"]]}))
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["source_id", "sentiment", "emotion",
+                                                                                  "aspects"])
     return out.assign(source="turns")
 
 
@@ -192,8 +197,8 @@ class Fresh:
     arrived: Arrivals
     texts: pd.DataFrame  # LIVE_TEXT_COLUMNS
     conversations: pd.DataFrame  # LIVE_CONVERSATION_COLUMNS
-    #: ``source, source_id, emotion`` of every customer turn of ``conversations`` (their emotion).
-    turn_scores: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["source", "source_id", "emotion"]))
+    #: ``source, source_id, emotion, aspects`` of every customer turn of ``conversations`` (their emotion, pain points).
+    turn_scores: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(_TURN_SCORES)))
 
     def keys(self, table: str) -> list[str]:
         return self.arrived.keys.get(table, [])

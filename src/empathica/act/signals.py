@@ -12,7 +12,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from empathica.act.conversation_emotion import conversation_emotions, turn_emotions
+from empathica.act.customer_turns import conversation_emotions, conversation_pain_points, turn_emotions
 from empathica.act.live import LIVE_CONVERSATION_COLUMNS, Fresh
 from empathica.act.rules import SIGNAL_KINDS, Condition, Rule, RuleError
 from empathica.schema.results import (EMPATHY_CONVERSATIONS, RESULTS, TEXT_SCORES, VALUE_CHURN_SCORES, VALUE_CLV,
@@ -26,7 +26,7 @@ _COMMON = {"signal_id", "kind", "customer_id", "timestamp", "touchpoint", "team"
            "region", "churn_risk", "clv", "repeat_contacts"}
 FIELDS = {
     "conversation": _COMMON | {"conversation_id", "outcome", "agent_id", "distress", "empathy_gap", "agent_empathy",
-                               "sentiment", "sentiment_change", "emotion"},
+                               "sentiment", "sentiment_change", "emotion", "pain_points"},
     "feedback": _COMMON | {"response_id", "nps", "csat", "ces", "sentiment", "sentiment_label", "emotion",
                            "pain_points", "comment"},
 }
@@ -129,15 +129,17 @@ def _conversations(store: Store, new: Fresh | None = None) -> ir.Table:
 
 
 def _with_emotion(store: Store, base: ir.Table, new: Fresh | None, ids: list[str] | None) -> ir.Table:
-    """``base`` (conversations) with the customer's ``emotion`` (:mod:`empathica.act.conversation_emotion`): from a
-    run's scores, or for new rows from every customer turn of their conversations scored on ingest."""
-    emotions = conversation_emotions(store, turn_emotions(store, new.turn_scores if new is not None else None),
-                                     conversations=ids)
-    if emotions is None:
-        return base.mutate(emotion=ibis.null("string"))
-    emotions = emotions.rename(emotion_conversation="conversation_id")
-    joined = base.left_join(emotions, base.conversation_id == emotions.emotion_conversation)
-    return joined.drop("emotion_conversation")
+    """``base`` (conversations) with the customer's ``emotion`` and ``pain_points``
+    (:mod:`empathica.act.customer_turns`): from a run's scores, or for new rows from every customer turn of their
+    conversations scored on ingest."""
+    scores = turn_emotions(store, new.turn_scores if new is not None else None)
+    for found in (conversation_emotions(store, scores, conversations=ids),
+                  conversation_pain_points(store, scores, conversations=ids)):
+        if found is None:
+            return base.mutate(emotion=ibis.null("string"), pain_points=ibis.null("string"))
+        found = found.rename(_conversation="conversation_id")
+        base = base.left_join(found, base.conversation_id == found._conversation).drop("_conversation")
+    return base
 
 
 def _empathy_verdicts(store: Store, new: Fresh | None) -> ir.Table | None:
