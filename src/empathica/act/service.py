@@ -10,6 +10,7 @@ import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -19,7 +20,7 @@ import pandas as pd
 from empathica.act.card import CardSnapshot
 from empathica.act.cases import check_slas
 from empathica.act.live import LIVE_TEXT_COLUMNS, Fresh
-from empathica.act.engine import Evaluation, evaluate_pending, install_rules, load_rule_file, stored_teams
+from empathica.act.engine import LIVE_ROWS, Evaluation, evaluate_pending, install_rules, load_rule_file, stored_teams
 from empathica.act.notify import Delivery, deliver, queue_digests, queue_escalation
 from empathica.schema.results import TEXT_SCORES
 from empathica.settings import Settings
@@ -59,15 +60,26 @@ def install_demo_rules(cases: CaseStore) -> int:
     return install_rules(cases, load_rule_file(demo_rules_path()), source="demo")
 
 
-def after_ingest(store: Store, settings: Settings, detail: str) -> Evaluation | None:
-    """Evaluate the rules after a CLI ingest (when the store has an operational store with rules)."""
+def after_ingest(store: Store, settings: Settings, detail: str,
+                 echo: Callable[[str], None] | None = None) -> Evaluation | None:
+    """Evaluate the rules after a CLI ingest (when the store has an operational store with rules); ``echo`` gets
+    a line per batch of a bulk ingest (progress)."""
     ops = open_cases_store(store, settings, only_existing=True)
     if ops is None:
         return None
+    done: list[int] = []
+
+    def progress(batch: Evaluation) -> None:
+        left = batch.fresh.arrived.remaining(LIVE_ROWS) if batch.fresh is not None else 0
+        done.append(batch.cases_opened)
+        if echo is not None and (left or len(done) > 1):
+            echo(f"Act: batch {len(done)} of the new rows evaluated ({sum(done):,} cases opened so far, "
+                 f"{left} batches to go).")
+
     try:
         if not ops.cases.rule_definitions():
             return None
-        return evaluate_pending(store, ops.cases, reason="ingest", detail=detail,
+        return evaluate_pending(store, ops.cases, reason="ingest", detail=detail, on_batch=progress,
                                 analyzer=lambda: TextAnalyzer.from_settings(settings))
     finally:
         ops.close()
