@@ -24,10 +24,10 @@ NEUTRAL = "neutral"
 _TYPES = {"turn_id": "string", "emotion": "string", "aspects": "string"}
 
 
-def turn_emotions(store: Store, live: pd.DataFrame | None = None) -> ir.Table | None:
+def turn_emotions(store: Store, live: pd.DataFrame | None = None, *, stored: bool = True) -> ir.Table | None:
     """``turn_id, emotion, aspects`` of customers' turns: the run's scores, and ``live`` turns (texts scored on
     ingest with ``source``, ``source_id``, ``emotion``, ``aspects``) in place of the run's where both have one; None
-    when neither has any."""
+    when neither has any. ``stored=False``: the live turns only (they cover every turn asked about)."""
     parts = []
     fresh = live[live["source"] == "turns"] if live is not None and len(live) else None
     if fresh is not None and len(fresh):
@@ -35,7 +35,7 @@ def turn_emotions(store: Store, live: pd.DataFrame | None = None) -> ir.Table | 
         frame = pd.DataFrame({"turn_id": fresh["source_id"].astype(str), "emotion": fresh["emotion"].astype(str),
                               "aspects": aspects.fillna("[]").astype(str)})
         parts.append(ibis.memtable(frame.drop_duplicates("turn_id", keep="last")).cast(_TYPES))
-    if store.has_result(TEXT_SCORES):
+    if stored and store.has_result(TEXT_SCORES):
         scores = store.result(TEXT_SCORES)
         scores = scores.filter(scores.source_table == "turns").select(
             turn_id="source_id", emotion="emotion", aspects=scores.aspects.cast("string"))

@@ -132,7 +132,10 @@ def _with_emotion(store: Store, base: ir.Table, new: Fresh | None, ids: list[str
     """``base`` (conversations) with the customer's ``emotion`` and ``pain_points``
     (:mod:`empathica.act.customer_turns`): from a run's scores, or for new rows from every customer turn of their
     conversations scored on ingest."""
-    scores = turn_emotions(store, new.turn_scores if new is not None else None)
+    if new is not None and not ids:  # no new conversation: nothing to score (and no scan of the run's scores)
+        return base.mutate(emotion=ibis.null("string"), pain_points=ibis.null("string"))
+    # new rows: every customer turn of their conversations was scored on ingest, so the run's scores are not read
+    scores = turn_emotions(store, new.turn_scores if new is not None else None, stored=new is None)
     for found in (conversation_emotions(store, scores, conversations=ids),
                   conversation_pain_points(store, scores, conversations=ids)):
         if found is None:
