@@ -3,6 +3,7 @@ know, row by row, which signals each rule must match."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -117,3 +118,87 @@ team = "team_care"
   op = "<="
   value = 3
 """
+
+#: Rules on text-derived fields: scored on ingest, before any run.
+TEXT_RULES = """
+[[rule]]
+id = "angry_comment"
+name = "Angry comment"
+on = "feedback"
+  [[rule.condition]]
+  field = "sentiment"
+  op = "<="
+  value = -0.3
+
+[[rule]]
+id = "angry_conversation"
+name = "Angry customer in a conversation"
+on = "conversation"
+  [[rule.condition]]
+  field = "emotion"
+  op = "=="
+  value = "anger"
+
+[[rule]]
+id = "refund_conversation"
+name = "Refund trouble in a conversation"
+on = "conversation"
+  [[rule.condition]]
+  field = "pain_points"
+  op = "contains"
+  value = "refund"
+"""
+
+
+@pytest.fixture(scope="session")
+def text_analyzer(tmp_path_factory):
+    """The text analyzer a run uses, loaded once for every test (its heads per language take seconds to load)."""
+    loaded = []
+
+    def load():
+        from empathica.understand.text import TextAnalyzer
+
+        if not loaded:
+            folder = tmp_path_factory.mktemp("act-analyzer")
+            loaded.append(TextAnalyzer.from_settings(settings_for(folder / "none.duckdb")))
+        return loaded[0]
+
+    return load
+
+
+@pytest.fixture
+def live(world, tmp_path, text_analyzer):
+    """The small world with the rules, evaluated once (so every table has a watermark)."""
+    from empathica.act.engine import evaluate_pending, install_rules
+    from empathica.act.rules import parse_rules
+    from empathica.act.signals import signal_fields
+    from empathica.store import Store
+    from empathica.store.operational import OperationalStore
+
+    db = tmp_path / "world.duckdb"
+    shutil.copy(world, db)
+    ops = OperationalStore(f"sqlite:///{tmp_path / 'ops.sqlite'}")
+    install_rules(ops.cases, parse_rules(RULES + TEXT_RULES, known_fields=signal_fields), source="test")
+    settings = settings_for(db)
+    store = Store.open(db, settings=settings)
+    loaded = []
+
+    def analyzer():  # loaded once, as the server does; ``loaded`` says whether an evaluation asked for it
+        if not loaded:
+            loaded.append(text_analyzer())
+        return loaded[0]
+
+    first = evaluate_pending(store, ops.cases, reason="start", analyzer=analyzer)
+    assert first.fresh is None and ops.cases.marks()  # no watermark yet: every signal, once
+    yield store, ops, settings, analyzer, loaded, tmp_path
+    store.close()
+    ops.close()
+
+
+def ingest_frame(store, folder: Path, name: str, frame: pd.DataFrame, kind: str) -> None:
+    """Write ``frame`` as a CSV file in ``folder`` and ingest it through Listen as ``kind``."""
+    from empathica.listen import ingest_files
+
+    path = folder / f"{name}.csv"
+    frame.to_csv(path, index=False)
+    ingest_files(store, [path], kind=kind)

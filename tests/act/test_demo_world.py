@@ -287,3 +287,13 @@ def test_an_ingested_event_and_a_new_customer_reach_the_card_within_seconds(serv
     status = client.get("/act/cards").json()
     assert status["built_at"] == before["built_at"]  # no full rebuild: patched on top of the same snapshot
     assert status["patched_customers"] >= 2 and status["full_refresh_due"]
+
+
+def test_a_teams_digest_comes_from_the_api_in_its_language(served):
+    client, _ = served
+    answer = client.get("/teams/team_contact_b/digest", params={"days": 366})
+    assert answer.status_code == 200
+    content = answer.json()
+    assert content["language"] == "de" and content["subject"] == "Empathica-Wochenübersicht für team_contact_b"
+    assert content["figures"]["opportunities"] == []  # this world's run has no Decide step
+    assert f"Eröffnete Fälle: {content['figures']['opened']}" in content["text"]

@@ -9,7 +9,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from empathica.act.engine import evaluate, evaluate_pending, install_rules, replay, stored_rules
+from empathica.act.engine import LIVE_ROWS, evaluate, evaluate_pending, install_rules, replay, stored_rules
 from empathica.act.rules import parse_rules
 from empathica.act.signals import signal_fields
 from empathica.store import Store
@@ -154,6 +154,14 @@ def test_an_ingest_through_the_cli_is_evaluated(world, tmp_path):
     assert result.exit_code == 0, result.output
     listed = runner.invoke(main, ["cases", "list", "--db", str(db), "--limit", "100"])
     assert "c4" in listed.output and "Detractor" in listed.output
+    bulk = tmp_path / "bulk_feedback.csv"  # more than one batch: the CLI shows each batch's progress
+    n = LIVE_ROWS + 10
+    pd.DataFrame({"response_id": [f"bulk{i}" for i in range(n)], "customer_id": ["c4"] * n, "touchpoint_id": ["chat"] * n,
+                  "timestamp": ["2024-05-29T09:00:00Z"] * n, "nps": [9] * (n - 1) + [0]}).to_csv(bulk, index=False)
+    result = runner.invoke(main, ["listen", str(bulk), "--db", str(db), "--kind", "feedback"])
+    assert result.exit_code == 0, result.output
+    assert "Act: batch 1 of the new rows evaluated (0 cases opened so far, 1 batches to go)" in result.output
+    assert "Act: batch 2 of the new rows evaluated (1 cases opened so far, 0 batches to go)" in result.output
 
 
 def test_the_cli_replays_and_refuses_a_bad_rule_file_in_one_line(world, tmp_path):

@@ -3,30 +3,14 @@ are scored at once, so rules on them act before any run — with the verdict the
 
 from __future__ import annotations
 
-import shutil
-
 import pandas as pd
 import pytest
 
-from empathica.act.engine import evaluate_pending, install_rules
-from empathica.act.rules import parse_rules
-from empathica.act.signals import signal_fields
-from empathica.listen import ingest_files
-from empathica.store import Store
-from empathica.store.operational import OperationalStore
+from empathica.act import engine
+from empathica.act.engine import evaluate_pending
 
-from tests.act.conftest import RULES, settings_for
+from tests.act.conftest import ingest_frame as _ingest
 
-TEXT_RULES = """
-[[rule]]
-id = "angry_comment"
-name = "Angry comment"
-on = "feedback"
-  [[rule.condition]]
-  field = "sentiment"
-  op = "<="
-  value = -0.3
-"""
 COMMENT = "The parcel arrived two weeks late and my refund has still not arrived. I am furious!"
 #: A distressed customer answered by a purely transactional reply, then a calm one answered politely.
 TURNS = pd.DataFrame({
@@ -39,37 +23,6 @@ TURNS = pd.DataFrame({
              "Of course, happy to help you with that."],
     "timestamp": ["2024-05-30T10:00:00Z", "2024-05-30T10:01:00Z", "2024-05-30T11:00:00Z", "2024-05-30T11:01:00Z"],
 })
-
-
-@pytest.fixture
-def live(world, tmp_path):
-    """The small world with the rules, evaluated once (so every table has a watermark)."""
-    db = tmp_path / "world.duckdb"
-    shutil.copy(world, db)
-    ops = OperationalStore(f"sqlite:///{tmp_path / 'ops.sqlite'}")
-    install_rules(ops.cases, parse_rules(RULES + TEXT_RULES, known_fields=signal_fields), source="test")
-    settings = settings_for(db)
-    store = Store.open(db, settings=settings)
-    loaded = []
-
-    def analyzer():  # loaded once, as the server does; ``loaded`` says whether an evaluation asked for it
-        from empathica.understand.text import TextAnalyzer
-
-        if not loaded:
-            loaded.append(TextAnalyzer.from_settings(settings))
-        return loaded[0]
-
-    first = evaluate_pending(store, ops.cases, reason="start", analyzer=analyzer)
-    assert first.fresh is None and ops.cases.marks()  # no watermark yet: every signal, once
-    yield store, ops, settings, analyzer, loaded, tmp_path
-    store.close()
-    ops.close()
-
-
-def _ingest(store, folder, name, frame, kind):
-    path = folder / f"{name}.csv"
-    frame.to_csv(path, index=False)
-    ingest_files(store, [path], kind=kind)
 
 
 def test_an_ingest_is_evaluated_over_its_new_rows_with_texts_and_conversations_scored_at_once(live):
@@ -110,18 +63,47 @@ def test_an_ingest_is_evaluated_over_its_new_rows_with_texts_and_conversations_s
     assert again.fresh is None and again.cases_opened == 0
 
 
-def test_an_ingest_without_texts_loads_no_analyzer_and_a_bulk_ingest_is_evaluated_in_full(live):
+def test_an_ingest_without_texts_loads_no_analyzer(live):
     store, ops, _, analyzer, loaded, folder = live
     _ingest(store, folder, "one", pd.DataFrame({"response_id": ["f20"], "customer_id": ["c1"], "touchpoint_id": ["chat"],
                                                 "timestamp": ["2024-05-30T09:00:00Z"], "nps": [0]}), "feedback")
     report = evaluate_pending(store, ops.cases, reason="ingest", analyzer=analyzer)
     assert report.fresh is not None and not loaded and report.opened == {"detractor": 1}
-    rows = pd.DataFrame({"response_id": [f"b{i}" for i in range(5)], "customer_id": ["c1"] * 5,
-                         "touchpoint_id": ["chat"] * 5, "timestamp": ["2024-05-30T09:00:00Z"] * 5, "nps": [0] * 5})
+
+
+def test_a_bulk_ingest_is_evaluated_in_bounded_batches_with_its_texts_scored_and_resumes_after_a_stop(
+        live, monkeypatch, caplog):
+    store, ops, _, analyzer, _, folder = live
+    comments = [COMMENT if i % 2 == 0 else "Quick and friendly, thank you." for i in range(7)]
+    rows = pd.DataFrame({"response_id": [f"b{i}" for i in range(7)], "customer_id": ["c1"] * 7,
+                         "touchpoint_id": ["chat"] * 7, "timestamp": ["2024-05-30T09:00:00Z"] * 7,
+                         "nps": [0, 9, 0, 9, 0, 9, 0], "comment": comments})
     _ingest(store, folder, "bulk", rows, "feedback")
-    bulk = evaluate_pending(store, ops.cases, reason="ingest", analyzer=analyzer, live_rows=3)
-    assert bulk.fresh is None and bulk.opened == {"detractor": 5}  # more than live_rows: every signal, in full
-    assert ops.cases.pending() == []
+    start = ops.cases.marks()["feedback"]
+    real_evaluate, batches = engine.evaluate, []
+
+    def stop_in_third_batch(*args, **kwargs):  # the process stops after two batches of three rows
+        if len(batches) == 2:
+            raise KeyboardInterrupt("the process stops mid-bulk")
+        return real_evaluate(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "evaluate", stop_in_third_batch)
+    with caplog.at_level("INFO", logger="empathica.act"):  # one batch per call (the server's worker): the rest waits
+        evaluate_pending(store, ops.cases, reason="ingest", analyzer=analyzer, live_rows=3, on_batch=batches.append,
+                         max_batches=1)
+    assert len(batches) == 1 and [p["reason"] for p in ops.cases.pending()] == ["ingest"]
+    assert "batches left: 2" in caplog.text  # progress
+    with pytest.raises(KeyboardInterrupt):
+        evaluate_pending(store, ops.cases, analyzer=analyzer, live_rows=3, on_batch=batches.append)
+    assert [sorted(b.fresh.keys("feedback")) for b in batches] == [["b0", "b1", "b2"], ["b3", "b4", "b5"]]
+    assert ops.cases.marks()["feedback"] == start + 6  # each finished batch's watermark is stored
+    monkeypatch.undo()
+    report = evaluate_pending(store, ops.cases, analyzer=analyzer, live_rows=3)  # the restart: the last row only
+    assert report.fresh.keys("feedback") == ["b6"] and ops.cases.pending() == []
+    opened = [(c["rule_id"], c["signal_id"]) for c in ops.cases.cases(limit=1000)[1]]
+    for i in range(7):  # every detractor once, every angry comment (scored in its batch) once: the even rows
+        for rule in ("detractor", "angry_comment"):
+            assert opened.count((rule, f"feedback:b{i}")) == (1 if i % 2 == 0 else 0)
 
 
 def test_a_restart_mid_incremental_evaluation_finds_the_same_new_rows_again(live, monkeypatch):

@@ -140,3 +140,40 @@ def test_a_team_digest_is_mailed_in_the_teams_language(cases, smtp):
 
 def test_english_is_the_fallback_language(cases):
     assert digest(cases, "team_x", language="fr")["subject"] == "Empathica weekly digest for team_x"
+
+
+def test_a_digest_lists_the_top_opportunities_the_team_owns_in_its_language(cases, world, tmp_path):
+    import shutil
+
+    import pandas as pd
+
+    from empathica.act.notify import DIGEST_OPPORTUNITIES, team_opportunities
+    from empathica.schema.results import DECIDE_OPPORTUNITIES
+    from empathica.store import Store
+
+    from tests.act.conftest import settings_for
+
+    db = tmp_path / "world.duckdb"
+    shutil.copy(world, db)
+    defaults = {"string": "", "int": 0, "float": 0.0, "bool": False, "json": "{}"}
+    owners = ["team_web"] + ["team_care"] * 7  # Decide's ranking: the web team's first, then seven of care's
+    rows = pd.DataFrame([{**{c: defaults[k] for c, k in DECIDE_OPPORTUNITIES.columns},
+                          "rank": n + 1, "key": f"pathway:step{n}", "customers": 10 * (n + 1), "revenue": 1000.0 * (n + 1),
+                          "currency": "EUR", "money_shown": n == 1, "owner_team_id": owner}
+                         for n, owner in enumerate(owners)])
+    with Store.open(db, settings=settings_for(db)) as store:
+        assert team_opportunities(store) == {}  # before Decide ran
+        store.runs.begin(steps=["decide"])
+        store.write_result(DECIDE_OPPORTUNITIES, rows, step="decide")
+        store.runs.publish()
+        found = team_opportunities(store)
+        cases.save_team("team_care", language="de", email=None, webhook="http://127.0.0.1:9/hook")
+        assert queue_digests(cases, store=store) == 1
+    assert [o["rank"] for o in found["team_care"]] == [2, 3, 4, 5, 6][:DIGEST_OPPORTUNITIES]
+    assert [o["rank"] for o in found["team_web"]] == [1]
+    text = digest(cases, "team_care", language="de", opportunities=found["team_care"])["text"]
+    assert "Ihre wichtigsten Chancen" in text and "- 2. pathway:step1 (20 Kunden, auf dem Spiel 2,000 EUR)" in text
+    assert "- 3. pathway:step2 (30 Kunden)" in text and "pathway:step0" not in text  # money only where shown
+    (item,) = cases.notifications()
+    assert [o["key"] for o in json.loads(item["payload"])["figures"]["opportunities"]][:2] == ["pathway:step1",
+                                                                                                "pathway:step2"]

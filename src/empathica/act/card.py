@@ -117,7 +117,7 @@ def snapshot_queries(store: Store, *, live: pd.DataFrame | None = None, only: Se
     """The Ibis expressions of every part of a snapshot (for ``only`` these customers)."""
     numbered = numbered_customers(store, only)
     tables = {"journey": journey_table(store), "texts": scored_texts_table(store, live), "values": values_table(store)}
-    queries = {"facts": customer_facts(store, numbered, only),
+    queries = {"facts": customer_facts(store, numbered, only, live),
                **{name: latest_rows(numbered, tables[name], _LISTS[name], only) for name in _LISTS}}
     candidates = opener_candidates(store) if with_openers else None
     if candidates is not None:
@@ -215,6 +215,7 @@ class CardSnapshot:
             "values": self.values.rows(i),
             **_value(fact),
             "last_empathy": _last_empathy(fact),
+            "last_conversation": _last_conversation(fact),
             "opener": self._opener(fact["language"], pains[:1], emotions[-1:]),
             "snapshot_at": self.built_at.isoformat(),
         }
@@ -270,8 +271,27 @@ def _last_empathy(fact: dict) -> dict | None:
             "reply": fact["last_reply"]}
 
 
-def _reasons(text: str | None) -> list[str]:
-    return [part.strip() for part in (text or "").split(";") if part.strip()]
+def _last_conversation(fact: dict) -> dict | None:
+    """The customer's latest conversation and their emotion in it (the ``emotion`` rules on conversations test)."""
+    if fact["conversation_id"] is None:
+        return None
+    at = fact["conversation_at"]
+    return {"conversation_id": fact["conversation_id"], "at": at.isoformat() if at is not None else None,
+            "emotion": fact["conversation_emotion"]}
+
+
+def _reasons(text: str | None) -> list:
+    """A result's reasons as a list: ``"a; b"`` gives its parts, a JSON list (reasons as codes with values) its
+    items as they are, so the card keeps its shape whichever form the value step stores."""
+    text = (text or "").strip()
+    if text.startswith("["):
+        try:
+            items = json.loads(text)
+        except ValueError:
+            items = None
+        if isinstance(items, list):
+            return items
+    return [part.strip() for part in text.split(";") if part.strip()]
 
 
 def opener_candidates(store: Store):

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import ibis
 import pandas as pd
 
+from empathica.act.customer_turns import conversation_emotions, turn_emotions
 from empathica.schema.results import (EMPATHY_CUSTOMER, EMPATHY_TURNS, TEXT_SCORES, VALUE_CHURN_SCORES, VALUE_CLV,
                                       VALUE_DETRACTOR_SCORES)
 from empathica.store import Store
@@ -34,8 +35,9 @@ def numbered_customers(store: Store, only: Sequence[str] | None = None):
     return customers.mutate(pos=ibis.row_number().over(order_by="customer_id"))
 
 
-def customer_facts(store: Store, numbered, only: Sequence[str] | None = None):
-    """One row per customer, by ``pos``: profile, churn risk, CLV, detractor risk, empathy received, last reply."""
+def customer_facts(store: Store, numbered, only: Sequence[str] | None = None, live: pd.DataFrame | None = None):
+    """One row per customer, by ``pos``: profile, churn risk, CLV, detractor risk, empathy received, last reply,
+    the latest conversation and the customer's emotion in it (``live``: texts scored on ingest, no run yet)."""
     people = store.table("customers").select("customer_id", "language", "segment", "region")
     facts = numbered.join(_of(people, only), "customer_id")
     parts = [
@@ -50,7 +52,24 @@ def customer_facts(store: Store, numbered, only: Sequence[str] | None = None):
     last = _last_reply(store, only)
     facts = _left(facts, last, {"last_agent_id": "agent_id", "last_at": "timestamp", "last_empathy": "empathy",
                                 "last_empathy_gap": "empathy_gap", "last_reply": "text"})
+    facts = _left(facts, _last_conversation(store, live, only), {"conversation_id": "conversation_id",
+                                                                  "conversation_at": "started_at",
+                                                                  "conversation_emotion": "emotion"})
     return facts.order_by("pos")
+
+
+def _last_conversation(store: Store, live: pd.DataFrame | None, only: Sequence[str] | None = None):
+    """Each customer's latest conversation with their emotion in it (:mod:`empathica.act.customer_turns`)."""
+    conversations = _of(store.table("conversations").select("conversation_id", "customer_id", "started_at"), only)
+    ranked = conversations.mutate(_rank=ibis.row_number().over(group_by="customer_id",
+                                                               order_by=[ibis.desc("started_at"),
+                                                                         ibis.desc("conversation_id")]))
+    latest = ranked.filter(ranked._rank == 0).drop("_rank")
+    emotions = conversation_emotions(store, turn_emotions(store, live), conversations=latest.conversation_id)
+    if emotions is None:
+        return latest.mutate(emotion=ibis.null("string"))
+    emotions = emotions.rename(_conversation="conversation_id")
+    return latest.left_join(emotions, latest.conversation_id == emotions._conversation).drop("_conversation")
 
 
 def _of(table, only: Sequence[str] | None):

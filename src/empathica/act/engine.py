@@ -9,7 +9,9 @@ evaluating twice never opens two cases.
 
 from __future__ import annotations
 
+import logging
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -17,15 +19,17 @@ from pathlib import Path
 
 import ibis
 
-from empathica.act.live import Fresh, arrivals, fresh
+from empathica.act.live import Arrivals, Fresh, arrivals, fresh
 from empathica.act.rules import Rule, RuleSet, Team, load_rules, parse_rule
 from empathica.act.signals import matching, signal_fields
 from empathica.store import Store
 from empathica.store.cases import CaseStore
 
-#: An ingest of at most this many rows per table is evaluated row by row with its texts scored at once; a bigger
-#: one by a full evaluation (its texts wait for the next run).
-LIVE_ROWS = 2000
+log = logging.getLogger("empathica.act")
+
+#: An ingest is evaluated over its new rows in batches of at most this many rows per table, each batch's texts
+#: scored at once: a bulk ingest's first cases open after one batch, not after all of it.
+LIVE_ROWS = 1000
 #: Columns of a matched signal that a case keeps as its evidence besides the rule's condition fields.
 _EVIDENCE = ("customer_id", "touchpoint", "team", "timestamp", "language")
 
@@ -45,6 +49,16 @@ class Evaluation:
     @property
     def cases_opened(self) -> int:
         return sum(self.opened.values())
+
+    def add(self, batch: "Evaluation") -> None:
+        """Count a later batch's evaluation in this one."""
+        for mine, theirs in ((self.matched, batch.matched), (self.opened, batch.opened), (self.tagged, batch.tagged),
+                             (self.notified, batch.notified)):
+            for rule, n in theirs.items():
+                mine[rule] = mine.get(rule, 0) + n
+        self.case_ids += batch.case_ids
+        if batch.fresh is not None:
+            self.fresh = batch.fresh if self.fresh is None else self.fresh.then(batch.fresh)
 
 
 def install_rules(cases: CaseStore, ruleset: RuleSet, *, source: str, username: str | None = None) -> int:
@@ -149,13 +163,18 @@ def _act(cases: CaseStore, rule: Rule, row: dict, teams: dict[str, Team], owners
 
 
 def evaluate_pending(store: Store, cases: CaseStore, *, reason: str | None = None, detail: str = "",
-                     analyzer: Callable[[], object] | None = None, live_rows: int = LIVE_ROWS) -> Evaluation | None:
+                     analyzer: Callable[[], object] | None = None, live_rows: int = LIVE_ROWS,
+                     on_batch: Callable[[Evaluation], None] | None = None,
+                     max_batches: int | None = None) -> Evaluation | None:
     """Record a pending evaluation (when ``reason`` is given), then evaluate every pending one and clear them.
 
     Called after each ingest and run, and at start-up (``reason=None``) to finish what a stopped process left.
-    When only ingests are pending and at most ``live_rows`` rows arrived per table, only the new rows are
-    evaluated, their texts and conversations scored at once with ``analyzer()`` (the text analyzer a run uses);
-    otherwise (a run, a changed rule, a bulk ingest, or no watermark yet) every signal is.
+    When only ingests are pending, only the new rows are evaluated, in batches of at most ``live_rows`` rows per
+    table, their texts and conversations scored at once with ``analyzer()`` (the text analyzer a run uses); each
+    batch's watermarks are stored when it is done (a restart goes on from there) and ``on_batch`` gets its
+    evaluation. After ``max_batches`` the pending evaluations stay for the next call (the server's worker checks
+    SLAs and delivers notifications between batches). Otherwise (a run, a changed rule, or no watermark yet)
+    every signal is evaluated.
     """
     if reason is not None:
         cases.add_pending(reason, detail)
@@ -164,13 +183,41 @@ def evaluate_pending(store: Store, cases: CaseStore, *, reason: str | None = Non
         return None
     arrived = arrivals(store, cases.marks(), limit=live_rows)
     if analyzer is not None and not arrived.bulk and all(p["reason"] == "ingest" for p in pending):
-        new = fresh(store, arrived, analyzer)
-        report = evaluate(store, cases, new=new) if not arrived.empty else Evaluation(fresh=new)
+        report, finished = _evaluate_batches(store, cases, arrived, analyzer, live_rows=live_rows, on_batch=on_batch,
+                                             max_batches=max_batches)
+        if not finished:
+            return report
     else:
         report = evaluate(store, cases)
-    cases.save_marks(arrived.marks)  # read before evaluating: rows that came meanwhile are looked at next time
+        cases.save_marks(arrived.tops)  # read before evaluating: rows that came meanwhile are looked at next time
     cases.done_pending([p["pending_id"] for p in pending])
     return report
+
+
+def _evaluate_batches(store: Store, cases: CaseStore, arrived: Arrivals, analyzer: Callable[[], object], *,
+                      live_rows: int, on_batch: Callable[[Evaluation], None] | None,
+                      max_batches: int | None) -> tuple[Evaluation, bool]:
+    """Evaluate the new rows batch after batch, up to the row numbers seen first (rows that come meanwhile wait
+    for their own pending evaluation); progress is logged for a bulk ingest. Whether every batch was done."""
+    report, done, started = Evaluation(), 0, time.monotonic()
+    while True:
+        new = fresh(store, arrived, analyzer)
+        batch = evaluate(store, cases, new=new) if not arrived.empty else Evaluation(fresh=new)
+        cases.save_marks(arrived.marks)
+        done += 1
+        report.add(batch)
+        if on_batch is not None:
+            on_batch(batch)
+        left = arrived.remaining(live_rows)
+        if done > 1 or left:
+            log.info("act: bulk ingest, batch evaluated: %d rows, %d texts scored, %d cases opened (%.1f s in all); "
+                     "batches left: %d", sum(len(k) for k in arrived.keys.values()), len(new.texts), batch.cases_opened,
+                     time.monotonic() - started, left)
+        if not arrived.more:
+            return report, True
+        if max_batches is not None and done >= max_batches:
+            return report, False
+        arrived = arrivals(store, arrived.marks, limit=live_rows, tops=arrived.tops)
 
 
 def replay(store: Store, rules: list[Rule], *, since: date | datetime, until: date | datetime | None = None) -> list[dict]:

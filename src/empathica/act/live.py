@@ -5,8 +5,8 @@ evaluated. An ingest appends rows beyond it (Listen appends; an interrupted file
 of an ingest are ``rowid > watermark`` — found without reading the rest of the table. Their texts (feedback
 comments, customers' turns, values answers) are scored with the analyzer a run uses, and the conversations they
 touch get the empathy step's verdict (distress, empathy gap, agent empathy), so rules on those fields and the
-context card see a new row within the same evaluation instead of after the next run. A bulk ingest beyond
-``limit`` rows in a table is left to a full evaluation and the next run (docs/act.md, "Evaluation").
+context card see a new row within the same evaluation instead of after the next run. A bulk ingest is taken in
+batches of at most ``limit`` rows per table, each scored and evaluated in turn (docs/act.md, "Evaluation").
 """
 
 from __future__ import annotations
@@ -35,38 +35,53 @@ LIVE_TEXT_COLUMNS = ("customer_id", "timestamp", "source", "source_id", "sentime
 LIVE_CONVERSATION_COLUMNS = ("conversation_id", "agent_id", "max_distress", "empathy_gaps", "agent_empathy",
                              "customer_sentiment_last", "customer_sentiment_change", "language")
 
+#: Columns of the scores of a conversation's customer turns (what its emotion and pain points come from).
+_TURN_SCORES = ("source", "source_id", "emotion", "aspects")
+
 
 @dataclass
 class Arrivals:
-    """The rows that arrived in the watched tables since the watermarks: keys per table, the customers they
-    touch, and the watermarks to store once they are evaluated. ``bulk``: tables with more than the limit (or
-    with no watermark yet), which a full evaluation covers instead."""
+    """The rows that arrived in the watched tables since the watermarks (one batch of them): keys per table, the
+    customers they touch, the watermarks to store once they are evaluated (``marks``: the batch's end) and the
+    highest row numbers (``tops``). ``bulk``: tables with no watermark yet, which a full evaluation covers;
+    ``more``: rows beyond this batch remain (a bulk ingest, evaluated batch after batch)."""
 
     keys: dict[str, list[str]] = field(default_factory=dict)
     customers: set[str] = field(default_factory=set)
     marks: dict[str, int] = field(default_factory=dict)
+    tops: dict[str, int] = field(default_factory=dict)
     bulk: set[str] = field(default_factory=set)
+    more: bool = False
 
     @property
     def empty(self) -> bool:
         return not any(self.keys.values()) and not self.bulk
 
+    def remaining(self, limit: int) -> int:
+        """Batches of at most ``limit`` rows per table still to come after this one."""
+        left = [top - self.marks.get(table, top) for table, top in self.tops.items()]
+        return max([-(-n // limit) for n in left if n > 0], default=0)
 
-def arrivals(store: Store, marks: dict[str, int], *, limit: int) -> Arrivals:
-    """The rows beyond ``marks`` (table → highest row number seen) in every watched table (canonical tables:
-    every store has them)."""
+
+def arrivals(store: Store, marks: dict[str, int], *, limit: int, tops: dict[str, int] | None = None) -> Arrivals:
+    """The next batch of rows beyond ``marks`` (table → highest row number evaluated) in every watched table: at
+    most ``limit`` row numbers per table, up to ``tops`` (default: the tables' highest row numbers now)."""
     found = Arrivals()
     for table, (key, owner) in WATCHED.items():
         mark = marks.get(table)
-        top = int(store.query(f'SELECT coalesce(max(rowid), -1) AS m FROM "{table}"')["m"].iloc[0])
-        found.marks[table] = top
-        if mark is None or top - mark > limit:  # never looked (or a bulk ingest): a full evaluation
+        top = tops[table] if tops is not None and table in tops else _top(store, table)
+        found.tops[table] = top
+        if mark is None:  # never looked: a full evaluation
             found.bulk.add(table)
+            found.marks[table] = top
             continue
-        if top <= mark:
+        end = min(top, mark + limit)
+        found.marks[table] = end  # below the mark when rows were removed: their numbers may come again
+        found.more |= top > end
+        if end <= mark:
             continue
         rows = store.query(f'SELECT "{key}" AS k, "{owner}" AS o FROM "{table}" WHERE rowid > {int(mark)} '
-                           f"AND rowid <= {top}")
+                           f"AND rowid <= {int(end)}")
         found.keys[table] = rows["k"].astype(str).tolist()
         owners = rows["o"].dropna().astype(str).tolist()
         if table == "turns" and owners:
@@ -74,6 +89,10 @@ def arrivals(store: Store, marks: dict[str, int], *, limit: int) -> Arrivals:
             owners = conv.filter(conv.conversation_id.isin(sorted(set(owners)))).customer_id.to_pandas().tolist()
         found.customers.update(c for c in owners if c)
     return found
+
+
+def _top(store: Store, table: str) -> int:
+    return int(store.query(f'SELECT coalesce(max(rowid), -1) AS m FROM "{table}"')["m"].iloc[0])
 
 
 def new_texts(store: Store, arrived: Arrivals) -> pd.DataFrame:
@@ -116,33 +135,59 @@ def score_texts(analyzer, texts: pd.DataFrame) -> pd.DataFrame:
                          "lang": scored["lang"].astype(str).to_numpy()})
 
 
-def score_conversations(store: Store, arrived: Arrivals, *, analyzer, scored_turns: pd.DataFrame) -> pd.DataFrame:
+def score_conversations(store: Store, arrived: Arrivals, *, analyzer,
+                        scored_turns: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The empathy step's verdict (distress, empathy gaps, agent empathy, sentiment) for every conversation that
-    new turns or a new conversation row touched, from all its turns (:data:`LIVE_CONVERSATION_COLUMNS`)."""
+    new turns or a new conversation row touched, from all its turns (:data:`LIVE_CONVERSATION_COLUMNS`), and the
+    scores of all their customers' turns (``source, source_id, emotion, aspects``: its emotion and pain points,
+    :mod:`empathica.act.customer_turns`). Customer turns that ``scored_turns`` lacks (earlier turns of a
+    conversation that got new ones) are scored here, so every turn counts with its own sentiment."""
     from empathica.errors import NothingReadError
     from empathica.understand.empathy import analyze_conversations, validate_transcript
 
+    nothing = pd.DataFrame(columns=list(LIVE_CONVERSATION_COLUMNS)), pd.DataFrame(columns=list(_TURN_SCORES))
     ids = set(arrived.keys.get("conversations", []))
     if arrived.keys.get("turns"):
         turns = store.table("turns")
         ids |= set(turns.filter(turns.turn_id.isin(arrived.keys["turns"])).conversation_id.to_pandas())
     if not ids:
-        return pd.DataFrame(columns=list(LIVE_CONVERSATION_COLUMNS))
+        return nothing
     turns, conv = store.table("turns"), store.table("conversations")
     mine = turns.filter(turns.conversation_id.isin(sorted(ids)))
     frame = mine.select("turn_id", "conversation_id", "turn_index", "speaker", "agent_id", "text", "timestamp").to_pandas()
     if not len(frame):
-        return pd.DataFrame(columns=list(LIVE_CONVERSATION_COLUMNS))
-    known = dict(zip(scored_turns["source_id"], scored_turns["sentiment"])) if len(scored_turns) else {}
-    frame["sentiment_score"] = [known.get(t, float("nan")) for t in frame["turn_id"]]
+        return nothing
+    customer = _customer_turn_scores(frame, analyzer, scored_turns)
+    sentiment = dict(zip(customer["source_id"], customer["sentiment"]))
+    frame["sentiment_score"] = [sentiment.get(t, float("nan")) for t in frame["turn_id"].astype(str)]
     try:
         clean, quarantine = validate_transcript(frame, source="table turns")
     except NothingReadError:
-        return pd.DataFrame(columns=list(LIVE_CONVERSATION_COLUMNS))
+        return nothing
     owners = conv.filter(conv.conversation_id.isin(sorted(ids))).to_pandas()
     analysis = analyze_conversations(clean, conversations=owners, quarantine=quarantine, text_analyzer=analyzer)
     out = analysis.conversations
-    return out[[c for c in LIVE_CONVERSATION_COLUMNS if c in out.columns]].reset_index(drop=True)
+    verdicts = out[[c for c in LIVE_CONVERSATION_COLUMNS if c in out.columns]].reset_index(drop=True)
+    return verdicts, customer[list(_TURN_SCORES)]
+
+
+def _customer_turn_scores(frame: pd.DataFrame, analyzer, scored_turns: pd.DataFrame) -> pd.DataFrame:
+    """``source, source_id, sentiment, emotion, aspects`` of every customer turn in ``frame``: those of
+    ``scored_turns``, the others scored with ``analyzer`` now."""
+    mine = frame[(frame["speaker"] == "customer") & frame["text"].notna()]
+    known = scored_turns[["source_id", "sentiment", "emotion", "aspects"]] if len(scored_turns) else None
+    ids = mine["turn_id"].astype(str)
+    missing = mine[~ids.isin(known["source_id"])] if known is not None else mine
+    parts = [known[known["source_id"].isin(ids)]] if known is not None else []
+    if len(missing):
+        scored = analyzer.analyze(missing["text"].astype(str).tolist())
+        parts.append(pd.DataFrame({"source_id": missing["turn_id"].astype(str).to_numpy(),
+                                   "sentiment": scored["sentiment_score"].astype(float).to_numpy(),
+                                   "emotion": scored["emotion"].astype(str).to_numpy(),
+                                   "aspects": [json.dumps(list(a)) for a in scored["aspects"]]}))
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["source_id", "sentiment", "emotion",
+                                                                                  "aspects"])
+    return out.assign(source="turns")
 
 
 @dataclass
@@ -152,9 +197,26 @@ class Fresh:
     arrived: Arrivals
     texts: pd.DataFrame  # LIVE_TEXT_COLUMNS
     conversations: pd.DataFrame  # LIVE_CONVERSATION_COLUMNS
+    #: ``source, source_id, emotion, aspects`` of every customer turn of ``conversations`` (their emotion, pain points).
+    turn_scores: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(_TURN_SCORES)))
 
     def keys(self, table: str) -> list[str]:
         return self.arrived.keys.get(table, [])
+
+    def then(self, later: "Fresh") -> "Fresh":
+        """This batch and a ``later`` one as one (what a bulk ingest's batches found and scored)."""
+        keys = {t: self.keys(t) + later.keys(t) for t in {*self.arrived.keys, *later.arrived.keys}}
+        arrived = Arrivals(keys=keys, customers=self.arrived.customers | later.arrived.customers,
+                           marks=later.arrived.marks, tops=later.arrived.tops, more=later.arrived.more)
+        verdicts = _stacked(self.conversations, later.conversations).drop_duplicates("conversation_id", keep="last")
+        turns = _stacked(self.turn_scores, later.turn_scores).drop_duplicates("source_id", keep="last")
+        return Fresh(arrived, _stacked(self.texts, later.texts), verdicts.reset_index(drop=True),
+                     turns.reset_index(drop=True))
+
+
+def _stacked(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
+    frames = [f for f in (first, second) if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else first
 
 
 def fresh(store: Store, arrived: Arrivals, analyzer: Callable[[], object]) -> Fresh:
@@ -164,4 +226,5 @@ def fresh(store: Store, arrived: Arrivals, analyzer: Callable[[], object]) -> Fr
     model = analyzer() if len(texts) or arrived.keys.get("turns") or arrived.keys.get("conversations") else None
     scored = score_texts(model, texts)
     turns = scored[scored["source"] == "turns"]
-    return Fresh(arrived, scored, score_conversations(store, arrived, analyzer=model, scored_turns=turns))
+    verdicts, turn_scores = score_conversations(store, arrived, analyzer=model, scored_turns=turns)
+    return Fresh(arrived, scored, verdicts, turn_scores)

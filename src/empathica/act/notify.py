@@ -23,6 +23,7 @@ from functools import cache
 from importlib import resources
 
 from empathica.act.rules import Rule, Team
+from empathica.schema.results import DECIDE_OPPORTUNITIES
 from empathica.store.cases import CaseStore, aware, now
 
 
@@ -143,9 +144,47 @@ def _mail(item: dict, delivery: Delivery) -> None:
         smtp.send_message(message)
 
 
+#: How many of its top opportunities a team's digest lists.
+DIGEST_OPPORTUNITIES = 5
+
+
+def team_opportunities(store) -> dict[str, list[dict]]:
+    """Each owner team's top DIGEST_OPPORTUNITIES opportunities of the latest run (Decide's ranking: rank, key,
+    kind, customers, revenue at stake when shown, and the finding that names it); empty before Decide ran."""
+    if store is None or not store.has_result(DECIDE_OPPORTUNITIES):
+        return {}
+    rows = store.result(DECIDE_OPPORTUNITIES).select(
+        "rank", "key", "kind", "message_id", "values", "customers", "revenue", "currency", "money_shown",
+        "owner_team_id").order_by("rank").to_pandas()
+    found: dict[str, list[dict]] = {}
+    for row in rows.to_dict("records"):
+        mine = found.setdefault(row.pop("owner_team_id") or "", [])
+        if len(mine) < DIGEST_OPPORTUNITIES:
+            mine.append({k: _plain(v) for k, v in row.items()})
+    found.pop("", None)
+    return found
+
+
+def _plain(value):
+    """A value of a result row as JSON can hold it (numpy scalars as Python's, NaN as None)."""
+    value = value.item() if hasattr(value, "item") else value
+    return None if isinstance(value, float) and value != value else value
+
+
+def _opportunity_lines(opportunities: list[dict], words: dict[str, str]) -> list[str]:
+    """The team's opportunities as digest lines: rank, key, customers and the revenue at stake when shown."""
+    lines = [f"{words['digest_opportunities']}:"] if opportunities else []
+    for item in opportunities:
+        money = (f", {words['at_stake']} {item['revenue']:,.0f} {item['currency'] or ''}".rstrip()
+                 if item.get("money_shown") and item.get("revenue") is not None else "")
+        lines.append(f"- {item['rank']}. {item['key']} ({item['customers']} {words['customers']}{money})")
+    return lines
+
+
 def digest(cases: CaseStore, team_id: str, *, language: str = "en", end: datetime | None = None,
-           days: int = 7) -> dict:
-    """A team's digest of the last ``days``: cases opened, still open, closed, SLA met, open cases by priority."""
+           days: int = 7, opportunities: list[dict] | None = None) -> dict:
+    """A team's digest of the last ``days``: its top opportunities (:func:`team_opportunities`), cases opened,
+    still open, closed, SLA met, open cases by priority."""
     end = end or now()
     start = end - timedelta(days=days)
     words = messages(language)
@@ -160,6 +199,8 @@ def digest(cases: CaseStore, team_id: str, *, language: str = "en", end: datetim
                "first_response_met": sum(first) / len(first) if first else None,
                "resolution_met": sum(resolved) / len(resolved) if resolved else None, "by_priority": by_priority}
     lines = [words["digest_intro"].format(team=team_id, start=f"{start:%Y-%m-%d}", end=f"{end:%Y-%m-%d}"), ""]
+    lines += _opportunity_lines(opportunities or [], words)
+    figures["opportunities"] = opportunities or []
     if not rows:
         lines.append(words["digest_none"])
     lines += [f"{words['digest_opened']}: {len(opened)}", f"{words['digest_active']}: {len(active)}",
@@ -174,12 +215,15 @@ def digest(cases: CaseStore, team_id: str, *, language: str = "en", end: datetim
             "subject": words["digest_subject"].format(team=team_id), "text": "\n".join(lines), "figures": figures}
 
 
-def queue_digests(cases: CaseStore, *, end: datetime | None = None, days: int = 7) -> int:
-    """Queue every team's digest (once per team and period) to its e-mail and webhook."""
+def queue_digests(cases: CaseStore, *, end: datetime | None = None, days: int = 7, store=None) -> int:
+    """Queue every team's digest (once per team and period) to its e-mail and webhook; with the analytics
+    ``store``, each lists the team's top opportunities."""
     end = end or now()
     queued = 0
+    opportunities = team_opportunities(store)
     for team_id, team in cases.teams().items():
-        content = digest(cases, team_id, language=team["language"], end=end, days=days)
+        content = digest(cases, team_id, language=team["language"], end=end, days=days,
+                         opportunities=opportunities.get(team_id))
         targets = _targets(Team(team_id=team_id, language=team["language"], email=team["email"], webhook=team["webhook"]))
         for channel, target in targets:
             queued += cases.enqueue(dedup_key=f"digest|{team_id}|{end:%Y-%m-%d}|{days}|{channel}|{target}",

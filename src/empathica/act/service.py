@@ -10,6 +10,7 @@ import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -19,7 +20,7 @@ import pandas as pd
 from empathica.act.card import CardSnapshot
 from empathica.act.cases import check_slas
 from empathica.act.live import LIVE_TEXT_COLUMNS, Fresh
-from empathica.act.engine import Evaluation, evaluate_pending, install_rules, load_rule_file, stored_teams
+from empathica.act.engine import LIVE_ROWS, Evaluation, evaluate_pending, install_rules, load_rule_file, stored_teams
 from empathica.act.notify import Delivery, deliver, queue_digests, queue_escalation
 from empathica.schema.results import TEXT_SCORES
 from empathica.settings import Settings
@@ -59,15 +60,26 @@ def install_demo_rules(cases: CaseStore) -> int:
     return install_rules(cases, load_rule_file(demo_rules_path()), source="demo")
 
 
-def after_ingest(store: Store, settings: Settings, detail: str) -> Evaluation | None:
-    """Evaluate the rules after a CLI ingest (when the store has an operational store with rules)."""
+def after_ingest(store: Store, settings: Settings, detail: str,
+                 echo: Callable[[str], None] | None = None) -> Evaluation | None:
+    """Evaluate the rules after a CLI ingest (when the store has an operational store with rules); ``echo`` gets
+    a line per batch of a bulk ingest (progress)."""
     ops = open_cases_store(store, settings, only_existing=True)
     if ops is None:
         return None
+    done: list[int] = []
+
+    def progress(batch: Evaluation) -> None:
+        left = batch.fresh.arrived.remaining(LIVE_ROWS) if batch.fresh is not None else 0
+        done.append(batch.cases_opened)
+        if echo is not None and (left or len(done) > 1):
+            echo(f"Act: batch {len(done)} of the new rows evaluated ({sum(done):,} cases opened so far, "
+                 f"{left} batches to go).")
+
     try:
         if not ops.cases.rule_definitions():
             return None
-        return evaluate_pending(store, ops.cases, reason="ingest", detail=detail,
+        return evaluate_pending(store, ops.cases, reason="ingest", detail=detail, on_batch=progress,
                                 analyzer=lambda: TextAnalyzer.from_settings(settings))
     finally:
         ops.close()
@@ -183,15 +195,18 @@ class ActService:
             return self._analyzer
 
     def work(self) -> None:
-        """Evaluate pending changes (new rows only, their texts scored at once), patch the cards of the customers
-        they reach, escalate breached SLAs, deliver due notifications."""
+        """Evaluate pending changes (new rows only, their texts scored at once; a bulk ingest one batch per call),
+        patch the cards of the customers they reach, escalate breached SLAs, deliver due notifications."""
         with self._work_lock:
             if self.cases.pending():
                 with self.server.reading() as store:
-                    report = evaluate_pending(store, self.cases, analyzer=self.analyzer)
+                    report = evaluate_pending(store, self.cases, analyzer=self.analyzer, max_batches=1,
+                                              on_batch=lambda batch: self._queue_overlay(batch.fresh))
                     self.last = report or self.last
-                    if report is not None:
-                        self._queue_overlay(report.fresh)
+                    if report is not None and report.fresh is None:  # a full evaluation: a full rebuild
+                        self._queue_overlay(None)
+                if self.cases.pending():  # a bulk ingest's next batch, after the SLA check and deliveries below
+                    self._wake.set()
             teams = stored_teams(self.cases)
             check_slas(self.cases, on_escalation=lambda case, kind: queue_escalation(self.cases, case, kind, teams))
             self._weekly_digests()
@@ -234,7 +249,8 @@ class ActService:
         today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         end = today - timedelta(days=today.weekday())
         if self._digest_end != end:
-            queue_digests(self.cases, end=end, days=self.server.settings.act_digest_days)
+            with self.server.reading() as store:
+                queue_digests(self.cases, end=end, days=self.server.settings.act_digest_days, store=store)
             self._digest_end = end
 
     def refresh_cards(self) -> None:
@@ -306,6 +322,7 @@ class ActService:
 
     def digests(self) -> int:
         """Queue every team's digest of the last ``act_digest_days`` and deliver what is due."""
-        queued = queue_digests(self.cases, days=self.server.settings.act_digest_days)
+        with self.server.reading() as store:
+            queued = queue_digests(self.cases, days=self.server.settings.act_digest_days, store=store)
         deliver(self.cases, self.delivery)
         return queued

@@ -12,6 +12,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from empathica.act.customer_turns import conversation_emotions, conversation_pain_points, turn_emotions
 from empathica.act.live import LIVE_CONVERSATION_COLUMNS, Fresh
 from empathica.act.rules import SIGNAL_KINDS, Condition, Rule, RuleError
 from empathica.schema.results import (EMPATHY_CONVERSATIONS, RESULTS, TEXT_SCORES, VALUE_CHURN_SCORES, VALUE_CLV,
@@ -25,7 +26,7 @@ _COMMON = {"signal_id", "kind", "customer_id", "timestamp", "touchpoint", "team"
            "region", "churn_risk", "clv", "repeat_contacts"}
 FIELDS = {
     "conversation": _COMMON | {"conversation_id", "outcome", "agent_id", "distress", "empathy_gap", "agent_empathy",
-                               "sentiment", "sentiment_change"},
+                               "sentiment", "sentiment_change", "emotion", "pain_points"},
     "feedback": _COMMON | {"response_id", "nps", "csat", "ces", "sentiment", "sentiment_label", "emotion",
                            "pain_points", "comment"},
 }
@@ -99,7 +100,7 @@ def _repeat_contacts(store: Store, only: list[str] | None = None) -> ir.Table:
 
 def _conversations(store: Store, new: Fresh | None = None) -> ir.Table:
     conv = store.table("conversations")
-    only = None
+    only = ids = None
     if new is not None:  # the new conversations, and those new turns belong to
         ids = sorted(set(new.keys("conversations")) | set(new.conversations["conversation_id"]))
         conv = conv.filter(conv.conversation_id.isin(ids))
@@ -109,6 +110,7 @@ def _conversations(store: Store, new: Fresh | None = None) -> ir.Table:
     base = base.left_join(_owners(store), "touchpoint").drop("touchpoint_right")
     base = base.left_join(_customer_facts(store, only), "customer_id").drop("customer_id_right")
     base = base.left_join(_repeat_contacts(store, only), "conversation_id").drop("conversation_id_right")
+    base = _with_emotion(store, base, new, ids)
     verdicts = _empathy_verdicts(store, new)
     if verdicts is not None:
         emp = verdicts.select(
@@ -124,6 +126,23 @@ def _conversations(store: Store, new: Fresh | None = None) -> ir.Table:
     return base.mutate(signal_id=ibis.literal("conversation:").concat(base.conversation_id), kind=ibis.literal("conversation"),
                        channel=base.conv_channel.fill_null(base.tp_channel),
                        repeat_contacts=base.repeat_contacts.fill_null(1)).drop("conv_channel", "tp_channel")
+
+
+def _with_emotion(store: Store, base: ir.Table, new: Fresh | None, ids: list[str] | None) -> ir.Table:
+    """``base`` (conversations) with the customer's ``emotion`` and ``pain_points``
+    (:mod:`empathica.act.customer_turns`): from a run's scores, or for new rows from every customer turn of their
+    conversations scored on ingest."""
+    if new is not None and not ids:  # no new conversation: nothing to score (and no scan of the run's scores)
+        return base.mutate(emotion=ibis.null("string"), pain_points=ibis.null("string"))
+    # new rows: every customer turn of their conversations was scored on ingest, so the run's scores are not read
+    scores = turn_emotions(store, new.turn_scores if new is not None else None, stored=new is None)
+    for found in (conversation_emotions(store, scores, conversations=ids),
+                  conversation_pain_points(store, scores, conversations=ids)):
+        if found is None:
+            return base.mutate(emotion=ibis.null("string"), pain_points=ibis.null("string"))
+        found = found.rename(_conversation="conversation_id")
+        base = base.left_join(found, base.conversation_id == found._conversation).drop("_conversation")
+    return base
 
 
 def _empathy_verdicts(store: Store, new: Fresh | None) -> ir.Table | None:

@@ -129,19 +129,20 @@ def tick(db: str) -> None:
 @click.option("--send", is_flag=True, help="Queue every team's digest to its e-mail and webhook and deliver it.")
 def digest_cmd(team_id: str | None, db: str, days: int | None, send: bool) -> None:
     """Print TEAM_ID's digest in the team's language, or send every team's digest (--send)."""
-    from empathica.act.notify import Delivery, deliver, digest, queue_digests
+    from empathica.act.notify import Delivery, deliver, digest, queue_digests, team_opportunities
 
-    with _stores(db) as (_, cases, settings):
+    with _stores(db) as (store, cases, settings):
         days = days or settings.act_digest_days
         if send:
-            queued = queue_digests(cases, days=days)
+            queued = queue_digests(cases, days=days, store=store)
             sent = deliver(cases, Delivery.from_settings(settings))
             click.echo(f"{queued} digests queued; sent {sent['sent']}, to retry {sent['retry']}, failed {sent['failed']}.")
             return
         if not team_id:
             raise click.UsageError("name a team, or use --send for every team.")
         language = cases.teams().get(team_id, {}).get("language", "en")
-        content = digest(cases, team_id, language=language, days=days)
+        content = digest(cases, team_id, language=language, days=days,
+                         opportunities=team_opportunities(store).get(team_id))
     click.echo(content["subject"])
     click.echo(content["text"])
 

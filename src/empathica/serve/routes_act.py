@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from empathica.act.cases import assign, comment, set_priority, set_status, sla_report
 from empathica.act.engine import replay, stored_rules
-from empathica.act.notify import digest
+from empathica.act.notify import digest, team_opportunities
 from empathica.act.rules import PRIORITIES, RuleError, parse_rule
 from empathica.act.signals import signal_fields
 from empathica.errors import InputError
@@ -232,9 +232,11 @@ def team_digest(request: Request, team_id: str, days: int = Query(7, ge=1, le=36
     """The team's digest of the last ``days`` in the team's language (what the weekly e-mail says)."""
     if user.team_id and user.team_id != team_id:
         raise ApiError(404, "no_such_team", f"no team {team_id[:80]!r} in your scope.", field="team_id")
-    cases = _act(request).cases
-    language = cases.teams().get(team_id, {}).get("language", "en")
-    return digest(cases, team_id, language=language, days=days)
+    act = _act(request)
+    language = act.cases.teams().get(team_id, {}).get("language", "en")
+    with act.server.reading() as store:
+        opportunities = team_opportunities(store).get(team_id)
+    return digest(act.cases, team_id, language=language, days=days, opportunities=opportunities)
 
 
 @router.post("/digests", tags=["act"])
