@@ -235,20 +235,27 @@ def customer_texts(scored: ibis.Table) -> ibis.Table:
     return scored.filter((scored.speaker == "customer") & ~scored.source_table.isin(["employee_surveys", "values_answers"]))
 
 
+def breakdown(scored: ibis.Table, dimension: str) -> tuple[ibis.Table, ibis.Table]:
+    """Sentiment, and emotion shares, of ``scored`` customer texts by one of :data:`DIMENSIONS` (expressions with
+    the columns of ``text_sentiment_by`` and ``text_emotion_by``); the dashboard recomputes them on a team's scope."""
+    value = scored[dimension].cast("string").fill_null("(unknown)")
+    table = scored.group_by(value=value).aggregate(
+        texts=scored.count(), mean_score=scored.sentiment_score.mean(),
+        negative_share=(scored.sentiment == "negative").cast("float64").mean(),
+        positive_share=(scored.sentiment == "positive").cast("float64").mean())
+    counts = scored.group_by(value=value, emotion=scored.emotion).aggregate(n=scored.count())
+    shares = counts.mutate(share=counts.n / counts.n.sum().over(group_by=counts.value))
+    return (table.mutate(dimension=ibis.literal(dimension)).order_by("value"),
+            shares.mutate(dimension=ibis.literal(dimension)).order_by(["value", ibis.desc("share"), "emotion"]))
+
+
 def _breakdowns(scored: ibis.Table) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Sentiment and emotion shares by touchpoint, channel, language and month (customer texts)."""
     rows, emotions = [], []
     for dimension in DIMENSIONS:
-        value = scored[dimension].cast("string").fill_null("(unknown)")
-        table = scored.group_by(value=value).aggregate(
-            texts=scored.count(), mean_score=scored.sentiment_score.mean(),
-            negative_share=(scored.sentiment == "negative").cast("float64").mean(),
-            positive_share=(scored.sentiment == "positive").cast("float64").mean())
-        rows.append(table.mutate(dimension=ibis.literal(dimension)).order_by("value").to_pandas())
-        counts = scored.group_by(value=value, emotion=scored.emotion).aggregate(n=scored.count())
-        shares = counts.mutate(share=counts.n / counts.n.sum().over(group_by=counts.value))
-        emotions.append(shares.mutate(dimension=ibis.literal(dimension))
-                        .order_by(["value", ibis.desc("share"), "emotion"]).to_pandas())
+        table, shares = breakdown(scored, dimension)
+        rows.append(table.to_pandas())
+        emotions.append(shares.to_pandas())
     by = pd.concat(rows, ignore_index=True)[["dimension", "value", "texts", "mean_score", "negative_share", "positive_share"]]
     emo = pd.concat(emotions, ignore_index=True)[["dimension", "value", "emotion", "share"]]
     return by.round(4), emo.round(4)

@@ -16,6 +16,7 @@ from empathica.errors import StoreError
 from empathica.schema import results as R
 from empathica.schema.results import Result
 from empathica.serve.query import FilterError, Filters, result_rows
+from empathica.serve.web.scoped import RECOMPUTED, recomputed
 from empathica.store import Store
 from empathica.store.operational import User
 
@@ -147,12 +148,13 @@ class PanelRows:
     missing: bool = False  # the result is not stored yet
     company_wide: bool = False  # a team or region user sees figures over every customer (the result has no scope)
     withheld: tuple[str, ...] = ()  # columns left out for that user
+    recomputed: bool = False  # an aggregate recomputed on the user's team or region (scoped.py)
 
 
 #: Columns by which a result is cut to a user's team or region (serve.query's scope); a result with none of them
-#: is an aggregate over every customer. Decided per result (docs/dashboard.md, "Roles and team scope"): such a
-#: result is shown to a team or region user as company-wide figures, marked so, without the columns a panel
-#: withholds (quotes: other teams' customers' own words).
+#: is an aggregate over every customer. Decided per result (scoped.py; docs/dashboard.md, "Roles and team scope"):
+#: recomputed on the user's customers where its rows allow, else shown as company-wide figures, marked so, without
+#: the columns a panel withholds (quotes: other teams' customers' own words).
 SCOPED_BY = ("team_id", "agent_id", "customer_id")
 
 
@@ -175,6 +177,10 @@ def read_panel(store: Store, p: Panel, user: User, filters: Filters, *, touchpoi
             filters = _without(filters, field)
         except StoreError:
             return PanelRows(pd.DataFrame(columns=[c for c, _ in p.columns]), ignored, missing=True)
+    whole = company_wide(user, rows.columns)
+    recompute = whole and p.result.name in RECOMPUTED
+    if recompute:  # the same aggregate over the user's customers only (scoped.py); the same filters apply or not
+        rows = recomputed(store, p.result.name, user, dict(p.where + where))
     if touchpoint:
         rows = _by_touchpoint(rows, touchpoint, ignored)
     for column, value in p.where + where:
@@ -182,12 +188,12 @@ def read_panel(store: Store, p: Panel, user: User, filters: Filters, *, touchpoi
     if p.order:
         column = p.order.lstrip("-")
         rows = rows.order_by(ibis.desc(column) if p.order.startswith("-") else column)
-    whole = company_wide(user, rows.columns)
+    whole = whole and not recompute
     withheld = p.withheld if whole else ()
     keep = [c for c, _ in p.columns if c in rows.columns and c not in withheld]
     support = [c for _, kind in p.columns for c in _SUPPORT.get(kind, ()) if c in rows.columns and c not in keep]
     frame = rows.select(*keep, *dict.fromkeys(support)).limit(p.limit).to_pandas()
-    return PanelRows(frame, sorted(set(ignored)), company_wide=whole, withheld=withheld)
+    return PanelRows(frame, sorted(set(ignored)), company_wide=whole, withheld=withheld, recomputed=recompute)
 
 
 def _without(filters: Filters, field: str) -> Filters:
