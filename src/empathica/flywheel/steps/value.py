@@ -94,6 +94,7 @@ def value(ctx: RunContext) -> Section:
     store.write_result(VALUE_CLV, clv, step="value", description="Per-customer p_alive, expected purchases and spend, CLV (52 weeks).")
     store.write_result(VALUE_CLV_PARAMS, params, step="value", description="BG/NBD and Gamma-Gamma parameters (weeks).")
     live = clv[clv["status"] == "active"]
+    lost = clv["status"] == "already lost"
     by_segment = clv_by_segment(clv)
     store.write_result(VALUE_CLV_SEGMENTS, by_segment, step="value",
                        description="CLV per segment (active customers; already_lost: customers with churned_at set).")

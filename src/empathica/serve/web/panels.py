@@ -72,7 +72,8 @@ PANELS: dict[str, Panel] = {p.key: p for p in (
           _cols("stage:text touchpoint:text events:int customers:int dwell_minutes:num dropoff_rate:pct friction_score:num2"),
           chart="heatmap", label="touchpoint", value="friction_score", limit=80),
     Panel("compare_custom", R.JOURNEY_PATHWAY_DAYS,
-          _cols(_COMPARE), label="source", value="share_difference", limit=15),
+          _cols(_COMPARE + " median_minutes_a:num p90_minutes_a:num median_minutes_b:num p90_minutes_b:num"),
+          label="source", value="share_difference", limit=15),
     # -- voice of the customer
     *[Panel(f"sentiment_{d}", R.TEXT_SENTIMENT_BY,  # months are written in the reader's language
             _cols(f"value:{'month' if d == 'month' else 'text'} {_SENTIMENT}"), label="value", value="negative_share",
