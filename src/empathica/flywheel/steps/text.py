@@ -215,12 +215,18 @@ def text_context(store) -> ibis.Table:
     return ctx.mutate(month=ctx.at.strftime("%Y-%m").fill_null("(unknown)")).drop("at")
 
 
-def scored_texts(store, scores: ibis.Table) -> ibis.Table:
-    """Every scored text with its context (touchpoint, channel, month, speaker, unit) and its text."""
-    context = text_context(store).rename(c_table="source_table", c_id="source_id")
-    texts = all_texts(store).rename(t_table="source_table", t_id="source_id")
-    joined = scores.left_join(context, (scores.source_table == context.c_table) & (scores.source_id == context.c_id))
+def scored_texts(store, scores: ibis.Table, *, context: ibis.Table | None = None, with_text: bool = True) -> ibis.Table:
+    """Every scored text with its context (touchpoint, channel, month, speaker, unit) and its text. ``context``:
+    only the texts of these rows of :func:`text_context` (e.g. one team's customers'); ``with_text=False``: without
+    the text itself (for counts and shares)."""
+    narrowed = context is not None
+    context = (text_context(store) if context is None else context).rename(c_table="source_table", c_id="source_id")
+    on = (scores.source_table == context.c_table) & (scores.source_id == context.c_id)
+    joined = scores.inner_join(context, on) if narrowed else scores.left_join(context, on)
     joined = joined.select(*scores.columns, *[context[c] for c in ("touchpoint", "channel", "month", "speaker", "unit")])
+    if not with_text:
+        return joined
+    texts = all_texts(store).rename(t_table="source_table", t_id="source_id")
     joined = joined.left_join(texts, (joined.source_table == texts.t_table) & (joined.source_id == texts.t_id))
     return joined.select(*[joined[c] for c in joined.columns if c not in ("t_table", "t_id", "text")],
                          text=texts.text.fill_null(""))

@@ -16,7 +16,7 @@ from empathica.errors import StoreError
 from empathica.schema import results as R
 from empathica.schema.results import Result
 from empathica.serve.query import FilterError, Filters, result_rows
-from empathica.serve.web.scoped import RECOMPUTED, recomputed
+from empathica.serve.web.scoped import RECOMPUTED, data_version, kept, recomputed
 from empathica.store import Store
 from empathica.store.operational import User
 
@@ -166,7 +166,17 @@ def company_wide(user: User, columns) -> bool:
 
 def read_panel(store: Store, p: Panel, user: User, filters: Filters, *, touchpoint: str | None = None,
                where: tuple[tuple[str, str], ...] = ()) -> PanelRows:
-    """The rows ``p`` shows to ``user``: scoped, filtered (filters its result cannot take are listed, not applied)."""
+    """The rows ``p`` shows to ``user``: scoped, filtered (filters its result cannot take are listed, not applied).
+    An aggregate recomputed on the user's scope is kept for their next visit until the data change."""
+    if (user.team_id or user.region) and p.result.name in RECOMPUTED:
+        key = (data_version(store), user.team_id, user.region, p.key, filters, touchpoint, where)
+        rows = kept(key, lambda: _read_panel(store, p, user, filters, touchpoint=touchpoint, where=where))
+        return replace(rows, frame=rows.frame.copy(), ignored=list(rows.ignored))
+    return _read_panel(store, p, user, filters, touchpoint=touchpoint, where=where)
+
+
+def _read_panel(store: Store, p: Panel, user: User, filters: Filters, *, touchpoint: str | None,
+                where: tuple[tuple[str, str], ...]) -> PanelRows:
     ignored: list[str] = []
     while True:
         try:
