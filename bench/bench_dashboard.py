@@ -65,6 +65,8 @@ def _scaled(customers: int) -> Path:
         copy_customers(store, copies, _SCALED + SCALED_TABLES)
         for table in ("result_journey_pathway_days", "result_journey_starts"):
             store.raw_sql(f"UPDATE {table} SET journeys = journeys * {copies}")
+        if store.has_result("journey_pathway_durations"):  # the waits of the chosen cohorts, binned
+            store.raw_sql(f"UPDATE result_journey_pathway_durations SET transitions = transitions * {copies}")
     return path
 
 
@@ -294,7 +296,7 @@ def _write_scaled(figures: dict, drawn: dict, customers: int, args, load: tuple)
 `python -m bench.bench_dashboard --scaled {args.scaled} --repeat {args.repeat} --browser-repeat {args.browser_repeat}`:
 a 300-customer demo store (every step run) with its customers copied (new ids) to **{customers:,} customers**, their
 events, feedback, conversations, turns, transactions, values answers and per-customer results with them; the
-journey counts are multiplied. The aggregates (sentiment by touchpoint, friction ...) stay those of the 300
+journey counts and duration bins are multiplied. The aggregates (sentiment by touchpoint, friction ...) stay those of the 300
 customers: their size does not grow with customers. {machine_note(load, figures)} The CPU column is the server
 process's CPU time per request (all its threads, Act's card snapshot thread included).
 
