@@ -112,6 +112,7 @@ def test_reasons_are_written_from_their_codes_and_unknown_ones_fall_back():
     assert reason_text({"code": "refunds", "value": 3, "weight": 0.2}, de) == "Erstattungen: 3 (+0,20)"
     assert reason_text("a_new_input=x (+0.10)", de) == "a_new_input: x (+0,10)"  # no label yet: the code, not an error
     assert reason_text("free text from elsewhere", de) == "free text from elsewhere"
+    assert reason_text("status=active", de) == "Status: aktiv"  # a CLV reason's value that is a code
     assert reason_text({"message_id": "no.such.message", "values": {"x": 1}}, de) == "no.such.message"
 
 

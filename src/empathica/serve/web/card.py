@@ -180,7 +180,7 @@ def _reason_value(value, words: Words) -> str:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        return words.code(value, f"dashboard.reason.{value}") if value not in (None, "") else "–"
+        return words.code(value, f"dashboard.reason.{str(value).replace(' ', '_')}") if value not in (None, "") else "–"
     return words.number(number, "int" if number.is_integer() else "num2")
 
 
