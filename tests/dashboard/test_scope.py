@@ -122,6 +122,8 @@ def test_a_region_user_sees_only_their_regions_agents_and_customers(dashboard, r
         s: format_value(int(row.customers), "int", lang="en") for s, row in expected.iterrows()}
     assert all(segments[s][1] == format_value(row.total, "money", lang="en", currency=currency) for s, row in expected.iterrows())
     assert 'data-scope="recomputed"' in _panel(value, "clv_segments")
+    one = next(iter(expected.index))  # the segment filter applies to the recomputed rows as to the stored ones
+    assert [r[0] for r in page_tables(client.get(f"/ui/value?lang=en&segment={one}").text).tables["clv_segments"]] == [one]
     outside = next(c for c in server.act.snapshot.index if c not in mine)
     assert client.get(f"/ui/customers/{outside}").status_code == 403
     log_in(client, "root")

@@ -167,16 +167,8 @@ def company_wide(user: User, columns) -> bool:
 def read_panel(store: Store, p: Panel, user: User, filters: Filters, *, touchpoint: str | None = None,
                where: tuple[tuple[str, str], ...] = ()) -> PanelRows:
     """The rows ``p`` shows to ``user``: scoped, filtered (filters its result cannot take are listed, not applied).
-    An aggregate recomputed on the user's scope is kept for their next visit until the data change."""
-    if (user.team_id or user.region) and p.result.name in RECOMPUTED:
-        key = (data_version(store), user.team_id, user.region, p.key, filters, touchpoint, where)
-        rows = kept(key, lambda: _read_panel(store, p, user, filters, touchpoint=touchpoint, where=where))
-        return replace(rows, frame=rows.frame.copy(), ignored=list(rows.ignored))
-    return _read_panel(store, p, user, filters, touchpoint=touchpoint, where=where)
-
-
-def _read_panel(store: Store, p: Panel, user: User, filters: Filters, *, touchpoint: str | None,
-                where: tuple[tuple[str, str], ...]) -> PanelRows:
+    An aggregate with no scope column is recomputed on a scoped user's customers where scoped.py says so, and kept
+    for their next visit until the data change (the filters it cannot take do not change it)."""
     ignored: list[str] = []
     while True:
         try:
@@ -188,10 +180,27 @@ def _read_panel(store: Store, p: Panel, user: User, filters: Filters, *, touchpo
             filters = _without(filters, field)
         except StoreError:
             return PanelRows(pd.DataFrame(columns=[c for c, _ in p.columns]), ignored, missing=True)
-    whole = company_wide(user, rows.columns)
-    recompute = whole and p.result.name in RECOMPUTED
-    if recompute:  # the same aggregate over the user's customers only (scoped.py); the same filters apply or not
-        rows = recomputed(store, p.result.name, user, dict(p.where + where))
+    if not (company_wide(user, rows.columns) and p.result.name in RECOMPUTED):
+        return _shown(p, rows, user, ignored, touchpoint=touchpoint, where=where)
+    key = (data_version(store), user.team_id, user.region, p.key, filters, touchpoint, where)  # filters: applied ones
+    mine = kept(key, lambda: _shown(p, _recomputed(store, p, user, filters, where), user, [], touchpoint=touchpoint,
+                                    where=where, recompute=True))
+    return replace(mine, frame=mine.frame.copy(), ignored=sorted(set(ignored) | set(mine.ignored)))
+
+
+def _recomputed(store: Store, p: Panel, user: User, filters: Filters, where) -> ibis.Table:
+    """The panel's result added up over the user's customers (scoped.py), with the filters its stored rows took."""
+    rows = recomputed(store, p.result.name, user, dict(p.where + where))
+    for field, column in (("segment", "segment"), ("channel", "channel"), ("language", "lang")):
+        value = getattr(filters, field)
+        if value is not None and column in rows.columns:
+            rows = rows.filter(rows[column] == ibis.literal(value, type="string"))
+    return rows
+
+
+def _shown(p: Panel, rows: ibis.Table, user: User, ignored: list[str], *, touchpoint: str | None,
+           where: tuple[tuple[str, str], ...], recompute: bool = False) -> PanelRows:
+    """The rows of ``rows`` the panel shows: touchpoint, its fixed conditions, its order, columns and limit."""
     if touchpoint:
         rows = _by_touchpoint(rows, touchpoint, ignored)
     for column, value in p.where + where:
@@ -199,7 +208,7 @@ def _read_panel(store: Store, p: Panel, user: User, filters: Filters, *, touchpo
     if p.order:
         column = p.order.lstrip("-")
         rows = rows.order_by(ibis.desc(column) if p.order.startswith("-") else column)
-    whole = whole and not recompute
+    whole = company_wide(user, rows.columns) and not recompute
     withheld = p.withheld if whole else ()
     keep = [c for c, _ in p.columns if c in rows.columns and c not in withheld]
     support = [c for _, kind in p.columns for c in _SUPPORT.get(kind, ()) if c in rows.columns and c not in keep]
