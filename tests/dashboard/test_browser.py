@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from empathica.report.i18n import LANGUAGES, format_value
+from empathica.report.i18n import LANGUAGES, catalogue, format_value
 from empathica.schema import results as R
 from tests.dashboard.conftest import PASSWORDS, open_served
 
@@ -175,6 +175,10 @@ def test_a_team_lead_sees_only_their_team_and_a_tablet_needs_no_sideways_page_sc
     assert teams == {lead.team_id}
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     assert page.locator("nav a[href^='/ui/admin']").count() == 0
+    page.goto(f"{base}/ui/voice")  # the team's own sentiment, recomputed and said so; topics marked company-wide
+    assert page.locator("#panel-sentiment_touchpoint [data-scope=recomputed]").is_visible()
+    assert page.locator("#panel-topics [data-scope=company]").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     page.screenshot(path=str(_output() / "empathy-lead-tablet.png"))
     page.reload()
     page.keyboard.press("Tab")  # the first stop skips the navigation
@@ -203,6 +207,8 @@ def test_two_segments_chosen_in_the_journeys_page_and_a_customers_page_in_each_l
     panel = page.locator("#panel-compare_custom")
     panel.locator("summary").click()
     assert set(panel.locator("tbody td:nth-child(3)").all_inner_texts()) == {segments[0]}
+    headers = panel.locator("thead th").all_inner_texts()  # each cohort's median and p90 wait, in German
+    assert "Median Minuten (A)" in headers and "90. Perzentil Minuten (B)" in headers
     _charts_drawn(page)
     page.locator("#panel-journey_map").screenshot(path=str(out / "journey-map-de.png"))
     for lang in LANGUAGES:  # the journeys page in each language is in the screenshot test above
@@ -210,6 +216,10 @@ def test_two_segments_chosen_in_the_journeys_page_and_a_customers_page_in_each_l
         _charts_drawn(page)
         assert page.locator("html").get_attribute("lang").startswith(lang[:2])
         assert page.locator("#panel-card-opener blockquote").inner_text().strip()
+        emotion = (snapshot.card(customer).get("sentiment") or {}).get("last_emotion")
+        if emotion:  # Act's code, written in the page language
+            assert page.locator("[data-field=emotion]").inner_text() == catalogue(lang)[f"column.{emotion}"]
+        assert not any("=" in r for r in page.locator("[data-field=churn_reasons] li").all_inner_texts())
         money = page.evaluate("() => window.empathicaTicks.number('money')(1234567)")  # value ticks: Intl, the currency
         assert money == page.evaluate(f"() => new Intl.NumberFormat('{lang}', {{style: 'currency', currency: "
                                       f"'{server.settings.currency}', notation: 'compact', maximumFractionDigits: 1}})"
@@ -237,5 +247,7 @@ def test_hostile_parameters_and_texts_on_the_new_pages_never_run(live, browser):
         card.locator("button[value=edited]").click()
         page.wait_for_load_state()
         assert page.locator("img[src=x]").count() == 0
+    missing = page.goto(f"{base}/ui/customers/{quote(hostile, safe='')}")  # an unknown id: a 404 page, the id inert
+    assert missing.status == 404 and page.locator("img[src=x]").count() == 0
     assert not ran and page.evaluate("() => window.__ran === undefined")
     context.close()

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from empathica.report.i18n import format_value
+from empathica.report.i18n import catalogue, format_value
 from empathica.serve.web.card import card_view
 from empathica.serve.web.formats import Words
 from empathica.serve.web.render import ENV, Page
@@ -40,8 +40,16 @@ def test_the_card_page_shows_the_card_in_the_readers_language(dashboard, a_card)
     currency = server.settings.currency
     assert _field(html, "p_churn") == format_value(card["churn"]["p_churn"], "pct", lang="de")
     assert _field(html, "clv") == format_value(card["clv"]["clv"], "money", lang="de", currency=currency)
-    assert _field(html, "emotion") == str(card["sentiment"]["last_emotion"])
-    assert re.findall(r"<li>(.*?)</li>", html.split('data-field="pain_points"', 1)[1].split("</ul>", 1)[0]) == card["pain_points"]
+    german = catalogue("de")  # the codes Act stores (emotion, aspects, model inputs) in the reader's language
+    assert _field(html, "emotion") == german[f"column.{card['sentiment']['last_emotion']}"]
+    assert re.findall(r"<li>(.*?)</li>", html.split('data-field="pain_points"', 1)[1].split("</ul>", 1)[0]) == \
+        [german.get(f"aspect.{p}", p) for p in card["pain_points"]]
+    reasons = re.findall(r"<li>(.*?)</li>", html.split('data-field="churn_reasons"', 1)[1].split("</ul>", 1)[0])
+    assert len(reasons) == len(card["churn"]["reasons"])
+    for shown, stored in zip(reasons, card["churn"]["reasons"]):
+        code, value = stored.split(" (")[0].split("=", 1)
+        name = german.get(f"column.{code}") or german.get(f"dashboard.column.{code}") or code
+        assert shown.startswith(f"{name}: ") and "=" not in shown, (shown, stored)
     journey = page_tables(html).tables["card_journey"]
     assert [r[1] for r in journey] == [e["touchpoint"] for e in card["journey"]]
     assert "Warum: die empathischste echte Antwort" in html and card["opener"]["opener_id"] in html
@@ -87,7 +95,25 @@ def test_a_team_lead_opens_only_their_customers_cards(dashboard):
     assert client.get(f"/ui/customers/{inside}").status_code == 200
     assert client.get(f"/ui/customers/{outside}").status_code == 403
     assert client.post(f"/ui/customers/{outside}/opener", data={"opener_id": "x", "verdict": "used"}).status_code == 403
-    assert client.get("/ui/customers/no-such-customer").status_code == 403
+    unknown = client.get("/ui/customers/no-such-customer?lang=de")  # a customer id no one has: not found, for anyone
+    assert unknown.status_code == 404 and "Kein Kunde hat diese ID" in unknown.text
+    log_in(client, "vic")
+    assert client.get("/ui/customers/no-such-customer").status_code == 404
+
+
+def test_reasons_are_written_from_their_codes_and_unknown_ones_fall_back():
+    from empathica.serve.web.card import reason_text
+
+    zh, de = Words("zh", "EUR"), Words("de", "EUR")
+    assert reason_text("csat_min=1 (+0.40)", de) == "Niedrigster CSAT: 1 (+0,40)"
+    assert reason_text("days_since_purchase=123.456 (+0.12)", de) == "Tage seit dem letzten Kauf: 123,46 (+0,12)"
+    assert reason_text("segment=loyal (+0.30)", zh).startswith(catalogue("zh")["dashboard.column.segment"] + "：loyal")
+    assert reason_text("already lost (churned_at set)", de) == catalogue("de")["dashboard.reason.already_lost"]
+    assert reason_text({"code": "refunds", "value": 3, "weight": 0.2}, de) == "Erstattungen: 3 (+0,20)"
+    assert reason_text("a_new_input=x (+0.10)", de) == "a_new_input: x (+0,10)"  # no label yet: the code, not an error
+    assert reason_text("free text from elsewhere", de) == "free text from elsewhere"
+    assert reason_text("status=active", de) == "Status: aktiv"  # a CLV reason's value that is a code
+    assert reason_text({"message_id": "no.such.message", "values": {"x": 1}}, de) == "no.such.message"
 
 
 HOSTILE = '<img src=x onerror="alert(1)"></script><script>alert(2)</script>'

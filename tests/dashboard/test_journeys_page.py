@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -52,9 +53,29 @@ def test_any_two_segments_compared_in_the_page_equal_the_comparison_from_the_eve
     assert len(shown) == min(15, len(expected))
     export = pd.read_csv(io.BytesIO(client.get(f"/ui/export/compare_custom.csv?cohort=segments&a={a}&b={b}").content))
     assert list(export.columns) == ["source", "target", "cohort_a", "share_a", "cohort_b", "share_b", "share_difference",
-                                    "q_share"]
+                                    "q_share", "median_minutes_a", "p90_minutes_a", "median_minutes_b", "p90_minutes_b"]
     merged = export.merge(expected, on=["source", "target"], suffixes=("", "_events"))
     assert len(merged) == len(export) and (merged.share_a - merged.share_a_events).abs().max() < 1e-12
+    # durations: each cohort's median and p90 wait per pathway, from the stored bins, against every traversal's wait
+    waits = journey.filter(journey.target.notnull()).select("case", "activity", "target", "seconds").to_pandas()
+    waits = waits.merge(labels.to_pandas(), on="case")
+    checked = 0
+    for row in export.itertuples():
+        for cohort, suffix in ((a, "a"), (b, "b")):
+            seconds = waits[(waits.activity == row.source) & (waits.target == row.target) & (waits.cohort == cohort)].seconds
+            for q, column in ((0.5, "median"), (0.9, "p90")):
+                shown_seconds = getattr(row, f"{column}_minutes_{suffix}") * 60.0
+                if seconds.empty:
+                    assert pd.isna(shown_seconds)
+                    continue
+                exact = float(np.quantile(seconds.to_numpy(float), q, method="inverted_cdf"))
+                checked += 1
+                if exact < 1.0:
+                    assert shown_seconds == 0.0
+                else:  # in the exact value's duration bin: within a factor 2^(1/8)
+                    assert abs(np.log2(shown_seconds / exact)) <= 1 / 8 + 1e-9, (row.source, row.target, cohort, q)
+    assert checked >= 20
+    assert "Median Minuten (A)" in client.get(f"/ui/journeys?lang=de&cohort=segments&a={a}&b={b}").text
 
 
 def test_before_and_after_a_chosen_date_equal_the_comparison_from_the_events(dashboard, steps):

@@ -8,6 +8,7 @@ import io
 import pandas as pd
 import pytest
 
+from empathica.report.i18n import format_value
 from empathica.schema import results as R
 from tests.dashboard.conftest import PASSWORDS, log_in
 from tests.dashboard.tables import page_tables
@@ -28,23 +29,73 @@ def region(dashboard):
     return name, customers, teams
 
 
-def test_a_team_lead_sees_aggregates_marked_company_wide_without_other_teams_quotes(dashboard):
-    client, _ = dashboard
+def _panel(html: str, key: str) -> str:
+    return html.split(f'id="panel-{key}"', 1)[1].split("</section>", 1)[0]
+
+
+def _served_customers(store, team_id: str) -> set[str]:
+    """The customers a team's agents served (the team scope of customer rows), read from the canonical tables."""
+    employees, turns, conversations = store.to_pandas("employees"), store.to_pandas("turns"), store.to_pandas("conversations")
+    agents = set(employees[employees.team_id == team_id].employee_id)
+    return set(conversations[conversations.conversation_id.isin(turns[turns.agent_id.isin(agents)].conversation_id)].customer_id)
+
+
+def _customer_texts_by_touchpoint(store, mine: set[str]) -> pd.DataFrame:
+    """Scored survey comments and customer turns of ``mine``, with their touchpoint, in pandas (not the page's code)."""
+    scores = store.read_result(R.TEXT_SCORES)
+    feedback, turns, conversations = store.to_pandas("feedback"), store.to_pandas("turns"), store.to_pandas("conversations")
+    fb = feedback[feedback.customer_id.isin(mine)]
+    fb = pd.DataFrame({"source_table": "feedback", "source_id": fb.response_id.astype(str),
+                       "touchpoint": fb.touchpoint_id.fillna("(unknown)")})
+    tu = turns.merge(conversations, on="conversation_id", suffixes=("", "_c"))
+    tu = tu[(tu.speaker == "customer") & tu.customer_id.isin(mine)]
+    tu = pd.DataFrame({"source_table": "turns", "source_id": tu.turn_id.astype(str),
+                       "touchpoint": tu.touchpoint_id.fillna("conversations")})
+    return pd.concat([fb, tu]).merge(scores, on=["source_table", "source_id"])
+
+
+def test_a_team_lead_sees_their_customers_figures_recomputed_and_the_rest_marked_company_wide(dashboard):
+    client, server = dashboard
     log_in(client, "root")
     html = client.get("/ui/voice?lang=en").text
     admin = page_tables(html)
-    assert 'data-scope="company"' not in html and any("Quotes" in h for h in admin.headers["pain_points"])
+    assert 'data-scope="company"' not in html and 'data-scope="recomputed"' not in html
     log_in(client, "lead")
     html = client.get("/ui/voice?lang=en").text
     lead = page_tables(html)
-    assert not any("Quotes" in h for h in lead.headers["pain_points"] + lead.headers["topics"])
-    assert [r[:2] for r in lead.tables["pain_points"]] == [r[:2] for r in admin.tables["pain_points"]]
-    panel = html.split('id="panel-pain_points"', 1)[1].split("</section>", 1)[0]
-    assert 'data-scope="company"' in panel and "Left out for your scope" in panel
-    exported = pd.read_csv(io.BytesIO(client.get("/ui/export/pain_points.csv").content))
-    assert "quotes" not in exported.columns and len(exported) == len(lead.tables["pain_points"])
+    with server.reading() as store:
+        texts = _customer_texts_by_touchpoint(store, _served_customers(store, server.ops.user("lead").team_id))
+    expected = texts.groupby("touchpoint").agg(texts=("sentiment", "size"),
+                                              negative=("sentiment", lambda s: float((s == "negative").mean())))
+    shown = {r[0]: (r[1], r[3]) for r in lead.tables["sentiment_touchpoint"]}
+    assert shown == {tp: (format_value(int(row.texts), "int", lang="en"), format_value(row.negative, "pct", lang="en"))
+                     for tp, row in expected.iterrows()}
+    assert sum(int(r[1].replace(",", "")) for r in admin.tables["sentiment_touchpoint"]) > int(expected.texts.sum())
+    assert 'data-scope="recomputed"' in _panel(html, "sentiment_touchpoint")
+    # the drill-down behind a bar holds as many of the team's texts as the bar says
+    top = lead.tables["sentiment_touchpoint"][0]
+    drilled = client.get("/ui/voice/texts", params={"dimension": "touchpoint", "value": top[0], "lang": "en"}).text
+    assert f"of {top[1]} customer texts" in drilled
+    # pain points from the team's customers' texts (their own words are theirs to read); topics stay company-wide
+    assert any("Quotes" in h for h in lead.headers["pain_points"]) and 'data-scope="recomputed"' in _panel(html, "pain_points")
+    admin_pains = {r[0]: int(r[1].replace(",", "")) for r in admin.tables["pain_points"]}
+    assert all(int(r[1].replace(",", "")) <= admin_pains.get(r[0], 10**9) for r in lead.tables["pain_points"])
+    topics = _panel(html, "topics")
+    assert 'data-scope="company"' in topics and "Left out for your scope" in topics
+    assert not any("Quotes" in h for h in lead.headers["topics"])
+    exported = pd.read_csv(io.BytesIO(client.get("/ui/export/topics.csv").content))
+    assert "quotes" not in exported.columns and len(exported) == len(lead.tables["topics"])
     journeys = client.get("/ui/journeys?lang=en").text  # the journey map and comparisons: every customer, said so
-    assert journeys.split('id="panel-journey_map"', 1)[1].split("</section>", 1)[0].count('data-scope="company"') == 1
+    assert _panel(journeys, "journey_map").count('data-scope="company"') == 1
+
+
+def test_every_unscoped_result_on_a_panel_is_declared_recomputed_or_company_wide():
+    from empathica.serve.web.panels import PANELS, SCOPED_BY
+    from empathica.serve.web.scoped import COMPANY_WIDE, RECOMPUTED
+
+    unscoped = {p.result.name for p in PANELS.values() if not set(SCOPED_BY) & set(p.result.column_names)}
+    assert unscoped == (RECOMPUTED | COMPANY_WIDE) & unscoped and not RECOMPUTED & COMPANY_WIDE
+    assert unscoped - COMPANY_WIDE == RECOMPUTED
 
 
 def test_a_region_user_sees_only_their_regions_agents_and_customers(dashboard, region):
@@ -60,6 +111,19 @@ def test_a_region_user_sees_only_their_regions_agents_and_customers(dashboard, r
     agents = page_tables(client.get("/ui/empathy?lang=en").text).tables["agents"]
     assert {r[2] for r in agents} <= set(teams[teams.region == name].team_id)  # the demo's teams are all 'global'
     assert len(mine) < len(customers) and len(risk) > 0
+    value = client.get("/ui/value?lang=en").text
+    with server.reading() as store:
+        store_clv = store.read_result(R.VALUE_CLV)
+    clv = store_clv[store_clv.customer_id.isin(mine) & (store_clv.status == "active")]
+    expected = clv.groupby("segment").agg(customers=("clv", "size"), total=("clv", "sum"))
+    segments = {r[0]: (r[1], r[3]) for r in page_tables(value).tables["clv_segments"]}
+    currency = server.settings.currency
+    assert {s: c for s, (c, _) in segments.items() if c != "0"} == {
+        s: format_value(int(row.customers), "int", lang="en") for s, row in expected.iterrows()}
+    assert all(segments[s][1] == format_value(row.total, "money", lang="en", currency=currency) for s, row in expected.iterrows())
+    assert 'data-scope="recomputed"' in _panel(value, "clv_segments")
+    one = next(iter(expected.index))  # the segment filter applies to the recomputed rows as to the stored ones
+    assert [r[0] for r in page_tables(client.get(f"/ui/value?lang=en&segment={one}").text).tables["clv_segments"]] == [one]
     outside = next(c for c in server.act.snapshot.index if c not in mine)
     assert client.get(f"/ui/customers/{outside}").status_code == 403
     log_in(client, "root")

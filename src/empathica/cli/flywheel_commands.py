@@ -91,6 +91,7 @@ def run(db: str, out: str, lang: str | None, scenarios: tuple[str, ...], only: t
 
     With --only, the report keeps the other steps' last stored sections."""
     from empathica.decide.scenarios import parse_scenarios
+    from empathica.store.operational import kept_scenarios_for
 
     console = Console(stderr=True)
     settings = Settings.load(db_path=db, report_language=lang)
@@ -100,6 +101,7 @@ def run(db: str, out: str, lang: str | None, scenarios: tuple[str, ...], only: t
         settings = dataclasses.replace(settings, scenarios="; ".join(filter(None, [settings.scenarios, *scenarios])))
     if not Path(db).exists():
         raise click.ClickException(f"{db} does not exist; ingest files first with `empathica listen FILE --db {db}`.")
+    settings = kept_scenarios_for(settings, db)  # the scenarios users kept on the dashboard are valued too
     with Store.open(db, settings=settings) as store:
         _run_and_report(store, settings, out, console, only=list(only) or None)
 

@@ -244,6 +244,12 @@ JOURNEY_STARTS = _declare(
     "journey_starts", "journeys", "segment × start day",
     "Journeys per customer segment and day the journey started (the denominators of journey_pathway_days).",
     "segment:string day:timestamp journeys:int")
+# -- dashboard (area: dashboard): the waits on each pathway, binned, for the durations of cohorts chosen in the page --
+JOURNEY_PATHWAY_DURATIONS = _declare(
+    "journey_pathway_durations", "journeys", "pathway × segment × start day × duration bin",
+    "Traversals of each pathway per customer segment, day the journey started and duration bin (2^(1/8) wide; "
+    "bin 0: under one second), so any two cohorts' median and p90 wait can be read from sums.",
+    "source:string target:string segment:string day:timestamp bin:int transitions:int")
 
 # -- the drivers step ------------------------------------------------------------------------------
 DRIVERS_CUSTOMER = _declare(

@@ -14,7 +14,7 @@ from rich.console import Console
 
 from empathica.settings import Settings
 from empathica.store import Store
-from empathica.store.operational import OperationalStore
+from empathica.store.operational import OperationalStore, with_kept_scenarios
 from empathica.serve.auth import LoginLimiter
 
 
@@ -88,13 +88,14 @@ class Server:
             self.pages.clear()
 
     def start_run(self, *, requested_by: str, only: list[str] | None, settings: Settings | None = None) -> RunJob | None:
-        """Start a run in the background (with ``settings`` instead of the server's, e.g. a user's scenario);
-        None when one is going already."""
+        """Start a run in the background (with ``settings`` instead of the server's), valuing every user's kept
+        scenarios besides the setting's; None when one is going already."""
         if not self._run_lock.acquire(blocking=False):
             return None
+        settings = with_kept_scenarios(settings or self.settings, self.ops)  # every user's kept scenarios, valued
         job = RunJob(job_id=f"job-{len(self.jobs) + 1}-{datetime.now(UTC):%H%M%S}", requested_by=requested_by, only=only)
         self.jobs[job.job_id] = job
-        threading.Thread(target=self._run, args=(job, settings or self.settings), name=job.job_id, daemon=True).start()
+        threading.Thread(target=self._run, args=(job, settings), name=job.job_id, daemon=True).start()
         return job
 
     def current_job(self) -> RunJob | None:

@@ -105,6 +105,29 @@ def default_ops_url(db_path: str | Path) -> str:
     return f"sqlite:///{Path(str(db_path) + '.ops.sqlite').expanduser().resolve()}"
 
 
+def with_kept_scenarios(settings, ops: "OperationalStore"):
+    """``settings`` with every user's kept scenarios (typed on the dashboard's Value page) added to the setting
+    ``scenarios``, each once: what a run values however it is started (the dashboard, ``POST /runs``,
+    ``empathica run``), so a run never drops a user's scenario from ``decide_scenarios``."""
+    from dataclasses import replace
+
+    parts = [p.strip() for p in (settings.scenarios or "").split(";")] + ops.scenarios()
+    return replace(settings, scenarios="; ".join(dict.fromkeys(p for p in parts if p)))
+
+
+def kept_scenarios_for(settings, db_path: str | Path):
+    """:func:`with_kept_scenarios` for a run outside the server (``empathica run``): the store's operational
+    store (the setting ``ops_url``, or the one beside ``db_path``) is read when it exists; none is created."""
+    url = settings.ops_url or default_ops_url(db_path)
+    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists():
+        return settings
+    ops = OperationalStore(url)
+    try:
+        return with_kept_scenarios(settings, ops)
+    finally:
+        ops.close()
+
+
 #: Seconds a token's user is taken as checked: a user disabled, a session ended or a key revoked in this process
 #: stops at once (the memo is cleared); done by another process (`empathica users disable`), within this time.
 TOKEN_RECHECK = 1.0

@@ -19,7 +19,7 @@ from empathica.errors import NotEnoughDataError  # noqa: E402
 from empathica.flywheel.registry import RunContext, step  # noqa: E402
 from empathica.schema.results import (
     JOURNEY_CHANNEL_SWITCHES, JOURNEY_COMPARE, JOURNEY_COMPARE_CHURN, JOURNEY_CUSTOMER_FRICTION, JOURNEY_DFG, JOURNEY_FRICTION,
-    JOURNEY_FRICTION_ABLATION, JOURNEY_FUNNEL, JOURNEY_PATHWAY_DAYS, JOURNEY_STARTS, JOURNEY_TOUCHPOINTS, JOURNEY_VARIANTS,
+    JOURNEY_FRICTION_ABLATION, JOURNEY_FUNNEL, JOURNEY_PATHWAY_DAYS, JOURNEY_PATHWAY_DURATIONS, JOURNEY_STARTS, JOURNEY_TOUCHPOINTS, JOURNEY_VARIANTS,
     TEXT_SCORES,
 )
 from empathica.report import Finding, Metric, Paragraph, Section, TableBlock, figure_from_matplotlib  # noqa: E402
@@ -30,6 +30,7 @@ from empathica.understand.journeys import (  # noqa: E402
     compare_cohorts,
     journey_events,
     pathway_day_counts,
+    pathway_day_durations,
 )
 from empathica.understand.journeys._friction import _duration as readable_duration  # noqa: E402  (same units as the evidence)
 from empathica.understand.journeys._map import journey_map  # noqa: E402
@@ -114,6 +115,8 @@ def journeys(ctx: RunContext) -> Section:
     store.write_result(JOURNEY_PATHWAY_DAYS, counts, step=step_name,
                        description="Journeys per pathway, segment and start day.")
     store.write_result(JOURNEY_STARTS, starts, step=step_name, description="Journeys per segment and start day.")
+    store.write_result(JOURNEY_PATHWAY_DURATIONS, pathway_day_durations(analyzer.steps_, store.table("customers")),
+                       step=step_name, description="Traversals per pathway, segment, start day and duration bin.")
 
     journey = journey_map(analyzer.touchpoints_, dfg, friction)
     section = Section(key="journeys", title="Journeys and pathway friction")

@@ -215,12 +215,18 @@ def text_context(store) -> ibis.Table:
     return ctx.mutate(month=ctx.at.strftime("%Y-%m").fill_null("(unknown)")).drop("at")
 
 
-def scored_texts(store, scores: ibis.Table) -> ibis.Table:
-    """Every scored text with its context (touchpoint, channel, month, speaker, unit) and its text."""
-    context = text_context(store).rename(c_table="source_table", c_id="source_id")
-    texts = all_texts(store).rename(t_table="source_table", t_id="source_id")
-    joined = scores.left_join(context, (scores.source_table == context.c_table) & (scores.source_id == context.c_id))
+def scored_texts(store, scores: ibis.Table, *, context: ibis.Table | None = None, with_text: bool = True) -> ibis.Table:
+    """Every scored text with its context (touchpoint, channel, month, speaker, unit) and its text. ``context``:
+    only the texts of these rows of :func:`text_context` (e.g. one team's customers'); ``with_text=False``: without
+    the text itself (for counts and shares)."""
+    narrowed = context is not None
+    context = (text_context(store) if context is None else context).rename(c_table="source_table", c_id="source_id")
+    on = (scores.source_table == context.c_table) & (scores.source_id == context.c_id)
+    joined = scores.inner_join(context, on) if narrowed else scores.left_join(context, on)
     joined = joined.select(*scores.columns, *[context[c] for c in ("touchpoint", "channel", "month", "speaker", "unit")])
+    if not with_text:
+        return joined
+    texts = all_texts(store).rename(t_table="source_table", t_id="source_id")
     joined = joined.left_join(texts, (joined.source_table == texts.t_table) & (joined.source_id == texts.t_id))
     return joined.select(*[joined[c] for c in joined.columns if c not in ("t_table", "t_id", "text")],
                          text=texts.text.fill_null(""))
@@ -235,20 +241,27 @@ def customer_texts(scored: ibis.Table) -> ibis.Table:
     return scored.filter((scored.speaker == "customer") & ~scored.source_table.isin(["employee_surveys", "values_answers"]))
 
 
+def breakdown(scored: ibis.Table, dimension: str) -> tuple[ibis.Table, ibis.Table]:
+    """Sentiment, and emotion shares, of ``scored`` customer texts by one of :data:`DIMENSIONS` (expressions with
+    the columns of ``text_sentiment_by`` and ``text_emotion_by``); the dashboard recomputes them on a team's scope."""
+    value = scored[dimension].cast("string").fill_null("(unknown)")
+    table = scored.group_by(value=value).aggregate(
+        texts=scored.count(), mean_score=scored.sentiment_score.mean(),
+        negative_share=(scored.sentiment == "negative").cast("float64").mean(),
+        positive_share=(scored.sentiment == "positive").cast("float64").mean())
+    counts = scored.group_by(value=value, emotion=scored.emotion).aggregate(n=scored.count())
+    shares = counts.mutate(share=counts.n / counts.n.sum().over(group_by=counts.value))
+    return (table.mutate(dimension=ibis.literal(dimension)).order_by("value"),
+            shares.mutate(dimension=ibis.literal(dimension)).order_by(["value", ibis.desc("share"), "emotion"]))
+
+
 def _breakdowns(scored: ibis.Table) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Sentiment and emotion shares by touchpoint, channel, language and month (customer texts)."""
     rows, emotions = [], []
     for dimension in DIMENSIONS:
-        value = scored[dimension].cast("string").fill_null("(unknown)")
-        table = scored.group_by(value=value).aggregate(
-            texts=scored.count(), mean_score=scored.sentiment_score.mean(),
-            negative_share=(scored.sentiment == "negative").cast("float64").mean(),
-            positive_share=(scored.sentiment == "positive").cast("float64").mean())
-        rows.append(table.mutate(dimension=ibis.literal(dimension)).order_by("value").to_pandas())
-        counts = scored.group_by(value=value, emotion=scored.emotion).aggregate(n=scored.count())
-        shares = counts.mutate(share=counts.n / counts.n.sum().over(group_by=counts.value))
-        emotions.append(shares.mutate(dimension=ibis.literal(dimension))
-                        .order_by(["value", ibis.desc("share"), "emotion"]).to_pandas())
+        table, shares = breakdown(scored, dimension)
+        rows.append(table.to_pandas())
+        emotions.append(shares.to_pandas())
     by = pd.concat(rows, ignore_index=True)[["dimension", "value", "texts", "mean_score", "negative_share", "positive_share"]]
     emo = pd.concat(emotions, ignore_index=True)[["dimension", "value", "emotion", "share"]]
     return by.round(4), emo.round(4)

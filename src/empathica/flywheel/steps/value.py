@@ -55,6 +55,19 @@ def _segments(store, clv: pd.DataFrame) -> pd.DataFrame:
 
 # Not ``after=("drivers",)``: CLV and churn need no survey, so this step must still run when the drivers
 # step could not; order 50 places it after drivers (40), whose results it uses when they exist.
+
+def clv_by_segment(clv: pd.DataFrame) -> pd.DataFrame:
+    """``value_clv_segments`` from per-customer CLV rows (segment, clv, p_alive, status): active customers'
+    count, mean and total CLV and mean p_alive, and the customers already lost, per segment (the dashboard adds up
+    a team's customers the same way)."""
+    live = clv[clv["status"] == "active"]
+    lost = clv["status"] == "already lost"
+    by_segment = live.groupby("segment").agg(customers=("clv", "size"), clv_mean=("clv", "mean"), clv_total=("clv", "sum"),
+                                             p_alive_mean=("p_alive", "mean")).reset_index()
+    by_segment = by_segment.merge(clv[lost].groupby("segment").size().rename("already_lost").reset_index(), on="segment", how="outer")
+    return by_segment.fillna({"customers": 0, "clv_total": 0.0, "already_lost": 0}).astype(
+        {"customers": "int64", "already_lost": "int64"}).sort_values("clv_total", ascending=False, ignore_index=True)
+
 @step("value", title="Value: lifetime value, churn risk and ROI", order=50,
       reads=("customers", "transactions", "feedback", "conversations", DRIVERS_CUSTOMER))
 def value(ctx: RunContext) -> Section:
@@ -82,11 +95,7 @@ def value(ctx: RunContext) -> Section:
     store.write_result(VALUE_CLV_PARAMS, params, step="value", description="BG/NBD and Gamma-Gamma parameters (weeks).")
     live = clv[clv["status"] == "active"]
     lost = clv["status"] == "already lost"
-    by_segment = live.groupby("segment").agg(customers=("clv", "size"), clv_mean=("clv", "mean"), clv_total=("clv", "sum"),
-                                             p_alive_mean=("p_alive", "mean")).reset_index()
-    by_segment = by_segment.merge(clv[lost].groupby("segment").size().rename("already_lost").reset_index(), on="segment", how="outer")
-    by_segment = by_segment.fillna({"customers": 0, "clv_total": 0.0, "already_lost": 0}).astype(
-        {"customers": "int64", "already_lost": "int64"}).sort_values("clv_total", ascending=False, ignore_index=True)
+    by_segment = clv_by_segment(clv)
     store.write_result(VALUE_CLV_SEGMENTS, by_segment, step="value",
                        description="CLV per segment (active customers; already_lost: customers with churned_at set).")
     total_clv = float(live["clv"].sum())

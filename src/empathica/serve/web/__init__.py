@@ -39,5 +39,5 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(NotAllowed)
     async def _refused(request: Request, exc: NotAllowed) -> HTMLResponse:
         user = getattr(request.state, "user", None)
-        page = Page("forbidden", user, words_for(request, user), extra={"reason": exc.reason_id})
-        return respond(request, "forbidden.html", page, status=403)
+        page = Page("forbidden", user, words_for(request, user), extra={"reason": exc.reason_id, "title": exc.title_id})
+        return respond(request, "forbidden.html", page, status=exc.status)

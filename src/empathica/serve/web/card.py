@@ -9,6 +9,7 @@ a team or region opens only the customers in that scope (as every other page).
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote, urlencode
 
 import ibis
@@ -21,7 +22,7 @@ from empathica.serve.web.charts import as_json
 from empathica.serve.web.formats import Words, quote_text
 from empathica.serve.web.pages import words_for
 from empathica.serve.web.render import Page, respond
-from empathica.serve.web.session import NotAllowed, current_user
+from empathica.serve.web.session import NotAllowed, NotFound, current_user
 from empathica.store.operational import User
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -41,17 +42,19 @@ def find_customer(request: Request) -> Response:
 
 
 def _card(request: Request, user: User, customer_id: str) -> dict:
-    """Act's card of ``customer_id`` within ``user``'s scope (403 outside it, 404 page when there is none)."""
+    """Act's card of ``customer_id`` within ``user``'s scope: 404 for a customer id the store does not know,
+    403 outside the user's scope, and a page saying so when Act has no card of a known customer."""
     server = request.app.state.server
     act = getattr(server, "act", None)
     card = act.snapshot.card(customer_id) if act is not None and act.snapshot is not None else None
-    if card is not None and (user.team_id or user.region):
-        with server.reading() as store:
-            customers = store.table("customers")
-            one = customers.filter(customers.customer_id == ibis.literal(customer_id, type="string")).select("customer_id")
-            if int(scoped_rows(store, one, user).count().execute()) == 0:
-                server.ops.audit(user.username, "refused", f"dashboard:card:{customer_id}", status=403)
-                raise NotAllowed("dashboard.forbidden.customer")
+    with server.reading() as store:
+        customers = store.table("customers")
+        one = customers.filter(customers.customer_id == ibis.literal(customer_id, type="string")).select("customer_id")
+        if card is None and int(one.count().execute()) == 0:
+            raise NotFound("dashboard.notfound.customer")
+        if card is not None and (user.team_id or user.region) and int(scoped_rows(store, one, user).count().execute()) == 0:
+            server.ops.audit(user.username, "refused", f"dashboard:card:{customer_id}", status=403)
+            raise NotAllowed("dashboard.forbidden.customer")
     if card is None:
         raise NotAllowed("dashboard.forbidden.no_card")
     card["open_cases"] = act.cases.active_cases_of(customer_id)
@@ -100,14 +103,15 @@ def card_view(card: dict, words: Words) -> dict:
                    str(c.get("status") or ""), _when(c.get("resolution_due"), words)] for c in card.get("open_cases") or []],
         "trend": words.label("trend", trend) if trend in TRENDS else "–",
         "last_sentiment": words.number(sentiment.get("last"), "num2"),
-        "last_emotion": str(sentiment.get("last_emotion") or "–"),
+        "last_emotion": emotion_name(sentiment.get("last_emotion"), words),
         "chart": _sentiment_chart(sentiment.get("points") or [], words),
-        "pain_points": [str(p) for p in card.get("pain_points") or []],
+        "pain_points": [aspect_name(p, words) for p in card.get("pain_points") or []],
         "answers": [[_when(v.get("timestamp"), words), str(v.get("question") or ""), quote_text(v.get("answer") or "")]
                    for v in card.get("values") or []],
-        "churn": churn and {"p": words.number(churn["p_churn"], "pct"), "reasons": [str(r) for r in churn["reasons"]]},
+        "churn": churn and {"p": words.number(churn["p_churn"], "pct"),
+                            "reasons": [reason_text(r, words) for r in churn["reasons"]]},
         "clv": clv and {"clv": words.number(clv["clv"], "money"), "p_alive": words.number(clv["p_alive"], "pct"),
-                        "reasons": [str(r) for r in clv["reasons"]]},
+                        "reasons": [reason_text(r, words) for r in clv["reasons"]]},
         "opener": _opener(card.get("opener"), words),
     }
 
@@ -116,11 +120,68 @@ def _opener(opener: dict | None, words: Words) -> dict | None:
     if not opener:
         return None
     why = opener.get("reason_values") or {}
-    same = [words.t("dashboard.card.same_pain_point", pain_point=why["same_pain_point"])] if why.get("same_pain_point") else []
-    same += [words.t("dashboard.card.same_emotion", emotion=why["same_emotion"])] if why.get("same_emotion") else []
+    same = [words.t("dashboard.card.same_pain_point", pain_point=aspect_name(why["same_pain_point"], words))] \
+        if why.get("same_pain_point") else []
+    same += [words.t("dashboard.card.same_emotion", emotion=emotion_name(why["same_emotion"], words))] \
+        if why.get("same_emotion") else []
     reason = words.t("dashboard.card.opener_reason", empathy=words.number(why.get("empathy"), "num2"),
                      agent=str(why.get("agent_id") or "–"), language=str(why.get("language") or "–"))
     return {"id": str(opener["opener_id"]), "text": quote_text(opener.get("text") or ""), "reason": " ".join([reason, *same])}
+
+
+def emotion_name(emotion, words: Words) -> str:
+    """An emotion as the text step stores it (``anger`` ...) in the reader's language."""
+    return words.code(emotion, f"column.{emotion}") if emotion else "–"
+
+
+def aspect_name(aspect, words: Words) -> str:
+    """A pain point (an aspect code of the lexicon) in the reader's language; an aspect a client's lexicon added
+    without a label is shown as stored."""
+    return words.code(aspect, f"aspect.{aspect}")
+
+
+#: A reason as Act stores it: ``column=value`` with, for churn, the column's push on the risk: ``csat_min=1 (+0.40)``.
+_REASON = re.compile(r"^(?P<code>[A-Za-z_]\w*)=(?P<value>.*?)(?: \((?P<weight>[+-]?\d+(?:\.\d+)?)\))?$")
+#: Reasons stored as whole phrases, by their message.
+_REASON_PHRASES = {"already lost (churned_at set)": "dashboard.reason.already_lost"}
+
+
+def reason_text(reason, words: Words) -> str:
+    """A churn or CLV reason in the reader's language: the input's name from the catalogues, its value written
+    for the locale, and its push on the risk. Reasons stored as codes (``{"code", "value", "weight"}``) or as
+    findings (``{"message_id", "values"}``) are read too; anything else is shown as stored."""
+    if isinstance(reason, dict):
+        if reason.get("message_id"):
+            return words.code(reason["message_id"], reason["message_id"]) if not reason.get("values") else \
+                _finding(reason, words)
+        code, value, weight = (reason.get("code") or reason.get("column"), reason.get("value"),
+                               reason.get("weight", reason.get("contribution")))
+    else:
+        text = str(reason).strip()
+        if text in _REASON_PHRASES:
+            return words.t(_REASON_PHRASES[text])
+        match = _REASON.match(text)
+        if not match:
+            return text
+        code, value, weight = match["code"], match["value"], match["weight"]
+    name = words.code(code, f"column.{code}", f"dashboard.column.{code}", f"dashboard.reason.{code}")
+    said = words.t("dashboard.card.reason", factor=name, value=_reason_value(value, words))
+    return f"{said} ({words.number(float(weight), 'signed')})" if weight not in (None, "") else said
+
+
+def _finding(reason: dict, words: Words) -> str:
+    try:
+        return words.t(reason["message_id"], **reason["values"])
+    except (KeyError, ValueError, TypeError):  # a message this release does not know: show its id
+        return str(reason["message_id"])
+
+
+def _reason_value(value, words: Words) -> str:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return words.code(value, f"dashboard.reason.{str(value).replace(' ', '_')}") if value not in (None, "") else "–"
+    return words.number(number, "int" if number.is_integer() else "num2")
 
 
 def _sentiment_chart(points: list[dict], words: Words) -> str | None:

@@ -2,7 +2,8 @@
 churned vs retained), or — chosen in the page — any two customer segments, or journeys started before vs after
 a date. The chosen ones are tested on request from the stored counts (``journey_pathway_days``,
 ``journey_starts``): two sums over a small table (pathways × segments × days, whatever the number of customers)
-and one share test per pathway (:func:`~empathica.understand.journeys.compare_shares`); no event is read again.
+and one share test per pathway (:func:`~empathica.understand.journeys.compare_shares`); each cohort's median and
+p90 wait per pathway is read from the summed duration bins (``journey_pathway_durations``); no event is read again.
 """
 
 from __future__ import annotations
@@ -14,17 +15,20 @@ import ibis
 import pandas as pd
 
 from empathica.errors import NotEnoughDataError, StoreError
-from empathica.schema.results import JOURNEY_PATHWAY_DAYS, JOURNEY_STARTS
+from empathica.schema.results import JOURNEY_PATHWAY_DAYS, JOURNEY_PATHWAY_DURATIONS, JOURNEY_STARTS
 from empathica.serve.query import Filters
 from empathica.serve.web.panels import PanelRows
 from empathica.store import Store
-from empathica.understand.journeys import compare_shares
+from empathica.understand.journeys import compare_shares, duration_quantiles
 
 #: The comparisons the page offers: stored ones name their panel; the others are computed on request.
 STORED = {"nps": "compare_nps", "churn": "compare_churn"}
 CHOSEN = ("segments", "date")
-#: The columns of a comparison computed on request (the stored ones also have durations).
-COLUMNS = ("source", "target", "cohort_a", "share_a", "cohort_b", "share_b", "share_difference", "q_share")
+#: Each cohort's median and 90th percentile wait on the pathway, in minutes (from stored duration bins).
+DURATION_COLUMNS = ("median_minutes_a", "p90_minutes_a", "median_minutes_b", "p90_minutes_b")
+#: The columns of a comparison computed on request.
+COLUMNS = ("source", "target", "cohort_a", "share_a", "cohort_b", "share_b", "share_difference", "q_share",
+           *DURATION_COLUMNS)
 #: Filters of the page that a comparison on request cannot take (its counts have no such column).
 NOT_APPLIED = ("language", "channel", "team", "touchpoint")
 
@@ -90,7 +94,28 @@ def compare_on_request(store: Store, choice: CohortChoice, filters: Filters, tou
                                cohort_a=cohort_a, cohort_b=cohort_b)
     except NotEnoughDataError:
         return PanelRows(empty, sorted(set(ignored)))
-    return PanelRows(frame, sorted(set(ignored)))
+    return PanelRows(with_durations(store, frame, choice, filters, (cohort_a, cohort_b)), sorted(set(ignored)))
+
+
+def with_durations(store: Store, frame: pd.DataFrame, choice: CohortChoice, filters: Filters,
+                   cohorts: tuple[str, str]) -> pd.DataFrame:
+    """``frame`` with each cohort's median and p90 minutes on each pathway, read from the stored duration bins
+    (``journey_pathway_durations``; empty where a store from before has none)."""
+    out = frame.assign(**{c: float("nan") for c in DURATION_COLUMNS})
+    try:
+        binned = _within(store.result(JOURNEY_PATHWAY_DURATIONS), choice, filters)
+    except StoreError:
+        return out
+    label = _label(binned, choice)
+    sums = (binned.mutate(cohort=label).filter(label.isin(list(cohorts)))
+            .group_by(["cohort", "source", "target", "bin"]).aggregate(transitions=binned.transitions.sum())).to_pandas()
+    for cohort, suffix in zip(cohorts, ("a", "b")):
+        quantiles = duration_quantiles(sums[sums["cohort"] == cohort], {"median": 0.5, "p90": 0.9})
+        minutes = quantiles.set_index(["source", "target"])[["median", "p90"]] / 60.0
+        keys = pd.MultiIndex.from_frame(out[["source", "target"]])
+        out[f"median_minutes_{suffix}"] = minutes["median"].reindex(keys).to_numpy()
+        out[f"p90_minutes_{suffix}"] = minutes["p90"].reindex(keys).to_numpy()
+    return out
 
 
 def _within(rows: ibis.Table, choice: CohortChoice, filters: Filters) -> ibis.Table:

@@ -10,7 +10,7 @@ import pandas as pd
 
 from empathica.listen.redaction import redact
 from empathica.report.html import Speaker
-from empathica.report.i18n import format_value
+from empathica.report.i18n import catalogue, format_value
 
 #: Kinds a panel column can have and how a cell of it is written.
 NUMBER_KINDS = ("int", "num", "num2", "signed", "pct", "money", "date", "month")
@@ -34,6 +34,14 @@ class Words:
 
     def column(self, name: str) -> str:
         return self.label("column", name)
+
+    def code(self, value: Any, *message_ids: str) -> str:
+        """A data code (an emotion, an aspect, a model input) by the first of ``message_ids`` the catalogues have,
+        else the code as stored: codes come from data and lexicons, so an unknown one is shown, not an error."""
+        for message_id in message_ids:
+            if message_id in catalogue("en"):
+                return self.t(message_id)
+        return "–" if value is None or value == "" else str(value)
 
     def number(self, value: Any, kind: str) -> str:
         if value is None or (isinstance(value, float) and pd.isna(value)):

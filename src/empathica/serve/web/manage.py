@@ -133,10 +133,8 @@ def run_scenario(request: Request, scenario: str = Form(..., max_length=500)) ->
         return RedirectResponse("/ui/value?scenario=bad", status_code=303)
     for spec in specs:  # kept per user, so the Value page lists them again after a restart
         server.ops.add_scenario(user.username, spec.text)
-    # every user's kept scenarios are valued together, so one user's run does not drop another's from the table
-    joined = "; ".join(dict.fromkeys(s for s in (server.settings.scenarios, *server.ops.scenarios()) if s))
-    job = server.start_run(requested_by=user.username, only=["decide"],
-                           settings=dataclasses.replace(server.settings, scenarios=joined))
+    # the run values every user's kept scenarios together (Server.start_run), as a run started elsewhere does
+    job = server.start_run(requested_by=user.username, only=["decide"])
     server.ops.audit(user.username, "run", "dashboard:scenario", detail=scenario)
     return RedirectResponse(f"/ui/value?scenario={'started' if job else 'busy'}", status_code=303)
 

@@ -9,13 +9,14 @@ import pandas as pd
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from empathica.schema.results import DECIDE_SCENARIOS, TEXT_SCORES
-from empathica.serve.query import FORMATS, export, scoped_rows
+from empathica.schema.results import DECIDE_SCENARIOS
+from empathica.serve.query import FORMATS, export
 from empathica.serve.web.cohorts import STORED, cohort_choice, compare_on_request, segments
 from empathica.serve.web.formats import Words, quote_text
 from empathica.serve.web.journey_map import read_journey_map
 from empathica.serve.web.panels import PANELS, PanelRows, company_wide, read_panel, shown
 from empathica.serve.web.render import Page, filter_choices, panel_view, respond
+from empathica.serve.web.scoped import texts_in_scope
 from empathica.serve.web.session import NotAllowed, current_user, language, page_filters
 from empathica.store import RUNS
 from empathica.store.operational import User
@@ -196,8 +197,6 @@ def export_panel(request: Request, key: str, fmt: str) -> Response:
 @router.get("/voice/texts", response_class=HTMLResponse)
 def voice_texts(request: Request) -> Response:
     """The customer texts behind one bar of sentiment by touchpoint, channel, language or month (redacted)."""
-    from empathica.flywheel.steps.text import customer_texts, scored_texts, text_context
-
     user = current_user(request)
     words = words_for(request, user)
     filters = page_filters(request, user)
@@ -207,12 +206,8 @@ def voice_texts(request: Request) -> Response:
         raise NotAllowed("dashboard.forbidden.drill")
     server = request.app.state.server
     with server.reading() as store:
-        texts = customer_texts(scored_texts(store, store.result(TEXT_SCORES)))
+        texts = texts_in_scope(store, user)  # a scoped user: their customers' texts, as their bars count
         texts = texts.filter(texts[dimension].cast("string").fill_null("(unknown)") == chosen)
-        if user.team_id or user.region:  # only texts of customers in the user's scope (by the text's customer)
-            owners = scoped_rows(store, text_context(store).select("source_table", "source_id", "customer_id"), user)
-            texts = texts.semi_join(owners, [texts.source_table == owners.source_table,
-                                             texts.source_id == owners.source_id])
         choices = filter_choices(request, store)
         # one pass: the first rows and, with each, how many there are in all (a second count query read every
         # scored text again)

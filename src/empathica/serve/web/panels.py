@@ -16,6 +16,7 @@ from empathica.errors import StoreError
 from empathica.schema import results as R
 from empathica.schema.results import Result
 from empathica.serve.query import FilterError, Filters, result_rows
+from empathica.serve.web.scoped import RECOMPUTED, data_version, kept, recomputed
 from empathica.store import Store
 from empathica.store.operational import User
 
@@ -71,7 +72,8 @@ PANELS: dict[str, Panel] = {p.key: p for p in (
           _cols("stage:text touchpoint:text events:int customers:int dwell_minutes:num dropoff_rate:pct friction_score:num2"),
           chart="heatmap", label="touchpoint", value="friction_score", limit=80),
     Panel("compare_custom", R.JOURNEY_PATHWAY_DAYS,
-          _cols(_COMPARE), label="source", value="share_difference", limit=15),
+          _cols(_COMPARE + " median_minutes_a:num p90_minutes_a:num median_minutes_b:num p90_minutes_b:num"),
+          label="source", value="share_difference", limit=15),
     # -- voice of the customer
     *[Panel(f"sentiment_{d}", R.TEXT_SENTIMENT_BY,  # months are written in the reader's language
             _cols(f"value:{'month' if d == 'month' else 'text'} {_SENTIMENT}"), label="value", value="negative_share",
@@ -147,12 +149,13 @@ class PanelRows:
     missing: bool = False  # the result is not stored yet
     company_wide: bool = False  # a team or region user sees figures over every customer (the result has no scope)
     withheld: tuple[str, ...] = ()  # columns left out for that user
+    recomputed: bool = False  # an aggregate recomputed on the user's team or region (scoped.py)
 
 
 #: Columns by which a result is cut to a user's team or region (serve.query's scope); a result with none of them
-#: is an aggregate over every customer. Decided per result (docs/dashboard.md, "Roles and team scope"): such a
-#: result is shown to a team or region user as company-wide figures, marked so, without the columns a panel
-#: withholds (quotes: other teams' customers' own words).
+#: is an aggregate over every customer. Decided per result (scoped.py; docs/dashboard.md, "Roles and team scope"):
+#: recomputed on the user's customers where its rows allow, else shown as company-wide figures, marked so, without
+#: the columns a panel withholds (quotes: other teams' customers' own words).
 SCOPED_BY = ("team_id", "agent_id", "customer_id")
 
 
@@ -163,7 +166,9 @@ def company_wide(user: User, columns) -> bool:
 
 def read_panel(store: Store, p: Panel, user: User, filters: Filters, *, touchpoint: str | None = None,
                where: tuple[tuple[str, str], ...] = ()) -> PanelRows:
-    """The rows ``p`` shows to ``user``: scoped, filtered (filters its result cannot take are listed, not applied)."""
+    """The rows ``p`` shows to ``user``: scoped, filtered (filters its result cannot take are listed, not applied).
+    An aggregate with no scope column is recomputed on a scoped user's customers where scoped.py says so, and kept
+    for their next visit until the data change (the filters it cannot take do not change it)."""
     ignored: list[str] = []
     while True:
         try:
@@ -175,6 +180,27 @@ def read_panel(store: Store, p: Panel, user: User, filters: Filters, *, touchpoi
             filters = _without(filters, field)
         except StoreError:
             return PanelRows(pd.DataFrame(columns=[c for c, _ in p.columns]), ignored, missing=True)
+    if not (company_wide(user, rows.columns) and p.result.name in RECOMPUTED):
+        return _shown(p, rows, user, ignored, touchpoint=touchpoint, where=where)
+    key = (data_version(store), user.team_id, user.region, p.key, filters, touchpoint, where)  # filters: applied ones
+    mine = kept(key, lambda: _shown(p, _recomputed(store, p, user, filters, where), user, [], touchpoint=touchpoint,
+                                    where=where, recompute=True))
+    return replace(mine, frame=mine.frame.copy(), ignored=sorted(set(ignored) | set(mine.ignored)))
+
+
+def _recomputed(store: Store, p: Panel, user: User, filters: Filters, where) -> ibis.Table:
+    """The panel's result added up over the user's customers (scoped.py), with the filters its stored rows took."""
+    rows = recomputed(store, p.result.name, user, dict(p.where + where))
+    for field, column in (("segment", "segment"), ("channel", "channel"), ("language", "lang")):
+        value = getattr(filters, field)
+        if value is not None and column in rows.columns:
+            rows = rows.filter(rows[column] == ibis.literal(value, type="string"))
+    return rows
+
+
+def _shown(p: Panel, rows: ibis.Table, user: User, ignored: list[str], *, touchpoint: str | None,
+           where: tuple[tuple[str, str], ...], recompute: bool = False) -> PanelRows:
+    """The rows of ``rows`` the panel shows: touchpoint, its fixed conditions, its order, columns and limit."""
     if touchpoint:
         rows = _by_touchpoint(rows, touchpoint, ignored)
     for column, value in p.where + where:
@@ -182,12 +208,12 @@ def read_panel(store: Store, p: Panel, user: User, filters: Filters, *, touchpoi
     if p.order:
         column = p.order.lstrip("-")
         rows = rows.order_by(ibis.desc(column) if p.order.startswith("-") else column)
-    whole = company_wide(user, rows.columns)
+    whole = company_wide(user, rows.columns) and not recompute
     withheld = p.withheld if whole else ()
     keep = [c for c, _ in p.columns if c in rows.columns and c not in withheld]
     support = [c for _, kind in p.columns for c in _SUPPORT.get(kind, ()) if c in rows.columns and c not in keep]
     frame = rows.select(*keep, *dict.fromkeys(support)).limit(p.limit).to_pandas()
-    return PanelRows(frame, sorted(set(ignored)), company_wide=whole, withheld=withheld)
+    return PanelRows(frame, sorted(set(ignored)), company_wide=whole, withheld=withheld, recomputed=recompute)
 
 
 def _without(filters: Filters, field: str) -> Filters:

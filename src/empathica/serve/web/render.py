@@ -100,7 +100,7 @@ def panel_view(p: Panel, rows: PanelRows, words: Words, filters: PageFilters, *,
             "open": p.table_open or option is None,
             "height": max(340, 26 * len(frame) + 80) if p.chart in ("bar", "heatmap") else 520 if p.chart == "sankey" else 360,
             "ignored": [words.t(f"dashboard.filter.{f}") for f in rows.ignored],
-            "company_wide": rows.company_wide, "withheld": [words.column(c) for c in rows.withheld],
+            "company_wide": rows.company_wide, "recomputed": rows.recomputed, "withheld": [words.column(c) for c in rows.withheld],
             "export": {fmt: f"/ui/export/{p.key}.{fmt}?{filters.query()}" for fmt in ("csv", "xlsx")}}
 
 

@@ -26,9 +26,17 @@ class LoginNeeded(Exception):
 class NotAllowed(Exception):
     """The user may not see this page (role or team); answered with a 403 page."""
 
+    status, title_id = 403, "dashboard.forbidden.title"
+
     def __init__(self, reason_id: str) -> None:
         super().__init__(reason_id)
         self.reason_id = reason_id
+
+
+class NotFound(NotAllowed):
+    """What the page is about does not exist (an unknown customer id); answered with a 404 page."""
+
+    status, title_id = 404, "dashboard.notfound.title"
 
 
 def current_user(request: Request) -> User:

@@ -10,13 +10,16 @@ store's DuckDB, on a file read into a temporary DuckDB, or on Spark.
 - :func:`before_after_cohorts` — journeys that start before / after a change, as cohorts.
 - :func:`pathway_day_counts`, :func:`compare_shares` — journeys per pathway, segment and start day, and two
   cohorts of them (any two segments, before / after any date) compared from those counts alone.
+- :func:`pathway_day_durations`, :func:`duration_quantiles` — the waits on each pathway in duration bins per
+  segment and start day, and any cohort's median and p90 read from their sums.
 - :func:`journey_cohorts` — each journey's cohort label and how many labels it has (conflicts).
 - :func:`read_event_file` — a CSV, Parquet or XES file as a journey event table, with quarantine.
 """
 
 from empathica.understand.journeys._analyzer import DFG_COLUMNS, JourneyAnalyzer
 from empathica.understand.journeys._compare import (before_after_cohorts, benjamini_hochberg, compare_cohorts, compare_shares,
-                                                    journey_cohorts, pathway_day_counts)
+                                                    duration_quantiles, journey_cohorts, pathway_day_counts,
+                                                    pathway_day_durations)
 from empathica.understand.journeys._discovery import (
     PATH_SEPARATOR,
     channel_switches,
@@ -50,6 +53,7 @@ __all__ = [
     "channel_switches",
     "compare_cohorts",
     "compare_shares",
+    "duration_quantiles",
     "directly_follows",
     "first_arrivals",
     "first_visits",
@@ -63,6 +67,7 @@ __all__ = [
     "journey_table",
     "ordered_steps",
     "pathway_day_counts",
+    "pathway_day_durations",
     "pathway_friction",
     "pathway_graph",
     "read_event_file",

@@ -121,17 +121,63 @@ def pathway_day_counts(steps: "Table", segments: "Table") -> tuple["Table", "Tab
     by its first event (as in :func:`before_after_cohorts`); a customer without a segment is ``"(none)"``.
     :func:`compare_shares` tests the sums of two cohorts; durations are not kept (medians do not add up).
     """
-    import ibis
-
-    starts = steps.group_by("case").aggregate(customer=steps.customer.min(), day=steps.timestamp.min().date())
-    named = segments.select(customer_id=segments.customer_id.cast("string"), segment=segments.segment.cast("string"))
-    starts = starts.left_join(named, starts.customer.cast("string") == named.customer_id)
-    starts = starts.select("case", "day", segment=ibis.coalesce(starts.segment, ibis.literal("(none)")))
+    starts = _journey_starts(steps, segments)
     t = transitions(steps)
     taken = t.select("case", source=t.activity, target=t.target).distinct().inner_join(starts, "case")
     counts = taken.group_by(["source", "target", "segment", "day"]).aggregate(journeys=taken.count())
     totals = starts.group_by(["segment", "day"]).aggregate(journeys=starts.count())
     return counts, totals
+
+
+def _journey_starts(steps: "Table", segments: "Table") -> "Table":
+    """``case, day, segment``: each journey's start day and its customer's segment (``"(none)"`` without one)."""
+    import ibis
+
+    starts = steps.group_by("case").aggregate(customer=steps.customer.min(), day=steps.timestamp.min().date())
+    named = segments.select(customer_id=segments.customer_id.cast("string"), segment=segments.segment.cast("string"))
+    starts = starts.left_join(named, starts.customer.cast("string") == named.customer_id)
+    return starts.select("case", "day", segment=ibis.coalesce(starts.segment, ibis.literal("(none)")))
+
+
+#: Duration bins per doubling of the wait: a median or p90 read from the bins lies in the same bin as the exact
+#: one, so within a factor 2^(1/8) (9 %) of it. Bin 0 holds waits under one second.
+DURATION_BINS_PER_OCTAVE = 8
+
+
+def pathway_day_durations(steps: "Table", segments: "Table") -> "Table":
+    """``source, target, segment, day, bin, transitions``: how many traversals of each pathway, by journeys of a
+    segment starting on a day, waited a time in duration bin ``bin`` (see :data:`DURATION_BINS_PER_OCTAVE`).
+
+    Bins add up where medians do not: :func:`duration_quantiles` reads any cohort's median and p90 from the sum of
+    its rows. Every traversal counts, as in :func:`compare_cohorts`'s durations."""
+    import ibis
+
+    t = transitions(steps).inner_join(_journey_starts(steps, segments), "case")
+    seconds = t.seconds.cast("float64")
+    bin_ = ibis.ifelse(seconds < 1.0, 0, (seconds.log2() * DURATION_BINS_PER_OCTAVE).floor().cast("int64") + 1)
+    binned = t.select(source=t.activity, target=t.target, segment=t.segment, day=t.day, bin=bin_)
+    return binned.group_by(["source", "target", "segment", "day", "bin"]).aggregate(transitions=binned.count())
+
+
+def duration_quantiles(binned: pd.DataFrame, quantiles: dict[str, float]) -> pd.DataFrame:
+    """Per pathway (``source, target``), the quantiles of the waits in ``binned`` (``bin, transitions`` rows, any
+    number per bin): the smallest bin whose running count reaches the quantile, interpolated inside it on the log
+    scale. ``quantiles``: output column → quantile, e.g. ``{"median_seconds": 0.5, "p90_seconds": 0.9}``."""
+    rows = []
+    grouped = binned.groupby(["source", "target", "bin"], sort=True)["transitions"].sum().reset_index()
+    for (source, target), part in grouped.groupby(["source", "target"], sort=False):
+        counts, bins = part["transitions"].to_numpy(float), part["bin"].to_numpy(int)
+        running, total = np.cumsum(counts), counts.sum()
+        row = {"source": source, "target": target, "transitions": int(total)}
+        for column, q in quantiles.items():
+            i = int(np.searchsorted(running, q * total, side="left"))
+            i = min(i, len(bins) - 1)
+            before = running[i] - counts[i]
+            inside = (q * total - before) / counts[i]
+            b = bins[i]
+            row[column] = 0.0 if b == 0 else float(2.0 ** ((b - 1 + inside) / DURATION_BINS_PER_OCTAVE))
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["source", "target", "transitions", *quantiles])
 
 
 def compare_shares(counts: pd.DataFrame, *, n_a: int, n_b: int, cohort_a: str, cohort_b: str,

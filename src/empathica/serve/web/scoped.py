@@ -1,0 +1,99 @@
+"""Aggregates recomputed on a team lead's or region user's own scope.
+
+A result with no team, agent or customer column (an aggregate over every customer) cannot be cut to a scope.
+Where the rows behind it can (each scored text has its customer, each CLV its customer), the dashboard adds up
+those rows of the user's customers with the step's own aggregation (``text.breakdown``, ``text.pain_points``,
+``value.clv_by_segment``): sums, shares and counts of stored per-row results, no model is fitted. What cannot be
+recomputed so is shown company-wide and marked, or hidden. The declaration below is the contract; a test checks
+that every panel's unscoped result is in it once (docs/dashboard.md, "Roles and team scope").
+"""
+
+from __future__ import annotations
+
+import threading
+
+import ibis
+
+from empathica.schema import results as R
+from empathica.serve.query import scoped_rows
+from empathica.store import RUNS, Store
+from empathica.store.operational import User
+
+#: Recomputed on the user's customers (their texts, their CLVs): the figures are the scope's own.
+RECOMPUTED = frozenset({R.TEXT_SENTIMENT_BY.name, R.TEXT_EMOTION_BY.name, R.TEXT_PAIN_POINTS.name,
+                        R.VALUE_CLV_SEGMENTS.name})
+#: Shown whole, marked "company-wide figures": models fitted on every customer (opportunities, scenarios, topics,
+#: comparisons with their tests), journey graphs, rules and experiments — the context a team works in. Columns of
+#: customers' own words from outside the scope are withheld (the panel's ``withheld``: topics' quotes).
+COMPANY_WIDE = frozenset({R.DECIDE_OPPORTUNITIES.name, R.DECIDE_SCENARIOS.name, R.TEXT_TOPICS.name,
+                          R.JOURNEY_DFG.name, R.JOURNEY_TOUCHPOINTS.name, R.JOURNEY_FRICTION.name,
+                          R.JOURNEY_COMPARE.name, R.JOURNEY_COMPARE_CHURN.name, R.JOURNEY_PATHWAY_DAYS.name,
+                          R.ACT_RULES.name, R.LEARN_EFFECTS.name, R.LEARN_EXPERIMENTS.name,
+                          R.LEARN_BENCHMARK_COMPARISON.name})
+#: Not shown to a scoped user at all (raw input of every team): the Data page's quarantined rows.
+HIDDEN = frozenset({"quarantine"})
+
+
+def texts_in_scope(store: Store, user: User, *, with_text: bool = True) -> ibis.Table:
+    """The scored customer texts behind the Voice page's breakdowns, of the user's customers only when the user
+    has a team or region (scored texts carry no customer; their context does: it is cut to the scope before the
+    join). ``with_text=False``: without the texts themselves (counts and shares need none)."""
+    from empathica.flywheel.steps.text import customer_texts, scored_texts, text_context
+
+    context = scoped_rows(store, text_context(store), user) if user.team_id or user.region else None
+    return customer_texts(scored_texts(store, store.result(R.TEXT_SCORES), context=context, with_text=with_text))
+
+
+def recomputed(store: Store, result_name: str, user: User, where: dict[str, str]) -> ibis.Table:
+    """``result_name``'s rows added up over ``user``'s scope only (the columns of the stored result); ``where``:
+    the panel's fixed conditions, so only the breakdown it shows is computed."""
+    if result_name == R.VALUE_CLV_SEGMENTS.name:
+        from empathica.flywheel.steps.value import clv_by_segment
+
+        clv = scoped_rows(store, store.result(R.VALUE_CLV), user).select("segment", "clv", "p_alive", "status")
+        return ibis.memtable(clv_by_segment(clv.to_pandas()))
+    from empathica.flywheel.steps.text import DIMENSIONS, breakdown, pain_points
+
+    if result_name == R.TEXT_PAIN_POINTS.name:  # quotes of the user's own customers: shown
+        texts = texts_in_scope(store, user)
+        pains = pain_points(texts.filter(texts.source_table != "values_answers"))
+        return ibis.memtable(pains.assign(quotes=pains["quotes"].map(_as_json)))
+    texts = texts_in_scope(store, user, with_text=False)
+    emotions = result_name == R.TEXT_EMOTION_BY.name
+    dimensions = [where["dimension"]] if where.get("dimension") in DIMENSIONS else list(DIMENSIONS)
+    return ibis.union(*[breakdown(texts, d)[1 if emotions else 0] for d in dimensions]) if len(dimensions) > 1 \
+        else breakdown(texts, dimensions[0])[1 if emotions else 0]
+
+
+def _as_json(quotes) -> str:
+    import json
+
+    return json.dumps(list(quotes), ensure_ascii=False)
+
+
+#: Recomputed panels kept per (store, data version, scope, panel view): a scoped user's next visit reads them
+#: instead of adding up their customers' rows again. Bounded; the data version changes with every run and ingest.
+_KEPT: dict[tuple, object] = {}
+_KEPT_MAX = 256
+_KEPT_LOCK = threading.Lock()
+
+
+def data_version(store: Store) -> tuple:
+    """What a recomputed aggregate depends on: the last published run and the rows of the tables that decide a
+    scope and hold the texts (any ingest that could change a scope or a text changes one of these counts)."""
+    runs = store.table(RUNS)
+    last = runs.filter(runs.status == "published").finished_at.max().execute()
+    return (store.location, str(last), *(store.count(t) for t in ("customers", "conversations", "turns", "feedback")))
+
+
+def kept(key: tuple, compute):
+    """The value kept under ``key``, or ``compute()`` kept (the oldest entry forgotten when full)."""
+    with _KEPT_LOCK:
+        if key in _KEPT:
+            return _KEPT[key]
+    value = compute()  # outside the lock: two first visits at once both compute, neither waits
+    with _KEPT_LOCK:
+        if len(_KEPT) >= _KEPT_MAX:
+            _KEPT.pop(next(iter(_KEPT)))
+        _KEPT[key] = value
+    return value
