@@ -397,10 +397,12 @@ LEARN_EXPERIMENTS = _declare(
 DIAGNOSE_SCORECARD = _declare(
     "diagnose_scorecard", "diagnose", "scope × group × CX dimension",
     "Each CX dimension scored 0–100 (weighted scoring rules) with a 95% bootstrap interval and the change since the "
-    "previous run and between the data's last two periods, for the company and per brand, region, segment, serving "
-    "team and site; team_id and region name the team or region a row speaks for (the API's scope).",
+    "previous run and between the data's last two periods (with its 95% interval; direction up/down only when the "
+    "interval excludes zero), for the company and per brand, region, segment, serving team and site; team_id and "
+    "region name the team or region a row speaks for (the API's scope).",
     "scope:string group:string dimension:string score:float score_low:float score_high:float customers:int metrics:int "
     "previous_score:float trend:float period_score:float previous_period_score:float period_trend:float "
+    "period_trend_low:float period_trend_high:float period_direction:string "
     "period_end:timestamp team_id:string region:string")
 DIAGNOSE_EVIDENCE = _declare(
     "diagnose_evidence", "diagnose", "scope × group × dimension × metric",

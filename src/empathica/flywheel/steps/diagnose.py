@@ -62,8 +62,9 @@ def _period_scores(store, settings, rules) -> tuple[pd.DataFrame | None, pd.Data
     if end is None:
         return None, None, None
     span = pd.Timedelta(days=settings.diagnose_period_days)
-    # a period holds fewer answers: a metric counts there only when 30 of the group's customers were measured
-    cards = [Scorecard(rules=rules, n_bootstrap=1, random_state=settings.seed, min_measured=MIN_GROUP_CUSTOMERS)
+    # a period holds fewer answers: a metric counts there only when 30 of the group's customers were measured;
+    # each period is bootstrapped so the change between them has an interval
+    cards = [Scorecard(rules=rules, random_state=settings.seed, min_measured=MIN_GROUP_CUSTOMERS)
              .fit(customer_evidence(store, window=(stop - span, stop)), {}).scores_ for stop in (end, end - span)]
     return cards[0], cards[1], end
 

@@ -17,9 +17,10 @@ from empathica.schema.results import (
 
 TITLE = "Diagnosis: CX dimensions, maturity, EX ↔ CX and values"
 SCORE_COLUMNS = {"dimension_id": "message", "score": "int", "score_low": "int", "score_high": "int", "trend": "signed",
-                 "period_trend": "signed"}
+                 "period_trend": "signed", "period_trend_low": "signed", "period_trend_high": "signed",
+                 "period_direction_id": "message"}
 GROUP_COLUMNS = {"scope_id": "message", "group": "text", "dimension_id": "message", "score": "int", "score_low": "int",
-                 "score_high": "int", "period_trend": "signed", "customers": "int"}
+                 "score_high": "int", "period_trend": "signed", "period_direction_id": "message", "customers": "int"}
 LINK_COLUMNS = {"measure_id": "message", "outcome_id": "message", "slope_per_sd": "num2", "ci_low": "num2", "ci_high": "num2",
                 "teams": "int", "customers": "int"}
 EX_GROUP_COLUMNS = {"level_id": "message", "group": "text", "employees": "int", "engagement": "num2", "enps": "int",
@@ -36,7 +37,8 @@ HEADERS = {c: f"diagnose.col.{c}" for c in ("segment", "lang", "label", "keyword
                                              "customers", "measure_id", "outcome_id", "slope_per_sd", "ci_low", "ci_high",
                                              "teams", "level_id", "employees", "engagement", "enps", "nps", "csat",
                                              "retention", "input_id", "data_score", "self_score", "blind_spot_id", "rank",
-                                             "level", "needed", "period_trend")}
+                                             "level", "needed", "period_trend", "period_trend_low", "period_trend_high",
+                                             "period_direction_id")}
 
 
 def diagnose_section(scores: pd.DataFrame, evidence: pd.DataFrame, links: pd.DataFrame | None, stage: dict,
@@ -47,11 +49,13 @@ def diagnose_section(scores: pd.DataFrame, evidence: pd.DataFrame, links: pd.Dat
     section.summary.extend(scorecard_findings(company, evidence))
     section.summary.extend(stage_findings(stage, inputs, steps))
     section.summary.extend(link_findings(links))
-    shown = company.assign(dimension_id="diagnose.dim." + company["dimension"])
+    shown = company.assign(dimension_id="diagnose.dim." + company["dimension"],
+                           period_direction_id=_direction_ids(company))
     section.add(FindingsTable(shown, SCORE_COLUMNS, "diagnose.caption.scorecard", source=DIAGNOSE_SCORECARD.name, headers=HEADERS))
     by_group = scores[scores["scope"] != "all"]
     if len(by_group):
-        by_group = by_group.assign(scope_id="diagnose.scope." + by_group["scope"], dimension_id="diagnose.dim." + by_group["dimension"])
+        by_group = by_group.assign(scope_id="diagnose.scope." + by_group["scope"], dimension_id="diagnose.dim." + by_group["dimension"],
+                                   period_direction_id=_direction_ids(by_group))
         section.add(FindingsTable(by_group, GROUP_COLUMNS, "diagnose.caption.groups", source=DIAGNOSE_SCORECARD.name,
                                   headers=HEADERS, max_rows=120))
     section.add(FindingsTable(inputs.assign(input_id="diagnose.input." + inputs["input"],
@@ -93,13 +97,21 @@ def scorecard_findings(company: pd.DataFrame, evidence: pd.DataFrame) -> list[Fi
             out.append(Finding("diagnose.trend", {"dim": {"id": f"diagnose.dim.{row.dimension}"}, "trend": float(row.trend),
                                                   "previous_score": float(row.previous_score), "score": float(row.score)},
                                source=DIAGNOSE_SCORECARD.name, row={"scope": "all", "group": "all", "dimension": row.dimension}))
-    for row in company.dropna(subset=["period_trend"]).itertuples() if "period_trend" in company else ():
-        if abs(row.period_trend) >= 5:
+    for row in company.dropna(subset=["period_trend"]).itertuples() if "period_direction" in company else ():
+        if row.period_direction in ("up", "down"):  # only a change whose 95 % interval excludes zero
             out.append(Finding("diagnose.period_trend",
                                {"dim": {"id": f"diagnose.dim.{row.dimension}"}, "trend": float(row.period_trend),
+                                "trend_low": float(row.period_trend_low), "trend_high": float(row.period_trend_high),
                                 "previous_score": float(row.previous_period_score), "score": float(row.period_score)},
                                source=DIAGNOSE_SCORECARD.name, row={"scope": "all", "group": "all", "dimension": row.dimension}))
     return out
+
+
+def _direction_ids(scores: pd.DataFrame) -> pd.Series:
+    """The message id of each row's direction between the periods (empty where there is none)."""
+    if "period_direction" not in scores:
+        return pd.Series(None, index=scores.index, dtype=object)
+    return scores["period_direction"].map(lambda d: f"diagnose.direction.{d}" if isinstance(d, str) else None)
 
 
 def stage_findings(stage: dict, inputs: pd.DataFrame, steps: pd.DataFrame) -> list[Finding]:
