@@ -8,7 +8,7 @@ import pytest
 
 from empathica.diagnose.evidence import customer_evidence, employee_experience
 from empathica.diagnose.exlink import MIN_EMPLOYEES, ExCxLink, group_table
-from tests.diagnose.conftest import ingested_world
+from tests.diagnose.conftest import demo_store
 
 
 _WORLDS: dict[int, tuple] = {}
@@ -20,7 +20,7 @@ def _world(tmp_path_factory, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, dic
     from empathica.store import Store
 
     if seed not in _WORLDS:
-        path, settings = ingested_world(tmp_path_factory.mktemp(f"excx{seed}"), seed=seed, customers=1500)
+        path, settings = demo_store(tmp_path_factory, seed)
         with Store.open(path, settings=settings, read_only=True) as store:
             _WORLDS[seed] = (customer_evidence(store), employee_experience(store), company_measures(store))
     return _WORLDS[seed]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from empathica.demo.catalogue import COMPETITORS, LANGUAGE_SHARES, LANGUAGES, OWN_BRAND, WORLD_WEEKS
+from empathica.demo.catalogue import COMPETITORS, LANGUAGE_SHARES, LANGUAGES, OWN_BRAND, SECOND_BRAND, WORLD_WEEKS
 from empathica.demo.journeys import WEEK
 from empathica.demo.population import Customers
 from empathica.demo.texts import BANKS, compose_comments, compose_values_answers
@@ -52,6 +52,18 @@ def review_rows(rng: np.random.Generator, n_customers: int) -> pd.DataFrame:
         }))
     assert set(COMPETITORS) <= set(REVIEWS_PER_CUSTOMER)
     return pd.concat(frames, ignore_index=True)
+
+
+def second_brand_reviews(rng: np.random.Generator, reviews: pd.DataFrame) -> pd.DataFrame:
+    """``reviews`` with a share of the own brand's reviews marked as the second own brand's (its discount line),
+    negative ones more often (``TRUTHS.second_brand_reviews``), so the second brand stands lower against the
+    competitors. ``rng`` is a stream of its own and only the brand label changes, so every other draw, text and
+    count of the world stays as it was."""
+    plant = TRUTHS.second_brand_reviews
+    own = (reviews["brand"] == OWN_BRAND).to_numpy()
+    share = np.where(reviews["polarity"].to_numpy() == "negative", plant["share_of_negative"], plant["share_of_positive"])
+    moved = own & (rng.random(len(reviews)) < share)
+    return reviews.assign(brand=np.where(moved, SECOND_BRAND, reviews["brand"].to_numpy()).astype(object))
 
 
 def values_rows(rng: np.random.Generator, customers: Customers, first_seen: np.ndarray, last_seen: np.ndarray,

@@ -34,11 +34,15 @@ class Scorecard:
         self.min_customers = min_customers
         self.min_measured = min_measured
 
-    def fit(self, customers: pd.DataFrame, company: dict[str, float]) -> "Scorecard":
+    def fit(self, customers: pd.DataFrame, company: dict[str, float],
+            group_measures: dict[tuple[str, str], dict[str, float]] | None = None) -> "Scorecard":
+        """``company``: the company-level measures; ``group_measures[(scope, group)]`` replaces some of them for
+        one group (a brand's own competitor index)."""
         rng = np.random.default_rng(self.random_state)
         scores, evidence = [], []
         for scope, group, rows in _groups(customers, self.min_customers):
-            s, e = self._score_group(rows, company, rng)
+            own = {**company, **(group_measures or {}).get((scope, group), {})}
+            s, e = self._score_group(rows, own, rng)
             scores += [dict(scope=scope, group=group, customers=len(rows), **r) for r in s]
             evidence += [dict(scope=scope, group=group, **r) for r in e]
         self.scores_ = pd.DataFrame(scores, columns=["scope", "group", "dimension", "score", "score_low", "score_high",

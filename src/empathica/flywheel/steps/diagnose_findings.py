@@ -11,7 +11,7 @@ import pandas as pd
 
 from empathica.report import Finding, FindingsTable, Section
 from empathica.schema.results import (
-    DIAGNOSE_EVIDENCE, DIAGNOSE_EX_CX, DIAGNOSE_EX_CX_GROUPS, DIAGNOSE_MATURITY, DIAGNOSE_MATURITY_INPUTS, DIAGNOSE_NEXT_STEPS,
+    DIAGNOSE_COMPETITOR_INDEX, DIAGNOSE_EVIDENCE, DIAGNOSE_EX_CX, DIAGNOSE_VALUES_ALIGNMENT, DIAGNOSE_VALUES_THEMES, DIAGNOSE_EX_CX_GROUPS, DIAGNOSE_MATURITY, DIAGNOSE_MATURITY_INPUTS, DIAGNOSE_NEXT_STEPS,
     DIAGNOSE_SCORECARD, DIAGNOSE_SEGMENT_COMPARISON, DIAGNOSE_SEGMENTS,
 )
 
@@ -31,7 +31,14 @@ SEGMENT_COLUMNS = {"segment": "int", "lang": "text", "label": "text", "keywords"
                    "nps": "num2", "churn": "pct", "clv": "money"}
 COMPARISON_COLUMNS = {"outcome_id": "message", "metric_id": "message", "predictors_id": "message", "score": "num2",
                       "score_low": "num2", "score_high": "num2", "gain": "signed", "gain_low": "signed", "gain_high": "signed"}
-HEADERS = {c: f"diagnose.col.{c}" for c in ("segment", "lang", "label", "keywords", "quotes", "churn", "clv", "metric_id",
+COMPETITOR_COLUMNS = {"brand": "text", "reviews": "int", "rating": "num2", "competitors_rating": "num2", "index": "int",
+                      "index_low": "int", "index_high": "int"}
+THEME_COLUMNS = {"rank": "int", "theme_id": "message", "importance": "pct", "importance_low": "pct", "importance_high": "pct",
+                 "csat": "num2", "csat_low": "num2", "csat_high": "num2", "answers": "int", "area": "text",
+                 "touchpoints": "text", "pain_points": "text"}
+HEADERS = {c: f"diagnose.col.{c}" for c in ("brand", "reviews", "rating", "competitors_rating", "index", "index_low",
+                                             "index_high", "theme_id", "importance", "importance_low", "importance_high",
+                                             "csat_low", "csat_high", "answers", "area", "touchpoints", "pain_points","segment", "lang", "label", "keywords", "quotes", "churn", "clv", "metric_id",
                                              "predictors_id", "gain", "gain_low", "gain_high",
                                              "dimension_id", "score", "score_low", "score_high", "trend", "scope_id", "group",
                                              "customers", "measure_id", "outcome_id", "slope_per_sd", "ci_low", "ci_high",
@@ -173,6 +180,33 @@ def add_segments(section: Section, segments: pd.DataFrame | None, comparison: pd
                               headers=HEADERS))
 
 
+def add_ecosystem(section: Section, competitors: pd.DataFrame | None, themes: pd.DataFrame | None,
+                  alignment: dict | None) -> None:
+    """Each own brand's standing against the competitors, and the alignment with what customers value."""
+    own = competitors[competitors["brand"] != "all"] if competitors is not None and len(competitors) else None
+    for row in own.itertuples() if own is not None else ():
+        section.summary.append(Finding("diagnose.competitor_index", {
+            "brand": row.brand, "index": float(row.index), "index_low": float(row.index_low),
+            "index_high": float(row.index_high), "reviews": int(row.reviews)},
+            source=DIAGNOSE_COMPETITOR_INDEX.name, row={"brand": row.brand}))
+    if own is not None:
+        section.add(FindingsTable(competitors, COMPETITOR_COLUMNS, "diagnose.caption.competitor_index",
+                                  source=DIAGNOSE_COMPETITOR_INDEX.name, headers=HEADERS))
+    if alignment is None or themes is None or len(themes) == 0:
+        return
+    top = str(alignment["top_themes"]).split(",")
+    clear = alignment["gap_low"] > 0 or alignment["gap_high"] < 0
+    section.summary.append(Finding(
+        ("diagnose.values_alignment_worse" if alignment["gap"] < 0 else "diagnose.values_alignment_better")
+        if clear else "diagnose.values_alignment_unclear",
+        {"first": {"id": f"diagnose.theme.{top[0]}"}, "second": {"id": f"diagnose.theme.{top[-1]}"},
+         "top_csat": float(alignment["top_csat"]), "other_csat": float(alignment["other_csat"]),
+         "gap": float(alignment["gap"]), "gap_low": float(alignment["gap_low"]), "gap_high": float(alignment["gap_high"])},
+        source=DIAGNOSE_VALUES_ALIGNMENT.name, row={"top_themes": str(alignment["top_themes"])}))
+    section.add(FindingsTable(themes.assign(theme_id="diagnose.theme." + themes["theme"]), THEME_COLUMNS,
+                              "diagnose.caption.values_themes", source=DIAGNOSE_VALUES_THEMES.name, headers=HEADERS))
+
+
 def section_from_store(store, *, read=None) -> Section:
     """The diagnosis section rebuilt from the stored diagnose results alone (the consultant report and the dashboard
     render it); ``read(result)`` gives a result's rows or None (default: all of them; the dashboard: a user's)."""
@@ -190,4 +224,7 @@ def section_from_store(store, *, read=None) -> Section:
     section = diagnose_section(scores, evidence, read(DIAGNOSE_EX_CX), stage, read(DIAGNOSE_MATURITY_INPUTS),
                                read(DIAGNOSE_NEXT_STEPS), read(DIAGNOSE_EX_CX_GROUPS))
     add_segments(section, read(DIAGNOSE_SEGMENTS), read(DIAGNOSE_SEGMENT_COMPARISON))
+    alignment = read(DIAGNOSE_VALUES_ALIGNMENT)
+    add_ecosystem(section, read(DIAGNOSE_COMPETITOR_INDEX), read(DIAGNOSE_VALUES_THEMES),
+                  alignment.iloc[0].to_dict() if alignment is not None and len(alignment) else None)
     return section
