@@ -298,8 +298,9 @@ def _simulate_chunk(seed: int, start: int, n: int, truths: PlantedTruths, realis
     })
 
     reviews_raw = review_rows(rng, n)
-    # the second own brand's reviews draw from a generator of their own (only brand labels move)
-    reviews_raw = second_brand_reviews(np.random.default_rng([seed, start // CHUNK_CUSTOMERS, 3]), reviews_raw)
+    # the second own brand's reviews draw from a generator of their own and come after the others
+    second = second_brand_reviews(np.random.default_rng([seed, start // CHUNK_CUSTOMERS, 3]), n)
+    reviews_raw = pd.concat([reviews_raw, second], ignore_index=True)
     review_ids = np.array([f"rv_{start // CHUNK_CUSTOMERS:03d}_{k:06d}" for k in range(len(reviews_raw))], dtype=object)
     reviews = pd.DataFrame({
         "review_id": review_ids,
