@@ -170,14 +170,12 @@ def test_labelled_texts_mention_their_aspect_and_sentiment_agrees_with_scores(la
 
 def test_competitor_reviews_voltera_better_on_delivery_worse_on_price(labels, tables):
     reviews = tables["reviews"].merge(labels[labels["table_name"] == "reviews"][["row_id", "aspect"]], left_on="review_id", right_on="row_id")
-    second = TRUTHS.second_brand_reviews["brand"]  # the second own brand's reviews (diagnose's competitor index per brand)
-    assert set(reviews["brand"]) == {"Lumen", second, "Voltera", "Nordhaus"}
+    assert set(reviews["brand"]) == {"Lumen", "Voltera", "Nordhaus"}
     assert reviews.loc[~reviews["is_own"], "brand"].isin(["Voltera", "Nordhaus"]).all()
-    assert reviews.loc[reviews["is_own"], "brand"].isin(["Lumen", second]).all()
-    mean = reviews.assign(brand=reviews["brand"].where(~reviews["is_own"], "own")).groupby(["aspect", "brand"])["rating"].mean()
+    mean = reviews.groupby(["aspect", "brand"])["rating"].mean()
     rival = TRUTHS.competitor_better_on_delivery
-    assert mean[("delivery_delay", rival)] > mean[("delivery_delay", "own")] + 0.7
-    assert mean[("price", rival)] < mean[("price", "own")] - 0.7
+    assert mean[("delivery_delay", rival)] > mean[("delivery_delay", "Lumen")] + 0.7
+    assert mean[("price", rival)] < mean[("price", "Lumen")] - 0.7
 
 
 def test_transactions_follow_the_true_spend_process(tables):
