@@ -1,4 +1,5 @@
-"""Diagnose: what the scorecard's trend per data period costs beside the rest of the scorecard, in CPU and wall time.
+"""Diagnose: what the scorecard's trend per data period (with its interval), the competitor index per own brand and
+the alignment with what customers value cost beside the rest of the scorecard, in CPU and wall time.
 
 Usage: ``python -m bench.bench_diagnose_periods [CUSTOMERS]`` — a demo world (seed 1, 2,000 customers by default) is
 generated and ingested (canonical tables only: no empathy or friction results, so the evidence queries are the
@@ -29,7 +30,7 @@ def main(argv: list[str]) -> None:
     from empathica.diagnose.evidence import company_measures, customer_evidence
     from empathica.diagnose.rules import load_rules
     from empathica.diagnose.scorecard import Scorecard
-    from empathica.flywheel.steps.diagnose import _period_scores
+    from empathica.flywheel.steps.diagnose import _ecosystem, _period_scores
     from empathica.listen import ingest_files
     from empathica.settings import Settings
     from empathica.store import Store
@@ -45,8 +46,13 @@ def main(argv: list[str]) -> None:
         evidence = _timed(rows, "customer evidence, all data", lambda: customer_evidence(store), f"{customers:,} customers")
         company = company_measures(store)
         card = _timed(rows, "scorecard, 200 resamples per group", lambda: Scorecard(rules=rules).fit(evidence, company))
-        _timed(rows, "trend per period: 2 windowed evidences + 2 scorecards", lambda: _period_scores(store, settings, rules),
+        _timed(rows, "trend per period: 2 windowed evidences + 2 scorecards (200 resamples each, for the interval)",
+               lambda: _period_scores(store, settings, rules),
                f"{settings.diagnose_period_days}-day periods; {len(card.scores_):,} scorecard rows")
+        store.runs.begin(steps=["diagnose"])  # _ecosystem stores its results
+        _timed(rows, "competitor index per own brand + values alignment (200 resamples each)",
+               lambda: _ecosystem(store, settings), f"{store.count('reviews'):,} reviews, {store.count('values_answers'):,} values answers")
+        store.runs.publish()
     shutil.rmtree(folder, ignore_errors=True)
     load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
     table = "\n".join(f"| {name} | {cpu:,.2f} | {wall:,.2f} | {note} |" for name, cpu, wall, note in rows)

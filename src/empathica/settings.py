@@ -125,6 +125,10 @@ class Settings:
         90,
         "Length in days of a data period for the CX scorecard's trend per period: each dimension is scored on the data's last period and on the one before it (docs/diagnose.md).",
     )
+    diagnose_values_alignment: str = _setting(
+        "",
+        "TOML file mapping values themes (cues per language) to the touchpoints, business area and pain points where the company is measured on them, for the alignment with what customers value (docs/diagnose.md). Empty: the shipped src/empathica/diagnose/values_alignment.toml.",
+    )
 
     def __post_init__(self) -> None:
         self.cue_override_languages  # noqa: B018 - a bad language list is reported when settings load

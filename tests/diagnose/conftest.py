@@ -22,3 +22,14 @@ def ingested_world(folder: Path, *, seed: int, customers: int, steps: list[str] 
         if steps:
             run_flywheel(store, settings=settings, only=steps)
     return path, settings
+
+
+_DEMO_STORES: dict[tuple[int, int], tuple] = {}
+
+
+def demo_store(tmp_path_factory, seed: int, customers: int = 1500):
+    """(path, settings) of the ingested demo world of ``seed``, built once per test session and shared by modules."""
+    key = (seed, customers)
+    if key not in _DEMO_STORES:
+        _DEMO_STORES[key] = ingested_world(tmp_path_factory.mktemp(f"demo{seed}_{customers}"), seed=seed, customers=customers)
+    return _DEMO_STORES[key]

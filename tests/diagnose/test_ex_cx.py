@@ -8,7 +8,7 @@ import pytest
 
 from empathica.diagnose.evidence import customer_evidence, employee_experience
 from empathica.diagnose.exlink import MIN_EMPLOYEES, ExCxLink, group_table
-from tests.diagnose.conftest import ingested_world
+from tests.diagnose.conftest import demo_store
 
 
 _WORLDS: dict[int, tuple] = {}
@@ -20,7 +20,7 @@ def _world(tmp_path_factory, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, dic
     from empathica.store import Store
 
     if seed not in _WORLDS:
-        path, settings = ingested_world(tmp_path_factory.mktemp(f"excx{seed}"), seed=seed, customers=1500)
+        path, settings = demo_store(tmp_path_factory, seed)
         with Store.open(path, settings=settings, read_only=True) as store:
             _WORLDS[seed] = (customer_evidence(store), employee_experience(store), company_measures(store))
     return _WORLDS[seed]
@@ -48,6 +48,13 @@ def test_the_planted_low_engagement_team_has_the_lowest_ecosystem_score(tmp_path
     teams = scores[(scores["scope"] == "team_id") & (scores["dimension"] == "ecosystem")].set_index("group")
     assert len(teams) >= 3 and teams["score"].idxmin() == TRUTHS.low_engagement_team
     assert teams.loc[TRUTHS.low_engagement_team, "score_high"] < teams.drop(TRUTHS.low_engagement_team)["score_low"].min()
+    # sites (the serving team's region): Shenzhen is contact centre B alone, Leeds contact centre A with the
+    # returns desk, so Leeds scores between its two teams and below Shenzhen
+    sites = scores[(scores["scope"] == "site") & (scores["dimension"] == "ecosystem")].set_index("group")
+    assert set(sites.index) == {"Leeds", "Shenzhen"}
+    assert sites.loc["Shenzhen", "score"] == pytest.approx(teams.loc["team_contact_b", "score"])
+    assert teams.loc[TRUTHS.low_engagement_team, "score"] < sites.loc["Leeds", "score"] < teams.loc["team_contact_a", "score"]
+    assert sites.loc["Leeds", "score_high"] < sites.loc["Shenzhen", "score_low"]
 
 
 def test_groups_under_five_employees_are_not_shown():

@@ -43,7 +43,34 @@ def test_each_dimension_is_scored_on_the_last_period_and_the_one_before(period_s
     assert row["period_score"] == pytest.approx(100.0)  # CSAT 5 in the last 90 days
     assert row["previous_period_score"] == pytest.approx(25.0)  # CSAT 2 in the 90 days before
     assert row["period_trend"] == pytest.approx(75.0)
+    assert row["period_trend_low"] == pytest.approx(75.0) and row["period_direction"] == "up"  # no spread: no doubt
     assert with_period_trend(scores, None, None, None)["period_trend"].isna().all()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_period_trend_is_up_or_down_only_when_its_interval_excludes_zero(seed):
+    """Two periods of noisy CSAT: the same distribution is 'flat' (the interval holds zero), a shift of one point
+    (on 1–5, 25 score points) is 'up' or 'down' with the interval around the true change."""
+    import numpy as np
+
+    from empathica.diagnose.rules import load_rules
+    from empathica.diagnose.scorecard import Scorecard, with_period_trend
+
+    rng = np.random.default_rng(seed)
+    rules = [r for r in load_rules() if r.metric == "csat"]
+
+    def period(mean):
+        csat = np.clip(rng.normal(mean, 0.5, 300), 1, 5)  # clipped at 3 SD: the mean stays
+        return Scorecard(rules=rules, random_state=seed).fit(pd.DataFrame({"customer_id": range(300), "csat": csat}), {}).scores_
+
+    base = pd.DataFrame({"scope": ["all"], "group": ["all"], "dimension": ["touchpoints"], "score": [50.0]})
+    same = with_period_trend(base, period(3.0), period(3.0), pd.Timestamp("2024-01-01")).iloc[0]
+    assert same["period_trend_low"] < 0 < same["period_trend_high"] and same["period_direction"] == "flat"
+    for last, before, direction in ((3.5, 2.5, "up"), (2.5, 3.5, "down")):
+        row = with_period_trend(base, period(last), period(before), pd.Timestamp("2024-01-01")).iloc[0]
+        assert row["period_direction"] == direction
+        assert row["period_trend_low"] < (last - before) * 25 < row["period_trend_high"]
+        assert row["period_trend_high"] - row["period_trend_low"] < 10  # 300 customers a period: a narrow interval
 
 
 def test_the_brand_is_read_from_the_customers_table(period_store):

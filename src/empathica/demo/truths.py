@@ -46,6 +46,11 @@ class PlantedTruths:
     #: True BG/NBD parameters of the purchase process and Gamma-Gamma parameters of spend.
     bgnbd: dict = field(default_factory=lambda: {"r": 0.9, "alpha": 40.0, "a": 0.8, "b": 2.5})
     gamma_gamma: dict = field(default_factory=lambda: {"p": 6.0, "q": 4.0, "gamma": 60.0})
+    #: What customers value most: the two themes the values answers name most often (VALUES_THEMES' shares, lost
+    #: customers leaning to service and reliability, customers failed by their courier asking for reliability).
+    #: The alignment measure must find them on top; how the company performs there is not planted (see
+    #: docs/diagnose.md: CSAT at the delivery touchpoint is middling in the demo, at the service touchpoints low).
+    most_valued_themes: tuple[str, ...] = ("reliability", "service")
     #: Competitor rated better than us on delivery and worse on price in reviews.
     competitor_better_on_delivery: str = "Voltera"
 

@@ -27,7 +27,7 @@ NEGLECTED_CSAT = 3.5
 CUSTOMER_METRICS = ("csat", "nps", "goal_conversion", "channel_switch_share", "friction_met", "first_contact_resolution",
                     "handoff_share", "empathy_received", "empathy_gap_rate", "serving_team_engagement")
 COMPANY_METRICS = ("touchpoint_coverage", "neglected_touchpoint_share", "sla_attainment", "case_resolution_hours",
-                   "competitor_rating_index", "employee_enps")
+                   "competitor_rating_index", "employee_enps", "values_alignment")
 
 
 #: A period of the data, (start, end]: only records dated inside it are measured (the trend per data period).

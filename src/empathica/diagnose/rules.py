@@ -40,19 +40,7 @@ class MetricRule:
 
 def load_rules(path: str | Path | None = None, *, known_metrics: set[str] | None = None) -> list[MetricRule]:
     """The rules of ``path`` (the shipped file when empty); one clear error naming file, dimension and field."""
-    if path:
-        source = Path(path)
-        if not source.is_file():
-            raise InputError(f"scorecard rules file {source} does not exist (setting diagnose_rules); "
-                             "copy src/empathica/diagnose/scorecard_rules.toml and edit it.")
-        text, name = source.read_text(encoding="utf-8"), str(source)
-    else:
-        text = resources.files("empathica.diagnose").joinpath("scorecard_rules.toml").read_text(encoding="utf-8")
-        name = "scorecard_rules.toml"
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{name}: not valid TOML ({exc}); fix the line named.") from exc
+    data, name = read_data_file(path, "scorecard_rules.toml", setting="diagnose_rules")
     dimensions = data.get("dimensions")
     if not isinstance(dimensions, dict):
         raise InputError(f"{name}: no [dimensions.<name>] tables; the dimensions are {', '.join(DIMENSIONS)}.")
@@ -63,6 +51,21 @@ def load_rules(path: str | Path | None = None, *, known_metrics: set[str] | None
         for i, entry in enumerate(body.get("metrics", []), start=1):
             rules.append(_metric_rule(name, dimension, i, entry, known_metrics))
     return rules
+
+
+def read_data_file(path: str | Path | None, shipped: str, *, setting: str) -> tuple[dict, str]:
+    """(parsed TOML, name for errors) of ``path``, or of the file ``shipped`` in this package when empty."""
+    if path:
+        source = Path(path)
+        if not source.is_file():
+            raise InputError(f"{source} does not exist (setting {setting}); copy src/empathica/diagnose/{shipped} and edit it.")
+        text, name = source.read_text(encoding="utf-8"), str(source)
+    else:
+        text, name = resources.files("empathica.diagnose").joinpath(shipped).read_text(encoding="utf-8"), shipped
+    try:
+        return tomllib.loads(text), name
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{name}: not valid TOML ({exc}); fix the line named.") from exc
 
 
 def _metric_rule(name: str, dimension: str, i: int, entry: dict, known: set[str] | None) -> MetricRule:

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from empathica.diagnose.rules import DIMENSIONS, MetricRule
+from empathica.learn.benchmark import Z95
 
 #: Customers a group needs to be scored (fewer: not shown).
 MIN_GROUP_CUSTOMERS = 30
@@ -33,11 +34,15 @@ class Scorecard:
         self.min_customers = min_customers
         self.min_measured = min_measured
 
-    def fit(self, customers: pd.DataFrame, company: dict[str, float]) -> "Scorecard":
+    def fit(self, customers: pd.DataFrame, company: dict[str, float],
+            group_measures: dict[tuple[str, str], dict[str, float]] | None = None) -> "Scorecard":
+        """``company``: the company-level measures; ``group_measures[(scope, group)]`` replaces some of them for
+        one group (a brand's own competitor index)."""
         rng = np.random.default_rng(self.random_state)
         scores, evidence = [], []
         for scope, group, rows in _groups(customers, self.min_customers):
-            s, e = self._score_group(rows, company, rng)
+            own = {**company, **(group_measures or {}).get((scope, group), {})}
+            s, e = self._score_group(rows, own, rng)
             scores += [dict(scope=scope, group=group, customers=len(rows), **r) for r in s]
             evidence += [dict(scope=scope, group=group, **r) for r in e]
         self.scores_ = pd.DataFrame(scores, columns=["scope", "group", "dimension", "score", "score_low", "score_high",
@@ -111,17 +116,28 @@ def with_trend(scores: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFr
 
 def with_period_trend(scores: pd.DataFrame, last: pd.DataFrame | None, before: pd.DataFrame | None,
                       period_end: pd.Timestamp | None) -> pd.DataFrame:
-    """``scores`` with each group's score on the data's last period and on the period before it, and the change."""
+    """``scores`` with each group's score on the data's last period and on the period before it, the change, its
+    95 % interval and its direction: ``up`` or ``down`` only when the interval excludes zero, else ``flat``.
+
+    The interval is the difference's normal interval, each period's standard error read from its bootstrap
+    interval (width / 3.92); the periods are resampled independently, so a customer seen in both makes it wider,
+    not narrower (conservative)."""
     out = scores.copy()
     keys = ["scope", "group", "dimension"]
     for name, frame in (("period_score", last), ("previous_period_score", before)):
+        columns = {"score": name, "score_low": name + "_low", "score_high": name + "_high"}
         if frame is None or frame.empty:
-            out[name] = np.nan
+            for column in columns.values():
+                out[column] = np.nan
         else:
-            out = out.merge(frame[keys + ["score"]].rename(columns={"score": name}).drop_duplicates(keys), on=keys, how="left")
+            out = out.merge(frame[keys + list(columns)].rename(columns=columns).drop_duplicates(keys), on=keys, how="left")
     out["period_trend"] = out["period_score"] - out["previous_period_score"]
+    se = np.hypot(*((out[n + "_high"] - out[n + "_low"]) / (2 * Z95) for n in ("period_score", "previous_period_score")))
+    out["period_trend_low"], out["period_trend_high"] = out["period_trend"] - Z95 * se, out["period_trend"] + Z95 * se
+    out["period_direction"] = np.select([out["period_trend_low"] > 0, out["period_trend_high"] < 0,
+                                         out["period_trend"].notna()], ["up", "down", "flat"], default=None)
     out["period_end"] = pd.Timestamp(period_end) if period_end is not None else pd.NaT
-    return out
+    return out.drop(columns=[n + s for n in ("period_score", "previous_period_score") for s in ("_low", "_high")])
 
 
 def with_scope_keys(frame: pd.DataFrame, teams: pd.DataFrame) -> pd.DataFrame:

@@ -403,10 +403,12 @@ LEARN_EXPERIMENTS = _declare(
 DIAGNOSE_SCORECARD = _declare(
     "diagnose_scorecard", "diagnose", "scope × group × CX dimension",
     "Each CX dimension scored 0–100 (weighted scoring rules) with a 95% bootstrap interval and the change since the "
-    "previous run and between the data's last two periods, for the company and per brand, region, segment, serving "
-    "team and site; team_id and region name the team or region a row speaks for (the API's scope).",
+    "previous run and between the data's last two periods (with its 95% interval; direction up/down only when the "
+    "interval excludes zero), for the company and per brand, region, segment, serving team and site; team_id and "
+    "region name the team or region a row speaks for (the API's scope).",
     "scope:string group:string dimension:string score:float score_low:float score_high:float customers:int metrics:int "
     "previous_score:float trend:float period_score:float previous_period_score:float period_trend:float "
+    "period_trend_low:float period_trend_high:float period_direction:string "
     "period_end:timestamp team_id:string region:string")
 DIAGNOSE_EVIDENCE = _declare(
     "diagnose_evidence", "diagnose", "scope × group × dimension × metric",
@@ -458,6 +460,27 @@ DIAGNOSE_SEGMENT_COMPARISON = _declare(
     "with the values segments' gain over demographics and 95% bootstrap intervals.",
     "outcome:string metric:string predictors:string customers:int score:float score_low:float score_high:float "
     "gain:float gain_low:float gain_high:float")
+
+
+# -- diagnose: standing against competitors per own brand, alignment with what customers value (area: diagnose) --
+DIAGNOSE_COMPETITOR_INDEX = _declare(
+    "diagnose_competitor_index", "diagnose", "own brand (and all own brands)",
+    "Each own brand's mean review rating against the competitors' average as an index (100 = par), with a 95% "
+    "bootstrap interval; the scorecard's brand rows use their brand's index.",
+    "brand:string reviews:int rating:float competitors:int competitor_reviews:int competitors_rating:float index:float "
+    "index_low:float index_high:float")
+DIAGNOSE_VALUES_THEMES = _declare(
+    "diagnose_values_themes", "diagnose", "values theme",
+    "How many values answerers name each theme (importance, 95% interval), its rank, and the CSAT at the touchpoints "
+    "the mapping file ties it to (95% interval), with its business area and pain points.",
+    "theme:string area:string rank:int importance:float importance_low:float importance_high:float top:bool "
+    "measured:bool csat:float csat_low:float csat_high:float answers:int touchpoints:string pain_points:string")
+DIAGNOSE_VALUES_ALIGNMENT = _declare(
+    "diagnose_values_alignment", "diagnose", "one alignment",
+    "CSAT in the most-valued themes minus CSAT in the other measured themes (the ecosystem's values_alignment), "
+    "with a 95% bootstrap interval over answerers and surveyed customers.",
+    "top_themes:string other_themes:string top_csat:float other_csat:float gap:float gap_low:float gap_high:float "
+    "answerers:int unmeasured_themes:string")
 
 
 def check_rows(declared: Result, rows, *, step: str) -> Result:

@@ -13,12 +13,14 @@ from empathica.diagnose.evidence import (
     COMPANY_METRICS, CUSTOMER_METRICS, company_measures, customer_evidence, data_end, employee_experience,
     maturity_evidence, team_engagement,
 )
+from empathica.diagnose.alignment import ValuesAlignment, load_themes, theme_mentions
+from empathica.diagnose.competitors import competitor_index
 from empathica.diagnose.exlink import ExCxLink, group_table
 from empathica.diagnose.maturity import assess, load_questionnaire, next_steps
 from empathica.diagnose.rules import load_rules
 from empathica.diagnose.scorecard import MIN_GROUP_CUSTOMERS, Scorecard, with_period_trend, with_scope_keys, with_trend
 from empathica.diagnose.segments import ValuesSegments, compare, customer_vectors, describe, stored_embeddings
-from empathica.flywheel.steps.diagnose_findings import add_segments, diagnose_section
+from empathica.flywheel.steps.diagnose_findings import add_ecosystem, add_segments, diagnose_section
 from empathica.listen.redaction import redact
 from empathica.errors import NotEnoughDataError
 from empathica.flywheel.registry import RunContext, step
@@ -26,7 +28,7 @@ from empathica.report import Section
 from empathica.understand.text.embeddings import shared_embedder
 from empathica.understand.text.topics import topic_tokens
 from empathica.schema.results import (
-    ACT_CASES, DIAGNOSE_EVIDENCE, DIAGNOSE_EX_CX, DIAGNOSE_EX_CX_GROUPS, DIAGNOSE_MATURITY, DIAGNOSE_MATURITY_INPUTS,
+    ACT_CASES, DIAGNOSE_COMPETITOR_INDEX, DIAGNOSE_EVIDENCE, DIAGNOSE_VALUES_ALIGNMENT, DIAGNOSE_VALUES_THEMES, DIAGNOSE_EX_CX, DIAGNOSE_EX_CX_GROUPS, DIAGNOSE_MATURITY, DIAGNOSE_MATURITY_INPUTS,
     DIAGNOSE_NEXT_STEPS, DIAGNOSE_SCORECARD, DIAGNOSE_SEGMENT_COMPARISON, DIAGNOSE_SEGMENTS, DIAGNOSE_SELF_ASSESSMENT,
     EMPATHY_CONVERSATIONS, EMPATHY_CUSTOMER, JOURNEY_CUSTOMER_FRICTION, LEARN_BENCHMARK_COMPARISON, LEARN_EFFECTS, VALUE_CLV,
 )
@@ -35,14 +37,19 @@ from empathica.schema.results import (
 @step("diagnose", title="Diagnosis: CX dimensions, maturity, EX ↔ CX and values", order=95,
       reads=(EMPATHY_CUSTOMER, EMPATHY_CONVERSATIONS, JOURNEY_CUSTOMER_FRICTION, LEARN_BENCHMARK_COMPARISON, LEARN_EFFECTS,
              ACT_CASES, DIAGNOSE_SELF_ASSESSMENT, VALUE_CLV, "customers", "feedback", "events", "conversations", "turns",
-             "employees", "employee_surveys", "teams", "values_answers", "actions"))
+             "employees", "employee_surveys", "teams", "values_answers", "actions", "reviews"))
 def diagnose(ctx: RunContext) -> Section:
     store, settings = ctx.store, ctx.settings
     if store.count("customers") == 0:
         raise NotEnoughDataError("the customers table is empty; the diagnosis needs customers and their signals.")
     rules = load_rules(settings.diagnose_rules or None, known_metrics=set(CUSTOMER_METRICS) | set(COMPANY_METRICS))
     customers = customer_evidence(store)
-    card = Scorecard(rules=rules, random_state=settings.seed).fit(customers, company_measures(store))
+    competitors, themes, alignment = _ecosystem(store, settings)
+    company = company_measures(store)
+    if alignment is not None:
+        company["values_alignment"] = alignment["gap"]
+    by_brand = {("brand", b): {"competitor_rating_index": i} for b, i in zip(competitors["brand"], competitors["index"])}
+    card = Scorecard(rules=rules, random_state=settings.seed).fit(customers, company, by_brand)
     scores = with_period_trend(with_trend(card.scores_, _previous(store)), *_period_scores(store, settings, rules))
     teams = store.table("teams").select("team_id", "region").to_pandas()
     store.write_result(DIAGNOSE_SCORECARD, with_scope_keys(scores, teams), step="diagnose")
@@ -52,7 +59,29 @@ def diagnose(ctx: RunContext) -> Section:
     stage, inputs, steps = _maturity(store, settings, links)
     section = diagnose_section(scores, card.evidence_, links, stage, inputs, steps, groups)
     add_segments(section, segments, comparison)
+    add_ecosystem(section, competitors, themes, alignment)
     return section
+
+
+def _ecosystem(store, settings) -> tuple[pd.DataFrame, pd.DataFrame | None, dict | None]:
+    """Standing against competitors per own brand, and the alignment with what customers value (both stored)."""
+    competitors = pd.DataFrame(columns=["brand", "index"])
+    if store.count("reviews"):
+        competitors = competitor_index(store.table("reviews").select("brand", "is_own", "rating").to_pandas(),
+                                       random_state=settings.seed)
+        store.write_result(DIAGNOSE_COMPETITOR_INDEX, competitors, step="diagnose")
+    themes, top = load_themes(settings.diagnose_values_alignment or None)
+    if not store.count("values_answers") or not store.count("feedback"):
+        return competitors, None, None
+    answers = _values_answers(store)
+    csat = store.table("feedback").select("customer_id", "touchpoint_id", "csat").to_pandas()
+    try:
+        fitted = ValuesAlignment(themes=themes, top=top, random_state=settings.seed).fit(theme_mentions(answers, themes), csat)
+    except NotEnoughDataError:
+        return competitors, None, None
+    store.write_result(DIAGNOSE_VALUES_THEMES, fitted.themes_, step="diagnose")
+    store.write_result(DIAGNOSE_VALUES_ALIGNMENT, pd.DataFrame([fitted.gap_]), step="diagnose")
+    return competitors, fitted.themes_, fitted.gap_
 
 
 def _period_scores(store, settings, rules) -> tuple[pd.DataFrame | None, pd.DataFrame | None, pd.Timestamp | None]:
@@ -62,8 +91,9 @@ def _period_scores(store, settings, rules) -> tuple[pd.DataFrame | None, pd.Data
     if end is None:
         return None, None, None
     span = pd.Timedelta(days=settings.diagnose_period_days)
-    # a period holds fewer answers: a metric counts there only when 30 of the group's customers were measured
-    cards = [Scorecard(rules=rules, n_bootstrap=1, random_state=settings.seed, min_measured=MIN_GROUP_CUSTOMERS)
+    # a period holds fewer answers: a metric counts there only when 30 of the group's customers were measured;
+    # each period is bootstrapped so the change between them has an interval
+    cards = [Scorecard(rules=rules, random_state=settings.seed, min_measured=MIN_GROUP_CUSTOMERS)
              .fit(customer_evidence(store, window=(stop - span, stop)), {}).scores_ for stop in (end, end - span)]
     return cards[0], cards[1], end
 
@@ -102,10 +132,7 @@ def _values_segments(store, settings, customers: pd.DataFrame, ctx: RunContext):
     """Values-based segments of the customers who answered values questions, and their comparison with demographics."""
     if not store.count("values_answers"):
         return None, None
-    va, cu = store.table("values_answers"), store.table("customers")
-    answers = va.left_join(cu.select("customer_id", lang=cu.language), "customer_id").select(
-        "customer_id", "answer", "lang").to_pandas()
-    answers["lang"] = answers["lang"].fillna("en")
+    answers = _values_answers(store)
     if ctx.progress:
         ctx.console.print(f"  Values segments: embedding up to {settings.diagnose_values_cap:,} distinct answers …", markup=False)
     embed = stored_embeddings(store, shared_embedder().embed)  # a text is embedded once, across runs
@@ -128,6 +155,15 @@ def _values_segments(store, settings, customers: pd.DataFrame, ctx: RunContext):
     store.write_result(DIAGNOSE_SEGMENTS, segments, step="diagnose")
     store.write_result(DIAGNOSE_SEGMENT_COMPARISON, comparison, step="diagnose")
     return segments, comparison
+
+
+def _values_answers(store) -> pd.DataFrame:
+    """Every values answer with its customer and the customer's language (en where unknown)."""
+    va, cu = store.table("values_answers"), store.table("customers")
+    answers = va.left_join(cu.select("customer_id", lang=cu.language), "customer_id").select(
+        "customer_id", "answer", "lang").to_pandas()
+    answers["lang"] = answers["lang"].fillna("en")
+    return answers
 
 
 def _maturity(store, settings, links):

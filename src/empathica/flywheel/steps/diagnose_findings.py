@@ -11,15 +11,16 @@ import pandas as pd
 
 from empathica.report import Finding, FindingsTable, Section
 from empathica.schema.results import (
-    DIAGNOSE_EVIDENCE, DIAGNOSE_EX_CX, DIAGNOSE_EX_CX_GROUPS, DIAGNOSE_MATURITY, DIAGNOSE_MATURITY_INPUTS, DIAGNOSE_NEXT_STEPS,
+    DIAGNOSE_COMPETITOR_INDEX, DIAGNOSE_EVIDENCE, DIAGNOSE_EX_CX, DIAGNOSE_VALUES_ALIGNMENT, DIAGNOSE_VALUES_THEMES, DIAGNOSE_EX_CX_GROUPS, DIAGNOSE_MATURITY, DIAGNOSE_MATURITY_INPUTS, DIAGNOSE_NEXT_STEPS,
     DIAGNOSE_SCORECARD, DIAGNOSE_SEGMENT_COMPARISON, DIAGNOSE_SEGMENTS,
 )
 
 TITLE = "Diagnosis: CX dimensions, maturity, EX ↔ CX and values"
 SCORE_COLUMNS = {"dimension_id": "message", "score": "int", "score_low": "int", "score_high": "int", "trend": "signed",
-                 "period_trend": "signed"}
+                 "period_trend": "signed", "period_trend_low": "signed", "period_trend_high": "signed",
+                 "period_direction_id": "message"}
 GROUP_COLUMNS = {"scope_id": "message", "group": "text", "dimension_id": "message", "score": "int", "score_low": "int",
-                 "score_high": "int", "period_trend": "signed", "customers": "int"}
+                 "score_high": "int", "period_trend": "signed", "period_direction_id": "message", "customers": "int"}
 LINK_COLUMNS = {"measure_id": "message", "outcome_id": "message", "slope_per_sd": "num2", "ci_low": "num2", "ci_high": "num2",
                 "teams": "int", "customers": "int"}
 EX_GROUP_COLUMNS = {"level_id": "message", "group": "text", "employees": "int", "engagement": "num2", "enps": "int",
@@ -30,13 +31,21 @@ SEGMENT_COLUMNS = {"segment": "int", "lang": "text", "label": "text", "keywords"
                    "nps": "num2", "churn": "pct", "clv": "money"}
 COMPARISON_COLUMNS = {"outcome_id": "message", "metric_id": "message", "predictors_id": "message", "score": "num2",
                       "score_low": "num2", "score_high": "num2", "gain": "signed", "gain_low": "signed", "gain_high": "signed"}
-HEADERS = {c: f"diagnose.col.{c}" for c in ("segment", "lang", "label", "keywords", "quotes", "churn", "clv", "metric_id",
+COMPETITOR_COLUMNS = {"brand": "text", "reviews": "int", "rating": "num2", "competitors_rating": "num2", "index": "int",
+                      "index_low": "int", "index_high": "int"}
+THEME_COLUMNS = {"rank": "int", "theme_id": "message", "importance": "pct", "importance_low": "pct", "importance_high": "pct",
+                 "csat": "num2", "csat_low": "num2", "csat_high": "num2", "answers": "int", "area": "text",
+                 "touchpoints": "text", "pain_points": "text"}
+HEADERS = {c: f"diagnose.col.{c}" for c in ("brand", "reviews", "rating", "competitors_rating", "index", "index_low",
+                                             "index_high", "theme_id", "importance", "importance_low", "importance_high",
+                                             "csat_low", "csat_high", "answers", "area", "touchpoints", "pain_points","segment", "lang", "label", "keywords", "quotes", "churn", "clv", "metric_id",
                                              "predictors_id", "gain", "gain_low", "gain_high",
                                              "dimension_id", "score", "score_low", "score_high", "trend", "scope_id", "group",
                                              "customers", "measure_id", "outcome_id", "slope_per_sd", "ci_low", "ci_high",
                                              "teams", "level_id", "employees", "engagement", "enps", "nps", "csat",
                                              "retention", "input_id", "data_score", "self_score", "blind_spot_id", "rank",
-                                             "level", "needed", "period_trend")}
+                                             "level", "needed", "period_trend", "period_trend_low", "period_trend_high",
+                                             "period_direction_id")}
 
 
 def diagnose_section(scores: pd.DataFrame, evidence: pd.DataFrame, links: pd.DataFrame | None, stage: dict,
@@ -47,11 +56,13 @@ def diagnose_section(scores: pd.DataFrame, evidence: pd.DataFrame, links: pd.Dat
     section.summary.extend(scorecard_findings(company, evidence))
     section.summary.extend(stage_findings(stage, inputs, steps))
     section.summary.extend(link_findings(links))
-    shown = company.assign(dimension_id="diagnose.dim." + company["dimension"])
+    shown = company.assign(dimension_id="diagnose.dim." + company["dimension"],
+                           period_direction_id=_direction_ids(company))
     section.add(FindingsTable(shown, SCORE_COLUMNS, "diagnose.caption.scorecard", source=DIAGNOSE_SCORECARD.name, headers=HEADERS))
     by_group = scores[scores["scope"] != "all"]
     if len(by_group):
-        by_group = by_group.assign(scope_id="diagnose.scope." + by_group["scope"], dimension_id="diagnose.dim." + by_group["dimension"])
+        by_group = by_group.assign(scope_id="diagnose.scope." + by_group["scope"], dimension_id="diagnose.dim." + by_group["dimension"],
+                                   period_direction_id=_direction_ids(by_group))
         section.add(FindingsTable(by_group, GROUP_COLUMNS, "diagnose.caption.groups", source=DIAGNOSE_SCORECARD.name,
                                   headers=HEADERS, max_rows=120))
     section.add(FindingsTable(inputs.assign(input_id="diagnose.input." + inputs["input"],
@@ -93,13 +104,21 @@ def scorecard_findings(company: pd.DataFrame, evidence: pd.DataFrame) -> list[Fi
             out.append(Finding("diagnose.trend", {"dim": {"id": f"diagnose.dim.{row.dimension}"}, "trend": float(row.trend),
                                                   "previous_score": float(row.previous_score), "score": float(row.score)},
                                source=DIAGNOSE_SCORECARD.name, row={"scope": "all", "group": "all", "dimension": row.dimension}))
-    for row in company.dropna(subset=["period_trend"]).itertuples() if "period_trend" in company else ():
-        if abs(row.period_trend) >= 5:
+    for row in company.dropna(subset=["period_trend"]).itertuples() if "period_direction" in company else ():
+        if row.period_direction in ("up", "down"):  # only a change whose 95 % interval excludes zero
             out.append(Finding("diagnose.period_trend",
                                {"dim": {"id": f"diagnose.dim.{row.dimension}"}, "trend": float(row.period_trend),
+                                "trend_low": float(row.period_trend_low), "trend_high": float(row.period_trend_high),
                                 "previous_score": float(row.previous_period_score), "score": float(row.period_score)},
                                source=DIAGNOSE_SCORECARD.name, row={"scope": "all", "group": "all", "dimension": row.dimension}))
     return out
+
+
+def _direction_ids(scores: pd.DataFrame) -> pd.Series:
+    """The message id of each row's direction between the periods (empty where there is none)."""
+    if "period_direction" not in scores:
+        return pd.Series(None, index=scores.index, dtype=object)
+    return scores["period_direction"].map(lambda d: f"diagnose.direction.{d}" if isinstance(d, str) else None)
 
 
 def stage_findings(stage: dict, inputs: pd.DataFrame, steps: pd.DataFrame) -> list[Finding]:
@@ -161,6 +180,33 @@ def add_segments(section: Section, segments: pd.DataFrame | None, comparison: pd
                               headers=HEADERS))
 
 
+def add_ecosystem(section: Section, competitors: pd.DataFrame | None, themes: pd.DataFrame | None,
+                  alignment: dict | None) -> None:
+    """Each own brand's standing against the competitors, and the alignment with what customers value."""
+    own = competitors[competitors["brand"] != "all"] if competitors is not None and len(competitors) else None
+    for row in own.itertuples() if own is not None else ():
+        section.summary.append(Finding("diagnose.competitor_index", {
+            "brand": row.brand, "index": float(row.index), "index_low": float(row.index_low),
+            "index_high": float(row.index_high), "reviews": int(row.reviews)},
+            source=DIAGNOSE_COMPETITOR_INDEX.name, row={"brand": row.brand}))
+    if own is not None:
+        section.add(FindingsTable(competitors, COMPETITOR_COLUMNS, "diagnose.caption.competitor_index",
+                                  source=DIAGNOSE_COMPETITOR_INDEX.name, headers=HEADERS))
+    if alignment is None or themes is None or len(themes) == 0:
+        return
+    top = str(alignment["top_themes"]).split(",")
+    clear = alignment["gap_low"] > 0 or alignment["gap_high"] < 0
+    section.summary.append(Finding(
+        ("diagnose.values_alignment_worse" if alignment["gap"] < 0 else "diagnose.values_alignment_better")
+        if clear else "diagnose.values_alignment_unclear",
+        {"first": {"id": f"diagnose.theme.{top[0]}"}, "second": {"id": f"diagnose.theme.{top[-1]}"},
+         "top_csat": float(alignment["top_csat"]), "other_csat": float(alignment["other_csat"]),
+         "gap": float(alignment["gap"]), "gap_low": float(alignment["gap_low"]), "gap_high": float(alignment["gap_high"])},
+        source=DIAGNOSE_VALUES_ALIGNMENT.name, row={"top_themes": str(alignment["top_themes"])}))
+    section.add(FindingsTable(themes.assign(theme_id="diagnose.theme." + themes["theme"]), THEME_COLUMNS,
+                              "diagnose.caption.values_themes", source=DIAGNOSE_VALUES_THEMES.name, headers=HEADERS))
+
+
 def section_from_store(store, *, read=None) -> Section:
     """The diagnosis section rebuilt from the stored diagnose results alone (the consultant report and the dashboard
     render it); ``read(result)`` gives a result's rows or None (default: all of them; the dashboard: a user's)."""
@@ -178,4 +224,7 @@ def section_from_store(store, *, read=None) -> Section:
     section = diagnose_section(scores, evidence, read(DIAGNOSE_EX_CX), stage, read(DIAGNOSE_MATURITY_INPUTS),
                                read(DIAGNOSE_NEXT_STEPS), read(DIAGNOSE_EX_CX_GROUPS))
     add_segments(section, read(DIAGNOSE_SEGMENTS), read(DIAGNOSE_SEGMENT_COMPARISON))
+    alignment = read(DIAGNOSE_VALUES_ALIGNMENT)
+    add_ecosystem(section, read(DIAGNOSE_COMPETITOR_INDEX), read(DIAGNOSE_VALUES_THEMES),
+                  alignment.iloc[0].to_dict() if alignment is not None and len(alignment) else None)
     return section
