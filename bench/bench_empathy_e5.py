@@ -138,16 +138,17 @@ def main(argv: list[str] | None = None) -> None:
         default_heads.cache_clear()
         print(f"wrote {E5_HEADS_PATH} ({E5_HEADS_PATH.stat().st_size} bytes)")
     model = EmpathyModel.default()
-    tables = {"EPITOME held-out (en), macro-F1 and evidence token F1": epitome_table(model),
-              "EmpatheticPersonas: en↔zh agreement of each mechanism's level (550 replies)": personas_table(model),
-              "check set: real agent replies in en and translated to de/zh, macro-F1": check_set_table(model)}
+    measures = {"EPITOME held-out (en), macro-F1 and evidence token F1": epitome_table,
+                "EmpatheticPersonas: en↔zh agreement of each mechanism's level (550 replies)": personas_table,
+                "check set: real agent replies in en and translated to de/zh, macro-F1": check_set_table}
     if args.demo:
-        tables["demo world (seed 7, 2,000 customers): empathy step with and without e5"] = demo_timing()
+        measures["demo world (seed 7, 2,000 customers): empathy step with and without e5"] = lambda _: demo_timing()
     text = "German and Chinese mechanisms from the multilingual e5 heads blended with the cue model " \
            "(`python -m bench.bench_empathy_e5`; shared 2-core machine under load from other engineers).\n"
-    for title, table in tables.items():
-        print(title)
-        print(table.to_string(index=False))
+    for title, measure in measures.items():
+        table = measure(model)
+        print(title, flush=True)
+        print(table.to_string(index=False), flush=True)
         text += f"\n**{title}**\n\n" + _markdown(table) + "\n"
     write_section("empathy: de/zh from e5", text)
 

@@ -66,7 +66,8 @@ def _e5_replies(store, limit: int) -> list[str]:
     if limit <= 0:
         return []
     turns = store.table("turns")
-    counts = (turns.filter(turns.speaker == "agent").group_by("text").aggregate(n=turns.count())
+    agent = turns.filter(turns.speaker == "agent")
+    counts = (agent.group_by("text").aggregate(n=agent.count())
               .order_by([ibis.desc("n"), "text"]).limit(4 * limit).to_pandas())
     return [t for t in counts["text"] if isinstance(t, str) and guess_language(t) != "en"][:limit]
 
