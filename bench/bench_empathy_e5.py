@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> None:
         heads.save(E5_HEADS_PATH)
         default_heads.cache_clear()
         print(f"wrote {E5_HEADS_PATH} ({E5_HEADS_PATH.stat().st_size} bytes)")
-    model = EmpathyModel.default()
+    model = EmpathyModel.default().with_e5()
     measures = {"EPITOME held-out (en), macro-F1 and evidence token F1": epitome_table,
                 "EmpatheticPersonas: en↔zh agreement of each mechanism's level (550 replies)": personas_table,
                 "check set: real agent replies in en and translated to de/zh, macro-F1": check_set_table}

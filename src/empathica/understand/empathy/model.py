@@ -289,19 +289,20 @@ class EmpathyModel:
         return out
 
     #: Score German and Chinese replies with the multilingual e5 heads (``e5_heads``) when they are installed:
-    #: the replies in ``e5_texts`` when a run chose them (:meth:`with_e5`), else the first ``e5_budget``
-    #: distinct ones of a call.
+    #: the replies in ``e5_texts`` when a run chose them, else the first ``e5_budget`` distinct ones of a
+    #: call. The shipped model sends none (e5 costs seconds: the CLI and Act's live scoring stay fast);
+    #: :meth:`with_e5` opts in, as the flywheel does per run (setting ``empathy_e5_replies``).
     use_e5: bool = True
     e5_texts: frozenset[str] | None = None
-    e5_budget: int = E5_REPLY_BUDGET
+    e5_budget: int = 0
 
-    def with_e5(self, texts: Sequence[str] | None, *, enabled: bool = True) -> "EmpathyModel":
-        """A copy of the model whose e5 path scores exactly ``texts`` (None: the per-call budget)."""
+    def with_e5(self, texts: Sequence[str] | None = None, *, budget: int = E5_REPLY_BUDGET) -> "EmpathyModel":
+        """A copy of the model whose e5 path scores exactly ``texts``, or (None) the first ``budget`` of a call."""
         import copy
 
         model = copy.copy(self)
-        model.use_e5 = enabled
         model.e5_texts = None if texts is None else frozenset(texts)
+        model.e5_budget = budget
         return model
 
     def _e5_scores(self, texts: list[str], cue_only: bool, evidence: bool = True) -> tuple[np.ndarray, dict]:
