@@ -55,10 +55,21 @@ def _evidence_f1(texts, result, frame, mech, *, whole: bool = False) -> float:
     return round(2 * p * r / max(p + r, 1e-9), 3)
 
 
+def _prime(name: str, texts: list[str]) -> None:
+    """Load (or make) the disk-cached embeddings of ``texts`` into the shared embedder's cache."""
+    from empathica.understand.text.embeddings import corpus_embeddings
+
+    corpus_embeddings(name, texts)
+
+
 def epitome_table(model: EmpathyModel) -> pd.DataFrame:
+    from empathica.understand.empathy.cues import sentence_spans
+
     ep = load_epitome()
     test = ep[ep["is_test"]]
     texts = test["response_post"].astype(str).tolist()
+    _prime("epitome_responses", ep["response_post"].astype(str).tolist())
+    _prime("epitome_test_sentences", [t[a:b] for t in texts for a, b in sentence_spans(t)])
     runs = {path: _levels(model, texts, "en", path) for path in ("English model", "cues", "e5 + cues")}
     rows = []
     for mech in MECHANISMS:
@@ -74,6 +85,8 @@ def epitome_table(model: EmpathyModel) -> pd.DataFrame:
 
 def personas_table(model: EmpathyModel) -> pd.DataFrame:
     p = load_personas()
+    _prime("personas_en", p["en"].tolist())
+    _prime("personas_zh", p["zh"].tolist())
     rows = []
     for path in ("cues", "e5 + cues"):
         en = _levels(model, p["en"].tolist(), "en", path, evidence=False)

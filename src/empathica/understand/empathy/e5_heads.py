@@ -96,12 +96,9 @@ class E5MechanismHeads:
         return out
 
     def save(self, path: str | Path = E5_HEADS_PATH) -> Path:
-        import joblib
+        from empathica.understand.empathy.model import save_artifact
 
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        joblib.dump(self, path, compress=3)
-        return path
+        return save_artifact(self, path)
 
 
 def texts_to_embed(texts: Sequence[str]) -> list[str]:

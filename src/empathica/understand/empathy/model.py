@@ -80,6 +80,16 @@ def _pool(rows: np.ndarray, p: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
+def save_artifact(obj: object, path: str | Path) -> Path:
+    """Write a fitted model to ``path`` (joblib, compressed), creating its folder."""
+    import joblib
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    joblib.dump(obj, path, compress=3)
+    return path
+
+
 def _tune_offsets(proba: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Per-class log-offsets (class 0 fixed at 0) that maximise macro-F1 of out-of-fold predictions."""
     logp = np.log(proba + 1e-9)
@@ -353,12 +363,7 @@ class EmpathyModel:
 
     # -- persistence -------------------------------------------------------------------------------
     def save(self, path: str | Path = MODEL_PATH) -> Path:
-        import joblib
-
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        joblib.dump(self, path, compress=3)
-        return path
+        return save_artifact(self, path)
 
     @staticmethod
     def load(path: str | Path = MODEL_PATH) -> "EmpathyModel":
