@@ -15,8 +15,10 @@ from __future__ import annotations
 import argparse
 import copy
 import os
+import re
 import shutil
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -61,7 +63,25 @@ def personas_rows(model: EmpathyModel) -> list[dict]:
             for lang in ("en", "zh")]
 
 
-def demo_row(seed: int, customers: int = 2000) -> dict:
+def _planted_components(text: str, language: str) -> int:
+    """How many of the demo's empathic components (an emotional reaction, an interpretation, an exploring
+    question; ``demo.texts.compose_conversations``) the reply holds: the world's own per-reply rating."""
+    return sum(bool(p.search(text)) for p in _component_patterns()[language])
+
+
+@lru_cache(maxsize=1)
+def _component_patterns() -> dict[str, list[re.Pattern]]:
+    from empathica.demo.texts import BANKS
+
+    out = {}
+    for lang, bank in BANKS.items():
+        conv = bank.CONVERSATION
+        kinds = [conv["agent_emotion"], [f for fs in conv["agent_interpret"].values() for f in fs], conv["agent_explore"]]
+        out[lang] = [re.compile("|".join(re.sub(r"\\\{\w+\\\}", ".+?", re.escape(f[1:])) for f in fs)) for fs in kinds]
+    return out
+
+
+def demo_rows(seed: int, customers: int = 2000) -> list[dict]:
     from empathica.demo import generate_world
     from empathica.demo.catalogue import AGENT_EMPATHY, AGENTS
     from empathica.flywheel import run_flywheel
@@ -76,14 +96,21 @@ def demo_row(seed: int, customers: int = 2000) -> dict:
         with Store.open(scratch / "demo.duckdb", settings=settings) as store:
             ingest_files(store, [p for p, _ in world.files], kinds=[k for _, k in world.files])
             run_flywheel(store, only=["empathy"])
-            turns = store.table("result_empathy_turns").select("agent_id", "language", "text", "empathy").to_pandas()
+            turns = store.table("result_empathy_turns").select(
+                "conversation_id", "turn_index", "agent_id", "language", "text", "empathy").to_pandas()
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     planted = dict(zip([a[0] for a in AGENTS], AGENT_EMPATHY))
-    rating = turns["agent_id"].map(planted).to_numpy(float)
-    length = [word_length(t, lang) for t, lang in zip(turns["text"], turns["language"])]
-    return _row(f"demo world (seed {seed}, {customers:,} customers; rating = agent's planted empathy)", len(turns),
-                turns["empathy"].to_numpy(), rating, length)
+    turns["length"] = [word_length(t, lang) for t, lang in zip(turns["text"], turns["language"])]
+    turns["components"] = [_planted_components(t, lang) for t, lang in zip(turns["text"], turns["language"])]
+    key = turns.sort_values(["conversation_id", "turn_index"]).drop_duplicates("conversation_id")
+    name = f"demo world (seed {seed}, {customers:,} customers"
+    return [_row(f"{name}; rating = agent's planted empathy)", len(turns), turns["empathy"],
+                 turns["agent_id"].map(planted).to_numpy(float), turns["length"]),
+            _row(f"{name}; rating = the reply's planted components)", len(turns), turns["empathy"],
+                 turns["components"], turns["length"]),
+            _row(f"{name}; key reply (first) per conversation, its planted components)", len(key), key["empathy"],
+                 key["components"], key["length"])]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -91,7 +118,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--demo-seed", type=int, default=7)
     args = parser.parse_args(argv)
     model = EmpathyModel.default()
-    table = pd.DataFrame([epitome_row(model), *personas_rows(model), demo_row(args.demo_seed)])
+    table = pd.DataFrame([epitome_row(model), *personas_rows(model), *demo_rows(args.demo_seed)])
     print(table.to_string(index=False))
     write_section("empathy: length controlled", "The overall empathy score against human (or planted) ratings, "
                   "`python -m bench.bench_empathy_length`. The overall head no longer sees reply length "

@@ -108,6 +108,12 @@ class Settings:
         "Fit the sentiment heads to the store's own rated texts (survey comments with NPS or CSAT, reviews with stars) before scoring, per language, and keep a fitted head only where it scores held-out rated texts significantly better (docs/text.md, 'Learning from the customers' own ratings'). A change rescores the store's texts on the next run.",
     )
 
+    # -- empathy (area: empathy) --
+    empathy_e5_replies: int = _setting(
+        1000,
+        "Most distinct German and Chinese agent replies per run whose empathy mechanisms come from the multilingual e5 heads (e5 embeds ~3–50 texts/s; the most frequent replies go first); the rest keep the cue model. 0: cue model only.",
+    )
+
     # -- diagnose (area: diagnose) --
     diagnose_rules: str = _setting(
         "",

@@ -192,3 +192,21 @@ def test_the_scorecard_and_coaching_use_the_new_scores(demo_store):
     coaching = store.read_result("empathy_coaching")
     assert coaching["agent_id"].is_unique and len(coaching) == 5
     assert (coaching["better_score"] > coaching["score"]).all()
+
+
+def test_score_adds_to_length_when_replies_are_rated_per_reply(demo_store):
+    """The demo rated the way the issue means (each reply by the empathic components the world planted in it,
+    not by its agent's level): the partial rank correlation with length held fixed is at least 0.20, over all
+    replies and over each conversation's key (first) reply."""
+    from bench.bench_empathy_length import _planted_components
+    from empathica.understand.empathy.cues import word_length
+    from empathica.understand.empathy.training import partial_rank_correlation
+
+    store, _ = demo_store
+    turns = store.read_result("empathy_turns")
+    turns["components"] = [_planted_components(t, lang) for t, lang in zip(turns["text"], turns["language"])]
+    turns["length"] = [word_length(t, lang) for t, lang in zip(turns["text"], turns["language"])]
+    assert turns["components"].nunique() >= 3
+    key = turns.sort_values(["conversation_id", "turn_index"]).drop_duplicates("conversation_id")
+    for frame in (turns, key):
+        assert partial_rank_correlation(frame["empathy"], frame["components"], frame["length"]) >= 0.20

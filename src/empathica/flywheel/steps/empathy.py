@@ -58,6 +58,20 @@ def _template_keys(store, buckets: int) -> set[str]:
     return template_keys(pd.concat(spreads, ignore_index=True))
 
 
+def _e5_replies(store, limit: int) -> list[str]:
+    """The German and Chinese agent replies whose mechanisms come from the e5 heads this run: the ``limit``
+    most frequent distinct ones (ties by text), so the choice does not depend on buckets or order."""
+    from empathica.understand.empathy.cues import guess_language
+
+    if limit <= 0:
+        return []
+    turns = store.table("turns")
+    agent = turns.filter(turns.speaker == "agent")
+    counts = (agent.group_by("text").aggregate(n=agent.count())
+              .order_by([ibis.desc("n"), "text"]).limit(4 * limit).to_pandas())
+    return [t for t in counts["text"] if isinstance(t, str) and guess_language(t) != "en"][:limit]
+
+
 def _conversations_frame(store, bucket: int = 0, buckets: int = 1) -> pd.DataFrame:
     conv = store.table("conversations")
     if buckets > 1:
@@ -74,13 +88,14 @@ def _analyze_in_buckets(ctx: RunContext, known: set | None):
     """Analyse the conversations bucket by bucket, storing each bucket's turns, conversations, gaps and
     quarantine as it goes. Returns the scored agent turns without their long texts (all), those that
     answer distress with their texts (for coaching), the conversation table, and counts."""
-    from empathica.understand.empathy import analyze_conversations, validate_transcript
+    from empathica.understand.empathy import EmpathyModel, analyze_conversations, validate_transcript
     from empathica.understand.text import TextAnalyzer
 
     store = ctx.store
     text_analyzer = TextAnalyzer.from_settings(ctx.settings)  # loaded only if a customer turn lacks a text score
     buckets = max(1, -(-store.count("turns") // TURNS_PER_BUCKET))
     templates = _template_keys(store, buckets)
+    model = EmpathyModel.default().with_e5(_e5_replies(store, ctx.settings.empathy_e5_replies))
     slim, coach, conversations, quarantined, gaps, errors = [], [], [], 0, 0, []
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=ctx.console, disable=not ctx.progress or buckets == 1) as progress:
@@ -95,7 +110,7 @@ def _analyze_in_buckets(ctx: RunContext, known: set | None):
                 continue
             analysis = analyze_conversations(clean, conversations=_conversations_frame(store, bucket, buckets),
                                              quarantine=quarantine, text_analyzer=text_analyzer,
-                                             template_keys=templates)
+                                             template_keys=templates, model=model)
             save = store.append_result if slim else store.write_result  # the first bucket stored replaces a past run's
             save(EMPATHY_TURNS, analysis.turns, step="empathy",
                  description="Each agent turn: mechanism levels, confidence, evidence, jargon, empathy, gap flag.")

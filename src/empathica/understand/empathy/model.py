@@ -6,10 +6,12 @@ EPITOME rationales (which sentences carry the evidence). The tagger's pooled sco
 rows are cross-fitted (out-of-fold), so the classifier learns how much to trust an honest tagger.
 Decision offsets per class are tuned for macro-F1 on out-of-fold predictions of the training rows.
 
-For German and Chinese text, a second, small logistic regression per mechanism over the cue features
-alone (``cues.CUE_FEATURES``: lexicons per language mapped to shared concepts, length, questions,
-pronoun rates) is used; it is trained on the same English rows. Explorations on this path are gated:
-without a single exploring cue (a question) in the reply they stay at level 0.
+For German and Chinese text, each mechanism's probabilities blend (``e5_heads.E5_WEIGHT``) a logistic
+regression over the reply's multilingual e5 embedding (``e5_heads``; trained on the English rows, evidence
+from its sentences) with a small logistic regression over the cue features alone (``cues.CUE_FEATURES``:
+lexicons per language mapped to shared concepts, length, questions, pronoun rates), also trained on the
+English rows. Replies beyond the process's e5 budget, or without the e5 encoder, get the cue model alone;
+explorations on that path are gated: without a single exploring cue (a question) they stay at level 0.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from sklearn.preprocessing import StandardScaler
 
 from empathica.understand.distinct import score_distinct
 from empathica.understand.empathy.cues import CUE_FEATURES, CUES, cue_matrix, guess_language, procedural_only, sentence_spans
+from empathica.understand.empathy.e5_heads import E5_REPLY_BUDGET, E5_WEIGHT, default_heads, e5_rows
 from empathica.understand.empathy.jargon import find_jargon
 
 #: The three mechanisms (Sharma et al. 2020), with the cue concept that evidences each.
@@ -75,6 +78,16 @@ def _pool(rows: np.ndarray, p: np.ndarray, n: int) -> np.ndarray:
         out[:, 2] = np.bincount(rows, weights=(p > 0.5).astype(float), minlength=n)
         out[:, 3] = sums
     return out
+
+
+def save_artifact(obj: object, path: str | Path) -> Path:
+    """Write a fitted model to ``path`` (joblib, compressed), creating its folder."""
+    import joblib
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    joblib.dump(obj, path, compress=3)
+    return path
 
 
 def _tune_offsets(proba: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -222,12 +235,18 @@ class EmpathyModel:
 
     # -- predicting --------------------------------------------------------------------------------
     def predict_proba(self, responses: Sequence[str], *, languages: Sequence[str] | None = None,
-                      cue_only: bool = False) -> dict[str, dict[str, object]]:
-        """Per mechanism: decision-adjusted class probabilities (n×3) and sentence evidence."""
+                      cue_only: bool = False, multilingual: bool = False,
+                      evidence: bool = True) -> dict[str, dict[str, object]]:
+        """Per mechanism: decision-adjusted class probabilities (n×3) and sentence evidence.
+
+        ``cue_only``: every reply takes the cue model; ``multilingual``: English replies too take the
+        German/Chinese path (e5 heads + cues), which is how that path is measured on English EPITOME.
+        ``evidence=False`` spares the e5 path embedding each sentence (its evidence lists stay empty).
+        """
         texts = ["" if not isinstance(t, str) else t for t in responses]
         n = len(texts)
         langs = list(languages) if languages is not None else [guess_language(t) for t in texts]
-        english = np.array([(lang == "en") and not cue_only for lang in langs], dtype=bool)
+        english = np.array([(lang == "en") and not cue_only and not multilingual for lang in langs], dtype=bool)
         cues = cue_matrix(texts, langs)
         cues_std = self.cue_scaler_.transform(cues)
         out: dict[str, dict[str, object]] = {}
@@ -236,10 +255,11 @@ class EmpathyModel:
         rows, chunks, spans = _sentences(en_texts)
         T = self._text_matrix(en_texts) if len(en_idx) else None
         Ts = self._sentence_matrix(chunks) if chunks else None
+        other = np.flatnonzero(~english)
+        e5_rows, e5 = self._e5_scores([texts[i] for i in other], cue_only, evidence)
         for mech in MECHANISMS:
             proba = np.zeros((n, 3))
             evidence: list[list[str]] = [[] for _ in range(n)]
-            other = np.flatnonzero(~english)
             if len(other):
                 raw = self.cue_clf_[mech].predict_proba(cues_std[other])
                 proba[other] = _softmax_shift(raw, self.cue_offsets_[mech])
@@ -251,6 +271,12 @@ class EmpathyModel:
                         # cue gate: without a cue of its concept the mechanism is at level 0 (confidence ≥ 0.6)
                         s = min(proba[i, 1] + proba[i, 2], 0.4)
                         proba[i] = (1 - s, s / 2, s / 2)
+                if e5:
+                    # the multilingual e5 head, blended with the cue model, for the replies within the budget
+                    cue_raw = _softmax_shift(self.cue_clf_[mech].predict_proba(cues_std[other[e5_rows]]), self.cue_offsets_[mech])
+                    proba[other[e5_rows]] = E5_WEIGHT * e5[mech]["proba"] + (1 - E5_WEIGHT) * cue_raw
+                    for k, i in enumerate(other[e5_rows]):
+                        evidence[i] = e5[mech]["evidence"][k]
             if len(en_idx):
                 p = self.sentence_clf_[mech].predict_proba(Ts)[:, 1] if Ts is not None else np.zeros(0)
                 X = self._design(T, _pool(rows, p, len(en_idx)), cues[en_idx])
@@ -271,6 +297,32 @@ class EmpathyModel:
                     evidence[i] = []
             out[mech] = {"proba": proba, "evidence": evidence}
         return out
+
+    #: Score German and Chinese replies with the multilingual e5 heads (``e5_heads``) when they are installed:
+    #: the replies in ``e5_texts`` when a run chose them, else the first ``e5_budget`` distinct ones of a
+    #: call. The shipped model sends none (e5 costs seconds: the CLI and Act's live scoring stay fast);
+    #: :meth:`with_e5` opts in, as the flywheel does per run (setting ``empathy_e5_replies``).
+    use_e5: bool = True
+    e5_texts: frozenset[str] | None = None
+    e5_budget: int = 0
+
+    def with_e5(self, texts: Sequence[str] | None = None, *, budget: int = E5_REPLY_BUDGET) -> "EmpathyModel":
+        """A copy of the model whose e5 path scores exactly ``texts``, or (None) the first ``budget`` of a call."""
+        import copy
+
+        model = copy.copy(self)
+        model.e5_texts = None if texts is None else frozenset(texts)
+        model.e5_budget = budget
+        return model
+
+    def _e5_scores(self, texts: list[str], cue_only: bool, evidence: bool = True) -> tuple[np.ndarray, dict]:
+        """Which of the non-English ``texts`` the e5 heads score, and their result for those."""
+        heads = default_heads() if self.use_e5 and not cue_only and texts else None
+        if heads is None:
+            return np.zeros(len(texts), dtype=bool), {}
+        rows = e5_rows(texts, allowed=self.e5_texts, budget=self.e5_budget)
+        chosen = [texts[i] for i in np.flatnonzero(rows)]
+        return rows, (heads.score_texts(chosen, evidence=evidence) if chosen else {})
 
     def score(self, responses: Sequence[str], *, languages: Sequence[str] | None = None,
               cue_only: bool = False) -> pd.DataFrame:
@@ -311,12 +363,7 @@ class EmpathyModel:
 
     # -- persistence -------------------------------------------------------------------------------
     def save(self, path: str | Path = MODEL_PATH) -> Path:
-        import joblib
-
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        joblib.dump(self, path, compress=3)
-        return path
+        return save_artifact(self, path)
 
     @staticmethod
     def load(path: str | Path = MODEL_PATH) -> "EmpathyModel":

@@ -19,6 +19,7 @@ import pandas as pd
 from sklearn.metrics import f1_score
 
 from empathica.understand.empathy.corpora import SPLIT_SEED, evidence_token_f1, load_epitome, load_personas
+from empathica.understand.empathy.e5_heads import E5MechanismHeads
 from empathica.understand.empathy.model import MECHANISMS, MODEL_PATH, EmpathyModel
 
 #: Published EPITOME (RoBERTa bi-encoder) macro-F1 per mechanism.
@@ -33,6 +34,15 @@ def train(frame: pd.DataFrame, *, seed: int = 7) -> EmpathyModel:
         {m: train_rows[m].to_numpy() for m in MECHANISMS},
         {m: train_rows[f"{m}_rationales"].tolist() for m in MECHANISMS},
     )
+
+
+def train_e5_heads(frame: pd.DataFrame, *, progress: bool = True) -> E5MechanismHeads:
+    """Fit the multilingual e5 heads on the English EPITOME training rows (embeddings cached on disk)."""
+    from empathica.understand.text.embeddings import corpus_embeddings
+
+    X = corpus_embeddings("epitome_responses", frame["response_post"].astype(str).tolist(), progress=progress)
+    train = ~frame["is_test"].to_numpy()
+    return E5MechanismHeads().fit(X[train], {m: frame[m].to_numpy()[train] for m in MECHANISMS})
 
 
 def evaluate_epitome(model: EmpathyModel, frame: pd.DataFrame, *, cue_only: bool = False) -> pd.DataFrame:
