@@ -17,7 +17,7 @@ log-odds around the average customer, so the reasons add up to the score.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Callable, Literal
 
 import numpy as np
 import pandas as pd
@@ -315,8 +315,9 @@ def evaluate_churn(y_true, probability, *, n_bins: int = 10) -> ChurnEvaluation:
     )
 
 
-def plot_reliability(evaluation: ChurnEvaluation, *, title: str = "Reliability of churn probabilities"):
-    """Observed churn rate against mean predicted probability per bin, with the diagonal."""
+def plot_reliability(evaluation: ChurnEvaluation, *, say: Callable[..., str], outcome: str = "churn"):
+    """Observed churn (or detractor) rate against mean predicted probability per bin, with the diagonal (``say``: the
+    figure's words, see ``report.figures``)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -325,11 +326,12 @@ def plot_reliability(evaluation: ChurnEvaluation, *, title: str = "Reliability o
     curve = evaluation.reliability
     fig, ax = plt.subplots(figsize=(4.8, 4.2))
     top = max(1e-3, float(max(curve["mean_predicted"].max(), curve["observed_rate"].max())) * 1.05)
-    ax.plot([0, top], [0, top], color="grey", linestyle="--", linewidth=1, label="perfect calibration")
-    ax.plot(curve["mean_predicted"], curve["observed_rate"], marker="o", label="model")
-    ax.set_xlabel("mean predicted probability")
-    ax.set_ylabel("observed rate")
-    ax.set_title(f"{title}\nAUC {evaluation.auc:.3f} · Brier {evaluation.brier:.3f} · {evaluation.rows:,} held-out rows", fontsize=9)
+    ax.plot([0, top], [0, top], color="grey", linestyle="--", linewidth=1, label=say("figure.reliability.perfect"))
+    ax.plot(curve["mean_predicted"], curve["observed_rate"], marker="o", label=say("figure.reliability.model"))
+    ax.set_xlabel(say("figure.reliability.predicted_axis"))
+    ax.set_ylabel(say("figure.reliability.observed_axis"))
+    ax.set_title(say(f"figure.reliability.title.{outcome}", auc=evaluation.auc, brier=evaluation.brier, rows=evaluation.rows),
+                 fontsize=9)
     ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
     return fig
