@@ -98,7 +98,7 @@ def _block(b: Any) -> dict:
     if isinstance(b, Figure):
         return {"kind": "figure", "png": base64.b64encode(b.png).decode("ascii"), "caption": _text(b.caption),
                 "localized": {lang: base64.b64encode(png).decode("ascii") for lang, png in b.localized.items() if lang != "en"},
-                "words": b.words}
+                "words": b.words, "names": b.names}
     raise TypeError(f"a report block of type {type(b).__name__} cannot be stored")
 
 

@@ -45,12 +45,14 @@ class TableBlock:
 @dataclass
 class Figure:
     """A picture (PNG bytes) with a caption; ``localized``: the picture drawn in each report language (its words from
-    the catalogues, see ``report.figures``), ``words``: the texts drawn in each language (data names left out)."""
+    the catalogues, see ``report.figures``), ``words``: the texts drawn in each language (texts that are only a data
+    name left out), ``names``: the names from the client's data drawn in each language."""
 
     png: bytes
     caption: Text
     localized: dict[str, bytes] = field(default_factory=dict)
     words: dict[str, list[str]] = field(default_factory=dict)
+    names: dict[str, list[str]] = field(default_factory=dict)  # the data names drawn (inside ``words`` too)
 
     @property
     def data_uri(self) -> str:

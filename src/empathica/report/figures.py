@@ -8,9 +8,10 @@ language, so ``empathica report --lang zh`` shows Chinese axes without running a
 - ``say.name("aspect", key)`` a thing with an id by its display name (the catalogue's, else its readable name);
 - ``say.data(value)`` a name from the client's data (an agent, a touchpoint), drawn as stored and recorded as such.
 
-Chinese is drawn with a CJK font found among the machine's fonts (Debian's ``fonts-noto-cjk``, which ``.ci/run``
-installs), as a fallback behind DejaVu Sans so Latin letters and digits keep their usual shape; without one the
-Chinese picture is drawn with the English words and a warning names the package to install (never boxes of tofu).
+Chinese (the words of the Chinese figures, and names from the client's data in any figure) is drawn with a CJK font
+found among the machine's fonts (Debian's ``fonts-noto-cjk``, which ``.ci/run`` installs), as a fallback behind DejaVu
+Sans so Latin letters and digits keep their usual shape; without one the Chinese picture is drawn with the English
+words and a warning names the package to install (never boxes of tofu in the words).
 """
 
 from __future__ import annotations
@@ -40,7 +41,18 @@ class FigureWords:
         self.names: set[str] = set()
 
     def __call__(self, message_id: str, **values: Any) -> str:
+        self._names_in(values)
         return render(Finding(message_id, values), lang=self.lang, currency=self.currency)
+
+    def _names_in(self, values: dict) -> None:
+        """Remember the data names a message's values carry (plain text, or a display name no catalogue knows)."""
+        for value in values.values():
+            if isinstance(value, str):
+                self.names.add(value)
+            elif isinstance(value, dict) and "id" in value:
+                if value["id"] not in catalogue("en") and "name" in value:
+                    self.names.add(str(value["name"]))
+                self._names_in(value.get("values") or {})
 
     def name(self, kind: str, key: Any) -> str:
         """A thing with an id (``aspect``, ``metric``, ``language`` …): the catalogue's ``<kind>.<key>``, else readable."""
@@ -81,9 +93,10 @@ def cjk_font() -> str | None:
     return known()
 
 
-def font_families(lang: str) -> list[str]:
-    """Matplotlib's ``font.family`` for ``lang``: DejaVu Sans, with a CJK fallback for Chinese."""
-    cjk = cjk_font() if lang == "zh" else None
+def font_families() -> list[str]:
+    """Matplotlib's ``font.family``: DejaVu Sans, with a CJK fallback (Chinese words, and the client's names in Chinese
+    script in every language's figures)."""
+    cjk = cjk_font()
     return [_LATIN, cjk] if cjk else [_LATIN]
 
 
@@ -100,19 +113,21 @@ def draw_figure(draw: Callable[[FigureWords], Any], caption: Any, *, dpi: int = 
 
     pngs: dict[str, bytes] = {}
     words: dict[str, list[str]] = {}
+    names: dict[str, list[str]] = {}
     for lang in LANGUAGES:
         drawn_in = lang if lang != "zh" or cjk_font() else "en"
         if drawn_in != lang:
             log.warning("no CJK font found (install Debian's fonts-noto-cjk): the Chinese figures keep English words")
         say = FigureWords(drawn_in, currency)
-        with matplotlib.rc_context({"font.family": font_families(drawn_in), "axes.unicode_minus": False}):
+        with matplotlib.rc_context({"font.family": font_families(), "axes.unicode_minus": False}):
             fig = draw(say)
             buffer = io.BytesIO()
             fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
         words[lang] = [t for t in drawn_texts(fig) if t not in say.names]
+        names[lang] = sorted(say.names)
         _close(fig)
         pngs[lang] = buffer.getvalue()
-    return Figure(png=pngs["en"], caption=caption, localized=pngs, words=words)
+    return Figure(png=pngs["en"], caption=caption, localized=pngs, words=words, names=names)
 
 
 def _close(fig: Any) -> None:

@@ -5,6 +5,7 @@ report text is findings rendered through report/locales (block "learn")."""
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -96,7 +97,8 @@ def _plot_event_study(study: pd.DataFrame, actions, say: FigureWords) -> Figure:
         ax.axhline(0, color="grey", lw=0.8)
         ax.axvline(-0.5, color="tab:red", lw=0.8, ls="--")
         ax.errorbar(s["month"], s["estimate"], yerr=[s["estimate"] - s["ci_low"], s["ci_high"] - s["estimate"]], fmt="o", ms=3)
-        ax.set_title(f"{say.data(action.title or action.action_id)} — {say.name('metric', metric)}", fontsize=8)
+        ax.set_title(say("figure.learn.action_metric", action=action.title or action.action_id,
+                         metric=display_name("metric", metric)), fontsize=8)
         ax.set_xlabel(say("figure.learn.months_from_start"))
     fig.tight_layout()
     return fig
@@ -223,8 +225,9 @@ def _plot_timeline(timeline: pd.DataFrame, starts: pd.DataFrame, say: FigureWord
         ax.plot(s["run_started_at"].dt.tz_convert(None), s["value"], marker="o", ms=3)
         for mark in marks:
             ax.axvline(mark.tz_convert(None), color="tab:red", lw=0.8, ls="--")
-        where = say.name("stage", stage) if dimension == "all" else say.name("dimension", dimension)
-        ax.set_title(f"{where}: {say.name('kpi', kpi)}", fontsize=7)  # keys of the KPI data file: readable, as data
+        where = display_name("flywheel.stage", stage) if dimension == "all" else display_name("diagnose.dim", dimension)
+        kpi_name = display_name("learn.kpi", re.sub(r"[^a-z0-9]+", "_", kpi.lower()).strip("_"))
+        ax.set_title(say("figure.learn.kpi", where=where, kpi={**kpi_name, "name": kpi}), fontsize=7)
         ax.tick_params(labelsize=6)
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
