@@ -121,6 +121,7 @@ def draw_figure(draw: Callable[[FigureWords], Any], caption: Any, *, dpi: int = 
         say = FigureWords(drawn_in, currency)
         with matplotlib.rc_context({"font.family": font_families(), "axes.unicode_minus": False}):
             fig = draw(say)
+            _local_numbers(fig, drawn_in)
             buffer = io.BytesIO()
             fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
         words[lang] = [t for t in drawn_texts(fig) if t not in say.names]
@@ -128,6 +129,18 @@ def draw_figure(draw: Callable[[FigureWords], Any], caption: Any, *, dpi: int = 
         _close(fig)
         pngs[lang] = buffer.getvalue()
     return Figure(png=pngs["en"], caption=caption, localized=pngs, words=words, names=names)
+
+
+def _local_numbers(fig: Any, lang: str) -> None:
+    """Plain numeric ticks in the language's format (``2,5`` in German): Matplotlib's own formatter knows no locale."""
+    from babel.numbers import format_decimal
+    from matplotlib.ticker import FuncFormatter, ScalarFormatter
+
+    locale = LANGUAGES[lang]
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if type(axis.get_major_formatter()) is ScalarFormatter:
+                axis.set_major_formatter(FuncFormatter(lambda v, _pos: format_decimal(round(v, 6), locale=locale)))
 
 
 def _close(fig: Any) -> None:
