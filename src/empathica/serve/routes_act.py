@@ -265,10 +265,14 @@ def customer_card(request: Request, customer_id: str, lang: str | None = Query(N
                        field="customer_id")
     card["open_cases"] = act.cases.active_cases_of(customer_id)
     opener = card.get("opener")
+    shown = lang or (card["language"] if card["language"] in LANGUAGES else "en")
     if opener:
-        shown = lang or (card["language"] if card["language"] in LANGUAGES else "en")
         opener["reason"] = render(Finding(opener["reason_id"], opener["reason_values"]), lang=shown)
         opener["reason_language"] = shown
+    for part in (card.get(key) for key in ("churn", "clv", "detractor")):
+        if part and "reason_findings" in part:  # the reasons as findings, and as sentences in the reader's language
+            part["reasons_shown"] = [render(Finding(f["id"], f["values"]), lang=shown) for f in part["reason_findings"]]
+            part["reasons_language"] = shown
     # the card is plain JSON data already: encoded once here, not walked again by the framework's encoder
     return Response(json.dumps(card, ensure_ascii=False, default=str), media_type="application/json")
 

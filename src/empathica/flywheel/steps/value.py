@@ -26,13 +26,13 @@ from empathica.errors import AnalysisError, NotEnoughDataError
 from empathica.flywheel.registry import RunContext, step
 from empathica.decide.response import MIN_AUC
 from empathica.learn.impact import revenue_at_risk
-from empathica.report import Finding, Metric, Paragraph, Section, TableBlock
+from empathica.report import Finding, FindingsTable, Metric, Paragraph, Section, TableBlock
 from empathica.report.figures import FigureWords, draw_figure
 from empathica.schema.results import (
     DRIVERS_CUSTOMER, VALUE_CHURN_RELIABILITY, VALUE_CHURN_SCORES, VALUE_CLV, VALUE_CLV_HOLDOUT, VALUE_CLV_PARAMS,
     VALUE_CLV_SEGMENTS, VALUE_DETRACTOR_RELIABILITY, VALUE_DETRACTOR_SCORES, VALUE_REVENUE_AT_RISK, VALUE_TOTALS,
 )
-from empathica.understand.churn import fit_time_validated_churn, plot_reliability
+from empathica.understand.churn import ALREADY_LOST_REASON, fit_time_validated_churn, plot_reliability
 from empathica.understand.clv import bootstrap_clv_totals, fit_clv, plot_holdout
 
 HORIZON_WEEKS = 52.0
@@ -157,7 +157,7 @@ def value(ctx: RunContext) -> Section:
         section.add(Paragraph(Finding("value.churn_fallback")))
     # customers already lost have churned for certain, and nothing of their value is at risk any more
     risk.loc[already_lost, "p_churn"] = 1.0
-    risk.loc[already_lost, "reasons"] = "already lost (churned_at set)"
+    risk.loc[already_lost, "reasons"] = ALREADY_LOST_REASON
 
     # -- detractor propensity ---------------------------------------------------------------------
     detractor = None
@@ -211,8 +211,9 @@ def value(ctx: RunContext) -> Section:
     store.write_result(VALUE_REVENUE_AT_RISK, risk, step="value", description="P(churn) × CLV per customer.")
     section.add(
         draw_figure(lambda say: _plot_risk(risk, say), Finding("value.figure.risk")),
-        TableBlock(risk.head(15)[["customer_id", "segment", "clv", "p_churn", "revenue_at_risk", "nps_last", "reasons"]].round(3),
-                   Finding("value.caption.risk"), source=VALUE_REVENUE_AT_RISK.table_name),
+        FindingsTable(risk.head(15), {"customer_id": "text", "segment": "text", "clv": "money", "p_churn": "pct",
+                                      "revenue_at_risk": "money", "nps_last": "int", "reasons": "churn_reasons"},
+                      "value.caption.risk", source=VALUE_REVENUE_AT_RISK.table_name),
     )
 
     section.add(Paragraph(Finding("value.see_decide", {"section": {"id": "section.decide"}})))
