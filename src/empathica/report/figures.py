@@ -4,7 +4,7 @@ A step hands ``draw_figure`` a function ``draw(say)`` that builds a Matplotlib f
 English, German and Chinese with a ``FigureWords`` for that language, and the ``Figure`` block keeps one PNG per
 language, so ``empathica report --lang zh`` shows Chinese axes without running a step. Inside ``draw``:
 
-- ``say("figure.axis.share", ...)`` is a catalogue message in the figure's language (plain text, numbers per locale);
+- ``say("figure.text.negative")`` is a catalogue message in the figure's language (plain text, numbers per locale);
 - ``say.name("aspect", key)`` a thing with an id by its display name (the catalogue's, else its readable name);
 - ``say.data(value)`` a name from the client's data (an agent, a touchpoint), drawn as stored and recorded as such.
 

@@ -312,7 +312,7 @@ _NAMED_LEVELS = ("language", "segment", "region")
 
 
 def _reason(column: str, value: str, weight: float) -> dict:
-    feature = display_name("churn.feature", column)
+    feature = {"id": f"churn.feature.{column}", "name": column.replace("_", " ")}  # its display name (store.names)
     try:
         number = float(value)
     except ValueError:

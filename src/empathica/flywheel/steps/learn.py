@@ -225,9 +225,10 @@ def _plot_timeline(timeline: pd.DataFrame, starts: pd.DataFrame, say: FigureWord
         ax.plot(s["run_started_at"].dt.tz_convert(None), s["value"], marker="o", ms=3)
         for mark in marks:
             ax.axvline(mark.tz_convert(None), color="tab:red", lw=0.8, ls="--")
-        where = display_name("flywheel.stage", stage) if dimension == "all" else display_name("diagnose.dim", dimension)
-        kpi_name = display_name("learn.kpi", re.sub(r"[^a-z0-9]+", "_", kpi.lower()).strip("_"))
-        ax.set_title(say("figure.learn.kpi", where=where, kpi={**kpi_name, "name": kpi}), fontsize=7)
+        where = ({"id": f"flywheel.stage.{stage}", "name": stage} if dimension == "all" else
+                 {"id": f"diagnose.dim.{dimension}", "name": dimension})
+        kpi_name = {"id": f"learn.kpi.{re.sub(r'[^a-z0-9]+', '_', kpi.lower()).strip('_')}", "name": kpi}
+        ax.set_title(say("figure.learn.kpi", where=where, kpi=kpi_name), fontsize=7)
         ax.tick_params(labelsize=6)
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
