@@ -62,7 +62,7 @@ def test_every_figure_of_the_report_is_drawn_in_german_and_chinese(opened):
         assert set(figure.localized) == {"en", "de", "zh"}, key
         assert figure.localized["de"] != figure.localized["en"] and figure.localized["zh"] != figure.localized["de"], key
         for lang in ("de", "zh"):
-            assert leftovers(figure, lang) == [], (key, lang)
+            assert leftovers(figure, lang) == [], (key, lang, "no CJK font?" if cjk_font() is None else "")
 
 
 @pytest.mark.skipif(cjk_font() is None, reason="no CJK font on this machine (Debian: fonts-noto-cjk, which .ci/run installs)")
