@@ -62,3 +62,23 @@ def test_the_reasons_render_in_german_and_chinese_without_english_or_internal_na
     assert {"churn.reason.number", "churn.reason.level", "churn.reason.missing", "churn.reason.already_lost"} <= kinds
     if lang == "zh":
         assert re.search(r"[\u4e00-\u9fff]", Speaker("zh", "EUR").reasons(reasons[reasons != ""].iloc[0]))
+
+
+def test_the_card_keeps_its_reasons_and_adds_them_as_findings_said_in_the_readers_language(reasons):
+    from empathica.act.card import _value
+    from empathica.serve.routes_act import say_reasons
+
+    text = reasons[reasons.str.count(";") == 2].iloc[0]
+    fact = {"p_churn": 0.4, "churn_reasons": text, "clv": 120.0, "p_alive": 0.8, "expected_purchases": 1.5,
+            "clv_segment": "app_first", "clv_status": "active", "p_detractor": None, "detractor_reasons": None,
+            "empathy_received": None}
+    card = _value(fact)
+    assert card["churn"]["reasons"] == text.split("; ")  # the card's shape as before: reasons as stored
+    assert card["churn"]["reason_findings"] == reason_findings(text)
+    for lang in ("de", "zh"):
+        said = say_reasons({k: dict(v) if v else v for k, v in card.items()}, lang)
+        assert said["churn"]["reasons_language"] == lang and len(said["churn"]["reasons_shown"]) == 3
+        shown = " ".join(said["churn"]["reasons_shown"] + said["clv"]["reasons_shown"])
+        assert not SNAKE.search(shown) and not ENGLISH.search(shown), shown
+        assert not re.search(r"\b(status|expected|probability|active|weight)\b", shown), shown
+    assert re.search(r"[\u4e00-\u9fff]", " ".join(said["clv"]["reasons_shown"]))
