@@ -27,6 +27,7 @@ from empathica.act.card_facts import (JOURNEY_EVENTS, SENTIMENT_POINTS, VALUES_A
                                       latest_rows, numbered_customers, scored_texts_table, values_table)
 from empathica.schema.results import EMPATHY_TURNS, TEXT_SCORES
 from empathica.store import Store
+from empathica.understand.churn import reason_findings
 
 #: A reply is a candidate opener when its empathy is at least this (0–1) and it answered a distressed or
 #: negative customer turn.
@@ -246,16 +247,19 @@ def _value(fact: dict) -> dict:
     """Churn risk, CLV and detractor risk with their reasons, and the empathy received, from a facts row."""
     out: dict = {"churn": None, "clv": None, "detractor": None, "empathy_received": None}
     if fact["p_churn"] is not None:
-        out["churn"] = {"p_churn": round(float(fact["p_churn"]), 4), "reasons": _reasons(fact["churn_reasons"])}
+        out["churn"] = {"p_churn": round(float(fact["p_churn"]), 4), "reasons": _reasons(fact["churn_reasons"]),
+                        "reason_findings": reason_findings(fact["churn_reasons"])}
     if fact["clv"] is not None:
         out["clv"] = {"clv": round(float(fact["clv"]), 2), "p_alive": round(float(fact["p_alive"]), 4),
                       "segment": fact["clv_segment"],
                       "reasons": [f"p_alive={fact['p_alive']:.2f}",
                                   f"expected_purchases_52w={fact['expected_purchases']:.2f}",
-                                  f"status={fact['clv_status']}"]}
+                                  f"status={fact['clv_status']}"],
+                      "reason_findings": _clv_findings(fact)}
     if fact["p_detractor"] is not None:
         out["detractor"] = {"p_detractor": round(float(fact["p_detractor"]), 4),
-                            "reasons": _reasons(fact["detractor_reasons"])}
+                            "reasons": _reasons(fact["detractor_reasons"]),
+                            "reason_findings": reason_findings(fact["detractor_reasons"])}
     received = fact["empathy_received"]
     if received is not None and received == received:
         out["empathy_received"] = round(float(received), 4)
@@ -269,6 +273,14 @@ def _last_empathy(fact: dict) -> dict | None:
     return {"agent_id": fact["last_agent_id"], "at": at.isoformat() if at is not None else None,
             "empathy": round(float(fact["last_empathy"]), 4), "empathy_gap": bool(fact["last_empathy_gap"]),
             "reply": fact["last_reply"]}
+
+
+def _clv_findings(fact: dict) -> list[dict]:
+    """The CLV's reasons as findings (message id + values; the API renders them in the reader's language)."""
+    status = str(fact["clv_status"] or "").replace(" ", "_")
+    return [{"id": "clv.reason.p_alive", "values": {"p": float(fact["p_alive"])}},
+            {"id": "clv.reason.expected_purchases", "values": {"n": float(fact["expected_purchases"]), "weeks": 52}},
+            *([{"id": f"clv.reason.status.{status}", "values": {}}] if status in ("active", "already_lost") else [])]
 
 
 def _last_conversation(fact: dict) -> dict | None:

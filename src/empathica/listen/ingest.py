@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from empathica.errors import EmpathicaError, InputError, MappingError, NothingReadError, StoreError
 from empathica.listen.kinds import detect_kind, resolve_columns
 from empathica.listen.mapping import Mapping, TableMapping, load_mapping
+from empathica.listen.reasons import stored
 from empathica.listen.readers import ParquetSlice, SourceFile, inspect_file, iter_batches, parquet_slices
 from empathica.listen.redaction import column_key, redact, redact_array, redact_json_array
 from empathica.listen.validation import AGAIN, BATCH, FAILED, SEEN, BatchPlan, ident, source_kind
@@ -399,9 +400,9 @@ def _quarantine_rejects(duck, p: _Planned, table: str, rejects: list[tuple[int, 
     if redact_pii:
         rejects = [(r, redact(raw), kind) for r, raw, kind in rejects]
     duck.executemany(
-        f"INSERT INTO {QUARANTINE} VALUES (?, ?, ?, NULL, 'malformed CSV row', ?, ?, CAST(? AS TIMESTAMPTZ))",
+        f"INSERT INTO {QUARANTINE} VALUES (?, ?, ?, NULL, 'malformed CSV row', ?, ?, CAST(? AS TIMESTAMPTZ), ?, ?)",
         [[str(p.path), r, table, (raw or "")[:MALFORMED_VALUE_CHARS],
-          json.dumps({"_raw_line": raw, "_error": kind}, ensure_ascii=False), stamp.isoformat()]
+          json.dumps({"_raw_line": raw, "_error": kind}, ensure_ascii=False), stamp.isoformat(), *stored("malformed CSV row")]
          for r, raw, kind in rejects],
     )
     duck.execute("DROP TABLE _listen_shifts")

@@ -19,6 +19,7 @@ import pyarrow as pa
 from empathica.listen.kinds import DERIVABLE_KEYS
 from empathica.listen.redaction import column_key
 from empathica.listen.mapping import TableMapping
+from empathica.listen.reasons import reader_reason_sql, stored
 from empathica.schema import Table
 
 __all__ = ["AGAIN", "BATCH", "FAILED", "SEEN", "FALSE_WORDS", "TRUE_WORDS", "BatchPlan", "source_kind"]
@@ -357,6 +358,7 @@ class BatchPlan:
         val = " ".join(f"WHEN {i} THEN {v}" for i, (_, _, _, v) in enumerate(checks))
         raw = self.raw_sql()
         value = f"CASE f._first WHEN -1 THEN NULL {val} END"
+        reason_id, reason_values = _reason_columns(checks)
         row = (f"CASE WHEN len(f._failures) > 1 AND f._first >= 0 THEN CAST(json_merge_patch({raw}, "
                f"json_object('_other_failures', f._failures[2:])) AS VARCHAR) ELSE {raw} END")
         if self.redact:  # what is kept of a bad row is redacted like stored text (every value: its columns are unsure)
@@ -366,7 +368,7 @@ class BatchPlan:
             f"CASE f._first WHEN -1 THEN '(row)' {fld} END, "
             f"CASE f._first WHEN -1 THEN f._failures[1] {reason} END, "
             f"{value}, {row}, "
-            f"CAST(? AS TIMESTAMPTZ) "
+            f"CAST(? AS TIMESTAMPTZ), {reason_id}, {reason_values} "
             f"FROM {FAILED} f JOIN {BATCH} b ON b._line = f._line WHERE f._first IS NOT NULL"
         )
 
@@ -403,6 +405,16 @@ class BatchPlan:
         if not cols:
             return "NULL"
         return f"CAST(json_object({', '.join(f'{lit(c)}, b.{ident(c)}' for c in cols)}) AS VARCHAR)"
+
+
+def _reason_columns(checks: list[tuple[str, str, str, str]]) -> tuple[str, str]:
+    """SQL of a quarantined row's ``reason_id`` and ``reason_values`` (the reason as a finding, see ``listen.reasons``)."""
+    reader_id, reader_values = reader_reason_sql("f._failures[1]")
+    found = [stored(r) for _, r, _, _ in checks]
+    ids = " ".join(f"WHEN {i} THEN {lit(rid)}" for i, (rid, _) in enumerate(found))
+    values = " ".join(f"WHEN {i} THEN {lit(v)}" for i, (_, v) in enumerate(found))
+    return (f"CASE f._first WHEN -1 THEN {reader_id} {ids} END",
+            f"CASE f._first WHEN -1 THEN {reader_values} {values} END")
 
 
 def _json_path(key: str) -> str:

@@ -96,7 +96,9 @@ def _block(b: Any) -> dict:
         return {"kind": "findings_table", "frame": _frame(b.frame), "columns": b.columns, "caption_id": b.caption_id,
                 "source": b.source, "max_rows": b.max_rows, "headers": b.headers}
     if isinstance(b, Figure):
-        return {"kind": "figure", "png": base64.b64encode(b.png).decode("ascii"), "caption": _text(b.caption)}
+        return {"kind": "figure", "png": base64.b64encode(b.png).decode("ascii"), "caption": _text(b.caption),
+                "localized": {lang: base64.b64encode(png).decode("ascii") for lang, png in b.localized.items() if lang != "en"},
+                "words": b.words, "names": b.names}
     raise TypeError(f"a report block of type {type(b).__name__} cannot be stored")
 
 
@@ -106,6 +108,7 @@ def _unblock(d: dict) -> Any:
         d["frame"] = _unframe(d["frame"])
     if kind == "figure":
         d["png"] = base64.b64decode(d["png"])
+        d["localized"] = {"en": d["png"], **{lang: base64.b64decode(png) for lang, png in d.get("localized", {}).items()}}
     for key in ("text", "label", "value", "note", "caption"):
         if key in d:
             d[key] = _untext(d[key])

@@ -44,14 +44,23 @@ class TableBlock:
 
 @dataclass
 class Figure:
-    """A picture (PNG bytes) with a caption."""
+    """A picture (PNG bytes) with a caption; ``localized``: the picture drawn in each report language (its words from
+    the catalogues, see ``report.figures``), ``words``: the texts drawn in each language (texts that are only a data
+    name left out), ``names``: the names from the client's data drawn in each language."""
 
     png: bytes
     caption: Text
+    localized: dict[str, bytes] = field(default_factory=dict)
+    words: dict[str, list[str]] = field(default_factory=dict)
+    names: dict[str, list[str]] = field(default_factory=dict)  # the data names drawn (inside ``words`` too)
 
     @property
     def data_uri(self) -> str:
-        return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
+        return self.data_uri_in("en")
+
+    def data_uri_in(self, lang: str) -> str:
+        """The picture drawn in ``lang`` (the English one for a figure stored before figures had languages)."""
+        return "data:image/png;base64," + base64.b64encode(self.localized.get(lang, self.png)).decode("ascii")
 
 
 @dataclass

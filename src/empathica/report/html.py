@@ -19,6 +19,7 @@ import pandas as pd
 
 from empathica.report.blocks import Figure, FindingsTable, Metric, Paragraph, Section, TableBlock
 from empathica.report.i18n import Finding, catalogue, check_language, format_value, render
+from empathica.store.names import name_list
 
 #: Sections shown whole in the appendix (what the data holds, not what to do).
 APPENDIX_SECTIONS = ("overview",)
@@ -121,11 +122,23 @@ class _Speaker:
             return self.t(f"grade.{value}")
         if kind == "trend":
             return self._trend(value, row.get("rank"))
+        if kind == "churn_reasons":  # the churn model's stored reasons (feature=value (+weight)), each a finding
+            return self.reasons(value)
         if value is None or (isinstance(value, float) and pd.isna(value)):
             return "–"
         if kind == "text":
             return str(value)
         return self.say(Finding("value." + kind, {"v": value}))
+
+    def reasons(self, text: Any) -> str:
+        """A customer's stored churn (or detractor) reasons in the reader's language, separated as a list."""
+        from empathica.understand.churn import reason_findings
+
+        found = reason_findings(text if isinstance(text, str) else "")
+        if not found:
+            return "–"
+        listed = name_list(found)  # "a, b and c" in the reader's language
+        return self.t(listed["id"], **(listed.get("values") or {}))
 
     def _trend(self, previous: Any, rank: Any) -> str:
         if previous is None or pd.isna(previous):
@@ -135,7 +148,8 @@ class _Speaker:
 
     def findings_table(self, block: FindingsTable) -> dict:
         frame = block.frame.head(block.max_rows)
-        return {"caption": self.t(block.caption_id), "headers": [self.t(block.headers.get(c, f"column.{c}")) for c in block.columns],
+        return {"caption": self.t(block.caption_id),
+                "headers": [self.t(block.headers[c]) if c in block.headers else self.header(c) for c in block.columns],
                 "rows": [[self.cell(row, c, k) for c, k in block.columns.items()] for _, row in frame.iterrows()],
                 "source": block.source}
 

@@ -46,6 +46,8 @@ _BOOKKEEPING = {
         "value": "string",
         "raw": "string",
         "ingested_at": "timestamp('UTC')",
+        "reason_id": "string",  # the reason as a finding: message id and values (JSON), see listen/reasons.py
+        "reason_values": "string",  # (both NULL in rows stored before them: read from `reason`)
     }),
     INGESTIONS: ibis.schema({
         "ingestion_id": "string",
@@ -229,6 +231,10 @@ class Store:
                 self.con.create_table(name, schema=schema)
             elif RUN_COLUMN in schema and RUN_COLUMN not in self.con.table(name).columns:  # a store from before runs
                 self.raw_sql(f'ALTER TABLE "{name}" ADD COLUMN {RUN_COLUMN} VARCHAR')
+            if name == QUARANTINE and name in existing:  # a store from before reasons were findings
+                for column in ("reason_id", "reason_values"):
+                    if column not in self.con.table(name).columns:
+                        self.raw_sql(f'ALTER TABLE "{name}" ADD COLUMN "{column}" VARCHAR')
 
     def undo_interrupted_ingestions(self) -> list[str]:
         """Remove what ingestions killed mid-file left behind (rows and quarantine rows of a file that has

@@ -16,13 +16,15 @@ log-odds around the average customer, so the reasons add up to the score.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Callable, Literal
 
 import numpy as np
 import pandas as pd
 
 from empathica.errors import AnalysisError, NotEnoughDataError
+from empathica.store.names import display_name
 
 #: Fewest rows, and fewest rows of the rarer class, a churn model is fitted on.
 MIN_ROWS = 30
@@ -280,6 +282,48 @@ def _source_column(feature: str, columns: list[str]) -> str:
     return max(matches, key=len) if matches else name
 
 
+#: The stored reason of a customer already lost (``value_revenue_at_risk``): no model reason applies.
+ALREADY_LOST_REASON = "already lost (churned_at set)"
+#: One stored reason: ``column=value (+weight)``, as :meth:`ChurnModel.reasons` writes it.
+_REASON = re.compile(r"^(?P<column>[^=;]+)=(?P<value>.*) \(\+(?P<weight>[0-9.]+)\)$")
+
+
+def reason_findings(text: str | None) -> list[dict]:
+    """The stored reasons of one customer (``"tenure_days=12 (+0.42); segment=app_first (+0.30)"``) as findings
+    (``{"id", "values"}``, message ids ``churn.reason.*`` of the report catalogues): the feature by its display name
+    (``churn.feature.<column>``), its value (a number formatted per locale, a category as stored, or unknown) and
+    its weight on the log-odds. A part in no known form is kept as the program's text (``churn.reason.text``)."""
+    out = []
+    for part in (p.strip() for p in (text or "").split(";")):
+        if not part:
+            continue
+        match = _REASON.match(part)
+        if part == ALREADY_LOST_REASON:
+            out.append({"id": "churn.reason.already_lost", "values": {}})
+        elif match is None:
+            out.append({"id": "churn.reason.text", "values": {"text": part}})
+        else:
+            out.append(_reason(match["column"], match["value"], float(match["weight"])))
+    return out
+
+
+#: Categorical features whose levels have display names (``language.de`` → German; a segment made readable).
+_NAMED_LEVELS = ("language", "segment", "region")
+
+
+def _reason(column: str, value: str, weight: float) -> dict:
+    feature = {"id": f"churn.feature.{column}", "name": column.replace("_", " ")}  # its display name (store.names)
+    try:
+        number = float(value)
+    except ValueError:
+        shown = display_name(column, value) if column in _NAMED_LEVELS and value != "(missing)" else value
+        return {"id": "churn.reason.level", "values": {"feature": feature, "value": shown, "weight": weight}}
+    if np.isnan(number):
+        return {"id": "churn.reason.missing", "values": {"feature": feature, "weight": weight}}
+    kind = "int" if number.is_integer() else "number"
+    return {"id": f"churn.reason.{kind}", "values": {"feature": feature, "value": number, "weight": weight}}
+
+
 def _short(value) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
@@ -315,8 +359,9 @@ def evaluate_churn(y_true, probability, *, n_bins: int = 10) -> ChurnEvaluation:
     )
 
 
-def plot_reliability(evaluation: ChurnEvaluation, *, title: str = "Reliability of churn probabilities"):
-    """Observed churn rate against mean predicted probability per bin, with the diagonal."""
+def plot_reliability(evaluation: ChurnEvaluation, *, say: Callable[..., str], outcome: str = "churn"):
+    """Observed churn (or detractor) rate against mean predicted probability per bin, with the diagonal (``say``: the
+    figure's words, see ``report.figures``)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -325,11 +370,12 @@ def plot_reliability(evaluation: ChurnEvaluation, *, title: str = "Reliability o
     curve = evaluation.reliability
     fig, ax = plt.subplots(figsize=(4.8, 4.2))
     top = max(1e-3, float(max(curve["mean_predicted"].max(), curve["observed_rate"].max())) * 1.05)
-    ax.plot([0, top], [0, top], color="grey", linestyle="--", linewidth=1, label="perfect calibration")
-    ax.plot(curve["mean_predicted"], curve["observed_rate"], marker="o", label="model")
-    ax.set_xlabel("mean predicted probability")
-    ax.set_ylabel("observed rate")
-    ax.set_title(f"{title}\nAUC {evaluation.auc:.3f} · Brier {evaluation.brier:.3f} · {evaluation.rows:,} held-out rows", fontsize=9)
+    ax.plot([0, top], [0, top], color="grey", linestyle="--", linewidth=1, label=say("figure.reliability.perfect"))
+    ax.plot(curve["mean_predicted"], curve["observed_rate"], marker="o", label=say("figure.reliability.model"))
+    ax.set_xlabel(say("figure.reliability.predicted_axis"))
+    ax.set_ylabel(say("figure.reliability.observed_axis"))
+    ax.set_title(say(f"figure.reliability.title.{outcome}", auc=evaluation.auc, brier=evaluation.brier, rows=evaluation.rows),
+                 fontsize=9)
     ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
     return fig

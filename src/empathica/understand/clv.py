@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 import pandas as pd
@@ -556,8 +556,9 @@ def bootstrap_clv_totals(summary: pd.DataFrame, weights: dict[str, np.ndarray], 
     return {name: np.array(v) for name, v in totals.items()}
 
 
-def plot_holdout(by_bin: pd.DataFrame, *, title: str = "Holdout purchases: actual vs predicted"):
-    """Bar chart of mean holdout purchases per calibration-frequency bin."""
+def plot_holdout(by_bin: pd.DataFrame, *, say: Callable[..., str]):
+    """Bar chart of mean holdout purchases per calibration-frequency bin (``say``: the figure's words, see
+    ``report.figures``)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -565,12 +566,12 @@ def plot_holdout(by_bin: pd.DataFrame, *, title: str = "Holdout purchases: actua
 
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     pos = np.arange(len(by_bin))
-    ax.bar(pos - 0.2, by_bin["actual"], width=0.4, label="actual")
-    ax.bar(pos + 0.2, by_bin["predicted"], width=0.4, label="predicted (BG/NBD)")
-    ax.set_xticks(pos, by_bin["frequency_bin"])
-    ax.set_xlabel("repeat purchases in the calibration period")
-    ax.set_ylabel("mean purchases in the holdout period")
-    ax.set_title(title)
+    ax.bar(pos - 0.2, by_bin["actual"], width=0.4, label=say("figure.holdout.actual"))
+    ax.bar(pos + 0.2, by_bin["predicted"], width=0.4, label=say("figure.holdout.predicted"))
+    ax.set_xticks(pos, [say.data(b) for b in by_bin["frequency_bin"]])
+    ax.set_xlabel(say("figure.holdout.calibration_axis"))
+    ax.set_ylabel(say("figure.holdout.holdout_axis"))
+    ax.set_title(say("figure.holdout.title"))
     ax.legend()
     fig.tight_layout()
     return fig

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from itertools import combinations
 from math import factorial
-from typing import Literal
+from typing import Callable, Literal
 
 import numpy as np
 import pandas as pd
@@ -277,8 +277,9 @@ class DriverAnalysis:
         return frame
 
 
-def plot_importance(analysis: DriverAnalysis, *, title: str | None = None):
-    """Horizontal bars of each driver's share of R² with its bootstrap interval."""
+def plot_importance(analysis: DriverAnalysis, *, say: Callable[..., str], labels: dict[str, str] | None = None):
+    """Horizontal bars of each driver's share of R² with its bootstrap interval (``say``: the figure's words, see
+    ``report.figures``; ``labels``: driver → name)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -287,14 +288,16 @@ def plot_importance(analysis: DriverAnalysis, *, title: str | None = None):
     frame = analysis.importance_.iloc[::-1]
     fig, ax = plt.subplots(figsize=(6.4, 0.45 * len(frame) + 1.4))
     err = np.vstack([frame["share"] - frame["share_low"], frame["share_high"] - frame["share"]]).clip(0) * 100
-    ax.barh(frame["driver"], frame["share"] * 100, xerr=err, color="#4c72b0", capsize=3)
-    ax.set_xlabel("share of explained variance (%)")
-    ax.set_title(title or f"Drivers of {analysis.outcome_} (R² = {analysis.r2_:.2f}, {analysis.confidence:.0%} intervals)", fontsize=10)
+    ax.barh([(labels or {}).get(d, d) for d in frame["driver"]], frame["share"] * 100, xerr=err, color="#4c72b0", capsize=3)
+    ax.set_xlabel(say("figure.drivers.share_axis"))
+    ax.set_title(say("figure.drivers.importance_title", outcome=say.name("metric", analysis.outcome_.lower()), r2=analysis.r2_,
+                     confidence=analysis.confidence), fontsize=10)
     fig.tight_layout()
     return fig
 
 
-def plot_driver_matrix(matrix: pd.DataFrame, *, outcome: str = "outcome", labels: dict[str, str] | None = None):
+def plot_driver_matrix(matrix: pd.DataFrame, *, say: Callable[..., str], outcome: str = "outcome",
+                       labels: dict[str, str] | None = None):
     """Importance against performance, with quadrant lines; act first on the top-left. Each point carries its
     ``act_order`` number, named in a key beside the plot (``labels``: driver → name), so labels never overlap."""
     import matplotlib
@@ -313,11 +316,12 @@ def plot_driver_matrix(matrix: pd.DataFrame, *, outcome: str = "outcome", labels
     ax.axhline(100.0 / len(matrix), color="grey", linestyle="--", linewidth=1)
     ax.set_xlim(-5, 105)
     ax.set_ylim(0, max(share.max() * 1.2, 1))
-    ax.set_xlabel("current performance (0 = worst seen, 100 = best)")
-    ax.set_ylabel(f"importance for {outcome} (% of R²)")
-    ax.text(2, ax.get_ylim()[1] * 0.95, "act first", color="#c44e52", fontsize=9, va="top")
-    ax.text(98, ax.get_ylim()[1] * 0.95, "keep", color="grey", fontsize=9, va="top", ha="right")
-    ax.set_title(f"Driver matrix for {outcome}", fontsize=10)
+    outcome_name = say.name("metric", outcome.lower())
+    ax.set_xlabel(say("figure.drivers.performance_axis"))
+    ax.set_ylabel(say("figure.drivers.importance_axis", outcome=outcome_name))
+    ax.text(2, ax.get_ylim()[1] * 0.95, say("figure.drivers.act_first"), color="#c44e52", fontsize=9, va="top")
+    ax.text(98, ax.get_ylim()[1] * 0.95, say("figure.drivers.keep"), color="grey", fontsize=9, va="top", ha="right")
+    ax.set_title(say("figure.drivers.matrix_title", outcome=outcome_name), fontsize=10)
     key.axis("off")
     names = [(labels or {}).get(d, d) for d in matrix["driver"]]
     key.text(0, 1, "\n".join(f"{n}  {name}" for n, name in zip(order, names)), va="top", fontsize=8, transform=key.transAxes)

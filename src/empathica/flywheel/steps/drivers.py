@@ -38,9 +38,9 @@ from empathica.errors import NotEnoughDataError
 from empathica.flywheel.registry import RunContext, step
 from empathica.schema.results import DRIVERS_CUSTOMER, DRIVERS_EVERYONE, DRIVERS_IMPORTANCE, DRIVERS_MATRIX, DRIVERS_TEAMS, EMPATHY_CUSTOMER, JOURNEY_CUSTOMER_FRICTION, TEXT_SCORES
 from empathica.flywheel.steps.text import aspect_of_each_mention, text_context  # how texts link to units and aspects
-from empathica.report.i18n import render
 from empathica.store.names import display_name
-from empathica.report import Finding, FindingsTable, Metric, Paragraph, Section, TableBlock, figure_from_matplotlib
+from empathica.report import Finding, FindingsTable, Metric, Paragraph, Section, TableBlock
+from empathica.report.figures import draw_figure
 from empathica.store.names import Names
 from empathica.understand.drivers import DriverAnalysis, plot_driver_matrix, plot_importance
 
@@ -415,9 +415,8 @@ def drivers(ctx: RunContext) -> Section:
         Metric(Finding("drivers.metric.customers"), Finding("value.int", {"v": len(customers)}), "result drivers_customer"),
         Metric(Finding("drivers.metric.r2"), Finding("value.num2", {"v": analysis.r2_}),
                Finding("drivers.metric.r2_interval", {"low": analysis.r2_interval_[0], "high": analysis.r2_interval_[1]})),
-        figure_from_matplotlib(plot_driver_matrix(matrix, outcome="NPS", labels={  # a picture: its key stays English
-            d: render(Finding(driver_label(d, names)["id"], driver_label(d, names).get("values", {}))) for d in matrix["driver"]}),
-                               Finding("drivers.figure.matrix")),
+        draw_figure(lambda say: plot_driver_matrix(matrix, say=say, outcome="NPS", labels={
+            d: say.value(driver_label(d, names)) for d in matrix["driver"]}), Finding("drivers.figure.matrix")),
         FindingsTable(_labelled(matrix, names).assign(quadrant_id=matrix["quadrant"].str.split(":").str[0].map(QUADRANTS)),
                       {"act_order": "int", "message_id": "finding", "share": "pct", "performance": "int", "quadrant_id": "message"},
                       "caption.driver_matrix", source=DRIVERS_MATRIX.table_name, headers={"message_id": "column.driver"}),
@@ -428,7 +427,8 @@ def drivers(ctx: RunContext) -> Section:
                                    "nps_gap": "signed"}, "caption.driver_teams", source=DRIVERS_TEAMS.table_name))
     section.appendix.extend([
         Paragraph(Finding("drivers.method")),
-        figure_from_matplotlib(plot_importance(analysis), Finding("drivers.figure.importance")),
+        draw_figure(lambda say: plot_importance(analysis, say=say, labels={
+            d: say.value(driver_label(d, names)) for d in analysis.importance_["driver"]}), Finding("drivers.figure.importance")),
         TableBlock(importance[["driver", "share", "share_low", "share_high", "correlation", "std_coefficient", "rows", "source"]]
                    .round(3), Finding("drivers.caption.importance"), source=DRIVERS_IMPORTANCE.table_name),
     ])

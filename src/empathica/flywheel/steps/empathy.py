@@ -15,7 +15,8 @@ from empathica.schema.results import (
     EMPATHY_QUARANTINE, EMPATHY_RELATIONSHIP_BY_AGENT, EMPATHY_RELATIONSHIP_BY_TEAM, EMPATHY_SCORECARD, EMPATHY_TEAMS,
     EMPATHY_TURNS, SERVICE_OUTCOMES, SERVICE_PATTERNS, TEXT_SCORES,
 )
-from empathica.report import Finding, Metric, Paragraph, Section, TableBlock, figure_from_matplotlib
+from empathica.report import Finding, Metric, Paragraph, Section, TableBlock
+from empathica.report.figures import FigureWords, draw_figure
 
 
 
@@ -341,7 +342,7 @@ def empathy(ctx: RunContext) -> Section:
                f"table `{EMPATHY_QUARANTINE.table_name}`"),
         Paragraph(Finding("empathy.method")),
     )
-    section.add(_scorecard_figure(agents, card))
+    section.add(_scorecard_figure(agents, card, people))
     cols = ["agent_id", "rank", "empathy", "emotional_reactions", "interpretations", "explorations", "resolution",
             "service_quality", "template_share", "jargon_rate", "gap_rate", "customer_retention", "customer_csat",
             "agent_turns"]
@@ -395,23 +396,28 @@ def _add_group_relationships(section: Section, by_team: pd.DataFrame | None, by_
                                source=EMPATHY_RELATIONSHIP_BY_AGENT.table_name))
 
 
-def _scorecard_figure(agents: pd.DataFrame, card: pd.DataFrame):
-    import matplotlib
+def _scorecard_figure(agents: pd.DataFrame, card: pd.DataFrame, names: Names):
+    return draw_figure(lambda say: _draw_scorecard(agents, card, names, say), Finding("empathy.figure.scorecard"))
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+def _draw_scorecard(agents: pd.DataFrame, card: pd.DataFrame, names: Names, say: FigureWords):
+    from matplotlib.dates import DateFormatter
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(11, 4))
+    ax1, ax2 = fig.subplots(1, 2)
     a = agents.sort_values("empathy")
-    ax1.barh(a["agent_id"], a["empathy"], color="#4C72B0")
-    ax1.set_xlabel("mean empathy (0–1)")
-    ax1.set_title("Empathy per agent")
+    ax1.barh([say.data(names.person(x)) for x in a["agent_id"]], a["empathy"], color="#4C72B0")
+    ax1.set_xlabel(say("figure.empathy.agent_axis"))
+    ax1.set_title(say("figure.empathy.per_agent"))
     for agent_id in list(agents["agent_id"].head(3)) + list(agents["agent_id"].tail(2)):
         s = card[card["agent_id"] == agent_id].sort_values("month")
-        ax2.plot(pd.to_datetime(s["month"] + "-01"), s["empathy"], marker="o", markersize=3, label=agent_id)
-    ax2.set_title("Monthly empathy: top 3 and bottom 2 agents")
-    ax2.set_ylabel("mean empathy of the month's replies")
+        ax2.plot(pd.to_datetime(s["month"] + "-01"), s["empathy"], marker="o", markersize=3,
+                 label=say.data(names.person(agent_id)))
+    ax2.xaxis.set_major_formatter(DateFormatter("%Y-%m"))  # months as numbers: no month names in English
+    ax2.set_title(say("figure.empathy.monthly"))
+    ax2.set_ylabel(say("figure.empathy.monthly_axis"))
     ax2.tick_params(axis="x", rotation=45, labelsize=7)
     ax2.legend(fontsize=7)
     fig.tight_layout()
-    return figure_from_matplotlib(fig, Finding("empathy.figure.scorecard"))
+    return fig

@@ -22,7 +22,8 @@ from empathica.schema.results import (
     JOURNEY_FRICTION_ABLATION, JOURNEY_FUNNEL, JOURNEY_PATHWAY_DAYS, JOURNEY_PATHWAY_DURATIONS, JOURNEY_STARTS, JOURNEY_TOUCHPOINTS, JOURNEY_VARIANTS,
     TEXT_SCORES,
 )
-from empathica.report import Finding, Metric, Paragraph, Section, TableBlock, figure_from_matplotlib  # noqa: E402
+from empathica.report import Finding, Metric, Paragraph, Section, TableBlock  # noqa: E402
+from empathica.report.figures import draw_figure  # noqa: E402
 from empathica.store.names import Names  # noqa: E402
 from empathica.understand.journeys import (  # noqa: E402
     DFG_COLUMNS,
@@ -140,7 +141,7 @@ def journeys(ctx: RunContext) -> Section:
                f"result {JOURNEY_TOUCHPOINTS.name}"),
         Metric(Finding("journeys.metric.switches"), Finding("value.int", {"v": s["channel_switches"]}),
                f"result {JOURNEY_CHANNEL_SWITCHES.name}"),
-        figure_from_matplotlib(journey.figure(), _map_caption(journey)),
+        draw_figure(lambda say: journey.figure(say, lambda t: say.data(tp_names.touchpoint(t))), _map_caption(journey)),
         Paragraph(Finding("journeys.method")),
         TableBlock(friction[[c for c in FRICTION_SHOWN if c in friction.columns]].head(10),
                    Finding("journeys.caption.friction"), source=f"result {JOURNEY_FRICTION.name}"),

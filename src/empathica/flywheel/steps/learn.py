@@ -5,6 +5,7 @@ report text is findings rendered through report/locales (block "learn")."""
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,8 @@ from empathica.learn.benchmark import competitor_benchmark, review_mentions
 from empathica.learn.effects import DESIGN, action_effect_table
 from empathica.learn.experiment_outcomes import EXPERIMENT_METRICS, experiment_table
 from empathica.learn.timeline import kpi_timeline
-from empathica.report import Finding, FindingsTable, Metric, Paragraph, Section, figure_from_matplotlib
+from empathica.report import Finding, FindingsTable, Metric, Paragraph, Section
+from empathica.report.figures import FigureWords, draw_figure
 from empathica.store.names import display_name
 
 EFFECTS, EVENT_STUDY = "learn_effects", "learn_event_study"
@@ -83,10 +85,10 @@ def _effects(ctx: RunContext, section: Section) -> None:
         section.add(Paragraph(Finding("learn.not_measured.one", {"title": titles.get(action_id, action_id),
                                                                  "metric": display_name("metric", metric)})))
     if len(study):
-        section.add(figure_from_matplotlib(_plot_event_study(study, actions), Finding("learn.caption.event_study")))
+        section.add(draw_figure(lambda say: _plot_event_study(study, actions, say), Finding("learn.caption.event_study")))
 
 
-def _plot_event_study(study: pd.DataFrame, actions) -> Figure:
+def _plot_event_study(study: pd.DataFrame, actions, say: FigureWords) -> Figure:
     fig = Figure(figsize=(5 * len(actions), 3.2))
     axes = fig.subplots(1, len(actions), squeeze=False)
     for ax, action in zip(axes[0], actions):
@@ -95,8 +97,9 @@ def _plot_event_study(study: pd.DataFrame, actions) -> Figure:
         ax.axhline(0, color="grey", lw=0.8)
         ax.axvline(-0.5, color="tab:red", lw=0.8, ls="--")
         ax.errorbar(s["month"], s["estimate"], yerr=[s["estimate"] - s["ci_low"], s["ci_high"] - s["estimate"]], fmt="o", ms=3)
-        ax.set_title(f"{action.action_id} — {metric}", fontsize=8)  # ids and metric keys: a picture's labels stay data
-        ax.set_xlabel("months from start")
+        ax.set_title(say("figure.learn.action_metric", action=action.title or action.action_id,
+                         metric=display_name("metric", metric)), fontsize=8)
+        ax.set_xlabel(say("figure.learn.months_from_start"))
     fig.tight_layout()
     return fig
 
@@ -175,16 +178,16 @@ def _benchmark(ctx: RunContext, section: Section) -> None:
     trend = tables["over_time_comparison"]
     trend = trend[(trend["metric"] == "rating") & (trend["competitor"] == AVERAGE) & trend["index"].notna()]
     if trend["quarter"].nunique() > 1:
-        section.add(figure_from_matplotlib(_plot_index_over_time(trend), Finding("learn.caption.index_over_time")))
+        section.add(draw_figure(lambda say: _plot_index_over_time(trend, say), Finding("learn.caption.index_over_time")))
 
 
-def _plot_index_over_time(trend: pd.DataFrame) -> Figure:
+def _plot_index_over_time(trend: pd.DataFrame, say: FigureWords) -> Figure:
     """Per area: the rating index (own ÷ competitors' average × 100) per quarter, with its 95 % interval."""
     fig = Figure(figsize=(7, 3.2))
     ax = fig.subplots()
     ax.axhline(100, color="grey", lw=0.8)
     for area, s in trend.sort_values("quarter").groupby("area"):
-        line = ax.plot(s["quarter"], s["index"], marker="o", ms=3, label=area)[0]  # area keys: a picture's labels stay data
+        line = ax.plot(s["quarter"], s["index"], marker="o", ms=3, label=say.name("area", area))[0]
         ax.fill_between(s["quarter"], s["index_ci_low"], s["index_ci_high"], color=line.get_color(), alpha=0.12)
     ax.legend(fontsize=7, ncol=3)
     ax.tick_params(labelsize=7)
@@ -202,14 +205,13 @@ def _timeline(ctx: RunContext, section: Section) -> None:
         return
     starts = ctx.store.table("actions").select("action_id", "starts_at").to_pandas()
     runs = timeline["source_run"].nunique()
-    fig = _plot_timeline(timeline, starts)
-    section.add(figure_from_matplotlib(fig, Finding("learn.caption.timeline", {"runs": runs})))
+    section.add(draw_figure(lambda say: _plot_timeline(timeline, starts, say), Finding("learn.caption.timeline", {"runs": runs})))
     before = int((pd.to_datetime(starts["starts_at"], utc=True) < timeline["run_started_at"].min()).sum()) if len(starts) else 0
     if before:
         section.add(Paragraph(Finding("learn.timeline.actions_before", {"n": before})))
 
 
-def _plot_timeline(timeline: pd.DataFrame, starts: pd.DataFrame) -> Figure:
+def _plot_timeline(timeline: pd.DataFrame, starts: pd.DataFrame, say: FigureWords) -> Figure:
     """One small panel per KPI (stage or CX dimension): its value per run; dashed lines: actions starting."""
     panels = list(timeline.groupby(["stage", "dimension", "kpi"], sort=False))
     cols = min(4, len(panels))
@@ -223,7 +225,10 @@ def _plot_timeline(timeline: pd.DataFrame, starts: pd.DataFrame) -> Figure:
         ax.plot(s["run_started_at"].dt.tz_convert(None), s["value"], marker="o", ms=3)
         for mark in marks:
             ax.axvline(mark.tz_convert(None), color="tab:red", lw=0.8, ls="--")
-        ax.set_title(f"{stage if dimension == 'all' else dimension}: {kpi}", fontsize=7)  # KPI keys of the data file
+        where = ({"id": f"flywheel.stage.{stage}", "name": stage} if dimension == "all" else
+                 {"id": f"diagnose.dim.{dimension}", "name": dimension})
+        kpi_name = {"id": f"learn.kpi.{re.sub(r'[^a-z0-9]+', '_', kpi.lower()).strip('_')}", "name": kpi}
+        ax.set_title(say("figure.learn.kpi", where=where, kpi=kpi_name), fontsize=7)
         ax.tick_params(labelsize=6)
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)

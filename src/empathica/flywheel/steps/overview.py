@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 
 from empathica.flywheel.registry import RunContext, step
-from empathica.report import Finding, Metric, Paragraph, Section, TableBlock
+from empathica.listen.reasons import reason_finding
+from empathica.report import Finding, FindingsTable, Metric, Paragraph, Section, TableBlock
 from empathica.store import QUARANTINE
 from empathica.store.status import store_status
 
@@ -31,6 +34,10 @@ def overview(ctx: RunContext) -> Section:
         section.summary.append(Finding("overview.unredacted", {"files": files}))
         section.add(Paragraph(Finding("overview.unredacted_warning", {"files": files})))
     if status["quarantine"]:
-        section.add(TableBlock(pd.DataFrame(status["quarantine"]), Finding("overview.caption.quarantine"),
-                               source=f"table `{QUARANTINE}`"))
+        refused = pd.DataFrame(status["quarantine"])
+        found = [reason_finding(r) for r in refused["reason"]]  # each reason as a finding, said in the report's language
+        refused = refused.assign(message_id=[f["id"] for f in found],
+                                 values=[json.dumps(f["values"], ensure_ascii=False) for f in found])
+        section.add(FindingsTable(refused, {"table": "text", "message_id": "finding", "rows": "int"}, "overview.caption.quarantine",
+                                  source=f"table `{QUARANTINE}`", max_rows=50, headers={"message_id": "dashboard.column.reason"}))
     return section

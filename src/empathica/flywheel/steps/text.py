@@ -6,17 +6,14 @@ import json
 from datetime import UTC, datetime
 
 import ibis
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn  # noqa: E402
 
 from empathica.errors import NotEnoughDataError  # noqa: E402
 from empathica.flywheel.registry import RunContext, step  # noqa: E402
 from empathica.schema.results import TEXT_EMOTION_BY, TEXT_NPS_BY_LANG, TEXT_PAIN_POINTS, TEXT_PRIORS, TEXT_RATINGS_ADAPTATION, TEXT_SCORES, TEXT_SCORING, TEXT_SENTIMENT_BY, TEXT_TOPICS  # noqa: E402
-from empathica.report import Finding, Metric, Paragraph, Section, TableBlock, figure_from_matplotlib  # noqa: E402
+from empathica.report import Finding, Metric, Paragraph, Section, TableBlock  # noqa: E402
+from empathica.report.figures import FigureWords, draw_figure  # noqa: E402
 from empathica.store.names import display_name, name_list  # noqa: E402
 
 #: Every free-text column of the store: table → (key column, text column).
@@ -308,26 +305,39 @@ def pain_points(scored: ibis.Table, *, quotes: int = 3) -> pd.DataFrame:
     return frame[columns].reset_index(drop=True)
 
 
+def _value_name(dimension: str, value, say: FigureWords) -> str:
+    """A value of a breakdown as drawn: a language by its name, a month as it is, anything else as the data has it."""
+    return say.name("language", value) if dimension == "lang" else say.data(value)
+
+
 def _figure_breakdowns(by: pd.DataFrame):
-    fig, axes = plt.subplots(2, 2, figsize=(11, 7.5))
+    return draw_figure(lambda say: _draw_breakdowns(by, say), Finding("text.figure.sentiment"))
+
+
+def _draw_breakdowns(by: pd.DataFrame, say: FigureWords):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(11, 7.5))
+    axes = fig.subplots(2, 2)
     for ax, dimension in zip(axes.ravel(), ("touchpoint", "channel", "lang", "month")):
         part = by[by["dimension"] == dimension]
         if dimension == "month":
             part = part.sort_values("value")
-            ax.plot(part["value"], part["negative_share"], marker="o", color="#c0392b", label="negative")
-            ax.plot(part["value"], part["positive_share"], marker="o", color="#27ae60", label="positive")
+            ax.plot(part["value"], part["negative_share"], marker="o", color="#c0392b", label=say("figure.text.negative"))
+            ax.plot(part["value"], part["positive_share"], marker="o", color="#27ae60", label=say("figure.text.positive"))
             ax.tick_params(axis="x", rotation=60, labelsize=7)
             ax.legend(fontsize=8)
         else:
             part = part.sort_values("texts", ascending=False).head(12).sort_values("negative_share")
-            ax.barh(part["value"].astype(str), part["negative_share"], color="#c0392b", label="negative")
-            ax.barh(part["value"].astype(str), part["positive_share"], left=part["negative_share"], color="#27ae60", label="positive")
+            labels = [_value_name(dimension, v, say) for v in part["value"].astype(str)]
+            ax.barh(labels, part["negative_share"], color="#c0392b", label=say("figure.text.negative"))
+            ax.barh(labels, part["positive_share"], left=part["negative_share"], color="#27ae60", label=say("figure.text.positive"))
             ax.tick_params(axis="y", labelsize=7)
             ax.set_xlim(0, 1)
-        ax.set_title(f"by {dimension}", fontsize=10)
-    fig.suptitle("Share of negative and positive customer texts")
+        ax.set_title(say(f"figure.text.by.{dimension}"), fontsize=10)
+    fig.suptitle(say("figure.text.sentiment_title"))
     fig.tight_layout()
-    return figure_from_matplotlib(fig, Finding("text.figure.sentiment"))
+    return fig
 
 
 #: Emotion colours, negative ones warm, the same in every panel.
@@ -336,7 +346,15 @@ _EMOTION_COLOURS = {"anger": "#c0392b", "frustration": "#e67e22", "anxiety": "#f
 
 
 def _figure_emotions(emo: pd.DataFrame):
-    fig, axes = plt.subplots(2, 2, figsize=(11, 7.5))
+    return draw_figure(lambda say: _draw_emotions(emo, say), Finding("text.figure.emotions"))
+
+
+def _draw_emotions(emo: pd.DataFrame, say: FigureWords):
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
+    fig = Figure(figsize=(11, 7.5))
+    axes = fig.subplots(2, 2)
     for ax, dimension in zip(axes.ravel(), ("touchpoint", "channel", "lang", "month")):
         part = emo[emo["dimension"] == dimension].pivot_table(index="value", columns="emotion", values="share", fill_value=0)
         part = part[[e for e in _EMOTION_COLOURS if e in part.columns] + [e for e in part.columns if e not in _EMOTION_COLOURS]]
@@ -348,19 +366,20 @@ def _figure_emotions(emo: pd.DataFrame):
             ax.set_ylim(0, 1)
         else:
             part = part.loc[part.index[:12]] if len(part) > 12 else part
+            part.index = [_value_name(dimension, v, say) for v in part.index.astype(str)]
             part.plot(kind="barh", stacked=True, ax=ax, legend=False, width=0.8,
                       color=[_EMOTION_COLOURS.get(e, "#7f8c8d") for e in part.columns])
             ax.tick_params(axis="y", labelsize=7)
             ax.set_xlim(0, 1)
             ax.set_ylabel("")
-        ax.set_title(f"by {dimension}", fontsize=10)
-    from matplotlib.patches import Patch
-
+        ax.set_xlabel("")
+        ax.set_title(say(f"figure.text.by.{dimension}"), fontsize=10)
     present = [e for e in _EMOTION_COLOURS if e in set(emo["emotion"])]
-    fig.legend([Patch(color=_EMOTION_COLOURS[e]) for e in present], present, fontsize=8, ncol=7, loc="lower center")
-    fig.suptitle("Emotions of customer texts (share of texts)")
+    fig.legend([Patch(color=_EMOTION_COLOURS[e]) for e in present], [say.name("column", e) for e in present],
+               fontsize=8, ncol=7, loc="lower center")
+    fig.suptitle(say("figure.text.emotions_title"))
     fig.tight_layout(rect=(0, 0.05, 1, 1))
-    return figure_from_matplotlib(fig, Finding("text.figure.emotions"))
+    return fig
 
 
 def emotion_table(emo: pd.DataFrame) -> pd.DataFrame:

@@ -26,12 +26,13 @@ from empathica.errors import AnalysisError, NotEnoughDataError
 from empathica.flywheel.registry import RunContext, step
 from empathica.decide.response import MIN_AUC
 from empathica.learn.impact import revenue_at_risk
-from empathica.report import Finding, Metric, Paragraph, Section, TableBlock, figure_from_matplotlib
+from empathica.report import Finding, FindingsTable, Metric, Paragraph, Section, TableBlock
+from empathica.report.figures import FigureWords, draw_figure
 from empathica.schema.results import (
     DRIVERS_CUSTOMER, VALUE_CHURN_RELIABILITY, VALUE_CHURN_SCORES, VALUE_CLV, VALUE_CLV_HOLDOUT, VALUE_CLV_PARAMS,
     VALUE_CLV_SEGMENTS, VALUE_DETRACTOR_RELIABILITY, VALUE_DETRACTOR_SCORES, VALUE_REVENUE_AT_RISK, VALUE_TOTALS,
 )
-from empathica.understand.churn import fit_time_validated_churn, plot_reliability
+from empathica.understand.churn import ALREADY_LOST_REASON, fit_time_validated_churn, plot_reliability
 from empathica.understand.clv import bootstrap_clv_totals, fit_clv, plot_holdout
 
 HORIZON_WEEKS = 52.0
@@ -106,7 +107,7 @@ def value(ctx: RunContext) -> Section:
         Paragraph(Finding("value.clv_parameters", {**{k: float(result.params[k]) for k in ("r", "alpha", "a", "b", "p", "q", "gamma")},
                                                     "returns": int(result.rfm.returns_excluded)})))
     section.add(
-        figure_from_matplotlib(_plot_clv(live, by_segment), Finding("value.figure.clv")),
+        draw_figure(lambda say: _plot_clv(live, by_segment, say), Finding("value.figure.clv")),
         TableBlock(by_segment.round(2), Finding("value.caption.clv_segments"), source=VALUE_CLV_SEGMENTS.table_name),
     )
     if result.holdout_by_bin is not None:
@@ -117,8 +118,8 @@ def value(ctx: RunContext) -> Section:
                                                          "predicted": float(h["predicted_total"]),
                                                          "error": float(h["relative_error_total"])}))
         section.appendix.extend([
-            figure_from_matplotlib(plot_holdout(result.holdout_by_bin),
-                                   Finding("value.figure.holdout", {"weeks": HOLDOUT_WEEKS})),
+            draw_figure(lambda say: plot_holdout(result.holdout_by_bin, say=say),
+                        Finding("value.figure.holdout", {"weeks": HOLDOUT_WEEKS})),
             TableBlock(result.holdout_by_bin.round(3), Finding("value.caption.holdout"),
                        source=VALUE_CLV_HOLDOUT.table_name),
         ])
@@ -157,7 +158,7 @@ def value(ctx: RunContext) -> Section:
             Metric(Finding("value.metric.churn_auc"), Finding("value.num3", {"v": ev.auc}),
                    Finding("value.metric.trained", {"train": churn.train_at.date(), "validate": churn.validate_at.date()})),
             Metric(Finding("value.metric.brier"), Finding("value.num3", {"v": ev.brier}), "result value_churn_reliability"),
-            figure_from_matplotlib(plot_reliability(ev), Finding("value.figure.churn_reliability")),
+            draw_figure(lambda say: plot_reliability(ev, say=say), Finding("value.figure.churn_reliability")),
         ])
     else:
         risk["p_churn"] = 1.0 - clv["p_alive"].to_numpy()  # documented fallback: BG/NBD's P(inactive)
@@ -165,7 +166,7 @@ def value(ctx: RunContext) -> Section:
         section.add(Paragraph(Finding("value.churn_fallback")))
     # customers already lost have churned for certain, and nothing of their value is at risk any more
     risk.loc[already_lost, "p_churn"] = 1.0
-    risk.loc[already_lost, "reasons"] = "already lost (churned_at set)"
+    risk.loc[already_lost, "reasons"] = ALREADY_LOST_REASON
 
     # -- detractor propensity ---------------------------------------------------------------------
     detractor = None
@@ -196,8 +197,8 @@ def value(ctx: RunContext) -> Section:
             Metric(Finding("value.metric.detractor_auc"), Finding("value.num3", {"v": dev.auc}),
                    Finding("value.metric.trained", {"train": detractor.train_at.date(), "validate": detractor.validate_at.date()})),
             Metric(Finding("value.metric.detractor_brier"), Finding("value.num3", {"v": dev.brier}), "result value_detractor_reliability"),
-            figure_from_matplotlib(plot_reliability(dev, title="Reliability of detractor probabilities"),
-                                   Finding("value.figure.detractor_reliability")),
+            draw_figure(lambda say: plot_reliability(dev, say=say, outcome="detractor"),
+                        Finding("value.figure.detractor_reliability")),
         ])
 
     # -- revenue at risk --------------------------------------------------------------------------
@@ -218,9 +219,10 @@ def value(ctx: RunContext) -> Section:
     risk = risk.sort_values("revenue_at_risk", ascending=False, ignore_index=True)
     store.write_result(VALUE_REVENUE_AT_RISK, risk, step="value", description="P(churn) × CLV per customer.")
     section.add(
-        figure_from_matplotlib(_plot_risk(risk), Finding("value.figure.risk")),
-        TableBlock(risk.head(15)[["customer_id", "segment", "clv", "p_churn", "revenue_at_risk", "nps_last", "reasons"]].round(3),
-                   Finding("value.caption.risk"), source=VALUE_REVENUE_AT_RISK.table_name),
+        draw_figure(lambda say: _plot_risk(risk, say), Finding("value.figure.risk")),
+        FindingsTable(risk.head(15), {"customer_id": "text", "segment": "text", "clv": "money", "p_churn": "pct",
+                                      "revenue_at_risk": "money", "nps_last": "int", "reasons": "churn_reasons"},
+                      "value.caption.risk", source=VALUE_REVENUE_AT_RISK.table_name),
     )
 
     section.add(Paragraph(Finding("value.see_decide", {"section": {"id": "section.decide"}})))
@@ -305,7 +307,7 @@ def _last_nps(store) -> pd.DataFrame:
     return frame if len(frame) else pd.DataFrame({"customer_id": pd.Series(dtype=str), "nps_last": pd.Series(dtype=float)})
 
 
-def _plot_clv(clv: pd.DataFrame, by_segment: pd.DataFrame):
+def _plot_clv(clv: pd.DataFrame, by_segment: pd.DataFrame, say: FigureWords):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -315,17 +317,18 @@ def _plot_clv(clv: pd.DataFrame, by_segment: pd.DataFrame):
     values = clv["clv"].clip(lower=0)
     cap = float(values.quantile(0.99)) or 1.0
     left.hist(values.clip(upper=cap), bins=40, color="#4c72b0")
-    left.set_xlabel("CLV, next 52 weeks (top 1 % capped)")
-    left.set_ylabel("customers")
-    right.bar(by_segment["segment"].astype(str), by_segment["clv_mean"].fillna(0.0), color="#55a868")
-    right.set_ylabel("mean CLV")
-    right.set_title("CLV per segment", fontsize=10)
+    left.set_xlabel(say("figure.clv.axis", weeks=HORIZON_WEEKS))
+    left.set_ylabel(say("figure.customers"))
+    right.bar([say.name("segment", s) for s in by_segment["segment"].astype(str)], by_segment["clv_mean"].fillna(0.0),
+              color="#55a868")
+    right.set_ylabel(say("figure.clv.mean"))
+    right.set_title(say("figure.clv.per_segment"), fontsize=10)
     right.tick_params(axis="x", rotation=30)
     fig.tight_layout()
     return fig
 
 
-def _plot_risk(risk: pd.DataFrame):
+def _plot_risk(risk: pd.DataFrame, say: FigureWords):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -337,9 +340,10 @@ def _plot_risk(risk: pd.DataFrame):
     bottom = np.zeros(len(grouped))
     for col, colour in (("detractors", "#c44e52"), ("others", "#8172b2")):
         if col in grouped:
-            ax.bar(grouped.index.astype(str), grouped[col], bottom=bottom, label=col, color=colour)
+            ax.bar([say.name("segment", s) for s in grouped.index.astype(str)], grouped[col], bottom=bottom,
+                   label=say(f"figure.risk.{col}"), color=colour)
             bottom = bottom + grouped[col].to_numpy()
-    ax.set_ylabel("revenue at risk (P(churn) × CLV)")
+    ax.set_ylabel(say("figure.risk.axis"))
     ax.legend()
     ax.tick_params(axis="x", rotation=30)
     fig.tight_layout()

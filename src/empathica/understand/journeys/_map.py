@@ -10,7 +10,7 @@ friction pathways and draws self-loops as loops on their node.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -67,9 +67,10 @@ class JourneyMap:
             f"Left out: {hidden}."
         )
 
-    def figure(self) -> Any:
-        """A Matplotlib figure of the map (call ``matplotlib.use("Agg")`` before, for files)."""
-        return _draw(self)
+    def figure(self, say: Callable[..., str], name: Callable[[str], str] = str) -> Any:
+        """A Matplotlib figure of the map (call ``matplotlib.use("Agg")`` before, for files); ``say``: its words (see
+        ``report.figures``), ``name``: a touchpoint's display name."""
+        return _draw(self, say, name)
 
 
 def journey_map(touchpoints: pd.DataFrame, dfg: pd.DataFrame, friction: pd.DataFrame, *, max_pathways: int = 30,
@@ -121,14 +122,14 @@ def journey_map(touchpoints: pd.DataFrame, dfg: pd.DataFrame, friction: pd.DataF
     )
 
 
-def journey_map_figure(touchpoints: pd.DataFrame, dfg: pd.DataFrame, friction: pd.DataFrame, *,
+def journey_map_figure(touchpoints: pd.DataFrame, dfg: pd.DataFrame, friction: pd.DataFrame, *, say: Callable[..., str],
                        max_pathways: int = 30, top_friction: int = 10, max_touchpoints: int = 18) -> Any:
     """A Matplotlib figure of the journey map; see :func:`journey_map` for what it draws."""
     return journey_map(touchpoints, dfg, friction, max_pathways=max_pathways, top_friction=top_friction,
-                       max_touchpoints=max_touchpoints).figure()
+                       max_touchpoints=max_touchpoints).figure(say)
 
 
-def _draw(m: JourneyMap) -> Any:
+def _draw(m: JourneyMap, say: Callable[..., str], name: Callable[[str], str]) -> Any:
     import matplotlib.pyplot as plt
     from matplotlib import colormaps
     from matplotlib.colors import TwoSlopeNorm
@@ -143,7 +144,7 @@ def _draw(m: JourneyMap) -> Any:
     scores = edges["friction_score"].dropna()
     bound = max(float(scores.abs().max()) if len(scores) else 1.0, 0.5)
     norm = TwoSlopeNorm(vmin=-bound, vcenter=0.0, vmax=bound)
-    fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.6, label="pathway friction score (0 = typical)")
+    fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.6, label=say("figure.journeys.friction_axis"))
     # fixed limits (not autoscaling) so positions in points are known before drawing
     xs, ys = nodes["x"].to_numpy(), nodes["y"].to_numpy()
     if len(nodes):
@@ -182,9 +183,10 @@ def _draw(m: JourneyMap) -> Any:
         where = fig.dpi_scale_trans + ScaledTranslation(*pos[e.source], ax.transData)
         ax.add_patch(FancyArrowPatch(path=Path(verts / 72.0, arc.codes), arrowstyle="-|>", mutation_scale=10 + w,
                                      linewidth=w, color=colour(e.friction_score), transform=where, zorder=1.8))
-        score = "not scored" if pd.isna(e.friction_score) else f"friction {e.friction_score:.2f}"
+        score = (say("figure.journeys.loop_not_scored", n=e.transitions) if pd.isna(e.friction_score) else
+                 say("figure.journeys.loop", n=e.transitions, score=e.friction_score))
         rank = f"#{e.friction_rank} " if e.top_friction else ""
-        note = ax.annotate(f"{rank}↻ {e.transitions:,}× · {score}", pos[e.source], xytext=(loop_r + 3, r + loop_r * 1.2),
+        note = ax.annotate(f"{rank}{score}", pos[e.source], xytext=(loop_r + 3, r + loop_r * 1.2),
                            textcoords="offset points", ha="left", va="center", fontsize=8, color="#222222", zorder=4,
                            bbox=dict(boxstyle="round,pad=0.2", fc="white", ec=colour(e.friction_score), lw=1.0, alpha=0.9))
         obstacles.append(note)
@@ -197,10 +199,10 @@ def _draw(m: JourneyMap) -> Any:
                             fontsize=7.5, fontweight="bold", zorder=4,
                             bbox=dict(boxstyle="round,pad=0.18", fc="white", ec=colour(e.friction_score), lw=1.2))
         obstacles.append(badge)
-    _place_labels(fig, ax, nodes, pos, radius, obstacles)
+    _place_labels(fig, ax, nodes, pos, radius, obstacles, name)
 
-    ax.set_title("Journey map: arrow width = traversals, colour = friction, #k = friction rank, ↻ = repeat of a touchpoint")
-    ax.set_xlabel("typical place in the journey (start → end)")
+    ax.set_title(say("figure.journeys.title"))
+    ax.set_xlabel(say("figure.journeys.axis"))
     ax.set_xticks([])
     ax.set_yticks([])
     for side in ("top", "right", "left"):
@@ -208,7 +210,7 @@ def _draw(m: JourneyMap) -> Any:
     return fig
 
 
-def _place_labels(fig, ax, nodes: pd.DataFrame, pos: dict, radius: dict, obstacles: list) -> None:
+def _place_labels(fig, ax, nodes: pd.DataFrame, pos: dict, radius: dict, obstacles: list, name: Callable[[str], str]) -> None:
     """Put each touchpoint's name below its dot, else above, else further out, where it covers no
     other name, loop note, rank badge or dot (busiest touchpoints choose first)."""
     from matplotlib.transforms import Bbox
@@ -227,7 +229,7 @@ def _place_labels(fig, ax, nodes: pd.DataFrame, pos: dict, radius: dict, obstacl
         best, best_overlap = None, None
         for (dx, dy), va in candidates:
             ha = "left" if dx > 0 else "right" if dx < 0 else "center"
-            label = ax.annotate(t, pos[t], xytext=(dx, dy), textcoords="offset points", ha=ha, va=va, fontsize=9,
+            label = ax.annotate(name(t), pos[t], xytext=(dx, dy), textcoords="offset points", ha=ha, va=va, fontsize=9,
                                 zorder=3, bbox=dict(boxstyle="square,pad=0.1", fc="white", ec="none", alpha=0.7))
             box = label.get_window_extent(renderer)
             own = Bbox.from_extents(*ax.transData.transform(pos[t]), *ax.transData.transform(pos[t]))
