@@ -122,26 +122,32 @@ def language_matrix(lang: str, e5_n: int) -> list[dict]:
     return rows
 
 
-def _static_head(lang: str, domains: list[corpora.Corpus]):
+def train_part(corpus: corpora.Corpus, max_rows: int) -> tuple[list[str], list[str]]:
+    """A corpus's training part, or a seeded subsample of ``max_rows`` of it (0: all)."""
+    return subsample(corpus, "train", max_rows, seed=9) if max_rows else corpus.part("train")
+
+
+def _static_head(lang: str, domains: list[corpora.Corpus], max_rows: int):
     from empathica.understand.text.static_heads import StaticStackHead
 
-    parts = [d.part("train") for d in domains]
+    parts = [train_part(d, max_rows) for d in domains]
     names = sum(([d.name] * len(p[0]) for d, p in zip(domains, parts)), [])
     head = StaticStackHead(lang=lang).fit(sum((p[0] for p in parts), []), sum((p[1] for p in parts), []), domains=names)
     return head, parts
 
 
-def static_matrix(lang: str, e5_n: int, recipe: bool) -> tuple[list[dict], dict]:
+def static_matrix(lang: str, e5_n: int, recipe: bool, max_rows: int = 0) -> tuple[list[dict], dict]:
     """The static-e5 stack per left-out domain of ``lang`` (with its experts, the previous recipe and the e5
-    baseline beside it), and the language's pooled ECE over every left-out row."""
+    baseline beside it), and the language's pooled ECE over every left-out row. ``max_rows``: training rows
+    per domain (a seeded subsample; 0 for all)."""
     from empathica.understand.text.calibration import softmax
 
     domains = corpora.sentiment_domains(lang)
-    full, _ = _static_head(lang, domains)
+    full, _ = _static_head(lang, domains, max_rows)
     rows, confidence, correct = [], [], []
     for k, left_out in enumerate(domains):
         task, others = task_of(lang, left_out), [d for j, d in enumerate(domains) if j != k]
-        head, parts = _static_head(lang, others)
+        head, parts = _static_head(lang, others, max_rows)
         test_texts, truth = left_out.part("test")
         proba = head.predict_proba(test_texts)
         ngram_lp, static_lp = head.expert_log_proba(test_texts)
@@ -263,6 +269,37 @@ def neutral_table() -> str:
     return note + "\n\n" + "\n".join(lines)
 
 
+def speed_pool() -> list[tuple[str, str]]:
+    """(language, text) of en/de/zh held-out texts of at least 100 characters, cut to 100, shuffled (the throughput pool)."""
+    rng = np.random.default_rng(1)
+    pool = []
+    for corpus in (corpora.airline(), corpora.germeval(), corpora.chnsenticorp()):
+        texts, _ = corpus.part("test")
+        pool += [(corpus.lang, x[:100]) for x in texts if len(x) >= 100][:1000]
+    return [pool[i] for i in rng.permutation(len(pool))]
+
+
+def static_speed() -> str:
+    """Texts/s of ``static_embed`` alone on the throughput pool (each language's texts in one call), CPU time."""
+    import time
+
+    from empathica.understand.text.static import shared_static_embedder, static_embed
+
+    pool = speed_pool()
+    by_lang = {lang: [t for code, t in pool if code == lang] for lang in ("en", "de", "zh")}
+    static_embed(["warm up 预热"], "zh")
+    runs = []
+    for _ in range(3):
+        shared_static_embedder()._pieces.cache_clear()
+        start = time.process_time()
+        for lang, texts in by_lang.items():
+            static_embed(texts, lang)
+        runs.append(len(pool) / (time.process_time() - start))
+    return (f"`static_embed` alone (tokenise, look up, SIF-weighted mean; cold token cache), {len(pool):,} texts cut to 100 "
+            f"characters (en/de/zh held-out rows): **{max(runs):,.0f} texts per second of CPU time** (best of three; "
+            + " / ".join(f"{r:,.0f}" for r in runs) + f"). Load average {os.getloadavg()[0]:.1f} on the shared 2-core machine.")
+
+
 def throughput() -> str:
     """Texts/s of the shipped analyzer (language, sentiment, emotion, aspects) on 100-character texts of every
     language, best of three runs (the 2 cores are shared); the same pool as bench_text's throughput."""
@@ -271,12 +308,7 @@ def throughput() -> str:
     from empathica.understand.text import TextAnalyzer
     from empathica.understand.text.embeddings import shared_embedder
 
-    rng = np.random.default_rng(1)
-    pool = []
-    for corpus in (corpora.airline(), corpora.germeval(), corpora.chnsenticorp()):
-        texts, _ = corpus.part("test")
-        pool += [x[:100] for x in texts if len(x) >= 100][:1000]
-    pool = [pool[i] for i in rng.permutation(len(pool))]
+    pool = [text for _, text in speed_pool()]
     analyzer = TextAnalyzer().load()
     analyzer.analyze(pool[:50])  # warm-up: jieba dictionary, lingua models, e5
     runs, cpu = [], []
@@ -299,7 +331,7 @@ STATIC_NOTE = ("The static-e5 stack (`static_heads.StaticStackHead`: n-gram LR +
                "training domains only), trained on every other domain's training part and tested on the left-out domain's "
                "held-out part. 'n-gram / static-e5 expert alone': that head's experts, uncalibrated. 'previous stack': the "
                "recipe of the table above (`training.head_for`) retrained on the same rows. 'in-domain': the static stack trained "
-               "on every domain. e5+LR: frozen e5 + LR on {n} training rows per other domain, tested on {n} held-out rows of "
+               "on every domain. Training rows per domain: {rows} (a seeded subsample where a number, to fit the shared machine). e5+LR: frozen e5 + LR on {n} training rows per other domain, tested on {n} held-out rows of "
                "the left-out one, the static stack scored on the same rows. Pooled ECE: every left-out row of the language. "
                "Measured on the shared, loaded 2-core machine (load average {load:.1f} at the end); accuracy does not depend on load.")
 
@@ -309,10 +341,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--langs", nargs="*", default=["en", "de", "zh"])
     parser.add_argument("--throughput", action="store_true", help="only the throughput of the shipped analyzer")
     parser.add_argument("--neutral", action="store_true", help="only the neutral-precision table on real questions")
+    parser.add_argument("--static-speed", action="store_true", help="only the speed of static_embed")
     parser.add_argument("--static", action="store_true", help="the static-e5 stack (static_heads.py) per left-out domain")
+    parser.add_argument("--max-train", type=int, default=0, help="with --static: training rows per domain (0: all)")
     parser.add_argument("--no-recipe", action="store_true", help="with --static: skip retraining the previous recipe")
     parser.add_argument("--e5-rows", type=int, default=300, help="e5 baseline: rows per domain and part (0: none)")
     args = parser.parse_args(argv)
+    if args.static_speed:
+        line = static_speed()
+        print(line)
+        write_section("text: static e5 embedding speed", line)
+        return
     if args.throughput:
         line = throughput()
         print(line)
@@ -326,12 +365,12 @@ def main(argv: list[str] | None = None) -> None:
     if args.static:
         rows, pooled = [], []
         for lang in args.langs:
-            lang_rows, lang_pooled = static_matrix(lang, args.e5_rows, not args.no_recipe)
+            lang_rows, lang_pooled = static_matrix(lang, args.e5_rows, not args.no_recipe, args.max_train)
             rows, pooled = rows + lang_rows, pooled + [lang_pooled]
         with open(f"/tmp/text_domains_static_{'-'.join(args.langs)}.json", "w", encoding="utf-8") as fh:
             json.dump({"rows": rows, "pooled": pooled}, fh, indent=1)
         rows, pooled = static_runs()  # every language's latest run (languages may be run one at a time)
-        note = STATIC_NOTE.format(n=args.e5_rows, load=os.getloadavg()[0])
+        note = STATIC_NOTE.format(n=args.e5_rows, load=os.getloadavg()[0], rows=args.max_train or "all")
         write_section("text: leave-one-domain-out, static e5 stack", note + "\n\n" + static_table(rows, pooled))
         return
     rows = []

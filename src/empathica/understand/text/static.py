@@ -27,7 +27,7 @@ import numpy as np
 
 from empathica.errors import InputError
 
-#: The shipped table (vocabulary, int8 vectors with a scale per row, SIF weights): see models/MODEL_CARD.md.
+#: The shipped table (vocabulary, int8 vectors with a scale per row, SIF weights): see models/STATIC_E5_CARD.md.
 TABLE_PATH = Path(__file__).resolve().parent / "models" / "static_e5.npz"
 #: Letters-only words for en/de (digits, punctuation and emoji carry no entry).
 WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
