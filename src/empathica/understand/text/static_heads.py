@@ -84,9 +84,15 @@ class StaticStackHead:
         X = self.features_.fit_transform(texts)
         E = static_embed(texts, self.lang)
         k = len(self.classes_)
-        Z = self._meta_inputs(_oof(self._ngram_model, X, y, folds, k), _oof(self._static_model, E, y, folds, k), texts)
+        ngram_oof, static_oof = _oof(self._ngram_model, X, y, folds, k), _oof(self._static_model, E, y, folds, k)
+        Z = self._meta_inputs(ngram_oof, static_oof, texts)
         meta_oof = _oof(self._meta_model, Z, y, folds, k)
-        self.scaler_ = TemperatureScaler().fit(meta_oof, y)
+        # temperatures from the rows whose fold knew their class (a binary-only domain's experts cannot say
+        # neutral; those rows would drive the temperature up and every confidence towards 1/k)
+        known = (ngram_oof[np.arange(len(y)), y] > FLOOR) & (static_oof[np.arange(len(y)), y] > FLOOR)
+        self.scaler_ = TemperatureScaler().fit(meta_oof[known], y[known])
+        # the alternative without a meta model: the experts' log-probabilities averaged, one temperature
+        self.mean_scaler_ = TemperatureScaler().fit(((ngram_oof + static_oof) / 2)[known], y[known])
         self.cv_accuracy_ = {"meta": float(np.mean(meta_oof.argmax(axis=1) == y)),
                              "by": "domain" if groups is not None and len(np.unique(groups)) >= 2 else "stratified"}
         self.ngram_model_ = self._ngram_model().fit(X, y)
@@ -109,6 +115,11 @@ class StaticStackHead:
         texts = list(texts)
         Z = self._meta_inputs(*self.expert_log_proba(texts), texts)
         return self.scaler_.transform(log_odds(self.meta_.predict_proba(Z)))
+
+    def predict_proba_mean(self, texts: Sequence[str]) -> np.ndarray:
+        """The alternative combination: the two experts' log-probabilities averaged, temperature-calibrated."""
+        ngram, static = self.expert_log_proba(texts)
+        return self.mean_scaler_.transform((np.maximum(ngram, FLOOR) + np.maximum(static, FLOOR)) / 2)
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
         return self.classes_[self.predict_proba(texts).argmax(axis=1)]
