@@ -332,8 +332,9 @@ STATIC_NOTE = ("The static-e5 stack (`static_heads.StaticStackHead`: n-gram LR +
                "(`static.static_embed`) [+ VADER for en], meta LR and temperature fitted on domain-out-of-fold scores of the "
                "training domains only), trained on every other domain's training part and tested on the left-out domain's "
                "held-out part. 'n-gram / static-e5 expert alone': that head's experts, uncalibrated. 'previous stack': the "
-               "recipe of the table above (`training.head_for`) retrained on the same rows. 'in-domain': the static stack trained "
-               "on every domain. Training rows per domain: {rows} (a seeded subsample where a number, to fit the shared machine). e5+LR: frozen e5 + LR on {n} training rows per other domain, tested on {n} held-out rows of "
+               "recipe of the table above (`training.head_for`) retrained on the same rows ('–': not run, `--no-recipe`; see the table above "
+               "for its full-data figures). 'in-domain': the static stack trained "
+               "on every domain ('–': not run, `--no-in-domain`). Training rows per domain: {rows} (a seeded subsample where a number, to fit the shared machine). e5+LR: frozen e5 + LR on {n} training rows per other domain, tested on {n} held-out rows of "
                "the left-out one, the static stack scored on the same rows. Pooled ECE: every left-out row of the language. "
                "Measured on the shared, loaded 2-core machine (load average {load:.1f} at the end); accuracy does not depend on load.")
 
