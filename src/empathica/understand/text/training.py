@@ -198,6 +198,8 @@ def write_card(report: dict, path: Path) -> None:
         "(src/empathica/understand/text/training.py; splits in corpora.py, seed "
         f"{corpora.SPLIT_SEED}, 25 % of every source held out). Trained {report['trained_at']}.",
         "",
+        "The static e5 token table (`static_e5.npz`, `static.static_embed`) has its own card: STATIC_E5_CARD.md.",
+        "",
         "Model: sublinear TF-IDF over character n-grams (zh 1–3, en/de 2–5 within words) and word "
         "uni/bigrams (jieba words for zh) → multinomial logistic regression → temperature scaling "
         "fitted on 5-fold out-of-fold scores of the training rows.",
