@@ -203,7 +203,11 @@ def test_the_trend_is_against_the_previous_period_of_the_data_and_says_how_exact
     ranking, protect = opened.read_result(DECIDE_OPPORTUNITIES), opened.read_result(DECIDE_PROTECT)
     # the demo world spans years: quarters inside the data; exact per period for pathways, concerned over the whole
     # history for the other fixes (the finding says so), today's risk (no earlier period) for the at-risk groups
-    expected = ranking["kind"].map(lambda kind: "period" if kind == "pathway" else "active")
+    from empathica.decide.trend import PERIOD_KINDS
+
+    # pathways (a transition made in the period) and agents/teams (who served whom in it) exactly per period
+    expected = ranking["kind"].map(lambda kind: "period" if kind in PERIOD_KINDS else "active")
+    assert {"pathway", "agents"} <= set(ranking.loc[expected == "period", "kind"])
     assert (ranking["trend_basis"] == expected).all()
     assert (ranking["trend_message_id"].str.rsplit("_", n=1).str[0] == "decide.trend." + expected).all()
     assert (protect["trend_basis"] == "run").all() and protect["trend_message_id"].str.startswith("decide.trend.risk_").all()

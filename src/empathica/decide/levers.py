@@ -112,6 +112,23 @@ def gaps_met(store) -> pd.DataFrame | None:
     return frame
 
 
+def customer_agents(store, *, since=None, until=None) -> pd.DataFrame:
+    """(customer_id, agent_id, team_id): the agents who replied to each customer, and their teams (with
+    ``since``/``until``: in conversations started in [since, until))."""
+    turns, conv = store.table("turns"), store.table("conversations")
+    if since is not None:
+        conv = conv.filter((conv.started_at >= since) & (conv.started_at < until))
+    pairs = turns.filter(turns.agent_id.notnull()).select("conversation_id", "agent_id").distinct()
+    linked = pairs.inner_join(conv.select("conversation_id", "customer_id"), "conversation_id")
+    if store.count("employees"):
+        emp = store.table("employees")
+        linked = linked.left_join(emp.select(agent_id=emp.employee_id, team_id=emp.team_id), "agent_id")
+    frame = linked.to_pandas()
+    if "team_id" not in frame:
+        frame["team_id"] = None
+    return frame[["customer_id", "agent_id", "team_id"]].dropna(subset=["customer_id"]).drop_duplicates()
+
+
 def complaint_gaps(store) -> pd.DataFrame | None:
     """(conversation_id, customer_id, agent_id, aspect, gaps): the empathy gaps each agent left in a conversation
     where the customer complained about the aspect (a customer turn leaning negative that names it, as the drivers
@@ -170,8 +187,6 @@ def _everyone(store, answered: pd.DataFrame) -> pd.DataFrame:
         f = store.result(JOURNEY_CUSTOMER_FRICTION)
         fills["friction_exposure"] = f.select("customer_id", friction_exposure=f.top_pathway_traversals.cast("float64")).to_pandas()
     if "team_engagement" in table and store.has_result(DRIVERS_TEAMS) and store.count("turns") and store.count("conversations"):
-        from empathica.decide.opportunities import customer_agents  # the one definition of who served whom
-
         served = customer_agents(store).merge(store.read_result(DRIVERS_TEAMS)[["team_id", "engagement"]], on="team_id")
         fills["team_engagement"] = served.groupby("customer_id", as_index=False)["engagement"].mean().rename(
             columns={"engagement": "team_engagement"})

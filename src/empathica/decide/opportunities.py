@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from empathica.decide.levers import GAPS, complaint_gaps, complaint_gaps_kept, gaps_kept, gaps_met, pathway_column, top_pathways
+from empathica.decide.levers import GAPS, complaint_gaps, customer_agents, complaint_gaps_kept, gaps_kept, gaps_met, pathway_column, top_pathways
 from empathica.decide.response import ChurnResponse, Valuation
 from empathica.decide.trend import with_trend
 from empathica.store.names import Names, display_name, name_list
@@ -134,20 +134,6 @@ def touchpoint_levers(store, table: pd.DataFrame, names: Names, complaints: pd.D
                             values=values, affected=affected, change=change, owner_team_id=names.owners.get(tp),
                             evidence=DRIVERS_IMPORTANCE.name, evidence_section="drivers", evidence_key=col))
     return levers
-
-
-def customer_agents(store) -> pd.DataFrame:
-    """(customer_id, agent_id, team_id): the agents who replied to each customer, and their teams."""
-    turns, conv = store.table("turns"), store.table("conversations")
-    pairs = turns.filter(turns.agent_id.notnull()).select("conversation_id", "agent_id").distinct()
-    linked = pairs.inner_join(conv.select("conversation_id", "customer_id"), "conversation_id")
-    if store.count("employees"):
-        emp = store.table("employees")
-        linked = linked.left_join(emp.select(agent_id=emp.employee_id, team_id=emp.team_id), "agent_id")
-    frame = linked.to_pandas()
-    if "team_id" not in frame:
-        frame["team_id"] = None
-    return frame[["customer_id", "agent_id", "team_id"]].dropna(subset=["customer_id"]).drop_duplicates()
 
 
 def empathy_levers(store, table: pd.DataFrame, names: Names, served: pd.DataFrame) -> list[Lever]:
