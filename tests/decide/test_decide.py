@@ -232,18 +232,22 @@ def test_every_value_total_carries_its_interval_and_its_headline_agrees(opened):
     assert clv.source == VALUE_TOTALS.name and clv.values["revenue_low"] < clv.values["revenue"] < clv.values["revenue_high"]
 
 
-def _levers_of(store):
+@pytest.fixture(scope="module")
+def levers_of(demo_store):
+    """(store open read-only, per-customer levers, who served whom, the candidate fixes by key), built once."""
     from empathica.decide.levers import customer_levers
     from empathica.decide.opportunities import Names, all_levers, served_customers
+    from empathica.store import Store
 
-    table, served = customer_levers(store), served_customers(store)
-    return table, served, {lever.key: lever for lever in all_levers(store, table, Names.from_store(store), served)}
+    with Store.open(demo_store[0], read_only=True) as store:
+        table, served = customer_levers(store), served_customers(store)
+        yield store, table, served, {lever.key: lever for lever in all_levers(store, table, Names.from_store(store), served)}
 
 
-def test_resolving_complaints_removes_the_empathy_gaps_met_in_those_complaint_conversations(opened):
+def test_resolving_complaints_removes_the_empathy_gaps_met_in_those_complaint_conversations(levers_of):
     from empathica.decide.levers import GAPS, complaint_gaps
 
-    table, _, levers = _levers_of(opened)
+    opened, table, _, levers = levers_of
     complaints = complaint_gaps(opened)
     delivery = levers[f"touchpoint:{TRUTHS.nps_driver_touchpoint}"]
     rows = table.loc[delivery.affected]
@@ -256,12 +260,12 @@ def test_resolving_complaints_removes_the_empathy_gaps_met_in_those_complaint_co
     assert (after.filter(like="pain_delivery").to_numpy() == 0).all()
 
 
-def test_an_agents_scenario_lifts_the_named_agents_empathy_and_cuts_their_gaps_as_the_opportunity_does(opened):
+def test_an_agents_scenario_lifts_the_named_agents_empathy_and_cuts_their_gaps_as_the_opportunity_does(levers_of):
     from empathica.decide.levers import GAPS
     from empathica.decide.opportunities import Names, value_lever
     from empathica.decide.scenarios import parse_scenarios, spec_lever
 
-    table, served, levers = _levers_of(opened)
+    opened, table, served, levers = levers_of
     least = levers["agents:least_empathic"]
     spec = parse_scenarios("agents:" + ",".join(least.extra["agent_ids"]) + ":median")[0]
     user = spec_lever(spec, table, Names.from_store(opened), served, opened)
