@@ -193,7 +193,7 @@ def test_the_planted_competitor_gap_is_valued_as_part_of_the_delivery_fix_not_be
     # the same complaints as the delivery opportunity: part of it, ranked after every independent opportunity
     assert row["part_of"] == f"touchpoint:{TRUTHS.nps_driver_touchpoint}"
     delivery = ranking[ranking["key"] == row["part_of"]].iloc[0]
-    assert row["revenue"] < delivery["revenue"]  # scaled down, not resolved: less than the fix that contains it
+    assert row["revenue"] < delivery["revenue_alone"]  # scaled down, not resolved: less than the fix that contains it
     parts = ranking["part_of"].notna()
     assert parts.any() and ranking.loc[parts, "rank"].min() > ranking.loc[~parts, "rank"].max()
     assert set(ranking.loc[parts, "part_of"]) <= set(ranking.loc[~parts, "key"])
@@ -203,7 +203,11 @@ def test_the_trend_is_against_the_previous_period_of_the_data_and_says_how_exact
     ranking, protect = opened.read_result(DECIDE_OPPORTUNITIES), opened.read_result(DECIDE_PROTECT)
     # the demo world spans years: quarters inside the data; exact per period for pathways, concerned over the whole
     # history for the other fixes (the finding says so), today's risk (no earlier period) for the at-risk groups
-    expected = ranking["kind"].map(lambda kind: "period" if kind == "pathway" else "active")
+    from empathica.decide.trend import PERIOD_KINDS
+
+    # pathways (a transition made in the period) and agents/teams (who served whom in it) exactly per period
+    expected = ranking["kind"].map(lambda kind: "period" if kind in PERIOD_KINDS else "active")
+    assert {"pathway", "agents"} <= set(ranking.loc[expected == "period", "kind"])
     assert (ranking["trend_basis"] == expected).all()
     assert (ranking["trend_message_id"].str.rsplit("_", n=1).str[0] == "decide.trend." + expected).all()
     assert (protect["trend_basis"] == "run").all() and protect["trend_message_id"].str.startswith("decide.trend.risk_").all()
@@ -226,3 +230,53 @@ def test_every_value_total_carries_its_interval_and_its_headline_agrees(opened):
     value = {s.key: s for s in load_sections(opened)}["value"]
     clv = next(f for f in value.summary if isinstance(f, Finding) and f.message_id == "value.clv_total")
     assert clv.source == VALUE_TOTALS.name and clv.values["revenue_low"] < clv.values["revenue"] < clv.values["revenue_high"]
+
+
+@pytest.fixture(scope="module")
+def levers_of(demo_store):
+    """(store open read-only, per-customer levers, who served whom, the candidate fixes by key), built once."""
+    from empathica.decide.levers import customer_levers
+    from empathica.decide.opportunities import Names, all_levers, served_customers
+    from empathica.store import Store
+
+    with Store.open(demo_store[0], read_only=True) as store:
+        table, served = customer_levers(store), served_customers(store)
+        yield store, table, served, {lever.key: lever for lever in all_levers(store, table, Names.from_store(store), served)}
+
+
+def test_resolving_complaints_removes_the_empathy_gaps_met_in_those_complaint_conversations(levers_of):
+    from empathica.decide.levers import GAPS, complaint_gaps
+
+    opened, table, _, levers = levers_of
+    complaints = complaint_gaps(opened)
+    delivery = levers[f"touchpoint:{TRUTHS.nps_driver_touchpoint}"]
+    rows = table.loc[delivery.affected]
+    after = delivery.change(rows)
+    # the customers who met a gap in a conversation complaining of a delivery delay meet fewer; nobody meets more
+    met = complaints.loc[complaints["aspect"] == "delivery_delay", "customer_id"].unique()
+    inside = rows["customer_id"].isin(met).to_numpy()
+    assert inside.sum() >= 10 and (after[GAPS].to_numpy()[inside] < rows[GAPS].to_numpy()[inside]).all()
+    assert (after[GAPS] <= rows[GAPS]).all() and (after[GAPS].to_numpy()[~inside] == rows[GAPS].to_numpy()[~inside]).all()
+    assert (after.filter(like="pain_delivery").to_numpy() == 0).all()
+
+
+def test_an_agents_scenario_lifts_the_named_agents_empathy_and_cuts_their_gaps_as_the_opportunity_does(levers_of):
+    from empathica.decide.levers import GAPS
+    from empathica.decide.opportunities import Names, value_lever
+    from empathica.decide.scenarios import parse_scenarios, spec_lever
+
+    opened, table, served, levers = levers_of
+    least = levers["agents:least_empathic"]
+    spec = parse_scenarios("agents:" + ",".join(least.extra["agent_ids"]) + ":median")[0]
+    user = spec_lever(spec, table, Names.from_store(opened), served, opened)
+    rows = table.loc[user.affected]
+    after = user.change(rows)
+    assert (after[GAPS] < rows[GAPS]).any() and (after["empathy_received"] > rows["empathy_received"]).any()
+    assert (user.affected == least.affected).all()
+    from empathica.decide.response import ChurnResponse
+    from empathica.decide.levers import lever_columns
+
+    model = ChurnResponse(n_bootstrap=5).fit(table[lever_columns(table)], table["churned"])
+    assert value_lever(model, table, user).revenue == pytest.approx(value_lever(model, table, least).revenue)
+    with pytest.raises(Exception, match="agent_nobody served no customer"):
+        spec_lever(parse_scenarios("agents:agent_nobody:median")[0], table, Names.from_store(opened), served, opened)

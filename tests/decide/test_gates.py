@@ -52,7 +52,8 @@ def test_the_summary_shows_no_money_when_the_model_validates_near_chance(store):
         "revenue_high": 2000.0, "currency": "EUR", "churn_change": -0.1, "money_shown": False, "confidence": "low",
         "owner_team_id": "t", "owner": "Team", "evidence": "journey_friction", "evidence_section": "journeys",
         "evidence_key": "a → b", "model_auc": 0.52, "previous_rank": None, "previous_revenue": None, "trend_basis": "run",
-        "trend_message_id": "decide.trend.run_first", "trend_values": "{}", "part_of": None}]), step="decide")
+        "trend_message_id": "decide.trend.run_first", "trend_values": "{}", "part_of": None,
+        "revenue_alone": 900.0}]), step="decide")
     summary = executive_summary(store)
     assert summary.items == []
     assert [n.message_id for n in summary.notes][0] == "decide.gate.model"
@@ -66,6 +67,14 @@ def test_a_bad_scenario_is_one_line_naming_it_and_the_form(text):
         parse_scenarios(text, origin="--scenario")
     message = str(caught.value)
     assert "\n" not in message and repr(text) in message and "KIND:TARGET:CHANGE" in message
+
+
+@pytest.mark.parametrize("text", ["agents:agent_05:+0.2", "agents:agent_05,agent_10:-20%"])
+def test_an_agents_scenario_other_than_median_is_refused_saying_what_it_does(text):
+    with pytest.raises(SettingsError) as caught:
+        parse_scenarios(text, origin="--scenario")
+    message = str(caught.value)
+    assert "\n" not in message and repr(text) in message and "median agent" in message and "empathy gaps" in message
 
 
 def test_scenarios_parse_from_the_setting():

@@ -24,7 +24,7 @@ import pandas as pd
 from empathica.errors import NotEnoughDataError
 from empathica.schema.results import (
     DRIVERS_CUSTOMER, DRIVERS_EVERYONE, DRIVERS_TEAMS, EMPATHY_CUSTOMER, EMPATHY_GAPS, JOURNEY_CUSTOMER_FRICTION, JOURNEY_FRICTION,
-    RUN_COLUMN, VALUE_CLV,
+    RUN_COLUMN, TEXT_SCORES, VALUE_CLV,
 )
 
 #: Friction pathways (by rank in ``journey_friction``) that become levers of their own.
@@ -112,6 +112,65 @@ def gaps_met(store) -> pd.DataFrame | None:
     return frame
 
 
+def customer_agents(store, *, since=None, until=None) -> pd.DataFrame:
+    """(customer_id, agent_id, team_id): the agents who replied to each customer, and their teams (with
+    ``since``/``until``: in conversations started in [since, until))."""
+    turns, conv = store.table("turns"), store.table("conversations")
+    if since is not None:
+        conv = conv.filter((conv.started_at >= since) & (conv.started_at < until))
+    pairs = turns.filter(turns.agent_id.notnull()).select("conversation_id", "agent_id").distinct()
+    linked = pairs.inner_join(conv.select("conversation_id", "customer_id"), "conversation_id")
+    if store.count("employees"):
+        emp = store.table("employees")
+        linked = linked.left_join(emp.select(agent_id=emp.employee_id, team_id=emp.team_id), "agent_id")
+    frame = linked.to_pandas()
+    if "team_id" not in frame:
+        frame["team_id"] = None
+    return frame[["customer_id", "agent_id", "team_id"]].dropna(subset=["customer_id"]).drop_duplicates()
+
+
+def complaint_gaps(store) -> pd.DataFrame | None:
+    """(conversation_id, customer_id, agent_id, aspect, gaps): the empathy gaps each agent left in a conversation
+    where the customer complained about the aspect (a customer turn leaning negative that names it, as the drivers
+    step counts complaints). A complaint that never happens is never answered badly either: a fix that resolves
+    complaints removes these gaps too. None when there are no gaps or no scored conversations."""
+    if not store.has_result(EMPATHY_GAPS) or not store.has_result(TEXT_SCORES) or not store.count("turns"):
+        return None
+    from empathica.flywheel.steps.text import aspect_of_each_mention  # the one reading of the stored aspects
+
+    scores, turns, conv = store.result(TEXT_SCORES), store.table("turns"), store.table("conversations")
+    negative = scores.filter((scores.source_table == "turns") & (scores.sentiment_score < 0) & scores.aspects.notnull())
+    said = turns.filter(turns.speaker == "customer").select(t_id=turns.turn_id.cast("string"), c_id=turns.conversation_id)
+    linked = negative.inner_join(said, negative.source_id == said.t_id)
+    about = linked.select(c_id=linked.c_id, aspect=aspect_of_each_mention(linked.aspects)).distinct()
+    gaps = store.result(EMPATHY_GAPS)
+    left = gaps.group_by(["conversation_id", "agent_id"]).aggregate(gaps=gaps.count())
+    owners = conv.select(k_id=conv.conversation_id, customer_id=conv.customer_id.cast("string"))
+    left = left.inner_join(owners, left.conversation_id == owners.k_id)
+    joined = left.inner_join(about, left.conversation_id == about.c_id)
+    frame = joined.select("conversation_id", "customer_id", "agent_id", "aspect", "gaps").to_pandas()
+    frame["gaps"] = frame["gaps"].astype(float)
+    return frame.dropna(subset=["customer_id"])
+
+
+def gaps_kept(table: pd.DataFrame, removed: pd.Series) -> pd.Series:
+    """Per row of ``table``: the share of the empathy gaps the customer met that is left when ``removed`` (gaps per
+    customer_id) are taken away. Changes multiply it, so fixes compose (each takes its share of what is left)."""
+    if GAPS not in table:
+        return pd.Series(1.0, index=table.index)
+    met = table[GAPS].astype(float)
+    gone = table["customer_id"].map(removed).fillna(0.0).astype(float)
+    return (1.0 - (gone / met.where(met > 0))).clip(lower=0.0, upper=1.0).fillna(1.0)
+
+
+def complaint_gaps_kept(table: pd.DataFrame, complaints: pd.DataFrame | None, aspects, *, share: float = 1.0) -> pd.Series:
+    """``gaps_kept`` when ``share`` of the complaints about ``aspects`` (and so of the gaps met in them) never happen."""
+    if complaints is None or GAPS not in table:
+        return pd.Series(1.0, index=table.index)
+    about = complaints[complaints["aspect"].isin(list(aspects))].drop_duplicates(["conversation_id", "agent_id"])
+    return gaps_kept(table, about.groupby("customer_id")["gaps"].sum() * share)
+
+
 def _everyone(store, answered: pd.DataFrame) -> pd.DataFrame:
     """Every customer, with the drivers of those who answered NPS and, for the others, the levers stored results
     hold for everyone: empathy received, traversals of the top friction pathways, engagement of the teams that
@@ -128,8 +187,6 @@ def _everyone(store, answered: pd.DataFrame) -> pd.DataFrame:
         f = store.result(JOURNEY_CUSTOMER_FRICTION)
         fills["friction_exposure"] = f.select("customer_id", friction_exposure=f.top_pathway_traversals.cast("float64")).to_pandas()
     if "team_engagement" in table and store.has_result(DRIVERS_TEAMS) and store.count("turns") and store.count("conversations"):
-        from empathica.decide.opportunities import customer_agents  # the one definition of who served whom
-
         served = customer_agents(store).merge(store.read_result(DRIVERS_TEAMS)[["team_id", "engagement"]], on="team_id")
         fills["team_engagement"] = served.groupby("customer_id", as_index=False)["engagement"].mean().rename(
             columns={"engagement": "team_engagement"})

@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from empathica.decide.levers import GAPS, gaps_met, pathway_column, top_pathways
+from empathica.decide.levers import GAPS, complaint_gaps, customer_agents, complaint_gaps_kept, gaps_kept, gaps_met, pathway_column, top_pathways
 from empathica.decide.response import ChurnResponse, Valuation
 from empathica.decide.trend import with_trend
 from empathica.store.names import Names, display_name, name_list
@@ -83,7 +83,22 @@ def pain_touchpoint(aspect: str, names: Names) -> str | None:
     return next((tp for tp in sorted(names.owners, key=len, reverse=True) if aspect == tp or aspect.startswith(tp + "_")), None)
 
 
-def pain_levers(store, table: pd.DataFrame, names: Names) -> list[Lever]:
+def resolve_complaints(table: pd.DataFrame, columns, complaints: pd.DataFrame | None, *, share: float = 1.0,
+                       also: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """The change: ``share`` of the complaints of ``columns`` (``pain_<aspect>``) never happen, and neither do the
+    empathy gaps met in those complaint conversations (``complaint_gaps``); ``also`` changes the rest first."""
+    kept = complaint_gaps_kept(table, complaints, [c[5:] for c in columns], share=share)
+
+    def change(frame: pd.DataFrame) -> pd.DataFrame:
+        out = also(frame) if also is not None else frame.copy()
+        out[list(columns)] = out[list(columns)] * (1.0 - share)
+        if GAPS in out:
+            out[GAPS] = out[GAPS] * kept.loc[out.index].to_numpy()
+        return out
+    return change
+
+
+def pain_levers(store, table: pd.DataFrame, names: Names, complaints: pd.DataFrame | None = None) -> list[Lever]:
     """Pain points that belong to no touchpoint (those that do are part of the touchpoint's opportunity)."""
     levers = []
     for col in [c for c in table.columns if c.startswith("pain_")]:
@@ -92,14 +107,14 @@ def pain_levers(store, table: pd.DataFrame, names: Names) -> list[Lever]:
             continue
         levers.append(Lever(key=f"pain:{aspect}", kind="pain_point", message_id="decide.opportunity.pain",
                             values={"aspect": display_name("aspect", aspect)}, affected=table[col].to_numpy() > 0,
-                            change=_set(col, 0.0), owner_team_id=None,
+                            change=resolve_complaints(table, [col], complaints), owner_team_id=None,
                             evidence=TEXT_PAIN_POINTS.name, evidence_section="text", evidence_key=aspect))
     return levers
 
 
-def touchpoint_levers(store, table: pd.DataFrame, names: Names) -> list[Lever]:
+def touchpoint_levers(store, table: pd.DataFrame, names: Names, complaints: pd.DataFrame | None = None) -> list[Lever]:
     """Per rated touchpoint: its ratings below the median lifted to the median, and the complaints about it
-    (pain points named after it) resolved, for the customers who gave either."""
+    (pain points named after it) resolved with the empathy gaps met in them, for the customers who gave either."""
     levers = []
     pains = {c: pain_touchpoint(c[5:], names) for c in table.columns if c.startswith("pain_")}
     for col in [c for c in table.columns if c.startswith("csat_")]:
@@ -110,12 +125,7 @@ def touchpoint_levers(store, table: pd.DataFrame, names: Names) -> list[Lever]:
         for p in own:
             affected = affected | (table[p] > 0).to_numpy()
 
-        def change(frame, col=col, par=par, own=tuple(own)):
-            out = frame.copy()
-            out[col] = out[col].clip(lower=par)
-            out[list(own)] = 0.0
-            return out
-
+        change = resolve_complaints(table, own, complaints, also=_set(col, lambda s, par=par: s.clip(lower=par)))
         values = {"touchpoint": names.touchpoint(tp), "par": par}
         if own:
             values["aspects"] = name_list([display_name("aspect", p[5:]) for p in own])
@@ -124,20 +134,6 @@ def touchpoint_levers(store, table: pd.DataFrame, names: Names) -> list[Lever]:
                             values=values, affected=affected, change=change, owner_team_id=names.owners.get(tp),
                             evidence=DRIVERS_IMPORTANCE.name, evidence_section="drivers", evidence_key=col))
     return levers
-
-
-def customer_agents(store) -> pd.DataFrame:
-    """(customer_id, agent_id, team_id): the agents who replied to each customer, and their teams."""
-    turns, conv = store.table("turns"), store.table("conversations")
-    pairs = turns.filter(turns.agent_id.notnull()).select("conversation_id", "agent_id").distinct()
-    linked = pairs.inner_join(conv.select("conversation_id", "customer_id"), "conversation_id")
-    if store.count("employees"):
-        emp = store.table("employees")
-        linked = linked.left_join(emp.select(agent_id=emp.employee_id, team_id=emp.team_id), "agent_id")
-    frame = linked.to_pandas()
-    if "team_id" not in frame:
-        frame["team_id"] = None
-    return frame[["customer_id", "agent_id", "team_id"]].dropna(subset=["customer_id"]).drop_duplicates()
 
 
 def empathy_levers(store, table: pd.DataFrame, names: Names, served: pd.DataFrame) -> list[Lever]:
@@ -155,11 +151,11 @@ def empathy_levers(store, table: pd.DataFrame, names: Names, served: pd.DataFram
     levers = []
     if len(least):
         ids = least["agent_id"].astype(str).tolist()
-        affected = table["customer_id"].isin(served.loc[served["agent_id"].isin(ids), "customer_id"]).to_numpy()
+        affected, change = agents_to_median(table, served, gaps, ids, median)
         teams = least["team_id"].dropna().astype(str) if "team_id" in least else pd.Series(dtype=str)
         levers.append(Lever(key="agents:least_empathic", kind="agents", message_id="decide.opportunity.agents",
                             values={"agents": ", ".join(names.person(a) for a in ids), "n_agents": len(ids), "median": median},
-                            affected=affected, change=gaps.lift(lambda s: s.clip(lower=median), gaps.agents_to_median(ids)),
+                            affected=affected, change=change,
                             owner_team_id=teams.mode().iloc[0] if len(teams) else None,
                             evidence=EMPATHY_AGENTS.name, evidence_section="empathy", evidence_key=", ".join(ids),
                             extra={"agent_ids": ids}))
@@ -174,6 +170,22 @@ def empathy_levers(store, table: pd.DataFrame, names: Names, served: pd.DataFram
                                 owner_team_id=str(team), evidence=EMPATHY_TEAMS.name, evidence_section="empathy",
                                 evidence_key=str(team)))
     return levers
+
+
+def agents_to_median(table: pd.DataFrame, served: pd.DataFrame, gaps: "_GapCut", ids: list[str], median: float):
+    """(customers concerned, change) of lifting agents ``ids`` to the median agent: the empathy their customers
+    received lifted to ``median``, and the empathy gaps they left cut to the median agent's gap rate."""
+    affected = table["customer_id"].isin(served.loc[served["agent_id"].isin(ids), "customer_id"]).to_numpy()
+    return affected, gaps.lift(lambda s: s.clip(lower=median), gaps.agents_to_median(ids))
+
+
+def named_agents_to_median(store, table: pd.DataFrame, served: pd.DataFrame, ids: list[str]):
+    """``agents_to_median`` for any agents of ``empathy_agents`` (a user scenario); None without empathy scores."""
+    if "empathy_received" not in table or not store.has_result(EMPATHY_AGENTS):
+        return None
+    agents = store.read_result(EMPATHY_AGENTS).dropna(subset=["empathy"])
+    gaps = _GapCut(table, gaps_met(store) if GAPS in table else None, agents)
+    return agents_to_median(table, served, gaps, ids, float(agents["empathy"].median()))
 
 
 class _GapCut:
@@ -202,18 +214,18 @@ class _GapCut:
         return {str(a): share for a in self.agents.loc[self.agents["team_id"] == team, "agent_id"]}
 
     def lift(self, empathy: Callable[[pd.Series], pd.Series], left: dict[str, float]) -> Callable[[pd.DataFrame], pd.DataFrame]:
-        """The change: empathy received by ``empathy``, and the gaps met from each agent of ``left`` cut to that share."""
-        after = None
+        """The change: empathy received by ``empathy``, and the gaps met from each agent of ``left`` cut to that share
+        (as a share of the customer's gaps kept: changes compose, ``gaps_kept``)."""
+        kept = None
         if self.met is not None and left:
             cut = self.met[self.met["agent_id"].isin(list(left))]
-            fewer = (cut["gaps"] * (1.0 - cut["agent_id"].map(left))).groupby(cut["customer_id"]).sum()
-            after = self.table[GAPS] - self.table["customer_id"].map(fewer).fillna(0.0)
+            kept = gaps_kept(self.table, (cut["gaps"] * (1.0 - cut["agent_id"].map(left))).groupby(cut["customer_id"]).sum())
 
         def change(frame: pd.DataFrame) -> pd.DataFrame:
             out = frame.copy()
             out["empathy_received"] = empathy(out["empathy_received"])
-            if after is not None:
-                out[GAPS] = after.loc[out.index].to_numpy()
+            if kept is not None:
+                out[GAPS] = out[GAPS] * kept.loc[out.index].to_numpy()
             return out
         return change
 
@@ -245,7 +257,9 @@ def served_customers(store) -> pd.DataFrame:
 
 def all_levers(store, table: pd.DataFrame, names: Names, served: pd.DataFrame) -> list[Lever]:
     """Every candidate opportunity the stored results support."""
-    return [*pathway_levers(store, table, names), *pain_levers(store, table, names), *touchpoint_levers(store, table, names),
+    complaints = complaint_gaps(store) if GAPS in table else None
+    return [*pathway_levers(store, table, names), *pain_levers(store, table, names, complaints),
+            *touchpoint_levers(store, table, names, complaints),
             *empathy_levers(store, table, names, served), *engagement_levers(store, table, names, served)]
 
 
@@ -266,19 +280,23 @@ def confidence(valuation: Valuation, customers: int, auc: float, usable: bool) -
 
 
 def rank_opportunities(levers: list[Lever], model: ChurnResponse, table: pd.DataFrame, names: Names, *, currency: str,
-                       previous: pd.DataFrame | None = None, shares: dict | None = None, periods=None) -> pd.DataFrame:
+                       previous: pd.DataFrame | None = None, shares: dict | None = None, periods=None,
+                       shared: dict[str, Valuation] | None = None) -> pd.DataFrame:
     """The ranking of ``levers``: one row per opportunity, those with money shown first, by revenue at stake;
     those whose change another contains (``part_of``: a competitor gap scales down the very complaints a
     touchpoint or pain-point opportunity resolves) after all the others, so no money is ranked twice.
 
     A lever is valued by ``model`` unless it carries its own valuation (``extra["valuation"]``, with the AUC
-    and usability of the model behind it: at-risk customer groups, valued by the value step's churn model)."""
+    and usability of the model behind it: at-risk customer groups, valued by the value step's churn model).
+    ``shared`` holds the revenue of overlapping fixes shared among them (``attribution.shapley_valuations``):
+    a lever found there is ranked by its share; ``revenue_alone`` keeps what it would keep alone."""
     rows = []
     for lever in levers:
         n = int(lever.affected.sum())
         if n < MIN_CUSTOMERS:
             continue
-        v = lever.extra.get("valuation") or value_lever(model, table, lever)
+        alone = lever.extra.get("valuation") or value_lever(model, table, lever)
+        v = (shared or {}).get(lever.key, alone)
         auc, usable = lever.extra.get("auc", model.auc_), lever.extra.get("usable", model.usable)
         grade = confidence(v, n, auc, usable)
         rows.append({
@@ -287,7 +305,7 @@ def rank_opportunities(levers: list[Lever], model: ChurnResponse, table: pd.Data
             "churn_change": v.churn_change, "money_shown": grade != "low", "confidence": grade,
             "owner_team_id": lever.owner_team_id, "owner": names.team(lever.owner_team_id) if lever.owner_team_id else None,
             "evidence": lever.evidence, "evidence_section": lever.evidence_section, "evidence_key": lever.evidence_key,
-            "model_auc": auc, "part_of": lever.part_of,
+            "model_auc": auc, "part_of": lever.part_of, "revenue_alone": alone.revenue,
         })
     frame = pd.DataFrame(rows)
     if frame.empty:

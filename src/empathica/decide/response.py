@@ -89,6 +89,11 @@ class ChurnResponse:
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         return _sigmoid(self.intercept_ + self._design(X) @ self.coef_)
 
+    def proba_by_fit(self, X: pd.DataFrame) -> np.ndarray:
+        """P(churn) of each row of ``X`` under the model (column 0) and each bootstrap refit (rows × 1 + refits)."""
+        fits = np.vstack([np.concatenate([[self.intercept_], self.coef_]), self.draws_.reshape(-1, len(self.coef_) + 1)])
+        return _sigmoid(fits[:, 0] + self._design(X) @ fits[:, 1:].T)
+
     def value_of_change(self, X: pd.DataFrame, changed: pd.DataFrame, value, *, confidence: float = 0.95) -> Valuation:
         """Revenue kept when the customers of ``X`` had the levers of ``changed`` (rows aligned), valued at ``value``."""
         now, then = self._design(X), self._design(changed)

@@ -6,7 +6,8 @@ A user scenario is one line ``KIND:TARGET:CHANGE`` (option ``--scenario``, repea
 - ``pathway:web_checkout>call_centre:-50%``   fewer traversals of a pathway by those who make it
 - ``touchpoint:delivery:+0.5``                 CSAT at a touchpoint, for the customers who rated it
 - ``team:team_returns:median``                 engagement of a team, for the customers it served
-- ``agents:agent_05,agent_10:median``          empathy of agents, for the customers they served
+- ``agents:agent_05,agent_10:median``          agents lifted to the median agent (empathy received and the
+                                               empathy gaps they left), for the customers they served
 - ``driver:wait_first_reply_minutes:-20%``     any driver column, for every customer who has a value
 
 CHANGE is ``+x``/``-x`` (in the lever's unit), ``±x%`` (relative) or ``median`` (lift everyone below the
@@ -22,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from empathica.decide.levers import pathway_column
-from empathica.decide.opportunities import Lever, Names, value_lever, values_json
+from empathica.decide.opportunities import Lever, Names, named_agents_to_median, value_lever, values_json
 from empathica.decide.response import ChurnResponse
 from empathica.errors import SettingsError
 from empathica.schema.results import DECIDE_SCENARIOS
@@ -51,6 +52,10 @@ def parse_scenarios(text: str, *, origin: str = "setting scenarios") -> list[Sce
         if len(pieces) != 3 or pieces[0] not in KINDS or not pieces[1] or not _CHANGE.match(pieces[2]):
             raise SettingsError(f"{origin}: {part!r} is not KIND:TARGET:CHANGE with KIND one of {', '.join(KINDS)} and "
                                 "CHANGE like +0.5, -20% or median (e.g. touchpoint:delivery:+0.5).")
+        if pieces[0] == "agents" and pieces[2] != "median":
+            raise SettingsError(f"{origin}: {part!r}: an agents scenario lifts the named agents to the median agent (the "
+                                "empathy their customers received and the empathy gaps they leave), so CHANGE must be "
+                                "median (e.g. agents:agent_05,agent_10:median).")
         specs.append(ScenarioSpec(part, *pieces))
     return specs
 
@@ -63,8 +68,10 @@ def _apply(change: str, series: pd.Series, reference: pd.Series) -> pd.Series:
     return series + float(change)
 
 
-def spec_lever(spec: ScenarioSpec, table: pd.DataFrame, names: Names, served: pd.DataFrame) -> Lever:
+def spec_lever(spec: ScenarioSpec, table: pd.DataFrame, names: Names, served: pd.DataFrame, store=None) -> Lever:
     """The lever a user scenario describes; a target the store does not know is a one-line error."""
+    if spec.kind == "agents":
+        return _agents_lever(spec, table, served, store)
     column, affected = _column_and_customers(spec, table, served)
     reference = table[column]
 
@@ -76,6 +83,25 @@ def spec_lever(spec: ScenarioSpec, table: pd.DataFrame, names: Names, served: pd
     return Lever(key=f"user:{spec.text}", kind=spec.kind, message_id="decide.scenario.user",
                  values={"scenario": spec.text}, affected=affected & table[column].notna().to_numpy(), change=change,
                  owner_team_id=None, evidence=DECIDE_SCENARIOS.name, evidence_section="decide")
+
+
+def _agents_lever(spec: ScenarioSpec, table: pd.DataFrame, served: pd.DataFrame, store) -> Lever:
+    """``agents:IDS:median``: the named agents lifted to the median agent, as the least-empathic-agents opportunity
+    does (empathy received lifted to the agents' median, the empathy gaps they left cut to the median gap rate)."""
+    _need("empathy_received", table, spec, "empathy scores of conversations")
+    ids = [a.strip() for a in spec.target.split(",") if a.strip()]
+    unknown = sorted(set(ids) - set(served["agent_id"].astype(str)))
+    if unknown:
+        raise SettingsError(f"scenario {spec.text!r}: {', '.join(unknown)} served no customer in this store; TARGET must "
+                            "be agent ids (employees.employee_id) who replied in conversations, separated by commas.")
+    lifted = named_agents_to_median(store, table, served, ids) if store is not None else None
+    if lifted is None:
+        raise SettingsError(f"scenario {spec.text!r}: this store has no empathy scores of agents (result empathy_agents); "
+                            "run the empathy step first.")
+    affected, change = lifted
+    return Lever(key=f"user:{spec.text}", kind=spec.kind, message_id="decide.scenario.user", values={"scenario": spec.text},
+                 affected=affected, change=change, owner_team_id=None, evidence=DECIDE_SCENARIOS.name,
+                 evidence_section="decide", extra={"agent_ids": ids})
 
 
 def _column_and_customers(spec: ScenarioSpec, table: pd.DataFrame, served: pd.DataFrame) -> tuple[str, np.ndarray]:
@@ -95,12 +121,6 @@ def _column_and_customers(spec: ScenarioSpec, table: pd.DataFrame, served: pd.Da
         if ids.empty:
             raise SettingsError(f"scenario {spec.text!r}: team {spec.target!r} served no customer in this store.")
         return "team_engagement", table["customer_id"].isin(ids).to_numpy()
-    if spec.kind == "agents":
-        _need("empathy_received", table, spec, "empathy scores of conversations")
-        ids = served.loc[served["agent_id"].isin([a.strip() for a in spec.target.split(",")]), "customer_id"]
-        if ids.empty:
-            raise SettingsError(f"scenario {spec.text!r}: agents {spec.target!r} served no customer in this store.")
-        return "empathy_received", table["customer_id"].isin(ids).to_numpy()
     _need(spec.target, table, spec, "a driver column of the drivers step")
     return spec.target, everyone
 

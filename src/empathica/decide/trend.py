@@ -6,9 +6,12 @@ whom the opportunity concerns. How exact that is depends on the kind, and the fi
 
 - a friction pathway (basis ``period``, exact): the customers who made the transition *in that period*
   (its target event in it), by the same definition as the ranking;
-- the other fixes (basis ``active``, approximate): the customers the opportunity concerns — read over the
-  whole history, because the levers they are found by (``drivers_everyone``'s complaints and ratings, who
-  served whom) are stored per customer, not per period — among those active in the period. It says whether
+- the least empathic agents and a team's empathy or engagement (basis ``period``, exact): the customers
+  the agents (the team) served in a conversation started in that period;
+- the complaint and rating fixes (touchpoints, pain points, competitor gaps; basis ``active``,
+  approximate): the customers the opportunity concerns — read over the whole history, because the
+  levers they are found by (``drivers_everyone``'s complaints and ratings) are stored per customer, not
+  per period — among those active in the period. It says whether
   the customers concerned are active more or less often lately, not whether the complaints themselves grew;
   the finding names this (``decide.trend.active_*``);
 - an at-risk group (basis ``run``): its P(churn) comes from the value step's model of today, which has no
@@ -27,10 +30,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from empathica.decide.levers import pathway_customers
+from empathica.decide.levers import customer_agents, pathway_customers
 
 #: Length of a period (a quarter).
 PERIOD_DAYS = 91
+#: Fixes whose customers are found per period: who served them (conversations started in it) ...
+SERVED_KINDS = ("agents", "team_empathy", "team_engagement")
+#: ... and with the pathways (a transition made in it), the fixes whose trend is exact (basis ``period``).
+PERIOD_KINDS = ("pathway", *SERVED_KINDS)
 
 
 @dataclass(frozen=True)
@@ -69,11 +76,21 @@ def _pathway_in(store, source: str, target: str, since: pd.Timestamp, until: pd.
     return set(hits["customer_id"].astype(str))
 
 
+def _served_in(lever, served: pd.DataFrame) -> set[str]:
+    """The customers the lever's agents (``extra["agent_ids"]``) or team (its owner) served in the period."""
+    if lever.kind == "agents":
+        who = served["agent_id"].isin(lever.extra.get("agent_ids", []))
+    else:
+        who = served["team_id"].astype(str) == str(lever.owner_team_id)
+    return set(served.loc[who, "customer_id"].astype(str))
+
+
 def period_shares(store, table: pd.DataFrame, levers, periods: Periods) -> dict[str, tuple[float, float]]:
     """Per lever key: (share concerned in the current period, share in the previous one) of active customers."""
     windows = {"now": (periods.start, periods.end), "before": (periods.previous_start, periods.start)}
     active = {k: _active(store, *w) for k, w in windows.items()}
     ids = table["customer_id"].astype(str).to_numpy()
+    served: dict[str, pd.DataFrame] = {}  # who served whom per period, read once when a lever needs it
     out = {}
     for lever in (lever for lever in levers if lever.kind != "at_risk"):  # today's risk has no earlier period
         shares = []
@@ -84,6 +101,8 @@ def period_shares(store, table: pd.DataFrame, levers, periods: Periods) -> dict[
             if lever.kind == "pathway":
                 source, _, target = lever.key.split(":", 1)[1].partition(">")
                 concerned = _pathway_in(store, source, target, since, until) & active[k]
+            elif lever.kind in SERVED_KINDS:
+                concerned = _served_in(lever, served.setdefault(k, customer_agents(store, since=since, until=until))) & active[k]
             else:
                 concerned = set(ids[lever.affected]) & active[k]
             shares.append(len(concerned) / len(active[k]))
@@ -119,7 +138,7 @@ def _trend_of(row, shares, periods) -> tuple[str, str, dict]:
     if periods is not None and shares is not None and row.key in shares and not np.isnan(shares[row.key][1]):
         now, before = shares[row.key]
         direction = "up" if now > before * 1.1 else "down" if now < before / 1.1 else "flat"
-        basis = "period" if row.kind == "pathway" else "active"  # exact per period, or concerned over the whole history
+        basis = "period" if row.kind in PERIOD_KINDS else "active"  # exact per period, or concerned over the whole history
         return basis, f"decide.trend.{basis}_{direction}", {"now": float(now), "before": float(before), "days": PERIOD_DAYS,
                                                                "since": periods.start.date().isoformat()}
     if pd.isna(row.previous_rank):

@@ -318,7 +318,7 @@ DECIDE_OPPORTUNITIES = _declare(
     "rank:int key:string kind:string message_id:string values:json customers:int revenue:float revenue_low:float "
     "revenue_high:float currency:string churn_change:float money_shown:bool confidence:string owner_team_id:string "
     "owner:string evidence:string evidence_section:string evidence_key:string model_auc:float previous_rank:int "
-    "previous_revenue:float trend_basis:string trend_message_id:string trend_values:json part_of:string")
+    "previous_revenue:float trend_basis:string trend_message_id:string trend_values:json part_of:string revenue_alone:float")
 DECIDE_SCENARIOS = _declare(
     "decide_scenarios", "decide", "one scenario", "ROI scenarios (built-in and user-defined): revenue kept with 95% intervals.",
     "scenario:int key:string kind:string message_id:string values:json customers:int revenue:float revenue_low:float "
@@ -335,7 +335,7 @@ DECIDE_PROTECT = _declare(
     "rank:int key:string kind:string message_id:string values:json customers:int revenue:float revenue_low:float "
     "revenue_high:float currency:string churn_change:float money_shown:bool confidence:string owner_team_id:string "
     "owner:string evidence:string evidence_section:string evidence_key:string model_auc:float previous_rank:int "
-    "previous_revenue:float trend_basis:string trend_message_id:string trend_values:json part_of:string concerned_by_fixes:int")
+    "previous_revenue:float trend_basis:string trend_message_id:string trend_values:json part_of:string concerned_by_fixes:int revenue_alone:float")
 
 # -- the report ------------------------------------------------------------------------------------
 REPORT_SECTIONS = _declare(

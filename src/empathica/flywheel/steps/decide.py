@@ -13,9 +13,10 @@ import json
 import pandas as pd
 
 from empathica.decide.at_risk import at_risk_levers, concerned_by_fixes
+from empathica.decide.attribution import shapley_valuations
 from empathica.decide.competitors import competitor_levers
 from empathica.decide.levers import customer_levers, lever_columns
-from empathica.decide.opportunities import Names, all_levers, rank_opportunities, served_customers
+from empathica.decide.opportunities import MIN_CUSTOMERS, Names, all_levers, rank_opportunities, served_customers
 from empathica.decide.response import MIN_AUC, ChurnResponse
 from empathica.decide.scenarios import builtin_levers, parse_scenarios, spec_lever, value_scenarios
 from empathica.decide.trend import data_periods, period_shares
@@ -56,8 +57,11 @@ def decide(ctx: RunContext) -> Section:
     groups = at_risk_levers(store, table, served)  # whom to protect: ranked apart, the same money as the fixes
     periods = data_periods(store)
     shares = period_shares(store, table, [*fixes, *groups], periods) if periods is not None else None
+    # overlapping fixes share the churn they both change (Shapley values, docs/decide.md); contained ones stay apart
+    shared = shapley_valuations(model, table, [f for f in fixes if f.part_of is None and f.affected.sum() >= MIN_CUSTOMERS],
+                                random_state=settings.seed)
     ranking = rank_opportunities(fixes, model, table, names, currency=settings.currency, shares=shares, periods=periods,
-                                 previous=_previous(store, DECIDE_OPPORTUNITIES))
+                                 previous=_previous(store, DECIDE_OPPORTUNITIES), shared=shared)
     protect = rank_opportunities(groups, model, table, names, currency=settings.currency, shares=shares, periods=periods,
                                  previous=_previous(store, DECIDE_PROTECT))
     protect = _with_fix_overlap(protect, groups, fixes, ranking)
@@ -71,7 +75,7 @@ def decide(ctx: RunContext) -> Section:
                        description="Whom to protect: at-risk groups ranked apart from the fixes (the same money).")
     order = {key: i for i, key in enumerate(ranking["key"])} if len(ranking) else {}
     levers = builtin_levers(sorted(fixes, key=lambda lever: order.get(lever.key, len(order))), table, names)
-    levers += [spec_lever(spec, table, names, served) for spec in specs]
+    levers += [spec_lever(spec, table, names, served, store) for spec in specs]
     scenarios = value_scenarios(model, table, levers, currency=settings.currency)
     if len(scenarios):
         scenarios.insert(0, "scenario", range(1, len(scenarios) + 1))
