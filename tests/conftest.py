@@ -13,6 +13,9 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 # -- empathy (area: empathy): flywheel runs in tests keep German/Chinese empathy on the cue model (e5 embeds
 # ~3–50 texts/s; a demo world has ~1,000 distinct de/zh replies). tests/empathy enables the e5 path itself.
 os.environ.setdefault("EMPATHICA_EMPATHY_E5_REPLIES", "0")
+# figures drawn in English only (about 0.6 CPU s per figure and language); the decide world draws all three for
+# tests/decide/test_report_figure_languages.py
+os.environ.setdefault("EMPATHICA_FIGURE_LANGUAGES", "en")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"

@@ -10,7 +10,7 @@ import pytest
 
 from empathica.report.archive import load_sections
 from empathica.report.blocks import Figure
-from empathica.report.figures import FigureWords, cjk_font, draw_figure, is_word
+from empathica.report.figures import FIGURE_LANGUAGES_ENV, FigureWords, cjk_font, draw_figure, is_word
 
 #: English words a figure's labels would hold (axis names, legends, titles): one in German or Chinese is left over.
 ENGLISH = re.compile(r"\b(the|of|and|with|per|are|is|not|each|which|from|their|this|were|scored|customers|by|share|"
@@ -38,21 +38,32 @@ def _figures(opened) -> list[tuple[str, Figure]]:
     return [(s.key, b) for s in load_sections(opened) for b in s.blocks + s.appendix if isinstance(b, Figure)]
 
 
-def test_the_check_finds_english_left_in_a_figure():
+def _draw_with_a_leftover(say: FigureWords):
     from matplotlib.figure import Figure as MplFigure
 
-    def draw(say: FigureWords):
-        fig = MplFigure(figsize=(3, 2))
-        ax = fig.subplots()
-        ax.bar([say.data("web_checkout"), say.data("Kasse")], [1, 2])
-        ax.set_title(say("figure.text.by.touchpoint"))
-        ax.set_ylabel("share of customers")  # drawn without the catalogue: must be found
-        return fig
+    fig = MplFigure(figsize=(3, 2))
+    ax = fig.subplots()
+    ax.bar([say.data("web_checkout"), say.data("Kasse")], [1, 2])
+    ax.set_title(say("figure.text.by.touchpoint"))
+    ax.set_ylabel("share of customers")  # drawn without the catalogue: must be found
+    return fig
 
-    figure = draw_figure(draw, "caption")
+
+def test_the_check_finds_english_left_in_a_figure(monkeypatch):
+    monkeypatch.setenv(FIGURE_LANGUAGES_ENV, "en,de,zh")
+    figure = draw_figure(_draw_with_a_leftover, "caption")
     assert set(figure.localized) == {"en", "de", "zh"}
     assert leftovers(figure, "de") == ["share of customers"]  # the data names (snake_case or not) are no leftovers
     assert "nach Kontaktpunkt" in figure.words["de"] and "web_checkout" in figure.names["de"]
+
+
+def test_languages_left_out_of_the_figure_languages_show_the_english_drawing(monkeypatch):
+    monkeypatch.setenv(FIGURE_LANGUAGES_ENV, "en,zh")
+    figure = draw_figure(_draw_with_a_leftover, "caption")
+    assert set(figure.localized) == {"en", "de", "zh"}
+    assert figure.localized["de"] == figure.localized["en"] and figure.words["de"] == figure.words["en"]
+    assert figure.localized["zh"] != figure.localized["en"]
+    assert not any("nach Kontaktpunkt" in w for w in figure.words["de"])
 
 
 def test_every_figure_of_the_report_is_drawn_in_german_and_chinese(opened):

@@ -17,6 +17,7 @@ from empathica.demo import TRUTHS, generate_world  # noqa: E402
 from empathica.flywheel import run_flywheel  # noqa: E402
 from empathica.report import Figure, TableBlock, figure_from_matplotlib  # noqa: E402
 from empathica.understand.journeys._map import MAP_PATHWAY_COLUMNS, journey_map  # noqa: E402
+from empathica.report.figures import FigureWords  # noqa: E402
 from empathica.report.i18n import render  # noqa: E402
 
 READABLE = re.compile(r"^(\d+ s|-?\d+\.\d (min|h|d))$")
@@ -88,7 +89,7 @@ def test_report_section_draws_the_map_it_describes(demo):
 
 def test_figure_carries_loop_notes_rank_badges_and_non_overlapping_labels(demo):
     m = journey_map(demo["touchpoints"], demo["dfg"], demo["friction"])
-    fig = m.figure()
+    fig = m.figure(FigureWords("en"))
     ax = fig.axes[0]
     texts = [t for t in ax.texts if t.get_text()]
     words = [t.get_text() for t in texts]
@@ -141,7 +142,7 @@ def test_small_graph_keeps_a_rare_high_friction_pathway_and_its_loop():
     assert m.left_out_pathways == 2 and m.left_out_transitions == 12
     assert "Left out: 2 less busy, lower-friction pathway(s) (12 traversals, 7.7% of all)" in m.caption
     assert "the 1 least busy touchpoint(s)" in m.caption
-    fig = m.figure()
+    fig = m.figure(FigureWords("en"))
     assert any("↻ 4×" in t.get_text() for t in fig.axes[0].texts)
     figure_from_matplotlib(fig, m.caption)
 
@@ -152,7 +153,7 @@ def test_map_without_scored_pathways_draws_grey_arrows():
     friction = pd.DataFrame(columns=["rank", "source", "target", "friction_score"])
     m = journey_map(touchpoints, dfg, friction)
     assert m.pathways["friction_rank"].isna().all() and m.pathways["self_loop"].tolist() == [False, True]
-    fig = m.figure()
+    fig = m.figure(FigureWords("en"))
     assert any("not scored" in t.get_text() for t in fig.axes[0].texts)
     figure_from_matplotlib(fig, m.caption)
 
