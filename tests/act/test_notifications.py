@@ -177,3 +177,12 @@ def test_a_digest_lists_the_top_opportunities_the_team_owns_in_its_language(case
     (item,) = cases.notifications()
     assert [o["key"] for o in json.loads(item["payload"])["figures"]["opportunities"]][:2] == ["pathway:step1",
                                                                                                 "pathway:step2"]
+    # said through the report's catalogues (as the server and the CLI do): the finding in German, money as Germans
+    # write it, never the key
+    from empathica.report.i18n import OpportunityText
+
+    said = [dict(o, message_id="decide.opportunity.pathway", values=json.dumps({"source": "Kasse", "target": "Hotline"}))
+            for o in found["team_care"]]
+    text = digest(cases, "team_care", language="de", opportunities=said, say=OpportunityText())["text"]
+    assert "pathway:step" not in text and "2.000" in text and "€" in text
+    assert "- 2. Reibung von Kasse zu Hotline (20 Kunden" in text

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from functools import cache
+from typing import Protocol
 from importlib import resources
 
 from empathica.act.rules import Rule, Team
@@ -171,20 +172,37 @@ def _plain(value):
     return None if isinstance(value, float) and value != value else value
 
 
-def _opportunity_lines(opportunities: list[dict], words: dict[str, str]) -> list[str]:
-    """The team's opportunities as digest lines: rank, key, customers and the revenue at stake when shown."""
+class OpportunityWords(Protocol):
+    """How a digest says an opportunity in a language: the report layer's catalogues (``report.i18n``) provide it to
+    the server and the CLI; Act, below the report, only calls it."""
+
+    def title(self, message_id: str, values: dict, lang: str) -> str: ...
+
+    def money(self, amount: float, currency: str, lang: str) -> str: ...
+
+
+def _opportunity_lines(opportunities: list[dict], words: dict[str, str], language: str,
+                       say: OpportunityWords | None) -> list[str]:
+    """The team's opportunities as digest lines: rank, what to fix (the finding in the team's language when ``say``
+    is given, else the key), customers and the revenue at stake when shown."""
     lines = [f"{words['digest_opportunities']}:"] if opportunities else []
     for item in opportunities:
-        money = (f", {words['at_stake']} {item['revenue']:,.0f} {item['currency'] or ''}".rstrip()
-                 if item.get("money_shown") and item.get("revenue") is not None else "")
-        lines.append(f"- {item['rank']}. {item['key']} ({item['customers']} {words['customers']}{money})")
+        shown = item.get("money_shown") and item.get("revenue") is not None
+        if say is None:
+            name = item["key"]
+            money = f", {words['at_stake']} {item['revenue']:,.0f} {item['currency'] or ''}".rstrip() if shown else ""
+        else:
+            values = json.loads(item["values"]) if isinstance(item.get("values"), str) and item["values"] else {}
+            name = say.title(item["message_id"], values, language) if item.get("message_id") else item["key"]
+            money = f", {words['at_stake']} {say.money(item['revenue'], item['currency'] or 'EUR', language)}" if shown else ""
+        lines.append(f"- {item['rank']}. {name} ({item['customers']} {words['customers']}{money})")
     return lines
 
 
 def digest(cases: CaseStore, team_id: str, *, language: str = "en", end: datetime | None = None,
-           days: int = 7, opportunities: list[dict] | None = None) -> dict:
-    """A team's digest of the last ``days``: its top opportunities (:func:`team_opportunities`), cases opened,
-    still open, closed, SLA met, open cases by priority."""
+           days: int = 7, opportunities: list[dict] | None = None, say: OpportunityWords | None = None) -> dict:
+    """A team's digest of the last ``days``: its top opportunities (:func:`team_opportunities`, said through ``say``
+    in the team's language), cases opened, still open, closed, SLA met, open cases by priority."""
     end = end or now()
     start = end - timedelta(days=days)
     words = messages(language)
@@ -199,7 +217,7 @@ def digest(cases: CaseStore, team_id: str, *, language: str = "en", end: datetim
                "first_response_met": sum(first) / len(first) if first else None,
                "resolution_met": sum(resolved) / len(resolved) if resolved else None, "by_priority": by_priority}
     lines = [words["digest_intro"].format(team=team_id, start=f"{start:%Y-%m-%d}", end=f"{end:%Y-%m-%d}"), ""]
-    lines += _opportunity_lines(opportunities or [], words)
+    lines += _opportunity_lines(opportunities or [], words, language, say)
     figures["opportunities"] = opportunities or []
     if not rows:
         lines.append(words["digest_none"])
@@ -215,7 +233,8 @@ def digest(cases: CaseStore, team_id: str, *, language: str = "en", end: datetim
             "subject": words["digest_subject"].format(team=team_id), "text": "\n".join(lines), "figures": figures}
 
 
-def queue_digests(cases: CaseStore, *, end: datetime | None = None, days: int = 7, store=None) -> int:
+def queue_digests(cases: CaseStore, *, end: datetime | None = None, days: int = 7, store=None,
+                  say: OpportunityWords | None = None) -> int:
     """Queue every team's digest (once per team and period) to its e-mail and webhook; with the analytics
     ``store``, each lists the team's top opportunities."""
     end = end or now()
@@ -223,7 +242,7 @@ def queue_digests(cases: CaseStore, *, end: datetime | None = None, days: int = 
     opportunities = team_opportunities(store)
     for team_id, team in cases.teams().items():
         content = digest(cases, team_id, language=team["language"], end=end, days=days,
-                         opportunities=opportunities.get(team_id))
+                         opportunities=opportunities.get(team_id), say=say)
         targets = _targets(Team(team_id=team_id, language=team["language"], email=team["email"], webhook=team["webhook"]))
         for channel, target in targets:
             queued += cases.enqueue(dedup_key=f"digest|{team_id}|{end:%Y-%m-%d}|{days}|{channel}|{target}",

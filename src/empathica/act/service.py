@@ -102,6 +102,8 @@ class ActService:
         self.server = server
         self.cases: CaseStore = server.ops.cases
         self.delivery = Delivery.from_settings(server.settings)
+        #: How digests say opportunities (set by the server from the report's catalogues; None: by key).
+        self.opportunity_words = None
         self.tick = tick_seconds if tick_seconds is not None else server.settings.act_tick_seconds
         self.snapshot: CardSnapshot | None = None
         self.snapshot_seconds: float | None = None
@@ -250,7 +252,8 @@ class ActService:
         end = today - timedelta(days=today.weekday())
         if self._digest_end != end:
             with self.server.reading() as store:
-                queue_digests(self.cases, end=end, days=self.server.settings.act_digest_days, store=store)
+                queue_digests(self.cases, end=end, days=self.server.settings.act_digest_days, store=store,
+                              say=self.opportunity_words)
             self._digest_end = end
 
     def refresh_cards(self) -> None:
@@ -323,6 +326,7 @@ class ActService:
     def digests(self) -> int:
         """Queue every team's digest of the last ``act_digest_days`` and deliver what is due."""
         with self.server.reading() as store:
-            queued = queue_digests(self.cases, days=self.server.settings.act_digest_days, store=store)
+            queued = queue_digests(self.cases, days=self.server.settings.act_digest_days, store=store,
+                                   say=self.opportunity_words)
         deliver(self.cases, self.delivery)
         return queued

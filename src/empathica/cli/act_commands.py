@@ -130,11 +130,12 @@ def tick(db: str) -> None:
 def digest_cmd(team_id: str | None, db: str, days: int | None, send: bool) -> None:
     """Print TEAM_ID's digest in the team's language, or send every team's digest (--send)."""
     from empathica.act.notify import Delivery, deliver, digest, queue_digests, team_opportunities
+    from empathica.report.i18n import OpportunityText
 
     with _stores(db) as (store, cases, settings):
         days = days or settings.act_digest_days
         if send:
-            queued = queue_digests(cases, days=days, store=store)
+            queued = queue_digests(cases, days=days, store=store, say=OpportunityText())
             sent = deliver(cases, Delivery.from_settings(settings))
             click.echo(f"{queued} digests queued; sent {sent['sent']}, to retry {sent['retry']}, failed {sent['failed']}.")
             return
@@ -142,7 +143,7 @@ def digest_cmd(team_id: str | None, db: str, days: int | None, send: bool) -> No
             raise click.UsageError("name a team, or use --send for every team.")
         language = cases.teams().get(team_id, {}).get("language", "en")
         content = digest(cases, team_id, language=language, days=days,
-                         opportunities=team_opportunities(store).get(team_id))
+                         opportunities=team_opportunities(store).get(team_id), say=OpportunityText())
     click.echo(content["subject"])
     click.echo(content["text"])
 

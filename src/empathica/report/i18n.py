@@ -167,6 +167,16 @@ def money(amount: float, *, lang: str = "en", currency: str = "EUR") -> str:
     return _LocaleFormatter(lang, currency).format_field(amount, "money")
 
 
+class OpportunityText:
+    """Opportunities in a team's language for Act's digests (``act.notify.OpportunityWords``)."""
+
+    def title(self, message_id: str, values: dict, lang: str) -> str:
+        return render(Finding(message_id, values), lang=lang)
+
+    def money(self, amount: float, currency: str, lang: str) -> str:
+        return money(amount, lang=lang, currency=currency)
+
+
 def format_value(value: Any, kind: str, *, lang: str = "en", currency: str = "EUR") -> str:
     """One value of kind int, num, num2, num3, signed, pct, money, date or month in ``lang``'s format (the dashboard's cells)."""
     return _LocaleFormatter(check_language(lang), currency).format_field(value, kind)

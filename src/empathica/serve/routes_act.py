@@ -20,7 +20,7 @@ from empathica.act.notify import digest, team_opportunities
 from empathica.act.rules import PRIORITIES, RuleError, parse_rule
 from empathica.act.signals import signal_fields
 from empathica.errors import InputError
-from empathica.report.i18n import LANGUAGES, Finding, render
+from empathica.report.i18n import LANGUAGES, Finding, OpportunityText, render
 from empathica.serve.auth import require
 from empathica.serve.errors import ApiError
 from empathica.store.cases import STATUSES
@@ -236,7 +236,8 @@ def team_digest(request: Request, team_id: str, days: int = Query(7, ge=1, le=36
     language = act.cases.teams().get(team_id, {}).get("language", "en")
     with act.server.reading() as store:
         opportunities = team_opportunities(store).get(team_id)
-    return digest(act.cases, team_id, language=language, days=days, opportunities=opportunities)
+    return digest(act.cases, team_id, language=language, days=days, opportunities=opportunities,
+                  say=OpportunityText())
 
 
 @router.post("/digests", tags=["act"])
