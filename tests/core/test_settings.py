@@ -47,3 +47,17 @@ def test_every_setting_is_documented():
     for name, _default, help_text in describe():
         assert help_text
         assert f"`{name}`" in doc, f"docs/settings.md does not document {name}"
+
+
+def test_figure_languages_are_a_checked_list_read_from_the_environment(tmp_path, monkeypatch):
+    none = tmp_path / "x.toml"
+    monkeypatch.delenv("EMPATHICA_REPORT_FIGURE_LANGUAGES", raising=False)  # tests/conftest.py sets it to en
+    monkeypatch.delenv("EMPATHICA_FIGURE_LANGUAGES", raising=False)
+    assert Settings.load(config_file=none).figure_languages == ("en", "de", "zh")
+    assert Settings.load(config_file=none, report_figure_languages=" ZH,de ").figure_languages == ("en", "de", "zh")
+    monkeypatch.setenv("EMPATHICA_FIGURE_LANGUAGES", "de")  # the variable's name before it was a setting
+    assert Settings.load(config_file=none).figure_languages == ("en", "de")
+    monkeypatch.setenv("EMPATHICA_REPORT_FIGURE_LANGUAGES", "zh")  # the setting's own variable wins
+    assert Settings.load(config_file=none).figure_languages == ("en", "zh")
+    with pytest.raises(SettingsError, match="report_figure_languages: fr is not one of en, de, zh"):
+        Settings.load(config_file=none, report_figure_languages="de,fr")

@@ -12,8 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from empathica.report.figures import FIGURE_LANGUAGES_ENV
-
 #: The steps whose results the decide step and these tests read (act and diagnose read none of decide's results
 #: and are tested in their own areas: leaving them out keeps this world quicker to build).
 STEPS = ["overview", "text", "empathy", "journeys", "drivers", "value", "learn", "decide"]
@@ -29,7 +27,8 @@ def demo_store(tmp_path_factory):
     from empathica.store import Store
 
     folder = tmp_path_factory.mktemp("decide")
-    settings = Settings.load(config_file=folder / "none.toml", progress=False)
+    # the report's figures in every language (their test reads them)
+    settings = Settings.load(config_file=folder / "none.toml", progress=False, report_figure_languages="en,de,zh")
     path = folder / "demo.duckdb"
     kept = Path(os.environ.get("EMPATHICA_DECIDE_TEST_STORE", "")) if os.environ.get("EMPATHICA_DECIDE_TEST_STORE") else None
     if kept is not None and kept.exists():
@@ -38,8 +37,7 @@ def demo_store(tmp_path_factory):
             sections = {s.key: s for s in run_flywheel(store, settings=settings, only=["decide"])}
         return path, sections
     world = generate_world(folder / "world", customers=2000, seed=1)
-    with Store.open(path, settings=settings) as store, pytest.MonkeyPatch.context() as env:
-        env.setenv(FIGURE_LANGUAGES_ENV, "en,de,zh")  # the report's figures in every language (their test reads them)
+    with Store.open(path, settings=settings) as store:
         ingest_files(store, [p for p, _ in world.files], kinds=[k for _, k in world.files])
         sections = {s.key: s for s in run_flywheel(store, settings=settings, only=STEPS)}
     if kept is not None:

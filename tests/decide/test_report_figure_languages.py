@@ -10,7 +10,7 @@ import pytest
 
 from empathica.report.archive import load_sections
 from empathica.report.blocks import Figure
-from empathica.report.figures import FIGURE_LANGUAGES_ENV, FigureWords, cjk_font, draw_figure, is_word
+from empathica.report.figures import FigureWords, cjk_font, draw_figure, is_word
 
 #: English words a figure's labels would hold (axis names, legends, titles): one in German or Chinese is left over.
 ENGLISH = re.compile(r"\b(the|of|and|with|per|are|is|not|each|which|from|their|this|were|scored|customers|by|share|"
@@ -49,17 +49,20 @@ def _draw_with_a_leftover(say: FigureWords):
     return fig
 
 
-def test_the_check_finds_english_left_in_a_figure(monkeypatch):
-    monkeypatch.setenv(FIGURE_LANGUAGES_ENV, "en,de,zh")
-    figure = draw_figure(_draw_with_a_leftover, "caption")
+def test_the_check_finds_english_left_in_a_figure():
+    figure = draw_figure(_draw_with_a_leftover, "caption", languages=("en", "de", "zh"))
     assert set(figure.localized) == {"en", "de", "zh"}
     assert leftovers(figure, "de") == ["share of customers"]  # the data names (snake_case or not) are no leftovers
     assert "nach Kontaktpunkt" in figure.words["de"] and "web_checkout" in figure.names["de"]
 
 
-def test_languages_left_out_of_the_figure_languages_show_the_english_drawing(monkeypatch):
-    monkeypatch.setenv(FIGURE_LANGUAGES_ENV, "en,zh")
-    figure = draw_figure(_draw_with_a_leftover, "caption")
+def test_languages_left_out_of_the_figure_languages_show_the_english_drawing(tmp_path, monkeypatch):
+    from empathica.settings import Settings
+
+    monkeypatch.setenv("EMPATHICA_REPORT_FIGURE_LANGUAGES", "zh")  # the setting report_figure_languages
+    languages = Settings.load(config_file=tmp_path / "none.toml").figure_languages
+    assert languages == ("en", "zh")  # English is always drawn
+    figure = draw_figure(_draw_with_a_leftover, "caption", languages=languages)
     assert set(figure.localized) == {"en", "de", "zh"}
     assert figure.localized["de"] == figure.localized["en"] and figure.words["de"] == figure.words["en"]
     assert figure.localized["zh"] != figure.localized["en"]

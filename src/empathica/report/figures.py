@@ -18,27 +18,14 @@ from __future__ import annotations
 
 import io
 import logging
-import os
 import re
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from empathica.report.blocks import Figure
 from empathica.report.i18n import LANGUAGES, Finding, catalogue, render
 
 log = logging.getLogger(__name__)
-
-#: Environment variable: the languages figures are drawn in (comma-separated, default every report language). A
-#: language left out shows the English drawing: for quicker runs (the test suite draws English only, except where
-#: a test checks the figures' languages); each language costs about 0.6 CPU s per figure.
-FIGURE_LANGUAGES_ENV = "EMPATHICA_FIGURE_LANGUAGES"
-
-
-def figure_languages() -> list[str]:
-    """The languages figures are drawn in: English always, the others as ``EMPATHICA_FIGURE_LANGUAGES`` lists."""
-    listed = os.environ.get(FIGURE_LANGUAGES_ENV, "").strip()
-    wanted = {lang.strip() for lang in listed.split(",")} if listed else set(LANGUAGES)
-    return [lang for lang in LANGUAGES if lang == "en" or lang in wanted]
 
 #: CJK fonts tried in order (the first the machine has is used for Chinese figures).
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei",
@@ -120,21 +107,27 @@ def drawn_texts(fig: Any) -> list[str]:
     return [t.get_text() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
 
 
-def draw_figure(draw: Callable[[FigureWords], Any], caption: Any, *, dpi: int = 110, currency: str = "EUR") -> Figure:
-    """A ``Figure`` block with one PNG per report language: ``draw(say)`` builds the Matplotlib figure of one language."""
+def draw_figure(draw: Callable[[FigureWords], Any], caption: Any, *, languages: Sequence[str], dpi: int = 110,
+                currency: str = "EUR") -> Figure:
+    """A ``Figure`` block with one PNG per report language: ``draw(say)`` builds the Matplotlib figure of one language.
+
+    ``languages``: the languages drawn (a step passes ``ctx.settings.figure_languages``, the setting
+    ``report_figure_languages``); English is always drawn, and a language left out shows the English drawing."""
     import matplotlib
+
+    from empathica.report.ticks import local_ticks
 
     pngs: dict[str, bytes] = {}
     words: dict[str, list[str]] = {}
     names: dict[str, list[str]] = {}
-    for lang in figure_languages():
+    for lang in [lang for lang in LANGUAGES if lang == "en" or lang in languages]:
         drawn_in = lang if lang != "zh" or cjk_font() else "en"
         if drawn_in != lang:
             log.warning("no CJK font found (install Debian's fonts-noto-cjk): the Chinese figures keep English words")
         say = FigureWords(drawn_in, currency)
         with matplotlib.rc_context({"font.family": font_families(), "axes.unicode_minus": False}):
             fig = draw(say)
-            _local_numbers(fig, drawn_in)
+            local_ticks(fig, drawn_in)
             buffer = io.BytesIO()
             fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
         words[lang] = [t for t in drawn_texts(fig) if t not in say.names]
@@ -146,18 +139,6 @@ def draw_figure(draw: Callable[[FigureWords], Any], caption: Any, *, dpi: int = 
         words.setdefault(lang, words["en"])
         names.setdefault(lang, names["en"])
     return Figure(png=pngs["en"], caption=caption, localized=pngs, words=words, names=names)
-
-
-def _local_numbers(fig: Any, lang: str) -> None:
-    """Plain numeric ticks in the language's format (``2,5`` in German): Matplotlib's own formatter knows no locale."""
-    from babel.numbers import format_decimal
-    from matplotlib.ticker import FuncFormatter, ScalarFormatter
-
-    locale = LANGUAGES[lang]
-    for ax in fig.axes:
-        for axis in (ax.xaxis, ax.yaxis):
-            if type(axis.get_major_formatter()) is ScalarFormatter:
-                axis.set_major_formatter(FuncFormatter(lambda v, _pos: format_decimal(round(v, 6), locale=locale)))
 
 
 def _close(fig: Any) -> None:

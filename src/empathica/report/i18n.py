@@ -8,7 +8,8 @@ fields name their kind, so numbers are never pasted into words in code:
     msgstr "Friction on the pathway {source} → {target} ({customers:int} customers)"
 
 Kinds: ``int`` (grouped integer), ``num`` (one decimal), ``num2`` (two decimals), ``num3`` (three), ``pct`` (a share as
-a percentage), ``signed_pct`` (a change, with its sign), ``money`` (an amount in the report currency, no decimals), ``date`` (an ISO date);
+a percentage), ``signed_pct`` (a change, with its sign), ``money`` (an amount in the report currency, no decimals), ``date`` (an ISO date), ``month``, ``quarter``
+and ``year`` (a period: ``2024-03``, ``2024Q1``, ``2024``);
 ``text`` (a message of the code, such as why a step could not run); no kind: the value as text (a name from
 the client's data, marked ``translate="no"`` in HTML). Babel formats each per locale (``1.234 €`` in German,
 ``€1,234`` in English, ``€1,234`` in Chinese).
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import string
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -115,13 +117,33 @@ class _LocaleFormatter(string.Formatter):
                                    else "#,##0 ¤", locale=self.locale, currency_digits=False)
         if format_spec == "date":
             return format_date(date.fromisoformat(str(value)[:10]), format="medium", locale=self.locale)
-        if format_spec == "month":  # 'YYYY-MM' → 'Mar 2024', 'März 2024', '2024年3月'; other text as it is
-            try:
-                month = date.fromisoformat(str(value)[:7] + "-01")
-            except ValueError:
+        if format_spec in _PERIODS:  # 'YYYY-MM' → 'Mar 2024', 'März 2024', '2024年3月'; other text as it is
+            first_day = period_start(value, format_spec)
+            if first_day is None:
                 return str(value)
-            return format_date(month, format=self.locale.datetime_skeletons["yMMM"].pattern, locale=self.locale)
+            return format_date(first_day, format=self.locale.datetime_skeletons[_PERIODS[format_spec]].pattern,
+                               locale=self.locale)
         raise KeyError(f"unknown value kind {format_spec!r}")
+
+
+#: Kinds of a period's value, with the CLDR skeleton each is written in: 'month' ('YYYY-MM', or a date), 'quarter'
+#: ('2024Q1', as pandas writes a quarter: 'Q1 2024', '2024年第1季度'), 'year' ('2024': '2024', '2024年').
+_PERIODS = {"month": "yMMM", "quarter": "yQQQ", "year": "y"}
+_QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$")
+
+
+def period_start(value: Any, kind: str) -> date | None:
+    """The first day of the month, quarter or year ``value`` names (``kind``), or None when it names none."""
+    text = str(value).strip()
+    try:
+        if kind == "quarter":
+            match = _QUARTER.match(text)
+            return date(int(match[1]), 3 * int(match[2]) - 2, 1) if match else None
+        if kind == "year":
+            return date(int(text), 1, 1) if re.fullmatch(r"\d{4}", text) else None
+        return date.fromisoformat(text[:7] + "-01")
+    except ValueError:
+        return None
 
 
 def render(finding: Finding, *, lang: str = "en", currency: str = "EUR", html: bool = False) -> str:
@@ -178,7 +200,8 @@ class OpportunityText:
 
 
 def format_value(value: Any, kind: str, *, lang: str = "en", currency: str = "EUR") -> str:
-    """One value of kind int, num, num2, num3, signed, pct, money, date or month in ``lang``'s format (the dashboard's cells)."""
+    """One value of kind int, num, num2, num3, signed, pct, money, date, month, quarter or year in ``lang``'s format
+    (the dashboard's cells, the figures' date ticks)."""
     return _LocaleFormatter(check_language(lang), currency).format_field(value, kind)
 
 

@@ -342,7 +342,7 @@ def empathy(ctx: RunContext) -> Section:
                f"table `{EMPATHY_QUARANTINE.table_name}`"),
         Paragraph(Finding("empathy.method")),
     )
-    section.add(_scorecard_figure(agents, card, people))
+    section.add(_scorecard_figure(agents, card, people, ctx.settings.figure_languages))
     cols = ["agent_id", "rank", "empathy", "emotional_reactions", "interpretations", "explorations", "resolution",
             "service_quality", "template_share", "jargon_rate", "gap_rate", "customer_retention", "customer_csat",
             "agent_turns"]
@@ -396,8 +396,9 @@ def _add_group_relationships(section: Section, by_team: pd.DataFrame | None, by_
                                source=EMPATHY_RELATIONSHIP_BY_AGENT.table_name))
 
 
-def _scorecard_figure(agents: pd.DataFrame, card: pd.DataFrame, names: Names):
-    return draw_figure(lambda say: _draw_scorecard(agents, card, names, say), Finding("empathy.figure.scorecard"))
+def _scorecard_figure(agents: pd.DataFrame, card: pd.DataFrame, names: Names, languages: tuple[str, ...]):
+    return draw_figure(lambda say: _draw_scorecard(agents, card, names, say), Finding("empathy.figure.scorecard"),
+                       languages=languages)
 
 
 def _draw_scorecard(agents: pd.DataFrame, card: pd.DataFrame, names: Names, say: FigureWords):
@@ -414,7 +415,7 @@ def _draw_scorecard(agents: pd.DataFrame, card: pd.DataFrame, names: Names, say:
         s = card[card["agent_id"] == agent_id].sort_values("month")
         ax2.plot(pd.to_datetime(s["month"] + "-01"), s["empathy"], marker="o", markersize=3,
                  label=say.data(names.person(agent_id)))
-    ax2.xaxis.set_major_formatter(DateFormatter("%Y-%m"))  # months as numbers: no month names in English
+    ax2.xaxis.set_major_formatter(DateFormatter("%Y-%m"))  # months (draw_figure writes them per language)
     ax2.set_title(say("figure.empathy.monthly"))
     ax2.set_ylabel(say("figure.empathy.monthly_axis"))
     ax2.tick_params(axis="x", rotation=45, labelsize=7)
