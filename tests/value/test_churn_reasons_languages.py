@@ -66,7 +66,7 @@ def test_the_reasons_render_in_german_and_chinese_without_english_or_internal_na
 
 def test_the_card_keeps_its_reasons_and_adds_them_as_findings_said_in_the_readers_language(reasons):
     from empathica.act.card import _value
-    from empathica.serve.routes_act import say_reasons
+    from empathica.serve.reasons import card_reasons
 
     text = reasons[reasons.str.count(";") == 2].iloc[0]
     fact = {"p_churn": 0.4, "churn_reasons": text, "clv": 120.0, "p_alive": 0.8, "expected_purchases": 1.5,
@@ -76,7 +76,7 @@ def test_the_card_keeps_its_reasons_and_adds_them_as_findings_said_in_the_reader
     assert card["churn"]["reasons"] == text.split("; ")  # the card's shape as before: reasons as stored
     assert card["churn"]["reason_findings"] == reason_findings(text)
     for lang in ("de", "zh"):
-        said = say_reasons({k: dict(v) if v else v for k, v in card.items()}, lang)
+        said = card_reasons({k: dict(v) if v else v for k, v in card.items()}, lang)
         assert said["churn"]["reasons_language"] == lang and len(said["churn"]["reasons_shown"]) == 3
         shown = " ".join(said["churn"]["reasons_shown"] + said["clv"]["reasons_shown"])
         assert not SNAKE.search(shown) and not ENGLISH.search(shown), shown

@@ -32,11 +32,17 @@ class Result:
     columns: tuple[tuple[str, str], ...]  # (column, logical type from schema.TYPES)
     open_columns: bool = False  # further columns vary with the data (e.g. one per emotion or cohort)
     incremental: bool = False  # rows accumulate over runs; each keeps the run that computed it
+    #: Columns that hold a stored line readers say as findings in the reader's language: (column, reading), e.g.
+    #: ``("reasons", "churn_reasons")``; the API adds ``<column>_shown`` (``serve/reasons.py`` knows the readings).
+    said: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         for column, kind in self.columns:
             if kind not in TYPES:
                 raise SchemaError(f"result {self.name}: column {column} has unknown type {kind!r}; use one of {sorted(TYPES)}")
+        for column, _reading in self.said:
+            if column not in self.column_names:
+                raise SchemaError(f"result {self.name}: said column {column} is not one of its columns")
 
     @property
     def table_name(self) -> str:
@@ -55,12 +61,14 @@ RESULTS: dict[str, Result] = {}
 
 
 def _declare(name: str, step: str, grain: str, doc: str, columns: str, *, open_columns: bool = False,
-             incremental: bool = False) -> Result:
-    """Declare a result; ``columns`` is 'name:type name:type ...'."""
+             incremental: bool = False, said: str = "") -> Result:
+    """Declare a result; ``columns`` is 'name:type name:type ...', ``said`` 'column:reading ...'."""
     if name in RESULTS:
         raise SchemaError(f"result {name} is declared twice")
     cols = tuple(tuple(part.split(":", 1)) for part in columns.split())
-    RESULTS[name] = Result(name, step, grain, doc, cols, open_columns=open_columns, incremental=incremental)  # type: ignore[arg-type]
+    readings = tuple(tuple(part.split(":", 1)) for part in said.split())
+    RESULTS[name] = Result(name, step, grain, doc, cols, open_columns=open_columns, incremental=incremental,  # type: ignore[arg-type]
+                           said=readings)  # type: ignore[arg-type]
     return RESULTS[name]
 
 
@@ -290,20 +298,20 @@ VALUE_CLV_HOLDOUT = _declare(
     "frequency_bin:string customers:int actual:float predicted:float")
 VALUE_CHURN_SCORES = _declare(
     "value_churn_scores", "value", "one active customer", "P(churn within 90 days) and reasons per active customer.",
-    "customer_id:string p_churn:float reasons:string")
+    "customer_id:string p_churn:float reasons:string", said="reasons:churn_reasons")
 VALUE_CHURN_RELIABILITY = _declare(
     "value_churn_reliability", "value", "one probability bin", "Reliability curve of churn on the validation period.",
     "bin:int mean_predicted:float observed_rate:float rows:int")
 VALUE_DETRACTOR_SCORES = _declare(
     "value_detractor_scores", "value", "one customer", "P(next NPS answer is a detractor) and reasons per customer.",
-    "customer_id:string p_detractor:float reasons:string")
+    "customer_id:string p_detractor:float reasons:string", said="reasons:churn_reasons")
 VALUE_DETRACTOR_RELIABILITY = _declare(
     "value_detractor_reliability", "value", "one probability bin", "Reliability curve of the detractor model.",
     "bin:int mean_predicted:float observed_rate:float rows:int")
 VALUE_REVENUE_AT_RISK = _declare(
     "value_revenue_at_risk", "value", "one customer", "P(churn) × CLV per customer.",
     "customer_id:string clv:float segment:string status:string p_churn:float reasons:string revenue_at_risk:float",
-    open_columns=True)
+    open_columns=True, said="reasons:churn_reasons")
 # decide: every monetary total of the value step with its 95 % interval (docs/decide.md)
 VALUE_TOTALS = _declare(
     "value_totals", "value", "one total",

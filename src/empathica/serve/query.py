@@ -112,7 +112,10 @@ def export(frame: pd.DataFrame, fmt: str, *, name: str) -> bytes:
 
 
 def _no_formula(value):
-    """A text starting with = + - @ (a spreadsheet formula) prefixed with ' so it stays text."""
+    """A text starting with = + - @ (a spreadsheet formula) prefixed with ' so it stays text; a list of texts (reasons
+    said in a language) as one cell, its items separated by '; '."""
+    if isinstance(value, list):
+        value = "; ".join(str(v) for v in value)
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value

@@ -23,6 +23,7 @@ from empathica.errors import InputError
 from empathica.report.i18n import LANGUAGES, Finding, OpportunityText, render
 from empathica.serve.auth import require
 from empathica.serve.errors import ApiError
+from empathica.serve.reasons import card_reasons
 from empathica.store.cases import STATUSES
 from empathica.store.operational import User
 
@@ -272,19 +273,9 @@ def customer_card(request: Request, customer_id: str, lang: str | None = Query(N
     if opener:
         opener["reason"] = render(Finding(opener["reason_id"], opener["reason_values"]), lang=shown)
         opener["reason_language"] = shown
-    say_reasons(card, shown)
+    card_reasons(card, shown)
     # the card is plain JSON data already: encoded once here, not walked again by the framework's encoder
     return Response(json.dumps(card, ensure_ascii=False, default=str), media_type="application/json")
-
-
-def say_reasons(card: dict, lang: str) -> dict:
-    """Add to the card's churn, CLV and detractor parts their reasons said in ``lang`` (``reasons_shown``, from
-    ``reason_findings``) and ``reasons_language``; ``reasons`` stays as stored."""
-    for part in (card.get(key) for key in ("churn", "clv", "detractor")):
-        if part and "reason_findings" in part:
-            part["reasons_shown"] = [render(Finding(f["id"], f["values"]), lang=lang) for f in part["reason_findings"]]
-            part["reasons_language"] = lang
-    return card
 
 
 @router.get("/act/cards", tags=["act"])

@@ -15,11 +15,10 @@ from starlette.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from empathica.errors import EmpathicaError
-from empathica.listen.reasons import reason_finding
-from empathica.report.i18n import LANGUAGES, Finding, render
 from empathica.schema import TABLES
 from empathica.serve.auth import require
 from empathica.serve.errors import ApiError
+from empathica.serve.reasons import quarantine_reason, shown_language
 from empathica.store import QUARANTINE, RUNS
 from empathica.store.operational import User
 
@@ -169,9 +168,7 @@ def quarantine(request: Request, table: str | None = Query(None, max_length=80),
     """Rows Listen refused, with file, row, field and reason (raw rows: not for users scoped to a team or region); each
     reason also as a finding (``reason_id``, ``reason_values``) and said in ``lang`` (``reason_shown``; default the
     setting ``report_language``)."""
-    shown = lang or request.app.state.server.settings.report_language
-    if shown not in LANGUAGES:
-        raise ApiError(400, "bad_language", f"lang {shown[:8]!r}; use one of {', '.join(LANGUAGES)}.", field="lang")
+    shown = shown_language(lang, request.app.state.server.settings.report_language)
     if user.team_id or user.region:
         raise ApiError(403, "forbidden", "quarantined rows are raw input of every team; a user scoped to a team or region "
                        "cannot read them.")
@@ -184,14 +181,4 @@ def quarantine(request: Request, table: str | None = Query(None, max_length=80),
         frame = rows.order_by(["table_name", "source_file", "line"]).limit(page_size, offset=(page_number - 1) * page_size).to_pandas()
     server.ops.audit(user.username, "read", "quarantine", detail=table or "")
     return {"page": page_number, "page_size": page_size, "total": total, "language": shown,
-            "rows": [_said(row, shown) for row in json.loads(frame.to_json(orient="records", date_format="iso"))]}
-
-
-def _said(row: dict, lang: str) -> dict:
-    """A quarantined row with its reason as a finding (read from ``reason`` in rows stored before the finding was)."""
-    if row.get("reason_id"):
-        finding = {"id": row["reason_id"], "values": json.loads(row.get("reason_values") or "{}")}
-    else:
-        finding = reason_finding(row.get("reason"))
-    return {**row, "reason_id": finding["id"], "reason_values": finding["values"],
-            "reason_shown": render(Finding(finding["id"], finding["values"]), lang=lang)}
+            "rows": [quarantine_reason(row, shown) for row in json.loads(frame.to_json(orient="records", date_format="iso"))]}

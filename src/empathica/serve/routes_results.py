@@ -17,6 +17,7 @@ from empathica.schema.results import RESULTS, result as declared_result
 from empathica.serve.auth import require
 from empathica.serve.errors import ApiError
 from empathica.serve.query import FORMATS, MAX_EXPORT_ROWS, MAX_PAGE, FilterError, Filters, export, read_page
+from empathica.serve.reasons import result_reasons, shown_language
 from empathica.store.operational import User
 
 router = APIRouter(tags=["results"])
@@ -53,10 +54,13 @@ def read_result(
     team: str | None = Query(None, max_length=200),
     segment: str | None = Query(None, max_length=200),
     format: Literal["json", "csv", "parquet", "xlsx"] = Query("json", description="json: one page; csv, parquet, xlsx: every row (analyst)."),
+    lang: str | None = Query(None, max_length=8, description="Language reasons are said in (`reasons_shown`): en, de or zh; default the setting report_language."),
     user: User = Depends(require("viewer")),
 ) -> Response:
-    """The rows of result ``name`` this user may see, filtered by date, language, channel, team and segment."""
+    """The rows of result ``name`` this user may see, filtered by date, language, channel, team and segment; a
+    result with stored reasons adds them said in ``lang`` (``reasons_shown``)."""
     server = request.app.state.server
+    shown = shown_language(lang, server.settings.report_language)
     try:
         declared = declared_result(name)
     except SchemaError:
@@ -67,15 +71,16 @@ def read_result(
     audit_detail = json.dumps({k: str(v) for k, v in filters.__dict__.items() if v is not None} | {"format": format})
     if format == "json":
         key = (server.results_version, server.scope_version, declared.name, user.team_id, user.region, filters,
-               page_number, page_size)
+               page_number, page_size, shown)
         body = server.pages.get(key)
         if body is None:
-            body = _page(server, declared, user, filters, page_number, page_size)
+            body = _page(server, declared, user, filters, page_number, page_size, shown)
             if key[:2] == (server.results_version, server.scope_version):  # no run or ingest changed it meanwhile
                 server.pages.put(key, body)
         server.ops.audit_soon(user.username, "read", declared.name, detail=audit_detail)
         return Response(body, media_type="application/json")
     _, frame = _rows(server, declared, user, filters, 1, MAX_EXPORT_ROWS)
+    frame = result_reasons(frame, declared, shown)
     server.ops.audit(user.username, "export", declared.name, detail=audit_detail)
     return Response(export(frame, format, name=declared.name), media_type=FORMATS[format],
                     headers={"Content-Disposition": f'attachment; filename="{declared.name}.{format}"'})
@@ -93,8 +98,11 @@ def _rows(server, declared, user: User, filters: Filters, number: int, size: int
             raise ApiError(404, "not_computed", f"result {declared.name} is not stored yet; start a run (POST /runs).", field="name") from None
 
 
-def _page(server, declared, user: User, filters: Filters, page_number: int, page_size: int) -> bytes:
-    """One page of a result as the JSON body of the answer (the rows' JSON as pandas writes it, not parsed again)."""
+def _page(server, declared, user: User, filters: Filters, page_number: int, page_size: int, lang: str) -> bytes:
+    """One page of a result as the JSON body of the answer (the rows' JSON as pandas writes it, not parsed again);
+    stored reasons also said in ``lang``."""
     total, frame = _rows(server, declared, user, filters, page_number, page_size)
-    head = json.dumps({"result": declared.name, "page": page_number, "page_size": page_size, "total": total})
+    frame = result_reasons(frame, declared, lang)
+    head = json.dumps({"result": declared.name, "page": page_number, "page_size": page_size, "total": total,
+                       "language": lang}, ensure_ascii=False)
     return (head[:-1] + ', "rows": ' + frame.to_json(orient="records", date_format="iso") + "}").encode("utf-8")

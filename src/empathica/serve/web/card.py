@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from empathica.errors import InputError
 from empathica.serve.query import scoped_rows
+from empathica.serve.reasons import say
 from empathica.serve.web.charts import as_json
 from empathica.serve.web.formats import Words, quote_text
 from empathica.serve.web.pages import words_for
@@ -108,12 +109,19 @@ def card_view(card: dict, words: Words) -> dict:
         "pain_points": [aspect_name(p, words) for p in card.get("pain_points") or []],
         "answers": [[_when(v.get("timestamp"), words), str(v.get("question") or ""), quote_text(v.get("answer") or "")]
                    for v in card.get("values") or []],
-        "churn": churn and {"p": words.number(churn["p_churn"], "pct"),
-                            "reasons": [reason_text(r, words) for r in churn["reasons"]]},
+        "churn": churn and {"p": words.number(churn["p_churn"], "pct"), "reasons": _reasons_shown(churn, words)},
         "clv": clv and {"clv": words.number(clv["clv"], "money"), "p_alive": words.number(clv["p_alive"], "pct"),
-                        "reasons": [reason_text(r, words) for r in clv["reasons"]]},
+                        "reasons": _reasons_shown(clv, words)},
         "opener": _opener(card.get("opener"), words),
     }
+
+
+def _reasons_shown(part: dict, words: Words) -> list[str]:
+    """A card part's reasons in the reader's language: its findings said as the API says them (``reasons_shown``);
+    a card without findings (built by an older release) has its stored reasons read as codes."""
+    if "reason_findings" in part:
+        return say(part["reason_findings"], words.lang)
+    return [reason_text(r, words) for r in part.get("reasons") or []]
 
 
 def _opener(opener: dict | None, words: Words) -> dict | None:

@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from empathica.decide.scenarios import parse_scenarios
 from empathica.errors import EmpathicaError
 from empathica.serve.errors import ApiError
+from empathica.serve.reasons import quarantine_reason
 from empathica.serve.web.pages import words_for
 from empathica.serve.web.render import Page, respond
 from empathica.serve.web.session import COOKIE, NotAllowed, current_user, require_role
@@ -26,7 +27,7 @@ DATA_ROWS = 50
 DATA_TABLES = {
     "ingestions": (INGESTIONS, "ingested_at", "source_file table_name rows_read rows_stored rows_quarantined ingested_at"),
     "runs": (RUNS, "started_at", "run_id status started_at finished_at data_watermark steps"),
-    "quarantine": (QUARANTINE, "ingested_at", "source_file line table_name field reason value"),
+    "quarantine": (QUARANTINE, "ingested_at", "source_file line table_name field reason reason_id reason_values value"),
 }
 
 
@@ -73,12 +74,22 @@ def data_page(request: Request, uploaded: str = "") -> Response:
     with server.reading() as store:
         raw = user.allowed("analyst") and not (user.team_id or user.region)  # quarantined rows: every team's input
         tables = {k: _latest(store, *spec) for k, spec in DATA_TABLES.items() if k != "quarantine" or raw}
+    if "quarantine" in tables:  # each reason said in the page's language (the API's reason_shown)
+        tables["quarantine"] = _quarantine_shown(tables["quarantine"], words.lang)
     views = [{"key": k, "title": words.t(f"dashboard.panel.{k}"), "headers": [words.column(c) for c in frame.columns],
               "rows": [[_cell(words, v) for v in row] for row in frame.itertuples(index=False)]} for k, frame in tables.items()]
     job = server.current_job()
     extra = {"tables": views, "uploaded": uploaded, "can_upload": user.allowed("analyst"),
              "job": job.as_dict() if job else None}
     return respond(request, "data.html", Page("data", user, words, None, [], extra))
+
+
+def _quarantine_shown(frame, lang: str):
+    """The quarantine rows with the stored reason replaced by ``reason_shown`` in ``lang``, in the column ``reason``."""
+    stored = frame[["reason", "reason_id", "reason_values"]].astype(object)
+    rows = stored.where(stored.notna(), None).to_dict("records")  # a missing finding (older rows): None, not NaN
+    shown = [quarantine_reason(row, lang)["reason_shown"] for row in rows]
+    return frame.drop(columns=["reason_id", "reason_values"]).assign(reason=shown)
 
 
 def _latest(store, table: str, order: str, columns: str):
