@@ -50,7 +50,7 @@ def _draw_with_a_leftover(say: FigureWords):
 
 
 def test_the_check_finds_english_left_in_a_figure():
-    figure = draw_figure(_draw_with_a_leftover, "caption", languages=("en", "de", "zh"))
+    figure = draw_figure(_draw_with_a_leftover, "caption", languages=("en", "de", "zh"), dpi=40)
     assert set(figure.localized) == {"en", "de", "zh"}
     assert leftovers(figure, "de") == ["share of customers"]  # the data names (snake_case or not) are no leftovers
     assert "nach Kontaktpunkt" in figure.words["de"] and "web_checkout" in figure.names["de"]
@@ -62,7 +62,7 @@ def test_languages_left_out_of_the_figure_languages_show_the_english_drawing(tmp
     monkeypatch.setenv("EMPATHICA_REPORT_FIGURE_LANGUAGES", "zh")  # the setting report_figure_languages
     languages = Settings.load(config_file=tmp_path / "none.toml").figure_languages
     assert languages == ("en", "zh")  # English is always drawn
-    figure = draw_figure(_draw_with_a_leftover, "caption", languages=languages)
+    figure = draw_figure(_draw_with_a_leftover, "caption", languages=languages, dpi=40)
     assert set(figure.localized) == {"en", "de", "zh"}
     assert figure.localized["de"] == figure.localized["en"] and figure.words["de"] == figure.words["en"]
     assert figure.localized["zh"] != figure.localized["en"]

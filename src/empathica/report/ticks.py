@@ -5,6 +5,7 @@ locale. ``report.figures.draw_figure`` applies them to every figure it draws (th
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from babel.numbers import format_decimal
@@ -28,7 +29,7 @@ def local_ticks(fig: Any, lang: str) -> None:
         for axis in (ax.xaxis, ax.yaxis):
             formatter = axis.get_major_formatter()
             if type(formatter) is ScalarFormatter:
-                axis.set_major_formatter(FuncFormatter(lambda v, _pos: format_decimal(round(v, 6), locale=locale)))
+                axis.set_major_formatter(FuncFormatter(lambda v, _pos: _number(round(v, 6), locale)))
             elif isinstance(formatter, _DATE_FORMATTERS):
                 axis.set_major_formatter(DateTicks(lang))
             elif not isinstance(formatter, (DateTicks, PeriodTicks)):
@@ -38,7 +39,18 @@ def local_ticks(fig: Any, lang: str) -> None:
 def period_text(text: str, lang: str) -> str:
     """``text`` as ``lang`` writes it when it is a month, quarter or day as data holds it, else as it is."""
     kind = next((kind for pattern, kind in _PERIOD_TEXTS if pattern.match(text)), None)
-    return format_value(text, kind, lang=lang) if kind else text
+    return _period(text, kind, lang) if kind else text
+
+
+# Matplotlib formats the same ticks many times while it lays a figure out: each text is made once.
+@lru_cache(maxsize=4096)
+def _number(value: float, locale: str) -> str:
+    return format_decimal(value, locale=locale)
+
+
+@lru_cache(maxsize=4096)
+def _period(text: str, kind: str, lang: str) -> str:
+    return format_value(text, kind, lang=lang)
 
 
 class DateTicks(Formatter):
@@ -55,7 +67,7 @@ class DateTicks(Formatter):
         gaps = sorted(abs((b - a).days) for a, b in zip(days, days[1:]))
         gap = gaps[len(gaps) // 2] if gaps else 31
         kind = "year" if gap >= 360 else "month" if gap >= 28 else "date"
-        return [format_value(str(d.year) if kind == "year" else d.isoformat(), kind, lang=self.lang) for d in days]
+        return [_period(str(d.year) if kind == "year" else d.isoformat(), kind, self.lang) for d in days]
 
 
 class PeriodTicks(Formatter):
