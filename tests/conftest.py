@@ -16,6 +16,8 @@ os.environ.setdefault("EMPATHICA_EMPATHY_E5_REPLIES", "0")
 # figures drawn in English only (about 0.6 CPU s per figure and language); the decide world draws all three for
 # tests/decide/test_report_figure_languages.py
 os.environ.setdefault("EMPATHICA_REPORT_FIGURE_LANGUAGES", "en")  # the setting report_figure_languages
+# and at a lower resolution (no test reads the pixels; about a fifth less CPU per figure)
+os.environ.setdefault("EMPATHICA_REPORT_FIGURE_DPI", "50")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"

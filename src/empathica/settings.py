@@ -84,6 +84,7 @@ class Settings:
     report_title: str = _setting("Empathica CX report", "Title printed at the top of the HTML report.")
     currency: str = _setting("EUR", "Currency in which revenue figures are reported.")
     report_language: str = _setting("en", "Language of the HTML report and the CLI's findings: en, de or zh (`empathica run --lang`).")
+    report_figure_dpi: int = _setting(110, "Resolution (dots per inch) of the report's figures: higher is sharper, larger and slower to draw.")
     report_figure_languages: str = _setting(
         "en,de,zh",
         "Languages the report's figures are drawn in when a step runs (comma-separated: en, de, zh; English is always drawn). A language left out shows the English drawing; each language drawn costs about 0.6 CPU s per figure.",
@@ -151,6 +152,8 @@ class Settings:
         if self.report_language not in _REPORT_LANGUAGES:
             raise SettingsError(f"setting report_language: {self.report_language!r} is not one of en, de, zh.")
         self.figure_languages  # noqa: B018 - a bad language list is reported when settings load
+        if not 20 <= self.report_figure_dpi <= 600:
+            raise SettingsError(f"setting report_figure_dpi: {self.report_figure_dpi} is not a resolution from 20 to 600 dots per inch (e.g. 110).")
         if self.batch_rows < 1:
             raise SettingsError(f"setting batch_rows: {self.batch_rows} is not a positive number of rows (e.g. 200000).")
 

@@ -61,3 +61,5 @@ def test_figure_languages_are_a_checked_list_read_from_the_environment(tmp_path,
     assert Settings.load(config_file=none).figure_languages == ("en", "zh")
     with pytest.raises(SettingsError, match="report_figure_languages: fr is not one of en, de, zh"):
         Settings.load(config_file=none, report_figure_languages="de,fr")
+    with pytest.raises(SettingsError, match="report_figure_dpi: 5 is not a resolution from 20 to 600"):
+        Settings.load(config_file=none, report_figure_dpi=5)

@@ -417,7 +417,7 @@ def drivers(ctx: RunContext) -> Section:
                Finding("drivers.metric.r2_interval", {"low": analysis.r2_interval_[0], "high": analysis.r2_interval_[1]})),
         draw_figure(lambda say: plot_driver_matrix(matrix, say=say, outcome="NPS", labels={
             d: say.value(driver_label(d, names)) for d in matrix["driver"]}), Finding("drivers.figure.matrix"),
-            languages=ctx.settings.figure_languages),
+            languages=ctx.settings.figure_languages, dpi=ctx.settings.report_figure_dpi),
         FindingsTable(_labelled(matrix, names).assign(quadrant_id=matrix["quadrant"].str.split(":").str[0].map(QUADRANTS)),
                       {"act_order": "int", "message_id": "finding", "share": "pct", "performance": "int", "quadrant_id": "message"},
                       "caption.driver_matrix", source=DRIVERS_MATRIX.table_name, headers={"message_id": "column.driver"}),
@@ -430,7 +430,7 @@ def drivers(ctx: RunContext) -> Section:
         Paragraph(Finding("drivers.method")),
         draw_figure(lambda say: plot_importance(analysis, say=say, labels={
             d: say.value(driver_label(d, names)) for d in analysis.importance_["driver"]}), Finding("drivers.figure.importance"),
-            languages=ctx.settings.figure_languages),
+            languages=ctx.settings.figure_languages, dpi=ctx.settings.report_figure_dpi),
         TableBlock(importance[["driver", "share", "share_low", "share_high", "correlation", "std_coefficient", "rows", "source"]]
                    .round(3), Finding("drivers.caption.importance"), source=DRIVERS_IMPORTANCE.table_name),
     ])

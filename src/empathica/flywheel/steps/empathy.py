@@ -342,7 +342,7 @@ def empathy(ctx: RunContext) -> Section:
                f"table `{EMPATHY_QUARANTINE.table_name}`"),
         Paragraph(Finding("empathy.method")),
     )
-    section.add(_scorecard_figure(agents, card, people, ctx.settings.figure_languages))
+    section.add(_scorecard_figure(agents, card, people, ctx.settings))
     cols = ["agent_id", "rank", "empathy", "emotional_reactions", "interpretations", "explorations", "resolution",
             "service_quality", "template_share", "jargon_rate", "gap_rate", "customer_retention", "customer_csat",
             "agent_turns"]
@@ -396,9 +396,9 @@ def _add_group_relationships(section: Section, by_team: pd.DataFrame | None, by_
                                source=EMPATHY_RELATIONSHIP_BY_AGENT.table_name))
 
 
-def _scorecard_figure(agents: pd.DataFrame, card: pd.DataFrame, names: Names, languages: tuple[str, ...]):
+def _scorecard_figure(agents: pd.DataFrame, card: pd.DataFrame, names: Names, settings):
     return draw_figure(lambda say: _draw_scorecard(agents, card, names, say), Finding("empathy.figure.scorecard"),
-                       languages=languages)
+                       languages=settings.figure_languages, dpi=settings.report_figure_dpi)
 
 
 def _draw_scorecard(agents: pd.DataFrame, card: pd.DataFrame, names: Names, say: FigureWords):

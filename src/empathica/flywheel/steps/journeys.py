@@ -142,7 +142,7 @@ def journeys(ctx: RunContext) -> Section:
         Metric(Finding("journeys.metric.switches"), Finding("value.int", {"v": s["channel_switches"]}),
                f"result {JOURNEY_CHANNEL_SWITCHES.name}"),
         draw_figure(lambda say: journey.figure(say, lambda t: say.data(tp_names.touchpoint(t))), _map_caption(journey),
-                    languages=ctx.settings.figure_languages),
+                    languages=ctx.settings.figure_languages, dpi=ctx.settings.report_figure_dpi),
         Paragraph(Finding("journeys.method")),
         TableBlock(friction[[c for c in FRICTION_SHOWN if c in friction.columns]].head(10),
                    Finding("journeys.caption.friction"), source=f"result {JOURNEY_FRICTION.name}"),

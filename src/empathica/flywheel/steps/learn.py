@@ -86,7 +86,7 @@ def _effects(ctx: RunContext, section: Section) -> None:
                                                                  "metric": display_name("metric", metric)})))
     if len(study):
         section.add(draw_figure(lambda say: _plot_event_study(study, actions, say), Finding("learn.caption.event_study"),
-                                    languages=ctx.settings.figure_languages))
+                                    languages=ctx.settings.figure_languages, dpi=ctx.settings.report_figure_dpi))
 
 
 def _plot_event_study(study: pd.DataFrame, actions, say: FigureWords) -> Figure:
@@ -180,7 +180,7 @@ def _benchmark(ctx: RunContext, section: Section) -> None:
     trend = trend[(trend["metric"] == "rating") & (trend["competitor"] == AVERAGE) & trend["index"].notna()]
     if trend["quarter"].nunique() > 1:
         section.add(draw_figure(lambda say: _plot_index_over_time(trend, say), Finding("learn.caption.index_over_time"),
-                                    languages=ctx.settings.figure_languages))
+                                    languages=ctx.settings.figure_languages, dpi=ctx.settings.report_figure_dpi))
 
 
 def _plot_index_over_time(trend: pd.DataFrame, say: FigureWords) -> Figure:
@@ -208,7 +208,7 @@ def _timeline(ctx: RunContext, section: Section) -> None:
     starts = ctx.store.table("actions").select("action_id", "starts_at").to_pandas()
     runs = timeline["source_run"].nunique()
     section.add(draw_figure(lambda say: _plot_timeline(timeline, starts, say), Finding("learn.caption.timeline", {"runs": runs}),
-                                languages=ctx.settings.figure_languages))
+                                languages=ctx.settings.figure_languages, dpi=ctx.settings.report_figure_dpi))
     before = int((pd.to_datetime(starts["starts_at"], utc=True) < timeline["run_started_at"].min()).sum()) if len(starts) else 0
     if before:
         section.add(Paragraph(Finding("learn.timeline.actions_before", {"n": before})))

@@ -310,8 +310,9 @@ def _value_name(dimension: str, value, say: FigureWords) -> str:
     return say.name("language", value) if dimension == "lang" else say.data(value)
 
 
-def _figure_breakdowns(by: pd.DataFrame, languages: tuple[str, ...]):
-    return draw_figure(lambda say: _draw_breakdowns(by, say), Finding("text.figure.sentiment"), languages=languages)
+def _figure_breakdowns(by: pd.DataFrame, settings):
+    return draw_figure(lambda say: _draw_breakdowns(by, say), Finding("text.figure.sentiment"),
+                       languages=settings.figure_languages, dpi=settings.report_figure_dpi)
 
 
 def _draw_breakdowns(by: pd.DataFrame, say: FigureWords):
@@ -345,8 +346,9 @@ _EMOTION_COLOURS = {"anger": "#c0392b", "frustration": "#e67e22", "anxiety": "#f
                     "neutral": "#bdc3c7", "joy": "#27ae60", "gratitude": "#16a085"}
 
 
-def _figure_emotions(emo: pd.DataFrame, languages: tuple[str, ...]):
-    return draw_figure(lambda say: _draw_emotions(emo, say), Finding("text.figure.emotions"), languages=languages)
+def _figure_emotions(emo: pd.DataFrame, settings):
+    return draw_figure(lambda say: _draw_emotions(emo, say), Finding("text.figure.emotions"),
+                       languages=settings.figure_languages, dpi=settings.report_figure_dpi)
 
 
 def _draw_emotions(emo: pd.DataFrame, say: FigureWords):
@@ -431,8 +433,8 @@ def text(ctx: RunContext) -> Section:
             {"id": "text.language_count", "values": {"lang": display_name("language", r.lang), "n": int(r.n)}}
             for r in langs.itertuples()])}), Finding("text.metric.languages_note")),
         Paragraph(Finding("text.method")),
-        _figure_breakdowns(by, ctx.settings.figure_languages),
-        _figure_emotions(emo, ctx.settings.figure_languages),
+        _figure_breakdowns(by, ctx.settings),
+        _figure_emotions(emo, ctx.settings),
     )
     if ctx.store.has_result(PRIORS):
         priors = ctx.store.read_result(PRIORS)

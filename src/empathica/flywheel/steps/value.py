@@ -107,7 +107,8 @@ def value(ctx: RunContext) -> Section:
         Paragraph(Finding("value.clv_parameters", {**{k: float(result.params[k]) for k in ("r", "alpha", "a", "b", "p", "q", "gamma")},
                                                     "returns": int(result.rfm.returns_excluded)})))
     section.add(
-        draw_figure(lambda say: _plot_clv(live, by_segment, say), Finding("value.figure.clv"), languages=ctx.settings.figure_languages),
+        draw_figure(lambda say: _plot_clv(live, by_segment, say), Finding("value.figure.clv"),
+            languages=ctx.settings.figure_languages, dpi=ctx.settings.report_figure_dpi),
         TableBlock(by_segment.round(2), Finding("value.caption.clv_segments"), source=VALUE_CLV_SEGMENTS.table_name),
     )
     if result.holdout_by_bin is not None:
@@ -119,7 +120,8 @@ def value(ctx: RunContext) -> Section:
                                                          "error": float(h["relative_error_total"])}))
         section.appendix.extend([
             draw_figure(lambda say: plot_holdout(result.holdout_by_bin, say=say),
-                        Finding("value.figure.holdout", {"weeks": HOLDOUT_WEEKS}), languages=ctx.settings.figure_languages),
+                        Finding("value.figure.holdout", {"weeks": HOLDOUT_WEEKS}),
+                        languages=ctx.settings.figure_languages, dpi=ctx.settings.report_figure_dpi),
             TableBlock(result.holdout_by_bin.round(3), Finding("value.caption.holdout"),
                        source=VALUE_CLV_HOLDOUT.table_name),
         ])
@@ -159,7 +161,7 @@ def value(ctx: RunContext) -> Section:
                    Finding("value.metric.trained", {"train": churn.train_at.date(), "validate": churn.validate_at.date()})),
             Metric(Finding("value.metric.brier"), Finding("value.num3", {"v": ev.brier}), "result value_churn_reliability"),
             draw_figure(lambda say: plot_reliability(ev, say=say), Finding("value.figure.churn_reliability"),
-                        languages=ctx.settings.figure_languages),
+                        languages=ctx.settings.figure_languages, dpi=ctx.settings.report_figure_dpi),
         ])
     else:
         risk["p_churn"] = 1.0 - clv["p_alive"].to_numpy()  # documented fallback: BG/NBD's P(inactive)
@@ -199,7 +201,8 @@ def value(ctx: RunContext) -> Section:
                    Finding("value.metric.trained", {"train": detractor.train_at.date(), "validate": detractor.validate_at.date()})),
             Metric(Finding("value.metric.detractor_brier"), Finding("value.num3", {"v": dev.brier}), "result value_detractor_reliability"),
             draw_figure(lambda say: plot_reliability(dev, say=say, outcome="detractor"),
-                        Finding("value.figure.detractor_reliability"), languages=ctx.settings.figure_languages),
+                        Finding("value.figure.detractor_reliability"),
+                        languages=ctx.settings.figure_languages, dpi=ctx.settings.report_figure_dpi),
         ])
 
     # -- revenue at risk --------------------------------------------------------------------------
@@ -220,7 +223,8 @@ def value(ctx: RunContext) -> Section:
     risk = risk.sort_values("revenue_at_risk", ascending=False, ignore_index=True)
     store.write_result(VALUE_REVENUE_AT_RISK, risk, step="value", description="P(churn) × CLV per customer.")
     section.add(
-        draw_figure(lambda say: _plot_risk(risk, say), Finding("value.figure.risk"), languages=ctx.settings.figure_languages),
+        draw_figure(lambda say: _plot_risk(risk, say), Finding("value.figure.risk"),
+            languages=ctx.settings.figure_languages, dpi=ctx.settings.report_figure_dpi),
         FindingsTable(risk.head(15), {"customer_id": "text", "segment": "text", "clv": "money", "p_churn": "pct",
                                       "revenue_at_risk": "money", "nps_last": "int", "reasons": "churn_reasons"},
                       "value.caption.risk", source=VALUE_REVENUE_AT_RISK.table_name),
