@@ -123,10 +123,10 @@ _KEPT_LOCK = threading.Lock()
 def data_version(store: Store) -> tuple:
     """What a recomputed aggregate depends on: the last published run and the rows of the tables that decide a
     scope and hold the texts and journeys (any ingest that could change a scope, a text or a journey changes one
-    of these counts)."""
+    of these counts). Not the file's place: a copy of a store holds the same figures."""
     runs = store.table(RUNS)
-    last = runs.filter(runs.status == "published").finished_at.max().execute()
-    return (store.location, str(last),
+    last = runs.filter(runs.status == "published").order_by(ibis.desc("finished_at")).limit(1).to_pandas()
+    return (*(str(v) for v in last[["run_id", "finished_at"]].itertuples(index=False, name=None)),
             *(store.count(t) for t in ("customers", "conversations", "turns", "feedback", "events", "transactions")))
 
 
@@ -141,3 +141,70 @@ def kept(key: tuple, compute):
             _KEPT.pop(next(iter(_KEPT)))
         _KEPT[key] = value
     return value
+
+
+class ScopePreparer:
+    """Recomputes, in a background thread, every panel a scoped user's first visit would recompute, for the scope
+    (team or region) of every user who has one: when the server opens and after each run or ingest (the data
+    version changes), so that a team lead's first visit reads kept figures instead of computing them."""
+
+    def __init__(self, server) -> None:
+        self.server = server
+        self._lock = threading.Lock()
+        self._again = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.seconds: float | None = None  # how long the last preparation took (None: going on or never ran)
+
+    def start(self) -> None:
+        """Prepare in the background; while a preparation goes on, another follows it (the data changed)."""
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                self._again = True
+                return
+            self.seconds = None
+            self._thread = threading.Thread(target=self._run, name="empathica-scopes", daemon=True)
+            self._thread.start()
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Until the preparation going on (and any that follows it) is done."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.wait()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._prepare()
+            with self._lock:
+                if not self._again:
+                    return
+                self._again = False
+
+    def _prepare(self) -> None:
+        import time
+
+        from empathica.serve.query import Filters
+        from empathica.serve.web.panels import PANELS, read_panel
+
+        start = time.perf_counter()
+        scopes = {(u.team_id, u.region): u for u in self.server.ops.users() if (u.team_id or u.region) and not u.disabled}
+        try:
+            store = self.server.store.reader()
+        except EmpathicaError:
+            return
+        try:
+            for user in scopes.values():
+                for panel in PANELS.values():
+                    if self._stop.is_set():
+                        return
+                    if panel.result.name in RECOMPUTED and store.has_result(panel.result):
+                        read_panel(store, panel, user, Filters())
+        except Exception:  # noqa: BLE001 -- the store closing or changing under it: the next visit computes its own
+            return
+        finally:
+            store.close()
+        self.seconds = time.perf_counter() - start
