@@ -199,3 +199,34 @@ def test_a_region_user_sees_only_their_regions_agents_and_customers(dashboard, r
     assert 'data-panel="quarantine"' in data
     log_in(client, "rhea")
     assert 'data-panel="quarantine"' not in client.get("/ui/data").text  # raw rows of every region
+
+
+def test_the_server_prepares_every_figure_a_team_leads_first_visit_recomputes(dashboard, monkeypatch):
+    """What the background preparation keeps is what the lead's pages ask for (the same keys), so their first
+    visit after it reads kept figures; users without a scope are not prepared."""
+    from empathica.serve.web import panels, scoped
+
+    client, server = dashboard
+    asked: list[tuple] = []
+    keep = scoped.kept
+    for module in (panels, scoped):  # the panels' keys, and the scope's journeys
+        monkeypatch.setattr(module, "kept", lambda key, compute: asked.append(key) or keep(key, compute))
+    others = [u.username for u in server.ops.users() if (u.team_id or u.region) and u.username != "lead"]
+    for name in others:  # a disabled user's scope is not prepared (and this test need not pay for it)
+        server.ops.set_disabled(name)
+    try:
+        preparer = scoped.ScopePreparer(server)
+        preparer.start()
+        preparer.wait()
+    finally:
+        for name in others:
+            server.ops.set_disabled(name, False)
+    prepared, asked[:] = set(asked), []
+    assert preparer.seconds is not None and {k[-4] for k in prepared if k[0] != "journeys"} >= {
+        "sentiment_touchpoint", "pain_points", "topics", "friction", "pathways", "clv_segments"}
+    scopes = {(u.team_id, u.region) for u in server.ops.users() if u.username == "lead"}
+    assert {k[-6:-4] for k in prepared if k[0] != "journeys"} == scopes  # no key for an admin or analyst
+    log_in(client, "lead")
+    for page in ("/ui/voice", "/ui/journeys", "/ui/value"):
+        assert client.get(page).status_code == 200
+    assert asked and set(asked) <= prepared
