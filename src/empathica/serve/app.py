@@ -38,7 +38,8 @@ def create_app(server: Server) -> FastAPI:
         server.act.opportunity_words = OpportunityText()  # digests say opportunities in the team's language
         server.act.start()
         server.scopes = ScopePreparer(server)  # a scoped user's recomputed panels, prepared before their first visit
-        server.scopes.start()
+        if server.settings.serve_prepare_scopes:
+            server.scopes.start()
         try:
             yield
         finally:

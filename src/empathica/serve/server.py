@@ -90,7 +90,7 @@ class Server:
 
     def _prepare_scopes(self) -> None:
         """Recompute scoped users' panels on the changed data (the dashboard's ``ScopePreparer``, when running)."""
-        if getattr(self, "scopes", None) is not None:
+        if getattr(self, "scopes", None) is not None and self.settings.serve_prepare_scopes:
             self.scopes.start()
 
     def start_run(self, *, requested_by: str, only: list[str] | None, settings: Settings | None = None) -> RunJob | None:
