@@ -73,6 +73,7 @@ class Settings:
     serve_max_rows: int = _setting(10_000, "Most JSON rows the server accepts in one request (POST /ingest/<table>/rows).")
     serve_cache_mb: int = _setting(64, "Megabytes of answered result pages `empathica serve` keeps in memory (0: none); "
                                    "forgotten when a run publishes or an ingest changes teams, employees, customers, turns or conversations.")
+    serve_prepare_scopes: bool = _setting(True, "Recompute, in the background when `empathica serve` opens and after each run or ingest, the dashboard panels of every user with a team or region, so that their first visit reads them (docs/dashboard.md).")
     act_webhook_secret: str = _setting("", "Secret that signs Act's webhooks (HMAC-SHA256, header X-Empathica-Signature); set it in deployments.")
     act_smtp_host: str = _setting("", "SMTP server for Act's e-mails (empty: e-mail notifications wait in the outbox and fail after their retries).")
     act_smtp_port: int = _setting(25, "Port of the SMTP server for Act's e-mails.")

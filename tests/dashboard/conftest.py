@@ -33,13 +33,16 @@ def dashboard_store_file(tmp_path_factory) -> Path:
         return path
     world = generate_world(folder / "data", customers=CUSTOMERS, seed=SEED)
     settings = Settings.load(config_file=folder / "none.toml", progress=False, db_path=str(path))
-    with Store.open(path, settings=settings) as store:
+    with Store.open(path, settings=settings) as store, pytest.MonkeyPatch.context() as patch:
         ingest_files(store, [p for p, _ in world.files], kinds=[k for _, k in world.files])
         ops = open_cases_store(store, settings)  # the demo's rules, so that the act step opens cases
         try:
             install_demo_rules(ops.cases)
         finally:
             ops.close()
+        # The value step's main cost is refitting the CLV models on 30 bootstrap resamples for the intervals of
+        # its totals, which no page shows (the pages show stored rows; the tests compare them with the store).
+        patch.setattr("empathica.flywheel.steps.value.CLV_BOOTSTRAP", 2)
         run_flywheel(store, settings=settings)
     return path
 
@@ -50,7 +53,9 @@ def open_served(source: Path, folder: Path):
 
     db = folder / "demo.duckdb"
     shutil.copy(source, db)
-    settings = Settings.load(config_file=folder / "none.toml", progress=False, db_path=str(db))
+    # scoped users' panels are computed on their first visit, not in the background for every module's server
+    # (test_scope.py tests the preparation itself)
+    settings = Settings.load(config_file=folder / "none.toml", progress=False, db_path=str(db), serve_prepare_scopes=False)
     server = open_server(str(db), settings=settings)
     server.ops.add_user("root", PASSWORDS["root"], role="admin")
     server.ops.add_user("ana", PASSWORDS["ana"], role="analyst")

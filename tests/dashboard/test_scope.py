@@ -4,6 +4,7 @@ company-wide with other teams' customers' words left out, and nothing of another
 from __future__ import annotations
 
 import io
+import json
 
 import pandas as pd
 import pytest
@@ -76,17 +77,84 @@ def test_a_team_lead_sees_their_customers_figures_recomputed_and_the_rest_marked
     top = lead.tables["sentiment_touchpoint"][0]
     drilled = client.get("/ui/voice/texts", params={"dimension": "touchpoint", "value": top[0], "lang": "en"}).text
     assert f"of {top[1]} customer texts" in drilled
-    # pain points from the team's customers' texts (their own words are theirs to read); topics stay company-wide
+    # pain points from the team's customers' texts (their own words are theirs to read)
     assert any("Quotes" in h for h in lead.headers["pain_points"]) and 'data-scope="recomputed"' in _panel(html, "pain_points")
     admin_pains = {r[0]: int(r[1].replace(",", "")) for r in admin.tables["pain_points"]}
     assert all(int(r[1].replace(",", "")) <= admin_pains.get(r[0], 10**9) for r in lead.tables["pain_points"])
+    # topics: the team's negative texts clustered, quoting only the team's customers
     topics = _panel(html, "topics")
-    assert 'data-scope="company"' in topics and "Left out for your scope" in topics
-    assert not any("Quotes" in h for h in lead.headers["topics"])
+    assert 'data-scope="recomputed"' in topics and "Left out for your scope" not in topics
     exported = pd.read_csv(io.BytesIO(client.get("/ui/export/topics.csv").content))
-    assert "quotes" not in exported.columns and len(exported) == len(lead.tables["topics"])
-    journeys = client.get("/ui/journeys?lang=en").text  # the journey map and comparisons: every customer, said so
-    assert _panel(journeys, "journey_map").count('data-scope="company"') == 1
+    assert len(exported) == len(lead.tables["topics"]) > 0
+    with server.reading() as store:
+        negative = texts[texts.sentiment == "negative"].merge(_texts(store), on=["source_table", "source_id"])
+        everyones = store.read_result(R.TEXT_TOPICS)
+    words = " ".join(" ".join(str(t).split()) for t in negative.text)
+    quotes = [q for cell in exported.quotes for q in json.loads(cell)]
+    assert quotes and all(" ".join(q.split())[:60] in words for q in quotes)
+    per_lang = exported.groupby("lang")["size"].sum()
+    assert all(per_lang[lang] <= (negative.lang == lang).sum() for lang in per_lang.index)
+    assert per_lang.sum() < everyones["size"].sum()  # fewer texts than everyone's
+
+
+def _texts(store) -> pd.DataFrame:
+    """source_table, source_id, text of the survey comments and turns (read from the canonical tables)."""
+    feedback, turns = store.to_pandas("feedback"), store.to_pandas("turns")
+    return pd.concat([pd.DataFrame({"source_table": "feedback", "source_id": feedback.response_id.astype(str),
+                                    "text": feedback.comment}),
+                      pd.DataFrame({"source_table": "turns", "source_id": turns.turn_id.astype(str), "text": turns.text})])
+
+
+def _journeys_of(store, mine: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per touchpoint (events, customers, starts, ends) and per pathway (transitions, customers) of the journeys
+    of ``mine``, computed in pandas from the canonical events (a journey: its journey_id, else its customer)."""
+    events = store.to_pandas("events")
+    events = events[events.customer_id.isin(mine)].copy()
+    events["case"] = events.journey_id.fillna(events.customer_id)
+    events = events.sort_values(["case", "timestamp", "event_id"], kind="mergesort")
+    events["target"] = events.groupby("case").touchpoint_id.shift(-1)
+    first = events.groupby("case").head(1).touchpoint_id.value_counts()
+    last = events.groupby("case").tail(1).touchpoint_id.value_counts()
+    points = events.groupby("touchpoint_id").agg(events=("event_id", "size"), customers=("customer_id", "nunique"))
+    points["starts"], points["ends"] = first.reindex(points.index).fillna(0), last.reindex(points.index).fillna(0)
+    moves = events[events.target.notna()]
+    pathways = moves.groupby(["touchpoint_id", "target"]).agg(transitions=("event_id", "size"),
+                                                               customers=("customer_id", "nunique"))
+    return points, pathways
+
+
+def test_a_team_leads_journey_map_pathways_and_friction_are_their_customers_journeys(dashboard):
+    client, server = dashboard
+    log_in(client, "lead")
+    html = client.get("/ui/journeys?lang=en").text
+    for key in ("journey_map", "pathways", "friction", "touchpoints"):
+        assert 'data-scope="recomputed"' in _panel(html, key) and 'data-scope="company"' not in _panel(html, key), key
+    with server.reading() as store:
+        points, pathways = _journeys_of(store, _served_customers(store, server.ops.user("lead").team_id))
+        everyone = store.read_result(R.JOURNEY_DFG)
+    csv = {k: pd.read_csv(io.BytesIO(client.get(f"/ui/export/{k}.csv").content))
+           for k in ("journey_map", "pathways", "friction", "touchpoints")}
+    shown = csv["touchpoints"].set_index("touchpoint")
+    assert len(shown) == min(30, len(points)) and len(points) > 3
+    for column in ("events", "customers", "starts", "ends"):
+        assert shown[column].to_dict() == points.loc[shown.index, column].astype(int).to_dict(), column
+    mapped = csv["journey_map"].set_index("touchpoint")
+    assert set(mapped.index) == set(points.index)
+    assert mapped[["events", "customers"]].to_dict() == points[["events", "customers"]].astype(int).to_dict()
+    ways = csv["pathways"].set_index(["source", "target"])
+    assert len(ways) == min(40, len(pathways))
+    assert ways[["transitions", "customers"]].to_dict() == pathways.loc[ways.index, ["transitions", "customers"]].to_dict()
+    assert ways.transitions.sum() < everyone.transitions.sum()
+    # friction scores the pathways the team's customers took often enough (the step's threshold), and only those
+    from empathica.flywheel.steps.journeys import MIN_TRANSITIONS
+
+    friction = csv["friction"].set_index(["source", "target"])
+    often = pathways[pathways.transitions >= MIN_TRANSITIONS]
+    assert len(friction) == min(15, len(often)) > 0 and set(friction.index) <= set(often.index)
+    assert friction.customers.to_dict() == often.loc[friction.index, "customers"].to_dict()
+    worst = friction.groupby(level=0).friction_score.max()  # the map colours a touchpoint by its worst pathway
+    assert all(abs(mapped.friction_score[tp] - score) < 1e-9 for tp, score in worst.items()
+               if len(friction) == len(often))
 
 
 def test_every_unscoped_result_on_a_panel_is_declared_recomputed_or_company_wide():
@@ -131,3 +199,34 @@ def test_a_region_user_sees_only_their_regions_agents_and_customers(dashboard, r
     assert 'data-panel="quarantine"' in data
     log_in(client, "rhea")
     assert 'data-panel="quarantine"' not in client.get("/ui/data").text  # raw rows of every region
+
+
+def test_the_server_prepares_every_figure_a_team_leads_first_visit_recomputes(dashboard, monkeypatch):
+    """What the background preparation keeps is what the lead's pages ask for (the same keys), so their first
+    visit after it reads kept figures; users without a scope are not prepared."""
+    from empathica.serve.web import panels, scoped
+
+    client, server = dashboard
+    asked: list[tuple] = []
+    keep = scoped.kept
+    for module in (panels, scoped):  # the panels' keys, and the scope's journeys
+        monkeypatch.setattr(module, "kept", lambda key, compute: asked.append(key) or keep(key, compute))
+    others = [u.username for u in server.ops.users() if (u.team_id or u.region) and u.username != "lead"]
+    for name in others:  # a disabled user's scope is not prepared (and this test need not pay for it)
+        server.ops.set_disabled(name)
+    try:
+        preparer = scoped.ScopePreparer(server)
+        preparer.start()
+        preparer.wait()
+    finally:
+        for name in others:
+            server.ops.set_disabled(name, False)
+    prepared, asked[:] = set(asked), []
+    assert preparer.seconds is not None and {k[-4] for k in prepared if k[0] != "journeys"} >= {
+        "sentiment_touchpoint", "pain_points", "topics", "friction", "pathways", "clv_segments"}
+    scopes = {(u.team_id, u.region) for u in server.ops.users() if u.username == "lead"}
+    assert {k[-6:-4] for k in prepared if k[0] != "journeys"} == scopes  # no key for an admin or analyst
+    log_in(client, "lead")
+    for page in ("/ui/voice", "/ui/journeys", "/ui/value"):
+        assert client.get(page).status_code == 200
+    assert asked and set(asked) <= prepared

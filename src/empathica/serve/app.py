@@ -30,15 +30,20 @@ def create_app(server: Server) -> FastAPI:
     from empathica.act.service import ActService
     from empathica.report.i18n import OpportunityText
     from empathica.serve import routes_act, routes_admin, routes_data, routes_docs, routes_results
+    from empathica.serve.web.scoped import ScopePreparer
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         server.act = ActService(server)  # evaluates rules on ingests and runs, keeps the card snapshot, notifies
         server.act.opportunity_words = OpportunityText()  # digests say opportunities in the team's language
         server.act.start()
+        server.scopes = ScopePreparer(server)  # a scoped user's recomputed panels, prepared before their first visit
+        if server.settings.serve_prepare_scopes:
+            server.scopes.start()
         try:
             yield
         finally:
+            server.scopes.stop()
             server.act.stop()
 
     # share: the API description is not public (docs_url/openapi_url off; routes_docs serves both behind auth)

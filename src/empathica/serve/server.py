@@ -86,6 +86,12 @@ class Server:
         if tables & SCOPE_TABLES:
             self.scope_version += 1
             self.pages.clear()
+        self._prepare_scopes()
+
+    def _prepare_scopes(self) -> None:
+        """Recompute scoped users' panels on the changed data (the dashboard's ``ScopePreparer``, when running)."""
+        if getattr(self, "scopes", None) is not None and self.settings.serve_prepare_scopes:
+            self.scopes.start()
 
     def start_run(self, *, requested_by: str, only: list[str] | None, settings: Settings | None = None) -> RunJob | None:
         """Start a run in the background (with ``settings`` instead of the server's), valuing every user's kept
@@ -122,3 +128,4 @@ class Server:
             self.pages.clear()
             self.ops.audit(job.requested_by, "run_finished", job.run_id or job.job_id, detail=job.status)
             self._run_lock.release()
+            self._prepare_scopes()

@@ -38,12 +38,17 @@ from empathica.understand.journeys._map import journey_map  # noqa: E402
 
 #: NPS answers at or above this make a promoter, at or below DETRACTOR a detractor.
 PROMOTER, DETRACTOR = 9, 6
+#: Pathways traversed fewer times are not scored for friction.
+MIN_TRANSITIONS = 20
 FRICTION_SHOWN = ["rank", "source", "target", "friction_score", "transitions", "customers", "revenue", "evidence"]
 
 
-def store_events(store) -> ibis.Table:
-    """The store's events as a journey event table, channel filled from the touchpoint catalogue."""
+def store_events(store, customers: ibis.Table | None = None) -> ibis.Table:
+    """The store's events as a journey event table, channel filled from the touchpoint catalogue; ``customers``
+    (a table with ``customer_id``): only their events."""
     events = store.table("events")
+    if customers is not None:
+        events = events.filter(events.customer_id.isin(customers.customer_id))
     catalogue = store.table("touchpoints").select(touchpoint_id="touchpoint_id", catalogue_channel="channel")
     joined = events.left_join(catalogue, "touchpoint_id").drop("touchpoint_id_right")
     joined = joined.mutate(
@@ -54,10 +59,13 @@ def store_events(store) -> ibis.Table:
                           customer="customer_id", channel="channel", source="table events")
 
 
-def store_feedback(store) -> ibis.Table:
-    """Feedback per response: customer, touchpoint, CSAT and (when the text step ran) sentiment."""
+def store_feedback(store, customers: ibis.Table | None = None) -> ibis.Table:
+    """Feedback per response: customer, touchpoint, CSAT and (when the text step ran) sentiment; ``customers``:
+    only theirs."""
     fb = store.table("feedback")
     fb = fb.filter(fb.customer_id.notnull() & fb.touchpoint_id.notnull())
+    if customers is not None:
+        fb = fb.filter(fb.customer_id.isin(customers.customer_id))
     sentiment = None
     if store.has_result(TEXT_SCORES):
         scores = store.result(TEXT_SCORES)
@@ -81,16 +89,24 @@ def _goal(store) -> str | None:
     return goals[0] if goals else None
 
 
+def fit_journeys(store, customers: ibis.Table | None = None, *, cache: bool = True) -> JourneyAnalyzer:
+    """The journeys of every customer (the step), or of ``customers`` only (a table with ``customer_id``: the
+    dashboard's team or region scope), fitted the same way on the store's events, feedback and transactions."""
+    transactions = store.table("transactions")
+    if customers is not None:
+        transactions = transactions.filter(transactions.customer_id.isin(customers.customer_id))
+    revenue = transactions.select(customer="customer_id", revenue="amount")
+    return JourneyAnalyzer(goal=_goal(store), min_transitions=MIN_TRANSITIONS, cache=cache).fit(
+        store_events(store, customers), feedback=store_feedback(store, customers), revenue=revenue)
+
+
 @step("journeys", title="Journeys and pathway friction", order=30,
       reads=("events", "customers", "feedback", "touchpoints", "transactions", TEXT_SCORES))
 def journeys(ctx: RunContext) -> Section:
     store = ctx.store
     if store.count("events") == 0:
         raise NotEnoughDataError("the events table is empty; ingest journey events (customer, touchpoint, time) first.")
-    transactions = store.table("transactions")
-    revenue = transactions.select(customer="customer_id", revenue="amount")
-    feedback = store_feedback(store)
-    analyzer = JourneyAnalyzer(goal=_goal(store), min_transitions=20).fit(store_events(store), feedback=feedback, revenue=revenue)
+    analyzer = fit_journeys(store)
     s = analyzer.summary_
 
     dfg = analyzer.dfg_

@@ -482,7 +482,16 @@ def all_texts(store) -> ibis.Table:
 
 
 def _topics(ctx: RunContext, customer: ibis.Table) -> pd.DataFrame | None:
-    """Topics of the negative customer texts, found per language (vocabularies do not overlap across them).
+    """Topics of the negative customer texts, stored (None: too few texts in every language)."""
+    topics = topics_of(customer, seed=ctx.settings.seed)
+    if topics is not None:
+        ctx.store.write_result(TEXT_TOPICS, topics, step="text", description="Topics of negative customer texts, per language.")
+    return topics
+
+
+def topics_of(customer: ibis.Table, *, seed: int) -> pd.DataFrame | None:
+    """Topics of the negative ``customer`` texts (every customer's, or a team's: the dashboard's scope), found
+    per language (vocabularies do not overlap across them), with the columns of ``text_topics``.
 
     At most ``TOPIC_SAMPLE`` texts per language: a seeded pseudo-random sample (rows ordered by a hash of
     their id and the seed), so runs repeat.
@@ -491,18 +500,16 @@ def _topics(ctx: RunContext, customer: ibis.Table) -> pd.DataFrame | None:
 
     negative = customer.filter((customer.sentiment == "negative") & (customer.text.length() > 0)
                                & customer.lang.isin(["en", "de", "zh"]))
-    key = (negative.source_table + ":" + negative.source_id + f":{ctx.settings.seed}").hash()
+    key = (negative.source_table + ":" + negative.source_id + f":{seed}").hash()
     ranked = negative.mutate(pick=ibis.row_number().over(group_by=negative.lang, order_by=[key, negative.source_id]))
     sample = ranked.filter(ranked.pick < TOPIC_SAMPLE).select("lang", "source_id", "text").order_by(["lang", "source_id"]).to_pandas()
     frames = []
     for lang, group in sample.groupby("lang"):
         try:
-            found = discover_topics(group["text"].tolist(), k_range=(2, 8), seed=ctx.settings.seed)
+            found = discover_topics(group["text"].tolist(), k_range=(2, 8), seed=seed)
         except NotEnoughDataError:
             continue
         frames.append(found.topics.assign(lang=lang))
     if not frames:
         return None
-    topics = pd.concat(frames, ignore_index=True)[["lang", "topic", "size", "share", "label", "cohesion", "keywords", "quotes"]]
-    ctx.store.write_result(TEXT_TOPICS, topics, step="text", description="Topics of negative customer texts, per language.")
-    return topics
+    return pd.concat(frames, ignore_index=True)[["lang", "topic", "size", "share", "label", "cohesion", "keywords", "quotes"]]

@@ -82,14 +82,14 @@ def panel_rows(store, key: str, user: User, filters, words: Words, params) -> Pa
     chosen in the page (``params``: the URL's), which are read from stored results by their own modules."""
     p = PANELS[key]
     if key == "journey_map":
-        rows = read_journey_map(store, words, filters.filters, filters.touchpoint)
+        rows = read_journey_map(store, words, filters.filters, filters.touchpoint, user)
     elif key == "compare_custom":
         rows = compare_on_request(store, cohort_choice(params), filters.filters, filters.touchpoint)
         rows.frame = _cohort_names(rows.frame, words)
     else:
         return read_panel(store, p, user, filters.filters, touchpoint=filters.touchpoint)
     rows.frame = rows.frame.head(p.limit)
-    rows.company_wide = company_wide(user, rows.frame.columns)
+    rows.company_wide = company_wide(user, rows.frame.columns) and not rows.recomputed
     return rows
 
 

@@ -1,9 +1,11 @@
 """Aggregates recomputed on a team lead's or region user's own scope.
 
 A result with no team, agent or customer column (an aggregate over every customer) cannot be cut to a scope.
-Where the rows behind it can (each scored text has its customer, each CLV its customer), the dashboard adds up
-those rows of the user's customers with the step's own aggregation (``text.breakdown``, ``text.pain_points``,
-``value.clv_by_segment``): sums, shares and counts of stored per-row results, no model is fitted. What cannot be
+Where the rows behind it can (each scored text has its customer, each CLV its customer, each event its customer),
+the dashboard recomputes it on the user's customers with the step's own code: ``text.breakdown``,
+``text.pain_points`` and ``value.clv_by_segment`` add up stored per-row results; ``journeys.fit_journeys`` maps the
+scope's journeys (pathways, touchpoints, friction: Ibis over the stored events, feedback and transactions of their
+customers) and ``text.topics_of`` clusters their negative texts, as the steps do for everyone. What cannot be
 recomputed so is shown company-wide and marked, or hidden. The declaration below is the contract; a test checks
 that every panel's unscoped result is in it once (docs/dashboard.md, "Roles and team scope").
 """
@@ -13,7 +15,9 @@ from __future__ import annotations
 import threading
 
 import ibis
+import pandas as pd
 
+from empathica.errors import EmpathicaError
 from empathica.schema import results as R
 from empathica.serve.query import scoped_rows
 from empathica.store import RUNS, Store
@@ -21,15 +25,16 @@ from empathica.store.operational import User
 
 #: Recomputed on the user's customers (their texts, their CLVs): the figures are the scope's own.
 RECOMPUTED = frozenset({R.TEXT_SENTIMENT_BY.name, R.TEXT_EMOTION_BY.name, R.TEXT_PAIN_POINTS.name,
-                        R.VALUE_CLV_SEGMENTS.name})
-#: Shown whole, marked "company-wide figures": models fitted on every customer (opportunities, scenarios, topics,
-#: comparisons with their tests), journey graphs, rules and experiments — the context a team works in. Columns of
-#: customers' own words from outside the scope are withheld (the panel's ``withheld``: topics' quotes).
-COMPANY_WIDE = frozenset({R.DECIDE_OPPORTUNITIES.name, R.DECIDE_SCENARIOS.name, R.TEXT_TOPICS.name,
-                          R.JOURNEY_DFG.name, R.JOURNEY_TOUCHPOINTS.name, R.JOURNEY_FRICTION.name,
+                        R.VALUE_CLV_SEGMENTS.name, R.TEXT_TOPICS.name,
+                        R.JOURNEY_DFG.name, R.JOURNEY_TOUCHPOINTS.name, R.JOURNEY_FRICTION.name})
+#: Shown whole, marked "company-wide figures": models fitted on every customer (opportunities and scenarios from
+#: the decide model, comparisons with their tests), rules and experiments — the context a team works in.
+COMPANY_WIDE = frozenset({R.DECIDE_OPPORTUNITIES.name, R.DECIDE_SCENARIOS.name,
                           R.JOURNEY_COMPARE.name, R.JOURNEY_COMPARE_CHURN.name, R.JOURNEY_PATHWAY_DAYS.name,
                           R.ACT_RULES.name, R.LEARN_EFFECTS.name, R.LEARN_EXPERIMENTS.name,
                           R.LEARN_BENCHMARK_COMPARISON.name})
+#: Results the journeys step stores that the scope's own journeys replace (``journeys_in_scope``).
+JOURNEY_RESULTS = (R.JOURNEY_DFG.name, R.JOURNEY_TOUCHPOINTS.name, R.JOURNEY_FRICTION.name)
 #: Not shown to a scoped user at all (raw input of every team): the Data page's quarantined rows.
 HIDDEN = frozenset({"quarantine"})
 
@@ -52,17 +57,54 @@ def recomputed(store: Store, result_name: str, user: User, where: dict[str, str]
 
         clv = scoped_rows(store, store.result(R.VALUE_CLV), user).select("segment", "clv", "p_alive", "status")
         return ibis.memtable(clv_by_segment(clv.to_pandas()))
-    from empathica.flywheel.steps.text import DIMENSIONS, breakdown, pain_points
+    if result_name in JOURNEY_RESULTS:
+        return ibis.memtable(journeys_in_scope(store, user)[result_name])
+    from empathica.flywheel.steps.text import DIMENSIONS, breakdown, pain_points, topics_of
 
     if result_name == R.TEXT_PAIN_POINTS.name:  # quotes of the user's own customers: shown
         texts = texts_in_scope(store, user)
         pains = pain_points(texts.filter(texts.source_table != "values_answers"))
         return ibis.memtable(pains.assign(quotes=pains["quotes"].map(_as_json)))
+    if result_name == R.TEXT_TOPICS.name:  # the scope's negative texts clustered as the text step clusters everyone's
+        topics = topics_of(texts_in_scope(store, user), seed=store.settings.seed)
+        if topics is None:
+            return ibis.memtable(pd.DataFrame({c: pd.Series(dtype="object") for c in R.TEXT_TOPICS.column_names}))
+        return ibis.memtable(topics.assign(quotes=topics["quotes"].map(_as_json)))
     texts = texts_in_scope(store, user, with_text=False)
     emotions = result_name == R.TEXT_EMOTION_BY.name
     dimensions = [where["dimension"]] if where.get("dimension") in DIMENSIONS else list(DIMENSIONS)
     return ibis.union(*[breakdown(texts, d)[1 if emotions else 0] for d in dimensions]) if len(dimensions) > 1 \
         else breakdown(texts, dimensions[0])[1 if emotions else 0]
+
+
+def customers_in_scope(store: Store, user: User) -> ibis.Table:
+    """``customer_id`` of the customers in the user's team or region (the scope of customer rows, serve.query's)."""
+    return scoped_rows(store, store.table("customers").select("customer_id"), user)
+
+
+def journeys_in_scope(store: Store, user: User) -> dict[str, pd.DataFrame]:
+    """The pathways, touchpoints and friction of the journeys of the user's customers (result name → rows with
+    the stored result's columns), fitted by the journeys step's own code; kept until the data change. A scope
+    whose events cannot be mapped (none, or the goal never reached) has no rows."""
+    from empathica.flywheel.steps.journeys import fit_journeys
+
+    def fit() -> dict[str, pd.DataFrame]:
+        before = _temporary_tables(store)
+        try:
+            analyzer = fit_journeys(store, customers_in_scope(store, user))
+            frames = (analyzer.dfg_, analyzer.touchpoints_, analyzer.friction_)
+        except EmpathicaError:
+            frames = tuple(pd.DataFrame(columns=store.result(r).columns) for r in JOURNEY_RESULTS)
+        finally:  # the fit's materialized steps live on this request's cursor: dropped, they are in the frames now
+            for name in _temporary_tables(store) - before:
+                store.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
+        return dict(zip(JOURNEY_RESULTS, frames))
+
+    return kept(("journeys", data_version(store), user.team_id, user.region), fit)
+
+
+def _temporary_tables(store: Store) -> set[str]:
+    return set(store.query("SELECT table_name FROM duckdb_tables() WHERE temporary")["table_name"])
 
 
 def _as_json(quotes) -> str:
@@ -80,10 +122,12 @@ _KEPT_LOCK = threading.Lock()
 
 def data_version(store: Store) -> tuple:
     """What a recomputed aggregate depends on: the last published run and the rows of the tables that decide a
-    scope and hold the texts (any ingest that could change a scope or a text changes one of these counts)."""
+    scope and hold the texts and journeys (any ingest that could change a scope, a text or a journey changes one
+    of these counts). Not the file's place: a copy of a store holds the same figures."""
     runs = store.table(RUNS)
-    last = runs.filter(runs.status == "published").finished_at.max().execute()
-    return (store.location, str(last), *(store.count(t) for t in ("customers", "conversations", "turns", "feedback")))
+    last = runs.filter(runs.status == "published").order_by(ibis.desc("finished_at")).limit(1).to_pandas()
+    return (*(str(v) for v in last[["run_id", "finished_at"]].itertuples(index=False, name=None)),
+            *(store.count(t) for t in ("customers", "conversations", "turns", "feedback", "events", "transactions")))
 
 
 def kept(key: tuple, compute):
@@ -97,3 +141,70 @@ def kept(key: tuple, compute):
             _KEPT.pop(next(iter(_KEPT)))
         _KEPT[key] = value
     return value
+
+
+class ScopePreparer:
+    """Recomputes, in a background thread, every panel a scoped user's first visit would recompute, for the scope
+    (team or region) of every user who has one: when the server opens and after each run or ingest (the data
+    version changes), so that a team lead's first visit reads kept figures instead of computing them."""
+
+    def __init__(self, server) -> None:
+        self.server = server
+        self._lock = threading.Lock()
+        self._again = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.seconds: float | None = None  # how long the last preparation took (None: going on or never ran)
+
+    def start(self) -> None:
+        """Prepare in the background; while a preparation goes on, another follows it (the data changed)."""
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                self._again = True
+                return
+            self.seconds = None
+            self._thread = threading.Thread(target=self._run, name="empathica-scopes", daemon=True)
+            self._thread.start()
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Until the preparation going on (and any that follows it) is done."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.wait()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._prepare()
+            with self._lock:
+                if not self._again:
+                    return
+                self._again = False
+
+    def _prepare(self) -> None:
+        import time
+
+        from empathica.serve.query import Filters
+        from empathica.serve.web.panels import PANELS, read_panel
+
+        start = time.perf_counter()
+        scopes = {(u.team_id, u.region): u for u in self.server.ops.users() if (u.team_id or u.region) and not u.disabled}
+        try:
+            store = self.server.store.reader()
+        except EmpathicaError:
+            return
+        try:
+            for user in scopes.values():
+                for panel in PANELS.values():
+                    if self._stop.is_set():
+                        return
+                    if panel.result.name in RECOMPUTED and store.has_result(panel.result):
+                        read_panel(store, panel, user, Filters())
+        except Exception:  # noqa: BLE001 -- the store closing or changing under it: the next visit computes its own
+            return
+        finally:
+            store.close()
+        self.seconds = time.perf_counter() - start
