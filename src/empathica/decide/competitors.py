@@ -67,7 +67,7 @@ def competitor_levers(store, table: pd.DataFrame, names: Names) -> list[Lever]:
                             affected=affected, change=resolve_complaints(table, columns, complaints, share=1.0 - factor),
                             owner_team_id=names.owners.get(str(gap.area)),
                             evidence=LEARN_BENCHMARK_COMPARISON.name, evidence_section="learn",
-                            evidence_key=f"{gap.area} / {gap.competitor}"))
+                            evidence_key=f"{gap.area} / {gap.competitor}", extra={"complaints": columns}))
     return levers
 
 

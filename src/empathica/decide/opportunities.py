@@ -44,6 +44,8 @@ class Lever:
     evidence: str  # the result whose rows show the finding
     evidence_section: str
     evidence_key: str = ""
+    #: agent_ids (agents), complaints / below (the pain_* columns and {csat_* column: par} whose complaints and
+    #: ratings below par make a customer concerned: their trend is counted per period from drivers_lever_events)
     extra: dict = field(default_factory=dict)
     part_of: str | None = None  # the key of the opportunity whose change contains this one's (no double counting)
 
@@ -108,7 +110,8 @@ def pain_levers(store, table: pd.DataFrame, names: Names, complaints: pd.DataFra
         levers.append(Lever(key=f"pain:{aspect}", kind="pain_point", message_id="decide.opportunity.pain",
                             values={"aspect": display_name("aspect", aspect)}, affected=table[col].to_numpy() > 0,
                             change=resolve_complaints(table, [col], complaints), owner_team_id=None,
-                            evidence=TEXT_PAIN_POINTS.name, evidence_section="text", evidence_key=aspect))
+                            evidence=TEXT_PAIN_POINTS.name, evidence_section="text", evidence_key=aspect,
+                            extra={"complaints": [col]}))
     return levers
 
 
@@ -132,7 +135,8 @@ def touchpoint_levers(store, table: pd.DataFrame, names: Names, complaints: pd.D
         levers.append(Lever(key=f"touchpoint:{tp}", kind="touchpoint",
                             message_id="decide.opportunity.touchpoint_pain" if own else "decide.opportunity.touchpoint",
                             values=values, affected=affected, change=change, owner_team_id=names.owners.get(tp),
-                            evidence=DRIVERS_IMPORTANCE.name, evidence_section="drivers", evidence_key=col))
+                            evidence=DRIVERS_IMPORTANCE.name, evidence_section="drivers", evidence_key=col,
+                            extra={"complaints": own, "below": {col: par}}))
     return levers
 
 
