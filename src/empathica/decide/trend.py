@@ -89,6 +89,11 @@ def _served_in(lever, served: pd.DataFrame) -> set[str]:
     return set(served.loc[who, "customer_id"].astype(str))
 
 
+def _utc(moment: pd.Timestamp) -> pd.Timestamp:
+    moment = pd.Timestamp(moment)
+    return moment.tz_localize("UTC") if moment.tzinfo is None else moment.tz_convert("UTC")
+
+
 def _complained_in(lever, events: pd.DataFrame) -> set[str]:
     """The customers whom ``lever`` concerns by the ratings and complaints of ``events`` (those of one period): a
     complaint about one of its pain points (``extra["complaints"]``), or ratings of its touchpoint averaging below
@@ -121,7 +126,8 @@ def period_shares(store, table: pd.DataFrame, levers, periods: Periods) -> dict[
             elif lever.kind in SERVED_KINDS:
                 concerned = _served_in(lever, served.setdefault(k, customer_agents(store, since=since, until=until)))
             elif exact:
-                concerned = _complained_in(lever, events[(events["at"] >= since) & (events["at"] < until)])
+                at = pd.to_datetime(events["at"], utc=True)  # stored naive (UTC); the events' bounds may carry a zone
+                concerned = _complained_in(lever, events[(at >= _utc(since)) & (at < _utc(until))])
             else:
                 concerned = set(ids[lever.affected])
             shares.append(len(concerned & active[k]) / len(active[k]))
