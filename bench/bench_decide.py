@@ -19,6 +19,7 @@ missing). Then the stored results are checked:
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -137,7 +138,8 @@ def _table(rows: list[str], passed: dict, gaps: dict, cpu: float) -> str:
         *[f"{n:,} customers: planted top five met on {passed[n]} of {done[n]} seeds run; the competitor gap on "
           f"{gaps[n]} of {done[n]}." for n in passed if done[n]],
         f"CPU time of this process over the sweep: {cpu:.0f} s (cached worlds re-run the chosen steps only). Measured on a "
-        "machine shared by several engineers (2 cores, load average 11–13): wall-clock times are not speed figures.",
+        f"machine shared by several engineers (2 cores, 1-minute load average {os.getloadavg()[0]:.0f} at the end): "
+        "wall-clock times are not speed figures.",
     ])
 
 

@@ -12,7 +12,8 @@ value), averaged over the orders. That is its Shapley value: the amounts add up 
 fixes together would keep (nothing counted twice), a fix whose customers no other fix touches keeps what
 it keeps alone, and two fixes that change the same customers' churn share it symmetrically. The changes
 compose (each applies to the state the earlier ones left: a touchpoint's ratings lifted, then its
-complaints resolved; the empathy gaps as a share kept, ``levers.gaps_kept``).
+complaints resolved; the empathy gaps per cell of agent and complaint, ``levers.cut_cells``, so a gap removed by
+one fix is not removed again by another).
 
 Orders are sampled (``orders``; an order and its reverse, which lowers the sampling noise); the same
 orders are used for every bootstrap refit of the model, and the 95 % interval is the 2.5–97.5 % points of
@@ -24,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from empathica.decide.levers import CELL_PREFIX
 from empathica.decide.response import ChurnResponse, Valuation
 
 #: Orders sampled (in pairs: an order and its reverse).
@@ -41,7 +43,7 @@ def shapley_valuations(model: ChurnResponse, table: pd.DataFrame, levers: list, 
     churn = np.zeros(len(levers))
     rng = np.random.default_rng(random_state)
     order = np.arange(len(levers))
-    columns = model.columns_
+    columns = [*model.columns_, *[c for c in table.columns if c.startswith(CELL_PREFIX)]]  # the gaps per cell change too
     first = table[columns].to_numpy(dtype=float)
     for k in range(orders):
         order = rng.permutation(len(levers)) if k % 2 == 0 else order[::-1]

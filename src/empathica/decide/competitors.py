@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from empathica.decide.levers import GAPS, complaint_gaps
 from empathica.decide.opportunities import Lever, pain_touchpoint, resolve_complaints
 from empathica.learn.benchmark import ALL, load_areas
 from empathica.schema.results import LEARN_BENCHMARK_COMPARISON
@@ -51,7 +50,6 @@ def competitor_levers(store, table: pd.DataFrame, names: Names) -> list[Lever]:
     if gaps.empty:
         return []
     _, aspects = load_areas()
-    complaints = complaint_gaps(store) if GAPS in table else None
     levers = []
     for gap in gaps.itertuples():
         columns = [f"pain_{a}" for a in aspects.get(gap.area, ()) if f"pain_{a}" in table]
@@ -64,10 +62,10 @@ def competitor_levers(store, table: pd.DataFrame, names: Names) -> list[Lever]:
                             message_id="decide.opportunity.competitor", part_of=_container(columns, table, names),
                             values={"competitor": str(gap.competitor), "area": names.touchpoint(gap.area),
                                     "theirs": float(gap.theirs), "own": float(gap.own)},
-                            affected=affected, change=resolve_complaints(table, columns, complaints, share=1.0 - factor),
+                            affected=affected, change=resolve_complaints(table, columns, share=1.0 - factor),
                             owner_team_id=names.owners.get(str(gap.area)),
                             evidence=LEARN_BENCHMARK_COMPARISON.name, evidence_section="learn",
-                            evidence_key=f"{gap.area} / {gap.competitor}"))
+                            evidence_key=f"{gap.area} / {gap.competitor}", extra={"complaints": columns}))
     return levers
 
 

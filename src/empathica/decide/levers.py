@@ -9,7 +9,8 @@ Built from stored results and canonical tables only (no live objects of earlier 
 - ``empathy_gaps_met``: how many times the customer's distress was answered by a purely transactional
   reply (the empathy step's ``empathy_gaps``; 0 for a customer who never met one). Empathy matters most
   where a customer is upset: the mean empathy received dilutes that moment among routine replies, so the
-  gaps are a lever of their own (the agents' and teams' empathy opportunities cut them, docs/decide.md);
+  gaps are a lever of their own (the agents' and teams' empathy opportunities cut them, docs/decide.md), kept
+  per cell (``gaps@<agent>@<pain points complained of>``) so fixes that remove the same gaps compose exactly;
 - ``churned`` (``customers.churned_at`` set) and ``value``: the customer's CLV (``value_clv``); a
   customer already lost is valued at the mean CLV of active customers of the same segment, what keeping
   them would have been worth.
@@ -36,6 +37,10 @@ ATTRIBUTE_PREFIX = "attr_"
 PATH_PREFIX = "path:"
 #: The lever of the empathy gaps a customer met (distress answered transactionally).
 GAPS = "empathy_gaps_met"
+#: Prefix of the columns holding a customer's empathy gaps per *cell*: the agent who left them and the pain points the
+#: customer complained of in that conversation (``gaps@agent_05@delivery_delay+refund``). ``GAPS`` is their sum.
+#: Not levers of the model: the fixes change them, so fixes that remove the same gaps compose exactly (``cut_cells``).
+CELL_PREFIX = "gaps@"
 
 
 def pathway_column(source: str, target: str) -> str:
@@ -86,9 +91,12 @@ def customer_levers(store) -> pd.DataFrame:
         for s, t in zip(pathways["source"], pathways["target"]):
             col = pathway_column(s, t)
             table[col] = table[col].fillna(0.0) if col in table else 0.0
-    met = gaps_met(store) if "empathy_received" in table else None
-    if met is not None:
-        table[GAPS] = table["customer_id"].map(met.groupby("customer_id")["gaps"].sum()).fillna(0.0)
+    cells = gap_cells(store, [c[5:] for c in table.columns if c.startswith("pain_")]) if "empathy_received" in table else None
+    if cells is not None:
+        table = table.merge(cells, left_on="customer_id", right_index=True, how="left")
+        names = [c for c in cells.columns]
+        table[names] = table[names].fillna(0.0)
+        table[GAPS] = table[names].sum(axis=1)
     customers = store.table("customers")
     churn = customers.select(customer_id=customers.customer_id.cast("string"),
                              churned=customers.churned_at.notnull().cast("int64")).to_pandas()
@@ -98,18 +106,84 @@ def customer_levers(store) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
-def gaps_met(store) -> pd.DataFrame | None:
-    """(customer_id, agent_id, gaps): the empathy gaps (result ``empathy_gaps``) each customer met, per agent;
-    None when the empathy step stored none or there are no conversations to link them to customers."""
+def gap_cell(agent: str, aspects) -> str:
+    """The column of the empathy gaps ``agent`` left in conversations where the customer complained of ``aspects``."""
+    return f"{CELL_PREFIX}{agent}@{'+'.join(sorted(aspects))}"
+
+
+def cell_parts(column: str) -> tuple[str, set[str]]:
+    """(agent, complained aspects) of a ``gap_cell`` column."""
+    agent, _, aspects = column[len(CELL_PREFIX):].rpartition("@")
+    return agent, set(aspects.split("+")) - {""}
+
+
+def gap_cells(store, aspects) -> pd.DataFrame | None:
+    """Per customer (index): the empathy gaps met per cell (``gap_cell``: the agent, and which of the pain points
+    ``aspects`` the customer complained of in the conversation); None without gaps linked to customers. A gap removed
+    by one fix is then not removed again by another: each fix scales the cells it concerns, and a customer's gaps
+    are the sum of the cells (``cut_cells``)."""
+    met = _gaps_per_conversation(store)
+    if met is None or met.empty:
+        return None
+    about = _complained_conversations(store)
+    if about is not None:
+        about = about[about["aspect"].isin(list(aspects))]
+        sets = about.groupby("conversation_id")["aspect"].agg(lambda a: tuple(sorted(set(a))))
+        met["aspects"] = met["conversation_id"].map(sets)
+    else:
+        met["aspects"] = None
+    met["cell"] = [gap_cell(a, s if isinstance(s, tuple) else ()) for a, s in zip(met["agent_id"], met["aspects"])]
+    return met.pivot_table(index="customer_id", columns="cell", values="gaps", aggfunc="sum", fill_value=0.0)
+
+
+def cut_cells(frame: pd.DataFrame, kept: dict[str, float]) -> pd.DataFrame:
+    """``frame`` with each gap cell of ``kept`` scaled to that share kept, and ``GAPS`` their sum again."""
+    if not kept:
+        return frame
+    cells = list(kept)
+    frame[cells] = frame[cells].to_numpy() * np.array([kept[c] for c in cells])
+    frame[GAPS] = frame[[c for c in frame.columns if c.startswith(CELL_PREFIX)]].sum(axis=1)
+    return frame
+
+
+def complaint_cells(table: pd.DataFrame, aspects, *, share: float = 1.0) -> dict[str, float]:
+    """The gap cells met in conversations complaining of any of ``aspects``, each kept at ``1 − share``: a complaint
+    that never happens is never answered badly either."""
+    wanted = set(aspects)
+    return {c: 1.0 - share for c in table.columns if c.startswith(CELL_PREFIX) and cell_parts(c)[1] & wanted}
+
+
+def agent_cells(table: pd.DataFrame, left: dict[str, float]) -> dict[str, float]:
+    """The gap cells of the agents of ``left``, each kept at that agent's share."""
+    return {c: left[cell_parts(c)[0]] for c in table.columns if c.startswith(CELL_PREFIX) and cell_parts(c)[0] in left}
+
+
+def _gaps_per_conversation(store) -> pd.DataFrame | None:
+    """(conversation_id, customer_id, agent_id, gaps): the empathy gaps (``empathy_gaps``) each agent left in each
+    conversation of a known customer; None without them."""
     if not store.has_result(EMPATHY_GAPS) or not store.count("conversations"):
         return None
     gaps, conv = store.result(EMPATHY_GAPS), store.table("conversations")
-    gaps = gaps.select("conversation_id", "agent_id")
-    linked = gaps.inner_join(conv.select("conversation_id", customer_id=conv.customer_id.cast("string")), "conversation_id")
-    linked = linked.filter(linked.customer_id.notnull())
-    frame = linked.group_by(["customer_id", "agent_id"]).aggregate(gaps=linked.count()).to_pandas()
+    left = gaps.group_by(["conversation_id", "agent_id"]).aggregate(gaps=gaps.count())
+    owners = conv.select(k_id=conv.conversation_id, customer_id=conv.customer_id.cast("string"))
+    left = left.inner_join(owners, left.conversation_id == owners.k_id)
+    frame = left.select("conversation_id", "customer_id", "agent_id", "gaps").to_pandas().dropna(subset=["customer_id"])
     frame["gaps"] = frame["gaps"].astype(float)
     return frame
+
+
+def _complained_conversations(store) -> pd.DataFrame | None:
+    """(conversation_id, aspect): the conversations where a customer turn leaning negative names the aspect (as the
+    drivers step counts complaints); None without scored turns."""
+    if not store.has_result(TEXT_SCORES) or not store.count("turns"):
+        return None
+    from empathica.flywheel.steps.text import aspect_of_each_mention  # the one reading of the stored aspects
+
+    scores, turns = store.result(TEXT_SCORES), store.table("turns")
+    negative = scores.filter((scores.source_table == "turns") & (scores.sentiment_score < 0) & scores.aspects.notnull())
+    said = turns.filter(turns.speaker == "customer").select(t_id=turns.turn_id.cast("string"), c_id=turns.conversation_id)
+    linked = negative.inner_join(said, negative.source_id == said.t_id)
+    return linked.select(conversation_id=linked.c_id, aspect=aspect_of_each_mention(linked.aspects)).distinct().to_pandas()
 
 
 def customer_agents(store, *, since=None, until=None) -> pd.DataFrame:
@@ -132,43 +206,11 @@ def customer_agents(store, *, since=None, until=None) -> pd.DataFrame:
 def complaint_gaps(store) -> pd.DataFrame | None:
     """(conversation_id, customer_id, agent_id, aspect, gaps): the empathy gaps each agent left in a conversation
     where the customer complained about the aspect (a customer turn leaning negative that names it, as the drivers
-    step counts complaints). A complaint that never happens is never answered badly either: a fix that resolves
-    complaints removes these gaps too. None when there are no gaps or no scored conversations."""
-    if not store.has_result(EMPATHY_GAPS) or not store.has_result(TEXT_SCORES) or not store.count("turns"):
+    step counts complaints). None when there are no gaps or no scored conversations."""
+    met, about = _gaps_per_conversation(store), _complained_conversations(store)
+    if met is None or about is None:
         return None
-    from empathica.flywheel.steps.text import aspect_of_each_mention  # the one reading of the stored aspects
-
-    scores, turns, conv = store.result(TEXT_SCORES), store.table("turns"), store.table("conversations")
-    negative = scores.filter((scores.source_table == "turns") & (scores.sentiment_score < 0) & scores.aspects.notnull())
-    said = turns.filter(turns.speaker == "customer").select(t_id=turns.turn_id.cast("string"), c_id=turns.conversation_id)
-    linked = negative.inner_join(said, negative.source_id == said.t_id)
-    about = linked.select(c_id=linked.c_id, aspect=aspect_of_each_mention(linked.aspects)).distinct()
-    gaps = store.result(EMPATHY_GAPS)
-    left = gaps.group_by(["conversation_id", "agent_id"]).aggregate(gaps=gaps.count())
-    owners = conv.select(k_id=conv.conversation_id, customer_id=conv.customer_id.cast("string"))
-    left = left.inner_join(owners, left.conversation_id == owners.k_id)
-    joined = left.inner_join(about, left.conversation_id == about.c_id)
-    frame = joined.select("conversation_id", "customer_id", "agent_id", "aspect", "gaps").to_pandas()
-    frame["gaps"] = frame["gaps"].astype(float)
-    return frame.dropna(subset=["customer_id"])
-
-
-def gaps_kept(table: pd.DataFrame, removed: pd.Series) -> pd.Series:
-    """Per row of ``table``: the share of the empathy gaps the customer met that is left when ``removed`` (gaps per
-    customer_id) are taken away. Changes multiply it, so fixes compose (each takes its share of what is left)."""
-    if GAPS not in table:
-        return pd.Series(1.0, index=table.index)
-    met = table[GAPS].astype(float)
-    gone = table["customer_id"].map(removed).fillna(0.0).astype(float)
-    return (1.0 - (gone / met.where(met > 0))).clip(lower=0.0, upper=1.0).fillna(1.0)
-
-
-def complaint_gaps_kept(table: pd.DataFrame, complaints: pd.DataFrame | None, aspects, *, share: float = 1.0) -> pd.Series:
-    """``gaps_kept`` when ``share`` of the complaints about ``aspects`` (and so of the gaps met in them) never happen."""
-    if complaints is None or GAPS not in table:
-        return pd.Series(1.0, index=table.index)
-    about = complaints[complaints["aspect"].isin(list(aspects))].drop_duplicates(["conversation_id", "agent_id"])
-    return gaps_kept(table, about.groupby("customer_id")["gaps"].sum() * share)
+    return met.merge(about, on="conversation_id")[["conversation_id", "customer_id", "agent_id", "aspect", "gaps"]]
 
 
 def _everyone(store, answered: pd.DataFrame) -> pd.DataFrame:
@@ -212,4 +254,5 @@ def _values(store) -> pd.DataFrame:
 
 def lever_columns(table: pd.DataFrame) -> list[str]:
     """The columns of ``table`` the churn model learns from (levers and attribute controls)."""
-    return [c for c in table.columns if c not in ("customer_id", "churned", "value") and c not in NOT_LEVERS]
+    return [c for c in table.columns if c not in ("customer_id", "churned", "value") and c not in NOT_LEVERS
+            and not c.startswith(CELL_PREFIX)]

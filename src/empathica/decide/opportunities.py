@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from empathica.decide.levers import GAPS, complaint_gaps, customer_agents, complaint_gaps_kept, gaps_kept, gaps_met, pathway_column, top_pathways
+from empathica.decide.levers import agent_cells, complaint_cells, customer_agents, cut_cells, pathway_column, top_pathways
 from empathica.decide.response import ChurnResponse, Valuation
 from empathica.decide.trend import with_trend
 from empathica.store.names import Names, display_name, name_list
@@ -44,6 +44,8 @@ class Lever:
     evidence: str  # the result whose rows show the finding
     evidence_section: str
     evidence_key: str = ""
+    #: agent_ids (agents), complaints / below (the pain_* columns and {csat_* column: par} whose complaints and
+    #: ratings below par make a customer concerned: their trend is counted per period from drivers_lever_events)
     extra: dict = field(default_factory=dict)
     part_of: str | None = None  # the key of the opportunity whose change contains this one's (no double counting)
 
@@ -83,22 +85,20 @@ def pain_touchpoint(aspect: str, names: Names) -> str | None:
     return next((tp for tp in sorted(names.owners, key=len, reverse=True) if aspect == tp or aspect.startswith(tp + "_")), None)
 
 
-def resolve_complaints(table: pd.DataFrame, columns, complaints: pd.DataFrame | None, *, share: float = 1.0,
+def resolve_complaints(table: pd.DataFrame, columns, *, share: float = 1.0,
                        also: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> Callable[[pd.DataFrame], pd.DataFrame]:
     """The change: ``share`` of the complaints of ``columns`` (``pain_<aspect>``) never happen, and neither do the
-    empathy gaps met in those complaint conversations (``complaint_gaps``); ``also`` changes the rest first."""
-    kept = complaint_gaps_kept(table, complaints, [c[5:] for c in columns], share=share)
+    empathy gaps met in those complaint conversations (``levers.complaint_cells``); ``also`` changes the rest first."""
+    kept = complaint_cells(table, [c[5:] for c in columns], share=share)
 
     def change(frame: pd.DataFrame) -> pd.DataFrame:
         out = also(frame) if also is not None else frame.copy()
         out[list(columns)] = out[list(columns)] * (1.0 - share)
-        if GAPS in out:
-            out[GAPS] = out[GAPS] * kept.loc[out.index].to_numpy()
-        return out
+        return cut_cells(out, kept)
     return change
 
 
-def pain_levers(store, table: pd.DataFrame, names: Names, complaints: pd.DataFrame | None = None) -> list[Lever]:
+def pain_levers(store, table: pd.DataFrame, names: Names) -> list[Lever]:
     """Pain points that belong to no touchpoint (those that do are part of the touchpoint's opportunity)."""
     levers = []
     for col in [c for c in table.columns if c.startswith("pain_")]:
@@ -107,12 +107,13 @@ def pain_levers(store, table: pd.DataFrame, names: Names, complaints: pd.DataFra
             continue
         levers.append(Lever(key=f"pain:{aspect}", kind="pain_point", message_id="decide.opportunity.pain",
                             values={"aspect": display_name("aspect", aspect)}, affected=table[col].to_numpy() > 0,
-                            change=resolve_complaints(table, [col], complaints), owner_team_id=None,
-                            evidence=TEXT_PAIN_POINTS.name, evidence_section="text", evidence_key=aspect))
+                            change=resolve_complaints(table, [col]), owner_team_id=None,
+                            evidence=TEXT_PAIN_POINTS.name, evidence_section="text", evidence_key=aspect,
+                            extra={"complaints": [col]}))
     return levers
 
 
-def touchpoint_levers(store, table: pd.DataFrame, names: Names, complaints: pd.DataFrame | None = None) -> list[Lever]:
+def touchpoint_levers(store, table: pd.DataFrame, names: Names) -> list[Lever]:
     """Per rated touchpoint: its ratings below the median lifted to the median, and the complaints about it
     (pain points named after it) resolved with the empathy gaps met in them, for the customers who gave either."""
     levers = []
@@ -125,14 +126,15 @@ def touchpoint_levers(store, table: pd.DataFrame, names: Names, complaints: pd.D
         for p in own:
             affected = affected | (table[p] > 0).to_numpy()
 
-        change = resolve_complaints(table, own, complaints, also=_set(col, lambda s, par=par: s.clip(lower=par)))
+        change = resolve_complaints(table, own, also=_set(col, lambda s, par=par: s.clip(lower=par)))
         values = {"touchpoint": names.touchpoint(tp), "par": par}
         if own:
             values["aspects"] = name_list([display_name("aspect", p[5:]) for p in own])
         levers.append(Lever(key=f"touchpoint:{tp}", kind="touchpoint",
                             message_id="decide.opportunity.touchpoint_pain" if own else "decide.opportunity.touchpoint",
                             values=values, affected=affected, change=change, owner_team_id=names.owners.get(tp),
-                            evidence=DRIVERS_IMPORTANCE.name, evidence_section="drivers", evidence_key=col))
+                            evidence=DRIVERS_IMPORTANCE.name, evidence_section="drivers", evidence_key=col,
+                            extra={"complaints": own, "below": {col: par}}))
     return levers
 
 
@@ -147,7 +149,7 @@ def empathy_levers(store, table: pd.DataFrame, names: Names, served: pd.DataFram
     k = max(1, int(round(LEAST_EMPATHIC_SHARE * len(agents))))
     least = agents.head(k)
     least = least[least["empathy"] < median]
-    gaps = _GapCut(table, gaps_met(store) if GAPS in table else None, agents)
+    gaps = _GapCut(table, agents)
     levers = []
     if len(least):
         ids = least["agent_id"].astype(str).tolist()
@@ -184,7 +186,7 @@ def named_agents_to_median(store, table: pd.DataFrame, served: pd.DataFrame, ids
     if "empathy_received" not in table or not store.has_result(EMPATHY_AGENTS):
         return None
     agents = store.read_result(EMPATHY_AGENTS).dropna(subset=["empathy"])
-    gaps = _GapCut(table, gaps_met(store) if GAPS in table else None, agents)
+    gaps = _GapCut(table, agents)
     return agents_to_median(table, served, gaps, ids, float(agents["empathy"].median()))
 
 
@@ -192,8 +194,8 @@ class _GapCut:
     """The empathy gaps each customer would have met had some agents answered distress transactionally only at a
     median rate (``empathy_agents.gap_rate``: gaps per reply to distress)."""
 
-    def __init__(self, table: pd.DataFrame, met: pd.DataFrame | None, agents: pd.DataFrame) -> None:
-        self.table, self.met = table, met
+    def __init__(self, table: pd.DataFrame, agents: pd.DataFrame) -> None:
+        self.table = table
         self.agents = agents[agents["replies_to_distress"].fillna(0) > 0] if "replies_to_distress" in agents else agents.iloc[0:0]
 
     def agents_to_median(self, ids: list[str]) -> dict[str, float]:
@@ -215,18 +217,13 @@ class _GapCut:
 
     def lift(self, empathy: Callable[[pd.Series], pd.Series], left: dict[str, float]) -> Callable[[pd.DataFrame], pd.DataFrame]:
         """The change: empathy received by ``empathy``, and the gaps met from each agent of ``left`` cut to that share
-        (as a share of the customer's gaps kept: changes compose, ``gaps_kept``)."""
-        kept = None
-        if self.met is not None and left:
-            cut = self.met[self.met["agent_id"].isin(list(left))]
-            kept = gaps_kept(self.table, (cut["gaps"] * (1.0 - cut["agent_id"].map(left))).groupby(cut["customer_id"]).sum())
+        (``levers.agent_cells``: the gaps another fix already removed are not removed again)."""
+        kept = agent_cells(self.table, left)
 
         def change(frame: pd.DataFrame) -> pd.DataFrame:
             out = frame.copy()
             out["empathy_received"] = empathy(out["empathy_received"])
-            if kept is not None:
-                out[GAPS] = out[GAPS] * kept.loc[out.index].to_numpy()
-            return out
+            return cut_cells(out, kept)
         return change
 
 
@@ -257,9 +254,8 @@ def served_customers(store) -> pd.DataFrame:
 
 def all_levers(store, table: pd.DataFrame, names: Names, served: pd.DataFrame) -> list[Lever]:
     """Every candidate opportunity the stored results support."""
-    complaints = complaint_gaps(store) if GAPS in table else None
-    return [*pathway_levers(store, table, names), *pain_levers(store, table, names, complaints),
-            *touchpoint_levers(store, table, names, complaints),
+    return [*pathway_levers(store, table, names), *pain_levers(store, table, names),
+            *touchpoint_levers(store, table, names),
             *empathy_levers(store, table, names, served), *engagement_levers(store, table, names, served)]
 
 

@@ -70,7 +70,10 @@ class ChurnResponse:
             idx = rng.integers(0, len(y), len(y))
             if y[idx].min() == y[idx].max():
                 continue
-            m = LogisticRegression(C=self.C, max_iter=1000).fit(Z[idx], y[idx])
+            # started from the full fit's coefficients: the same (convex) optimum in far fewer iterations
+            m = LogisticRegression(C=self.C, max_iter=1000, warm_start=True)
+            m.coef_, m.intercept_ = model.coef_.copy(), model.intercept_.copy()
+            m.fit(Z[idx], y[idx])
             draws.append(np.concatenate([[m.intercept_[0]], m.coef_[0]]))
         self.draws_ = np.array(draws)
         self.churn_rate_ = float(y.mean())

@@ -8,12 +8,12 @@ whom the opportunity concerns. How exact that is depends on the kind, and the fi
   (its target event in it), by the same definition as the ranking;
 - the least empathic agents and a team's empathy or engagement (basis ``period``, exact): the customers
   the agents (the team) served in a conversation started in that period;
-- the complaint and rating fixes (touchpoints, pain points, competitor gaps; basis ``active``,
-  approximate): the customers the opportunity concerns — read over the whole history, because the
-  levers they are found by (``drivers_everyone``'s complaints and ratings) are stored per customer, not
-  per period — among those active in the period. It says whether
-  the customers concerned are active more or less often lately, not whether the complaints themselves grew;
-  the finding names this (``decide.trend.active_*``);
+- the complaint and rating fixes (touchpoints, pain points, competitor gaps; basis ``period``, exact): the
+  customers who complained of the fix's pain points *in that period*, or (a touchpoint) whose ratings of it
+  given in that period average below its par, by the same definition as the ranking — read from the drivers
+  step's ``drivers_lever_events`` (when each rating and complaint was given). A store written before that
+  result existed falls back to basis ``active`` (approximate: the customers concerned over the whole
+  history, among those active in the period; the finding ``decide.trend.active_*`` says so);
 - an at-risk group (basis ``run``): its P(churn) comes from the value step's model of today, which has no
   earlier period; the trend is the previous run's rank (``decide.trend.risk_*``).
 
@@ -31,13 +31,17 @@ import numpy as np
 import pandas as pd
 
 from empathica.decide.levers import customer_agents, pathway_customers
+from empathica.schema.results import DRIVERS_LEVER_EVENTS
 
 #: Length of a period (a quarter).
 PERIOD_DAYS = 91
 #: Fixes whose customers are found per period: who served them (conversations started in it) ...
 SERVED_KINDS = ("agents", "team_empathy", "team_engagement")
-#: ... and with the pathways (a transition made in it), the fixes whose trend is exact (basis ``period``).
+#: ... and with the pathways (a transition made in it), the fixes whose trend is exact (basis ``period``) from the
+#: events, turns and conversations alone ...
 PERIOD_KINDS = ("pathway", *SERVED_KINDS)
+#: ... and the fixes whose customers are found by their complaints and ratings (exact with ``drivers_lever_events``).
+COMPLAINT_KINDS = ("touchpoint", "pain_point", "competitor")
 
 
 @dataclass(frozen=True)
@@ -85,32 +89,53 @@ def _served_in(lever, served: pd.DataFrame) -> set[str]:
     return set(served.loc[who, "customer_id"].astype(str))
 
 
-def period_shares(store, table: pd.DataFrame, levers, periods: Periods) -> dict[str, tuple[float, float]]:
-    """Per lever key: (share concerned in the current period, share in the previous one) of active customers."""
+def _utc(moment: pd.Timestamp) -> pd.Timestamp:
+    moment = pd.Timestamp(moment)
+    return moment.tz_localize("UTC") if moment.tzinfo is None else moment.tz_convert("UTC")
+
+
+def _complained_in(lever, events: pd.DataFrame) -> set[str]:
+    """The customers whom ``lever`` concerns by the ratings and complaints of ``events`` (those of one period): a
+    complaint about one of its pain points (``extra["complaints"]``), or ratings of its touchpoint averaging below
+    par (``extra["below"]``)."""
+    concerned = set(events.loc[events["lever"].isin(lever.extra.get("complaints", [])), "customer_id"])
+    for column, par in lever.extra.get("below", {}).items():
+        rated = events[events["lever"] == column].groupby("customer_id")["value"].mean()
+        concerned |= set(rated.index[rated < par])
+    return concerned
+
+
+def period_shares(store, table: pd.DataFrame, levers, periods: Periods) -> dict[str, tuple[float, float, str]]:
+    """Per lever key: (share concerned in the current period, share in the previous one, basis) of active customers;
+    basis ``period`` when counted per period, ``active`` when over the whole history (no ``drivers_lever_events``)."""
     windows = {"now": (periods.start, periods.end), "before": (periods.previous_start, periods.start)}
     active = {k: _active(store, *w) for k, w in windows.items()}
     ids = table["customer_id"].astype(str).to_numpy()
+    events = store.read_result(DRIVERS_LEVER_EVENTS) if store.has_result(DRIVERS_LEVER_EVENTS) else None
     served: dict[str, pd.DataFrame] = {}  # who served whom per period, read once when a lever needs it
     out = {}
     for lever in (lever for lever in levers if lever.kind != "at_risk"):  # today's risk has no earlier period
-        shares = []
+        shares, exact = [], lever.kind in PERIOD_KINDS or (lever.kind in COMPLAINT_KINDS and events is not None)
         for k, (since, until) in windows.items():
             if not active[k]:
                 shares.append(np.nan)
                 continue
             if lever.kind == "pathway":
                 source, _, target = lever.key.split(":", 1)[1].partition(">")
-                concerned = _pathway_in(store, source, target, since, until) & active[k]
+                concerned = _pathway_in(store, source, target, since, until)
             elif lever.kind in SERVED_KINDS:
-                concerned = _served_in(lever, served.setdefault(k, customer_agents(store, since=since, until=until))) & active[k]
+                concerned = _served_in(lever, served.setdefault(k, customer_agents(store, since=since, until=until)))
+            elif exact:
+                at = pd.to_datetime(events["at"], utc=True)  # stored naive (UTC); the events' bounds may carry a zone
+                concerned = _complained_in(lever, events[(at >= _utc(since)) & (at < _utc(until))])
             else:
-                concerned = set(ids[lever.affected]) & active[k]
-            shares.append(len(concerned) / len(active[k]))
-        out[lever.key] = (shares[0], shares[1])
+                concerned = set(ids[lever.affected])
+            shares.append(len(concerned & active[k]) / len(active[k]))
+        out[lever.key] = (shares[0], shares[1], "period" if exact else "active")
     return out
 
 
-def with_trend(frame: pd.DataFrame, previous: pd.DataFrame | None, shares: dict[str, tuple[float, float]] | None,
+def with_trend(frame: pd.DataFrame, previous: pd.DataFrame | None, shares: dict[str, tuple[float, float, str]] | None,
                periods: Periods | None) -> pd.DataFrame:
     """``frame`` (the ranking) with the previous run's rank and revenue, and the trend finding of each row:
     against the previous period of the data when it has two, else against the previous run."""
@@ -136,9 +161,8 @@ def with_trend(frame: pd.DataFrame, previous: pd.DataFrame | None, shares: dict[
 def _trend_of(row, shares, periods) -> tuple[str, str, dict]:
     """(basis, message id, values) of one ranking row's trend."""
     if periods is not None and shares is not None and row.key in shares and not np.isnan(shares[row.key][1]):
-        now, before = shares[row.key]
+        now, before, basis = shares[row.key]  # exact per period, or concerned over the whole history
         direction = "up" if now > before * 1.1 else "down" if now < before / 1.1 else "flat"
-        basis = "period" if row.kind in PERIOD_KINDS else "active"  # exact per period, or concerned over the whole history
         return basis, f"decide.trend.{basis}_{direction}", {"now": float(now), "before": float(before), "days": PERIOD_DAYS,
                                                                "since": periods.start.date().isoformat()}
     if pd.isna(row.previous_rank):
@@ -153,4 +177,4 @@ def _risk_trend(row) -> tuple[str, str, dict]:
     return "run", "decide.trend.risk_run", {"previous_rank": int(row.previous_rank), "rank": int(row.rank)}
 
 
-__all__ = ["PERIOD_DAYS", "Periods", "data_periods", "period_shares", "with_trend"]
+__all__ = ["COMPLAINT_KINDS", "PERIOD_DAYS", "Periods", "data_periods", "period_shares", "with_trend"]

@@ -281,6 +281,12 @@ DRIVERS_EVERYONE = _declare(
     "drivers_everyone", "drivers", "one customer (every customer)",
     "CSAT per touchpoint (missing when never rated) and pain-point complaints (0 when none) of every customer.",
     "customer_id:string", open_columns=True)
+# decide: when each of those ratings and complaints was given, so a fix's customers are counted per period exactly
+DRIVERS_LEVER_EVENTS = _declare(
+    "drivers_lever_events", "drivers", "one CSAT rating or one complaint (a survey answer or a whole conversation)",
+    "Every CSAT rating and pain-point complaint behind drivers_everyone, with the lever it counts for and when it was "
+    "given (value: the rating; 1 for a complaint).",
+    "customer_id:string lever:string value:float at:timestamp")
 
 # -- the value step --------------------------------------------------------------------------------
 VALUE_CLV = _declare(

@@ -23,7 +23,8 @@ Drivers per customer (each only when its source holds data):
   "where to act first" matrix.
 The outcome is the customer's mean NPS. Teams are also compared directly: engagement against the NPS
 of the customers each team served. For the decide step, the CSAT and pain-point drivers are also stored
-for every customer, NPS respondent or not (result ``drivers_everyone``).
+for every customer, NPS respondent or not (result ``drivers_everyone``), and each rating and complaint behind them
+with its time (result ``drivers_lever_events``).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ import pandas as pd
 
 from empathica.errors import NotEnoughDataError
 from empathica.flywheel.registry import RunContext, step
-from empathica.schema.results import DRIVERS_CUSTOMER, DRIVERS_EVERYONE, DRIVERS_IMPORTANCE, DRIVERS_MATRIX, DRIVERS_TEAMS, EMPATHY_CUSTOMER, JOURNEY_CUSTOMER_FRICTION, TEXT_SCORES
+from empathica.schema.results import DRIVERS_CUSTOMER, DRIVERS_EVERYONE, DRIVERS_IMPORTANCE, DRIVERS_LEVER_EVENTS, DRIVERS_MATRIX, DRIVERS_TEAMS, EMPATHY_CUSTOMER, JOURNEY_CUSTOMER_FRICTION, TEXT_SCORES
 from empathica.flywheel.steps.text import aspect_of_each_mention, text_context  # how texts link to units and aspects
 from empathica.store.names import display_name
 from empathica.report import Finding, FindingsTable, Metric, Paragraph, Section, TableBlock
@@ -265,10 +266,23 @@ def _pain_points(store):
     pain points) and counts once per unit — a survey answer or a whole conversation. The top
     ``TOP_PAIN_POINTS`` aspects become ``pain_<aspect>``; None when no linked text complains.
     """
+    found = _complaints(store)
+    if found is None:
+        return None
+    mentions, names = found
+    return mentions.group_by("customer_id").aggregate(**{
+        f"pain_{a}": (mentions.aspect == a).cast("float64").sum() for a in names
+    })
+
+
+def _complaints(store):
+    """(complaints, aspects): one row per complaint — customer_id, unit (a survey answer or a whole conversation),
+    aspect, at (its first negative text) — about the ``TOP_PAIN_POINTS`` most complained-about aspects, and those
+    aspects (most complained about first); None when no linked text complains (``_pain_points`` says how they count)."""
     scores = store.result(TEXT_SCORES)
     if not {"source_table", "source_id", "sentiment_score", "aspects"} <= set(scores.columns):
         return None
-    context = text_context(store)
+    context = text_context(store, with_time=True)
     link = context.filter((context.speaker == "customer") & context.source_table.isin(("feedback", "turns"))
                           & context.customer_id.notnull())
     # the comment given with an NPS answer explains that very score: as a driver of NPS it would be the
@@ -276,19 +290,39 @@ def _pain_points(store):
     fb = store.table("feedback")
     nps_answers = fb.filter(fb.nps.notnull()).select(nps_id=fb.response_id.cast("string"))
     link = link.anti_join(nps_answers, (link.source_table == "feedback") & (link.source_id == nps_answers.nps_id))
-    link = link.select(l_table=link.source_table, l_id=link.source_id, customer_id=link.customer_id, unit=link.unit)
+    link = link.select(l_table=link.source_table, l_id=link.source_id, customer_id=link.customer_id, unit=link.unit, l_at=link.at)
     negative = scores.filter((scores.sentiment_score < 0) & scores.aspects.notnull())
     linked = negative.inner_join(link, (negative.source_table == link.l_table) & (negative.source_id == link.l_id))
-    mentions = linked.select(
-        "customer_id", "unit", aspect=aspect_of_each_mention(linked.aspects))
-    mentions = mentions.filter(mentions.aspect.notnull() & (mentions.aspect != "")).distinct()
+    mentions = linked.select("customer_id", "unit", at=linked.l_at, aspect=aspect_of_each_mention(linked.aspects))
+    mentions = mentions.filter(mentions.aspect.notnull() & (mentions.aspect != ""))
+    mentions = mentions.group_by(["customer_id", "unit", "aspect"]).aggregate(at=mentions.at.min())
     top = mentions.group_by("aspect").aggregate(n=mentions.count()).order_by([ibis.desc("n"), "aspect"]).limit(TOP_PAIN_POINTS)
     names = [str(a) for a in top.aspect.to_pandas()]
     if not names:
         return None
-    return mentions.group_by("customer_id").aggregate(**{
-        f"pain_{a}": (mentions.aspect == a).cast("float64").sum() for a in names
-    })
+    return mentions.filter(mentions.aspect.isin(names)), names
+
+
+def lever_events(store, driver_cols: list[str]) -> pd.DataFrame:
+    """Every CSAT rating and complaint behind the ``csat_*`` and ``pain_*`` columns of ``driver_cols`` in
+    ``drivers_everyone``, with when it was given: (customer_id, lever, value, at); value is the rating, 1 for a
+    complaint. The decide step counts a fix's customers per period from it (its trend is then exact)."""
+    feedback = store.table("feedback")
+    rated = feedback.filter(feedback.customer_id.notnull() & feedback.csat.notnull() & feedback.touchpoint_id.notnull())
+    touchpoints = [c[5:] for c in driver_cols if c.startswith("csat_")]
+    parts = [rated.filter(rated.touchpoint_id.isin(touchpoints)).select(
+        customer_id=rated.customer_id.cast("string"), lever=ibis.literal("csat_") + rated.touchpoint_id,
+        value=rated.csat.cast("float64"), at=rated.timestamp.cast("timestamp"))] if touchpoints else []
+    found = _complaints(store) if store.has_result(TEXT_SCORES) else None
+    aspects = [c[5:] for c in driver_cols if c.startswith("pain_")]
+    if found is not None and aspects:
+        m = found[0].filter(found[0].aspect.isin(aspects))
+        parts.append(m.select(customer_id=m.customer_id.cast("string"), lever=ibis.literal("pain_") + m.aspect,
+                              value=ibis.literal(1.0), at=m.at.cast("timestamp")))
+    if not parts:
+        return pd.DataFrame({"customer_id": pd.Series(dtype=str), "lever": pd.Series(dtype=str),
+                             "value": pd.Series(dtype=float), "at": pd.Series(dtype="datetime64[us]")})
+    return ibis.union(*parts).order_by(["customer_id", "lever", "at"]).to_pandas()
 
 
 def team_comparison(store, customers: pd.DataFrame) -> pd.DataFrame | None:
@@ -399,6 +433,8 @@ def drivers(ctx: RunContext) -> Section:
     store.write_result(DRIVERS_CUSTOMER, customers, step="drivers", description="Per-customer NPS and driver values.")
     store.write_result(DRIVERS_EVERYONE, everyone_levers(store, [c for c in driver_cols if c.startswith(("csat_", "pain_"))]),
                        step="drivers", description="CSAT and pain-point complaints of every customer (for the decide step).")
+    store.write_result(DRIVERS_LEVER_EVENTS, lever_events(store, [c for c in driver_cols if c.startswith(("csat_", "pain_"))]),
+                       step="drivers", description="When each CSAT rating and complaint was given (for the decide step's trend).")
     store.write_result(DRIVERS_IMPORTANCE, importance, step="drivers",
                        description="Relative weights of each driver of NPS with 95% bootstrap intervals.")
     store.write_result(DRIVERS_MATRIX, matrix, step="drivers", description="Driver matrix: importance against performance.")

@@ -176,10 +176,10 @@ def nps_by_language(store, scores: ibis.Table) -> pd.DataFrame:
     return table.order_by("lang").to_pandas().round(4)
 
 
-def text_context(store) -> ibis.Table:
+def text_context(store, *, with_time: bool = False) -> ibis.Table:
     """Where, when and by whom each text was written: source_table, source_id, touchpoint, channel, month,
     speaker, customer_id (null for reviews and employees) and unit (the item a mention counts once for: the
-    conversation of a turn, else the row itself)."""
+    conversation of a turn, else the row itself); ``with_time``: also ``at``, when it was written."""
     tp = store.table("touchpoints").select("touchpoint_id", tp_channel="channel")
     fb = store.table("feedback")
     fb = fb.left_join(tp, fb.touchpoint_id == tp.touchpoint_id).select(
@@ -209,7 +209,8 @@ def text_context(store) -> ibis.Table:
                    speaker=ibis.literal("employee"), customer_id=ibis.null("string"),
                    unit=ibis.literal("employee_surveys:") + es.response_id.cast("string"))
     ctx = ibis.union(fb, rv, tu, va, es)
-    return ctx.mutate(month=ctx.at.strftime("%Y-%m").fill_null("(unknown)")).drop("at")
+    ctx = ctx.mutate(month=ctx.at.strftime("%Y-%m").fill_null("(unknown)"))
+    return ctx if with_time else ctx.drop("at")
 
 
 def scored_texts(store, scores: ibis.Table, *, context: ibis.Table | None = None, with_text: bool = True) -> ibis.Table:
