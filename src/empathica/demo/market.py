@@ -89,3 +89,24 @@ def values_rows(rng: np.random.Generator, customers: Customers, first_seen: np.n
         "time": lo + rng.random(len(cust)) * (hi - lo),
         "theme": theme,
     })
+
+
+def plant_values_emphasis(rng: np.random.Generator, values: pd.DataFrame, language: np.ndarray,
+                          complained: np.ndarray) -> pd.DataFrame:
+    """``values`` (from :func:`values_rows`) with the planted misalignment (``TRUTHS.values_misalignment``):
+    customers who complained to Lumen in a contact ask above all for its theme (service, where Lumen's CSAT is the
+    lowest), each answerer with the plant's probability; their answers are composed again about it.
+
+    ``rng`` is a generator of its own and ``values_rows`` is the chunk's last draw from the main one, so no other
+    draw, table or planted truth of the world moves; ``language`` is per answer row, ``complained`` per customer."""
+    plant = TRUTHS.values_misalignment
+    who = np.unique(values["customer"].to_numpy())
+    chosen = who[complained[who] & (rng.random(len(who)) < plant["share_of_complainers"])]
+    rows = np.flatnonzero(np.isin(values["customer"].to_numpy(), chosen))
+    if not len(rows):
+        return values
+    out = values.copy()
+    theme = np.full(len(rows), plant["theme"], dtype=object)
+    out.loc[rows, "theme"] = theme
+    out.loc[rows, "answer"] = compose_values_answers(rng, np.asarray(language)[rows], theme)
+    return out

@@ -38,7 +38,7 @@ from empathica.demo.commerce import churn_times, purchase_rows
 from empathica.demo.conversations import assign_conversations, conversation_tables, leave_after_contacts
 from empathica.demo.experiments import ExperimentsLedger, experiments_truth, plant_experiments
 from empathica.demo.journeys import simulate_journeys
-from empathica.demo.market import review_rows, values_rows
+from empathica.demo.market import plant_values_emphasis, review_rows, values_rows
 from empathica.demo.population import RISK_WEIGHTS, draw_customers
 from empathica.demo.staff import employee_survey_rows, employees_table, teams_table, touchpoints_table
 from empathica.demo.surveys import NPS_WEIGHTS, feedback_tables
@@ -311,6 +311,11 @@ def _simulate_chunk(seed: int, start: int, n: int, truths: PlantedTruths, realis
     })
 
     va = values_rows(rng, customers, first_seen, last_seen, churned)
+    # the planted misalignment draws from a generator of its own (values_rows is the chunk's last main draw)
+    complained = np.zeros(n, dtype=bool)
+    complained[conv.loc[conv["topic"].to_numpy() != "product_question", "customer"].to_numpy()] = True
+    va = plant_values_emphasis(np.random.default_rng([seed, start // CHUNK_CUSTOMERS, 4]), va,
+                               lang[va["customer"].to_numpy()], complained)
     values = pd.DataFrame({
         "answer_id": [f"va_{cust_ids[c]}-q{q + 1}" for c, q in zip(va["customer"], va["question_no"])],
         "customer_id": cust_ids[va["customer"].to_numpy()],
