@@ -1,6 +1,6 @@
 """The ecosystem's standing against competitors per own brand and its alignment with what customers value: the
-most-valued themes and the planted values misalignment are recovered on the demo worlds of seeds 1–5 (and at
-600 and 3,000 customers); a weaker own brand and a planted gap are
+planted weaker second brand, the most-valued themes and the planted values misalignment are recovered on the demo
+worlds of seeds 1–5 (the misalignment also at 600 and 3,000 customers); a weaker own brand and a planted gap are
 recovered with their intervals on built frames; a bad mapping file is named."""
 
 from __future__ import annotations
@@ -29,13 +29,16 @@ def _read(tmp_path_factory, seed):
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
-def test_the_demo_brand_is_indexed_and_the_most_valued_themes_are_found(tmp_path_factory, seed):
+def test_each_demo_brand_is_indexed_and_the_planted_weaker_brand_and_misalignment_are_found(tmp_path_factory, seed):
     from empathica.demo.truths import TRUTHS
 
     reviews, answers, csat = _read(tmp_path_factory, seed)
     index = competitor_index(reviews).set_index("brand")
-    assert set(index.index) == {"Lumen"}  # the demo's reviews are of one own brand (Lumen Express has none)
+    weaker = TRUTHS.second_brand_reviews["brand"]
+    assert set(index.index) == {"Lumen", weaker, "all"}
     assert (index["index_low"] < index["index"]).all() and (index["index"] < index["index_high"]).all()
+    # the planted weaker discount line: each brand's 95 % interval excludes the other's index
+    assert index.loc[weaker, "index_high"] < index.loc["Lumen", "index"] and index.loc["Lumen", "index_low"] > index.loc[weaker, "index"]
     themes, top = load_themes()
     fitted = ValuesAlignment(themes=themes, top=top, n_bootstrap=100).fit(theme_mentions(answers, themes), csat)
     ranked = fitted.themes_.sort_values("rank")["theme"].tolist()

@@ -46,6 +46,16 @@ class PlantedTruths:
     #: True BG/NBD parameters of the purchase process and Gamma-Gamma parameters of spend.
     bgnbd: dict = field(default_factory=lambda: {"r": 0.9, "alpha": 40.0, "a": 0.8, "b": 2.5})
     gamma_gamma: dict = field(default_factory=lambda: {"p": 6.0, "q": 4.0, "gamma": 60.0})
+    #: The second own brand (Lumen Express, the discount line) is reviewed worse: its reviews (this many per
+    #: customer, on top of Lumen's, from a generator of their own) are positive less often on delivery, refunds,
+    #: product quality, staff and the app (on price as often as Lumen's), so its rating index against the
+    #: competitors is below Lumen's. They are collected from its English and Chinese review sites only: German
+    #: complaints are the text head's weak spot (it calls most of them neutral), and more of them moved the
+    #: German class-balance estimate the text tests hold (tests/text/test_priors.py; docs/diagnose.md).
+    second_brand_reviews: dict = field(default_factory=lambda: {
+        "brand": "Lumen Express", "per_customer": 0.1, "languages": ("en", "zh"),
+        "positive_share": {"delivery_delay": 0.05, "refund": 0.05, "product_quality": 0.30, "staff_attitude": 0.30,
+                           "app_usability": 0.40}})
     #: What customers value most, most-valued first: the two themes the values answers name most often (service:
     #: complainers ask for it, ``values_misalignment``; reliability: VALUES_THEMES' largest share, lost customers
     #: leaning to it, customers failed by their courier asking for it).
