@@ -57,15 +57,16 @@ class PlantedTruths:
         "positive_share": {"delivery_delay": 0.05, "refund": 0.05, "product_quality": 0.30, "staff_attitude": 0.30,
                            "app_usability": 0.40}})
     #: What customers value most, most-valued first: the two themes the values answers name most often (service:
-    #: complainers ask for it, ``values_misalignment``; reliability: VALUES_THEMES' largest share, lost customers
-    #: leaning to it, customers failed by their courier asking for it).
+    #: customers who contacted Lumen ask for it first, ``values_misalignment``; reliability: VALUES_THEMES' largest
+    #: share, lost customers leaning to it, customers failed by their courier asking for it).
     most_valued_themes: tuple[str, ...] = ("service", "reliability")
-    #: Values misalignment: customers who complained in a contact (any topic but a product question) ask above all
-    #: for ``theme`` in their values answers, each with probability ``share_of_complainers`` (a generator of its own:
-    #: no other draw moves). Service is where Lumen's CSAT is lowest (chat, call centre, returns portal), so the
-    #: theme customers value most is the one the company performs worst on: the alignment gap (the most-valued
-    #: theme's CSAT minus the other measured themes') is below zero, its interval excluding zero.
-    values_misalignment: dict = field(default_factory=lambda: {"theme": "service", "share_of_complainers": 0.9})
+    #: Values misalignment: customers who contacted Lumen (a chat or a call) ask first for ``theme`` in their values
+    #: answers (their first answer; the others keep what they value besides), each with probability
+    #: ``share_of_contacted`` (a generator of its own: no other draw moves). Service is where Lumen's CSAT is lowest
+    #: (chat, call centre, returns portal), so the theme customers value most is the one the company performs worst
+    #: on: the alignment gap (the most-valued theme's CSAT minus the other measured themes') is below zero, its
+    #: interval excluding zero.
+    values_misalignment: dict = field(default_factory=lambda: {"theme": "service", "share_of_contacted": 0.9})
     #: Competitor rated better than us on delivery and worse on price in reviews.
     competitor_better_on_delivery: str = "Voltera"
 

@@ -315,10 +315,10 @@ def _simulate_chunk(seed: int, start: int, n: int, truths: PlantedTruths, realis
 
     va = values_rows(rng, customers, first_seen, last_seen, churned)
     # the planted misalignment draws from a generator of its own (values_rows is the chunk's last main draw)
-    complained = np.zeros(n, dtype=bool)
-    complained[conv.loc[conv["topic"].to_numpy() != "product_question", "customer"].to_numpy()] = True
+    contacted = np.zeros(n, dtype=bool)
+    contacted[conv["customer"].to_numpy()] = True
     va = plant_values_emphasis(np.random.default_rng([seed, start // CHUNK_CUSTOMERS, 4]), va,
-                               lang[va["customer"].to_numpy()], complained)
+                               lang[va["customer"].to_numpy()], contacted)
     values = pd.DataFrame({
         "answer_id": [f"va_{cust_ids[c]}-q{q + 1}" for c, q in zip(va["customer"], va["question_no"])],
         "customer_id": cust_ids[va["customer"].to_numpy()],
