@@ -110,16 +110,17 @@ def values_rows(rng: np.random.Generator, customers: Customers, first_seen: np.n
 def plant_values_emphasis(rng: np.random.Generator, values: pd.DataFrame, language: np.ndarray,
                           contacted: np.ndarray) -> pd.DataFrame:
     """``values`` (from :func:`values_rows`) with the planted misalignment (``TRUTHS.values_misalignment``):
-    customers who contacted Lumen (a chat or a call) ask first for its theme (service, where Lumen's CSAT is the
-    lowest), each answerer with the plant's probability: their first answer is composed again about it (their other
-    answers keep what they value besides).
+    customers who contacted Lumen (a chat or a call) ask for its theme (service, where Lumen's CSAT is the lowest),
+    each answerer with the plant's probability, unless price is what they value: their answers are composed again
+    about it. (Replacing only a first answer made customers of mixed themes, which clustered by language in the values
+    segments; replacing price answers too left too few for a price segment.)
 
     ``rng`` is a generator of its own and ``values_rows`` is the chunk's last draw from the main one, so no other
     draw, table or planted truth of the world moves; ``language`` is per answer row, ``contacted`` per customer."""
     plant = TRUTHS.values_misalignment
     who = np.unique(values["customer"].to_numpy())
     chosen = who[contacted[who] & (rng.random(len(who)) < plant["share_of_contacted"])]
-    rows = np.flatnonzero(np.isin(values["customer"].to_numpy(), chosen) & (values["question_no"].to_numpy() == 0))
+    rows = np.flatnonzero(np.isin(values["customer"].to_numpy(), chosen) & (values["theme"].to_numpy() != "price"))
     if not len(rows):
         return values
     out = values.copy()

@@ -57,12 +57,11 @@ class PlantedTruths:
         "positive_share": {"delivery_delay": 0.05, "refund": 0.05, "product_quality": 0.30, "staff_attitude": 0.30,
                            "app_usability": 0.40}})
     #: What customers value most, most-valued first: the two themes the values answers name most often (service:
-    #: customers who contacted Lumen ask for it first, ``values_misalignment``; reliability: VALUES_THEMES' largest
+    #: customers who contacted Lumen ask for it, ``values_misalignment``; reliability: VALUES_THEMES' largest
     #: share, lost customers leaning to it, customers failed by their courier asking for it).
     most_valued_themes: tuple[str, ...] = ("service", "reliability")
-    #: Values misalignment: customers who contacted Lumen (a chat or a call) ask first for ``theme`` in their values
-    #: answers (their first answer; the others keep what they value besides), each with probability
-    #: ``share_of_contacted`` (a generator of its own: no other draw moves). Service is where Lumen's CSAT is lowest
+    #: Values misalignment: customers who contacted Lumen (a chat or a call) ask for ``theme`` in their values
+    #: answers unless price is what they value, each with probability ``share_of_contacted`` (a generator of its own: no other draw moves). Service is where Lumen's CSAT is lowest
     #: (chat, call centre, returns portal), so the theme customers value most is the one the company performs worst
     #: on: the alignment gap (the most-valued theme's CSAT minus the other measured themes') is below zero, its
     #: interval excluding zero.
