@@ -1,6 +1,6 @@
 """The ecosystem's standing against competitors per own brand and its alignment with what customers value: the
 planted weaker second brand, the most-valued themes and the planted values misalignment are recovered on the demo
-worlds of seeds 1–5 (the misalignment also at 600 and 3,000 customers); a weaker own brand and a planted gap are
+worlds of seeds 1–5 (the misalignment also at 600 customers); a weaker own brand and a planted gap are
 recovered with their intervals on built frames; a bad mapping file is named."""
 
 from __future__ import annotations
@@ -49,9 +49,9 @@ def test_each_demo_brand_is_indexed_and_the_planted_weaker_brand_and_misalignmen
     assert fitted.gap_["unmeasured_themes"] == "sustainability"  # no touchpoint in the mapping: said, not scored
 
 
-@pytest.mark.parametrize("seed,customers", [(1, 600), (3, 600), (2, 3000)])
+@pytest.mark.parametrize("seed,customers", [(1, 600), (4, 600)])
 def test_the_planted_values_misalignment_is_found_at_other_sizes(tmp_path, seed, customers):
-    """The demo's files at 600 and 3,000 customers (the 1,500-customer stores above cover seeds 1–5): the theme
+    """The demo's files at 600 customers (the 1,500-customer stores above cover seeds 1–5; 3,000 measured in docs): the theme
     customers value most is the planted one, and its CSAT lies below the other themes' (the interval below zero)."""
     from empathica.demo import generate_world
     from empathica.demo.truths import TRUTHS
