@@ -19,8 +19,8 @@ def tables(tmp_path_factory):
     with Store.open(db, read_only=True) as store:
         reviews = store.table("reviews").to_pandas()
     scores = TextAnalyzer(embed_budget=0).analyze(reviews["text"].fillna("").tolist())
-    reviews = reviews.join(scores[["lang", "sentiment_score", "aspects"]])
-    return competitor_benchmark(review_mentions(reviews)), truths, reviews
+    mentions = review_mentions(reviews.join(scores[["lang", "sentiment_score", "aspects"]]))
+    return competitor_benchmark(mentions), truths, mentions
 
 
 def test_the_planted_competitor_is_better_on_delivery_and_worse_on_price(tables):
@@ -55,14 +55,10 @@ def test_every_own_brand_is_compared_and_the_planted_weaker_brand_is_found(table
         assert index[(area, second)] < index[(area, ALL_OWN)] < index[(area, "Lumen")], area
     assert (rating.groupby("area")["own_brand"].nunique() == 3).all()  # every area that compares one compares each
     # Holm adjusts within one brand's areas: a brand's p-values do not depend on the other brand's
-    alone = competitor_benchmark(review_mentions(_reviews_of(tables, "Lumen")))["comparison"]
+    _, _, mentions = tables
+    alone = competitor_benchmark(mentions[~mentions["is_own"] | (mentions["brand"] == "Lumen")])["comparison"]
     mine = comp[comp["own_brand"] == "Lumen"].drop(columns="own_brand").reset_index(drop=True)
     pd.testing.assert_frame_equal(mine, alone.drop(columns="own_brand").reset_index(drop=True), check_dtype=False)
-
-
-def _reviews_of(tables, brand):
-    _, _, reviews = tables
-    return reviews[~reviews["is_own"] | (reviews["brand"] == brand)]
 
 
 def test_brands_have_intervals_and_the_benchmark_runs_per_quarter(tables):
