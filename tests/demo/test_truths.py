@@ -170,8 +170,13 @@ def test_labelled_texts_mention_their_aspect_and_sentiment_agrees_with_scores(la
 
 def test_competitor_reviews_voltera_better_on_delivery_worse_on_price(labels, tables):
     reviews = tables["reviews"].merge(labels[labels["table_name"] == "reviews"][["row_id", "aspect"]], left_on="review_id", right_on="row_id")
-    assert set(reviews["brand"]) == {"Lumen", "Voltera", "Nordhaus"}
+    second = TRUTHS.second_brand_reviews["brand"]  # the second own brand's reviews (diagnose's competitor index per brand)
+    assert set(reviews["brand"]) == {"Lumen", second, "Voltera", "Nordhaus"}
     assert reviews.loc[~reviews["is_own"], "brand"].isin(["Voltera", "Nordhaus"]).all()
+    assert reviews.loc[reviews["is_own"], "brand"].isin(["Lumen", second]).all()
+    positive = reviews.assign(positive=reviews["rating"] >= 4).groupby(["aspect", "brand"])["positive"].mean()
+    for aspect in ("delivery_delay", "refund"):  # the discount line is reviewed worse where it was planted so
+        assert positive[(aspect, second)] < positive[(aspect, "Lumen")] - 0.1
     mean = reviews.groupby(["aspect", "brand"])["rating"].mean()
     rival = TRUTHS.competitor_better_on_delivery
     assert mean[("delivery_delay", rival)] > mean[("delivery_delay", "Lumen")] + 0.7

@@ -198,10 +198,10 @@ def learn_power(mde: float, sd: float | None, baseline_rate: float | None, power
 @click.option("--lang", "lang", default="all", show_default=True, type=click.Choice(["all", "en", "de", "zh"]))
 @click.option("--over-time", is_flag=True, help="Print the comparison per quarter too.")
 def learn_benchmark(reviews: str, db: str | None, lang: str, over_time: bool) -> None:
-    """Our brand against competitors per area (delivery, price, …) from REVIEWS (a file or the store's
+    """Each own brand (and all together, when there are several) against competitors per area (delivery, price, …) from REVIEWS (a file or the store's
     reviews table: brand, is_own, rating, text, timestamp), scored by the text analyzer."""
     from empathica.cli.value import read_table
-    from empathica.learn.benchmark import competitor_benchmark, review_mentions
+    from empathica.learn.benchmark import company_rows, competitor_benchmark, review_mentions
     from empathica.settings import Settings
     from empathica.understand.text import TextAnalyzer
 
@@ -215,10 +215,10 @@ def learn_benchmark(reviews: str, db: str | None, lang: str, over_time: bool) ->
     frame = frame.join(scores[["lang", "sentiment_score", "aspects"]])
     tables = competitor_benchmark(review_mentions(frame))
     comp = tables["comparison"]
-    _print(comp[comp["lang"] == lang][["area", "metric", "competitor", "own", "theirs", "difference", "ci_low", "ci_high",
+    _print(comp[comp["lang"] == lang][["own_brand", "area", "metric", "competitor", "own", "theirs", "difference", "ci_low", "ci_high",
                                        "p_holm", "verdict", "index"]], f"Competitor benchmark ({lang})")
     if over_time:
-        t = tables["over_time_comparison"]
+        t = company_rows(tables["over_time_comparison"])
         _print(t[(t["metric"] == "rating") & (t["competitor"] == "competitors' average")][
             ["quarter", "area", "own", "theirs", "difference", "ci_low", "ci_high", "index"]], "Rating index per quarter")
 

@@ -1,6 +1,7 @@
 """Competitor gaps as opportunities: where reviews say a competitor does clearly better than us.
 
-Read from learn's competitor benchmark (result ``learn_benchmark_comparison``, all languages together):
+Read from learn's competitor benchmark (result ``learn_benchmark_comparison``, all languages together, the own
+brands together when there are several):
 an area (delivery, price, …) where a competitor's reviews are positive clearly more often than ours
 (Holm-adjusted p < 0.05, verdict "we are worse"); per area the competitor with the largest gap. The
 change valued: our complaints about the area's aspects (the ``pain_<aspect>`` levers the area names in
@@ -22,7 +23,7 @@ from __future__ import annotations
 import pandas as pd
 
 from empathica.decide.opportunities import Lever, pain_touchpoint, resolve_complaints
-from empathica.learn.benchmark import ALL, load_areas
+from empathica.learn.benchmark import ALL, company_rows, load_areas
 from empathica.schema.results import LEARN_BENCHMARK_COMPARISON
 from empathica.store.names import Names
 
@@ -38,7 +39,9 @@ def competitor_gaps(store) -> pd.DataFrame:
 
 
 def gaps_in(comparison: pd.DataFrame) -> pd.DataFrame:
-    """``competitor_gaps`` of a benchmark comparison (the rows of ``learn_benchmark_comparison``)."""
+    """``competitor_gaps`` of a benchmark comparison (the rows of ``learn_benchmark_comparison``); the complaints
+    valued are the whole store's, so the gap is the company's (the own brands together)."""
+    comparison = company_rows(comparison)
     worse = comparison[(comparison["lang"] == ALL) & (comparison["metric"] == "positive_share")
                        & (comparison["competitor"] != AVERAGE) & (comparison["verdict"] == "we are worse")]
     return worse.sort_values("difference").drop_duplicates("area").reset_index(drop=True)

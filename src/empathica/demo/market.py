@@ -28,30 +28,46 @@ VALUES_RESPONSE_RATE = 0.25
 
 def review_rows(rng: np.random.Generator, n_customers: int) -> pd.DataFrame:
     """Reviews (brand, is_own, rating, text, language, source, time, aspect, polarity) for a chunk."""
-    frames = []
-    aspects = np.array(list(REVIEW_ASPECTS), dtype=object)
-    for brand, per in REVIEWS_PER_CUSTOMER.items():
-        n = rng.poisson(per * n_customers)
-        aspect = aspects[rng.choice(len(aspects), size=n, p=list(REVIEW_ASPECTS.values()))]
-        share = np.array([POSITIVE_SHARE[brand][a] for a in aspect])
-        positive = rng.random(n) < share
-        rating = np.where(positive, rng.choice([4.0, 5.0], size=n, p=(0.4, 0.6)), rng.choice([1.0, 2.0], size=n, p=(0.55, 0.45)))
-        rating = np.where(rng.random(n) < 0.1, 3.0, rating)
-        language = np.array(LANGUAGES)[rng.choice(len(LANGUAGES), size=n, p=LANGUAGE_SHARES)]
-        polarity = np.where(positive, "positive", "negative").astype(object)
-        frames.append(pd.DataFrame({
-            "brand": brand,
-            "is_own": brand == OWN_BRAND,
-            "rating": rating,
-            "text": compose_comments(rng, language, aspect, polarity, brand=np.full(n, brand, dtype=object)),
-            "language": language,
-            "source": [SOURCES[lang][k] for lang, k in zip(language, rng.integers(0, 3, n))],
-            "time": rng.random(n) * WORLD_WEEKS * WEEK,
-            "aspect": aspect,
-            "polarity": polarity,
-        }))
+    frames = [_brand_reviews(rng, brand, rng.poisson(per * n_customers), POSITIVE_SHARE[brand], is_own=brand == OWN_BRAND)
+              for brand, per in REVIEWS_PER_CUSTOMER.items()]
     assert set(COMPETITORS) <= set(REVIEWS_PER_CUSTOMER)
     return pd.concat(frames, ignore_index=True)
+
+
+def second_brand_reviews(rng: np.random.Generator, n_customers: int) -> pd.DataFrame:
+    """Reviews of the second own brand (its discount line), rated worse than Lumen on delivery and refunds
+    (``TRUTHS.second_brand_reviews``). ``rng`` is a generator of their own and the rows are appended after the
+    others, so every other draw, text and review of the world stays as it was."""
+    plant = TRUTHS.second_brand_reviews
+    share = {**POSITIVE_SHARE[OWN_BRAND], **plant["positive_share"]}
+    languages = np.where(np.isin(LANGUAGES, plant["languages"]), LANGUAGE_SHARES, 0.0)
+    return _brand_reviews(rng, plant["brand"], rng.poisson(plant["per_customer"] * n_customers), share, is_own=True,
+                          languages=languages / languages.sum())
+
+
+def _brand_reviews(rng: np.random.Generator, brand: str, n: int, positive_share: dict, *, is_own: bool,
+                   languages=LANGUAGE_SHARES) -> pd.DataFrame:
+    """``n`` reviews of ``brand``, each about one aspect, positive with the brand's share for that aspect (the same
+    draws, in the same order, for every brand)."""
+    aspects = np.array(list(REVIEW_ASPECTS), dtype=object)
+    aspect = aspects[rng.choice(len(aspects), size=n, p=list(REVIEW_ASPECTS.values()))]
+    share = np.array([positive_share[a] for a in aspect])
+    positive = rng.random(n) < share
+    rating = np.where(positive, rng.choice([4.0, 5.0], size=n, p=(0.4, 0.6)), rng.choice([1.0, 2.0], size=n, p=(0.55, 0.45)))
+    rating = np.where(rng.random(n) < 0.1, 3.0, rating)
+    language = np.array(LANGUAGES)[rng.choice(len(LANGUAGES), size=n, p=languages)]
+    polarity = np.where(positive, "positive", "negative").astype(object)
+    return pd.DataFrame({
+        "brand": brand,
+        "is_own": is_own,
+        "rating": rating,
+        "text": compose_comments(rng, language, aspect, polarity, brand=np.full(n, brand, dtype=object)),
+        "language": language,
+        "source": [SOURCES[lang][k] for lang, k in zip(language, rng.integers(0, 3, n))],
+        "time": rng.random(n) * WORLD_WEEKS * WEEK,
+        "aspect": aspect,
+        "polarity": polarity,
+    })
 
 
 def values_rows(rng: np.random.Generator, customers: Customers, first_seen: np.ndarray, last_seen: np.ndarray,
@@ -89,3 +105,26 @@ def values_rows(rng: np.random.Generator, customers: Customers, first_seen: np.n
         "time": lo + rng.random(len(cust)) * (hi - lo),
         "theme": theme,
     })
+
+
+def plant_values_emphasis(rng: np.random.Generator, values: pd.DataFrame, language: np.ndarray,
+                          contacted: np.ndarray) -> pd.DataFrame:
+    """``values`` (from :func:`values_rows`) with the planted misalignment (``TRUTHS.values_misalignment``):
+    customers who contacted Lumen (a chat or a call) ask for its theme (service, where Lumen's CSAT is the lowest),
+    each answerer with the plant's probability, unless price is what they value: their answers are composed again
+    about it. (Replacing only a first answer made customers of mixed themes, which clustered by language in the values
+    segments; replacing price answers too left too few for a price segment.)
+
+    ``rng`` is a generator of its own and ``values_rows`` is the chunk's last draw from the main one, so no other
+    draw, table or planted truth of the world moves; ``language`` is per answer row, ``contacted`` per customer."""
+    plant = TRUTHS.values_misalignment
+    who = np.unique(values["customer"].to_numpy())
+    chosen = who[contacted[who] & (rng.random(len(who)) < plant["share_of_contacted"])]
+    rows = np.flatnonzero(np.isin(values["customer"].to_numpy(), chosen) & (values["theme"].to_numpy() != "price"))
+    if not len(rows):
+        return values
+    out = values.copy()
+    theme = np.full(len(rows), plant["theme"], dtype=object)
+    out.loc[rows, "theme"] = theme
+    out.loc[rows, "answer"] = compose_values_answers(rng, np.asarray(language)[rows], theme)
+    return out

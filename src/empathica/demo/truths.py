@@ -46,11 +46,26 @@ class PlantedTruths:
     #: True BG/NBD parameters of the purchase process and Gamma-Gamma parameters of spend.
     bgnbd: dict = field(default_factory=lambda: {"r": 0.9, "alpha": 40.0, "a": 0.8, "b": 2.5})
     gamma_gamma: dict = field(default_factory=lambda: {"p": 6.0, "q": 4.0, "gamma": 60.0})
-    #: What customers value most: the two themes the values answers name most often (VALUES_THEMES' shares, lost
-    #: customers leaning to service and reliability, customers failed by their courier asking for reliability).
-    #: The alignment measure must find them on top; how the company performs there is not planted (see
-    #: docs/diagnose.md: CSAT at the delivery touchpoint is middling in the demo, at the service touchpoints low).
-    most_valued_themes: tuple[str, ...] = ("reliability", "service")
+    #: The second own brand (Lumen Express, the discount line) is reviewed worse: its reviews (this many per
+    #: customer, on top of Lumen's, from a generator of their own) are positive less often on delivery, refunds,
+    #: product quality, staff and the app (on price as often as Lumen's), so its rating index against the
+    #: competitors is below Lumen's. They are collected from its English and Chinese review sites only: German
+    #: complaints are the text head's weak spot (it calls most of them neutral), and more of them moved the
+    #: German class-balance estimate the text tests hold (tests/text/test_priors.py; docs/diagnose.md).
+    second_brand_reviews: dict = field(default_factory=lambda: {
+        "brand": "Lumen Express", "per_customer": 0.1, "languages": ("en", "zh"),
+        "positive_share": {"delivery_delay": 0.05, "refund": 0.05, "product_quality": 0.30, "staff_attitude": 0.30,
+                           "app_usability": 0.40}})
+    #: What customers value most, most-valued first: the two themes the values answers name most often (service:
+    #: customers who contacted Lumen ask for it, ``values_misalignment``; reliability: VALUES_THEMES' largest
+    #: share, lost customers leaning to it, customers failed by their courier asking for it).
+    most_valued_themes: tuple[str, ...] = ("service", "reliability")
+    #: Values misalignment: customers who contacted Lumen (a chat or a call) ask for ``theme`` in their values
+    #: answers unless price is what they value, each with probability ``share_of_contacted`` (a generator of its own: no other draw moves). Service is where Lumen's CSAT is lowest
+    #: (chat, call centre, returns portal), so the theme customers value most is the one the company performs worst
+    #: on: the alignment gap (the most-valued theme's CSAT minus the other measured themes') is below zero, its
+    #: interval excluding zero.
+    values_misalignment: dict = field(default_factory=lambda: {"theme": "service", "share_of_contacted": 0.9})
     #: Competitor rated better than us on delivery and worse on price in reviews.
     competitor_better_on_delivery: str = "Voltera"
 

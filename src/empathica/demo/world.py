@@ -38,7 +38,7 @@ from empathica.demo.commerce import churn_times, purchase_rows
 from empathica.demo.conversations import assign_conversations, conversation_tables, leave_after_contacts
 from empathica.demo.experiments import ExperimentsLedger, experiments_truth, plant_experiments
 from empathica.demo.journeys import simulate_journeys
-from empathica.demo.market import review_rows, values_rows
+from empathica.demo.market import plant_values_emphasis, review_rows, second_brand_reviews, values_rows
 from empathica.demo.population import RISK_WEIGHTS, draw_customers
 from empathica.demo.staff import employee_survey_rows, employees_table, teams_table, touchpoints_table
 from empathica.demo.surveys import NPS_WEIGHTS, feedback_tables
@@ -298,6 +298,9 @@ def _simulate_chunk(seed: int, start: int, n: int, truths: PlantedTruths, realis
     })
 
     reviews_raw = review_rows(rng, n)
+    # the second own brand's reviews draw from a generator of their own and come after the others
+    second = second_brand_reviews(np.random.default_rng([seed, start // CHUNK_CUSTOMERS, 3]), n)
+    reviews_raw = pd.concat([reviews_raw, second], ignore_index=True)
     review_ids = np.array([f"rv_{start // CHUNK_CUSTOMERS:03d}_{k:06d}" for k in range(len(reviews_raw))], dtype=object)
     reviews = pd.DataFrame({
         "review_id": review_ids,
@@ -311,6 +314,11 @@ def _simulate_chunk(seed: int, start: int, n: int, truths: PlantedTruths, realis
     })
 
     va = values_rows(rng, customers, first_seen, last_seen, churned)
+    # the planted misalignment draws from a generator of its own (values_rows is the chunk's last main draw)
+    contacted = np.zeros(n, dtype=bool)
+    contacted[conv["customer"].to_numpy()] = True
+    va = plant_values_emphasis(np.random.default_rng([seed, start // CHUNK_CUSTOMERS, 4]), va,
+                               lang[va["customer"].to_numpy()], contacted)
     values = pd.DataFrame({
         "answer_id": [f"va_{cust_ids[c]}-q{q + 1}" for c, q in zip(va["customer"], va["question_no"])],
         "customer_id": cust_ids[va["customer"].to_numpy()],

@@ -1,9 +1,8 @@
 """Standing against competitors per own brand (the ecosystem dimension): each own brand's mean review rating
 against the competitors' average, as an index (100 = par) with a 95 % bootstrap interval.
 
-Learn's benchmark (``learn_benchmark_comparison``) compares the own side as a whole per review area; a company
-with two own brands (a premium and a discount line) needs each brand's standing, so the scorecard's brand rows
-use their brand's index here. Reviews name their brand (``reviews.brand``) and whether it is the company's own
+Learn's benchmark (``learn_benchmark_comparison``) compares each own brand per review area; the scorecard's brand
+rows need one overall standing per brand (a premium and a discount line), so they use their brand's index here. Reviews name their brand (``reviews.brand``) and whether it is the company's own
 (``reviews.is_own``).
 """
 
@@ -12,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from empathica.learn.benchmark import ALL_OWN  # the row for all own brands together
+
 #: Fewest reviews an own brand (and each competitor) needs to be compared.
 MIN_REVIEWS = 20
-#: The row for all own brands together.
-ALL_OWN = "all"
 
 
 def competitor_index(reviews: pd.DataFrame, *, n_bootstrap: int = 200, random_state: int = 7) -> pd.DataFrame:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from empathica.decide.opportunities import served_customers
+from empathica.learn.benchmark import company_rows
 from empathica.schema.results import (
     ACT_CASES, EMPATHY_CONVERSATIONS, EMPATHY_CUSTOMER, EMPATHY_TURNS, JOURNEY_CUSTOMER_FRICTION,
     LEARN_BENCHMARK_COMPARISON,
@@ -191,7 +192,7 @@ def company_measures(store) -> dict[str, float]:
         out.update(sla_attainment(cases))
         out.update(resolution_hours(cases))
     if store.has_result(LEARN_BENCHMARK_COMPARISON):
-        comp = store.read_result(LEARN_BENCHMARK_COMPARISON)
+        comp = company_rows(store.read_result(LEARN_BENCHMARK_COMPARISON))  # the own brands together
         rows = comp[(comp["lang"] == "all") & (comp["metric"] == "rating") & (comp["competitor"] == "competitors' average")]
         if len(rows.dropna(subset=["index"])):
             out["competitor_rating_index"] = float(rows["index"].mean())

@@ -2,10 +2,11 @@
 
 Each review is put in the areas it talks about (delivery, price, product, service, returns, app:
 ``benchmark_areas.toml``, built on the text analyzer's aspects). Per area, language (all, en, de, zh)
-and brand: the mean rating and the share of positive reviews with 95 % intervals. Per area, our brand
-against each competitor (difference, Welch interval, p-value, Holm-adjusted across the areas) and
-against the competitors' average — the comparison index, own ÷ competitors' average × 100, with a
-delta-method interval. Over time: the same per quarter.
+and brand: the mean rating and the share of positive reviews with 95 % intervals. Per area, each of our
+own brands (``own_brand``; with two or more, also all of them together, ``all``) against each competitor
+(difference, Welch interval, p-value, Holm-adjusted across the areas) and against the competitors'
+average — the comparison index, own ÷ competitors' average × 100, with a delta-method interval. Over
+time: the same per quarter. :func:`company_rows` picks the rows that speak for the company as a whole.
 
 "Positive" is the text analyzer's verdict (sentiment score > 0) where the text step scored the review,
 else a rating of 4 or 5; the ``positive_basis`` column says which.
@@ -26,6 +27,8 @@ from empathica.understand.text import PatternCatalogue
 
 AREAS_FILE = Path(__file__).with_name("benchmark_areas.toml")
 ALL = "all"
+#: The own brands together (``own_brand`` and ``brand`` of the pooled rows when the reviews name two or more).
+ALL_OWN = "all"
 Z95 = stats.norm.ppf(0.975)
 MIN_REVIEWS = 5  # per brand and cell, for a comparison
 
@@ -114,35 +117,51 @@ def holm(p: pd.Series) -> pd.Series:
 
 
 def versus_competitors(stats_frame: pd.DataFrame, keys: tuple[str, ...]) -> pd.DataFrame:
-    """Our brand minus each competitor and minus the competitors' average, per ``keys`` and metric."""
+    """Each own brand minus each competitor and minus the competitors' average, per ``keys`` and metric."""
     rows = []
     for key, cell in stats_frame.groupby(list(keys), sort=True):
         key = key if isinstance(key, tuple) else (key,)
-        own = cell[cell["is_own"]]
         rivals = cell[~cell["is_own"] & (cell["reviews"] >= MIN_REVIEWS)]
-        if own.empty or rivals.empty or int(own["reviews"].iloc[0]) < MIN_REVIEWS:
+        if rivals.empty:
             continue
-        o = own.iloc[0]
-        for metric, col, se in (("rating", "rating", "rating_se"), ("positive_share", "positive_share", "positive_se")):
-            for _, r in rivals.iterrows():
-                rows.append({**dict(zip(keys, key)), "metric": metric, "competitor": r["brand"], "own": o[col],
-                             "theirs": r[col], "own_reviews": int(o["reviews"]), "their_reviews": int(r["reviews"]),
-                             **_difference(o[col], o[se], r[col], r[se])})
-            avg = rivals[col].mean()
-            avg_se = np.sqrt((rivals[se] ** 2).sum()) / len(rivals)
-            rows.append({**dict(zip(keys, key)), "metric": metric, "competitor": "competitors' average", "own": o[col],
-                         "theirs": avg, "own_reviews": int(o["reviews"]), "their_reviews": int(rivals["reviews"].sum()),
-                         **_difference(o[col], o[se], avg, avg_se), **_index(o[col], o[se], avg, avg_se)})
+        for _, o in cell[cell["is_own"] & (cell["reviews"] >= MIN_REVIEWS)].iterrows():
+            rows += _brand_rows({**dict(zip(keys, key)), "own_brand": o["brand"]}, o, rivals)
     frame = pd.DataFrame(rows)
     if frame.empty:
-        return pd.DataFrame(columns=[*keys, "metric", "competitor", "own", "theirs", "own_reviews", "their_reviews",
-                                     "difference", "ci_low", "ci_high", "p_value", "index", "index_ci_low",
-                                     "index_ci_high", "p_holm", "verdict"])
-    family = [k for k in keys if k != "area"] + ["metric", "competitor"]
+        return pd.DataFrame(columns=[*keys, "own_brand", "metric", "competitor", "own", "theirs", "own_reviews",
+                                     "their_reviews", "difference", "ci_low", "ci_high", "p_value", "index",
+                                     "index_ci_low", "index_ci_high", "p_holm", "verdict"])
+    family = [k for k in keys if k != "area"] + ["own_brand", "metric", "competitor"]
     frame["p_holm"] = frame.groupby(family, group_keys=False)["p_value"].apply(holm)
     frame["verdict"] = np.where(frame["p_holm"] >= 0.05, "no clear difference",
                                 np.where(frame["difference"] > 0, "we are better", "we are worse"))
     return frame
+
+
+def _brand_rows(where: dict, o: pd.Series, rivals: pd.DataFrame) -> list[dict]:
+    """One own brand's cell (``o``) against each competitor and their average, for both metrics."""
+    rows = []
+    for metric, col, se in (("rating", "rating", "rating_se"), ("positive_share", "positive_share", "positive_se")):
+        for _, r in rivals.iterrows():
+            rows.append({**where, "metric": metric, "competitor": r["brand"], "own": o[col], "theirs": r[col],
+                         "own_reviews": int(o["reviews"]), "their_reviews": int(r["reviews"]),
+                         **_difference(o[col], o[se], r[col], r[se])})
+        avg = rivals[col].mean()
+        avg_se = np.sqrt((rivals[se] ** 2).sum()) / len(rivals)
+        rows.append({**where, "metric": metric, "competitor": "competitors' average", "own": o[col], "theirs": avg,
+                     "own_reviews": int(o["reviews"]), "their_reviews": int(rivals["reviews"].sum()),
+                     **_difference(o[col], o[se], avg, avg_se), **_index(o[col], o[se], avg, avg_se)})
+    return rows
+
+
+def company_rows(comparison: pd.DataFrame) -> pd.DataFrame:
+    """The comparison rows that speak for the company as a whole: the own brands together (``own_brand`` =
+    ``all``) when the reviews name several, else the one own brand's (a comparison stored before ``own_brand``
+    existed is the company's whole)."""
+    if "own_brand" not in comparison or comparison.empty:
+        return comparison
+    brands = comparison["own_brand"].astype(str)
+    return comparison[brands == ALL_OWN] if (brands == ALL_OWN).any() else comparison
 
 
 def _difference(a, se_a, b, se_b) -> dict:
@@ -167,6 +186,9 @@ def competitor_benchmark(mentions: pd.DataFrame) -> dict[str, pd.DataFrame]:
         raise NotEnoughDataError("no review names an area (delivery, price, …); the benchmark needs review texts.")
     if mentions["is_own"].all() or not mentions["is_own"].any():
         raise NotEnoughDataError("the reviews hold only one side (own brand or competitors); the benchmark needs both.")
+    own_brands = mentions.loc[mentions["is_own"], "brand"].unique()
+    if len(own_brands) > 1:  # each own brand, and all of them together
+        mentions = pd.concat([mentions, mentions[mentions["is_own"]].assign(brand=ALL_OWN)], ignore_index=True)
     table = ibis.memtable(mentions.assign(lang=mentions["lang"].astype(str)))
     everywhere = table.mutate(lang=ibis.literal(ALL))
     both = everywhere.union(table.filter(table.lang.isin(["en", "de", "zh"])))

@@ -373,7 +373,7 @@ ACT_CASES = _declare(
 # -- learn: did the actions work; where we stand against competitors; the flywheel over time --------------------
 _BENCHMARK_BRAND = ("area:string brand:string is_own:bool reviews:int rating:float rating_var:float positive_share:float positive_basis:string "
      "rating_se:float positive_se:float rating_ci_low:float rating_ci_high:float positive_ci_low:float positive_ci_high:float")
-_BENCHMARK_COMPARISON = ("area:string metric:string competitor:string own:float theirs:float own_reviews:int their_reviews:int difference:float "
+_BENCHMARK_COMPARISON = ("area:string own_brand:string metric:string competitor:string own:float theirs:float own_reviews:int their_reviews:int difference:float "
      "ci_low:float ci_high:float p_value:float index:float index_ci_low:float index_ci_high:float p_holm:float verdict:string")
 LEARN_EFFECTS = _declare(
     "learn_effects", "learn", "action × metric",
@@ -390,14 +390,15 @@ LEARN_BENCHMARK_BRANDS = _declare(
     "Reviews' rating and positive share per area and brand, with intervals.", "lang:string " + _BENCHMARK_BRAND)
 LEARN_BENCHMARK_COMPARISON = _declare(
     "learn_benchmark_comparison", "learn", "language × area × metric × competitor",
-    "Own brand against each competitor per area: difference, comparison index, Holm-adjusted p.",
+    "Each own brand (and all together, own_brand = all) against each competitor per area: difference, comparison "
+    "index, Holm-adjusted p.",
     "lang:string " + _BENCHMARK_COMPARISON)
 LEARN_BENCHMARK_OVER_TIME = _declare(
     "learn_benchmark_over_time", "learn", "quarter × area × brand",
     "Reviews' rating and positive share per quarter, area and brand.", "quarter:string " + _BENCHMARK_BRAND)
 LEARN_BENCHMARK_OVER_TIME_COMPARISON = _declare(
     "learn_benchmark_over_time_comparison", "learn", "quarter × area × metric × competitor",
-    "Own brand against each competitor per quarter and area.", "quarter:string " + _BENCHMARK_COMPARISON)
+    "Each own brand (and all together) against each competitor per quarter and area.", "quarter:string " + _BENCHMARK_COMPARISON)
 LEARN_TIMELINE = _declare(
     "learn_timeline", "learn", "run × stage × dimension × KPI",
     "KPIs per flywheel stage and CX dimension, one value per kept run (from the run history), month of the run.",

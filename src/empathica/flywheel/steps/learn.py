@@ -14,7 +14,7 @@ from matplotlib.figure import Figure  # the object API: no pyplot, no backend ch
 from empathica.errors import NotEnoughDataError
 from empathica.flywheel.registry import RunContext, step
 from empathica.learn.actions import load_actions
-from empathica.learn.benchmark import competitor_benchmark, review_mentions
+from empathica.learn.benchmark import company_rows, competitor_benchmark, review_mentions
 from empathica.learn.effects import DESIGN, action_effect_table
 from empathica.learn.experiment_outcomes import EXPERIMENT_METRICS, experiment_table
 from empathica.learn.timeline import kpi_timeline
@@ -40,7 +40,7 @@ def _metrics(store) -> list[str]:
 
 EFFECT_COLUMNS = {"action_id": "text", "metric": "text", "estimate": "signed", "ci_low": "signed", "ci_high": "signed",
                   "p_value": "num2", "baseline": "num2", "treated_post": "int", "control_post": "int", "pre_trend_p": "num2"}
-BENCHMARK_COLUMNS = {"area": "text", "message_id": "finding", "own": "num2", "theirs": "num2", "difference": "signed",
+BENCHMARK_COLUMNS = {"own_brand": "text", "area": "text", "message_id": "finding", "own": "num2", "theirs": "num2", "difference": "signed",
                      "ci_low": "signed", "ci_high": "signed", "p_holm": "num2", "verdict_id": "message", "index": "num2"}
 #: The benchmark's verdicts (stored as data in result learn_benchmark_comparison) and their messages.
 VERDICTS = {"we are better": "learn.verdict.better", "we are worse": "learn.verdict.worse",
@@ -166,17 +166,19 @@ def _benchmark(ctx: RunContext, section: Section) -> None:
         store.write_result(name, tables[key], step="learn", description=f"Competitor benchmark: {key.replace('_', ' ')}.")
     comp = tables["comparison"]
     overall = comp[(comp["lang"] == "all") & (comp["metric"] == "rating")]
-    for _, r in overall[(overall["verdict"] != "no clear difference") & (overall["competitor"] != AVERAGE)].iterrows():
+    company = company_rows(overall)  # the headlines speak for the company; the table shows each own brand too
+    for _, r in company[(company["verdict"] != "no clear difference") & (company["competitor"] != AVERAGE)].iterrows():
         section.summary.append(Finding("learn.benchmark.headline", {
             "area": display_name("area", r["area"]), "competitor": r["competitor"], "judgement": {"id": VERDICTS[r["verdict"]]},
             "difference": r["difference"], "ci_low": r["ci_low"], "ci_high": r["ci_high"]},
-            source=BENCHMARK["comparison"], row={"lang": "all", "area": r["area"], "metric": "rating", "competitor": r["competitor"]}))
+            source=BENCHMARK["comparison"], row={"lang": "all", "area": r["area"], "own_brand": r["own_brand"], "metric": "rating",
+                                                "competitor": r["competitor"]}))
     shown = overall.assign(
         message_id=np.where(overall["competitor"] == AVERAGE, "learn.competitor.average", "learn.competitor.brand"),
         values=[json.dumps({"brand": c}) for c in overall["competitor"]], verdict_id=overall["verdict"].map(VERDICTS))
     section.add(FindingsTable(shown, BENCHMARK_COLUMNS, "learn.caption.benchmark", source=BENCHMARK["comparison"],
                               headers=_headers(BENCHMARK_COLUMNS)))
-    trend = tables["over_time_comparison"]
+    trend = company_rows(tables["over_time_comparison"])
     trend = trend[(trend["metric"] == "rating") & (trend["competitor"] == AVERAGE) & trend["index"].notna()]
     if trend["quarter"].nunique() > 1:
         section.add(draw_figure(lambda say: _plot_index_over_time(trend, say), Finding("learn.caption.index_over_time"),

@@ -120,7 +120,7 @@ PANELS: dict[str, Panel] = {p.key: p for p in (
           _cols("action_id:text metric:text estimate:num2 ci_low:num2 ci_high:num2 p_value:num2 customers:int design:text"),
           chart="none", order="action_id", limit=50),
     Panel("benchmark", R.LEARN_BENCHMARK_COMPARISON,
-          _cols("lang:text area:text metric:text competitor:text own:num2 theirs:num2 difference:num2 p_holm:num2 "
+          _cols("lang:text own_brand:text area:text metric:text competitor:text own:num2 theirs:num2 difference:num2 p_holm:num2 "
                 "verdict:text"), chart="none", order="area", limit=60),
     # learn: the stored experiments (docs/learn.md, "Experiments in the flywheel")
     Panel("experiments", R.LEARN_EXPERIMENTS,
