@@ -251,7 +251,10 @@ def _simulate_chunk(seed: int, start: int, n: int, truths: PlantedTruths, realis
     conv_ids = np.array(_ids(journey_ids[conv["journey"].to_numpy()], "-c", conv["step"].to_numpy()), dtype=object)
     conv_cust = cust_ids[conv["customer"].to_numpy()]
     agent_ids = np.array(AGENT_IDS, dtype=object)[conv["agent"].to_numpy()]
-    conversations, turns, opening_topic, turn_lang = conversation_tables(rng, customers, conv, conv_ids, conv_cust, agent_ids)
+    # the stock apologies draw from a generator of their own, so every other draw stays as it was
+    apology_rng = np.random.default_rng([seed, start // CHUNK_CUSTOMERS, 3])
+    conversations, turns, opening_topic, turn_lang = conversation_tables(rng, customers, conv, conv_ids, conv_cust, agent_ids,
+                                                                         apology_rng=apology_rng, truths=truths)
     conversations["started_at"] = timestamps(conversations["started_at"].to_numpy())
     turns["timestamp"] = timestamps(turns["timestamp"].to_numpy())
 
