@@ -165,12 +165,13 @@ def conversation_tables(
     *,
     apology_rng: np.random.Generator | None = None,
     truths: PlantedTruths | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray]:
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
     """The ``conversations`` and ``turns`` rows (timestamps as seconds after WORLD_START).
 
     Also returns, per turn, the topic the turn is a labelled mention of (the customer's opening turn
     states the issue; other turns: None) and the turn's language. With ``apology_rng`` and ``truths`` the
-    truth ``apology_leaving`` is planted (:func:`stock_apologies`).
+    truth ``apology_leaving`` is planted (:func:`stock_apologies`); the last value says, per transcribed
+    conversation, whether it got the stock apology.
     """
     conversations = pd.DataFrame({
         "conversation_id": conversation_ids,
@@ -190,8 +191,9 @@ def conversation_tables(
     dialogues = compose_conversations(
         rng, language, tr["topic"].to_numpy(), tr["empathy"].to_numpy(), tr["resolved"].to_numpy(), tr["long"].to_numpy()
     )
+    stock = np.zeros(len(tr), dtype=bool)
     if apology_rng is not None and truths is not None:
-        dialogues, _ = stock_apologies(apology_rng, tr, language, dialogues, truths)
+        dialogues, stock = stock_apologies(apology_rng, tr, language, dialogues, truths)
     lengths = np.array([len(d) for d in dialogues], dtype=np.int64)
     conv_of_turn = np.repeat(np.arange(len(tr)), lengths)
     turn_index = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
@@ -213,4 +215,4 @@ def conversation_tables(
         "timestamp": tr["time"].to_numpy()[conv_of_turn] + elapsed,
     })
     opening_topic = np.where(turn_index == 0, tr["topic"].to_numpy()[conv_of_turn], None)
-    return conversations, turns, opening_topic, language[conv_of_turn]
+    return conversations, turns, opening_topic, language[conv_of_turn], stock

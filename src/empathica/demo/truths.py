@@ -48,7 +48,8 @@ class PlantedTruths:
     #: the world changes; the customers who got such an apology leave far more often than those who got
     #: warmth and a way forward (sign −).
     apology_leaving: dict = field(default_factory=lambda: {
-        "topics": ("refund", "delivery_delay", "product_quality"), "if_left": 0.5, "if_stayed": 0.08})
+        "topics": ("refund", "delivery_delay", "product_quality", "payment_failure", "app_usability"),
+        "if_left": 0.8, "if_stayed": 0.1})
     #: Pain points planted as the most frequent complaints, most frequent first (aspect catalogue ids).
     top_pain_points: tuple[str, ...] = ("delivery_delay", "refund")
     #: True BG/NBD parameters of the purchase process and Gamma-Gamma parameters of spend.
