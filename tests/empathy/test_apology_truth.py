@@ -42,19 +42,28 @@ def test_the_stock_apologies_change_no_other_draw(tmp_path, monkeypatch):
     assert not conv.loc[conv["conversation_id"].isin(stock_conv), "outcome"].eq("resolved").any()
 
 
-def _world_tables(folder, customers: int, seed: int) -> dict[str, pd.DataFrame]:
-    world = generate_world(folder, customers=customers, seed=seed)
-    paths = {kind: path for path, kind in world.files}
-    return {"turns": pd.read_json(paths["turns"], lines=True, dtype=False),
-            "conversations": pd.read_json(paths["conversations"], lines=True, dtype=False),
-            "customers": pd.read_csv(paths["customers"]), "realised": world.truths["realised"]}
+@pytest.fixture(scope="module")
+def worlds(tmp_path_factory):
+    """Demo worlds by (seed, customers), each generated once for this module."""
+    made: dict[tuple[int, int], dict] = {}
+
+    def get(seed: int, customers: int) -> dict:
+        if (seed, customers) not in made:
+            world = generate_world(tmp_path_factory.mktemp(f"w{seed}_{customers}"), customers=customers, seed=seed)
+            paths = {kind: path for path, kind in world.files}
+            made[(seed, customers)] = {
+                "turns": pd.read_json(paths["turns"], lines=True, dtype=False),
+                "conversations": pd.read_json(paths["conversations"], lines=True, dtype=False),
+                "customers": pd.read_csv(paths["customers"]), "realised": world.truths["realised"]}
+        return made[(seed, customers)]
+    return get
 
 
-@pytest.mark.parametrize(("seed", "customers"), [(1, 800), (2, 1500), (4, 2500)])
-def test_customers_answered_by_a_stock_apology_leave_far_more_on_many_seeds_and_sizes(tmp_path, seed, customers):
+@pytest.mark.parametrize(("seed", "customers"), [(1, 1000), (2, 1500), (4, 2000)])
+def test_customers_answered_by_a_stock_apology_leave_far_more_on_many_seeds_and_sizes(worlds, seed, customers):
     """The truth in the raw files: the customers of the stock-apology contacts churned at least 20 points more
     than the other customers with a transcribed contact (seed 7 at 2,000 customers: 0.40 vs 0.74 retained)."""
-    t = _world_tables(tmp_path, customers, seed)
+    t = worlds(seed, customers)
     turns, conv = t["turns"], t["conversations"]
     stock = set(turns.loc[turns["speaker"].eq("agent") & turns["text"].isin(STOCK), "conversation_id"])
     assert len(stock) == t["realised"]["stock_apologies"]["contacts"] >= 15
@@ -65,14 +74,14 @@ def test_customers_answered_by_a_stock_apology_leave_far_more_on_many_seeds_and_
     assert rate.loc[False] - rate.loc[True] >= 0.20, rate
 
 
-def test_the_scores_recover_leaving_after_an_apology_without_resolution_in_a_small_world(tmp_path):
-    """From the transcripts alone (distress from the customers' words, no sentiment model), at 500
-    customers and another seed than the flywheel test's: customers answered by an apology without a way
-    forward were retained clearly less than those who got warmth and a way forward."""
+def test_the_scores_recover_leaving_after_an_apology_without_resolution_at_another_seed(worlds):
+    """From the transcripts alone (distress from the customers' words, no sentiment model), at 1,000
+    customers and another seed than the flywheel test's (seed 7): distressed customers answered by an
+    apology without a way forward were retained clearly less than those who got warmth and a way forward."""
     from empathica.understand.empathy import analyze_conversations
     from empathica.understand.empathy.outcomes import wilson_interval
 
-    t = _world_tables(tmp_path, 500, 3)
+    t = worlds(1, 1000)
     conv = analyze_conversations(t["turns"], use_text_analyzer=False).conversations
     conv = conv[conv["distress_moments"] > 0].merge(t["conversations"][["conversation_id", "customer_id"]],
                                                      on="conversation_id", suffixes=("_scored", ""))
@@ -80,5 +89,5 @@ def test_the_scores_recover_leaving_after_an_apology_without_resolution_in_a_sma
     g = conv.groupby("service_pattern")["retained"].agg(["sum", "size"])
     low, high = wilson_interval(g["sum"].to_numpy(), g["size"].to_numpy())
     interval = pd.DataFrame({"low": low, "high": high}, index=g.index)
-    assert g.loc["apology without resolution", "size"] >= 20
+    assert g.loc["apology without resolution", "size"] >= 40
     assert interval.loc["apology without resolution", "high"] < interval.loc["empathy and resolution", "low"], g

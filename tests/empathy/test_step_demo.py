@@ -79,19 +79,19 @@ def test_bucketed_analysis_equals_the_whole_at_once(tmp_path, monkeypatch):
 
     from empathica.flywheel.steps import empathy as empathy_step
 
-    world = generate_world(tmp_path / "data", customers=250, seed=5)
+    world = generate_world(tmp_path / "data", customers=120, seed=5)
     results = {}
-    for per_bucket in (10**9, 200):
+    for per_bucket in (10**9, 100):
         monkeypatch.setattr(empathy_step, "TURNS_PER_BUCKET", per_bucket)
         with Store.open(str(tmp_path / f"db{per_bucket}.duckdb")) as store:
             ingest_files(store, [p for p, _ in world.files], kinds=[k for _, k in world.files])
             section = run_flywheel(store, only=["empathy"])[0]
             assert not section.skipped, section.skipped
-            assert store.count("turns") > 3 * 200  # more than three buckets
+            assert store.count("turns") > 3 * 100  # more than three buckets
             results[per_bucket] = {name: store.read_result(name).drop(columns="run_id") for name in
                                    ("empathy_turns", "empathy_conversations", "empathy_gaps", "empathy_agents",
                                     "empathy_customer", "empathy_scorecard")}
-    whole, bucketed = results[10**9], results[200]
+    whole, bucketed = results[10**9], results[100]
     keys = {"empathy_turns": ["conversation_id", "turn_index"], "empathy_conversations": ["conversation_id"],
             "empathy_gaps": ["conversation_id", "turn_index"], "empathy_agents": ["agent_id"],
             "empathy_customer": ["customer_id"], "empathy_scorecard": ["agent_id", "month"]}

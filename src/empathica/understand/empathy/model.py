@@ -31,7 +31,7 @@ from sklearn.preprocessing import StandardScaler
 
 from empathica.understand.distinct import score_distinct
 from empathica.understand.empathy.cues import CUE_FEATURES, CUES, cue_matrix, guess_language, procedural_only, sentence_spans
-from empathica.understand.empathy.e5_heads import E5_REPLY_BUDGET, E5_WEIGHT, default_heads, e5_rows
+from empathica.understand.empathy.e5_heads import E5_REPLY_BUDGET, default_heads, e5_rows
 from empathica.understand.empathy.jargon import find_jargon
 
 #: The three mechanisms (Sharma et al. 2020), with the cue concept that evidences each.
@@ -274,7 +274,7 @@ class EmpathyModel:
                 if e5:
                     # the multilingual e5 head, blended with the cue model, for the replies within the budget
                     cue_raw = _softmax_shift(self.cue_clf_[mech].predict_proba(cues_std[other[e5_rows]]), self.cue_offsets_[mech])
-                    proba[other[e5_rows]] = E5_WEIGHT * e5[mech]["proba"] + (1 - E5_WEIGHT) * cue_raw
+                    proba[other[e5_rows]] = default_heads().blend(mech, e5[mech]["proba"], cue_raw)
                     for k, i in enumerate(other[e5_rows]):
                         evidence[i] = e5[mech]["evidence"][k]
             if len(en_idx):
@@ -314,6 +314,12 @@ class EmpathyModel:
         model.e5_texts = None if texts is None else frozenset(texts)
         model.e5_budget = budget
         return model
+
+    def cue_proba(self, responses: Sequence[str], languages: Sequence[str]) -> dict[str, np.ndarray]:
+        """The cue model's decision-adjusted probabilities per mechanism (before gates and rules): the part of
+        the German/Chinese path the e5 heads are blended with."""
+        cues_std = self.cue_scaler_.transform(cue_matrix(list(responses), list(languages)))
+        return {m: _softmax_shift(self.cue_clf_[m].predict_proba(cues_std), self.cue_offsets_[m]) for m in MECHANISMS}
 
     def _e5_scores(self, texts: list[str], cue_only: bool, evidence: bool = True) -> tuple[np.ndarray, dict]:
         """Which of the non-English ``texts`` the e5 heads score, and their result for those."""
