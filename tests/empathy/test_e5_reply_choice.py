@@ -48,6 +48,9 @@ def test_the_most_frequent_german_and_chinese_replies_are_chosen_up_to_the_cap(s
 def test_the_choice_does_not_depend_on_the_order_of_the_turns(store):
     counts = {DE[0]: 2, ZH[0]: 2, DE[1]: 5, EN[0]: 9}
     store.insert("turns", _turns(counts, reverse=True))
+    with Store.open(":memory:") as forward:
+        forward.insert("turns", _turns(counts))
+        assert _e5_replies(forward, 2) == _e5_replies(store, 2)
     # DE[1] (5) first, then the tie at 2 by text: "Das …" before "很…"
     assert _e5_replies(store, 2) == [DE[1], DE[0]]
 
