@@ -1,6 +1,6 @@
-"""The demo world's truth ``apology_leaving``: some unresolved after-sales contacts are answered only by a
-stock apology, far more often where the customer then left. It draws from a random stream of its own, so
-planting it changes no other draw of the world: every file but the transcripts is byte-identical without it."""
+"""The demo world's truth ``apology_leaving``: some unresolved complaint contacts of the contact centres are
+answered only by a stock apology, far more often where the customer then left. It draws from a random stream of
+its own, so planting it changes no other draw of the world: every file but the transcripts is byte-identical."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
-from empathica.demo import generate_world
-from empathica.demo import phrases_de, phrases_en, phrases_zh
+from empathica.demo import generate_world, phrases_de, phrases_en, phrases_zh
 from empathica.demo.truths import TRUTHS
 
 STOCK = {t for bank in (phrases_en, phrases_de, phrases_zh) for options in bank.STOCK_APOLOGY.values() for t in options}
