@@ -50,6 +50,7 @@ def measure(seed: int) -> dict:
             "customers": int(rel["customers"]),
             "churn_rate": world.truths["realised"]["churn_rate"],
             "left_after_contact": world.truths["realised"]["left_after_contact"],
+            "stock_apologies": world.truths["realised"]["stock_apologies"]["contacts"],
             "r": (rel["correlation"], rel["correlation_low"], rel["correlation_high"]),
             "slope": (rel["slope_per_0_1"], rel["slope_low"], rel["slope_high"]),
             "empathy_retained": by.get(1, float("nan")),
@@ -71,20 +72,22 @@ def main(argv: list[str]) -> None:
         "each customer's mean empathy received with retained (1 = `churned_at` empty); slope: retention points "
         "per +0.1 empathy; 95 % percentile bootstrap over customers (1,000 resamples). Target: r > 0 with the "
         "interval excluding zero. Planted: `contact_leaving` (leave after a complaint contact with probability "
-        "0.4·(1 − empathy shown)²) on top of the BG/NBD dropout. The last three "
+        "0.4·(1 − empathy shown)²) on top of the BG/NBD dropout, and `apology_leaving` (an unresolved complaint "
+        "contact answered only by a stock apology, far more often where the customer left: column 'stock apologies'). "
+        "The last three "
         "columns: retention of distressed customers by how their conversation was handled (result "
         "`service_patterns`), and for the first two the points below \"empathy and resolution\" (lower bound of "
         "the 95 % interval of the difference; > 0 = recovered).",
         "",
-        "| seed | customers with transcripts | churn rate (all) | left after a contact | r [95 % CI] | slope per +0.1 [95 % CI] "
+        "| seed | customers with transcripts | churn rate (all) | left after a contact | stock apologies | r [95 % CI] | slope per +0.1 [95 % CI] "
         "| mean empathy received: retained / churned | planted top 3 / bottom 2 agents recovered | seconds "
         "| apology without resolution | neither | empathy and resolution |",
-        "|---:|---:|---:|---:|---|---|---|---|---:|---|---|---|",
+        "|---:|---:|---:|---:|---:|---|---|---|---|---:|---|---|---|",
     ]
     for seed in seeds:
         m = measure(seed)
         r, s = m["r"], m["slope"]
-        line = (f"| {seed} | {m['customers']:,} | {m['churn_rate']:.3f} | {m['left_after_contact']:,} | "
+        line = (f"| {seed} | {m['customers']:,} | {m['churn_rate']:.3f} | {m['left_after_contact']:,} | {m['stock_apologies']:,} | "
                 f"{r[0]:+.3f} [{r[1]:+.3f}, {r[2]:+.3f}] | {s[0] * 100:+.1f} [{s[1] * 100:+.1f}, {s[2] * 100:+.1f}] points | "
                 f"{m['empathy_retained']:.3f} / {m['empathy_churned']:.3f} | "
                 f"{'yes' if m['top_agents'] else 'NO'} / {'yes' if m['bottom_agents'] else 'NO'} | {m['seconds']:.0f} | "

@@ -20,7 +20,7 @@ import pandas as pd
 from empathica.demo.catalogue import AGENT_EMPATHY, CONTACT_AGENTS, LANGUAGES, S
 from empathica.demo.journeys import WEEK, Journeys
 from empathica.demo.population import STICKY_ROUTING, Customers
-from empathica.demo.texts import TOPICS, compose_conversations
+from empathica.demo.texts import BANKS, TOPICS, compose_conversations
 from empathica.demo.truths import PlantedTruths
 
 CALL_TRANSCRIPTION_RATE = 0.25
@@ -108,6 +108,7 @@ def leave_after_contacts(
     complaint = conv["topic"].to_numpy() != "product_question"
     p_leave = np.where(complaint, h["max"] * (1.0 - conv["empathy"].to_numpy()) ** h["exponent"], 0.0)
     leaves = rng.random(len(conv)) < p_leave
+    conv = conv.assign(left_after=leaves)
     n = len(customers)
     leave_time = np.full(n, np.inf)
     np.minimum.at(leave_time, conv["customer"].to_numpy()[leaves], conv["time"].to_numpy()[leaves])
@@ -128,6 +129,32 @@ def leave_after_contacts(
     return customers, journeys, conv.reset_index(drop=True), left
 
 
+def stock_apologies(
+    rng: np.random.Generator, conv: pd.DataFrame, language: np.ndarray, dialogues: list[list[tuple[str, str]]],
+    truths: PlantedTruths,
+) -> tuple[list[list[tuple[str, str]]], np.ndarray]:
+    """The truth ``apology_leaving``: some unresolved after-sales contacts (``conv``: the transcribed ones, with
+    their ``dialogues``) answered only by a stock apology, far more often where the customer left after the
+    contact. ``rng`` is the truth's own stream (a fixed number of draws per contact). Returns the dialogues,
+    with every agent turn of a chosen contact replaced, and which contacts were chosen."""
+    h = truths.apology_leaving
+    n = len(conv)
+    u = rng.random((n, 4))
+    eligible = np.isin(conv["topic"].to_numpy(), h["topics"]) & ~conv["resolved"].to_numpy().astype(bool)
+    left = conv["left_after"].to_numpy().astype(bool) if "left_after" in conv else np.zeros(n, dtype=bool)
+    chosen = eligible & (u[:, 0] < np.where(left, h["if_left"], h["if_stayed"]))
+    out = list(dialogues)
+    for i in np.flatnonzero(chosen):
+        stock = BANKS[language[i]].STOCK_APOLOGY
+        agent_turns = [k for k, (speaker, _) in enumerate(out[i]) if speaker == "agent"]
+        words = [stock["open"]] + [stock["again"]] * (len(agent_turns) - 2) + [stock["close"]]
+        turns = list(out[i])
+        for j, (k, options) in enumerate(zip(agent_turns, words)):
+            turns[k] = ("agent", options[int(u[i, 1 + min(j, 2)] * len(options))])
+        out[i] = turns
+    return out, chosen
+
+
 def conversation_tables(
     rng: np.random.Generator,
     customers: Customers,
@@ -135,11 +162,16 @@ def conversation_tables(
     conversation_ids: np.ndarray,
     customer_ids: np.ndarray,
     agent_ids: np.ndarray,
-) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray]:
+    *,
+    apology_rng: np.random.Generator | None = None,
+    truths: PlantedTruths | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
     """The ``conversations`` and ``turns`` rows (timestamps as seconds after WORLD_START).
 
     Also returns, per turn, the topic the turn is a labelled mention of (the customer's opening turn
-    states the issue; other turns: None) and the turn's language.
+    states the issue; other turns: None) and the turn's language. With ``apology_rng`` and ``truths`` the
+    truth ``apology_leaving`` is planted (:func:`stock_apologies`); the last value says, per transcribed
+    conversation, whether it got the stock apology.
     """
     conversations = pd.DataFrame({
         "conversation_id": conversation_ids,
@@ -159,6 +191,9 @@ def conversation_tables(
     dialogues = compose_conversations(
         rng, language, tr["topic"].to_numpy(), tr["empathy"].to_numpy(), tr["resolved"].to_numpy(), tr["long"].to_numpy()
     )
+    stock = np.zeros(len(tr), dtype=bool)
+    if apology_rng is not None and truths is not None:
+        dialogues, stock = stock_apologies(apology_rng, tr, language, dialogues, truths)
     lengths = np.array([len(d) for d in dialogues], dtype=np.int64)
     conv_of_turn = np.repeat(np.arange(len(tr)), lengths)
     turn_index = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
@@ -180,4 +215,4 @@ def conversation_tables(
         "timestamp": tr["time"].to_numpy()[conv_of_turn] + elapsed,
     })
     opening_topic = np.where(turn_index == 0, tr["topic"].to_numpy()[conv_of_turn], None)
-    return conversations, turns, opening_topic, language[conv_of_turn]
+    return conversations, turns, opening_topic, language[conv_of_turn], stock

@@ -432,3 +432,14 @@ KEYWORDS = {
     "payment_failure": ["zahlung", "bezahl"],
     "product_quality": ["qualität", "kaputt", "defekt", "verarbeit", "funktioniert", "geräusch"],
 }
+
+#: Stock replies of the truth ``apology_leaving``: an apology with no way forward (no step, time, owner or answer).
+STOCK_APOLOGY = {
+    "open": [
+        "Wir entschuldigen uns für die Unannehmlichkeiten. Ihr Anliegen wurde notiert.",
+        "Wir entschuldigen uns vielmals für die Umstände. Wir haben Ihr Feedback aufgenommen.",
+        "Entschuldigen Sie bitte die Umstände. Ihre Rückmeldung wurde vermerkt.",
+    ],
+    "again": ["Wir bitten nochmals um Entschuldigung für die Unannehmlichkeiten.", "Wir entschuldigen uns, vielen Dank für Ihre Geduld."],
+    "close": ["Vielen Dank für Ihr Verständnis.", "Danke für Ihre Nachricht."],
+}

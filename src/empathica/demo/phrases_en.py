@@ -420,3 +420,14 @@ KEYWORDS = {
     "payment_failure": ["payment", "paying", "declined"],
     "product_quality": ["quality", "broke", "working", "faulty", "cracked", "works", "excellent", "does exactly", "noise"],
 }
+
+#: Stock replies of the truth ``apology_leaving``: an apology with no way forward (no step, time, owner or answer).
+STOCK_APOLOGY = {
+    "open": [
+        "We are sorry for the inconvenience. Your feedback has been noted.",
+        "We are very sorry for the inconvenience caused. We have noted your comments.",
+        "Sorry for the trouble. We have recorded your feedback.",
+    ],
+    "again": ["We are sorry again for any inconvenience.", "We are sorry for the inconvenience and thank you for your patience."],
+    "close": ["Thank you for your understanding.", "Thank you for contacting us."],
+}

@@ -279,3 +279,14 @@ KEYWORDS = {
     "payment_failure": ["付", "支付"],
     "product_quality": ["质量", "坏", "做工", "次品", "质感", "功能", "噪音", "不能用"],
 }
+
+#: Stock replies of the truth ``apology_leaving``: an apology with no way forward (no step, time, owner or answer).
+STOCK_APOLOGY = {
+    "open": [
+        "您好，给您带来不便非常抱歉，您反映的情况我们已认真记录。",
+        "非常抱歉给您带来的不便，您的意见我们已记录。",
+        "抱歉给您添麻烦了，您的反馈我们已收到。",
+    ],
+    "again": ["再次向您表示抱歉。", "非常抱歉，感谢您的耐心。"],
+    "close": ["感谢您的理解。", "感谢您的来信。"],
+}

@@ -41,6 +41,16 @@ class PlantedTruths:
     #: 0.5 → 0.10, 0.92 → 0.003). They finish the journeys under way and start no other; the CRM records
     #: them as churned. So the empathy a customer received is positively related to retention (sign +).
     contact_leaving: dict = field(default_factory=lambda: {"max": 0.4, "exponent": 2.0})
+    #: Leaving after an apology without resolution: an unresolved, transcribed contact about one of ``topics`` (the
+    #: contact centres' complaints; refunds go to the returns desk, whose agents are kept out of it)
+    #: is answered only by a stock apology (sorry, "your feedback has been noted", no step, time frame, owner or
+    #: answer) with probability ``if_left`` when the customer leaves after it (contact_leaving) and ``if_stayed``
+    #: otherwise. Drawn jointly, wording after leaving, from a random stream of its own so that no other draw of
+    #: the world changes; the customers who got such an apology leave far more often than those who got
+    #: warmth and a way forward (sign −).
+    apology_leaving: dict = field(default_factory=lambda: {
+        "topics": ["delivery_delay", "product_quality", "payment_failure", "app_usability"],
+        "if_left": 0.8, "if_stayed": 0.1})
     #: Pain points planted as the most frequent complaints, most frequent first (aspect catalogue ids).
     top_pain_points: tuple[str, ...] = ("delivery_delay", "refund")
     #: True BG/NBD parameters of the purchase process and Gamma-Gamma parameters of spend.

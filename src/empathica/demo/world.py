@@ -104,6 +104,7 @@ class _Realised:
         self.customers = 0
         self.churned = 0
         self.left_after_contact = 0
+        self.stock_apologies = [0, 0]  # contacts answered only by a stock apology, and of them followed by leaving
         self.nps = []  # counts of 0..10
         self.rows: dict[str, int] = defaultdict(int)
         self.actions = ActionsLedger()
@@ -142,6 +143,7 @@ class _Realised:
             "negative_pain_point_mentions": dict(sorted(self.pain_points.items(), key=lambda kv: -kv[1])),
             "churn_rate": round(self.churned / max(self.customers, 1), 4),
             "left_after_contact": self.left_after_contact,
+            "stock_apologies": {"contacts": self.stock_apologies[0], "left_after": self.stock_apologies[1]},
             "churn_by_agents_served": {
                 g: {"customers": c, "churn_rate": round(k / c, 4) if c else None} for g, (c, k) in self.served.items()
             },
@@ -251,7 +253,10 @@ def _simulate_chunk(seed: int, start: int, n: int, truths: PlantedTruths, realis
     conv_ids = np.array(_ids(journey_ids[conv["journey"].to_numpy()], "-c", conv["step"].to_numpy()), dtype=object)
     conv_cust = cust_ids[conv["customer"].to_numpy()]
     agent_ids = np.array(AGENT_IDS, dtype=object)[conv["agent"].to_numpy()]
-    conversations, turns, opening_topic, turn_lang = conversation_tables(rng, customers, conv, conv_ids, conv_cust, agent_ids)
+    # the stock apologies draw from a generator of their own, so every other draw stays as it was
+    apology_rng = np.random.default_rng([seed, start // CHUNK_CUSTOMERS, 3])
+    conversations, turns, opening_topic, turn_lang, stock = conversation_tables(
+        rng, customers, conv, conv_ids, conv_cust, agent_ids, apology_rng=apology_rng, truths=truths)
     conversations["started_at"] = timestamps(conversations["started_at"].to_numpy())
     turns["timestamp"] = timestamps(turns["timestamp"].to_numpy())
 
@@ -343,6 +348,8 @@ def _simulate_chunk(seed: int, start: int, n: int, truths: PlantedTruths, realis
     realised.customers += n
     realised.churned += int(np.isfinite(churned).sum())
     realised.left_after_contact += int(left.sum())
+    realised.stock_apologies[0] += int(stock.sum())
+    realised.stock_apologies[1] += int(conv["left_after"].to_numpy()[conv["transcribed"].to_numpy()][stock].sum())
     realised.add_transitions(ev, tp, journeys.converted)
     own_reviews = labels["table_name"].ne("reviews") | labels["brand"].eq("Lumen")
     neg = labels[own_reviews & labels["polarity"].eq("negative")]
@@ -468,6 +475,7 @@ def generate_world(out_dir: str | Path, *, customers: int = 2000, seed: int = 7,
             "The order→delivery wait (days) is shipping time, not friction; the friction pathway's delay is hours against minutes for other checkout steps.",
             "BG/NBD time unit is weeks; dropout probabilities keep their Beta(a, b) marginal but are assigned by a churn risk score.",
             "Besides the BG/NBD dropout, customers leave right after a complaint contact with probability contact_leaving.max · (1 − empathy shown)^exponent; realised.left_after_contact counts them.",
+            "An unresolved complaint contact is answered only by a stock apology with probability apology_leaving.if_left when the customer leaves after it, if_stayed otherwise (its own random stream); realised.stock_apologies counts them.",
         ],
         "realised": summary,
     })

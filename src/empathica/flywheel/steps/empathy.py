@@ -68,9 +68,17 @@ def _e5_replies(store, limit: int) -> list[str]:
         return []
     turns = store.table("turns")
     agent = turns.filter(turns.speaker == "agent")
-    counts = (agent.group_by("text").aggregate(n=agent.count())
-              .order_by([ibis.desc("n"), "text"]).limit(4 * limit).to_pandas())
-    return [t for t in counts["text"] if isinstance(t, str) and guess_language(t) != "en"][:limit]
+    ranked = agent.group_by("text").aggregate(n=agent.count()).order_by([ibis.desc("n"), "text"])
+    # paged: in a mostly English store the first pages may hold fewer than ``limit`` German/Chinese replies
+    chosen: list[str] = []
+    page, offset = 4 * limit, 0
+    while len(chosen) < limit:
+        texts = ranked.limit(page, offset=offset).to_pandas()["text"]
+        chosen += [t for t in texts if isinstance(t, str) and guess_language(t) != "en"]
+        if len(texts) < page:
+            break
+        offset += page
+    return chosen[:limit]
 
 
 def _conversations_frame(store, bucket: int = 0, buckets: int = 1) -> pd.DataFrame:

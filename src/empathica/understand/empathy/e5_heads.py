@@ -44,12 +44,18 @@ class E5MechanismHeads:
         self.seed = seed
         self.evidence_threshold = evidence_threshold
 
-    def fit(self, X: np.ndarray, levels: dict[str, Sequence[int]]) -> "E5MechanismHeads":
-        """Fit each mechanism on embeddings ``X`` (n×384) with their 0/1/2 ``levels``."""
-        from empathica.understand.empathy.model import _tune_offsets
+    def fit(self, X: np.ndarray, levels: dict[str, Sequence[int]],
+            cue_proba: dict[str, np.ndarray] | None = None) -> "E5MechanismHeads":
+        """Fit each mechanism on embeddings ``X`` (n×384) with their 0/1/2 ``levels``.
+
+        ``cue_proba``: the cue model's decision-adjusted probabilities of the same rows; with it, the offsets
+        applied *after* blending (``blend_offsets_``) are tuned for macro-F1 on the blend of the out-of-fold
+        head and the cue model — the training rows are the dev set, the held-out split is never seen.
+        """
+        from empathica.understand.empathy.model import _softmax_shift, _tune_offsets
 
         X = np.asarray(X, dtype=np.float64)
-        self.clf_, self.offsets_ = {}, {}
+        self.clf_, self.offsets_, self.blend_offsets_ = {}, {}, {}
         skf = StratifiedKFold(self.folds, shuffle=True, random_state=self.seed)
         for mech in MECHANISMS:
             y = np.asarray(levels[mech], dtype=int)
@@ -57,8 +63,20 @@ class E5MechanismHeads:
             for a, b in skf.split(X, y):
                 oof[b] = self._head(X[a], y[a]).predict_proba(X[b])
             self.offsets_[mech] = _tune_offsets(oof, y)
+            if cue_proba is not None:
+                blended = E5_WEIGHT * _softmax_shift(oof, self.offsets_[mech]) + (1 - E5_WEIGHT) * cue_proba[mech]
+                self.blend_offsets_[mech] = _tune_offsets(blended, y)
             self.clf_[mech] = self._head(X, y)
         return self
+
+    def blend(self, mech: str, e5_proba: np.ndarray, cue_proba: np.ndarray) -> np.ndarray:
+        """The German/Chinese path's probabilities: ``E5_WEIGHT`` of the head, the rest the cue model's, shifted
+        by the blend offsets tuned at fit time (none in artifacts fitted without the cue model)."""
+        from empathica.understand.empathy.model import _softmax_shift
+
+        p = E5_WEIGHT * e5_proba + (1 - E5_WEIGHT) * cue_proba
+        offsets = getattr(self, "blend_offsets_", {}).get(mech)
+        return p if offsets is None else _softmax_shift(p, offsets)
 
     def _head(self, X: np.ndarray, y: np.ndarray) -> LogisticRegression:
         return LogisticRegression(C=self.C, max_iter=3000, class_weight="balanced").fit(X, y)

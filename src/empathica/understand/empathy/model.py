@@ -25,13 +25,12 @@ import pandas as pd
 from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import StandardScaler
 
 from empathica.understand.distinct import score_distinct
 from empathica.understand.empathy.cues import CUE_FEATURES, CUES, cue_matrix, guess_language, procedural_only, sentence_spans
-from empathica.understand.empathy.e5_heads import E5_REPLY_BUDGET, E5_WEIGHT, default_heads, e5_rows
+from empathica.understand.empathy.e5_heads import E5_REPLY_BUDGET, default_heads, e5_rows
 from empathica.understand.empathy.jargon import find_jargon
 
 #: The three mechanisms (Sharma et al. 2020), with the cue concept that evidences each.
@@ -90,15 +89,26 @@ def save_artifact(obj: object, path: str | Path) -> Path:
     return path
 
 
+def _macro_f1(y: np.ndarray, pred: np.ndarray, k: int) -> float:
+    """sklearn's ``f1_score(average="macro")`` for labels 0..k-1 (over the labels in ``y`` or ``pred``), without
+    its input checks: the offset search below calls it hundreds of times per mechanism."""
+    tp = np.bincount(y[y == pred], minlength=k)
+    n_true, n_pred = np.bincount(y, minlength=k), np.bincount(pred, minlength=k)
+    present = (n_true + n_pred) > 0
+    return float(np.mean(2 * tp[present] / (n_true + n_pred)[present]))
+
+
 def _tune_offsets(proba: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Per-class log-offsets (class 0 fixed at 0) that maximise macro-F1 of out-of-fold predictions."""
     logp = np.log(proba + 1e-9)
-    best, offsets = f1_score(y, logp.argmax(1), average="macro"), np.zeros(proba.shape[1])
+    y = np.asarray(y, dtype=int)
+    k = proba.shape[1]
+    best, offsets = _macro_f1(y, logp.argmax(1), k), np.zeros(k)
     grid = np.linspace(-2.0, 3.0, 21)
     for b1 in grid:
         for b2 in grid:
             b = np.array([0.0, b1, b2])
-            score = f1_score(y, (logp + b).argmax(1), average="macro")
+            score = _macro_f1(y, (logp + b).argmax(1), k)
             if score > best + 1e-9:
                 best, offsets = score, b
     return offsets
@@ -274,7 +284,7 @@ class EmpathyModel:
                 if e5:
                     # the multilingual e5 head, blended with the cue model, for the replies within the budget
                     cue_raw = _softmax_shift(self.cue_clf_[mech].predict_proba(cues_std[other[e5_rows]]), self.cue_offsets_[mech])
-                    proba[other[e5_rows]] = E5_WEIGHT * e5[mech]["proba"] + (1 - E5_WEIGHT) * cue_raw
+                    proba[other[e5_rows]] = default_heads().blend(mech, e5[mech]["proba"], cue_raw)
                     for k, i in enumerate(other[e5_rows]):
                         evidence[i] = e5[mech]["evidence"][k]
             if len(en_idx):
@@ -314,6 +324,12 @@ class EmpathyModel:
         model.e5_texts = None if texts is None else frozenset(texts)
         model.e5_budget = budget
         return model
+
+    def cue_proba(self, responses: Sequence[str], languages: Sequence[str]) -> dict[str, np.ndarray]:
+        """The cue model's decision-adjusted probabilities per mechanism (before gates and rules): the part of
+        the German/Chinese path the e5 heads are blended with."""
+        cues_std = self.cue_scaler_.transform(cue_matrix(list(responses), list(languages)))
+        return {m: _softmax_shift(self.cue_clf_[m].predict_proba(cues_std), self.cue_offsets_[m]) for m in MECHANISMS}
 
     def _e5_scores(self, texts: list[str], cue_only: bool, evidence: bool = True) -> tuple[np.ndarray, dict]:
         """Which of the non-English ``texts`` the e5 heads score, and their result for those."""

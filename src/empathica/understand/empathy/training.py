@@ -40,9 +40,12 @@ def train_e5_heads(frame: pd.DataFrame, *, progress: bool = True) -> E5Mechanism
     """Fit the multilingual e5 heads on the English EPITOME training rows (embeddings cached on disk)."""
     from empathica.understand.text.embeddings import corpus_embeddings
 
-    X = corpus_embeddings("epitome_responses", frame["response_post"].astype(str).tolist(), progress=progress)
+    texts = frame["response_post"].astype(str).tolist()
+    X = corpus_embeddings("epitome_responses", texts, progress=progress)
     train = ~frame["is_test"].to_numpy()
-    return E5MechanismHeads().fit(X[train], {m: frame[m].to_numpy()[train] for m in MECHANISMS})
+    # the blend offsets are tuned against the shipped cue model, so the heads are trained after it
+    cue = EmpathyModel.default().cue_proba([t for t, keep in zip(texts, train) if keep], ["en"] * int(train.sum()))
+    return E5MechanismHeads().fit(X[train], {m: frame[m].to_numpy()[train] for m in MECHANISMS}, cue_proba=cue)
 
 
 def evaluate_epitome(model: EmpathyModel, frame: pd.DataFrame, *, cue_only: bool = False) -> pd.DataFrame:
