@@ -238,12 +238,13 @@ def _quarantine(path: Path, classified: "Table", valid: "Table", clean: "Table",
     """Every row set aside or worth a look, with its line, field, reason and value: one query."""
     case, activity, time = columns.case, columns.activity, columns.time
     bad = classified.filter(classified._reason.notnull())
-    # out of order: earlier than the journey's previous row in the file (duplicates included, as read)
-    back = valid.mutate(_back=valid._time < valid._time.lag().over(ibis.window(group_by=valid[case], order_by=valid._line)))
-    back = back.filter(~back._dup & back._back)
+    # one window pass over each journey in file order: out of order (earlier than the journey's previous
+    # row in the file, duplicates included, as read) and single-event journeys (one clean row)
+    journey = ibis.window(group_by=valid[case], order_by=valid._line)
+    whole = ibis.window(group_by=valid[case], order_by=valid._line, rows=(None, None))
+    flags = valid.mutate(_back=valid._time < valid._time.lag().over(journey), _n=(~valid._dup).cast("int64").sum().over(whole))
+    flags = flags.filter(~flags._dup & (flags._back.fill_null(False) | (flags._n == 1)))
     dups = valid.filter(valid._dup)
-    sizes = clean.group_by(case).aggregate(_n=clean.count())
-    single = clean.inner_join(sizes.filter(sizes._n == 1), case)
     parts = [
         bad.select(
             line=bad._line,
@@ -259,11 +260,14 @@ def _quarantine(path: Path, classified: "Table", valid: "Table", clean: "Table",
             value=dups[case].cast("string") + " | " + dups[activity].cast("string") + " | " + dups._time.cast("string"),
             action=ibis.literal("dropped"),
         ),
-        back.select(line=back._line, field=ibis.literal(time), reason=ibis.literal("out of order"),
-                    value=back[time].cast("string"), action=ibis.literal("kept, ordered by time")),
+        flags.select(
+            line=flags._line,
+            field=ibis.ifelse(flags._n == 1, case, time),
+            reason=ibis.ifelse(flags._n == 1, "single-event journey", "out of order"),
+            value=ibis.ifelse(flags._n == 1, flags[case].cast("string"), flags[time].cast("string")),
+            action=ibis.ifelse(flags._n == 1, "kept, no transitions", "kept, ordered by time"),
+        ),
         *flagged,
-        single.select(line=single._line, field=ibis.literal(case), reason=ibis.literal("single-event journey"),
-                      value=single[case].cast("string"), action=ibis.literal("kept, no transitions")),
     ]
     frames = [ibis.union(*parts).to_pandas()]
     if rejected is not None:
