@@ -163,12 +163,17 @@ def _classified(store: "Store", path: Path, columns: _Columns) -> "tuple[Table, 
                 for c in others
             ]).name("_row"))
         blank = stamp.isnull() | (_trimmed(stamp.cast("string")) == "")
-        rows = raw.select(*keep, _rn=ibis.row_number(), _time=_parsed_time(stamp, path, columns.time), _blank=blank)
-        try:
-            numbered = con.create_table(f"_journey_rows_{next(_counter)}", rows, temp=True)
+        rows = raw.select(*keep, _time=_parsed_time(stamp, path, columns.time), _blank=blank)
+        name = f"_journey_rows_{next(_counter)}"
+        try:  # no row_number() here: it would run the whole scan and parse on one thread
+            con.create_table(name, rows, temp=True)
         except Exception as exc:  # DuckDB's reading errors surface here, on the one scan of the file
             raise InputError(f"{path}: cannot be read ({str(exc).splitlines()[0]}); check that it is a valid file of its kind.") from None
         rejected = opened.rejected()
+    # a table filled in parallel keeps the scan's order (DuckDB preserves insertion order), so its rowid
+    # is the record's number among those read
+    store.duckdb().execute(f"CREATE TEMP VIEW {name}_numbered AS SELECT *, rowid AS _rn FROM {name}")
+    numbered = con.table(f"{name}_numbered")
     lines = opened.lines
     read = int(numbered.count().to_pandas())
     if rejected is not None:
