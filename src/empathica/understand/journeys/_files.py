@@ -87,7 +87,8 @@ def read_event_file(
     quarantine = _quarantine(path, classified, valid, clean, columns, flagged, rejected)
 
     rows_read = read + (0 if rejected is None else len(rejected.records))
-    rows_used = int(clean.count().to_pandas())
+    # every row read that is not used has exactly one "dropped" line in the quarantine
+    rows_used = read - int(((quarantine["action"] == "dropped") & (quarantine["field"] != "(row)")).sum())
     if rows_used == 0:
         raise NothingReadError(
             f"{path}: none of its {rows_read:,} rows has a case ({case!r}), an activity ({activity!r}) and a readable time "
@@ -175,7 +176,7 @@ def _classified(store: "Store", path: Path, columns: _Columns) -> "tuple[Table, 
     store.duckdb().execute(f"CREATE TEMP VIEW {name}_numbered AS SELECT *, rowid AS _rn FROM {name}")
     numbered = con.table(f"{name}_numbered")
     lines = opened.lines
-    read = int(numbered.count().to_pandas())
+    read = store.duckdb().execute(f"SELECT count(*) FROM {name}").fetchone()[0]
     if rejected is not None:
         numbered = _skip_rejected(con, numbered, rejected.records)
     if isinstance(lines, int):  # one line per record: the line is the record's number plus the header
@@ -210,8 +211,9 @@ def _with_duplicates(store: "Store", valid: "Table", columns: _Columns) -> "Tabl
     any are the rows matched against them."""
     same = [*columns.text(), "_time", *(["_row"] if "_row" in valid.columns else [])]
     groups = valid.group_by(same).aggregate(_n=valid.count(), _first=valid._line.min())
-    repeated = store.con.create_table(f"_journey_repeats_{next(_counter)}", groups.filter(groups._n > 1).drop("_n"), temp=True)
-    if not int(repeated.count().to_pandas()):
+    name = f"_journey_repeats_{next(_counter)}"
+    repeated = store.con.create_table(name, groups.filter(groups._n > 1).drop("_n"), temp=True)
+    if not store.duckdb().execute(f"SELECT count(*) FROM {name}").fetchone()[0]:
         return valid.mutate(_dup=ibis.literal(False))
     matched = valid.left_join(repeated, [valid[c].identical_to(repeated[c]) for c in same])
     matched = matched.select(*[matched[c] for c in valid.columns], _first=repeated._first)
