@@ -159,9 +159,9 @@ def event_files(n_events: int) -> dict[str, Path]:
 
 def _run_json(python: Path | str, script: str, *args: str) -> dict:
     try:
-        proc = subprocess.run(["nice", str(python), "-c", script, *map(str, args)], capture_output=True, text=True, timeout=1200)
+        proc = subprocess.run(["nice", str(python), "-c", script, *map(str, args)], capture_output=True, text=True, timeout=2400)
     except subprocess.TimeoutExpired:
-        return {"error": "did not finish in 20 min"}
+        return {"error": "did not finish in 40 min"}
     if proc.returncode != 0:
         tail = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else str(proc.returncode)
         return {"error": tail}
@@ -233,6 +233,42 @@ def files_report(rows: list[dict]) -> str:
             "wall-clock ratios are unreliable (the CPU ratio less so). Re-run on an idle machine: "
             "`python -m bench.bench_journeys --files 1000000,10000000 --file-repeats 3`.")
     return "\n".join(lines + [""] + table + ["", note])
+
+
+def library_before_after(sizes: list[int], before_src: str, repeats: int = 2) -> str:
+    """The library call (``read_event_file`` + ``fit``) on the same files from another source tree (an
+    earlier commit: ``git archive REV src | tar -x -C DIR``) and from this one, interleaved, in fresh
+    processes: CPU time and peak RSS side by side (CPU is far less sensitive to other jobs than wall-clock)."""
+    here = str(Path(__file__).resolve().parents[1] / "src")
+    best: dict[tuple, dict] = {}
+    loads = []
+    for _ in range(repeats):
+        for n in sizes:
+            for kind, path in event_files(n).items():
+                for version, src in (("before", before_src), ("after", here)):
+                    loads.append(os.getloadavg()[0])
+                    env_path = os.environ.get("PYTHONPATH", "")
+                    os.environ["PYTHONPATH"] = src
+                    try:
+                        run = _run_json(sys.executable, _LIBRARY_FILE_SCRIPT, path)
+                    finally:
+                        os.environ["PYTHONPATH"] = env_path
+                    key = (n, kind, version)
+                    if "error" not in run and (key not in best or run["cpu_s"] < best[key]["cpu_s"]):
+                        best[key] = run
+    head = "| events | file | before: CPU s (read + fit) | peak MB | after: CPU s (read + fit) | peak MB | less CPU |"
+    table = [head, "|---|---|---|---|---|---|---|"]
+    for n in sizes:
+        for kind in ("CSV", "Parquet"):
+            b, a = best.get((n, kind, "before")), best.get((n, kind, "after"))
+            if not (a and b):
+                continue
+            table.append(f"| {n:,} | {kind} | {b['cpu_s']:.1f} ({b['read_cpu_s']:.1f} + {b['fit_cpu_s']:.1f}) | {b['peak_rss_mb']:,.0f} | "
+                         f"{a['cpu_s']:.1f} ({a['read_cpu_s']:.1f} + {a['fit_cpu_s']:.1f}) | {a['peak_rss_mb']:,.0f} | {b['cpu_s'] / a['cpu_s']:.2f}× |")
+    note = (f"The library call on the bench files from `{before_src}` (before) and this tree (after), interleaved, "
+            f"each side's lowest-CPU round of {repeats} kept; CPU = the whole process (start-up included), read = "
+            f"`read_event_file`, fit = `JourneyAnalyzer().fit`. Load average {min(loads):.0f}–{max(loads):.0f} on 2 cores.")
+    return "\n".join(table + ["", note])
 
 
 def synthetic_events(con, n_events: int, *, events_per_journey: int = 10, name: str = "bench_events",
@@ -414,7 +450,14 @@ def main(argv: list[str]) -> None:
                         help="only the command on CSV and Parquet files of these sizes against pm4py on the same files")
     parser.add_argument("--file-kinds", default="CSV,Parquet", help="with --files: which formats (CSV, Parquet)")
     parser.add_argument("--file-repeats", type=int, default=1, help="with --files: rounds per file (the fastest of each side kept)")
+    parser.add_argument("--before-src", default=None, metavar="DIR",
+                        help="with --files: only the library call from DIR (an earlier commit's src) vs this tree, CPU and memory")
     args = parser.parse_args(argv)
+    if args.files and args.before_src:
+        text = library_before_after([int(n) for n in args.files.split(",")], args.before_src, max(args.file_repeats, 1))
+        write_section("journeys: file read before and after", text)
+        print(text)
+        return
     if args.files:
         sizes = [int(n) for n in args.files.split(",")]
         text = files_report(files_versus_pm4py(sizes, args.file_kinds.split(","), args.file_repeats))
