@@ -183,3 +183,21 @@ def test_pathway_graph_statistics_equal_pandas(events_frame):
     for ours_col, ref_col in [("mean_seconds", "mean"), ("min_seconds", "min"), ("max_seconds", "max"),
                               ("sum_seconds", "sum"), ("stdev_seconds", "std")]:
         np.testing.assert_allclose(ours[ours_col].to_numpy(float), ref[ref_col].to_numpy(float), rtol=1e-9, err_msg=ours_col)
+
+
+@pytest.mark.parametrize("zone", [None, "UTC"])
+def test_seconds_between_counts_the_milliseconds_date_diff_counts(zone):
+    # DuckDB takes the epoch-millisecond difference (date_diff on a zoned time is slow); both count
+    # millisecond boundaries, so sub-millisecond parts and nulls come out the same as date_diff's
+    from empathica.understand.journeys._discovery import seconds_between
+
+    start = pd.to_datetime(["2024-01-01 10:00:00.0004", "2024-03-31 00:59:59.9996", "2024-01-01 00:00:00", None], format="ISO8601")
+    end = pd.to_datetime(["2024-01-01 10:00:01.0001", "2024-03-31 03:00:00.0002", "2023-12-31 23:59:59.999", "2024-01-01"], format="ISO8601")
+    frame = pd.DataFrame({"a": start, "b": end})
+    if zone:
+        frame = frame.apply(lambda c: c.dt.tz_localize(zone))
+    t = ibis.memtable(frame)
+    got = t.select(fast=seconds_between(t.b, t.a), slow=t.b.delta(t.a, unit="millisecond").cast("float64") / 1000.0).to_pandas()
+    assert "EPOCH_MS" in ibis.to_sql(t.select(s=seconds_between(t.b, t.a))).upper()
+    assert got["fast"].tolist()[:3] == got["slow"].tolist()[:3] == [1.0, 7200.001, -0.001]
+    assert got["fast"].isna().tolist() == [False, False, False, True]

@@ -207,3 +207,33 @@ def test_an_unbalanced_quote_is_a_clear_error_not_a_swallowed_file(tmp_path, tai
     with pytest.raises(InputError) as error:
         _read(path)
     assert str(path) in str(error.value) and message in str(error.value)
+
+
+def test_one_moment_written_with_or_without_a_zone_padding_or_fraction_is_read_alike(tmp_path):
+    # zone-less texts take the plain (fast) parse; texts with a zone the zoned cast: both give UTC moments
+    forms = ["2024-01-01 11:00:00", "2024-01-01T12:00:00+01:00", "2024-01-01T06:00:00-05:00", "2024-01-01T11:00:00.000Z",
+             "\t2024-01-01 11:00:00 ", "2024-01-01T11:00", "2024-01-01 11:00+00", "20240101T110000Z"]
+    path = tmp_path / "zones.csv"
+    path.write_text("ticket,step,at\n" + "".join(f"{k},web,{f}\n{k},buy,2024-01-01 11:00:00.250\n" for k, f in enumerate(forms)))
+    loaded, events, _ = _read(path)
+    starts = events[events["activity"] == "web"].sort_values("case")["timestamp"]
+    assert starts.dt.strftime("%Y-%m-%d %H:%M:%S").tolist() == ["2024-01-01 11:00:00"] * len(forms)
+    assert str(starts.dt.tz) == "UTC"
+    assert set(events.loc[events["activity"] == "buy", "timestamp"].dt.strftime("%H:%M:%S.%f")) == {"11:00:00.250000"}
+    assert loaded.quarantine.empty
+    # Parquet: a zoned timestamp is its moment (plain ones and dates: test_cli's Parquet tests)
+    pq = tmp_path / "zones.parquet"
+    pd.DataFrame({"ticket": ["1", "1"], "step": ["web", "buy"],
+                  "at": pd.to_datetime(["2024-01-01 12:00", "2024-01-01 12:30"]).tz_localize("Europe/Berlin")}).to_parquet(pq)
+    _, events, _ = _read(pq)
+    assert events["timestamp"].dt.strftime("%H:%M").tolist() == ["11:00", "11:30"]
+
+
+def test_copies_with_empty_option_values_are_duplicates_and_other_values_are_not(tmp_path):
+    # duplicates are matched on every column, an empty value equal to an empty one (not to a filled one)
+    path = tmp_path / "copies.csv"
+    path.write_text("ticket,step,at,channel\n1,web,2024-01-01 10:00,\n1,web,2024-01-01 10:00,\n1,web,2024-01-01 10:00,app\n"
+                    "1,buy,2024-01-01 11:00,web\n1,buy,2024-01-01 11:00, web\n2,web,2024-01-01 10:00,\n2,buy,2024-01-01 12:00,\n")
+    loaded, events, _ = _read(path, channel="channel")
+    assert _bad_lines(loaded) == {3: "duplicate event", 6: "duplicate event"}
+    assert len(events) == 5

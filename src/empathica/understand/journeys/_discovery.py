@@ -12,10 +12,32 @@ from typing import TYPE_CHECKING
 import ibis
 
 if TYPE_CHECKING:
-    from ibis.expr.types import Table
+    from ibis.expr.types import FloatingValue, Table, TimestampValue
 
 #: Separator between touchpoints in a variant's path.
 PATH_SEPARATOR = " → "
+
+
+@ibis.udf.scalar.builtin(name="epoch_ms")
+def _epoch_ms(value) -> int:  # type: ignore[empty-body]
+    """Milliseconds since 1970-01-01 UTC of a timestamp (a built-in function of DuckDB)."""
+
+
+def seconds_between(later: "TimestampValue", earlier: "TimestampValue") -> "FloatingValue":
+    """``later − earlier`` in seconds, counted in whole milliseconds (null when either is null).
+
+    On DuckDB it is the difference of the two epoch milliseconds: ``date_diff`` on a timestamp with a
+    time zone (the type a file's UTC times are read as) goes through ICU's calendar row by row, many
+    times slower than the plain subtraction; both count the same millisecond boundaries. Elsewhere
+    (Spark), and on expressions not yet bound to a backend, ``delta``.
+    """
+    try:
+        duckdb = later._find_backend(use_default=True).name == "duckdb"
+    except Exception:  # unbound tables: no backend to ask
+        duckdb = False
+    if duckdb:
+        return (_epoch_ms(later) - _epoch_ms(earlier)).cast("float64") / 1000.0
+    return later.delta(earlier, unit="millisecond").cast("float64") / 1000.0
 
 
 def distinct_count(table: "Table", keys: dict, column: str, name: str) -> "Table":
@@ -59,7 +81,7 @@ def ordered_steps(events: "Table", *, goal: str | None) -> "Table":
         is_goal=is_goal,
         reached_goal=is_goal.any().over(whole) if goal is not None else ibis.literal(False),
     )
-    s = s.mutate(seconds=s.target_time.delta(s.timestamp, unit="millisecond").cast("float64") / 1000.0)
+    s = s.mutate(seconds=seconds_between(s.target_time, s.timestamp))
     s = s.drop("target_time", "event_id")  # fewer columns to materialize; the order is in ``position`` now
     if goal is None:
         return s.mutate(dropped=s.position + 2 == s.n_events)
@@ -91,7 +113,7 @@ def pathway_graph(events: "Table", *, customers: bool = True, statistics: bool =
     journey = ibis.window(group_by=events.case, order_by=[events.timestamp, events.event_id])
     s = events.mutate(target=events.activity.lead().over(journey), target_time=events.timestamp.lead().over(journey))
     t = s.filter(s.target.notnull())
-    seconds = t.target_time.delta(t.timestamp, unit="millisecond").cast("float64") / 1000.0
+    seconds = seconds_between(t.target_time, t.timestamp)
     extra = {}
     if statistics:
         extra = dict(mean_seconds=seconds.mean(), min_seconds=seconds.min(), max_seconds=seconds.max(),
@@ -226,7 +248,7 @@ def journey_table(steps: "Table") -> "Table":
         start=steps.activity.min(where=steps.position == 0),
         end=steps.activity.min(where=steps.target.isnull()),
         n_events=steps.count(),
-        seconds=steps.timestamp.max().delta(steps.timestamp.min(), unit="millisecond").cast("float64") / 1000.0,
+        seconds=seconds_between(steps.timestamp.max(), steps.timestamp.min()),
         reached_goal=steps.reached_goal.any(),
         **_path_keys(steps),
     )

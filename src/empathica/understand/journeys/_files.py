@@ -10,6 +10,8 @@ no transitions); both are listed too, marked ``kept``, so nothing happens silent
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -70,156 +72,29 @@ def read_event_file(
     ``score`` a column of satisfaction scores on a 1–5 scale, each about the touchpoint of its row
     (``EventFile.feedback``). Values that are not numbers (or scores outside 1–5) are listed in the
     quarantine and ignored; the event itself is kept.
+
+    The file is read by DuckDB straight into one table (trimmed values, the parsed time, the line);
+    everything after it (the clean events, the quarantine) is an expression over that table, so the
+    events are stored once and never pass through Python.
     """
     path = Path(path)
-    con = store.con
-    raw, lines, rejected = _read_raw(store, path)
-    wanted = {"case": case, "activity": activity, "time": time, "cohort": cohort, "customer": customer, "channel": channel,
-              "revenue": revenue, "score": score}
-    for role, name in wanted.items():
-        if name is not None and name not in raw.columns:
-            raise InputError(
-                f"{path}: no column {name!r} for --{role}; the file's columns are {', '.join(raw.columns)}. "
-                f"Pass --{role} with one of them."
-            )
-    stamp = raw[time]
-    if stamp.type().is_timestamp():  # a time without a UTC offset is taken as UTC (the store's session zone)
-        parsed = stamp.cast(dt.Timestamp(timezone="UTC"))
-    elif stamp.type().is_date():  # a day: its midnight, UTC
-        parsed = stamp.cast(dt.Timestamp()).cast(dt.Timestamp(timezone="UTC"))
-    elif stamp.type().is_string():
-        parsed = _parsed_iso_time(stamp.strip())
-    else:
-        raise InputError(f"{path}: column {time!r} holds {stamp.type()}, not times; give --time a column of ISO 8601 timestamps.")
-    # spaces around a value are not part of it ("1 ,buy " is journey 1 at buy); a blank value is missing
-    text = {name: raw[name].cast("string").strip().nullif("") for name in (case, activity, cohort, customer, channel, revenue, score)
-            if name is not None and name != time}
-    # the time is parsed once, into the stored table; the reason is read off the stored columns
-    blank = stamp.isnull() | (stamp.cast("string").strip() == "")
-
-    def with_reason(rows: "Table") -> "Table":
-        return rows.mutate(_reason=ibis.cases(
-            (rows[case].isnull(), "missing case"),
-            (rows[activity].isnull(), "missing activity"),
-            (rows._blank, "missing time"),
-            (rows._time.isnull(), "unparseable timestamp"),
-            else_=ibis.null("string"),
-        ))
-    keep = [text[c].name(c) if c in text else raw[c] for c in dict.fromkeys([case, activity, time, cohort, customer, channel, revenue, score]) if c is not None]
-    # a duplicate is a row equal to an earlier one in every column (values trimmed): two complaints of one
-    # customer through one channel on one day are two events, and count as a repeat contact
-    others = [c for c in raw.columns if c not in text and c != time]
-    if others:
-        keep.append(ibis.literal("\u241f").join([
-            raw[c].cast("string").strip().fill_null("\u2400") if raw[c].type().is_string() else raw[c].cast("string").fill_null("\u2400")
-            for c in others
-        ]).name("_row"))
-    if isinstance(lines, int) and rejected is None:  # one line per record: the line is the record's number plus the header
-        rows = raw.select(*keep, _line=ibis.row_number() + lines, _time=parsed, _blank=blank)
-        classified = con.create_table(f"_journey_rows_{next(_counter)}", rows, temp=True)
-    else:  # blank lines, quoted line breaks or unreadable records: the record number of each row read
-        numbered = con.create_table(f"_journey_rows_{next(_counter)}", raw.select(*keep, _rn=ibis.row_number(), _time=parsed, _blank=blank), temp=True)
-        read = int(numbered.count().to_pandas())
-        if rejected is not None:
-            numbered = _skip_rejected(con, numbered, rejected.records)
-        if isinstance(lines, int):
-            classified = numbered.mutate(_line=numbered._rn + lines).drop("_rn")
-        else:
-            if read + (0 if rejected is None else len(rejected.records)) != len(lines):  # the reader split records differently than the pre-pass
-                raise InputError(
-                    f"{path}: the CSV reader found a different number of records than the file has lines outside quotes; "
-                    "check for unbalanced quotes (\") in the file."
-                )
-            starts = con.create_table(f"_journey_lines_{next(_counter)}", pa.table({"_rn": np.arange(len(lines), dtype="int64"), "_line": lines}), temp=True)
-            joined = numbered.inner_join(starts, "_rn")
-            classified = con.create_table(f"_journey_rows_{next(_counter)}", joined.select(*[c.get_name() for c in keep], "_line", "_time", "_blank"), temp=True)
-    classified = with_reason(classified)
+    columns = _Columns(case, activity, time, cohort, customer, channel, revenue, score)
+    classified, read, rejected = _classified(store, path, columns)
     valid = classified.filter(classified._reason.isnull())
-    same = [valid[c] for c in text] + [valid._time] + ([valid._row] if others else [])  # every column
-    dup_window = ibis.window(group_by=same, order_by=valid._line)
-    valid = valid.mutate(_dup=ibis.row_number().over(dup_window) > 0)
-    order_window = ibis.window(group_by=valid[case], order_by=valid._line)
-    valid = valid.mutate(_back=valid._time < valid._time.lag().over(order_window))
-    valid = con.create_table(f"_journey_valid_{next(_counter)}", valid, temp=True)
+    valid = _with_duplicates(store, valid, columns)
     clean = valid.filter(~valid._dup)
+    amounts, flagged = _amounts(clean, revenue, score)
+    quarantine = _quarantine(path, classified, valid, clean, columns, flagged, rejected)
 
-    parts = [
-        classified.filter(classified._reason.notnull()).select(
-            line=classified._line,
-            field=ibis.cases(
-                (classified._reason == "missing case", ibis.literal(case)),
-                (classified._reason == "missing activity", ibis.literal(activity)),
-                else_=ibis.literal(time),
-            ),
-            reason=classified._reason,
-            value=ibis.cases(
-                (classified._reason == "missing case", classified[case].cast("string")),
-                (classified._reason == "missing activity", classified[activity].cast("string")),
-                else_=classified[time].cast("string"),
-            ),
-            action=ibis.literal("dropped"),
-        ),
-        valid.filter(valid._dup).select(
-            line=valid._line, field=ibis.literal("(every column)"), reason=ibis.literal("duplicate event"),
-            value=valid[case].cast("string") + " | " + valid[activity].cast("string") + " | " + valid._time.cast("string"),
-            action=ibis.literal("dropped"),
-        ),
-        clean.filter(clean._back).select(
-            line=clean._line, field=ibis.literal(time), reason=ibis.literal("out of order"),
-            value=clean[time].cast("string"), action=ibis.literal("kept, ordered by time"),
-        ),
-    ]
-    amounts = {}  # revenue / score as numbers; a value that is not one is quarantined and ignored
-    for role, name in (("revenue", revenue), ("score", score)):
-        if name is None:
-            continue
-        number = clean[name].try_cast("float64")
-        outside = (number < 1) | (number > 5) if role == "score" else ibis.literal(False)
-        bad = (clean[name].notnull() & number.isnull()) | (number.notnull() & outside)
-        amounts[role] = ibis.ifelse(bad, ibis.null("float64"), number)
-        flagged = clean.filter(bad)
-        parts.append(flagged.select(
-            line=flagged._line, field=ibis.literal(name),
-            reason=ibis.ifelse(flagged[name].try_cast("float64").isnull(), "not a number", "score outside 1–5"),
-            value=flagged[name].cast("string"), action=ibis.literal("kept, value ignored"),
-        ))
-    sizes = clean.group_by(case).aggregate(_n=clean.count())
-    single = clean.inner_join(sizes.filter(sizes._n == 1), case)
-    parts.append(single.select(
-        line=single._line, field=ibis.literal(case), reason=ibis.literal("single-event journey"),
-        value=single[case].cast("string"), action=ibis.literal("kept, no transitions"),
-    ))
-    frames = [p.to_pandas() for p in parts]
-    if rejected is not None:
-        frames.insert(0, pd.DataFrame({
-            "line": rejected.lines, "field": "(row)", "reason": rejected.reasons,
-            "value": [t[:200] for t in rejected.texts], "action": "dropped",
-        }))
-    quarantine = pd.concat(frames, ignore_index=True)
-    quarantine.insert(0, "source_file", str(path))
-    quarantine = quarantine.sort_values(["line", "reason"], kind="mergesort").reset_index(drop=True)[QUARANTINE_COLUMNS]
-
-    rows_read = int(classified.count().to_pandas()) + (0 if rejected is None else len(rejected.records))
-    rows_used = int(clean.count().to_pandas())
+    rows_read = read + (0 if rejected is None else len(rejected.records))
+    # every row read that is not used has exactly one "dropped" line in the quarantine
+    rows_used = read - int(((quarantine["action"] == "dropped") & (quarantine["field"] != "(row)")).sum())
     if rows_used == 0:
         raise NothingReadError(
             f"{path}: none of its {rows_read:,} rows has a case ({case!r}), an activity ({activity!r}) and a readable time "
             f"({time!r}); check the column names and that times are ISO 8601 (e.g. 2024-03-01 14:05:00)."
         )
-    notes = _notes(path, quarantine)
-    touchpoints = clean.select(clean[activity]).distinct().limit(2).to_pandas()
-    if len(touchpoints) == 1:
-        notes.append(
-            f"{path}: the log has a single touchpoint ({touchpoints.iloc[0, 0]!r}): the graph has only self-loops "
-            "and friction cannot compare pathways; check that --activity names the touchpoint column."
-        )
-    if customer is not None:
-        nameless = clean.filter(clean[customer].isnull())[case].nunique().to_pandas()
-        if nameless:
-            notes.append(
-                f"{path}: {nameless:,} journey(s) have events without a {customer!r} value; such a journey counts as its own "
-                "customer (customer = the case id) and is not merged with other journeys."
-            )
+    notes = _notes(path, quarantine) + _content_notes(path, clean, activity, customer, case)
     events = journey_events(
         clean, case=case, activity=activity, timestamp="_time", event_id="_line", customer=customer, channel=channel, source=str(path),
     )
@@ -242,6 +117,195 @@ def read_event_file(
     return EventFile(str(path), events, rows_read, rows_used, quarantine, notes, cohorts, feedback, spent)
 
 
+@dataclass(frozen=True)
+class _Columns:
+    """The file's columns for each role (None: not given)."""
+
+    case: str
+    activity: str
+    time: str
+    cohort: str | None
+    customer: str | None
+    channel: str | None
+    revenue: str | None
+    score: str | None
+
+    def given(self) -> dict[str, str]:
+        return {role: name for role, name in vars(self).items() if name is not None}
+
+    def text(self) -> list[str]:
+        """The columns read as trimmed text (every given one but the time), each once."""
+        return [c for c in dict.fromkeys(self.given().values()) if c != self.time]
+
+
+def _classified(store: "Store", path: Path, columns: _Columns) -> "tuple[Table, int, _Rejected | None]":
+    """The file's rows in one stored table: the trimmed columns, ``_line`` (the file line), ``_time``
+    (the parsed time), ``_blank`` (no time given) and ``_row`` (the other columns, to tell duplicates),
+    with ``_reason`` (why a row cannot be used, else null) computed on the fly; the rows read; the CSV
+    records the reader rejected."""
+    con = store.con
+    with _opened(store, path) as opened:
+        raw = opened.raw
+        for role, name in columns.given().items():
+            if name not in raw.columns:
+                raise InputError(
+                    f"{path}: no column {name!r} for --{role}; the file's columns are {', '.join(raw.columns)}. "
+                    f"Pass --{role} with one of them."
+                )
+        stamp = raw[columns.time]
+        # spaces around a value are not part of it ("1 ,buy " is journey 1 at buy); a blank value is missing
+        keep = [_trimmed(raw[c].cast("string")).nullif("").name(c) for c in columns.text()] + [stamp]
+        # a duplicate is a row equal to an earlier one in every column (values trimmed): two complaints of one
+        # customer through one channel on one day are two events, and count as a repeat contact
+        others = [c for c in raw.columns if c not in columns.text() and c != columns.time]
+        if others:
+            keep.append(ibis.literal("\u241f").join([
+                _trimmed(raw[c].cast("string")).fill_null("\u2400") if raw[c].type().is_string() else raw[c].cast("string").fill_null("\u2400")
+                for c in others
+            ]).name("_row"))
+        blank = stamp.isnull() | (_trimmed(stamp.cast("string")) == "")
+        rows = raw.select(*keep, _time=_parsed_time(stamp, path, columns.time), _blank=blank)
+        name = f"_journey_rows_{next(_counter)}"
+        try:  # no row_number() here: it would run the whole scan and parse on one thread
+            con.create_table(name, rows, temp=True)
+        except Exception as exc:  # DuckDB's reading errors surface here, on the one scan of the file
+            raise InputError(f"{path}: cannot be read ({str(exc).splitlines()[0]}); check that it is a valid file of its kind.") from None
+        rejected = opened.rejected()
+    # a table filled in parallel keeps the scan's order (DuckDB preserves insertion order), so its rowid
+    # is the record's number among those read
+    store.duckdb().execute(f"CREATE TEMP VIEW {name}_numbered AS SELECT *, rowid AS _rn FROM {name}")
+    numbered = con.table(f"{name}_numbered")
+    lines = opened.lines
+    read = store.duckdb().execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+    if rejected is not None:
+        numbered = _skip_rejected(con, numbered, rejected.records)
+    if isinstance(lines, int):  # one line per record: the line is the record's number plus the header
+        classified = numbered.mutate(_line=numbered._rn + lines).drop("_rn")
+    else:  # blank lines or quoted line breaks: the record number of each row read
+        if read + (0 if rejected is None else len(rejected.records)) != len(lines):  # the reader split records differently than the pre-pass
+            raise InputError(
+                f"{path}: the CSV reader found a different number of records than the file has lines outside quotes; "
+                "check for unbalanced quotes (\") in the file."
+            )
+        starts = con.create_table(f"_journey_lines_{next(_counter)}", pa.table({"_rn": np.arange(len(lines), dtype="int64"), "_line": lines}), temp=True)
+        joined = numbered.inner_join(starts, "_rn").drop("_rn")
+        classified = con.create_table(f"_journey_rows_{next(_counter)}", joined, temp=True)
+    return _with_reason(classified, columns), read, rejected
+
+
+def _with_reason(rows: "Table", columns: _Columns) -> "Table":
+    """``rows`` with ``_reason``: why the row cannot be used (a missing case, activity or time, an
+    unparseable time), null when it can."""
+    return rows.mutate(_reason=ibis.cases(
+        (rows[columns.case].isnull(), "missing case"),
+        (rows[columns.activity].isnull(), "missing activity"),
+        (rows._blank, "missing time"),
+        (rows._time.isnull(), "unparseable timestamp"),
+        else_=ibis.null("string"),
+    ))
+
+
+def _with_duplicates(store: "Store", valid: "Table", columns: _Columns) -> "Table":
+    """``valid`` with ``_dup``: the row repeats an earlier one in every column. The groups of equal
+    rows that occur more than once are found by one aggregate and kept (few rows); only when there are
+    any are the rows matched against them."""
+    same = [*columns.text(), "_time", *(["_row"] if "_row" in valid.columns else [])]
+    groups = valid.group_by(same).aggregate(_n=valid.count(), _first=valid._line.min())
+    name = f"_journey_repeats_{next(_counter)}"
+    repeated = store.con.create_table(name, groups.filter(groups._n > 1).drop("_n"), temp=True)
+    if not store.duckdb().execute(f"SELECT count(*) FROM {name}").fetchone()[0]:
+        return valid.mutate(_dup=ibis.literal(False))
+    matched = valid.left_join(repeated, [valid[c].identical_to(repeated[c]) for c in same])
+    matched = matched.select(*[matched[c] for c in valid.columns], _first=repeated._first)
+    return matched.mutate(_dup=matched._first.notnull() & (matched._line > matched._first)).drop("_first")
+
+
+def _amounts(clean: "Table", revenue: str | None, score: str | None) -> tuple[dict, list["Table"]]:
+    """Revenue and score as numbers (a value that is not one, or a score outside 1–5, is ignored) and
+    the quarantine rows of the values ignored."""
+    amounts, flagged = {}, []
+    for role, name in (("revenue", revenue), ("score", score)):
+        if name is None:
+            continue
+        number = clean[name].try_cast("float64")
+        outside = (number < 1) | (number > 5) if role == "score" else ibis.literal(False)
+        bad = (clean[name].notnull() & number.isnull()) | (number.notnull() & outside)
+        amounts[role] = ibis.ifelse(bad, ibis.null("float64"), number)
+        rows = clean.filter(bad)
+        flagged.append(rows.select(
+            line=rows._line, field=ibis.literal(name),
+            reason=ibis.ifelse(rows[name].try_cast("float64").isnull(), "not a number", "score outside 1–5"),
+            value=rows[name].cast("string"), action=ibis.literal("kept, value ignored"),
+        ))
+    return amounts, flagged
+
+
+def _quarantine(path: Path, classified: "Table", valid: "Table", clean: "Table", columns: _Columns,
+                flagged: list["Table"], rejected: "_Rejected | None") -> pd.DataFrame:
+    """Every row set aside or worth a look, with its line, field, reason and value: one query."""
+    case, activity, time = columns.case, columns.activity, columns.time
+    bad = classified.filter(classified._reason.notnull())
+    # one window pass over each journey in file order: out of order (earlier than the journey's previous
+    # row in the file, duplicates included, as read) and single-event journeys (one clean row)
+    journey = ibis.window(group_by=valid[case], order_by=valid._line)
+    whole = ibis.window(group_by=valid[case], order_by=valid._line, rows=(None, None))
+    flags = valid.mutate(_back=valid._time < valid._time.lag().over(journey), _n=(~valid._dup).cast("int64").sum().over(whole))
+    flags = flags.filter(~flags._dup & (flags._back.fill_null(False) | (flags._n == 1)))
+    dups = valid.filter(valid._dup)
+    parts = [
+        bad.select(
+            line=bad._line,
+            field=ibis.cases((bad._reason == "missing case", ibis.literal(case)),
+                             (bad._reason == "missing activity", ibis.literal(activity)), else_=ibis.literal(time)),
+            reason=bad._reason,
+            value=ibis.cases((bad._reason == "missing case", bad[case].cast("string")),
+                             (bad._reason == "missing activity", bad[activity].cast("string")), else_=bad[time].cast("string")),
+            action=ibis.literal("dropped"),
+        ),
+        dups.select(
+            line=dups._line, field=ibis.literal("(every column)"), reason=ibis.literal("duplicate event"),
+            value=dups[case].cast("string") + " | " + dups[activity].cast("string") + " | " + dups._time.cast("string"),
+            action=ibis.literal("dropped"),
+        ),
+        flags.select(
+            line=flags._line,
+            field=ibis.ifelse(flags._n == 1, case, time),
+            reason=ibis.ifelse(flags._n == 1, "single-event journey", "out of order"),
+            value=ibis.ifelse(flags._n == 1, flags[case].cast("string"), flags[time].cast("string")),
+            action=ibis.ifelse(flags._n == 1, "kept, no transitions", "kept, ordered by time"),
+        ),
+        *flagged,
+    ]
+    frames = [ibis.union(*parts).to_pandas()]
+    if rejected is not None:
+        frames.insert(0, pd.DataFrame({
+            "line": rejected.lines, "field": "(row)", "reason": rejected.reasons,
+            "value": [t[:200] for t in rejected.texts], "action": "dropped",
+        }))
+    quarantine = pd.concat(frames, ignore_index=True)
+    quarantine.insert(0, "source_file", str(path))
+    return quarantine.sort_values(["line", "reason"], kind="mergesort").reset_index(drop=True)[QUARANTINE_COLUMNS]
+
+
+def _content_notes(path: Path, clean: "Table", activity: str, customer: str | None, case: str) -> list[str]:
+    """Notes on what the clean events hold: a single touchpoint, journeys without a customer."""
+    notes = []
+    touchpoints = clean.select(clean[activity]).distinct().limit(2).to_pandas()
+    if len(touchpoints) == 1:
+        notes.append(
+            f"{path}: the log has a single touchpoint ({touchpoints.iloc[0, 0]!r}): the graph has only self-loops "
+            "and friction cannot compare pathways; check that --activity names the touchpoint column."
+        )
+    if customer is not None:
+        nameless = clean.filter(clean[customer].isnull())[case].nunique().to_pandas()
+        if nameless:
+            notes.append(
+                f"{path}: {nameless:,} journey(s) have events without a {customer!r} value; such a journey counts as its own "
+                "customer (customer = the case id) and is not merged with other journeys."
+            )
+    return notes
+
+
 #: ISO 8601 forms DuckDB's cast does not take, rewritten into ones it does: a time to the minute with a
 #: UTC offset (``2024-01-01 12:00+01:00``, ``…T12:00Z``) and the basic format (``20240101T120000Z``).
 _ISO_REWRITES = (
@@ -251,11 +315,45 @@ _ISO_REWRITES = (
 )
 
 
+def _trimmed(text: "StringValue") -> "StringValue":
+    """``text.strip()``, done only where a value starts or ends with a space or a control character:
+    most values do not, and stripping copies every string."""
+    edge = (text.ascii_str() <= 32) | (text.right(1).ascii_str() <= 32)
+    return ibis.ifelse(edge, text.strip(), text)
+
+
+@ibis.udf.scalar.builtin(name="epoch_us")
+def _epoch_us(value) -> int:  # type: ignore[empty-body]
+    """Microseconds since 1970-01-01 of a timestamp (a built-in function of DuckDB)."""
+
+
+@ibis.udf.scalar.builtin(name="make_timestamptz")
+def _utc_from_micros(value: int) -> dt.Timestamp(timezone="UTC"):  # type: ignore[empty-body]
+    """The UTC moment ``value`` microseconds after 1970-01-01 (a built-in function of DuckDB)."""
+
+
+def _parsed_time(stamp, path: Path, name: str) -> "TimestampValue":
+    """The time column as UTC moments: a time without a UTC offset is taken as UTC (the store's session
+    zone), a date as its midnight UTC, text as ISO 8601 (:func:`_parsed_iso_time`). A time without a
+    zone becomes UTC through its epoch microseconds: a cast to a zoned type goes through ICU per row."""
+    kind = stamp.type()
+    if kind.is_timestamp():
+        return stamp.cast(dt.Timestamp(timezone="UTC")) if kind.timezone else _utc_from_micros(_epoch_us(stamp))
+    if kind.is_date():
+        return _utc_from_micros(_epoch_us(stamp.cast(dt.Timestamp())))
+    if kind.is_string():
+        return _parsed_iso_time(_trimmed(stamp))
+    raise InputError(f"{path}: column {name!r} holds {kind}, not times; give --time a column of ISO 8601 timestamps.")
+
+
 def _parsed_iso_time(text: "StringValue") -> "TimestampValue":
-    """A text time as a UTC timestamp (no offset: taken as UTC), null when it is not one. The rewrites of
-    :data:`_ISO_REWRITES` are tried only on the texts the plain cast refuses."""
+    """A text time as a UTC timestamp (no offset: taken as UTC), null when it is not one. A text with
+    nothing after its date but digits, ``T``, spaces, colons and dots has no zone and is read as a
+    plain time (cheap); the others are cast with their offset, and the rewrites of
+    :data:`_ISO_REWRITES` are tried only on the texts the plain casts refuse."""
     utc = dt.Timestamp(timezone="UTC")
-    tries = [text.try_cast(utc)]
+    zoneless = ~text.substr(10).re_search(r"[^0-9T :.]")
+    tries = [ibis.ifelse(zoneless, _utc_from_micros(_epoch_us(text.try_cast(dt.Timestamp()))), ibis.null(utc)), text.try_cast(utc)]
     for pattern, replacement in _ISO_REWRITES:
         tries.append(text.re_replace(pattern, replacement).try_cast(utc))
     return ibis.coalesce(*tries)
@@ -277,26 +375,39 @@ def _skip_rejected(con, numbered: "Table", records: np.ndarray) -> "Table":
     )
 
 
-def _read_raw(store: "Store", path: Path) -> tuple["Table", "int | np.ndarray", "_Rejected | None"]:
-    """The file as an Ibis table, where its records are (the line number of the first data row when
-    every record is one line, else the starting line of every data record, see :func:`record_lines`)
-    and the CSV records that could not be read (see :func:`_read_csv`)."""
+@dataclass
+class _Opened:
+    """An event file as an Ibis table not yet read (CSV: a view over DuckDB's reader), where its records
+    are (see :func:`record_lines`), and, once the table has been scanned, the records the reader rejected."""
+
+    raw: "Table"
+    lines: "int | np.ndarray"
+    rejected: "Callable[[], _Rejected | None]" = lambda: None
+
+
+@contextmanager
+def _opened(store: "Store", path: Path) -> "Iterator[_Opened]":
+    """The file at ``path`` opened for one scan by the engine (a CSV's decoded copy lives until the end)."""
     if not path.exists():
         raise InputError(f"{path}: no such file; give the path of a CSV, Parquet or XES event log.")
     name = path.name.lower()
+    if name.endswith((".csv", ".csv.gz", ".tsv", ".txt")):
+        with _opened_csv(store, path) as opened:
+            yield opened
+        return
     con = store.con
     try:
         if name.endswith((".parquet", ".pq")):
-            return con.read_parquet(path, table_name=f"_journey_file_{next(_counter)}"), 1, None
-        if name.endswith((".xes", ".xes.gz")):
-            return _with_xes_attributes(store, con.create_table(f"_journey_file_{next(_counter)}", _read_xes(path), temp=True)), 1, None
-        if name.endswith((".csv", ".csv.gz", ".tsv", ".txt")):
-            return _read_csv(store, path)
+            raw = con.read_parquet(path, table_name=f"_journey_file_{next(_counter)}")
+        elif name.endswith((".xes", ".xes.gz")):
+            raw = _with_xes_attributes(store, con.create_table(f"_journey_file_{next(_counter)}", _read_xes(path), temp=True))
+        else:
+            raise InputError(f"{path}: unknown file type; give a .csv, .parquet or .xes(.gz) event log.")
     except InputError:
         raise
     except Exception as exc:  # the reader's own error type varies by format
         raise InputError(f"{path}: cannot be read ({str(exc).splitlines()[0]}); check that it is a valid file of its kind.") from None
-    raise InputError(f"{path}: unknown file type; give a .csv, .parquet or .xes(.gz) event log.")
+    yield _Opened(raw, 1)
 
 
 @dataclass
@@ -314,48 +425,56 @@ class _Rejected:
 _REJECT_REASONS = {"missing columns": "fewer fields than the header", "too many columns": "more fields than the header"}
 
 
-def _read_csv(store: "Store", path: Path) -> tuple["Table", "int | np.ndarray", "_Rejected | None"]:
-    """A CSV file read as Listen reads it (its encoding, delimiter and header checks; every column text),
-    with the records DuckDB cannot split into the header's fields set aside rather than failing the file."""
+@contextmanager
+def _opened_csv(store: "Store", path: Path) -> "Iterator[_Opened]":
+    """A CSV file as Listen reads it (its encoding, delimiter and header checks; every column text), as a
+    view over DuckDB's reader: the records it cannot split into the header's fields are set aside rather
+    than failing the file, and known once the view has been scanned."""
     from empathica.listen import inspect_file
     from empathica.listen.readers import csv_rejects, csv_relation
 
     source = inspect_file(path)
     try:
-        name = f"_journey_file_{next(_counter)}"
-        duck = store.duckdb()
-        duck.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {csv_relation(source, '_journey_reject')}")
-        rejects = csv_rejects(duck, "_journey_reject")
         readable, compressed = source.readable
         starts, reader_lines, unclosed = _scan_records(readable, compressed=compressed)
+        if unclosed is not None:  # DuckDB would read the rest of the file as one (rejected) value
+            first, last = unclosed
+            raise InputError(f"{path}: line {first}: a quote (\") opened in this row is never closed, so lines {first}–{last} "
+                             "would read as one value. Close the quote, or write a quote inside a value as \"\".")
+        name = f"_journey_file_{next(_counter)}"
+        duck = store.duckdb()
+        try:
+            duck.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM {csv_relation(source, '_journey_reject')}")
+        except Exception as exc:  # duckdb.Error subclasses
+            raise InputError(f"{path}: cannot be read ({str(exc).splitlines()[0]}); check that it is a valid file of its kind.") from None
+        yield _Opened(store.con.table(name), starts,
+                      lambda: _rejected_records(path, csv_rejects(duck, "_journey_reject"), starts, reader_lines))
     finally:
         source.close()
-    if unclosed is not None:  # DuckDB would read the rest of the file as one (rejected) value
-        first, last = unclosed
-        raise InputError(f"{path}: line {first}: a quote (\") opened in this row is never closed, so lines {first}–{last} "
-                         "would read as one value. Close the quote, or write a quote inside a value as \"\".")
-    rejected = None
-    if rejects:
-        numbers = np.array([line for line, _, _ in rejects], dtype="int64")
-        if isinstance(starts, int):  # one line per record: the reader's line is the file's
-            records, lines = numbers - starts, numbers
-        else:  # the reader counts a quoted multi-line record as one line, and blank lines as lines
-            records = np.searchsorted(reader_lines, numbers)
-            records = np.minimum(records, len(starts) - 1)
-            lines = starts[records]
-        if not isinstance(starts, int):  # a rejected row that runs over several lines: a quote that closes far too late
-            continued = starts - reader_lines  # continuation lines (inside quotes) before each record
-            for record, line in zip(records, lines):
-                inside = int(continued[record + 1] - continued[record]) if record + 1 < len(starts) else 0
-                if inside:
-                    raise InputError(
-                        f"{path}: line {line}: a quoted value runs on to line {line + inside}, and the row it makes does not "
-                        f"fit the header; check line {line} for a quote (\") that should not open a value (write a quote "
-                        "inside a value as \"\").")
-        texts = [(text or "").strip("\r\n") for _, text, _ in rejects]
-        reasons = [", ".join(_REJECT_REASONS.get(k, k) for k in kind.split(", ")) for _, _, kind in rejects]
-        rejected = _Rejected(records.astype("int64"), lines.astype("int64"), texts, reasons)
-    return store.con.table(name), starts, rejected
+
+
+def _rejected_records(path: Path, rejects: list, starts: "int | np.ndarray", reader_lines: "np.ndarray | None") -> "_Rejected | None":
+    """The reader's rejected rows (:func:`csv_rejects`) as records and physical lines of the file."""
+    if not rejects:
+        return None
+    numbers = np.array([line for line, _, _ in rejects], dtype="int64")
+    if isinstance(starts, int):  # one line per record: the reader's line is the file's
+        records, lines = numbers - starts, numbers
+    else:  # the reader counts a quoted multi-line record as one line, and blank lines as lines
+        records = np.searchsorted(reader_lines, numbers)
+        records = np.minimum(records, len(starts) - 1)
+        lines = starts[records]
+        continued = starts - reader_lines  # continuation lines (inside quotes) before each record
+        for record, line in zip(records, lines):  # a rejected row that runs over several lines: a quote that closes far too late
+            inside = int(continued[record + 1] - continued[record]) if record + 1 < len(starts) else 0
+            if inside:
+                raise InputError(
+                    f"{path}: line {line}: a quoted value runs on to line {line + inside}, and the row it makes does not "
+                    f"fit the header; check line {line} for a quote (\") that should not open a value (write a quote "
+                    "inside a value as \"\").")
+    texts = [(text or "").strip("\r\n") for _, text, _ in rejects]
+    reasons = [", ".join(_REJECT_REASONS.get(k, k) for k in kind.split(", ")) for _, _, kind in rejects]
+    return _Rejected(records.astype("int64"), lines.astype("int64"), texts, reasons)
 
 
 def record_lines(path: Path, *, compressed: bool = False) -> "int | np.ndarray":

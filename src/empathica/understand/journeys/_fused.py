@@ -34,7 +34,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from empathica.understand.journeys._discovery import _PATH_MODULI, distinct_count, wait_moments
+from empathica.understand.journeys._discovery import _PATH_MODULI, distinct_count, seconds_between, wait_moments
 
 if TYPE_CHECKING:
     from ibis.expr.types import IntegerValue, Table
@@ -168,7 +168,7 @@ def indexed_steps(events: "Table", index: StepIndex, *, goal: str | None = None)
     seen = [s[f"_seen{w}"].fill_null(0) for w in words]
     upto = [seen[w] | _in_word(s.idx, w, n_words).fill_null(0) for w in words]  # met at or before this step
     s = s.mutate(
-        seconds=s.target_time.delta(s.timestamp, unit="millisecond").cast("float64") / 1000.0,
+        seconds=seconds_between(s.target_time, s.timestamp),
         first_visit=(_pick(seen, s.idx) & _bit(s.idx, n_words)) == 0,
         target_repeat=(_pick(upto, s.target_idx) & _bit(s.target_idx, n_words)) != 0,
     )
@@ -333,7 +333,7 @@ def journey_masks_table(steps: "Table", index: StepIndex, pathways: list[tuple[i
     return s.group_by(**keys).aggregate(
         **customer,
         n_events=s.count(),
-        seconds=s.timestamp.max().delta(s.timestamp.min(), unit="millisecond").cast("float64") / 1000.0,
+        seconds=seconds_between(s.timestamp.max(), s.timestamp.min()),
         reached_goal=s.reached_goal.any(),
         **_indexed_path_keys(s),
         **masks,
