@@ -132,7 +132,8 @@ def _patterns() -> dict[str, re.Pattern]:
         "coordinated": re.compile(rf"(?P<keep>\[NAME\],?\s(?P<conj>and|und|&)\s)(?P<first>{w})(?P<second>\s{w})?(?![\w'])"),
         "coordinated_before": re.compile(rf"(?<![\w'-])(?P<keep>)(?P<first>{w})(?P<second>)(?=\s(?P<conj>and|und|&)\s\[NAME\])"),
         # roles may come in a row (销售经理, 客服小姐姐): the name follows the last
-        "zh_role": re.compile(rf"(?P<keep>(?:{_alt(names['zh']['roles'])})+)(?P<name>[{_HAN}]{{2,4}})"),
+        "zh_role": re.compile(rf"(?P<keep>(?:{_alt(names['zh']['roles'] + names['zh']['strong_cues'])})+[:：]?)(?P<name>[{_HAN}]{{2,4}})"),
+        "zh_surname": re.compile(rf"(?P<keep>(?:{_alt(names['zh']['surname_cues'])}))(?P<name>[{_HAN}]{{1,2}})"),
         # a name before a title, asked for or thanked (请柏振华经理, 让X老师, 谢谢X师傅), with a surname of the wide
         # list too (names.py takes only the most common ones, after any character)
         "zh_titled": re.compile(rf"(?P<keep>(?:^|(?<![{_HAN}])|(?<=[请让找叫问])|(?<=联系|感谢|谢谢|多谢))(?:\s*))"
@@ -230,6 +231,16 @@ def _zh_titled(m: re.Match) -> str:
     return m.group("keep") + "[NAME]"
 
 
+def _zh_surname(m: re.Match) -> str:
+    """我姓阮: the surname (either list, ambiguous ones included) after 我姓 is the name."""
+    name, lists = m.group("name"), _lists()
+    surnames = lists["zh_surnames"] | lists["zh_ambiguous"]
+    for surname in (name[:2], name[:1]):
+        if surname in surnames:
+            return m.group("keep") + "[NAME]" + name[len(surname):]
+    return m.group(0)
+
+
 def redact_names_by_context(text: str) -> str:
     """``text`` with the names that greetings, sign-offs, roles and workplaces point at replaced by ``[NAME]``."""
     pats = _patterns()
@@ -241,4 +252,5 @@ def redact_names_by_context(text: str) -> str:
     if re.search(f"[{_HAN}]", text):
         text = pats["zh_role"].sub(_zh, text)
         text = pats["zh_titled"].sub(_zh_titled, text)
+        text = pats["zh_surname"].sub(_zh_surname, text)
     return text
