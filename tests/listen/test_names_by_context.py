@@ -52,6 +52,24 @@ from empathica.listen.redaction import redact
     ("外卖小哥严志强送晚了", "外卖小哥[NAME]送晚了"),
     ("接待员万鹏先生很周到", "接待员[NAME]先生很周到"),  # the given name stops before a title
     ("Hallo Paul-Richard, danke", "Hallo [NAME], danke"),
+    # found by the third fresh set's one unseen measurement (other names and words here)
+    ("Die Lieferfahrerin Gundula war freundlich", "Die Lieferfahrerin [NAME] war freundlich"),  # a compound role
+    ("Der Servicetechniker Radomir kam zu spät", "Der Servicetechniker [NAME] kam zu spät"),
+    ("ein gewisser Detlef hat angerufen", "ein gewisser [NAME] hat angerufen"),  # listed names only
+    ("im Auftrag von Hannelore Wiesenthal", "im Auftrag von [NAME]"),
+    ("I think his name was Ignatius, very rude", "I think his name was [NAME], very rude"),
+    ("Ansprechpartner: Teodor Lindqvist, Zimmer 4", "Ansprechpartner: [NAME], Zimmer 4"),  # a colon after a cue
+    ("麻烦请阎振东经理回个电话", "麻烦请[NAME]经理回个电话"),  # a surname of the wide list before a title
+    ("谢谢闵晓丽老师", "谢谢[NAME]老师"),
+    # found by the fourth fresh set's one unseen measurement (other names here)
+    ("收件人：甄立伟，电话见下", "收件人：[NAME]，电话见下"),  # a strong cue before a wide-list surname
+    ("免贵姓缪，上周来过", "免贵姓[NAME]，上周来过"),
+    ("我爸爸雷志刚也住过这家", "我爸爸[NAME]也住过这家"),  # relations as roles
+    ("保洁阿姨冉秀英很认真", "保洁阿姨[NAME]很认真"),
+    ("Mit besten Grüßen Gisbert Rahnenführer", "Mit besten Grüßen [NAME]"),
+    ("hier schreibt Walburga Lenz wegen der Rechnung", "hier schreibt [NAME] wegen der Rechnung"),
+    ("a lady called Perpetua answered", "a lady called [NAME] answered"),
+    ("the cleaner Yesenia left fresh towels", "the cleaner [NAME] left fresh towels"),
 ], ids=lambda v: v[:24])
 def test_names_found_by_their_context(text, expected):
     assert redact(text) == expected
@@ -73,6 +91,13 @@ def test_names_found_by_their_context(text, expected):
     "Hi, this is Ridiculous. Ask Delta why.",     # common words and brands after weak cues
     "Thanks Heathrow and Denver for nothing",     # places of the tuning corpus
     "Shopping mit Tochter Handy war teuer",       # a German noun after a role
+    "ab einem gewissen Alter nicht mehr",          # 'gewissen' before a noun
+    "eine gewisse Skepsis bleibt",
+    "im Auftrag von Südwestbus gefahren",          # a company after 'im Auftrag von'
+    "请大堂经理来一下，销售经理也在",                  # roles before a title
+    "请项目经理联系我，谢谢老师",
+    "I called Delta twice and then called American",  # airlines after 'called'
+    "姓名和电话都填了，我妈妈说很好，阿姨很热情",
     "This is Ridiculous. This is Delta calling",
     "Die Rechnung aus der Buchhaltung kam nie",   # a German noun before a workplace
     "销售经理说明天发货，客服小姐姐态度很好",

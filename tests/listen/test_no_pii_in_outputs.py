@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
 import pandas as pd
@@ -70,7 +70,9 @@ def planted(tmp_path_factory):
     world = generate_world(folder / "data", customers=300, seed=11)
     needles = _plant_files(world)
     db = folder / "demo.duckdb"
-    settings = Settings.load(config_file=folder / "none.toml", progress=False, db_path=str(db))
+    # The German sentiment cascade's e5 embeddings only change sentiment verdicts (numbers), never which text is
+    # stored or shown; off, the text step costs a third less CPU (bench/results.md, "the PII leak test").
+    settings = Settings.load(config_file=folder / "none.toml", progress=False, db_path=str(db), text_embed_budget=0)
     with Store.open(db, settings=settings) as store, pytest.MonkeyPatch.context() as patch:
         ingest_files(store, [p for p, _ in world.files], kinds=[k for _, k in world.files])
         ops = open_cases_store(store, settings)
@@ -81,6 +83,9 @@ def planted(tmp_path_factory):
         # The value step's main cost is refitting the CLV models on 30 bootstrap resamples for the totals'
         # intervals: numbers only, no text. Two refits write the same tables; what this test checks is unchanged.
         patch.setattr("empathica.flywheel.steps.value.CLV_BOOTSTRAP", 2)
+        # Likewise the values segments' bootstrap intervals (200 resamples of three models per outcome): numbers only.
+        from empathica.diagnose.segments import compare
+        patch.setattr("empathica.flywheel.steps.diagnose.compare", partial(compare, n_bootstrap=10))
         sections = run_flywheel(store, settings=settings)
     assert not [s.key for s in sections if s.skipped]  # every step ran, so every result path is checked
     return db, settings, needles, folder

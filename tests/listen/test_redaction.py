@@ -86,6 +86,8 @@ def test_none_and_vectorised_variants_agree():
     ("订单号 0012345678901", "订单号 0012345678901"),
     # German phone numbers with a spaced slash or dash and the subscriber number in pairs
     ("Rufen Sie unter 0511 / 76 54 32 10 an", "Rufen Sie unter [PHONE] an"),
+    ("Tel. 0341 / 7 65 43 21, Fax folgt", "Tel. [PHONE], Fax folgt"),  # one digit before the pairs
+    ("Die Steuer-Identifikationsnummer ist 86095742719.", "Die Steuer-Identifikationsnummer ist [ID]."),  # a long word before the number
     ("Tel. 089 / 12 34 56 78", "Tel. [PHONE]"),
     ("Festnetz 04131/40 22 17, mobil 0160 - 98 76 54 32", "Festnetz [PHONE], mobil [PHONE]"),
     ("Bestellung 301-4478812-0098213 ist da", "Bestellung 301-4478812-0098213 ist da"),  # 00 inside a number
@@ -120,14 +122,15 @@ def test_labelled_heldout_set_meets_the_targets():
     _assert_targets(score(load("heldout"), redact))
 
 
-def test_fresh_hand_written_set_meets_the_targets():
-    """The targets on bench/data/pii_fresh.txt (90 hand-written texts; unseen until its one measurement, tuned
-    against since): per language and type, with 24 texts holding no personal data at all."""
+@pytest.mark.parametrize("part", ["fresh", "fresh2", "fresh3"])
+def test_fresh_hand_written_set_meets_the_targets(part):
+    """The targets on bench/data/pii_fresh*.txt (90 hand-written texts each; each unseen until its one
+    measurement, tuned against since): per language and type, with texts holding no personal data at all."""
     from bench.pii_eval import load, score
 
-    result = score(load("fresh"), redact)
+    result = score(load(part), redact)
     assert {lang for lang, _ in result["spans"]} == {"de", "en", "zh"}
-    assert sum(result["decoys"].values()) >= 30
+    assert sum(result["decoys"].values()) >= 25
     _assert_targets(result)
 
 

@@ -64,7 +64,8 @@ def _lists() -> dict:
             "zh_ambiguous": set(zh["ambiguous"]), "zh_words": set(common["zh"]["words"]), "zh_titles": tuple(zh["titles"]),
             "de_roles": {w.lower() for w in names["de"]["roles"]},
             "de_greetings": {g.lower() for g in names["de"]["greetings"]} - {g.lower() for g in names["en"]["greetings"]},
-            "also_words": {w.lower() for w in names["de"]["greetings_also_words"] + names["en"]["roles_also_words"]},
+            "also_words": {w.lower() for w in names["de"]["greetings_also_words"] + names["en"]["roles_also_words"]
+                           + names["de"]["roles_listed_only"] + names["en"]["roles_listed_only"]},
             "common": {w for lang in ("en", "de") for w in common[lang]["words"]}}
 
 
@@ -117,7 +118,8 @@ def _patterns() -> dict[str, re.Pattern]:
                                      rf"[,:!]?\s+)(?P<first>{w})(?P<second>\s{w})?(?=\s*(?:[.!,;]|$|\n))", re.M),
         "dash": re.compile(rf"(?P<keep>(?:^|(?<=\s))(?:{_alt(en['dashes'])})\s*)"
                            rf"(?P<first>{w})(?P<second>\s{w})?(?=\s*[.!]?\s*(?:$|\n))", re.M),
-        "role": re.compile(rf"(?P<keep>(?<!\w)(?P<role>{_alt(de['roles'] + en['roles'])}),?\s+)"
+        # a German compound ends in a role noun: Paketbotin, Lieferfahrer
+        "role": re.compile(rf"(?P<keep>(?<!\w)(?P<role>{_alt(de['roles'] + en['roles'])}|[A-ZÄÖÜ][a-zäöüß]+(?:{_alt(_compound_roles())})),?\s+)"
                            rf"(?P<first>{w})(?P<second>\s{w})?(?![\w'])"),
         "workplace": re.compile(rf"(?P<keep>(?P<start>^|[.!?]\s+|)(?<![\w'-]))(?P<first>{w})(?P<second>\s{w})?"
                                 rf"(?=,?\s(?:{_alt(en['workplaces'])})(?!\w))"),
@@ -130,8 +132,23 @@ def _patterns() -> dict[str, re.Pattern]:
         "coordinated": re.compile(rf"(?P<keep>\[NAME\],?\s(?P<conj>and|und|&)\s)(?P<first>{w})(?P<second>\s{w})?(?![\w'])"),
         "coordinated_before": re.compile(rf"(?<![\w'-])(?P<keep>)(?P<first>{w})(?P<second>)(?=\s(?P<conj>and|und|&)\s\[NAME\])"),
         # roles may come in a row (销售经理, 客服小姐姐): the name follows the last
-        "zh_role": re.compile(rf"(?P<keep>(?:{_alt(names['zh']['roles'])})+)(?P<name>[{_HAN}]{{2,4}})"),
+        "zh_role": re.compile(rf"(?P<keep>(?:{_alt(names['zh']['roles'] + names['zh']['strong_cues'])})+[:：]?)(?P<name>[{_HAN}]{{2,4}})"),
+        "zh_surname": re.compile(rf"(?P<keep>(?:{_alt(names['zh']['surname_cues'])}))(?P<name>[{_HAN}]{{1,2}})"),
+        # a name before a title, asked for or thanked (请柏振华经理, 让X老师, 谢谢X师傅), with a surname of the wide
+        # list too (names.py takes only the most common ones, after any character)
+        "zh_titled": re.compile(rf"(?P<keep>(?:^|(?<![{_HAN}])|(?<=[请让找叫问])|(?<=联系|感谢|谢谢|多谢))(?:\s*))"
+                                rf"(?P<name>[{_HAN}]{{2,3}}?)(?=(?:{_alt(names['zh']['titles'])}))"),
     }
+
+
+@cache
+def _compound_roles() -> list[str]:
+    """German role nouns of five or more letters, lower-cased, as the end of a compound (Paket|botin)."""
+    return [r.lower() for r in gazetteer()["names"]["de"]["roles"] if r[:1].isupper() and " " not in r and len(r) >= 5]
+
+
+def _is_de_role(role: str) -> bool:
+    return role.lower() in _lists()["de_roles"] or role.lower().endswith(tuple(_compound_roles()))
 
 
 def _ok(m: re.Match, kind: str) -> bool:
@@ -144,7 +161,7 @@ def _ok(m: re.Match, kind: str) -> bool:
         return _is_name_word(first, unknown=True, german=_is_german(m.group("keep")))
     if kind == "role":  # "Verkäufer, Entscheider": after a capitalised (German) role and a comma, only a listed name
         role = m.group("role")
-        german = role.lower() in _lists()["de_roles"]
+        german = _is_de_role(role)
         if (role[0].isupper() and german and "," in m.group("keep")) or role.lower() in _lists()["also_words"]:
             return _is_name_word(first, listed=True)  # "Im Sommer": "Im" ("I'm") is German for "in the"
         # "Tochter Handy", "this is Ridiculous": a listed name or no common word
@@ -199,6 +216,31 @@ def _zh(m: re.Match) -> str:
     return m.group("keep") + "[NAME]" + name[end:]
 
 
+def _zh_titled(m: re.Match) -> str:
+    name = m.group("name")
+    lists = _lists()
+    surname = name[:2] if name[:2] in lists["zh_surnames"] else name[:1]
+    rest = name[len(surname):]
+    # 请大堂经理, 请销售经理: a role before the title is no name; 谢谢柏老师: 谢谢 is no name
+    roles = gazetteer()["names"]["zh"]["roles"]
+    zh = gazetteer()["names"]["zh"]
+    if (surname not in lists["zh_surnames"] or not rest or any(ch in _ZH_STOP for ch in rest)
+            or name.startswith(tuple(zh["not_names_in"])) or any(ch in "请让找叫问" for ch in name)
+            or any(name.startswith(r) or r.startswith(name) for r in roles)):
+        return m.group(0)
+    return m.group("keep") + "[NAME]"
+
+
+def _zh_surname(m: re.Match) -> str:
+    """我姓阮: the surname (either list, ambiguous ones included) after 我姓 is the name."""
+    name, lists = m.group("name"), _lists()
+    surnames = lists["zh_surnames"] | lists["zh_ambiguous"]
+    for surname in (name[:2], name[:1]):
+        if surname in surnames:
+            return m.group("keep") + "[NAME]" + name[len(surname):]
+    return m.group(0)
+
+
 def redact_names_by_context(text: str) -> str:
     """``text`` with the names that greetings, sign-offs, roles and workplaces point at replaced by ``[NAME]``."""
     pats = _patterns()
@@ -209,4 +251,6 @@ def redact_names_by_context(text: str) -> str:
             text = pats[kind].sub(lambda m: _latin(m, "coordinated"), text)
     if re.search(f"[{_HAN}]", text):
         text = pats["zh_role"].sub(_zh, text)
+        text = pats["zh_titled"].sub(_zh_titled, text)
+        text = pats["zh_surname"].sub(_zh_surname, text)
     return text

@@ -50,6 +50,7 @@ def _patterns() -> list[tuple[re.Pattern, str]]:
     surname, zh_titles, zh_cues = _words(zh["surnames"]), _words(zh["titles"]), _words(zh["cues"])
     # a surname character that ends a word is no surname there: 感谢客服 ("thanks to the service desk")
     not_word_end = "".join(rf"(?!(?<={re.escape(w[:-1])}){re.escape(w[-1])})" for w in zh["not_names_in"])
+    thanks = _words(zh["not_names_in"])  # 谢谢老师 is "thank you, teacher", no 谢谢 the teacher
     plain = _words([n for n in zh["surnames"] if n not in set(zh["ambiguous"])])
     de_street, en_street = _words(streets["de"]), _words(streets["en"])
     de_street_short = _words(streets["de_short"])
@@ -83,11 +84,11 @@ def _patterns() -> list[tuple[re.Pattern, str]]:
                     rf"(?:[东南西北中一二三四五六七八九十]段)?{zh_num}(?:{unit})(?:{zh_num}(?:{unit}))*"), "[ADDRESS]"),
         # names
         (re.compile(rf"(?P<keep>(?<!\w)(?:{titles})\s(?:(?:{titles})\s)?)(?:{_SURNAME_WORD}\s)?{_SURNAME_WORD}"), "[NAME]"),
-        (re.compile(rf"(?P<keep>(?i:{cues})\s*(?:(?:{titles})\s+){{0,2}})(?!(?:{titles})(?!\w))(?:{_SURNAME_WORD})(?:\s{_SURNAME_WORD})?"), "[NAME]"),
+        (re.compile(rf"(?P<keep>(?i:{cues})[:：]?\s*(?:(?:{titles})\s+){{0,2}})(?!(?:{titles})(?!\w))(?:{_SURNAME_WORD})(?:\s{_SURNAME_WORD})?"), "[NAME]"),
         (re.compile(rf"(?<!\w)(?:{any_first}|{last})\s(?:[A-Z]\.\s)?(?:{last})(?!\w)"), "[NAME]"),
         (re.compile(rf"(?<!\w)(?:{first})\s(?:[A-Z]\.\s)?{_SURNAME_WORD}(?!\w)"), "[NAME]"),
         (re.compile(rf"(?<![\w-])(?:{first})(?![\w-])"), "[NAME]"),
-        (re.compile(rf"{not_word_end}(?:(?:{plain})[{_HAN}]{{0,2}}?|(?:{surname}))(?={zh_titles})"), "[NAME]"),
+        (re.compile(rf"{not_word_end}(?!{thanks})(?:(?:{plain})[{_HAN}]{{0,2}}?|(?:{surname}))(?={zh_titles})"), "[NAME]"),
         (re.compile(rf"(?P<keep>(?:{zh_cues})\s*)(?:{surname})[{_HAN}]{{1,2}}"), "[NAME_ZH]"),
         (re.compile(rf"(?P<keep>我姓|免贵姓)(?:{surname})"), "[NAME]"),
     ]

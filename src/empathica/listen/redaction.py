@@ -65,8 +65,8 @@ _PHONE = re.compile(
         r"(?<![0-9A-Za-z+/-])(?:\+|00)[1-9]\d{0,2}(?:[ .\-/]?\(0\))?(?:[ .\-/]?\(?\d{1,5}\)?){2,6}" + _NOT_AFTER,
         # national with a trunk 0: 030 1234567, 0171-2345678, (030) 123 45 67
         # (an area code never starts 00: that is the international prefix, or an invoice number);
-        # the subscriber number may be written in pairs after a spaced slash or dash: 0511 / 76 54 32 10
-        _NOT_BEFORE + r"\(?0[1-9]\d{1,4}\)?(?: ?[/\-] ?| )?(?:\d{3,4}|\d{2}(?= ?-? ?\d{2}))(?: ?-? ?\d{2,5}){0,3}" + _NOT_AFTER,
+        # the subscriber number may be written in pairs after a spaced slash or dash: 0511 / 76 54 32 10, 040 / 3 22 11 98
+        _NOT_BEFORE + r"\(?0[1-9]\d{1,4}\)?(?: ?[/\-] ?| )?(?:\d{3,4}|\d{1,2}(?= ?-? ?\d{2}))(?: ?-? ?\d{2,5}){0,3}" + _NOT_AFTER,
         # Chinese mobile numbers
         _NOT_BEFORE + r"1[3-9]\d(?:[ -]?\d{4}){2}" + _NOT_AFTER,
         # North America: (555) 123-4567, (555) 123 4567, 555-123-4567, 555.123.4567
@@ -139,7 +139,10 @@ def _steuer_id_ok(text: str) -> bool:
 
 def _is_reference(m: re.Match) -> bool:
     """Whether the words just before the match name it an order, invoice, customer or article number."""
-    before = m.string[max(0, m.start() - 24):m.start()]
+    start = max(0, m.start() - 24)
+    while start and (m.string[start - 1].isalnum() or m.string[start - 1] == "-"):
+        start -= 1  # a word the window would cut ("…ifikationsnummer") is read whole ("Steuer-Identifikationsnummer")
+    before = m.string[start:m.start()]
     return bool(_REFERENCE_WORDS.search(before)) and not _CARD_WORDS.search(before)
 
 
