@@ -4,6 +4,7 @@ evaluates pending ingests and runs, refreshes the context-card snapshot, checks 
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import shutil
@@ -85,6 +86,15 @@ def after_ingest(store: Store, settings: Settings, detail: str,
         ops.close()
 
 
+def settle_heap() -> None:
+    """Collect once, then move every object alive now (the libraries, the models, the snapshot) out of the garbage
+    collector's sight (``gc.freeze``). Without it each full collection walks every long-lived object while holding
+    the interpreter, and the requests arriving meanwhile wait for it: those pauses were the card's p99
+    (``bench/results.md``, section act). Called at start, before the first request."""
+    gc.collect()
+    gc.freeze()
+
+
 class ActService:
     """The server's Act: a worker thread that evaluates, an overlay thread that patches the cards of the customers
     new rows reach, and a card thread that rebuilds the whole snapshot after runs and bulk ingests."""
@@ -135,6 +145,7 @@ class ActService:
         self.work()
         self._stale.clear()  # the snapshot built next already includes what work() evaluated
         self.refresh_snapshot(serving=False)
+        settle_heap()
         self._threads = [threading.Thread(target=self._work_loop, name="empathica-act", daemon=True),
                          threading.Thread(target=self._loop, args=(self._patch, self.overlay, None),
                                           name="empathica-act-overlay", daemon=True),
@@ -149,6 +160,7 @@ class ActService:
         self._patch.set()
         for thread in self._threads:
             thread.join(timeout=30)
+        gc.unfreeze()  # what the server kept becomes collectable again (in a test process, the next test's heap)
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
 
@@ -164,6 +176,7 @@ class ActService:
     def _work_loop(self) -> None:
         if self.cases.rule_definitions():  # rules may test texts: load the analyzer before the first ingest needs it
             self.analyzer()
+            gc.freeze()  # it lives as long as the server: out of the collector's sight (settle_heap), no pause now
         self._loop(self._wake, self.work, self.tick)
 
     def _loop(self, event: threading.Event, task, timeout: float | None) -> None:
