@@ -97,6 +97,9 @@ def evaluate(store: Store, cases: CaseStore, rules: list[Rule] | None = None, *,
     for rule in rules:
         if not rule.enabled or not _ready(store, rule) or (new is not None and not _timed(rule)):
             continue
+        if new is not None and not _arrived(rule, new):  # no new signal of its kind: nothing to query
+            report.matched[rule.rule_id] = 0
+            continue
         rows = _matched_rows(store, rule, until=until, new=new)
         report.matched[rule.rule_id] = len(rows)
         # a full evaluation skips what is known in one query; a few new rows rely on the unique (rule, signal)
@@ -106,6 +109,13 @@ def evaluate(store: Store, cases: CaseStore, rules: list[Rule] | None = None, *,
                 continue
             _act(cases, rule, row, teams, owners, report)
     return report
+
+
+def _arrived(rule: Rule, new: Fresh) -> bool:
+    """Whether ``new`` holds a signal of the kind ``rule`` is on (feedback rows; conversations or their turns)."""
+    if rule.on == "feedback":
+        return bool(new.keys("feedback"))
+    return bool(new.keys("conversations")) or bool(len(new.conversations))
 
 
 def _ready(store: Store, rule: Rule) -> bool:
