@@ -112,8 +112,8 @@ class ActService:
         self.server = server
         self.cases: CaseStore = server.ops.cases
         self.delivery = Delivery.from_settings(server.settings)
-        #: How digests say opportunities (set by the server from the report's catalogues; None: by key).
-        self.opportunity_words = None
+        #: How digests are said (set by the server from the report's catalogues; None: no digests).
+        self.digest_words = None
         self.tick = tick_seconds if tick_seconds is not None else server.settings.act_tick_seconds
         self.snapshot: CardSnapshot | None = None
         self.snapshot_seconds: float | None = None
@@ -263,10 +263,10 @@ class ActService:
         across restarts: the outbox refuses a second one for the same team and period)."""
         today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         end = today - timedelta(days=today.weekday())
-        if self._digest_end != end:
+        if self._digest_end != end and self.digest_words is not None:
             with self.server.reading() as store:
                 queue_digests(self.cases, end=end, days=self.server.settings.act_digest_days, store=store,
-                              say=self.opportunity_words)
+                              say=self.digest_words)
             self._digest_end = end
 
     def refresh_cards(self) -> None:
@@ -340,6 +340,6 @@ class ActService:
         """Queue every team's digest of the last ``act_digest_days`` and deliver what is due."""
         with self.server.reading() as store:
             queued = queue_digests(self.cases, days=self.server.settings.act_digest_days, store=store,
-                                   say=self.opportunity_words)
+                                   say=self.digest_words)
         deliver(self.cases, self.delivery)
         return queued

@@ -34,7 +34,7 @@ def create_app(server: Server) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         server.act = ActService(server)  # evaluates rules on ingests and runs, keeps the card snapshot, notifies
-        server.act.opportunity_words = OpportunityText()  # digests say opportunities in the team's language
+        server.act.digest_words = OpportunityText()  # digests in the team's language, from the report's catalogues
         server.act.start()
         try:
             yield
