@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> None:
     text = (f"Store: {size:,} customers (bench_act's scaled world); card load {args.rate:.0f} requests/s for "
             f"{args.seconds:.0f} s, twice per server start (open loop), against `empathica serve` timing each card "
             "request's parts and every garbage collection (`bench/act_timed_server.py`).\n\n"
-            "| server | load | p50 | p99 | errors | longest part, ms | full collections during the load | "
+            "| server | card load | p50 | p99 | errors | longest part, ms | full collections during the load | "
             "load average before / after |\n|---|---|---|---|---|---|---|---|\n" + "\n".join(rows) +
             f"\n\n{machine_load_note(loads)}")
     print(text)
