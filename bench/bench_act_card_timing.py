@@ -18,38 +18,14 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-import httpx
-
-from bench.bench_act import (CACHE, EMPATHICA, INGEST_MEMORY_LIMIT, PASSWORD, RULE, _free_port, _pct, card_load,
-                             machine_load_note, scaled_store)
+from bench.bench_act import CACHE, _pct, card_load, machine_load_note, scaled_store, serve
 from bench.results_file import write_section
 
 
 def timed_server(db: Path, out: Path, *, freeze: bool) -> tuple[subprocess.Popen, str, str]:
     """``empathica serve`` on ``db`` through ``bench.act_timed_server`` (timings to ``out``); process, URL, token."""
-    for path in db.parent.glob(db.name + ".ops.sqlite*"):
-        path.unlink()
-    subprocess.run([EMPATHICA, "users", "add", "bench", "--role", "admin", "--password-stdin", "--db", str(db)],
-                   input=PASSWORD + "\n", text=True, check=True, capture_output=True)
-    rules = db.parent / "bench_rules.toml"
-    rules.write_text(RULE, encoding="utf-8")
-    subprocess.run([EMPATHICA, "act", "load", str(rules), "--db", str(db)], check=True, capture_output=True)
-    port = _free_port()
-    env = {**os.environ, "EMPATHICA_INGEST_MEMORY_LIMIT": INGEST_MEMORY_LIMIT, "ACT_TIMING_OUT": str(out),
-           **({} if freeze else {"ACT_TIMING_NO_FREEZE": "1"})}
-    proc = subprocess.Popen([sys.executable, "-m", "bench.act_timed_server", "serve", "--db", str(db), "--port",
-                             str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    url = f"http://127.0.0.1:{port}"
-    while True:
-        try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.5)
-        if proc.poll() is not None:
-            raise SystemExit("the timed server stopped")
-    token = httpx.post(f"{url}/auth/login", json={"username": "bench", "password": PASSWORD}).json()["token"]
-    return proc, url, token
+    return serve(db, command=[sys.executable, "-m", "bench.act_timed_server"],
+                 env={"ACT_TIMING_OUT": str(out), **({} if freeze else {"ACT_TIMING_NO_FREEZE": "1"})})
 
 
 def one_server(db: Path, ids: list[str], args, *, freeze: bool) -> list[str]:
