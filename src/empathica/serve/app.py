@@ -28,13 +28,13 @@ class NewKey(BaseModel):
 def create_app(server: Server) -> FastAPI:
     """The API over ``server``'s stores (the caller owns opening and closing them)."""
     from empathica.act.service import ActService
-    from empathica.report.i18n import LANGUAGES, OpportunityText, catalogue
+    from empathica.report.i18n import LANGUAGES, Finding, OpportunityText, render
     from empathica.serve import routes_act, routes_admin, routes_data, routes_docs, routes_results
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        for lang in LANGUAGES:  # parsed now, not by the first card in each language (its requests would wait)
-            catalogue(lang)
+        for lang in LANGUAGES:  # catalogues and locale data loaded now, not by the first card in each language
+            render(Finding("act.opener.reason.language", {"empathy": 0.5, "agent_id": "-", "language": lang}), lang=lang)
         server.act = ActService(server)  # evaluates rules on ingests and runs, keeps the card snapshot, notifies
         server.act.digest_words = OpportunityText()  # digests in the team's language, from the report's catalogues
         server.act.start()
