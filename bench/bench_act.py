@@ -103,7 +103,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(db: Path) -> tuple[subprocess.Popen, str, str]:
+def serve(db: Path, *, command: list[str] | None = None, env: dict[str, str] | None = None
+          ) -> tuple[subprocess.Popen, str, str]:
+    """``empathica serve`` on ``db`` (or ``command … serve``) with a fresh operational store, a user and the bench's
+    rule; process, URL and token."""
     folder = db.parent
     for path in folder.glob(db.name + ".ops.sqlite*"):
         path.unlink()
@@ -115,9 +118,9 @@ def serve(db: Path) -> tuple[subprocess.Popen, str, str]:
     port = _free_port()
     # DuckDB's memory limit is the whole database's: Listen's ingest limit (512MB by default) also caps the reads
     # Act makes meanwhile (rules, the card snapshot), and at a million customers an ingest then runs out of memory.
-    env = {**os.environ, "EMPATHICA_INGEST_MEMORY_LIMIT": INGEST_MEMORY_LIMIT}
-    proc = subprocess.Popen([EMPATHICA, "serve", "--db", str(db), "--port", str(port)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, env=env)
+    env = {**os.environ, "EMPATHICA_INGEST_MEMORY_LIMIT": INGEST_MEMORY_LIMIT, **(env or {})}
+    proc = subprocess.Popen([*(command or [EMPATHICA]), "serve", "--db", str(db), "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline:

@@ -55,11 +55,27 @@ def _store_run_scores(store, analyzer) -> None:
     store.runs.publish()
 
 
+#: Thanks after the angry conversations (the latest text's emotion is then another than the conversation's), and an
+#: opener candidate per (language, emotion answered): the card's opener must answer the conversation's emotion.
+THANKS = {"c1": "Thank you so much, that was really kind of you!", "c2": "Vielen herzlichen Dank, sehr freundlich!",
+          "c4": "非常感谢你们的帮助，太好了！"}
+OPENERS = {(lang, None, emotion): {"opener_id": f"{lang}-{emotion}", "text": f"{emotion} reply", "agent_id": "a9",
+                                   "language": lang, "empathy": 0.9, "answered_emotion": emotion,
+                                   "answered_pain_points": []}
+           for lang in ("en", "de", "zh") for emotion in ("anger", "gratitude", "joy", None)}
+
+
 def test_rules_on_emotion_act_on_conversations_in_three_languages_and_the_card_shows_it(live):
+    from empathica.report.i18n import Finding, render
+
     store, ops, _, analyzer, _, folder = live
     conversations, turns = _conversation_rows()
     ingest_frame(store, folder, "conv", conversations, "conversations")
     ingest_frame(store, folder, "turns", turns, "turns")
+    thanks = pd.DataFrame({"response_id": [f"t{c}" for c in THANKS], "customer_id": list(THANKS), "nps": 9,
+                           "touchpoint_id": "call_centre", "timestamp": "2024-05-31T09:00:00Z",
+                           "comment": list(THANKS.values())})
+    ingest_frame(store, folder, "thanks", thanks, "feedback")
     report = evaluate_pending(store, ops.cases, reason="ingest", analyzer=analyzer)
     assert report.fresh is not None  # on ingest, before any run
     opened = {c["signal_id"]: c for c in ops.cases.cases(limit=1000)[1] if c["rule_id"] == "angry_conversation"}
@@ -69,11 +85,21 @@ def test_rules_on_emotion_act_on_conversations_in_three_languages_and_the_card_s
     assert [c["signal_id"] for c in refunds] == ["conversation:e4"] and "refund" in refunds[0]["evidence"]["pain_points"]
 
     customers = ["c1", "c2", "c4", "c5"]
-    card = CardSnapshot.build(store, live=report.fresh.texts, only=customers)
+    card = CardSnapshot.build(store, live=report.fresh.texts, only=customers, openers=OPENERS)
     shown = {c: card.card(c)["last_conversation"] for c in customers}
     assert {c: s["emotion"] for c, s in shown.items()} == {"c1": "anger", "c2": "anger", "c4": "anger",
                                                            "c5": "frustration"}
     assert shown["c4"]["conversation_id"] == "e3"
+    # the opener answers the anger of the latest conversation, not the thanks written after it (en, de, zh)
+    for customer, lang in (("c1", "en"), ("c2", "de"), ("c4", "zh")):
+        shown_card = card.card(customer)
+        assert shown_card["sentiment"]["last_emotion"] not in ("anger", "neutral", None), shown_card["sentiment"]
+        opener = shown_card["opener"]
+        assert opener["opener_id"] == f"{lang}-anger", (customer, opener)
+        assert opener["reason_id"] == "act.opener.reason.conversation_emotion"
+        assert opener["reason_values"]["emotion_from"] == "conversation"
+        said = render(Finding(opener["reason_id"], opener["reason_values"]), lang=lang)
+        assert "anger" in said and {"en": "latest conversation", "de": "letzten Gespräch", "zh": "最近一次对话"}[lang] in said
 
     _store_run_scores(store, analyzer())  # after a run: the same emotions, and no second case
     after = signals(store, "conversation").filter(lambda s: s.conversation_id.isin(list(CUSTOMER_TURNS)))

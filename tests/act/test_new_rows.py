@@ -132,3 +132,28 @@ def test_a_restart_mid_incremental_evaluation_finds_the_same_new_rows_again(live
     signals = [c["signal_id"] for c in ops.cases.cases(limit=1000)[1]]
     assert signals.count("feedback:r1") == 1 and signals.count("feedback:r2") == 1
     assert ops.cases.pending() == [] and ops.cases.marks()["feedback"] > marks["feedback"]
+
+
+def test_a_small_ingest_during_a_bulk_is_evaluated_ahead_of_the_bulks_remaining_batches(live):
+    store, ops, _, analyzer, loaded, folder = live
+    bulk = pd.DataFrame({"response_id": [f"q{i}" for i in range(5)], "customer_id": ["c1"] * 5,
+                         "touchpoint_id": ["chat"] * 5, "timestamp": ["2024-05-30T09:00:00Z"] * 5, "nps": [0] * 5})
+    _ingest(store, folder, "bulk", bulk, "feedback")
+    first = evaluate_pending(store, ops.cases, reason="ingest", analyzer=analyzer, live_rows=2, max_batches=1)
+    assert first.fresh.keys("feedback") == ["q0", "q1"]  # one batch per call, as the server's worker
+    small = pd.DataFrame({"response_id": ["s1"], "customer_id": ["c2"], "touchpoint_id": ["chat"],
+                          "timestamp": ["2024-05-30T10:00:00Z"], "nps": [1]})
+    _ingest(store, folder, "small", small, "feedback")
+    ops.cases.add_pending("ingest", "small")
+    # the next call — reading the lanes stored with the watermarks, as after a restart — takes the small ingest first
+    seen = [evaluate_pending(store, ops.cases, analyzer=analyzer, live_rows=2, max_batches=1).fresh.keys("feedback")]
+    opened = {c["signal_id"] for c in ops.cases.cases(limit=1000)[1]}
+    assert seen == [["s1"]] and "feedback:s1" in opened and "feedback:q2" not in opened
+    while ops.cases.pending():  # then the bulk's batches, to its end
+        seen.append(evaluate_pending(store, ops.cases, analyzer=analyzer, live_rows=2, max_batches=1).fresh.keys("feedback"))
+    assert seen == [["s1"], ["q2", "q3"], ["q4"]]
+    signals = [c["signal_id"] for c in ops.cases.cases(limit=1000)[1] if c["rule_id"] == "detractor"]
+    assert sorted(s for s in signals if s.split(":")[1][0] in "qs") == [*(f"feedback:q{i}" for i in range(5)), "feedback:s1"]
+    # the bulk is done: its lanes are gone and the marks are past the rows taken ahead (nothing comes again)
+    assert set(ops.cases.marks()) == set(engine.Lanes.read(ops.cases.marks()).marks)
+    assert evaluate_pending(store, ops.cases, reason="ingest", analyzer=analyzer).fresh.arrived.empty and not loaded

@@ -8,7 +8,7 @@ import json
 import socket
 import socketserver
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -122,14 +122,23 @@ def test_an_unreachable_webhook_fails_after_its_attempts(cases):
 
 
 def test_a_team_digest_is_mailed_in_the_teams_language(cases, smtp):
+    from empathica.report.i18n import OpportunityText
+
+    say = OpportunityText()  # the report's catalogues, as the server and the CLI hand them to Act
     port, messages = smtp
     cases.save_team("team_care", language="de", email="care@example.com", webhook=None)
     opened = cases.open_case(rule_id="r", signal_id="s:1", title="Kundin verärgert", priority="high", team_id="team_care",
                              first_response=timedelta(hours=4), resolution=timedelta(days=2), customer_id="c1")
-    content = digest(cases, "team_care", language="de")
+    content = digest(cases, "team_care", language="de", say=say)
     assert content["figures"]["opened"] == 1 and content["figures"]["active"] == 1
-    assert "Eröffnete Fälle: 1" in content["text"] and f"#{opened} Kundin verärgert" in content["text"]
-    assert queue_digests(cases) == 1 and queue_digests(cases) == 0  # once per team and period
+    assert "Eröffnete Fälle: 1" in content["text"] and f"#{opened} Kundin verärgert (Priorität hoch, fällig" in content["text"]
+    assert "Offene Fälle nach Priorität: dringend 0, hoch 1, normal 0, niedrig 0" in content["text"]
+    start = datetime.fromisoformat(content["start"])
+    assert f"vom {start:%d.%m.%Y} bis" in content["text"]  # dates as Germans write them
+    chinese = digest(cases, "team_care", language="zh", say=say)
+    assert chinese["subject"] == "Empathica 每周摘要：team_care" and "新开案例：1" in chinese["text"]
+    assert f"#{opened} Kundin verärgert（优先级 高，截止" in chinese["text"] and "紧急 0，高 1，普通 0，低 0" in chinese["text"]
+    assert queue_digests(cases, say=say) == 1 and queue_digests(cases, say=say) == 0  # once per team and period
     sent = deliver(cases, Delivery(smtp_host="127.0.0.1", smtp_port=port, smtp_sender="empathica@test"))
     assert sent == {"sent": 1, "retry": 0, "failed": 0}
     (raw,) = messages
@@ -139,7 +148,11 @@ def test_a_team_digest_is_mailed_in_the_teams_language(cases, smtp):
 
 
 def test_english_is_the_fallback_language(cases):
-    assert digest(cases, "team_x", language="fr")["subject"] == "Empathica weekly digest for team_x"
+    from empathica.report.i18n import OpportunityText
+
+    said = digest(cases, "team_x", language="fr", say=OpportunityText())
+    assert said["subject"] == "Empathica weekly digest for team_x" and said["language"] == "en"
+    assert "No cases in this period." in said["text"] and "First responses on time: –" in said["text"]
 
 
 def test_a_digest_lists_the_top_opportunities_the_team_owns_in_its_language(cases, world, tmp_path):
@@ -148,6 +161,7 @@ def test_a_digest_lists_the_top_opportunities_the_team_owns_in_its_language(case
     import pandas as pd
 
     from empathica.act.notify import DIGEST_OPPORTUNITIES, team_opportunities
+    from empathica.report.i18n import OpportunityText
     from empathica.schema.results import DECIDE_OPPORTUNITIES
     from empathica.store import Store
 
@@ -168,21 +182,20 @@ def test_a_digest_lists_the_top_opportunities_the_team_owns_in_its_language(case
         store.runs.publish()
         found = team_opportunities(store)
         cases.save_team("team_care", language="de", email=None, webhook="http://127.0.0.1:9/hook")
-        assert queue_digests(cases, store=store) == 1
+        assert queue_digests(cases, store=store, say=OpportunityText()) == 1
     assert [o["rank"] for o in found["team_care"]] == [2, 3, 4, 5, 6][:DIGEST_OPPORTUNITIES]
     assert [o["rank"] for o in found["team_web"]] == [1]
-    text = digest(cases, "team_care", language="de", opportunities=found["team_care"])["text"]
-    assert "Ihre wichtigsten Chancen" in text and "- 2. pathway:step1 (20 Kunden, auf dem Spiel 2,000 EUR)" in text
+    text = digest(cases, "team_care", language="de", opportunities=found["team_care"], say=OpportunityText())["text"]
+    assert "Ihre wichtigsten Chancen" in text and "- 2. pathway:step1 (20 Kunden, 2.000 € auf dem Spiel)" in text
     assert "- 3. pathway:step2 (30 Kunden)" in text and "pathway:step0" not in text  # money only where shown
     (item,) = cases.notifications()
     assert [o["key"] for o in json.loads(item["payload"])["figures"]["opportunities"]][:2] == ["pathway:step1",
                                                                                                 "pathway:step2"]
-    # said through the report's catalogues (as the server and the CLI do): the finding in German, money as Germans
-    # write it, never the key
-    from empathica.report.i18n import OpportunityText
-
+    # the finding said in German (from the report's catalogues, as the server and the CLI do), never the key
     said = [dict(o, message_id="decide.opportunity.pathway", values=json.dumps({"source": "Kasse", "target": "Hotline"}))
             for o in found["team_care"]]
     text = digest(cases, "team_care", language="de", opportunities=said, say=OpportunityText())["text"]
     assert "pathway:step" not in text and "2.000" in text and "€" in text
     assert "- 2. Reibung von Kasse zu Hotline (20 Kunden" in text
+    chinese = digest(cases, "team_care", language="zh", opportunities=said, say=OpportunityText())["text"]
+    assert "您负责的重点机会" in chinese and "（20 位客户，涉及金额 €2,000）" in chinese

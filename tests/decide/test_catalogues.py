@@ -62,3 +62,11 @@ def test_numbers_money_dates_and_percentages_follow_the_locale():
 def test_a_message_missing_everywhere_is_an_error_not_a_blank():
     with pytest.raises(KeyError, match="no message 'nope.missing'"):
         render(Finding("nope.missing"), lang="de")
+
+
+@pytest.mark.parametrize("lang", sorted(LANGUAGES))
+def test_no_message_id_is_written_twice_in_a_catalogue(lang):
+    """A second msgid would silently replace the first when the catalogue is read."""
+    text = (REPO / "src" / "empathica" / "report" / "locales" / f"{lang}.po").read_text(encoding="utf-8")
+    ids = re.findall(r'^msgid "(.+)"$', text, flags=re.MULTILINE)
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})

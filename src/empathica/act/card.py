@@ -23,6 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from empathica.act.customer_turns import NEUTRAL
 from empathica.act.card_facts import (JOURNEY_EVENTS, SENTIMENT_POINTS, VALUES_ANSWERS, customer_facts, journey_table,
                                       latest_rows, numbered_customers, scored_texts_table, values_table)
 from empathica.schema.results import EMPATHY_TURNS, TEXT_SCORES
@@ -34,7 +35,9 @@ from empathica.understand.churn import reason_findings
 OPENER_MIN_EMPATHY = 0.7
 #: Message ids of the opener's reason by what the reply's customer shared with this one (report catalogues).
 OPENER_REASONS = {"pain_emotion": "act.opener.reason.pain_emotion", "pain": "act.opener.reason.pain",
-                  "emotion": "act.opener.reason.emotion", "language": "act.opener.reason.language"}
+                  "emotion": "act.opener.reason.emotion", "language": "act.opener.reason.language",
+                  "pain_conversation_emotion": "act.opener.reason.pain_conversation_emotion",
+                  "conversation_emotion": "act.opener.reason.conversation_emotion"}
 
 
 @dataclass(frozen=True)
@@ -203,7 +206,7 @@ class CardSnapshot:
         for point in texts:
             point["aspects"] = _aspects(point["aspects"])
         scores = [t["sentiment"] for t in texts if t["sentiment"] is not None]
-        emotions = [t["emotion"] for t in texts if t.get("emotion") and t["emotion"] != "neutral"]
+        emotions = [t["emotion"] for t in texts if t.get("emotion") and t["emotion"] != NEUTRAL]
         pains = list(dict.fromkeys(a for t in texts if (t["sentiment"] or 0) < 0 for a in t["aspects"]))
         return {
             "customer_id": customer_id, "language": fact["language"], "segment": fact["segment"],
@@ -217,14 +220,15 @@ class CardSnapshot:
             **_value(fact),
             "last_empathy": _last_empathy(fact),
             "last_conversation": _last_conversation(fact),
-            "opener": self._opener(fact["language"], pains[:1], emotions[-1:]),
+            "opener": self._opener(fact["language"], pains[:1], *_opener_emotion(fact, emotions)),
             "snapshot_at": self.built_at.isoformat(),
         }
 
-    def _opener(self, language: str | None, pains: list[str], emotions: list[str]) -> dict | None:
-        """The best real reply to a customer most like this one: same language, then pain point and emotion. Its
-        reason is a finding (``reason_id`` and ``reason_values``), rendered by the API in the reader's language."""
-        pain, emotion = (pains or [None])[0], (emotions or [None])[0]
+    def _opener(self, language: str | None, pains: list[str], emotion: str | None, emotion_from: str | None) -> dict | None:
+        """The best real reply to a customer most like this one: same language, then pain point and emotion
+        (``emotion_from``: ``conversation`` or ``texts``, :func:`_opener_emotion`). Its reason is a finding
+        (``reason_id`` and ``reason_values``), rendered by the API in the reader's language."""
+        pain = (pains or [None])[0]
         attempts = []
         if pain and emotion:
             attempts.append((language, pain, emotion))
@@ -237,10 +241,22 @@ class CardSnapshot:
             best = self.openers.get(key)
             if best is not None:
                 alike = "pain_emotion" if key[1] and key[2] else "pain" if key[1] else "emotion" if key[2] else "language"
+                if key[2] and emotion_from == "conversation":
+                    alike = alike.replace("emotion", "conversation_emotion")
                 return {**best, "reason_id": OPENER_REASONS[alike],
                         "reason_values": {"empathy": best["empathy"], "agent_id": best["agent_id"],
-                                          "language": language, "same_pain_point": key[1], "same_emotion": key[2]}}
+                                          "language": language, "same_pain_point": key[1], "same_emotion": key[2],
+                                          "emotion_from": emotion_from if key[2] else None}}
         return None
+
+
+def _opener_emotion(fact: dict, text_emotions: list[str]) -> tuple[str | None, str | None]:
+    """The emotion an opener answers, and where it comes from: the one the customer showed in their latest
+    conversation (the ``emotion`` rules on conversations test), else the latest emotion of their texts."""
+    shown = fact.get("conversation_emotion")
+    if shown and shown != NEUTRAL:
+        return shown, "conversation"
+    return (text_emotions[-1], "texts") if text_emotions else (None, None)
 
 
 def _value(fact: dict) -> dict:
@@ -337,7 +353,7 @@ def best_openers(candidates: pa.Table | None, rejected: set[str]) -> dict[tuple,
         if opener_id in rejected:
             continue
         aspects = _aspects(r["c_aspects"])
-        emotion = r["c_emotion"] if r["c_emotion"] and r["c_emotion"] != "neutral" else None
+        emotion = r["c_emotion"] if r["c_emotion"] and r["c_emotion"] != NEUTRAL else None
         entry = {"opener_id": opener_id, "text": r["text"], "agent_id": r["agent_id"], "language": r["language"],
                  "empathy": round(float(r["empathy"]), 4), "answered_emotion": emotion, "answered_pain_points": aspects}
         keys = {(r["language"], None, None), (r["language"], None, emotion)}

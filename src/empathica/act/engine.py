@@ -19,7 +19,7 @@ from pathlib import Path
 
 import ibis
 
-from empathica.act.live import Arrivals, Fresh, arrivals, fresh
+from empathica.act.live import Fresh, Lanes, arrivals, fresh
 from empathica.act.rules import Rule, RuleSet, Team, load_rules, parse_rule
 from empathica.act.signals import matching, signal_fields
 from empathica.store import Store
@@ -97,6 +97,9 @@ def evaluate(store: Store, cases: CaseStore, rules: list[Rule] | None = None, *,
     for rule in rules:
         if not rule.enabled or not _ready(store, rule) or (new is not None and not _timed(rule)):
             continue
+        if new is not None and not _arrived(rule, new):  # no new signal of its kind: nothing to query
+            report.matched[rule.rule_id] = 0
+            continue
         rows = _matched_rows(store, rule, until=until, new=new)
         report.matched[rule.rule_id] = len(rows)
         # a full evaluation skips what is known in one query; a few new rows rely on the unique (rule, signal)
@@ -106,6 +109,13 @@ def evaluate(store: Store, cases: CaseStore, rules: list[Rule] | None = None, *,
                 continue
             _act(cases, rule, row, teams, owners, report)
     return report
+
+
+def _arrived(rule: Rule, new: Fresh) -> bool:
+    """Whether ``new`` holds a signal of the kind ``rule`` is on (feedback rows; conversations or their turns)."""
+    if rule.on == "feedback":
+        return bool(new.keys("feedback"))
+    return bool(new.keys("conversations")) or bool(len(new.conversations))
 
 
 def _ready(store: Store, rule: Rule) -> bool:
@@ -181,43 +191,51 @@ def evaluate_pending(store: Store, cases: CaseStore, *, reason: str | None = Non
     pending = cases.pending()
     if not pending:
         return None
-    arrived = arrivals(store, cases.marks(), limit=live_rows)
+    lanes = Lanes.read(cases.marks())
+    arrived = arrivals(store, lanes.marks, limit=live_rows)  # the rows of every pending ingest are up to its tops
     if analyzer is not None and not arrived.bulk and all(p["reason"] == "ingest" for p in pending):
-        report, finished = _evaluate_batches(store, cases, arrived, analyzer, live_rows=live_rows, on_batch=on_batch,
-                                             max_batches=max_batches)
+        report, finished = _evaluate_batches(store, cases, lanes, arrived.tops, analyzer, live_rows=live_rows,
+                                             on_batch=on_batch, max_batches=max_batches)
         if not finished:
             return report
     else:
         report = evaluate(store, cases)
-        cases.save_marks(arrived.tops)  # read before evaluating: rows that came meanwhile are looked at next time
+        # read before evaluating: rows that came meanwhile are looked at next time; a bulk going on is done
+        cases.save_marks(arrived.tops, drop=Lanes.dropped())
     cases.done_pending([p["pending_id"] for p in pending])
     return report
 
 
-def _evaluate_batches(store: Store, cases: CaseStore, arrived: Arrivals, analyzer: Callable[[], object], *,
-                      live_rows: int, on_batch: Callable[[Evaluation], None] | None,
+def _evaluate_batches(store: Store, cases: CaseStore, lanes: Lanes, tops: dict[str, int],
+                      analyzer: Callable[[], object], *, live_rows: int,
+                      on_batch: Callable[[Evaluation], None] | None,
                       max_batches: int | None) -> tuple[Evaluation, bool]:
-    """Evaluate the new rows batch after batch, up to the row numbers seen first (rows that come meanwhile wait
-    for their own pending evaluation); progress is logged for a bulk ingest. Whether every batch was done."""
+    """Evaluate the new rows batch after batch until every row up to ``tops`` (the pending ingests') is done; a
+    small ingest that comes during a bulk is taken ahead of the bulk's next batch (:class:`Lanes`); progress is
+    logged for a bulk ingest. Whether every batch was done."""
     report, done, started = Evaluation(), 0, time.monotonic()
     while True:
+        arrived, ahead = lanes.next_batch(store, limit=live_rows)
         new = fresh(store, arrived, analyzer)
         batch = evaluate(store, cases, new=new) if not arrived.empty else Evaluation(fresh=new)
-        cases.save_marks(arrived.marks)
+        lanes.advance(arrived, ahead)
+        cases.save_marks(lanes.stored(), drop=Lanes.dropped())
         done += 1
         report.add(batch)
         if on_batch is not None:
             on_batch(batch)
-        left = arrived.remaining(live_rows)
-        if done > 1 or left:
+        left = arrived.remaining(live_rows) if not ahead else None
+        if ahead:
+            log.info("act: %d rows that came during a bulk ingest evaluated ahead of it, %d cases opened",
+                     sum(len(k) for k in arrived.keys.values()), batch.cases_opened)
+        elif done > 1 or left:
             log.info("act: bulk ingest, batch evaluated: %d rows, %d texts scored, %d cases opened (%.1f s in all); "
                      "batches left: %d", sum(len(k) for k in arrived.keys.values()), len(new.texts), batch.cases_opened,
                      time.monotonic() - started, left)
-        if not arrived.more:
+        if lanes.covers(tops) or (arrived.empty and not lanes.ends):
             return report, True
         if max_batches is not None and done >= max_batches:
             return report, False
-        arrived = arrivals(store, arrived.marks, limit=live_rows, tops=arrived.tops)
 
 
 def replay(store: Store, rules: list[Rule], *, since: date | datetime, until: date | datetime | None = None) -> list[dict]:

@@ -63,6 +63,67 @@ class Arrivals:
         return max([-(-n // limit) for n in left if n > 0], default=0)
 
 
+#: How a watched table's bulk end and front are named among the watermarks (``act_marks``).
+_END, _FRONT = "{}#bulk_end", "{}#front"
+
+
+@dataclass
+class Lanes:
+    """Where the evaluation of new rows stands per watched table. ``marks``: every row up to it is evaluated. While
+    a bulk ingest is evaluated batch after batch, ``ends`` holds the highest row numbers when it began and
+    ``fronts`` how far beyond them rows were evaluated already: small ingests that came meanwhile are taken *ahead*
+    of the bulk's remaining batches, so they do not queue behind it. When the bulk's last batch is done, the marks
+    move to the fronts. All three are stored with the watermarks, so a restart goes on where it stopped."""
+
+    marks: dict[str, int] = field(default_factory=dict)
+    ends: dict[str, int] = field(default_factory=dict)
+    fronts: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, stored: dict[str, int]) -> "Lanes":
+        """The lanes from the stored watermarks (``CaseStore.marks``)."""
+        return cls(marks={t: stored[t] for t in WATCHED if t in stored},
+                   ends={t: stored[_END.format(t)] for t in WATCHED if _END.format(t) in stored},
+                   fronts={t: stored[_FRONT.format(t)] for t in WATCHED if _FRONT.format(t) in stored})
+
+    def stored(self) -> dict[str, int]:
+        """The watermarks to store (with ``dropped``: the bulk's, once it is done)."""
+        return {**self.marks, **{_END.format(t): n for t, n in self.ends.items()},
+                **{_FRONT.format(t): n for t, n in self.fronts.items()}}
+
+    @staticmethod
+    def dropped() -> list[str]:
+        """The names of every bulk end and front (removed when no bulk is going on)."""
+        return [name.format(t) for t in WATCHED for name in (_END, _FRONT)]
+
+    def next_batch(self, store: Store, *, limit: int) -> tuple[Arrivals, bool]:
+        """The next batch to evaluate, and whether it is taken ahead of a bulk: the rows beyond the fronts when a
+        bulk is going on and they fit in one batch (a second bulk waits for the first), else the bulk's next
+        batch, else the rows beyond the marks."""
+        if self.ends:
+            ahead = arrivals(store, self.fronts, limit=limit)
+            if not ahead.empty and not ahead.more:
+                return ahead, True
+            return arrivals(store, self.marks, limit=limit, tops=self.ends), False
+        return arrivals(store, self.marks, limit=limit), False
+
+    def advance(self, batch: Arrivals, ahead: bool) -> None:
+        """Move past ``batch`` once it is evaluated: a bulk begins when rows remain beyond it, ends with its last."""
+        if ahead:
+            self.fronts.update({t: max(n, self.ends.get(t, n)) for t, n in batch.marks.items()})
+            return
+        self.marks.update(batch.marks)
+        if self.ends and not batch.more:  # the bulk's last batch: the rows taken ahead are behind the marks now
+            self.marks.update(self.fronts)
+            self.ends, self.fronts = {}, {}
+        elif not self.ends and batch.more:
+            self.ends, self.fronts = dict(batch.tops), dict(batch.tops)
+
+    def covers(self, tops: dict[str, int]) -> bool:
+        """Whether every row up to ``tops`` is evaluated."""
+        return not self.ends and all(self.marks.get(t, -1) >= n for t, n in tops.items())
+
+
 def arrivals(store: Store, marks: dict[str, int], *, limit: int, tops: dict[str, int] | None = None) -> Arrivals:
     """The next batch of rows beyond ``marks`` (table → highest row number evaluated) in every watched table: at
     most ``limit`` row numbers per table, up to ``tops`` (default: the tables' highest row numbers now)."""

@@ -172,69 +172,77 @@ def _plain(value):
     return None if isinstance(value, float) and value != value else value
 
 
-class OpportunityWords(Protocol):
-    """How a digest says an opportunity in a language: the report layer's catalogues (``report.i18n``) provide it to
-    the server and the CLI; Act, below the report, only calls it."""
+class DigestWords(Protocol):
+    """How a digest says its words and its opportunities in a team's language: the report layer's catalogues
+    (``report.i18n.OpportunityText``, messages ``act.digest.*``) provide it to the server and the CLI; Act, below the
+    report, only calls it. ``languages``: those it has (a team's other language gets English)."""
 
-    def title(self, message_id: str, values: dict, lang: str) -> str: ...
+    languages: tuple[str, ...]
+
+    def text(self, message_id: str, values: dict, lang: str) -> str: ...
 
     def money(self, amount: float, currency: str, lang: str) -> str: ...
 
 
-def _opportunity_lines(opportunities: list[dict], words: dict[str, str], language: str,
-                       say: OpportunityWords | None) -> list[str]:
-    """The team's opportunities as digest lines: rank, what to fix (the finding in the team's language when ``say``
-    is given, else the key), customers and the revenue at stake when shown."""
-    lines = [f"{words['digest_opportunities']}:"] if opportunities else []
+#: The priorities in the order a digest counts them.
+_PRIORITIES = ("urgent", "high", "normal", "low")
+
+
+def _opportunity_lines(opportunities: list[dict], language: str, say: DigestWords) -> list[str]:
+    """The team's opportunities as digest lines: rank, what to fix (the finding in the team's language; the key
+    when it has none), customers and the revenue at stake when shown."""
+    lines = [say.text("act.digest.opportunities", {}, language)] if opportunities else []
     for item in opportunities:
+        values = json.loads(item["values"]) if isinstance(item.get("values"), str) and item["values"] else {}
+        what = say.text(item["message_id"], values, language) if item.get("message_id") else item["key"]
         shown = item.get("money_shown") and item.get("revenue") is not None
-        if say is None:
-            name = item["key"]
-            money = f", {words['at_stake']} {item['revenue']:,.0f} {item['currency'] or ''}".rstrip() if shown else ""
-        else:
-            values = json.loads(item["values"]) if isinstance(item.get("values"), str) and item["values"] else {}
-            name = say.title(item["message_id"], values, language) if item.get("message_id") else item["key"]
-            money = f", {words['at_stake']} {say.money(item['revenue'], item['currency'] or 'EUR', language)}" if shown else ""
-        lines.append(f"- {item['rank']}. {name} ({item['customers']} {words['customers']}{money})")
+        said = {"rank": item["rank"], "what": what, "customers": item["customers"]}
+        if shown:
+            said["revenue"] = say.money(item["revenue"], item["currency"] or "EUR", language)
+        lines.append("- " + say.text("act.digest.opportunity_money" if shown else "act.digest.opportunity", said, language))
     return lines
 
 
-def digest(cases: CaseStore, team_id: str, *, language: str = "en", end: datetime | None = None,
-           days: int = 7, opportunities: list[dict] | None = None, say: OpportunityWords | None = None) -> dict:
-    """A team's digest of the last ``days``: its top opportunities (:func:`team_opportunities`, said through ``say``
-    in the team's language), cases opened, still open, closed, SLA met, open cases by priority."""
+def digest(cases: CaseStore, team_id: str, *, say: DigestWords, language: str = "en", end: datetime | None = None,
+           days: int = 7, opportunities: list[dict] | None = None) -> dict:
+    """A team's digest of the last ``days``, said through ``say`` in the team's language (English when ``say`` lacks
+    it): its top opportunities (:func:`team_opportunities`), cases opened, still open, closed, SLA met, open cases by
+    priority and the next due."""
     end = end or now()
     start = end - timedelta(days=days)
-    words = messages(language)
+    language = language if language in say.languages else "en"
     _, rows = cases.cases(team_id=team_id, limit=1_000_000)
     opened = [r for r in rows if start <= r["opened_at"] <= end]
     closed = [r for r in rows if r["closed_at"] and start <= r["closed_at"] <= end]
     active = [r for r in rows if r["status"] in ("open", "in_progress")]
     first = [aware(r["first_response_at"]) <= r["first_response_due"] for r in opened if r["first_response_at"]]
     resolved = [aware(r["resolved_at"]) <= r["resolution_due"] for r in opened if r["resolved_at"]]
-    by_priority = {p: sum(r["priority"] == p for r in active) for p in ("urgent", "high", "normal", "low")}
+    by_priority = {p: sum(r["priority"] == p for r in active) for p in _PRIORITIES}
     figures = {"opened": len(opened), "active": len(active), "closed": len(closed),
                "first_response_met": sum(first) / len(first) if first else None,
                "resolution_met": sum(resolved) / len(resolved) if resolved else None, "by_priority": by_priority}
-    lines = [words["digest_intro"].format(team=team_id, start=f"{start:%Y-%m-%d}", end=f"{end:%Y-%m-%d}"), ""]
-    lines += _opportunity_lines(opportunities or [], words, language, say)
+
+    def said(message_id: str, **values) -> str:
+        return say.text(f"act.digest.{message_id}", values, language)
+
+    lines = [said("intro", team=team_id, start=f"{start:%Y-%m-%d}", end=f"{end:%Y-%m-%d}"), ""]
+    lines += _opportunity_lines(opportunities or [], language, say)
     figures["opportunities"] = opportunities or []
     if not rows:
-        lines.append(words["digest_none"])
-    lines += [f"{words['digest_opened']}: {len(opened)}", f"{words['digest_active']}: {len(active)}",
-              f"{words['digest_closed']}: {len(closed)}",
-              f"{words['digest_first_response']}: {_share(figures['first_response_met'])}",
-              f"{words['digest_resolution']}: {_share(figures['resolution_met'])}",
-              f"{words['digest_top']}: " + ", ".join(f"{p} {n}" for p, n in by_priority.items())]
+        lines.append(said("none"))
+    lines += [said("opened", n=len(opened)), said("active", n=len(active)), said("closed", n=len(closed)),
+              said("first_response", share=figures["first_response_met"]),
+              said("resolution", share=figures["resolution_met"]), said("by_priority", **by_priority)]
     for case in sorted(active, key=lambda r: r["resolution_due"])[:10]:
-        lines.append(f"- #{case['case_id']} {case['title']} ({words['priority']} {case['priority']}, "
-                     f"{words['due']} {case['resolution_due']:%Y-%m-%d %H:%M})")
+        lines.append("- " + said("case", case_id=case["case_id"], title=case["title"],
+                                 priority={"id": f"act.priority.{case['priority']}"},
+                                 due=f"{case['resolution_due']:%Y-%m-%d %H:%M}"))
     return {"team": team_id, "language": language, "start": start.isoformat(), "end": end.isoformat(),
-            "subject": words["digest_subject"].format(team=team_id), "text": "\n".join(lines), "figures": figures}
+            "subject": said("subject", team=team_id), "text": "\n".join(lines), "figures": figures}
 
 
-def queue_digests(cases: CaseStore, *, end: datetime | None = None, days: int = 7, store=None,
-                  say: OpportunityWords | None = None) -> int:
+def queue_digests(cases: CaseStore, *, say: DigestWords, end: datetime | None = None, days: int = 7,
+                  store=None) -> int:
     """Queue every team's digest (once per team and period) to its e-mail and webhook; with the analytics
     ``store``, each lists the team's top opportunities."""
     end = end or now()
@@ -249,7 +257,3 @@ def queue_digests(cases: CaseStore, *, end: datetime | None = None, days: int = 
                                     channel=channel, target=target, subject=content["subject"],
                                     payload={"event": "digest", **content})
     return queued
-
-
-def _share(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0%}"

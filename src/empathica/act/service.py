@@ -4,6 +4,7 @@ evaluates pending ingests and runs, refreshes the context-card snapshot, checks 
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import shutil
@@ -85,6 +86,15 @@ def after_ingest(store: Store, settings: Settings, detail: str,
         ops.close()
 
 
+def settle_heap() -> None:
+    """Collect once, then move every object alive now (the libraries, the models, the snapshot) out of the garbage
+    collector's sight (``gc.freeze``). Without it each full collection walks every long-lived object while holding
+    the interpreter, and the requests arriving meanwhile wait for it: those pauses were the card's p99
+    (``bench/results.md``, section act). Called at start, before the first request."""
+    gc.collect()
+    gc.freeze()
+
+
 class ActService:
     """The server's Act: a worker thread that evaluates, an overlay thread that patches the cards of the customers
     new rows reach, and a card thread that rebuilds the whole snapshot after runs and bulk ingests."""
@@ -102,8 +112,8 @@ class ActService:
         self.server = server
         self.cases: CaseStore = server.ops.cases
         self.delivery = Delivery.from_settings(server.settings)
-        #: How digests say opportunities (set by the server from the report's catalogues; None: by key).
-        self.opportunity_words = None
+        #: How digests are said (set by the server from the report's catalogues; None: no digests).
+        self.digest_words = None
         self.tick = tick_seconds if tick_seconds is not None else server.settings.act_tick_seconds
         self.snapshot: CardSnapshot | None = None
         self.snapshot_seconds: float | None = None
@@ -135,6 +145,7 @@ class ActService:
         self.work()
         self._stale.clear()  # the snapshot built next already includes what work() evaluated
         self.refresh_snapshot(serving=False)
+        settle_heap()
         self._threads = [threading.Thread(target=self._work_loop, name="empathica-act", daemon=True),
                          threading.Thread(target=self._loop, args=(self._patch, self.overlay, None),
                                           name="empathica-act-overlay", daemon=True),
@@ -149,6 +160,7 @@ class ActService:
         self._patch.set()
         for thread in self._threads:
             thread.join(timeout=30)
+        gc.unfreeze()  # what the server kept becomes collectable again (in a test process, the next test's heap)
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
 
@@ -164,6 +176,7 @@ class ActService:
     def _work_loop(self) -> None:
         if self.cases.rule_definitions():  # rules may test texts: load the analyzer before the first ingest needs it
             self.analyzer()
+            gc.freeze()  # it lives as long as the server: out of the collector's sight (settle_heap), no pause now
         self._loop(self._wake, self.work, self.tick)
 
     def _loop(self, event: threading.Event, task, timeout: float | None) -> None:
@@ -250,10 +263,10 @@ class ActService:
         across restarts: the outbox refuses a second one for the same team and period)."""
         today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         end = today - timedelta(days=today.weekday())
-        if self._digest_end != end:
+        if self._digest_end != end and self.digest_words is not None:
             with self.server.reading() as store:
                 queue_digests(self.cases, end=end, days=self.server.settings.act_digest_days, store=store,
-                              say=self.opportunity_words)
+                              say=self.digest_words)
             self._digest_end = end
 
     def refresh_cards(self) -> None:
@@ -327,6 +340,6 @@ class ActService:
         """Queue every team's digest of the last ``act_digest_days`` and deliver what is due."""
         with self.server.reading() as store:
             queued = queue_digests(self.cases, days=self.server.settings.act_digest_days, store=store,
-                                   say=self.opportunity_words)
+                                   say=self.digest_words)
         deliver(self.cases, self.delivery)
         return queued

@@ -190,9 +190,11 @@ def money(amount: float, *, lang: str = "en", currency: str = "EUR") -> str:
 
 
 class OpportunityText:
-    """Opportunities in a team's language for Act's digests (``act.notify.OpportunityWords``)."""
+    """Act's digests in a team's language: their words (``act.digest.*``) and opportunities (``act.notify.DigestWords``)."""
 
-    def title(self, message_id: str, values: dict, lang: str) -> str:
+    languages = tuple(LANGUAGES)
+
+    def text(self, message_id: str, values: dict, lang: str) -> str:
         return render(Finding(message_id, values), lang=lang)
 
     def money(self, amount: float, currency: str, lang: str) -> str:

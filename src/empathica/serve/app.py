@@ -28,14 +28,16 @@ class NewKey(BaseModel):
 def create_app(server: Server) -> FastAPI:
     """The API over ``server``'s stores (the caller owns opening and closing them)."""
     from empathica.act.service import ActService
-    from empathica.report.i18n import OpportunityText
+    from empathica.report.i18n import LANGUAGES, Finding, OpportunityText, render
     from empathica.serve import routes_act, routes_admin, routes_data, routes_docs, routes_results
     from empathica.serve.web.scoped import ScopePreparer
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        for lang in LANGUAGES:  # catalogues and locale data loaded now, not by the first card in each language
+            render(Finding("act.opener.reason.language", {"empathy": 0.5, "agent_id": "-", "language": lang}), lang=lang)
         server.act = ActService(server)  # evaluates rules on ingests and runs, keeps the card snapshot, notifies
-        server.act.opportunity_words = OpportunityText()  # digests say opportunities in the team's language
+        server.act.digest_words = OpportunityText()  # digests in the team's language, from the report's catalogues
         server.act.start()
         server.scopes = ScopePreparer(server)  # a scoped user's recomputed panels, prepared before their first visit
         if server.settings.serve_prepare_scopes:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from collections.abc import Sequence
 
 from sqlalchemy import (BigInteger, Column, DateTime, Float, Integer, MetaData, String, Table, Text, UniqueConstraint, delete, func,
                         insert, select, update)
@@ -198,8 +199,12 @@ class CaseStore:
         with self.engine.connect() as con:
             return {r.table_name: int(r.last_rowid) for r in con.execute(select(MARKS))}
 
-    def save_marks(self, marks: dict[str, int]) -> None:
+    def save_marks(self, marks: dict[str, int], *, drop: Sequence[str] = ()) -> None:
+        """Store ``marks`` (name → row number) and remove the ``drop`` names not among them, in one transaction."""
         with self.engine.begin() as con:
+            gone = [name for name in drop if name not in marks]
+            if gone:
+                con.execute(delete(MARKS).where(MARKS.c.table_name.in_(gone)))
             for table, rowid in marks.items():
                 con.execute(delete(MARKS).where(MARKS.c.table_name == table))
                 con.execute(insert(MARKS).values(table_name=table, last_rowid=int(rowid), at=now()))
