@@ -325,8 +325,8 @@ on a **{customers:,}-customer** store, opens the pages whose panels are recomput
 and touchpoints of their events; CLV by segment). When the server opens (and after each run or ingest) it prepares
 those panels for the scope of every user who has one, in the background (`ScopePreparer`): here in
 **{prepared if prepared is not None else float("nan"):.1f} s** wall. The cold figure is the lead's first visit after
-that; the next {args.repeat - 1} requests cycle through the filters (a filter a panel takes, e.g. a language for
-topics, is recomputed on its first use). {machine_note(load, figures)}
+that; the next {args.repeat - 1} requests cycle through the filters (applied to the kept rows).
+{machine_note(load, figures)}
 The CPU column is the server process's CPU time per request (median of the kept visits).
 
 | page | cold (s) | p50 (s) | p95 (s) | CPU p50 (s) | cold < 1.5 s |

@@ -222,11 +222,13 @@ def test_the_server_prepares_every_figure_a_team_leads_first_visit_recomputes(da
         for name in others:
             server.ops.set_disabled(name, False)
     prepared, asked[:] = set(asked), []
-    assert preparer.seconds is not None and {k[-4] for k in prepared if k[0] != "journeys"} >= {
-        "sentiment_touchpoint", "pain_points", "topics", "friction", "pathways", "clv_segments"}
+    panels_kept = [k for k in prepared if k[0] != "journeys"]  # (data version, team, region, result, conditions)
+    assert preparer.seconds is not None and {k[3] for k in panels_kept} >= {
+        R.TEXT_SENTIMENT_BY.name, R.TEXT_PAIN_POINTS.name, R.TEXT_TOPICS.name, R.JOURNEY_FRICTION.name,
+        R.JOURNEY_DFG.name, R.VALUE_CLV_SEGMENTS.name}
     scopes = {(u.team_id, u.region) for u in server.ops.users() if u.username == "lead"}
-    assert {k[-6:-4] for k in prepared if k[0] != "journeys"} == scopes  # no key for an admin or analyst
-    log_in(client, "lead")
-    for page in ("/ui/voice", "/ui/journeys", "/ui/value"):
+    assert {k[1:3] for k in panels_kept} == scopes  # no key for an admin or analyst
+    log_in(client, "lead")  # with filters too: they apply to the kept rows
+    for page in ("/ui/voice", "/ui/journeys", "/ui/value", "/ui/voice?language=de", "/ui/value?segment=loyal"):
         assert client.get(page).status_code == 200
     assert asked and set(asked) <= prepared

@@ -182,15 +182,16 @@ def read_panel(store: Store, p: Panel, user: User, filters: Filters, *, touchpoi
             return PanelRows(pd.DataFrame(columns=[c for c, _ in p.columns]), ignored, missing=True)
     if not (company_wide(user, rows.columns) and p.result.name in RECOMPUTED):
         return _shown(p, rows, user, ignored, touchpoint=touchpoint, where=where)
-    key = (data_version(store), user.team_id, user.region, p.key, filters, touchpoint, where)  # filters: applied ones
-    mine = kept(key, lambda: _shown(p, _recomputed(store, p, user, filters, where), user, [], touchpoint=touchpoint,
-                                    where=where, recompute=True))
-    return replace(mine, frame=mine.frame.copy(), ignored=sorted(set(ignored) | set(mine.ignored)))
+    conditions = tuple(sorted(dict(p.where + where).items()))
+    # kept unfiltered, per result and fixed conditions: every filter and panel of it reads the same rows
+    key = (data_version(store), user.team_id, user.region, p.result.name, conditions)
+    mine = kept(key, lambda: recomputed(store, p.result.name, user, dict(conditions)).to_pandas())
+    return _shown(p, _recomputed(ibis.memtable(mine), filters), user, ignored, touchpoint=touchpoint, where=where,
+                  recompute=True)
 
 
-def _recomputed(store: Store, p: Panel, user: User, filters: Filters, where) -> ibis.Table:
-    """The panel's result added up over the user's customers (scoped.py), with the filters its stored rows took."""
-    rows = recomputed(store, p.result.name, user, dict(p.where + where))
+def _recomputed(rows: ibis.Table, filters: Filters) -> ibis.Table:
+    """A result recomputed on the user's customers (scoped.py), with the filters its stored rows took."""
     for field, column in (("segment", "segment"), ("channel", "channel"), ("language", "lang")):
         value = getattr(filters, field)
         if value is not None and column in rows.columns:

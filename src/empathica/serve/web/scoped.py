@@ -198,6 +198,8 @@ class ScopePreparer:
             return
         try:
             for user in scopes.values():
+                if store.has_result(R.JOURNEY_TOUCHPOINTS):
+                    journeys_in_scope(store, user)  # the journey map's (its panels' rows are kept apart)
                 for panel in PANELS.values():
                     if self._stop.is_set():
                         return
