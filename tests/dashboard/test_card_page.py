@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from empathica.report.i18n import Finding, catalogue, format_value, render
+from empathica.schema import results as R
 from empathica.serve.reasons import card_reasons
 from empathica.serve.web.card import card_view
 from empathica.serve.web.formats import Words
@@ -219,3 +220,21 @@ def test_result_rows_say_their_stored_reasons_in_the_language_asked(dashboard):
     assert frame.loc[first["customer_id"], "reasons_shown"] == "; ".join(first["reasons_shown"])
     plain = client.get("/results/value_churn_reliability", params={"lang": "de"}, headers=headers).json()
     assert plain["rows"] and not any(k.endswith("_shown") for k in plain["rows"][0])  # no reasons: nothing added
+
+
+@pytest.mark.parametrize("lang", ["de", "zh"])
+def test_the_value_pages_revenue_at_risk_says_its_reasons_in_the_pages_language(dashboard, lang):
+    client, server = dashboard
+    with server.reading() as store:
+        risk = store.read_result(R.VALUE_REVENUE_AT_RISK)
+    stored = risk.set_index("customer_id")["reasons"]
+    log_in(client, "ana")
+    rows = page_tables(client.get(f"/ui/value?lang={lang}").text).tables["revenue_at_risk"]
+    assert rows, "the demo world has revenue at risk"
+    for row in rows:
+        customer_id, shown = row[0], row[-1]
+        expected = [render(Finding(f["id"], f["values"]), lang=lang) for f in reason_findings(stored[customer_id])]
+        assert expected and shown == "; ".join(expected), row
+        assert not ENGLISH.search(shown) and "=" not in shown, row
+    if lang == "zh":
+        assert all(CJK.search(row[-1]) for row in rows)

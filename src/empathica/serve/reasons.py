@@ -58,11 +58,11 @@ def result_reasons(frame: pd.DataFrame, declared: Result, lang: str) -> pd.DataF
     frame = frame.copy()
     for column, reading in declared.said:
         if column in frame.columns:
-            frame[f"{column}_shown"] = [_said_line(reading, v, lang) if isinstance(v, str) else [] for v in frame[column]]
+            frame[f"{column}_shown"] = [said_line(reading, v, lang) if isinstance(v, str) else [] for v in frame[column]]
     return frame
 
 
-def _said_line(reading: str, line: str, lang: str) -> list[str]:
+def said_line(reading: str, line: str, lang: str) -> list[str]:
     """A stored line of reasons (parts separated by ';') said in ``lang``, each part rendered once per process."""
     return [said for part in line.split(";") if part.strip() for said in _said_part(reading, part.strip(), lang)]
 

@@ -11,6 +11,7 @@ import pandas as pd
 from empathica.listen.redaction import redact
 from empathica.report.html import Speaker
 from empathica.report.i18n import catalogue, format_value
+from empathica.serve.reasons import READINGS, said_line
 
 #: Kinds a panel column can have and how a cell of it is written.
 NUMBER_KINDS = ("int", "num", "num2", "signed", "pct", "money", "date", "month")
@@ -61,6 +62,8 @@ class Words:
             return self.number(value, kind)
         if kind == "quote":
             return quote_text(value)
+        if kind in READINGS:  # a stored reason line (e.g. churn reasons) said in the reader's language
+            return "; ".join(said_line(kind, str(value), self.lang))
         return str(value)
 
 

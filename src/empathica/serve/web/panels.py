@@ -104,7 +104,7 @@ PANELS: dict[str, Panel] = {p.key: p for p in (
           _cols("segment:text customers:int clv_mean:money clv_total:money p_alive_mean:pct already_lost:int"),
           label="segment", value="clv_total", order="-clv_total", limit=20),
     Panel("revenue_at_risk", R.VALUE_REVENUE_AT_RISK,
-          _cols("customer_id:customer segment:text clv:money p_churn:pct revenue_at_risk:money reasons:text"),
+          _cols("customer_id:customer segment:text clv:money p_churn:pct revenue_at_risk:money reasons:churn_reasons"),
           label="customer_id", value="revenue_at_risk", order="-revenue_at_risk", limit=20),
     Panel("scenarios", R.DECIDE_SCENARIOS,
           _cols("scenario:int message_id:finding revenue:money revenue_low:interval customers:int"),
