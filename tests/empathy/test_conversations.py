@@ -59,6 +59,27 @@ def test_validation_quarantines_every_bad_row_with_a_reason(transcript):
     assert len(clean) + len(quarantine) == TRANSCRIPT.count("\n") - 1
 
 
+def test_each_quarantine_reason_is_a_finding_the_api_says_in_the_readers_language(transcript):
+    """The stored English reason line stays; /results/empathy_quarantine adds ``reason_shown`` in the language asked."""
+    import re
+
+    from empathica.schema.results import EMPATHY_QUARANTINE
+    from empathica.serve.reasons import result_reasons
+    from empathica.understand.empathy.conversations import QUARANTINE_REASONS, quarantine_reason_findings
+
+    _, quarantine = validate_transcript(read_transcript(transcript), source=str(transcript), known_agents={"a1", "a2"})
+    assert len(set(quarantine["reason"])) >= 8
+    for line in set(quarantine["reason"]):  # every reason the validator writes has its message id
+        assert quarantine_reason_findings(line)[0]["id"] == QUARANTINE_REASONS[line]
+    shown = {lang: result_reasons(quarantine, EMPATHY_QUARANTINE, lang) for lang in ("en", "de", "zh")}
+    for i, line in enumerate(quarantine["reason"]):
+        assert shown["en"]["reason"].iloc[i] == line  # stored as it was
+        german, chinese = shown["de"]["reason_shown"].iloc[i], shown["zh"]["reason_shown"].iloc[i]
+        assert len(german) == 1 and german != shown["en"]["reason_shown"].iloc[i], line
+        assert re.search(r"[\u4e00-\u9fff]", chinese[0]), line
+    assert quarantine_reason_findings("a line of another release")[0]["id"] == "quarantine.reason.unreadable"
+
+
 def test_missing_column_and_nothing_usable_give_clear_errors(tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text("conversation_id,speaker,text\nc1,customer,hi\n", encoding="utf-8")

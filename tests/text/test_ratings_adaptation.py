@@ -1,6 +1,8 @@
 """Learning from the customers' own ratings: labels from NPS/CSAT/stars, heads fitted where they help,
 the shipped heads kept where they do not, `empathica text adapt` and the flywheel option on a demo world."""
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,6 +11,8 @@ from rich.console import Console
 
 from empathica.cli import main
 from empathica.flywheel import RunContext
+from empathica.report.html import Speaker
+from empathica.report.i18n import Finding, render
 from empathica.store import Store
 from empathica.understand.text import TextAnalyzer
 from empathica.understand.text.ratings import adapt_to_ratings, one_label_per_text, rated_texts
@@ -70,6 +74,13 @@ def test_adaptation_gains_on_held_out_rated_texts_or_keeps_the_shipped_head(pair
     shipped = dict(plain.sentiment_heads_)
     kept = adapt_to_ratings(plain, noise, seed=7)
     assert (kept.table["kept"] == "shipped").all() and not kept.heads
+    # each row's reason is a finding (message id + values) the report says in its language; `reason` stays English
+    for row in pd.concat([found.table, kept.table]).itertuples():
+        assert row.reason_message_id == f"text.ratings.reason.{row.kept}"
+        values = json.loads(row.reason_values)
+        assert values["gain"] == pytest.approx(row.accuracy_after - row.accuracy_before, abs=1e-3)
+        german = render(Finding(row.reason_message_id, values), lang="de")
+        assert "Genauigkeit" in german and "accuracy" not in german and "accuracy" in row.reason
     assert all(plain.sentiment_heads_[lang] is shipped[lang] for lang in shipped)
 
 
@@ -123,3 +134,11 @@ def test_flywheel_option_fits_the_heads_and_compares_languages_with_nps(world, t
         assert comparison.loc[lang, "negative_share"] == pytest.approx((group["sentiment"] == "negative").mean(), abs=1e-3)
     shown = {getattr(b, "source", None) for b in section.blocks}
     assert {"result_text_nps_by_lang", "result_text_ratings_adaptation"} <= shown
+    # the report's table says which head was kept and why in the reader's language, from the stored rows
+    table = next(b for b in section.blocks if getattr(b, "source", None) == "result_text_ratings_adaptation")
+    speaker = Speaker("de", "EUR")
+    for _, row in table.frame.iterrows():
+        cells = [speaker.cell(row, column, kind) for column, kind in table.columns.items()]
+        assert cells[-1] == render(Finding(row["reason_message_id"], json.loads(row["reason_values"])), lang="de")
+        assert cells[-2] in ("mitgeliefertes Modell", "angepasstes Modell")
+        assert not any("accuracy" in c or c in ("shipped", "adapted") for c in cells), cells

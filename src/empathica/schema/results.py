@@ -105,7 +105,8 @@ TEXT_RATINGS_ADAPTATION = _declare(
     "text_ratings_adaptation", "text", "language",
     "Held-out accuracy on the store's own rated texts with the shipped head and with one fitted to the other rated texts; which head was kept.",
     "lang:string rated_texts:int train_rows:int test_rows:int accuracy_before:float accuracy_after:float "
-    "macro_f1_before:float macro_f1_after:float p_value:float kept:string reason:string")
+    "macro_f1_before:float macro_f1_after:float p_value:float kept:string reason:string reason_message_id:string "
+    "reason_values:string")
 TEXT_NPS_BY_LANG = _declare(
     "text_nps_by_lang", "text", "language",
     "Per language of the survey comments: responses, NPS, detractor share and the share of comments scored negative.",
@@ -149,7 +150,8 @@ EMPATHY_CONVERSATIONS = _declare(
 EMPATHY_QUARANTINE = _declare(
     "empathy_quarantine", "empathy", "one conversation turn not scored",
     "Turns not scored, with the reason.",
-    "source_file:string line:int conversation_id:string field:string reason:string value:string raw:string")
+    "source_file:string line:int conversation_id:string field:string reason:string value:string raw:string",
+    said="reason:empathy_quarantine")
 EMPATHY_CUSTOMER = _declare(
     "empathy_customer", "empathy", "one customer",
     "Empathy each customer received, and their retention, CSAT and NPS.",

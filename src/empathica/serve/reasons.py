@@ -19,9 +19,11 @@ from empathica.report.i18n import LANGUAGES, Finding, render
 from empathica.schema.results import Result
 from empathica.serve.errors import ApiError
 from empathica.understand.churn import reason_findings
+from empathica.understand.empathy.conversations import quarantine_reason_findings
 
 #: How a declared ``said`` column's stored line is read as findings, by the reading's name.
-READINGS: dict[str, Callable[[str | None], list[dict]]] = {"churn_reasons": reason_findings}
+READINGS: dict[str, Callable[[str | None], list[dict]]] = {"churn_reasons": reason_findings,
+                                                         "empathy_quarantine": quarantine_reason_findings}
 
 
 def say(findings: list[dict], lang: str) -> list[str]:

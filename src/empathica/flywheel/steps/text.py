@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from empathica.errors import NotEnoughDataError  # noqa: E402
 from empathica.flywheel.registry import RunContext, step  # noqa: E402
 from empathica.schema.results import TEXT_EMOTION_BY, TEXT_NPS_BY_LANG, TEXT_PAIN_POINTS, TEXT_PRIORS, TEXT_RATINGS_ADAPTATION, TEXT_SCORES, TEXT_SCORING, TEXT_SENTIMENT_BY, TEXT_TOPICS  # noqa: E402
-from empathica.report import Finding, Metric, Paragraph, Section, TableBlock  # noqa: E402
+from empathica.report import Finding, FindingsTable, Metric, Paragraph, Section, TableBlock  # noqa: E402
 from empathica.report.figures import FigureWords, draw_figure  # noqa: E402
 from empathica.store.names import display_name, name_list  # noqa: E402
 
@@ -35,6 +35,10 @@ ADAPT_SAMPLE = 5_000
 PRIORS = TEXT_PRIORS
 #: The result with what fitting the heads to the store's rated texts did, per language (text_adapt_ratings).
 RATINGS = TEXT_RATINGS_ADAPTATION
+#: The ratings adaptation table as the report shows it (kinds as ``report.FindingsTable`` reads them).
+RATINGS_COLUMNS = {"lang": "text", "rated_texts": "int", "train_rows": "int", "test_rows": "int", "accuracy_before": "num3",
+                   "accuracy_after": "num3", "macro_f1_before": "num3", "macro_f1_after": "num3", "p_value": "num3",
+                   "kept_message_id": "message", "reason_message_id": "subfinding"}
 #: The result comparing languages: NPS, detractor share and negative share of the survey comments.
 NPS_BY_LANG = TEXT_NPS_BY_LANG
 #: The result with the settings the stored scores were made with; when they change, every text is rescored.
@@ -465,7 +469,13 @@ def text(ctx: RunContext) -> Section:
 def _add_language_comparison(ctx: RunContext, section: Section, scores: ibis.Table) -> None:
     """The ratings adaptation table and NPS beside the negative share of survey comments, per language."""
     if ctx.store.has_result(RATINGS) and ctx.settings.text_adapt_ratings:
-        section.add(TableBlock(ctx.store.read_result(RATINGS), Finding("text.caption.ratings"), source=f"result_{RATINGS}"))
+        adapted = ctx.store.read_result(RATINGS)
+        if "reason_message_id" in adapted:  # said in the report's language: which head was kept, and why
+            adapted["kept_message_id"] = "text.ratings.kept." + adapted["kept"].astype(str)
+            section.add(FindingsTable(adapted, RATINGS_COLUMNS, "text.caption.ratings", source=f"result_{RATINGS}",
+                                      headers={"kept_message_id": "column.kept", "reason_message_id": "dashboard.column.reason"}))
+        else:  # a store written before the reasons were findings
+            section.add(TableBlock(adapted, Finding("text.caption.ratings"), source=f"result_{RATINGS}"))
     comparison = nps_by_language(ctx.store, scores)
     ctx.store.write_result(NPS_BY_LANG, comparison, step="text",
                            description="Per comment language: survey responses with NPS, NPS, detractor share, and the shares "

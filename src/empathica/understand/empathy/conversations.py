@@ -54,6 +54,31 @@ _ROLES = {
 #: are not text.
 _HAS_WORD = re.compile(r"[^\W\d_]")
 QUARANTINE_COLUMNS = ["source_file", "line", "conversation_id", "field", "reason", "value", "raw"]
+#: Each reason a turn is quarantined for, as stored (an English line the CLI prints) → its message id in the report
+#: catalogues, so the API says it in the reader's language (``reason_shown``, ``serve/reasons.py``).
+QUARANTINE_REASONS = {
+    "malformed row (wrong number of fields)": "empathy.quarantine.malformed",
+    "missing conversation id": "empathy.quarantine.missing_conversation",
+    "missing speaker role": "empathy.quarantine.missing_speaker",
+    "unknown speaker role (use customer, agent, bot or system)": "empathy.quarantine.unknown_speaker",
+    "turn order is not a whole number ≥ 0": "empathy.quarantine.turn_order",
+    "non-text content (empty, a number or binary data)": "empathy.quarantine.non_text",
+    "agent turn without agent_id": "empathy.quarantine.agent_without_id",
+    "unknown agent (not in employees)": "empathy.quarantine.unknown_agent",
+    "duplicate turn order in the conversation": "empathy.quarantine.duplicate_turn",
+    "single-turn conversation": "empathy.quarantine.single_turn",
+    "conversation has only agent turns (no customer turn)": "empathy.quarantine.only_agent_turns",
+    "conversation has no agent turn": "empathy.quarantine.no_agent_turn",
+}
+
+
+def quarantine_reason_findings(line: str | None) -> list[dict]:
+    """The finding of a stored quarantine ``reason`` line (``{"id", "values"}``); a line no code covers (a store
+    written by another release) is quoted as the program's text."""
+    text = (line or "").strip()
+    if text in QUARANTINE_REASONS:
+        return [{"id": QUARANTINE_REASONS[text], "values": {}}]
+    return [{"id": "quarantine.reason.unreadable", "values": {"detail": text}}]
 #: A reply is transactional when all three mechanisms are at level 0.
 GAP_RULE = "distressed customer turn (distress ≥ 0.5) answered by a reply with every mechanism at level 0"
 

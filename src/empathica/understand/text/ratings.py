@@ -16,6 +16,8 @@ help (or a language has too few rated texts), the shipped head stays.
 
 from __future__ import annotations
 
+import json
+
 from dataclasses import dataclass, field
 
 import ibis
@@ -40,7 +42,7 @@ MIN_GAIN = 0.01
 #: Largest one-sided McNemar p-value (:func:`gain_p_value`) at which the gain counts as real.
 MAX_P = 0.05
 COLUMNS = ["lang", "rated_texts", "train_rows", "test_rows", "accuracy_before", "accuracy_after", "macro_f1_before",
-           "macro_f1_after", "p_value", "kept", "reason"]
+           "macro_f1_after", "p_value", "kept", "reason", "reason_message_id", "reason_values"]
 
 
 def _band(value, low: float, high: float) -> ibis.Value:
@@ -147,10 +149,11 @@ def adapt_language(analyzer, lang: str, texts: list[str], labels: np.ndarray, *,
     """Fit a ``lang`` head to rated texts; (the language's row, the head if kept else ``None``)."""
     row = {"lang": lang, "rated_texts": len(texts), "train_rows": 0, "test_rows": 0,
            "accuracy_before": np.nan, "accuracy_after": np.nan, "macro_f1_before": np.nan, "macro_f1_after": np.nan,
-           "p_value": np.nan, "kept": "shipped", "reason": ""}
+           "p_value": np.nan, "kept": "shipped", "reason": "", "reason_message_id": "", "reason_values": "{}"}
     counts = pd.Series(labels).value_counts()
     if len(texts) < MIN_RATED or len(counts) < 2 or counts.min() < 10:
         row["reason"] = f"fewer than {MIN_RATED} rated texts, or fewer than 10 of a class"
+        _said(row, "too_few", min_rated=MIN_RATED)
         return row, None
     train, test = _stratified_split(labels, seed)  # 25 % of each class held out, as `text train` does
     test_texts = [texts[i] for i in test]
@@ -168,6 +171,7 @@ def adapt_language(analyzer, lang: str, texts: list[str], labels: np.ndarray, *,
             and row["p_value"] <= MAX_P):
         row.update(kept="adapted", reason=f"held-out accuracy gained {row['accuracy_after'] - row['accuracy_before']:+.3f}, "
                                           f"p = {row['p_value']:.3f}")
+        _said(row, "adapted", gain=row["accuracy_after"] - row["accuracy_before"], p=row["p_value"])
         return row, head
     analyzer.sentiment_heads_[lang] = shipped
     if priors is not None:
@@ -175,7 +179,16 @@ def adapt_language(analyzer, lang: str, texts: list[str], labels: np.ndarray, *,
     row["reason"] = (f"held-out accuracy changed by {row['accuracy_after'] - row['accuracy_before']:+.3f}, macro-F1 by "
                      f"{row['macro_f1_after'] - row['macro_f1_before']:+.3f}, p = {row['p_value']:.2f} (needs accuracy ≥ {MIN_GAIN:+.2f}, "
                      f"macro-F1 ≥ 0, p ≤ {MAX_P})")
+    _said(row, "shipped", gain=row["accuracy_after"] - row["accuracy_before"],
+          f1_gain=row["macro_f1_after"] - row["macro_f1_before"], p=row["p_value"], min_gain=MIN_GAIN, max_p=MAX_P)
     return row, None
+
+
+def _said(row: dict, code: str, **values: float) -> None:
+    """The row's reason as a finding (``text.ratings.reason.<code>`` and its values as JSON), which the report says
+    in its language; ``reason`` keeps the English line the CLI prints."""
+    row["reason_message_id"] = f"text.ratings.reason.{code}"
+    row["reason_values"] = json.dumps({k: round(float(v), 4) for k, v in values.items()})
 
 
 def adapt_to_ratings(analyzer, pairs: pd.DataFrame, *, seed: int = 7) -> RatingsAdaptation:
