@@ -27,8 +27,10 @@ DATA_ROWS = 50
 DATA_TABLES = {
     "ingestions": (INGESTIONS, "ingested_at", "source_file table_name rows_read rows_stored rows_quarantined ingested_at"),
     "runs": (RUNS, "started_at", "run_id status started_at finished_at data_watermark steps"),
-    "quarantine": (QUARANTINE, "ingested_at", "source_file line table_name field reason reason_id reason_values value"),
+    "quarantine": (QUARANTINE, "ingested_at", "source_file line table_name field reason value"),
 }
+#: Columns a Data table reads besides those it shows: the quarantine reason's finding, said in the page's language.
+READ_BESIDE = {"quarantine": "reason_id reason_values"}
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -73,7 +75,8 @@ def data_page(request: Request, uploaded: str = "") -> Response:
     server = request.app.state.server
     with server.reading() as store:
         raw = user.allowed("analyst") and not (user.team_id or user.region)  # quarantined rows: every team's input
-        tables = {k: _latest(store, *spec) for k, spec in DATA_TABLES.items() if k != "quarantine" or raw}
+        tables = {k: _latest(store, table, order, f"{shown} {READ_BESIDE.get(k, '')}")
+                  for k, (table, order, shown) in DATA_TABLES.items() if k != "quarantine" or raw}
     if "quarantine" in tables:  # each reason said in the page's language (the API's reason_shown)
         tables["quarantine"] = _quarantine_shown(tables["quarantine"], words.lang)
     views = [{"key": k, "title": words.t(f"dashboard.panel.{k}"), "headers": [words.column(c) for c in frame.columns],
