@@ -76,7 +76,8 @@ def test_rules_on_emotion_act_on_conversations_in_three_languages_and_the_card_s
                            "touchpoint_id": "call_centre", "timestamp": "2024-05-31T09:00:00Z",
                            "comment": list(THANKS.values())})
     ingest_frame(store, folder, "thanks", thanks, "feedback")
-    report = evaluate_pending(store, ops.cases, reason="ingest", analyzer=analyzer)
+    # the candidate openers are handed in as the server hands its card snapshot's
+    report = evaluate_pending(store, ops.cases, reason="ingest", analyzer=analyzer, openers=lambda: OPENERS)
     assert report.fresh is not None  # on ingest, before any run
     opened = {c["signal_id"]: c for c in ops.cases.cases(limit=1000)[1] if c["rule_id"] == "angry_conversation"}
     assert set(opened) == {"conversation:e1", "conversation:e2", "conversation:e3"}
@@ -100,6 +101,12 @@ def test_rules_on_emotion_act_on_conversations_in_three_languages_and_the_card_s
         assert opener["reason_values"]["emotion_from"] == "conversation"
         said = render(Finding(opener["reason_id"], opener["reason_values"]), lang=lang)
         assert "anger" in said and {"en": "latest conversation", "de": "letzten Gespräch", "zh": "最近一次对话"}[lang] in said
+        # the case opened for the customer carries the same opener, in their language, stored with the case
+        case = next(c for c in opened.values() if c["customer_id"] == customer)
+        assert ops.cases.case(case["case_id"])["opener"] == opener
+    # no candidate answered frustration or a refund in English: the best English reply, and the reason says so
+    assert ops.cases.case(refunds[0]["case_id"])["opener"] == card.card("c5")["opener"]
+    assert card.card("c5")["opener"]["opener_id"] == "en-None"
 
     _store_run_scores(store, analyzer())  # after a run: the same emotions, and no second case
     after = signals(store, "conversation").filter(lambda s: s.conversation_id.isin(list(CUSTOMER_TURNS)))

@@ -199,3 +199,65 @@ def test_a_digest_lists_the_top_opportunities_the_team_owns_in_its_language(case
     assert "- 2. Reibung von Kasse zu Hotline (20 Kunden" in text
     chinese = digest(cases, "team_care", language="zh", opportunities=said, say=OpportunityText())["text"]
     assert "您负责的重点机会" in chinese and "（20 位客户，涉及金额 €2,000）" in chinese
+
+
+#: A rule that opens a case and notifies its team; its alerts and escalations are said in the team's language.
+NOTIFY_RULE = {"id": "detractor_alert", "name": "Detractor", "on": "feedback", "actions": ["case", "notify"],
+               "team": "team_care", "first_response": "1h", "resolution": "2d",
+               "condition": [{"field": "nps", "op": "<=", "value": 3}]}
+
+
+@pytest.mark.parametrize("lang, opened, notice, escalated", [
+    ("de", "Neuer Fall für team_care: Detractor: c1", "Hinweis für team_care: Detractor: c1",
+     "Fall {case_id} eskaliert (SLA Erstreaktion verletzt): Detractor: c1"),
+    ("zh", "team_care 的新案例：Detractor: c1", "team_care 的提醒：Detractor: c1",
+     "案例 {case_id} 已升级（首次响应 SLA 超时）：Detractor: c1"),
+    ("fr", "New case for team_care: Detractor: c1", "Alert for team_care: Detractor: c1",  # no French: English
+     "Case {case_id} escalated (first response SLA breached): Detractor: c1"),
+])
+def test_alert_and_escalation_subjects_are_said_in_the_teams_language(cases, lang, opened, notice, escalated):
+    from empathica.act.cases import check_slas
+    from empathica.act.engine import stored_teams
+    from empathica.act.notify import queue_alert, queue_escalation
+    from empathica.act.rules import parse_rule
+    from empathica.act.signals import signal_fields
+    from empathica.report.i18n import OpportunityText
+
+    say = OpportunityText()  # the report's catalogues, handed down to Act by the server, the CLI and the run
+    rule = parse_rule(NOTIFY_RULE, known_fields=signal_fields)
+    cases.save_team("team_care", language=lang, email="care@example.com", webhook=None)
+    teams = stored_teams(cases)
+    case_id = cases.open_case(rule_id=rule.rule_id, signal_id="feedback:f1", title="Detractor: c1", priority="normal",
+                              team_id="team_care", first_response=rule.first_response, resolution=rule.resolution,
+                              customer_id="c1", opened_at=now() - timedelta(hours=2))
+    for opened_id, signal in ((case_id, "feedback:f1"), (None, "feedback:f9")):
+        assert queue_alert(cases, rule=rule, signal_id=signal, team=teams["team_care"], team_id="team_care",
+                           case_id=opened_id, evidence={"customer_id": "c1"}, say=say) == 1
+    late = check_slas(cases, on_escalation=lambda case, kind: queue_escalation(cases, case, kind, teams, say=say))
+    assert [c["breach"] for c in late] == ["first_response"]
+    queued = cases.notifications()
+    assert [n["subject"] for n in queued] == [opened, notice, escalated.format(case_id=case_id)]
+    payloads = [json.loads(n["payload"]) for n in queued]  # the finding travels too, for a receiver's own language
+    assert [p["message_id"] for p in payloads] == ["act.alert.case_opened", "act.alert.notice", "act.alert.escalated"]
+    assert payloads[2]["values"]["breach"] == {"id": "act.breach.first_response"}
+
+
+def test_an_evaluation_says_its_alerts_through_the_words_handed_to_it(cases, world, tmp_path):
+    """The evaluation (below the report) gets the report's words from its caller: the German team's subjects."""
+    from empathica.act.engine import evaluate, install_rules
+    from empathica.act.rules import RuleSet, parse_rule
+    from empathica.act.signals import signal_fields
+    from empathica.report.i18n import OpportunityText
+    from empathica.store import Store
+
+    from tests.act.conftest import settings_for
+
+    rule = parse_rule(NOTIFY_RULE, known_fields=signal_fields)
+    install_rules(cases, RuleSet(rules=(rule,)), source="test")
+    cases.save_team("team_care", language="de", email=None, webhook="http://127.0.0.1:9/hook")
+    with Store.open(world, settings=settings_for(world), read_only=True) as store:
+        report = evaluate(store, cases, say=OpportunityText())
+    detractors = sorted(c["customer_id"] for c in cases.cases(limit=100)[1])
+    assert report.notified == {"detractor_alert": len(detractors)} and len(detractors) >= 2
+    assert sorted(n["subject"] for n in cases.notifications()) == [f"Neuer Fall für team_care: Detractor: {c}"
+                                                                   for c in detractors]

@@ -203,11 +203,7 @@ class CardSnapshot:
             return None
         fact = self.facts.slice(i, 1).to_pylist()[0]
         texts = self.texts.rows(i)
-        for point in texts:
-            point["aspects"] = _aspects(point["aspects"])
-        scores = [t["sentiment"] for t in texts if t["sentiment"] is not None]
-        emotions = [t["emotion"] for t in texts if t.get("emotion") and t["emotion"] != NEUTRAL]
-        pains = list(dict.fromkeys(a for t in texts if (t["sentiment"] or 0) < 0 for a in t["aspects"]))
+        scores, emotions, pains = _felt(texts)
         return {
             "customer_id": customer_id, "language": fact["language"], "segment": fact["segment"],
             "region": fact["region"],
@@ -220,34 +216,79 @@ class CardSnapshot:
             **_value(fact),
             "last_empathy": _last_empathy(fact),
             "last_conversation": _last_conversation(fact),
-            "opener": self._opener(fact["language"], pains[:1], *_opener_emotion(fact, emotions)),
+            "opener": suggested_opener(self.openers, fact, emotions, pains),
             "snapshot_at": self.built_at.isoformat(),
         }
 
-    def _opener(self, language: str | None, pains: list[str], emotion: str | None, emotion_from: str | None) -> dict | None:
-        """The best real reply to a customer most like this one: same language, then pain point and emotion
-        (``emotion_from``: ``conversation`` or ``texts``, :func:`_opener_emotion`). Its reason is a finding
-        (``reason_id`` and ``reason_values``), rendered by the API in the reader's language."""
-        pain = (pains or [None])[0]
-        attempts = []
-        if pain and emotion:
-            attempts.append((language, pain, emotion))
-        if pain:
-            attempts.append((language, pain, None))
-        if emotion:
-            attempts.append((language, None, emotion))
-        attempts.append((language, None, None))
-        for key in attempts:
-            best = self.openers.get(key)
-            if best is not None:
-                alike = "pain_emotion" if key[1] and key[2] else "pain" if key[1] else "emotion" if key[2] else "language"
-                if key[2] and emotion_from == "conversation":
-                    alike = alike.replace("emotion", "conversation_emotion")
-                return {**best, "reason_id": OPENER_REASONS[alike],
-                        "reason_values": {"empathy": best["empathy"], "agent_id": best["agent_id"],
-                                          "language": language, "same_pain_point": key[1], "same_emotion": key[2],
-                                          "emotion_from": emotion_from if key[2] else None}}
-        return None
+
+def _felt(texts: list[dict]) -> tuple[list[float], list[str], list[str]]:
+    """The sentiment scores, the emotions shown (not neutral) and the pain points (aspects of negative texts) of a
+    customer's latest scored texts, oldest first (their ``aspects`` parsed in place)."""
+    for point in texts:
+        point["aspects"] = _aspects(point["aspects"])
+    scores = [t["sentiment"] for t in texts if t["sentiment"] is not None]
+    emotions = [t["emotion"] for t in texts if t.get("emotion") and t["emotion"] != NEUTRAL]
+    pains = list(dict.fromkeys(a for t in texts if (t["sentiment"] or 0) < 0 for a in t["aspects"]))
+    return scores, emotions, pains
+
+
+def suggested_opener(openers: dict[tuple, dict], fact: dict, emotions: list[str], pains: list[str]) -> dict | None:
+    """The best real reply (of ``openers``, :func:`best_openers`) to a customer most like this one: same language,
+    then pain point and emotion — the emotion of their latest conversation, else of their texts
+    (:func:`_opener_emotion`). Its reason is a finding (``reason_id`` and ``reason_values``), rendered by the API in
+    the reader's language. The card's and a case's opener (:func:`case_openers`)."""
+    language = fact["language"]
+    emotion, emotion_from = _opener_emotion(fact, emotions)
+    pain = (pains or [None])[0]
+    attempts = []
+    if pain and emotion:
+        attempts.append((language, pain, emotion))
+    if pain:
+        attempts.append((language, pain, None))
+    if emotion:
+        attempts.append((language, None, emotion))
+    attempts.append((language, None, None))
+    for key in attempts:
+        best = openers.get(key)
+        if best is not None:
+            alike = "pain_emotion" if key[1] and key[2] else "pain" if key[1] else "emotion" if key[2] else "language"
+            if key[2] and emotion_from == "conversation":
+                alike = alike.replace("emotion", "conversation_emotion")
+            return {**best, "reason_id": OPENER_REASONS[alike],
+                    "reason_values": {"empathy": best["empathy"], "agent_id": best["agent_id"],
+                                      "language": language, "same_pain_point": key[1], "same_emotion": key[2],
+                                      "emotion_from": emotion_from if key[2] else None}}
+    return None
+
+
+def case_openers(store: Store, customers: Sequence[str], *, live: pd.DataFrame | None = None,
+                 openers: dict[tuple, dict] | None = None, rejected: set[str] = frozenset()) -> dict[str, dict | None]:
+    """Each of ``customers``' suggested opener — the one their card gives (:func:`suggested_opener`) — for the cases
+    opened for them: their facts and latest scored texts read for them only (``live``: texts scored on ingest);
+    ``openers``: the candidates (the server's snapshot's), else read from the store without the ``rejected``."""
+    only = sorted(set(customers))
+    if not only:
+        return {}
+    numbered = numbered_customers(store, only)
+    facts = customer_facts(store, numbered, only, live).to_pyarrow()
+    texts = CustomerRows.from_ordered(
+        latest_rows(numbered, scored_texts_table(store, live), SENTIMENT_POINTS, only).to_pyarrow(), facts.num_rows)
+    if openers is None:
+        candidates = opener_candidates(store)
+        openers = best_openers(candidates.to_pyarrow() if candidates is not None else None, rejected)
+    found = {}
+    for i, fact in enumerate(facts.to_pylist()):
+        _, emotions, pains = _felt(texts.rows(i))
+        found[fact["customer_id"]] = suggested_opener(openers, fact, emotions, pains)
+    return found
+
+
+def rejected_openers(feedback: list[dict]) -> set[str]:
+    """Openers agents rejected more often than they used or edited them (``feedback``: the stored verdicts)."""
+    balance: dict[str, int] = {}
+    for item in feedback:
+        balance[item["opener_id"]] = balance.get(item["opener_id"], 0) + (1 if item["verdict"] == "rejected" else -1)
+    return {opener for opener, score in balance.items() if score > 0}
 
 
 def _opener_emotion(fact: dict, text_emotions: list[str]) -> tuple[str | None, str | None]:

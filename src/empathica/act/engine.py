@@ -19,7 +19,9 @@ from pathlib import Path
 
 import ibis
 
+from empathica.act.card import case_openers, rejected_openers
 from empathica.act.live import Fresh, Lanes, arrivals, fresh
+from empathica.act.notify import NotificationWords, queue_alert
 from empathica.act.rules import Rule, RuleSet, Team, load_rules, parse_rule
 from empathica.act.signals import matching, signal_fields
 from empathica.store import Store
@@ -86,14 +88,31 @@ def stored_teams(cases: CaseStore) -> dict[str, Team]:
             for k, v in cases.teams().items()}
 
 
+#: The candidate openers a case's opener is chosen from (the server's card snapshot's), or None: read from the store.
+OpenerSource = Callable[[], "dict[tuple, dict] | None"]
+
+
+@dataclass(frozen=True)
+class _Acting:
+    """What acting on one evaluation's matched signals needs besides the rule and the row."""
+
+    cases: CaseStore
+    teams: dict[str, Team]
+    owners: dict[str, str]
+    say: NotificationWords | None
+    openers: dict[str, dict | None]  # customer → the opener a case opened for them carries
+
+
 def evaluate(store: Store, cases: CaseStore, rules: list[Rule] | None = None, *, until=None,
-             new: Fresh | None = None) -> Evaluation:
+             new: Fresh | None = None, say: NotificationWords | None = None,
+             openers: OpenerSource | None = None) -> Evaluation:
     """Evaluate ``rules`` (default: the stored ones) over the store and act on every signal not acted on yet;
-    with ``new``, over the rows that arrived only (rules on results wait for the run that changes them)."""
+    with ``new``, over the rows that arrived only (rules on results wait for the run that changes them). ``say``:
+    how notifications are said (the report's catalogues, handed down by the caller); a case opened for a customer
+    carries the opener their card suggests, chosen among ``openers()`` (default: the store's)."""
     rules = stored_rules(cases) if rules is None else rules
-    teams = stored_teams(cases)
-    owners = _owners(store)
     report = Evaluation(fresh=new)
+    todo = []
     for rule in rules:
         if not rule.enabled or not _ready(store, rule) or (new is not None and not _timed(rule)):
             continue
@@ -104,11 +123,23 @@ def evaluate(store: Store, cases: CaseStore, rules: list[Rule] | None = None, *,
         report.matched[rule.rule_id] = len(rows)
         # a full evaluation skips what is known in one query; a few new rows rely on the unique (rule, signal)
         known = cases.known_signals(rule.rule_id) if "case" in rule.actions and new is None else set()
+        todo.append((rule, [row for row in rows if row["signal_id"] not in known]))
+    customers = {row["customer_id"] for rule, rows in todo if "case" in rule.actions for row in rows
+                 if row.get("customer_id")}
+    acting = _Acting(cases, stored_teams(cases), _owners(store) if todo else {}, say,
+                     _case_openers(store, cases, customers, new, openers) if customers else {})
+    for rule, rows in todo:
         for row in rows:
-            if row["signal_id"] in known:
-                continue
-            _act(cases, rule, row, teams, owners, report)
+            _act(acting, rule, row, report)
     return report
+
+
+def _case_openers(store: Store, cases: CaseStore, customers: set[str], new: Fresh | None,
+                  openers: OpenerSource | None) -> dict[str, dict | None]:
+    """The opener each customer's card suggests, for the cases about to open for them."""
+    candidates = openers() if openers is not None else None
+    return case_openers(store, sorted(customers), live=new.texts if new is not None and len(new.texts) else None,
+                        openers=candidates, rejected=rejected_openers(cases.opener_feedback()))
 
 
 def _arrived(rule: Rule, new: Fresh) -> bool:
@@ -145,10 +176,10 @@ def _owners(store: Store) -> dict[str, str]:
     return {r.touchpoint_id: r.owner_team_id for r in tp.itertuples() if r.owner_team_id}
 
 
-def _act(cases: CaseStore, rule: Rule, row: dict, teams: dict[str, Team], owners: dict[str, str],
-         report: Evaluation) -> None:
+def _act(acting: _Acting, rule: Rule, row: dict, report: Evaluation) -> None:
+    cases = acting.cases
     touchpoint = row.get("touchpoint") or row.get("source")
-    team = rule.team or row.get("team") or owners.get(touchpoint or "")
+    team = rule.team or row.get("team") or acting.owners.get(touchpoint or "")
     evidence = {k: v for k, v in row.items() if k != "signal_id"}
     case_id = None
     if "case" in rule.actions:
@@ -156,7 +187,8 @@ def _act(cases: CaseStore, rule: Rule, row: dict, teams: dict[str, Team], owners
         case_id = cases.open_case(rule_id=rule.rule_id, signal_id=row["signal_id"], title=f"{rule.name}: {subject}",
                                   priority=rule.priority, team_id=team, first_response=rule.first_response,
                                   resolution=rule.resolution, customer_id=row.get("customer_id"), touchpoint=touchpoint,
-                                  escalate_to=rule.escalate_to, evidence=evidence)
+                                  escalate_to=rule.escalate_to, evidence=evidence,
+                                  opener=acting.openers.get(row.get("customer_id") or ""))
         if case_id is None:
             return  # another evaluation opened it meanwhile
         report.opened[rule.rule_id] = report.opened.get(rule.rule_id, 0) + 1
@@ -165,17 +197,16 @@ def _act(cases: CaseStore, rule: Rule, row: dict, teams: dict[str, Team], owners
                                            customer_id=row.get("customer_id")):
         report.tagged[rule.rule_id] = report.tagged.get(rule.rule_id, 0) + 1
     if "notify" in rule.actions:
-        from empathica.act.notify import queue_alert
-
-        sent = queue_alert(cases, rule=rule, signal_id=row["signal_id"], team=teams.get(team or ""), team_id=team,
-                           case_id=case_id, evidence=evidence)
+        sent = queue_alert(cases, rule=rule, signal_id=row["signal_id"], team=acting.teams.get(team or ""),
+                           team_id=team, case_id=case_id, evidence=evidence, say=acting.say)
         report.notified[rule.rule_id] = report.notified.get(rule.rule_id, 0) + sent
 
 
 def evaluate_pending(store: Store, cases: CaseStore, *, reason: str | None = None, detail: str = "",
                      analyzer: Callable[[], object] | None = None, live_rows: int = LIVE_ROWS,
                      on_batch: Callable[[Evaluation], None] | None = None,
-                     max_batches: int | None = None) -> Evaluation | None:
+                     max_batches: int | None = None, say: NotificationWords | None = None,
+                     openers: OpenerSource | None = None) -> Evaluation | None:
     """Record a pending evaluation (when ``reason`` is given), then evaluate every pending one and clear them.
 
     Called after each ingest and run, and at start-up (``reason=None``) to finish what a stopped process left.
@@ -184,7 +215,7 @@ def evaluate_pending(store: Store, cases: CaseStore, *, reason: str | None = Non
     batch's watermarks are stored when it is done (a restart goes on from there) and ``on_batch`` gets its
     evaluation. After ``max_batches`` the pending evaluations stay for the next call (the server's worker checks
     SLAs and delivers notifications between batches). Otherwise (a run, a changed rule, or no watermark yet)
-    every signal is evaluated.
+    every signal is evaluated. ``say`` and ``openers``: as for :func:`evaluate`.
     """
     if reason is not None:
         cases.add_pending(reason, detail)
@@ -195,11 +226,12 @@ def evaluate_pending(store: Store, cases: CaseStore, *, reason: str | None = Non
     arrived = arrivals(store, lanes.marks, limit=live_rows)  # the rows of every pending ingest are up to its tops
     if analyzer is not None and not arrived.bulk and all(p["reason"] == "ingest" for p in pending):
         report, finished = _evaluate_batches(store, cases, lanes, arrived.tops, analyzer, live_rows=live_rows,
-                                             on_batch=on_batch, max_batches=max_batches)
+                                             on_batch=on_batch, max_batches=max_batches,
+                                             acting={"say": say, "openers": openers})
         if not finished:
             return report
     else:
-        report = evaluate(store, cases)
+        report = evaluate(store, cases, say=say, openers=openers)
         # read before evaluating: rows that came meanwhile are looked at next time; a bulk going on is done
         cases.save_marks(arrived.tops, drop=Lanes.dropped())
     cases.done_pending([p["pending_id"] for p in pending])
@@ -209,15 +241,15 @@ def evaluate_pending(store: Store, cases: CaseStore, *, reason: str | None = Non
 def _evaluate_batches(store: Store, cases: CaseStore, lanes: Lanes, tops: dict[str, int],
                       analyzer: Callable[[], object], *, live_rows: int,
                       on_batch: Callable[[Evaluation], None] | None,
-                      max_batches: int | None) -> tuple[Evaluation, bool]:
+                      max_batches: int | None, acting: dict) -> tuple[Evaluation, bool]:
     """Evaluate the new rows batch after batch until every row up to ``tops`` (the pending ingests') is done; a
     small ingest that comes during a bulk is taken ahead of the bulk's next batch (:class:`Lanes`); progress is
-    logged for a bulk ingest. Whether every batch was done."""
+    logged for a bulk ingest (``acting``: :func:`evaluate`'s ``say`` and ``openers``). Whether every batch was done."""
     report, done, started = Evaluation(), 0, time.monotonic()
     while True:
         arrived, ahead = lanes.next_batch(store, limit=live_rows)
         new = fresh(store, arrived, analyzer)
-        batch = evaluate(store, cases, new=new) if not arrived.empty else Evaluation(fresh=new)
+        batch = evaluate(store, cases, new=new, **acting) if not arrived.empty else Evaluation(fresh=new)
         lanes.advance(arrived, ahead)
         cases.save_marks(lanes.stored(), drop=Lanes.dropped())
         done += 1

@@ -13,15 +13,12 @@ import hashlib
 import hmac
 import json
 import smtplib
-import tomllib
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from functools import cache
 from typing import Protocol
-from importlib import resources
 
 from empathica.act.rules import Rule, Team
 from empathica.schema.results import DECIDE_OPPORTUNITIES
@@ -47,11 +44,17 @@ class Delivery:
                    attempts=settings.act_notify_attempts, backoff_seconds=settings.act_notify_backoff_seconds)
 
 
-@cache
-def messages(language: str) -> dict[str, str]:
-    """The notification words in ``language`` (English where the language or a word is missing)."""
-    catalogue = tomllib.loads(resources.files("empathica.act").joinpath("data/messages.toml").read_text(encoding="utf-8"))
-    return {**catalogue["en"], **catalogue.get(language, {})}
+class NotificationWords(Protocol):
+    """How notifications say their words in a team's language — alert and escalation subjects (``act.alert.*``),
+    digests (``act.digest.*``) and their opportunities: the report layer's catalogues (``report.i18n.OpportunityText``)
+    provide it to the server, the CLI and the run; Act, below the report, only calls it. ``languages``: those it has
+    (a team's other language gets English)."""
+
+    languages: tuple[str, ...]
+
+    def text(self, message_id: str, values: dict, lang: str) -> str: ...
+
+    def money(self, amount: float, currency: str, lang: str) -> str: ...
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -67,27 +70,43 @@ def _targets(team: Team | None) -> list[tuple[str, str]]:
 
 
 def queue_alert(cases: CaseStore, *, rule: Rule, signal_id: str, team: Team | None, team_id: str | None,
-                case_id: int | None, evidence: dict) -> int:
-    """Queue a rule's notification to its team's webhook and e-mail; the number queued (0: no target, or queued before)."""
-    words = messages(team.language if team else "en")
+                case_id: int | None, evidence: dict, say: NotificationWords | None) -> int:
+    """Queue a rule's notification to its team's webhook and e-mail, its subject said through ``say`` in the team's
+    language (``act.alert.*``); the number queued (0: no target, or queued before). The payload carries the
+    subject's finding (``message_id``, ``values``) too, so a receiver may say it in another language."""
     title = f"{rule.name}: {evidence.get('customer_id') or signal_id.split(':', 1)[-1]}"
-    subject = words["case_opened" if case_id else "alert"].format(team=team_id or "-", title=title)
-    payload = {"event": "case_opened" if case_id else "alert", "rule": rule.rule_id, "rule_name": rule.name,
-               "signal_id": signal_id, "case_id": case_id, "team": team_id, "priority": rule.priority,
-               "subject": subject, "evidence": evidence}
+    event = "case_opened" if case_id else "alert"
+    finding = {"message_id": f"act.alert.{'case_opened' if case_id else 'notice'}",
+               "values": {"team": team_id or "-", "title": title}}
+    subject = _said(say, finding, team)
+    payload = {"event": event, "rule": rule.rule_id, "rule_name": rule.name, "signal_id": signal_id,
+               "case_id": case_id, "team": team_id, "priority": rule.priority, "subject": subject, **finding,
+               "evidence": evidence}
     return sum(cases.enqueue(dedup_key=f"{rule.rule_id}|{signal_id}|{channel}|{target}", channel=channel, target=target,
                              subject=subject, payload=payload) for channel, target in _targets(team))
 
 
-def queue_escalation(cases: CaseStore, case: dict, breach: str, teams: dict[str, Team]) -> int:
-    """Queue the news of an escalated case to the team it now belongs to."""
+def queue_escalation(cases: CaseStore, case: dict, breach: str, teams: dict[str, Team], *,
+                     say: NotificationWords | None) -> int:
+    """Queue the news of an escalated case to the team it now belongs to, said through ``say`` in its language."""
     team = teams.get(case["team_id"] or "")
-    words = messages(team.language if team else "en")
-    subject = words["escalated"].format(case_id=case["case_id"], breach=breach, title=case["title"])
+    finding = {"message_id": "act.alert.escalated",
+               "values": {"case_id": case["case_id"], "breach": {"id": f"act.breach.{breach}"}, "title": case["title"]}}
+    subject = _said(say, finding, team)
     payload = {"event": "case_escalated", "case_id": case["case_id"], "breach": breach, "team": case["team_id"],
-               "priority": case["priority"], "escalation_level": case["escalation_level"], "subject": subject}
+               "priority": case["priority"], "escalation_level": case["escalation_level"], "subject": subject,
+               **finding}
     return sum(cases.enqueue(dedup_key=f"escalated|{case['case_id']}|{breach}|{channel}|{target}", channel=channel,
                              target=target, subject=subject, payload=payload) for channel, target in _targets(team))
+
+
+def _said(say: NotificationWords | None, finding: dict, team: Team | None) -> str:
+    """A notification's subject in its team's language (English for another language); empty without ``say`` (the
+    payload's finding still says it)."""
+    if say is None:
+        return ""
+    language = team.language if team and team.language in say.languages else "en"
+    return say.text(finding["message_id"], finding["values"], language)
 
 
 def deliver(cases: CaseStore, delivery: Delivery, *, at: datetime | None = None) -> dict[str, int]:
@@ -172,23 +191,11 @@ def _plain(value):
     return None if isinstance(value, float) and value != value else value
 
 
-class DigestWords(Protocol):
-    """How a digest says its words and its opportunities in a team's language: the report layer's catalogues
-    (``report.i18n.OpportunityText``, messages ``act.digest.*``) provide it to the server and the CLI; Act, below the
-    report, only calls it. ``languages``: those it has (a team's other language gets English)."""
-
-    languages: tuple[str, ...]
-
-    def text(self, message_id: str, values: dict, lang: str) -> str: ...
-
-    def money(self, amount: float, currency: str, lang: str) -> str: ...
-
-
 #: The priorities in the order a digest counts them.
 _PRIORITIES = ("urgent", "high", "normal", "low")
 
 
-def _opportunity_lines(opportunities: list[dict], language: str, say: DigestWords) -> list[str]:
+def _opportunity_lines(opportunities: list[dict], language: str, say: NotificationWords) -> list[str]:
     """The team's opportunities as digest lines: rank, what to fix (the finding in the team's language; the key
     when it has none), customers and the revenue at stake when shown."""
     lines = [say.text("act.digest.opportunities", {}, language)] if opportunities else []
@@ -203,7 +210,7 @@ def _opportunity_lines(opportunities: list[dict], language: str, say: DigestWord
     return lines
 
 
-def digest(cases: CaseStore, team_id: str, *, say: DigestWords, language: str = "en", end: datetime | None = None,
+def digest(cases: CaseStore, team_id: str, *, say: NotificationWords, language: str = "en", end: datetime | None = None,
            days: int = 7, opportunities: list[dict] | None = None) -> dict:
     """A team's digest of the last ``days``, said through ``say`` in the team's language (English when ``say`` lacks
     it): its top opportunities (:func:`team_opportunities`), cases opened, still open, closed, SLA met, open cases by
@@ -241,7 +248,7 @@ def digest(cases: CaseStore, team_id: str, *, say: DigestWords, language: str = 
             "subject": said("subject", team=team_id), "text": "\n".join(lines), "figures": figures}
 
 
-def queue_digests(cases: CaseStore, *, say: DigestWords, end: datetime | None = None, days: int = 7,
+def queue_digests(cases: CaseStore, *, say: NotificationWords, end: datetime | None = None, days: int = 7,
                   store=None) -> int:
     """Queue every team's digest (once per team and period) to its e-mail and webhook; with the analytics
     ``store``, each lists the team's top opportunities."""

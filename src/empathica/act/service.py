@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from empathica.act.card import CardSnapshot
+from empathica.act.card import CardSnapshot, rejected_openers
 from empathica.act.cases import check_slas
 from empathica.act.live import LIVE_TEXT_COLUMNS, Fresh
 from empathica.act.engine import LIVE_ROWS, Evaluation, evaluate_pending, install_rules, load_rule_file, stored_teams
-from empathica.act.notify import Delivery, deliver, queue_digests, queue_escalation
+from empathica.act.notify import Delivery, NotificationWords, deliver, queue_digests, queue_escalation
 from empathica.schema.results import TEXT_SCORES
 from empathica.settings import Settings
 from empathica.store import Store
@@ -62,9 +62,9 @@ def install_demo_rules(cases: CaseStore) -> int:
 
 
 def after_ingest(store: Store, settings: Settings, detail: str,
-                 echo: Callable[[str], None] | None = None) -> Evaluation | None:
+                 echo: Callable[[str], None] | None = None, say: NotificationWords | None = None) -> Evaluation | None:
     """Evaluate the rules after a CLI ingest (when the store has an operational store with rules); ``echo`` gets
-    a line per batch of a bulk ingest (progress)."""
+    a line per batch of a bulk ingest (progress); ``say``: how notifications are said (the report's catalogues)."""
     ops = open_cases_store(store, settings, only_existing=True)
     if ops is None:
         return None
@@ -80,7 +80,7 @@ def after_ingest(store: Store, settings: Settings, detail: str,
     try:
         if not ops.cases.rule_definitions():
             return None
-        return evaluate_pending(store, ops.cases, reason="ingest", detail=detail, on_batch=progress,
+        return evaluate_pending(store, ops.cases, reason="ingest", detail=detail, on_batch=progress, say=say,
                                 analyzer=lambda: TextAnalyzer.from_settings(settings))
     finally:
         ops.close()
@@ -112,7 +112,8 @@ class ActService:
         self.server = server
         self.cases: CaseStore = server.ops.cases
         self.delivery = Delivery.from_settings(server.settings)
-        #: How digests are said (set by the server from the report's catalogues; None: no digests).
+        #: How notifications and digests are said (set by the server from the report's catalogues; None: alerts
+        #: without a subject, no digests).
         self.digest_words = None
         self.tick = tick_seconds if tick_seconds is not None else server.settings.act_tick_seconds
         self.snapshot: CardSnapshot | None = None
@@ -216,16 +217,23 @@ class ActService:
             if self.cases.pending():
                 with self.server.reading() as store:
                     report = evaluate_pending(store, self.cases, analyzer=self.analyzer, max_batches=1,
-                                              on_batch=lambda batch: self._queue_overlay(batch.fresh))
+                                              on_batch=lambda batch: self._queue_overlay(batch.fresh),
+                                              say=self.digest_words, openers=self._openers)
                     self.last = report or self.last
                     if report is not None and report.fresh is None:  # a full evaluation: a full rebuild
                         self._queue_overlay(None)
                 if self.cases.pending():  # a bulk ingest's next batch, after the SLA check and deliveries below
                     self._wake.set()
             teams = stored_teams(self.cases)
-            check_slas(self.cases, on_escalation=lambda case, kind: queue_escalation(self.cases, case, kind, teams))
+            check_slas(self.cases, on_escalation=lambda case, kind: queue_escalation(self.cases, case, kind, teams,
+                                                                                     say=self.digest_words))
             self._weekly_digests()
             deliver(self.cases, self.delivery)
+
+    def _openers(self) -> dict[tuple, dict] | None:
+        """The snapshot's candidate openers, which a case opened now chooses from as the card does."""
+        snapshot = self.snapshot
+        return snapshot.openers if snapshot is not None else None
 
     def _queue_overlay(self, new: Fresh | None) -> None:
         """Hand the rows an evaluation saw to the overlay thread (so the next evaluation does not wait for it); a
@@ -331,10 +339,7 @@ class ActService:
 
     def _rejected_openers(self) -> set[str]:
         """Openers agents rejected more often than they used or edited them."""
-        balance: dict[str, int] = {}
-        for item in self.cases.opener_feedback():
-            balance[item["opener_id"]] = balance.get(item["opener_id"], 0) + (1 if item["verdict"] == "rejected" else -1)
-        return {opener for opener, score in balance.items() if score > 0}
+        return rejected_openers(self.cases.opener_feedback())
 
     def digests(self) -> int:
         """Queue every team's digest of the last ``act_digest_days`` and deliver what is due."""

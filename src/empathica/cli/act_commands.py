@@ -98,9 +98,10 @@ def replay_cmd(rules_file: str, db: str, since: datetime, as_json: bool) -> None
 def evaluate_cmd(db: str) -> None:
     """Evaluate the rules in force now (cases are opened once per rule and signal)."""
     from empathica.act.engine import evaluate_pending
+    from empathica.report.i18n import OpportunityText
 
     with _stores(db) as (store, cases, _settings):
-        report = evaluate_pending(store, cases, reason="cli")
+        report = evaluate_pending(store, cases, reason="cli", say=OpportunityText())
     for rule, matched in report.matched.items():
         click.echo(f"{rule:<32} matched {matched:>7,}  opened {report.opened.get(rule, 0):>6,}  "
                    f"tagged {report.tagged.get(rule, 0):>6,}  notified {report.notified.get(rule, 0):>6,}")
@@ -113,10 +114,12 @@ def tick(db: str) -> None:
     from empathica.act.cases import check_slas
     from empathica.act.engine import stored_teams
     from empathica.act.notify import Delivery, deliver, queue_escalation
+    from empathica.report.i18n import OpportunityText
 
     with _stores(db) as (_, cases, settings):
-        teams = stored_teams(cases)
-        escalated = check_slas(cases, on_escalation=lambda case, kind: queue_escalation(cases, case, kind, teams))
+        teams, say = stored_teams(cases), OpportunityText()
+        escalated = check_slas(cases, on_escalation=lambda case, kind: queue_escalation(cases, case, kind, teams,
+                                                                                        say=say))
         sent = deliver(cases, Delivery.from_settings(settings))
     click.echo(f"{len(escalated)} cases escalated; notifications sent {sent['sent']}, to retry {sent['retry']}, "
                f"failed {sent['failed']}.")

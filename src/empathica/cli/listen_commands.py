@@ -59,9 +59,10 @@ def listen(paths: tuple[str, ...], db: str, kind: str | None, mapping: str | Non
 def _evaluate_rules(store: Store, settings: Settings, paths: tuple[str, ...]) -> None:
     """Act's rules run on every ingest (when the store has rules): new signals open their cases now."""
     from empathica.act.service import after_ingest
+    from empathica.report.i18n import OpportunityText
 
     report = after_ingest(store, settings, detail=", ".join(Path(p).name for p in paths),
-                          echo=lambda line: click.echo(line, err=True))
+                          echo=lambda line: click.echo(line, err=True), say=OpportunityText())
     if report is not None and report.cases_opened:
         click.echo(f"Act: {report.cases_opened:,} cases opened; `empathica cases list --db {store.location}` shows them.")
 

@@ -190,7 +190,8 @@ def money(amount: float, *, lang: str = "en", currency: str = "EUR") -> str:
 
 
 class OpportunityText:
-    """Act's digests in a team's language: their words (``act.digest.*``) and opportunities (``act.notify.DigestWords``)."""
+    """Act's notifications in a team's language (``act.notify.NotificationWords``): alert and escalation subjects
+    (``act.alert.*``), digests (``act.digest.*``) and their opportunities."""
 
     languages = tuple(LANGUAGES)
 

@@ -72,6 +72,30 @@ def _jsonable(value):
     return json.loads(json.dumps(value, default=lambda v: v.isoformat() if hasattr(v, "isoformat") else str(v)))
 
 
+def _language(lang: str | None) -> str | None:
+    """The reader's language asked for (None: each customer's own); another value is a 400 naming ``lang``."""
+    if lang is not None and lang not in LANGUAGES:
+        raise ApiError(400, "bad_language", f"lang {lang[:8]!r}; use one of {', '.join(LANGUAGES)}.", field="lang")
+    return lang
+
+
+def _said_opener(opener: dict | None, language: str | None, lang: str | None) -> None:
+    """A suggested opener's reason said in ``lang``, else the customer's ``language``, else English (in place)."""
+    if opener:
+        shown = lang or (language if language in LANGUAGES else "en")
+        opener["reason"] = render(Finding(opener["reason_id"], opener["reason_values"]), lang=shown)
+        opener["reason_language"] = shown
+
+
+def _cases_said(rows: list[dict], lang: str | None) -> list[dict]:
+    """Cases as JSON, each opener's reason said in ``lang`` or the customer's language."""
+    rows = _jsonable(rows)
+    for case in rows:
+        opener = case.get("opener")
+        _said_opener(opener, (opener or {}).get("reason_values", {}).get("language"), lang)
+    return rows
+
+
 # -- rules -----------------------------------------------------------------------------------------
 @router.get("/rules", tags=["act"])
 def list_rules(request: Request, user: User = Depends(require("viewer"))) -> dict:
@@ -142,10 +166,14 @@ def list_cases(request: Request, status: str | None = Query(None, max_length=20)
                rule_id: str | None = Query(None, max_length=80), priority: str | None = Query(None, max_length=20),
                touchpoint: str | None = Query(None, max_length=200), overdue: bool = False,
                opened_since: date | None = None, opened_until: date | None = None, page: int = Query(1, ge=1),
-               page_size: int = Query(100, ge=1, le=1000), user: User = Depends(require("viewer"))) -> dict:
+               page_size: int = Query(100, ge=1, le=1000), lang: str | None = Query(None, max_length=8),
+               user: User = Depends(require("viewer"))) -> dict:
     """Cases matching every filter given, newest first: ``status`` (open, in_progress, resolved, closed, or active:
     open or in progress), ``team_id``, ``assignee``, ``customer_id``, ``rule_id``, ``priority``, ``touchpoint``,
-    ``overdue`` (active and past a deadline), ``opened_since`` / ``opened_until`` (dates, the second excluded)."""
+    ``overdue`` (active and past a deadline), ``opened_since`` / ``opened_until`` (dates, the second excluded). A
+    case opened for a customer carries the opener their card suggested, its reason in ``lang`` (en, de, zh;
+    default the customer's language)."""
+    lang = _language(lang)
     if status and status not in (*STATUSES, "active"):
         raise ApiError(400, "bad_filter", f"status {status[:20]!r}; use one of {', '.join(STATUSES)} or active.", field="status")
     if priority and priority not in PRIORITIES:
@@ -155,7 +183,7 @@ def list_cases(request: Request, status: str | None = Query(None, max_length=20)
         status=status, team_id=team, assignee=assignee, customer_id=customer_id, rule_id=rule_id, priority=priority,
         touchpoint=touchpoint, overdue=overdue, opened_since=_day(opened_since), opened_until=_day(opened_until),
         limit=page_size, offset=(page - 1) * page_size)
-    return {"page": page, "page_size": page_size, "total": total, "cases": _jsonable(rows)}
+    return {"page": page, "page_size": page_size, "total": total, "cases": _cases_said(rows, lang)}
 
 
 def _day(day: date | None) -> datetime | None:
@@ -187,17 +215,21 @@ def list_teams(request: Request, user: User = Depends(require("viewer"))) -> dic
 
 
 @router.get("/cases/{case_id}", tags=["act"])
-def one_case(request: Request, case_id: int, user: User = Depends(require("viewer"))) -> dict:
-    """One case and its audit trail."""
+def one_case(request: Request, case_id: int, lang: str | None = Query(None, max_length=8),
+             user: User = Depends(require("viewer"))) -> dict:
+    """One case (with the opener the customer's card suggested, its reason in ``lang`` or theirs) and its audit
+    trail."""
+    lang = _language(lang)
     case = _case(request, user, case_id)
-    return {"case": _jsonable(case), "events": _jsonable(_act(request).cases.events(case_id))}
+    return {"case": _cases_said([case], lang)[0], "events": _jsonable(_act(request).cases.events(case_id))}
 
 
 @router.post("/cases/{case_id}/assign", tags=["act"])
 def assign_case(request: Request, case_id: int, body: Assignment, user: User = Depends(require("viewer"))) -> dict:
     """Give the case to an agent (and optionally another team)."""
     _case(request, user, case_id)
-    return {"case": _jsonable(assign(_act(request).cases, case_id, body.assignee, actor=user.username, team_id=body.team_id))}
+    case = assign(_act(request).cases, case_id, body.assignee, actor=user.username, team_id=body.team_id)
+    return {"case": _cases_said([case], None)[0]}
 
 
 @router.post("/cases/{case_id}/status", tags=["act"])
@@ -210,20 +242,20 @@ def move_case(request: Request, case_id: int, body: StatusChange, user: User = D
     except InputError as exc:
         field = "root_cause" if "root_cause" in str(exc) else "outcome" if "outcome is" in str(exc) else "status"
         raise ApiError(400, "bad_transition", str(exc), field=field) from None
-    return {"case": _jsonable(case)}
+    return {"case": _cases_said([case], None)[0]}
 
 
 @router.post("/cases/{case_id}/comments", tags=["act"], status_code=201)
 def comment_case(request: Request, case_id: int, body: Comment, user: User = Depends(require("viewer"))) -> dict:
     """A note on the case (the first one counts as its first response)."""
     _case(request, user, case_id)
-    return {"case": _jsonable(comment(_act(request).cases, case_id, body.text, actor=user.username))}
+    return {"case": _cases_said([comment(_act(request).cases, case_id, body.text, actor=user.username)], None)[0]}
 
 
 @router.post("/cases/{case_id}/priority", tags=["act"])
 def prioritise_case(request: Request, case_id: int, body: Priority, user: User = Depends(require("viewer"))) -> dict:
     _case(request, user, case_id)
-    return {"case": _jsonable(set_priority(_act(request).cases, case_id, body.priority, actor=user.username))}
+    return {"case": _cases_said([set_priority(_act(request).cases, case_id, body.priority, actor=user.username)], None)[0]}
 
 
 # -- digests and notifications ---------------------------------------------------------------------
@@ -260,20 +292,15 @@ def customer_card(request: Request, customer_id: str, lang: str | None = Query(N
     """Who is calling and how they feel: journey, open cases, sentiment, pain points, values, churn risk and CLV
     with reasons, the empathy last received, and a suggested opener (a real reply) with its reason, in ``lang``
     (the agent's: en, de, zh; default the customer's language, else English)."""
-    if lang is not None and lang not in LANGUAGES:
-        raise ApiError(400, "bad_language", f"lang {lang[:8]!r}; use one of {', '.join(LANGUAGES)}.", field="lang")
+    lang = _language(lang)
     act = _act(request)
     card = act.card(customer_id)
     if card is None or (user.region and card.get("region") != user.region):
         raise ApiError(404, "no_such_customer", f"no customer {customer_id[:80]!r} in the card snapshot.",
                        field="customer_id")
     card["open_cases"] = act.cases.active_cases_of(customer_id)
-    opener = card.get("opener")
-    shown = lang or (card["language"] if card["language"] in LANGUAGES else "en")
-    if opener:
-        opener["reason"] = render(Finding(opener["reason_id"], opener["reason_values"]), lang=shown)
-        opener["reason_language"] = shown
-    card_reasons(card, shown)
+    _said_opener(card.get("opener"), card["language"], lang)
+    card_reasons(card, lang or (card["language"] if card["language"] in LANGUAGES else "en"))
     # the card is plain JSON data already: encoded once here, not walked again by the framework's encoder
     return Response(json.dumps(card, ensure_ascii=False, default=str), media_type="application/json")
 

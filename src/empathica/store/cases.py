@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from collections.abc import Sequence
 
 from sqlalchemy import (BigInteger, Column, DateTime, Float, Integer, MetaData, String, Table, Text, UniqueConstraint, delete, func,
-                        insert, select, update)
+                        insert, inspect, select, update)
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -64,6 +64,7 @@ CASES = Table(
     Column("root_cause", Text),
     Column("outcome", Text),
     Column("evidence", Text),  # JSON: the signal's fields the rule tested
+    Column("opener", Text),  # JSON: the opener the customer's card suggested when the case opened (act/card.py)
     UniqueConstraint("rule_id", "signal_id", name="one_case_per_rule_and_signal"),
 )
 CASE_EVENTS = Table(
@@ -128,6 +129,22 @@ OPENER_FEEDBACK = Table(
 
 def create_tables(engine: Engine) -> None:
     _meta.create_all(engine)
+    _add_new_columns(engine)
+
+
+def _add_new_columns(engine: Engine) -> None:
+    """Columns added to a table after an operational store was created (all nullable), added to that store."""
+    found = inspect(engine)
+    tables = set(found.get_table_names())
+    for table in _meta.sorted_tables:
+        if table.name not in tables:
+            continue
+        have = {c["name"] for c in found.get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in have and column.nullable:
+                with engine.begin() as con:
+                    con.exec_driver_sql(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" '
+                                        f'{column.type.compile(dialect=engine.dialect)}')
 
 
 def now() -> datetime:
@@ -218,8 +235,9 @@ class CaseStore:
     def open_case(self, *, rule_id: str, signal_id: str, title: str, priority: str, team_id: str | None,
                   first_response: timedelta, resolution: timedelta, customer_id: str | None = None,
                   touchpoint: str | None = None, escalate_to: str | None = None, evidence: dict | None = None,
-                  opened_at: datetime | None = None) -> int | None:
-        """Open a case; None when this rule already opened one for this signal (idempotent)."""
+                  opened_at: datetime | None = None, opener: dict | None = None) -> int | None:
+        """Open a case (``opener``: the one the customer's card suggests); None when this rule already opened one
+        for this signal (idempotent)."""
         opened = opened_at or now()
         try:
             with self.engine.begin() as con:
@@ -228,6 +246,7 @@ class CaseStore:
                     team_id=team_id, priority=priority, status="open", opened_at=opened,
                     first_response_due=opened + first_response, resolution_due=opened + resolution,
                     escalation_level=0, escalate_to=escalate_to, evidence=json.dumps(evidence or {}, default=str),
+                    opener=json.dumps(opener, default=str, ensure_ascii=False) if opener else None,
                 )).inserted_primary_key[0]
                 _event(con, case_id, f"rule:{rule_id}", "opened", new="open", at=opened)
         except IntegrityError:
@@ -408,4 +427,5 @@ def _case(row) -> dict:
     for key in ("opened_at", "first_response_due", "resolution_due", "first_response_at", "resolved_at", "closed_at"):
         out[key] = aware(out[key])
     out["evidence"] = json.loads(out["evidence"] or "{}")
+    out["opener"] = json.loads(out["opener"]) if out.get("opener") else None
     return out

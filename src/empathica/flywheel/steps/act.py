@@ -8,6 +8,7 @@ import pandas as pd
 from empathica.errors import NotEnoughDataError
 from empathica.flywheel.registry import RunContext, step
 from empathica.report import Finding, Metric, Paragraph, Section, TableBlock
+from empathica.report.i18n import OpportunityText
 from empathica.schema.results import ACT_CASES, ACT_RULES
 
 
@@ -25,7 +26,8 @@ def act(ctx: RunContext) -> Section:
         if not rules:
             raise NotEnoughDataError("no rules: load a rule file with `empathica act rules load FILE --db DB`.",
                                      reason_id="act.not_run.no_rules")
-        evaluation = evaluate_pending(ctx.store, ops.cases, reason="run", detail=ctx.store.run_id or "")
+        evaluation = evaluate_pending(ctx.store, ops.cases, reason="run", detail=ctx.store.run_id or "",
+                                      say=OpportunityText())
         _, cases = ops.cases.cases(limit=1_000_000)
     finally:
         ops.close()
