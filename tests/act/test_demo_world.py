@@ -91,6 +91,26 @@ def _conversation_customers(db, settings):
         return store.table("conversations").select("conversation_id", "customer_id").to_pandas()
 
 
+def test_a_case_carries_the_opener_its_customers_card_suggests_in_their_language(served):
+    client, _ = served
+    cases = client.get("/cases", params={"page_size": 1000}).json()["cases"]
+    shown = {}  # language → (case, card) of a customer whose card suggests an opener
+    for case in (c for c in cases if c["customer_id"]):
+        card = client.get(f"/customers/{case['customer_id']}/card").json()
+        if card["opener"] and card["language"] not in shown:
+            shown[card["language"]] = (case, card)
+    assert {"en", "de", "zh"} <= set(shown), sorted(shown)
+    for lang, (case, card) in shown.items():
+        opener = case["opener"]  # stored with the case when the run opened it: the card's, reason and all
+        assert opener["language"] == lang and opener["text"] == card["opener"]["text"]
+        assert {k: opener[k] for k in ("opener_id", "reason_id", "reason_values", "reason", "reason_language")} == \
+            {k: card["opener"][k] for k in ("opener_id", "reason_id", "reason_values", "reason", "reason_language")}
+        assert opener["reason_language"] == lang
+        german = client.get(f"/cases/{case['case_id']}", params={"lang": "de"}).json()["case"]["opener"]
+        assert german["reason_language"] == "de" and german["reason"].startswith("die einfühlsamste")
+    assert client.get("/cases", params={"lang": "fr"}).json()["error"]["field"] == "lang"
+
+
 def test_the_card_shows_the_customer_and_a_real_opener(served):
     import gc
 
