@@ -182,3 +182,19 @@ def test_the_cli_replays_and_refuses_a_bad_rule_file_in_one_line(world, tmp_path
     refused = runner.invoke(main, ["act", "check", str(bad)])
     assert refused.exit_code == 2
     assert refused.output.strip().count("\n") == 0 and f"{bad}, line " in refused.output and "field op" in refused.output
+
+
+def test_the_cli_shows_a_customers_context_card(world):
+    from click.testing import CliRunner
+
+    from empathica.cli import main
+
+    runner = CliRunner()
+    shown = runner.invoke(main, ["act", "card", "c3", "--db", str(world)])
+    assert shown.exit_code == 0, shown.output
+    card = json.loads(shown.output)
+    assert card["customer_id"] == "c3" and card["language"] == "en" and card["segment"] == "loyal"
+    assert card["last_conversation"]["conversation_id"] == "k4"  # the latest of k3 and k4
+    assert card["open_cases"] == [] and card["opener"] is None  # no case opened, no reply scored in this world
+    missing = runner.invoke(main, ["act", "card", "nobody", "--db", str(world)])
+    assert missing.exit_code == 1 and missing.output.strip().count("\n") == 0 and "no customer 'nobody'" in missing.output

@@ -96,7 +96,7 @@ def _commands_with_db(group=None, prefix=()):
 
 #: Arguments each command needs besides --db (a file that exists where a file is asked for).
 _ARGUMENTS = {
-    ("act", "load"): ["{rules}"], ("act", "replay"): ["{rules}", "--since", "2024-01-01"],
+    ("act", "load"): ["{rules}"], ("act", "replay"): ["{rules}", "--since", "2024-01-01"], ("act", "card"): ["c1"],
     ("actions", "add"): ["--title", "t", "--starts", "2024-01-01"], ("actions", "from-cases"): ["{file}"],
     ("cases", "assign"): ["1", "someone"], ("cases", "comment"): ["1", "text"], ("cases", "move"): ["1", "closed"],
     ("cases", "show"): ["1"], ("churn", "fit"): ["customers", "--target", "churned", "--out", "{out}"],

@@ -1,4 +1,4 @@
-"""`empathica act …` (rules, replay, evaluate, SLA checks, digests) and `empathica cases …` (list, show, work a case,
+"""`empathica act …` (rules, replay, evaluate, SLA checks, digests, a customer's context card) and `empathica cases …` (list, show, work a case,
 SLA report)."""
 
 from __future__ import annotations
@@ -151,6 +151,25 @@ def digest_cmd(team_id: str | None, db: str, days: int | None, send: bool) -> No
     click.echo(content["text"])
 
 
+@act.command("card")
+@click.argument("customer_id")
+@db_option
+@click.option("--lang", default=None, type=click.Choice(["en", "de", "zh"]),
+              help="Language of the reasons (default: the customer's, else English).")
+def card_cmd(customer_id: str, db: str, lang: str | None) -> None:
+    """A customer's context card as JSON — what `GET /customers/{id}/card` returns — built from the store now:
+    journey, open cases, sentiment, pain points, values, churn risk and CLV with reasons, and the suggested opener."""
+    from empathica.act.card import CardSnapshot, rejected_openers
+    from empathica.serve.routes_act import said_card
+
+    with _stores(db) as (store, store_cases, _settings):
+        built = CardSnapshot.build(store, only=[customer_id], rejected=rejected_openers(store_cases.opener_feedback()))
+        card = built.card(customer_id, open_cases=store_cases.active_cases_of(customer_id))
+    if card is None:
+        raise click.ClickException(f"no customer {customer_id!r} in {db}; `empathica status --db {db}` counts them.")
+    click.echo(json.dumps(said_card(card, lang), ensure_ascii=False, indent=2, default=str))
+
+
 @click.group()
 def cases() -> None:
     """Cases opened by rules: list, show, assign, move, comment, SLA report."""
@@ -189,6 +208,8 @@ def show(case_id: int, db: str) -> None:
                 "escalation_level", "root_cause", "outcome"):
         click.echo(f"{key:<20} {case[key] if case[key] is not None else '-'}")
     click.echo(f"{'evidence':<20} {json.dumps(case['evidence'], ensure_ascii=False)}")
+    opener = case["opener"]
+    click.echo(f"{'opener':<20} {opener['text'] if opener else '-'}")
     for e in events:
         change = f"{e['field']}: {e['old']} → {e['new']}" if e["field"] else ""
         click.echo(f"  {e['at']:%Y-%m-%d %H:%M:%S}  {e['actor']:<24} {e['action']:<14} {change} {e['note'] or ''}")

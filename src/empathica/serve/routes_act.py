@@ -87,6 +87,14 @@ def _said_opener(opener: dict | None, language: str | None, lang: str | None) ->
         opener["reason_language"] = shown
 
 
+def said_card(card: dict, lang: str | None) -> dict:
+    """A card's opener reason and churn, CLV and detractor reasons said in ``lang``, else the customer's language,
+    else English (in place; the API's card and `empathica act card`)."""
+    _said_opener(card.get("opener"), card["language"], lang)
+    card_reasons(card, lang or (card["language"] if card["language"] in LANGUAGES else "en"))
+    return card
+
+
 def _cases_said(rows: list[dict], lang: str | None) -> list[dict]:
     """Cases as JSON, each opener's reason said in ``lang`` or the customer's language."""
     rows = _jsonable(rows)
@@ -299,8 +307,7 @@ def customer_card(request: Request, customer_id: str, lang: str | None = Query(N
         raise ApiError(404, "no_such_customer", f"no customer {customer_id[:80]!r} in the card snapshot.",
                        field="customer_id")
     card["open_cases"] = act.cases.active_cases_of(customer_id)
-    _said_opener(card.get("opener"), card["language"], lang)
-    card_reasons(card, lang or (card["language"] if card["language"] in LANGUAGES else "en"))
+    said_card(card, lang)
     # the card is plain JSON data already: encoded once here, not walked again by the framework's encoder
     return Response(json.dumps(card, ensure_ascii=False, default=str), media_type="application/json")
 
