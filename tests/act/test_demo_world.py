@@ -215,8 +215,6 @@ def test_an_api_ingested_comment_reaches_the_card_before_any_run(served):
     """The text-derived fields (sentiment, last emotion, pain points) of a new row are scored on ingest."""
     from datetime import UTC, datetime
 
-    from empathica.understand.text import TextAnalyzer
-
     client, server = served
     customer = client.get("/cases", params={"rule_id": "distress_without_empathy", "page_size": 1}).json()["cases"][0]["customer_id"]
     comment = "The parcel arrived two weeks late and my refund has still not arrived. I am furious!"
@@ -224,7 +222,7 @@ def test_an_api_ingested_comment_reaches_the_card_before_any_run(served):
     row = {"response_id": "api-card-1", "customer_id": customer, "timestamp": stamp.isoformat(), "nps": 1,
            "comment": comment}
     assert client.post("/ingest/feedback/rows", json={"rows": [row]}).status_code == 200
-    expected = TextAnalyzer.from_settings(server.settings).analyze([comment]).iloc[0]
+    expected = server.act.analyzer().analyze([comment]).iloc[0]  # the analyzer a run uses, as the server loaded it
     for _ in range(600):  # the server scores the new text in the background and patches the customer's card
         response = client.get(f"/customers/{customer}/card")
         assert response.status_code == 200, response.text
