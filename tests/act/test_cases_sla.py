@@ -116,3 +116,22 @@ def test_the_case_list_filters_and_the_dashboard_counts(cases):
     assert counts["priority"] == {"high": 2} and counts["team"] == {"team_care": 2}
     assert counts["overdue"] == {"active": 1}
     assert cases.case_counts(team_id="team_web")["status"] == {}
+
+
+def test_an_operational_store_made_before_cases_carried_openers_gets_the_column(tmp_path):
+    from sqlalchemy import create_engine, inspect
+
+    from empathica.store.cases import CaseStore
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    CaseStore(engine)
+    with engine.begin() as con:  # as a store created before the column existed
+        con.exec_driver_sql('ALTER TABLE "cases" DROP COLUMN "opener"')
+    assert "opener" not in {c["name"] for c in inspect(engine).get_columns("cases")}
+    cases = CaseStore(engine)
+    opener = {"opener_id": "k9#3", "text": "Es tut mir leid.", "language": "de", "reason_id": "act.opener.reason.language"}
+    case_id = cases.open_case(rule_id="r", signal_id="s:1", title="t", priority="high", team_id=None,
+                              first_response=timedelta(hours=1), resolution=timedelta(days=1), opener=opener)
+    assert cases.case(case_id)["opener"] == opener
+    assert cases.case(open_one(cases))["opener"] is None
+    engine.dispose()
