@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 
 from empathica.act.customer_turns import NEUTRAL
 from empathica.act.card_facts import (JOURNEY_EVENTS, SENTIMENT_POINTS, VALUES_ANSWERS, customer_facts, journey_table,
-                                      latest_rows, numbered_customers, scored_texts_table, values_table)
+                                      latest_rows, numbered_customers, opener_facts, scored_texts_table, values_table)
 from empathica.schema.results import EMPATHY_TURNS, TEXT_SCORES
 from empathica.store import Store
 from empathica.understand.churn import reason_findings
@@ -270,7 +270,7 @@ def case_openers(store: Store, customers: Sequence[str], *, live: pd.DataFrame |
     if not only:
         return {}
     numbered = numbered_customers(store, only)
-    facts = customer_facts(store, numbered, only, live).to_pyarrow()
+    facts = opener_facts(store, numbered, only, live).to_pyarrow()
     texts = CustomerRows.from_ordered(
         latest_rows(numbered, scored_texts_table(store, live), SENTIMENT_POINTS, only).to_pyarrow(), facts.num_rows)
     if openers is None:

@@ -58,6 +58,15 @@ def customer_facts(store: Store, numbered, only: Sequence[str] | None = None, li
     return facts.order_by("pos")
 
 
+def opener_facts(store: Store, numbered, only: Sequence[str], live: pd.DataFrame | None = None):
+    """What choosing an opener needs of each of ``only`` these customers, by ``pos``: their language and the emotion
+    they showed in their latest conversation (the facts row's ``language`` and ``conversation_emotion``, without
+    its value and empathy columns: a case's opener is chosen on the evaluation's path)."""
+    people = numbered.join(_of(store.table("customers").select("customer_id", "language"), only), "customer_id")
+    facts = _left(people, _last_conversation(store, live, only), {"conversation_emotion": "emotion"})
+    return facts.order_by("pos")
+
+
 def _last_conversation(store: Store, live: pd.DataFrame | None, only: Sequence[str] | None = None):
     """Each customer's latest conversation with their emotion in it (:mod:`empathica.act.customer_turns`)."""
     conversations = _of(store.table("conversations").select("conversation_id", "customer_id", "started_at"), only)
