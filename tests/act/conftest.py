@@ -166,19 +166,38 @@ def text_analyzer(tmp_path_factory):
     return load
 
 
-@pytest.fixture
-def live(world, tmp_path, text_analyzer):
-    """The small world with the rules, evaluated once (so every table has a watermark)."""
+@pytest.fixture(scope="module")
+def started(world, tmp_path_factory) -> Path:
+    """The small world's operational store with the rules, evaluated once at start (no watermark yet: every signal,
+    so every table gets its watermark); built once per module, copied by each test that needs it."""
     from empathica.act.engine import evaluate_pending, install_rules
     from empathica.act.rules import parse_rules
     from empathica.act.signals import signal_fields
     from empathica.store import Store
     from empathica.store.operational import OperationalStore
 
+    folder = tmp_path_factory.mktemp("act-started")
+    db = folder / "world.duckdb"
+    shutil.copy(world, db)
+    ops = OperationalStore(f"sqlite:///{folder / 'ops.sqlite'}")
+    install_rules(ops.cases, parse_rules(RULES + TEXT_RULES, known_fields=signal_fields), source="test")
+    with Store.open(db, settings=settings_for(db)) as store:
+        first = evaluate_pending(store, ops.cases, reason="start", analyzer=lambda: pytest.fail("no text to score"))
+    assert first.fresh is None and ops.cases.marks()  # no watermark yet: every signal, once
+    ops.close()
+    return folder / "ops.sqlite"
+
+
+@pytest.fixture
+def live(world, started, tmp_path, text_analyzer):
+    """The small world with the rules, evaluated once (so every table has a watermark)."""
+    from empathica.store import Store
+    from empathica.store.operational import OperationalStore
+
     db = tmp_path / "world.duckdb"
     shutil.copy(world, db)
+    shutil.copy(started, tmp_path / "ops.sqlite")
     ops = OperationalStore(f"sqlite:///{tmp_path / 'ops.sqlite'}")
-    install_rules(ops.cases, parse_rules(RULES + TEXT_RULES, known_fields=signal_fields), source="test")
     settings = settings_for(db)
     store = Store.open(db, settings=settings)
     loaded = []
@@ -188,8 +207,6 @@ def live(world, tmp_path, text_analyzer):
             loaded.append(text_analyzer())
         return loaded[0]
 
-    first = evaluate_pending(store, ops.cases, reason="start", analyzer=analyzer)
-    assert first.fresh is None and ops.cases.marks()  # no watermark yet: every signal, once
     yield store, ops, settings, analyzer, loaded, tmp_path
     store.close()
     ops.close()
