@@ -78,8 +78,6 @@ def discover(events: str, case: str, activity: str, time_column: str, cohort: st
         task = bar.add_task("reading events", total=stages)
         loaded = read_event_file(store, events, case=case, activity=activity, time=time_column, cohort=cohort,
                                  customer=customer, channel=channel, revenue=revenue_column, score=score_column)
-        for note in loaded.notes:
-            _note(console, note)
         labels = cohorts = None
         if cohort:  # the cohort values are checked before anything is computed or written
             cohorts = loaded.cohorts
@@ -95,8 +93,11 @@ def discover(events: str, case: str, activity: str, time_column: str, cohort: st
                                  f"before it and {int(sizes.get('after', 0)):,} from it on; comparing needs both. Give a "
                                  "moment inside the log's time range.")
         bar.update(task, advance=1, description="discovering journeys")
-        analyzer = JourneyAnalyzer(goal=goal, min_transitions=min_transitions, max_variants=None if all_variants else max_variants).fit(
-            loaded.events, feedback=loaded.feedback, revenue=loaded.revenue)
+        # the file's duplicate and order checks come from the analyzer's own sort of the events
+        analyzer = loaded.fit(JourneyAnalyzer(goal=goal, min_transitions=min_transitions,
+                                              max_variants=None if all_variants else max_variants))
+        for note in loaded.notes:
+            _note(console, note)
         bar.update(task, advance=1)
         compare = None
         if comparing:
