@@ -74,7 +74,8 @@ def discover(events: str, case: str, activity: str, time_column: str, cohort: st
     out_dir = Path(out)
     comparing = bool(cohort) or change is not None
     stages = 4 if comparing else 3
-    with Store.open(":memory:") as store, Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
+    # a scratch store: the file's rows and the analysis' working tables only, none of the canonical ones
+    with Store.open(":memory:", schema=False) as store, Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
         task = bar.add_task("reading events", total=stages)
         loaded = read_event_file(store, events, case=case, activity=activity, time=time_column, cohort=cohort,
                                  customer=customer, channel=channel, revenue=revenue_column, score=score_column)
