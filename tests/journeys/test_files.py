@@ -16,7 +16,7 @@ def _read(path, **roles):
         loaded = read_event_file(store, path, case="ticket", activity="step", time="at", **roles)
         events = loaded.events.to_pandas()
         cohorts = loaded.cohorts.to_pandas() if loaded.cohorts is not None else None
-        loaded.quarantine  # worked out on first read, while the store is open
+        loaded.notes  # the notes and the quarantine are worked out on first read, while the store is open
         return loaded, events, cohorts
 
 

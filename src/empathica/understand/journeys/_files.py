@@ -41,7 +41,7 @@ class EventFile:
     """A file's events ready for analysis, with what was set aside and why.
 
     ``events`` are the clean events (duplicates dropped); ``quarantine``, ``notes`` and ``rows_used``
-    are worked out when first read. :meth:`fit` runs an analyzer on the events and takes the
+    are worked out when first read (while the store is open). :meth:`fit` runs an analyzer on the events and takes the
     duplicate and order checks from the analyzer's own sort, so that they cost no pass of their own.
     """
 
@@ -56,6 +56,7 @@ class EventFile:
         #: ``customer, revenue`` from an amount column (``fit(revenue=)``)
         self.revenue = revenue
         self._quarantine: pd.DataFrame | None = None
+        self._notes: list[str] | None = None
 
     @property
     def events(self) -> "Table":
@@ -78,7 +79,9 @@ class EventFile:
     @property
     def notes(self) -> list[str]:
         """One line per kind of row set aside or flagged, and notes on what the events hold."""
-        return _notes(Path(self.path), self.quarantine) + self._checks.content_notes
+        if self._notes is None:
+            self._notes = _notes(Path(self.path), self.quarantine) + self._checks.content_notes()
+        return self._notes
 
     def fit(self, analyzer: "JourneyAnalyzer") -> "JourneyAnalyzer":
         """``analyzer.fit`` on the events (with the file's feedback and revenue), the duplicate and
@@ -100,7 +103,8 @@ class EventFile:
         else:
             analyzer.fit(self.events, feedback=self.feedback, revenue=self.revenue, checks=True)
         checks.steps = analyzer.steps_
-        self._quarantine = None
+        checks.touchpoints = analyzer.touchpoints_["touchpoint"].dropna().head(2).tolist()
+        self._quarantine = self._notes = None
         return analyzer
 
 
@@ -138,8 +142,7 @@ def read_event_file(
             f"{path}: none of its {rows_read:,} rows has a case ({case!r}), an activity ({activity!r}) and a readable time "
             f"({time!r}); check the column names and that times are ISO 8601 (e.g. 2024-03-01 14:05:00)."
         )
-    # a duplicate repeats a row in every column: these notes read the same with or without duplicates
-    checks = _Checks(store, path, columns, classified, valid, read, rejected, _content_notes(path, valid, activity, customer, case))
+    checks = _Checks(store, path, columns, classified, valid, read, rejected)
     if cohort is None and revenue is None and score is None:
         return EventFile(str(path), rows_read, checks)
     clean = checks.clean()
@@ -283,13 +286,20 @@ class _Checks:
     valid: "Table"
     read: int
     rejected: "_Rejected | None"
-    content_notes: list[str]
     flagged: list["Table"] = field(default_factory=list)
     #: ``valid`` with ``_dup`` (the row repeats an earlier one in every column); None until checked
     marked: "Table | None" = None
     #: the analyzer's steps with the checks' columns (:meth:`EventFile.fit`); None until fitted
     steps: "Table | None" = None
     duplicates: bool = False
+    #: the touchpoints met, when an analyzer has listed them (:meth:`EventFile.fit`)
+    touchpoints: "list[str] | None" = None
+
+    def content_notes(self) -> list[str]:
+        """Notes on what the events hold (a duplicate repeats a row in every column: they read the same
+        on the valid rows as on the clean ones)."""
+        c = self.columns
+        return _content_notes(self.path, self.valid, c.activity, c.customer, c.case, self.touchpoints)
 
     def events(self, rows: "Table") -> "Table":
         c = self.columns
@@ -383,13 +393,16 @@ def _journey_flags(marked: "Table", case: str, time: str) -> "Table":
     )
 
 
-def _content_notes(path: Path, clean: "Table", activity: str, customer: str | None, case: str) -> list[str]:
-    """Notes on what the clean events hold: a single touchpoint, journeys without a customer."""
+def _content_notes(path: Path, clean: "Table", activity: str, customer: str | None, case: str,
+                   touchpoints: list[str] | None = None) -> list[str]:
+    """Notes on what the clean events hold: a single touchpoint (``touchpoints``: the touchpoints when
+    already known, else looked up), journeys without a customer."""
     notes = []
-    touchpoints = clean.select(clean[activity]).distinct().limit(2).to_pandas()
+    if touchpoints is None:
+        touchpoints = clean.select(clean[activity]).distinct().limit(2).to_pandas().iloc[:, 0].tolist()
     if len(touchpoints) == 1:
         notes.append(
-            f"{path}: the log has a single touchpoint ({touchpoints.iloc[0, 0]!r}): the graph has only self-loops "
+            f"{path}: the log has a single touchpoint ({touchpoints[0]!r}): the graph has only self-loops "
             "and friction cannot compare pathways; check that --activity names the touchpoint column."
         )
     if customer is not None:
