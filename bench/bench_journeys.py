@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -128,11 +129,11 @@ import sys, time, json, resource
 t0 = time.perf_counter()
 from empathica.store import Store
 from empathica.understand.journeys import JourneyAnalyzer, read_event_file
-store = Store.open(":memory:")
+store = Store.open(":memory:", schema=False)
 t1, c1 = time.perf_counter(), time.process_time()
 loaded = read_event_file(store, sys.argv[1], case="case", activity="activity", time="timestamp")
 t2, c2 = time.perf_counter(), time.process_time()
-JourneyAnalyzer().fit(loaded.events)
+loaded.fit(JourneyAnalyzer())  # the file's duplicate and order checks read off the analyzer's sort
 t3, c3 = time.perf_counter(), time.process_time()
 usage = resource.getrusage(resource.RUSAGE_SELF)
 peak = [int(l.split()[1]) / 1024 for l in open("/proc/self/status") if l.startswith("VmHWM:")][0]
@@ -182,6 +183,10 @@ def files_versus_pm4py(sizes: list[int], kinds: list[str], repeats: int = 1) -> 
             if kind not in kinds:
                 continue
             out = FILES / f"out_{kind.lower()}_{n}"
+            previous = out.with_name(out.name + "_previous")
+            if out.exists():  # the last run's outputs, to check this run's against
+                shutil.rmtree(previous, ignore_errors=True)
+                out.rename(previous)
             sides: dict[str, dict] = {}
             loads = []
             for _ in range(repeats):
@@ -194,11 +199,36 @@ def files_versus_pm4py(sizes: list[int], kinds: list[str], repeats: int = 1) -> 
                         sides[side] = run
             loads.append(os.getloadavg()[0])
             row = {"events": n, "file": kind, "size_mb": path.stat().st_size / 1e6, "load": max(loads), "load_min": min(loads),
-                   "repeats": repeats, **{f"{side}_{k}": v for side, run in sides.items() for k, v in run.items()}}
+                   "repeats": repeats, "outputs_vs_previous": same_outputs(previous, out) if previous.exists() else "no earlier run", **{f"{side}_{k}": v for side, run in sides.items() for k, v in run.items()}}
             kept[(n, kind)] = row
             store.write_text(json.dumps(list(kept.values())))
             print(json.dumps(row), flush=True)
     return sorted(kept.values(), key=lambda r: (r["events"], r["file"]))
+
+
+def same_outputs(before: Path, after: Path) -> str:
+    """Whether two runs' output folders hold the same results: the same files, every value equal, floats
+    to 1e-12 relative (DuckDB's parallel sums of floats may differ in the last digit from run to run);
+    says which files are byte-identical and which differ."""
+    import pandas as pd
+
+    names = sorted(p.name for p in before.iterdir())
+    if names != sorted(p.name for p in after.iterdir()):
+        return f"DIFFERENT files: {names} vs {sorted(p.name for p in after.iterdir())}"
+    identical, close = [], []
+    for name in names:
+        a, b = before / name, after / name
+        if a.read_bytes() == b.read_bytes():
+            identical.append(name)
+            continue
+        read = pd.read_parquet if name.endswith(".parquet") else pd.read_csv
+        try:
+            pd.testing.assert_frame_equal(read(a), read(b), check_exact=False, rtol=1e-12, atol=1e-12)
+        except AssertionError as exc:
+            return f"DIFFERENT {name}: {str(exc).splitlines()[0]}"
+        close.append(name)
+    return (f"equal: {len(identical)} of {len(names)} files byte-identical"
+            + (f", {', '.join(close)} equal to 1e-12 (last digit of float means)" if close else ""))
 
 
 def files_report(rows: list[dict]) -> str:
@@ -223,10 +253,12 @@ def files_report(rows: list[dict]) -> str:
             f"{r['ours_peak_rss_mb']:,.0f} | {r['lib_wall_s']:.1f} ({r['lib_read_s']:.1f} + {r['lib_fit_s']:.1f}) | {r['lib_cpu_s']:.1f} | "
             f"{r['lib_peak_rss_mb']:,.0f} | {r['pm4py_wall_s']:.1f} ({r['pm4py_read_s']:.1f}) | {r['pm4py_cpu_s']:.1f} | "
             f"{r['pm4py_peak_rss_mb']:,.0f} | {wall:.1f} | {cpu:.1f} | {lib:.1f} | {memory:.2f} | {r.get('load_min', r['load']):.0f}–{r['load']:.0f} |")
-    note = ("Each side in a fresh process, one after the other, nice'd, interleaved over the rounds (each side's fastest "
+    checks = sorted({f"{r['events']:,} {r['file']}: {r['outputs_vs_previous']}" for r in rows if "outputs_vs_previous" in r})
+    note = ("Outputs against the previous run's (same files): " + "; ".join(checks) + ".\n\n" if checks else "") + (
+            "Each side in a fresh process, one after the other, nice'd, interleaved over the rounds (each side's fastest "
             "round kept): the command runs whole (read, validate, quarantine, discovery with friction, funnel and variants, "
-            "write 8 files by DuckDB's COPY); the library call is `read_event_file` + `JourneyAnalyzer().fit` (nothing "
-            "written; its fit alone is the engine on the stored events); pm4py reads the file with pandas, "
+            "write 8 files by DuckDB's COPY); the library call is `read_event_file` + `EventFile.fit(JourneyAnalyzer())` (nothing "
+            "written; the duplicate and order checks come from the analyzer's sort); pm4py reads the file with pandas, "
             "`format_dataframe`, `discover_dfg` + `discover_performance_dfg` (nothing written). Speed = pm4py's time ÷ ours "
             "(above 1: we are faster); memory = our peak RSS ÷ pm4py's. Targets: CSV ≥ 5× (goal 10×), Parquet ≥ 10× at "
             "10M events, memory ≤ 1. `load` is the 1-minute load average on the 2 cores during the rounds: above ~2 the "

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from empathica.store import Store
-from empathica.understand.journeys import read_event_file
+from empathica.understand.journeys import JourneyAnalyzer, read_event_file
 
 
 def _read(path, **roles):
@@ -16,6 +16,7 @@ def _read(path, **roles):
         loaded = read_event_file(store, path, case="ticket", activity="step", time="at", **roles)
         events = loaded.events.to_pandas()
         cohorts = loaded.cohorts.to_pandas() if loaded.cohorts is not None else None
+        loaded.notes  # the notes and the quarantine are worked out on first read, while the store is open
         return loaded, events, cohorts
 
 
@@ -186,7 +187,8 @@ def test_rows_that_differ_only_in_an_option_column_are_two_events(tmp_path):
         loaded = read_event_file(store, path, case="ticket", activity="step", time="at", channel="channel",
                                  revenue="amount", cohort="segment")
         events, revenue = loaded.events.to_pandas(), loaded.revenue.to_pandas()
-    assert _bad_lines(loaded) == {4: "duplicate event"}
+        bad = _bad_lines(loaded)
+    assert bad == {4: "duplicate event"}
     assert sorted(events["channel"]) == ["app", "web", "web"]
     assert float(revenue["revenue"].sum()) == 35.0
 
@@ -237,3 +239,37 @@ def test_copies_with_empty_option_values_are_duplicates_and_other_values_are_not
     loaded, events, _ = _read(path, channel="channel")
     assert _bad_lines(loaded) == {3: "duplicate event", 6: "duplicate event"}
     assert len(events) == 5
+
+
+@pytest.mark.parametrize("copies", [True, False])
+def test_checks_read_off_the_analyzers_sort_equal_the_checks_of_their_own(tmp_path, copies):
+    """`EventFile.fit` takes duplicates, out-of-order rows and single-event journeys from the analyzer's
+    sort; the quarantine, the counts and every result equal those of the separate checks, with and without
+    copies (ties that are not copies, a copy after a row out of order, a journey of one row and its copy)."""
+    rows = ["1,web,2024-01-01 10:00", "1,buy,2024-01-01 09:00", "1,web,2024-01-01 10:00", "1,call,2024-01-01 09:30",
+            "2,web,2024-01-01 10:00", "2,call,2024-01-01 10:00", "2,buy,2024-01-01 11:00", "3,web,2024-01-02 10:00",
+            "3,buy,2024-01-02 10:00", "3,web,2024-01-02 09:00", "4,web,2024-01-03 10:00", "4,web,2024-01-03 10:00",
+            "5,web,bad", "5,call,2024-01-04 10:00", "6,web,2024-01-05 10:00", "6,buy,2024-01-05 12:00"]
+    if not copies:
+        rows = [r for i, r in enumerate(rows) if i not in (2, 11)]
+    path = tmp_path / "log.csv"
+    path.write_text("ticket,step,at\n" + "\n".join(rows) + "\n")
+    results = []
+    for fused in (False, True):
+        with Store.open(":memory:") as store:
+            loaded = read_event_file(store, path, case="ticket", activity="step", time="at")
+            analyzer = JourneyAnalyzer(goal="buy", min_transitions=1)
+            analyzer = loaded.fit(analyzer) if fused else analyzer.fit(loaded.events)
+            results.append((loaded.quarantine, loaded.rows_used, loaded.notes, analyzer.dfg_, analyzer.variants_,
+                            analyzer.touchpoints_, analyzer.summary_))
+    (q, used, notes, *fitted), (q2, used2, notes2, *fitted2) = results
+    pd.testing.assert_frame_equal(q, q2)
+    assert (used, notes) == (used2, notes2)
+    for a, b in zip(fitted[:3], fitted2[:3]):
+        pd.testing.assert_frame_equal(a, b)
+    assert fitted[3] == fitted2[3]
+    reasons = q.groupby("reason")["line"].apply(list).to_dict()
+    # a row is out of order against the row before it in the file, a copy included
+    expected = ({"out of order": [3, 5, 11], "single-event journey": [12, 15], "duplicate event": [4, 13]} if copies
+                else {"out of order": [3, 10], "single-event journey": [11, 13]})
+    assert {k: v for k, v in reasons.items() if k in expected} == expected

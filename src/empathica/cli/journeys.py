@@ -74,12 +74,11 @@ def discover(events: str, case: str, activity: str, time_column: str, cohort: st
     out_dir = Path(out)
     comparing = bool(cohort) or change is not None
     stages = 4 if comparing else 3
-    with Store.open(":memory:") as store, Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
+    # a scratch store: the file's rows and the analysis' working tables only, none of the canonical ones
+    with Store.open(":memory:", schema=False) as store, Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
         task = bar.add_task("reading events", total=stages)
         loaded = read_event_file(store, events, case=case, activity=activity, time=time_column, cohort=cohort,
                                  customer=customer, channel=channel, revenue=revenue_column, score=score_column)
-        for note in loaded.notes:
-            _note(console, note)
         labels = cohorts = None
         if cohort:  # the cohort values are checked before anything is computed or written
             cohorts = loaded.cohorts
@@ -95,8 +94,11 @@ def discover(events: str, case: str, activity: str, time_column: str, cohort: st
                                  f"before it and {int(sizes.get('after', 0)):,} from it on; comparing needs both. Give a "
                                  "moment inside the log's time range.")
         bar.update(task, advance=1, description="discovering journeys")
-        analyzer = JourneyAnalyzer(goal=goal, min_transitions=min_transitions, max_variants=None if all_variants else max_variants).fit(
-            loaded.events, feedback=loaded.feedback, revenue=loaded.revenue)
+        # the file's duplicate and order checks come from the analyzer's own sort of the events
+        analyzer = loaded.fit(JourneyAnalyzer(goal=goal, min_transitions=min_transitions,
+                                              max_variants=None if all_variants else max_variants))
+        for note in loaded.notes:
+            _note(console, note)
         bar.update(task, advance=1)
         compare = None
         if comparing:

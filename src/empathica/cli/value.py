@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 
 from empathica.errors import AnalysisError, InputError
-from empathica.report.figures import FigureWords
 
 _DB_HELP = "Store to read TABLE from when TABLE is not a file."
 
@@ -74,6 +73,13 @@ def _is_number(value) -> bool:
         return True
     except (TypeError, ValueError):
         return False
+
+
+def _english_words():
+    """The figures' English words (the report's figure module is loaded only when a figure is drawn)."""
+    from empathica.report.figures import FigureWords
+
+    return FigureWords("en")
 
 
 def _parse_dates(series: pd.Series, *, column: str, source: str) -> pd.Series:
@@ -163,7 +169,7 @@ def clv_fit(transactions, customer, date_col, value_col, id_col, holdout_start, 
     if result.holdout_totals is not None:
         params["holdout"] = result.holdout_totals
         result.holdout_by_bin.to_csv(folder / "holdout.csv", index=False)
-        _save_figure(plot_holdout(result.holdout_by_bin, say=FigureWords("en")), folder / "holdout.png")
+        _save_figure(plot_holdout(result.holdout_by_bin, say=_english_words()), folder / "holdout.png")
     (folder / "params.json").write_text(json.dumps(params, indent=2, default=str), encoding="utf-8")
     result.customers.to_csv(folder / "customers.csv", index=False)
     p = result.params
@@ -260,8 +266,8 @@ def drivers(table, outcome, driver_list, method, bootstrap, seed, db, out) -> No
     folder = _out_dir(out)
     analysis.importance_.to_csv(folder / "drivers.csv", index=False)
     matrix.to_csv(folder / "matrix.csv", index=False)
-    _save_figure(plot_importance(analysis, say=FigureWords("en")), folder / "importance.png")
-    _save_figure(plot_driver_matrix(matrix, say=FigureWords("en"), outcome=outcome), folder / "matrix.png")
+    _save_figure(plot_importance(analysis, say=_english_words()), folder / "importance.png")
+    _save_figure(plot_driver_matrix(matrix, say=_english_words(), outcome=outcome), folder / "matrix.png")
     dropped = {**not_used, **analysis.dropped_}
     summary = {"outcome": outcome, "method": method, "rows": analysis.n_rows_, "r2": analysis.r2_,
                "r2_interval": list(analysis.r2_interval_) if bootstrap else None, "dropped": dropped}
@@ -312,7 +318,7 @@ def churn_fit(table, target, id_col, positive, calibration, test_size, seed, db,
     scores.to_csv(folder / "scores.csv", index=False)
     ev.reliability.to_csv(folder / "reliability.csv", index=False)
     result.model.coefficients().to_csv(folder / "coefficients.csv", index=False)
-    _save_figure(plot_reliability(ev, say=FigureWords("en")), folder / "reliability.png")
+    _save_figure(plot_reliability(ev, say=_english_words()), folder / "reliability.png")
     f = result.features
     metrics = {"roc_auc": ev.auc, "brier": ev.brier, "base_rate": ev.base_rate, "held_out_rows": ev.rows,
                "rows": len(result.scores), "labelled_rows": int(result.scores["actual"].notna().sum()),

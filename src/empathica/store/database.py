@@ -105,8 +105,12 @@ class Store:
         *,
         settings: Settings | None = None,
         read_only: bool = False,
+        schema: bool = True,
     ) -> "Store":
-        """Open (creating when needed) the store named by ``db_path`` or by the settings."""
+        """Open (creating when needed) the store named by ``db_path`` or by the settings.
+
+        ``schema=False`` opens it without creating the canonical and bookkeeping tables: a scratch
+        store (usually ``":memory:"``) for a command that reads a file and writes its results elsewhere."""
         settings = settings or Settings.load()
         if settings.backend == "duckdb":
             path = str(db_path if db_path is not None else settings.db_path)
@@ -130,7 +134,7 @@ class Store:
                 raise StoreError(f"cannot connect to {settings.backend_url}: {exc}") from exc
             location = settings.backend_url
         store = cls(con, settings=settings, location=location)
-        if not read_only:
+        if not read_only and schema:
             store.ensure_schema()
             if settings.backend == "duckdb":
                 store.undo_interrupted_ingestions()

@@ -13,7 +13,8 @@ store's DuckDB, on a file read into a temporary DuckDB, or on Spark.
 - :func:`pathway_day_durations`, :func:`duration_quantiles` — the waits on each pathway in duration bins per
   segment and start day, and any cohort's median and p90 read from their sums.
 - :func:`journey_cohorts` — each journey's cohort label and how many labels it has (conflicts).
-- :func:`read_event_file` — a CSV, Parquet or XES file as a journey event table, with quarantine.
+- :func:`read_event_file` — a CSV, Parquet or XES file as a journey event table, with quarantine;
+  :meth:`EventFile.fit` runs an analyzer on it with the file's checks read off the analyzer's sort.
 """
 
 from empathica.understand.journeys._analyzer import DFG_COLUMNS, JourneyAnalyzer

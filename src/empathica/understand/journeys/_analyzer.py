@@ -100,19 +100,22 @@ class JourneyAnalyzer:
         self.max_variants = max_variants
         self.cache = cache
 
-    def fit(self, events: "Table", *, feedback: "Table | None" = None, revenue: "Table | None" = None) -> "JourneyAnalyzer":
+    def fit(self, events: "Table", *, feedback: "Table | None" = None, revenue: "Table | None" = None,
+            checks: bool = False) -> "JourneyAnalyzer":
         """Discover the journeys in ``events`` (see :func:`journey_events` for its columns).
 
         ``feedback`` (optional): ``customer, touchpoint, satisfaction, sentiment`` per response, for
         satisfaction and sentiment per touchpoint and the sentiment after each pathway.
         ``revenue`` (optional): ``customer, revenue`` rows, summed per customer, for revenue touched.
+        ``checks``: ``steps_`` also carries ``event_id`` and the order and tie flags of
+        :func:`._fused.indexed_steps`, for an event file's checks (:meth:`EventFile.fit`).
         """
         # one sort of the events into the step table (materialized once); every summary below is
         # one grouped aggregate over it or over the per-journey table (see ``_fused``)
         index = step_index(events)
         if not index.activities:
             raise NotEnoughDataError("no journeys to analyse: the event table is empty.")
-        base = indexed_steps(events, index, goal=self.goal)  # without a goal, one is chosen below
+        base = indexed_steps(events, index, goal=self.goal, checks=checks)  # without a goal, one is chosen below
         if self.cache:
             base = _materialize(base)
         self.goal_ = self.goal if self.goal is not None else most_frequent_end(base, index)

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from ibis.expr.types import StringValue, Table, TimestampValue
 
     from empathica.store import Store
+    from empathica.understand.journeys._analyzer import JourneyAnalyzer
 
 QUARANTINE_COLUMNS = ["source_file", "line", "field", "reason", "value", "action"]
 _counter = itertools.count()
@@ -36,21 +37,75 @@ _counter = itertools.count()
 _SCAN_BYTES = 1 << 22
 
 
-@dataclass
 class EventFile:
-    """A file's events ready for analysis, with what was set aside and why."""
+    """A file's events ready for analysis, with what was set aside and why.
 
-    path: str
-    events: "Table"
-    rows_read: int
-    rows_used: int
-    quarantine: pd.DataFrame
-    notes: list[str] = field(default_factory=list)
-    cohorts: "Table | None" = None
-    #: ``customer, touchpoint, satisfaction, sentiment`` from a score column (``fit(feedback=)``)
-    feedback: "Table | None" = None
-    #: ``customer, revenue`` from an amount column (``fit(revenue=)``)
-    revenue: "Table | None" = None
+    ``events`` are the clean events (duplicates dropped); ``quarantine``, ``notes`` and ``rows_used``
+    are worked out when first read (while the store is open). :meth:`fit` runs an analyzer on the events and takes the
+    duplicate and order checks from the analyzer's own sort, so that they cost no pass of their own.
+    """
+
+    def __init__(self, path: str, rows_read: int, checks: "_Checks", cohorts: "Table | None" = None,
+                 feedback: "Table | None" = None, revenue: "Table | None" = None) -> None:
+        self.path = path
+        self.rows_read = rows_read
+        self._checks = checks
+        self.cohorts = cohorts
+        #: ``customer, touchpoint, satisfaction, sentiment`` from a score column (``fit(feedback=)``)
+        self.feedback = feedback
+        #: ``customer, revenue`` from an amount column (``fit(revenue=)``)
+        self.revenue = revenue
+        self._quarantine: pd.DataFrame | None = None
+        self._notes: list[str] | None = None
+
+    @property
+    def events(self) -> "Table":
+        """The clean events as a journey event table (:func:`journey_events`)."""
+        return self._checks.events(self._checks.clean())
+
+    @property
+    def quarantine(self) -> pd.DataFrame:
+        """Every row set aside or worth a look: ``source_file, line, field, reason, value, action``."""
+        if self._quarantine is None:
+            self._quarantine = self._checks.quarantine()
+        return self._quarantine
+
+    @property
+    def rows_used(self) -> int:
+        """Rows read that are events (every row not used has one "dropped" line in the quarantine)."""
+        q = self.quarantine
+        return self._checks.read - int(((q["action"] == "dropped") & (q["field"] != "(row)")).sum())
+
+    @property
+    def notes(self) -> list[str]:
+        """One line per kind of row set aside or flagged, and notes on what the events hold."""
+        if self._notes is None:
+            self._notes = _notes(Path(self.path), self.quarantine) + self._checks.content_notes()
+        return self._notes
+
+    def fit(self, analyzer: "JourneyAnalyzer") -> "JourneyAnalyzer":
+        """``analyzer.fit`` on the events (with the file's feedback and revenue), the duplicate and
+        out-of-order checks read off the analyzer's own sort of each journey.
+
+        Duplicates can only be events of one journey at one time: when the sort meets no such tie, there
+        are none and the events need no check of their own; when it does, only the tied rows are
+        grouped, and the analyzer runs again on the clean events if any of them repeats another.
+        A journey whose rows are not in time order in the file is one whose sorted file lines go back;
+        only those journeys are walked in file order for the quarantine.
+        """
+        checks = self._checks
+        if checks.marked is None:  # no cohort, feedback or revenue columns either: they read the clean rows
+            analyzer.fit(checks.events(checks.valid), checks=True)
+            steps = analyzer.steps_
+            tied = steps.filter(steps.time_tie).select(_line=steps.event_id)
+            if checks.mark(checks.valid.semi_join(tied, "_line")):
+                analyzer.fit(self.events, checks=True)
+        else:
+            analyzer.fit(self.events, feedback=self.feedback, revenue=self.revenue, checks=True)
+        checks.steps = analyzer.steps_
+        checks.touchpoints = analyzer.touchpoints_["touchpoint"].dropna().head(2).tolist()
+        self._quarantine = self._notes = None
+        return analyzer
 
 
 def read_event_file(
@@ -81,23 +136,17 @@ def read_event_file(
     columns = _Columns(case, activity, time, cohort, customer, channel, revenue, score)
     classified, read, rejected = _classified(store, path, columns)
     valid = classified.filter(classified._reason.isnull())
-    valid = _with_duplicates(store, valid, columns)
-    clean = valid.filter(~valid._dup)
-    amounts, flagged = _amounts(clean, revenue, score)
-    quarantine = _quarantine(path, classified, valid, clean, columns, flagged, rejected)
-
     rows_read = read + (0 if rejected is None else len(rejected.records))
-    # every row read that is not used has exactly one "dropped" line in the quarantine
-    rows_used = read - int(((quarantine["action"] == "dropped") & (quarantine["field"] != "(row)")).sum())
-    if rows_used == 0:
+    if not int(valid.count().to_pandas()):
         raise NothingReadError(
             f"{path}: none of its {rows_read:,} rows has a case ({case!r}), an activity ({activity!r}) and a readable time "
             f"({time!r}); check the column names and that times are ISO 8601 (e.g. 2024-03-01 14:05:00)."
         )
-    notes = _notes(path, quarantine) + _content_notes(path, clean, activity, customer, case)
-    events = journey_events(
-        clean, case=case, activity=activity, timestamp="_time", event_id="_line", customer=customer, channel=channel, source=str(path),
-    )
+    checks = _Checks(store, path, columns, classified, valid, read, rejected)
+    if cohort is None and revenue is None and score is None:
+        return EventFile(str(path), rows_read, checks)
+    clean = checks.clean()
+    amounts, checks.flagged = _amounts(clean, revenue, score)
     cohorts = None
     if cohort is not None:
         # every distinct label of every journey: a journey whose rows disagree is resolved by journey_cohorts
@@ -114,7 +163,7 @@ def read_event_file(
         paid = clean.mutate(_amount=amounts["revenue"], _who=who)
         paid = paid.filter(paid._amount.notnull())
         spent = paid.select(customer=paid._who, revenue=paid._amount)
-    return EventFile(str(path), events, rows_read, rows_used, quarantine, notes, cohorts, feedback, spent)
+    return EventFile(str(path), rows_read, checks, cohorts, feedback, spent)
 
 
 @dataclass(frozen=True)
@@ -205,21 +254,6 @@ def _with_reason(rows: "Table", columns: _Columns) -> "Table":
     ))
 
 
-def _with_duplicates(store: "Store", valid: "Table", columns: _Columns) -> "Table":
-    """``valid`` with ``_dup``: the row repeats an earlier one in every column. The groups of equal
-    rows that occur more than once are found by one aggregate and kept (few rows); only when there are
-    any are the rows matched against them."""
-    same = [*columns.text(), "_time", *(["_row"] if "_row" in valid.columns else [])]
-    groups = valid.group_by(same).aggregate(_n=valid.count(), _first=valid._line.min())
-    name = f"_journey_repeats_{next(_counter)}"
-    repeated = store.con.create_table(name, groups.filter(groups._n > 1).drop("_n"), temp=True)
-    if not store.duckdb().execute(f"SELECT count(*) FROM {name}").fetchone()[0]:
-        return valid.mutate(_dup=ibis.literal(False))
-    matched = valid.left_join(repeated, [valid[c].identical_to(repeated[c]) for c in same])
-    matched = matched.select(*[matched[c] for c in valid.columns], _first=repeated._first)
-    return matched.mutate(_dup=matched._first.notnull() & (matched._line > matched._first)).drop("_first")
-
-
 def _amounts(clean: "Table", revenue: str | None, score: str | None) -> tuple[dict, list["Table"]]:
     """Revenue and score as numbers (a value that is not one, or a score outside 1–5, is ignored) and
     the quarantine rows of the values ignored."""
@@ -240,20 +274,71 @@ def _amounts(clean: "Table", revenue: str | None, score: str | None) -> tuple[di
     return amounts, flagged
 
 
-def _quarantine(path: Path, classified: "Table", valid: "Table", clean: "Table", columns: _Columns,
-                flagged: list["Table"], rejected: "_Rejected | None") -> pd.DataFrame:
-    """Every row set aside or worth a look, with its line, field, reason and value: one query."""
-    case, activity, time = columns.case, columns.activity, columns.time
-    bad = classified.filter(classified._reason.notnull())
-    # one window pass over each journey in file order: out of order (earlier than the journey's previous
-    # row in the file, duplicates included, as read) and single-event journeys (one clean row)
-    journey = ibis.window(group_by=valid[case], order_by=valid._line)
-    whole = ibis.window(group_by=valid[case], order_by=valid._line, rows=(None, None))
-    flags = valid.mutate(_back=valid._time < valid._time.lag().over(journey), _n=(~valid._dup).cast("int64").sum().over(whole))
-    flags = flags.filter(~flags._dup & (flags._back.fill_null(False) | (flags._n == 1)))
-    dups = valid.filter(valid._dup)
-    parts = [
-        bad.select(
+@dataclass
+class _Checks:
+    """What the quarantine and the clean events of a file are made from, and what is known so far: the
+    rows marked as duplicates or not (``marked``) and the analyzer's sorted steps (``steps``)."""
+
+    store: "Store"
+    path: Path
+    columns: _Columns
+    classified: "Table"
+    valid: "Table"
+    read: int
+    rejected: "_Rejected | None"
+    flagged: list["Table"] = field(default_factory=list)
+    #: ``valid`` with ``_dup`` (the row repeats an earlier one in every column); None until checked
+    marked: "Table | None" = None
+    #: the analyzer's steps with the checks' columns (:meth:`EventFile.fit`); None until fitted
+    steps: "Table | None" = None
+    duplicates: bool = False
+    #: the touchpoints met, when an analyzer has listed them (:meth:`EventFile.fit`)
+    touchpoints: "list[str] | None" = None
+
+    def content_notes(self) -> list[str]:
+        """Notes on what the events hold (a duplicate repeats a row in every column: they read the same
+        on the valid rows as on the clean ones)."""
+        c = self.columns
+        return _content_notes(self.path, self.valid, c.activity, c.customer, c.case, self.touchpoints)
+
+    def events(self, rows: "Table") -> "Table":
+        c = self.columns
+        return journey_events(rows, case=c.case, activity=c.activity, timestamp="_time", event_id="_line",
+                              customer=c.customer, channel=c.channel, source=str(self.path))
+
+    def clean(self) -> "Table":
+        """The valid rows that repeat no earlier row (every valid row is checked, once)."""
+        if self.marked is None:
+            self.mark(self.valid)
+        return self.marked.filter(~self.marked._dup) if self.duplicates else self.valid
+
+    def mark(self, candidates: "Table") -> bool:
+        """Mark the valid rows that repeat an earlier one in every column, looking for such groups among
+        ``candidates`` (all valid rows, or the ones that can be duplicates); whether there are any.
+
+        The groups of equal rows that occur more than once are found by one aggregate and kept (few
+        rows); only when there are any are the rows matched against them."""
+        same = [*self.columns.text(), "_time", *(["_row"] if "_row" in self.valid.columns else [])]
+        groups = candidates.group_by(same).aggregate(_n=candidates.count(), _first=candidates._line.min())
+        name = f"_journey_repeats_{next(_counter)}"
+        repeated = self.store.con.create_table(name, groups.filter(groups._n > 1).drop("_n"), temp=True)
+        valid = self.valid
+        self.duplicates = bool(self.store.duckdb().execute(f"SELECT count(*) FROM {name}").fetchone()[0])
+        if not self.duplicates:
+            self.marked = valid.mutate(_dup=ibis.literal(False))
+            return False
+        matched = valid.left_join(repeated, [valid[c].identical_to(repeated[c]) for c in same])
+        matched = matched.select(*[matched[c] for c in valid.columns], _first=repeated._first)
+        self.marked = matched.mutate(_dup=matched._first.notnull() & (matched._line > matched._first)).drop("_first")
+        return True
+
+    def quarantine(self) -> pd.DataFrame:
+        """Every row set aside or worth a look, with its line, field, reason and value: one query."""
+        case, activity, time = self.columns.case, self.columns.activity, self.columns.time
+        self.clean()  # the rows marked as duplicates or not
+        marked = self.marked
+        bad = self.classified.filter(self.classified._reason.notnull())
+        parts = [bad.select(
             line=bad._line,
             field=ibis.cases((bad._reason == "missing case", ibis.literal(case)),
                              (bad._reason == "missing activity", ibis.literal(activity)), else_=ibis.literal(time)),
@@ -261,39 +346,63 @@ def _quarantine(path: Path, classified: "Table", valid: "Table", clean: "Table",
             value=ibis.cases((bad._reason == "missing case", bad[case].cast("string")),
                              (bad._reason == "missing activity", bad[activity].cast("string")), else_=bad[time].cast("string")),
             action=ibis.literal("dropped"),
-        ),
-        dups.select(
-            line=dups._line, field=ibis.literal("(every column)"), reason=ibis.literal("duplicate event"),
-            value=dups[case].cast("string") + " | " + dups[activity].cast("string") + " | " + dups._time.cast("string"),
-            action=ibis.literal("dropped"),
-        ),
-        flags.select(
-            line=flags._line,
-            field=ibis.ifelse(flags._n == 1, case, time),
-            reason=ibis.ifelse(flags._n == 1, "single-event journey", "out of order"),
-            value=ibis.ifelse(flags._n == 1, flags[case].cast("string"), flags[time].cast("string")),
-            action=ibis.ifelse(flags._n == 1, "kept, no transitions", "kept, ordered by time"),
-        ),
-        *flagged,
-    ]
-    frames = [ibis.union(*parts).to_pandas()]
-    if rejected is not None:
-        frames.insert(0, pd.DataFrame({
-            "line": rejected.lines, "field": "(row)", "reason": rejected.reasons,
-            "value": [t[:200] for t in rejected.texts], "action": "dropped",
-        }))
-    quarantine = pd.concat(frames, ignore_index=True)
-    quarantine.insert(0, "source_file", str(path))
-    return quarantine.sort_values(["line", "reason"], kind="mergesort").reset_index(drop=True)[QUARANTINE_COLUMNS]
+        )]
+        if self.duplicates:
+            dups = marked.filter(marked._dup)
+            parts.append(dups.select(
+                line=dups._line, field=ibis.literal("(every column)"), reason=ibis.literal("duplicate event"),
+                value=dups[case].cast("string") + " | " + dups[activity].cast("string") + " | " + dups._time.cast("string"),
+                action=ibis.literal("dropped"),
+            ))
+        if self.steps is None:  # no analyzer's sort to read them from: every journey walked in file order
+            parts.append(_journey_flags(marked, case, time))
+        else:
+            steps = self.steps
+            single = steps.filter(steps.n_events == 1)
+            parts.append(single.select(line=single.event_id, field=ibis.literal(case), reason=ibis.literal("single-event journey"),
+                                       value=single.case, action=ibis.literal("kept, no transitions")))
+            back = steps.filter(steps.order_back).select(_case=steps.case).distinct()
+            if back.count().to_pandas():  # only the journeys whose rows are not in time order in the file
+                parts.append(_journey_flags(marked.semi_join(back, marked[case] == back._case), case, time))
+        frames = [ibis.union(*parts, *self.flagged).to_pandas()]
+        rejected = self.rejected
+        if rejected is not None:
+            frames.insert(0, pd.DataFrame({
+                "line": rejected.lines, "field": "(row)", "reason": rejected.reasons,
+                "value": [t[:200] for t in rejected.texts], "action": "dropped",
+            }))
+        quarantine = pd.concat(frames, ignore_index=True)
+        quarantine.insert(0, "source_file", str(self.path))
+        return quarantine.sort_values(["line", "reason"], kind="mergesort").reset_index(drop=True)[QUARANTINE_COLUMNS]
 
 
-def _content_notes(path: Path, clean: "Table", activity: str, customer: str | None, case: str) -> list[str]:
-    """Notes on what the clean events hold: a single touchpoint, journeys without a customer."""
+def _journey_flags(marked: "Table", case: str, time: str) -> "Table":
+    """Quarantine rows from one window pass over each journey in file order: out of order (earlier than
+    the journey's previous row in the file, duplicates included, as read) and single-event journeys
+    (one clean row)."""
+    journey = ibis.window(group_by=marked[case], order_by=marked._line)
+    whole = ibis.window(group_by=marked[case], order_by=marked._line, rows=(None, None))
+    flags = marked.mutate(_back=marked._time < marked._time.lag().over(journey), _n=(~marked._dup).cast("int64").sum().over(whole))
+    flags = flags.filter(~flags._dup & (flags._back.fill_null(False) | (flags._n == 1)))
+    return flags.select(
+        line=flags._line,
+        field=ibis.ifelse(flags._n == 1, case, time),
+        reason=ibis.ifelse(flags._n == 1, "single-event journey", "out of order"),
+        value=ibis.ifelse(flags._n == 1, flags[case].cast("string"), flags[time].cast("string")),
+        action=ibis.ifelse(flags._n == 1, "kept, no transitions", "kept, ordered by time"),
+    )
+
+
+def _content_notes(path: Path, clean: "Table", activity: str, customer: str | None, case: str,
+                   touchpoints: list[str] | None = None) -> list[str]:
+    """Notes on what the clean events hold: a single touchpoint (``touchpoints``: the touchpoints when
+    already known, else looked up), journeys without a customer."""
     notes = []
-    touchpoints = clean.select(clean[activity]).distinct().limit(2).to_pandas()
+    if touchpoints is None:
+        touchpoints = clean.select(clean[activity]).distinct().limit(2).to_pandas().iloc[:, 0].tolist()
     if len(touchpoints) == 1:
         notes.append(
-            f"{path}: the log has a single touchpoint ({touchpoints.iloc[0, 0]!r}): the graph has only self-loops "
+            f"{path}: the log has a single touchpoint ({touchpoints[0]!r}): the graph has only self-loops "
             "and friction cannot compare pathways; check that --activity names the touchpoint column."
         )
     if customer is not None:

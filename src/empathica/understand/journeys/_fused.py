@@ -123,7 +123,7 @@ def step_index(events: "Table") -> StepIndex:
     return StepIndex(tuple(activities), tuple(channels))
 
 
-def indexed_steps(events: "Table", index: StepIndex, *, goal: str | None = None) -> "Table":
+def indexed_steps(events: "Table", index: StepIndex, *, goal: str | None = None, checks: bool = False) -> "Table":
     """Each event with its place in the journey, the next event and the repeat evidence, in one sort.
 
     Columns: ``case, customer, timestamp, idx`` (the touchpoint, as its number in
@@ -135,6 +135,10 @@ def indexed_steps(events: "Table", index: StepIndex, *, goal: str | None = None)
     with a ``goal``, ``reached_goal`` (the journey meets it somewhere); without one, ``visited0 …``
     (mask words of the touchpoints the whole journey meets) so that :func:`with_goal` can test any
     goal chosen afterwards (DuckDB computes these per-journey ORs more slowly than a plain flag).
+    With ``checks``, also ``event_id``, ``order_back`` (the event's id is smaller than the previous
+    event's: for a file, the journey's rows are not in time order in the file) and ``time_tie`` (the
+    previous or next event of the journey has the same time), from the same sort: what an event file's
+    duplicate and order checks need (:meth:`._files.EventFile.fit`).
     """
     # numbered by their place in a literal list (no lookup table to register on the backend)
     e = events.mutate(
@@ -164,7 +168,12 @@ def indexed_steps(events: "Table", index: StepIndex, *, goal: str | None = None)
         n_events=e.count().over(whole),
         **{f"_seen{w}": _bit_or(_in_word(e.idx, w, n_words)).over(before) for w in words},
         **per_journey,
+        **({"order_back": e.event_id < e.event_id.lag().over(journey),
+            "_time_before": e.timestamp.lag().over(journey)} if checks else {}),
     )
+    if checks:
+        s = s.mutate(time_tie=(s._time_before == s.timestamp).fill_null(False) | (s.target_time == s.timestamp).fill_null(False),
+                     order_back=s.order_back.fill_null(False)).drop("_time_before")
     seen = [s[f"_seen{w}"].fill_null(0) for w in words]
     upto = [seen[w] | _in_word(s.idx, w, n_words).fill_null(0) for w in words]  # met at or before this step
     s = s.mutate(
@@ -173,7 +182,7 @@ def indexed_steps(events: "Table", index: StepIndex, *, goal: str | None = None)
         target_repeat=(_pick(upto, s.target_idx) & _bit(s.target_idx, n_words)) != 0,
     )
     # channels stay as numbers (``cidx``): fewer text columns to sort and store
-    return s.drop("target_time", "event_id", "activity", "channel", *[f"_seen{w}" for w in words])
+    return s.drop("target_time", *([] if checks else ["event_id"]), "activity", "channel", *[f"_seen{w}" for w in words])
 
 
 def named(steps: "Table", index: StepIndex) -> "Table":
