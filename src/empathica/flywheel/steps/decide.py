@@ -100,7 +100,7 @@ def _contact_model(store, table: pd.DataFrame, model: ChurnResponse, *, seed: in
         leaving = ContactLeaving(n_bootstrap=len(model.draws_), random_state=seed).fit(found, levels)
     except NotEnoughDataError:
         return None
-    return ChurnWithContacts(model, leaving, cells, levels)
+    return ChurnWithContacts(model, leaving, cells, levels, table)
 
 
 def _contact_figures(model: ChurnWithContacts | None) -> dict:
