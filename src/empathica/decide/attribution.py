@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from empathica.decide.levers import CELL_PREFIX
+from empathica.decide.levers import CELL_PREFIX, lever_columns
 from empathica.decide.response import ChurnResponse, Valuation
 
 #: Orders sampled (in pairs: an order and its reverse).
@@ -43,7 +43,10 @@ def shapley_valuations(model: ChurnResponse, table: pd.DataFrame, levers: list, 
     churn = np.zeros(len(levers))
     rng = np.random.default_rng(random_state)
     order = np.arange(len(levers))
-    columns = [*model.columns_, *[c for c in table.columns if c.startswith(CELL_PREFIX)]]  # the gaps per cell change too
+    # the fixes change columns the model may not read (the gaps per cell; empathy received, valued per contact instead)
+    columns = [*model.columns_, *[c for c in [*lever_columns(table), *table.columns] if c not in model.columns_
+                                   and (c in lever_columns(table) or c.startswith(CELL_PREFIX))]]
+    columns = list(dict.fromkeys(columns))
     first = table[columns].to_numpy(dtype=float)
     for k in range(orders):
         order = rng.permutation(len(levers)) if k % 2 == 0 else order[::-1]

@@ -22,9 +22,10 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from empathica.decide.contacts import CONTACT_PREFIX, agent_levels, complaint_contacts, contact_cells, contact_parts
 from empathica.errors import NotEnoughDataError
 from empathica.schema.results import (
-    DRIVERS_CUSTOMER, DRIVERS_EVERYONE, DRIVERS_TEAMS, EMPATHY_CUSTOMER, EMPATHY_GAPS, JOURNEY_CUSTOMER_FRICTION, JOURNEY_FRICTION,
+    DRIVERS_CUSTOMER, DRIVERS_EVERYONE, DRIVERS_TEAMS, EMPATHY_AGENTS, EMPATHY_CUSTOMER, EMPATHY_GAPS, JOURNEY_CUSTOMER_FRICTION, JOURNEY_FRICTION,
     RUN_COLUMN, TEXT_SCORES, VALUE_CLV,
 )
 
@@ -100,10 +101,30 @@ def customer_levers(store) -> pd.DataFrame:
     customers = store.table("customers")
     churn = customers.select(customer_id=customers.customer_id.cast("string"),
                              churned=customers.churned_at.notnull().cast("int64")).to_pandas()
+    contacts = customer_contacts(store, [c[5:] for c in table.columns if c.startswith("pain_")])
+    if contacts is not None:
+        table = table.merge(contacts, left_on="customer_id", right_index=True, how="left")
+        table[list(contacts.columns)] = table[list(contacts.columns)].fillna(0.0)
     table = table.merge(churn, on="customer_id", how="inner")
     table = table.merge(_values(store), on="customer_id", how="left")
     table["value"] = table["value"].fillna(float(table["value"].mean()) if table["value"].notna().any() else 0.0)
     return table.reset_index(drop=True)
+
+
+def customer_contacts(store, aspects) -> pd.DataFrame | None:
+    """Per customer (index): their complaint contacts per cell (``contacts.contact_cells``); None without them."""
+    levels = empathy_levels(store)
+    found = complaint_contacts(store, aspects) if levels is not None else None
+    if found is None or found.empty:
+        return None
+    return contact_cells(found, levels)
+
+
+def empathy_levels(store) -> pd.DataFrame | None:
+    """``contacts.agent_levels`` of the store's ``empathy_agents``; None without it."""
+    if not store.has_result(EMPATHY_AGENTS):
+        return None
+    return agent_levels(store.read_result(EMPATHY_AGENTS))
 
 
 def gap_cell(agent: str, aspects) -> str:
@@ -125,7 +146,7 @@ def gap_cells(store, aspects) -> pd.DataFrame | None:
     met = _gaps_per_conversation(store)
     if met is None or met.empty:
         return None
-    about = _complained_conversations(store)
+    about = complained_conversations(store)
     if about is not None:
         about = about[about["aspect"].isin(list(aspects))]
         sets = about.groupby("conversation_id")["aspect"].agg(lambda a: tuple(sorted(set(a))))
@@ -147,10 +168,13 @@ def cut_cells(frame: pd.DataFrame, kept: dict[str, float]) -> pd.DataFrame:
 
 
 def complaint_cells(table: pd.DataFrame, aspects, *, share: float = 1.0) -> dict[str, float]:
-    """The gap cells met in conversations complaining of any of ``aspects``, each kept at ``1 − share``: a complaint
-    that never happens is never answered badly either."""
+    """The gap cells met in conversations complaining of any of ``aspects``, and the complaint contacts about them
+    (``contacts.contact_cell``), each kept at ``1 − share``: a complaint that never happens is never answered badly
+    either, and nobody leaves after it."""
     wanted = set(aspects)
-    return {c: 1.0 - share for c in table.columns if c.startswith(CELL_PREFIX) and cell_parts(c)[1] & wanted}
+    kept = {c: 1.0 - share for c in table.columns if c.startswith(CELL_PREFIX) and cell_parts(c)[1] & wanted}
+    kept.update({c: 1.0 - share for c in table.columns if c.startswith(CONTACT_PREFIX) and contact_parts(c)[2] & wanted})
+    return kept
 
 
 def agent_cells(table: pd.DataFrame, left: dict[str, float]) -> dict[str, float]:
@@ -172,7 +196,7 @@ def _gaps_per_conversation(store) -> pd.DataFrame | None:
     return frame
 
 
-def _complained_conversations(store) -> pd.DataFrame | None:
+def complained_conversations(store) -> pd.DataFrame | None:
     """(conversation_id, aspect): the conversations where a customer turn leaning negative names the aspect (as the
     drivers step counts complaints); None without scored turns."""
     if not store.has_result(TEXT_SCORES) or not store.count("turns"):
@@ -186,13 +210,28 @@ def _complained_conversations(store) -> pd.DataFrame | None:
     return linked.select(conversation_id=linked.c_id, aspect=aspect_of_each_mention(linked.aspects)).distinct().to_pandas()
 
 
+def conversation_agents(store) -> pd.DataFrame:
+    """(conversation_id, customer_id, agent_id, at): each conversation with the agent who handled it (its
+    ``attributes.agent_id``, else an agent who replied in it) and when it started; agent_id is None when neither says."""
+    conv, turns = store.table("conversations"), store.table("turns")
+    replied = turns.filter(turns.agent_id.notnull()).group_by("conversation_id").aggregate(turn_agent=turns.agent_id.min())
+    rows = conv.left_join(replied, conv.conversation_id == replied.conversation_id)
+    named = rows.attributes.cast("json")["agent_id"].unwrap_as("string")
+    frame = rows.select(conversation_id=rows.conversation_id, customer_id=rows.customer_id.cast("string"),
+                        agent_id=named.fill_null(rows.turn_agent), at=rows.started_at).to_pandas()
+    return frame.dropna(subset=["customer_id"])
+
+
 def customer_agents(store, *, since=None, until=None) -> pd.DataFrame:
-    """(customer_id, agent_id, team_id): the agents who replied to each customer, and their teams (with
-    ``since``/``until``: in conversations started in [since, until))."""
+    """(customer_id, agent_id, team_id): the agents who served each customer — replied in a conversation, or handled
+    one nobody transcribed (its ``attributes.agent_id``) — and their teams (with ``since``/``until``: in
+    conversations started in [since, until))."""
     turns, conv = store.table("turns"), store.table("conversations")
     if since is not None:
         conv = conv.filter((conv.started_at >= since) & (conv.started_at < until))
-    pairs = turns.filter(turns.agent_id.notnull()).select("conversation_id", "agent_id").distinct()
+    named = conv.select("conversation_id", agent_id=conv.attributes.cast("json")["agent_id"].unwrap_as("string"))
+    pairs = turns.filter(turns.agent_id.notnull()).select("conversation_id", "agent_id").union(
+        named.filter(named.agent_id.notnull())).distinct()
     linked = pairs.inner_join(conv.select("conversation_id", "customer_id"), "conversation_id")
     if store.count("employees"):
         emp = store.table("employees")
@@ -207,7 +246,7 @@ def complaint_gaps(store) -> pd.DataFrame | None:
     """(conversation_id, customer_id, agent_id, aspect, gaps): the empathy gaps each agent left in a conversation
     where the customer complained about the aspect (a customer turn leaning negative that names it, as the drivers
     step counts complaints). None when there are no gaps or no scored conversations."""
-    met, about = _gaps_per_conversation(store), _complained_conversations(store)
+    met, about = _gaps_per_conversation(store), complained_conversations(store)
     if met is None or about is None:
         return None
     return met.merge(about, on="conversation_id")[["conversation_id", "customer_id", "agent_id", "aspect", "gaps"]]
@@ -255,4 +294,14 @@ def _values(store) -> pd.DataFrame:
 def lever_columns(table: pd.DataFrame) -> list[str]:
     """The columns of ``table`` the churn model learns from (levers and attribute controls)."""
     return [c for c in table.columns if c not in ("customer_id", "churned", "value") and c not in NOT_LEVERS
-            and not c.startswith(CELL_PREFIX)]
+            and not c.startswith((CELL_PREFIX, CONTACT_PREFIX))]
+
+
+def churn_levers(table: pd.DataFrame) -> list[str]:
+    """The levers of the customer-level churn model. With complaint contacts known, empathy is valued per contact
+    (``contacts.ContactLeaving``): the empathy received and the gaps met leave the customer-level model, which would
+    otherwise count the same churn a second time (and under-read it, docs/decide.md)."""
+    columns = lever_columns(table)
+    if any(c.startswith(CONTACT_PREFIX) for c in table.columns):
+        columns = [c for c in columns if c not in (GAPS, "empathy_received")]
+    return columns

@@ -16,6 +16,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from empathica.decide.contacts import agent_levels, lift_contacts
 from empathica.decide.levers import agent_cells, complaint_cells, customer_agents, cut_cells, pathway_column, top_pathways
 from empathica.decide.response import ChurnResponse, Valuation
 from empathica.decide.trend import with_trend
@@ -168,7 +169,8 @@ def empathy_levers(store, table: pd.DataFrame, names: Names, served: pd.DataFram
             lift = float(per_team.median() - level)
             levers.append(Lever(key=f"team_empathy:{team}", kind="team_empathy", message_id="decide.opportunity.team_empathy",
                                 values={"team": names.team(team)}, affected=affected,
-                                change=gaps.lift(lambda s, lift=lift: s + lift, gaps.team_to_median(str(team))),
+                                change=gaps.lift(lambda s, lift=lift: s + lift, gaps.team_to_median(str(team)),
+                                                 contacts=(gaps.team_agents(str(team)), "team")),
                                 owner_team_id=str(team), evidence=EMPATHY_TEAMS.name, evidence_section="empathy",
                                 evidence_key=str(team)))
     return levers
@@ -178,7 +180,7 @@ def agents_to_median(table: pd.DataFrame, served: pd.DataFrame, gaps: "_GapCut",
     """(customers concerned, change) of lifting agents ``ids`` to the median agent: the empathy their customers
     received lifted to ``median``, and the empathy gaps they left cut to the median agent's gap rate."""
     affected = table["customer_id"].isin(served.loc[served["agent_id"].isin(ids), "customer_id"]).to_numpy()
-    return affected, gaps.lift(lambda s: s.clip(lower=median), gaps.agents_to_median(ids))
+    return affected, gaps.lift(lambda s: s.clip(lower=median), gaps.agents_to_median(ids), contacts=(ids, "median"))
 
 
 def named_agents_to_median(store, table: pd.DataFrame, served: pd.DataFrame, ids: list[str]):
@@ -196,6 +198,8 @@ class _GapCut:
 
     def __init__(self, table: pd.DataFrame, agents: pd.DataFrame) -> None:
         self.table = table
+        self.levels = agent_levels(agents)
+        self.teams = agents.dropna(subset=["empathy"]).drop_duplicates("agent_id").set_index("agent_id").get("team_id")
         self.agents = agents[agents["replies_to_distress"].fillna(0) > 0] if "replies_to_distress" in agents else agents.iloc[0:0]
 
     def agents_to_median(self, ids: list[str]) -> dict[str, float]:
@@ -215,14 +219,23 @@ class _GapCut:
         share = min(1.0, float(rate.median()) / float(rate[team]))
         return {str(a): share for a in self.agents.loc[self.agents["team_id"] == team, "agent_id"]}
 
-    def lift(self, empathy: Callable[[pd.Series], pd.Series], left: dict[str, float]) -> Callable[[pd.DataFrame], pd.DataFrame]:
-        """The change: empathy received by ``empathy``, and the gaps met from each agent of ``left`` cut to that share
-        (``levers.agent_cells``: the gaps another fix already removed are not removed again)."""
+    def team_agents(self, team: str) -> list[str]:
+        """The agents of ``team`` with an empathy level."""
+        return [] if self.teams is None else [str(a) for a in self.teams.index[self.teams.astype(str) == team]]
+
+    def lift(self, empathy: Callable[[pd.Series], pd.Series], left: dict[str, float],
+             contacts: tuple[list[str], str] = ((), "own")) -> Callable[[pd.DataFrame], pd.DataFrame]:
+        """The change: empathy received by ``empathy``, the gaps met from each agent of ``left`` cut to that share
+        (``levers.agent_cells``: the gaps another fix already removed are not removed again), and the complaint
+        contacts answered by the agents of ``contacts`` valued at its level (``contacts.lift_contacts``)."""
         kept = agent_cells(self.table, left)
+        agents, level = contacts
 
         def change(frame: pd.DataFrame) -> pd.DataFrame:
             out = frame.copy()
             out["empathy_received"] = empathy(out["empathy_received"])
+            if len(agents):
+                out = lift_contacts(out, agents, level, self.levels)
             return cut_cells(out, kept)
         return change
 

@@ -109,5 +109,51 @@ class ChurnResponse:
                          churn_change=float(-delta.mean()) if len(delta) else 0.0)
 
 
+class ChurnWithContacts:
+    """The customer-level ``ChurnResponse`` and leaving after complaint contacts (``contacts.ContactLeaving``) as one
+    response. A customer stays if they survive every complaint contact — Π (1 − P(leaving | the contact's empathy
+    level, aspects)) over their contacts, S — and whatever else would make them leave: 1 − P = R × S. Today's P is
+    the customer model's (it learnt every churner, those who left after a contact too), so R = (1 − P) ÷ S today
+    (at most 1); a fix that changes the customer levers changes P and so R, one that moves or removes contacts
+    changes S. The contacts are columns of their own (``contact_cell``: how many per cell), rows are customers of
+    ``table`` (by index). Quacks like ``ChurnResponse`` (``columns_``, ``auc_``, ``usable``, ``proba_by_fit``,
+    ``value_of_change``)."""
+
+    def __init__(self, customers: ChurnResponse, contacts, cells: list[str], levels: pd.DataFrame, table: pd.DataFrame) -> None:
+        self.customers, self.contacts, self.cells = customers, contacts, list(cells)
+        self.log_stay_ = contacts.log_stay(self.cells, levels)  # cells × fits
+        fits = min(1 + len(customers.draws_), self.log_stay_.shape[1])
+        self.log_stay_ = self.log_stay_[:, :fits]
+        self.columns_ = [*customers.columns_, *self.cells]
+        self.auc_, self.usable, self.churn_rate_ = customers.auc_, customers.usable, customers.churn_rate_
+        self.draws_ = customers.draws_[: fits - 1]
+        self.index_ = table.index
+        self.today_ = self._stay(table)  # S of every customer today
+
+    def _stay(self, X: pd.DataFrame) -> np.ndarray:
+        return np.exp(X[self.cells].to_numpy(dtype=float) @ self.log_stay_)
+
+    def proba_by_fit(self, X: pd.DataFrame) -> np.ndarray:
+        """P(churn) of each row of ``X`` (customers of the table, by index) under the models (column 0) and each
+        pair of bootstrap refits."""
+        m = self.customers.proba_by_fit(X)[:, : self.log_stay_.shape[1]]
+        today = self.today_[self.index_.get_indexer(X.index)]
+        rest = np.clip((1.0 - m) / np.maximum(today, 1e-12), 0.0, 1.0)
+        return 1.0 - rest * self._stay(X)
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        return self.proba_by_fit(X)[:, 0]
+
+    def value_of_change(self, X: pd.DataFrame, changed: pd.DataFrame, value, *, confidence: float = 0.95) -> Valuation:
+        """Revenue kept when the customers of ``X`` had the levers and contacts of ``changed`` (rows aligned)."""
+        v = np.clip(np.nan_to_num(np.asarray(value, dtype=float)), 0.0, None)
+        delta = self.proba_by_fit(X) - self.proba_by_fit(changed)
+        sums = (delta * v[:, None]).sum(axis=0)
+        alpha = (1 - confidence) / 2
+        low, high = np.quantile(sums[1:], [alpha, 1 - alpha]) if len(sums) > 1 else (np.nan, np.nan)
+        return Valuation(revenue=float(sums[0]), low=float(low), high=float(high),
+                         churn_change=float(-delta[:, 0].mean()) if len(delta) else 0.0)
+
+
 def _sigmoid(z) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))

@@ -342,7 +342,8 @@ DECIDE_SCENARIOS = _declare(
 DECIDE_MODEL = _declare(
     "decide_model", "decide", "one fitted model",
     "The churn model that values opportunities and scenarios: customers, churn rate, cross-validated ROC AUC.",
-    "customers:int churn_rate:float roc_auc:float min_auc:float usable:bool levers:json bootstrap_fits:int")
+    "customers:int churn_rate:float roc_auc:float min_auc:float usable:bool levers:json bootstrap_fits:int contacts:int "
+    "contacts_left:float contact_empathy_coef:float contact_leaving_at_0_2:float contact_leaving_at_0_6:float")
 # decide (issue 16): "whom to protect", ranked apart from "what to fix" (the same money, docs/decide.md)
 DECIDE_PROTECT = _declare(
     "decide_protect", "decide", "one at-risk customer group",

@@ -15,9 +15,11 @@ import pandas as pd
 from empathica.decide.at_risk import at_risk_levers, concerned_by_fixes
 from empathica.decide.attribution import shapley_valuations
 from empathica.decide.competitors import competitor_levers
-from empathica.decide.levers import customer_levers, lever_columns
+from empathica.decide.contacts import CONTACT_PREFIX, ContactLeaving, complaint_contacts
+from empathica.decide.levers import churn_levers, customer_levers, empathy_levels
 from empathica.decide.opportunities import MIN_CUSTOMERS, Names, all_levers, rank_opportunities, served_customers
-from empathica.decide.response import MIN_AUC, ChurnResponse
+from empathica.decide.response import MIN_AUC, ChurnResponse, ChurnWithContacts
+from empathica.errors import NotEnoughDataError
 from empathica.decide.scenarios import builtin_levers, parse_scenarios, spec_lever, value_scenarios
 from empathica.decide.trend import data_periods, period_shares
 from empathica.flywheel.registry import RunContext, step
@@ -49,8 +51,10 @@ def decide(ctx: RunContext) -> Section:
     store, settings = ctx.store, ctx.settings
     specs = parse_scenarios(settings.scenarios)  # a bad user scenario stops the step before any work
     table = customer_levers(store)
-    columns = lever_columns(table)
+    columns = churn_levers(table)
     model = ChurnResponse(n_bootstrap=100, random_state=settings.seed).fit(table[columns], table["churned"])
+    contacts = _contact_model(store, table, model, seed=settings.seed)
+    model = contacts or model
     names = Names.from_store(store)
     served = served_customers(store)
     fixes = [*all_levers(store, table, names, served), *competitor_levers(store, table, names)]
@@ -67,7 +71,8 @@ def decide(ctx: RunContext) -> Section:
     protect = _with_fix_overlap(protect, groups, fixes, ranking)
     store.write_result(DECIDE_MODEL, pd.DataFrame([{
         "customers": len(table), "churn_rate": model.churn_rate_, "roc_auc": model.auc_, "min_auc": MIN_AUC,
-        "usable": model.usable, "levers": json.dumps(columns), "bootstrap_fits": len(model.draws_)}]),
+        "usable": model.usable, "levers": json.dumps(columns), "bootstrap_fits": len(model.draws_),
+        **_contact_figures(contacts)}]),
         step="decide", description="The churn model that values opportunities and scenarios: cross-validated ROC AUC.")
     store.write_result(DECIDE_OPPORTUNITIES, ranking, step="decide",
                        description="Opportunities ranked by revenue at stake (95% interval), owner, evidence, confidence.")
@@ -81,6 +86,32 @@ def decide(ctx: RunContext) -> Section:
         scenarios.insert(0, "scenario", range(1, len(scenarios) + 1))
         store.write_result(DECIDE_SCENARIOS, scenarios, step="decide", description="ROI scenarios: revenue kept with 95% intervals.")
     return decide_section(ranking, scenarios, protect, model_auc=model.auc_, usable=model.usable)
+
+
+def _contact_model(store, table: pd.DataFrame, model: ChurnResponse, *, seed: int) -> ChurnWithContacts | None:
+    """The customer model joined with leaving after complaint contacts (empathy valued per contact), or None when the
+    store has no complaint contacts to learn it from (empathy then stays a lever of the customer model)."""
+    cells = [c for c in table.columns if c.startswith(CONTACT_PREFIX)]
+    levels = empathy_levels(store)
+    found = complaint_contacts(store, [c[5:] for c in table.columns if c.startswith("pain_")]) if cells and levels is not None else None
+    if found is None:
+        return None
+    try:
+        leaving = ContactLeaving(n_bootstrap=len(model.draws_), random_state=seed).fit(found, levels)
+    except NotEnoughDataError:
+        return None
+    return ChurnWithContacts(model, leaving, cells, levels, table)
+
+
+def _contact_figures(model: ChurnWithContacts | None) -> dict:
+    """The complaint-contact model's figures for ``decide_model`` (missing without one)."""
+    if model is None:
+        return dict.fromkeys(("contacts", "contacts_left", "contact_empathy_coef", "contact_leaving_at_0_2",
+                              "contact_leaving_at_0_6"))
+    leaving = model.contacts
+    at = leaving.leaving_by_fit([0.2, 0.6], [(), ()])[:, 0]
+    return {"contacts": leaving.contacts_, "contacts_left": leaving.left_rate_, "contact_empathy_coef": float(leaving.coef_[0]),
+            "contact_leaving_at_0_2": float(at[0]), "contact_leaving_at_0_6": float(at[1])}
 
 
 def _previous(store, result) -> pd.DataFrame | None:
