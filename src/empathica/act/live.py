@@ -229,9 +229,6 @@ def score_conversations(store: Store, arrived: Arrivals, *, analyzer,
     scores of all their customers' turns (``source, source_id, emotion, aspects``: its emotion and pain points,
     :mod:`empathica.act.customer_turns`). Customer turns that ``scored_turns`` lacks (earlier turns of a
     conversation that got new ones) are scored here, so every turn counts with its own sentiment."""
-    from empathica.errors import NothingReadError
-    from empathica.understand.empathy import analyze_conversations, validate_transcript
-
     nothing = pd.DataFrame(columns=list(LIVE_CONVERSATION_COLUMNS)), pd.DataFrame(columns=list(_TURN_SCORES))
     ids = set(arrived.keys.get("conversations", []))
     if arrived.keys.get("turns"):
@@ -239,6 +236,9 @@ def score_conversations(store: Store, arrived: Arrivals, *, analyzer,
         ids |= set(turns.filter(turns.turn_id.isin(arrived.keys["turns"])).conversation_id.to_pandas())
     if not ids:
         return nothing
+    from empathica.errors import NothingReadError  # here: an ingest without conversations imports no empathy step
+    from empathica.understand.empathy import analyze_conversations, validate_transcript
+
     turns, conv = store.table("turns"), store.table("conversations")
     mine = turns.filter(turns.conversation_id.isin(sorted(ids)))
     frame = mine.select("turn_id", "conversation_id", "turn_index", "speaker", "agent_id", "text", "timestamp").to_pandas()
