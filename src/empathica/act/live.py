@@ -33,6 +33,9 @@ WATCHED = {
 #: Watched tables whose new rows no rule tests and no analyzer scores: they only reach cards (the customers they
 #: touch), so a bulk of them is taken in one batch, its customers found by DuckDB, not key by key in Python.
 REACH_ONLY = frozenset({"customers", "events"})
+#: Customers a query names as literals at most (:func:`customer_ids`): below, DuckDB's row-group skipping makes a
+#: few customers' card patch cheaper; above, compiling the literals costs more (bench/results.md, serve load).
+LITERAL_IDS = 100
 #: Columns of a text scored on ingest: what signals and the card merge with a run's ``text_scores``.
 LIVE_TEXT_COLUMNS = ("customer_id", "timestamp", "source", "source_id", "sentiment", "sentiment_label", "emotion",
                      "aspects", "lang")
@@ -171,11 +174,15 @@ def arrivals(store: Store, marks: dict[str, int], *, limit: int, tops: dict[str,
     return found
 
 
-def customer_ids(customers: Iterable[str]) -> ir.Column:
-    """``customers`` as the one column of an in-memory table, for ``isin``: a query restricted to the customers new
-    rows reach reads them as a subquery. Thousands of literals instead would cost Ibis seconds of interpreter time
-    to compile per query, during which the server's requests wait for the interpreter."""
-    return ibis.memtable(pd.DataFrame({"customer_id": pd.Series(sorted(customers), dtype=object)})).customer_id
+def customer_ids(customers: Iterable[str]) -> ir.Column | list[str]:
+    """``customers`` for ``isin``, as a query restricted to the customers new rows reach reads them: up to
+    ``LITERAL_IDS`` as literals (DuckDB then skips the row groups whose ids lie outside them), more as the one
+    column of an in-memory table. Thousands of literals would cost Ibis seconds of interpreter time to compile
+    per query, during which the server's requests wait for the interpreter."""
+    ids = sorted(customers)
+    if len(ids) <= LITERAL_IDS:
+        return ids
+    return ibis.memtable(pd.DataFrame({"customer_id": pd.Series(ids, dtype=object)})).customer_id
 
 
 def _top(store: Store, table: str) -> int:

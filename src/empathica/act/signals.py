@@ -63,7 +63,7 @@ def signals(store: Store, on: str, *, key: tuple[str, ...] = (), new: Fresh | No
     return rows.mutate(signal_id=signal_id, kind=ibis.literal(on))
 
 
-def _customer_facts(store: Store, only: ir.Column | None = None) -> ir.Table:
+def _customer_facts(store: Store, only: ir.Column | list[str] | None = None) -> ir.Table:
     """Each customer's language, segment, region, churn risk and CLV (of ``only`` these customers)."""
     def mine(table: ir.Table) -> ir.Table:
         return table if only is None else table.filter(table.customer_id.isin(only))
@@ -87,7 +87,7 @@ def _owners(store: Store) -> ir.Table:
     return tp.select(touchpoint="touchpoint_id", team="owner_team_id", tp_channel="channel")
 
 
-def _repeat_contacts(store: Store, only: ir.Column | None = None) -> ir.Table:
+def _repeat_contacts(store: Store, only: ir.Column | list[str] | None = None) -> ir.Table:
     """Per conversation: the customer's contacts in the REPEAT_DAYS up to and including it."""
     conv = store.table("conversations").select("conversation_id", "customer_id", "started_at")
     if only is not None:
