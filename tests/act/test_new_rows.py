@@ -157,3 +157,30 @@ def test_a_small_ingest_during_a_bulk_is_evaluated_ahead_of_the_bulks_remaining_
     # the bulk is done: its lanes are gone and the marks are past the rows taken ahead (nothing comes again)
     assert set(ops.cases.marks()) == set(engine.Lanes.read(ops.cases.marks()).marks)
     assert evaluate_pending(store, ops.cases, reason="ingest", analyzer=analyzer).fresh.arrived.empty and not loaded
+
+
+def test_a_bulk_of_events_is_one_batch_and_its_customers_reach_queries_as_a_table_not_literals(live, monkeypatch):
+    """Events and customer rows are tested by no rule and scored by nothing: however many come, they are one batch
+    (its customers found by DuckDB), and the card patch and the signals of the customers they reach read those ids
+    from an in-memory table. Both held the server's interpreter: an ingest of the demo's 31,694 events was 32 batches,
+    each patching up to 2,000 cards through queries of thousands of literals (bench/results.md, serve load)."""
+    import ibis
+
+    from empathica.act import live as live_rows_module
+    from empathica.act.card import snapshot_queries
+    from empathica.act.signals import matching
+
+    store, ops, _, analyzer, _, folder = live
+    events = pd.DataFrame({"event_id": [f"e{i}" for i in range(7)], "customer_id": [f"c{1 + i % 3}" for i in range(7)],
+                           "timestamp": ["2024-05-30T09:00:00Z"] * 7, "touchpoint_id": ["chat"] * 7, "channel": ["chat"] * 7})
+    _ingest(store, folder, "events", events, "events")
+    batches = []
+    evaluate_pending(store, ops.cases, reason="ingest", analyzer=analyzer, live_rows=3, on_batch=batches.append,
+                     max_batches=1)
+    assert len(batches) == 1 and ops.cases.pending() == []  # 7 rows, batches of 3 for rows a rule tests: one
+    assert batches[0].fresh.arrived.reached == {"events": 7} and batches[0].fresh.arrived.customers == {"c1", "c2", "c3"}
+    monkeypatch.setattr(live_rows_module, "LITERAL_IDS", 2)  # more customers than a query names as literals
+    detractor = next(r for r in engine.stored_rules(ops.cases) if r.rule_id == "detractor")
+    compiled = [ibis.to_sql(q) for q in snapshot_queries(store, only=["c1", "c2", "c3"], with_openers=False).values()]
+    compiled.append(ibis.to_sql(matching(store, detractor, new=batches[0].fresh)))
+    assert all(f"'{c}'" not in sql for sql in compiled for c in ("c1", "c2", "c3"))

@@ -161,18 +161,24 @@ def test_an_api_key_works_like_a_session_with_its_users_role(served):
 
 
 def test_a_page_asked_again_comes_from_the_cache_until_an_ingest_changes_what_scopes_read(served):
+    """An ingest into a table scopes read drops the scoped and filtered pages only: the unscoped, unfiltered ones
+    stay cached (each ingest emptied the whole cache, and every read after it queried the store again)."""
     client, server = served
-    headers = token(client, "lead")
+    headers, everyone = token(client, "lead"), token(client, "vic")
     url = "/results/journey_friction?page_size=7"
     first = client.get(url, headers=headers)
     hits = server.pages.hits
     again = client.get(url, headers=headers)
     assert again.status_code == 200 and again.content == first.content and server.pages.hits == hits + 1
-    other = client.get(url, headers=token(client, "vic"))  # another scope: its own page
-    assert server.pages.hits == hits + 1 and other.json()["total"] >= first.json()["total"]
+    other = client.get(url, headers=everyone)  # another scope: its own page
+    by_segment = "/results/journey_customer_friction?segment=loyal&page_size=3"  # reads the customers table
+    filtered = client.get(by_segment, headers=everyone)
+    assert server.pages.hits == hits + 1 and other.json()["total"] >= first.json()["total"] and filtered.status_code == 200
     version = server.scope_version
     ingested = client.post("/ingest/teams/rows", json={"rows": [{"team_id": "team_cache", "name": "C", "region": "DE"}]},
                            headers=token(client, "ana"))
-    assert ingested.status_code == 200 and server.scope_version == version + 1 and len(server.pages) == 0
+    assert ingested.status_code == 200 and server.scope_version == version + 1 and len(server.pages) == 1
+    assert client.get(url, headers=everyone).content == other.content and server.pages.hits == hits + 2  # kept
     client.get(url, headers=headers)
-    assert server.pages.hits == hits + 1  # computed afresh
+    client.get(by_segment, headers=everyone)
+    assert server.pages.hits == hits + 2  # the lead's page and the filtered one: computed afresh

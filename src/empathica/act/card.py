@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 from empathica.act.customer_turns import NEUTRAL
 from empathica.act.card_facts import (JOURNEY_EVENTS, SENTIMENT_POINTS, VALUES_ANSWERS, customer_facts, journey_table,
                                       latest_rows, numbered_customers, opener_facts, scored_texts_table, values_table)
+from empathica.act.live import customer_ids
 from empathica.schema.results import EMPATHY_TURNS, TEXT_SCORES
 from empathica.store import Store
 from empathica.understand.churn import reason_findings
@@ -119,6 +120,7 @@ _LISTS = {"journey": JOURNEY_EVENTS, "texts": SENTIMENT_POINTS, "values": VALUES
 def snapshot_queries(store: Store, *, live: pd.DataFrame | None = None, only: Sequence[str] | None = None,
                      with_openers: bool = True) -> dict:
     """The Ibis expressions of every part of a snapshot (for ``only`` these customers)."""
+    only = customer_ids(only) if only is not None else None
     numbered = numbered_customers(store, only)
     tables = {"journey": journey_table(store), "texts": scored_texts_table(store, live), "values": values_table(store)}
     queries = {"facts": customer_facts(store, numbered, only, live),

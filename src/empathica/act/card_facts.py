@@ -4,7 +4,8 @@ in customer order: one row of facts per customer, and the latest events, scored 
 
 Every query numbers the customers in one order (``pos``: 0, 1, … by customer id), so the snapshot can keep each
 list as one columnar table with offsets instead of a Python object per customer. ``only`` restricts a query to
-some customers (a refresh of the customers an ingest touched).
+some customers (a refresh of the customers an ingest touched): their ids, or for many of them a column every query
+reads as a subquery (:func:`empathica.act.live.customer_ids`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import ibis
+import ibis.expr.types as ir
 import pandas as pd
 
 from empathica.act.customer_turns import conversation_emotions, turn_emotions
@@ -27,15 +29,15 @@ VALUES_ANSWERS = 5
 LIVE_COLUMNS = ("customer_id", "timestamp", "source", "source_id", "sentiment", "emotion", "aspects")
 
 
-def numbered_customers(store: Store, only: Sequence[str] | None = None):
+def numbered_customers(store: Store, only: ir.Column | list[str] | None = None):
     """``customer_id`` and ``pos`` (0, 1, … in customer-id order) of every customer (or of ``only``)."""
     customers = store.table("customers").select("customer_id")
     if only is not None:
-        customers = customers.filter(customers.customer_id.isin(list(only)))
+        customers = customers.filter(customers.customer_id.isin(only))
     return customers.mutate(pos=ibis.row_number().over(order_by="customer_id"))
 
 
-def customer_facts(store: Store, numbered, only: Sequence[str] | None = None, live: pd.DataFrame | None = None):
+def customer_facts(store: Store, numbered, only: ir.Column | list[str] | None = None, live: pd.DataFrame | None = None):
     """One row per customer, by ``pos``: profile, churn risk, CLV, detractor risk, empathy received, last reply,
     the latest conversation and the customer's emotion in it (``live``: texts scored on ingest, no run yet)."""
     people = store.table("customers").select("customer_id", "language", "segment", "region")
@@ -67,7 +69,7 @@ def opener_facts(store: Store, numbered, only: Sequence[str], live: pd.DataFrame
     return facts.order_by("pos")
 
 
-def _last_conversation(store: Store, live: pd.DataFrame | None, only: Sequence[str] | None = None):
+def _last_conversation(store: Store, live: pd.DataFrame | None, only: ir.Column | list[str] | None = None):
     """Each customer's latest conversation with their emotion in it (:mod:`empathica.act.customer_turns`)."""
     conversations = _of(store.table("conversations").select("conversation_id", "customer_id", "started_at"), only)
     ranked = conversations.mutate(_rank=ibis.row_number().over(group_by="customer_id",
@@ -81,9 +83,9 @@ def _last_conversation(store: Store, live: pd.DataFrame | None, only: Sequence[s
     return latest.left_join(emotions, latest.conversation_id == emotions._conversation).drop("_conversation")
 
 
-def _of(table, only: Sequence[str] | None):
+def _of(table, only: ir.Column | list[str] | None):
     """``table``'s rows of ``only`` these customers (all without ``only``): a partial build reads no other."""
-    return table if only is None else table.filter(table.customer_id.isin(list(only)))
+    return table if only is None else table.filter(table.customer_id.isin(only))
 
 
 def _left(facts, table, columns: dict[str, str]):
@@ -94,23 +96,23 @@ def _left(facts, table, columns: dict[str, str]):
     return facts.left_join(part, facts.customer_id == part._key).drop("_key")
 
 
-def _last_reply(store: Store, only: Sequence[str] | None = None):
+def _last_reply(store: Store, only: ir.Column | list[str] | None = None):
     """The latest agent reply each customer received, with its empathy (None before the empathy step ran)."""
     if not store.has_result(EMPATHY_TURNS):
         return None
     conversations = store.table("conversations").select("conversation_id", "customer_id")
     if only is not None:
-        conversations = conversations.filter(conversations.customer_id.isin(list(only)))
+        conversations = conversations.filter(conversations.customer_id.isin(only))
     turns = store.result(EMPATHY_TURNS).join(conversations, "conversation_id")
     ranked = turns.mutate(_rank=ibis.row_number().over(group_by="customer_id",
                                                        order_by=[ibis.desc("timestamp"), ibis.desc("turn_index")]))
     return ranked.filter(ranked._rank == 0)
 
 
-def latest_rows(numbered, table, n: int, only: Sequence[str] | None = None):
+def latest_rows(numbered, table, n: int, only: ir.Column | list[str] | None = None):
     """The ``n`` latest rows of ``table`` per customer (of ``only`` these), ordered by (``pos``, time)."""
     if only is not None:  # before ranking, so a refresh of a few customers ranks only their rows
-        table = table.filter(table.customer_id.isin(list(only)))
+        table = table.filter(table.customer_id.isin(only))
     ranked = table.mutate(_rank=ibis.row_number().over(group_by="customer_id", order_by=ibis.desc("timestamp")))
     ranked = ranked.filter(ranked._rank < n).drop("_rank")
     joined = ranked.join(numbered, "customer_id")

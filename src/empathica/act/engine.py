@@ -259,10 +259,10 @@ def _evaluate_batches(store: Store, cases: CaseStore, lanes: Lanes, tops: dict[s
         left = arrived.remaining(live_rows) if not ahead else None
         if ahead:
             log.info("act: %d rows that came during a bulk ingest evaluated ahead of it, %d cases opened",
-                     sum(len(k) for k in arrived.keys.values()), batch.cases_opened)
+                     arrived.rows, batch.cases_opened)
         elif done > 1 or left:
             log.info("act: bulk ingest, batch evaluated: %d rows, %d texts scored, %d cases opened (%.1f s in all); "
-                     "batches left: %d", sum(len(k) for k in arrived.keys.values()), len(new.texts), batch.cases_opened,
+                     "batches left: %d", arrived.rows, len(new.texts), batch.cases_opened,
                      time.monotonic() - started, left)
         if lanes.covers(tops) or (arrived.empty and not lanes.ends):
             return report, True

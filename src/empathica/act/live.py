@@ -12,9 +12,11 @@ batches of at most ``limit`` rows per table, each scored and evaluated in turn (
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+import ibis
+import ibis.expr.types as ir
 import pandas as pd
 
 from empathica.store import Store
@@ -28,6 +30,12 @@ WATCHED = {
     "turns": ("turn_id", "conversation_id"),
     "values_answers": ("answer_id", "customer_id"),
 }
+#: Watched tables whose new rows no rule tests and no analyzer scores: they only reach cards (the customers they
+#: touch), so a bulk of them is taken in one batch, its customers found by DuckDB, not key by key in Python.
+REACH_ONLY = frozenset({"customers", "events"})
+#: Customers a query names as literals at most (:func:`customer_ids`): below, DuckDB's row-group skipping makes a
+#: few customers' card patch cheaper; above, compiling the literals costs more (bench/results.md, serve load).
+LITERAL_IDS = 100
 #: Columns of a text scored on ingest: what signals and the card merge with a run's ``text_scores``.
 LIVE_TEXT_COLUMNS = ("customer_id", "timestamp", "source", "source_id", "sentiment", "sentiment_label", "emotion",
                      "aspects", "lang")
@@ -47,6 +55,8 @@ class Arrivals:
     ``more``: rows beyond this batch remain (a bulk ingest, evaluated batch after batch)."""
 
     keys: dict[str, list[str]] = field(default_factory=dict)
+    #: How many rows of the ``REACH_ONLY`` tables arrived (their keys are not read).
+    reached: dict[str, int] = field(default_factory=dict)
     customers: set[str] = field(default_factory=set)
     marks: dict[str, int] = field(default_factory=dict)
     tops: dict[str, int] = field(default_factory=dict)
@@ -55,7 +65,12 @@ class Arrivals:
 
     @property
     def empty(self) -> bool:
-        return not any(self.keys.values()) and not self.bulk
+        return not any(self.keys.values()) and not any(self.reached.values()) and not self.bulk
+
+    @property
+    def rows(self) -> int:
+        """Rows of the batch in every table."""
+        return sum(len(k) for k in self.keys.values()) + sum(self.reached.values())
 
     def remaining(self, limit: int) -> int:
         """Batches of at most ``limit`` rows per table still to come after this one."""
@@ -126,7 +141,8 @@ class Lanes:
 
 def arrivals(store: Store, marks: dict[str, int], *, limit: int, tops: dict[str, int] | None = None) -> Arrivals:
     """The next batch of rows beyond ``marks`` (table → highest row number evaluated) in every watched table: at
-    most ``limit`` row numbers per table, up to ``tops`` (default: the tables' highest row numbers now)."""
+    most ``limit`` row numbers per table (all of them in the ``REACH_ONLY`` tables), up to ``tops`` (default: the
+    tables' highest row numbers now)."""
     found = Arrivals()
     for table, (key, owner) in WATCHED.items():
         mark = marks.get(table)
@@ -136,10 +152,16 @@ def arrivals(store: Store, marks: dict[str, int], *, limit: int, tops: dict[str,
             found.bulk.add(table)
             found.marks[table] = top
             continue
-        end = min(top, mark + limit)
+        end = top if table in REACH_ONLY else min(top, mark + limit)
         found.marks[table] = end  # below the mark when rows were removed: their numbers may come again
         found.more |= top > end
         if end <= mark:
+            continue
+        if table in REACH_ONLY:
+            reached = store.query(f'SELECT "{owner}" AS o, count(*) AS n FROM "{table}" WHERE rowid > {int(mark)} '
+                                  f'AND rowid <= {int(end)} GROUP BY "{owner}"')
+            found.reached[table] = int(reached["n"].sum())
+            found.customers.update(c for c in reached["o"].dropna().astype(str) if c)
             continue
         rows = store.query(f'SELECT "{key}" AS k, "{owner}" AS o FROM "{table}" WHERE rowid > {int(mark)} '
                            f"AND rowid <= {int(end)}")
@@ -150,6 +172,17 @@ def arrivals(store: Store, marks: dict[str, int], *, limit: int, tops: dict[str,
             owners = conv.filter(conv.conversation_id.isin(sorted(set(owners)))).customer_id.to_pandas().tolist()
         found.customers.update(c for c in owners if c)
     return found
+
+
+def customer_ids(customers: Iterable[str]) -> ir.Column | list[str]:
+    """``customers`` for ``isin``, as a query restricted to the customers new rows reach reads them: up to
+    ``LITERAL_IDS`` as literals (DuckDB then skips the row groups whose ids lie outside them), more as the one
+    column of an in-memory table. Thousands of literals would cost Ibis seconds of interpreter time to compile
+    per query, during which the server's requests wait for the interpreter."""
+    ids = sorted(customers)
+    if len(ids) <= LITERAL_IDS:
+        return ids
+    return ibis.memtable(pd.DataFrame({"customer_id": pd.Series(ids, dtype=object)})).customer_id
 
 
 def _top(store: Store, table: str) -> int:
@@ -203,9 +236,6 @@ def score_conversations(store: Store, arrived: Arrivals, *, analyzer,
     scores of all their customers' turns (``source, source_id, emotion, aspects``: its emotion and pain points,
     :mod:`empathica.act.customer_turns`). Customer turns that ``scored_turns`` lacks (earlier turns of a
     conversation that got new ones) are scored here, so every turn counts with its own sentiment."""
-    from empathica.errors import NothingReadError
-    from empathica.understand.empathy import analyze_conversations, validate_transcript
-
     nothing = pd.DataFrame(columns=list(LIVE_CONVERSATION_COLUMNS)), pd.DataFrame(columns=list(_TURN_SCORES))
     ids = set(arrived.keys.get("conversations", []))
     if arrived.keys.get("turns"):
@@ -213,6 +243,9 @@ def score_conversations(store: Store, arrived: Arrivals, *, analyzer,
         ids |= set(turns.filter(turns.turn_id.isin(arrived.keys["turns"])).conversation_id.to_pandas())
     if not ids:
         return nothing
+    from empathica.errors import NothingReadError  # here: an ingest without conversations imports no empathy step
+    from empathica.understand.empathy import analyze_conversations, validate_transcript
+
     turns, conv = store.table("turns"), store.table("conversations")
     mine = turns.filter(turns.conversation_id.isin(sorted(ids)))
     frame = mine.select("turn_id", "conversation_id", "turn_index", "speaker", "agent_id", "text", "timestamp").to_pandas()
@@ -267,7 +300,9 @@ class Fresh:
     def then(self, later: "Fresh") -> "Fresh":
         """This batch and a ``later`` one as one (what a bulk ingest's batches found and scored)."""
         keys = {t: self.keys(t) + later.keys(t) for t in {*self.arrived.keys, *later.arrived.keys}}
-        arrived = Arrivals(keys=keys, customers=self.arrived.customers | later.arrived.customers,
+        reached = {t: self.arrived.reached.get(t, 0) + later.arrived.reached.get(t, 0)
+                   for t in {*self.arrived.reached, *later.arrived.reached}}
+        arrived = Arrivals(keys=keys, reached=reached, customers=self.arrived.customers | later.arrived.customers,
                            marks=later.arrived.marks, tops=later.arrived.tops, more=later.arrived.more)
         verdicts = _stacked(self.conversations, later.conversations).drop_duplicates("conversation_id", keep="last")
         turns = _stacked(self.turn_scores, later.turn_scores).drop_duplicates("source_id", keep="last")

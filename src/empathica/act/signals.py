@@ -13,7 +13,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from empathica.act.customer_turns import conversation_emotions, conversation_pain_points, turn_emotions
-from empathica.act.live import LIVE_CONVERSATION_COLUMNS, Fresh
+from empathica.act.live import LIVE_CONVERSATION_COLUMNS, Fresh, customer_ids
 from empathica.act.rules import SIGNAL_KINDS, Condition, Rule, RuleError
 from empathica.schema.results import (EMPATHY_CONVERSATIONS, RESULTS, TEXT_SCORES, VALUE_CHURN_SCORES, VALUE_CLV,
                                       result as declared_result)
@@ -63,7 +63,7 @@ def signals(store: Store, on: str, *, key: tuple[str, ...] = (), new: Fresh | No
     return rows.mutate(signal_id=signal_id, kind=ibis.literal(on))
 
 
-def _customer_facts(store: Store, only: list[str] | None = None) -> ir.Table:
+def _customer_facts(store: Store, only: ir.Column | list[str] | None = None) -> ir.Table:
     """Each customer's language, segment, region, churn risk and CLV (of ``only`` these customers)."""
     def mine(table: ir.Table) -> ir.Table:
         return table if only is None else table.filter(table.customer_id.isin(only))
@@ -87,7 +87,7 @@ def _owners(store: Store) -> ir.Table:
     return tp.select(touchpoint="touchpoint_id", team="owner_team_id", tp_channel="channel")
 
 
-def _repeat_contacts(store: Store, only: list[str] | None = None) -> ir.Table:
+def _repeat_contacts(store: Store, only: ir.Column | list[str] | None = None) -> ir.Table:
     """Per conversation: the customer's contacts in the REPEAT_DAYS up to and including it."""
     conv = store.table("conversations").select("conversation_id", "customer_id", "started_at")
     if only is not None:
@@ -104,7 +104,7 @@ def _conversations(store: Store, new: Fresh | None = None) -> ir.Table:
     if new is not None:  # the new conversations, and those new turns belong to
         ids = sorted(set(new.keys("conversations")) | set(new.conversations["conversation_id"]))
         conv = conv.filter(conv.conversation_id.isin(ids))
-        only = sorted(new.arrived.customers)
+        only = customer_ids(new.arrived.customers)
     base = conv.select("conversation_id", "customer_id", "outcome", timestamp="started_at",
                        touchpoint="touchpoint_id", conv_channel="channel")
     base = base.left_join(_owners(store), "touchpoint").drop("touchpoint_right")
@@ -167,7 +167,7 @@ def _feedback(store: Store, new: Fresh | None = None) -> ir.Table:
     only = None
     if new is not None:
         fb = fb.filter(fb.response_id.isin(new.keys("feedback")))
-        only = sorted(new.arrived.customers)  # every customer new rows reach (more than these rows' own)
+        only = customer_ids(new.arrived.customers)  # every customer new rows reach (more than these rows' own)
     base = fb.select("response_id", "customer_id", "timestamp", "nps", "csat", "ces", "comment",
                      touchpoint="touchpoint_id", fb_language="language")
     base = base.left_join(_owners(store), "touchpoint").drop("touchpoint_right")

@@ -1,15 +1,16 @@
 """``PageCache``: result pages as the server answered them, so a page asked again costs a dictionary look-up.
 
 Published results change only when a run publishes, and what a scoped or filtered page shows changes only when an
-ingest stores rows in a table that scopes and filters read; the server clears the cache on both (``Server``), and
-its keys carry both versions as well, so a page computed from data older than its key is never kept.
+ingest stores rows in a table that scopes and filters read; the server clears the cache when a run ends and drops
+the scoped and filtered pages on such an ingest (``Server``), and the keys carry both versions as well, so a page
+computed from data older than its key is never kept. A page that reads no such table survives every ingest.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Hashable
+from typing import Callable, Hashable
 
 
 class PageCache:
@@ -45,6 +46,14 @@ class PageCache:
             while self._bytes > self.max_bytes:
                 _, dropped = self._pages.popitem(last=False)
                 self._bytes -= len(dropped)
+
+    def drop(self, stale: Callable[[Hashable], bool]) -> int:
+        """Forget the pages whose key is ``stale``; how many."""
+        with self._lock:
+            keys = [key for key in self._pages if stale(key)]
+            for key in keys:
+                self._bytes -= len(self._pages.pop(key))
+            return len(keys)
 
     def clear(self) -> None:
         with self._lock:

@@ -55,6 +55,12 @@ class Filters:
     segment: str | None = None
 
 
+def reads_scope_tables(user: User, filters: Filters) -> bool:
+    """Whether a page for ``user`` with ``filters`` may read ``SCOPE_TABLES`` (a scope, or a team, language or
+    segment filter, which may go through the customers, agents or teams): only such pages change with an ingest."""
+    return bool(user.team_id or user.region or filters.team or filters.language or filters.segment)
+
+
 _TOTAL = "__total_rows"
 
 

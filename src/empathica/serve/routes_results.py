@@ -16,7 +16,8 @@ from empathica.errors import SchemaError, StoreError
 from empathica.schema.results import RESULTS, result as declared_result
 from empathica.serve.auth import require
 from empathica.serve.errors import ApiError
-from empathica.serve.query import FORMATS, MAX_EXPORT_ROWS, MAX_PAGE, FilterError, Filters, export, read_page
+from empathica.serve.query import (FORMATS, MAX_EXPORT_ROWS, MAX_PAGE, FilterError, Filters, export, read_page,
+                                   reads_scope_tables)
 from empathica.serve.reasons import result_reasons, shown_language
 from empathica.store.operational import User
 
@@ -70,12 +71,14 @@ def read_result(
     filters = Filters(date_from=date_from, date_to=date_to, language=language, channel=channel, team=team, segment=segment)
     audit_detail = json.dumps({k: str(v) for k, v in filters.__dict__.items() if v is not None} | {"format": format})
     if format == "json":
-        key = (server.results_version, server.scope_version, declared.name, user.team_id, user.region, filters,
-               page_number, page_size, shown)
+        # a page that reads no canonical table is keyed without the scope version: an ingest leaves it cached
+        scope = server.scope_version if reads_scope_tables(user, filters) else None
+        key = (server.results_version, scope, declared.name, user.team_id, user.region, filters, page_number,
+               page_size, shown)
         body = server.pages.get(key)
         if body is None:
             body = _page(server, declared, user, filters, page_number, page_size, shown)
-            if key[:2] == (server.results_version, server.scope_version):  # no run or ingest changed it meanwhile
+            if key[0] == server.results_version and scope in (None, server.scope_version):  # nothing changed it meanwhile
                 server.pages.put(key, body)
         server.ops.audit_soon(user.username, "read", declared.name, detail=audit_detail)
         return Response(body, media_type="application/json")

@@ -57,7 +57,8 @@ class Server:
         self.scope_version = 0
         from empathica.serve.cache import PageCache
 
-        #: Result pages as answered, per (results version, scope version, result, scope, filters, page).
+        #: Result pages as answered, per (results version, scope version or None for a page that reads no
+        #: ``SCOPE_TABLES``, result, scope, filters, page, language).
         self.pages = PageCache(max_bytes=settings.serve_cache_mb * 1_000_000)
 
     @contextmanager
@@ -80,12 +81,13 @@ class Server:
                 writer.close()
 
     def ingested(self, tables: set[str]) -> None:
-        """Forget cached result pages when an ingest stored rows that a scope or filter reads."""
+        """Forget the cached result pages that read a table an ingest stored rows in (a scoped or filtered page,
+        after an ingest into a table that scopes and filters read); every other page stays cached."""
         from empathica.serve.query import SCOPE_TABLES
 
         if tables & SCOPE_TABLES:
             self.scope_version += 1
-            self.pages.clear()
+            self.pages.drop(lambda key: key[1] is not None)  # keyed by the scope version: it read SCOPE_TABLES
         self._prepare_scopes()
 
     def _prepare_scopes(self) -> None:
