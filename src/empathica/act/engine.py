@@ -138,8 +138,9 @@ def _case_openers(store: Store, cases: CaseStore, customers: set[str], new: Fres
                   openers: OpenerSource | None) -> dict[str, dict | None]:
     """The opener each customer's card suggests, for the cases about to open for them."""
     candidates = openers() if openers is not None else None
+    rejected = rejected_openers(cases.opener_feedback()) if candidates is None else set()  # the snapshot's exclude them
     return case_openers(store, sorted(customers), live=new.texts if new is not None and len(new.texts) else None,
-                        openers=candidates, rejected=rejected_openers(cases.opener_feedback()))
+                        openers=candidates, rejected=rejected)
 
 
 def _arrived(rule: Rule, new: Fresh) -> bool:
