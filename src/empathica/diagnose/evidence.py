@@ -273,3 +273,16 @@ def maturity_evidence(store, links: pd.DataFrame | None) -> dict[str, float]:
         if len(engaged):
             out["ex_cx_link"] = float((engaged["ci_low"] > 0).mean())
     return out
+
+
+def alignment_measures(store) -> dict[str, pd.DataFrame]:
+    """What the values alignment is measured on, per outcome: the CSAT answers at each touchpoint, and the mean NPS
+    answer and retention of each customer at every touchpoint they were at (their events)."""
+    fb, cu, ev = store.table("feedback"), store.table("customers"), store.table("events")
+    csat = fb.select("customer_id", "touchpoint_id", "csat").to_pandas()
+    nps = fb.filter(fb.nps.notnull()).group_by("customer_id").aggregate(nps=fb.nps.mean())
+    visits = ev.select("customer_id", "touchpoint_id").distinct()
+    people = cu.select("customer_id", retention=1 - cu.churned_at.notnull().cast("int64")).left_join(nps, "customer_id")
+    visited = visits.inner_join(people.select("customer_id", "retention", "nps"), "customer_id").to_pandas()
+    return {"csat": csat, "nps": visited[["customer_id", "touchpoint_id", "nps"]],
+            "retention": visited[["customer_id", "touchpoint_id", "retention"]]}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from empathica.diagnose.alignment import MIN_ANSWERERS
 from empathica.report import Finding, FindingsTable, Section
 from empathica.schema.results import (
     DIAGNOSE_COMPETITOR_INDEX, DIAGNOSE_EVIDENCE, DIAGNOSE_EX_CX, DIAGNOSE_VALUES_ALIGNMENT, DIAGNOSE_VALUES_THEMES, DIAGNOSE_EX_CX_GROUPS, DIAGNOSE_MATURITY, DIAGNOSE_MATURITY_INPUTS, DIAGNOSE_NEXT_STEPS,
@@ -33,11 +34,15 @@ COMPARISON_COLUMNS = {"outcome_id": "message", "metric_id": "message", "predicto
                       "score_low": "num2", "score_high": "num2", "gain": "signed", "gain_low": "signed", "gain_high": "signed"}
 COMPETITOR_COLUMNS = {"brand": "text", "reviews": "int", "rating": "num2", "competitors_rating": "num2", "index": "int",
                       "index_low": "int", "index_high": "int"}
+ALIGNMENT_COLUMNS = {"outcome_id": "message", "scope_id": "message", "group": "text", "status_id": "message",
+                     "top_theme_id": "message", "top_value": "num2", "other_value": "num2", "gap": "signed",
+                     "gap_low": "signed", "gap_high": "signed", "answerers": "int", "surveyed": "int"}
 THEME_COLUMNS = {"rank": "int", "theme_id": "message", "importance": "pct", "importance_low": "pct", "importance_high": "pct",
                  "csat": "num2", "csat_low": "num2", "csat_high": "num2", "answers": "int", "area": "text",
                  "touchpoints": "text", "pain_points": "text"}
 HEADERS = {c: f"diagnose.col.{c}" for c in ("brand", "reviews", "rating", "competitors_rating", "index", "index_low",
-                                             "index_high", "theme_id", "importance", "importance_low", "importance_high",
+                                             "index_high", "theme_id", "status_id", "top_theme_id",
+                                             "top_value", "other_value", "answerers", "surveyed", "gap", "importance", "importance_low", "importance_high",
                                              "csat_low", "csat_high", "answers", "area", "touchpoints", "pain_points","segment", "lang", "label", "keywords", "quotes", "churn", "clv", "metric_id",
                                              "predictors_id", "gain", "gain_low", "gain_high",
                                              "dimension_id", "score", "score_low", "score_high", "trend", "scope_id", "group",
@@ -181,8 +186,9 @@ def add_segments(section: Section, segments: pd.DataFrame | None, comparison: pd
 
 
 def add_ecosystem(section: Section, competitors: pd.DataFrame | None, themes: pd.DataFrame | None,
-                  alignment: dict | None) -> None:
-    """Each own brand's standing against the competitors, and the alignment with what customers value."""
+                  alignment: pd.DataFrame | None) -> None:
+    """Each own brand's standing against the competitors, and the alignment with what customers value (per outcome,
+    for the company and per brand and region)."""
     own = competitors[competitors["brand"] != "all"] if competitors is not None and len(competitors) else None
     for row in own.itertuples() if own is not None else ():
         section.summary.append(Finding("diagnose.competitor_index", {
@@ -192,19 +198,48 @@ def add_ecosystem(section: Section, competitors: pd.DataFrame | None, themes: pd
     if own is not None:
         section.add(FindingsTable(competitors, COMPETITOR_COLUMNS, "diagnose.caption.competitor_index",
                                   source=DIAGNOSE_COMPETITOR_INDEX.name, headers=HEADERS))
-    if alignment is None or themes is None or len(themes) == 0:
+    if alignment is None or themes is None or len(themes) == 0 or alignment.empty:
         return
-    top = str(alignment["top_themes"]).split(",")
-    clear = alignment["gap_low"] > 0 or alignment["gap_high"] < 0
-    section.summary.append(Finding(
-        ("diagnose.values_alignment_worse" if alignment["gap"] < 0 else "diagnose.values_alignment_better")
-        if clear else "diagnose.values_alignment_unclear",
-        {"first": {"id": f"diagnose.theme.{top[0]}"}, "second": {"id": f"diagnose.theme.{top[-1]}"},
-         "top_csat": float(alignment["top_csat"]), "other_csat": float(alignment["other_csat"]),
-         "gap": float(alignment["gap"]), "gap_low": float(alignment["gap_low"]), "gap_high": float(alignment["gap_high"])},
-        source=DIAGNOSE_VALUES_ALIGNMENT.name, row={"top_themes": str(alignment["top_themes"])}))
+    ok = alignment[alignment["status"] == "ok"]
+    for row in ok[ok["scope"] == "all"].to_dict("records"):
+        section.summary.append(_alignment_finding(row))
     section.add(FindingsTable(themes.assign(theme_id="diagnose.theme." + themes["theme"]), THEME_COLUMNS,
                               "diagnose.caption.values_themes", source=DIAGNOSE_VALUES_THEMES.name, headers=HEADERS))
+    clear = ok[(ok["scope"] != "all") & ((ok["gap_high"] < 0) | (ok["gap_low"] > 0))]
+    small = alignment[alignment["status"] == "too_small"]
+    if len(clear):
+        section.summary.append(Finding("diagnose.values_alignment_groups", {
+            "groups": ", ".join(sorted({str(g) for g in clear["group"]})), "count": int(clear["group"].nunique())},
+            source=DIAGNOSE_VALUES_ALIGNMENT.name, row={"status": "ok"}))
+    if len(small):
+        section.summary.append(Finding("diagnose.values_alignment_too_small", {
+            "groups": ", ".join(sorted({str(g) for g in small["group"]})), "minimum": MIN_ANSWERERS},
+            source=DIAGNOSE_VALUES_ALIGNMENT.name, row={"status": "too_small"}))
+    shown = alignment.assign(outcome_id="diagnose.outcome." + alignment["outcome"],
+                             scope_id="diagnose.scope." + alignment["scope"],
+                             status_id="diagnose.alignment_status." + alignment["status"],
+                             top_theme_id=alignment["top_themes"].fillna("").map(
+                                 lambda t: f"diagnose.theme.{t.split(',')[0]}" if t else "diagnose.none"))
+    section.add(FindingsTable(shown.sort_values(["outcome", "scope", "group"]), ALIGNMENT_COLUMNS,
+                              "diagnose.caption.values_alignment", source=DIAGNOSE_VALUES_ALIGNMENT.name,
+                              headers=HEADERS, max_rows=60))
+
+
+def _alignment_finding(row: dict) -> Finding:
+    """The company's alignment on one outcome: worse, better or not clearly different where customers care most."""
+    top = str(row["top_themes"]).split(",")
+    clear = row["gap_low"] > 0 or row["gap_high"] < 0
+    kind = ("worse" if row["gap"] < 0 else "better") if clear else "unclear"
+    values = {"first": {"id": f"diagnose.theme.{top[0]}"}, "second": {"id": f"diagnose.theme.{top[-1]}"},
+              "gap": float(row["gap"]), "gap_low": float(row["gap_low"]), "gap_high": float(row["gap_high"])}
+    if row["outcome"] == "csat":  # the CSAT message names its figures top_csat and other_csat
+        values.update(top_csat=float(row["top_value"]), other_csat=float(row["other_value"]))
+        return Finding(f"diagnose.values_alignment_{kind}", values, source=DIAGNOSE_VALUES_ALIGNMENT.name,
+                       row={"outcome": "csat", "scope": "all"})
+    values.update(outcome_name={"id": f"diagnose.outcome.{row['outcome']}"}, top_value=float(row["top_value"]),
+                  other_value=float(row["other_value"]))
+    return Finding(f"diagnose.values_alignment_outcome_{kind}", values, source=DIAGNOSE_VALUES_ALIGNMENT.name,
+                   row={"outcome": row["outcome"], "scope": "all"})
 
 
 def section_from_store(store, *, read=None) -> Section:
@@ -224,7 +259,5 @@ def section_from_store(store, *, read=None) -> Section:
     section = diagnose_section(scores, evidence, read(DIAGNOSE_EX_CX), stage, read(DIAGNOSE_MATURITY_INPUTS),
                                read(DIAGNOSE_NEXT_STEPS), read(DIAGNOSE_EX_CX_GROUPS))
     add_segments(section, read(DIAGNOSE_SEGMENTS), read(DIAGNOSE_SEGMENT_COMPARISON))
-    alignment = read(DIAGNOSE_VALUES_ALIGNMENT)
-    add_ecosystem(section, read(DIAGNOSE_COMPETITOR_INDEX), read(DIAGNOSE_VALUES_THEMES),
-                  alignment.iloc[0].to_dict() if alignment is not None and len(alignment) else None)
+    add_ecosystem(section, read(DIAGNOSE_COMPETITOR_INDEX), read(DIAGNOSE_VALUES_THEMES), read(DIAGNOSE_VALUES_ALIGNMENT))
     return section
