@@ -27,6 +27,14 @@ class PlantedTruths:
     #: (their planted level, 0–1, centred on the agents' mean), so employees who are more engaged serve their
     #: customers with more empathy, and those customers rate higher and stay longer (sign +).
     engagement_per_agent_empathy: float = 1.6
+    #: EX ↔ CX at site level: the serving teams' employees (contact centres and the returns desk) work from these
+    #: sites (``employees.site``); agents are placed by the empathy they show plus noise (so the sites differ in the
+    #: care their customers receive), the other staff at random, from a generator of their own. Every employee's
+    #: lasting engagement rises by ``engagement_per_site_empathy`` per unit of their site's mean agent empathy
+    #: (centred within each team, so team means stay as planted): the sites whose employees are more engaged
+    #: serve their customers better (sign +). Other teams work from their team's region.
+    serving_sites: tuple[str, ...] = ("Manchester", "Sheffield", "Shenzhen", "Dalian")
+    engagement_per_site_empathy: float = 2.0
     #: Values over demographics: customers the CRM records as lost answer the values questions with these themes
     #: this many times more often (before renormalising), so segments of the values answers explain churn better
     #: (out of sample) than region, segment, language and age band do.

@@ -40,7 +40,7 @@ from empathica.demo.experiments import ExperimentsLedger, experiments_truth, pla
 from empathica.demo.journeys import simulate_journeys
 from empathica.demo.market import plant_values_emphasis, review_rows, second_brand_reviews, values_rows
 from empathica.demo.population import RISK_WEIGHTS, draw_customers
-from empathica.demo.staff import employee_survey_rows, employees_table, teams_table, touchpoints_table
+from empathica.demo.staff import assign_sites, employee_survey_rows, employees_table, teams_table, touchpoints_table
 from empathica.demo.surveys import NPS_WEIGHTS, feedback_tables
 from empathica.demo.truths import TRUTHS, PlantedTruths
 from empathica.demo.writers import TableWriter, iso
@@ -411,6 +411,8 @@ def generate_world(out_dir: str | Path, *, customers: int = 2000, seed: int = 7,
 
     org_rng = np.random.default_rng([seed, 1_000_000])
     employees = employees_table(org_rng)
+    # the serving sites draw from a generator of their own, so every other draw stays as it was
+    employees = assign_sites(np.random.default_rng([seed, 1_000_000, 1]), employees)
     surveys = employee_survey_rows(org_rng, employees)
     employees["hired_at"] = timestamps(employees["hired_at"].to_numpy())
     surveys["timestamp"] = timestamps(surveys["timestamp"].to_numpy())

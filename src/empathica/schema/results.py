@@ -433,9 +433,11 @@ DIAGNOSE_EVIDENCE = _declare(
     "scope:string group:string dimension:string metric:string level:string value:float score:float weight:float "
     "worst:float best:float n:int team_id:string region:string")
 DIAGNOSE_EX_CX = _declare(
-    "diagnose_ex_cx", "diagnose", "employee measure × customer outcome",
-    "Mixed model (customers in teams in sites): outcome change per SD of the serving team's engagement or eNPS, 95% CI.",
-    "measure:string outcome:string customers:int teams:int sites:int slope_per_sd:float ci_low:float ci_high:float "
+    "diagnose_ex_cx", "diagnose", "employee measure × customer outcome × level",
+    "Mixed model (customers in employees in sites): outcome change per SD of the serving employee's engagement or eNPS "
+    "(level employee) and per SD of the serving site's mean (level site: with the employee's deviation from it as a "
+    "second term; only with 3 or more serving sites), 95% CI.",
+    "measure:string outcome:string level:string customers:int teams:int sites:int slope_per_sd:float ci_low:float ci_high:float "
     "p_value:float team_variance:float measure_sd:float method:string")
 DIAGNOSE_EX_CX_GROUPS = _declare(
     "diagnose_ex_cx_groups", "diagnose", "team or site of at least 5 employees",

@@ -12,11 +12,11 @@ import pandas as pd
 
 from empathica.diagnose.evidence import (
     COMPANY_METRICS, CUSTOMER_METRICS, alignment_measures, company_measures, customer_evidence, data_end, employee_experience,
-    maturity_evidence, team_engagement,
+    maturity_evidence, site_engagement, team_engagement,
 )
 from empathica.diagnose.alignment import ValuesAlignment, alignment_table, load_themes, theme_mentions
 from empathica.diagnose.competitors import competitor_index
-from empathica.diagnose.exlink import ExCxLink, group_table
+from empathica.diagnose.exlink import MIN_EMPLOYEES, ExCxLink, group_table
 from empathica.diagnose.maturity import assess, load_questionnaire, next_steps
 from empathica.diagnose.rules import load_rules
 from empathica.diagnose.scorecard import MIN_GROUP_CUSTOMERS, Scorecard, with_period_trend, with_scope_keys, with_trend
@@ -129,7 +129,8 @@ def _ex_cx(store, customers: pd.DataFrame) -> tuple[pd.DataFrame | None, pd.Data
         store.write_result(DIAGNOSE_EX_CX, links, step="diagnose")
     except NotEnoughDataError:
         pass
-    groups = group_table(frame, teams)
+    small = set(teams.loc[teams["employees"] < MIN_EMPLOYEES, "team_id"])
+    groups = group_table(frame, teams, sites=site_engagement(store, leave_out=small))
     scoped = groups.assign(scope=groups["level"].map({"team": "team_id", "site": "site"}))  # the API's scope columns
     store.write_result(DIAGNOSE_EX_CX_GROUPS, with_scope_keys(scoped, teams.rename(columns={"site": "region"})).drop(columns="scope"), step="diagnose")
     return links, groups

@@ -22,8 +22,8 @@ SCORE_COLUMNS = {"dimension_id": "message", "score": "int", "score_low": "int", 
                  "period_direction_id": "message"}
 GROUP_COLUMNS = {"scope_id": "message", "group": "text", "dimension_id": "message", "score": "int", "score_low": "int",
                  "score_high": "int", "period_trend": "signed", "period_direction_id": "message", "customers": "int"}
-LINK_COLUMNS = {"measure_id": "message", "outcome_id": "message", "slope_per_sd": "num2", "ci_low": "num2", "ci_high": "num2",
-                "teams": "int", "customers": "int"}
+LINK_COLUMNS = {"level_id": "message", "measure_id": "message", "outcome_id": "message", "slope_per_sd": "num2", "ci_low": "num2", "ci_high": "num2",
+                "teams": "int", "sites": "int", "customers": "int"}
 EX_GROUP_COLUMNS = {"level_id": "message", "group": "text", "employees": "int", "engagement": "num2", "enps": "int",
                     "customers": "int", "nps": "num2", "csat": "num2", "retention": "pct"}
 INPUT_COLUMNS = {"input_id": "message", "data_score": "pct", "self_score": "pct", "blind_spot_id": "message"}
@@ -47,7 +47,7 @@ HEADERS = {c: f"diagnose.col.{c}" for c in ("brand", "reviews", "rating", "compe
                                              "predictors_id", "gain", "gain_low", "gain_high",
                                              "dimension_id", "score", "score_low", "score_high", "trend", "scope_id", "group",
                                              "customers", "measure_id", "outcome_id", "slope_per_sd", "ci_low", "ci_high",
-                                             "teams", "level_id", "employees", "engagement", "enps", "nps", "csat",
+                                             "teams", "sites", "level_id", "employees", "engagement", "enps", "nps", "csat",
                                              "retention", "input_id", "data_score", "self_score", "blind_spot_id", "rank",
                                              "level", "needed", "period_trend", "period_trend_low", "period_trend_high",
                                              "period_direction_id")}
@@ -77,8 +77,10 @@ def diagnose_section(scores: pd.DataFrame, evidence: pd.DataFrame, links: pd.Dat
         section.add(FindingsTable(steps.assign(input_id="diagnose.input." + steps["input"]), STEP_COLUMNS,
                                   "diagnose.caption.next_steps", source=DIAGNOSE_NEXT_STEPS.name, headers=HEADERS))
     if links is not None and len(links):
+        level = links["level"] if "level" in links else "employee"
         section.add(FindingsTable(links.assign(measure_id="diagnose.measure." + links["measure"],
-                                               outcome_id="diagnose.outcome." + links["outcome"]),
+                                               outcome_id="diagnose.outcome." + links["outcome"],
+                                               level_id="diagnose.level." + level),
                                   LINK_COLUMNS, "diagnose.caption.ex_cx", source=DIAGNOSE_EX_CX.name, headers=HEADERS))
     if groups is not None and len(groups):
         section.add(FindingsTable(groups.assign(level_id="diagnose.level." + groups["level"]), EX_GROUP_COLUMNS,
@@ -148,15 +150,22 @@ def link_findings(links: pd.DataFrame | None) -> list[Finding]:
     """The link of team engagement to the NPS of the customers served (or the first link measured)."""
     if links is None or links.empty:
         return [Finding("diagnose.ex_cx_none")]
-    pick = links[(links["measure"] == "engagement") & (links["outcome"] == "nps")]
-    row = (pick if len(pick) else links).iloc[0]
-    clear = row["ci_low"] > 0 or row["ci_high"] < 0
-    return [Finding("diagnose.ex_cx" if clear else "diagnose.ex_cx_unclear",
-                    {"measure_name": {"id": f"diagnose.measure.{row['measure']}"},
-                     "outcome_name": {"id": f"diagnose.outcome.{row['outcome']}"},
-                     "slope_per_sd": float(row["slope_per_sd"]), "ci_low": float(row["ci_low"]), "ci_high": float(row["ci_high"]),
-                     "teams": int(row["teams"])},
-                    source=DIAGNOSE_EX_CX.name, row={"measure": row["measure"], "outcome": row["outcome"]})]
+    level = links["level"] if "level" in links else pd.Series("employee", index=links.index)
+    found = []
+    for which, message in (("employee", "diagnose.ex_cx"), ("site", "diagnose.ex_cx_site")):
+        mine = links[level == which]
+        if mine.empty:
+            continue
+        pick = mine[(mine["measure"] == "engagement") & (mine["outcome"] == "nps")]
+        row = (pick if len(pick) else mine).iloc[0]
+        clear = row["ci_low"] > 0 or row["ci_high"] < 0
+        found.append(Finding(message if clear else f"{message}_unclear",
+                             {"measure_name": {"id": f"diagnose.measure.{row['measure']}"},
+                              "outcome_name": {"id": f"diagnose.outcome.{row['outcome']}"},
+                              "slope_per_sd": float(row["slope_per_sd"]), "ci_low": float(row["ci_low"]),
+                              "ci_high": float(row["ci_high"]), "teams": int(row["teams"]), "sites": int(row["sites"])},
+                             source=DIAGNOSE_EX_CX.name, row={"measure": row["measure"], "outcome": row["outcome"], "level": which}))
+    return found
 
 
 
