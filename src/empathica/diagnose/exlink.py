@@ -68,8 +68,6 @@ class ExCxLink:
 
 
 def _fit_one(data: pd.DataFrame, outcome: str, measure: str, min_customers: int) -> dict | None:
-    import statsmodels.formula.api as smf
-
     if len(data) < min_customers or data[measure].nunique() < 3:
         return None
     per_employee = data.drop_duplicates("employee_id")[measure]
@@ -78,9 +76,7 @@ def _fit_one(data: pd.DataFrame, outcome: str, measure: str, min_customers: int)
         return None
     frame = pd.DataFrame({"y": data[outcome].astype(float), "x": (data[measure] - per_employee.mean()) / sd,
                           "employee": data["employee_id"].astype(str)})
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # boundary and convergence notes: the method column says what was fitted
-        result = smf.mixedlm("y ~ x", frame, groups="employee").fit(reml=True)
+    result = _mixed("y ~ x", frame)
     low, high = result.conf_int().loc["x"]
     return dict(customers=len(frame), teams=int(data["team_id"].nunique()), sites=int(data["site"].nunique()),
                 slope_per_sd=float(result.params["x"]), ci_low=float(low), ci_high=float(high),
@@ -89,12 +85,24 @@ def _fit_one(data: pd.DataFrame, outcome: str, measure: str, min_customers: int)
                 measure_sd=sd, method="mixedlm employee")
 
 
+def _mixed(formula: str, frame: pd.DataFrame):
+    """The REML fit of ``formula`` with a random intercept per employee. L-BFGS first; where it stops on the
+    boundary with no usable standard errors (seen on a demo world's CSAT), Powell's method, which does not."""
+    import statsmodels.formula.api as smf
+
+    model = smf.mixedlm(formula, frame, groups="employee")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # boundary and convergence notes: a bad fit is refitted below
+        result = model.fit(reml=True)
+        if not (result.converged and np.isfinite(result.bse.to_numpy()).all()):
+            result = model.fit(reml=True, method="powell")
+    return result
+
+
 def _fit_site(data: pd.DataFrame, outcome: str, measure: str, min_sites: int) -> dict | None:
     """The site-level slope: the outcome change per SD (of the serving sites' mean measure) between sites, with the
     employee's own deviation from their site's mean as a second term (so the site slope is not the employees' link
     again) and a random intercept per employee. None with fewer than ``min_sites`` sites of two serving employees."""
-    import statsmodels.formula.api as smf
-
     people = data.drop_duplicates("employee_id")[["employee_id", "site", measure]]
     per_site = people.groupby("site")[measure].agg(["mean", "size"])
     per_site = per_site[per_site["size"] >= 2]
@@ -105,9 +113,7 @@ def _fit_site(data: pd.DataFrame, outcome: str, measure: str, min_sites: int) ->
     sd = float(per_site["mean"].std())
     frame = pd.DataFrame({"y": data[outcome].astype(float), "xs": (site_mean - per_site["mean"].mean()) / sd,
                           "xw": (data[measure] - site_mean) / sd, "employee": data["employee_id"].astype(str)})
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = smf.mixedlm("y ~ xs + xw", frame, groups="employee").fit(reml=True)
+    result = _mixed("y ~ xs + xw", frame)
     low, high = result.conf_int().loc["xs"]
     return dict(customers=len(frame), teams=int(data["team_id"].nunique()), sites=len(per_site),
                 slope_per_sd=float(result.params["xs"]), ci_low=float(low), ci_high=float(high),
