@@ -71,6 +71,36 @@ def test_the_main_report_has_the_diagnosis_section_from_the_same_findings(diagno
     assert "Die schwächste CX-Dimension ist" in section and "Reifegrad:" in section
 
 
+def test_the_values_alignment_is_stored_per_outcome_brand_and_region_and_reported(diagnosed, tmp_path):
+    """The step stores the alignment for the company and per brand and region on CSAT, NPS and retention; a region
+    with fewer than 30 answerers is stored as too small (no gap) and named in the report; a brand's scorecard row
+    scores its own CSAT gap; the report's table shows every row in the reader's language."""
+    from empathica.report.html import report_from_store
+    from empathica.schema.results import DIAGNOSE_EVIDENCE, DIAGNOSE_VALUES_ALIGNMENT
+    from empathica.store import Store
+
+    path, settings = diagnosed
+    with Store.open(path, settings=settings, read_only=True) as store:
+        table = store.read_result(DIAGNOSE_VALUES_ALIGNMENT)
+        evidence = store.read_result(DIAGNOSE_EVIDENCE)
+        html = report_from_store(store, tmp_path, title="t", lang="zh", currency="EUR").read_text(encoding="utf-8")
+    assert set(table["outcome"]) == {"csat", "nps", "retention"}
+    assert set(table["scope"]) == {"all", "brand", "region"}
+    company = table[table["scope"] == "all"].set_index("outcome")
+    assert (company["status"] == "ok").all() and (company["gap_high"] < 0).all()  # the planted misalignment
+    small = table[table["status"] == "too_small"]
+    assert len(small) and small["gap"].isna().all() and (small["answerers"] < 30).all()
+    assert (small["region"] == small["group"]).all()  # region rows carry their region (the API's scope)
+    csat = table[(table["outcome"] == "csat") & (table["status"] == "ok")].set_index(["scope", "group"])["gap"]
+    scored = evidence[evidence["metric"] == "values_alignment"].set_index(["scope", "group"])["value"]
+    for key in [k for k in csat.index if k in scored.index]:
+        assert scored[key] == pytest.approx(csat[key])
+    assert ("brand", "Lumen Express") in csat.index and scored[("brand", "Lumen Express")] == pytest.approx(csat[("brand", "Lumen Express")])
+    section = html[html.index('id="diagnose"'):]
+    assert catalogue("zh")["diagnose.caption.values_alignment"] in section
+    assert "以下群组客户太少" in section and small["group"].iloc[0] in section
+
+
 def test_untrusted_text_in_a_values_answer_is_escaped(diagnosed, tmp_path):
     from empathica.report.consultant import render_consultant_report
     from empathica.schema.results import DIAGNOSE_SEGMENTS

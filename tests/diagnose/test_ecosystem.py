@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from empathica.diagnose.alignment import ValuesAlignment, load_themes, theme_mentions
+from empathica.diagnose.alignment import ValuesAlignment, alignment_table, load_themes, theme_mentions
+from empathica.diagnose.evidence import alignment_measures
 from empathica.diagnose.competitors import competitor_index
 from empathica.errors import InputError
 from tests.diagnose.conftest import demo_store
@@ -24,15 +25,16 @@ def _read(tmp_path_factory, seed):
         va, cu = store.table("values_answers"), store.table("customers")
         answers = va.left_join(cu.select("customer_id", lang=cu.language), "customer_id").select(
             "customer_id", "answer", "lang").to_pandas()
-        csat = store.table("feedback").select("customer_id", "touchpoint_id", "csat").to_pandas()
-    return reviews, answers, csat
+        measures = alignment_measures(store)
+        groups = cu.select("customer_id", "brand", "region").to_pandas()
+    return reviews, answers, measures, groups
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
 def test_each_demo_brand_is_indexed_and_the_planted_weaker_brand_and_misalignment_are_found(tmp_path_factory, seed):
     from empathica.demo.truths import TRUTHS
 
-    reviews, answers, csat = _read(tmp_path_factory, seed)
+    reviews, answers, measures, groups = _read(tmp_path_factory, seed)
     index = competitor_index(reviews).set_index("brand")
     weaker = TRUTHS.second_brand_reviews["brand"]
     assert set(index.index) == {"Lumen", weaker, "all"}
@@ -40,13 +42,24 @@ def test_each_demo_brand_is_indexed_and_the_planted_weaker_brand_and_misalignmen
     # the planted weaker discount line: each brand's 95 % interval excludes the other's index
     assert index.loc[weaker, "index_high"] < index.loc["Lumen", "index"] and index.loc["Lumen", "index_low"] > index.loc[weaker, "index"]
     themes, top = load_themes()
-    fitted = ValuesAlignment(themes=themes, top=top, n_bootstrap=100).fit(theme_mentions(answers, themes), csat)
+    mentions = theme_mentions(answers, themes)
+    fitted = ValuesAlignment(themes=themes, top=top, n_bootstrap=100).fit(mentions, measures["csat"])
     ranked = fitted.themes_.sort_values("rank")["theme"].tolist()
     assert tuple(ranked[:2]) == TRUTHS.most_valued_themes
     # the planted misalignment: the most-valued theme is where the company does worst, the interval clear of zero
     assert fitted.gap_["top_themes"] == TRUTHS.values_misalignment["theme"]
     assert fitted.gap_["gap_low"] <= fitted.gap_["gap"] <= fitted.gap_["gap_high"] < 0
     assert fitted.gap_["unmeasured_themes"] == "sustainability"  # no touchpoint in the mapping: said, not scored
+    # per outcome, brand and region: the planted theme is the most valued in every group measured; the company's
+    # and the main brand's gap is below zero on CSAT, NPS and retention alike, the interval clear of zero
+    table = alignment_table(mentions, measures, groups, themes=themes, top=top, n_bootstrap=100)
+    assert set(table["outcome"]) == {"csat", "nps", "retention"} and (table["status"] == "ok").all()
+    assert set(table.loc[table["scope"] == "brand", "group"]) == {"Lumen", weaker}
+    assert (table["top_themes"] == TRUTHS.values_misalignment["theme"]).all()
+    main = table[table["group"].isin(["all", "Lumen"])]
+    assert len(main) == 6 and (main["gap_high"] < 0).all() and (main["gap_low"] <= main["gap"]).all()
+    regions = table[table["scope"] == "region"]
+    assert regions["group"].nunique() >= 3 and (regions["gap"] < 0).mean() >= 0.8
 
 
 @pytest.mark.parametrize("seed,customers", [(1, 600), (4, 600)])
@@ -61,11 +74,18 @@ def test_the_planted_values_misalignment_is_found_at_other_sizes(tmp_path, seed,
     answers = pd.read_json(tmp_path / "values_answers.jsonl", lines=True).merge(
         language.rename(columns={"language": "lang"}), on="customer_id")
     csat = pd.read_csv(tmp_path / "feedback.csv", usecols=["customer_id", "touchpoint_id", "csat"])
+    customers_ = pd.read_csv(tmp_path / "customers.csv", usecols=["customer_id", "region", "brand"])
     themes, top = load_themes()
-    fitted = ValuesAlignment(themes=themes, top=top, n_bootstrap=100).fit(theme_mentions(answers, themes), csat)
+    table = alignment_table(theme_mentions(answers, themes), {"csat": csat}, customers_, themes=themes, top=top,
+                            n_bootstrap=100).set_index(["scope", "group"])
     planted = TRUTHS.values_misalignment["theme"]
-    assert fitted.gap_["top_themes"] == planted
-    assert fitted.gap_["gap_high"] < 0
+    assert table.loc[("all", "all"), "top_themes"] == planted
+    assert table.loc[("all", "all"), "gap_high"] < 0
+    # a region with fewer than 30 answerers is named, with no gap; the measured ones find the planted theme
+    small = table[table["status"] == "too_small"]
+    assert len(small) and (small["answerers"] < 30).all() and small["gap"].isna().all()
+    measured = table[table["status"] == "ok"]
+    assert (measured["answerers"] >= 30).all() and (measured["top_themes"] == planted).all()
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

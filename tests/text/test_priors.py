@@ -74,12 +74,15 @@ def test_adapting_to_the_demo_worlds_customer_texts_lifts_every_language_without
 
     generate_world(tmp_path / "w", customers=2000, seed=7)
     labelled = labelled_texts(tmp_path / "w")
+    # the brands the store names, masked as the text step masks them ("Lumen Express": "Express" is a train in
+    # the German head's rail feedback, and read so it pulled the German estimate to 0.46 neutral)
+    names = tuple(pd.read_csv(tmp_path / "w" / "reviews.csv")["brand"].unique())
     gains = {}
     for lang in ("de", "en", "zh"):
         group = labelled[labelled["language"] == lang]
         texts, truth = group["text"].tolist(), group["polarity"].to_numpy()
-        before = np.mean(TextAnalyzer().load().analyze(texts)["sentiment"].to_numpy() == truth)
-        adapted = TextAnalyzer().load().adapt(texts)
+        before = np.mean(TextAnalyzer(names=names).load().analyze(texts)["sentiment"].to_numpy() == truth)
+        adapted = TextAnalyzer(names=names).load().adapt(texts)
         gains[lang] = np.mean(adapted.analyze(texts)["sentiment"].to_numpy() == truth) - before
         assert set(adapted.adaptation_["lang"]) == {lang}
         if lang == "de":

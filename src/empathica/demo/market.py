@@ -45,6 +45,17 @@ def second_brand_reviews(rng: np.random.Generator, n_customers: int) -> pd.DataF
                           languages=languages / languages.sum())
 
 
+def second_brand_german_reviews(rng: np.random.Generator, n_customers: int) -> pd.DataFrame:
+    """German reviews of the second own brand (``TRUTHS.second_brand_reviews["de_per_customer"]``), with the same
+    positive shares as its other reviews. ``rng`` is a generator of their own and the rows come after every other
+    review, so the brand's English and Chinese reviews and the rest of the world stay as they were."""
+    plant = TRUTHS.second_brand_reviews
+    share = {**POSITIVE_SHARE[OWN_BRAND], **plant["positive_share"]}
+    only_german = np.where(np.array(LANGUAGES) == "de", 1.0, 0.0)
+    return _brand_reviews(rng, plant["brand"], rng.poisson(plant["de_per_customer"] * n_customers), share, is_own=True,
+                          languages=only_german)
+
+
 def _brand_reviews(rng: np.random.Generator, brand: str, n: int, positive_share: dict, *, is_own: bool,
                    languages=LANGUAGE_SHARES) -> pd.DataFrame:
     """``n`` reviews of ``brand``, each about one aspect, positive with the brand's share for that aspect (the same

@@ -65,6 +65,38 @@ def employees_table(rng: np.random.Generator) -> pd.DataFrame:
     return frame[["employee_id", "team_id", "name", "role", "hired_at", "language"]]
 
 
+def assign_sites(rng: np.random.Generator, employees: pd.DataFrame) -> pd.DataFrame:
+    """``employees`` with the ``site`` each works from (``TRUTHS.serving_sites``): the serving teams' agents placed
+    by the empathy they show plus noise, as many per site as the sites allow, their other staff at random; everyone
+    else at their team's region. ``rng`` is a generator of its own, so no other draw of the world moves."""
+    sites = np.array(TRUTHS.serving_sites, dtype=object)
+    region = dict((t[0], t[3]) for t in TEAMS)
+    out = employees.copy()
+    out["site"] = out["team_id"].map(region)
+    agent_empathy = dict(zip(AGENT_IDS, AGENT_EMPATHY))
+    agents = out.index[out["employee_id"].isin(agent_empathy)]
+    noisy = out.loc[agents, "employee_id"].map(agent_empathy).to_numpy(dtype=float) + rng.normal(0.0, 0.15, len(agents))
+    rank = np.empty(len(agents), dtype=int)
+    rank[np.argsort(noisy, kind="stable")] = np.arange(len(agents))
+    out.loc[agents, "site"] = sites[rank * len(sites) // len(agents)]
+    serving = set(out.loc[agents, "team_id"])
+    staff = out.index[out["team_id"].isin(serving) & ~out["employee_id"].isin(agent_empathy)]
+    out.loc[staff, "site"] = sites[rng.integers(0, len(sites), len(staff))]
+    return out
+
+
+def site_offsets(employees: pd.DataFrame) -> np.ndarray:
+    """Each employee's lasting engagement offset from their site (``TRUTHS.engagement_per_site_empathy`` per unit
+    of the site's mean agent empathy), centred within each team so team means stay as planted; 0 without sites."""
+    if "site" not in employees:
+        return np.zeros(len(employees))
+    empathy = employees["employee_id"].map(dict(zip(AGENT_IDS, AGENT_EMPATHY)))
+    site_empathy = empathy.groupby(employees["site"]).transform("mean")
+    lift = TRUTHS.engagement_per_site_empathy * (site_empathy - AGENT_EMPATHY.mean())
+    lift = lift.where(employees["site"].isin(TRUTHS.serving_sites), 0.0).fillna(0.0)
+    return (lift - lift.groupby(employees["team_id"]).transform("mean")).to_numpy(dtype=float)
+
+
 def employee_survey_rows(rng: np.random.Generator, employees: pd.DataFrame) -> pd.DataFrame:
     """One row per employee and wave answered: items (JSON), engagement mean, eNPS and a comment."""
     n = len(employees)
@@ -77,6 +109,7 @@ def employee_survey_rows(rng: np.random.Generator, employees: pd.DataFrame) -> p
     is_agent = employees["employee_id"].isin(agent_empathy).to_numpy()
     empathy = employees["employee_id"].map(agent_empathy).to_numpy(dtype=float)
     person[is_agent] = 0.1 * person[is_agent] + TRUTHS.engagement_per_agent_empathy * (empathy[is_agent] - AGENT_EMPATHY.mean())
+    person = person + site_offsets(employees)  # the planted site-level link (no draw)
     rows = []
     for wave in range(SURVEY_WAVES):
         answered = np.flatnonzero(rng.random(n) < SURVEY_RESPONSE_RATE)

@@ -27,6 +27,14 @@ class PlantedTruths:
     #: (their planted level, 0–1, centred on the agents' mean), so employees who are more engaged serve their
     #: customers with more empathy, and those customers rate higher and stay longer (sign +).
     engagement_per_agent_empathy: float = 1.6
+    #: EX ↔ CX at site level: the serving teams' employees (contact centres and the returns desk) work from these
+    #: sites (``employees.site``); agents are placed by the empathy they show plus noise (so the sites differ in the
+    #: care their customers receive), the other staff at random, from a generator of their own. Every employee's
+    #: lasting engagement rises by ``engagement_per_site_empathy`` per unit of their site's mean agent empathy
+    #: (centred within each team, so team means stay as planted): the sites whose employees are more engaged
+    #: serve their customers better (sign +). Other teams work from their team's region.
+    serving_sites: tuple[str, ...] = ("Manchester", "Sheffield", "Shenzhen", "Dalian")
+    engagement_per_site_empathy: float = 2.0
     #: Values over demographics: customers the CRM records as lost answer the values questions with these themes
     #: this many times more often (before renormalising), so segments of the values answers explain churn better
     #: (out of sample) than region, segment, language and age band do.
@@ -59,11 +67,10 @@ class PlantedTruths:
     #: The second own brand (Lumen Express, the discount line) is reviewed worse: its reviews (this many per
     #: customer, on top of Lumen's, from a generator of their own) are positive less often on delivery, refunds,
     #: product quality, staff and the app (on price as often as Lumen's), so its rating index against the
-    #: competitors is below Lumen's. They are collected from its English and Chinese review sites only: German
-    #: complaints are the text head's weak spot (it calls most of them neutral), and more of them moved the
-    #: German class-balance estimate the text tests hold (tests/text/test_priors.py; docs/diagnose.md).
+    #: competitors is below Lumen's. Its English and Chinese reviews come from one generator of their own; its
+    #: German ones (``de_per_customer``, the German share of ``per_customer``) from another, after all the others.
     second_brand_reviews: dict = field(default_factory=lambda: {
-        "brand": "Lumen Express", "per_customer": 0.1, "languages": ("en", "zh"),
+        "brand": "Lumen Express", "per_customer": 0.1, "languages": ("en", "zh"), "de_per_customer": 0.03,
         "positive_share": {"delivery_delay": 0.05, "refund": 0.05, "product_quality": 0.30, "staff_attitude": 0.30,
                            "app_usability": 0.40}})
     #: What customers value most, most-valued first: the two themes the values answers name most often (service:

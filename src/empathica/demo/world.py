@@ -38,9 +38,11 @@ from empathica.demo.commerce import churn_times, purchase_rows
 from empathica.demo.conversations import assign_conversations, conversation_tables, leave_after_contacts
 from empathica.demo.experiments import ExperimentsLedger, experiments_truth, plant_experiments
 from empathica.demo.journeys import simulate_journeys
-from empathica.demo.market import plant_values_emphasis, review_rows, second_brand_reviews, values_rows
+from empathica.demo.market import (
+    plant_values_emphasis, review_rows, second_brand_german_reviews, second_brand_reviews, values_rows,
+)
 from empathica.demo.population import RISK_WEIGHTS, draw_customers
-from empathica.demo.staff import employee_survey_rows, employees_table, teams_table, touchpoints_table
+from empathica.demo.staff import assign_sites, employee_survey_rows, employees_table, teams_table, touchpoints_table
 from empathica.demo.surveys import NPS_WEIGHTS, feedback_tables
 from empathica.demo.truths import TRUTHS, PlantedTruths
 from empathica.demo.writers import TableWriter, iso
@@ -305,7 +307,9 @@ def _simulate_chunk(seed: int, start: int, n: int, truths: PlantedTruths, realis
     reviews_raw = review_rows(rng, n)
     # the second own brand's reviews draw from a generator of their own and come after the others
     second = second_brand_reviews(np.random.default_rng([seed, start // CHUNK_CUSTOMERS, 3]), n)
-    reviews_raw = pd.concat([reviews_raw, second], ignore_index=True)
+    # and its German reviews from one more generator of their own, after all the others
+    german = second_brand_german_reviews(np.random.default_rng([seed, start // CHUNK_CUSTOMERS, 5]), n)
+    reviews_raw = pd.concat([reviews_raw, second, german], ignore_index=True)
     review_ids = np.array([f"rv_{start // CHUNK_CUSTOMERS:03d}_{k:06d}" for k in range(len(reviews_raw))], dtype=object)
     reviews = pd.DataFrame({
         "review_id": review_ids,
@@ -411,6 +415,8 @@ def generate_world(out_dir: str | Path, *, customers: int = 2000, seed: int = 7,
 
     org_rng = np.random.default_rng([seed, 1_000_000])
     employees = employees_table(org_rng)
+    # the serving sites draw from a generator of their own, so every other draw stays as it was
+    employees = assign_sites(np.random.default_rng([seed, 1_000_000, 1]), employees)
     surveys = employee_survey_rows(org_rng, employees)
     employees["hired_at"] = timestamps(employees["hired_at"].to_numpy())
     surveys["timestamp"] = timestamps(surveys["timestamp"].to_numpy())

@@ -87,13 +87,15 @@ class ValuesAlignment:
         self.n_bootstrap = n_bootstrap
         self.random_state = random_state
 
-    def fit(self, mentions: pd.DataFrame, csat: pd.DataFrame) -> "ValuesAlignment":
-        """``mentions`` from :func:`theme_mentions`; ``csat``: customer_id, touchpoint_id, csat (survey answers)."""
+    def fit(self, mentions: pd.DataFrame, csat: pd.DataFrame, *, outcome: str = "csat") -> "ValuesAlignment":
+        """``mentions`` from :func:`theme_mentions`; ``csat``: customer_id, touchpoint_id and the ``outcome`` column
+        (CSAT: one row per survey answer, each counts; a customer-level outcome such as NPS or retention: one row per
+        customer and touchpoint visited, the customer counts once per theme)."""
         ids = [t.id for t in self.themes]
         if len(mentions) < MIN_ANSWERERS:
             raise NotEnoughDataError(f"{len(mentions)} customers answered values questions; the alignment needs {MIN_ANSWERERS}.")
         named = mentions[ids].to_numpy(dtype=float)
-        sums, counts = _csat_by_theme(csat, self.themes)
+        sums, counts = _outcome_by_theme(csat, self.themes, outcome, per_customer=outcome != "csat")
         measured = np.array([bool(t.touchpoints) for t in self.themes]) & (counts.sum(axis=0) > 0)
         if measured.sum() < MIN_THEMES or measured.sum() <= self.top:
             raise NotEnoughDataError(f"{int(measured.sum())} values themes have survey answers at their touchpoints; "
@@ -108,9 +110,9 @@ class ValuesAlignment:
         self.themes_ = self._theme_table(importance, boot_imp, performance, boot_perf, counts, measured, top)
         rest = measured & ~top
         self.gap_ = {"top_themes": ",".join(np.array(ids)[top]), "other_themes": ",".join(np.array(ids)[rest]),
-                     "top_csat": float(performance[top].mean()), "other_csat": float(performance[rest].mean()),
+                     "top_value": float(performance[top].mean()), "other_value": float(performance[rest].mean()),
                      "gap": float(gap), "gap_low": float(np.percentile(boot_gap, 2.5)),
-                     "gap_high": float(np.percentile(boot_gap, 97.5)), "answerers": len(named),
+                     "gap_high": float(np.percentile(boot_gap, 97.5)), "answerers": len(named), "surveyed": len(sums),
                      "unmeasured_themes": ",".join(np.array(ids)[~measured])}
         return self
 
@@ -129,17 +131,66 @@ class ValuesAlignment:
             "pain_points": [",".join(t.pain_points) for t in self.themes]}).sort_values("rank", ignore_index=True)
 
 
-def _csat_by_theme(csat: pd.DataFrame, themes: list[Theme]) -> tuple[np.ndarray, np.ndarray]:
-    """Per surveyed customer (rows) and theme (columns): the sum and the number of their CSAT answers there."""
-    rated = csat.dropna(subset=["csat"])
+def _outcome_by_theme(measures: pd.DataFrame, themes: list[Theme], outcome: str, *,
+                      per_customer: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Per measured customer (rows) and theme (columns): the sum and the number of their ``outcome`` values at the
+    theme's touchpoints (``per_customer``: one value per customer and theme, however many touchpoints)."""
+    rated = measures.dropna(subset=[outcome])
     customers = pd.Index(rated["customer_id"].unique())
     row = customers.get_indexer(rated["customer_id"])
     sums, counts = np.zeros((len(customers), len(themes))), np.zeros((len(customers), len(themes)))
     for j, theme in enumerate(themes):
         at = rated["touchpoint_id"].isin(theme.touchpoints).to_numpy()
-        np.add.at(sums[:, j], row[at], rated["csat"].to_numpy(dtype=float)[at])
+        np.add.at(sums[:, j], row[at], rated[outcome].to_numpy(dtype=float)[at])
         np.add.at(counts[:, j], row[at], 1.0)
+    if per_customer:
+        seen = counts > 0
+        sums, counts = np.where(seen, sums / np.maximum(counts, 1), 0.0), seen.astype(float)
     return sums, counts
+
+
+#: Outcomes the alignment is measured on: the CSAT answers at a theme's touchpoints, and the NPS answer (0–10) and
+#: retention (1 = not lost) of the customers who were at them.
+OUTCOMES = ("csat", "nps", "retention")
+#: Customer groups the alignment is also computed for (columns of the customers frame), besides the company (all).
+GROUP_SCOPES = ("brand", "region")
+
+
+def alignment_table(mentions: pd.DataFrame, measures: dict[str, pd.DataFrame], customers: pd.DataFrame, *,
+                    themes: list[Theme], top: int, n_bootstrap: int = 200, random_state: int = 7,
+                    min_customers: int = MIN_ANSWERERS) -> pd.DataFrame:
+    """The alignment gap per outcome (``measures``: outcome → its frame for :meth:`ValuesAlignment.fit`), for the
+    company (scope ``all``) and per brand and region of ``customers`` (customer_id, brand, region). A group with
+    fewer than ``min_customers`` values answerers or measured customers gets a row with ``status`` ``too_small``
+    and no gap; one whose themes are not measured enough, ``not_measured``."""
+    groups = [("all", "all", None)]
+    for scope in GROUP_SCOPES:
+        if scope in customers:
+            for name, ids in customers.dropna(subset=[scope]).groupby(scope)["customer_id"]:
+                groups.append((scope, str(name), set(ids)))
+    rows = []
+    for outcome, frame in measures.items():
+        for scope, group, ids in groups:
+            mine = mentions if ids is None else mentions[mentions["customer_id"].isin(ids)]
+            measured = frame if ids is None else frame[frame["customer_id"].isin(ids)]
+            row = {"outcome": outcome, "scope": scope, "group": group, "answerers": len(mine),
+                   "surveyed": int(measured.dropna(subset=[outcome])["customer_id"].nunique())}
+            if min(row["answerers"], row["surveyed"]) < min_customers:
+                rows.append({**row, "status": "too_small"})
+                continue
+            try:
+                fitted = ValuesAlignment(themes=themes, top=top, n_bootstrap=n_bootstrap,
+                                         random_state=random_state).fit(mine, measured, outcome=outcome)
+            except NotEnoughDataError:
+                rows.append({**row, "status": "not_measured"})
+                continue
+            rows.append({**row, **fitted.gap_, "status": "ok"})
+    return pd.DataFrame(rows, columns=ALIGNMENT_COLUMNS)
+
+
+#: The columns of an alignment row (``diagnose_values_alignment`` without its scope keys).
+ALIGNMENT_COLUMNS = ["outcome", "scope", "group", "status", "top_themes", "other_themes", "top_value", "other_value",
+                     "gap", "gap_low", "gap_high", "answerers", "surveyed", "unmeasured_themes"]
 
 
 def _gap(importance: np.ndarray, performance: np.ndarray, measured: np.ndarray, top: int) -> tuple[float, np.ndarray]:

@@ -51,8 +51,19 @@ def customer_evidence(store, *, window: Window | None = None) -> pd.DataFrame:
     for column in CUSTOMER_METRICS + ("team_id", "employee_id"):
         if column not in frame:
             frame[column] = np.nan if column in CUSTOMER_METRICS else None
-    sites = store.table("teams").select("team_id", site="region").to_pandas()
-    return frame.merge(sites, on="team_id", how="left")
+    sites = employee_sites(store)
+    frame = frame.merge(sites[["employee_id", "site"]], on="employee_id", how="left")
+    home = store.table("teams").select("team_id", "region").to_pandas()
+    frame["site"] = frame["site"].fillna(frame["team_id"].map(dict(zip(home["team_id"], home["region"]))))
+    return frame
+
+
+def employee_sites(store) -> pd.DataFrame:
+    """employee_id, team_id and the site each works from: ``employees.site`` where given, else the team's region."""
+    employees, teams = store.table("employees"), store.table("teams")
+    site = employees.site if "site" in employees.columns else ibis.null("string")
+    joined = employees.select("employee_id", "team_id", own=site).left_join(teams.select("team_id", "region"), "team_id")
+    return joined.select("employee_id", "team_id", site=ibis.coalesce(joined.own, joined.region)).to_pandas()
 
 
 def _age_band(attributes) -> str | None:
@@ -177,10 +188,23 @@ def employee_experience(store) -> pd.DataFrame:
     es = store.table("employee_surveys")
     es = es.filter(es.employee_id.notnull())
     staff = es.group_by(["employee_id", "team_id"]).aggregate(engagement=es.engagement.mean(), enps=es.enps.mean()).to_pandas()
-    sites = store.table("teams").select("team_id", "region").to_pandas().rename(columns={"region": "site"})
-    staff = staff.merge(sites, on="team_id", how="left")
+    staff = staff.merge(employee_sites(store)[["employee_id", "site"]], on="employee_id", how="left")
     staff["site"] = staff["site"].fillna("all")
     return staff.drop_duplicates("employee_id")
+
+
+def site_engagement(store, *, leave_out: set[str] = frozenset()) -> pd.DataFrame:
+    """Per site (where employees work, :func:`employee_sites`): mean engagement, eNPS (−100…100) and the employees
+    who answered; the employees of the teams in ``leave_out`` (too small to show) are not counted."""
+    if not store.has_table("employee_surveys") or not store.count("employee_surveys"):
+        return pd.DataFrame(columns=["site", "engagement", "enps", "employees"])
+    es = store.table("employee_surveys").select("employee_id", "team_id", "engagement", "enps").to_pandas()
+    es = es[~es["team_id"].isin(leave_out)].merge(employee_sites(store)[["employee_id", "site"]], on="employee_id")
+    g = es.assign(promoter=(es["enps"] >= 9).astype(float), detractor=(es["enps"] <= 6).astype(float)).groupby("site")
+    out = g.agg(engagement=("engagement", "mean"), promoter=("promoter", "mean"), detractor=("detractor", "mean"),
+                employees=("employee_id", "nunique"))
+    out["enps"] = 100.0 * (out.pop("promoter") - out.pop("detractor"))
+    return out.reset_index()[["site", "engagement", "enps", "employees"]]
 
 
 def company_measures(store) -> dict[str, float]:
@@ -269,7 +293,21 @@ def maturity_evidence(store, links: pd.DataFrame | None) -> dict[str, float]:
         if level is not None and not pd.isna(level):
             out["empathy_level"] = float(level)
     if links is not None and len(links):
-        engaged = links[links["measure"] == "engagement"]
+        # the employees' link (a site row is the same link between sites, not a further piece of evidence)
+        engaged = links[(links["measure"] == "engagement") & (links.get("level", "employee") != "site")]
         if len(engaged):
             out["ex_cx_link"] = float((engaged["ci_low"] > 0).mean())
     return out
+
+
+def alignment_measures(store) -> dict[str, pd.DataFrame]:
+    """What the values alignment is measured on, per outcome: the CSAT answers at each touchpoint, and the mean NPS
+    answer and retention of each customer at every touchpoint they were at (their events)."""
+    fb, cu, ev = store.table("feedback"), store.table("customers"), store.table("events")
+    csat = fb.select("customer_id", "touchpoint_id", "csat").to_pandas()
+    nps = fb.filter(fb.nps.notnull()).group_by("customer_id").aggregate(nps=fb.nps.mean())
+    visits = ev.select("customer_id", "touchpoint_id").distinct()
+    people = cu.select("customer_id", retention=1 - cu.churned_at.notnull().cast("int64")).left_join(nps, "customer_id")
+    visited = visits.inner_join(people.select("customer_id", "retention", "nps"), "customer_id").to_pandas()
+    return {"csat": csat, "nps": visited[["customer_id", "touchpoint_id", "nps"]],
+            "retention": visited[["customer_id", "touchpoint_id", "retention"]]}

@@ -434,9 +434,11 @@ DIAGNOSE_EVIDENCE = _declare(
     "scope:string group:string dimension:string metric:string level:string value:float score:float weight:float "
     "worst:float best:float n:int team_id:string region:string")
 DIAGNOSE_EX_CX = _declare(
-    "diagnose_ex_cx", "diagnose", "employee measure × customer outcome",
-    "Mixed model (customers in teams in sites): outcome change per SD of the serving team's engagement or eNPS, 95% CI.",
-    "measure:string outcome:string customers:int teams:int sites:int slope_per_sd:float ci_low:float ci_high:float "
+    "diagnose_ex_cx", "diagnose", "employee measure × customer outcome × level",
+    "Mixed model (customers in employees in sites): outcome change per SD of the serving employee's engagement or eNPS "
+    "(level employee) and per SD of the serving site's mean (level site: with the employee's deviation from it as a "
+    "second term; only with 3 or more serving sites), 95% CI.",
+    "measure:string outcome:string level:string customers:int teams:int sites:int slope_per_sd:float ci_low:float ci_high:float "
     "p_value:float team_variance:float measure_sd:float method:string")
 DIAGNOSE_EX_CX_GROUPS = _declare(
     "diagnose_ex_cx_groups", "diagnose", "team or site of at least 5 employees",
@@ -494,11 +496,15 @@ DIAGNOSE_VALUES_THEMES = _declare(
     "theme:string area:string rank:int importance:float importance_low:float importance_high:float top:bool "
     "measured:bool csat:float csat_low:float csat_high:float answers:int touchpoints:string pain_points:string")
 DIAGNOSE_VALUES_ALIGNMENT = _declare(
-    "diagnose_values_alignment", "diagnose", "one alignment",
-    "CSAT in the most-valued themes minus CSAT in the other measured themes (the ecosystem's values_alignment), "
-    "with a 95% bootstrap interval over answerers and surveyed customers.",
-    "top_themes:string other_themes:string top_csat:float other_csat:float gap:float gap_low:float gap_high:float "
-    "answerers:int unmeasured_themes:string")
+    "diagnose_values_alignment", "diagnose", "outcome × scope × group",
+    "The outcome (CSAT at the touchpoints; NPS and retention of the customers who were there) in the most-valued "
+    "themes minus the other measured themes, with a 95% bootstrap interval over answerers and measured customers, "
+    "for the company (scope all; its CSAT gap is the ecosystem's values_alignment) and per brand and region; status "
+    "ok, too_small (fewer than 30 answerers or measured customers: no gap) or not_measured; region names a region "
+    "row's region (the API's scope).",
+    "outcome:string scope:string group:string status:string top_themes:string other_themes:string top_value:float "
+    "other_value:float gap:float gap_low:float gap_high:float answerers:int surveyed:int unmeasured_themes:string "
+    "team_id:string region:string")
 
 
 def check_rows(declared: Result, rows, *, step: str) -> Result:

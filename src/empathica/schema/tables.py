@@ -106,6 +106,7 @@ _declare(Table(
         Column("role", "string", "Role, e.g. 'agent', 'store staff', 'team lead'."),
         Column("hired_at", "timestamp", "Date of hire (UTC)."),
         Column("language", "string", "Main working language (ISO 639-1: en, de, zh ...)."),
+        Column("site", "string", "Site the employee works from (an office, contact centre or store); empty: the team's region."),
     ),
     aliases=("agents", "staff"),
 ))

@@ -7,15 +7,16 @@ the report, the consultant report (``empathica diagnose``) and the API render.
 
 from __future__ import annotations
 
+import ibis
 import pandas as pd
 
 from empathica.diagnose.evidence import (
-    COMPANY_METRICS, CUSTOMER_METRICS, company_measures, customer_evidence, data_end, employee_experience,
-    maturity_evidence, team_engagement,
+    COMPANY_METRICS, CUSTOMER_METRICS, alignment_measures, company_measures, customer_evidence, data_end, employee_experience,
+    maturity_evidence, site_engagement, team_engagement,
 )
-from empathica.diagnose.alignment import ValuesAlignment, load_themes, theme_mentions
+from empathica.diagnose.alignment import ValuesAlignment, alignment_table, load_themes, theme_mentions
 from empathica.diagnose.competitors import competitor_index
-from empathica.diagnose.exlink import ExCxLink, group_table
+from empathica.diagnose.exlink import MIN_EMPLOYEES, ExCxLink, group_table
 from empathica.diagnose.maturity import assess, load_questionnaire, next_steps
 from empathica.diagnose.rules import load_rules
 from empathica.diagnose.scorecard import MIN_GROUP_CUSTOMERS, Scorecard, with_period_trend, with_scope_keys, with_trend
@@ -46,10 +47,12 @@ def diagnose(ctx: RunContext) -> Section:
     customers = customer_evidence(store)
     competitors, themes, alignment = _ecosystem(store, settings)
     company = company_measures(store)
-    if alignment is not None:
-        company["values_alignment"] = alignment["gap"]
-    by_brand = {("brand", b): {"competitor_rating_index": i} for b, i in zip(competitors["brand"], competitors["index"])}
-    card = Scorecard(rules=rules, random_state=settings.seed).fit(customers, company, by_brand)
+    by_group = {("brand", b): {"competitor_rating_index": i} for b, i in zip(competitors["brand"], competitors["index"])}
+    # the ecosystem's values_alignment is the CSAT gap: the company's in its rows, a brand's or region's in theirs
+    for row in (alignment.itertuples() if alignment is not None else ()):
+        if row.outcome == "csat" and row.status == "ok":
+            (company if row.scope == "all" else by_group.setdefault((row.scope, row.group), {}))["values_alignment"] = row.gap
+    card = Scorecard(rules=rules, random_state=settings.seed).fit(customers, company, by_group)
     scores = with_period_trend(with_trend(card.scores_, _previous(store)), *_period_scores(store, settings, rules))
     teams = store.table("teams").select("team_id", "region").to_pandas()
     store.write_result(DIAGNOSE_SCORECARD, with_scope_keys(scores, teams), step="diagnose")
@@ -63,7 +66,7 @@ def diagnose(ctx: RunContext) -> Section:
     return section
 
 
-def _ecosystem(store, settings) -> tuple[pd.DataFrame, pd.DataFrame | None, dict | None]:
+def _ecosystem(store, settings) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
     """Standing against competitors per own brand, and the alignment with what customers value (both stored)."""
     competitors = pd.DataFrame(columns=["brand", "index"])
     if store.count("reviews"):
@@ -73,15 +76,19 @@ def _ecosystem(store, settings) -> tuple[pd.DataFrame, pd.DataFrame | None, dict
     themes, top = load_themes(settings.diagnose_values_alignment or None)
     if not store.count("values_answers") or not store.count("feedback"):
         return competitors, None, None
-    answers = _values_answers(store)
-    csat = store.table("feedback").select("customer_id", "touchpoint_id", "csat").to_pandas()
+    mentions = theme_mentions(_values_answers(store), themes)
+    measures = alignment_measures(store)
     try:
-        fitted = ValuesAlignment(themes=themes, top=top, random_state=settings.seed).fit(theme_mentions(answers, themes), csat)
+        fitted = ValuesAlignment(themes=themes, top=top, random_state=settings.seed).fit(mentions, measures["csat"])
     except NotEnoughDataError:
         return competitors, None, None
     store.write_result(DIAGNOSE_VALUES_THEMES, fitted.themes_, step="diagnose")
-    store.write_result(DIAGNOSE_VALUES_ALIGNMENT, pd.DataFrame([fitted.gap_]), step="diagnose")
-    return competitors, fitted.themes_, fitted.gap_
+    cu = store.table("customers")
+    groups = cu.select("customer_id", "region", brand=cu.brand if "brand" in cu.columns else ibis.null("string")).to_pandas()
+    table = alignment_table(mentions, measures, groups, themes=themes, top=top, random_state=settings.seed)
+    teams = store.table("teams").select("team_id", "region").to_pandas()
+    store.write_result(DIAGNOSE_VALUES_ALIGNMENT, with_scope_keys(table, teams), step="diagnose")
+    return competitors, fitted.themes_, table
 
 
 def _period_scores(store, settings, rules) -> tuple[pd.DataFrame | None, pd.DataFrame | None, pd.Timestamp | None]:
@@ -122,7 +129,8 @@ def _ex_cx(store, customers: pd.DataFrame) -> tuple[pd.DataFrame | None, pd.Data
         store.write_result(DIAGNOSE_EX_CX, links, step="diagnose")
     except NotEnoughDataError:
         pass
-    groups = group_table(frame, teams)
+    small = set(teams.loc[teams["employees"] < MIN_EMPLOYEES, "team_id"])
+    groups = group_table(frame, teams, sites=site_engagement(store, leave_out=small))
     scoped = groups.assign(scope=groups["level"].map({"team": "team_id", "site": "site"}))  # the API's scope columns
     store.write_result(DIAGNOSE_EX_CX_GROUPS, with_scope_keys(scoped, teams.rename(columns={"site": "region"})).drop(columns="scope"), step="diagnose")
     return links, groups

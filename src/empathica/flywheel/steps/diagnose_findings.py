@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from empathica.diagnose.alignment import MIN_ANSWERERS
 from empathica.report import Finding, FindingsTable, Section
 from empathica.schema.results import (
     DIAGNOSE_COMPETITOR_INDEX, DIAGNOSE_EVIDENCE, DIAGNOSE_EX_CX, DIAGNOSE_VALUES_ALIGNMENT, DIAGNOSE_VALUES_THEMES, DIAGNOSE_EX_CX_GROUPS, DIAGNOSE_MATURITY, DIAGNOSE_MATURITY_INPUTS, DIAGNOSE_NEXT_STEPS,
@@ -21,8 +22,8 @@ SCORE_COLUMNS = {"dimension_id": "message", "score": "int", "score_low": "int", 
                  "period_direction_id": "message"}
 GROUP_COLUMNS = {"scope_id": "message", "group": "text", "dimension_id": "message", "score": "int", "score_low": "int",
                  "score_high": "int", "period_trend": "signed", "period_direction_id": "message", "customers": "int"}
-LINK_COLUMNS = {"measure_id": "message", "outcome_id": "message", "slope_per_sd": "num2", "ci_low": "num2", "ci_high": "num2",
-                "teams": "int", "customers": "int"}
+LINK_COLUMNS = {"level_id": "message", "measure_id": "message", "outcome_id": "message", "slope_per_sd": "num2", "ci_low": "num2", "ci_high": "num2",
+                "teams": "int", "sites": "int", "customers": "int"}
 EX_GROUP_COLUMNS = {"level_id": "message", "group": "text", "employees": "int", "engagement": "num2", "enps": "int",
                     "customers": "int", "nps": "num2", "csat": "num2", "retention": "pct"}
 INPUT_COLUMNS = {"input_id": "message", "data_score": "pct", "self_score": "pct", "blind_spot_id": "message"}
@@ -33,16 +34,20 @@ COMPARISON_COLUMNS = {"outcome_id": "message", "metric_id": "message", "predicto
                       "score_low": "num2", "score_high": "num2", "gain": "signed", "gain_low": "signed", "gain_high": "signed"}
 COMPETITOR_COLUMNS = {"brand": "text", "reviews": "int", "rating": "num2", "competitors_rating": "num2", "index": "int",
                       "index_low": "int", "index_high": "int"}
+ALIGNMENT_COLUMNS = {"outcome_id": "message", "scope_id": "message", "group": "text", "status_id": "message",
+                     "top_theme_id": "message", "top_value": "num2", "other_value": "num2", "gap": "signed",
+                     "gap_low": "signed", "gap_high": "signed", "answerers": "int", "surveyed": "int"}
 THEME_COLUMNS = {"rank": "int", "theme_id": "message", "importance": "pct", "importance_low": "pct", "importance_high": "pct",
                  "csat": "num2", "csat_low": "num2", "csat_high": "num2", "answers": "int", "area": "text",
                  "touchpoints": "text", "pain_points": "text"}
 HEADERS = {c: f"diagnose.col.{c}" for c in ("brand", "reviews", "rating", "competitors_rating", "index", "index_low",
-                                             "index_high", "theme_id", "importance", "importance_low", "importance_high",
+                                             "index_high", "theme_id", "status_id", "top_theme_id",
+                                             "top_value", "other_value", "answerers", "surveyed", "gap", "importance", "importance_low", "importance_high",
                                              "csat_low", "csat_high", "answers", "area", "touchpoints", "pain_points","segment", "lang", "label", "keywords", "quotes", "churn", "clv", "metric_id",
                                              "predictors_id", "gain", "gain_low", "gain_high",
                                              "dimension_id", "score", "score_low", "score_high", "trend", "scope_id", "group",
                                              "customers", "measure_id", "outcome_id", "slope_per_sd", "ci_low", "ci_high",
-                                             "teams", "level_id", "employees", "engagement", "enps", "nps", "csat",
+                                             "teams", "sites", "level_id", "employees", "engagement", "enps", "nps", "csat",
                                              "retention", "input_id", "data_score", "self_score", "blind_spot_id", "rank",
                                              "level", "needed", "period_trend", "period_trend_low", "period_trend_high",
                                              "period_direction_id")}
@@ -72,8 +77,10 @@ def diagnose_section(scores: pd.DataFrame, evidence: pd.DataFrame, links: pd.Dat
         section.add(FindingsTable(steps.assign(input_id="diagnose.input." + steps["input"]), STEP_COLUMNS,
                                   "diagnose.caption.next_steps", source=DIAGNOSE_NEXT_STEPS.name, headers=HEADERS))
     if links is not None and len(links):
+        level = links["level"] if "level" in links else "employee"
         section.add(FindingsTable(links.assign(measure_id="diagnose.measure." + links["measure"],
-                                               outcome_id="diagnose.outcome." + links["outcome"]),
+                                               outcome_id="diagnose.outcome." + links["outcome"],
+                                               level_id="diagnose.level." + level),
                                   LINK_COLUMNS, "diagnose.caption.ex_cx", source=DIAGNOSE_EX_CX.name, headers=HEADERS))
     if groups is not None and len(groups):
         section.add(FindingsTable(groups.assign(level_id="diagnose.level." + groups["level"]), EX_GROUP_COLUMNS,
@@ -143,15 +150,22 @@ def link_findings(links: pd.DataFrame | None) -> list[Finding]:
     """The link of team engagement to the NPS of the customers served (or the first link measured)."""
     if links is None or links.empty:
         return [Finding("diagnose.ex_cx_none")]
-    pick = links[(links["measure"] == "engagement") & (links["outcome"] == "nps")]
-    row = (pick if len(pick) else links).iloc[0]
-    clear = row["ci_low"] > 0 or row["ci_high"] < 0
-    return [Finding("diagnose.ex_cx" if clear else "diagnose.ex_cx_unclear",
-                    {"measure_name": {"id": f"diagnose.measure.{row['measure']}"},
-                     "outcome_name": {"id": f"diagnose.outcome.{row['outcome']}"},
-                     "slope_per_sd": float(row["slope_per_sd"]), "ci_low": float(row["ci_low"]), "ci_high": float(row["ci_high"]),
-                     "teams": int(row["teams"])},
-                    source=DIAGNOSE_EX_CX.name, row={"measure": row["measure"], "outcome": row["outcome"]})]
+    level = links["level"] if "level" in links else pd.Series("employee", index=links.index)
+    found = []
+    for which, message in (("employee", "diagnose.ex_cx"), ("site", "diagnose.ex_cx_site")):
+        mine = links[level == which]
+        if mine.empty:
+            continue
+        pick = mine[(mine["measure"] == "engagement") & (mine["outcome"] == "nps")]
+        row = (pick if len(pick) else mine).iloc[0]
+        clear = row["ci_low"] > 0 or row["ci_high"] < 0
+        found.append(Finding(message if clear else f"{message}_unclear",
+                             {"measure_name": {"id": f"diagnose.measure.{row['measure']}"},
+                              "outcome_name": {"id": f"diagnose.outcome.{row['outcome']}"},
+                              "slope_per_sd": float(row["slope_per_sd"]), "ci_low": float(row["ci_low"]),
+                              "ci_high": float(row["ci_high"]), "teams": int(row["teams"]), "sites": int(row["sites"])},
+                             source=DIAGNOSE_EX_CX.name, row={"measure": row["measure"], "outcome": row["outcome"], "level": which}))
+    return found
 
 
 
@@ -181,8 +195,9 @@ def add_segments(section: Section, segments: pd.DataFrame | None, comparison: pd
 
 
 def add_ecosystem(section: Section, competitors: pd.DataFrame | None, themes: pd.DataFrame | None,
-                  alignment: dict | None) -> None:
-    """Each own brand's standing against the competitors, and the alignment with what customers value."""
+                  alignment: pd.DataFrame | None) -> None:
+    """Each own brand's standing against the competitors, and the alignment with what customers value (per outcome,
+    for the company and per brand and region)."""
     own = competitors[competitors["brand"] != "all"] if competitors is not None and len(competitors) else None
     for row in own.itertuples() if own is not None else ():
         section.summary.append(Finding("diagnose.competitor_index", {
@@ -192,19 +207,48 @@ def add_ecosystem(section: Section, competitors: pd.DataFrame | None, themes: pd
     if own is not None:
         section.add(FindingsTable(competitors, COMPETITOR_COLUMNS, "diagnose.caption.competitor_index",
                                   source=DIAGNOSE_COMPETITOR_INDEX.name, headers=HEADERS))
-    if alignment is None or themes is None or len(themes) == 0:
+    if alignment is None or themes is None or len(themes) == 0 or alignment.empty:
         return
-    top = str(alignment["top_themes"]).split(",")
-    clear = alignment["gap_low"] > 0 or alignment["gap_high"] < 0
-    section.summary.append(Finding(
-        ("diagnose.values_alignment_worse" if alignment["gap"] < 0 else "diagnose.values_alignment_better")
-        if clear else "diagnose.values_alignment_unclear",
-        {"first": {"id": f"diagnose.theme.{top[0]}"}, "second": {"id": f"diagnose.theme.{top[-1]}"},
-         "top_csat": float(alignment["top_csat"]), "other_csat": float(alignment["other_csat"]),
-         "gap": float(alignment["gap"]), "gap_low": float(alignment["gap_low"]), "gap_high": float(alignment["gap_high"])},
-        source=DIAGNOSE_VALUES_ALIGNMENT.name, row={"top_themes": str(alignment["top_themes"])}))
+    ok = alignment[alignment["status"] == "ok"]
+    for row in ok[ok["scope"] == "all"].to_dict("records"):
+        section.summary.append(_alignment_finding(row))
     section.add(FindingsTable(themes.assign(theme_id="diagnose.theme." + themes["theme"]), THEME_COLUMNS,
                               "diagnose.caption.values_themes", source=DIAGNOSE_VALUES_THEMES.name, headers=HEADERS))
+    clear = ok[(ok["scope"] != "all") & ((ok["gap_high"] < 0) | (ok["gap_low"] > 0))]
+    small = alignment[alignment["status"] == "too_small"]
+    if len(clear):
+        section.summary.append(Finding("diagnose.values_alignment_groups", {
+            "groups": ", ".join(sorted({str(g) for g in clear["group"]})), "count": int(clear["group"].nunique())},
+            source=DIAGNOSE_VALUES_ALIGNMENT.name, row={"status": "ok"}))
+    if len(small):
+        section.summary.append(Finding("diagnose.values_alignment_too_small", {
+            "groups": ", ".join(sorted({str(g) for g in small["group"]})), "minimum": MIN_ANSWERERS},
+            source=DIAGNOSE_VALUES_ALIGNMENT.name, row={"status": "too_small"}))
+    shown = alignment.assign(outcome_id="diagnose.outcome." + alignment["outcome"],
+                             scope_id="diagnose.scope." + alignment["scope"],
+                             status_id="diagnose.alignment_status." + alignment["status"],
+                             top_theme_id=alignment["top_themes"].fillna("").map(
+                                 lambda t: f"diagnose.theme.{t.split(',')[0]}" if t else "diagnose.none"))
+    section.add(FindingsTable(shown.sort_values(["outcome", "scope", "group"]), ALIGNMENT_COLUMNS,
+                              "diagnose.caption.values_alignment", source=DIAGNOSE_VALUES_ALIGNMENT.name,
+                              headers=HEADERS, max_rows=60))
+
+
+def _alignment_finding(row: dict) -> Finding:
+    """The company's alignment on one outcome: worse, better or not clearly different where customers care most."""
+    top = str(row["top_themes"]).split(",")
+    clear = row["gap_low"] > 0 or row["gap_high"] < 0
+    kind = ("worse" if row["gap"] < 0 else "better") if clear else "unclear"
+    values = {"first": {"id": f"diagnose.theme.{top[0]}"}, "second": {"id": f"diagnose.theme.{top[-1]}"},
+              "gap": float(row["gap"]), "gap_low": float(row["gap_low"]), "gap_high": float(row["gap_high"])}
+    if row["outcome"] == "csat":  # the CSAT message names its figures top_csat and other_csat
+        values.update(top_csat=float(row["top_value"]), other_csat=float(row["other_value"]))
+        return Finding(f"diagnose.values_alignment_{kind}", values, source=DIAGNOSE_VALUES_ALIGNMENT.name,
+                       row={"outcome": "csat", "scope": "all"})
+    values.update(outcome_name={"id": f"diagnose.outcome.{row['outcome']}"}, top_value=float(row["top_value"]),
+                  other_value=float(row["other_value"]))
+    return Finding(f"diagnose.values_alignment_outcome_{kind}", values, source=DIAGNOSE_VALUES_ALIGNMENT.name,
+                   row={"outcome": row["outcome"], "scope": "all"})
 
 
 def section_from_store(store, *, read=None) -> Section:
@@ -224,7 +268,5 @@ def section_from_store(store, *, read=None) -> Section:
     section = diagnose_section(scores, evidence, read(DIAGNOSE_EX_CX), stage, read(DIAGNOSE_MATURITY_INPUTS),
                                read(DIAGNOSE_NEXT_STEPS), read(DIAGNOSE_EX_CX_GROUPS))
     add_segments(section, read(DIAGNOSE_SEGMENTS), read(DIAGNOSE_SEGMENT_COMPARISON))
-    alignment = read(DIAGNOSE_VALUES_ALIGNMENT)
-    add_ecosystem(section, read(DIAGNOSE_COMPETITOR_INDEX), read(DIAGNOSE_VALUES_THEMES),
-                  alignment.iloc[0].to_dict() if alignment is not None and len(alignment) else None)
+    add_ecosystem(section, read(DIAGNOSE_COMPETITOR_INDEX), read(DIAGNOSE_VALUES_THEMES), read(DIAGNOSE_VALUES_ALIGNMENT))
     return section

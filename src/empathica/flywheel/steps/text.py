@@ -121,7 +121,7 @@ def score_store(ctx: RunContext) -> tuple[ibis.Table, int]:
                                  "values answers, employee comments); ingest some with `empathica listen`.")
     if newly:
         distinct = todo.select("text").distinct().order_by("text").to_pandas()["text"].tolist()
-        analyzer = TextAnalyzer.from_settings(ctx.settings).load()
+        analyzer = TextAnalyzer.from_settings(ctx.settings, names=brand_names(store)).load()
         if ctx.settings.text_adapt_priors:  # the store's own class balance, from a sample of all its texts
             analyzer.adapt(corpus_sample(store, seed=ctx.settings.seed), seed=ctx.settings.seed)
         if ctx.settings.text_adapt_ratings:  # the store's own ratings label its texts (ratings.py)
@@ -524,3 +524,13 @@ def topics_of(customer: ibis.Table, *, seed: int) -> pd.DataFrame | None:
     if not frames:
         return None
     return pd.concat(frames, ignore_index=True)[["lang", "topic", "size", "share", "label", "cohesion", "keywords", "quotes"]]
+
+
+def brand_names(store) -> tuple[str, ...]:
+    """The brands the store names (reviews.brand, customers.brand): masked before the heads read a text."""
+    names: set[str] = set()
+    for table in ("reviews", "customers"):
+        if store.has_table(table) and "brand" in store.table(table).columns:
+            t = store.table(table)
+            names |= {b for b in t.select("brand").distinct().to_pandas()["brand"].dropna() if str(b).strip()}
+    return tuple(sorted(names))

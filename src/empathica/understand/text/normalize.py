@@ -74,3 +74,13 @@ def clean(value: object) -> CleanText:
         text = text[:MAX_CHARS]
         notes.append(f"truncated to {MAX_CHARS} characters")
     return CleanText(text, "; ".join(notes))
+
+
+def mask_names(texts: list[str], names: tuple[str, ...] | list[str]) -> list[str]:
+    """``texts`` with every whole-word mention of one of ``names`` (case-insensitive, longest first) taken out,
+    for the sentiment and emotion heads: a brand's name is no opinion (TextAnalyzer's ``names``)."""
+    names = sorted({n.strip() for n in names if n and n.strip()}, key=len, reverse=True)
+    if not names:
+        return texts
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in names) + r")(?!\w)", re.IGNORECASE)
+    return [pattern.sub(" ", t) if t else t for t in texts]
