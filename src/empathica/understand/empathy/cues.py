@@ -1,6 +1,6 @@
 """Language-aware text handling for empathy: language guess, sentence spans, empathic-cue lexicons.
 
-The cue lexicons map phrases of English, German and Chinese onto the same concepts (an emotional
+The cue lexicons (``empathy_cues.toml``, data) map phrases of English, German and Chinese onto the same concepts (an emotional
 reaction, showing understanding, asking about the person, a transactional formula, a stress cue), so a
 model trained on English features of these concepts applies to German and Chinese text unchanged.
 """
@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
+
+from empathica.understand.empathy.cue_files import load_cue_file
 
 LANGUAGES = ("en", "de", "zh")
 
@@ -58,58 +61,12 @@ def _rx(*patterns: str) -> re.Pattern:
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.I)
 
 
-#: Concept → language → pattern. Every concept exists in every language.
-CUES: dict[str, dict[str, re.Pattern]] = {
-    # an emotional reaction: warmth, compassion, concern, sympathy
-    "reaction": {
-        "en": _rx(r"\bsorry\b", r"\bsad to hear", r"\bhugs?\b", r"\b(awful|terrible|horrible|heartbreaking|dreadful)\b",
-                  r"\bi feel for you", r"\bsending (you )?(love|hugs|strength)", r"\bthat sucks", r"\boh (no|dear)\b",
-                  r"\bglad\b", r"\bhappy for you", r"\bcongrat", r"\bhope (you|things|it|that|the rest)\b",
-                  r"\btake care\b", r"\bstay strong", r"\bhang in there", r"\b(must|sounds?) (be )?(really |so |very )?(hard|frustrating|stressful|awful|difficult|annoying|scary|painful|upsetting|rough|tough)",
-                  r"\bcan (only )?imagine", r"\bi'?m here for you", r"<3|:\(|❤"),
-        "de": _rx(r"tut mir (so |wirklich |sehr |echt )?leid", r"\bleider\b", r"bedau(er|re)", r"\b(schrecklich|furchtbar|ärgerlich|schlimm)\b",
-                  r"\boh (nein|je)\b|\boje\b", r"muss (ja |wirklich |sehr )?(schwer|frustrierend|ärgerlich|stressig|belastend)",
-                  r"klingt (wirklich |sehr )?(stressig|frustrierend|schlimm|ärgerlich|anstrengend)", r"kann mir (gut )?vorstellen",
-                  r"freut mich", r"glückwunsch", r"gute besserung", r"alles gute", r"\bhoffe\b", r"pass auf dich auf",
-                  r"entschuldig"),
-        "zh": _rx(r"抱歉", r"对不起", r"遗憾", r"难过", r"心疼", r"糟糕", r"太糟", r"辛苦", r"一定(很|非常|特别)",
-                  r"(很|真|非常)(着急|烦|沮丧|焦虑|闹心|恼火)", r"恭喜", r"希望(您|你)", r"保重", r"加油", r"不好意思",
-                  r"带来(的)?(不便|麻烦)", r"道歉", r"可以想象", r"祝(您|你)"),
-    },
-    # showing understanding: reflecting the person's situation, shared experience
-    "understanding": {
-        "en": _rx(r"\bi (can |could |totally |completely |fully |really )?(understand|relate|get (it|that|why|you))\b",
-                  r"\bi know (how|what|that feeling)", r"\bi hear you", r"\b(it )?sounds like\b", r"\b(it )?seems( like)?\b",
-                  r"\bbeen there\b", r"\bsame (here|thing|for me)\b", r"\bme too\b", r"\bi'?ve (had|been|gone) (through|there|the same)",
-                  r"\bif i'?ve got (this|that) right", r"\bso you('| ha)ve\b", r"\bmakes (total |complete )?sense", r"\bi feel you\b",
-                  r"\bi (also|too) (feel|have|had|was)"),
-        "de": _rx(r"\b(ich )?verstehe\b", r"nachvollziehen", r"klingt (so|als|nach)", r"\bscheint\b", r"\bsie haben also\b",
-                  r"\bdu hast also\b", r"wenn ich (sie|dich) richtig verstehe", r"kenne ich", r"ging mir (auch|genauso)",
-                  r"\bich weiß,? wie", r"verständlich", r"\balso (sie|du)\b"),
-        "zh": _rx(r"理解", r"明白", r"我懂", r"听起来", r"看起来", r"似乎", r"也就是说", r"所以(您|你)", r"如果我没(理解|听)错",
-                  r"我也(曾|有过|经历|遇到)", r"感同身受", r"我知道(您|你)", r"换作是我"),
-    },
-    # exploring: asking about the person's feelings, situation, needs
-    "exploring": {
-        "en": _rx(r"\bhow are you( (feeling|holding up|doing))?", r"\bwhat happened\b", r"\bcan you tell me", r"\btell me (more|about)",
-                  r"\bwhat (would|do|did|does|made|makes|is|are|kind)\b[^.!?]*\?", r"\bhow (has|did|does|do|can|would|long)\b[^.!?]*\?",
-                  r"\b(do|did|have|are|is|would|could|can) (you|there|this|it)\b[^.!?]*\?", r"\bwould it help\b",
-                  r"\banything else (worrying|bothering)"),
-        "de": _rx(r"wie geht es (ihnen|dir)", r"was ist passiert", r"(können|könnten|kannst) (sie|du) mir (mehr|etwas)",
-                  r"erzählen sie", r"\b(was|wie|wann|wozu|brauchen|haben|sind|möchten|gibt|hat|ist|würde)\b[^.!?]*\?"),
-        "zh": _rx(r"怎么样", r"还好吗", r"发生了什么", r"能(告诉|说说|多说|讲讲)", r"是否", r"是不是", r"有没有", r"请问",
-                  r"[吗呢][？?]", r"什么[^。！]*[？?]", r"需要[^。！]*[？?]"),
-    },
-    # transactional formulas: reference numbers, procedures, policies
-    "transactional": {
-        "en": _rx(r"\border (no|number|status|id)\b", r"\bticket\b", r"\bref(erence)?\b", r"\bpolicy\b", r"\bas per\b",
-                  r"\bplease provide\b", r"\bpls\b", r"\bprocessing time", r"\bcase (ref|number)", r"\bterms and conditions",
-                  r"\bstatus:", r"\bno further action"),
-        "de": _rx(r"bestell(nummer|nr)", r"\bticket\b", r"\breferenz", r"\bgem(äß|\.)", r"\blt\.", r"\bagb\b", r"bearbeitung",
-                  r"bitte [^.]*angeben", r"\bstatus:", r"handlungsbedarf", r"vorgangsnummer"),
-        "zh": _rx(r"订单号", r"工单", r"单号", r"流程", r"按(照)?规定", r"时效", r"请提供", r"以页面为准", r"详见", r"状态[:：]"),
-    },
-}
+#: The shipped empathic-cue lexicons (data): concept → language → regular expressions.
+EMPATHY_CUE_FILE = Path(__file__).with_name("empathy_cues.toml")
+
+#: Concept → language → pattern (reaction, understanding, exploring, transactional). Every concept exists in
+#: every language; the phrases are in ``empathy_cues.toml``.
+CUES: dict[str, dict[str, re.Pattern]] = load_cue_file(EMPATHY_CUE_FILE)
 
 #: Transactional / procedural questions, per language: they ask for a reference number, an email or
 #: account detail, a confirmation, or whether a troubleshooting step was done, or offer a product choice
