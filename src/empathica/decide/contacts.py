@@ -29,6 +29,7 @@ import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
+from empathica.decide.response import fit_logistic
 from empathica.errors import NotEnoughDataError
 from empathica.schema.results import EMPATHY_AGENTS, EMPATHY_CONVERSATIONS
 
@@ -152,18 +153,15 @@ class ContactLeaving:
         self.auc_ = float(roc_auc_score(y, model.predict_proba(X)[:, 1]))
         self.contacts_, self.left_rate_ = len(y), float(y.mean())
         rng = np.random.default_rng(self.random_state)
-        customers = contacts["customer_id"].to_numpy()
-        ids, inverse = np.unique(customers, return_inverse=True)
-        rows_of = [np.flatnonzero(inverse == i) for i in range(len(ids))]
+        _, customer = np.unique(contacts["customer_id"].to_numpy(), return_inverse=True)
+        start = np.concatenate([[self.intercept_], self.coef_])
         draws = []
         for _ in range(self.n_bootstrap):  # resampling customers: a customer's contacts are not independent
-            idx = np.concatenate([rows_of[i] for i in rng.integers(0, len(ids), len(ids))])
-            if y[idx].min() == y[idx].max():
+            drawn = np.bincount(rng.integers(0, customer.max() + 1, customer.max() + 1), minlength=customer.max() + 1)
+            weight = drawn[customer].astype(float)
+            if y[weight > 0].min() == y[weight > 0].max():
                 continue
-            m = LogisticRegression(C=self.C, max_iter=1000, warm_start=True)
-            m.coef_, m.intercept_ = model.coef_.copy(), model.intercept_.copy()
-            m.fit(X[idx], y[idx])
-            draws.append(np.concatenate([[m.intercept_[0]], m.coef_[0]]))
+            draws.append(fit_logistic(X, y, C=self.C, weight=weight, start=start))
         self.draws_ = np.array(draws).reshape(-1, X.shape[1] + 1)
         return self
 
