@@ -23,12 +23,14 @@ Inference is plain Python (a dictionary of weights); scikit-learn is needed only
 from __future__ import annotations
 
 import json
+from collections import Counter
 import math
 import random
 import re
 from functools import cache
 from importlib import resources
 
+from empathica.listen.gazetteer import gazetteer
 from empathica.listen.name_cues import _lists
 
 __all__ = ["NameTagger", "tag_names"]
@@ -37,6 +39,9 @@ _TOKEN = re.compile(r"\[[A-Z]+\]|[^\W\d_]+(?:['’-][^\W\d_]+)*|\d+|\S")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _CAP = re.compile(r"[A-ZÄÖÜÀ-ÞĀ-Ž][^\W\d_]*[a-zäöüßà-ÿā-ž][^\W\d_]*(?:['’-][^\W\d_]+)*$")
 _ENDS = ".!?。！？\n"
+#: Words that make a text German (the features weigh capitalised words differently there).
+_GERMAN = frozenset("der die das und ist nicht ich ein eine mit auf für von den dem sich auch wir sie es zu war hat "
+                    "bei noch nur aber sehr schon wie".split())
 
 
 def _shape(word: str) -> str:
@@ -55,7 +60,7 @@ class _Lists:
         return word in self.lists[key]
 
 
-def _latin_features(tokens: list[str], i: int, lists: _Lists, lowered: frozenset[str]) -> dict[str, float]:
+def _latin_features(tokens: list[str], i: int, lists: _Lists, lowered: frozenset[str], german: bool) -> dict[str, float]:
     word = tokens[i]
     lower = word.lower()
     prev = [tokens[j] if j >= 0 else "<s>" for j in (i - 1, i - 2)]
@@ -76,8 +81,14 @@ def _latin_features(tokens: list[str], i: int, lists: _Lists, lowered: frozenset
             f[k + "_first"] = float(lists.has("first", tok))
             f[k + "_last"] = float(lists.has("last", tok))
     f["p1p2=" + prev[1].lower() + "_" + prev[0].lower()] = 1.0
+    cues = _cue_words()["latin_before"]
+    f["p1_cue"] = float(prev[0].lower() in cues)
+    f["p2_cue"] = float(prev[1].lower() in cues and prev[0] in (",", ":"))
     if f["start"]:
         f["start_common"] = f["common"]
+    if german:  # German capitalises every noun: the same evidence weighs differently there
+        for key in ("bias", "common", "noun_end", "first", "last", "p1_cue", "suf3=" + lower[-3:], "p1=" + prev[0].lower()):
+            f["de&" + key] = f.get(key, 1.0)
     return f
 
 
@@ -94,14 +105,44 @@ def _lowered(text: str) -> frozenset[str]:
 
 @cache
 def _zh_lexicon() -> dict[str, tuple[int, str]]:
-    """jieba's dictionary (a dependency already), words of two to four characters: word → (frequency, part of speech)."""
+    """jieba's dictionary (a dependency already), words of two to five characters: word → (frequency, part of speech)."""
     out = {}
     with resources.files("jieba").joinpath("dict.txt").open(encoding="utf-8") as f:
         for line in f:
-            word, freq, pos = line.rstrip("\n").split(" ")
-            if 2 <= len(word) <= 4:
+            word, freq, pos = line.split()
+            if 2 <= len(word) <= 5:
                 out[word] = (int(freq), pos)
     return out
+
+
+@cache
+def _zh_chars() -> dict[str, tuple[int, int]]:
+    """Per character that is a given-name character in the dictionary's three-character personal names (part of
+    speech ``nr``) starting with a listed surname: (a bucket of how often it is, a bucket of the share of the
+    dictionary's words holding it that are such names)."""
+    lists = _lists()
+    surnames = lists["zh_surnames"] | lists["zh_ambiguous"]
+    lexicon = _zh_lexicon()
+    total = Counter("".join(lexicon))
+    counts = Counter("".join(w[1:] for w, (_, pos) in lexicon.items() if pos == "nr" and len(w) == 3 and w[0] in surnames))
+    return {ch: (min(int(math.log2(1 + n)), 7), min(int(10 * n / (total[ch] + 5)), 5)) for ch, n in counts.items()}
+
+
+def zh_given_counts() -> dict[str, int]:
+    """The given-name characters of :func:`_zh_chars` with their count bucket (for training's name pools)."""
+    return {ch: b for ch, (b, _) in _zh_chars().items()}
+
+
+@cache
+def _cue_words() -> dict[str, tuple[str, ...]]:
+    """The gazetteer's cue words by where they stand: Latin words before a name (titles, roles, greetings, cues'
+    last words), Chinese words before (roles, cues) and after (titles) a name."""
+    names = gazetteer()["names"]
+    latin = {w.lower().split()[-1] for lang in ("de", "en")
+             for key in ("titles", "roles", "greetings", "cues", "signoffs", "strong_signoffs") for w in names[lang][key]}
+    zh = names["zh"]
+    return {"latin_before": tuple(sorted(latin)), "zh_before": tuple(zh["roles"] + zh["cues"] + zh["strong_cues"]),
+            "zh_after": tuple(zh["titles"])}
 
 
 def _zh_word_features(text: str, s: int, e: int) -> dict[str, float]:
@@ -130,9 +171,14 @@ def _zh_features(text: str, s: int, e: int, surname: str, lists: _Lists) -> dict
          "zh_word": float(text[s:s + 2] in lists.lists["zh_words"] or text[s:e] in lists.lists["zh_words"]),
          "zh_given_word": float(given in lists.lists["zh_words"]),
          "zh_after_stop": float(after[:1] in "的了是在和说就都也很，。！？、 " or not after)}
-    for j, ch in enumerate(given):
-        f[f"zh_g{j}={ch}"] = 1.0
-        f["zh_g=" + ch] = 1.0
+    chars = _zh_chars()
+    for j, ch in enumerate(given):  # how often a character is a given name's, not which one it is
+        count, share = chars.get(ch, (0, -1))
+        f[f"zh_g{j}_nr={count}"] = 1.0
+        f[f"zh_g{j}_share={share}"] = 1.0
+    cues = _cue_words()
+    f["zh_after_cue"] = float(text[:s].endswith(cues["zh_before"]))
+    f["zh_before_title"] = float(text[e:].startswith(cues["zh_after"]))
     f.update(_zh_word_features(text, s, e))
     return f
 
@@ -157,7 +203,8 @@ def _features(text: str, lists: _Lists) -> list[tuple[int, int, dict[str, float]
     """Every candidate span of ``text`` with its features."""
     candidates = _latin_candidates(text)
     lowered = _lowered(text) if candidates else frozenset()
-    out = [(s, e, _latin_features(tokens, i, lists, lowered)) for s, e, tokens, i in candidates]
+    german = bool(candidates) and len(lowered & _GERMAN) >= 1
+    out = [(s, e, _latin_features(tokens, i, lists, lowered, german)) for s, e, tokens, i in candidates]
     if _HAN.search(text):
         out += [(s, e, _zh_features(text, s, e, sur, lists)) for s, e, sur in _zh_candidates(text)]
     return out
@@ -167,14 +214,19 @@ class NameTagger:
     """Scores candidate name spans with a logistic regression; ``spans(text)`` gives those at or over ``threshold``.
 
     Parameters follow scikit-learn's shape: ``C`` (inverse regularisation), ``hide`` (the share of list lookups
-    hidden while fitting, so that an unlisted name in a name's frame still scores), ``threshold``, ``seed``.
+    hidden while fitting, so that an unlisted name in a name's frame still scores), ``name_weight`` (the weight of a
+    name candidate against an other word's while fitting), ``threshold`` (Latin words) and ``zh_threshold`` (Chinese
+    spans: chosen on the sets left out in turn, bench/train_name_tagger.py), ``seed``.
     """
 
-    def __init__(self, *, C: float = 0.5, hide: float = 0.3, threshold: float = 0.5, seed: int = 0):
-        self.C, self.hide, self.threshold, self.seed = C, hide, threshold, seed
+    def __init__(self, *, C: float = 1.0, hide: float = 0.5, name_weight: float = 3.0, threshold: float = 0.5,
+                 zh_threshold: float = 0.3, seed: int = 0):
+        self.C, self.hide, self.name_weight, self.seed = C, hide, name_weight, seed
+        self.threshold, self.zh_threshold = threshold, zh_threshold
 
     def get_params(self, deep: bool = True) -> dict:
-        return {"C": self.C, "hide": self.hide, "threshold": self.threshold, "seed": self.seed}
+        return {"C": self.C, "hide": self.hide, "name_weight": self.name_weight, "threshold": self.threshold,
+                "zh_threshold": self.zh_threshold, "seed": self.seed}
 
     def fit(self, texts: list[str], names: list[list[str]]) -> NameTagger:
         """Fit on ``texts`` and, per text, the person names it holds (as they are written in it)."""
@@ -190,8 +242,9 @@ class NameTagger:
         if len(set(labels)) < 2:
             raise ValueError("NameTagger.fit: the texts need both names and other candidate words")
         vec = DictVectorizer()
-        model = LogisticRegression(C=self.C, max_iter=3000).fit(vec.fit_transform(rows), labels)
-        self.weights_ = {f: float(w) for f, w in zip(vec.get_feature_names_out(), model.coef_[0]) if abs(w) > 1e-6}
+        model = LogisticRegression(C=self.C, max_iter=3000, class_weight={0: 1.0, 1: self.name_weight}).fit(vec.fit_transform(rows), labels)
+        # weights too small to move a score are left out of the shipped file
+        self.weights_ = {f: round(float(w), 4) for f, w in zip(vec.get_feature_names_out(), model.coef_[0]) if abs(w) >= 0.01}
         self.intercept_ = float(model.intercept_[0])
         self.n_candidates_, self.n_names_ = len(labels), sum(labels)
         return self
@@ -202,12 +255,12 @@ class NameTagger:
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """The non-overlapping candidate spans of ``text`` scored at or over ``threshold``, best first taken."""
-        scored = sorted(((self.score(f), s, e) for s, e, f in _features(text, _Lists())), reverse=True)
+        scored = sorted(((self.score(f), s, e) for s, e, f in _features(text, _Lists()) if not _vetoed(f)), reverse=True)
         taken: list[tuple[int, int]] = []
         for p, s, e in scored:
-            if p < self.threshold:
+            if p < min(self.threshold, self.zh_threshold):
                 break
-            if all(e <= a or s >= b for a, b in taken):
+            if p >= (self.zh_threshold if _HAN.match(text[s]) else self.threshold) and all(e <= a or s >= b for a, b in taken):
                 taken.append((s, e))
         return sorted(taken)
 
@@ -217,7 +270,7 @@ class NameTagger:
 
     def to_json(self, card: dict) -> str:
         return json.dumps({"params": self.get_params(), "intercept": self.intercept_, "weights": self.weights_,
-                           "card": card}, ensure_ascii=False, indent=0, sort_keys=True)
+                           "card": card}, ensure_ascii=False, indent=0, sort_keys=True, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> NameTagger:
@@ -231,6 +284,12 @@ class NameTagger:
     def shipped(cls) -> NameTagger:
         """The model shipped with Empathica (``listen/name_tagger.json``)."""
         return cls.from_json(resources.files("empathica.listen").joinpath("name_tagger.json").read_text(encoding="utf-8"))
+
+
+def _vetoed(feats: dict[str, float]) -> bool:
+    """A word the shipped lists call no name is never taken, whatever its score: a common word of the tuning
+    corpora (Heathrow, Festnetz), a listed not-name (brands, places, days), a German noun by its ending (Schulung)."""
+    return bool(feats.get("common") or feats.get("not_name") or feats.get("de&noun_end"))
 
 
 def _is_name(text: str, s: int, e: int, held: list[str]) -> bool:
