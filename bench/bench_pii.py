@@ -9,6 +9,8 @@ headline are written from the same counts into the section "listen: personal dat
 
 from __future__ import annotations
 
+from collections import Counter
+
 from bench.pii_eval import TYPES, load, score
 from bench.results_file import write_section
 
@@ -178,6 +180,42 @@ def _fresh_section(redact) -> str:
         "Placeholders in the fresh host texts without planting: "
         + ", ".join(f"{lang} {kind} {n}" for (lang, kind), n in sorted(host.items()) if n) + ".",
     ])
+
+
+def _tagger_added(n: int = 300, seed: int = 77) -> dict[str, tuple[int, int, int, Counter]]:
+    """Per TEST domain (real texts, never trained on): (texts, texts with a name by the rules alone, texts with one
+    by rules + tagger, the words and Chinese spans the tagger adds beyond the rules)."""
+    import random
+    import re
+
+    from bench.pii_plant import TEST, _hosts
+    from empathica.listen.names import redact_names_and_addresses
+
+    from empathica.listen.name_tagger import NameTagger
+
+    rng, out, tagger = random.Random(seed), {}, NameTagger.shipped()
+    for domain, (lang, rel, column) in TEST.items():
+        texts = _hosts(lang, rel, column, n, rng)
+        rules = [redact_names_and_addresses(t, learned=False) for t in texts]
+        added = Counter()
+        for text, r in zip(texts, rules):  # the tagger's spans that the rules' output still holds
+            left = set(re.findall(r"[^\W\d_]+", r))
+            added.update(w for w in (text[s:e] for s, e in tagger.spans(text)) if w in left or w in r)
+        both = sum("[NAME]" in redact_names_and_addresses(t) for t in texts)
+        out[domain] = (len(texts), sum("[NAME]" in r for r in rules), both, added)
+    return out
+
+
+def _tagger_real_section() -> str:
+    lines = ["| real texts (TEST domains) | texts | with a name, rules | with a name, rules + tagger | words the tagger adds |",
+             "|---|---:|---:|---:|---|"]
+    for domain, (n, rules, both, added) in _tagger_added().items():
+        words = ", ".join(f"{w}" + (f" ×{k}" if k > 1 else "") for w, k in added.most_common())
+        lines.append(f"| {domain} | {n} | {rules} | {both} | {words or '—'} |")
+    return ("**The learned name tagger on real texts** (bench/pii_plant.py's TEST domains, 300 texts each, seed 77; "
+            "never trained on): texts that get a [NAME] from the rules alone and from rules + tagger, and every word "
+            "(Chinese: the span's characters) the tagger takes beyond the rules, to be read by hand for false "
+            "redactions (docs/listen.md gives the count read).\n\n" + "\n".join(lines))
 
 
 def main(argv: list[str] | None = None) -> None:

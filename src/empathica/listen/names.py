@@ -19,6 +19,7 @@ from functools import cache
 
 from empathica.listen.gazetteer import gazetteer
 from empathica.listen.name_cues import redact_names_by_context
+from empathica.listen.name_tagger import tag_names
 
 __all__ = ["redact_names_and_addresses"]
 
@@ -132,9 +133,12 @@ def _maybe(text: str) -> bool:
     return any(c in lower for c in cues)
 
 
-def redact_names_and_addresses(text: str) -> str:
-    """``text`` with person names replaced by ``[NAME]`` and street addresses by ``[ADDRESS]``."""
+def redact_names_and_addresses(text: str, *, learned: bool = True) -> str:
+    """``text`` with person names replaced by ``[NAME]`` and street addresses by ``[ADDRESS]``; ``learned``: the
+    names the shipped tagger (``name_tagger.py``) finds are added to the rules'."""
+    original = text
     if _maybe(text):
         for pattern, placeholder in _patterns():
             text = pattern.sub(lambda m: _sub(m, placeholder), text)
-    return redact_names_by_context(text)
+    text = redact_names_by_context(text)
+    return tag_names(original, text) if learned else text
