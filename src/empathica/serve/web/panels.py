@@ -185,9 +185,15 @@ def read_panel(store: Store, p: Panel, user: User, filters: Filters, *, touchpoi
     conditions = tuple(sorted(dict(p.where + where).items()))
     # kept unfiltered, per result and fixed conditions: every filter and panel of it reads the same rows
     key = (data_version(store), user.team_id, user.region, p.result.name, conditions)
-    mine = kept(key, lambda: recomputed(store, p.result.name, user, dict(conditions)).to_pandas())
+    mine = kept(key, lambda: _frame(recomputed(store, p.result.name, user, dict(conditions))))
+    if mine is None:  # this store cannot cut it to the scope: the whole result, marked company-wide
+        return _shown(p, rows, user, ignored, touchpoint=touchpoint, where=where)
     return _shown(p, _recomputed(ibis.memtable(mine), filters), user, ignored, touchpoint=touchpoint, where=where,
                   recompute=True)
+
+
+def _frame(rows: ibis.Table | None) -> pd.DataFrame | None:
+    return None if rows is None else rows.to_pandas()
 
 
 def _recomputed(rows: ibis.Table, filters: Filters) -> ibis.Table:
