@@ -68,10 +68,16 @@ def test_a_scopes_ranking_is_its_own_share_re_ranked_with_the_interval_scaled():
         "revenue_high": [1500.0, 900.0, 700.0], "customers": [500, 300, 200], "money_shown": [True, True, False],
         "confidence": ["high", "medium", "low"], "model_auc": [0.75] * 3, "part_of": [None, None, None],
         "previous_rank": [1, 3, 2], "previous_revenue": [900.0, 500.0, 350.0]})
-    parts = pd.DataFrame({"key": ["x"] * 2 + ["y"] * 3, "customer_id": ["a", "b", "a", "c", "d"],
-                          "revenue": [30.0, 20.0, 100.0, 50.0, 150.0]})
-    mine = scope_share(rows, parts, ranking=True)
+    parts = pd.DataFrame({"key": ["x"] * 3 + ["y"] * 3, "customer_id": ["a", "b", "e", "a", "c", "d"],
+                          "revenue": [30.0, 40.0, -40.0, 100.0, 50.0, 150.0]})
+    moved = pd.Series({"x": 1100.0, "y": 600.0, "z": 300.0})  # Σ |part| of everyone's parts
+    mine = scope_share(rows, parts, moved, ranking=True)
     assert mine.key.tolist() == ["y", "x"] and mine["rank"].tolist() == [1, 2]  # z concerns none of the scope
-    y = mine.iloc[0]
+    y, x = mine.iloc[0], mine.iloc[1]
+    # parts of one sign: the company's interval scaled by the scope's share of the revenue (300 of 600)
     assert (y.revenue, y.customers) == (300.0, 3) and y.revenue_low == pytest.approx(50.0) and y.revenue_high == pytest.approx(450.0)
     assert y.confidence == "medium" and bool(y.money_shown) and pd.isna(y.previous_rank)  # 3 customers: not high
+    # parts of both signs: around the scope's 30, the distances to the ends scaled by its share of the money moved
+    # (110 of 1,100), not by 30 / 1,000 of the revenue; the interval then reaches below 0: no money shown
+    assert x.revenue == 30.0 and x.revenue_low == pytest.approx(-30.0) and x.revenue_high == pytest.approx(80.0)
+    assert x.confidence == "low" and not x.money_shown

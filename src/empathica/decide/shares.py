@@ -6,9 +6,12 @@ each concerned customer's part (``decide_customer_values``) and a scope's share 
 the sum over the scope's customers: the same model and the same orders, no refit.
 
 The bootstrap refits are not kept per customer (refits × customers × opportunities); a scope's interval is the
-company's scaled by the scope's share of the revenue. The refits move every customer's part together (they share
-the model's coefficients), so the scaled interval is close to the scope's own; for a small scope it is narrower
-than a refit of the scope alone would give.
+company's, around the scope's revenue, its distances to the ends scaled by the scope's share of the money moved
+(Σ |part| over the scope's customers ÷ over everyone's). When every part has the same sign that is the company's
+interval scaled by the scope's share of the revenue; parts of both signs (a fix that helps some customers and not
+others) do not blow it up as a ratio of a revenue near zero would. The refits move every customer's part together
+(they share the model's coefficients), so this is close to the scope's own interval; for a small scope it is
+narrower than a refit of the scope alone would give.
 """
 
 from __future__ import annotations
@@ -40,23 +43,27 @@ def customer_values(table: pd.DataFrame, valued, *, result: str) -> pd.DataFrame
     return pd.concat(frames, ignore_index=True)
 
 
-def scope_share(rows: pd.DataFrame, parts: pd.DataFrame, *, ranking: bool) -> pd.DataFrame:
+def scope_share(rows: pd.DataFrame, parts: pd.DataFrame, moved: pd.Series, *, ranking: bool) -> pd.DataFrame:
     """``rows`` (the stored ``decide_opportunities`` — ``ranking`` — or ``decide_scenarios``) as a scope's share:
     per key, the revenue and customers of ``parts`` (the scope's rows of ``decide_customer_values`` for that result),
-    the interval scaled by the scope's share of the revenue, money shown and confidence graded as for the company;
-    opportunities re-ranked within the scope, without the company's previous rank and trend. A key none of the
-    scope's customers is concerned by is left out."""
-    sums = parts.groupby("key").agg(scope_revenue=("revenue", "sum"), scope_customers=("customer_id", "nunique"))
+    the interval the company's scaled by the scope's share of the money moved (``moved``: per key, Σ |revenue| of
+    everyone's parts), money shown and confidence graded as for the company; opportunities re-ranked within the
+    scope, without the company's previous rank and trend. A key none of the scope's customers is concerned by is
+    left out."""
+    parts = parts.assign(moved=parts["revenue"].abs())
+    sums = parts.groupby("key").agg(scope_revenue=("revenue", "sum"), scope_moved=("moved", "sum"),
+                                    scope_customers=("customer_id", "nunique"))
     mine = rows[rows["key"].isin(sums.index)].copy()
     if mine.empty:
         return rows.iloc[0:0]
     mine = mine.join(sums, on="key")
-    company = mine["revenue"].astype(float)
-    ratio = np.where(company != 0, mine["scope_revenue"] / company.where(company != 0, 1.0), 0.0)
-    ends = np.sort(np.column_stack([mine["revenue_low"].astype(float) * ratio,
-                                    mine["revenue_high"].astype(float) * ratio]), axis=1)
-    mine["revenue"], mine["customers"] = mine.pop("scope_revenue"), mine.pop("scope_customers").astype(int)
-    mine["revenue_low"], mine["revenue_high"] = ends[:, 0], ends[:, 1]
+    everyone = mine["key"].map(moved).astype(float).to_numpy()
+    share = np.divide(mine["scope_moved"].to_numpy(), everyone, out=np.zeros(len(mine)), where=everyone > 0)
+    company, revenue = mine["revenue"].astype(float).to_numpy(), mine.pop("scope_revenue").to_numpy()
+    mine["revenue_low"] = revenue + (mine["revenue_low"].astype(float).to_numpy() - company) * share
+    mine["revenue_high"] = revenue + (mine["revenue_high"].astype(float).to_numpy() - company) * share
+    mine["revenue"], mine["customers"] = revenue, mine.pop("scope_customers").astype(int)
+    mine = mine.drop(columns="scope_moved")
     shown = mine["money_shown"].astype(bool).to_numpy()
     if not ranking:  # a scenario shows money when the company's did (a usable model) and its interval excludes 0
         mine["money_shown"] = [bool(s) and not Valuation(0.0, lo, hi, 0.0).spans_zero

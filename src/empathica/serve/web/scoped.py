@@ -90,10 +90,11 @@ def decided_in_scope(store: Store, result_name: str, user: User) -> ibis.Table |
     if not store.has_result(R.DECIDE_CUSTOMER_VALUES):
         return None
     parts = store.result(R.DECIDE_CUSTOMER_VALUES)
-    parts = parts.filter((parts.result == ibis.literal(result_name, type="string"))
-                         & parts.customer_id.isin(customers_in_scope(store, user).customer_id))
+    parts = parts.filter(parts.result == ibis.literal(result_name, type="string"))
+    moved = parts.group_by("key").aggregate(moved=parts.revenue.abs().sum()).to_pandas().set_index("key")["moved"]
+    mine = parts.filter(parts.customer_id.isin(customers_in_scope(store, user).customer_id))
     rows = store.read_result(R.result(result_name))
-    return ibis.memtable(scope_share(rows, parts.select("key", "customer_id", "revenue").to_pandas(),
+    return ibis.memtable(scope_share(rows, mine.select("key", "customer_id", "revenue").to_pandas(), moved,
                                      ranking=result_name == R.DECIDE_OPPORTUNITIES.name))
 
 
