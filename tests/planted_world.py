@@ -64,6 +64,22 @@ def plant_files(world) -> list[str]:
 
 
 
+def settings_of(folder: Path) -> Settings:
+    """The settings the world is analysed with (its store: ``folder/demo.duckdb``)."""
+    # The German sentiment cascade's e5 embeddings only change sentiment verdicts (numbers), never which text is
+    # stored or shown; off, the text step costs a third less CPU (bench/results.md, "the PII leak test").
+    return Settings.load(config_file=folder / "none.toml", progress=False, db_path=str(folder / "demo.duckdb"),
+                         text_embed_budget=0)
+
+
+def built(folder: Path, scratch: Path) -> tuple[Path, Settings, list[str]]:
+    """What :func:`build` returned for ``folder`` (built before, for local iteration): the pieces planted again in a
+    world generated in ``scratch`` (the same seed plants the same pieces)."""
+    from empathica.demo import generate_world
+
+    return folder / "demo.duckdb", settings_of(folder), plant_files(generate_world(scratch, customers=CUSTOMERS, seed=SEED))
+
+
 def build(folder: Path) -> tuple[Path, Settings, list[str]]:
     """The world generated in ``folder``, personal data planted, ingested and analysed by every step (the demo's Act
     rules installed, so that the act step opens cases and writes their cards): (store file, settings, the planted
@@ -76,10 +92,7 @@ def build(folder: Path) -> tuple[Path, Settings, list[str]]:
 
     world = generate_world(folder / "data", customers=CUSTOMERS, seed=SEED)
     needles = plant_files(world)
-    db = folder / "demo.duckdb"
-    # The German sentiment cascade's e5 embeddings only change sentiment verdicts (numbers), never which text is
-    # stored or shown; off, the text step costs a third less CPU (bench/results.md, "the PII leak test").
-    settings = Settings.load(config_file=folder / "none.toml", progress=False, db_path=str(db), text_embed_budget=0)
+    db, settings = folder / "demo.duckdb", settings_of(folder)
     with Store.open(db, settings=settings) as store, pytest.MonkeyPatch.context() as patch:
         ingest_files(store, [p for p, _ in world.files], kinds=[k for _, k in world.files])
         ops = open_cases_store(store, settings)
