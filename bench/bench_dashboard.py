@@ -6,6 +6,7 @@
     python -m bench.bench_dashboard --scaled 100000          # a 300-customer demo copied to 100,000 customers (minutes)
     python -m bench.bench_dashboard --db demo.duckdb --repeat 20
     python -m bench.bench_dashboard --scaled 100000 --lead-only   # a team lead's first visit (recomputed panels)
+    python -m bench.bench_dashboard --build 10000            # a real demo build timed, then each page's first visit
 
 Each page is asked ``--repeat`` times in-process (FastAPI's TestClient, one admin session, no network), each
 time with a different filter (none, a segment, a language, a team, a date range) so that no answer is a cached
@@ -221,9 +222,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scaled", type=int, default=0, help="Copy a 300-customer demo store to this many customers.")
     parser.add_argument("--repeat", type=int, default=11, help="Requests per page (the first is reported as cold).")
     parser.add_argument("--browser-repeat", type=int, default=5, help="Loads per page in Chromium (0: no browser).")
+    parser.add_argument("--build", type=int, default=0,
+                        help="Build a real demo store of this many customers (timed per step), then time each page's "
+                             "first visit on it (admin, then a team lead after the scope preparation).")
     parser.add_argument("--lead-only", action="store_true",
                         help="Only a team lead's recomputed pages, server side (their own section of the results).")
     args = parser.parse_args(argv)
+    if args.build:
+        build_and_first_visit(args.build, args.repeat)
+        return
     db = _scaled(args.scaled) if args.scaled else _store(args.db, args.customers)
     from empathica.settings import Settings
     from empathica.store import Store
@@ -241,6 +248,53 @@ def main(argv: list[str] | None = None) -> None:
         _write_scaled(figures, drawn, customers, args, load)
         return
     _write_first_render(figures, customers, args, load)
+
+
+def build_and_first_visit(customers: int, repeat: int) -> None:
+    """``empathica demo --customers N`` timed per step (a real store: every per-customer row and every aggregate
+    computed on N customers, not copied), then each page's first visit on it: the section
+    "dashboard: a real demo build and first visit at N customers"."""
+    from bench.bench_demo_end_to_end import run
+
+    folder = SCRATCH / f"real{customers}"
+    shutil.rmtree(folder, ignore_errors=True)
+    with LoadWatch() as build_watch:
+        built = run(customers, keep=folder)
+    if built["exit"] != 0:
+        raise SystemExit(f"empathica demo --customers {customers} failed (exit {built['exit']}); nothing written.")
+    with LoadWatch() as visit_watch:
+        figures, prepared = measure(folder / "demo.duckdb", repeat)
+    _write_build(built, figures, prepared, customers, repeat, build_watch.highest, visit_watch.highest)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _write_build(built: dict, figures: dict, prepared: float | None, customers: int, repeat: int, build_load: tuple,
+                 visit_load: tuple) -> None:
+    from bench.results_file import write_section
+
+    steps = "\n".join(f"| {title} ({outcome}) | {seconds:,.0f} |" for title, outcome, seconds in built["stages"])
+    pages = "\n".join(f"| `{p}` | {f['cold']:.2f} | {f['p50']:.2f} | {f['p95']:.2f} | {f['cpu50']:.2f} | "
+                      f"{'yes' if f['p95'] < GOAL_SECONDS else 'no'} |" for p, f in figures.items())
+    write_section(f"dashboard: a real demo build and first visit at {customers:,} customers", f"""
+`python -m bench.bench_dashboard --build {customers} --repeat {repeat}`: `empathica demo --customers {customers:,}`
+(generate, ingest, every step, the report) in a child process, then the server opened on that store and each page
+asked {repeat} times (the first is the cold visit; then cycling through the filters), as admin and as a team lead
+(`lead: ...`, after the server's background preparation of their scope: {prepared if prepared is not None else float("nan"):.1f} s).
+
+**The build**: {built['total'] / 60:.1f} min wall, peak RSS {built['peak_mb'] / 1024:.1f} GB.
+{machine_note(build_load, {})}
+
+| stage | seconds |
+| --- | ---: |
+| generate the world | {built['generated'] or float('nan'):,.0f} |
+{steps}
+
+**The first visit.** {machine_note(visit_load, figures)}
+
+| page | cold (s) | p50 (s) | p95 (s) | CPU p50 (s) | p95 < 1.5 s |
+| --- | ---: | ---: | ---: | ---: | --- |
+{pages}
+""")
 
 
 def _write_first_render(figures: dict, customers: int, args, load: tuple) -> None:

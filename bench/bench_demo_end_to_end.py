@@ -24,8 +24,11 @@ from bench.results_file import write_section
 _STEP = re.compile(r"^\s+(?P<title>.+): (?P<outcome>done|skipped) in (?P<seconds>[\d,.]+) s\s*$")
 
 
-def run(customers: int) -> dict:
-    scratch = Path(tempfile.mkdtemp(prefix="empathica-e2e-bench-"))
+def run(customers: int, *, keep: Path | None = None) -> dict:
+    """The demo command's stages and totals; with ``keep``, built in that folder and kept there (its store is
+    ``keep/demo.duckdb``), else in a scratch folder deleted afterwards."""
+    scratch = keep or Path(tempfile.mkdtemp(prefix="empathica-e2e-bench-"))
+    scratch.mkdir(parents=True, exist_ok=True)
     command = [str(Path(sys.executable).with_name("empathica")), "demo", "--customers", str(customers),
                "--db", str(scratch / "demo.duckdb"), "--out", str(scratch / "report")]
     try:
@@ -46,7 +49,8 @@ def run(customers: int) -> dict:
         return {"customers": customers, "exit": code, "total": total, "generated": generated_at,
                 "analyses": sum(s for _, _, s in stages), "stages": stages, "peak_mb": peak_mb, "summary": summary}
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        if keep is None:
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 def main(argv: list[str]) -> None:

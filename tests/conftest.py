@@ -40,3 +40,16 @@ def store(tmp_path):
     settings = Settings.load(config_file=tmp_path / "none.toml", progress=False)
     with Store.open(tmp_path / "test.duckdb", settings=settings) as s:
         yield s
+
+
+@pytest.fixture(scope="session")
+def planted_store(tmp_path_factory):
+    """(store file, settings, planted pieces): the 300-customer demo world with personal data planted, analysed by
+    every step once per session, shared by the dashboard's tests and the leak test (tests/planted_world.py; copy
+    the store before changing it)."""
+    from tests.planted_world import build, built
+
+    prebuilt = os.environ.get("EMPATHICA_PLANTED_WORLD")  # local iteration only: a folder this fixture built before
+    if prebuilt:
+        return built(Path(prebuilt), tmp_path_factory.mktemp("planted-again"))
+    return build(tmp_path_factory.mktemp("planted-world"))

@@ -1,4 +1,5 @@
-"""One small demo store with every step run, once per session; served in-process (TestClient) per module."""
+"""One small demo store with every step run, once per session (shared with the leak test); served in-process
+(TestClient) per module."""
 
 from __future__ import annotations
 
@@ -12,39 +13,18 @@ from empathica.settings import Settings
 
 PASSWORDS = {"root": "admin-password-1", "ana": "analyst-password-1", "vic": "viewer-password-1",
              "lead": "teamlead-password-1"}
-#: 300 customers, seed 7: small, and its purchase history lets the value and decide steps fit (seed 11 does not).
-CUSTOMERS, SEED = 300, 7
 
 
 @pytest.fixture(scope="session")
-def dashboard_store_file(tmp_path_factory) -> Path:
-    """The demo world ingested and analysed by every step, once per session (tests copy it)."""
-    from empathica.act.service import install_demo_rules, open_cases_store
-    from empathica.demo import generate_world
-    from empathica.flywheel import run_flywheel
-    from empathica.listen import ingest_files
-    from empathica.store import Store
-
-    folder = tmp_path_factory.mktemp("dashboard-demo")
-    path = folder / "demo.duckdb"
+def dashboard_store_file(request, tmp_path_factory) -> Path:
+    """The demo world ingested and analysed by every step, once per session (tests/planted_world.py, shared with the
+    personal-data leak test; tests copy it)."""
     prebuilt = os.environ.get("EMPATHICA_DASHBOARD_STORE")  # local iteration only: a store built by this fixture before
     if prebuilt:
+        path = tmp_path_factory.mktemp("dashboard-demo") / "demo.duckdb"
         shutil.copy(prebuilt, path)
         return path
-    world = generate_world(folder / "data", customers=CUSTOMERS, seed=SEED)
-    settings = Settings.load(config_file=folder / "none.toml", progress=False, db_path=str(path))
-    with Store.open(path, settings=settings) as store, pytest.MonkeyPatch.context() as patch:
-        ingest_files(store, [p for p, _ in world.files], kinds=[k for _, k in world.files])
-        ops = open_cases_store(store, settings)  # the demo's rules, so that the act step opens cases
-        try:
-            install_demo_rules(ops.cases)
-        finally:
-            ops.close()
-        # The value step's main cost is refitting the CLV models on 30 bootstrap resamples for the intervals of
-        # its totals, which no page shows (the pages show stored rows; the tests compare them with the store).
-        patch.setattr("empathica.flywheel.steps.value.CLV_BOOTSTRAP", 2)
-        run_flywheel(store, settings=settings)
-    return path
+    return request.getfixturevalue("planted_store")[0]
 
 
 def open_served(source: Path, folder: Path):

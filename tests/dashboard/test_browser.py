@@ -179,8 +179,8 @@ def test_a_team_lead_sees_only_their_team_and_a_tablet_needs_no_sideways_page_sc
     assert page.locator("#panel-sentiment_touchpoint [data-scope=recomputed]").is_visible()
     assert page.locator("#panel-topics [data-scope=recomputed]").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-    page.goto(f"{base}/ui/summary")  # the opportunities are the decide model's over every customer: marked so
-    assert page.locator("#panel-opportunities [data-scope=company]").is_visible()
+    page.goto(f"{base}/ui/summary")  # the opportunities are the team's customers' share of the money: said so
+    assert page.locator("#panel-opportunities [data-scope=recomputed]").is_visible()
     page.screenshot(path=str(_output() / "empathy-lead-tablet.png"))
     page.reload()
     page.keyboard.press("Tab")  # the first stop skips the navigation

@@ -118,6 +118,14 @@ def test_a_bar_drills_down_to_the_texts_behind_it(dashboard):
     assert count and int(count.group(1).replace(",", "")) == int(row["texts"])
     texts = page_tables(drill).tables["texts"]
     assert texts and {t[0] for t in texts} == {row["value"]}
+    # emotions by channel, language and month: the stored shares of each dimension (the voice page already loaded)
+    with server.reading() as store:
+        store_emotions = store.read_result(R.TEXT_EMOTION_BY)
+    for dimension in ("channel", "lang", "month"):
+        emotions = page_tables(voice).tables[f"emotions_{dimension}"]
+        stored = store_emotions[store_emotions.dimension == dimension]
+        assert len(emotions) == min(len(stored), 30 if dimension != "month" else 400) > 0
+        assert {(r[1], r[2]) for r in emotions} <= {(e, format_value(s, "pct", lang="en")) for e, s in zip(stored.emotion, stored.share)}
 
 
 def test_a_team_lead_lands_on_their_team_and_cannot_reach_other_teams_agents(dashboard):

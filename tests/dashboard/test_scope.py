@@ -232,3 +232,32 @@ def test_the_server_prepares_every_figure_a_team_leads_first_visit_recomputes(da
     for page in ("/ui/voice", "/ui/journeys", "/ui/value", "/ui/voice?language=de", "/ui/value?segment=loyal"):
         assert client.get(page).status_code == 200
     assert asked and set(asked) <= prepared
+
+
+def test_a_team_leads_opportunities_and_scenarios_are_their_customers_share_of_the_money(dashboard):
+    """The decide step's money cut to the team: per opportunity and scenario, the stored parts of the customers the
+    team served (found in pandas from the canonical tables) added up, with as many customers, ranked by that money;
+    everyone's parts add up to the company's money."""
+    client, server = dashboard
+    with server.reading() as store:
+        parts = store.read_result(R.DECIDE_CUSTOMER_VALUES)
+        stored = {r.name: store.read_result(r) for r in (R.DECIDE_OPPORTUNITIES, R.DECIDE_SCENARIOS)}
+        mine = _served_customers(store, server.ops.user("lead").team_id)
+    log_in(client, "lead")
+    for result, page, panel in ((R.DECIDE_OPPORTUNITIES.name, "/ui/summary", "opportunities"),
+                                (R.DECIDE_SCENARIOS.name, "/ui/value", "scenarios")):
+        rows, own = stored[result], parts[parts.result == result]
+        everyone = own.groupby("key")["revenue"].sum()
+        assert [everyone.get(k, 0.0) for k in rows.key] == pytest.approx(rows.revenue.tolist(), rel=1e-9, abs=1e-6)
+        theirs = own[own.customer_id.isin(mine)].groupby("key").agg(revenue=("revenue", "sum"), customers=("customer_id", "size"))
+        assert 0 < len(theirs) and (theirs.customers < rows.set_index("key").customers[theirs.index]).any()
+        html = client.get(f"{page}?lang=en").text
+        assert 'data-scope="recomputed"' in _panel(html, panel) and 'data-scope="company"' not in _panel(html, panel)
+        exported = pd.read_csv(io.BytesIO(client.get(f"/ui/export/{panel}.csv").content))
+        expected = set(zip(theirs.customers, theirs.revenue.round(4)))
+        shown = set(zip(exported.customers, exported.revenue.round(4)))
+        assert shown <= expected and len(exported) == min(len(expected), 15 if panel == "opportunities" else 20)
+    ranked = pd.read_csv(io.BytesIO(client.get("/ui/export/opportunities.csv").content))
+    assert ranked["rank"].tolist() == list(range(1, len(ranked) + 1))
+    shown = ranked[ranked.confidence != "low"].revenue  # money shown first, by the team's own money
+    assert shown.tolist() == sorted(shown, reverse=True) and ranked.confidence.tolist().index("low") == len(shown)

@@ -6,89 +6,25 @@ from __future__ import annotations
 
 import json
 import re
-from functools import cache, partial
+import shutil
+from dataclasses import replace
+from functools import cache
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
-from empathica.settings import Settings
-
-#: Per language, a sentence with personal data (``{i}`` makes each row's values unique) and the pieces that
-#: must not be found anywhere afterwards.
-PLANTS = {
-    "de": ("Rufen Sie mich an: +49 171 7{i:06d}, Mail kunde.leak{i}@beispiel-mail.de, IBAN DE89 3704 0044 0532 0130 00. "
-           "Frau Cornelia Vogelsang wohnt Lindenstraße 23, 50674 Köln.",
-           ["kunde.leak{i}", "171 7{i:06d}", "0532 0130", "Vogelsang", "Lindenstraße 23"]),
-    "en": ("my name is Priya Raman, call (415) 555-{j:04d} or mail support at leakyshop{i} dot co dot uk, "
-           "card 4111 1111 1111 1111, I live at 221 Baker Street.",
-           ["Raman", "(415) 555-{j:04d}", "leakyshop{i}", "4111 1111", "221 Baker"]),
-    "zh": ("我叫王秀英，电话139{i:08d}，邮箱wangxy{i}艾特163点com，身份证11010519491231002X，寄到上海市浦东新区世纪大道88号。",
-           ["秀英", "139{i:08d}", "wangxy{i}", "11010519491231002X", "世纪大道88号"]),
-}
-
-
-def _plant(text: str | None, lang: str, i: int) -> tuple[str, list[str]]:
-    sentence, needles = PLANTS.get(lang if lang in PLANTS else "en")
-    return f"{text or ''} {sentence.format(i=i, j=i % 10_000)}".strip(), [n.format(i=i, j=i % 10_000) for n in needles]
-
-
-def _plant_files(world) -> list[str]:
-    """Personal data in every 4th feedback comment, customer turn and review, and an ``email`` column in the
-    customers file; returns the pieces to look for."""
-    needles: list[str] = []
-    files = {kind: path for path, kind in world.files}
-    for k, (kind, column) in enumerate((("feedback", "comment"), ("turns", "text"), ("reviews", "text"))):
-        path = files[kind]
-        frame = pd.read_json(path, lines=True, dtype=False) if path.suffix == ".jsonl" else pd.read_csv(path, dtype=str)
-        rows = frame.index[::4] if kind != "turns" else frame.index[frame["speaker"] == "customer"][::4]
-        for n, row in enumerate(rows, start=100_000 * k):  # unique values per row
-            lang = frame.at[row, "language"] if "language" in frame else ("zh" if any("\u4e00" <= c <= "\u9fff" for c in str(frame.at[row, column])) else "de")
-            frame.at[row, column], found = _plant(frame.at[row, column] if pd.notna(frame.at[row, column]) else None, lang, n)
-            needles += found
-        if path.suffix == ".jsonl":
-            path.write_text(frame.to_json(orient="records", lines=True, force_ascii=False), encoding="utf-8")
-        else:
-            frame.to_csv(path, index=False)
-    customers = pd.read_csv(files["customers"], dtype=str)
-    customers["email"] = [f"crm.export{i}@leak-test.de" for i in range(len(customers))]
-    customers.to_csv(files["customers"], index=False)
-    return sorted(set(needles)) + ["@leak-test.de", "crm.export"]
-
+from tests.planted_world import plant
 
 @pytest.fixture(scope="module")
-def planted(tmp_path_factory):
-    """A 300-customer demo world with personal data planted, ingested and analysed by every step (the demo's
-    Act rules installed, so that the act step opens cases and writes their cards)."""
-    from empathica.act.service import install_demo_rules, open_cases_store
-    from empathica.demo import generate_world
-    from empathica.flywheel import run_flywheel
-    from empathica.listen import ingest_files
-    from empathica.store import Store
-
+def planted(planted_store, tmp_path_factory):
+    """The shared 300-customer demo world with personal data planted (tests/planted_world.py), analysed by every step;
+    a copy of its store, as the API test below ingests into it."""
+    source, settings, needles = planted_store
     folder = tmp_path_factory.mktemp("pii-world")
-    world = generate_world(folder / "data", customers=300, seed=11)
-    needles = _plant_files(world)
     db = folder / "demo.duckdb"
-    # The German sentiment cascade's e5 embeddings only change sentiment verdicts (numbers), never which text is
-    # stored or shown; off, the text step costs a third less CPU (bench/results.md, "the PII leak test").
-    settings = Settings.load(config_file=folder / "none.toml", progress=False, db_path=str(db), text_embed_budget=0)
-    with Store.open(db, settings=settings) as store, pytest.MonkeyPatch.context() as patch:
-        ingest_files(store, [p for p, _ in world.files], kinds=[k for _, k in world.files])
-        ops = open_cases_store(store, settings)
-        try:
-            install_demo_rules(ops.cases)
-        finally:
-            ops.close()
-        # The value step's main cost is refitting the CLV models on 30 bootstrap resamples for the totals'
-        # intervals: numbers only, no text. Two refits write the same tables; what this test checks is unchanged.
-        patch.setattr("empathica.flywheel.steps.value.CLV_BOOTSTRAP", 2)
-        # Likewise the values segments' bootstrap intervals (200 resamples of three models per outcome): numbers only.
-        from empathica.diagnose.segments import compare
-        patch.setattr("empathica.flywheel.steps.diagnose.compare", partial(compare, n_bootstrap=10))
-        sections = run_flywheel(store, settings=settings)
-    assert not [s.key for s in sections if s.skipped]  # every step ran, so every result path is checked
-    return db, settings, needles, folder
+    shutil.copy(source, db)
+    shutil.copytree(source.parent / "data", folder / "data")
+    return db, replace(settings, db_path=str(db)), needles, folder
 
 
 def _leaks(text: str, needles: list[str]) -> list[str]:
@@ -182,7 +118,7 @@ def test_no_api_response_holds_personal_data(planted):
 
 def _ingest_rows_through_the_api(client, auth, bodies: list[str]) -> list[str]:
     """POST /ingest/feedback/rows with personal data in a good row and in a row the quarantine keeps."""
-    sentence, needles = _plant(None, "de", 990_001)
+    sentence, needles = plant(None, "de", 990_001)
     rows = [{"response_id": "api-pii-1", "customer_id": "cust_0000000", "timestamp": "2024-05-01T08:00:00Z",
              "nps": 3, "comment": sentence},
             {"response_id": "api-pii-2", "customer_id": "nobody", "timestamp": "2024-05-01T08:00:00Z", "nps": 42,

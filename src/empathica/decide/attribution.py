@@ -18,6 +18,10 @@ one fix is not removed again by another).
 Orders are sampled (``orders``; an order and its reverse, which lowers the sampling noise); the same
 orders are used for every bootstrap refit of the model, and the 95 % interval is the 2.5–97.5 % points of
 a fix's Shapley value over the refits.
+
+A fix's Shapley value is a sum over customers (each customer's churn depends on their own levers only), so each
+customer's part of it is kept too (``Valuation.by_customer``): a team's or region's share of a fix is the sum over
+its customers (``decide.shares``).
 """
 
 from __future__ import annotations
@@ -40,6 +44,8 @@ def shapley_valuations(model: ChurnResponse, table: pd.DataFrame, levers: list, 
     value = np.clip(np.nan_to_num(table["value"].to_numpy(dtype=float)), 0.0, None)
     start = model.proba_by_fit(table)  # column 0: the model; then each bootstrap refit
     credit = np.zeros((len(levers), start.shape[1]))
+    # each affected customer's part of each lever's credit (the fitted model's), in the order of its affected rows
+    own = [np.zeros(int(np.count_nonzero(lever.affected))) for lever in levers]
     churn = np.zeros(len(levers))
     rng = np.random.default_rng(random_state)
     order = np.arange(len(levers))
@@ -58,7 +64,9 @@ def shapley_valuations(model: ChurnResponse, table: pd.DataFrame, levers: list, 
             changed = levers[i].change(pd.DataFrame(state[rows], columns=columns, index=table.index[rows]))
             state[rows] = changed[columns].to_numpy(dtype=float)
             after = model.proba_by_fit(changed)
-            credit[i] += ((p[rows] - after) * value[rows, None]).sum(axis=0)
+            kept = (p[rows] - after) * value[rows, None]
+            credit[i] += kept.sum(axis=0)
+            own[i] += kept[:, 0]
             churn[i] += float((after[:, 0] - p[rows, 0]).mean())
             p[rows] = after
     credit /= orders
@@ -67,7 +75,7 @@ def shapley_valuations(model: ChurnResponse, table: pd.DataFrame, levers: list, 
     for i, lever in enumerate(levers):
         low, high = np.quantile(credit[i, 1:], [alpha, 1 - alpha]) if start.shape[1] > 1 else (np.nan, np.nan)
         out[lever.key] = Valuation(revenue=float(credit[i, 0]), low=float(low), high=float(high),
-                                   churn_change=churn[i] / orders)
+                                   churn_change=churn[i] / orders, by_customer=own[i] / orders)
     return out
 
 

@@ -319,13 +319,18 @@ def rank_opportunities(levers: list[Lever], model: ChurnResponse, table: pd.Data
     frame = pd.DataFrame(rows)
     if frame.empty:
         return frame
-    # an opportunity contained in another (part_of) is listed after the independent ones: its money is theirs
     frame.loc[~frame["part_of"].isin(frame["key"]), "part_of"] = None  # its container was not ranked: it stands alone
-    frame["independent"] = frame["part_of"].isna()
+    return with_trend(ranked(frame), previous, shares, periods)
+
+
+def ranked(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame``'s opportunities in ranking order, numbered (``rank``): those with money shown first, by revenue at
+    stake; one contained in another (``part_of``) after every independent one, as its money is theirs."""
+    frame = frame.drop(columns="rank", errors="ignore").assign(independent=frame["part_of"].isna())
     frame = frame.sort_values(["independent", "money_shown", "revenue"], ascending=[False, False, False],
                               ignore_index=True).drop(columns="independent")
     frame.insert(0, "rank", np.arange(1, len(frame) + 1))
-    return with_trend(frame, previous, shares, periods)
+    return frame
 
 
 def values_json(values: dict) -> str:

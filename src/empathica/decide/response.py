@@ -10,7 +10,7 @@ value, with the 2.5 and 97.5 % points of the same sum over the bootstrap fits.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -32,6 +32,9 @@ class Valuation:
     low: float
     high: float
     churn_change: float  # mean change of P(churn) among the customers changed (negative: fewer leave)
+    #: each changed customer's part of ``revenue`` (the fitted model's; rows as given), so that a team's or region's
+    #: share is a sum over its customers (``decide.shares``); None when not kept
+    by_customer: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     @property
     def spans_zero(self) -> bool:
@@ -103,7 +106,7 @@ class ChurnResponse:
         alpha = (1 - confidence) / 2
         low, high = np.quantile(sums, [alpha, 1 - alpha]) if sums else (np.nan, np.nan)
         return Valuation(revenue=float((delta * v).sum()), low=float(low), high=float(high),
-                         churn_change=float(-delta.mean()) if len(delta) else 0.0)
+                         churn_change=float(-delta.mean()) if len(delta) else 0.0, by_customer=delta * v)
 
 
 class ChurnWithContacts:
@@ -149,7 +152,7 @@ class ChurnWithContacts:
         alpha = (1 - confidence) / 2
         low, high = np.quantile(sums[1:], [alpha, 1 - alpha]) if len(sums) > 1 else (np.nan, np.nan)
         return Valuation(revenue=float(sums[0]), low=float(low), high=float(high),
-                         churn_change=float(-delta[:, 0].mean()) if len(delta) else 0.0)
+                         churn_change=float(-delta[:, 0].mean()) if len(delta) else 0.0, by_customer=delta[:, 0] * v)
 
 
 def fit_logistic(X: np.ndarray, y: np.ndarray, *, C: float, weight: np.ndarray | None = None,

@@ -353,6 +353,12 @@ DECIDE_PROTECT = _declare(
     "revenue_high:float currency:string churn_change:float money_shown:bool confidence:string owner_team_id:string "
     "owner:string evidence:string evidence_section:string evidence_key:string model_auc:float previous_rank:int "
     "previous_revenue:float trend_basis:string trend_message_id:string trend_values:json part_of:string concerned_by_fixes:int revenue_alone:float")
+# dashboard (issue 20): each customer's part of the money, so a team's or region's share is a sum (decide/shares.py)
+DECIDE_CUSTOMER_VALUES = _declare(
+    "decide_customer_values", "decide", "one customer concerned by one opportunity or scenario",
+    "Each concerned customer's part of an opportunity's revenue (its Shapley share) or a scenario's (valued alone), "
+    "by the fitted churn model: summed over a team's or region's customers, their share of it.",
+    "result:string key:string customer_id:string revenue:float")
 
 # -- the report ------------------------------------------------------------------------------------
 REPORT_SECTIONS = _declare(

@@ -17,16 +17,18 @@ from empathica.decide.attribution import shapley_valuations
 from empathica.decide.competitors import competitor_levers
 from empathica.decide.contacts import CONTACT_PREFIX, ContactLeaving, complaint_contacts
 from empathica.decide.levers import churn_levers, customer_levers, empathy_levels
-from empathica.decide.opportunities import MIN_CUSTOMERS, Names, all_levers, rank_opportunities, served_customers
+from empathica.decide.opportunities import (MIN_CUSTOMERS, Names, all_levers, rank_opportunities, served_customers,
+                                            value_lever)
 from empathica.decide.response import MIN_AUC, ChurnResponse, ChurnWithContacts
 from empathica.errors import NotEnoughDataError
 from empathica.decide.scenarios import builtin_levers, parse_scenarios, spec_lever, value_scenarios
+from empathica.decide.shares import customer_values
 from empathica.decide.trend import data_periods, period_shares
 from empathica.flywheel.registry import RunContext, step
 from empathica.report import Finding, FindingsTable, Section
 from empathica.report.summary import protect_finding
 from empathica.schema.results import (
-    DECIDE_MODEL, DECIDE_OPPORTUNITIES, DECIDE_PROTECT, DECIDE_SCENARIOS, DRIVERS_CUSTOMER, DRIVERS_EVERYONE, DRIVERS_LEVER_EVENTS, DRIVERS_TEAMS,
+    DECIDE_CUSTOMER_VALUES, DECIDE_MODEL, DECIDE_OPPORTUNITIES, DECIDE_PROTECT, DECIDE_SCENARIOS, DRIVERS_CUSTOMER, DRIVERS_EVERYONE, DRIVERS_LEVER_EVENTS, DRIVERS_TEAMS,
     EMPATHY_AGENTS, EMPATHY_GAPS, JOURNEY_FRICTION, LEARN_BENCHMARK_COMPARISON, VALUE_CLV, VALUE_REVENUE_AT_RISK, VALUE_TOTALS,
 )
 
@@ -85,6 +87,8 @@ def decide(ctx: RunContext) -> Section:
     if len(scenarios):
         scenarios.insert(0, "scenario", range(1, len(scenarios) + 1))
         store.write_result(DECIDE_SCENARIOS, scenarios, step="decide", description="ROI scenarios: revenue kept with 95% intervals.")
+    store.write_result(DECIDE_CUSTOMER_VALUES, _customer_values(model, table, fixes, ranking, shared, levers), step="decide",
+                       description="Each concerned customer's part of the opportunities' and scenarios' revenue.")
     return decide_section(ranking, scenarios, protect, model_auc=model.auc_, usable=model.usable)
 
 
@@ -117,6 +121,16 @@ def _contact_figures(model: ChurnWithContacts | None) -> dict:
 def _previous(store, result) -> pd.DataFrame | None:
     """The last run's rows of ``result`` (None on the first run)."""
     return store.read_result(result) if store.has_result(result) else None
+
+
+def _customer_values(model: ChurnResponse, table: pd.DataFrame, fixes, ranking: pd.DataFrame, shared: dict, scenarios) -> pd.DataFrame:
+    """Each concerned customer's part of every ranked opportunity's revenue (its Shapley share, or what it keeps alone
+    when it is not in the game, as ranked) and of every scenario's (valued alone): a scope's share is their sum."""
+    keys = set(ranking["key"]) if len(ranking) else set()
+    opportunities = [(f, shared[f.key] if f.key in shared else value_lever(model, table, f)) for f in fixes if f.key in keys]
+    valued = [(lever, value_lever(model, table, lever)) for lever in scenarios if lever.affected.any()]
+    return pd.concat([customer_values(table, opportunities, result=DECIDE_OPPORTUNITIES.name),
+                      customer_values(table, valued, result=DECIDE_SCENARIOS.name)], ignore_index=True)
 
 
 def _with_fix_overlap(protect: pd.DataFrame, groups, fixes, ranking: pd.DataFrame) -> pd.DataFrame:

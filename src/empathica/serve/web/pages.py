@@ -27,7 +27,8 @@ router = APIRouter(prefix="/ui", include_in_schema=False)
 PAGE_PANELS = {
     "summary": ("opportunities",),
     "journeys": ("journey_map", "pathways", "friction", "touchpoints"),
-    "voice": ("sentiment_touchpoint", "sentiment_channel", "sentiment_lang", "sentiment_month", "emotions",
+    "voice": ("sentiment_touchpoint", "sentiment_channel", "sentiment_lang", "sentiment_month", "emotions", "emotions_channel",
+              "emotions_lang", "emotions_month",
               "pain_points", "topics"),
     "empathy": ("agents", "teams", "gaps", "coaching"),
     "value": ("clv_segments", "revenue_at_risk", "scenarios"),

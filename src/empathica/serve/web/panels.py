@@ -81,6 +81,10 @@ PANELS: dict[str, Panel] = {p.key: p for p in (
             chart="line" if d == "month" else "bar") for d in ("touchpoint", "channel", "lang", "month")],
     Panel("emotions", R.TEXT_EMOTION_BY, _cols("value:text emotion:text share:pct"), label="emotion", value="share",
           where=(("dimension", "touchpoint"),), order="-share", limit=30),
+    *[Panel(f"emotions_{d}", R.TEXT_EMOTION_BY, _cols("value:text emotion:text share:pct"), label="emotion",
+            value="share", where=(("dimension", d),), order="-share", limit=30) for d in ("channel", "lang")],
+    Panel("emotions_month", R.TEXT_EMOTION_BY, _cols("value:month emotion:text share:pct"), chart="line", label="value",
+          value="share", where=(("dimension", "month"),), order="value", limit=400, series="emotion"),
     Panel("pain_points", R.TEXT_PAIN_POINTS,
           _cols("aspect:text negative_mentions:int share_of_negative_units:pct languages:text quotes:quote"),
           label="aspect", value="negative_mentions", order="-negative_mentions", limit=15, withheld=("quotes",)),
@@ -185,9 +189,15 @@ def read_panel(store: Store, p: Panel, user: User, filters: Filters, *, touchpoi
     conditions = tuple(sorted(dict(p.where + where).items()))
     # kept unfiltered, per result and fixed conditions: every filter and panel of it reads the same rows
     key = (data_version(store), user.team_id, user.region, p.result.name, conditions)
-    mine = kept(key, lambda: recomputed(store, p.result.name, user, dict(conditions)).to_pandas())
+    mine = kept(key, lambda: _frame(recomputed(store, p.result.name, user, dict(conditions))))
+    if mine is None:  # this store cannot cut it to the scope: the whole result, marked company-wide
+        return _shown(p, rows, user, ignored, touchpoint=touchpoint, where=where)
     return _shown(p, _recomputed(ibis.memtable(mine), filters), user, ignored, touchpoint=touchpoint, where=where,
                   recompute=True)
+
+
+def _frame(rows: ibis.Table | None) -> pd.DataFrame | None:
+    return None if rows is None else rows.to_pandas()
 
 
 def _recomputed(rows: ibis.Table, filters: Filters) -> ibis.Table:

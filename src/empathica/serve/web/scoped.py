@@ -26,11 +26,13 @@ from empathica.store.operational import User
 #: Recomputed on the user's customers (their texts, their CLVs): the figures are the scope's own.
 RECOMPUTED = frozenset({R.TEXT_SENTIMENT_BY.name, R.TEXT_EMOTION_BY.name, R.TEXT_PAIN_POINTS.name,
                         R.VALUE_CLV_SEGMENTS.name, R.TEXT_TOPICS.name,
-                        R.JOURNEY_DFG.name, R.JOURNEY_TOUCHPOINTS.name, R.JOURNEY_FRICTION.name})
-#: Shown whole, marked "company-wide figures": models fitted on every customer (opportunities and scenarios from
-#: the decide model, comparisons with their tests), rules and experiments — the context a team works in.
-COMPANY_WIDE = frozenset({R.DECIDE_OPPORTUNITIES.name, R.DECIDE_SCENARIOS.name,
-                          R.JOURNEY_COMPARE.name, R.JOURNEY_COMPARE_CHURN.name, R.JOURNEY_PATHWAY_DAYS.name,
+                        R.JOURNEY_DFG.name, R.JOURNEY_TOUCHPOINTS.name, R.JOURNEY_FRICTION.name,
+                        R.DECIDE_OPPORTUNITIES.name, R.DECIDE_SCENARIOS.name})
+#: Results whose scope's share is the sum of their customers' parts (``decide_customer_values``, decide/shares.py).
+DECIDED = (R.DECIDE_OPPORTUNITIES.name, R.DECIDE_SCENARIOS.name)
+#: Shown whole, marked "company-wide figures": comparisons of cohorts with their tests, rules and experiments —
+#: the context a team works in (and opportunities and scenarios of a store from before decide_customer_values).
+COMPANY_WIDE = frozenset({R.JOURNEY_COMPARE.name, R.JOURNEY_COMPARE_CHURN.name, R.JOURNEY_PATHWAY_DAYS.name,
                           R.ACT_RULES.name, R.LEARN_EFFECTS.name, R.LEARN_EXPERIMENTS.name,
                           R.LEARN_BENCHMARK_COMPARISON.name})
 #: Results the journeys step stores that the scope's own journeys replace (``journeys_in_scope``).
@@ -49,9 +51,12 @@ def texts_in_scope(store: Store, user: User, *, with_text: bool = True) -> ibis.
     return customer_texts(scored_texts(store, store.result(R.TEXT_SCORES), context=context, with_text=with_text))
 
 
-def recomputed(store: Store, result_name: str, user: User, where: dict[str, str]) -> ibis.Table:
+def recomputed(store: Store, result_name: str, user: User, where: dict[str, str]) -> ibis.Table | None:
     """``result_name``'s rows added up over ``user``'s scope only (the columns of the stored result); ``where``:
-    the panel's fixed conditions, so only the breakdown it shows is computed."""
+    the panel's fixed conditions, so only the breakdown it shows is computed. None: this store cannot (a decide
+    result without its customers' parts, from an older release)."""
+    if result_name in DECIDED:
+        return decided_in_scope(store, result_name, user)
     if result_name == R.VALUE_CLV_SEGMENTS.name:
         from empathica.flywheel.steps.value import clv_by_segment
 
@@ -75,6 +80,22 @@ def recomputed(store: Store, result_name: str, user: User, where: dict[str, str]
     dimensions = [where["dimension"]] if where.get("dimension") in DIMENSIONS else list(DIMENSIONS)
     return ibis.union(*[breakdown(texts, d)[1 if emotions else 0] for d in dimensions]) if len(dimensions) > 1 \
         else breakdown(texts, dimensions[0])[1 if emotions else 0]
+
+
+def decided_in_scope(store: Store, result_name: str, user: User) -> ibis.Table | None:
+    """The opportunities or scenarios as the user's scope's share: their customers' parts of each one's revenue
+    added up (``decide.shares.scope_share``); None when the store keeps no parts."""
+    from empathica.decide.shares import scope_share
+
+    if not store.has_result(R.DECIDE_CUSTOMER_VALUES):
+        return None
+    parts = store.result(R.DECIDE_CUSTOMER_VALUES)
+    parts = parts.filter(parts.result == ibis.literal(result_name, type="string"))
+    moved = parts.group_by("key").aggregate(moved=parts.revenue.abs().sum()).to_pandas().set_index("key")["moved"]
+    mine = parts.filter(parts.customer_id.isin(customers_in_scope(store, user).customer_id))
+    rows = store.read_result(R.result(result_name))
+    return ibis.memtable(scope_share(rows, mine.select("key", "customer_id", "revenue").to_pandas(), moved,
+                                     ranking=result_name == R.DECIDE_OPPORTUNITIES.name))
 
 
 def customers_in_scope(store: Store, user: User) -> ibis.Table:
