@@ -119,7 +119,10 @@ class JourneyAnalyzer:
             raise NotEnoughDataError("no journeys to analyse: the event table is empty.")
         base = indexed_steps(events, index, goal=self.goal, checks=checks)  # without a goal, one is chosen below
         if self.cache:
-            base = _materialize(base)
+            # a customer that is the case itself (no customer column) is not stored a second time
+            alias = _customer_is_case(events)
+            base = _materialize(base.drop("customer") if alias else base)
+            base = base.mutate(customer=base.case) if alias else base
         self.goal_ = self.goal if self.goal is not None else most_frequent_end(base, index)
         steps = with_goal(base, index, self.goal_)  # touchpoints as numbers: the summaries below
         self.steps_ = self._plain_steps = named(steps, index)  # with the names, for everything else
@@ -286,6 +289,14 @@ class JourneyAnalyzer:
             mean_friction=joined.friction_score.mean(),
         )
         return _sorted(out.to_pandas(), ["top_pathway_traversals", "max_friction", "customer_id"], [False, False, True])
+
+
+def _customer_is_case(events: "Table") -> bool:
+    """Whether the events' ``customer`` is the same expression as their ``case`` (:func:`journey_events`
+    without a customer column)."""
+    op = events.op()
+    values = getattr(op, "values", None)
+    return isinstance(values, dict) and "customer" in values and values["customer"] == values.get("case")
 
 
 def _materialize(expr: "Table") -> "Table":
