@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from empathica.understand.journeys import PATH_SEPARATOR, JourneyAnalyzer, journey_events
+from empathica.understand.journeys import PATH_SEPARATOR, JourneyAnalyzer, goal_funnel, journey_events
 from tests.journeys.conftest import reference_dfg, reference_transitions
 
 GOAL = "order_confirmed"
@@ -101,6 +101,9 @@ def test_goal_funnel_counts_ordered_reach(fitted, events_frame):
                     i += 1
             n += i >= k
         assert fitted.funnel_.loc[k - 1, "journeys"] == n
+    # the walk along the distinct paths (the analyzer's way) and one query per step agree
+    per_step = goal_funnel(fitted.steps_, funnel)
+    pd.testing.assert_frame_equal(per_step, fitted.funnel_[per_step.columns], check_dtype=False)
 
 
 def test_customer_friction_counts_top_pathway_traversals(fitted, events_frame):

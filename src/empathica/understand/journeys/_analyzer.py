@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from empathica.errors import AnalysisError, NotEnoughDataError
-from empathica.understand.journeys._discovery import transitions, variant_summary
+from empathica.understand.journeys._discovery import PATH_SEPARATOR, journey_paths, transitions, variant_summary
 from empathica.understand.journeys._fused import (
     channel_pair_aggregate,
     count_channel_pairs,
@@ -29,13 +29,15 @@ from empathica.understand.journeys._fused import (
     with_goal,
 )
 from empathica.understand.journeys._friction import friction_ablation, pathway_friction
-from empathica.understand.journeys._funnel import goal_funnel, typical_path_to_goal
+from empathica.understand.journeys._funnel import funnel_from_paths, goal_funnel, typical_path_to_goal
 
 if TYPE_CHECKING:
     from ibis.expr.types import Table
 
 DFG_COLUMNS = ["source", "target", "transitions", "customers", "median_seconds", "p90_seconds"]
 VARIANT_COLUMNS = ["variant", "journeys", "share", "events", "median_duration_seconds", "reaches_goal"]
+#: The goal funnel is counted along the distinct paths (one walk each) up to this many variants, else per step.
+FUNNEL_FROM_VARIANTS = 200_000
 TOUCHPOINT_COLUMNS = ["touchpoint", "events", "median_seconds_to_next", "mean_relative_position", "journeys",
                       "repeat_events", "journeys_with_repeat", "customers", "starts", "ends", "dropoffs",
                       "start_share", "end_share", "dropoff_rate"]
@@ -117,7 +119,10 @@ class JourneyAnalyzer:
             raise NotEnoughDataError("no journeys to analyse: the event table is empty.")
         base = indexed_steps(events, index, goal=self.goal, checks=checks)  # without a goal, one is chosen below
         if self.cache:
-            base = _materialize(base)
+            # a customer that is the case itself (no customer column) is not stored a second time
+            alias = _customer_is_case(events)
+            base = _materialize(base.drop("customer") if alias else base)
+            base = base.mutate(customer=base.case) if alias else base
         self.goal_ = self.goal if self.goal is not None else most_frequent_end(base, index)
         steps = with_goal(base, index, self.goal_)  # touchpoints as numbers: the summaries below
         self.steps_ = self._plain_steps = named(steps, index)  # with the names, for everything else
@@ -206,7 +211,10 @@ class JourneyAnalyzer:
         variants = variant_summary(journeys, steps, label=lambda rows: named(rows, index), limit=self.max_variants).to_pandas()
         variants = _sorted(variants, ["journeys", "variant"], [False, True])
         self.variants_ = variants[VARIANT_COLUMNS]
-        n_variants = int(journeys.select("n_events", "path_key0", "path_key1").distinct().count().to_pandas())
+        groups = journeys.group_by(["n_events", "path_key0", "path_key1"]).aggregate(journeys=journeys.count(), case=journeys.case.min())
+        if self.cache:
+            groups = _materialize(groups)
+        n_variants = int(groups.count().to_pandas())
         self.variants_rest_ = {"variants": n_variants - len(variants), "journeys": n - int(variants["journeys"].sum()),
                                "events": int(per_journey["events"] or 0) - int((variants["journeys"] * variants["events"]).sum())}
         if index.channel_words:
@@ -222,7 +230,12 @@ class JourneyAnalyzer:
         self.funnel_steps_ = self.funnel or typical_path_to_goal(self.variants_, self.goal_)
         # the funnel on touchpoint numbers (-1: a funnel touchpoint the events never meet)
         numbers = [index.activity_index(t) for t in self.funnel_steps_]
-        funnel = goal_funnel(steps.mutate(activity=steps.idx), [-1 if k is None else k for k in numbers])
+        numbers = [-1 if k is None else k for k in numbers]
+        if n_variants <= FUNNEL_FROM_VARIANTS:  # one walk along each distinct path
+            paths = variant_paths(groups, steps)
+            funnel = funnel_from_paths(paths["path"], paths["journeys"], numbers)
+        else:  # one query per funnel step, each on the journeys that reached the step before
+            funnel = goal_funnel(steps.mutate(activity=steps.idx), numbers)
         self.funnel_ = funnel.assign(touchpoint=pd.Series(self.funnel_steps_, index=funnel.index, dtype="str"))
 
         self.summary_ = {
@@ -278,12 +291,30 @@ class JourneyAnalyzer:
         return _sorted(out.to_pandas(), ["top_pathway_traversals", "max_friction", "customer_id"], [False, False, True])
 
 
+def _customer_is_case(events: "Table") -> bool:
+    """Whether the events' ``customer`` is the same expression as their ``case`` (:func:`journey_events`
+    without a customer column)."""
+    op = events.op()
+    values = getattr(op, "values", None)
+    return isinstance(values, dict) and "customer" in values and values["customer"] == values.get("case")
+
+
 def _materialize(expr: "Table") -> "Table":
     """Compute ``expr`` once into a temporary table of its backend (gone when the connection closes)."""
     backend = expr._find_backend(use_default=True)
     if backend.name == "duckdb":
         return backend.create_table(f"_journeys_{uuid.uuid4().hex[:12]}", expr, temp=True)
     return expr.cache()
+
+
+def variant_paths(groups: "Table", steps: "Table") -> pd.DataFrame:
+    """``path`` (touchpoint numbers in order) and ``journeys`` of every variant in ``groups`` (journeys
+    grouped by their path keys, as :func:`variant_summary` does, with ``journeys`` and a representative
+    ``case``), each path spelled from its representative journey."""
+    representatives = steps.semi_join(groups.select("case"), "case")
+    paths = journey_paths(representatives.mutate(activity=representatives.idx.cast("string")))
+    out = groups.inner_join(paths, "case").select("path", "journeys").to_pandas()
+    return out.assign(path=[[int(k) for k in p.split(PATH_SEPARATOR)] if p else [] for p in out["path"]])
 
 
 def _sentiment_after(steps: "Table", feedback: "Table") -> "Table":
