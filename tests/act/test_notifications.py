@@ -261,3 +261,22 @@ def test_an_evaluation_says_its_alerts_through_the_words_handed_to_it(cases, wor
     assert report.notified == {"detractor_alert": len(detractors)} and len(detractors) >= 2
     assert sorted(n["subject"] for n in cases.notifications()) == [f"Neuer Fall für team_care: Detractor: {c}"
                                                                    for c in detractors]
+
+
+def test_a_case_opens_without_its_opener_when_the_opener_cannot_be_chosen(cases, world, monkeypatch, caplog):
+    from empathica.act import engine
+    from empathica.act.rules import RuleSet, parse_rule
+    from empathica.act.signals import signal_fields
+    from empathica.store import Store
+
+    from tests.act.conftest import settings_for
+
+    def broken(*args, **kwargs):
+        raise MemoryError("out of memory")
+
+    monkeypatch.setattr(engine, "case_openers", broken)
+    engine.install_rules(cases, RuleSet(rules=(parse_rule(NOTIFY_RULE, known_fields=signal_fields),)), source="test")
+    with Store.open(world, settings=settings_for(world), read_only=True) as store:
+        report = engine.evaluate(store, cases)
+    assert report.cases_opened >= 2 and all(c["opener"] is None for c in cases.cases(limit=100)[1])
+    assert "could not be chosen" in caplog.text

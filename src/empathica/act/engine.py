@@ -136,11 +136,17 @@ def evaluate(store: Store, cases: CaseStore, rules: list[Rule] | None = None, *,
 
 def _case_openers(store: Store, cases: CaseStore, customers: set[str], new: Fresh | None,
                   openers: OpenerSource | None) -> dict[str, dict | None]:
-    """The opener each customer's card suggests, for the cases about to open for them."""
+    """The opener each customer's card suggests, for the cases about to open for them; none when they cannot be
+    read (logged): a case opens without its opener rather than not at all."""
     candidates = openers() if openers is not None else None
     rejected = rejected_openers(cases.opener_feedback()) if candidates is None else set()  # the snapshot's exclude them
-    return case_openers(store, sorted(customers), live=new.texts if new is not None and len(new.texts) else None,
-                        openers=candidates, rejected=rejected)
+    try:
+        return case_openers(store, sorted(customers), live=new.texts if new is not None and len(new.texts) else None,
+                            openers=candidates, rejected=rejected)
+    except Exception:  # e.g. DuckDB out of memory under an ingest's limit: the cases matter more than their openers
+        log.exception("act: the openers of %d customers' cases could not be chosen; their cases open without one",
+                      len(customers))
+        return {}
 
 
 def _arrived(rule: Rule, new: Fresh) -> bool:
