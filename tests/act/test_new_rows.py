@@ -63,12 +63,36 @@ def test_an_ingest_is_evaluated_over_its_new_rows_with_texts_and_conversations_s
     assert again.fresh is None and again.cases_opened == 0
 
 
-def test_an_ingest_without_texts_loads_no_analyzer(live):
+def test_an_ingest_without_texts_loads_no_analyzer_and_a_bulk_of_events_is_one_batch(live, monkeypatch):
+    """Events and customer rows are tested by no rule and scored by nothing: however many come, they are one batch
+    (its customers found by DuckDB), and the card patch and the signals of the customers they reach read those ids
+    from an in-memory table. Both held the server's interpreter: an ingest of the demo's 31,694 events was 32 batches,
+    each patching up to 2,000 cards through queries of thousands of literals (bench/results.md, serve ingest cost)."""
+    import ibis
+
+    from empathica.act import live as live_rows_module
+    from empathica.act.card import snapshot_queries
+    from empathica.act.signals import matching
+
     store, ops, _, analyzer, loaded, folder = live
     _ingest(store, folder, "one", pd.DataFrame({"response_id": ["f20"], "customer_id": ["c1"], "touchpoint_id": ["chat"],
                                                 "timestamp": ["2024-05-30T09:00:00Z"], "nps": [0]}), "feedback")
     report = evaluate_pending(store, ops.cases, reason="ingest", analyzer=analyzer)
     assert report.fresh is not None and not loaded and report.opened == {"detractor": 1}
+    events = pd.DataFrame({"event_id": [f"e{i}" for i in range(7)], "customer_id": [f"c{1 + i % 3}" for i in range(7)],
+                           "timestamp": ["2024-05-30T09:00:00Z"] * 7, "touchpoint_id": ["chat"] * 7, "channel": ["chat"] * 7})
+    _ingest(store, folder, "events", events, "events")
+    batches = []
+    evaluate_pending(store, ops.cases, reason="ingest", analyzer=analyzer, live_rows=3, on_batch=batches.append,
+                     max_batches=1)
+    assert len(batches) == 1 and ops.cases.pending() == [] and not loaded  # 7 rows, batches of 3 for tested rows: one
+    assert batches[0].fresh.arrived.reached == {"events": 7} and batches[0].fresh.arrived.customers == {"c1", "c2", "c3"}
+    monkeypatch.setattr(live_rows_module, "LITERAL_IDS", 2)  # more customers than a query names as literals
+    detractor = next(r for r in engine.stored_rules(ops.cases) if r.rule_id == "detractor")
+    queries = snapshot_queries(store, only=["c1", "c2", "c3"], with_openers=False)
+    compiled = [ibis.to_sql(queries[name]) for name in ("facts", "journey")]  # texts and values: journey's function
+    compiled.append(ibis.to_sql(matching(store, detractor, new=batches[0].fresh)))
+    assert all(f"'{c}'" not in sql for sql in compiled for c in ("c1", "c2", "c3"))
 
 
 def test_a_bulk_ingest_is_evaluated_in_bounded_batches_with_its_texts_scored_and_resumes_after_a_stop(
@@ -157,30 +181,3 @@ def test_a_small_ingest_during_a_bulk_is_evaluated_ahead_of_the_bulks_remaining_
     # the bulk is done: its lanes are gone and the marks are past the rows taken ahead (nothing comes again)
     assert set(ops.cases.marks()) == set(engine.Lanes.read(ops.cases.marks()).marks)
     assert evaluate_pending(store, ops.cases, reason="ingest", analyzer=analyzer).fresh.arrived.empty and not loaded
-
-
-def test_a_bulk_of_events_is_one_batch_and_its_customers_reach_queries_as_a_table_not_literals(live, monkeypatch):
-    """Events and customer rows are tested by no rule and scored by nothing: however many come, they are one batch
-    (its customers found by DuckDB), and the card patch and the signals of the customers they reach read those ids
-    from an in-memory table. Both held the server's interpreter: an ingest of the demo's 31,694 events was 32 batches,
-    each patching up to 2,000 cards through queries of thousands of literals (bench/results.md, serve load)."""
-    import ibis
-
-    from empathica.act import live as live_rows_module
-    from empathica.act.card import snapshot_queries
-    from empathica.act.signals import matching
-
-    store, ops, _, analyzer, _, folder = live
-    events = pd.DataFrame({"event_id": [f"e{i}" for i in range(7)], "customer_id": [f"c{1 + i % 3}" for i in range(7)],
-                           "timestamp": ["2024-05-30T09:00:00Z"] * 7, "touchpoint_id": ["chat"] * 7, "channel": ["chat"] * 7})
-    _ingest(store, folder, "events", events, "events")
-    batches = []
-    evaluate_pending(store, ops.cases, reason="ingest", analyzer=analyzer, live_rows=3, on_batch=batches.append,
-                     max_batches=1)
-    assert len(batches) == 1 and ops.cases.pending() == []  # 7 rows, batches of 3 for rows a rule tests: one
-    assert batches[0].fresh.arrived.reached == {"events": 7} and batches[0].fresh.arrived.customers == {"c1", "c2", "c3"}
-    monkeypatch.setattr(live_rows_module, "LITERAL_IDS", 2)  # more customers than a query names as literals
-    detractor = next(r for r in engine.stored_rules(ops.cases) if r.rule_id == "detractor")
-    compiled = [ibis.to_sql(q) for q in snapshot_queries(store, only=["c1", "c2", "c3"], with_openers=False).values()]
-    compiled.append(ibis.to_sql(matching(store, detractor, new=batches[0].fresh)))
-    assert all(f"'{c}'" not in sql for sql in compiled for c in ("c1", "c2", "c3"))

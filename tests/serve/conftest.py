@@ -43,8 +43,9 @@ def served(demo_store_file, tmp_path_factory):
     folder = tmp_path_factory.mktemp("served")
     db = folder / "demo.duckdb"
     shutil.copy(demo_store_file, db)
+    # no background preparation of the scoped users' dashboard panels: no test here reads them (tests/dashboard does)
     settings = Settings.load(config_file=folder / "none.toml", progress=False, db_path=str(db), serve_max_upload_mb=1,
-                             serve_max_rows=50)
+                             serve_max_rows=50, serve_prepare_scopes=False)
     server = open_server(str(db), settings=settings)
     ops = server.ops
     ops.add_user("root", PASSWORDS["root"], role="admin")

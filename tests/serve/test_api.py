@@ -177,7 +177,7 @@ def test_a_page_asked_again_comes_from_the_cache_until_an_ingest_changes_what_sc
     version = server.scope_version
     ingested = client.post("/ingest/teams/rows", json={"rows": [{"team_id": "team_cache", "name": "C", "region": "DE"}]},
                            headers=token(client, "ana"))
-    assert ingested.status_code == 200 and server.scope_version == version + 1 and len(server.pages) == 1
+    assert ingested.status_code == 200 and server.scope_version == version + 1
     assert client.get(url, headers=everyone).content == other.content and server.pages.hits == hits + 2  # kept
     client.get(url, headers=headers)
     client.get(by_segment, headers=everyone)
