@@ -35,11 +35,12 @@ def _store(argv: list[str], folder: Path) -> Path:
 
 
 def main(argv: list[str]) -> None:
-    from empathica.diagnose.evidence import company_measures, customer_evidence, employee_experience
+    from empathica.diagnose.alignment import alignment_table, load_themes, theme_mentions
+    from empathica.diagnose.evidence import alignment_measures, company_measures, customer_evidence, employee_experience
     from empathica.diagnose.exlink import ExCxLink
     from empathica.diagnose.rules import load_rules
     from empathica.diagnose.scorecard import Scorecard
-    from empathica.flywheel.steps.diagnose import _values_segments
+    from empathica.flywheel.steps.diagnose import _values_answers, _values_segments
     from empathica.report.consultant import write_consultant_report
     from empathica.settings import Settings
     from empathica.store import Store
@@ -61,8 +62,16 @@ def main(argv: list[str]) -> None:
         Scorecard(rules=load_rules()).fit(customers, company)
         rows.append(("scorecard, 200 bootstrap resamples per group", time.perf_counter() - t, ""))
         t = time.perf_counter()
-        ExCxLink().fit(customers.drop(columns=["team_id"]).assign(retained=1 - customers["churned"]), employee_experience(store))
-        rows.append(("EX ↔ CX: 8 mixed models", time.perf_counter() - t, ""))
+        links = ExCxLink().fit(customers.drop(columns=["team_id"]).assign(retained=1 - customers["churned"]),
+                               employee_experience(store)).links_
+        rows.append((f"EX ↔ CX: {len(links)} mixed models (employee and site level)", time.perf_counter() - t, ""))
+        t = time.perf_counter()
+        themes, top = load_themes()
+        groups = store.table("customers").select("customer_id", "brand", "region").to_pandas()
+        table = alignment_table(theme_mentions(_values_answers(store), themes), alignment_measures(store), groups,
+                                themes=themes, top=top)
+        rows.append(("values alignment: 3 outcomes × company, brands, regions, 200 resamples", time.perf_counter() - t,
+                     f"{len(table)} rows"))
         answers = store.count("values_answers")
         for label in ("values segments, cold embedding cache", "values segments, warm (same process)"):
             t = time.perf_counter()

@@ -27,8 +27,20 @@ def printer():
 
 @pytest.fixture(scope="module")
 def diagnosed(tmp_path_factory):
-    """A 600-customer demo world, ingested, with the diagnose step run (and the report sections saved)."""
-    return ingested_world(tmp_path_factory.mktemp("diagnosed"), seed=4, customers=600, steps=["overview", "diagnose"])
+    """A 600-customer demo world, ingested, with the diagnose step run (and the report sections saved). The values
+    segments' comparison with demographics resamples 20 times, not 200: these tests read its rows, not its
+    intervals (tests/diagnose/test_values_segments.py holds those)."""
+    with pytest.MonkeyPatch.context() as patch:
+        _fewer_resamples(patch)
+        return ingested_world(tmp_path_factory.mktemp("diagnosed"), seed=4, customers=600, steps=["overview", "diagnose"])
+
+
+def _fewer_resamples(patch) -> None:
+    from functools import partial
+
+    from empathica.diagnose.segments import compare
+
+    patch.setattr("empathica.flywheel.steps.diagnose.compare", partial(compare, n_bootstrap=20))
 
 
 def _text(pdf: Path) -> str:
@@ -130,6 +142,7 @@ def test_a_second_run_has_the_first_as_its_trend_and_embeds_no_answer_again(diag
     copy = tmp_path / "again.duckdb"
     shutil.copy(path, copy)
     monkeypatch.setattr(E5Embedder, "embed", lambda self, texts: (_ for _ in ()).throw(AssertionError("embedded again")))
+    _fewer_resamples(monkeypatch)
     with Store.open(copy, settings=settings) as store:
         first = store.read_result(DIAGNOSE_SCORECARD)
         run_flywheel(store, settings=settings, only=["diagnose"])

@@ -175,3 +175,16 @@ def test_mixed_language_texts_follow_the_documented_rule():
         "Der Zug war pünktlich, but the refund never came 退款还没到",  # 5 characters vs ~10 words: zh
     ]
     assert detect_language(texts) == ["en", "de", "zh", "zh"]
+
+
+def test_brand_names_are_masked_before_the_heads_read_a_text():
+    """A brand's name is no opinion: the names the analyzer is given are taken out (whole words, any case, also
+    beside Chinese characters) before the sentiment head reads a text; other words that contain them are kept."""
+    from empathica.understand.text.normalize import mask_names
+
+    names = ("Lumen", "Lumen Express")
+    masked = mask_names(["Bei LUMEN EXPRESS bestellt, nie wieder.", "在Lumen买的，很失望", "Lumenfeld ist ein Ort."], names)
+    assert "express" not in masked[0].lower() and "lumen" not in masked[0].lower()
+    assert "Lumen" not in masked[1] and "很失望" in masked[1]
+    assert masked[2] == "Lumenfeld ist ein Ort."
+    assert mask_names(["Lumen"], ()) == ["Lumen"]

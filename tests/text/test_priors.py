@@ -83,10 +83,17 @@ def test_adapting_to_the_demo_worlds_customer_texts_lifts_every_language_without
         texts, truth = group["text"].tolist(), group["polarity"].to_numpy()
         before = np.mean(TextAnalyzer(names=names).load().analyze(texts)["sentiment"].to_numpy() == truth)
         adapted = TextAnalyzer(names=names).load().adapt(texts)
-        gains[lang] = np.mean(adapted.analyze(texts)["sentiment"].to_numpy() == truth) - before
+        read = adapted.analyze(texts)["sentiment"].to_numpy()
+        gains[lang] = np.mean(read == truth) - before
         assert set(adapted.adaptation_["lang"]) == {lang}
         if lang == "de":
             assert adapted.adaptation_.set_index("class").loc["neutral", "corpus_prior"] < 0.4  # training: 0.70
+            # both own brands' German complaints are read as complaints, the second brand's as often as Lumen's
+            # (unmasked: 0.52-0.53 at seed 7; masked: 0.78 each)
+            complaints = (group["table_name"] == "reviews").to_numpy() & (truth == "negative")
+            brand = group["brand"].to_numpy()
+            found = {b: np.mean(read[complaints & (brand == b)] == "negative") for b in ("Lumen", "Lumen Express")}
+            assert min(found.values()) > 0.65 and abs(found["Lumen"] - found["Lumen Express"]) < 0.1, found
     assert gains["de"] > 0.10 and gains["en"] > 0.01 and gains["zh"] > 0.01, gains
     ge_texts, ge_labels = corpora.germeval().part("test")
     truth = np.asarray(ge_labels)

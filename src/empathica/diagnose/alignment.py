@@ -102,11 +102,14 @@ class ValuesAlignment:
                                      f"the alignment needs more than {max(self.top, MIN_THEMES - 1)}.")
         rng = np.random.default_rng(self.random_state)
         importance, performance = named.mean(axis=0), sums.sum(axis=0) / np.maximum(counts.sum(axis=0), 1)
-        boot_imp = np.stack([named[d].mean(axis=0) for d in rng.integers(0, len(named), (self.n_bootstrap, len(named)))])
-        draws = rng.integers(0, len(sums), (self.n_bootstrap, len(sums)))
-        boot_perf = np.stack([sums[d].sum(axis=0) / np.maximum(counts[d].sum(axis=0), 1) for d in draws])
-        gap, top = _gap(importance, performance, measured, self.top)
-        boot_gap = np.array([_gap(i, p, measured, self.top)[0] for i, p in zip(boot_imp, boot_perf)])
+        # each resample as how often it drew each row: the resampled sums are one matrix product
+        picks = _times_drawn(rng.integers(0, len(named), (self.n_bootstrap, len(named))), len(named))
+        boot_imp = picks @ named / len(named)
+        picks = _times_drawn(rng.integers(0, len(sums), (self.n_bootstrap, len(sums))), len(sums))
+        boot_perf = (picks @ sums) / np.maximum(picks @ counts, 1)
+        gap, top = _gap(importance[None, :], performance[None, :], measured, self.top)
+        gap, top = float(gap[0]), top[0]
+        boot_gap = _gap(boot_imp, boot_perf, measured, self.top)[0]
         self.themes_ = self._theme_table(importance, boot_imp, performance, boot_perf, counts, measured, top)
         rest = measured & ~top
         self.gap_ = {"top_themes": ",".join(np.array(ids)[top]), "other_themes": ",".join(np.array(ids)[rest]),
@@ -163,16 +166,16 @@ def alignment_table(mentions: pd.DataFrame, measures: dict[str, pd.DataFrame], c
     company (scope ``all``) and per brand and region of ``customers`` (customer_id, brand, region). A group with
     fewer than ``min_customers`` values answerers or measured customers gets a row with ``status`` ``too_small``
     and no gap; one whose themes are not measured enough, ``not_measured``."""
-    groups = [("all", "all", None)]
-    for scope in GROUP_SCOPES:
-        if scope in customers:
-            for name, ids in customers.dropna(subset=[scope]).groupby(scope)["customer_id"]:
-                groups.append((scope, str(name), set(ids)))
+    scopes = [s for s in GROUP_SCOPES if s in customers]
+    of = {s: dict(zip(customers["customer_id"], customers[s])) for s in scopes}  # customer → their group
+    groups = [("all", "all")] + [(s, g) for s in scopes for g in sorted(customers[s].dropna().astype(str).unique())]
+    answerer_group = {s: mentions["customer_id"].map(of[s]).astype(str).to_numpy() for s in scopes}
     rows = []
     for outcome, frame in measures.items():
-        for scope, group, ids in groups:
-            mine = mentions if ids is None else mentions[mentions["customer_id"].isin(ids)]
-            measured = frame if ids is None else frame[frame["customer_id"].isin(ids)]
+        measured_group = {s: frame["customer_id"].map(of[s]).astype(str).to_numpy() for s in scopes}
+        for scope, group in groups:
+            mine = mentions if scope == "all" else mentions[answerer_group[scope] == group]
+            measured = frame if scope == "all" else frame[measured_group[scope] == group]
             row = {"outcome": outcome, "scope": scope, "group": group, "answerers": len(mine),
                    "surveyed": int(measured.dropna(subset=[outcome])["customer_id"].nunique())}
             if min(row["answerers"], row["surveyed"]) < min_customers:
@@ -193,9 +196,17 @@ ALIGNMENT_COLUMNS = ["outcome", "scope", "group", "status", "top_themes", "other
                      "gap", "gap_low", "gap_high", "answerers", "surveyed", "unmeasured_themes"]
 
 
-def _gap(importance: np.ndarray, performance: np.ndarray, measured: np.ndarray, top: int) -> tuple[float, np.ndarray]:
-    """(mean performance of the ``top`` most-valued measured themes − that of the other measured themes, top mask)."""
-    ranked = np.argsort(-np.where(measured, importance, -np.inf), kind="stable")[:top]
-    chosen = np.zeros(len(importance), dtype=bool)
-    chosen[ranked] = True
-    return float(performance[chosen].mean() - performance[measured & ~chosen].mean()), chosen
+def _gap(importance: np.ndarray, performance: np.ndarray, measured: np.ndarray, top: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row (a resample): the mean performance of the ``top`` most-valued measured themes − that of the other
+    measured themes, and the mask of those top themes."""
+    ranked = np.argsort(-np.where(measured, importance, -np.inf), axis=1, kind="stable")[:, :top]
+    chosen = np.zeros(importance.shape, dtype=bool)
+    np.put_along_axis(chosen, ranked, True, axis=1)
+    rest = measured & ~chosen
+    return (performance * chosen).sum(axis=1) / top - (performance * rest).sum(axis=1) / rest.sum(axis=1), chosen
+
+
+def _times_drawn(draws: np.ndarray, n: int) -> np.ndarray:
+    """(resamples × rows): how many times each resample drew each row."""
+    flat = (np.arange(len(draws))[:, None] * n + draws).ravel()
+    return np.bincount(flat, minlength=len(draws) * n).reshape(len(draws), n).astype(float)

@@ -82,5 +82,7 @@ def mask_names(texts: list[str], names: tuple[str, ...] | list[str]) -> list[str
     names = sorted({n.strip() for n in names if n and n.strip()}, key=len, reverse=True)
     if not names:
         return texts
-    pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in names) + r")(?!\w)", re.IGNORECASE)
+    # a name stands alone among Latin letters and digits; beside Chinese characters (no spaces) it is masked too
+    edge = r"0-9A-Za-z\u00C0-\u024F"
+    pattern = re.compile(rf"(?<![{edge}])(?:" + "|".join(re.escape(n) for n in names) + rf")(?![{edge}])", re.IGNORECASE)
     return [pattern.sub(" ", t) if t else t for t in texts]

@@ -31,6 +31,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from empathica.understand.text.calibration import TemperatureScaler, log_odds
 from empathica.understand.text.heads import NgramHead
 from empathica.understand.text.language import LANGUAGES
+from empathica.understand.text.normalize import mask_names
 from empathica.understand.text.retrain import _stratified_split
 
 #: NPS at or below which a respondent is a detractor, at or above which a promoter (the usual bands).
@@ -197,7 +198,7 @@ def adapt_to_ratings(analyzer, pairs: pd.DataFrame, *, seed: int = 7) -> Ratings
     if not hasattr(analyzer, "sentiment_heads_"):
         analyzer.load()
     pairs = one_label_per_text(pairs)
-    texts = pairs["text"].astype(str).tolist()
+    texts = mask_names(pairs["text"].astype(str).tolist(), getattr(analyzer, "names", ()))  # as analyze reads them
     langs = np.asarray(analyzer.languages(texts)) if texts else np.array([], dtype=object)
     labels = pairs["label"].astype(str).to_numpy()
     rows, heads = [], {}
