@@ -104,6 +104,8 @@ CHECK_PARTS = {"all": None, "round 1 (dev)": "dialogue agent turn", "round 2 (he
 
 def check_set_table(model: EmpathyModel) -> pd.DataFrame:
     check = pd.read_csv(CHECK_SET)
+    for lang in ("en", "de", "zh"):
+        _prime(f"check_{lang}", check[lang].tolist())
     runs = {("en", "English model"): _levels(model, check["en"].tolist(), "en", "English model", evidence=False)}
     for lang in ("en", "de", "zh"):
         for path in ("cues", "e5 + cues"):
