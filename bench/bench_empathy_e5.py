@@ -3,7 +3,8 @@
     python -m bench.bench_empathy_e5 [--train] [--demo]
 
 ``--train`` fits the heads on the English EPITOME training split (``training.train_e5_heads``; e5
-embeddings cached in ``$EMPATHICA_CACHE_DIR``) and writes ``models/epitome_e5_heads.joblib`` and its card.
+embeddings cached in ``$EMPATHICA_CACHE_DIR``) and writes ``models/epitome_e5_heads.joblib`` (its card,
+``models/epitome_e5_heads.md``, is kept by hand).
 Then it measures the German/Chinese path (e5 heads blended with the cue model, ``e5_heads.E5_WEIGHT``)
 against the cue model alone and the English model:
 
