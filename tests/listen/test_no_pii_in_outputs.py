@@ -58,7 +58,7 @@ def _plant_files(world) -> list[str]:
 
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory):
-    """A 300-customer demo world with personal data planted, ingested and analysed by every step (the demo's
+    """A 200-customer demo world with personal data planted, ingested and analysed by every step (the demo's
     Act rules installed, so that the act step opens cases and writes their cards)."""
     from empathica.act.service import install_demo_rules, open_cases_store
     from empathica.demo import generate_world
@@ -67,7 +67,7 @@ def planted(tmp_path_factory):
     from empathica.store import Store
 
     folder = tmp_path_factory.mktemp("pii-world")
-    world = generate_world(folder / "data", customers=300, seed=11)
+    world = generate_world(folder / "data", customers=200, seed=11)
     needles = _plant_files(world)
     db = folder / "demo.duckdb"
     # The German sentiment cascade's e5 embeddings only change sentiment verdicts (numbers), never which text is
@@ -167,7 +167,7 @@ def test_no_api_response_holds_personal_data(planted):
         bodies.append(client.get("/quarantine", headers=auth).text)
         cases = client.get("/cases", headers=auth).json()
         bodies.append(json.dumps(cases, ensure_ascii=False))
-        for cust in [f"cust_{i:07d}" for i in range(0, 300, 4)]:
+        for cust in [f"cust_{i:07d}" for i in range(0, 200, 4)]:
             bodies.append(client.get(f"/customers/{cust}/card", headers=auth).text)
         api_needles = _ingest_rows_through_the_api(client, auth, bodies)
         with server.reading() as store:  # what the API ingested is stored (and quarantined) redacted
