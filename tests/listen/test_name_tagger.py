@@ -73,3 +73,5 @@ def test_the_shipped_model_carries_its_card():
     assert card["trained_by"] == "python -m bench.train_name_tagger"
     assert "bench/data/pii_fresh5.txt" in card["not_trained_on"]
     assert card["data"]["name_candidates"] > 1000 and data["weights"]
+    readable = resources.files("empathica.listen").joinpath("name_tagger_card.md").read_text(encoding="utf-8")
+    assert "Not trained on" in readable and "pii_fresh5.txt" in readable
