@@ -15,9 +15,8 @@ The shipped model (``name_tagger.json``, with its card ``name_tagger_card.md``) 
 it names, names planted into the tuning domains' texts), with names swapped for others from the shipped lists.
 Inference is plain Python (a dictionary of weights); scikit-learn is needed only to fit.
 
->>> tagger = NameTagger.shipped()
->>> [text[s:e] for s, e in tagger.spans(text := "Our waiter tonight was Fenwick, absolutely lovely guy.")]
-['Fenwick']
+>>> NameTagger.shipped().predict(["Our waiter tonight was Fenwick, absolutely lovely guy."])
+[['Fenwick']]
 """
 
 from __future__ import annotations
