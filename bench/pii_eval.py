@@ -31,7 +31,8 @@ class Example:
 def load(part: str) -> list[Example]:
     """``part``: "tune", "heldout" (both seen while the rules were tuned), "fresh" (the third round's, tuned
     against in the fourth), "fresh2" (the fourth round's, written before its tuning), "fresh3" and "fresh4" (the
-    fifth round's, each committed before its one unseen run)."""
+    fifth round's, each committed before its one unseen run), "fresh5" (the sixth round's, written before the learned
+    name tagger and committed before its one unseen run)."""
     return parse((DATA / f"pii_{part}.txt").read_text(encoding="utf-8").splitlines())
 
 

@@ -15,9 +15,8 @@ The shipped model (``name_tagger.json``, with its card ``name_tagger_card.md``) 
 it names, names planted into the tuning domains' texts), with names swapped for others from the shipped lists.
 Inference is plain Python (a dictionary of weights); scikit-learn is needed only to fit.
 
->>> tagger = NameTagger.shipped()
->>> [text[s:e] for s, e in tagger.spans(text := "Our waiter tonight was Fenwick, absolutely lovely guy.")]
-['Fenwick']
+>>> NameTagger.shipped().predict(["Our waiter tonight was Fenwick, absolutely lovely guy."])
+[['Fenwick']]
 """
 
 from __future__ import annotations
@@ -205,12 +204,15 @@ def _zh_candidates(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
-def _features(text: str, lists: _Lists) -> list[tuple[int, int, dict[str, float]]]:
-    """Every candidate span of ``text`` with its features."""
+def _features(text: str, lists: _Lists, *, vetoed: bool = True) -> list[tuple[int, int, dict[str, float]]]:
+    """Every candidate span of ``text`` with its features; ``vetoed=False`` (when tagging): not the Latin words
+    :func:`_refused`, nor any Latin word of a text in title case."""
     candidates = _latin_candidates(text)
     lowered = _lowered(text) if candidates else frozenset()
     german = bool(candidates) and len(lowered & _GERMAN) >= 1
     title = bool(candidates) and _title_case(text)
+    if not vetoed:
+        candidates = [] if title else [c for c in candidates if not _refused(c[2][c[3]], lists.lists, german)]
     out = [(s, e, _latin_features(tokens, i, lists, lowered, german) | ({"title_case": 1.0} if title else {}))
            for s, e, tokens, i in candidates]
     if _HAN.search(text):
@@ -264,7 +266,7 @@ class NameTagger:
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """The non-overlapping candidate spans of ``text`` scored at or over ``threshold``, best first taken."""
-        scored = sorted(((self.score(f), s, e) for s, e, f in _features(text, _Lists()) if not _vetoed(f)), reverse=True)
+        scored = sorted(((self.score(f), s, e) for s, e, f in _features(text, _Lists(), vetoed=False)), reverse=True)
         taken: list[tuple[int, int]] = []
         for p, s, e in scored:
             if p < min(self.threshold, self.zh_threshold):
@@ -295,14 +297,14 @@ class NameTagger:
         return cls.from_json(resources.files("empathica.listen").joinpath("name_tagger.json").read_text(encoding="utf-8"))
 
 
-def _vetoed(feats: dict[str, float]) -> bool:
-    """A word the shipped lists call no name is never taken, whatever its score: a common word of the tuning
-    corpora (Heathrow), an ordinary word of ``tagger_words.toml`` (Drill, Klasse), a country or language name
-    (Babel's: Israel, English), a listed not-name (brands, places, days), a German noun by its ending (Schulung);
-    nor is any word of a text written in title case, where capitals say nothing."""
-    word = next((k[2:] for k in feats if k.startswith("w=")), None)
-    return bool(feats.get("common") or feats.get("not_name") or feats.get("de&noun_end") or feats.get("title_case")
-                or (word is not None and word in _ordinary_words()))
+def _refused(word: str, lists: dict, german: bool) -> bool:
+    """Whether a word the shipped lists call no name is never to be taken, whatever its score: a common word of
+    the tuning corpora (Heathrow), an ordinary word of ``tagger_words.toml`` (Drill, Klasse), a country or language
+    name (Babel's: Israel, English), a listed not-name (brands, places, days), a German noun by its ending
+    (Schulung). (Nor is any word of a text written in title case, where capitals say nothing: :func:`_features`.)"""
+    lower = word.lower()
+    return (lower in lists["common"] or lower.rstrip("s") in lists["common"] or word in lists["not_names"]
+            or (german and lower.endswith(lists["noun_endings"])) or lower in _ordinary_words())
 
 
 @cache
