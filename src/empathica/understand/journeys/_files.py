@@ -216,7 +216,9 @@ def _classified(store: "Store", path: Path, columns: _Columns) -> "tuple[Table, 
                 _trimmed(raw[c].cast("string")).fill_null("\u2400") if raw[c].type().is_string() else raw[c].cast("string").fill_null("\u2400")
                 for c in others
             ]).name("_row"))
-        blank = stamp.isnull() | (_trimmed(stamp.cast("string")) == "")
+        # only text can be blank: a typed time (Parquet, XES) is missing only when null, and writing every
+        # such time as text to look for blanks cost more than the rest of its reading
+        blank = stamp.isnull() | (_trimmed(stamp) == "") if stamp.type().is_string() else stamp.isnull()
         rows = raw.select(*keep, _time=_parsed_time(stamp, path, columns.time), _blank=blank)
         name = f"_journey_rows_{next(_counter)}"
         try:  # no row_number() here: it would run the whole scan and parse on one thread
