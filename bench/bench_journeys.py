@@ -129,11 +129,17 @@ import sys, time, json, resource
 t0 = time.perf_counter()
 from empathica.store import Store
 from empathica.understand.journeys import JourneyAnalyzer, read_event_file
-store = Store.open(":memory:", schema=False)
+try:
+    store = Store.open(":memory:", schema=False)
+except TypeError:  # a tree from before scratch stores (--before-src)
+    store = Store.open(":memory:")
 t1, c1 = time.perf_counter(), time.process_time()
 loaded = read_event_file(store, sys.argv[1], case="case", activity="activity", time="timestamp")
 t2, c2 = time.perf_counter(), time.process_time()
-loaded.fit(JourneyAnalyzer())  # the file's duplicate and order checks read off the analyzer's sort
+if hasattr(loaded, "fit"):  # the file's duplicate and order checks read off the analyzer's sort
+    loaded.fit(JourneyAnalyzer())
+else:  # a tree from before EventFile.fit (--before-src)
+    JourneyAnalyzer().fit(loaded.events)
 t3, c3 = time.perf_counter(), time.process_time()
 usage = resource.getrusage(resource.RUSAGE_SELF)
 peak = [int(l.split()[1]) / 1024 for l in open("/proc/self/status") if l.startswith("VmHWM:")][0]

@@ -26,6 +26,13 @@ def declared(monkeypatch):
         monkeypatch.setitem(RESULTS, r.name, r)
 
 
+def test_a_scratch_store_opens_without_the_schema_and_still_works():
+    with Store.open(":memory:", schema=False) as scratch:
+        assert scratch.con.list_tables() == []
+        scratch.con.create_table("rows", pd.DataFrame({"x": [1, 2]}), temp=True)
+        assert scratch.con.table("rows").count().to_pandas() == 2
+
+
 def test_results_round_trip_and_are_catalogued(store, declared):
     frame = pd.DataFrame({"pathway": ["a→b", "b→c"], "score": [0.5, 1.5], "tags": [["x"], ["y", "z"]]})
     store.write_result("friction", frame, step="journeys", description="friction per pathway")

@@ -12,7 +12,7 @@ from empathica.understand.journeys import JourneyAnalyzer, read_event_file
 
 
 def _read(path, **roles):
-    with Store.open(":memory:") as store:
+    with Store.open(":memory:", schema=False) as store:
         loaded = read_event_file(store, path, case="ticket", activity="step", time="at", **roles)
         events = loaded.events.to_pandas()
         cohorts = loaded.cohorts.to_pandas() if loaded.cohorts is not None else None
@@ -79,7 +79,7 @@ def test_journeys_without_a_customer_count_as_their_own_customer(tmp_path):
     assert any("2 journey(s) have events without a 'cust' value" in note for note in loaded.notes)
     from empathica.understand.journeys import JourneyAnalyzer
 
-    with Store.open(":memory:") as store:
+    with Store.open(":memory:", schema=False) as store:
         loaded = read_event_file(store, path, case="ticket", activity="step", time="at", customer="cust")
         fitted = JourneyAnalyzer(goal="buy", cache=False).fit(loaded.events)
         assert fitted.summary_["customers"] == 3
@@ -165,7 +165,7 @@ def test_xes_event_and_trace_attributes_are_columns_for_cohort_and_channel(tmp_p
         <date key="time:timestamp" value="2024-01-01T11:00:00+00:00"/></event></trace>"""
     path.write_text('<?xml version="1.0" encoding="UTF-8"?><log xes.version="1.0">'
                     + trace.format(case="a", segment="gold") + trace.format(case="b", segment="basic") + "</log>")
-    with Store.open(":memory:") as store:
+    with Store.open(":memory:", schema=False) as store:
         loaded = read_event_file(store, path, case="case:concept:name", activity="concept:name", time="time:timestamp",
                                  cohort="case:segment", channel="org:resource")  # pm4py's name; Listen's: trace:segment
         events = loaded.events.to_pandas()
@@ -183,7 +183,7 @@ def test_rows_that_differ_only_in_an_option_column_are_two_events(tmp_path):
                     "1,browse,2024-03-01T10:00:00Z,app,20,A\n"    # another channel: another event
                     "1,browse,2024-03-01T10:00:00Z, app ,20,A\n"  # a copy of the line before (spaces aside)
                     "1,buy,2024-03-01T11:00:00Z,web,5,A\n")
-    with Store.open(":memory:") as store:
+    with Store.open(":memory:", schema=False) as store:
         loaded = read_event_file(store, path, case="ticket", activity="step", time="at", channel="channel",
                                  revenue="amount", cohort="segment")
         events, revenue = loaded.events.to_pandas(), loaded.revenue.to_pandas()
@@ -256,7 +256,7 @@ def test_checks_read_off_the_analyzers_sort_equal_the_checks_of_their_own(tmp_pa
     path.write_text("ticket,step,at\n" + "\n".join(rows) + "\n")
     results = []
     for fused in (False, True):
-        with Store.open(":memory:") as store:
+        with Store.open(":memory:", schema=False) as store:
             loaded = read_event_file(store, path, case="ticket", activity="step", time="at")
             analyzer = JourneyAnalyzer(goal="buy", min_transitions=1)
             analyzer = loaded.fit(analyzer) if fused else analyzer.fit(loaded.events)

@@ -103,3 +103,14 @@ def test_many_touchpoints_span_several_mask_words():
     ref = reference_dfg(frame.assign(channel=None), GOAL)
     assert fitted.dfg_["customers"].tolist() == ref["customers"].tolist()
     np.testing.assert_allclose(fitted.dfg_["repeat_rate"].to_numpy(float), ref["repeat_rate"].to_numpy(float), rtol=1e-12)
+
+
+def test_a_customer_that_is_the_case_is_neither_stored_nor_grouped_twice_and_changes_nothing(events_frame):
+    """Without a customer column the step table and the journey masks hold the case once (the customer
+    is added back as the case): every output equals a fit whose customer column holds the case."""
+    frame = events_frame.assign(same=events_frame["case"])
+    aliased, explicit = _fit(frame, channel="channel"), _fit(frame, customer="same", channel="channel")
+    assert "customer" in aliased.steps_.columns and "customer" in aliased.journeys_.columns
+    for name in OUTPUTS:
+        _assert_frames_equal(getattr(aliased, name), getattr(explicit, name), name)
+    assert aliased.summary_ == explicit.summary_

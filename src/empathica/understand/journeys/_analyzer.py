@@ -118,9 +118,9 @@ class JourneyAnalyzer:
         if not index.activities:
             raise NotEnoughDataError("no journeys to analyse: the event table is empty.")
         base = indexed_steps(events, index, goal=self.goal, checks=checks)  # without a goal, one is chosen below
+        # a customer that is the case itself (no customer column) is neither stored nor grouped by a second time
+        alias = self.cache and _customer_is_case(events)
         if self.cache:
-            # a customer that is the case itself (no customer column) is not stored a second time
-            alias = _customer_is_case(events)
             base = _materialize(base.drop("customer") if alias else base)
             base = base.mutate(customer=base.case) if alias else base
         self.goal_ = self.goal if self.goal is not None else most_frequent_end(base, index)
@@ -138,9 +138,10 @@ class JourneyAnalyzer:
         numbers = [(index.activity_index(a), index.activity_index(b)) for a, b in zip(graph["source"], graph["target"])]
         known = all(a is not None and b is not None for a, b in numbers)
         pathway_words = index.pathway_words(len(numbers)) if known and numbers else None
-        pairs = journey_masks_table(steps, index, numbers if pathway_words else [])
+        pairs = journey_masks_table(steps, index, numbers if pathway_words else [], by_customer=None if alias else True)
         if self.cache:
             pairs = _materialize(pairs)
+        pairs = pairs.mutate(customer=pairs.case) if alias else pairs
         n = int(touch["starts"].sum())
         journeys = pairs
         if int(pairs.count().to_pandas()) != n:

@@ -97,11 +97,15 @@ class EventFile:
         if checks.marked is None:  # no cohort, feedback or revenue columns either: they read the clean rows
             analyzer.fit(checks.events(checks.valid), checks=True)
             steps = analyzer.steps_
-            tied = steps.filter(steps.time_tie).select(_line=steps.event_id)
-            if checks.mark(checks.valid.semi_join(tied, "_line")):
+            ties, checks.back = _flag_counts(steps)
+            if not ties:  # no two events of a journey at one time: no copies
+                checks.marked = checks.valid.mutate(_dup=ibis.literal(False))
+            elif checks.mark(checks.valid.semi_join(steps.filter(steps.time_tie).select(_line=steps.event_id), "_line")):
                 analyzer.fit(self.events, checks=True)
+                checks.back = _flag_counts(analyzer.steps_)[1]
         else:
             analyzer.fit(self.events, feedback=self.feedback, revenue=self.revenue, checks=True)
+            checks.back = _flag_counts(analyzer.steps_)[1]
         checks.steps = analyzer.steps_
         checks.touchpoints = analyzer.touchpoints_["touchpoint"].dropna().head(2).tolist()
         self._quarantine = self._notes = None
@@ -212,7 +216,9 @@ def _classified(store: "Store", path: Path, columns: _Columns) -> "tuple[Table, 
                 _trimmed(raw[c].cast("string")).fill_null("\u2400") if raw[c].type().is_string() else raw[c].cast("string").fill_null("\u2400")
                 for c in others
             ]).name("_row"))
-        blank = stamp.isnull() | (_trimmed(stamp.cast("string")) == "")
+        # only text can be blank: a typed time (Parquet, XES) is missing only when null, and writing every
+        # such time as text to look for blanks cost more than the rest of its reading
+        blank = stamp.isnull() | (_trimmed(stamp) == "") if stamp.type().is_string() else stamp.isnull()
         rows = raw.select(*keep, _time=_parsed_time(stamp, path, columns.time), _blank=blank)
         name = f"_journey_rows_{next(_counter)}"
         try:  # no row_number() here: it would run the whole scan and parse on one thread
@@ -292,6 +298,8 @@ class _Checks:
     #: the analyzer's steps with the checks' columns (:meth:`EventFile.fit`); None until fitted
     steps: "Table | None" = None
     duplicates: bool = False
+    #: events whose file line is smaller than the previous event's in their journey (known with ``steps``)
+    back: int = 0
     #: the touchpoints met, when an analyzer has listed them (:meth:`EventFile.fit`)
     touchpoints: "list[str] | None" = None
 
@@ -361,8 +369,8 @@ class _Checks:
             single = steps.filter(steps.n_events == 1)
             parts.append(single.select(line=single.event_id, field=ibis.literal(case), reason=ibis.literal("single-event journey"),
                                        value=single.case, action=ibis.literal("kept, no transitions")))
-            back = steps.filter(steps.order_back).select(_case=steps.case).distinct()
-            if back.count().to_pandas():  # only the journeys whose rows are not in time order in the file
+            if self.back:  # only the journeys whose rows are not in time order in the file
+                back = steps.filter(steps.order_back).select(_case=steps.case).distinct()
                 parts.append(_journey_flags(marked.semi_join(back, marked[case] == back._case), case, time))
         frames = [ibis.union(*parts, *self.flagged).to_pandas()]
         rejected = self.rejected
@@ -374,6 +382,12 @@ class _Checks:
         quarantine = pd.concat(frames, ignore_index=True)
         quarantine.insert(0, "source_file", str(self.path))
         return quarantine.sort_values(["line", "reason"], kind="mergesort").reset_index(drop=True)[QUARANTINE_COLUMNS]
+
+
+def _flag_counts(steps: "Table") -> tuple[int, int]:
+    """Events tied in time with a neighbour, and events out of file order, in the analyzer's steps (one query)."""
+    row = steps.aggregate(ties=steps.time_tie.cast("int64").sum(), back=steps.order_back.cast("int64").sum()).to_pandas().iloc[0]
+    return int(row["ties"] or 0), int(row["back"] or 0)
 
 
 def _journey_flags(marked: "Table", case: str, time: str) -> "Table":

@@ -328,17 +328,18 @@ def _indexed_path_keys(steps: "Table") -> dict:
 
 
 def journey_masks_table(steps: "Table", index: StepIndex, pathways: list[tuple[int, int]], *,
-                        by_customer: bool = True) -> "Table":
+                        by_customer: bool | None = True) -> "Table":
     """One row per journey: customer, length, duration, goal reached, the path keys of
     :func:`._discovery.journey_table` and the mask words.
 
     ``by_customer`` groups by (journey, customer), cheaper than taking each journey's customer and
     exact for the customer masks; it gives one row per journey only when no journey has several
-    customers (the caller checks, and otherwise groups by journey alone)."""
+    customers (the caller checks, and otherwise groups by journey alone). ``by_customer=None``: the
+    customer is the case itself, grouped by the case alone and left out (the caller adds it back)."""
     s = steps
     masks = {name: _bit_or(expr) for name, expr in _row_masks(s, index, pathways).items()}
     keys = {"case": s.case, "customer": s.customer} if by_customer else {"case": s.case}
-    customer = {} if by_customer else {"customer": s.customer.min()}
+    customer = {"customer": s.customer.min()} if by_customer is False else {}
     return s.group_by(**keys).aggregate(
         **customer,
         n_events=s.count(),
