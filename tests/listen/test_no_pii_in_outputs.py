@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.planted_world import plant
+from tests.planted_world import CUSTOMERS, plant
 
 @pytest.fixture(scope="module")
 def planted(planted_store, tmp_path_factory):
@@ -103,7 +103,7 @@ def test_no_api_response_holds_personal_data(planted):
         bodies.append(client.get("/quarantine", headers=auth).text)
         cases = client.get("/cases", headers=auth).json()
         bodies.append(json.dumps(cases, ensure_ascii=False))
-        for cust in [f"cust_{i:07d}" for i in range(0, 200, 4)]:
+        for cust in [f"cust_{i:07d}" for i in range(0, CUSTOMERS, 4)]:
             bodies.append(client.get(f"/customers/{cust}/card", headers=auth).text)
         api_needles = _ingest_rows_through_the_api(client, auth, bodies)
         with server.reading() as store:  # what the API ingested is stored (and quarantined) redacted
