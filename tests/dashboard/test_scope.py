@@ -255,6 +255,7 @@ def test_a_team_leads_opportunities_and_scenarios_are_their_customers_share_of_t
         assert 0 < len(theirs) and (theirs.customers < rows.set_index("key").customers[theirs.index]).any()
         html = client.get(f"{page}?lang=en").text
         assert 'data-scope="recomputed"' in _panel(html, panel) and 'data-scope="company"' not in _panel(html, panel)
+        assert "Your scope&#39;s share" in _panel(html, panel) or "Your scope's share" in _panel(html, panel)
         exported = pd.read_csv(io.BytesIO(client.get(f"/ui/export/{panel}.csv").content))
         expected = set(zip(theirs.customers, theirs.revenue.round(4)))
         shown = set(zip(exported.customers, exported.revenue.round(4)))
