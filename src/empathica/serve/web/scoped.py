@@ -5,8 +5,10 @@ Where the rows behind it can (each scored text has its customer, each CLV its cu
 the dashboard recomputes it on the user's customers with the step's own code: ``text.breakdown``,
 ``text.pain_points`` and ``value.clv_by_segment`` add up stored per-row results; ``journeys.fit_journeys`` maps the
 scope's journeys (pathways, touchpoints, friction: Ibis over the stored events, feedback and transactions of their
-customers) and ``text.topics_of`` clusters their negative texts, as the steps do for everyone. What cannot be
-recomputed so is shown company-wide and marked, or hidden. The declaration below is the contract; a test checks
+customers, and its two cohort comparisons on them) and ``text.topics_of`` clusters their negative texts, as the
+steps do for everyone; the decide step's money is cut, not refitted: the scope's customers' parts of each
+opportunity and scenario added up (``decide.shares``). What cannot be recomputed so is shown company-wide and
+marked, or hidden. The declaration below is the contract; a test checks
 that every panel's unscoped result is in it once (docs/dashboard.md, "Roles and team scope").
 """
 
@@ -108,9 +110,10 @@ def customers_in_scope(store: Store, user: User) -> ibis.Table:
 
 
 def journeys_in_scope(store: Store, user: User) -> dict[str, pd.DataFrame]:
-    """The pathways, touchpoints and friction of the journeys of the user's customers (result name → rows with
-    the stored result's columns), fitted by the journeys step's own code; kept until the data change. A scope
-    whose events cannot be mapped (none, or the goal never reached) has no rows."""
+    """The pathways, touchpoints and friction of the journeys of the user's customers, and the step's two cohort
+    comparisons made on them (result name → rows with the stored result's columns), by the journeys step's own
+    code; kept until the data change. A scope whose events cannot be mapped (none, or the goal never reached), or
+    a comparison with too few customers in a cohort, has no rows."""
     from empathica.flywheel.steps.journeys import cohort_comparisons, fit_journeys
 
     def fit() -> dict[str, pd.DataFrame]:
@@ -120,7 +123,7 @@ def journeys_in_scope(store: Store, user: User) -> dict[str, pd.DataFrame]:
             analyzer = fit_journeys(store, customers_in_scope(store, user))
             frames = {**dict(zip(JOURNEY_RESULTS, (analyzer.dfg_, analyzer.touchpoints_, analyzer.friction_))),
                       **cohort_comparisons(store, analyzer)}
-        except EmpathicaError:
+        except EmpathicaError:  # no journeys to map: every result empty, below
             pass
         finally:  # the fit's materialized steps live on this request's cursor: dropped, they are in the frames now
             for name in _temporary_tables(store) - before:
