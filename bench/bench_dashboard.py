@@ -124,7 +124,7 @@ def measure(db: Path, repeat: int, *, lead_only: bool = False) -> dict[str, dict
 
 
 #: Pages a team lead sees with panels recomputed on their customers (serve/web/scoped.py).
-LEAD_PAGES = ["/ui/voice", "/ui/journeys", "/ui/value"]
+LEAD_PAGES = ["/ui/summary", "/ui/voice", "/ui/journeys", "/ui/value"]
 
 
 def _time_page(client, page: str, variants: list[str], repeat: int) -> dict[str, float]:

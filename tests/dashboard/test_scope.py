@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import json
 
+import ibis
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -253,6 +255,7 @@ def test_a_team_leads_opportunities_and_scenarios_are_their_customers_share_of_t
         assert 0 < len(theirs) and (theirs.customers < rows.set_index("key").customers[theirs.index]).any()
         html = client.get(f"{page}?lang=en").text
         assert 'data-scope="recomputed"' in _panel(html, panel) and 'data-scope="company"' not in _panel(html, panel)
+        assert "Your scope&#39;s share" in _panel(html, panel) or "Your scope's share" in _panel(html, panel)
         exported = pd.read_csv(io.BytesIO(client.get(f"/ui/export/{panel}.csv").content))
         expected = set(zip(theirs.customers, theirs.revenue.round(4)))
         shown = set(zip(exported.customers, exported.revenue.round(4)))
@@ -261,3 +264,30 @@ def test_a_team_leads_opportunities_and_scenarios_are_their_customers_share_of_t
     assert ranked["rank"].tolist() == list(range(1, len(ranked) + 1))
     shown = ranked[ranked.confidence != "low"].revenue  # money shown first, by the team's own money
     assert shown.tolist() == sorted(shown, reverse=True) and ranked.confidence.tolist().index("low") == len(shown)
+
+
+def test_a_team_leads_churned_vs_retained_comparison_is_made_on_their_customers_journeys(dashboard):
+    """The stored comparison made again on the team's journeys: the shares equal compare_cohorts run afresh on the
+    steps of the journeys of the customers the team served (read from the events, not from the page's fit)."""
+    from empathica.flywheel.steps.journeys import store_events
+    from empathica.understand.journeys import compare_cohorts, journey_steps
+
+    client, server = dashboard
+    with server.reading() as store:
+        mine = _served_customers(store, server.ops.user("lead").team_id)
+        journey = journey_steps(store_events(store), goal=None)
+        cases = journey.select("case", "customer").distinct().to_pandas()
+        customers = store.to_pandas("customers")
+        everyone = store.read_result(R.JOURNEY_COMPARE_CHURN)
+        cases = cases[cases.customer.isin(mine)].merge(customers, left_on="customer", right_on="customer_id")
+        labels = ibis.memtable(pd.DataFrame({"case": cases["case"], "cohort": np.where(cases.churned_at.notna(), "churned", "retained")}))
+        expected = compare_cohorts(journey.filter(journey.customer.isin(list(mine))), labels, cohort_a="churned", cohort_b="retained")
+    log_in(client, "lead")
+    html = client.get("/ui/journeys?lang=en&cohort=churn").text
+    assert 'data-scope="recomputed"' in _panel(html, "compare_churn")
+    exported = pd.read_csv(io.BytesIO(client.get("/ui/export/compare_churn.csv?cohort=churn").content))
+    merged = exported.merge(expected, on=["source", "target"], suffixes=("", "_events"))
+    assert len(exported) == min(15, len(expected)) > 0 and len(merged) == len(exported)
+    assert (merged.share_a - merged.share_a_events).abs().max() < 1e-12 and (merged.share_b - merged.share_b_events).abs().max() < 1e-12
+    assert set(zip(exported.source, exported.target, exported.share_a.round(9))) != set(
+        zip(everyone.source, everyone.target, everyone.share_a.round(9)))  # not the company's comparison

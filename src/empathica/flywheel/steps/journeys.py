@@ -250,6 +250,12 @@ def _customer_cohorts(store) -> dict[str, ibis.Table]:
     return {JOURNEY_COMPARE: promoters, JOURNEY_COMPARE_CHURN: churn}
 
 
+def cohort_comparisons(store, analyzer: JourneyAnalyzer) -> dict[str, pd.DataFrame | None]:
+    """Each of :data:`COMPARISONS` on fitted journeys (the step's, or a dashboard scope's), by result name; None: it
+    could not be made (too few customers in a cohort)."""
+    return {result.name: compare for result, _, _, compare, _ in _compare_cohorts(store, analyzer)}
+
+
 def _compare_cohorts(store, analyzer: JourneyAnalyzer) -> list[tuple[str, tuple[str, str], str, pd.DataFrame | None, str]]:
     """Each of :data:`COMPARISONS` on the fitted journeys: (result, names, title, comparison or None, note)."""
     labelled = _customer_cohorts(store)

@@ -18,6 +18,7 @@ from empathica.report.i18n import LANGUAGES
 from empathica.serve.web.charts import as_json, chart_option
 from empathica.serve.web.formats import Words
 from empathica.serve.web.panels import Panel, PanelRows
+from empathica.serve.web.scoped import DECIDED
 from empathica.serve.web.session import FILTER_FIELDS, PageFilters
 from empathica.store import Store
 from empathica.store.operational import User
@@ -101,6 +102,8 @@ def panel_view(p: Panel, rows: PanelRows, words: Words, filters: PageFilters, *,
             "height": max(340, 26 * len(frame) + 80) if p.chart in ("bar", "heatmap") else 520 if p.chart == "sankey" else 360,
             "ignored": [words.t(f"dashboard.filter.{f}") for f in rows.ignored],
             "company_wide": rows.company_wide, "recomputed": rows.recomputed, "withheld": [words.column(c) for c in rows.withheld],
+            # the decide step's money is not recomputed but cut: the scope's customers' parts of it (decide/shares.py)
+            "scope_note": "dashboard.scope.share" if p.result.name in DECIDED else "dashboard.scope.recomputed",
             "export": {fmt: f"/ui/export/{p.key}.{fmt}?{filters.query()}" for fmt in ("csv", "xlsx")}}
 
 

@@ -5,8 +5,10 @@ Where the rows behind it can (each scored text has its customer, each CLV its cu
 the dashboard recomputes it on the user's customers with the step's own code: ``text.breakdown``,
 ``text.pain_points`` and ``value.clv_by_segment`` add up stored per-row results; ``journeys.fit_journeys`` maps the
 scope's journeys (pathways, touchpoints, friction: Ibis over the stored events, feedback and transactions of their
-customers) and ``text.topics_of`` clusters their negative texts, as the steps do for everyone. What cannot be
-recomputed so is shown company-wide and marked, or hidden. The declaration below is the contract; a test checks
+customers, and its two cohort comparisons on them) and ``text.topics_of`` clusters their negative texts, as the
+steps do for everyone; the decide step's money is cut, not refitted: the scope's customers' parts of each
+opportunity and scenario added up (``decide.shares``). What cannot be recomputed so is shown company-wide and
+marked, or hidden. The declaration below is the contract; a test checks
 that every panel's unscoped result is in it once (docs/dashboard.md, "Roles and team scope").
 """
 
@@ -27,16 +29,20 @@ from empathica.store.operational import User
 RECOMPUTED = frozenset({R.TEXT_SENTIMENT_BY.name, R.TEXT_EMOTION_BY.name, R.TEXT_PAIN_POINTS.name,
                         R.VALUE_CLV_SEGMENTS.name, R.TEXT_TOPICS.name,
                         R.JOURNEY_DFG.name, R.JOURNEY_TOUCHPOINTS.name, R.JOURNEY_FRICTION.name,
+                        R.JOURNEY_COMPARE.name, R.JOURNEY_COMPARE_CHURN.name,
                         R.DECIDE_OPPORTUNITIES.name, R.DECIDE_SCENARIOS.name})
 #: Results whose scope's share is the sum of their customers' parts (``decide_customer_values``, decide/shares.py).
 DECIDED = (R.DECIDE_OPPORTUNITIES.name, R.DECIDE_SCENARIOS.name)
-#: Shown whole, marked "company-wide figures": comparisons of cohorts with their tests, rules and experiments —
-#: the context a team works in (and opportunities and scenarios of a store from before decide_customer_values).
-COMPANY_WIDE = frozenset({R.JOURNEY_COMPARE.name, R.JOURNEY_COMPARE_CHURN.name, R.JOURNEY_PATHWAY_DAYS.name,
+#: Shown whole, marked "company-wide figures": cohorts chosen in the page (from counts per segment and day, not per
+#: customer), rules and experiments — the context a team works in (and opportunities and scenarios of a store from
+#: before decide_customer_values).
+COMPANY_WIDE = frozenset({R.JOURNEY_PATHWAY_DAYS.name,
                           R.ACT_RULES.name, R.LEARN_EFFECTS.name, R.LEARN_EXPERIMENTS.name,
                           R.LEARN_BENCHMARK_COMPARISON.name})
 #: Results the journeys step stores that the scope's own journeys replace (``journeys_in_scope``).
 JOURNEY_RESULTS = (R.JOURNEY_DFG.name, R.JOURNEY_TOUCHPOINTS.name, R.JOURNEY_FRICTION.name)
+#: The step's cohort comparisons, made again on the scope's journeys (promoters/detractors, churned/retained).
+JOURNEY_COMPARISONS = (R.JOURNEY_COMPARE.name, R.JOURNEY_COMPARE_CHURN.name)
 #: Not shown to a scoped user at all (raw input of every team): the Data page's quarantined rows.
 HIDDEN = frozenset({"quarantine"})
 
@@ -62,7 +68,7 @@ def recomputed(store: Store, result_name: str, user: User, where: dict[str, str]
 
         clv = scoped_rows(store, store.result(R.VALUE_CLV), user).select("segment", "clv", "p_alive", "status")
         return ibis.memtable(clv_by_segment(clv.to_pandas()))
-    if result_name in JOURNEY_RESULTS:
+    if result_name in JOURNEY_RESULTS + JOURNEY_COMPARISONS:
         return ibis.memtable(journeys_in_scope(store, user)[result_name])
     from empathica.flywheel.steps.text import DIMENSIONS, breakdown, pain_points, topics_of
 
@@ -104,22 +110,27 @@ def customers_in_scope(store: Store, user: User) -> ibis.Table:
 
 
 def journeys_in_scope(store: Store, user: User) -> dict[str, pd.DataFrame]:
-    """The pathways, touchpoints and friction of the journeys of the user's customers (result name → rows with
-    the stored result's columns), fitted by the journeys step's own code; kept until the data change. A scope
-    whose events cannot be mapped (none, or the goal never reached) has no rows."""
-    from empathica.flywheel.steps.journeys import fit_journeys
+    """The pathways, touchpoints and friction of the journeys of the user's customers, and the step's two cohort
+    comparisons made on them (result name → rows with the stored result's columns), by the journeys step's own
+    code; kept until the data change. A scope whose events cannot be mapped (none, or the goal never reached), or
+    a comparison with too few customers in a cohort, has no rows."""
+    from empathica.flywheel.steps.journeys import cohort_comparisons, fit_journeys
 
     def fit() -> dict[str, pd.DataFrame]:
         before = _temporary_tables(store)
+        frames: dict[str, pd.DataFrame | None] = {}
         try:
             analyzer = fit_journeys(store, customers_in_scope(store, user))
-            frames = (analyzer.dfg_, analyzer.touchpoints_, analyzer.friction_)
-        except EmpathicaError:
-            frames = tuple(pd.DataFrame(columns=store.result(r).columns) for r in JOURNEY_RESULTS)
+            frames = {**dict(zip(JOURNEY_RESULTS, (analyzer.dfg_, analyzer.touchpoints_, analyzer.friction_))),
+                      **cohort_comparisons(store, analyzer)}
+        except EmpathicaError:  # no journeys to map: every result empty, below
+            pass
         finally:  # the fit's materialized steps live on this request's cursor: dropped, they are in the frames now
             for name in _temporary_tables(store) - before:
                 store.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
-        return dict(zip(JOURNEY_RESULTS, frames))
+        # a scope whose journeys or cohorts cannot be compared: no rows, with the result's declared columns
+        return {r: frames[r] if frames.get(r) is not None else pd.DataFrame(columns=R.result(r).column_names)
+                for r in JOURNEY_RESULTS + JOURNEY_COMPARISONS}
 
     return kept(("journeys", data_version(store), user.team_id, user.region), fit)
 
