@@ -303,6 +303,16 @@ def test_an_agents_scenario_lifts_the_named_agents_empathy_and_cuts_their_gaps_a
     after = user.change(rows)
     assert (after[GAPS] < rows[GAPS]).any() and (after["empathy_received"] > rows["empathy_received"]).any()
     assert (user.affected == least.affected).all()
+    # their complaint contacts are valued at the median agent's level: moved, none lost, the other agents' untouched
+    from empathica.decide.contacts import CONTACT_PREFIX, contact_parts
+
+    contacts = [c for c in table.columns if c.startswith(CONTACT_PREFIX)]
+    theirs = [c for c in contacts if contact_parts(c)[1] in least.extra["agent_ids"]]
+    lifted = [c for c in theirs if contact_parts(c)[0] == "median"]
+    assert after[lifted].to_numpy().sum() > 0 and rows[lifted].to_numpy().sum() == 0
+    assert after[theirs].to_numpy().sum() == pytest.approx(rows[theirs].to_numpy().sum())
+    others = [c for c in contacts if c not in theirs]
+    assert (after[others].to_numpy() == rows[others].to_numpy()).all()
     from empathica.decide.response import ChurnResponse
     from empathica.decide.levers import lever_columns
 
