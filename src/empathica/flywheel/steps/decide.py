@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from empathica.decide.at_risk import at_risk_levers, concerned_by_fixes
 from empathica.decide.attribution import shapley_valuations
@@ -48,6 +49,13 @@ SCENARIO_HEADERS = {"message_id": "column.scenario_name", "revenue": "column.rev
              JOURNEY_FRICTION, EMPATHY_AGENTS, EMPATHY_GAPS, DRIVERS_TEAMS, "customers", "events", "turns", "conversations", "employees",
              "teams", "touchpoints"))
 def decide(ctx: RunContext) -> Section:
+    # the valuations are thousands of small matrix products: BLAS threads only spin on them (13× the CPU on a busy
+    # machine, bench/results.md "decide"), so one thread does them
+    with threadpool_limits(1):
+        return _decide(ctx)
+
+
+def _decide(ctx: RunContext) -> Section:
     store, settings = ctx.store, ctx.settings
     specs = parse_scenarios(settings.scenarios)  # a bad user scenario stops the step before any work
     table = customer_levers(store)
