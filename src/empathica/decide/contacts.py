@@ -94,27 +94,11 @@ def complaint_contacts(store, aspects) -> pd.DataFrame | None:
     heard = frame["distress_moments"].notna().to_numpy()
     said = frame["conversation_id"].map(sets)
     frame["aspects"] = [(a if isinstance(a, tuple) else ()) if h else (UNHEARD,) for a, h in zip(said, heard)]
-    frame["aspects"] = _with_pathways(store, frame)
     complaint = ~heard | (frame["distress_moments"].fillna(0) > 0).to_numpy() | (frame["aspects"].map(len) > 0).to_numpy()
     last = frame.groupby("customer_id")["at"].max()
     frame["left"] = (frame["customer_id"].isin(churned["customer_id"]) & (frame["at"] >= frame["customer_id"].map(last))).astype(int)
     frame = frame[complaint & frame["agent_id"].notna().to_numpy()]
     return frame[["conversation_id", "customer_id", "agent_id", "aspects", "left"]].reset_index(drop=True)
-
-
-def _with_pathways(store, frame: pd.DataFrame) -> list[tuple]:
-    """``frame``'s aspects, with the pathway column (``path:<source>><target>``) of each top friction pathway whose
-    transition brought the contact about (the customer arrived at the conversation's touchpoint from the pathway's
-    source at the moment it started): removing the transition removes that contact too."""
-    from empathica.decide.levers import pathway_arrivals, top_pathways
-
-    pathways = top_pathways(store)
-    if not len(pathways) or not store.count("events"):
-        return list(frame["aspects"])
-    arrivals = pathway_arrivals(store, pathways)
-    keys = ["customer_id", "touchpoint_id", "at"]
-    hit = frame[keys].reset_index().merge(arrivals, on=keys).groupby("index")["lever"].agg(tuple)
-    return [tuple(sorted(a + hit.get(i, ()))) for i, a in zip(frame.index, frame["aspects"])]
 
 
 def contact_cells(contacts: pd.DataFrame, levels: pd.DataFrame) -> pd.DataFrame:

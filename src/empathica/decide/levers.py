@@ -57,21 +57,9 @@ def top_pathways(store, n: int = TOP_PATHWAYS) -> pd.DataFrame:
     return friction.order_by(order).limit(n).to_pandas()
 
 
-def pathway_arrivals(store, pathways: pd.DataFrame) -> pd.DataFrame:
-    """(customer_id, touchpoint_id, at, lever): every arrival at a pathway's target from its source in a journey (the
-    pathway column as ``lever``): a contact at that moment is the one the transition brought about."""
-    return _pathway_steps(store, pathways).select(
-        "customer_id", "lever", touchpoint_id="target", at="at").distinct().to_pandas()
-
-
 def pathway_customers(store, pathways: pd.DataFrame, *, since=None, until=None) -> ibis.Table:
     """(customer_id, pathway column) for every customer who made each pathway's transition in a journey
     (with ``since``/``until``: whose target event falls in [since, until))."""
-    return _pathway_steps(store, pathways, since=since, until=until).select("customer_id", "lever").distinct()
-
-
-def _pathway_steps(store, pathways: pd.DataFrame, *, since=None, until=None) -> ibis.Table:
-    """The transitions of ``pathways`` made in journeys: customer_id, target, at, lever (the pathway column)."""
     events = store.table("events")
     journey = ibis.coalesce(events.journey_id, events.customer_id)
     window = ibis.window(group_by=[events.customer_id, journey], order_by=[events.timestamp, events.event_id])
@@ -82,7 +70,7 @@ def _pathway_steps(store, pathways: pd.DataFrame, *, since=None, until=None) -> 
     wanted = ibis.memtable(pd.DataFrame({"source": pathways["source"].astype(str), "target": pathways["target"].astype(str),
                                          "lever": [pathway_column(s, t) for s, t in zip(pathways["source"], pathways["target"])]}))
     hits = steps.inner_join(wanted, [steps.source == wanted.source, steps.target == wanted.target])
-    return hits.select(customer_id=hits.customer_id.cast("string"), target=steps.target, at=hits.at, lever=hits.lever)
+    return hits.select("customer_id", "lever").distinct()
 
 
 def customer_levers(store) -> pd.DataFrame:
@@ -223,15 +211,14 @@ def complained_conversations(store) -> pd.DataFrame | None:
 
 
 def conversation_agents(store) -> pd.DataFrame:
-    """(conversation_id, customer_id, agent_id, at, touchpoint_id): each conversation with the agent who handled it (its
+    """(conversation_id, customer_id, agent_id, at): each conversation with the agent who handled it (its
     ``attributes.agent_id``, else an agent who replied in it) and when it started; agent_id is None when neither says."""
     conv, turns = store.table("conversations"), store.table("turns")
     replied = turns.filter(turns.agent_id.notnull()).group_by("conversation_id").aggregate(turn_agent=turns.agent_id.min())
     rows = conv.left_join(replied, conv.conversation_id == replied.conversation_id)
     named = rows.attributes.cast("json")["agent_id"].unwrap_as("string")
     frame = rows.select(conversation_id=rows.conversation_id, customer_id=rows.customer_id.cast("string"),
-                        agent_id=named.fill_null(rows.turn_agent), at=rows.started_at,
-                        touchpoint_id=rows.touchpoint_id).to_pandas()
+                        agent_id=named.fill_null(rows.turn_agent), at=rows.started_at).to_pandas()
     return frame.dropna(subset=["customer_id"])
 
 

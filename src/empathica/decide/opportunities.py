@@ -67,12 +67,12 @@ def pathway_levers(store, table: pd.DataFrame, names: Names) -> list[Lever]:
             continue
         affected = table[col].to_numpy() > 0
 
-        def change(frame, col=col, kept=complaint_cells(table, [col])):
+        def change(frame, col=col):
             out = frame.copy()
             out[col] = 0.0
             if "friction_exposure" in out:  # one top-pathway traversal fewer
                 out["friction_exposure"] = (out["friction_exposure"] - 1).clip(lower=0)
-            return cut_cells(out, kept)  # and the contacts the transition brought about (contacts._with_pathways)
+            return out
 
         levers.append(Lever(key=f"pathway:{p.source}>{p.target}", kind="pathway", message_id="decide.opportunity.pathway",
                             values={"source": names.touchpoint(p.source), "target": names.touchpoint(p.target)},

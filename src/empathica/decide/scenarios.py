@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from empathica.decide.levers import complaint_cells, cut_cells, pathway_column
+from empathica.decide.levers import pathway_column
 from empathica.decide.opportunities import Lever, Names, named_agents_to_median, value_lever, values_json
 from empathica.decide.response import ChurnResponse
 from empathica.errors import SettingsError
@@ -142,18 +142,12 @@ def builtin_levers(opportunities: list[Lever], table: pd.DataFrame, names: Names
         if kind == "pathway":
             col = pathway_column(*lever.key.split(":", 1)[1].split(">"))
             lever = Lever(key=lever.key + ":half", kind=kind, message_id="decide.scenario.pathway_half", values=lever.values,
-                          affected=lever.affected, change=_halved(table, col),
+                          affected=lever.affected, change=lambda f, col=col: f.assign(**{col: f[col] * 0.5}),
                           owner_team_id=lever.owner_team_id, evidence=lever.evidence, evidence_section=lever.evidence_section)
         else:
             lever = Lever(**{**lever.__dict__, "message_id": lever.message_id.replace("opportunity", "scenario")})
         chosen.append(lever)
     return chosen
-
-
-def _halved(table: pd.DataFrame, col: str):
-    """Half of a pathway's transitions removed, with half of the contacts they brought about."""
-    kept = complaint_cells(table, [col], share=0.5)
-    return lambda f: cut_cells(f.assign(**{col: f[col] * 0.5}), kept)
 
 
 def value_scenarios(model: ChurnResponse, table: pd.DataFrame, levers: list[Lever], *, currency: str) -> pd.DataFrame:
