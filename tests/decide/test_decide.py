@@ -40,11 +40,10 @@ def test_the_empathy_opportunity_is_more_than_a_rounding_error(opened):
     assert set(TRUTHS.unempathic_agents) & set(empathy["evidence_key"].split(", "))
     # "worth more than a rounding error" (issue 16), judged on what the ranking credits it — its Shapley share,
     # `revenue`, the amount the ranking and the summary show — never on what it would keep alone (`revenue_alone`):
-    # the share's own 95 % interval excludes 0, and the share is at least a twentieth of the first opportunity's
-    # share. The bench holds it to the stricter tenth (bench/results.md "decide"; seed 1 at 2,000 customers: 9.9 %,
-    # just under — docs/decide.md "Where it stands")
+    # the share's own 95 % interval excludes 0, and the share is at least a tenth of the first opportunity's share
+    # (the bench's bar; with empathy valued per complaint contact, bench/results.md "decide")
     assert empathy["money_shown"] and empathy["revenue_low"] > 0
-    assert empathy["revenue"] >= 0.05 * ranking["revenue"].iloc[0], (empathy["revenue"], ranking["revenue"].iloc[0])
+    assert empathy["revenue"] >= 0.1 * ranking["revenue"].iloc[0], (empathy["revenue"], ranking["revenue"].iloc[0])
 
 
 def test_every_opportunity_has_money_with_an_interval_an_owner_by_name_and_evidence(opened):
