@@ -28,7 +28,7 @@ from empathica.report import Finding, FindingsTable, Section
 from empathica.report.summary import protect_finding
 from empathica.schema.results import (
     DECIDE_MODEL, DECIDE_OPPORTUNITIES, DECIDE_PROTECT, DECIDE_SCENARIOS, DRIVERS_CUSTOMER, DRIVERS_EVERYONE, DRIVERS_LEVER_EVENTS, DRIVERS_TEAMS,
-    EMPATHY_AGENTS, EMPATHY_GAPS, JOURNEY_FRICTION, LEARN_BENCHMARK_COMPARISON, VALUE_CLV, VALUE_REVENUE_AT_RISK, VALUE_TOTALS,
+    EMPATHY_AGENTS, EMPATHY_CONVERSATIONS, EMPATHY_GAPS, JOURNEY_FRICTION, LEARN_BENCHMARK_COMPARISON, VALUE_CLV, VALUE_REVENUE_AT_RISK, VALUE_TOTALS,
 )
 
 #: Opportunities the executive summary names.
@@ -46,7 +46,7 @@ SCENARIO_HEADERS = {"message_id": "column.scenario_name", "revenue": "column.rev
 # must not be skipped when learn has no reviews to compare)
 @step("decide", title="What to fix first", order=65,
       reads=(DRIVERS_CUSTOMER, DRIVERS_EVERYONE, DRIVERS_LEVER_EVENTS, VALUE_CLV, VALUE_REVENUE_AT_RISK, VALUE_TOTALS, LEARN_BENCHMARK_COMPARISON,
-             JOURNEY_FRICTION, EMPATHY_AGENTS, EMPATHY_GAPS, DRIVERS_TEAMS, "customers", "events", "turns", "conversations", "employees",
+             JOURNEY_FRICTION, EMPATHY_AGENTS, EMPATHY_CONVERSATIONS, EMPATHY_GAPS, DRIVERS_TEAMS, "customers", "events", "turns", "conversations", "employees",
              "teams", "touchpoints"))
 def decide(ctx: RunContext) -> Section:
     # the valuations are thousands of small matrix products: BLAS threads only spin on them (13× the CPU on a busy
