@@ -13,7 +13,9 @@ missing). Then the stored results are checked:
 - whom to protect (``decide_protect``): the at-risk groups, ranked apart; how many of the first group's
   customers the top five fixes concern.
 
-    python -m bench.bench_decide [--seeds 1,2,3,4,5] [--customers 2000,1000] [--cache DIR] [--steps decide]
+    python -m bench.bench_decide [--seeds 1,2,3,4,5] [--customers 2000,1000] [--cache DIR] [--steps decide|none]
+
+(``--steps none``: a cached world's stored results are read as they are, no step re-run.)
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ PEOPLE = ("agents:least_empathic", "team_engagement:{team}", "team_empathy:{team
 BUILD_STEPS = ["overview", "text", "empathy", "journeys", "drivers", "value", "learn", "decide"]
 
 
-def _store(seed: int, customers: int, cache: Path, steps: list[str]) -> Path:
+def _store(seed: int, customers: int, cache: Path, steps: list[str]) -> Path | None:
     from empathica.demo import generate_world
     from empathica.flywheel import run_flywheel
     from empathica.listen import ingest_files
@@ -41,6 +43,8 @@ def _store(seed: int, customers: int, cache: Path, steps: list[str]) -> Path:
 
     path = cache / f"s{seed}_c{customers}.duckdb"
     settings = Settings.load(config_file=cache / "none.toml", progress=False)
+    if steps == ["none"]:  # read the stored rankings as they are; a world never built is left out
+        return path if path.exists() else None
     if path.exists():  # the world is stored: re-run the chosen steps (learn first when it never ran)
         with Store.open(path, settings=settings) as store:
             extra = [] if store.has_result(LEARN_BENCHMARK_COMPARISON) else ["learn"]
@@ -86,14 +90,17 @@ def _row(seed: int, customers: int, path: Path, truths) -> tuple[str, dict]:
     with Store.open(path, read_only=True) as store:
         ranking = store.read_result(DECIDE_OPPORTUNITIES)
         protect = store.read_result(DECIDE_PROTECT)
-        auc = float(store.read_result(DECIDE_MODEL)["roc_auc"].iloc[0])
+        fitted = store.read_result(DECIDE_MODEL).iloc[0]
+        auc = float(fitted["roc_auc"])
+        leaving = ("–" if "contacts" not in fitted or fitted.isna().get("contacts", True) else
+                   f"{fitted['contact_leaving_at_0_2']:.0%} / {fitted['contact_leaving_at_0_6']:.0%} ({int(fitted['contacts'])})")
     c = check(ranking, truths)
     top = "; ".join(f"{r.rank}. {render(Finding(r.message_id, json.loads(r.values)))}" for r in ranking.head(5).itertuples())
     first = protect.iloc[0] if len(protect) else None
     guard = "–" if first is None else f"{first['customers']} ({first['concerned_by_fixes']} concerned by the top five fixes)"
     gap = "absent" if c["gap"] is None else f"#{c['gap']['rank']}, {_money(c['gap'])}, part of {c['gap']['part_of']}"
     line = (f"| {customers:,} | {seed} | {top} | {c['pathway']} | {c['delivery']} | {c['people']} | {_money(c['empathy'])}, "
-            f"{c['share']:.0%} of the first | {gap} | {guard} | {auc:.2f} | {'yes' if c['ok'] else 'NO'} | "
+            f"{c['share']:.0%} of the first | {gap} | {guard} | {auc:.2f} | {leaving} | {'yes' if c['ok'] else 'NO'} | "
             f"{'yes' if c['competitor_ok'] else 'NO'} |")
     return line, c
 
@@ -111,7 +118,11 @@ def main(argv: list[str]) -> None:
     for customers in sizes:
         for seed in seeds:
             started = time.process_time()
-            line, c = _row(seed, customers, _store(seed, customers, cache, steps), TRUTHS)
+            path = _store(seed, customers, cache, steps)
+            if path is None:
+                print(f"{customers} customers, seed {seed}: not built (--steps none)", flush=True)
+                continue
+            line, c = _row(seed, customers, path, TRUTHS)
             cpu += time.process_time() - started
             rows.append(line)
             passed[customers] += c["ok"]
@@ -132,8 +143,8 @@ def _table(rows: list[str], passed: dict, gaps: dict, cpu: float) -> str:
         "",
         "| customers | seed | top five fixes | friction pathway rank | delivery rank | agents / team rank | least empathic "
         "agents, revenue (95 % interval) | competitor gap on delivery | first at-risk group: customers | churn model AUC "
-        "(5-fold) | planted top five | competitor gap |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "(5-fold) | P(leaving after a complaint) at agent empathy 0.2 / 0.6 (contacts) | planted top five | competitor gap |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         *rows, "",
         *[f"{n:,} customers: planted top five met on {passed[n]} of {done[n]} seeds run; the competitor gap on "
           f"{gaps[n]} of {done[n]}." for n in passed if done[n]],

@@ -40,11 +40,10 @@ def test_the_empathy_opportunity_is_more_than_a_rounding_error(opened):
     assert set(TRUTHS.unempathic_agents) & set(empathy["evidence_key"].split(", "))
     # "worth more than a rounding error" (issue 16), judged on what the ranking credits it — its Shapley share,
     # `revenue`, the amount the ranking and the summary show — never on what it would keep alone (`revenue_alone`):
-    # the share's own 95 % interval excludes 0, and the share is at least a twentieth of the first opportunity's
-    # share. The bench holds it to the stricter tenth (bench/results.md "decide"; seed 1 at 2,000 customers: 9.9 %,
-    # just under — docs/decide.md "Where it stands")
+    # the share's own 95 % interval excludes 0, and the share is at least a tenth of the first opportunity's share
+    # (the bench's bar; with empathy valued per complaint contact, bench/results.md "decide")
     assert empathy["money_shown"] and empathy["revenue_low"] > 0
-    assert empathy["revenue"] >= 0.05 * ranking["revenue"].iloc[0], (empathy["revenue"], ranking["revenue"].iloc[0])
+    assert empathy["revenue"] >= 0.1 * ranking["revenue"].iloc[0], (empathy["revenue"], ranking["revenue"].iloc[0])
 
 
 def test_every_opportunity_has_money_with_an_interval_an_owner_by_name_and_evidence(opened):
@@ -303,6 +302,16 @@ def test_an_agents_scenario_lifts_the_named_agents_empathy_and_cuts_their_gaps_a
     after = user.change(rows)
     assert (after[GAPS] < rows[GAPS]).any() and (after["empathy_received"] > rows["empathy_received"]).any()
     assert (user.affected == least.affected).all()
+    # their complaint contacts are valued at the median agent's level: moved, none lost, the other agents' untouched
+    from empathica.decide.contacts import CONTACT_PREFIX, contact_parts
+
+    contacts = [c for c in table.columns if c.startswith(CONTACT_PREFIX)]
+    theirs = [c for c in contacts if contact_parts(c)[1] in least.extra["agent_ids"]]
+    lifted = [c for c in theirs if contact_parts(c)[0] == "median"]
+    assert after[lifted].to_numpy().sum() > 0 and rows[lifted].to_numpy().sum() == 0
+    assert after[theirs].to_numpy().sum() == pytest.approx(rows[theirs].to_numpy().sum())
+    others = [c for c in contacts if c not in theirs]
+    assert (after[others].to_numpy() == rows[others].to_numpy()).all()
     from empathica.decide.response import ChurnResponse
     from empathica.decide.levers import lever_columns
 

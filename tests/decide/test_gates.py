@@ -44,7 +44,9 @@ def test_a_model_near_chance_is_not_usable():
 
 def test_the_summary_shows_no_money_when_the_model_validates_near_chance(store):
     store.write_result(DECIDE_MODEL, pd.DataFrame([{"customers": 900, "churn_rate": 0.2, "roc_auc": 0.52, "min_auc": 0.6,
-                                                     "usable": False, "levers": json.dumps(["x"]), "bootstrap_fits": 10}]),
+                                                     "usable": False, "levers": json.dumps(["x"]), "bootstrap_fits": 10,
+                                                     "contacts": None, "contacts_left": None, "contact_empathy_coef": None,
+                                                     "contact_leaving_at_0_2": None, "contact_leaving_at_0_6": None}]),
                        step="decide")
     store.write_result(DECIDE_OPPORTUNITIES, pd.DataFrame([{
         "rank": 1, "key": "pathway:a>b", "kind": "pathway", "message_id": "decide.opportunity.pathway",

@@ -298,10 +298,11 @@ def lever_columns(table: pd.DataFrame) -> list[str]:
 
 
 def churn_levers(table: pd.DataFrame) -> list[str]:
-    """The levers of the customer-level churn model. With complaint contacts known, empathy is valued per contact
-    (``contacts.ContactLeaving``): the empathy received and the gaps met leave the customer-level model, which would
-    otherwise count the same churn a second time (and under-read it, docs/decide.md)."""
+    """The levers of the customer-level churn model. With complaint contacts known, the empathy met at complaints is
+    valued per contact (``contacts.ContactLeaving``): the count of gaps met, its customer-level stand-in, leaves the
+    model (it would count the same churn a second time, and under-reads it: docs/decide.md). The empathy received
+    stays: how empathic a customer's usual agents are bears on whether they drift away, contact or not."""
     columns = lever_columns(table)
     if any(c.startswith(CONTACT_PREFIX) for c in table.columns):
-        columns = [c for c in columns if c not in (GAPS, "empathy_received")]
+        columns = [c for c in columns if c != GAPS]
     return columns

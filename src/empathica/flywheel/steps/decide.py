@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from empathica.decide.at_risk import at_risk_levers, concerned_by_fixes
 from empathica.decide.attribution import shapley_valuations
@@ -29,7 +30,7 @@ from empathica.report import Finding, FindingsTable, Section
 from empathica.report.summary import protect_finding
 from empathica.schema.results import (
     DECIDE_CUSTOMER_VALUES, DECIDE_MODEL, DECIDE_OPPORTUNITIES, DECIDE_PROTECT, DECIDE_SCENARIOS, DRIVERS_CUSTOMER, DRIVERS_EVERYONE, DRIVERS_LEVER_EVENTS, DRIVERS_TEAMS,
-    EMPATHY_AGENTS, EMPATHY_GAPS, JOURNEY_FRICTION, LEARN_BENCHMARK_COMPARISON, VALUE_CLV, VALUE_REVENUE_AT_RISK, VALUE_TOTALS,
+    EMPATHY_AGENTS, EMPATHY_CONVERSATIONS, EMPATHY_GAPS, JOURNEY_FRICTION, LEARN_BENCHMARK_COMPARISON, VALUE_CLV, VALUE_REVENUE_AT_RISK, VALUE_TOTALS,
 )
 
 #: Opportunities the executive summary names.
@@ -47,9 +48,16 @@ SCENARIO_HEADERS = {"message_id": "column.scenario_name", "revenue": "column.rev
 # must not be skipped when learn has no reviews to compare)
 @step("decide", title="What to fix first", order=65,
       reads=(DRIVERS_CUSTOMER, DRIVERS_EVERYONE, DRIVERS_LEVER_EVENTS, VALUE_CLV, VALUE_REVENUE_AT_RISK, VALUE_TOTALS, LEARN_BENCHMARK_COMPARISON,
-             JOURNEY_FRICTION, EMPATHY_AGENTS, EMPATHY_GAPS, DRIVERS_TEAMS, "customers", "events", "turns", "conversations", "employees",
+             JOURNEY_FRICTION, EMPATHY_AGENTS, EMPATHY_CONVERSATIONS, EMPATHY_GAPS, DRIVERS_TEAMS, "customers", "events", "turns", "conversations", "employees",
              "teams", "touchpoints"))
 def decide(ctx: RunContext) -> Section:
+    # the valuations are thousands of small matrix products: BLAS threads only spin on them (13× the CPU on a busy
+    # machine, bench/results.md "decide"), so one thread does them
+    with threadpool_limits(1):
+        return _decide(ctx)
+
+
+def _decide(ctx: RunContext) -> Section:
     store, settings = ctx.store, ctx.settings
     specs = parse_scenarios(settings.scenarios)  # a bad user scenario stops the step before any work
     table = customer_levers(store)
