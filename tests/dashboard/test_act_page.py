@@ -14,6 +14,9 @@ from tests.dashboard.tables import page_tables
 
 STATUS_EN = {"open": "Open", "in_progress": "In progress", "resolved": "Resolved", "closed": "Closed"}
 STATE_EN = {"met": "Met", "missed": "Breached", "waiting": "Pending"}
+#: A viewer scoped to a region (added by the ``worked`` fixture): the cases of its teams.
+REGION_USER = ("regina", "region-password-7")
+PASSWORDS = {**PASSWORDS, REGION_USER[0]: REGION_USER[1]}
 
 
 _TOKENS: dict[tuple[int, str], str] = {}
@@ -29,10 +32,19 @@ def _api(client, name: str, path: str, **params) -> dict:
     return answer.json()
 
 
+def _log_in(client, name: str) -> None:
+    if name == REGION_USER[0]:
+        client.cookies.clear()
+        assert client.post("/ui/login", data=dict(zip(("username", "password"), REGION_USER)),
+                           follow_redirects=False).status_code == 303
+    else:
+        log_in(client, name)
+
+
 def _page(client, name: str | None, query: str = "") -> str:
     """The Act page in English as ``name`` (None: the user logged in already)."""
     if name:
-        log_in(client, name)
+        _log_in(client, name)
     answer = client.get(f"/ui/act?lang=en{query}")
     assert answer.status_code == 200, answer.text[-2000:]
     return answer.text
@@ -59,11 +71,15 @@ def worked(dashboard):
     cases.update_case(solved["case_id"], "test", "status", {"status": "resolved", "resolved_at": datetime.now(UTC)})
     cases.update_case(late["case_id"], "test", "sla", {"first_response_due": datetime.now(UTC) - timedelta(hours=2)})
     cases.update_case(hostile["case_id"], "test", "assigned", {"assignee": "<script>alert(1)</script>"})
+    with server.reading() as store:
+        teams = store.to_pandas("teams")
+    lead_region = teams.set_index("team_id").region[server.ops.user("lead").team_id]
+    server.ops.add_user(REGION_USER[0], REGION_USER[1], role="viewer", region=str(teams[teams.region != lead_region].region.iloc[0]))
     return {"in_progress": moved["case_id"], "resolved": solved["case_id"], "late": late["case_id"],
             "hostile": hostile["case_id"]}
 
 
-@pytest.mark.parametrize("name", ["root", "lead"])
+@pytest.mark.parametrize("name", ["root", "lead", REGION_USER[0]])
 def test_the_live_cases_are_the_apis_cases_for_the_same_user(dashboard, worked, name):
     client, server = dashboard
     html = _page(client, name)
@@ -87,6 +103,13 @@ def test_the_live_cases_are_the_apis_cases_for_the_same_user(dashboard, worked, 
         team = server.ops.user("lead").team_id
         everyone = _api(client, "root", "/cases", page_size=1)["total"]
         assert {r[4] for r in shown} <= {team} and api["total"] < everyone
+    if name == REGION_USER[0]:  # a region user sees the cases of their region's teams, in the API as on the page
+        user = server.ops.user(name)
+        with server.reading() as store:
+            teams = store.to_pandas("teams")
+        mine = set(teams[teams.region == user.region].team_id)
+        _, every = server.act.cases.cases(limit=100_000)
+        assert api["total"] == sum(c["team_id"] in mine for c in every) > 0
 
 
 def test_the_status_filter_shows_the_apis_cases_of_that_status(dashboard, worked):
