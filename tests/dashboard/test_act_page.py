@@ -122,6 +122,17 @@ def test_the_status_filter_shows_the_apis_cases_of_that_status(dashboard, worked
         assert {r[2] for r in shown} <= {STATUS_EN[status]}
         if status in ("in_progress", "resolved"):  # the cases the fixture moved
             assert worked[status] in [int(r[0].replace(",", "")) for r in shown]
+    some = next(c for c in _api(client, "root", "/cases", page_size=100)["cases"] if c["touchpoint"])
+    day = some["opened_at"][:10]  # the filters bar: touchpoint, and the days opened (both ends included)
+    shown = page_tables(_page(client, None, f"&touchpoint={some['touchpoint']}&from={day}&to={day}")).tables["live_cases"]
+    following = (datetime.fromisoformat(day) + timedelta(days=1)).date().isoformat()
+    api = _api(client, "root", "/cases", touchpoint=some["touchpoint"], opened_since=day, opened_until=following,
+               page_size=100)["cases"]
+    assert [int(r[0].replace(",", "")) for r in shown] == [c["case_id"] for c in api] and api
+    by_segment = _page(client, None, "&segment=loyal")  # not a case's: named, not applied
+    live = by_segment.split('id="panel-live_cases"', 1)[1].split('id="panel-sla"', 1)[0]
+    assert "These filters do not apply to this result: Segment" in live
+    assert len(page_tables(by_segment).tables["live_cases"]) == len(page_tables(_page(client, None)).tables["live_cases"])
 
 
 @pytest.mark.parametrize("name", ["root", "lead"])

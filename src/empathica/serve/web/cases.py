@@ -7,6 +7,7 @@ and the same scope, a team lead their team's cases, a region user their region's
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import quote
 
 import pandas as pd
@@ -59,12 +60,22 @@ def act_page(request: Request) -> Response:
 
 
 def live_cases(request: Request, user: User, words: Words, status: str) -> dict:
-    """The newest cases ``user`` may see (of ``status``, and of the filters bar's team as ``GET /cases?team_id``)."""
-    team = page_filters(request, user).values.get("team") or None
-    total, rows = scoped_cases(request, user, status=status or None, team_id=team, page_size=LIVE_ROWS)
+    """The newest cases ``user`` may see, of ``status`` and of the filters bar as ``GET /cases`` takes it: team
+    (``team_id``), touchpoint, and the date range as the days cases were opened (both ends included); language,
+    channel and segment are not a case's, and are named as not applied."""
+    bar = page_filters(request, user)
+    since, until = bar.filters.date_from, bar.filters.date_to
+    total, rows = scoped_cases(
+        request, user, status=status or None, team_id=bar.values.get("team") or None, touchpoint=bar.touchpoint,
+        opened_since=_midnight(since), opened_until=_midnight(until and until + timedelta(days=1)), page_size=LIVE_ROWS)
     at = now()
-    return {"total": words.number(total, "int"), "shown": words.number(len(rows), "int"),
+    ignored = [words.t(f"dashboard.filter.{f}") for f in ("language", "channel", "segment") if bar.values.get(f)]
+    return {"total": words.number(total, "int"), "shown": words.number(len(rows), "int"), "ignored": ignored,
             "headers": [words.column(c) for c in CASE_COLUMNS], "rows": [case_cells(c, words, at) for c in rows]}
+
+
+def _midnight(day: date | None) -> datetime | None:
+    return None if day is None else datetime.combine(day, datetime.min.time(), tzinfo=UTC)
 
 
 def case_cells(case: dict, words: Words, at) -> list[dict]:
