@@ -33,6 +33,9 @@ def open_served(source: Path, folder: Path):
 
     db = folder / "demo.duckdb"
     shutil.copy(source, db)
+    ops = Path(str(source) + ".ops.sqlite")  # the operational store beside it: the cases the demo run opened
+    if ops.exists():
+        shutil.copy(ops, str(db) + ".ops.sqlite")
     # scoped users' panels are computed on their first visit, not in the background for every module's server
     # (test_scope.py tests the preparation itself)
     settings = Settings.load(config_file=folder / "none.toml", progress=False, db_path=str(db), serve_prepare_scopes=False)

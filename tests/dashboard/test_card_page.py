@@ -66,7 +66,7 @@ def test_the_card_page_shows_the_card_in_the_readers_language(dashboard, a_card)
 def test_the_act_page_links_each_case_to_its_customers_card(dashboard):
     client, _ = dashboard
     log_in(client, "vic")
-    links = page_tables(client.get("/ui/act?lang=en").text).links["cases"]
+    links = page_tables(client.get("/ui/act?lang=en").text).links["live_cases"]
     assert links and all(link.startswith("/ui/customers/") for link in links)
     assert client.get(links[0]).status_code == 200
     found = client.get("/ui/customers?customer_id=" + links[0].rsplit("/", 1)[1], follow_redirects=False)

@@ -5,6 +5,7 @@ writes the audit trail in the same transaction.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import pandas as pd
@@ -97,14 +98,16 @@ def check_slas(cases: CaseStore, *, at: datetime | None = None, on_escalation=No
     return escalated
 
 
-def sla_report(cases: CaseStore, *, at: datetime | None = None) -> dict[str, pd.DataFrame]:
-    """SLA met per team and per agent, and hours spent in each status; one row per team / agent.
+def sla_report(cases: CaseStore, *, at: datetime | None = None,
+               teams: Sequence[str] | None = None) -> dict[str, pd.DataFrame]:
+    """SLA met per team and per agent, and hours spent in each status; one row per team / agent. ``teams``: over
+    the cases these teams own only (a user's scope: the API, the CLI and the dashboard's Act page all read this).
 
     A first response (resolution) counts as met when it came before its due time; a case still waiting past its
     due time counts as missed; a case still waiting within its time is not counted yet.
     """
     at = at or now()
-    _, rows = cases.cases(limit=10_000_000)
+    _, rows = cases.cases(limit=10_000_000, teams=teams)
     if not rows:
         empty = pd.DataFrame(columns=["cases", "first_response_met", "resolution_met", "escalated"])
         return {"team": empty, "agent": empty.copy(), "status_hours": pd.DataFrame(columns=["status", "cases", "mean_hours", "median_hours"])}
@@ -117,22 +120,31 @@ def sla_report(cases: CaseStore, *, at: datetime | None = None) -> dict[str, pd.
         grouped = frame.assign(**{column: frame[column].fillna("(none)")}).groupby(column)
         out[name] = grouped.agg(cases=("case_id", "count"), first_response_met=("first_response_met", "mean"),
                                 resolution_met=("resolution_met", "mean"), escalated=("escalated", "mean")).reset_index()
-    out["status_hours"] = _status_hours(cases, at)
+    out["status_hours"] = _status_hours(cases, at, None if teams is None else set(frame["case_id"]))
     return out
 
 
-def _met(done: datetime | None, due: datetime, at: datetime) -> float | None:
+def deadline_state(done: datetime | None, due: datetime, at: datetime) -> str:
+    """A deadline of a case at ``at``: ``met`` (done by its due time), ``missed`` (done late, or still waiting
+    past it) or ``waiting`` (not done, still within its time)."""
     if done is not None:
-        return float(aware(done) <= due)
-    return 0.0 if due < at else None
+        return "met" if aware(done) <= due else "missed"
+    return "missed" if due < at else "waiting"
 
 
-def _status_hours(cases: CaseStore, at: datetime) -> pd.DataFrame:
-    """Hours each case spent in each status, from the audit trail (the current status runs until ``at``)."""
+def _met(done: datetime | None, due: datetime, at: datetime) -> float | None:
+    return {"met": 1.0, "missed": 0.0, "waiting": None}[deadline_state(done, due, at)]
+
+
+def _status_hours(cases: CaseStore, at: datetime, only: set[int] | None = None) -> pd.DataFrame:
+    """Hours each case (of ``only`` these, when given) spent in each status, from the audit trail (the current
+    status runs until ``at``)."""
     spans = []
     current: dict[int, tuple[str, datetime]] = {}
     for event in cases.all_events():
         case_id = event["case_id"]
+        if only is not None and case_id not in only:
+            continue
         if event["action"] == "opened":
             current[case_id] = ("open", event["at"])
         elif event["field"] == "status" and case_id in current:

@@ -11,6 +11,7 @@ import json
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
+import ibis
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
@@ -154,8 +155,22 @@ def replay_rules(request: Request, body: Replay, user: User = Depends(require("a
 
 
 # -- cases -----------------------------------------------------------------------------------------
-def _visible(user: User, case: dict) -> bool:
-    return not user.team_id or case["team_id"] == user.team_id
+def case_teams(request: Request, user: User) -> tuple[str, ...] | None:
+    """The teams whose cases ``user`` sees and works: their team; a region user, the teams of their region (the
+    canonical ``teams`` table, as every other scope); ``None``: every case. The API and the dashboard both ask it."""
+    if user.team_id:
+        return (user.team_id,)
+    if not user.region:
+        return None
+    with request.app.state.server.reading() as store:
+        teams = store.table("teams")
+        mine = teams.filter(teams.region == ibis.literal(user.region, type="string")).team_id.to_pandas()
+    return tuple(sorted(mine.dropna().astype(str)))
+
+
+def _visible(request: Request, user: User, case: dict) -> bool:
+    scope = case_teams(request, user)
+    return scope is None or case["team_id"] in scope
 
 
 def _case(request: Request, user: User, case_id: int) -> dict:
@@ -163,9 +178,28 @@ def _case(request: Request, user: User, case_id: int) -> dict:
         case = _act(request).cases.case(case_id)
     except InputError:
         case = None
-    if case is None or not _visible(user, case):
+    if case is None or not _visible(request, user, case):
         raise ApiError(404, "no_such_case", f"no case {case_id}; GET /cases lists them.", field="case_id")
     return case
+
+
+def scoped_cases(request: Request, user: User, *, status: str | None = None, team_id: str | None = None,
+                 page: int = 1, page_size: int = 100, **filters: Any) -> tuple[int, list[dict]]:
+    """The cases ``user`` may see that match every filter (``GET /cases`` and the dashboard's Act page): how many
+    in all, and page ``page`` of them, newest first. A bad status or priority is a 400 naming the field."""
+    if status and status not in (*STATUSES, "active"):
+        raise ApiError(400, "bad_filter", f"status {status[:20]!r}; use one of {', '.join(STATUSES)} or active.", field="status")
+    priority = filters.get("priority")
+    if priority and priority not in PRIORITIES:
+        raise ApiError(400, "bad_filter", f"priority {priority[:20]!r}; use one of {', '.join(PRIORITIES)}.", field="priority")
+    return _act(request).cases.cases(status=status, team_id=user.team_id or team_id, teams=case_teams(request, user),
+                                     limit=page_size, offset=(page - 1) * page_size, **filters)
+
+
+def scoped_sla(request: Request, user: User) -> dict:
+    """The SLA report (``act.cases.sla_report``) over the cases ``user`` may see: ``GET /cases/sla`` and the
+    dashboard's Act page."""
+    return sla_report(_act(request).cases, teams=case_teams(request, user))
 
 
 @router.get("/cases", tags=["act"])
@@ -180,17 +214,12 @@ def list_cases(request: Request, status: str | None = Query(None, max_length=20)
     open or in progress), ``team_id``, ``assignee``, ``customer_id``, ``rule_id``, ``priority``, ``touchpoint``,
     ``overdue`` (active and past a deadline), ``opened_since`` / ``opened_until`` (dates, the second excluded). A
     case opened for a customer carries the opener their card suggested, its reason in ``lang`` (en, de, zh;
-    default the customer's language)."""
+    default the customer's language). A user with a team sees that team's cases; with a region, its teams'."""
     lang = _language(lang)
-    if status and status not in (*STATUSES, "active"):
-        raise ApiError(400, "bad_filter", f"status {status[:20]!r}; use one of {', '.join(STATUSES)} or active.", field="status")
-    if priority and priority not in PRIORITIES:
-        raise ApiError(400, "bad_filter", f"priority {priority[:20]!r}; use one of {', '.join(PRIORITIES)}.", field="priority")
-    team = user.team_id or team_id
-    total, rows = _act(request).cases.cases(
-        status=status, team_id=team, assignee=assignee, customer_id=customer_id, rule_id=rule_id, priority=priority,
-        touchpoint=touchpoint, overdue=overdue, opened_since=_day(opened_since), opened_until=_day(opened_until),
-        limit=page_size, offset=(page - 1) * page_size)
+    total, rows = scoped_cases(
+        request, user, status=status, team_id=team_id, assignee=assignee, customer_id=customer_id, rule_id=rule_id,
+        priority=priority, touchpoint=touchpoint, overdue=overdue, opened_since=_day(opened_since),
+        opened_until=_day(opened_until), page=page, page_size=page_size)
     return {"page": page, "page_size": page_size, "total": total, "cases": _cases_said(rows, lang)}
 
 
@@ -201,16 +230,14 @@ def _day(day: date | None) -> datetime | None:
 @router.get("/cases/summary", tags=["act"])
 def cases_summary(request: Request, user: User = Depends(require("viewer"))) -> dict:
     """Counts for a case dashboard: cases per status, active cases per priority and per team, active overdue."""
-    return _act(request).cases.case_counts(team_id=user.team_id)
+    return _act(request).cases.case_counts(teams=case_teams(request, user))
 
 
 @router.get("/cases/sla", tags=["act"])
 def cases_sla(request: Request, user: User = Depends(require("viewer"))) -> dict:
-    """Share of first responses and resolutions within SLA per team and agent, and hours spent in each status."""
-    report = sla_report(_act(request).cases)
-    if user.team_id:
-        report["team"] = report["team"][report["team"]["team_id"] == user.team_id]
-    return {name: json.loads(frame.to_json(orient="records")) for name, frame in report.items()}
+    """Share of first responses and resolutions within SLA per team and agent, and hours spent in each status, over
+    the cases the user may see."""
+    return {name: json.loads(frame.to_json(orient="records")) for name, frame in scoped_sla(request, user).items()}
 
 
 @router.get("/teams", tags=["act"])

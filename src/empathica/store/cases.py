@@ -263,27 +263,31 @@ class CaseStore:
     def cases(self, *, status: str | None = None, team_id: str | None = None, assignee: str | None = None,
               customer_id: str | None = None, rule_id: str | None = None, priority: str | None = None,
               touchpoint: str | None = None, overdue: bool = False, opened_since: datetime | None = None,
-              opened_until: datetime | None = None, limit: int = 100, offset: int = 0) -> tuple[int, list[dict]]:
+              opened_until: datetime | None = None, teams: Sequence[str] | None = None, limit: int = 100,
+              offset: int = 0) -> tuple[int, list[dict]]:
         """Cases matching every filter given, newest first, and how many match in all. ``status="active"``: open
-        or in progress; ``overdue``: active and past its first-response or resolution deadline now."""
+        or in progress; ``overdue``: active and past its first-response or resolution deadline now; ``teams``: only
+        the cases owned by one of these teams (a user's scope)."""
         query = _filtered(select(CASES), status=status, team_id=team_id, assignee=assignee, customer_id=customer_id,
                           rule_id=rule_id, priority=priority, touchpoint=touchpoint, overdue=overdue,
-                          opened_since=opened_since, opened_until=opened_until)
+                          opened_since=opened_since, opened_until=opened_until, teams=teams)
         with self.engine.connect() as con:
             total = con.execute(select(func.count()).select_from(query.subquery())).scalar_one()
             rows = con.execute(query.order_by(CASES.c.case_id.desc()).limit(limit).offset(offset)).mappings()
             return int(total), [_case(r) for r in rows]
 
-    def case_counts(self, *, team_id: str | None = None) -> dict[str, dict[str, int]]:
+    def case_counts(self, *, team_id: str | None = None, teams: Sequence[str] | None = None) -> dict[str, dict[str, int]]:
         """How many cases there are per status, per priority of the active ones, per team of the active ones, and
         how many active ones are overdue (the tiles of a case dashboard)."""
         out: dict[str, dict[str, int]] = {}
         with self.engine.connect() as con:
             for name, column, status in (("status", CASES.c.status, None), ("priority", CASES.c.priority, "active"),
                                          ("team", CASES.c.team_id, "active")):
-                query = _filtered(select(column, func.count()), status=status, team_id=team_id).group_by(column)
+                query = _filtered(select(column, func.count()), status=status, team_id=team_id,
+                                  teams=teams).group_by(column)
                 out[name] = {str(key): int(n) for key, n in con.execute(query)}
-            overdue = _filtered(select(func.count()).select_from(CASES), team_id=team_id, overdue=True)
+            overdue = _filtered(select(func.count()).select_from(CASES), team_id=team_id, teams=teams,
+                                overdue=True)
             out["overdue"] = {"active": int(con.execute(overdue).scalar_one())}
         return out
 
@@ -401,8 +405,10 @@ def _event(con, case_id: int, actor: str, action: str, *, field: str | None = No
 def _filtered(query, *, status: str | None = None, team_id: str | None = None, assignee: str | None = None,
               customer_id: str | None = None, rule_id: str | None = None, priority: str | None = None,
               touchpoint: str | None = None, overdue: bool = False, opened_since: datetime | None = None,
-              opened_until: datetime | None = None):
-    """``query`` restricted to the cases that match every filter given."""
+              opened_until: datetime | None = None, teams: Sequence[str] | None = None):
+    """``query`` restricted to the cases that match every filter given (``teams``: owned by one of them)."""
+    if teams is not None:
+        query = query.where(CASES.c.team_id.in_(list(teams)))
     for column, value in ((CASES.c.team_id, team_id), (CASES.c.assignee, assignee), (CASES.c.customer_id, customer_id),
                           (CASES.c.rule_id, rule_id), (CASES.c.priority, priority), (CASES.c.touchpoint, touchpoint)):
         if value:

@@ -20,7 +20,7 @@ __all__ = ["install"]
 
 def install(app: FastAPI) -> None:
     """Add the dashboard's pages (``/ui/...``), its static files (``/ui/static``) and ``/`` → ``/ui/`` to ``app``."""
-    from empathica.serve.web import card, diagnosis, manage, pages
+    from empathica.serve.web import card, cases, diagnosis, manage, pages
     from empathica.serve.web.pages import words_for
     from empathica.serve.web.render import Page, respond
 
@@ -28,6 +28,7 @@ def install(app: FastAPI) -> None:
     app.include_router(manage.router)
     app.include_router(diagnosis.router)
     app.include_router(card.router)
+    app.include_router(cases.router)
     static = resources.files("empathica.serve.web").joinpath("static")
     app.mount("/ui/static", StaticFiles(directory=str(static)), name="dashboard-static")
     app.add_api_route("/", lambda: RedirectResponse("/ui/", status_code=303), include_in_schema=False)

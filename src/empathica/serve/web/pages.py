@@ -32,7 +32,7 @@ PAGE_PANELS = {
               "pain_points", "topics"),
     "empathy": ("agents", "teams", "gaps", "coaching"),
     "value": ("clv_segments", "revenue_at_risk", "scenarios"),
-    "act": ("cases", "rules"),
+    "act": ("rules",),  # beside the live cases and the SLA report (cases.py)
     "learn": ("effects", "experiments", "benchmark"),
 }
 DRILL_DIMENSIONS = ("touchpoint", "channel", "lang", "month")
@@ -108,7 +108,7 @@ def _plain_page(key: str):
     return page
 
 
-for _key in ("summary", "voice", "empathy", "act", "learn"):  # pages with nothing but their panels
+for _key in ("summary", "voice", "empathy", "learn"):  # pages with nothing but their panels
     router.add_api_route(f"/{_key}", _plain_page(_key), methods=["GET"], response_class=HTMLResponse)
 
 
@@ -232,11 +232,12 @@ def freshness(store, words: Words) -> dict | None:
     if last.empty:
         return None
     row = last.iloc[0]
-    return {"run": str(row["run_id"]), "finished": _when(row["finished_at"], words),
-            "watermark": _when(row["data_watermark"], words)}
+    return {"run": str(row["run_id"]), "finished": moment_text(row["finished_at"], words),
+            "watermark": moment_text(row["data_watermark"], words)}
 
 
-def _when(moment, words: Words) -> str:
+def moment_text(moment, words: Words) -> str:
+    """A moment for the reader: its date in their language and the time of day, UTC."""
     if moment is None or pd.isna(moment):
         return "–"
     return words.number(pd.Timestamp(moment).date().isoformat(), "date") + f" {pd.Timestamp(moment):%H:%M} UTC"

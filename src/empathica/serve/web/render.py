@@ -152,4 +152,12 @@ def message_ids() -> set[str]:
     ids |= {f"dashboard.cohort.{k}" for k in ("nps", "churn", "segments", "date")}
     ids |= {f"dashboard.opener.{v}" for v in VERDICTS} | {f"dashboard.opener_done.{v}" for v in (*VERDICTS, "failed")}
     ids |= {f"dashboard.column.{c}" for c in (*CARD_COLUMNS, "scenario_text")}
+    # -- the Act page's live cases and SLA report
+    from empathica.act.rules import PRIORITIES
+    from empathica.serve.web.cases import CASE_COLUMNS, CASE_FILTERS, DEADLINE_STATES, SLA_TABLES
+
+    ids |= {f"dashboard.column.{c}" for c in CASE_COLUMNS} | {f"dashboard.deadline.{s}" for s in DEADLINE_STATES}
+    ids |= {f"dashboard.column.{c}" for columns in SLA_TABLES.values() for c, _ in columns}
+    ids |= {f"dashboard.panel.sla_{k}" for k in SLA_TABLES} | {f"dashboard.priority.{p}" for p in PRIORITIES}
+    ids |= {f"dashboard.case_status.{s or 'all'}" for s in CASE_FILTERS}
     return ids
