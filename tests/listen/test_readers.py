@@ -165,3 +165,12 @@ def test_simplified_chinese_is_not_mistaken_for_big5_nor_german_for_either(tmp_p
     latin.write_bytes("id;comment\n1;Àrger über die Verspätung\n2;Größe passt nicht, Rückgabe läuft\n".encode("latin-1"))
     assert detect_encoding(gbk) == "gb18030"
     assert detect_encoding(latin) == "latin-1"
+
+
+@pytest.mark.parametrize("comment", ["Ärger", "Öl", "Über", "Ärger und Öl"])
+def test_a_german_word_starting_with_an_umlaut_is_not_read_as_big5(tmp_path, comment):
+    # Windows-1252 "\xc4rger" is also valid Big5 ("礪ger": 0x72 is a Big5 second byte); the fuzz test found it
+    path = tmp_path / "feedback.csv"
+    path.write_bytes(f"response_id,timestamp,comment\nr0,2024-01-02 03:04:05,{comment}\n".encode("cp1252"))
+    assert detect_encoding(path) in ("latin-1", "cp1252")
+    assert path.read_bytes().decode(detect_encoding(path)).endswith(f",{comment}\n")

@@ -388,6 +388,25 @@ def _latin_shaped(sample: bytes) -> bool:
     return bool(runs) and latin >= 0.6 * len(runs)
 
 
+def _glued_to_latin(text: str) -> bool:
+    """True when most of the wide characters of ``text`` (a legacy sample decoded as Chinese) stand alone, glued
+    to a Latin letter. Big5 and GBK take ASCII bytes 0x40–0x7E as a character's second byte, so an accented
+    letter at a word's start decodes with the next letter into one character and leaves the rest of the word
+    behind ("\xc4rger", Windows-1252 "Ärger", is Big5 "礪ger"); Chinese text has its characters side by side."""
+    wide = [i for i, ch in enumerate(text) if ord(ch) > 127]
+    glued = sum(not _is_wide(text, i - 1) and not _is_wide(text, i + 1)
+                and (_is_latin_letter(text, i - 1) or _is_latin_letter(text, i + 1)) for i in wide)
+    return bool(wide) and glued >= 0.6 * len(wide)
+
+
+def _is_wide(text: str, i: int) -> bool:
+    return 0 <= i < len(text) and ord(text[i]) > 127
+
+
+def _is_latin_letter(text: str, i: int) -> bool:
+    return 0 <= i < len(text) and text[i].isascii() and text[i].isalpha()
+
+
 def _plausible_traditional_chinese(sample: bytes) -> bool:
     """True when the non-ASCII bytes decode strictly as Big5 (Microsoft's code page 950) into mostly
     symbols and frequent characters (Big5 lead bytes 0xA1–0xC6: punctuation and the 5,401 characters of
@@ -398,7 +417,7 @@ def _plausible_traditional_chinese(sample: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     wide = [ch for ch in text if ord(ch) > 127]
-    if not wide:
+    if not wide or _glued_to_latin(text):
         return False
     frequent = 0
     for ch in wide:
