@@ -40,6 +40,10 @@ class StoreLockedError(StoreError):
     """Another process holds the database file open for writing."""
 
 
+class OutdatedResultError(StoreError):
+    """A stored result lacks columns its declaration now has: an older Empathica stored it; a run stores it again."""
+
+
 class InputError(EmpathicaError):
     """A file a user gave us cannot be read as asked."""
 

@@ -4,7 +4,7 @@ import sys
 import pandas as pd
 import pytest
 
-from empathica.errors import SchemaError, StoreError, StoreLockedError
+from empathica.errors import OutdatedResultError, SchemaError, StoreError, StoreLockedError
 from empathica.schema import TABLES
 from empathica.schema.results import RESULTS, Result
 from empathica.settings import Settings
@@ -130,3 +130,15 @@ def test_duckdb_memory_limit_defaults_to_half_the_machine_and_follows_the_settin
         assert store.raw_sql("SELECT current_setting('memory_limit')").fetchone()[0] == "286.1 MiB"
     with pytest.raises(StoreError, match="memory_limit"):
         Store.open(str(tmp_path / "c.duckdb"), settings=Settings(memory_limit="lots"))
+
+
+def test_a_result_stored_by_an_older_version_is_named_with_what_it_lacks(store, declared, monkeypatch):
+    frame = pd.DataFrame({"pathway": ["a→b"], "score": [0.5], "tags": [["x"]]})
+    store.write_result("friction", frame, step="journeys")
+    # a later release declares one more column: the stored table is outdated until a run stores it again
+    newer = Result("friction", "journeys", "pathway", "friction per pathway",
+                   (("pathway", "string"), ("score", "float"), ("tags", "json"), ("owner", "string")))
+    monkeypatch.setitem(RESULTS, "friction", newer)
+    with pytest.raises(OutdatedResultError, match=r"older version.*lacks column\(s\) owner.*empathica run --db"):
+        store.read_result("friction")
+    assert isinstance(OutdatedResultError("x"), StoreError)  # callers that show "not computed yet" still catch it

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from empathica.errors import SchemaError, StoreError
+from empathica.errors import OutdatedResultError, SchemaError, StoreError
 from empathica.schema.results import RESULTS, result as declared_result
 from empathica.serve.auth import require
 from empathica.serve.errors import ApiError
@@ -97,6 +97,8 @@ def _rows(server, declared, user: User, filters: Filters, number: int, size: int
                              version=(id(server), server.results_version))
         except FilterError as exc:
             raise ApiError(400, "bad_filter", str(exc), field=exc.field) from None
+        except OutdatedResultError as exc:
+            raise ApiError(409, "outdated_result", str(exc), field="name") from None
         except StoreError:
             raise ApiError(404, "not_computed", f"result {declared.name} is not stored yet; start a run (POST /runs).", field="name") from None
 

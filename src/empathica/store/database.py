@@ -16,7 +16,7 @@ import ibis
 import ibis.common.exceptions
 import pandas as pd
 
-from empathica.errors import SchemaError, StoreError, StoreLockedError
+from empathica.errors import OutdatedResultError, SchemaError, StoreError, StoreLockedError
 from empathica.schema import TABLES, table as schema_table
 from empathica.schema.results import RESULT_PREFIX, RUN_COLUMN, Result, check_rows, result as declared_result
 from empathica.store.runs import HISTORY_PREFIX, RUNS, RUNS_SCHEMA, RunLedger
@@ -270,9 +270,15 @@ class Store:
         """The published rows of the declared result ``name``, as an Ibis expression."""
         declared = declared_result(name)
         try:
-            return self.con.table(declared.table_name)
+            table = self.con.table(declared.table_name)
         except ibis.common.exceptions.TableNotFound:
             raise StoreError(f"no result {declared.name!r} in {self.location}; run `empathica run --db {self.location}` first.") from None
+        missing = [c for c in declared.column_names if c not in table.columns]
+        if missing:
+            raise OutdatedResultError(
+                f"result {declared.name!r} in {self.location} was stored by an older version of Empathica (it lacks "
+                f"column(s) {', '.join(missing)}); run `empathica run --db {self.location}` to store it again.")
+        return table
 
     def has_table(self, name: str) -> bool:
         return name in self.con.list_tables()
