@@ -6,7 +6,8 @@ The tree::
     ├── SettingsError              a setting has an unknown name or a value of the wrong kind
     ├── SchemaError                a table or column name that the data model does not know
     ├── StoreError                 the database cannot be opened or used
-    │   └── StoreLockedError       another process holds the DuckDB file for writing
+    │   ├── StoreLockedError       another process holds the DuckDB file for writing
+    │   └── OutdatedResultError    a stored result lacks columns an upgrade declared (a run stores it again)
     ├── InputError                 a file a user gave us cannot be read as asked
     │   ├── MappingError           a mapping file (TOML) is malformed or names unknown fields
     │   ├── NothingReadError       not a single row of the input could be read
