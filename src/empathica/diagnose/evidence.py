@@ -54,7 +54,8 @@ def customer_evidence(store, *, window: Window | None = None) -> pd.DataFrame:
     sites = employee_sites(store)
     frame = frame.merge(sites[["employee_id", "site"]], on="employee_id", how="left")
     home = store.table("teams").select("team_id", "region").to_pandas()
-    frame["site"] = frame["site"].fillna(frame["team_id"].map(dict(zip(home["team_id"], home["region"]))))
+    region = frame["team_id"].map(dict(zip(home["team_id"], home["region"])))
+    frame["site"] = frame["site"].where(frame["site"].notna(), region)  # no site: the team's region
     return frame
 
 
