@@ -227,5 +227,6 @@ def settings_change(request: Request, name: str = Form(..., max_length=120), val
         server.ops.audit(user.username, "setting_change", name, detail=str(exc)[:500], status=400)
         return settings_page(request, error=str(exc), status=400)
     server.settings = new
+    server.pages.clear()  # answers cached under the old value (currency, language) are not served again
     server.ops.audit(user.username, "setting_change", name, detail=f"{old!r} -> {getattr(new, name)!r}")
     return RedirectResponse("/ui/admin/settings?done=ok", status_code=303)
