@@ -7,7 +7,10 @@ and keyword arguments. ``docs/settings.md`` documents each one; a test fails whe
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
+import tempfile
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -182,7 +185,7 @@ class Settings:
     def load(cls, config_file: str | Path | None = None, **overrides: Any) -> "Settings":
         """Settings from defaults, an optional TOML file, the environment, then ``overrides``."""
         values: dict[str, Any] = {}
-        path = Path(config_file or os.environ.get("EMPATHICA_CONFIG", "empathica.toml"))
+        path = config_path(config_file)
         if path.is_file():
             try:
                 values.update(tomllib.loads(path.read_text(encoding="utf-8")))
@@ -203,6 +206,54 @@ class Settings:
                 f"unknown setting(s) {', '.join(unknown)}; known settings: {', '.join(sorted(known))}."
             )
         return cls(**{k: _coerce(k, v, known[k].default) for k, v in values.items()})
+
+
+def config_path(config_file: str | Path | None = None) -> Path:
+    """The settings file :meth:`Settings.load` reads: ``config_file``, else ``EMPATHICA_CONFIG``, else ``empathica.toml``."""
+    return Path(config_file or os.environ.get("EMPATHICA_CONFIG", "empathica.toml"))
+
+
+def changed(settings: Settings, name: str, value: Any) -> Settings:
+    """``settings`` with ``name`` set to ``value``, coerced and checked as when the settings file is loaded."""
+    known = {f.name: f for f in fields(Settings)}
+    if name not in known:
+        raise SettingsError(f"unknown setting {name!r}; known settings: {', '.join(sorted(known))}.")
+    return dataclasses.replace(settings, **{name: _coerce(name, value, known[name].default)})
+
+
+def write_setting(path: str | Path, name: str, value: Any) -> None:
+    """Set ``name = value`` in the settings file at ``path``, keeping its other settings; written atomically (a
+    temporary file beside it, then renamed), so a reader never sees half a file."""
+    path = Path(path)
+    values: dict[str, Any] = {}
+    if path.is_file():
+        try:
+            values = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"{path}: not valid TOML ({exc}); fix the file or remove it.") from exc
+    values[name] = value
+    text = "".join(f"{key} = {_toml_value(v)}\n" for key, v in values.items())
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _toml_value(value: Any) -> str:
+    """One setting's value as TOML (settings are flat: text, numbers, true/false, lists of text)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)  # a JSON string is a valid TOML basic string
 
 
 def describe() -> list[tuple[str, Any, str]]:

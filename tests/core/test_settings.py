@@ -63,3 +63,15 @@ def test_figure_languages_are_a_checked_list_read_from_the_environment(tmp_path,
         Settings.load(config_file=none, report_figure_languages="de,fr")
     with pytest.raises(SettingsError, match="report_figure_dpi: 5 is not a resolution from 20 to 600"):
         Settings.load(config_file=none, report_figure_dpi=5)
+
+
+def test_a_written_setting_is_read_back_with_the_file_s_others_and_quotes_kept(tmp_path):
+    from empathica.settings import write_setting
+
+    config = tmp_path / "e.toml"
+    config.write_text('currency = "CNY"\ntext_cue_override = ["de", "zh"]\n', encoding="utf-8")
+    write_setting(config, "report_title", 'Bericht "Süd"\n中文 \\ end')
+    write_setting(config, "redact_pii", False)
+    s = Settings.load(config_file=config)
+    assert (s.currency, s.text_cue_override, s.report_title, s.redact_pii) == ("CNY", "de,zh", 'Bericht "Süd"\n中文 \\ end', False)
+    assert [p.name for p in tmp_path.iterdir()] == ["e.toml"]  # no temporary file left beside it

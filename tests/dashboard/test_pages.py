@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import tomllib
 
 import pandas as pd
 import pytest
@@ -170,6 +171,36 @@ def test_admins_add_change_and_disable_users(dashboard):
     log_in(client, "ana")
     assert client.post("/ui/admin/users", data={"action": "disable", "username": "vic"}).status_code == 403
     assert not server.ops.user("vic").disabled
+
+
+def test_admins_change_a_setting_in_the_settings_file_a_bad_value_is_refused_by_name(dashboard, tmp_path):
+    client, server = dashboard
+    kept_settings, kept_file = server.settings, server.config_file
+    server.config_file = tmp_path / "empathica.toml"
+    server.config_file.write_text('seed = 11\n', encoding="utf-8")  # a setting already in the file is kept
+    try:
+        log_in(client, "root")
+        page = client.get("/ui/admin/settings")
+        assert 'name="value" value="' + str(kept_settings.report_figure_dpi) in page.text and "dots per inch" in page.text
+        saved = client.post("/ui/admin/settings", data={"name": "report_figure_dpi", "value": "150"}, follow_redirects=False)
+        assert saved.status_code == 303 and saved.headers["location"] == "/ui/admin/settings?done=ok"
+        assert server.settings.report_figure_dpi == 150 and 'value="150"' in client.get("/ui/admin/settings").text
+        read_back = tomllib.loads(server.config_file.read_text(encoding="utf-8"))  # the file `empathica serve` reads
+        assert read_back == {"seed": 11, "report_figure_dpi": 150}
+        bad = client.post("/ui/admin/settings", data={"name": "report_figure_dpi", "value": "<b>5</b>"})
+        assert bad.status_code == 400 and "report_figure_dpi" in bad.text and "whole number" in bad.text
+        assert "<b>5</b>" not in bad.text and "Traceback" not in bad.text  # the value is escaped, no traceback
+        low = client.post("/ui/admin/settings", data={"name": "report_figure_dpi", "value": "5"})
+        assert low.status_code == 400 and "report_figure_dpi" in low.text and "from 20 to 600" in low.text
+        assert client.post("/ui/admin/settings", data={"name": "ops_url", "value": "sqlite://"}).status_code == 400
+        assert tomllib.loads(server.config_file.read_text(encoding="utf-8"))["report_figure_dpi"] == 150  # none refused written
+        _, entries = server.ops.audit_entries(action="setting_change", username="root")
+        assert any(e["target"] == "report_figure_dpi" and e["status"] == 200 and "150" in e["detail"] for e in entries)
+        log_in(client, "ana")
+        assert client.post("/ui/admin/settings", data={"name": "report_figure_dpi", "value": "200"}).status_code == 403
+        assert client.get("/ui/admin/settings").status_code == 403 and server.settings.report_figure_dpi == 150
+    finally:
+        server.settings, server.config_file = kept_settings, kept_file
 
 
 def test_analysts_upload_files_and_see_ingestions_viewers_cannot(dashboard):

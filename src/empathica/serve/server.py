@@ -12,7 +12,7 @@ from typing import Iterator
 
 from rich.console import Console
 
-from empathica.settings import Settings
+from empathica.settings import Settings, config_path
 from empathica.store import Store
 from empathica.store.operational import OperationalStore, with_kept_scenarios
 from empathica.serve.auth import LoginLimiter
@@ -46,6 +46,8 @@ class Server:
         self.store = store
         self.ops = ops
         self.settings = settings
+        #: The settings file the dashboard's settings form writes (the one ``Settings.load`` reads by default).
+        self.config_file = config_path()
         self.limiter = LoginLimiter()
         self.jobs: dict[str, RunJob] = {}
         self._run_lock = threading.Lock()

@@ -3,7 +3,6 @@ admin pages (users, settings). Uploads go through the API's ingest code; scenari
 
 from __future__ import annotations
 
-import dataclasses
 import tempfile
 from pathlib import Path
 
@@ -12,12 +11,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from empathica.decide.scenarios import parse_scenarios
-from empathica.errors import EmpathicaError
+from empathica.errors import EmpathicaError, SettingsError
 from empathica.serve.errors import ApiError
 from empathica.serve.reasons import quarantine_reason
 from empathica.serve.web.pages import words_for
 from empathica.serve.web.render import Page, respond
 from empathica.serve.web.session import COOKIE, NotAllowed, current_user, require_role
+from empathica.settings import changed, describe, write_setting
 from empathica.store import INGESTIONS, QUARANTINE, RUNS
 from empathica.store.operational import ROLES
 
@@ -188,13 +188,45 @@ def users_change(request: Request, action: str = Form(...), username: str = Form
     return RedirectResponse("/ui/admin/users?done=ok", status_code=303)
 
 
+#: Settings never shown nor changed on the page: secrets and connection URLs, and where the store itself lives.
+HIDDEN_SETTINGS = ("password", "url", "secret")
+FIXED_SETTINGS = ("backend", "db_path")
+
+
+def _editable(name: str) -> bool:
+    return name not in FIXED_SETTINGS and not any(part in name for part in HIDDEN_SETTINGS)
+
+
 @router.get("/admin/settings", response_class=HTMLResponse)
-def settings_page(request: Request) -> Response:
-    """The server's settings, read-only (they are changed in the settings file)."""
+def settings_page(request: Request, done: str = "", error: str = "", status: int = 200) -> Response:
+    """The server's settings, each with its value and meaning; admins change them through the form."""
     user = current_user(request)
     require_role(user, "admin")
-    settings = request.app.state.server.settings
-    rows = [(f.name, str(getattr(settings, f.name))) for f in dataclasses.fields(settings)
-            if "password" not in f.name and "url" not in f.name]
-    return respond(request, "settings.html", Page("settings", user, words_for(request, user), None, [], {"settings": rows}))
+    server = request.app.state.server
+    rows = [{"name": name, "value": getattr(server.settings, name), "help": help, "editable": _editable(name)}
+            for name, _default, help in describe() if not any(part in name for part in HIDDEN_SETTINGS)]
+    extra = {"settings": rows, "done": done, "error": error, "config_file": str(server.config_file)}
+    response = respond(request, "settings.html", Page("settings", user, words_for(request, user), None, [], extra))
+    response.status_code = status
+    return response
 
+
+@router.post("/admin/settings")
+def settings_change(request: Request, name: str = Form(..., max_length=120), value: str = Form("", max_length=4000)) -> Response:
+    """Change one setting: checked as the settings file is, written to that file atomically, audited."""
+    user = current_user(request)
+    require_role(user, "admin")
+    server = request.app.state.server
+    old = getattr(server.settings, name, None)
+    try:
+        if not _editable(name):
+            raise SettingsError(f"setting {name}: not changed from the dashboard; set it in {server.config_file} or the environment.")
+        new = changed(server.settings, name, value)
+        write_setting(server.config_file, name, getattr(new, name))
+    except (SettingsError, OSError) as exc:
+        server.ops.audit(user.username, "setting_change", name, detail=str(exc)[:500], status=400)
+        return settings_page(request, error=str(exc), status=400)
+    server.settings = new
+    server.pages.clear()  # answers cached under the old value (currency, language) are not served again
+    server.ops.audit(user.username, "setting_change", name, detail=f"{old!r} -> {getattr(new, name)!r}")
+    return RedirectResponse("/ui/admin/settings?done=ok", status_code=303)
