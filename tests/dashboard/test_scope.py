@@ -291,3 +291,36 @@ def test_a_team_leads_churned_vs_retained_comparison_is_made_on_their_customers_
     assert (merged.share_a - merged.share_a_events).abs().max() < 1e-12 and (merged.share_b - merged.share_b_events).abs().max() < 1e-12
     assert set(zip(exported.source, exported.target, exported.share_a.round(9))) != set(
         zip(everyone.source, everyone.target, everyone.share_a.round(9)))  # not the company's comparison
+
+
+def test_a_team_leads_chosen_cohorts_are_compared_on_their_customers_journeys(dashboard):
+    """Two segments and before / after a date chosen by a team lead: the shares equal compare_cohorts run afresh
+    on the journeys of the customers the team served (not the company's counts), marked recomputed."""
+    from empathica.flywheel.steps.journeys import store_events
+    from empathica.understand.journeys import before_after_cohorts, compare_cohorts, journey_steps
+
+    client, server = dashboard
+    with server.reading() as store:
+        mine = _served_customers(store, server.ops.user("lead").team_id)
+        journey = journey_steps(store_events(store), goal=None)
+        journey = journey.filter(journey.customer.isin(list(mine)))
+        customers = store.table("customers")
+        cases = journey.select("case", "customer").distinct()
+        labels = cases.join(customers, cases.customer == customers.customer_id).select("case", cohort="segment")
+        sizes = labels.group_by("cohort").aggregate(n=labels.count()).order_by(ibis.desc("n")).to_pandas()
+        a, b = sizes.cohort.iloc[0], sizes.cohort.iloc[1]
+        at = journey.timestamp.min().to_pandas() + (journey.timestamp.max().to_pandas() - journey.timestamp.min().to_pandas()) / 2
+        day = at.date()
+        moment = pd.Timestamp(day.isoformat(), tz="UTC").to_pydatetime()
+        expected = {"segments": compare_cohorts(journey, labels, cohort_a=a, cohort_b=b),
+                    "date": compare_cohorts(journey, before_after_cohorts(journey, moment), cohort_a="before", cohort_b="after")}
+    log_in(client, "lead")
+    for kind, query in (("segments", f"cohort=segments&a={a}&b={b}"), ("date", f"cohort=date&at={day.isoformat()}")):
+        html = client.get(f"/ui/journeys?lang=en&{query}").text
+        assert 'data-scope="recomputed"' in _panel(html, "compare_custom")
+        assert 'data-scope="company"' not in _panel(html, "compare_custom")
+        exported = pd.read_csv(io.BytesIO(client.get(f"/ui/export/compare_custom.csv?{query}").content))
+        merged = exported.merge(expected[kind], on=["source", "target"], suffixes=("", "_events"))
+        assert len(exported) == min(15, len(expected[kind])) > 0 and len(merged) == len(exported), kind
+        assert (merged.share_a - merged.share_a_events).abs().max() < 1e-12, kind
+        assert (merged.share_b - merged.share_b_events).abs().max() < 1e-12, kind

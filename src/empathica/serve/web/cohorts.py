@@ -19,6 +19,7 @@ from empathica.schema.results import JOURNEY_PATHWAY_DAYS, JOURNEY_PATHWAY_DURAT
 from empathica.serve.query import Filters
 from empathica.serve.web.panels import PanelRows
 from empathica.store import Store
+from empathica.store.operational import User
 from empathica.understand.journeys import compare_shares, duration_quantiles
 
 #: The comparisons the page offers: stored ones name their panel; the others are computed on request.
@@ -67,10 +68,12 @@ def cohort_choice(params) -> CohortChoice:
     return CohortChoice(kind)
 
 
-def compare_on_request(store: Store, choice: CohortChoice, filters: Filters, touchpoint: str | None) -> PanelRows:
+def compare_on_request(store: Store, choice: CohortChoice, filters: Filters, touchpoint: str | None,
+                       user: User | None = None) -> PanelRows:
     """The chosen comparison: pathways whose share of journeys differs between the two cohorts, most significant
     first. The date range filter keeps journeys started in it; the segment filter keeps one segment (before /
-    after only); the other filters cannot apply (no column) and are named."""
+    after only); the other filters cannot apply (no column) and are named. A team lead's or region user's
+    comparison is made on their customers' journeys (``scoped.chosen_in_scope``)."""
     ignored = [f for f in NOT_APPLIED if getattr(filters, f, None) or (f == "touchpoint" and touchpoint)]
     empty = pd.DataFrame(columns=list(COLUMNS))
     if choice.error or choice.kind not in CHOSEN:  # the stored comparisons are read as panels of their own
@@ -81,6 +84,8 @@ def compare_on_request(store: Store, choice: CohortChoice, filters: Filters, tou
         return PanelRows(empty, ignored, missing=True)
     if choice.kind == "segments" and filters.segment:
         ignored.append("segment")
+    if user is not None and (user.team_id or user.region):
+        return _in_scope(store, choice, filters, user, sorted(set(ignored)))
     counts, starts = _within(counts, choice, filters), _within(starts, choice, filters)
     cohort_a, cohort_b = (choice.a, choice.b) if choice.kind == "segments" else ("before", "after")
     label = _label(counts, choice)
@@ -95,6 +100,18 @@ def compare_on_request(store: Store, choice: CohortChoice, filters: Filters, tou
     except NotEnoughDataError:
         return PanelRows(empty, sorted(set(ignored)))
     return PanelRows(with_durations(store, frame, choice, filters, (cohort_a, cohort_b)), sorted(set(ignored)))
+
+
+def _in_scope(store: Store, choice: CohortChoice, filters: Filters, user: User, ignored: list[str]) -> PanelRows:
+    from empathica.serve.web.scoped import chosen_in_scope
+
+    compared = chosen_in_scope(store, user, choice, filters)
+    if compared is None:
+        return PanelRows(pd.DataFrame(columns=list(COLUMNS)), ignored, recomputed=True)
+    # the scope's own steps give each cohort's median wait; its p90 is read from the company's bins only
+    frame = compared.assign(median_minutes_a=compared["median_seconds_a"] / 60.0, p90_minutes_a=float("nan"),
+                            median_minutes_b=compared["median_seconds_b"] / 60.0, p90_minutes_b=float("nan"))
+    return PanelRows(frame[list(COLUMNS)].reset_index(drop=True), ignored, recomputed=True)
 
 
 def with_durations(store: Store, frame: pd.DataFrame, choice: CohortChoice, filters: Filters,

@@ -85,7 +85,7 @@ def panel_rows(store, key: str, user: User, filters, words: Words, params) -> Pa
     if key == "journey_map":
         rows = read_journey_map(store, words, filters.filters, filters.touchpoint, user)
     elif key == "compare_custom":
-        rows = compare_on_request(store, cohort_choice(params), filters.filters, filters.touchpoint)
+        rows = compare_on_request(store, cohort_choice(params), filters.filters, filters.touchpoint, user)
         rows.frame = _cohort_names(rows.frame, words)
     else:
         return read_panel(store, p, user, filters.filters, touchpoint=filters.touchpoint)

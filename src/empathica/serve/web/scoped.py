@@ -29,15 +29,14 @@ from empathica.store.operational import User
 RECOMPUTED = frozenset({R.TEXT_SENTIMENT_BY.name, R.TEXT_EMOTION_BY.name, R.TEXT_PAIN_POINTS.name,
                         R.VALUE_CLV_SEGMENTS.name, R.TEXT_TOPICS.name,
                         R.JOURNEY_DFG.name, R.JOURNEY_TOUCHPOINTS.name, R.JOURNEY_FRICTION.name,
-                        R.JOURNEY_COMPARE.name, R.JOURNEY_COMPARE_CHURN.name,
+                        R.JOURNEY_COMPARE.name, R.JOURNEY_COMPARE_CHURN.name, R.JOURNEY_PATHWAY_DAYS.name,
                         R.DECIDE_OPPORTUNITIES.name, R.DECIDE_SCENARIOS.name})
 #: Results whose scope's share is the sum of their customers' parts (``decide_customer_values``, decide/shares.py).
 DECIDED = (R.DECIDE_OPPORTUNITIES.name, R.DECIDE_SCENARIOS.name)
-#: Shown whole, marked "company-wide figures": cohorts chosen in the page (from counts per segment and day, not per
-#: customer), rules and experiments — the context a team works in (and opportunities and scenarios of a store from
-#: before decide_customer_values).
-COMPANY_WIDE = frozenset({R.JOURNEY_PATHWAY_DAYS.name,
-                          R.ACT_RULES.name, R.LEARN_EFFECTS.name, R.LEARN_EXPERIMENTS.name,
+#: Shown whole, marked "company-wide figures": rules and experiments — the context a team works in (and
+#: opportunities and scenarios of a store from before decide_customer_values). The cohorts chosen in the page
+#: (``journey_pathway_days``) are compared on the scope's own journeys (``chosen_in_scope``).
+COMPANY_WIDE = frozenset({R.ACT_RULES.name, R.LEARN_EFFECTS.name, R.LEARN_EXPERIMENTS.name,
                           R.LEARN_BENCHMARK_COMPARISON.name})
 #: Results the journeys step stores that the scope's own journeys replace (``journeys_in_scope``).
 JOURNEY_RESULTS = (R.JOURNEY_DFG.name, R.JOURNEY_TOUCHPOINTS.name, R.JOURNEY_FRICTION.name)
@@ -133,6 +132,49 @@ def journeys_in_scope(store: Store, user: User) -> dict[str, pd.DataFrame]:
                 for r in JOURNEY_RESULTS + JOURNEY_COMPARISONS}
 
     return kept(("journeys", data_version(store), user.team_id, user.region), fit)
+
+
+def chosen_in_scope(store: Store, user: User, choice, filters) -> pd.DataFrame | None:
+    """The cohorts chosen on the journeys page (two segments, before / on-after a date) compared on the journeys of
+    the user's customers, by ``compare_cohorts`` as the step's own comparisons are (``journeys_in_scope``): each
+    journey labelled by its customer's segment or by when it started; the date range keeps journeys started in it,
+    the segment filter one segment (before / after only). None: the cohorts cannot be compared (too few journeys)."""
+    from datetime import datetime, timezone
+
+    from empathica.flywheel.steps.journeys import fit_journeys
+    from empathica.understand.journeys import before_after_cohorts, compare_cohorts
+
+    def compare() -> pd.DataFrame | None:
+        before = _temporary_tables(store)
+        try:
+            steps = fit_journeys(store, customers_in_scope(store, user)).steps_
+            starts = steps.group_by("case").aggregate(start=steps.timestamp.min())
+            cases = steps.select("case", "customer").distinct().inner_join(starts, "case")
+            segments = store.table("customers").select("customer_id", "segment")
+            cases = cases.inner_join(segments, cases.customer == segments.customer_id)
+            day = cases.start.cast("date")
+            if filters.date_from:
+                cases = cases.filter(day >= ibis.literal(filters.date_from, type="date"))
+            if filters.date_to:
+                cases = cases.filter(day <= ibis.literal(filters.date_to, type="date"))
+            if choice.kind == "segments":
+                labels, names = cases.select("case", cohort=cases.segment.cast("string")), (choice.a, choice.b)
+            else:
+                if filters.segment:
+                    cases = cases.filter(cases.segment == ibis.literal(filters.segment, type="string"))
+                moment = datetime(choice.at.year, choice.at.month, choice.at.day, tzinfo=timezone.utc)
+                labels = before_after_cohorts(steps.filter(steps.case.isin(cases.case)), moment)
+                names = ("before", "after")
+            return compare_cohorts(steps, labels, cohort_a=names[0], cohort_b=names[1])
+        except EmpathicaError:  # no journeys, or a cohort without any: no rows
+            return None
+        finally:
+            for name in _temporary_tables(store) - before:
+                store.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
+
+    key = ("chosen", data_version(store), user.team_id, user.region, tuple(sorted(choice.query.items())),
+           filters.date_from, filters.date_to, filters.segment)
+    return kept(key, compare)
 
 
 def _temporary_tables(store: Store) -> set[str]:
@@ -235,7 +277,7 @@ class ScopePreparer:
                 for panel in PANELS.values():
                     if self._stop.is_set():
                         return
-                    if panel.result.name in RECOMPUTED and store.has_result(panel.result):
+                    if panel.result.name in RECOMPUTED - {R.JOURNEY_PATHWAY_DAYS.name} and store.has_result(panel.result):
                         read_panel(store, panel, user, Filters())
         except Exception:  # noqa: BLE001 -- the store closing or changing under it: the next visit computes its own
             return
